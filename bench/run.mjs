@@ -1,0 +1,856 @@
+// npm run bench: Cairn against the practical limit of its own stack.
+//
+// Makes a fresh database, starts Cairn (dist/main.js) and seeds it — 1,000 authors through the API,
+// 100,000 articles through SQL, plus a composite index — then starts the baseline server
+// (bench/baseline-server.mjs: node:http + the driver + hand-written SQL on the same tables) and loads
+// both with autocannon, scenario by scenario. Prints a table, writes bench/results/<time>.json and
+// bench/results/latest.json, and always stops both servers and drops the database. See bench/README.md.
+
+import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+import autocannon from 'autocannon';
+import { createBenchDatabase, DATABASE_KINDS, datetimeParam, DEFAULT_ADMIN_URLS, dialect, openDatabase, serverVersion } from './db.mjs';
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(BENCH_DIR, '..');
+const RESULTS_DIR = join(BENCH_DIR, 'results');
+
+// ----- settings -----
+
+function intSetting(name, fallback, min) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) fail(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+  return value;
+}
+
+function fail(message) {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(2);
+}
+
+const ALL_SCENARIOS = ['get_by_id', 'list_filtered', 'list_expand', 'aggregate', 'create'];
+const TARGETS = { get_by_id: 0.6, list_filtered: 0.6, list_expand: 0.5, create: 0.5, aggregate: 0.5 };
+
+const settings = {
+  database: process.env.BENCH_DATABASE || 'postgres',
+  duration: intSetting('BENCH_DURATION', 10, 1),
+  warmup: intSetting('BENCH_WARMUP', 3, 0),
+  rounds: intSetting('BENCH_ROUNDS', 1, 1),
+  connections: intSetting('BENCH_CONNECTIONS', 32, 1),
+  poolSize: intSetting('BENCH_POOL_SIZE', 10, 1),
+  authors: intSetting('BENCH_AUTHORS', 1000, 1),
+  articles: intSetting('BENCH_ARTICLES', 100_000, 100),
+  scenarios: (process.env.BENCH_SCENARIOS || ALL_SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter(Boolean),
+  index: process.env.BENCH_INDEX || 'nulls-first',
+  enforceTargets: process.env.BENCH_ENFORCE_TARGETS === '1',
+  keepDatabase: process.env.BENCH_KEEP_DATABASE === '1',
+  cairnEntry: process.env.BENCH_CAIRN_ENTRY || null,
+  cairnNodeArgs: (process.env.BENCH_CAIRN_NODE_ARGS || '').split(/\s+/).filter(Boolean),
+  baselineNodeArgs: (process.env.BENCH_BASELINE_NODE_ARGS || '').split(/\s+/).filter(Boolean),
+};
+if (!DATABASE_KINDS.includes(settings.database)) fail(`BENCH_DATABASE must be one of ${DATABASE_KINDS.join(', ')}`);
+for (const name of settings.scenarios) if (!ALL_SCENARIOS.includes(name)) fail(`unknown scenario "${name}" in BENCH_SCENARIOS (known: ${ALL_SCENARIOS.join(', ')})`);
+if (!['nulls-first', 'plain'].includes(settings.index)) fail('BENCH_INDEX must be nulls-first or plain');
+if (settings.authors > 1000) fail('BENCH_AUTHORS may be at most 1000 (one API batch)');
+const adminUrl = process.env.BENCH_DATABASE_URL || DEFAULT_ADMIN_URLS[settings.database];
+
+const log = (message) => process.stdout.write(`${message}\n`);
+
+// ----- cleanup, also on Ctrl-C -----
+
+const cleanups = [];
+let cleaning = null;
+function cleanup() {
+  cleaning ??= (async () => {
+    while (cleanups.length > 0) {
+      const [label, fn] = cleanups.pop();
+      try {
+        await fn();
+      } catch (error) {
+        process.stderr.write(`bench: cleanup "${label}" failed: ${error?.message ?? error}\n`);
+      }
+    }
+  })();
+  return cleaning;
+}
+let currentLoad = null;
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write(`\nbench: ${signal}: stopping the servers and dropping the bench database…\n`);
+    currentLoad?.stop();
+    cleanup().finally(() => process.exit(130));
+  });
+}
+
+// ----- small helpers -----
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A deterministic generator, so every run seeds the same data. */
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = (
+  'stone cairn trail summit ridge valley river granite marker path north south east west ' +
+  'morning evening winter summer light shadow weather map compass route guide pass ' +
+  'lake forest meadow cliff glacier snow rain wind cloud storm peak slope field camp ' +
+  'journey walker climber shelter bridge harbour village tower signal beacon road ' +
+  'quiet bright steep narrow ancient hidden open broad cold warm long short distant'
+).split(' ');
+
+function words(random, min, max) {
+  const count = min + Math.floor(random() * (max - min + 1));
+  const out = [];
+  for (let i = 0; i < count; i++) out.push(WORDS[Math.floor(random() * WORDS.length)]);
+  return out.join(' ');
+}
+
+/** A process's output, the last lines kept for when something goes wrong. */
+function captureOutput(child, label) {
+  const lines = [];
+  const keep = (chunk) => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (!line) continue;
+      lines.push(line);
+      if (lines.length > 200) lines.shift();
+    }
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return { label, lines };
+}
+
+function stopChild(child, timeoutMs = 15_000) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      done();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function request(baseUrl, method, path, { body, token } = {}) {
+  const headers = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  let json = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // left null: the check of the caller reports the text
+  }
+  return { status: response.status, body: json, text };
+}
+
+async function expectStatus(baseUrl, method, path, status, options) {
+  const response = await request(baseUrl, method, path, options);
+  if (response.status !== status) throw new Error(`${method} ${path} answered ${response.status}, expected ${status}: ${response.text.slice(0, 500)}`);
+  return response.body;
+}
+
+// ----- the servers -----
+
+async function startCairn(databaseUrl, dataDir) {
+  const main = settings.cairnEntry ? resolve(settings.cairnEntry) : join(ROOT, 'dist', 'main.js');
+  if (settings.cairnEntry && !existsSync(main)) throw new Error(`BENCH_CAIRN_ENTRY: ${main} does not exist`);
+  if (!existsSync(main)) {
+    log('dist/main.js is missing: building Cairn (npm run build)…');
+    const built = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+    if (built.status !== 0) throw new Error('npm run build failed');
+  }
+  const port = await freePort();
+  const env = { ...process.env };
+  // Nothing from the caller's environment reaches Cairn's configuration except what is set here.
+  for (const name of Object.keys(env)) {
+    if (/^(NODE_ENV|HOST|PORT|PUBLIC_URL|LOG_LEVEL|MAX_BODY_SIZE|TRUST_PROXY|SHUTDOWN_TIMEOUT|DATA_DIR|DATABASE_.*|REDIS_.*|JWT_.*|ACCESS_TOKEN_TTL|REFRESH_TOKEN_TTL|BCRYPT_ROUNDS|AUTH_.*|QUERY_.*|MAX_BATCH_SIZE)$/.test(name)) delete env[name];
+  }
+  Object.assign(env, {
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_SIZE: String(settings.poolSize),
+    JWT_SECRET: randomBytes(36).toString('base64url'), // 48 characters
+    BCRYPT_ROUNDS: '10',
+  });
+  const child = spawn(process.execPath, [...settings.cairnNodeArgs, main], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = captureOutput(child, 'cairn');
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (true) {
+    if (child.exitCode !== null) throw new Error(`Cairn exited with code ${child.exitCode} while starting:\n${output.lines.join('\n')}`);
+    try {
+      const health = await fetch(`${baseUrl}/api/v1/health`);
+      await health.arrayBuffer();
+      if (health.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`Cairn did not become healthy within 60 s:\n${output.lines.join('\n')}`);
+    await sleep(200);
+  }
+  return { child, output, baseUrl };
+}
+
+async function startBaseline(location, tables, workspace) {
+  const child = fork(join(BENCH_DIR, 'baseline-server.mjs'), [], {
+    cwd: ROOT,
+    execArgv: settings.baselineNodeArgs,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: {
+      ...process.env,
+      BASELINE_DB_KIND: settings.database,
+      BASELINE_DB_LOCATION: location,
+      BASELINE_POOL_SIZE: String(settings.poolSize),
+      BASELINE_ARTICLES_TABLE: tables.articles,
+      BASELINE_AUTHORS_TABLE: tables.authors,
+      BASELINE_WORKSPACE: workspace,
+    },
+  });
+  const output = captureOutput(child, 'baseline');
+  const port = await new Promise((resolvePort, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the baseline server did not start within 30 s:\n${output.lines.join('\n')}`)), 30_000);
+    child.once('message', (message) => {
+      clearTimeout(timer);
+      resolvePort(message.port);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the baseline server exited with code ${code}:\n${output.lines.join('\n')}`));
+    });
+  });
+  return { child, output, baseUrl: `http://127.0.0.1:${port}` };
+}
+
+// ----- seeding -----
+
+/** An account, a workspace, an admin API key, the two collections and the relation, all through Cairn's API. */
+async function bootstrap(cairnUrl) {
+  const email = 'bench@example.com';
+  const password = randomBytes(12).toString('base64url');
+  await expectStatus(cairnUrl, 'POST', '/api/v1/auth/register', 201, { body: { email, password, name: 'Bench' } });
+  const login = await expectStatus(cairnUrl, 'POST', '/api/v1/auth/login', 200, { body: { email, password } });
+  const token = login.data.access_token;
+  const workspace = (await expectStatus(cairnUrl, 'POST', '/api/v1/workspaces', 201, { body: { name: 'Bench', slug: 'bench' }, token })).data;
+  const key = (await expectStatus(cairnUrl, 'POST', `/api/v1/workspaces/${workspace.slug}/api-keys`, 201, { body: { name: 'bench', role: 'admin' }, token })).data.key;
+
+  const ws = `/api/v1/w/${workspace.slug}`;
+  await expectStatus(cairnUrl, 'POST', `${ws}/collections`, 201, {
+    token: key,
+    body: {
+      collection: 'authors',
+      fields: [
+        { field: 'name', type: 'string', required: true },
+        { field: 'email', type: 'string' },
+      ],
+    },
+  });
+  await expectStatus(cairnUrl, 'POST', `${ws}/collections`, 201, {
+    token: key,
+    body: {
+      collection: 'articles',
+      fields: [
+        { field: 'title', type: 'string', required: true },
+        { field: 'body', type: 'text' },
+        { field: 'status', type: 'enum', values: ['draft', 'published', 'archived'], required: true },
+        { field: 'rating', type: 'integer' },
+        { field: 'published_at', type: 'datetime' },
+      ],
+    },
+  });
+  const relation = await request(cairnUrl, 'POST', `${ws}/relations`, { token: key, body: { collection: 'articles', field: 'author', related_collection: 'authors' } });
+  if (relation.status !== 200 && relation.status !== 201) throw new Error(`POST ${ws}/relations answered ${relation.status}: ${relation.text.slice(0, 500)}`);
+  return { workspace, key, ws };
+}
+
+async function seedAuthors(cairnUrl, ws, key) {
+  const random = prng(7);
+  const authors = Array.from({ length: settings.authors }, (_, i) => ({ name: `${words(random, 1, 1)} ${words(random, 1, 1)} ${i + 1}`, email: `author${i + 1}@example.com` }));
+  const created = await expectStatus(cairnUrl, 'POST', `${ws}/items/authors`, 200, { token: key, body: authors });
+  return created.data.map((author) => author.id);
+}
+
+/** 100,000 articles in multi-row INSERTs (one transaction of prepared inserts on SQLite), then the composite index. */
+async function seedArticles(db, table, authorIds) {
+  const { quote: q, placeholder: p } = dialect(db.kind);
+  const random = prng(42);
+  const STATUS_BY_CHANCE = (r) => (r < 0.6 ? 'published' : r < 0.85 ? 'draft' : 'archived');
+  const start = Date.UTC(2022, 0, 1);
+  const span = Date.UTC(2025, 0, 1) - start;
+  const columns = ['created_at', 'updated_at', 'title', 'body', 'status', 'rating', 'published_at', 'author'];
+  const row = () => {
+    const published = new Date(start + Math.floor(random() * span));
+    const created = datetimeParam(new Date(published.getTime() - Math.floor(random() * 7 * 86_400_000)), db.kind);
+    return [
+      created,
+      created,
+      words(random, 3, 8),
+      words(random, 40, 100),
+      STATUS_BY_CHANCE(random()),
+      1 + Math.floor(random() * 5),
+      datetimeParam(published, db.kind),
+      authorIds[Math.floor(random() * authorIds.length)],
+    ];
+  };
+  const into = `INSERT INTO ${q(table)} (${columns.map(q).join(', ')}) VALUES `;
+  if (db.kind === 'sqlite') {
+    const sql = `${into}(${columns.map(() => '?').join(', ')})`;
+    db.transaction((prepare) => {
+      const insert = prepare(sql);
+      for (let i = 0; i < settings.articles; i++) insert.run(row());
+    });
+  } else {
+    const BATCH = 1000;
+    for (let done = 0; done < settings.articles; done += BATCH) {
+      const count = Math.min(BATCH, settings.articles - done);
+      const params = [];
+      const tuples = [];
+      for (let i = 0; i < count; i++) {
+        const values = row();
+        tuples.push(`(${values.map((_, j) => p(params.length + j + 1)).join(', ')})`);
+        params.push(...values);
+      }
+      await db.run(into + tuples.join(', '), params);
+    }
+  }
+  // Not expressible through the API yet (an index there is one column): made here on the real table.
+  // Cairn sorts NULLs as the smallest values everywhere, so on PostgreSQL sort=-published_at becomes
+  // `published_at DESC NULLS LAST` and groupBy=status `ORDER BY status ASC NULLS FIRST`: only an index
+  // with NULLS FIRST serves them (walked backwards for the first). BENCH_INDEX=plain shows the difference.
+  const nullsFirst = db.kind === 'postgres' && settings.index === 'nulls-first' ? ' NULLS FIRST' : '';
+  await db.run(`CREATE INDEX ${q('ix_bench_articles_status_published_at')} ON ${q(table)} (${q('status')}${nullsFirst}, ${q('published_at')}${nullsFirst})`);
+  switch (db.kind) {
+    case 'postgres':
+      await db.run(`VACUUM ANALYZE ${q(table)}`);
+      await db.run('CHECKPOINT').catch(() => {}); // needs superuser or pg_checkpoint; only spares the first run a checkpoint
+      break;
+    case 'mysql':
+      await db.run(`ANALYZE TABLE ${q(table)}`);
+      break;
+    case 'sqlite':
+      await db.run('ANALYZE');
+      await db.run('PRAGMA wal_checkpoint(TRUNCATE)');
+      break;
+  }
+  const [{ min, max, n }] = await db.query(`SELECT MIN(${q('id')}) AS ${q('min')}, MAX(${q('id')}) AS ${q('max')}, COUNT(*) AS ${q('n')} FROM ${q(table)}`);
+  return { minId: Number(min), maxId: Number(max), count: Number(n) };
+}
+
+/** The real tables of the two collections, as the registry names them. */
+async function tableNames(db, workspaceId) {
+  const { quote: q, placeholder: p } = dialect(db.kind);
+  const rows = await db.query(`SELECT ${q('name')} AS ${q('name')}, ${q('table_name')} AS ${q('table_name')} FROM ${q('cairn_collections')} WHERE ${q('workspace_id')} = ${p(1)}`, [workspaceId]);
+  const table = (name) => {
+    const row = rows.find((r) => r.name === name);
+    if (!row) throw new Error(`no table for the collection "${name}" in cairn_collections`);
+    return row.table_name;
+  };
+  return { articles: table('articles'), authors: table('authors') };
+}
+
+// ----- scenarios -----
+
+const ARTICLE_KEYS = ['author', 'body', 'created_at', 'created_by', 'id', 'published_at', 'rating', 'status', 'title', 'updated_at', 'updated_by'];
+const sameKeys = (object, keys) => object !== null && typeof object === 'object' && isDeepStrictEqual(Object.keys(object).sort(), [...keys].sort());
+const randomInt = (min, max) => min + Math.floor(Math.random() * (max - min + 1));
+
+function scenarioDefinitions({ ws, articles, authorIds, db, table }) {
+  const items = `${ws}/items/articles`;
+  const { quote: q } = dialect(db.kind);
+  const newArticle = () => ({
+    title: `Bench ${randomBytes(4).toString('hex')}`,
+    body: 'Written by the benchmark: a short body for a new article.',
+    status: 'draft',
+    rating: randomInt(1, 5),
+    published_at: new Date().toISOString(),
+    author: authorIds[randomInt(0, authorIds.length - 1)],
+  });
+  const sampleId = articles.minId + Math.floor((articles.maxId - articles.minId) / 3);
+  const sampleOffset = Math.floor(articles.count / 2);
+  const listFiltered = `${items}?filter[status][_eq]=published&filter[rating][_gte]=3&sort=-published_at&limit=20`;
+  const expandPath = (offset) => `${items}?fields=id,title,author.name&limit=20&offset=${offset}`;
+  const aggregate = `${items}?aggregate[count]=*&groupBy=status`;
+
+  return {
+    get_by_id: {
+      method: 'GET',
+      path: () => `${items}/${randomInt(articles.minId, articles.maxId)}`,
+      sample: { path: `${items}/${sampleId}` },
+      check: (data) => (sameKeys(data, ARTICLE_KEYS) && data.id === sampleId) || 'not the article asked for, with all its fields',
+    },
+    list_filtered: {
+      method: 'GET',
+      path: () => listFiltered,
+      sample: { path: listFiltered },
+      check: (data) => {
+        if (!Array.isArray(data) || data.length !== 20) return 'not an array of 20 articles';
+        if (!data.every((a) => sameKeys(a, ARTICLE_KEYS) && a.status === 'published' && a.rating >= 3)) return 'an article does not match the filter or lacks fields';
+        if (!data.every((a, i) => i === 0 || a.published_at <= data[i - 1].published_at)) return 'not sorted by published_at descending';
+        return true;
+      },
+    },
+    list_expand: {
+      method: 'GET',
+      path: () => expandPath(randomInt(0, articles.count - 20)),
+      sample: { path: expandPath(sampleOffset) },
+      check: (data) => {
+        if (!Array.isArray(data) || data.length !== 20) return 'not an array of 20 articles';
+        // Directus answers only the fields asked for; an extra `id` in the author is tolerated (and reported).
+        const authorOk = (author) => author === null || ((sameKeys(author, ['name']) || sameKeys(author, ['id', 'name'])) && typeof author.name === 'string');
+        if (!data.every((a) => sameKeys(a, ['id', 'title', 'author']) && authorOk(a.author))) return 'an article is not {id, title, author: {name}}';
+        return data.every((a, i) => i === 0 || a.id > data[i - 1].id) || 'not in id order';
+      },
+      comparable: (data) => data.map((a) => ({ id: a.id, title: a.title, author: a.author && { name: a.author.name } })),
+      notes: (data) => (data.some((a) => a.author && 'id' in a.author) ? ['author has an "id" that fields=id,title,author.name did not ask for'] : []),
+    },
+    aggregate: {
+      method: 'GET',
+      path: () => aggregate,
+      sample: { path: aggregate },
+      check: async (data) => {
+        if (!Array.isArray(data) || !data.every((g) => sameKeys(g, ['status', 'count']) && typeof g.count === 'number')) return 'not an array of {status, count}';
+        const [{ n }] = await db.query(`SELECT COUNT(*) AS ${q('n')} FROM ${q(table)}`);
+        return data.reduce((sum, g) => sum + g.count, 0) === Number(n) || 'the counts do not add up to the number of rows';
+      },
+    },
+    create: {
+      method: 'POST',
+      path: () => items,
+      body: () => JSON.stringify(newArticle()),
+      sample: { path: items, body: newArticle },
+      check: (data, sent) => (sameKeys(data, ARTICLE_KEYS) && typeof data.id === 'number' && data.title === sent.title && data.author === sent.author) || 'not the created article with all its fields',
+      // Two creates never answer the same row: compare what both servers must agree on.
+      comparable: (data) => ({ keys: Object.keys(data).sort(), status: data.status, rating: typeof data.rating, created_by: data.created_by }),
+    },
+  };
+}
+
+/** One request of the scenario to a server: status 200, the expected shape; answers the data (or throws why not). */
+async function checkServer(server, scenario, token) {
+  const sent = scenario.sample.body?.();
+  const response = await request(server.baseUrl, scenario.method, scenario.sample.path, { token, body: sent });
+  if (response.status !== 200) throw new Error(`${server.name}: ${scenario.method} ${scenario.sample.path} answered ${response.status}: ${response.text.slice(0, 300)}`);
+  if (!response.body || !('data' in response.body)) throw new Error(`${server.name}: the answer has no "data": ${response.text.slice(0, 300)}`);
+  const verdict = await scenario.check(response.body.data, sent);
+  if (verdict !== true) throw new Error(`${server.name}: ${verdict}: ${response.text.slice(0, 300)}`);
+  return response.body.data;
+}
+
+// ----- CPU accounting (Linux /proc; left out elsewhere) -----
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (user + system) a process has used so far, in ms; null where /proc is not there. */
+function processCpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/** Busy and total CPU time of the whole machine so far, in ms (all cores). */
+function machineCpuMs() {
+  try {
+    const [, ...values] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = values.map(Number);
+    const busy = user + nice + system + irq + softirq + steal;
+    return { busy: (busy * 1000) / CLOCK_TICKS, total: ((busy + idle + iowait) * 1000) / CLOCK_TICKS };
+  } catch {
+    return null;
+  }
+}
+
+/** How busy the machine is over `ms`, in percent of all cores; null where /proc is not there. */
+async function machineBusyPercent(ms) {
+  const before = machineCpuMs();
+  await sleep(ms);
+  const after = machineCpuMs();
+  if (!before || !after || after.total === before.total) return null;
+  return round(((after.busy - before.busy) / (after.total - before.total)) * 100, 1);
+}
+
+const DATABASE_PROCESSES = { postgres: ['postgres'], mysql: ['mariadbd', 'mysqld'], sqlite: [] };
+
+/**
+ * CPU time the local database server's processes have used so far, in ms: their own time plus that of
+ * the children they reaped (PostgreSQL's parallel workers live shorter than a run). 0 for SQLite,
+ * which runs inside the servers, and for a database on another machine.
+ */
+function databaseCpuMs(kind) {
+  const names = DATABASE_PROCESSES[kind];
+  if (names.length === 0) return 0;
+  let ticks = 0;
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      let stat;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue; // gone since the listing
+      }
+      if (!names.includes(stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')))) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    }
+  } catch {
+    return null;
+  }
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+
+function cpuSnapshot(servers) {
+  return {
+    machine: machineCpuMs(),
+    bench: process.cpuUsage(),
+    database: databaseCpuMs(settings.database),
+    servers: servers.map((s) => processCpuMs(s.child.pid)),
+  };
+}
+
+/** CPU used by other programs above which a run is called noisy, in cores. */
+const NOISY_OTHER_CORES = 0.25;
+
+/**
+ * Where the CPU went during one load run: the two servers (the one not loaded should idle), the local
+ * database server, the load generator (this process), and everything else — other programs, and the
+ * kernel's interrupt work that no process is charged for. Much "other" means the run competed with
+ * something and its numbers are noisy.
+ */
+function cpuReport(before, after, servers, requests) {
+  if (!before.machine || !after.machine) return null;
+  const delta = (a, b) => (a === null || b === null ? null : b - a);
+  const machineBusy = after.machine.busy - before.machine.busy;
+  const wall = (after.machine.total - before.machine.total) / os.cpus().length;
+  const used = {
+    ...Object.fromEntries(servers.map((s, i) => [s.name, delta(before.servers[i], after.servers[i])])),
+    database: delta(before.database, after.database),
+    load_generator: (after.bench.user - before.bench.user + after.bench.system - before.bench.system) / 1000,
+  };
+  used.other = Math.max(0, machineBusy - Object.values(used).reduce((sum, v) => sum + (v ?? 0), 0));
+  const cores = Object.fromEntries(Object.entries(used).map(([name, v]) => [name, v === null ? null : round(v / wall, 2)]));
+  return {
+    machine_busy_percent: round((machineBusy / (wall * os.cpus().length)) * 100, 1),
+    cores_used: cores,
+    cpu_ms_per_request: Object.fromEntries(Object.entries(used).map(([name, v]) => [name, v === null || requests === 0 ? null : round(v / requests, 3)])),
+    noisy: cores.other > NOISY_OTHER_CORES,
+  };
+}
+
+async function load(server, scenario, token, duration, servers) {
+  const headers = { authorization: `Bearer ${token}` };
+  if (scenario.body) headers['content-type'] = 'application/json';
+  const instance = autocannon({
+    url: server.baseUrl,
+    connections: settings.connections,
+    duration,
+    headers,
+    requests: [
+      {
+        method: scenario.method,
+        path: scenario.path(),
+        setupRequest: (req) => ({ ...req, path: scenario.path(), ...(scenario.body ? { body: scenario.body() } : {}) }),
+      },
+    ],
+  });
+  currentLoad = instance;
+  const before = cpuSnapshot(servers);
+  const result = await instance;
+  const cpu = cpuReport(before, cpuSnapshot(servers), servers, result.requests.total);
+  currentLoad = null;
+  const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, Number(count)]));
+  return {
+    requests_per_second: round(result.requests.average, 1),
+    requests_total: result.requests.total,
+    latency_ms: { average: round(result.latency.average, 2), p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+    throughput_bytes_per_second: Math.round(result.throughput.average),
+    duration_s: result.duration,
+    non_2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    status_codes: statusCodes,
+    cpu,
+  };
+}
+
+const round = (value, digits) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** The median of numbers (the lower middle one of an even count). */
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+/** The run with the median req/s, whose latencies then stand for the server. */
+function medianRun(runs) {
+  const sorted = [...runs].sort((a, b) => a.requests_per_second - b.requests_per_second);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+/** The problems of one load run: non-2xx answers, connection errors, timeouts. */
+function loadProblems(run) {
+  const problems = [];
+  if (run.non_2xx > 0) {
+    const codes = Object.entries(run.status_codes).filter(([code]) => !code.startsWith('2')).map(([code, n]) => `${code}×${n}`);
+    problems.push(`${run.non_2xx} non-2xx responses (${codes.join(', ')})`);
+  }
+  if (run.errors > 0) problems.push(`${run.errors} connection errors`);
+  if (run.timeouts > 0) problems.push(`${run.timeouts} timeouts`);
+  return problems;
+}
+
+// ----- report -----
+
+const RESULT_HEADER = ['scenario', 'cairn req/s', 'p50', 'p99', 'limit req/s', 'p50', 'p99', 'ratio', 'target', 'result'];
+
+/** A plain-text table: names and verdicts left-aligned, numbers right-aligned. */
+function table(header, rows) {
+  const lines = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...lines.map((line) => String(line[i]).length)));
+  const left = (i) => header[i] === 'scenario' || header[i] === 'result';
+  const format = (line) => line.map((cell, i) => (left(i) ? String(cell).padEnd(widths[i]) : String(cell).padStart(widths[i]))).join('  ').trimEnd();
+  return [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(format)].join('\n');
+}
+
+function gitCommit() {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return null;
+  }
+}
+
+// ----- main -----
+
+async function main() {
+  const startedAt = new Date();
+  const loadAverage = os.loadavg().map((n) => round(n, 2));
+  const workDir = mkdtempSync(join(os.tmpdir(), 'cairn-bench-'));
+  // A kept SQLite database lives in this directory, so it stays too.
+  if (!(settings.keepDatabase && settings.database === 'sqlite')) cleanups.push(['temporary directory', () => rmSync(workDir, { recursive: true, force: true })]);
+
+  log(`Cairn benchmark on ${settings.database}: ${settings.connections} connections, ${settings.warmup} s warm-up + ${settings.duration} s per server and scenario${settings.rounds > 1 ? `, ${settings.rounds} rounds` : ""}`);
+  const busyBefore = await machineBusyPercent(2000);
+  if (busyBefore !== null && busyBefore > 25) {
+    log(`  !! the machine is already ${busyBefore}% busy (load average ${loadAverage.join(', ')}): other processes compete for the CPU, the numbers will be noisy`);
+  }
+  const database = await createBenchDatabase(settings.database, adminUrl, workDir);
+  if (settings.keepDatabase) log(`  database ${database.location} created; BENCH_KEEP_DATABASE=1: it is kept after the run`);
+  else {
+    cleanups.push(['drop the bench database', () => database.drop()]);
+    log(`  database ${database.name} created`);
+  }
+
+  const cairn = { name: 'cairn', ...(await startCairn(database.cairnUrl, join(workDir, 'data'))) };
+  cleanups.push(['stop Cairn', () => stopChild(cairn.child)]);
+  log(`  Cairn started at ${cairn.baseUrl}`);
+
+  const seedStart = Date.now();
+  const { workspace, key, ws } = await bootstrap(cairn.baseUrl);
+  const authorIds = await seedAuthors(cairn.baseUrl, ws, key);
+  const db = await openDatabase(settings.database, database.location, { poolSize: 2 });
+  cleanups.push(['close the seeding connection', () => db.close()]);
+  const tables = await tableNames(db, workspace.id);
+  const articles = await seedArticles(db, tables.articles, authorIds);
+  log(`  seeded ${authorIds.length} authors (API) and ${articles.count} articles (SQL) in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`);
+
+  const baseline = { name: 'baseline', ...(await startBaseline(database.location, tables, workspace.slug)) };
+  cleanups.push(['stop the baseline server', () => stopChild(baseline.child)]);
+  log(`  baseline server started at ${baseline.baseUrl}\n`);
+
+  const definitions = scenarioDefinitions({ ws, articles, authorIds, db, table: tables.articles });
+  const outcomes = [];
+  for (const name of ALL_SCENARIOS.filter((s) => settings.scenarios.includes(s))) {
+    if (interrupted) break;
+    const scenario = definitions[name];
+    const outcome = { name, target: TARGETS[name], example: `${scenario.method} ${scenario.sample.path}`, problems: [] };
+    outcomes.push(outcome);
+    try {
+      const fromCairn = await checkServer(cairn, scenario, key);
+      const fromBaseline = await checkServer(baseline, scenario, key);
+      for (const note of scenario.notes?.(fromCairn) ?? []) {
+        (outcome.notes ??= []).push(`cairn: ${note}`);
+        log(`${name}: note — cairn: ${note}`);
+      }
+      const comparable = scenario.comparable ?? ((data) => data);
+      if (!isDeepStrictEqual(comparable(fromCairn), comparable(fromBaseline))) {
+        throw new Error(`Cairn and the baseline answer differently:\n  cairn:    ${JSON.stringify(fromCairn).slice(0, 400)}\n  baseline: ${JSON.stringify(fromBaseline).slice(0, 400)}`);
+      }
+    } catch (error) {
+      outcome.problems.push(`check failed, not loaded: ${error.message}`);
+      log(`${name}: CHECK FAILED — ${error.message}`);
+      continue;
+    }
+
+    // Cairn then the baseline, round after round, so that both meet the same machine conditions.
+    outcome.warmup = {};
+    outcome.runs = { cairn: [], baseline: [] };
+    for (let round = 1; round <= settings.rounds && !interrupted; round++) {
+      for (const server of [cairn, baseline]) {
+        if (interrupted) break;
+        const label = settings.rounds > 1 ? `${name} #${round}` : name;
+        process.stdout.write(`${label}: ${server.name.padEnd(8)} `);
+        if (round === 1 && settings.warmup > 0) outcome.warmup[server.name] = await load(server, scenario, key, settings.warmup, [cairn, baseline]);
+        const run = await load(server, scenario, key, settings.duration, [cairn, baseline]);
+        outcome.runs[server.name].push(run);
+        const runProblems = loadProblems(run);
+        for (const problem of runProblems) outcome.problems.push(`${server.name}${settings.rounds > 1 ? ` (round ${round})` : ''}: ${problem}`);
+        const cpu = run.cpu
+          ? `  cpu ms/req: ${server.name} ${run.cpu.cpu_ms_per_request[server.name]}, database ${run.cpu.cpu_ms_per_request.database}` +
+            `  cores: ${server.name} ${run.cpu.cores_used[server.name]}, database ${run.cpu.cores_used.database}, load generator ${run.cpu.cores_used.load_generator}, other ${run.cpu.cores_used.other}` +
+            (run.cpu.noisy ? '  (noisy: other programs were busy)' : '')
+          : '';
+        log(`${String(run.requests_per_second).padStart(8)} req/s  p50 ${run.latency_ms.p50} ms  p99 ${run.latency_ms.p99} ms${cpu}${runProblems.length ? `  !! ${runProblems.join('; ')}` : ''}`);
+      }
+    }
+    const pairs = outcome.runs.cairn.map((run, i) => [run, outcome.runs.baseline[i]]).filter(([, b]) => b);
+    if (pairs.length > 0) {
+      outcome.cairn = medianRun(outcome.runs.cairn);
+      outcome.baseline = medianRun(outcome.runs.baseline);
+      outcome.ratios = pairs.map(([c, b]) => round(c.requests_per_second / b.requests_per_second, 3));
+      outcome.ratio = median(outcome.ratios);
+      outcome.pass = outcome.ratio >= outcome.target;
+      outcome.noisy = pairs.flat().some((run) => run.cpu?.noisy);
+    }
+  }
+
+  const rows = outcomes.map((o) => [
+    o.name,
+    o.cairn?.requests_per_second ?? '-',
+    o.cairn ? `${o.cairn.latency_ms.p50} ms` : '-',
+    o.cairn ? `${o.cairn.latency_ms.p99} ms` : '-',
+    o.baseline?.requests_per_second ?? '-',
+    o.baseline ? `${o.baseline.latency_ms.p50} ms` : '-',
+    o.baseline ? `${o.baseline.latency_ms.p99} ms` : '-',
+    o.ratio === undefined ? '-' : o.ratio.toFixed(2),
+    `≥ ${o.target.toFixed(2)}`,
+    (o.problems.length > 0 ? 'ERRORS' : o.ratio === undefined ? '-' : o.pass ? 'pass' : 'FAIL') + (o.noisy ? ' *' : ''),
+  ]);
+  log(`\n${table(RESULT_HEADER, rows)}`);
+  if (settings.rounds > 1) log(`(${settings.rounds} rounds: req/s and latencies of each server's median run, ratio = median of the rounds' ratios)`);
+  if (outcomes.some((o) => o.noisy)) log(`* other programs used more than ${NOISY_OTHER_CORES} cores during a run of this scenario: its numbers are noisy`);
+  const cpuRows = outcomes
+    .filter((o) => o.cairn?.cpu && o.baseline?.cpu)
+    .map((o) => {
+      const [c, b] = [o.cairn.cpu.cpu_ms_per_request, o.baseline.cpu.cpu_ms_per_request];
+      return [o.name, c.cairn, b.baseline, c.cairn && b.baseline ? `${(c.cairn / b.baseline).toFixed(1)}×` : '-', c.database, b.database, o.cairn.cpu.cores_used.cairn, o.baseline.cpu.cores_used.baseline];
+    });
+  if (cpuRows.length > 0) {
+    log('\nCPU time per request in ms (user + system, from the kernel) and the cores the server used:');
+    log(table(['scenario', 'cairn', 'baseline', 'cairn/baseline', 'database (cairn)', 'database (baseline)', 'cairn cores', 'baseline cores'], cpuRows));
+  }
+  if (settings.database !== 'postgres') log(`(the targets are set for PostgreSQL; on ${settings.database} they are shown for reference)`);
+
+  const problems = outcomes.flatMap((o) => o.problems.map((p) => `${o.name}: ${p}`));
+  if (problems.length > 0) {
+    log(`\n!!!!!!!! THIS RUN HAD ERRORS — its numbers are not comparable !!!!!!!!`);
+    for (const problem of problems) log(`  - ${problem}`);
+  }
+  const notes = outcomes.flatMap((o) => (o.notes ?? []).map((n) => `${o.name}: ${n}`));
+  if (notes.length > 0) log(`\nnotes:\n${notes.map((n) => `  - ${n}`).join('\n')}`);
+  // At LOG_LEVEL=warn a clean run prints nothing; whatever the servers printed is worth reading.
+  for (const server of [cairn, baseline]) {
+    if (server.output.lines.length > 0) log(`\nlast output of ${server.name} (${server.output.lines.length} lines kept):\n${server.output.lines.slice(-30).map((l) => `  ${l}`).join('\n')}`);
+  }
+
+  const report = {
+    started_at: startedAt.toISOString(),
+    finished_at: new Date().toISOString(),
+    ok: problems.length === 0,
+    problems,
+    notes,
+    server_output: { cairn: cairn.output.lines.slice(-50), baseline: baseline.output.lines.slice(-50) },
+    settings: {
+      duration_s: settings.duration,
+      warmup_s: settings.warmup,
+      rounds: settings.rounds,
+      connections: settings.connections,
+      pool_size: settings.poolSize,
+      authors: authorIds.length,
+      articles: articles.count,
+      index: settings.database === 'postgres' ? settings.index : 'plain',
+      cairn_entry: settings.cairnEntry ? 'custom (BENCH_CAIRN_ENTRY)' : 'dist/main.js',
+      cairn_node_args: settings.cairnNodeArgs,
+      baseline_node_args: settings.baselineNodeArgs,
+    },
+    database: { kind: settings.database, version: await serverVersion(db) },
+    cairn: { version: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version, commit: gitCommit() },
+    machine: {
+      cpus: os.cpus().length,
+      cpu_model: os.cpus()[0]?.model ?? null,
+      memory_bytes: os.totalmem(),
+      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+      node: process.version,
+      load_average_at_start: loadAverage,
+      busy_percent_before_start: busyBefore,
+    },
+    scenarios: outcomes,
+  };
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const stamp = startedAt.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  const file = join(RESULTS_DIR, `${stamp}-${settings.database}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  log(`\nresults written to bench/results/${stamp}-${settings.database}.json (and latest.json)`);
+
+  if (problems.length > 0) return 1;
+  if (settings.enforceTargets && outcomes.some((o) => o.pass === false)) return 3;
+  return 0;
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (error) {
+  process.stderr.write(`\nbench: FAILED: ${error?.stack ?? error}\n`);
+  exitCode = 1;
+} finally {
+  await cleanup();
+}
+process.exit(interrupted ? 130 : exitCode);

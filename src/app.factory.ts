@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import fastifyCookie from '@fastify/cookie';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module';
+import { ErrorEnvelopeFilter } from './common/errors/error-envelope.filter';
+import { PayloadValidationPipe } from './common/errors/payload-validation.pipe';
+import { openApiSetup } from './common/http/openapi';
+import { createLogger, PinoNestLogger } from './common/logging/logger';
+import { cairnVersion } from './common/version';
+import type { AppConfig } from './config/app-config';
+
+/** A request id a client sent that is safe to echo into logs; anything else is replaced. */
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/**
+ * Builds a ready-to-listen Cairn application from a validated configuration. main.ts and the tests
+ * both start Cairn through here, so the tests exercise exactly what runs in production.
+ */
+export async function createApp(config: AppConfig, logger: Logger = createLogger(config)): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    return503OnClosing: true,
+    genReqId: (request: IncomingMessage) => {
+      const sent = request.headers['x-request-id'];
+      return typeof sent === 'string' && CLIENT_REQUEST_ID.test(sent) ? sent : randomUUID();
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: new PinoNestLogger(logger),
+    abortOnError: false,
+    // Cairn registers its own JSON parser below; Nest's would be a second one.
+    bodyParser: false,
+  });
+  app.setGlobalPrefix('api/v1');
+  await app.register(fastifyCookie);
+  app.useGlobalFilters(new ErrorEnvelopeFilter());
+  app.useGlobalPipes(new PayloadValidationPipe());
+  const fastify = app.getHttpAdapter().getInstance();
+  // Clients (the Directus SDK among them) send DELETE with a JSON content type and no body: that is no
+  // body, not malformed JSON. Everything else goes through Fastify's own parser, which refuses
+  // __proto__ and constructor.prototype keys.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (typeof body === 'string' && body.trim() === '') return done(null, undefined);
+    void parseJson(request, body.toString(), done);
+  });
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+    // Once shutdown has begun, a kept-alive connection would hold the server open after its last response.
+    if (!fastify.server.listening) void reply.header('connection', 'close');
+  });
+  openApiSetup(app, cairnVersion());
+  await app.init();
+  return app;
+}

@@ -1,0 +1,34 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { BusModule } from './common/bus/bus.module';
+import { DatabaseModule } from './common/database/database.module';
+import type { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { ApiKeysModule } from './modules/api-keys/api-keys.module';
+import { AuthModule } from './modules/auth/auth.module';
+import { DataModule } from './modules/data/data.module';
+import { HealthModule } from './modules/health/health.module';
+import { SchemaModule } from './modules/schema/schema.module';
+import { UsersModule } from './modules/users/users.module';
+import { WorkspacesModule } from './modules/workspaces/workspaces.module';
+
+/** Imports the feature modules; owns no providers. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(config),
+        BusModule.forRoot(config),
+        AuthModule,
+        UsersModule,
+        WorkspacesModule,
+        ApiKeysModule,
+        HealthModule,
+        SchemaModule,
+        DataModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,47 @@
+import { LRUCache } from 'lru-cache';
+import type { MessageBus } from '../bus/bus';
+
+/**
+ * A small in-process cache for what every request looks up (API keys, accounts, workspaces,
+ * memberships). Entries live a short time; a change evicts them at once on every instance through the
+ * bus, and the short lifetime bounds how stale an instance can be while the bus is down.
+ */
+export class EvictedCache<V extends object> {
+  private readonly entries: LRUCache<string, { value: V | null }>;
+  private stop?: () => Promise<void>;
+
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly channel: string,
+    options: { ttlMs: number; max: number },
+  ) {
+    this.entries = new LRUCache({ max: options.max, ttl: options.ttlMs });
+  }
+
+  /** Starts listening for evictions from other instances. */
+  async start(): Promise<void> {
+    this.stop = await this.bus.subscribe(this.channel, (payload) => {
+      const { keys } = payload as { keys: string[] };
+      for (const key of keys) this.entries.delete(key);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.stop?.();
+  }
+
+  /** The cached value, or what `load` finds (a miss is cached too, as null). */
+  async get(key: string, load: () => Promise<V | null>): Promise<V | null> {
+    const hit = this.entries.get(key);
+    if (hit) return hit.value;
+    const value = await load();
+    this.entries.set(key, { value });
+    return value;
+  }
+
+  /** Drops entries here and on every other instance. */
+  async evict(...keys: string[]): Promise<void> {
+    for (const key of keys) this.entries.delete(key);
+    await this.bus.publish(this.channel, { keys }).catch(() => undefined);
+  }
+}

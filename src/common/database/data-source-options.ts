@@ -1,0 +1,57 @@
+import type { DataSourceOptions } from 'typeorm';
+import type { DatabaseConfig } from '../../config/app-config';
+import { PLATFORM_MIGRATIONS } from './migrations';
+
+/** The name of the table in which TypeORM records applied migrations. */
+export const MIGRATIONS_TABLE = 'cairn_migrations';
+
+/**
+ * TypeORM options for the configured database. System tables come from migrations run at start, never
+ * from `synchronize`, so that the three databases end up with the same schema by the same steps.
+ */
+export function dataSourceOptions(config: DatabaseConfig, entities: DataSourceOptions['entities']): DataSourceOptions {
+  const common = {
+    entities,
+    migrations: PLATFORM_MIGRATIONS,
+    migrationsTableName: MIGRATIONS_TABLE,
+    migrationsRun: true,
+    synchronize: false,
+    logging: false as const,
+  };
+  switch (config.kind) {
+    case 'sqlite':
+      return {
+        ...common,
+        type: 'better-sqlite3',
+        database: config.url,
+        // WAL lets readers go on while one writer commits; the busy timeout queues writers instead of failing them.
+        prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+          db.pragma('journal_mode = WAL');
+          db.pragma('busy_timeout = 5000');
+          db.pragma('foreign_keys = ON');
+        },
+      };
+    case 'postgres':
+      return {
+        ...common,
+        type: 'postgres',
+        url: config.url,
+        poolSize: config.poolSize,
+        connectTimeoutMS: config.connectTimeoutMs,
+        extra: { connectionTimeoutMillis: config.connectTimeoutMs, keepAlive: true },
+      };
+    case 'mysql':
+      return {
+        ...common,
+        type: 'mysql',
+        url: config.url.replace(/^mariadb:/, 'mysql:'),
+        poolSize: config.poolSize,
+        connectTimeout: config.connectTimeoutMs,
+        timezone: 'Z',
+        charset: 'utf8mb4_unicode_ci',
+        supportBigNumbers: true,
+        bigNumberStrings: false,
+        extra: { enableKeepAlive: true },
+      };
+  }
+}

@@ -1,0 +1,30 @@
+import { mkdirSync } from 'node:fs';
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { AppConfig } from '../../config/app-config';
+import { sqliteDirectory } from '../../config/load-config';
+import { dataSourceOptions } from './data-source-options';
+import { Database } from './database.service';
+
+/** The one TypeORM DataSource of the process; feature modules register their entities with forFeature. */
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const directory = sqliteDirectory(config);
+    if (directory) mkdirSync(directory, { recursive: true });
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions(config.database, []),
+          autoLoadEntities: true,
+          retryAttempts: 5,
+          retryDelay: 2000,
+        }),
+      ],
+      providers: [Database],
+      exports: [Database],
+    };
+  }
+}

@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { Mutex } from 'async-mutex';
+import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
+import type { AppConfig, DatabaseKind } from '../../config/app-config';
+import { InjectConfig } from '../../config/config.module';
+
+/**
+ * The door to the database for writes: every write runs in `transaction()`.
+ *
+ * TypeORM drives SQLite through a single connection, so two concurrent transactions would nest as
+ * savepoints of one another and a rollback of one could undo the other. On SQLite, transactions are
+ * therefore run one after another; PostgreSQL and MySQL run them concurrently with row locks.
+ */
+@Injectable()
+export class Database {
+  readonly kind: DatabaseKind;
+  private readonly sqliteWriter = new Mutex();
+
+  constructor(
+    readonly dataSource: DataSource,
+    @InjectConfig() config: AppConfig,
+  ) {
+    this.kind = config.database.kind;
+  }
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.kind === 'sqlite') return this.sqliteWriter.runExclusive(() => this.dataSource.transaction(work));
+    return this.dataSource.transaction(work);
+  }
+
+  /**
+   * A transaction for DDL. On SQLite, TypeORM rebuilds a table to alter it and drops the old one; with
+   * foreign keys enforced that drop would delete (or cascade into) the rows of child tables. So SQLite's
+   * enforcement is off during the change (a pragma that only takes effect outside a transaction, hence
+   * here, under the writer lock), and the keys are checked before commit instead.
+   */
+  schemaChange<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.kind !== 'sqlite') return this.transaction(work);
+    return this.sqliteWriter.runExclusive(async () => {
+      await this.dataSource.query('PRAGMA foreign_keys = OFF');
+      try {
+        return await this.dataSource.transaction(async (manager) => {
+          const result = await work(manager);
+          const violations: unknown[] = await manager.query('PRAGMA foreign_key_check');
+          if (violations.length > 0) throw new Error(`schema change would break ${violations.length} foreign key reference(s)`);
+          return result;
+        });
+      } finally {
+        await this.dataSource.query('PRAGMA foreign_keys = ON');
+      }
+    });
+  }
+
+  /** Locks the selected rows until the transaction ends (SQLite needs no lock: its writers take turns). */
+  forUpdate<T extends object>(query: SelectQueryBuilder<T>): SelectQueryBuilder<T> {
+    return this.kind === 'sqlite' ? query : query.setLock('pessimistic_write');
+  }
+
+  /**
+   * Runs one compiled read outside any transaction. On PostgreSQL it goes straight to the driver's
+   * pool: TypeORM's per-query runner (acquire, log, release) costs more CPU than the query itself on
+   * the hottest path. Elsewhere it goes through TypeORM, which on SQLite is also what keeps reads on
+   * the one connection its writers use.
+   */
+  async read(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+    if (this.kind === 'postgres') {
+      const pool = (this.dataSource.driver as unknown as { master: { query(sql: string, params: unknown[]): Promise<{ rows: Record<string, unknown>[] }> } }).master;
+      return (await pool.query(sql, params)).rows;
+    }
+    return (await this.dataSource.query(sql, params)) as Record<string, unknown>[];
+  }
+
+  /** Round-trip time of a trivial query, for the health check. */
+  async ping(timeoutMs: number): Promise<number> {
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error('database ping timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
+    });
+    try {
+      await Promise.race([this.dataSource.query('SELECT 1'), timeout]);
+      return Math.round(performance.now() - started);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+/** What a database driver's error means for the client, whichever of the three drivers raised it. */
+export type DatabaseFailure = 'unique_violation' | 'foreign_key_violation' | 'unavailable' | 'other';
+
+const UNIQUE_CODES = new Set(['23505', 'ER_DUP_ENTRY', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
+const FOREIGN_KEY_CODES = new Set(['23503', 'ER_ROW_IS_REFERENCED_2', 'ER_NO_REFERENCED_ROW_2', 'SQLITE_CONSTRAINT_FOREIGNKEY']);
+/** Network errors, PostgreSQL's connection-exception and shutdown classes, MySQL's lost connections. */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN',
+  '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006',
+  'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'PROTOCOL_SEQUENCE_TIMEOUT', 'SQLITE_BUSY', 'SQLITE_CANTOPEN',
+]);
+const UNAVAILABLE_MESSAGES = [
+  /connection terminated/i,
+  /timeout exceeded when trying to connect/i,
+  /connection lost/i,
+  /connection is in closed state/i,
+  /pool is closed/i,
+  /client has encountered a connection error/i,
+  /cannot enqueue .* after fatal error/i,
+  /connect etimedout/i,
+  /the database connection is not open/i,
+];
+
+export function classifyDatabaseError(error: unknown): DatabaseFailure {
+  for (const candidate of [error, (error as { driverError?: unknown })?.driverError]) {
+    if (!candidate || typeof candidate !== 'object') continue;
+    const code = String((candidate as { code?: unknown }).code ?? '');
+    if (UNIQUE_CODES.has(code)) return 'unique_violation';
+    if (FOREIGN_KEY_CODES.has(code)) return 'foreign_key_violation';
+    if (UNAVAILABLE_CODES.has(code)) return 'unavailable';
+    const message = String((candidate as { message?: unknown }).message ?? '');
+    if (UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message))) return 'unavailable';
+  }
+  return 'other';
+}

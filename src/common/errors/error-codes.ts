@@ -1,0 +1,47 @@
+/** The closed set of error codes of the HTTP contract (docs/API.md). */
+export type ErrorCode =
+  | 'INVALID_PAYLOAD'
+  | 'INVALID_QUERY'
+  | 'INVALID_CREDENTIALS'
+  | 'TOKEN_EXPIRED'
+  | 'INVALID_TOKEN'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'VALIDATION_FAILED'
+  | 'RATE_LIMITED'
+  | 'INTERNAL_SERVER_ERROR'
+  | 'SERVICE_UNAVAILABLE';
+
+/** The HTTP status each code answers with; the switch is exhaustive, so a new code cannot be forgotten. */
+export function httpStatusOf(code: ErrorCode): number {
+  switch (code) {
+    case 'INVALID_PAYLOAD':
+    case 'INVALID_QUERY':
+      return 400;
+    case 'INVALID_CREDENTIALS':
+    case 'TOKEN_EXPIRED':
+    case 'INVALID_TOKEN':
+      return 401;
+    case 'FORBIDDEN':
+      return 403;
+    case 'NOT_FOUND':
+      return 404;
+    case 'CONFLICT':
+      return 409;
+    case 'PAYLOAD_TOO_LARGE':
+      return 413;
+    case 'UNSUPPORTED_MEDIA_TYPE':
+      return 415;
+    case 'VALIDATION_FAILED':
+      return 422;
+    case 'RATE_LIMITED':
+      return 429;
+    case 'INTERNAL_SERVER_ERROR':
+      return 500;
+    case 'SERVICE_UNAVAILABLE':
+      return 503;
+  }
+}

@@ -1,0 +1,55 @@
+/** The kinds of SQL database Cairn can keep its data in. */
+export type DatabaseKind = 'sqlite' | 'postgres' | 'mysql';
+
+export interface DatabaseConfig {
+  kind: DatabaseKind;
+  /** The connection URL for postgres/mysql; for sqlite the file path. */
+  url: string;
+  poolSize: number;
+  connectTimeoutMs: number;
+}
+
+export interface AuthConfig {
+  jwtSecret: string;
+  jwtIssuer: string;
+  accessTokenTtlMs: number;
+  refreshTokenTtlMs: number;
+  bcryptRounds: number;
+  selfRegistration: boolean;
+}
+
+export interface RedisConfig {
+  url: string;
+  /** Prepended to every key and channel, so several deployments can share one Redis. */
+  prefix: string;
+}
+
+export interface QueryConfig {
+  defaultLimit: number;
+  /** null: no maximum, and limit=-1 reads everything. */
+  maxLimit: number | null;
+  /** How many relations deep `fields`, `sort` and filters may go. */
+  maxDepth: number;
+  /** The most items one batch write may hold. */
+  maxBatchSize: number;
+}
+
+/** Cairn's whole configuration, typed and validated once at start (see load-config.ts). */
+export interface AppConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  publicUrl: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  bodyLimitBytes: number;
+  trustProxy: boolean;
+  shutdownTimeoutMs: number;
+  dataDir: string;
+  database: DatabaseConfig;
+  redis: RedisConfig | null;
+  auth: AuthConfig;
+  query: QueryConfig;
+}
+
+/** The injection token under which the validated configuration is provided. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

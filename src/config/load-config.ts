@@ -1,0 +1,183 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { dirname, resolve } from 'node:path';
+import { plainToInstance, Transform, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
+import bytes from 'bytes';
+import ms from 'ms';
+import { AppConfig, DatabaseKind } from './app-config';
+
+const DURATION = /^\d+(\.\d+)?\s*(ms|s|m|h|d|w|y)?$/i;
+const SIZE = /^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i;
+const DATABASE_URL = /^(sqlite:.+|postgres(ql)?:\/\/.+|mysql:\/\/.+|mariadb:\/\/.+)$/;
+const toBoolean = ({ value }: { value: unknown }) =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+
+/** Secrets that appear in examples and tutorials; a production instance must not run with them. */
+const KNOWN_WEAK_SECRETS = ['change-me', 'changeme', 'secret', 'jwt-secret', 'replace-with-a-long-random-string'];
+const MIN_PRODUCTION_SECRET_LENGTH = 32;
+
+/** The environment variables Cairn reads, with their defaults. `.env.example` documents each one. */
+class EnvironmentVariables {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @IsString() @IsNotEmpty()
+  HOST = '0.0.0.0';
+
+  @Type(() => Number) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  PUBLIC_URL?: string;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL: AppConfig['logLevel'] = 'info';
+
+  @Matches(SIZE, { message: 'MAX_BODY_SIZE must be a size such as 1mb or 512kb' })
+  MAX_BODY_SIZE = '1mb';
+
+  @Transform(toBoolean) @IsBoolean()
+  TRUST_PROXY = false;
+
+  @Matches(DURATION, { message: 'SHUTDOWN_TIMEOUT must be a duration such as 10s' })
+  SHUTDOWN_TIMEOUT = '10s';
+
+  @IsString() @IsNotEmpty()
+  DATA_DIR = './data';
+
+  @IsOptional()
+  @Matches(DATABASE_URL, { message: 'DATABASE_URL must start with sqlite:, postgres://, mysql:// or mariadb://' })
+  DATABASE_URL?: string;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  DATABASE_POOL_SIZE = 10;
+
+  @Matches(DURATION, { message: 'DATABASE_CONNECT_TIMEOUT must be a duration such as 5s' })
+  DATABASE_CONNECT_TIMEOUT = '5s';
+
+  @IsOptional() @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must start with redis:// or rediss://' })
+  REDIS_URL?: string;
+
+  @IsString() @Matches(/^[A-Za-z0-9:_-]*$/, { message: 'REDIS_PREFIX may hold letters, digits, ":", "_" and "-"' })
+  REDIS_PREFIX = 'cairn:';
+
+  @IsOptional() @IsString()
+  JWT_SECRET?: string;
+
+  @IsString() @IsNotEmpty()
+  JWT_ISSUER = 'cairn';
+
+  @Matches(DURATION, { message: 'ACCESS_TOKEN_TTL must be a duration such as 15m' })
+  ACCESS_TOKEN_TTL = '15m';
+
+  @Matches(DURATION, { message: 'REFRESH_TOKEN_TTL must be a duration such as 7d' })
+  REFRESH_TOKEN_TTL = '7d';
+
+  @Type(() => Number) @IsInt() @Min(4) @Max(15)
+  BCRYPT_ROUNDS = 12;
+
+  @Transform(toBoolean) @IsBoolean()
+  AUTH_SELF_REGISTRATION = true;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(100_000)
+  QUERY_LIMIT_DEFAULT = 100;
+
+  /** -1 lifts the maximum and allows limit=-1. */
+  @Type(() => Number) @IsInt() @Min(-1) @Max(1_000_000)
+  QUERY_LIMIT_MAX = 1000;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(10)
+  QUERY_MAX_DEPTH = 3;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(100_000)
+  MAX_BATCH_SIZE = 1000;
+}
+
+/** Thrown when the environment does not describe a configuration Cairn can run with. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads and validates the configuration from an environment. Nothing else in Cairn reads process.env:
+ * a wrong value stops the process here, with a message naming the variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const vars = plainToInstance(EnvironmentVariables, present, { exposeDefaultValues: true });
+  // One message per variable: class-validator lists constraints last-declared first, so the last is the basic one.
+  const problems = validateSync(vars).map((error) => Object.values(error.constraints ?? {}).at(-1) ?? `${error.property} is invalid`);
+  problems.push(...productionProblems(vars));
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const dataDir = resolve(vars.DATA_DIR);
+  const databaseUrl = vars.DATABASE_URL ?? `sqlite:${resolve(dataDir, 'cairn.sqlite')}`;
+  const jwtSecret = vars.JWT_SECRET ?? randomBytes(48).toString('base64url');
+  return {
+    nodeEnv: vars.NODE_ENV,
+    host: vars.HOST,
+    port: vars.PORT,
+    publicUrl: (vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, ''),
+    logLevel: vars.LOG_LEVEL,
+    bodyLimitBytes: bytes.parse(vars.MAX_BODY_SIZE) ?? 1_048_576,
+    trustProxy: vars.TRUST_PROXY,
+    shutdownTimeoutMs: ms(vars.SHUTDOWN_TIMEOUT as ms.StringValue),
+    dataDir,
+    database: {
+      kind: databaseKind(databaseUrl),
+      url: databaseKind(databaseUrl) === 'sqlite' ? sqlitePath(databaseUrl) : databaseUrl,
+      poolSize: vars.DATABASE_POOL_SIZE,
+      connectTimeoutMs: ms(vars.DATABASE_CONNECT_TIMEOUT as ms.StringValue),
+    },
+    redis: vars.REDIS_URL ? { url: vars.REDIS_URL, prefix: vars.REDIS_PREFIX } : null,
+    auth: {
+      jwtSecret,
+      jwtIssuer: vars.JWT_ISSUER,
+      accessTokenTtlMs: ms(vars.ACCESS_TOKEN_TTL as ms.StringValue),
+      refreshTokenTtlMs: ms(vars.REFRESH_TOKEN_TTL as ms.StringValue),
+      bcryptRounds: vars.BCRYPT_ROUNDS,
+      selfRegistration: vars.AUTH_SELF_REGISTRATION,
+    },
+    query: {
+      defaultLimit: vars.QUERY_LIMIT_DEFAULT,
+      maxLimit: vars.QUERY_LIMIT_MAX === -1 ? null : Math.max(vars.QUERY_LIMIT_MAX, 1),
+      maxDepth: vars.QUERY_MAX_DEPTH,
+      maxBatchSize: vars.MAX_BATCH_SIZE,
+    },
+  };
+}
+
+/** True when the JWT secret was generated for this process because none was configured. */
+export function isEphemeralSecret(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !env.JWT_SECRET;
+}
+
+function productionProblems(vars: EnvironmentVariables): string[] {
+  if (vars.NODE_ENV !== 'production') return [];
+  const secret = vars.JWT_SECRET ?? '';
+  if (!secret) return ['JWT_SECRET must be set when NODE_ENV=production'];
+  if (secret.length < MIN_PRODUCTION_SECRET_LENGTH || KNOWN_WEAK_SECRETS.includes(secret.toLowerCase())) {
+    return [`JWT_SECRET must be a random string of at least ${MIN_PRODUCTION_SECRET_LENGTH} characters when NODE_ENV=production`];
+  }
+  return [];
+}
+
+function databaseKind(url: string): DatabaseKind {
+  if (url.startsWith('sqlite:')) return 'sqlite';
+  if (url.startsWith('postgres')) return 'postgres';
+  return 'mysql';
+}
+
+function sqlitePath(url: string): string {
+  const path = url.replace(/^sqlite:(\/\/)?/, '');
+  return path === ':memory:' ? path : resolve(path);
+}
+
+/** The folder a SQLite database file lives in, created at start. */
+export function sqliteDirectory(config: AppConfig): string | null {
+  return config.database.kind === 'sqlite' && config.database.url !== ':memory:' ? dirname(config.database.url) : null;
+}

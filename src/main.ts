@@ -1,0 +1,50 @@
+import 'reflect-metadata';
+import { createApp } from './app.factory';
+import { createLogger } from './common/logging/logger';
+import { ConfigError, isEphemeralSecret, loadConfig } from './config/load-config';
+
+async function bootstrap(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger(config);
+  if (isEphemeralSecret()) {
+    logger.warn('JWT_SECRET is not set: tokens are signed with a secret made for this process and stop working when it restarts.');
+  }
+
+  const app = await createApp(config, logger);
+
+  // Stop accepting, let in-flight requests finish, then close the database and Redis (Nest's shutdown hooks).
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      logger.error('in-flight requests did not finish in time; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    app.close().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+
+  await app.listen({ port: config.port, host: config.host });
+  logger.info({ url: `http://${config.host}:${config.port}/api/v1`, database: config.database.kind, redis: config.redis !== null }, 'Cairn is listening');
+}
+
+void bootstrap();

@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { InjectConfig } from '../../config/config.module';
+import type { AppConfig } from '../../config/app-config';
+import { forbidden, invalidCredentials, invalidPayload, invalidToken } from '../../common/errors/app-error';
+import { toUserDto } from '../users/user.dto';
+import type { UserEntity } from '../users/user.entity';
+import { UsersService } from '../users/users.service';
+import { ACCESS_TOKEN_ALGORITHM, PLATFORM_AUDIENCE, PLATFORM_REALM } from './access-tokens';
+import { MAX_PASSWORD_BYTES, RegisterDto, SessionDto } from './auth.dto';
+import { PasswordHasher } from './password-hasher';
+import type { Principal } from './principal';
+import { RefreshTokensService } from './refresh-tokens.service';
+
+/** Sign-up, sign-in and sessions of platform accounts. */
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly passwords: PasswordHasher,
+    private readonly refreshTokens: RefreshTokensService,
+    private readonly jwt: JwtService,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  /** Creates an account. With self-registration off, only the first account or the superadmin may. */
+  async register(input: RegisterDto, caller: Principal | undefined): Promise<UserEntity> {
+    if (!this.config.auth.selfRegistration) {
+      const isSuperadmin = caller?.kind === 'user' && caller.isSuperadmin;
+      if (!isSuperadmin && (await this.users.count()) > 0) throw forbidden('Self-registration is disabled on this instance.');
+    }
+    if (Buffer.byteLength(input.password) > MAX_PASSWORD_BYTES) {
+      throw invalidPayload(`Invalid payload: password must be at most ${MAX_PASSWORD_BYTES} bytes.`, 'password');
+    }
+    return this.users.create({ email: input.email, name: input.name, passwordHash: await this.passwords.hash(input.password) });
+  }
+
+  /** Checks credentials; an unknown email, a wrong password and a disabled account answer alike. */
+  async login(email: string, password: string): Promise<SessionDto> {
+    const user = await this.users.findByEmail(email);
+    const valid = await this.passwords.verify(password, user?.passwordHash ?? null);
+    if (!user || !valid || user.status !== 'active') throw invalidCredentials();
+    const refresh = await this.refreshTokens.issue(PLATFORM_REALM, user.id);
+    return this.session(user, refresh.token);
+  }
+
+  async refresh(refreshToken: string): Promise<SessionDto> {
+    const next = await this.refreshTokens.rotate(PLATFORM_REALM, refreshToken);
+    const user = await this.users.findById(next.subjectId);
+    if (!user || user.status !== 'active') {
+      await this.refreshTokens.revokeAllOf(PLATFORM_REALM, next.subjectId);
+      throw invalidToken('The account of this session is no longer active.');
+    }
+    return this.session(user, next.token);
+  }
+
+  async logout(refreshToken: string): Promise<void> {
+    await this.refreshTokens.revokeFamilyOf(PLATFORM_REALM, refreshToken);
+  }
+
+  private async session(user: UserEntity, refreshToken: string): Promise<SessionDto> {
+    const ttlSeconds = Math.max(1, Math.round(this.config.auth.accessTokenTtlMs / 1000));
+    const accessToken = await this.jwt.signAsync(
+      { sub: user.id },
+      { algorithm: ACCESS_TOKEN_ALGORITHM, audience: PLATFORM_AUDIENCE, issuer: this.config.auth.jwtIssuer, expiresIn: ttlSeconds, secret: this.config.auth.jwtSecret },
+    );
+    return { access_token: accessToken, refresh_token: refreshToken, expires: ttlSeconds * 1000, user: toUserDto(user) };
+  }
+}

@@ -1,0 +1,63 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { forbidden, invalidCredentials } from '../../common/errors/app-error';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import { API_KEY_PREFIX } from './access-tokens';
+import { AccessTokenVerifier } from './access-token.verifier';
+import { ACCESS_METADATA, Principal, RequestWithPrincipal } from './principal';
+
+/**
+ * The global guard: turns the bearer credential into a Principal on request.user, then applies the
+ * route's declared access (@Public, @UserOnly, @SuperadminOnly). JWTs go through passport-jwt; API keys
+ * are recognised by their prefix and looked up by hash.
+ */
+@Injectable()
+export class PrincipalGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly apiKeys: ApiKeysService,
+    private readonly accessTokens: AccessTokenVerifier,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const flag = (key: string) => this.reflector.getAllAndOverride<boolean | undefined>(key, [context.getHandler(), context.getClass()]) === true;
+    const request = context.switchToHttp().getRequest<FastifyRequest & RequestWithPrincipal>();
+    const isPublic = flag(ACCESS_METADATA.IS_PUBLIC);
+    const token = bearerToken(request);
+    if (!token) {
+      if (isPublic) return true;
+      throw invalidCredentials('Authentication required.');
+    }
+
+    let principal: Principal;
+    try {
+      principal = token.startsWith(API_KEY_PREFIX) ? await this.apiKeys.authenticate(token) : await this.accessTokens.verify(request);
+    } catch (error) {
+      // On a public route a bad credential only means the caller is anonymous.
+      if (isPublic) return true;
+      throw error;
+    }
+    request.user = principal;
+
+    if (flag(ACCESS_METADATA.SUPERADMIN_ONLY) && !(principal.kind === 'user' && principal.isSuperadmin)) {
+      throw forbidden('Only the instance superadmin may do this.');
+    }
+    if (flag(ACCESS_METADATA.USER_ONLY) && principal.kind !== 'user') {
+      throw forbidden('This route needs a signed-in account; API keys cannot use it.');
+    }
+    return true;
+  }
+}
+
+/** The credential of a request: `Authorization: Bearer …`, or `?access_token=` for WebSocket upgrades and downloads. */
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    return match?.[1];
+  }
+  const query = request.query as Record<string, unknown> | undefined;
+  const fromQuery = query?.access_token;
+  return typeof fromQuery === 'string' && fromQuery ? fromQuery : undefined;
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, IsNull, Repository } from 'typeorm';
+import { Database } from '../../common/database/database.service';
+import { InjectConfig } from '../../config/config.module';
+import type { AppConfig } from '../../config/app-config';
+import { invalidToken, tokenExpired } from '../../common/errors/app-error';
+import { RefreshTokenEntity } from './refresh-token.entity';
+import { hashSecret, newSecret } from './secret-hash';
+
+type RotationOutcome =
+  | { issued: IssuedRefreshToken }
+  | { error: 'invalid' | 'expired' }
+  | { error: 'reused'; familyId: string };
+
+export interface IssuedRefreshToken {
+  token: string;
+  subjectId: string;
+  expiresAt: Date;
+}
+
+/** Single-use, rotating refresh tokens with family revocation, for any realm (platform or workspace). */
+@Injectable()
+export class RefreshTokensService {
+  constructor(
+    @InjectRepository(RefreshTokenEntity) private readonly tokens: Repository<RefreshTokenEntity>,
+    private readonly db: Database,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  /** Starts a new family: a new sign-in. */
+  issue(realm: string, subjectId: string): Promise<IssuedRefreshToken> {
+    return this.db.transaction((manager) => this.insert(manager, realm, subjectId, randomUUID()));
+  }
+
+  private async insert(manager: EntityManager, realm: string, subjectId: string, familyId: string): Promise<IssuedRefreshToken> {
+    const token = newSecret();
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + this.config.auth.refreshTokenTtlMs);
+    await manager.getRepository(RefreshTokenEntity).insert({ id: randomUUID(), realm, subjectId, familyId, tokenHash: hashSecret(token), expiresAt, usedAt: null, revokedAt: null, createdAt: now });
+    return { token, subjectId, expiresAt };
+  }
+
+  /**
+   * Uses a refresh token up and issues its successor. A token presented a second time means it was
+   * stolen or replayed: the whole family is revoked, so neither the thief nor the owner can go on.
+   */
+  async rotate(realm: string, token: string): Promise<IssuedRefreshToken> {
+    const outcome = await this.db.transaction(async (manager): Promise<RotationOutcome> => {
+      const repo = manager.getRepository(RefreshTokenEntity);
+      const stored = await repo.findOneBy({ realm, tokenHash: hashSecret(token) });
+      if (!stored || stored.revokedAt) return { error: 'invalid'  };
+      if (stored.usedAt) return { error: 'reused' , familyId: stored.familyId };
+      if (stored.expiresAt.getTime() <= Date.now()) return { error: 'expired'  };
+      // The condition on used_at makes two concurrent refreshes with one token succeed at most once.
+      const claimed = await repo.update({ id: stored.id, usedAt: IsNull() }, { usedAt: new Date() });
+      if (!claimed.affected) return { error: 'reused' , familyId: stored.familyId };
+      return { issued: await this.insert(manager, realm, stored.subjectId, stored.familyId) };
+    });
+    if ('issued' in outcome) return outcome.issued;
+    switch (outcome.error) {
+      case 'reused':
+        await this.revokeFamily(outcome.familyId);
+        throw invalidToken('Refresh token was already used; every session of its sign-in has been revoked.');
+      case 'expired':
+        throw tokenExpired('Refresh token expired.');
+      case 'invalid':
+        throw invalidToken('Invalid refresh token.');
+    }
+  }
+
+  /** Revokes the sign-in a refresh token belongs to (logout). Unknown tokens are ignored. */
+  async revokeFamilyOf(realm: string, token: string): Promise<boolean> {
+    const stored = await this.tokens.findOneBy({ realm, tokenHash: hashSecret(token) });
+    if (!stored) return false;
+    await this.revokeFamily(stored.familyId);
+    return true;
+  }
+
+  /** Revokes every sign-in of a subject, e.g. after a password change or when the account is disabled. */
+  async revokeAllOf(realm: string, subjectId: string): Promise<void> {
+    await this.db.transaction((manager) => manager.getRepository(RefreshTokenEntity).update({ realm, subjectId, revokedAt: IsNull() }, { revokedAt: new Date() }));
+  }
+
+  private async revokeFamily(familyId: string): Promise<void> {
+    await this.db.transaction((manager) => manager.getRepository(RefreshTokenEntity).update({ familyId, revokedAt: IsNull() }, { revokedAt: new Date() }));
+  }
+}

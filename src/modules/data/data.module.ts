@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { SchemaModule } from '../schema/schema.module';
+import { WorkspacesModule } from '../workspaces/workspaces.module';
+import { ItemsService } from './items.service';
+import { ItemHooks } from './write/item-hooks';
+import { WorkspaceOpenApiController } from './openapi/workspace-openapi.controller';
+import { ActivityController } from './rest/activity.controller';
+import { ItemsController } from './rest/items.controller';
+
+@Module({
+  imports: [SchemaModule, WorkspacesModule],
+  controllers: [ItemsController, ActivityController, WorkspaceOpenApiController],
+  providers: [ItemsService, ItemHooks],
+  exports: [ItemsService, ItemHooks],
+})
+export class DataModule {}

@@ -1,0 +1,357 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
+import { Database } from '../../common/database/database.service';
+import { invalidPayload, notFound } from '../../common/errors/app-error';
+import type { AppConfig } from '../../config/app-config';
+import { InjectConfig } from '../../config/config.module';
+import { ACTIVITY_COLLECTION, activitySchema } from '../audit/activity.collection';
+import { ItemAction, recordActivity, RequestOrigin } from '../audit/activity.recorder';
+import { primaryKeyField } from '../schema/schema.lookup';
+import { SchemaRegistry } from '../schema/schema.registry';
+import type { CollectionDef, WorkspaceSchema } from '../schema/schema.types';
+import type { WorkspaceAccess } from '../workspaces/workspaces.service';
+import type { FilterNode, ItemsQuery, QueryContext } from './query/query.ast';
+import { parseItemsQuery } from './query/query.parser';
+import { aggregateItems, countItems, decodeRows, readItems, RunSql } from './read/read.runner';
+import { readColumns } from './sql/select.compiler';
+import { dialectFor, SqlDialect } from './sql/dialect';
+import { toDatabase } from './sql/value-codec';
+import { ItemHooks } from './write/item-hooks';
+import { ItemValidator } from './write/item-validator';
+import { deleteStatement, insertedKey, insertedRow, insertStatement, lockStatement, updateStatement } from './write/write.sql';
+
+type Row = Record<string, unknown>;
+type Params = Record<string, unknown>;
+
+/** The bus channel on which committed item changes are announced (realtime, webhooks and flows listen). */
+export const ITEMS_CHANGED = 'items.changed';
+
+export interface ItemsChanged {
+  workspaceId: string;
+  collection: string;
+  action: ItemAction;
+  keys: unknown[];
+}
+
+export interface ReadResult {
+  data: Row[];
+  meta?: Record<string, number>;
+}
+
+/** Everything one request's work on items needs, resolved once. */
+interface Target {
+  access: WorkspaceAccess;
+  schema: WorkspaceSchema;
+  collection: CollectionDef;
+}
+
+/**
+ * The items door. Reads: parameters → query AST → (policy seam) → compiled SQL → shaped rows. Writes:
+ * validate → (policy and before-hook seams) → SQL, activity rows in one transaction → commit → event.
+ */
+@Injectable()
+export class ItemsService {
+  private readonly dialect: SqlDialect;
+  private readonly logger = new Logger(ItemsService.name);
+
+  constructor(
+    private readonly db: Database,
+    private readonly registry: SchemaRegistry,
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @InjectConfig() private readonly config: AppConfig,
+    private readonly hooks: ItemHooks,
+  ) {
+    this.dialect = dialectFor(db.kind);
+  }
+
+  // ----- reads -----
+
+  async list(access: WorkspaceAccess, collectionName: string, params: Params): Promise<ReadResult> {
+    const target = await this.target(access, collectionName);
+    return this.runQuery(this.parse(target, params), target.schema, access);
+  }
+
+  /** Runs a parsed read: rows or aggregates, with the meta counts asked for. */
+  private async runQuery(query: ItemsQuery, schema: WorkspaceSchema, access: WorkspaceAccess): Promise<ReadResult> {
+    const context = this.context(access);
+    const run = this.runner();
+    if (query.aggregate.length > 0 || query.groupBy.length > 0) {
+      return { data: await aggregateItems(query, schema, this.dialect, context, run) };
+    }
+    const data = await readItems(query, schema, this.dialect, context, run);
+    if (query.meta.length === 0) return { data };
+    const meta: Record<string, number> = {};
+    for (const name of query.meta) {
+      meta[name] = await countItems(query, schema, this.dialect, context, { applyFilter: name === 'filter_count' }, run);
+    }
+    return { data, meta };
+  }
+
+  async get(access: WorkspaceAccess, collectionName: string, id: string, params: Params): Promise<Row> {
+    const target = await this.target(access, collectionName);
+    const key = this.keyFromPath(target.collection, id);
+    const [item] = await this.readKeys(target, [key], params);
+    if (!item) throw notFound('Item not found.');
+    return item;
+  }
+
+  /** The workspace's activity log, read with the query language; only its own rows are ever visible. */
+  async activity(access: WorkspaceAccess, params: Params): Promise<ReadResult> {
+    const schema = activitySchema(access.workspace.id);
+    const query = parseItemsQuery(ACTIVITY_COLLECTION.name, params, schema, this.config.query);
+    const own: FilterNode = { type: 'compare', field: 'workspace_id', operator: '_eq', value: access.workspace.id };
+    return this.runQuery({ ...query, filter: query.filter ? { type: 'and', children: [own, query.filter] } : own }, schema, access);
+  }
+
+  // ----- writes -----
+
+  /** Creates one item or a batch (all or nothing); answers them read back through the query language. */
+  async create(access: WorkspaceAccess, collectionName: string, body: unknown, params: Params, origin: RequestOrigin): Promise<Row | Row[]> {
+    const target = await this.target(access, collectionName);
+    const inputs = this.batch(body);
+    const validator = new ItemValidator(target.schema, target.collection);
+    const prepared = inputs.map((input, index) => validator.forCreate(input, Array.isArray(body) ? String(index) : ''));
+    await this.before(target, 'create', [], prepared);
+    const inserted = await this.db.transaction(async (manager) => {
+      const rows: Array<{ key: unknown; row: Row | null }> = [];
+      for (const values of prepared) rows.push(await this.insert(manager, target, values));
+      await recordActivity(manager, this.db.kind, { workspaceId: access.workspace.id, action: 'create', collection: collectionName, items: rows.map((r) => r.key), principal: access.principal, origin });
+      return rows;
+    });
+    const keys = inserted.map((r) => r.key);
+    await this.announce(target, 'create', keys);
+    const items = this.fromReturning(target, inserted, params) ?? (await this.readKeys(target, keys, params));
+    return Array.isArray(body) ? items : items[0];
+  }
+
+  /**
+   * The answer of a create from the rows RETURNING gave back, when the requested fields are plain
+   * columns (no relation to expand); otherwise null, and the items are read back.
+   */
+  private fromReturning(target: Target, inserted: Array<{ row: Row | null }>, params: Params): Row[] | null {
+    if (inserted.some((r) => r.row === null)) return null;
+    const { fields } = params;
+    const query = this.parse(target, fields === undefined ? {} : { fields });
+    if (query.selection.relations.length > 0) return null;
+    const columns = readColumns(target.schema, target.collection, query.selection);
+    return decodeRows(inserted.map((r) => r.row!), columns, this.dialect);
+  }
+
+  async updateOne(access: WorkspaceAccess, collectionName: string, id: string, body: unknown, params: Params, origin: RequestOrigin): Promise<Row> {
+    const target = await this.target(access, collectionName);
+    const key = this.keyFromPath(target.collection, id);
+    const values = new ItemValidator(target.schema, target.collection).forUpdate(body, '');
+    await this.before(target, 'update', [key], [values]);
+    const updated = await this.db.transaction((manager) => this.update(manager, target, [{ keys: [key], values }], origin));
+    if (updated.length === 0) throw notFound('Item not found.');
+    await this.announce(target, 'update', updated);
+    const [item] = await this.readKeys(target, updated, params);
+    return item;
+  }
+
+  /**
+   * Updates several items in one transaction: `{"keys": [...], "data": {...}}` gives all of them the
+   * same values, an array of objects with ids gives each its own. Keys that do not exist are skipped.
+   */
+  async updateMany(access: WorkspaceAccess, collectionName: string, body: unknown, params: Params, origin: RequestOrigin): Promise<Row[]> {
+    const target = await this.target(access, collectionName);
+    const validator = new ItemValidator(target.schema, target.collection);
+    let changes: Array<{ keys: unknown[]; values: Row }>;
+    if (Array.isArray(body)) {
+      if (body.length > this.config.query.maxBatchSize) throw invalidPayload(`Invalid payload: a batch may hold at most ${this.config.query.maxBatchSize} items.`);
+      changes = body.map((item, index) => {
+        const id = (item as Row | null)?.id;
+        if (id === undefined || id === null) throw invalidPayload('Invalid payload: each item of a batch update needs its "id".', `${index}.id`);
+        return { keys: [this.keyFromBody(target.collection, id, `${index}.id`)], values: validator.forUpdate(item, String(index)) };
+      });
+    } else {
+      const { keys, data } = (body ?? {}) as { keys?: unknown; data?: unknown };
+      changes = [{ keys: this.keysFromBody(target.collection, keys), values: validator.forUpdate(data, 'data') }];
+    }
+    for (const change of changes) await this.before(target, 'update', change.keys, [change.values]);
+    const updated = await this.db.transaction((manager) => this.update(manager, target, changes, origin));
+    await this.announce(target, 'update', updated);
+    return this.readKeys(target, updated, params);
+  }
+
+  async deleteOne(access: WorkspaceAccess, collectionName: string, id: string, origin: RequestOrigin): Promise<void> {
+    const target = await this.target(access, collectionName);
+    const key = this.keyFromPath(target.collection, id);
+    await this.before(target, 'delete', [key], []);
+    const deleted = await this.db.transaction((manager) => this.remove(manager, target, [key], origin));
+    if (deleted.length === 0) throw notFound('Item not found.');
+    await this.announce(target, 'delete', deleted);
+  }
+
+  /** Deletes `{"keys": [...]}` or an array of keys in one transaction; keys that do not exist are skipped. */
+  async deleteMany(access: WorkspaceAccess, collectionName: string, body: unknown, origin: RequestOrigin): Promise<void> {
+    const target = await this.target(access, collectionName);
+    const keys = this.keysFromBody(target.collection, Array.isArray(body) ? body : (body as { keys?: unknown } | null)?.keys);
+    await this.before(target, 'delete', keys, []);
+    const deleted = await this.db.transaction((manager) => this.remove(manager, target, keys, origin));
+    await this.announce(target, 'delete', deleted);
+  }
+
+  // ----- the steps -----
+
+  private async target(access: WorkspaceAccess, collectionName: string): Promise<Target> {
+    const schema = await this.registry.forWorkspace(access.workspace);
+    const collection = schema.collections.get(collectionName);
+    if (!collection) throw notFound(`Collection "${collectionName}" not found.`);
+    return { access, schema, collection };
+  }
+
+  private parse(target: Target, params: Params): ItemsQuery {
+    return parseItemsQuery(target.collection.name, params, target.schema, this.config.query);
+  }
+
+  private context(access: WorkspaceAccess): QueryContext {
+    return { now: new Date(), userId: access.principal.kind === 'user' ? access.principal.userId : null, role: access.role };
+  }
+
+  /** Compiled reads run outside any transaction, on the database door's fast path. */
+  private runner(): RunSql {
+    return (sql, params) => this.db.read(sql, params);
+  }
+
+  /** Reads items by key with the request's `fields`, in the order of the keys. */
+  private async readKeys(target: Target, keys: unknown[], params: Params): Promise<Row[]> {
+    if (keys.length === 0) return [];
+    const { fields } = params;
+    const query = this.parse(target, fields === undefined ? {} : { fields });
+    const byKey: FilterNode = { type: 'compare', field: 'id', operator: '_in', value: keys as Array<string | number> };
+    const rows = await readItems({ ...query, filter: byKey, limit: null, offset: 0, sort: [] }, target.schema, this.dialect, this.context(target.access), this.runner());
+    const order = new Map(keys.map((key, index) => [String(key), index]));
+    return rows.sort((a, b) => (order.get(String(a.id)) ?? 0) - (order.get(String(b.id)) ?? 0));
+  }
+
+  private batch(body: unknown): unknown[] {
+    const inputs = Array.isArray(body) ? body : [body];
+    if (inputs.length === 0) throw invalidPayload('Invalid payload: the batch is empty.');
+    if (inputs.length > this.config.query.maxBatchSize) throw invalidPayload(`Invalid payload: a batch may hold at most ${this.config.query.maxBatchSize} items.`);
+    return inputs;
+  }
+
+  private async insert(manager: EntityManager, target: Target, values: Row): Promise<{ key: unknown; row: Row | null }> {
+    const { collection, access } = target;
+    const now = new Date();
+    const row: Row = { ...values };
+    if (collection.primaryKey === 'uuid' && row.id === undefined) row.id = randomUUID();
+    for (const field of collection.fields.filter((f) => f.type === 'autocode')) row[field.field] = await this.nextCode(manager, target, field.field, field.autocode!);
+    Object.assign(row, { created_at: now.toISOString(), updated_at: now.toISOString(), created_by: this.actor(access), updated_by: this.actor(access) });
+    const statement = insertStatement(this.dialect, collection, this.encode(collection, row));
+    const result: unknown = await manager.query(statement.sql, statement.params);
+    return { key: row.id ?? Number(insertedKey(result)), row: insertedRow(result) };
+  }
+
+  private async update(manager: EntityManager, target: Target, changes: Array<{ keys: unknown[]; values: Row }>, origin: RequestOrigin): Promise<unknown[]> {
+    const { collection, access } = target;
+    const updated: unknown[] = [];
+    for (const change of changes) {
+      const existing = await this.lock(manager, collection, change.keys);
+      if (existing.length === 0) continue;
+      const row = { ...change.values, updated_at: new Date().toISOString(), updated_by: this.actor(access) };
+      const statement = updateStatement(this.dialect, collection, this.encode(collection, row), existing);
+      await manager.query(statement.sql, statement.params);
+      updated.push(...existing);
+    }
+    await recordActivity(manager, this.db.kind, { workspaceId: access.workspace.id, action: 'update', collection: collection.name, items: updated, principal: access.principal, origin });
+    return updated;
+  }
+
+  private async remove(manager: EntityManager, target: Target, keys: unknown[], origin: RequestOrigin): Promise<unknown[]> {
+    const { collection, access } = target;
+    const existing = await this.lock(manager, collection, keys);
+    if (existing.length === 0) return [];
+    const statement = deleteStatement(this.dialect, collection, existing);
+    await manager.query(statement.sql, statement.params);
+    await recordActivity(manager, this.db.kind, { workspaceId: access.workspace.id, action: 'delete', collection: collection.name, items: existing, principal: access.principal, origin });
+    return existing;
+  }
+
+  /** Locks the rows with these keys for the rest of the transaction and answers the keys that exist. */
+  private async lock(manager: EntityManager, collection: CollectionDef, keys: unknown[]): Promise<unknown[]> {
+    if (keys.length === 0) return [];
+    const statement = lockStatement(this.dialect, collection, keys);
+    const rows = (await manager.query(statement.sql, statement.params)) as Row[];
+    return rows.map((row) => (collection.primaryKey === 'integer' ? Number(row.id) : row.id));
+  }
+
+  /**
+   * The next code of an autocode field. The counter row is updated inside the write's transaction, so
+   * concurrent inserts take turns on it and a rolled-back insert gives its number back: no gaps.
+   */
+  private async nextCode(manager: EntityManager, target: Target, field: string, spec: { prefix: string; padding: number }): Promise<string> {
+    const q = (name: string) => this.dialect.quote(name);
+    const p = (n: number) => this.dialect.placeholder(n);
+    const where = `${q('workspace_id')} = ${p(1)} AND ${q('collection')} = ${p(2)} AND ${q('field')} = ${p(3)}`;
+    const key = [target.access.workspace.id, target.collection.name, field];
+    await manager.query(`UPDATE ${q('cairn_autocode_counters')} SET ${q('last_value')} = ${q('last_value')} + 1 WHERE ${where}`, key);
+    const [row] = (await manager.query(`SELECT ${q('last_value')} AS ${q('value')} FROM ${q('cairn_autocode_counters')} WHERE ${where}`, key)) as Row[];
+    return `${spec.prefix}${String(Number(row.value)).padStart(spec.padding, '0')}`;
+  }
+
+  private encode(collection: CollectionDef, row: Row): Row {
+    const encoded: Row = {};
+    for (const [name, value] of Object.entries(row)) {
+      const field = collection.fields.find((f) => f.field === name)!;
+      encoded[name] = toDatabase(field, value, this.db.kind);
+    }
+    return encoded;
+  }
+
+  private actor(access: WorkspaceAccess): string | null {
+    return access.principal.kind === 'user' ? access.principal.userId : null;
+  }
+
+  private keyFromPath(collection: CollectionDef, id: string): unknown {
+    const key = this.parseKey(collection, id);
+    if (key === undefined) throw notFound('Item not found.');
+    return key;
+  }
+
+  private keyFromBody(collection: CollectionDef, id: unknown, where: string): unknown {
+    const key = this.parseKey(collection, id);
+    if (key === undefined) throw invalidPayload(`Invalid payload: "${String(id)}" is not a valid key.`, where);
+    return key;
+  }
+
+  private keysFromBody(collection: CollectionDef, keys: unknown): unknown[] {
+    if (!Array.isArray(keys) || keys.length === 0) throw invalidPayload('Invalid payload: "keys" must be a non-empty list of keys.', 'keys');
+    if (keys.length > this.config.query.maxBatchSize) throw invalidPayload(`Invalid payload: at most ${this.config.query.maxBatchSize} keys at once.`, 'keys');
+    return keys.map((key, index) => this.keyFromBody(collection, key, `keys.${index}`));
+  }
+
+  /** A key in the primary key's type, or undefined when it cannot be one. */
+  private parseKey(collection: CollectionDef, raw: unknown): unknown {
+    if (primaryKeyField(collection).type === 'integer') {
+      const number = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
+      return Number.isSafeInteger(number) && number > 0 ? number : undefined;
+    }
+    return typeof raw === 'string' && /^[0-9a-f-]{36}$/i.test(raw) ? raw.toLowerCase() : undefined;
+  }
+
+  /** Runs the before-hooks; a hook that rewrote a payload has its values validated again. */
+  private async before(target: Target, action: ItemAction, keys: unknown[], payloads: Row[]): Promise<void> {
+    const { access, collection, schema } = target;
+    const ran = await this.hooks.runBefore({ workspaceId: access.workspace.id, collection: collection.name, action, principal: access.principal, keys, payloads });
+    if (!ran) return;
+    const validator = new ItemValidator(schema, collection);
+    payloads.forEach((payload, index) => {
+      const checked = action === 'create' ? validator.forCreate(payload, payloads.length > 1 ? String(index) : '') : validator.forUpdate(payload, '');
+      for (const name of Object.keys(payload)) delete payload[name];
+      Object.assign(payload, checked);
+    });
+  }
+
+  /** After commit: the after-hooks, then the event every instance hears. */
+  private async announce(target: Target, action: ItemAction, keys: unknown[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.hooks.runAfter({ workspaceId: target.access.workspace.id, collection: target.collection.name, action, principal: target.access.principal, keys });
+    const event: ItemsChanged = { workspaceId: target.access.workspace.id, collection: target.collection.name, action, keys };
+    // The change is committed; a bus that is down must not turn it into an error for the client.
+    await this.bus.publish(ITEMS_CHANGED, event).catch((error: unknown) => this.logger.warn(`Could not announce a change of ${target.collection.name}: ${String(error)}`));
+  }
+}

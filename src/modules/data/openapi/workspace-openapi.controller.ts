@@ -1,0 +1,66 @@
+import { Controller, Get, Header, Param } from '@nestjs/common';
+import { ApiExcludeEndpoint, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { notFound } from '../../../common/errors/app-error';
+import { ApiErrors } from '../../../common/http/api-docs.decorators';
+import { InjectConfig } from '../../../config/config.module';
+import type { AppConfig } from '../../../config/app-config';
+import { Public } from '../../auth/principal';
+import { SchemaRegistry } from '../../schema/schema.registry';
+import { SLUG_PATTERN } from '../../workspaces/workspace.dto';
+import { CurrentWorkspace, RequireWorkspaceRole } from '../../workspaces/workspace-access.guard';
+import type { WorkspaceAccess } from '../../workspaces/workspaces.service';
+import { workspaceOpenApi } from './workspace-openapi';
+
+/** A Swagger UI page for one workspace's document; the token in its address is sent with each request. */
+function swaggerPage(ws: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Cairn — ${ws}</title><link rel="stylesheet" href="/api/docs/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/api/docs/swagger-ui-bundle.js"></script>
+<script>
+const token = new URLSearchParams(location.search).get('access_token');
+window.ui = SwaggerUIBundle({
+  url: './openapi.json',
+  dom_id: '#swagger-ui',
+  persistAuthorization: true,
+  requestInterceptor: (request) => { if (token && !request.headers.Authorization) request.headers.Authorization = 'Bearer ' + token; return request; },
+});
+</script>
+</body></html>`;
+}
+
+@ApiTags('schema')
+@Controller('w/:ws')
+export class WorkspaceOpenApiController {
+  /** Documents by workspace, kept while the workspace's schema version stays the same. */
+  private readonly cache = new Map<string, { version: number; document: Record<string, unknown> }>();
+
+  constructor(
+    private readonly registry: SchemaRegistry,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  @Get('openapi.json')
+  @RequireWorkspaceRole('viewer')
+  @ApiOkResponse({ description: 'The OpenAPI 3 document of the workspace\'s generated API, rebuilt when its schema changes.', schema: { type: 'object' } })
+  @ApiErrors(401, 404)
+  async document(@CurrentWorkspace() access: WorkspaceAccess) {
+    const { workspace } = access;
+    const cached = this.cache.get(workspace.id);
+    if (cached && cached.version === workspace.schemaVersion) return cached.document;
+    const schema = await this.registry.forWorkspace(workspace);
+    const document = workspaceOpenApi(schema, workspace, `${this.config.publicUrl}/api/v1/w/${workspace.slug}`);
+    this.cache.set(workspace.id, { version: schema.version, document });
+    return document;
+  }
+
+  @Public()
+  @Get('docs')
+  @Header('content-type', 'text/html; charset=utf-8')
+  @ApiExcludeEndpoint()
+  page(@Param('ws') ws: string): string {
+    if (!SLUG_PATTERN.test(ws) && !/^[0-9a-f-]{36}$/i.test(ws)) throw notFound('Workspace not found.');
+    return swaggerPage(ws);
+  }
+}

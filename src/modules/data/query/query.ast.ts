@@ -1,0 +1,95 @@
+/**
+ * The one query AST. REST parameters, GraphQL arguments and realtime subscriptions all parse into it;
+ * policies are merged into it; the SQL compiler turns it into parameterized SQL.
+ */
+
+export type ComparisonOperator =
+  | '_eq' | '_neq' | '_lt' | '_lte' | '_gt' | '_gte'
+  | '_in' | '_nin'
+  | '_null' | '_nnull'
+  | '_contains' | '_ncontains' | '_icontains'
+  | '_starts_with' | '_istarts_with' | '_ends_with' | '_iends_with'
+  | '_between' | '_nbetween'
+  | '_empty' | '_nempty';
+
+export const COMPARISON_OPERATORS: readonly ComparisonOperator[] = [
+  '_eq', '_neq', '_lt', '_lte', '_gt', '_gte', '_in', '_nin', '_null', '_nnull', '_contains', '_ncontains', '_icontains',
+  '_starts_with', '_istarts_with', '_ends_with', '_iends_with', '_between', '_nbetween', '_empty', '_nempty',
+];
+
+/** A value resolved when the query runs: $CURRENT_USER, $CURRENT_ROLE, $NOW or $NOW(-1 day). */
+export interface FilterVariable {
+  variable: 'CURRENT_USER' | 'CURRENT_ROLE' | 'NOW';
+  /** For $NOW(±n unit): milliseconds to add. */
+  offsetMs?: number;
+}
+
+export type FilterScalar = string | number | boolean | null | FilterVariable;
+/** A scalar, or a list for _in/_nin/_between/_nbetween. */
+export type FilterValue = FilterScalar | FilterScalar[];
+
+export type FilterNode =
+  | { type: 'and'; children: FilterNode[] }
+  | { type: 'or'; children: FilterNode[] }
+  /** A comparison on a field of the current collection. */
+  | { type: 'compare'; field: string; operator: ComparisonOperator; value: FilterValue }
+  /**
+   * A condition across a relation field of the current collection. For a many-to-one the related row
+   * must match (`some`); for one-to-many and many-to-many, `some` or `none` of the related rows.
+   */
+  | { type: 'relation'; field: string; quantifier: 'some' | 'none'; filter: FilterNode };
+
+export interface SortTerm {
+  /** A field, or a path through many-to-one relations ending in a field: ['author', 'name']. */
+  path: string[];
+  direction: 'asc' | 'desc';
+}
+
+export type AggregateFunction = 'count' | 'countDistinct' | 'sum' | 'avg' | 'min' | 'max';
+
+export interface AggregateTerm {
+  fn: AggregateFunction;
+  /** A field, or '*' for count. */
+  field: string;
+}
+
+/** What to read of one collection, and of each relation expanded beneath it. */
+export interface Selection {
+  /** Plain fields of this collection (including many-to-one foreign keys read as ids). */
+  fields: string[];
+  /** Relation fields expanded into nested objects or arrays, each with its own selection and `deep` options. */
+  relations: NestedRead[];
+}
+
+export interface NestedRead {
+  field: string;
+  selection: Selection;
+  /** From `deep`: only for one-to-many and many-to-many expansions. */
+  filter: FilterNode | null;
+  sort: SortTerm[];
+  limit: number | null;
+  offset: number;
+}
+
+export type MetaField = 'total_count' | 'filter_count';
+
+export interface ItemsQuery {
+  collection: string;
+  selection: Selection;
+  filter: FilterNode | null;
+  search: string | null;
+  sort: SortTerm[];
+  /** null: no limit (limit=-1, where configuration allows it). */
+  limit: number | null;
+  offset: number;
+  aggregate: AggregateTerm[];
+  groupBy: string[];
+  meta: MetaField[];
+}
+
+/** Who runs a query and when, for filter variables. */
+export interface QueryContext {
+  now: Date;
+  userId: string | null;
+  role: string | null;
+}

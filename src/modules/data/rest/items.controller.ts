@@ -1,0 +1,92 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { ApiErrors, ApiNoContent } from '../../../common/http/api-docs.decorators';
+import type { RequestOrigin } from '../../audit/activity.recorder';
+import { CurrentWorkspace, RequireWorkspaceRole } from '../../workspaces/workspace-access.guard';
+import type { WorkspaceAccess } from '../../workspaces/workspaces.service';
+import { ItemsService } from '../items.service';
+
+const ITEM = { type: 'object', additionalProperties: true };
+const DATA = (items: object, isArray: boolean) => ({ schema: { type: 'object', properties: { data: isArray ? { type: 'array', items } : items, meta: { type: 'object' } } } });
+
+function origin(request: FastifyRequest): RequestOrigin {
+  const agent = request.headers['user-agent'];
+  return { ip: request.ip ?? null, userAgent: typeof agent === 'string' ? agent : null };
+}
+
+/** Items of any collection: thin routes over the items door. Each workspace's own OpenAPI document details them per collection. */
+@ApiTags('items')
+@ApiParam({ name: 'collection' })
+@Controller('w/:ws/items/:collection')
+export class ItemsController {
+  constructor(private readonly items: ItemsService) {}
+
+  @Get()
+  @RequireWorkspaceRole('viewer')
+  @ApiOkResponse(DATA(ITEM, true))
+  @ApiErrors(401, 403, 404)
+  list(@CurrentWorkspace() access: WorkspaceAccess, @Param('collection') collection: string, @Query() query: Record<string, unknown>) {
+    return this.items.list(access, collection, query);
+  }
+
+  @Get(':id')
+  @RequireWorkspaceRole('viewer')
+  @ApiOkResponse(DATA(ITEM, false))
+  @ApiErrors(401, 403, 404)
+  async get(@CurrentWorkspace() access: WorkspaceAccess, @Param('collection') collection: string, @Param('id') id: string, @Query() query: Record<string, unknown>) {
+    return { data: await this.items.get(access, collection, id, query) };
+  }
+
+  @Post()
+  @HttpCode(200)
+  @RequireWorkspaceRole('editor')
+  @ApiBody({ schema: { oneOf: [ITEM, { type: 'array', items: ITEM }] } })
+  @ApiOkResponse(DATA(ITEM, false))
+  @ApiErrors(401, 403, 404, 409, 413)
+  async create(@CurrentWorkspace() access: WorkspaceAccess, @Param('collection') collection: string, @Body() body: unknown, @Query() query: Record<string, unknown>, @Req() request: FastifyRequest) {
+    return { data: await this.items.create(access, collection, body, query, origin(request)) };
+  }
+
+  @Patch()
+  @RequireWorkspaceRole('editor')
+  @ApiBody({ schema: { oneOf: [{ type: 'object', properties: { keys: { type: 'array', items: {} }, data: ITEM } }, { type: 'array', items: ITEM }] } })
+  @ApiOkResponse(DATA(ITEM, true))
+  @ApiErrors(401, 403, 404, 409)
+  async updateMany(@CurrentWorkspace() access: WorkspaceAccess, @Param('collection') collection: string, @Body() body: unknown, @Query() query: Record<string, unknown>, @Req() request: FastifyRequest) {
+    return { data: await this.items.updateMany(access, collection, body, query, origin(request)) };
+  }
+
+  @Patch(':id')
+  @RequireWorkspaceRole('editor')
+  @ApiBody({ schema: ITEM })
+  @ApiOkResponse(DATA(ITEM, false))
+  @ApiErrors(401, 403, 404, 409)
+  async update(
+    @CurrentWorkspace() access: WorkspaceAccess,
+    @Param('collection') collection: string,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Query() query: Record<string, unknown>,
+    @Req() request: FastifyRequest,
+  ) {
+    return { data: await this.items.updateOne(access, collection, id, body, query, origin(request)) };
+  }
+
+  @Delete()
+  @RequireWorkspaceRole('editor')
+  @ApiBody({ schema: { oneOf: [{ type: 'object', properties: { keys: { type: 'array', items: {} } } }, { type: 'array', items: {} }] } })
+  @ApiNoContent('The items are deleted')
+  @ApiErrors(401, 403, 404, 409)
+  async deleteMany(@CurrentWorkspace() access: WorkspaceAccess, @Param('collection') collection: string, @Body() body: unknown, @Req() request: FastifyRequest): Promise<void> {
+    await this.items.deleteMany(access, collection, body, origin(request));
+  }
+
+  @Delete(':id')
+  @RequireWorkspaceRole('editor')
+  @ApiNoContent('The item is deleted')
+  @ApiErrors(401, 403, 404, 409)
+  async delete(@CurrentWorkspace() access: WorkspaceAccess, @Param('collection') collection: string, @Param('id') id: string, @Req() request: FastifyRequest): Promise<void> {
+    await this.items.deleteOne(access, collection, id, origin(request));
+  }
+}

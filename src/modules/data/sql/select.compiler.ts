@@ -1,0 +1,352 @@
+import { NUMERIC_TYPES, primaryKeyField, TEXT_TYPES } from '../../schema/schema.lookup';
+import type { CollectionDef, FieldDef, RelationalField, WorkspaceSchema } from '../../schema/schema.types';
+import type { AggregateTerm, ItemsQuery, NestedRead, QueryContext, Selection, SortTerm } from '../query/query.ast';
+import type { SqlDialect } from './dialect';
+import {
+  bind,
+  column,
+  compileCondition,
+  compileSearch,
+  type CompiledSql,
+  invalidQuery,
+  newStatement,
+  requireCollection,
+  requireColumn,
+  requireRelation,
+  type Scope,
+  scopeOf,
+  type Statement,
+  tableOf,
+} from './filter.compiler';
+import { toDatabase } from './value-codec';
+
+export type { CompiledSql } from './filter.compiler';
+
+/** The column of a nested read's rows that names the parent row each belongs to. */
+export const PARENT_KEY = '__parent';
+/** The row number of a child within its parent, for a deep limit. */
+const ROW_NUMBER = '__rn';
+
+/** The root rows of a query: selected columns, filter and search, sort with a tie-breaker, limit/offset. */
+export function compileSelect(query: ItemsQuery, schema: WorkspaceSchema, dialect: SqlDialect, ctx: QueryContext): CompiledSql {
+  const statement = newStatement(schema, dialect, ctx);
+  const root = scopeOf(statement, requireCollection(schema, query.collection));
+  const order = compileOrder(query.sort, root, statement, [primaryKeyField(root.collection)]);
+  const where = compileWhere(query, root, statement);
+  const sql = [
+    `SELECT ${selectList(readColumns(schema, root.collection, query.selection), root, statement)}`,
+    `FROM ${tableOf(statement, root)}`,
+    ...order.joins,
+    where === null ? '' : `WHERE ${where}`,
+    `ORDER BY ${order.terms.join(', ')}`,
+    limitOffset(query.limit, query.offset, statement),
+  ];
+  return { sql: joinClauses(sql), params: statement.params };
+}
+
+/** `COUNT(*)` of the collection: for total_count without the filter, for filter_count with filter and search. */
+export function compileCount(
+  query: ItemsQuery,
+  schema: WorkspaceSchema,
+  dialect: SqlDialect,
+  ctx: QueryContext,
+  options: { applyFilter: boolean },
+): CompiledSql {
+  const statement = newStatement(schema, dialect, ctx);
+  const root = scopeOf(statement, requireCollection(schema, query.collection));
+  const where = options.applyFilter ? compileWhere(query, root, statement) : null;
+  const sql = [`SELECT COUNT(*) AS ${dialect.quote('count')}`, `FROM ${tableOf(statement, root)}`, where === null ? '' : `WHERE ${where}`];
+  return { sql: joinClauses(sql), params: statement.params };
+}
+
+/**
+ * One aggregate of an aggregate query: its function, its field (null for count *) and its column alias.
+ * An average is read as a sum (under `alias`) and a count (under `countAlias`) and divided by the
+ * reader: AVG itself answers differently on each database (PostgreSQL rounds a numeric to 16 places,
+ * MySQL to 4, SQLite divides floating-point), where an exact sum divided once answers the same.
+ */
+export interface AggregateColumn {
+  term: AggregateTerm;
+  field: FieldDef | null;
+  alias: string;
+  /** For avg: the alias of the count of non-NULL values; null for the other functions. */
+  countAlias: string | null;
+}
+
+/**
+ * The aggregate columns of a query, validated. Aliases are positional (`__a0`, `__a1`, …, and `__n0`
+ * for the count of an average) so that they are short enough for any database and can not collide
+ * with a grouped field.
+ */
+export function aggregateColumns(query: ItemsQuery, collection: CollectionDef): AggregateColumn[] {
+  return query.aggregate.map((term, index) => {
+    const alias = `__a${index}`;
+    if (term.field === '*') {
+      if (term.fn !== 'count') throw invalidQuery(`Aggregate "${term.fn}" needs a field, not "*".`);
+      return { term, field: null, alias, countAlias: null };
+    }
+    const field = requireColumn(collection, term.field);
+    if ((term.fn === 'sum' || term.fn === 'avg') && !NUMERIC_TYPES.has(field.type)) {
+      throw invalidQuery(`Aggregate "${term.fn}" needs a numeric field; "${field.field}" is ${field.type}.`, { field: field.field });
+    }
+    return { term, field, alias, countAlias: term.fn === 'avg' ? `__n${index}` : null };
+  });
+}
+
+/**
+ * Aggregates grouped by fields, with filter and search. Sort may name grouped fields only; the grouped
+ * fields not sorted on follow, so that groups come in a stable order and pages do not overlap.
+ */
+export function compileAggregate(query: ItemsQuery, schema: WorkspaceSchema, dialect: SqlDialect, ctx: QueryContext): CompiledSql {
+  const statement = newStatement(schema, dialect, ctx);
+  const root = scopeOf(statement, requireCollection(schema, query.collection));
+  // Text groups exactly (see SqlDialect.exactText), selected as the same expression under the field's name.
+  const groupFields = query.groupBy.map((name) => requireColumn(root.collection, name));
+  const groups = groupFields.map((field) => exact(field, column(statement, root.alias, field.field), statement));
+  const selected = groupFields.map((field, index) => {
+    const plain = column(statement, root.alias, field.field);
+    return groups[index] === plain ? plain : `${groups[index]} AS ${dialect.quote(field.field)}`;
+  });
+  const aggregates = aggregateColumns(query, root.collection).flatMap((aggregate) => aggregateExpressions(aggregate, root, statement));
+  if (groups.length + aggregates.length === 0) throw invalidQuery('An aggregate query needs an aggregate or a groupBy field.');
+  const where = compileWhere(query, root, statement);
+  const sql = [
+    `SELECT ${[...selected, ...aggregates].join(', ')}`,
+    `FROM ${tableOf(statement, root)}`,
+    where === null ? '' : `WHERE ${where}`,
+    groups.length === 0 ? '' : `GROUP BY ${groups.join(', ')}`,
+    groups.length === 0 ? '' : `ORDER BY ${groupOrder(query, root, statement).join(', ')}`,
+    limitOffset(query.limit, query.offset, statement),
+  ];
+  return { sql: joinClauses(sql), params: statement.params };
+}
+
+/** The selected columns of one aggregate: one, or a sum and a count for an average. */
+function aggregateExpressions({ term, field, alias, countAlias }: AggregateColumn, scope: Scope, statement: Statement): string[] {
+  const target = field === null ? '*' : column(statement, scope.alias, field.field);
+  const as = (expression: string, name = alias) => `${expression} AS ${statement.dialect.quote(name)}`;
+  switch (term.fn) {
+    case 'count':
+      return [as(`COUNT(${target})`)];
+    case 'countDistinct':
+      return [as(`COUNT(DISTINCT ${field === null ? target : exact(field, target, statement)})`)];
+    case 'sum':
+      return [as(`SUM(${target})`)];
+    case 'avg':
+      return [as(`SUM(${target})`), as(`COUNT(${target})`, countAlias!)];
+    case 'min':
+      return [as(`MIN(${field === null ? target : ordered(field, target, statement)})`)];
+    case 'max':
+      return [as(`MAX(${field === null ? target : ordered(field, target, statement)})`)];
+  }
+}
+
+/** A text column as it groups and counts distinct, exactly (see SqlDialect.exactText). */
+function exact(field: FieldDef, expression: string, statement: Statement): string {
+  return TEXT_TYPES.has(field.type) ? statement.dialect.exactText(expression) : expression;
+}
+
+/** A text column as it sorts and takes a min or max, by code point (see SqlDialect.orderedText). */
+function ordered(field: FieldDef, expression: string, statement: Statement): string {
+  return TEXT_TYPES.has(field.type) ? statement.dialect.orderedText(expression) : expression;
+}
+
+function groupOrder(query: ItemsQuery, scope: Scope, statement: Statement): string[] {
+  const sorted = query.sort.map((term) => {
+    if (term.path.length !== 1 || !query.groupBy.includes(term.path[0])) {
+      throw invalidQuery(`An aggregate query can only be sorted by its groupBy fields, not "${term.path.join('.')}".`, { field: term.path.join('.') });
+    }
+    return term;
+  });
+  const rest = query.groupBy.filter((name) => !sorted.some((term) => term.path[0] === name)).map((name): SortTerm => ({ path: [name], direction: 'asc' }));
+  return [...sorted, ...rest].map((term) => orderTerm(column(statement, scope.alias, term.path[0]), term.direction, requireColumn(scope.collection, term.path[0]), statement));
+}
+
+/**
+ * The rows of one nested read for a whole level of parents, in one statement:
+ * - many-to-one: the related rows whose primary key is among `keys` (the parents' foreign keys);
+ * - one-to-many: the children whose foreign key is among `keys` (the parents' primary keys);
+ * - many-to-many: the related rows joined through the junction whose local key is among `keys`.
+ * Every row carries, as `__parent`, the key its parents hold: the primary key of a many-to-one's row,
+ * the foreign key of a child, the junction's local key. One-to-many and many-to-many reads honour the
+ * deep filter and sort, and a deep limit/offset per parent through ROW_NUMBER() OVER (PARTITION BY …).
+ */
+export function compileNestedSelect(
+  parent: CollectionDef,
+  nested: NestedRead,
+  keys: unknown[],
+  schema: WorkspaceSchema,
+  dialect: SqlDialect,
+  ctx: QueryContext,
+): CompiledSql {
+  const relation = requireRelation(schema, parent, nested.field);
+  const statement = newStatement(schema, dialect, ctx);
+  const target = scopeOf(statement, requireCollection(schema, relation.related));
+  const sql = relation.kind === 'm2o' ? manyToOneSelect(target, nested, keys, statement) : childrenSelect(relation, target, nested, keys, statement);
+  return { sql, params: statement.params };
+}
+
+function manyToOneSelect(target: Scope, nested: NestedRead, keys: unknown[], statement: Statement): string {
+  const primaryKey = primaryKeyField(target.collection);
+  const key = column(statement, target.alias, primaryKey.field);
+  const conditions = [keyCondition(key, primaryKey, keys, statement)];
+  if (nested.filter) conditions.push(compileCondition(nested.filter, target, statement));
+  const sql = [
+    `SELECT ${selectList(readColumns(statement.schema, target.collection, nested.selection), target, statement)}, ${key} AS ${statement.dialect.quote(PARENT_KEY)}`,
+    `FROM ${tableOf(statement, target)}`,
+    `WHERE ${conditions.join(' AND ')}`,
+  ];
+  return joinClauses(sql);
+}
+
+/** One-to-many and many-to-many rows, with the parent key, deep filter, sort and per-parent limit. */
+function childrenSelect(relation: Exclude<RelationalField, { kind: 'm2o' }>, target: Scope, nested: NestedRead, keys: unknown[], statement: Statement): string {
+  const { schema } = statement;
+  let from = tableOf(statement, target);
+  let parentKey: string;
+  let parentField: FieldDef;
+  let junctionOrder: string | null = null;
+  if (relation.kind === 'o2m') {
+    parentField = requireColumn(target.collection, relation.foreignKey);
+    parentKey = column(statement, target.alias, parentField.field);
+  } else {
+    const junction = scopeOf(statement, requireCollection(schema, relation.junction));
+    const relatedKey = column(statement, target.alias, primaryKeyField(target.collection).field);
+    from += ` INNER JOIN ${tableOf(statement, junction)} ON ${column(statement, junction.alias, relation.junctionRelatedKey)} = ${relatedKey}`;
+    parentField = requireColumn(junction.collection, relation.junctionLocalKey);
+    parentKey = column(statement, junction.alias, parentField.field);
+    // Without a sort, related rows come in the order they were linked.
+    junctionOrder = `${column(statement, junction.alias, primaryKeyField(junction.collection).field)} ASC`;
+  }
+  const order = compileOrder(nested.sort, target, statement, junctionOrder === null ? [primaryKeyField(target.collection)] : []);
+  if (junctionOrder !== null) order.terms.push(junctionOrder);
+  const conditions = [keyCondition(parentKey, parentField, keys, statement)];
+  if (nested.filter) conditions.push(compileCondition(nested.filter, target, statement));
+  const columns = readColumns(schema, target.collection, nested.selection);
+  const select = `${selectList(columns, target, statement)}, ${parentKey} AS ${statement.dialect.quote(PARENT_KEY)}`;
+  const where = `WHERE ${conditions.join(' AND ')}`;
+  if (nested.limit === null && nested.offset === 0) {
+    return joinClauses([`SELECT ${select}`, `FROM ${from}`, ...order.joins, where, `ORDER BY ${order.terms.join(', ')}`]);
+  }
+  const rowNumber = `ROW_NUMBER() OVER (PARTITION BY ${parentKey} ORDER BY ${order.terms.join(', ')}) AS ${statement.dialect.quote(ROW_NUMBER)}`;
+  const inner = joinClauses([`SELECT ${select}, ${rowNumber}`, `FROM ${from}`, ...order.joins, where]);
+  const outer = scopeOf(statement, target.collection).alias;
+  const outerColumns = [...columns.map((field) => field.field), PARENT_KEY].map((name) => column(statement, outer, name)).join(', ');
+  const rank = column(statement, outer, ROW_NUMBER);
+  const window = rowWindow(nested.limit, nested.offset, rank, statement);
+  return joinClauses([`SELECT ${outerColumns}`, `FROM (${inner}) AS ${outer}`, `WHERE ${window}`, `ORDER BY ${rank}`]);
+}
+
+/** The row numbers a deep limit/offset keeps, as parameters. */
+function rowWindow(limit: number | null, offset: number, rank: string, statement: Statement): string {
+  checkPagination(limit, offset);
+  const conditions: string[] = [];
+  if (offset > 0) conditions.push(`${rank} > ${bind(statement, offset)}`);
+  if (limit !== null) conditions.push(`${rank} <= ${bind(statement, offset + limit)}`);
+  return conditions.join(' AND ');
+}
+
+function keyCondition(target: string, field: FieldDef, keys: unknown[], statement: Statement): string {
+  if (keys.length === 0) return '1 = 0';
+  const placeholders = keys.map((key) => bind(statement, toDatabase(field, key, statement.dialect.kind)));
+  return `${target} IN (${placeholders.join(', ')})`;
+}
+
+/**
+ * The columns a read selects: the selection's fields, and the keys that nested reads join on when the
+ * selection lacks them (a many-to-one's foreign key, the primary key for the other kinds).
+ */
+export function readColumns(schema: WorkspaceSchema, collection: CollectionDef, selection: Selection): FieldDef[] {
+  const names = [...selection.fields];
+  for (const nested of selection.relations) {
+    const relation = requireRelation(schema, collection, nested.field);
+    names.push(relation.kind === 'm2o' ? relation.field : primaryKeyField(collection).field);
+  }
+  if (names.length === 0) names.push(primaryKeyField(collection).field);
+  return [...new Set(names)].map((name) => requireColumn(collection, name));
+}
+
+function selectList(fields: FieldDef[], scope: Scope, statement: Statement): string {
+  return fields.map((field) => column(statement, scope.alias, field.field)).join(', ');
+}
+
+/** Filter and search of a query, ANDed; null when there is neither. */
+function compileWhere(query: ItemsQuery, scope: Scope, statement: Statement): string | null {
+  const conditions: string[] = [];
+  if (query.filter) conditions.push(compileCondition(query.filter, scope, statement));
+  if (query.search !== null && query.search !== '') conditions.push(compileSearch(query.search, scope, statement));
+  if (conditions.length === 0) return null;
+  return conditions.length === 1 ? conditions[0] : conditions.join(' AND ');
+}
+
+interface Ordering {
+  /** LEFT JOINs of the many-to-one relations that sort paths go through. */
+  joins: string[];
+  terms: string[];
+}
+
+/**
+ * ORDER BY terms of sort paths, joining the many-to-one relations a path goes through (once per path
+ * prefix), then the tie-breaker columns of the root that the sort does not already name.
+ */
+function compileOrder(sort: SortTerm[], root: Scope, statement: Statement, tieBreakers: FieldDef[]): Ordering {
+  const joins = new Map<string, Scope>();
+  const ordering: Ordering = { joins: [], terms: [] };
+  for (const term of sort) {
+    if (term.path.length === 0) throw invalidQuery('An empty sort path.');
+    let scope = root;
+    for (let depth = 0; depth < term.path.length - 1; depth++) {
+      scope = joinedScope(term.path.slice(0, depth + 1), scope, joins, ordering, statement);
+    }
+    const field = requireColumn(scope.collection, term.path[term.path.length - 1]);
+    ordering.terms.push(orderTerm(column(statement, scope.alias, field.field), term.direction, field, statement));
+  }
+  for (const field of tieBreakers) {
+    if (!sort.some((term) => term.path.length === 1 && term.path[0] === field.field)) {
+      ordering.terms.push(orderTerm(column(statement, root.alias, field.field), 'asc', field, statement));
+    }
+  }
+  return ordering;
+}
+
+function joinedScope(path: string[], from: Scope, joins: Map<string, Scope>, ordering: Ordering, statement: Statement): Scope {
+  const key = path.join('.');
+  const known = joins.get(key);
+  if (known) return known;
+  const name = path[path.length - 1];
+  const relation = requireRelation(statement.schema, from.collection, name);
+  if (relation.kind !== 'm2o') throw invalidQuery(`Can not sort through "${key}": only many-to-one relations lead to one value.`, { field: key });
+  const scope = scopeOf(statement, requireCollection(statement.schema, relation.related));
+  const on = `${column(statement, scope.alias, primaryKeyField(scope.collection).field)} = ${column(statement, from.alias, relation.field)}`;
+  ordering.joins.push(`LEFT JOIN ${tableOf(statement, scope)} ON ${on}`);
+  joins.set(key, scope);
+  return scope;
+}
+
+/**
+ * One ORDER BY term. NULLs sort first ascending and last descending on all three databases: SQLite
+ * and MySQL do so already, PostgreSQL is told. A primary key is never NULL and is left bare, so that
+ * PostgreSQL can still walk its index. Text sorts by code point on all three, whatever the collation
+ * of the database ('ALPHA' < 'Alpha' < 'Zeta' < 'alpha' < 'Éclair', '' < ' ', 'ok' < 'ok ').
+ */
+function orderTerm(expression: string, direction: 'asc' | 'desc', field: FieldDef, statement: Statement): string {
+  const sorted = field.primaryKey ? expression : ordered(field, expression, statement);
+  const base = `${sorted} ${direction === 'asc' ? 'ASC' : 'DESC'}`;
+  if (statement.dialect.kind !== 'postgres' || field.primaryKey) return base;
+  return `${base} ${direction === 'asc' ? 'NULLS FIRST' : 'NULLS LAST'}`;
+}
+
+function checkPagination(limit: number | null, offset: number): void {
+  if ((limit !== null && (!Number.isSafeInteger(limit) || limit < 0)) || !Number.isSafeInteger(offset) || offset < 0) {
+    throw invalidQuery('limit and offset must be whole numbers, not negative.');
+  }
+}
+
+function limitOffset(limit: number | null, offset: number, statement: Statement): string {
+  checkPagination(limit, offset);
+  return statement.dialect.limitOffset(limit, offset);
+}
+
+function joinClauses(clauses: string[]): string {
+  return clauses.filter((clause) => clause !== '').join(' ');
+}

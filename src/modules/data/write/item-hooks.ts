@@ -1,0 +1,68 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Principal } from '../../auth/principal';
+import type { ItemAction } from '../../audit/activity.recorder';
+
+/** What a before-hook sees: the validated values about to be written, which it may change. */
+export interface BeforeWrite {
+  workspaceId: string;
+  collection: string;
+  action: ItemAction;
+  principal: Principal;
+  /** The keys of the items being updated or deleted (empty on create). */
+  keys: unknown[];
+  /** One object per item to create, or the values of an update (empty on delete). */
+  payloads: Array<Record<string, unknown>>;
+}
+
+/** What an after-hook sees: a change that has been committed. */
+export interface AfterCommit {
+  workspaceId: string;
+  collection: string;
+  action: ItemAction;
+  principal: Principal;
+  keys: unknown[];
+}
+
+export type BeforeHook = (event: BeforeWrite) => Promise<void> | void;
+export type AfterHook = (event: AfterCommit) => Promise<void> | void;
+
+/**
+ * The hook points of the write path. Before-hooks run after validation and before the transaction:
+ * they may rewrite `payloads` in place or refuse the write by throwing (an AppError keeps its status).
+ * After-hooks run once the change is committed; their failures are logged, never returned, because
+ * the change stands. Sandboxed handlers and flows plug in here.
+ */
+@Injectable()
+export class ItemHooks {
+  private readonly logger = new Logger(ItemHooks.name);
+  private readonly before = new Set<BeforeHook>();
+  private readonly after = new Set<AfterHook>();
+
+  /** Registers a before-hook; the returned function removes it. */
+  onBeforeWrite(hook: BeforeHook): () => void {
+    this.before.add(hook);
+    return () => this.before.delete(hook);
+  }
+
+  /** Registers an after-commit hook; the returned function removes it. */
+  onAfterCommit(hook: AfterHook): () => void {
+    this.after.add(hook);
+    return () => this.after.delete(hook);
+  }
+
+  /** Runs the before-hooks in order; answers whether there were any. */
+  async runBefore(event: BeforeWrite): Promise<boolean> {
+    for (const hook of this.before) await hook(event);
+    return this.before.size > 0;
+  }
+
+  async runAfter(event: AfterCommit): Promise<void> {
+    for (const hook of this.after) {
+      try {
+        await hook(event);
+      } catch (error) {
+        this.logger.error(`An after-commit hook on ${event.collection} failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+}

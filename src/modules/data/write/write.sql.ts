@@ -1,0 +1,59 @@
+import type { CollectionDef } from '../../schema/schema.types';
+import type { SqlDialect } from '../sql/dialect';
+import type { CompiledSql } from '../sql/select.compiler';
+
+/**
+ * The SQL of the write path: INSERT, UPDATE and DELETE by primary key, and the row locks taken before
+ * an update or delete. Column names come from the registry's definitions; values are parameters.
+ */
+
+function columnsOf(collection: CollectionDef, row: Record<string, unknown>): string[] {
+  const columns = Object.keys(row);
+  for (const column of columns) {
+    if (!collection.fields.some((field) => field.field === column)) throw new Error(`"${column}" is not a column of ${collection.name}`);
+  }
+  return columns;
+}
+
+function keyList(dialect: SqlDialect, keys: unknown[], first: number): string {
+  return keys.map((_, index) => dialect.placeholder(first + index)).join(', ');
+}
+
+export function insertStatement(dialect: SqlDialect, collection: CollectionDef, row: Record<string, unknown>): CompiledSql {
+  const columns = columnsOf(collection, row);
+  // Where the database can, the whole stored row comes back, so a create needs no read-back.
+  const returning = dialect.supportsReturning ? ' RETURNING *' : '';
+  return {
+    sql: `INSERT INTO ${dialect.quote(collection.table)} (${columns.map((c) => dialect.quote(c)).join(', ')}) VALUES (${columns.map((_, i) => dialect.placeholder(i + 1)).join(', ')})${returning}`,
+    params: columns.map((column) => row[column]),
+  };
+}
+
+export function updateStatement(dialect: SqlDialect, collection: CollectionDef, row: Record<string, unknown>, keys: unknown[]): CompiledSql {
+  const columns = columnsOf(collection, row);
+  const assignments = columns.map((column, index) => `${dialect.quote(column)} = ${dialect.placeholder(index + 1)}`).join(', ');
+  return {
+    sql: `UPDATE ${dialect.quote(collection.table)} SET ${assignments} WHERE ${dialect.quote('id')} IN (${keyList(dialect, keys, columns.length + 1)})`,
+    params: [...columns.map((column) => row[column]), ...keys],
+  };
+}
+
+export function deleteStatement(dialect: SqlDialect, collection: CollectionDef, keys: unknown[]): CompiledSql {
+  return { sql: `DELETE FROM ${dialect.quote(collection.table)} WHERE ${dialect.quote('id')} IN (${keyList(dialect, keys, 1)})`, params: keys };
+}
+
+/** Selects and locks the rows with these keys (SQLite's writers already take turns, so it needs no lock). */
+export function lockStatement(dialect: SqlDialect, collection: CollectionDef, keys: unknown[]): CompiledSql {
+  const lock = dialect.kind === 'sqlite' ? '' : ' FOR UPDATE';
+  return { sql: `SELECT ${dialect.quote('id')} FROM ${dialect.quote(collection.table)} WHERE ${dialect.quote('id')} IN (${keyList(dialect, keys, 1)})${lock}`, params: keys };
+}
+
+/** The row just inserted, as RETURNING gave it (PostgreSQL, SQLite); null where there is none (MySQL). */
+export function insertedRow(result: unknown): Record<string, unknown> | null {
+  return Array.isArray(result) ? ((result[0] as Record<string, unknown> | undefined) ?? null) : null;
+}
+
+/** The key of a row just inserted: from its RETURNING row, or MySQL's insertId. */
+export function insertedKey(result: unknown): unknown {
+  return insertedRow(result)?.id ?? (result as { insertId?: unknown } | undefined)?.insertId;
+}

@@ -1,0 +1,62 @@
+import { existsSync, statfsSync } from 'node:fs';
+import { cpus, loadavg, uptime as systemUptime } from 'node:os';
+import { Inject, Injectable } from '@nestjs/common';
+import { BUS_HEALTH, BusHealthProbe } from '../../common/bus/bus';
+import { Database } from '../../common/database/database.service';
+import type { AppConfig } from '../../config/app-config';
+import { InjectConfig } from '../../config/config.module';
+import { cairnVersion } from '../../common/version';
+
+const DATABASE_PING_TIMEOUT_MS = 3_000;
+const APPLICATION_VERSION = cairnVersion();
+
+export interface HealthReport {
+  status: 'ok' | 'error';
+  info: Record<string, { status: string } & Record<string, unknown>>;
+}
+
+/** The health of the instance: its database and Redis (which it needs) and facts about the process. */
+@Injectable()
+export class HealthService {
+  constructor(
+    private readonly db: Database,
+    @Inject(BUS_HEALTH) private readonly bus: BusHealthProbe,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  async report(): Promise<HealthReport> {
+    const [database, redis] = await Promise.all([this.database(), this.bus.check()]);
+    const memory = process.memoryUsage();
+    const healthy = database.status === 'up' && redis.status !== 'down';
+    return {
+      status: healthy ? 'ok' : 'error',
+      info: {
+        database,
+        redis,
+        memory_heap: { status: 'up', used: memory.heapUsed, total: memory.heapTotal },
+        memory_rss: { status: 'up', used: memory.rss },
+        storage: this.storage(),
+        system: { status: 'up', cpus: cpus().length, load_average: loadavg(), uptime: Math.round(systemUptime()) },
+        application: { status: 'up', name: 'cairn', version: APPLICATION_VERSION, uptime: Math.round(process.uptime()), database: this.config.database.kind },
+      },
+    };
+  }
+
+  private async database(): Promise<{ status: string } & Record<string, unknown>> {
+    try {
+      return { status: 'up', responseTime: await this.db.ping(DATABASE_PING_TIMEOUT_MS) };
+    } catch {
+      return { status: 'down', message: 'The database is unreachable.' };
+    }
+  }
+
+  private storage(): { status: string } & Record<string, unknown> {
+    try {
+      const stats = statfsSync(existsSync(this.config.dataDir) ? this.config.dataDir : process.cwd());
+      return { status: 'up', free: stats.bavail * stats.bsize, total: stats.blocks * stats.bsize };
+    } catch {
+      return { status: 'down', message: 'The data directory cannot be read.' };
+    }
+  }
+}
+

@@ -1,0 +1,29 @@
+import type { FieldTypeName } from '../schema.types';
+import type { FieldType } from './field-type';
+import { bigintType, decimalType, floatType, integerType } from './number.types';
+import { booleanType, dateType, datetimeType, jsonType, timeType } from './other.types';
+import { autocodeType, enumType, stringType, textType, uuidType } from './text.types';
+
+const TYPES: Record<FieldTypeName, FieldType> = {
+  string: stringType,
+  text: textType,
+  integer: integerType,
+  bigint: bigintType,
+  float: floatType,
+  decimal: decimalType,
+  boolean: booleanType,
+  date: dateType,
+  datetime: datetimeType,
+  time: timeType,
+  json: jsonType,
+  uuid: uuidType,
+  enum: enumType,
+  autocode: autocodeType,
+};
+
+export function fieldType(name: FieldTypeName): FieldType {
+  return TYPES[name];
+}
+
+export { FieldValueError } from './field-type';
+export type { FieldType, ColumnShape } from './field-type';

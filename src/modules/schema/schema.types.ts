@@ -1,0 +1,104 @@
+/**
+ * The registry's model of a workspace's schema: what collections, fields and relations exist. Every
+ * identifier that reaches SQL comes from here, never from a request.
+ */
+
+export type FieldTypeName =
+  | 'string'
+  | 'text'
+  | 'integer'
+  | 'bigint'
+  | 'float'
+  | 'decimal'
+  | 'boolean'
+  | 'date'
+  | 'datetime'
+  | 'time'
+  | 'json'
+  | 'uuid'
+  | 'enum'
+  | 'autocode';
+
+export const FIELD_TYPES: readonly FieldTypeName[] = [
+  'string', 'text', 'integer', 'bigint', 'float', 'decimal', 'boolean', 'date', 'datetime', 'time', 'json', 'uuid', 'enum', 'autocode',
+];
+
+export type ValidationRuleName = 'required' | 'email' | 'url' | 'regex' | 'min' | 'max' | 'min_length' | 'max_length' | 'enum';
+
+/** One validation rule with its argument (true for rules without one) and an optional custom message. */
+export interface ValidationRule {
+  value: unknown;
+  message?: string;
+}
+
+export type FieldValidation = Partial<Record<ValidationRuleName, ValidationRule>>;
+
+export type PrimaryKeyType = 'integer' | 'uuid';
+
+/** A field of a collection, backed by one column of the same name. */
+export interface FieldDef {
+  field: string;
+  type: FieldTypeName;
+  /** id, created_at, updated_at, created_by, updated_by: present on every collection, not writable. */
+  system: boolean;
+  primaryKey: boolean;
+  required: boolean;
+  unique: boolean;
+  index: boolean;
+  /** The default value, as JSON. */
+  defaultValue: unknown;
+  length: number | null;
+  precision: number | null;
+  scale: number | null;
+  /** The allowed values of an enum field. */
+  values: string[] | null;
+  /** Prefix and zero-padding of an autocode field: prefix CLI- and padding 4 make CLI-0001. */
+  autocode: { prefix: string; padding: number } | null;
+  validation: FieldValidation;
+  note: string | null;
+}
+
+export type OnDelete = 'SET NULL' | 'CASCADE' | 'RESTRICT';
+
+/**
+ * A many-to-one from `collection.field` to `relatedCollection`'s primary key, with a real foreign key.
+ * `oneField`, when set, is the one-to-many alias of the same relation on the related collection.
+ * A many-to-many is two many-to-ones on a junction collection; `junction` records it.
+ */
+export interface RelationDef {
+  id: string;
+  collection: string;
+  field: string;
+  relatedCollection: string;
+  onDelete: OnDelete;
+  oneField: string | null;
+  /** For the relations of a junction collection: the other many-to-one of the pair and the alias on each side. */
+  junction: { otherField: string; alias: string | null } | null;
+}
+
+/** What a field name means on a collection when it leads to another collection. */
+export type RelationalField =
+  | { kind: 'm2o'; field: string; related: string; relation: RelationDef }
+  | { kind: 'o2m'; field: string; related: string; foreignKey: string; relation: RelationDef }
+  | { kind: 'm2m'; field: string; related: string; junction: string; junctionLocalKey: string; junctionRelatedKey: string; relation: RelationDef };
+
+export interface CollectionDef {
+  name: string;
+  /** The real table, kept apart per workspace. */
+  table: string;
+  primaryKey: PrimaryKeyType;
+  /** Fields in their order, system fields first. */
+  fields: FieldDef[];
+  note: string | null;
+}
+
+/**
+ * A workspace's schema as one immutable value, versioned so caches (compiled policies, GraphQL schemas)
+ * can be keyed by it.
+ */
+export interface WorkspaceSchema {
+  workspaceId: string;
+  version: number;
+  collections: ReadonlyMap<string, CollectionDef>;
+  relations: readonly RelationDef[];
+}

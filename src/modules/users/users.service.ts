@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
+import { EvictedCache } from '../../common/cache/evicted-cache';
+import { Database } from '../../common/database/database.service';
+import { conflict, notFound } from '../../common/errors/app-error';
+import { UserEntity, UserStatus } from './user.entity';
+
+/** Platform accounts: the one place that reads and writes cairn_users. */
+@Injectable()
+export class UsersService implements OnModuleInit, OnModuleDestroy {
+  /** Accounts as the request guard reads them on every request; evicted when one changes. */
+  private readonly active: EvictedCache<UserEntity>;
+
+  constructor(
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly db: Database,
+    @Inject(MESSAGE_BUS) bus: MessageBus,
+  ) {
+    this.active = new EvictedCache(bus, 'cache.users', { ttlMs: 2_000, max: 50_000 });
+  }
+
+  onModuleInit(): Promise<void> {
+    return this.active.start();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.active.close();
+  }
+
+  findById(id: string): Promise<UserEntity | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  /** The account behind an access token, from the cache when it is fresh. */
+  findForToken(id: string): Promise<UserEntity | null> {
+    return this.active.get(id, () => this.findById(id));
+  }
+
+  findByEmail(email: string): Promise<UserEntity | null> {
+    return this.users.findOneBy({ email: normalizeEmail(email) });
+  }
+
+  async getById(id: string): Promise<UserEntity> {
+    const user = await this.findById(id);
+    if (!user) throw notFound('User not found.');
+    return user;
+  }
+
+  list(): Promise<UserEntity[]> {
+    return this.users.find({ order: { createdAt: 'ASC' } });
+  }
+
+  /** Creates an account; the first account of the instance becomes its superadmin. */
+  async create(input: { email: string; passwordHash: string; name?: string | null }): Promise<UserEntity> {
+    return this.db.transaction(async (manager) => {
+      const repo = manager.getRepository(UserEntity);
+      const email = normalizeEmail(input.email);
+      if (await repo.existsBy({ email })) throw conflict('An account with this email already exists.', { field: 'email' });
+      const now = new Date();
+      const isFirst = (await repo.count()) === 0;
+      return repo.save(
+        repo.create({ id: randomUUID(), email, passwordHash: input.passwordHash, name: input.name ?? null, isSuperadmin: isFirst, status: 'active', createdAt: now, updatedAt: now }),
+      );
+    });
+  }
+
+  async count(): Promise<number> {
+    return this.users.count();
+  }
+
+  async update(id: string, changes: { status?: UserStatus; name?: string; passwordHash?: string }): Promise<UserEntity> {
+    return this.db.transaction(async (manager) => {
+      const repo = manager.getRepository(UserEntity);
+      const user = await repo.findOneBy({ id });
+      if (!user) throw notFound('User not found.');
+      Object.assign(user, Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)), { updatedAt: new Date() });
+      return repo.save(user);
+    }).finally(() => this.active.evict(id));
+  }
+
+  /** Deletes an account with its memberships and sessions, unless it is the last owner of a workspace. */
+  async remove(id: string): Promise<void> {
+    await this.db.transaction(async (manager) => {
+      if (!(await manager.getRepository(UserEntity).existsBy({ id }))) throw notFound('User not found.');
+      const soleOwnerships: unknown[] = await manager
+        .createQueryBuilder()
+        .select('m.workspace_id')
+        .from('cairn_workspace_members', 'm')
+        .where("m.user_id = :id AND m.role = 'owner'", { id })
+        .andWhere("NOT EXISTS (SELECT 1 FROM cairn_workspace_members o WHERE o.workspace_id = m.workspace_id AND o.role = 'owner' AND o.user_id <> :id)", { id })
+        .getRawMany();
+      if (soleOwnerships.length > 0) throw conflict('This account is the last owner of a workspace; transfer or delete the workspace first.');
+      await manager.createQueryBuilder().delete().from('cairn_refresh_tokens').where("realm = 'platform' AND subject_id = :id", { id }).execute();
+      await manager.getRepository(UserEntity).delete({ id });
+    });
+    await this.active.evict(id);
+  }
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}

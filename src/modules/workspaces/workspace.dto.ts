@@ -1,0 +1,68 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { WORKSPACE_ROLES, WorkspaceRole } from './workspace-roles';
+
+export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+/** A slug may not look like a UUID: `{ws}` in a path is read as an id when it does. */
+const NOT_UUID = /^(?![0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)/i;
+const SlugRules = () =>
+  applyDecorators(
+    IsOptional(),
+    IsString(),
+    Matches(SLUG_PATTERN, { message: 'slug must be lowercase letters, digits and dashes (at most 64)' }),
+    Matches(NOT_UUID, { message: 'slug must not have the shape of a UUID' }),
+  );
+
+export class CreateWorkspaceDto {
+  @ApiProperty({ maxLength: 255 })
+  @IsString() @MinLength(1) @MaxLength(255)
+  name!: string;
+
+  @ApiPropertyOptional({ pattern: SLUG_PATTERN.source, description: 'Made from the name when omitted.' })
+  @SlugRules()
+  slug?: string;
+}
+
+export class UpdateWorkspaceDto {
+  @ApiPropertyOptional({ maxLength: 255 })
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(255)
+  name?: string;
+
+  @ApiPropertyOptional({ pattern: SLUG_PATTERN.source })
+  @SlugRules()
+  slug?: string;
+}
+
+export class WorkspaceDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() slug!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: WORKSPACE_ROLES, description: 'The caller\'s role in this workspace.' }) role!: WorkspaceRole;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({ format: 'date-time' }) updated_at!: string;
+}
+
+export class AddMemberDto {
+  @ApiProperty({ format: 'email', description: 'The email of an existing Cairn account.' })
+  @IsEmail() @MaxLength(255)
+  email!: string;
+
+  @ApiProperty({ enum: WORKSPACE_ROLES })
+  @IsIn(WORKSPACE_ROLES)
+  role!: WorkspaceRole;
+}
+
+export class UpdateMemberDto {
+  @ApiProperty({ enum: WORKSPACE_ROLES })
+  @IsIn(WORKSPACE_ROLES)
+  role!: WorkspaceRole;
+}
+
+export class MemberDto {
+  @ApiProperty({ format: 'uuid', description: 'The member\'s account id.' }) id!: string;
+  @ApiProperty({ format: 'email' }) email!: string;
+  @ApiProperty({ type: String, nullable: true }) name!: string | null;
+  @ApiProperty({ enum: WORKSPACE_ROLES }) role!: WorkspaceRole;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+}

@@ -1,0 +1,93 @@
+import { Body, Controller, Delete, Get, Param, Patch, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiData, ApiErrors, ApiNoContent } from '../../common/http/api-docs.decorators';
+import { CurrentPrincipal, Principal, UserOnly, UserPrincipal } from '../auth/principal';
+import { MembersService } from './members.service';
+import { AddMemberDto, CreateWorkspaceDto, MemberDto, UpdateMemberDto, UpdateWorkspaceDto, WorkspaceDto } from './workspace.dto';
+import { CurrentWorkspace, RequireWorkspaceRole } from './workspace-access.guard';
+import { toWorkspaceDto, WorkspaceAccess, WorkspacesService } from './workspaces.service';
+
+@ApiTags('workspaces')
+@Controller('workspaces')
+export class WorkspacesController {
+  constructor(private readonly workspaces: WorkspacesService) {}
+
+  @Get()
+  @ApiBearerAuth()
+  @ApiData(WorkspaceDto, { isArray: true, description: 'The workspaces the caller belongs to, with its role in each.' })
+  @ApiErrors(401)
+  async list(@CurrentPrincipal() principal: Principal) {
+    return { data: await this.workspaces.listFor(principal) };
+  }
+
+  @Post()
+  @UserOnly()
+  @ApiBearerAuth()
+  @ApiData(WorkspaceDto, { status: 201, description: 'The workspace; its creator is its first owner.' })
+  @ApiErrors(401, 403, 409)
+  async create(@CurrentPrincipal() principal: UserPrincipal, @Body() body: CreateWorkspaceDto) {
+    return { data: toWorkspaceDto(await this.workspaces.create(principal, body), 'owner') };
+  }
+
+  @Get(':ws')
+  @RequireWorkspaceRole('viewer')
+  @ApiData(WorkspaceDto)
+  @ApiErrors(401, 404)
+  get(@CurrentWorkspace() access: WorkspaceAccess) {
+    return { data: toWorkspaceDto(access.workspace, access.role) };
+  }
+
+  @Patch(':ws')
+  @RequireWorkspaceRole('admin')
+  @ApiData(WorkspaceDto)
+  @ApiErrors(401, 403, 404, 409)
+  async update(@CurrentWorkspace() access: WorkspaceAccess, @Body() body: UpdateWorkspaceDto) {
+    return { data: toWorkspaceDto(await this.workspaces.update(access.workspace, body), access.role) };
+  }
+
+  @Delete(':ws')
+  @RequireWorkspaceRole('owner')
+  @ApiNoContent('The workspace and everything in it are deleted')
+  @ApiErrors(401, 403, 404)
+  async remove(@CurrentWorkspace() access: WorkspaceAccess): Promise<void> {
+    await this.workspaces.remove(access.workspace);
+  }
+}
+
+@ApiTags('workspaces')
+@Controller('workspaces/:ws/members')
+export class MembersController {
+  constructor(private readonly members: MembersService) {}
+
+  @Get()
+  @RequireWorkspaceRole('viewer')
+  @ApiData(MemberDto, { isArray: true })
+  @ApiErrors(401, 404)
+  async list(@CurrentWorkspace() access: WorkspaceAccess) {
+    return { data: await this.members.list(access) };
+  }
+
+  @Post()
+  @RequireWorkspaceRole('admin')
+  @ApiData(MemberDto, { status: 201 })
+  @ApiErrors(401, 403, 404, 409)
+  async add(@CurrentWorkspace() access: WorkspaceAccess, @Body() body: AddMemberDto) {
+    return { data: await this.members.add(access, body.email, body.role) };
+  }
+
+  @Patch(':id')
+  @RequireWorkspaceRole('admin')
+  @ApiData(MemberDto)
+  @ApiErrors(401, 403, 404, 409)
+  async changeRole(@CurrentWorkspace() access: WorkspaceAccess, @Param('id') userId: string, @Body() body: UpdateMemberDto) {
+    return { data: await this.members.changeRole(access, userId, body.role) };
+  }
+
+  @Delete(':id')
+  @RequireWorkspaceRole('viewer')
+  @ApiNoContent('The member is removed (any member may remove themselves)')
+  @ApiErrors(401, 403, 404, 409)
+  async remove(@CurrentWorkspace() access: WorkspaceAccess, @Param('id') userId: string): Promise<void> {
+    await this.members.remove(access, userId);
+  }
+}

@@ -1,0 +1,185 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, Repository } from 'typeorm';
+import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
+import { EvictedCache } from '../../common/cache/evicted-cache';
+import { Database } from '../../common/database/database.service';
+import { conflict, invalidToken, notFound } from '../../common/errors/app-error';
+import type { Principal, UserPrincipal } from '../auth/principal';
+import { CreateWorkspaceDto, SLUG_PATTERN, UpdateWorkspaceDto, WorkspaceDto } from './workspace.dto';
+import { MemberEntity, WorkspaceEntity } from './workspace.entity';
+import type { WorkspaceRole } from './workspace-roles';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A caller's standing in one workspace, resolved once per request by the access guard. */
+export interface WorkspaceAccess {
+  workspace: WorkspaceEntity;
+  role: WorkspaceRole;
+  principal: Principal;
+}
+
+/** Workspaces and who may act in them. */
+@Injectable()
+export class WorkspacesService implements OnModuleInit, OnModuleDestroy {
+  /**
+   * Workspaces by id and by slug, and roles by workspace and account: every workspace request reads
+   * them. Any change to a workspace (its schema version included), or to a membership, evicts them.
+   */
+  private readonly byRef: EvictedCache<WorkspaceEntity>;
+  private readonly roles: EvictedCache<{ role: WorkspaceRole }>;
+
+  constructor(
+    @InjectRepository(WorkspaceEntity) private readonly workspaces: Repository<WorkspaceEntity>,
+    @InjectRepository(MemberEntity) private readonly members: Repository<MemberEntity>,
+    private readonly db: Database,
+    @Inject(MESSAGE_BUS) bus: MessageBus,
+  ) {
+    this.byRef = new EvictedCache(bus, 'cache.workspaces', { ttlMs: 2_000, max: 20_000 });
+    this.roles = new EvictedCache(bus, 'cache.workspace-roles', { ttlMs: 2_000, max: 100_000 });
+  }
+
+  async onModuleInit(): Promise<void> {
+    await Promise.all([this.byRef.start(), this.roles.start()]);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all([this.byRef.close(), this.roles.close()]);
+  }
+
+  /** Finds a workspace by id or slug. */
+  findByRef(ref: string): Promise<WorkspaceEntity | null> {
+    const key = UUID.test(ref) ? ref.toLowerCase() : ref;
+    return this.byRef.get(key, () => this.workspaces.findOneBy(UUID.test(ref) ? { id: key } : { slug: ref }));
+  }
+
+  /** Forgets a workspace here and on every instance, after it (or its schema) changed. */
+  evictWorkspace(workspace: Pick<WorkspaceEntity, 'id' | 'slug'>, ...formerSlugs: string[]): Promise<void> {
+    return this.byRef.evict(workspace.id, workspace.slug, ...formerSlugs);
+  }
+
+  /** Forgets an account's role in a workspace, after its membership changed. */
+  evictRole(workspaceId: string, userId: string): Promise<void> {
+    return this.roles.evict(`${workspaceId}:${userId}`);
+  }
+
+  /**
+   * The caller's role in a workspace. A workspace the caller is not a member of answers 404, like one
+   * that does not exist, so workspaces cannot be probed; an API key used outside its workspace is an
+   * invalid credential there (401).
+   */
+  async resolveAccess(principal: Principal, ref: string): Promise<WorkspaceAccess> {
+    const workspace = await this.findByRef(ref);
+    if (principal.kind === 'api_key') {
+      if (!workspace || workspace.id !== principal.workspaceId) throw invalidToken('This API key is not valid for this workspace.');
+      return { workspace, role: principal.role, principal };
+    }
+    if (!workspace) throw notFound('Workspace not found.');
+    if (principal.isSuperadmin) return { workspace, role: 'owner', principal };
+    const membership = await this.roles.get(`${workspace.id}:${principal.userId}`, () => this.members.findOneBy({ workspaceId: workspace.id, userId: principal.userId }));
+    if (!membership) throw notFound('Workspace not found.');
+    return { workspace, role: membership.role, principal };
+  }
+
+  /** The workspaces a caller can see, with its role in each. */
+  async listFor(principal: Principal): Promise<WorkspaceDto[]> {
+    if (principal.kind === 'api_key') {
+      const workspace = await this.workspaces.findOneBy({ id: principal.workspaceId });
+      return workspace ? [toWorkspaceDto(workspace, principal.role)] : [];
+    }
+    if (principal.isSuperadmin) {
+      return (await this.workspaces.find({ order: { createdAt: 'ASC' } })).map((workspace) => toWorkspaceDto(workspace, 'owner'));
+    }
+    const memberships = await this.members.findBy({ userId: principal.userId });
+    const roles = new Map(memberships.map((m) => [m.workspaceId, m.role]));
+    const workspaces = await this.workspaces.find({ where: { id: In([...roles.keys()]) }, order: { createdAt: 'ASC' } });
+    return workspaces.map((workspace) => toWorkspaceDto(workspace, roles.get(workspace.id)!));
+  }
+
+  /** Creates a workspace whose first owner is its creator. */
+  async create(creator: UserPrincipal, input: CreateWorkspaceDto): Promise<WorkspaceEntity> {
+    return this.db.transaction(async (manager) => {
+      const repo = manager.getRepository(WorkspaceEntity);
+      let slug = input.slug ?? slugify(input.name);
+      if (await repo.existsBy({ slug })) {
+        if (input.slug) throw conflict(`A workspace with the slug "${slug}" already exists.`, { field: 'slug' });
+        slug = `${slug.slice(0, 56)}-${randomBytes(3).toString('hex')}`;
+      }
+      const now = new Date();
+      const workspace = repo.create({ id: randomUUID(), slug, name: input.name, createdBy: creator.userId, schemaVersion: 0, createdAt: now, updatedAt: now });
+      await repo.insert(workspace);
+      await manager.getRepository(MemberEntity).insert({ id: randomUUID(), workspaceId: workspace.id, userId: creator.userId, role: 'owner', createdAt: now, updatedAt: now });
+      return workspace;
+    }).then(async (workspace) => {
+      await Promise.all([this.evictWorkspace(workspace), this.evictRole(workspace.id, creator.userId)]);
+      return workspace;
+    });
+  }
+
+  async update(workspace: WorkspaceEntity, input: UpdateWorkspaceDto): Promise<WorkspaceEntity> {
+    return this.db.transaction(async (manager) => {
+      const repo = manager.getRepository(WorkspaceEntity);
+      if (input.slug && input.slug !== workspace.slug && (await repo.existsBy({ slug: input.slug }))) {
+        throw conflict(`A workspace with the slug "${input.slug}" already exists.`, { field: 'slug' });
+      }
+      const changed = { ...workspace, name: input.name ?? workspace.name, slug: input.slug ?? workspace.slug, updatedAt: new Date() };
+      await repo.update({ id: workspace.id }, { name: changed.name, slug: changed.slug, updatedAt: changed.updatedAt });
+      return changed;
+    }).finally(() => this.evictWorkspace(workspace, input.slug ?? workspace.slug));
+  }
+
+  /**
+   * Deletes a workspace with everything in it. Its rows go first, in one transaction (members, API keys,
+   * registry and activity follow by cascading foreign keys); then its collections' tables, with the
+   * foreign keys between them dropped first so they can go in any order. Should that second step fail,
+   * what remains is tables nothing refers to, never a half-deleted workspace.
+   */
+  async remove(workspace: WorkspaceEntity): Promise<void> {
+    const rows: Array<{ table_name: string }> = await this.db.dataSource
+      .createQueryBuilder()
+      .select('c.table_name', 'table_name')
+      .from('cairn_collections', 'c')
+      .where('c.workspace_id = :id', { id: workspace.id })
+      .getRawMany();
+    await this.db.transaction(async (manager) => {
+      await manager.createQueryBuilder().delete().from('cairn_refresh_tokens').where('realm = :realm', { realm: workspace.id }).execute();
+      await manager.getRepository(WorkspaceEntity).delete({ id: workspace.id });
+    });
+    await this.evictWorkspace(workspace);
+    if (rows.length === 0) return;
+    await this.db.schemaChange(async (manager) => {
+      const runner = manager.queryRunner!;
+      const tables = rows.map((row) => row.table_name);
+      for (const name of tables) {
+        const table = await runner.getTable(name);
+        if (table && table.foreignKeys.length > 0) await runner.dropForeignKeys(table, table.foreignKeys);
+      }
+      for (const name of tables) await runner.dropTable(name, true);
+    });
+  }
+}
+
+export function toWorkspaceDto(workspace: WorkspaceEntity, role: WorkspaceRole): WorkspaceDto {
+  return {
+    id: workspace.id,
+    slug: workspace.slug,
+    name: workspace.name,
+    role,
+    created_at: workspace.createdAt.toISOString(),
+    updated_at: workspace.updatedAt.toISOString(),
+  };
+}
+
+/** A slug made from a name: lowercase ASCII letters, digits and dashes. */
+export function slugify(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 48)
+    .replace(/-+$/g, '');
+  return SLUG_PATTERN.test(slug) && !UUID.test(slug) ? slug : `workspace-${randomBytes(3).toString('hex')}`;
+}

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { before, it } from 'node:test';
+import { describeEachDatabase } from '../support/app';
+import { assertError, newAccount, newOwnedWorkspace } from '../support/factories';
+import type { Api } from '../support/http';
+
+describeEachDatabase('workspace OpenAPI document', {}, (suite) => {
+  let api: Api;
+  let base: string;
+  before(async () => {
+    ({ api, base } = await newOwnedWorkspace(suite.api));
+    await api.post(`${base}/collections`, { collection: 'authors', fields: [{ field: 'name', type: 'string', required: true }] });
+    await api.post(`${base}/collections`, { collection: 'posts', fields: [{ field: 'title', type: 'string', length: 80 }, { field: 'status', type: 'enum', values: ['draft', 'live'] }] });
+    await api.post(`${base}/relations`, { collection: 'posts', field: 'author', related_collection: 'authors', one_field: 'posts' });
+  });
+
+  it('describes every collection\'s routes, item and input schemas', async () => {
+    const response = await api.get(`${base}/openapi.json`);
+    assert.equal(response.status, 200, response.text);
+    const document = response.body;
+    assert.equal(document.openapi, '3.0.3');
+    for (const collection of ['authors', 'posts']) {
+      assert.deepEqual(Object.keys(document.paths[`/items/${collection}`]).sort(), ['delete', 'get', 'patch', 'post']);
+      assert.deepEqual(Object.keys(document.paths[`/items/${collection}/{id}`]).sort(), ['delete', 'get', 'patch']);
+    }
+    const posts = document.components.schemas.posts.properties;
+    assert.deepEqual(posts.status.enum, ['draft', 'live']);
+    assert.equal(posts.title.maxLength, 80);
+    assert.ok(posts.author.oneOf.some((s: { $ref?: string }) => s.$ref === '#/components/schemas/authors'));
+    assert.equal(document.components.schemas.authors.properties.posts.type, 'array');
+    assert.deepEqual(document.components.schemas.authors_input.required, ['name']);
+    assert.equal(document.components.schemas.authors_input.properties.id, undefined);
+    const listParameters = document.paths['/items/posts'].get.parameters.map((p: { $ref: string }) => p.$ref.split('/').pop());
+    assert.deepEqual(listParameters, ['fields', 'filter', 'sort', 'limit', 'offset', 'page', 'search', 'meta', 'aggregate', 'groupBy', 'deep']);
+  });
+
+  it('is regenerated when the schema changes', async () => {
+    await api.post(`${base}/fields/posts`, { field: 'rating', type: 'integer' });
+    await api.post(`${base}/collections`, { collection: 'tags', fields: [{ field: 'label', type: 'string' }] });
+    let document = (await api.get(`${base}/openapi.json`)).body;
+    assert.equal(document.components.schemas.posts.properties.rating.type, 'integer');
+    assert.ok(document.paths['/items/tags']);
+    await api.delete(`${base}/collections/tags`);
+    document = (await api.get(`${base}/openapi.json`)).body;
+    assert.equal(document.paths['/items/tags'], undefined);
+  });
+
+  it('is for members only, and has a Swagger UI page', async () => {
+    const outsider = await newAccount(suite.api, 'outsider');
+    assertError(await suite.api.get(`${base}/openapi.json`, { token: outsider.accessToken }), 404, 'NOT_FOUND');
+    const page = await suite.api.get(`${base}/docs`);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /SwaggerUIBundle/);
+    assert.equal((await suite.api.get('/api/docs/swagger-ui-bundle.js')).status, 200);
+  });
+});

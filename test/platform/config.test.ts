@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config/load-config';
+
+function problemsOf(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error.message;
+  }
+  assert.fail('the configuration was accepted');
+}
+
+describe('configuration', () => {
+  it('defaults to SQLite in ./data on port 3000 with no Redis', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 3000);
+    assert.equal(config.database.kind, 'sqlite');
+    assert.match(config.database.url, /data[\\/]cairn\.sqlite$/);
+    assert.equal(config.redis, null);
+  });
+
+  it('recognises each database from DATABASE_URL', () => {
+    assert.equal(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).database.kind, 'postgres');
+    assert.equal(loadConfig({ DATABASE_URL: 'mysql://u@h/db' }).database.kind, 'mysql');
+    assert.equal(loadConfig({ DATABASE_URL: 'mariadb://u@h/db' }).database.kind, 'mysql');
+  });
+
+  it('names the variable of each wrong value', () => {
+    assert.match(problemsOf({ PORT: 'eighty' }), /PORT/);
+    assert.match(problemsOf({ DATABASE_URL: 'oracle://db' }), /DATABASE_URL/);
+    assert.match(problemsOf({ ACCESS_TOKEN_TTL: 'soon' }), /ACCESS_TOKEN_TTL/);
+    assert.match(problemsOf({ AUTH_SELF_REGISTRATION: 'perhaps' }), /AUTH_SELF_REGISTRATION/);
+    assert.match(problemsOf({ MAX_BODY_SIZE: 'huge' }), /MAX_BODY_SIZE/);
+    assert.match(problemsOf({ REDIS_URL: 'http://cache' }), /REDIS_URL/);
+  });
+
+  it('refuses production without a strong JWT_SECRET', () => {
+    assert.match(problemsOf({ NODE_ENV: 'production' }), /JWT_SECRET/);
+    assert.match(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'short' }), /JWT_SECRET/);
+    assert.match(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'change-me' }), /JWT_SECRET/);
+    const strong = 'k'.repeat(16) + 'Q9x!'.repeat(5);
+    assert.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong }).auth.jwtSecret, strong);
+  });
+
+  it('stops the process with a message naming the variable', async () => {
+    const main = join(__dirname, '..', '..', 'src', 'main.js');
+    const child = spawn(process.execPath, [main], { env: { PATH: process.env.PATH, PORT: 'not-a-port', NODE_ENV: 'production' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.equal(code, 1);
+    assert.match(stderr, /PORT/);
+    assert.match(stderr, /JWT_SECRET/);
+  });
+});

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { describeEachDatabase } from '../support/app';
+
+/** Every platform route of the contract, as OpenAPI paths. */
+const ROUTES: Array<[string, string]> = [
+  ['get', '/api/v1/health'],
+  ['post', '/api/v1/auth/register'],
+  ['post', '/api/v1/auth/login'],
+  ['post', '/api/v1/auth/refresh'],
+  ['post', '/api/v1/auth/logout'],
+  ['get', '/api/v1/auth/me'],
+  ['get', '/api/v1/users'],
+  ['get', '/api/v1/users/{id}'],
+  ['patch', '/api/v1/users/{id}'],
+  ['delete', '/api/v1/users/{id}'],
+  ['get', '/api/v1/workspaces'],
+  ['post', '/api/v1/workspaces'],
+  ['get', '/api/v1/workspaces/{ws}'],
+  ['patch', '/api/v1/workspaces/{ws}'],
+  ['delete', '/api/v1/workspaces/{ws}'],
+  ['get', '/api/v1/workspaces/{ws}/members'],
+  ['post', '/api/v1/workspaces/{ws}/members'],
+  ['patch', '/api/v1/workspaces/{ws}/members/{id}'],
+  ['delete', '/api/v1/workspaces/{ws}/members/{id}'],
+  ['get', '/api/v1/workspaces/{ws}/api-keys'],
+  ['post', '/api/v1/workspaces/{ws}/api-keys'],
+  ['delete', '/api/v1/workspaces/{ws}/api-keys/{id}'],
+];
+
+describeEachDatabase('OpenAPI document', {}, (suite) => {
+  it('lists every platform route with its responses, and a schema for every body', async () => {
+    const response = await suite.api.get('/api/docs-json');
+    assert.equal(response.status, 200);
+    const document = response.body;
+    assert.equal(document.components.securitySchemes.bearer.scheme, 'bearer');
+    for (const [method, path] of ROUTES) {
+      const operation = document.paths[path]?.[method];
+      assert.ok(operation, `${method.toUpperCase()} ${path} is documented`);
+      const success = Object.entries(operation.responses).filter(([status]) => status.startsWith('2'));
+      assert.ok(success.length > 0, `${method.toUpperCase()} ${path} documents a success`);
+      for (const [status, answer] of success as Array<[string, { content?: Record<string, { schema?: unknown }> }]>) {
+        if (status !== '204') assert.ok(answer.content?.['application/json']?.schema, `${method.toUpperCase()} ${path} ${status} has a schema`);
+      }
+      if (['post', 'patch'].includes(method) && !path.endsWith('/logout')) {
+        assert.ok(operation.requestBody?.content?.['application/json']?.schema, `${method.toUpperCase()} ${path} documents its body`);
+      }
+    }
+    assert.ok(document.paths['/api/v1/auth/me'].get.security.some((s: Record<string, unknown>) => 'bearer' in s));
+  });
+
+  it('serves Swagger UI', async () => {
+    const page = await suite.api.get('/api/docs');
+    assert.equal(page.status, 200);
+    assert.match(page.text, /swagger-ui/i);
+  });
+});

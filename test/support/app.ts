@@ -1,0 +1,86 @@
+import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe } from 'node:test';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from '../../src/app.factory';
+import type { AppConfig, DatabaseKind } from '../../src/config/app-config';
+import { loadConfig } from '../../src/config/load-config';
+import { createTestDatabase, selectedDatabases, TestDatabase } from './databases';
+import { Api } from './http';
+
+/** The JWT secret of test instances, so tests can forge tokens signed with the right and wrong keys. */
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+
+export interface RunningApp {
+  /** The Nest application, for tests that reach a provider (hooks) as a plugin would. */
+  nest: NestFastifyApplication;
+  url: string;
+  config: AppConfig;
+  api: Api;
+  close(): Promise<void>;
+}
+
+/** The environment a test instance starts with; tests override single variables. */
+export function testEnvironment(databaseUrl: string, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.CAIRN_TEST_LOG_LEVEL ?? 'silent',
+    JWT_SECRET: TEST_JWT_SECRET,
+    BCRYPT_ROUNDS: '4',
+    DATABASE_URL: databaseUrl,
+    DATABASE_CONNECT_TIMEOUT: '2s',
+    ...overrides,
+  };
+}
+
+/** Starts Cairn in this process on a free port, exactly as main.ts builds it. */
+export async function startApp(databaseUrl: string, env: Record<string, string> = {}): Promise<RunningApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cairn-data-'));
+  const config = loadConfig(testEnvironment(databaseUrl, { DATA_DIR: dataDir, ...env }));
+  const app: NestFastifyApplication = await createApp(config);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.getHttpServer().address() as { port: number };
+  const url = `http://127.0.0.1:${address.port}`;
+  return {
+    nest: app,
+    url,
+    config,
+    api: new Api(url),
+    close: async () => {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** What a suite started by describeEachDatabase gets: its database and a running app on it. */
+export interface Suite {
+  kind: DatabaseKind;
+  db: TestDatabase;
+  app: RunningApp;
+  api: Api;
+}
+
+/**
+ * Declares a suite once per selected database (CAIRN_TEST_DATABASES), each with its own new database
+ * and a Cairn instance started on it before the suite's tests and stopped after them.
+ */
+export function describeEachDatabase(title: string, options: { env?: Record<string, string> }, body: (suite: Suite) => void): void {
+  for (const kind of selectedDatabases()) {
+    describe(`${title} [${kind}]`, () => {
+      const suite = { kind } as Suite;
+      before(async () => {
+        suite.db = await createTestDatabase(kind);
+        suite.app = await startApp(suite.db.url, options.env);
+        suite.api = suite.app.api;
+      });
+      after(async () => {
+        await suite.app?.close();
+        await suite.db?.drop();
+      });
+      body(suite);
+    });
+  }
+}
