@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { KeyValueCache, MessageBus } from '../../src/common/bus/bus';
 import { LocalKeyValueCache, LocalMessageBus } from '../../src/common/bus/local-bus';
 import { RedisBus } from '../../src/common/bus/redis-bus';
+import { TcpProxy } from '../support/tcp-proxy';
 
 /** Resolves with the next message a bus delivers on a channel. */
 function nextMessage(bus: MessageBus, channel: string): Promise<{ message: Promise<unknown>; stop: () => Promise<void> }> {
@@ -80,6 +81,27 @@ if (redisUrl) {
         await Promise.all(subscriptions.map((s) => s.stop()));
       } finally {
         await fresh.close();
+      }
+    });
+
+    it('accepts a subscription made while the connection is still shaking hands', { timeout: 10_000 }, async () => {
+      // Slow replies keep the connection between "connected" and "ready" long enough to subscribe
+      // in that window, where a start-up under load lands by chance.
+      const target = new URL(redisUrl);
+      const proxy = await TcpProxy.start(target.hostname, Number(target.port || 6379), { replyDelayMs: 150 });
+      const proxied = new URL(redisUrl);
+      proxied.host = `127.0.0.1:${proxy.port}`;
+      const slow = new RedisBus({ url: proxied.toString(), prefix });
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const { message, stop } = await nextMessage(slow, 'handshake');
+        await first.publish('handshake', 'hello');
+        assert.equal(await message, 'hello');
+        assert.equal((await slow.check()).status, 'up');
+        await stop();
+      } finally {
+        await slow.close();
+        await proxy.cut();
       }
     });
 

@@ -1,8 +1,8 @@
 import { createServer, Server, Socket, connect } from 'node:net';
 
 /**
- * A TCP forwarder between Cairn and its database, so a test can make the database unreachable
- * (cut) and bring it back (restore) without touching the database server itself.
+ * A TCP forwarder between Cairn and a server it depends on, so a test can make the server unreachable
+ * (cut) and bring it back (restore) without touching the server itself, or make its replies slow.
  */
 export class TcpProxy {
   private server: Server | null = null;
@@ -12,10 +12,12 @@ export class TcpProxy {
   private constructor(
     private readonly targetHost: string,
     private readonly targetPort: number,
+    private readonly replyDelayMs: number,
   ) {}
 
-  static async start(targetHost: string, targetPort: number): Promise<TcpProxy> {
-    const proxy = new TcpProxy(targetHost, targetPort);
+  /** replyDelayMs holds back every reply of the server by that long, in order. */
+  static async start(targetHost: string, targetPort: number, options: { replyDelayMs?: number } = {}): Promise<TcpProxy> {
+    const proxy = new TcpProxy(targetHost, targetPort, options.replyDelayMs ?? 0);
     await proxy.listen(0);
     return proxy;
   }
@@ -45,7 +47,13 @@ export class TcpProxy {
           upstream.destroy();
         });
       }
-      client.pipe(upstream).pipe(client);
+      client.pipe(upstream);
+      if (this.replyDelayMs > 0) {
+        upstream.on('data', (chunk: Buffer) => setTimeout(() => client.writable && client.write(chunk), this.replyDelayMs));
+        upstream.on('end', () => setTimeout(() => client.end(), this.replyDelayMs));
+      } else {
+        upstream.pipe(client);
+      }
     });
     this.server = server;
     return new Promise((resolve, reject) => {

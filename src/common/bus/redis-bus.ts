@@ -18,7 +18,9 @@ export class RedisBus implements MessageBus, KeyValueCache, BusHealthProbe {
   constructor(private readonly config: RedisConfig) {
     const options = { maxRetriesPerRequest: 2, commandTimeout: COMMAND_TIMEOUT_MS, lazyConnect: false, connectionName: 'cairn' };
     this.commands = new Redis(config.url, options);
-    this.subscriber = new Redis(config.url, { ...options, commandTimeout: undefined });
+    // No ready check on the subscriber: SUBSCRIBE may go out during the handshake, and once the
+    // connection is in subscriber mode Redis refuses the INFO that the ready check sends.
+    this.subscriber = new Redis(config.url, { ...options, commandTimeout: undefined, enableReadyCheck: false });
     for (const client of [this.commands, this.subscriber]) {
       client.on('error', (error: Error) => this.logger.warn(`Redis: ${error.message}`));
     }
