@@ -56,6 +56,12 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     if (!fastify.server.listening) void reply.header('connection', 'close');
   });
   openApiSetup(app, cairnVersion());
-  await app.init();
+  try {
+    await app.init();
+  } catch (error) {
+    // Whatever started before the failure (database pool, Redis connections) would keep the process alive.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   return app;
 }
