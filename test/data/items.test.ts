@@ -125,6 +125,27 @@ describeEachDatabase('items', {}, (suite) => {
     assert.ok(actions.body.data.every((a: { actor_id: string }) => a.actor_id === owner.id));
   });
 
+  it('logs each single create with its key, integer or uuid, and logs nothing for a refused one', async () => {
+    await api.post(`${base}/collections`, { collection: 'memos', fields: [{ field: 'slug', type: 'string', unique: true }] });
+    await api.post(`${base}/collections`, { collection: 'tags', primary_key: 'uuid', fields: [{ field: 'label', type: 'string' }] });
+    const memo = (await api.post(`${base}/items/memos`, { slug: 'first' })).body.data;
+    const tag = (await api.post(`${base}/items/tags`, { label: 'red' })).body.data;
+    assert.equal(typeof memo.id, 'number');
+    assert.match(tag.id, /^[0-9a-f-]{36}$/);
+    for (const [collection, key] of [['memos', memo.id], ['tags', tag.id]]) {
+      const logged = await api.get(`${base}/activity?filter[collection][_eq]=${collection}&fields=action,item,actor_id`);
+      assert.deepEqual(
+        logged.body.data.map(({ action, item, actor_id }: Record<string, unknown>) => ({ action, item, actor_id })),
+        [{ action: 'create', item: String(key), actor_id: owner.id }],
+        collection,
+      );
+    }
+    const before = await activityCount();
+    assertError(await api.post(`${base}/items/memos`, { slug: 'first' }), 409, 'CONFLICT');
+    assert.equal(await activityCount(), before);
+    assert.equal((await api.get(`${base}/items/memos?meta=total_count&limit=1`)).body.meta.total_count, 1);
+  });
+
   it('lets viewers read but not write, and editors write but not change the schema', async () => {
     const viewer = await newAccount(suite.api, 'viewer');
     const editor = await newAccount(suite.api, 'editor');

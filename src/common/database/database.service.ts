@@ -63,11 +63,22 @@ export class Database {
    * the one connection its writers use.
    */
   async read(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
-    if (this.kind === 'postgres') {
-      const pool = (this.dataSource.driver as unknown as { master: { query(sql: string, params: unknown[]): Promise<{ rows: Record<string, unknown>[] }> } }).master;
-      return (await pool.query(sql, params)).rows;
-    }
+    if (this.kind === 'postgres') return this.pgPoolQuery(sql, params);
     return (await this.dataSource.query(sql, params)) as Record<string, unknown>[];
+  }
+
+  /**
+   * Runs one PostgreSQL statement that is a whole write by itself (PostgreSQL runs every statement
+   * atomically), on the pool's fast path like read(): no BEGIN and COMMIT round trips.
+   */
+  async atomicStatement(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+    if (this.kind !== 'postgres') throw new Error('atomicStatement is for PostgreSQL; use transaction()');
+    return this.pgPoolQuery(sql, params);
+  }
+
+  private async pgPoolQuery(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+    const pool = (this.dataSource.driver as unknown as { master: { query(sql: string, params: unknown[]): Promise<{ rows: Record<string, unknown>[] }> } }).master;
+    return (await pool.query(sql, params)).rows;
   }
 
   /** Round-trip time of a trivial query, for the health check. */

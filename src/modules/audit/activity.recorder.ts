@@ -18,26 +18,9 @@ export interface RequestOrigin {
  * Timestamps are written as the value codec writes datetimes, because the log is read and filtered
  * through the same query compiler as items.
  */
-export async function recordActivity(
-  manager: EntityManager,
-  kind: DatabaseKind,
-  entry: { workspaceId: string; action: ItemAction; collection: string; items: unknown[]; principal: Principal; origin: RequestOrigin },
-): Promise<void> {
+export async function recordActivity(manager: EntityManager, kind: DatabaseKind, entry: ActivityEntry): Promise<void> {
   if (entry.items.length === 0) return;
-  const createdAt = datetimeToDatabase(new Date(), kind);
-  const actorId = entry.principal.kind === 'user' ? entry.principal.userId : entry.principal.apiKeyId;
-  const rows = entry.items.map((item) => [
-    randomUUID(),
-    entry.workspaceId,
-    entry.action,
-    entry.collection,
-    String(item),
-    entry.principal.kind,
-    actorId,
-    entry.origin.ip?.slice(0, 64) ?? null,
-    entry.origin.userAgent?.slice(0, 255) ?? null,
-    createdAt,
-  ]);
+  const rows = entry.items.map((item) => activityRow(kind, entry, item));
   // One plain multi-row INSERT: it runs on every write, where a query builder's overhead shows.
   const dialect = dialectFor(kind);
   let position = 0;
@@ -46,4 +29,30 @@ export async function recordActivity(
   await manager.query(`INSERT INTO ${dialect.quote('cairn_activity')} (${columns}) VALUES ${values}`, rows.flat());
 }
 
-const ACTIVITY_COLUMNS = ['id', 'workspace_id', 'action', 'collection', 'item', 'actor_type', 'actor_id', 'ip', 'user_agent', 'created_at'];
+export interface ActivityEntry {
+  workspaceId: string;
+  action: ItemAction;
+  collection: string;
+  items: unknown[];
+  principal: Principal;
+  origin: RequestOrigin;
+}
+
+/** The activity table's columns, in the order of activityRow's values. */
+export const ACTIVITY_COLUMNS = ['id', 'workspace_id', 'action', 'collection', 'item', 'actor_type', 'actor_id', 'ip', 'user_agent', 'created_at'];
+
+/** The values of one activity row, for one item of an entry, in ACTIVITY_COLUMNS order. */
+export function activityRow(kind: DatabaseKind, entry: Omit<ActivityEntry, 'items'>, item: unknown): unknown[] {
+  return [
+    randomUUID(),
+    entry.workspaceId,
+    entry.action,
+    entry.collection,
+    String(item),
+    entry.principal.kind,
+    entry.principal.kind === 'user' ? entry.principal.userId : entry.principal.apiKeyId,
+    entry.origin.ip?.slice(0, 64) ?? null,
+    entry.origin.userAgent?.slice(0, 255) ?? null,
+    datetimeToDatabase(new Date(), kind),
+  ];
+}

@@ -7,7 +7,7 @@ import { invalidPayload, notFound } from '../../common/errors/app-error';
 import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { ACTIVITY_COLLECTION, activitySchema } from '../audit/activity.collection';
-import { ItemAction, recordActivity, RequestOrigin } from '../audit/activity.recorder';
+import { ACTIVITY_COLUMNS, ActivityEntry, activityRow, ItemAction, recordActivity, RequestOrigin } from '../audit/activity.recorder';
 import { primaryKeyField } from '../schema/schema.lookup';
 import { SchemaRegistry } from '../schema/schema.registry';
 import type { CollectionDef, WorkspaceSchema } from '../schema/schema.types';
@@ -20,7 +20,7 @@ import { dialectFor, SqlDialect } from './sql/dialect';
 import { toDatabase } from './sql/value-codec';
 import { ItemHooks } from './write/item-hooks';
 import { ItemValidator } from './write/item-validator';
-import { deleteStatement, insertedKey, insertedRow, insertStatement, lockStatement, updateStatement } from './write/write.sql';
+import { deleteStatement, insertedKey, insertedRow, insertStatement, insertWithActivityStatement, lockStatement, updateStatement } from './write/write.sql';
 
 type Row = Record<string, unknown>;
 type Params = Record<string, unknown>;
@@ -114,12 +114,15 @@ export class ItemsService {
     const validator = new ItemValidator(target.schema, target.collection);
     const prepared = inputs.map((input, index) => validator.forCreate(input, Array.isArray(body) ? String(index) : ''));
     await this.before(target, 'create', [], prepared);
-    const inserted = await this.db.transaction(async (manager) => {
-      const rows: Array<{ key: unknown; row: Row | null }> = [];
-      for (const values of prepared) rows.push(await this.insert(manager, target, values));
-      await recordActivity(manager, this.db.kind, { workspaceId: access.workspace.id, action: 'create', collection: collectionName, items: rows.map((r) => r.key), principal: access.principal, origin });
-      return rows;
-    });
+    const activity = { workspaceId: access.workspace.id, action: 'create' as const, collection: collectionName, principal: access.principal, origin };
+    const inserted = this.insertsInOneStatement(target, prepared)
+      ? [await this.insertWithActivity(target, prepared[0], activity)]
+      : await this.db.transaction(async (manager) => {
+          const rows: Array<{ key: unknown; row: Row | null }> = [];
+          for (const values of prepared) rows.push(await this.insert(manager, target, values));
+          await recordActivity(manager, this.db.kind, { ...activity, items: rows.map((r) => r.key) });
+          return rows;
+        });
     const keys = inserted.map((r) => r.key);
     await this.announce(target, 'create', keys);
     const items = this.fromReturning(target, inserted, params) ?? (await this.readKeys(target, keys, params));
@@ -235,15 +238,41 @@ export class ItemsService {
   }
 
   private async insert(manager: EntityManager, target: Target, values: Row): Promise<{ key: unknown; row: Row | null }> {
-    const { collection, access } = target;
-    const now = new Date();
-    const row: Row = { ...values };
-    if (collection.primaryKey === 'uuid' && row.id === undefined) row.id = randomUUID();
+    const { collection } = target;
+    const row = this.withSystemFields(target, values);
     for (const field of collection.fields.filter((f) => f.type === 'autocode')) row[field.field] = await this.nextCode(manager, target, field.field, field.autocode!);
-    Object.assign(row, { created_at: now.toISOString(), updated_at: now.toISOString(), created_by: this.actor(access), updated_by: this.actor(access) });
     const statement = insertStatement(this.dialect, collection, this.encode(collection, row));
     const result: unknown = await manager.query(statement.sql, statement.params);
     return { key: row.id ?? Number(insertedKey(result)), row: insertedRow(result) };
+  }
+
+  /**
+   * Whether a create can be one statement with its activity row: on PostgreSQL, for a single item
+   * whose values need nothing read first (an autocode takes its number from a counter row).
+   */
+  private insertsInOneStatement(target: Target, prepared: Row[]): boolean {
+    return this.db.kind === 'postgres' && prepared.length === 1 && !target.collection.fields.some((f) => f.type === 'autocode');
+  }
+
+  private async insertWithActivity(target: Target, values: Row, activity: Omit<ActivityEntry, 'items'>): Promise<{ key: unknown; row: Row }> {
+    const row = this.withSystemFields(target, values);
+    const statement = insertWithActivityStatement(this.dialect, target.collection, this.encode(target.collection, row), {
+      table: 'cairn_activity',
+      columns: ACTIVITY_COLUMNS,
+      values: activityRow(this.db.kind, activity, null),
+      itemColumn: 'item',
+    });
+    const [inserted] = await this.db.atomicStatement(statement.sql, statement.params);
+    return { key: row.id ?? Number(inserted.id), row: inserted };
+  }
+
+  /** The item's values with its generated key (uuid) and the system fields of a new item. */
+  private withSystemFields(target: Target, values: Row): Row {
+    const now = new Date().toISOString();
+    const actor = this.actor(target.access);
+    const row: Row = { ...values };
+    if (target.collection.primaryKey === 'uuid' && row.id === undefined) row.id = randomUUID();
+    return Object.assign(row, { created_at: now, updated_at: now, created_by: actor, updated_by: actor });
   }
 
   private async update(manager: EntityManager, target: Target, changes: Array<{ keys: unknown[]; values: Row }>, origin: RequestOrigin): Promise<unknown[]> {

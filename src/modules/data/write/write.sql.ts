@@ -29,6 +29,33 @@ export function insertStatement(dialect: SqlDialect, collection: CollectionDef, 
   };
 }
 
+/**
+ * One PostgreSQL statement that inserts a row and its activity row, atomically as every statement is:
+ * a create then costs one round trip instead of BEGIN, two INSERTs and COMMIT. The activity row's
+ * values are given in `activityColumns` order; its `item` is taken from the inserted row, whose key
+ * may only be known once it is inserted.
+ */
+export function insertWithActivityStatement(
+  dialect: SqlDialect,
+  collection: CollectionDef,
+  row: Record<string, unknown>,
+  activity: { table: string; columns: string[]; values: unknown[]; itemColumn: string },
+): CompiledSql {
+  if (dialect.kind !== 'postgres') throw new Error('insertWithActivityStatement is PostgreSQL only');
+  const insert = insertStatement(dialect, collection, row);
+  const params = [...insert.params];
+  const values = activity.columns.map((column, index) => {
+    if (column === activity.itemColumn) return `(SELECT CAST(${dialect.quote('id')} AS varchar) FROM ${dialect.quote('inserted')})`;
+    params.push(activity.values[index]);
+    return dialect.placeholder(params.length);
+  });
+  const logged = `INSERT INTO ${dialect.quote(activity.table)} (${activity.columns.map((c) => dialect.quote(c)).join(', ')}) VALUES (${values.join(', ')})`;
+  return {
+    sql: `WITH ${dialect.quote('inserted')} AS (${insert.sql}), ${dialect.quote('logged')} AS (${logged}) SELECT * FROM ${dialect.quote('inserted')}`,
+    params,
+  };
+}
+
 export function updateStatement(dialect: SqlDialect, collection: CollectionDef, row: Record<string, unknown>, keys: unknown[]): CompiledSql {
   const columns = columnsOf(collection, row);
   const assignments = columns.map((column, index) => `${dialect.quote(column)} = ${dialect.placeholder(index + 1)}`).join(', ');
