@@ -13,6 +13,7 @@ import { SchemaRegistry } from '../schema/schema.registry';
 import type { CollectionDef, WorkspaceSchema } from '../schema/schema.types';
 import type { WorkspaceAccess } from '../workspaces/workspaces.service';
 import type { FilterNode, ItemsQuery, QueryContext } from './query/query.ast';
+import { ParsedQueryCache } from './query/parsed-query.cache';
 import { parseItemsQuery } from './query/query.parser';
 import { aggregateItems, countItems, decodeRows, readItems, RunSql } from './read/read.runner';
 import { readColumns } from './sql/select.compiler';
@@ -55,6 +56,7 @@ interface Target {
 export class ItemsService {
   private readonly dialect: SqlDialect;
   private readonly logger = new Logger(ItemsService.name);
+  private readonly queries: ParsedQueryCache;
 
   constructor(
     private readonly db: Database,
@@ -64,6 +66,7 @@ export class ItemsService {
     private readonly hooks: ItemHooks,
   ) {
     this.dialect = dialectFor(db.kind);
+    this.queries = new ParsedQueryCache(config.query);
   }
 
   // ----- reads -----
@@ -207,7 +210,7 @@ export class ItemsService {
   }
 
   private parse(target: Target, params: Params): ItemsQuery {
-    return parseItemsQuery(target.collection.name, params, target.schema, this.config.query);
+    return this.queries.parse(target.collection.name, params, target.schema);
   }
 
   private context(access: WorkspaceAccess): QueryContext {
