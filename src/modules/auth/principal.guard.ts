@@ -12,8 +12,16 @@ import { ACCESS_METADATA, Principal, RequestWithPrincipal } from './principal';
  * route's declared access (@Public, @UserOnly, @SuperadminOnly). JWTs go through passport-jwt; API keys
  * are recognised by their prefix and looked up by hash.
  */
+interface DeclaredAccess {
+  isPublic: boolean;
+  userOnly: boolean;
+  superadminOnly: boolean;
+}
+
 @Injectable()
 export class PrincipalGuard implements CanActivate {
+  private readonly accessByRoute = new WeakMap<object, WeakMap<object, DeclaredAccess>>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly apiKeys: ApiKeysService,
@@ -21,9 +29,9 @@ export class PrincipalGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const flag = (key: string) => this.reflector.getAllAndOverride<boolean | undefined>(key, [context.getHandler(), context.getClass()]) === true;
+    const access = this.declaredAccess(context);
     const request = context.switchToHttp().getRequest<FastifyRequest & RequestWithPrincipal>();
-    const isPublic = flag(ACCESS_METADATA.IS_PUBLIC);
+    const isPublic = access.isPublic;
     const token = bearerToken(request);
     if (!token) {
       if (isPublic) return true;
@@ -40,13 +48,27 @@ export class PrincipalGuard implements CanActivate {
     }
     request.user = principal;
 
-    if (flag(ACCESS_METADATA.SUPERADMIN_ONLY) && !(principal.kind === 'user' && principal.isSuperadmin)) {
+    if (access.superadminOnly && !(principal.kind === 'user' && principal.isSuperadmin)) {
       throw forbidden('Only the instance superadmin may do this.');
     }
-    if (flag(ACCESS_METADATA.USER_ONLY) && principal.kind !== 'user') {
+    if (access.userOnly && principal.kind !== 'user') {
       throw forbidden('This route needs a signed-in account; API keys cannot use it.');
     }
     return true;
+  }
+
+  /** A route's declared access, read from its decorators once: it runs on every request. */
+  private declaredAccess(context: ExecutionContext): DeclaredAccess {
+    const [handler, controller] = [context.getHandler(), context.getClass()];
+    let byHandler = this.accessByRoute.get(controller);
+    if (!byHandler) this.accessByRoute.set(controller, (byHandler = new WeakMap()));
+    let access = byHandler.get(handler);
+    if (!access) {
+      const flag = (key: string) => this.reflector.getAllAndOverride<boolean | undefined>(key, [handler, controller]) === true;
+      access = { isPublic: flag(ACCESS_METADATA.IS_PUBLIC), userOnly: flag(ACCESS_METADATA.USER_ONLY), superadminOnly: flag(ACCESS_METADATA.SUPERADMIN_ONLY) };
+      byHandler.set(handler, access);
+    }
+    return access;
   }
 }
 
