@@ -8,7 +8,7 @@ import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { ACTIVITY_COLLECTION, activitySchema } from '../audit/activity.collection';
 import { ACTIVITY_COLUMNS, ActivityEntry, activityRow, ItemAction, recordActivity, RequestOrigin } from '../audit/activity.recorder';
-import { primaryKeyField } from '../schema/schema.lookup';
+import { findField, primaryKeyField } from '../schema/schema.lookup';
 import { SchemaRegistry } from '../schema/schema.registry';
 import type { CollectionDef, WorkspaceSchema } from '../schema/schema.types';
 import type { WorkspaceAccess } from '../workspaces/workspaces.service';
@@ -328,7 +328,7 @@ export class ItemsService {
   private encode(collection: CollectionDef, row: Row): Row {
     const encoded: Row = {};
     for (const [name, value] of Object.entries(row)) {
-      const field = collection.fields.find((f) => f.field === name)!;
+      const field = findField(collection, name)!;
       encoded[name] = toDatabase(field, value, this.db.kind);
     }
     return encoded;

@@ -6,8 +6,17 @@ export function findCollection(schema: WorkspaceSchema, name: string): Collectio
   return schema.collections.get(name);
 }
 
+/** Fields by name per fields list: looked up for every value of every row read or written. */
+const fieldIndexes = new WeakMap<readonly FieldDef[], Map<string, FieldDef>>();
+
 export function findField(collection: CollectionDef, name: string): FieldDef | undefined {
-  return collection.fields.find((field) => field.field === name);
+  let index = fieldIndexes.get(collection.fields);
+  // A list that grew since it was indexed (a definition being built) is indexed again.
+  if (!index || index.size !== collection.fields.length) {
+    index = new Map(collection.fields.map((field) => [field.field, field]));
+    fieldIndexes.set(collection.fields, index);
+  }
+  return index.get(name);
 }
 
 export function primaryKeyField(collection: CollectionDef): FieldDef {

@@ -1,6 +1,6 @@
 import { AppError, invalidPayload } from '../../../common/errors/app-error';
 import { fieldType, FieldValueError } from '../../schema/field-types';
-import { findRelationalField } from '../../schema/schema.lookup';
+import { findField, findRelationalField } from '../../schema/schema.lookup';
 import type { CollectionDef, FieldDef, ValidationRuleName, WorkspaceSchema } from '../../schema/schema.types';
 
 type Raw = Record<string, unknown>;
@@ -68,7 +68,7 @@ export class ItemValidator {
     for (const [key, value] of Object.entries(raw)) {
       const path = where ? `${where}.${key}` : key;
       if (FORBIDDEN_KEYS.has(key)) throw invalidPayload(`Invalid payload: "${key}" is not a field.`, path);
-      const field = this.collection.fields.find((candidate) => candidate.field === key);
+      const field = findField(this.collection, key);
       if (!field) {
         const relational = findRelationalField(this.schema, this.collection.name, key);
         throw invalidPayload(
