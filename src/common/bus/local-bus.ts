@@ -7,6 +7,7 @@ export class LocalMessageBus implements MessageBus, BusHealthProbe {
   private readonly emitter = new EventEmitter().setMaxListeners(0);
 
   async publish(channel: string, payload: unknown): Promise<void> {
+    if (this.emitter.listenerCount(channel) === 0) return;
     // A copy through JSON gives subscribers the same values they would get over Redis.
     const copy: unknown = JSON.parse(JSON.stringify(payload ?? null));
     setImmediate(() => this.emitter.emit(channel, copy));
