@@ -123,6 +123,10 @@ describeEachDatabase('items', {}, (suite) => {
     assert.equal(actions.status, 200, actions.text);
     assert.deepEqual(actions.body.data.map((a: { action: string }) => a.action).sort(), ['create', 'delete', 'update']);
     assert.ok(actions.body.data.every((a: { actor_id: string }) => a.actor_id === owner.id));
+    // Time-ordered ids (UUIDv7): the log's ids sort in the order it was written.
+    const ids = actions.body.data.map((a: { id: string }) => a.id);
+    for (const id of ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.deepEqual([...ids].sort(), ids);
   });
 
   it('logs each single create with its key, integer or uuid, and logs nothing for a refused one', async () => {
