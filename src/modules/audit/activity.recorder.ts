@@ -3,7 +3,7 @@ import { v7 as timeOrderedUuid } from 'uuid';
 import type { DatabaseKind } from '../../config/app-config';
 import { dialectFor } from '../data/sql/dialect';
 import { datetimeToDatabase } from '../data/sql/value-codec';
-import type { Principal } from '../auth/principal';
+import { actorId, Principal } from '../auth/principal';
 
 export type ItemAction = 'create' | 'update' | 'delete';
 
@@ -52,7 +52,7 @@ export function activityRow(kind: DatabaseKind, entry: Omit<ActivityEntry, 'item
     entry.collection,
     String(item),
     entry.principal.kind,
-    entry.principal.kind === 'user' ? entry.principal.userId : entry.principal.apiKeyId,
+    actorId(entry.principal),
     entry.origin.ip?.slice(0, 64) ?? null,
     entry.origin.userAgent?.slice(0, 255) ?? null,
     datetimeToDatabase(new Date(), kind),

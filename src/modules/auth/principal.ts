@@ -1,12 +1,34 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { WorkspaceRole } from '../workspaces/workspace-roles';
 
-/** Who is calling: a signed-in platform account, or an API key acting with its role in one workspace. */
+/**
+ * Who is calling: a signed-in platform account, an API key acting with its role in one workspace, or
+ * an app user: an end user of the app built on one workspace, acting with its app role there.
+ */
 export type Principal =
   | { kind: 'user'; userId: string; email: string; isSuperadmin: boolean }
-  | { kind: 'api_key'; apiKeyId: string; workspaceId: string; role: WorkspaceRole };
+  | { kind: 'api_key'; apiKeyId: string; workspaceId: string; role: WorkspaceRole }
+  | { kind: 'app_user'; appUserId: string; workspaceId: string; role: string; email: string; emailVerified: boolean };
 
 export type UserPrincipal = Extract<Principal, { kind: 'user' }>;
+export type AppUserPrincipal = Extract<Principal, { kind: 'app_user' }>;
+
+/** The id recorded as the actor of a change: the account's, the app user's or the API key's. */
+export function actorId(principal: Principal): string {
+  switch (principal.kind) {
+    case 'user':
+      return principal.userId;
+    case 'api_key':
+      return principal.apiKeyId;
+    case 'app_user':
+      return principal.appUserId;
+  }
+}
+
+/** The person behind a principal, for `created_by`, `updated_by` and `$CURRENT_USER`; none for an API key. */
+export function personId(principal: Principal): string | null {
+  return principal.kind === 'api_key' ? null : actorId(principal);
+}
 
 const IS_PUBLIC = 'cairn:public';
 const SUPERADMIN_ONLY = 'cairn:superadmin-only';

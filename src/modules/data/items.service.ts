@@ -11,6 +11,7 @@ import { ACTIVITY_COLUMNS, ActivityEntry, activityRow, ItemAction, recordActivit
 import { findField, primaryKeyField } from '../schema/schema.lookup';
 import { SchemaRegistry } from '../schema/schema.registry';
 import type { CollectionDef, WorkspaceSchema } from '../schema/schema.types';
+import { personId } from '../auth/principal';
 import type { WorkspaceAccess } from '../workspaces/workspaces.service';
 import type { FilterNode, ItemsQuery, QueryContext } from './query/query.ast';
 import { ParsedQueryCache } from './query/parsed-query.cache';
@@ -214,7 +215,7 @@ export class ItemsService {
   }
 
   private context(access: WorkspaceAccess): QueryContext {
-    return { now: new Date(), userId: access.principal.kind === 'user' ? access.principal.userId : null, role: access.role };
+    return { now: new Date(), userId: personId(access.principal), role: access.role };
   }
 
   /** Compiled reads run outside any transaction, on the database door's fast path. */
@@ -335,7 +336,7 @@ export class ItemsService {
   }
 
   private actor(access: WorkspaceAccess): string | null {
-    return access.principal.kind === 'user' ? access.principal.userId : null;
+    return personId(access.principal);
   }
 
   private keyFromPath(collection: CollectionDef, id: string): unknown {

@@ -14,6 +14,7 @@ import { SchemaDdl } from './schema.ddl';
 import { findField, findRelationalField } from './schema.lookup';
 import { SchemaRegistry, StoredFieldOptions } from './schema.registry';
 import type { CollectionDef, FieldDef, WorkspaceSchema } from './schema.types';
+import { actorId } from '../auth/principal';
 import { systemFields } from './system-fields';
 
 type Raw = Record<string, unknown>;
@@ -68,7 +69,7 @@ export class SchemaService {
         action,
         detail: JSON.stringify(detail),
         actorType: access.principal.kind,
-        actorId: access.principal.kind === 'user' ? access.principal.userId : access.principal.apiKeyId,
+        actorId: actorId(access.principal),
         createdAt: new Date(),
       });
       return { value, version };

@@ -5,7 +5,7 @@ import { In, Repository } from 'typeorm';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { EvictedCache } from '../../common/cache/evicted-cache';
 import { Database } from '../../common/database/database.service';
-import { conflict, invalidToken, notFound } from '../../common/errors/app-error';
+import { conflict, forbidden, invalidToken, notFound } from '../../common/errors/app-error';
 import type { Principal, UserPrincipal } from '../auth/principal';
 import { CreateWorkspaceDto, SLUG_PATTERN, UpdateWorkspaceDto, WorkspaceDto } from './workspace.dto';
 import { MemberEntity, WorkspaceEntity } from './workspace.entity';
@@ -75,6 +75,8 @@ export class WorkspacesService implements OnModuleInit, OnModuleDestroy {
       if (!workspace || workspace.id !== principal.workspaceId) throw invalidToken('This API key is not valid for this workspace.');
       return { workspace, role: principal.role, principal };
     }
+    // App users act through their app role's policies, which the member routes do not take.
+    if (principal.kind === 'app_user') throw forbidden('App users cannot use this route.');
     if (!workspace) throw notFound('Workspace not found.');
     if (principal.isSuperadmin) return { workspace, role: 'owner', principal };
     const membership = await this.roles.get(`${workspace.id}:${principal.userId}`, () => this.members.findOneBy({ workspaceId: workspace.id, userId: principal.userId }));
@@ -88,6 +90,7 @@ export class WorkspacesService implements OnModuleInit, OnModuleDestroy {
       const workspace = await this.workspaces.findOneBy({ id: principal.workspaceId });
       return workspace ? [toWorkspaceDto(workspace, principal.role)] : [];
     }
+    if (principal.kind === 'app_user') return [];
     if (principal.isSuperadmin) {
       return (await this.workspaces.find({ order: { createdAt: 'ASC' } })).map((workspace) => toWorkspaceDto(workspace, 'owner'));
     }
