@@ -7,6 +7,7 @@ import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { DataModule } from './modules/data/data.module';
 import { HealthModule } from './modules/health/health.module';
+import { PoliciesModule } from './modules/policies/policies.module';
 import { SchemaModule } from './modules/schema/schema.module';
 import { UsersModule } from './modules/users/users.module';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module';
@@ -28,6 +29,7 @@ export class AppModule {
         HealthModule,
         SchemaModule,
         DataModule,
+        PoliciesModule,
       ],
     };
   }

@@ -14,6 +14,7 @@ import { ACCESS_METADATA, Principal, RequestWithPrincipal } from './principal';
  */
 interface DeclaredAccess {
   isPublic: boolean;
+  optionalAuth: boolean;
   userOnly: boolean;
   superadminOnly: boolean;
 }
@@ -34,7 +35,7 @@ export class PrincipalGuard implements CanActivate {
     const isPublic = access.isPublic;
     const token = bearerToken(request);
     if (!token) {
-      if (isPublic) return true;
+      if (isPublic || access.optionalAuth) return true;
       throw invalidCredentials('Authentication required.');
     }
 
@@ -65,7 +66,7 @@ export class PrincipalGuard implements CanActivate {
     let access = byHandler.get(handler);
     if (!access) {
       const flag = (key: string) => this.reflector.getAllAndOverride<boolean | undefined>(key, [handler, controller]) === true;
-      access = { isPublic: flag(ACCESS_METADATA.IS_PUBLIC), userOnly: flag(ACCESS_METADATA.USER_ONLY), superadminOnly: flag(ACCESS_METADATA.SUPERADMIN_ONLY) };
+      access = { isPublic: flag(ACCESS_METADATA.IS_PUBLIC), optionalAuth: flag(ACCESS_METADATA.OPTIONAL_AUTH), userOnly: flag(ACCESS_METADATA.USER_ONLY), superadminOnly: flag(ACCESS_METADATA.SUPERADMIN_ONLY) };
       byHandler.set(handler, access);
     }
     return access;

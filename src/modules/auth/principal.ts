@@ -33,6 +33,7 @@ export function personId(principal: Principal): string | null {
 const IS_PUBLIC = 'cairn:public';
 const SUPERADMIN_ONLY = 'cairn:superadmin-only';
 const USER_ONLY = 'cairn:user-only';
+const OPTIONAL_AUTH = 'cairn:optional-auth';
 
 /** Marks a route that anyone may call; a valid token, when given, still identifies the caller. */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
@@ -41,7 +42,13 @@ export const SuperadminOnly = () => SetMetadata(SUPERADMIN_ONLY, true);
 /** Marks a route that needs a signed-in account: API keys are refused. */
 export const UserOnly = () => SetMetadata(USER_ONLY, true);
 
-export const ACCESS_METADATA = { IS_PUBLIC, SUPERADMIN_ONLY, USER_ONLY } as const;
+/**
+ * Marks a route that anonymous callers may reach (their access is decided further on, by policies);
+ * unlike @Public, a credential that is given must be valid.
+ */
+export const OptionalAuth = () => SetMetadata(OPTIONAL_AUTH, true);
+
+export const ACCESS_METADATA = { IS_PUBLIC, SUPERADMIN_ONLY, USER_ONLY, OPTIONAL_AUTH } as const;
 
 /** The request property where the guard leaves the principal. */
 export interface RequestWithPrincipal {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PoliciesModule } from '../policies/policies.module';
 import { SchemaModule } from '../schema/schema.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { ItemsService } from './items.service';
@@ -8,7 +9,7 @@ import { ActivityController } from './rest/activity.controller';
 import { ItemsController } from './rest/items.controller';
 
 @Module({
-  imports: [SchemaModule, WorkspacesModule],
+  imports: [SchemaModule, WorkspacesModule, PoliciesModule],
   controllers: [ItemsController, ActivityController, WorkspaceOpenApiController],
   providers: [ItemsService, ItemHooks],
   exports: [ItemsService, ItemHooks],

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { Database } from '../../common/database/database.service';
-import { invalidPayload, notFound } from '../../common/errors/app-error';
+import { forbidden, invalidPayload, notFound } from '../../common/errors/app-error';
 import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { ACTIVITY_COLLECTION, activitySchema } from '../audit/activity.collection';
@@ -12,7 +12,9 @@ import { findField, primaryKeyField } from '../schema/schema.lookup';
 import { SchemaRegistry } from '../schema/schema.registry';
 import type { CollectionDef, WorkspaceSchema } from '../schema/schema.types';
 import { personId } from '../auth/principal';
-import type { WorkspaceAccess } from '../workspaces/workspaces.service';
+import { PoliciesService } from '../policies/policies.service';
+import { ReadPermissions, scopeReadQuery } from '../policies/read-permissions';
+import { isAppRoleAccess, ItemsAccess, WorkspaceAccess } from '../workspaces/workspaces.service';
 import type { FilterNode, ItemsQuery, QueryContext } from './query/query.ast';
 import { ParsedQueryCache } from './query/parsed-query.cache';
 import { parseItemsQuery } from './query/query.parser';
@@ -44,9 +46,19 @@ export interface ReadResult {
 
 /** Everything one request's work on items needs, resolved once. */
 interface Target {
-  access: WorkspaceAccess;
+  access: ItemsAccess;
+  /** The whole schema: statements are compiled against it. */
   schema: WorkspaceSchema;
   collection: CollectionDef;
+  /** The schema as the caller sees it: requests are parsed against it. */
+  visible: WorkspaceSchema;
+  /** What an app role may read; null for members, who read everything. */
+  permissions: ReadPermissions | null;
+}
+
+/** The target of a write: members only, so far. */
+interface WriteTarget extends Target {
+  access: WorkspaceAccess;
 }
 
 /**
@@ -65,6 +77,7 @@ export class ItemsService {
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     @InjectConfig() private readonly config: AppConfig,
     private readonly hooks: ItemHooks,
+    private readonly policies: PoliciesService,
   ) {
     this.dialect = dialectFor(db.kind);
     this.queries = new ParsedQueryCache(config.query);
@@ -72,13 +85,17 @@ export class ItemsService {
 
   // ----- reads -----
 
-  async list(access: WorkspaceAccess, collectionName: string, params: Params): Promise<ReadResult> {
-    const target = await this.target(access, collectionName);
-    return this.runQuery(this.parse(target, params), target.schema, access);
+  async list(access: ItemsAccess, collectionName: string, params: Params): Promise<ReadResult> {
+    const target = await this.readTarget(access, collectionName);
+    const { query, scope } = this.scoped(target, this.parse(target, params));
+    return this.runQuery(query, target.schema, access, scope);
   }
 
-  /** Runs a parsed read: rows or aggregates, with the meta counts asked for. */
-  private async runQuery(query: ItemsQuery, schema: WorkspaceSchema, access: WorkspaceAccess): Promise<ReadResult> {
+  /**
+   * Runs a parsed read: rows or aggregates, with the meta counts asked for. `scope` is the row filter
+   * of the caller's policy: `total_count` counts the rows it keeps, not the table's.
+   */
+  private async runQuery(query: ItemsQuery, schema: WorkspaceSchema, access: ItemsAccess, scope: FilterNode | null = null): Promise<ReadResult> {
     const context = this.context(access);
     const run = this.runner();
     if (query.aggregate.length > 0 || query.groupBy.length > 0) {
@@ -88,13 +105,14 @@ export class ItemsService {
     if (query.meta.length === 0) return { data };
     const meta: Record<string, number> = {};
     for (const name of query.meta) {
-      meta[name] = await countItems(query, schema, this.dialect, context, { applyFilter: name === 'filter_count' }, run);
+      const counted = name === 'filter_count' ? query : { ...query, filter: scope, search: null };
+      meta[name] = await countItems(counted, schema, this.dialect, context, { applyFilter: true }, run);
     }
     return { data, meta };
   }
 
-  async get(access: WorkspaceAccess, collectionName: string, id: string, params: Params): Promise<Row> {
-    const target = await this.target(access, collectionName);
+  async get(access: ItemsAccess, collectionName: string, id: string, params: Params): Promise<Row> {
+    const target = await this.readTarget(access, collectionName);
     const key = this.keyFromPath(target.collection, id);
     const [item] = await this.readKeys(target, [key], params);
     if (!item) throw notFound('Item not found.');
@@ -203,18 +221,38 @@ export class ItemsService {
 
   // ----- the steps -----
 
-  private async target(access: WorkspaceAccess, collectionName: string): Promise<Target> {
+  private async target(access: WorkspaceAccess, collectionName: string): Promise<WriteTarget> {
     const schema = await this.registry.forWorkspace(access.workspace);
     const collection = schema.collections.get(collectionName);
     if (!collection) throw notFound(`Collection "${collectionName}" not found.`);
-    return { access, schema, collection };
+    return { access, schema, collection, visible: schema, permissions: null };
+  }
+
+  /**
+   * The target of a read. An app role sees the collection only through a read policy; a collection
+   * it may not read answers 403 whether or not it exists, so the schema cannot be probed.
+   */
+  private async readTarget(access: ItemsAccess, collectionName: string): Promise<Target> {
+    if (!isAppRoleAccess(access)) return this.target(access, collectionName);
+    const schema = await this.registry.forWorkspace(access.workspace);
+    const permissions = await this.policies.readPermissions(access.workspace, schema, access.appRole);
+    const collection = schema.collections.get(collectionName);
+    if (!collection || !permissions.grants.has(collectionName)) throw forbidden(`You may not read "${collectionName}".`);
+    return { access, schema, collection, visible: permissions.visibleSchema, permissions };
+  }
+
+  /** A parsed read with the caller's row filters merged in; `scope` is the root's (null: every row). */
+  private scoped(target: Target, query: ItemsQuery): { query: ItemsQuery; scope: FilterNode | null } {
+    if (!target.permissions) return { query, scope: null };
+    return scopeReadQuery(query, target.permissions);
   }
 
   private parse(target: Target, params: Params): ItemsQuery {
-    return this.queries.parse(target.collection.name, params, target.schema);
+    return this.queries.parse(target.collection.name, params, target.visible);
   }
 
-  private context(access: WorkspaceAccess): QueryContext {
+  private context(access: ItemsAccess): QueryContext {
+    if (isAppRoleAccess(access)) return { now: new Date(), userId: access.principal?.appUserId ?? null, role: access.appRole };
     return { now: new Date(), userId: personId(access.principal), role: access.role };
   }
 
@@ -229,7 +267,8 @@ export class ItemsService {
     const { fields } = params;
     const query = this.parse(target, fields === undefined ? {} : { fields });
     const byKey: FilterNode = { type: 'compare', field: 'id', operator: '_in', value: keys as Array<string | number> };
-    const rows = await readItems({ ...query, filter: byKey, limit: null, offset: 0, sort: [] }, target.schema, this.dialect, this.context(target.access), this.runner());
+    const { query: scoped } = this.scoped(target, { ...query, filter: byKey, limit: null, offset: 0, sort: [] });
+    const rows = await readItems(scoped, target.schema, this.dialect, this.context(target.access), this.runner());
     const order = new Map(keys.map((key, index) => [String(key), index]));
     return rows.sort((a, b) => (order.get(String(a.id)) ?? 0) - (order.get(String(b.id)) ?? 0));
   }
@@ -241,7 +280,7 @@ export class ItemsService {
     return inputs;
   }
 
-  private async insert(manager: EntityManager, target: Target, values: Row): Promise<{ key: unknown; row: Row | null }> {
+  private async insert(manager: EntityManager, target: WriteTarget, values: Row): Promise<{ key: unknown; row: Row | null }> {
     const { collection } = target;
     const row = this.withSystemFields(target, values);
     for (const field of collection.fields.filter((f) => f.type === 'autocode')) row[field.field] = await this.nextCode(manager, target, field.field, field.autocode!);
@@ -254,11 +293,11 @@ export class ItemsService {
    * Whether a create can be one statement with its activity row: on PostgreSQL, for a single item
    * whose values need nothing read first (an autocode takes its number from a counter row).
    */
-  private insertsInOneStatement(target: Target, prepared: Row[]): boolean {
+  private insertsInOneStatement(target: WriteTarget, prepared: Row[]): boolean {
     return this.db.kind === 'postgres' && prepared.length === 1 && !target.collection.fields.some((f) => f.type === 'autocode');
   }
 
-  private async insertWithActivity(target: Target, values: Row, activity: Omit<ActivityEntry, 'items'>): Promise<{ key: unknown; row: Row }> {
+  private async insertWithActivity(target: WriteTarget, values: Row, activity: Omit<ActivityEntry, 'items'>): Promise<{ key: unknown; row: Row }> {
     const row = this.withSystemFields(target, values);
     const statement = insertWithActivityStatement(this.dialect, target.collection, this.encode(target.collection, row), {
       table: 'cairn_activity',
@@ -271,7 +310,7 @@ export class ItemsService {
   }
 
   /** The item's values with its generated key (uuid) and the system fields of a new item. */
-  private withSystemFields(target: Target, values: Row): Row {
+  private withSystemFields(target: WriteTarget, values: Row): Row {
     const now = new Date().toISOString();
     const actor = this.actor(target.access);
     const row: Row = { ...values };
@@ -279,7 +318,7 @@ export class ItemsService {
     return Object.assign(row, { created_at: now, updated_at: now, created_by: actor, updated_by: actor });
   }
 
-  private async update(manager: EntityManager, target: Target, changes: Array<{ keys: unknown[]; values: Row }>, origin: RequestOrigin): Promise<unknown[]> {
+  private async update(manager: EntityManager, target: WriteTarget, changes: Array<{ keys: unknown[]; values: Row }>, origin: RequestOrigin): Promise<unknown[]> {
     const { collection, access } = target;
     const updated: unknown[] = [];
     for (const change of changes) {
@@ -294,7 +333,7 @@ export class ItemsService {
     return updated;
   }
 
-  private async remove(manager: EntityManager, target: Target, keys: unknown[], origin: RequestOrigin): Promise<unknown[]> {
+  private async remove(manager: EntityManager, target: WriteTarget, keys: unknown[], origin: RequestOrigin): Promise<unknown[]> {
     const { collection, access } = target;
     const existing = await this.lock(manager, collection, keys);
     if (existing.length === 0) return [];
@@ -316,7 +355,7 @@ export class ItemsService {
    * The next code of an autocode field. The counter row is updated inside the write's transaction, so
    * concurrent inserts take turns on it and a rolled-back insert gives its number back: no gaps.
    */
-  private async nextCode(manager: EntityManager, target: Target, field: string, spec: { prefix: string; padding: number }): Promise<string> {
+  private async nextCode(manager: EntityManager, target: WriteTarget, field: string, spec: { prefix: string; padding: number }): Promise<string> {
     const q = (name: string) => this.dialect.quote(name);
     const p = (n: number) => this.dialect.placeholder(n);
     const where = `${q('workspace_id')} = ${p(1)} AND ${q('collection')} = ${p(2)} AND ${q('field')} = ${p(3)}`;
@@ -367,7 +406,7 @@ export class ItemsService {
   }
 
   /** Runs the before-hooks; a hook that rewrote a payload has its values validated again. */
-  private async before(target: Target, action: ItemAction, keys: unknown[], payloads: Row[]): Promise<void> {
+  private async before(target: WriteTarget, action: ItemAction, keys: unknown[], payloads: Row[]): Promise<void> {
     const { access, collection, schema } = target;
     const ran = await this.hooks.runBefore({ workspaceId: access.workspace.id, collection: collection.name, action, principal: access.principal, keys, payloads });
     if (!ran) return;
@@ -380,7 +419,7 @@ export class ItemsService {
   }
 
   /** After commit: the after-hooks, then the event every instance hears. */
-  private async announce(target: Target, action: ItemAction, keys: unknown[]): Promise<void> {
+  private async announce(target: WriteTarget, action: ItemAction, keys: unknown[]): Promise<void> {
     if (keys.length === 0) return;
     await this.hooks.runAfter({ workspaceId: target.access.workspace.id, collection: target.collection.name, action, principal: target.access.principal, keys });
     const event: ItemsChanged = { workspaceId: target.access.workspace.id, collection: target.collection.name, action, keys };

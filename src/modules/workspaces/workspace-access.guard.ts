@@ -2,15 +2,16 @@ import { applyDecorators, CanActivate, createParamDecorator, ExecutionContext, I
 import { Reflector } from '@nestjs/core';
 import { ApiBearerAuth, ApiParam } from '@nestjs/swagger';
 import { forbidden, invalidCredentials } from '../../common/errors/app-error';
-import type { RequestWithPrincipal } from '../auth/principal';
+import { OptionalAuth, RequestWithPrincipal } from '../auth/principal';
 import { hasRole, WorkspaceRole } from './workspace-roles';
-import { WorkspaceAccess, WorkspacesService } from './workspaces.service';
+import { ItemsAccess, WorkspaceAccess, WorkspacesService } from './workspaces.service';
 
 const MINIMUM_ROLE = 'cairn:workspace-role';
+const APP_ROLES = 'cairn:app-roles';
 
 interface RequestWithWorkspace extends RequestWithPrincipal {
   params: Record<string, string>;
-  workspaceAccess?: WorkspaceAccess;
+  workspaceAccess?: ItemsAccess;
 }
 
 /** Resolves the `:ws` of the route to the caller's access there and checks the route's minimum role. */
@@ -24,17 +25,28 @@ export class WorkspaceAccessGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const minimum = this.reflector.getAllAndOverride<WorkspaceRole>(MINIMUM_ROLE, [context.getHandler(), context.getClass()]);
     const request = context.switchToHttp().getRequest<RequestWithWorkspace>();
-    if (!request.user) throw invalidCredentials('Authentication required.');
-    const access = await this.workspaces.resolveAccess(request.user, request.params.ws);
+    const principal = request.user;
+    const byPolicy = this.reflector.getAllAndOverride<boolean | undefined>(APP_ROLES, [context.getHandler(), context.getClass()]) === true;
+    if (byPolicy && (!principal || principal.kind === 'app_user')) {
+      request.workspaceAccess = await this.workspaces.resolveAppRoleAccess(principal ?? null, request.params.ws);
+      return true;
+    }
+    if (!principal) throw invalidCredentials('Authentication required.');
+    const access = await this.workspaces.resolveAccess(principal, request.params.ws);
     if (!hasRole(access.role, minimum)) throw forbidden(`This needs the ${minimum} role or higher in the workspace.`);
     request.workspaceAccess = access;
     return true;
   }
 }
 
-/** Declares the least workspace role a route needs; the route's path must have `:ws`. */
-export function RequireWorkspaceRole(role: WorkspaceRole) {
+/**
+ * Declares the least workspace role a route needs; the route's path must have `:ws`. With
+ * `appRoles`, app users and anonymous callers get through too, with their app role, for the route to
+ * decide by policies.
+ */
+export function RequireWorkspaceRole(role: WorkspaceRole, options: { appRoles?: boolean } = {}) {
   return applyDecorators(
+    ...(options.appRoles ? [SetMetadata(APP_ROLES, true), OptionalAuth()] : []),
     SetMetadata(MINIMUM_ROLE, role),
     UseGuards(WorkspaceAccessGuard),
     ApiBearerAuth(),
@@ -44,5 +56,6 @@ export function RequireWorkspaceRole(role: WorkspaceRole) {
 
 /** Injects the caller's access to the route's workspace, as resolved by the guard. */
 export const CurrentWorkspace = createParamDecorator(
-  (_: unknown, ctx: ExecutionContext): WorkspaceAccess => ctx.switchToHttp().getRequest<RequestWithWorkspace>().workspaceAccess!,
+  // Routes without `appRoles` only ever see member access.
+  (_: unknown, ctx: ExecutionContext): WorkspaceAccess => ctx.switchToHttp().getRequest<RequestWithWorkspace>().workspaceAccess as WorkspaceAccess,
 );

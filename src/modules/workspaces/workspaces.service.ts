@@ -6,7 +6,7 @@ import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { EvictedCache } from '../../common/cache/evicted-cache';
 import { Database } from '../../common/database/database.service';
 import { conflict, forbidden, invalidToken, notFound } from '../../common/errors/app-error';
-import type { Principal, UserPrincipal } from '../auth/principal';
+import type { AppUserPrincipal, Principal, UserPrincipal } from '../auth/principal';
 import { CreateWorkspaceDto, SLUG_PATTERN, UpdateWorkspaceDto, WorkspaceDto } from './workspace.dto';
 import { MemberEntity, WorkspaceEntity } from './workspace.entity';
 import type { WorkspaceRole } from './workspace-roles';
@@ -18,6 +18,23 @@ export interface WorkspaceAccess {
   workspace: WorkspaceEntity;
   role: WorkspaceRole;
   principal: Principal;
+}
+
+/**
+ * The access of a caller who is not a member: an app user with its app role, or an anonymous caller
+ * with the built-in `public` role. What it may do is what the role's policies grant.
+ */
+export interface AppRoleAccess {
+  workspace: WorkspaceEntity;
+  appRole: string;
+  principal: AppUserPrincipal | null;
+}
+
+/** Who may reach the items: members by their workspace role, everybody else by policies. */
+export type ItemsAccess = WorkspaceAccess | AppRoleAccess;
+
+export function isAppRoleAccess(access: ItemsAccess): access is AppRoleAccess {
+  return 'appRole' in access;
 }
 
 /** Workspaces and who may act in them. */
@@ -82,6 +99,17 @@ export class WorkspacesService implements OnModuleInit, OnModuleDestroy {
     const membership = await this.roles.get(`${workspace.id}:${principal.userId}`, () => this.members.findOneBy({ workspaceId: workspace.id, userId: principal.userId }));
     if (!membership) throw notFound('Workspace not found.');
     return { workspace, role: membership.role, principal };
+  }
+
+  /** The access of an app user or an anonymous caller (null) to a workspace, by app role. */
+  async resolveAppRoleAccess(principal: AppUserPrincipal | null, ref: string): Promise<AppRoleAccess> {
+    const workspace = await this.findByRef(ref);
+    if (principal) {
+      if (!workspace || workspace.id !== principal.workspaceId) throw invalidToken('This token is not valid for this workspace.');
+      return { workspace, appRole: principal.role, principal };
+    }
+    if (!workspace) throw notFound('Workspace not found.');
+    return { workspace, appRole: 'public', principal: null };
   }
 
   /** The workspaces a caller can see, with its role in each. */

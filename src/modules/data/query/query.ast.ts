@@ -85,6 +85,8 @@ export interface ItemsQuery {
   aggregate: AggregateTerm[];
   groupBy: string[];
   meta: MetaField[];
+  /** The fields `search` looks in, when a policy narrows them; otherwise all of the collection's. */
+  searchIn?: readonly string[];
 }
 
 /** Who runs a query and when, for filter variables. */

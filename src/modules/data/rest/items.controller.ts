@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { ApiErrors, ApiNoContent } from '../../../common/http/api-docs.decorators';
 import type { RequestOrigin } from '../../audit/activity.recorder';
 import { CurrentWorkspace, RequireWorkspaceRole } from '../../workspaces/workspace-access.guard';
-import type { WorkspaceAccess } from '../../workspaces/workspaces.service';
+import type { ItemsAccess, WorkspaceAccess } from '../../workspaces/workspaces.service';
 import { ItemsService } from '../items.service';
 
 const ITEM = { type: 'object', additionalProperties: true };
@@ -23,18 +23,18 @@ export class ItemsController {
   constructor(private readonly items: ItemsService) {}
 
   @Get()
-  @RequireWorkspaceRole('viewer')
+  @RequireWorkspaceRole('viewer', { appRoles: true })
   @ApiOkResponse(DATA(ITEM, true))
   @ApiErrors(401, 403, 404)
-  list(@CurrentWorkspace() access: WorkspaceAccess, @Param('collection') collection: string, @Query() query: Record<string, unknown>) {
+  list(@CurrentWorkspace() access: ItemsAccess, @Param('collection') collection: string, @Query() query: Record<string, unknown>) {
     return this.items.list(access, collection, query);
   }
 
   @Get(':id')
-  @RequireWorkspaceRole('viewer')
+  @RequireWorkspaceRole('viewer', { appRoles: true })
   @ApiOkResponse(DATA(ITEM, false))
   @ApiErrors(401, 403, 404)
-  async get(@CurrentWorkspace() access: WorkspaceAccess, @Param('collection') collection: string, @Param('id') id: string, @Query() query: Record<string, unknown>) {
+  async get(@CurrentWorkspace() access: ItemsAccess, @Param('collection') collection: string, @Param('id') id: string, @Query() query: Record<string, unknown>) {
     return { data: await this.items.get(access, collection, id, query) };
   }
 

@@ -319,9 +319,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * only a whole UUID, by equality (a fragment of one means nothing to a reader, and PostgreSQL's uuid
  * type has no LIKE); an integer primary key matches an integer search by equality.
  */
-export function compileSearch(search: string, scope: Scope, statement: Statement): string {
+export function compileSearch(search: string, scope: Scope, statement: Statement, searchIn?: readonly string[]): string {
   const conditions: string[] = [];
   for (const field of scope.collection.fields) {
+    if (searchIn && !searchIn.includes(field.field)) continue;
     const target = column(statement, scope.alias, field.field);
     if (field.type === 'uuid') {
       if (UUID.test(search)) conditions.push(`${target} = ${bind(statement, search.toLowerCase())}`);

@@ -274,7 +274,7 @@ function selectList(fields: FieldDef[], scope: Scope, statement: Statement): str
 function compileWhere(query: ItemsQuery, scope: Scope, statement: Statement): string | null {
   const conditions: string[] = [];
   if (query.filter) conditions.push(compileCondition(query.filter, scope, statement));
-  if (query.search !== null && query.search !== '') conditions.push(compileSearch(query.search, scope, statement));
+  if (query.search !== null && query.search !== '') conditions.push(compileSearch(query.search, scope, statement, query.searchIn));
   if (conditions.length === 0) return null;
   return conditions.length === 1 ? conditions[0] : conditions.join(' AND ');
 }

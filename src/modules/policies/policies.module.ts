@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { SchemaModule } from '../schema/schema.module';
+import { WorkspacesModule } from '../workspaces/workspaces.module';
+import { PoliciesController } from './policies.controller';
+import { PoliciesService } from './policies.service';
+import { AppRoleEntity, PolicyEntity } from './policy.entities';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([AppRoleEntity, PolicyEntity]), SchemaModule, WorkspacesModule],
+  controllers: [PoliciesController],
+  providers: [PoliciesService],
+  exports: [PoliciesService],
+})
+export class PoliciesModule {}

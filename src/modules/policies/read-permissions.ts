@@ -1,0 +1,122 @@
+import { forbidden } from '../../common/errors/app-error';
+import type { FilterNode, ItemsQuery, NestedRead, Selection, SortTerm } from '../data/query/query.ast';
+import { findRelationalField } from '../schema/schema.lookup';
+import type { CollectionDef, RelationDef, WorkspaceSchema } from '../schema/schema.types';
+
+/** What one role may read of one collection: its columns (the primary key always) and the rows its filter keeps. */
+export interface CollectionReadGrant {
+  fields: ReadonlySet<string>;
+  /** The row filter, parsed on the full schema; null: every row. */
+  filter: FilterNode | null;
+}
+
+/**
+ * What a role may read in a workspace, and the schema as that role sees it. Requests are parsed against
+ * `visibleSchema`, which holds only the collections, columns and relations the role may read, so a
+ * forbidden field cannot be selected, filtered, sorted, grouped, aggregated or expanded: for the
+ * parser it does not exist. Row filters are then merged into the parsed query by `scopeReadQuery`.
+ */
+export interface ReadPermissions {
+  grants: ReadonlyMap<string, CollectionReadGrant>;
+  visibleSchema: WorkspaceSchema;
+}
+
+export function readPermissions(schema: WorkspaceSchema, grants: ReadonlyMap<string, CollectionReadGrant>): ReadPermissions {
+  const collections = new Map<string, CollectionDef>();
+  for (const [name, collection] of schema.collections) {
+    const grant = grants.get(name);
+    if (!grant) continue;
+    collections.set(name, { ...collection, fields: collection.fields.filter((field) => field.primaryKey || grant.fields.has(field.field)) });
+  }
+  const visibleColumn = (collection: string, field: string) => collections.get(collection)?.fields.some((f) => f.field === field) === true;
+  // A junction whose rows are filtered would let its links be counted or followed past the filter.
+  const openJunction = (relation: RelationDef) => relation.junction === null || grants.get(relation.collection)?.filter === null;
+  const relations = schema.relations.filter(
+    (relation) => collections.has(relation.relatedCollection) && visibleColumn(relation.collection, relation.field) && openJunction(relation),
+  );
+  return { grants, visibleSchema: { ...schema, collections, relations } };
+}
+
+/**
+ * Merges the role's row filters into a query parsed against the visible schema: the root's into its
+ * filter (answered apart as `scope`, which `total_count` also honours), and each related collection's
+ * into every relational filter and nested read that reaches it. Search is limited to the visible
+ * columns. Sorting through a relation into a collection whose rows are filtered is refused: the order
+ * would tell something of rows the role cannot see.
+ */
+export function scopeReadQuery(query: ItemsQuery, permissions: ReadPermissions): { query: ItemsQuery; scope: FilterNode | null } {
+  const { visibleSchema } = permissions;
+  const scope = grantOf(permissions, query.collection).filter;
+  checkSortPaths(query.sort, query.collection, permissions);
+  const filter = both(scope, scopeFilter(query.filter, query.collection, permissions));
+  const root = visibleSchema.collections.get(query.collection)!;
+  return {
+    scope,
+    query: {
+      ...query,
+      filter,
+      selection: scopeSelection(query.selection, query.collection, permissions),
+      searchIn: root.fields.map((field) => field.field),
+    },
+  };
+}
+
+function grantOf(permissions: ReadPermissions, collection: string): CollectionReadGrant {
+  const grant = permissions.grants.get(collection);
+  if (!grant) throw forbidden(`You may not read "${collection}".`);
+  return grant;
+}
+
+function both(left: FilterNode | null, right: FilterNode | null): FilterNode | null {
+  if (left === null) return right;
+  if (right === null) return left;
+  return { type: 'and', children: [left, right] };
+}
+
+function relatedCollection(permissions: ReadPermissions, collection: string, field: string): string {
+  const relational = findRelationalField(permissions.visibleSchema, collection, field);
+  if (!relational) throw forbidden(`You may not read "${collection}.${field}".`);
+  return relational.related;
+}
+
+function scopeFilter(filter: FilterNode | null, collection: string, permissions: ReadPermissions): FilterNode | null {
+  if (filter === null) return null;
+  switch (filter.type) {
+    case 'and':
+    case 'or':
+      return { type: filter.type, children: filter.children.map((child) => scopeFilter(child, collection, permissions)!) };
+    case 'compare':
+      return filter;
+    case 'relation': {
+      const related = relatedCollection(permissions, collection, filter.field);
+      // The related rows a condition may match are only those the role can read.
+      return { ...filter, filter: both(grantOf(permissions, related).filter, scopeFilter(filter.filter, related, permissions))! };
+    }
+  }
+}
+
+function scopeSelection(selection: Selection, collection: string, permissions: ReadPermissions): Selection {
+  return { fields: selection.fields, relations: selection.relations.map((nested) => scopeNested(nested, collection, permissions)) };
+}
+
+function scopeNested(nested: NestedRead, collection: string, permissions: ReadPermissions): NestedRead {
+  const related = relatedCollection(permissions, collection, nested.field);
+  checkSortPaths(nested.sort, related, permissions);
+  return {
+    ...nested,
+    filter: both(grantOf(permissions, related).filter, scopeFilter(nested.filter, related, permissions)),
+    selection: scopeSelection(nested.selection, related, permissions),
+  };
+}
+
+function checkSortPaths(sort: readonly SortTerm[], collection: string, permissions: ReadPermissions): void {
+  for (const term of sort) {
+    let current = collection;
+    for (const hop of term.path.slice(0, -1)) {
+      current = relatedCollection(permissions, current, hop);
+      if (grantOf(permissions, current).filter !== null) {
+        throw forbidden(`You may not sort by "${term.path.join('.')}": the rows of "${current}" you may read are filtered.`);
+      }
+    }
+  }
+}
