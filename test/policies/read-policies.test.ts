@@ -114,10 +114,12 @@ describeEachDatabase('read policies', {}, (suite) => {
     assertError(await anonymous.get('/api/v1/w/no-such-workspace/items/posts'), 404, 'NOT_FOUND');
   });
 
-  it('keeps anonymous callers out of writes, the activity log and the schema', async () => {
-    assertError(await anonymous.post(`${base}/items/posts`, { title: 'Spam', status: 'published' }), 401, 'INVALID_CREDENTIALS');
-    assertError(await anonymous.patch(`${base}/items/posts/${ids.first}`, { title: 'Defaced' }), 401, 'INVALID_CREDENTIALS');
-    assertError(await anonymous.delete(`${base}/items/posts/${ids.first}`), 401, 'INVALID_CREDENTIALS');
+  it('keeps anonymous callers out of writes without a policy, the activity log and the schema', async () => {
+    assertError(await anonymous.post(`${base}/items/posts`, { title: 'Spam', status: 'published' }), 403, 'FORBIDDEN');
+    assertError(await anonymous.patch(`${base}/items/posts/${ids.first}`, { title: 'Defaced' }), 403, 'FORBIDDEN');
+    assertError(await anonymous.delete(`${base}/items/posts/${ids.first}`), 403, 'FORBIDDEN');
+    assertError(await anonymous.post(`${base}/items/nowhere`, { title: 'Spam' }), 403, 'FORBIDDEN');
+    assert.equal((await api.get(`${base}/items/posts?meta=total_count&limit=1`)).body.meta.total_count, 3);
     assertError(await anonymous.get(`${base}/activity`), 401, 'INVALID_CREDENTIALS');
     assertError(await anonymous.get(`${base}/collections`), 401, 'INVALID_CREDENTIALS');
     assertError(await anonymous.get(`${base}/policies`), 401, 'INVALID_CREDENTIALS');
@@ -168,7 +170,9 @@ describeEachDatabase('read policies', {}, (suite) => {
       [{ ...good, role: 'ghosts' }, 'role'],
       [{ ...good, collection: 'nowhere' }, 'collection'],
       [{ ...good, action: 'publish' }, 'action'],
-      [{ ...good, action: 'create' }, 'action'],
+      [{ ...good, presets: { title: '$SOMEBODY' } }, 'presets.title'],
+      [{ ...good, presets: { created_by: 'x' } }, 'presets.created_by'],
+      [{ ...good, validation: { title: { min_length: -1 } } }, 'validation.title.min_length'],
       [{ ...good, fields: ['title', 'nope'] }, 'fields'],
       [{ ...good, fields: [] }, 'fields'],
       [{ ...good, presets: { nope: 1 } }, 'presets.nope'],

@@ -34,7 +34,8 @@ export interface ActivityEntry {
   action: ItemAction;
   collection: string;
   items: unknown[];
-  principal: Principal;
+  /** Null for an anonymous caller. */
+  principal: Principal | null;
   origin: RequestOrigin;
 }
 
@@ -51,8 +52,8 @@ export function activityRow(kind: DatabaseKind, entry: Omit<ActivityEntry, 'item
     entry.action,
     entry.collection,
     String(item),
-    entry.principal.kind,
-    actorId(entry.principal),
+    entry.principal?.kind ?? 'anonymous',
+    entry.principal ? actorId(entry.principal) : null,
     entry.origin.ip?.slice(0, 64) ?? null,
     entry.origin.userAgent?.slice(0, 255) ?? null,
     datetimeToDatabase(new Date(), kind),

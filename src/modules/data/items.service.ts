@@ -13,13 +13,15 @@ import { SchemaRegistry } from '../schema/schema.registry';
 import type { CollectionDef, WorkspaceSchema } from '../schema/schema.types';
 import { personId } from '../auth/principal';
 import { PoliciesService } from '../policies/policies.service';
+import type { PolicyAction } from '../policies/policy.entities';
 import { ReadPermissions, scopeReadQuery } from '../policies/read-permissions';
+import { checkWritableFields, withGrantValidation, withPresets, WriteGrant } from '../policies/write-permissions';
 import { isAppRoleAccess, ItemsAccess, WorkspaceAccess } from '../workspaces/workspaces.service';
 import type { FilterNode, ItemsQuery, QueryContext } from './query/query.ast';
 import { ParsedQueryCache } from './query/parsed-query.cache';
 import { parseItemsQuery } from './query/query.parser';
 import { aggregateItems, countItems, decodeRows, readItems, RunSql } from './read/read.runner';
-import { readColumns } from './sql/select.compiler';
+import { compileSelect, readColumns } from './sql/select.compiler';
 import { dialectFor, SqlDialect } from './sql/dialect';
 import { toDatabase } from './sql/value-codec';
 import { ItemHooks } from './write/item-hooks';
@@ -56,9 +58,9 @@ interface Target {
   permissions: ReadPermissions | null;
 }
 
-/** The target of a write: members only, so far. */
+/** The target of a write, with what an app role's policy grants for it (null for members: everything). */
 interface WriteTarget extends Target {
-  access: WorkspaceAccess;
+  grant: WriteGrant | null;
 }
 
 /**
@@ -130,11 +132,14 @@ export class ItemsService {
   // ----- writes -----
 
   /** Creates one item or a batch (all or nothing); answers them read back through the query language. */
-  async create(access: WorkspaceAccess, collectionName: string, body: unknown, params: Params, origin: RequestOrigin): Promise<Row | Row[]> {
-    const target = await this.target(access, collectionName);
+  async create(access: ItemsAccess, collectionName: string, body: unknown, params: Params, origin: RequestOrigin): Promise<Row | Row[]> {
+    const target = await this.writeTarget(access, collectionName, 'create');
     const inputs = this.batch(body);
-    const validator = new ItemValidator(target.schema, target.collection);
-    const prepared = inputs.map((input, index) => validator.forCreate(input, Array.isArray(body) ? String(index) : ''));
+    const validator = this.validator(target);
+    const prepared = inputs.map((input, index) => {
+      const where = Array.isArray(body) ? String(index) : '';
+      return validator.forCreate(this.granted(target, input, 'create', where), where);
+    });
     await this.before(target, 'create', [], prepared);
     const activity = { workspaceId: access.workspace.id, action: 'create' as const, collection: collectionName, principal: access.principal, origin };
     const inserted = this.insertsInOneStatement(target, prepared)
@@ -142,13 +147,15 @@ export class ItemsService {
       : await this.db.transaction(async (manager) => {
           const rows: Array<{ key: unknown; row: Row | null }> = [];
           for (const values of prepared) rows.push(await this.insert(manager, target, values));
+          await this.assertWithinGrant(manager, target, rows.map((r) => r.key), 'create');
           await recordActivity(manager, this.db.kind, { ...activity, items: rows.map((r) => r.key) });
           return rows;
         });
     const keys = inserted.map((r) => r.key);
     await this.announce(target, 'create', keys);
     const items = this.fromReturning(target, inserted, params) ?? (await this.readKeys(target, keys, params));
-    return Array.isArray(body) ? items : items[0];
+    // An app role gets back what it may read of what it wrote: maybe nothing.
+    return Array.isArray(body) ? items : (items[0] ?? null);
   }
 
   /**
@@ -156,7 +163,7 @@ export class ItemsService {
    * columns (no relation to expand); otherwise null, and the items are read back.
    */
   private fromReturning(target: Target, inserted: Array<{ row: Row | null }>, params: Params): Row[] | null {
-    if (inserted.some((r) => r.row === null)) return null;
+    if (target.permissions || inserted.some((r) => r.row === null)) return null;
     const { fields } = params;
     const query = this.parse(target, fields === undefined ? {} : { fields });
     if (query.selection.relations.length > 0) return null;
@@ -164,36 +171,36 @@ export class ItemsService {
     return decodeRows(inserted.map((r) => r.row!), columns, this.dialect);
   }
 
-  async updateOne(access: WorkspaceAccess, collectionName: string, id: string, body: unknown, params: Params, origin: RequestOrigin): Promise<Row> {
-    const target = await this.target(access, collectionName);
+  async updateOne(access: ItemsAccess, collectionName: string, id: string, body: unknown, params: Params, origin: RequestOrigin): Promise<Row | null> {
+    const target = await this.writeTarget(access, collectionName, 'update');
     const key = this.keyFromPath(target.collection, id);
-    const values = new ItemValidator(target.schema, target.collection).forUpdate(body, '');
+    const values = this.validator(target).forUpdate(this.granted(target, body, 'update', ''), '');
     await this.before(target, 'update', [key], [values]);
     const updated = await this.db.transaction((manager) => this.update(manager, target, [{ keys: [key], values }], origin));
     if (updated.length === 0) throw notFound('Item not found.');
     await this.announce(target, 'update', updated);
     const [item] = await this.readKeys(target, updated, params);
-    return item;
+    return item ?? null;
   }
 
   /**
    * Updates several items in one transaction: `{"keys": [...], "data": {...}}` gives all of them the
    * same values, an array of objects with ids gives each its own. Keys that do not exist are skipped.
    */
-  async updateMany(access: WorkspaceAccess, collectionName: string, body: unknown, params: Params, origin: RequestOrigin): Promise<Row[]> {
-    const target = await this.target(access, collectionName);
-    const validator = new ItemValidator(target.schema, target.collection);
+  async updateMany(access: ItemsAccess, collectionName: string, body: unknown, params: Params, origin: RequestOrigin): Promise<Row[]> {
+    const target = await this.writeTarget(access, collectionName, 'update');
+    const validator = this.validator(target);
     let changes: Array<{ keys: unknown[]; values: Row }>;
     if (Array.isArray(body)) {
       if (body.length > this.config.query.maxBatchSize) throw invalidPayload(`Invalid payload: a batch may hold at most ${this.config.query.maxBatchSize} items.`);
       changes = body.map((item, index) => {
         const id = (item as Row | null)?.id;
         if (id === undefined || id === null) throw invalidPayload('Invalid payload: each item of a batch update needs its "id".', `${index}.id`);
-        return { keys: [this.keyFromBody(target.collection, id, `${index}.id`)], values: validator.forUpdate(item, String(index)) };
+        return { keys: [this.keyFromBody(target.collection, id, `${index}.id`)], values: validator.forUpdate(this.granted(target, item, 'update', String(index)), String(index)) };
       });
     } else {
       const { keys, data } = (body ?? {}) as { keys?: unknown; data?: unknown };
-      changes = [{ keys: this.keysFromBody(target.collection, keys), values: validator.forUpdate(data, 'data') }];
+      changes = [{ keys: this.keysFromBody(target.collection, keys), values: validator.forUpdate(this.granted(target, data, 'update', 'data'), 'data') }];
     }
     for (const change of changes) await this.before(target, 'update', change.keys, [change.values]);
     const updated = await this.db.transaction((manager) => this.update(manager, target, changes, origin));
@@ -201,8 +208,8 @@ export class ItemsService {
     return this.readKeys(target, updated, params);
   }
 
-  async deleteOne(access: WorkspaceAccess, collectionName: string, id: string, origin: RequestOrigin): Promise<void> {
-    const target = await this.target(access, collectionName);
+  async deleteOne(access: ItemsAccess, collectionName: string, id: string, origin: RequestOrigin): Promise<void> {
+    const target = await this.writeTarget(access, collectionName, 'delete');
     const key = this.keyFromPath(target.collection, id);
     await this.before(target, 'delete', [key], []);
     const deleted = await this.db.transaction((manager) => this.remove(manager, target, [key], origin));
@@ -211,8 +218,8 @@ export class ItemsService {
   }
 
   /** Deletes `{"keys": [...]}` or an array of keys in one transaction; keys that do not exist are skipped. */
-  async deleteMany(access: WorkspaceAccess, collectionName: string, body: unknown, origin: RequestOrigin): Promise<void> {
-    const target = await this.target(access, collectionName);
+  async deleteMany(access: ItemsAccess, collectionName: string, body: unknown, origin: RequestOrigin): Promise<void> {
+    const target = await this.writeTarget(access, collectionName, 'delete');
     const keys = this.keysFromBody(target.collection, Array.isArray(body) ? body : (body as { keys?: unknown } | null)?.keys);
     await this.before(target, 'delete', keys, []);
     const deleted = await this.db.transaction((manager) => this.remove(manager, target, keys, origin));
@@ -225,7 +232,64 @@ export class ItemsService {
     const schema = await this.registry.forWorkspace(access.workspace);
     const collection = schema.collections.get(collectionName);
     if (!collection) throw notFound(`Collection "${collectionName}" not found.`);
-    return { access, schema, collection, visible: schema, permissions: null };
+    return { access, schema, collection, visible: schema, permissions: null, grant: null };
+  }
+
+  /**
+   * The target of a write. An app role writes only through a policy for the action (403 otherwise,
+   * whether or not the collection exists), and reads back only what its read policy shows.
+   */
+  private async writeTarget(access: ItemsAccess, collectionName: string, action: Exclude<PolicyAction, 'read'>): Promise<WriteTarget> {
+    if (!isAppRoleAccess(access)) return this.target(access, collectionName);
+    const schema = await this.registry.forWorkspace(access.workspace);
+    const grant = await this.policies.writeGrant(access.workspace, schema, access.appRole, collectionName, action);
+    const collection = schema.collections.get(collectionName);
+    if (!grant || !collection) throw forbidden(`You may not ${action} items of "${collectionName}".`);
+    const permissions = await this.policies.readPermissions(access.workspace, schema, access.appRole);
+    return { access, schema, collection, visible: permissions.visibleSchema, permissions, grant };
+  }
+
+  /** The validator of a write: the fields' rules, plus the grant's. */
+  private validator(target: WriteTarget): ItemValidator {
+    return new ItemValidator(target.schema, target.grant ? withGrantValidation(target.collection, target.grant) : target.collection);
+  }
+
+  /** An item as an app role may write it: only granted fields (403 otherwise), presets forced. */
+  private granted(target: WriteTarget, input: unknown, action: string, where: string): unknown {
+    if (!target.grant) return input;
+    checkWritableFields(input, target.grant, action, where);
+    return withPresets(input, target.grant, target.collection, this.context(target.access));
+  }
+
+  /**
+   * Refuses (403, rolling the transaction back) a write that leaves a row outside the grant's filter:
+   * an app role cannot move a row out of what it may write, or create one there.
+   */
+  private async assertWithinGrant(manager: EntityManager, target: WriteTarget, keys: unknown[], action: string): Promise<void> {
+    const filter = target.grant?.filter;
+    if (!filter || keys.length === 0) return;
+    const kept = await this.keysMatching(manager, target, keys, filter, false);
+    if (kept.length !== keys.length) throw forbidden(`You may not ${action} an item with these values.`);
+  }
+
+  /** Which of the keys have rows that match a filter, optionally locking them. */
+  private async keysMatching(manager: EntityManager, target: WriteTarget, keys: unknown[], filter: FilterNode, lock: boolean): Promise<unknown[]> {
+    const byKey: FilterNode = { type: 'compare', field: 'id', operator: '_in', value: keys as Array<string | number> };
+    const query: ItemsQuery = {
+      collection: target.collection.name,
+      selection: { fields: ['id'], relations: [] },
+      filter: { type: 'and', children: [byKey, filter] },
+      search: null,
+      sort: [],
+      limit: null,
+      offset: 0,
+      aggregate: [],
+      groupBy: [],
+      meta: [],
+    };
+    const compiled = compileSelect(query, target.schema, this.dialect, this.context(target.access));
+    const rows = (await manager.query(`${compiled.sql}${lock && this.db.kind !== 'sqlite' ? ' FOR UPDATE' : ''}`, compiled.params)) as Row[];
+    return rows.map((row) => (target.collection.primaryKey === 'integer' ? Number(row.id) : row.id));
   }
 
   /**
@@ -264,6 +328,8 @@ export class ItemsService {
   /** Reads items by key with the request's `fields`, in the order of the keys. */
   private async readKeys(target: Target, keys: unknown[], params: Params): Promise<Row[]> {
     if (keys.length === 0) return [];
+    // A role that wrote without a read policy reads nothing back.
+    if (target.permissions && !target.permissions.grants.has(target.collection.name)) return [];
     const { fields } = params;
     const query = this.parse(target, fields === undefined ? {} : { fields });
     const byKey: FilterNode = { type: 'compare', field: 'id', operator: '_in', value: keys as Array<string | number> };
@@ -294,7 +360,8 @@ export class ItemsService {
    * whose values need nothing read first (an autocode takes its number from a counter row).
    */
   private insertsInOneStatement(target: WriteTarget, prepared: Row[]): boolean {
-    return this.db.kind === 'postgres' && prepared.length === 1 && !target.collection.fields.some((f) => f.type === 'autocode');
+    // A grant's filter is checked on the inserted row before commit, inside a transaction.
+    return this.db.kind === 'postgres' && prepared.length === 1 && !target.grant?.filter && !target.collection.fields.some((f) => f.type === 'autocode');
   }
 
   private async insertWithActivity(target: WriteTarget, values: Row, activity: Omit<ActivityEntry, 'items'>): Promise<{ key: unknown; row: Row }> {
@@ -322,20 +389,21 @@ export class ItemsService {
     const { collection, access } = target;
     const updated: unknown[] = [];
     for (const change of changes) {
-      const existing = await this.lock(manager, collection, change.keys);
+      const existing = await this.lock(manager, target, change.keys);
       if (existing.length === 0) continue;
       const row = { ...change.values, updated_at: new Date().toISOString(), updated_by: this.actor(access) };
       const statement = updateStatement(this.dialect, collection, this.encode(collection, row), existing);
       await manager.query(statement.sql, statement.params);
       updated.push(...existing);
     }
+    await this.assertWithinGrant(manager, target, updated, 'update');
     await recordActivity(manager, this.db.kind, { workspaceId: access.workspace.id, action: 'update', collection: collection.name, items: updated, principal: access.principal, origin });
     return updated;
   }
 
   private async remove(manager: EntityManager, target: WriteTarget, keys: unknown[], origin: RequestOrigin): Promise<unknown[]> {
     const { collection, access } = target;
-    const existing = await this.lock(manager, collection, keys);
+    const existing = await this.lock(manager, target, keys);
     if (existing.length === 0) return [];
     const statement = deleteStatement(this.dialect, collection, existing);
     await manager.query(statement.sql, statement.params);
@@ -343,9 +411,14 @@ export class ItemsService {
     return existing;
   }
 
-  /** Locks the rows with these keys for the rest of the transaction and answers the keys that exist. */
-  private async lock(manager: EntityManager, collection: CollectionDef, keys: unknown[]): Promise<unknown[]> {
+  /**
+   * Locks the rows with these keys for the rest of the transaction and answers the keys that exist,
+   * and that an app role's grant lets it touch: rows outside its filter are as good as missing.
+   */
+  private async lock(manager: EntityManager, target: WriteTarget, keys: unknown[]): Promise<unknown[]> {
     if (keys.length === 0) return [];
+    if (target.grant?.filter) return this.keysMatching(manager, target, keys, target.grant.filter, true);
+    const { collection } = target;
     const statement = lockStatement(this.dialect, collection, keys);
     const rows = (await manager.query(statement.sql, statement.params)) as Row[];
     return rows.map((row) => (collection.primaryKey === 'integer' ? Number(row.id) : row.id));
@@ -374,7 +447,8 @@ export class ItemsService {
     return encoded;
   }
 
-  private actor(access: WorkspaceAccess): string | null {
+  private actor(access: ItemsAccess): string | null {
+    if (isAppRoleAccess(access)) return access.principal?.appUserId ?? null;
     return personId(access.principal);
   }
 

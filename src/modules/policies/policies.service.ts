@@ -15,6 +15,8 @@ import type { WorkspaceEntity } from '../workspaces/workspace.entity';
 import type { WorkspaceAccess } from '../workspaces/workspaces.service';
 import { AppRoleEntity, BUILT_IN_ROLES, POLICY_ACTIONS, PolicyAction, PolicyEntity } from './policy.entities';
 import { CollectionReadGrant, ReadPermissions, readPermissions } from './read-permissions';
+import { presetValue, WriteGrant } from './write-permissions';
+import { parseValidation } from '../schema/field-input';
 
 type Raw = Record<string, unknown>;
 
@@ -79,6 +81,23 @@ export class PoliciesService implements OnModuleInit, OnModuleDestroy {
       byRole.set(key, permissions);
     }
     return permissions;
+  }
+
+  /** What an app role may do with one collection for a write action; null when nothing. */
+  async writeGrant(workspace: Pick<WorkspaceEntity, 'id'>, schema: WorkspaceSchema, role: string, collectionName: string, action: Exclude<PolicyAction, 'read'>): Promise<WriteGrant | null> {
+    const { policies } = (await this.byWorkspace.get(workspace.id, async () => ({ policies: await this.policies.findBy({ workspaceId: workspace.id }) })))!;
+    const policy = policies.find((p) => p.role === role && p.collection === collectionName && p.action === action);
+    const collection = schema.collections.get(collectionName);
+    if (!policy || !collection) return null;
+    const fields = JSON.parse(policy.fields) as string[];
+    const userFields = collection.fields.filter((field) => !field.system).map((field) => field.field);
+    const validation = policy.validation === null ? {} : (JSON.parse(policy.validation) as Raw);
+    return {
+      fields: new Set(fields.includes('*') ? userFields : fields.filter((name) => userFields.includes(name))),
+      filter: policy.filter === null ? null : this.parsePolicyFilter(schema, collectionName, JSON.parse(policy.filter)),
+      validation: Object.fromEntries(Object.entries(validation).map(([name, spec]) => [name, parseValidation(spec, `validation.${name}`)])),
+      presets: policy.presets === null ? {} : (JSON.parse(policy.presets) as Raw),
+    };
   }
 
   private readGrants(schema: WorkspaceSchema, policies: PolicyEntity[], role: string): Map<string, CollectionReadGrant> {
@@ -211,8 +230,6 @@ export class PoliciesService implements OnModuleInit, OnModuleDestroy {
       policy.collection = input.collection;
       if (!POLICY_ACTIONS.includes(input.action as PolicyAction)) throw invalidPayload(`Invalid payload: "action" must be one of ${POLICY_ACTIONS.join(', ')}.`, 'action');
       policy.action = input.action as PolicyAction;
-      // Until the write path applies policies, a write policy would promise what is not enforced.
-      if (policy.action !== 'read') throw invalidPayload('Invalid payload: only "read" policies are supported so far; app roles cannot write items yet.', 'action');
       policy.fields = JSON.stringify(['*']);
       policy.filter = null;
       policy.validation = null;
@@ -245,8 +262,11 @@ export class PoliciesService implements OnModuleInit, OnModuleDestroy {
         continue;
       }
       if (!isRecord(value)) throw invalidPayload(`Invalid payload: "${part}" must be an object keyed by field.`, part);
-      for (const name of Object.keys(value)) {
-        if (!findField(collection, name)) throw invalidPayload(`Invalid payload: "${name}" is not a field of "${collection.name}".`, `${part}.${name}`);
+      for (const [name, spec] of Object.entries(value)) {
+        const field = findField(collection, name);
+        if (!field || field.system) throw invalidPayload(`Invalid payload: "${name}" is not a writable field of "${collection.name}".`, `${part}.${name}`);
+        if (part === 'validation') parseValidation(spec, `validation.${name}`);
+        else presetValue(field, spec, `presets.${name}`, null);
       }
       policy[part] = JSON.stringify(value);
     }

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { ApiErrors, ApiNoContent } from '../../../common/http/api-docs.decorators';
 import type { RequestOrigin } from '../../audit/activity.recorder';
 import { CurrentWorkspace, RequireWorkspaceRole } from '../../workspaces/workspace-access.guard';
-import type { ItemsAccess, WorkspaceAccess } from '../../workspaces/workspaces.service';
+import type { ItemsAccess } from '../../workspaces/workspaces.service';
 import { ItemsService } from '../items.service';
 
 const ITEM = { type: 'object', additionalProperties: true };
@@ -40,30 +40,30 @@ export class ItemsController {
 
   @Post()
   @HttpCode(200)
-  @RequireWorkspaceRole('editor')
+  @RequireWorkspaceRole('editor', { appRoles: true })
   @ApiBody({ schema: { oneOf: [ITEM, { type: 'array', items: ITEM }] } })
   @ApiOkResponse(DATA(ITEM, false))
   @ApiErrors(401, 403, 404, 409, 413)
-  async create(@CurrentWorkspace() access: WorkspaceAccess, @Param('collection') collection: string, @Body() body: unknown, @Query() query: Record<string, unknown>, @Req() request: FastifyRequest) {
+  async create(@CurrentWorkspace() access: ItemsAccess, @Param('collection') collection: string, @Body() body: unknown, @Query() query: Record<string, unknown>, @Req() request: FastifyRequest) {
     return { data: await this.items.create(access, collection, body, query, origin(request)) };
   }
 
   @Patch()
-  @RequireWorkspaceRole('editor')
+  @RequireWorkspaceRole('editor', { appRoles: true })
   @ApiBody({ schema: { oneOf: [{ type: 'object', properties: { keys: { type: 'array', items: {} }, data: ITEM } }, { type: 'array', items: ITEM }] } })
   @ApiOkResponse(DATA(ITEM, true))
   @ApiErrors(401, 403, 404, 409)
-  async updateMany(@CurrentWorkspace() access: WorkspaceAccess, @Param('collection') collection: string, @Body() body: unknown, @Query() query: Record<string, unknown>, @Req() request: FastifyRequest) {
+  async updateMany(@CurrentWorkspace() access: ItemsAccess, @Param('collection') collection: string, @Body() body: unknown, @Query() query: Record<string, unknown>, @Req() request: FastifyRequest) {
     return { data: await this.items.updateMany(access, collection, body, query, origin(request)) };
   }
 
   @Patch(':id')
-  @RequireWorkspaceRole('editor')
+  @RequireWorkspaceRole('editor', { appRoles: true })
   @ApiBody({ schema: ITEM })
   @ApiOkResponse(DATA(ITEM, false))
   @ApiErrors(401, 403, 404, 409)
   async update(
-    @CurrentWorkspace() access: WorkspaceAccess,
+    @CurrentWorkspace() access: ItemsAccess,
     @Param('collection') collection: string,
     @Param('id') id: string,
     @Body() body: unknown,
@@ -74,19 +74,19 @@ export class ItemsController {
   }
 
   @Delete()
-  @RequireWorkspaceRole('editor')
+  @RequireWorkspaceRole('editor', { appRoles: true })
   @ApiBody({ schema: { oneOf: [{ type: 'object', properties: { keys: { type: 'array', items: {} } } }, { type: 'array', items: {} }] } })
   @ApiNoContent('The items are deleted')
   @ApiErrors(401, 403, 404, 409)
-  async deleteMany(@CurrentWorkspace() access: WorkspaceAccess, @Param('collection') collection: string, @Body() body: unknown, @Req() request: FastifyRequest): Promise<void> {
+  async deleteMany(@CurrentWorkspace() access: ItemsAccess, @Param('collection') collection: string, @Body() body: unknown, @Req() request: FastifyRequest): Promise<void> {
     await this.items.deleteMany(access, collection, body, origin(request));
   }
 
   @Delete(':id')
-  @RequireWorkspaceRole('editor')
+  @RequireWorkspaceRole('editor', { appRoles: true })
   @ApiNoContent('The item is deleted')
   @ApiErrors(401, 403, 404, 409)
-  async delete(@CurrentWorkspace() access: WorkspaceAccess, @Param('collection') collection: string, @Param('id') id: string, @Req() request: FastifyRequest): Promise<void> {
+  async delete(@CurrentWorkspace() access: ItemsAccess, @Param('collection') collection: string, @Param('id') id: string, @Req() request: FastifyRequest): Promise<void> {
     await this.items.deleteOne(access, collection, id, origin(request));
   }
 }

@@ -7,7 +7,8 @@ export interface BeforeWrite {
   workspaceId: string;
   collection: string;
   action: ItemAction;
-  principal: Principal;
+  /** Null for an anonymous caller writing through the public role's policies. */
+  principal: Principal | null;
   /** The keys of the items being updated or deleted (empty on create). */
   keys: unknown[];
   /** One object per item to create, or the values of an update (empty on delete). */
@@ -19,7 +20,8 @@ export interface AfterCommit {
   workspaceId: string;
   collection: string;
   action: ItemAction;
-  principal: Principal;
+  /** Null for an anonymous caller writing through the public role's policies. */
+  principal: Principal | null;
   keys: unknown[];
 }
 
