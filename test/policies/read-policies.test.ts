@@ -125,6 +125,19 @@ describeEachDatabase('read policies', {}, (suite) => {
     assertError(await anonymous.get(`${base}/policies`), 401, 'INVALID_CREDENTIALS');
   });
 
+  it('documents only what the role may read in its OpenAPI document', async () => {
+    const own = await anonymous.get(`${base}/openapi.json`);
+    assert.equal(own.status, 200, own.text);
+    assert.deepEqual(Object.keys(own.body.paths).sort(), ['/items/authors', '/items/authors/{id}', '/items/posts', '/items/posts/{id}']);
+    assert.deepEqual(Object.keys(own.body.paths['/items/posts']), ['get']);
+    assert.deepEqual(Object.keys(own.body.components.schemas.posts.properties), ['id', 'title', 'status', 'author']);
+    assert.deepEqual(Object.keys(own.body.components.schemas.authors.properties), ['id', 'name', 'posts']);
+    assert.doesNotMatch(own.text, /secret|email|notes/);
+    const full = await api.get(`${base}/openapi.json`);
+    assert.ok(full.body.paths['/items/notes']);
+    assert.ok(full.body.components.schemas.posts.properties.secret);
+  });
+
   it('refuses a bad token on the items instead of treating the caller as anonymous', async () => {
     assertError(await suite.api.get(`${base}/items/posts`, { token: 'not-a-token' }), 401, 'INVALID_TOKEN');
   });

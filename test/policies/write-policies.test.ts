@@ -103,6 +103,16 @@ describeEachDatabase('write policies', {}, (suite) => {
     assert.deepEqual([stored.subject, stored.status], ['Mine', 'new']);
   });
 
+  it('documents the routes and input fields the policies grant', async () => {
+    const own = (await anonymous.get(`${base}/openapi.json`)).body;
+    assert.deepEqual(Object.keys(own.paths['/items/messages']), ['get', 'post', 'patch', 'delete']);
+    assert.deepEqual(Object.keys(own.paths['/items/signups']), ['post']);
+    assert.equal(own.paths['/items/signups/{id}'], undefined);
+    assert.deepEqual(Object.keys(own.components.schemas.messages_input.properties), ['subject', 'body', 'priority', 'status']);
+    assert.deepEqual(Object.keys(own.components.schemas.signups_input.properties), ['email']);
+    assert.equal(own.components.schemas.signups, undefined);
+  });
+
   it('creates without a read policy, answering no data, and logs the anonymous writer', async () => {
     const created = await anonymous.post(`${base}/items/signups`, { email: 'reader@example.com' });
     assert.equal(created.status, 200, created.text);

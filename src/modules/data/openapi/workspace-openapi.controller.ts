@@ -8,8 +8,9 @@ import { Public } from '../../auth/principal';
 import { SchemaRegistry } from '../../schema/schema.registry';
 import { SLUG_PATTERN } from '../../workspaces/workspace.dto';
 import { CurrentWorkspace, RequireWorkspaceRole } from '../../workspaces/workspace-access.guard';
-import type { WorkspaceAccess } from '../../workspaces/workspaces.service';
-import { workspaceOpenApi } from './workspace-openapi';
+import { PoliciesService } from '../../policies/policies.service';
+import { AppRoleAccess, isAppRoleAccess, ItemsAccess } from '../../workspaces/workspaces.service';
+import { CollectionActions, workspaceOpenApi } from './workspace-openapi';
 
 /** A Swagger UI page for one workspace's document; the token in its address is sent with each request. */
 function swaggerPage(ws: string): string {
@@ -39,20 +40,37 @@ export class WorkspaceOpenApiController {
   constructor(
     private readonly registry: SchemaRegistry,
     @InjectConfig() private readonly config: AppConfig,
+    private readonly policies: PoliciesService,
   ) {}
 
   @Get('openapi.json')
-  @RequireWorkspaceRole('viewer')
-  @ApiOkResponse({ description: 'The OpenAPI 3 document of the workspace\'s generated API, rebuilt when its schema changes.', schema: { type: 'object' } })
+  @RequireWorkspaceRole('viewer', { appRoles: true })
+  @ApiOkResponse({ description: 'The OpenAPI 3 document of the workspace\'s generated API, rebuilt when its schema changes; for app users and anonymous callers, only what their policies grant.', schema: { type: 'object' } })
   @ApiErrors(401, 404)
-  async document(@CurrentWorkspace() access: WorkspaceAccess) {
+  async document(@CurrentWorkspace() access: ItemsAccess) {
     const { workspace } = access;
+    if (isAppRoleAccess(access)) return this.documentFor(access);
     const cached = this.cache.get(workspace.id);
     if (cached && cached.version === workspace.schemaVersion) return cached.document;
     const schema = await this.registry.forWorkspace(workspace);
     const document = workspaceOpenApi(schema, workspace, `${this.config.publicUrl}/api/v1/w/${workspace.slug}`);
     this.cache.set(workspace.id, { version: schema.version, document });
     return document;
+  }
+
+  /** An app role's own document: built on each request, as it depends on the role's policies too. */
+  private async documentFor(access: AppRoleAccess) {
+    const { workspace, appRole } = access;
+    const schema = await this.registry.forWorkspace(workspace);
+    const permissions = await this.policies.readPermissions(workspace, schema, appRole);
+    const actions = new Map<string, CollectionActions>();
+    for (const name of schema.collections.keys()) {
+      const grant = (action: 'create' | 'update' | 'delete') => this.policies.writeGrant(workspace, schema, appRole, name, action);
+      const [create, update, remove] = await Promise.all([grant('create'), grant('update'), grant('delete')]);
+      actions.set(name, { read: permissions.grants.has(name), create: create?.fields ?? null, update: update?.fields ?? null, delete: remove !== null });
+    }
+    const view = { visible: permissions.visibleSchema, actions: (name: string) => actions.get(name)! };
+    return workspaceOpenApi(schema, workspace, `${this.config.publicUrl}/api/v1/w/${workspace.slug}`, view);
   }
 
   @Public()

@@ -72,23 +72,42 @@ function itemSchema(schema: WorkspaceSchema, collection: CollectionDef): Schema 
   return { type: 'object', properties };
 }
 
-function inputSchema(collection: CollectionDef): Schema {
-  const fields = collection.fields.filter((field) => !field.system && field.type !== 'autocode');
+function inputSchema(collection: CollectionDef, writable: ReadonlySet<string> | null): Schema {
+  const fields = collection.fields.filter((field) => !field.system && field.type !== 'autocode' && (writable === null || writable.has(field.field)));
   const required = fields.filter((field) => field.required).map((field) => field.field);
   return { type: 'object', additionalProperties: false, properties: Object.fromEntries(fields.map((field) => [field.field, fieldSchema(field)])), ...(required.length ? { required } : {}) };
 }
 
+/** What one caller may do with a collection: read it, create or update these fields, delete. */
+export interface CollectionActions {
+  read: boolean;
+  create: ReadonlySet<string> | null;
+  update: ReadonlySet<string> | null;
+  delete: boolean;
+}
+
+/** A caller's view of the API, for a document of its own: the schema as it reads it, and its actions. */
+export interface ApiView {
+  visible: WorkspaceSchema;
+  actions(collection: string): CollectionActions;
+}
+
 /**
  * The OpenAPI document of one workspace's generated API: every collection's item routes with its
- * item and input schemas, and the query language's parameters. Built from the registry alone.
+ * item and input schemas, and the query language's parameters. Built from the registry alone; with a
+ * view, only what that caller may use: the collections, fields and routes its policies grant.
  */
-export function workspaceOpenApi(schema: WorkspaceSchema, workspace: { slug: string; name: string }, serverUrl: string): Schema {
-  const collections = [...schema.collections.values()].sort((a, b) => a.name.localeCompare(b.name));
+export function workspaceOpenApi(schema: WorkspaceSchema, workspace: { slug: string; name: string }, serverUrl: string, view: ApiView | null = null): Schema {
+  const actionsOf = (name: string) => view?.actions(name) ?? { read: true, create: null, update: null, delete: true };
+  const usable = (actions: CollectionActions) => view === null || actions.read || actions.create !== null || actions.update !== null || actions.delete;
+  const collections = [...schema.collections.values()].filter((c) => usable(actionsOf(c.name))).sort((a, b) => a.name.localeCompare(b.name));
+  const readSchema = view?.visible ?? schema;
   const paths: Record<string, Schema> = {};
   const listParameters = Object.keys(QUERY_PARAMETERS).map((name) => ({ $ref: `#/components/parameters/${name}` }));
   for (const collection of collections) {
+    const actions = actionsOf(collection.name);
     const tags = [collection.name];
-    const item = ref(collection.name);
+    const item = actions.read ? ref(collection.name) : { type: 'object', nullable: true, description: 'Nothing of it is readable by you.' };
     const input = ref(`${collection.name}_input`);
     const key = { name: 'id', in: 'path', required: true, schema: { type: collection.primaryKey === 'integer' ? 'integer' : 'string' } };
     paths[`/items/${collection.name}`] = {
@@ -116,11 +135,18 @@ export function workspaceOpenApi(schema: WorkspaceSchema, workspace: { slug: str
         responses: { 204: { description: 'Deleted' }, ...errors(400, 401, 403, 409) },
       },
     };
-    paths[`/items/${collection.name}/{id}`] = {
+    const one: Record<string, Schema> = {
       get: { tags, summary: `Read one of ${collection.name}`, operationId: `read_${collection.name}`, parameters: [key, { $ref: '#/components/parameters/fields' }], responses: { 200: { description: 'Item', content: data(item) }, ...errors(401, 403, 404) } },
       patch: { tags, summary: `Update one of ${collection.name}`, operationId: `update_${collection.name}`, parameters: [key], requestBody: { required: true, content: { 'application/json': { schema: input } } }, responses: { 200: { description: 'Updated', content: data(item) }, ...errors(400, 401, 403, 404, 422) } },
       delete: { tags, summary: `Delete one of ${collection.name}`, operationId: `delete_${collection.name}`, parameters: [key], responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404, 409) } },
     };
+    const many = paths[`/items/${collection.name}`];
+    const allowed = { get: actions.read, post: view === null || actions.create !== null, patch: view === null || actions.update !== null, delete: actions.delete };
+    for (const operations of [many, one]) {
+      for (const method of Object.keys(operations) as Array<keyof typeof allowed>) if (!allowed[method]) delete operations[method];
+    }
+    if (Object.keys(many).length === 0) delete paths[`/items/${collection.name}`];
+    if (Object.keys(one).length > 0) paths[`/items/${collection.name}/{id}`] = one;
   }
   return {
     openapi: '3.0.3',
@@ -134,10 +160,17 @@ export function workspaceOpenApi(schema: WorkspaceSchema, workspace: { slug: str
       parameters: Object.fromEntries(Object.entries(QUERY_PARAMETERS).map(([name, spec]) => [name, { name, in: 'query', required: false, schema: { type: 'string' }, ...spec }])),
       schemas: {
         Errors: { type: 'object', properties: { errors: { type: 'array', items: { type: 'object', properties: { message: { type: 'string' }, extensions: { type: 'object', properties: { code: { type: 'string' } } } } } } } },
-        ...Object.fromEntries(collections.flatMap((collection) => [
-          [collection.name, itemSchema(schema, collection)],
-          [`${collection.name}_input`, inputSchema(collection)],
-        ])),
+        ...Object.fromEntries(
+          collections.flatMap((collection) => {
+            const actions = actionsOf(collection.name);
+            const visible = readSchema.collections.get(collection.name);
+            const writable = actions.create === null && actions.update === null ? null : new Set([...(actions.create ?? []), ...(actions.update ?? [])]);
+            return [
+              ...(actions.read && visible ? [[collection.name, itemSchema(readSchema, visible)]] : []),
+              [`${collection.name}_input`, inputSchema(collection, view === null ? null : (writable ?? new Set()))],
+            ];
+          }),
+        ),
       },
     },
   };
