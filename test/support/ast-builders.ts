@@ -1,20 +1,8 @@
-import type { FilterNode, ItemsQuery, NestedRead } from '../../src/modules/data/query/query.ast';
+import { FilterNode, ItemsQuery, keysQuery, NestedRead } from '../../src/modules/data/query/query.ast';
 
 /** An ItemsQuery with defaults: the primary key, no filter, no sort, no limit. */
 export function query(collection: string, overrides: Partial<ItemsQuery> = {}): ItemsQuery {
-  return {
-    collection,
-    selection: { fields: ['id'], relations: [] },
-    filter: null,
-    search: null,
-    sort: [],
-    limit: null,
-    offset: 0,
-    aggregate: [],
-    groupBy: [],
-    meta: [],
-    ...overrides,
-  };
+  return keysQuery(collection, overrides);
 }
 
 /** A nested read of a relation with defaults: no deep filter, sort or limit. */

@@ -17,7 +17,7 @@ import type { PolicyAction } from '../policies/policy.entities';
 import { ReadPermissions, scopeReadQuery } from '../policies/read-permissions';
 import { checkWritableFields, withGrantValidation, withPresets, WriteGrant } from '../policies/write-permissions';
 import { isAppRoleAccess, ItemsAccess, WorkspaceAccess } from '../workspaces/workspaces.service';
-import type { FilterNode, ItemsQuery, QueryContext } from './query/query.ast';
+import { FilterNode, ItemsQuery, keysQuery, QueryContext } from './query/query.ast';
 import { ParsedQueryCache } from './query/parsed-query.cache';
 import { parseItemsQuery } from './query/query.parser';
 import { aggregateItems, countItems, decodeRows, readItems, RunSql } from './read/read.runner';
@@ -275,18 +275,7 @@ export class ItemsService {
   /** Which of the keys have rows that match a filter, optionally locking them. */
   private async keysMatching(manager: EntityManager, target: WriteTarget, keys: unknown[], filter: FilterNode, lock: boolean): Promise<unknown[]> {
     const byKey: FilterNode = { type: 'compare', field: 'id', operator: '_in', value: keys as Array<string | number> };
-    const query: ItemsQuery = {
-      collection: target.collection.name,
-      selection: { fields: ['id'], relations: [] },
-      filter: { type: 'and', children: [byKey, filter] },
-      search: null,
-      sort: [],
-      limit: null,
-      offset: 0,
-      aggregate: [],
-      groupBy: [],
-      meta: [],
-    };
+    const query = keysQuery(target.collection.name, { filter: { type: 'and', children: [byKey, filter] } });
     const compiled = compileSelect(query, target.schema, this.dialect, this.context(target.access));
     const rows = (await manager.query(`${compiled.sql}${lock && this.db.kind !== 'sqlite' ? ' FOR UPDATE' : ''}`, compiled.params)) as Row[];
     return rows.map((row) => (target.collection.primaryKey === 'integer' ? Number(row.id) : row.id));

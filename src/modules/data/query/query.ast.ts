@@ -89,6 +89,23 @@ export interface ItemsQuery {
   searchIn?: readonly string[];
 }
 
+/** A query of a collection's primary keys, with no filter, sort, limit or aggregate, and these parts over it. */
+export function keysQuery(collection: string, overrides: Partial<ItemsQuery> = {}): ItemsQuery {
+  return {
+    collection,
+    selection: { fields: ['id'], relations: [] },
+    filter: null,
+    search: null,
+    sort: [],
+    limit: null,
+    offset: 0,
+    aggregate: [],
+    groupBy: [],
+    meta: [],
+    ...overrides,
+  };
+}
+
 /** Who runs a query and when, for filter variables. */
 export interface QueryContext {
   now: Date;
