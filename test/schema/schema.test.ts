@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { describeEachDatabase } from '../support/app';
 import { Account, addMember, assertError, newAccount, newOwnedWorkspace, newWorkspace, Workspace } from '../support/factories';
 import type { Api } from '../support/http';
+import { tableNameFor } from '../../src/modules/schema/names';
 
 describeEachDatabase('schema registry', {}, (suite) => {
   let owner: Account;
@@ -120,10 +121,15 @@ describeEachDatabase('schema registry', {}, (suite) => {
     await api().post(`${doomedBase}/relations`, { collection: 'children', field: 'parent', related_collection: 'parents', on_delete: 'RESTRICT' });
     const parent = (await api().post(`${doomedBase}/items/parents`, { name: 'P' })).body.data;
     await api().post(`${doomedBase}/items/children`, { name: 'C', parent: parent.id });
+    // hasTable, not getTables: listing every table races with the DDL of suites running beside this one.
     const tables = async () => {
       const runner = suite.app.nest.get(DataSource).createQueryRunner();
       try {
-        return (await runner.getTables()).map((table) => table.name.split('.').pop()!).filter((name) => name.startsWith(`cw_${doomed.id.replace(/-/g, '').slice(0, 10)}_`));
+        const present: string[] = [];
+        for (const name of ['parents', 'children'].map((collection) => tableNameFor(doomed.id, collection))) {
+          if (await runner.hasTable(name)) present.push(name);
+        }
+        return present;
       } finally {
         await runner.release();
       }
