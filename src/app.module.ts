@@ -1,9 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { BusModule } from './common/bus/bus.module';
 import { DatabaseModule } from './common/database/database.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
+import { AppUsersModule } from './modules/app-users/app-users.module';
+import { PrincipalGuard } from './modules/auth/principal.guard';
 import { AuthModule } from './modules/auth/auth.module';
 import { DataModule } from './modules/data/data.module';
 import { HealthModule } from './modules/health/health.module';
@@ -12,7 +15,7 @@ import { SchemaModule } from './modules/schema/schema.module';
 import { UsersModule } from './modules/users/users.module';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module';
 
-/** Imports the feature modules; owns no providers. */
+/** Imports the feature modules, and sets the global guard that turns any credential into a principal. */
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -30,7 +33,9 @@ export class AppModule {
         SchemaModule,
         DataModule,
         PoliciesModule,
+        AppUsersModule,
       ],
+      providers: [{ provide: APP_GUARD, useClass: PrincipalGuard }],
     };
   }
 }

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
@@ -8,14 +7,14 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { AccessTokenVerifier } from './access-token.verifier';
 import { PasswordHasher } from './password-hasher';
-import { PrincipalGuard } from './principal.guard';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { RefreshTokensService } from './refresh-tokens.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([RefreshTokenEntity]), JwtModule.register({}), UsersModule, ApiKeysModule],
   controllers: [AuthController],
-  providers: [AuthService, PasswordHasher, RefreshTokensService, AccessTokenVerifier, { provide: APP_GUARD, useClass: PrincipalGuard }],
-  exports: [RefreshTokensService, PasswordHasher],
+  // The global PrincipalGuard is registered by the app module, which sees every kind of credential.
+  providers: [AuthService, PasswordHasher, RefreshTokensService, AccessTokenVerifier],
+  exports: [RefreshTokensService, PasswordHasher, AccessTokenVerifier],
 })
 export class AuthModule {}

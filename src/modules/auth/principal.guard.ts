@@ -1,9 +1,10 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { forbidden, invalidCredentials } from '../../common/errors/app-error';
+import { forbidden, invalidCredentials, invalidToken } from '../../common/errors/app-error';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { API_KEY_PREFIX } from './access-tokens';
+import { AppAccessTokenVerifier } from '../app-users/app-access-token.verifier';
 import { AccessTokenVerifier } from './access-token.verifier';
 import { ACCESS_METADATA, Principal, RequestWithPrincipal } from './principal';
 
@@ -27,6 +28,7 @@ export class PrincipalGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly apiKeys: ApiKeysService,
     private readonly accessTokens: AccessTokenVerifier,
+    private readonly appAccessTokens: AppAccessTokenVerifier,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -41,7 +43,15 @@ export class PrincipalGuard implements CanActivate {
 
     let principal: Principal;
     try {
-      principal = token.startsWith(API_KEY_PREFIX) ? await this.apiKeys.authenticate(token) : await this.accessTokens.verify(request);
+      principal = token.startsWith(API_KEY_PREFIX)
+        ? await this.apiKeys.authenticate(token)
+        : AppAccessTokenVerifier.claims(token)
+          ? await this.appAccessTokens.verify(request)
+          : await this.accessTokens.verify(request);
+      // An app user's token is good only on its workspace's routes (whose guard checks which workspace).
+      if (principal.kind === 'app_user' && (request.params as Record<string, unknown> | undefined)?.ws === undefined) {
+        throw invalidToken('This token belongs to a workspace\'s app; it is not valid on the platform.');
+      }
     } catch (error) {
       // On a public route a bad credential only means the caller is anonymous.
       if (isPublic) return true;

@@ -92,8 +92,11 @@ export class WorkspacesService implements OnModuleInit, OnModuleDestroy {
       if (!workspace || workspace.id !== principal.workspaceId) throw invalidToken('This API key is not valid for this workspace.');
       return { workspace, role: principal.role, principal };
     }
-    // App users act through their app role's policies, which the member routes do not take.
-    if (principal.kind === 'app_user') throw forbidden('App users cannot use this route.');
+    if (principal.kind === 'app_user') {
+      if (!workspace || workspace.id !== principal.workspaceId) throw invalidToken('This token is not valid for this workspace.');
+      // App users act through their app role's policies, which the member routes do not take.
+      throw forbidden('App users cannot use this route.');
+    }
     if (!workspace) throw notFound('Workspace not found.');
     if (principal.isSuperadmin) return { workspace, role: 'owner', principal };
     const membership = await this.roles.get(`${workspace.id}:${principal.userId}`, () => this.members.findOneBy({ workspaceId: workspace.id, userId: principal.userId }));
