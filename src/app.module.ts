@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { BusModule } from './common/bus/bus.module';
 import { DatabaseModule } from './common/database/database.module';
+import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
@@ -22,6 +23,8 @@ export class AppModule {
         DatabaseModule.forRoot(config),
         BusModule.forRoot(config),
         AuthModule,
+        // After AuthModule: its PrincipalGuard must run first.
+        RateLimitModule.forRoot(config),
         UsersModule,
         WorkspacesModule,
         ApiKeysModule,
