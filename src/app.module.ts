@@ -1,12 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { BusModule } from './common/bus/bus.module';
 import { DatabaseModule } from './common/database/database.module';
+import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AppUsersModule } from './modules/app-users/app-users.module';
-import { PrincipalGuard } from './modules/auth/principal.guard';
+import { PrincipalGuardModule } from './modules/auth/principal-guard.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { DataModule } from './modules/data/data.module';
 import { HealthModule } from './modules/health/health.module';
@@ -15,7 +15,7 @@ import { SchemaModule } from './modules/schema/schema.module';
 import { UsersModule } from './modules/users/users.module';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module';
 
-/** Imports the feature modules, and sets the global guard that turns any credential into a principal. */
+/** Imports the feature modules; owns no providers. */
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -26,6 +26,9 @@ export class AppModule {
         DatabaseModule.forRoot(config),
         BusModule.forRoot(config),
         AuthModule,
+        PrincipalGuardModule,
+        // After PrincipalGuardModule: the global limit keys on the principal its guard finds.
+        RateLimitModule.forRoot(config),
         UsersModule,
         WorkspacesModule,
         ApiKeysModule,
@@ -35,7 +38,6 @@ export class AppModule {
         PoliciesModule,
         AppUsersModule,
       ],
-      providers: [{ provide: APP_GUARD, useClass: PrincipalGuard }],
     };
   }
 }

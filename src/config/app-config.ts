@@ -34,6 +34,20 @@ export interface QueryConfig {
   maxBatchSize: number;
 }
 
+/** At most `limit` requests per key within `windowMs`. */
+export interface RateLimit {
+  limit: number;
+  windowMs: number;
+}
+
+/** null: that limit is off. */
+export interface RateLimitConfig {
+  /** Per client address and per identifier on the auth routes. */
+  auth: RateLimit | null;
+  /** Per principal (or client address, for anonymous callers) on every other route. */
+  global: RateLimit | null;
+}
+
 /** Cairn's whole configuration, typed and validated once at start (see load-config.ts). */
 export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
@@ -49,6 +63,7 @@ export interface AppConfig {
   redis: RedisConfig | null;
   auth: AuthConfig;
   query: QueryConfig;
+  rateLimits: RateLimitConfig;
 }
 
 /** The injection token under which the validated configuration is provided. */

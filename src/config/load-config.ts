@@ -5,10 +5,12 @@ import { plainToInstance, Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
 import bytes from 'bytes';
 import ms from 'ms';
-import { AppConfig, DatabaseKind } from './app-config';
+import { AppConfig, DatabaseKind, RateLimit } from './app-config';
 
 const DURATION = /^\d+(\.\d+)?\s*(ms|s|m|h|d|w|y)?$/i;
 const SIZE = /^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i;
+/** A count per window such as 10/15m, or off (also 0). */
+const RATE_LIMIT = /^(off|0|[1-9]\d*\/[1-9]\d*(s|m|h|d))$/i;
 const DATABASE_URL = /^(sqlite:.+|postgres(ql)?:\/\/.+|mysql:\/\/.+|mariadb:\/\/.+)$/;
 const toBoolean = ({ value }: { value: unknown }) =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
@@ -92,6 +94,12 @@ class EnvironmentVariables {
 
   @Type(() => Number) @IsInt() @Min(1) @Max(100_000)
   MAX_BATCH_SIZE = 1000;
+
+  @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_AUTH must be a count per window such as 10/15m, or off' })
+  RATE_LIMIT_AUTH = '10/15m';
+
+  @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_GLOBAL must be a count per window such as 600/1m, or off' })
+  RATE_LIMIT_GLOBAL = '600/1m';
 }
 
 /** Thrown when the environment does not describe a configuration Cairn can run with. */
@@ -148,6 +156,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxDepth: vars.QUERY_MAX_DEPTH,
       maxBatchSize: vars.MAX_BATCH_SIZE,
     },
+    rateLimits: {
+      auth: rateLimit(vars.RATE_LIMIT_AUTH),
+      global: rateLimit(vars.RATE_LIMIT_GLOBAL),
+    },
   };
 }
 
@@ -164,6 +176,13 @@ function productionProblems(vars: EnvironmentVariables): string[] {
     return [`JWT_SECRET must be a random string of at least ${MIN_PRODUCTION_SECRET_LENGTH} characters when NODE_ENV=production`];
   }
   return [];
+}
+
+/** A validated RATE_LIMIT_* value as a limit, or null when it is off. */
+function rateLimit(value: string): RateLimit | null {
+  const [count, window] = value.split('/');
+  if (window === undefined) return null;
+  return { limit: Number(count), windowMs: ms(window.toLowerCase() as ms.StringValue) };
 }
 
 function databaseKind(url: string): DatabaseKind {

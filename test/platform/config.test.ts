@@ -36,6 +36,19 @@ describe('configuration', () => {
     assert.match(problemsOf({ AUTH_SELF_REGISTRATION: 'perhaps' }), /AUTH_SELF_REGISTRATION/);
     assert.match(problemsOf({ MAX_BODY_SIZE: 'huge' }), /MAX_BODY_SIZE/);
     assert.match(problemsOf({ REDIS_URL: 'http://cache' }), /REDIS_URL/);
+    assert.match(problemsOf({ RATE_LIMIT_AUTH: '10 per minute' }), /RATE_LIMIT_AUTH/);
+    assert.match(problemsOf({ RATE_LIMIT_AUTH: '10/0m' }), /RATE_LIMIT_AUTH/);
+    assert.match(problemsOf({ RATE_LIMIT_GLOBAL: '-5/1m' }), /RATE_LIMIT_GLOBAL/);
+    assert.match(problemsOf({ RATE_LIMIT_GLOBAL: '600/1' }), /RATE_LIMIT_GLOBAL/);
+  });
+
+  it('reads the rate limits as a count per window, and off or 0 as no limit', () => {
+    assert.deepEqual(loadConfig({}).rateLimits, { auth: { limit: 10, windowMs: 15 * 60_000 }, global: { limit: 600, windowMs: 60_000 } });
+    assert.deepEqual(loadConfig({ RATE_LIMIT_AUTH: '5/1H', RATE_LIMIT_GLOBAL: '100/30s' }).rateLimits, {
+      auth: { limit: 5, windowMs: 3_600_000 },
+      global: { limit: 100, windowMs: 30_000 },
+    });
+    assert.deepEqual(loadConfig({ RATE_LIMIT_AUTH: 'off', RATE_LIMIT_GLOBAL: '0' }).rateLimits, { auth: null, global: null });
   });
 
   it('refuses production without a strong JWT_SECRET', () => {

@@ -3,6 +3,7 @@ import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiProperty, ApiTags } from
 import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
 import { forbidden, invalidCredentials, notFound } from '../../common/errors/app-error';
 import { ApiErrors, ApiNoContent } from '../../common/http/api-docs.decorators';
+import { AuthRateLimit } from '../../common/rate-limit/rate-limit.decorators';
 import { MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH } from '../auth/auth.dto';
 import { Public } from '../auth/principal';
 import type { WorkspaceEntity } from '../workspaces/workspace.entity';
@@ -51,27 +52,30 @@ export class AppAuthController {
   ) {}
 
   @Public()
+  @AuthRateLimit()
   @Post('register')
   @ApiCreatedResponse(DATA(USER))
-  @ApiErrors(400, 404, 409)
+  @ApiErrors(400, 404, 409, 429)
   async register(@Param('ws') ws: string, @Body() body: AppRegisterDto) {
     return { data: toAppUserDto(await this.users.register(await this.workspace(ws), body.email, body.password)) };
   }
 
   @Public()
+  @AuthRateLimit()
   @Post('login')
   @HttpCode(200)
   @ApiOkResponse(DATA(SESSION))
-  @ApiErrors(400, 401, 404)
+  @ApiErrors(400, 401, 404, 429)
   async login(@Param('ws') ws: string, @Body() body: AppLoginDto) {
     return { data: await this.users.login(await this.workspace(ws), body.email, body.password) };
   }
 
   @Public()
+  @AuthRateLimit()
   @Post('refresh')
   @HttpCode(200)
   @ApiOkResponse(DATA(SESSION))
-  @ApiErrors(400, 401, 404)
+  @ApiErrors(400, 401, 404, 429)
   async refresh(@Param('ws') ws: string, @Body() body: AppRefreshDto) {
     return { data: await this.users.refresh(await this.workspace(ws), body.refresh_token) };
   }

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InjectConfig } from '../../config/config.module';
 import type { AppConfig } from '../../config/app-config';
 import { invalidPayload } from '../../common/errors/app-error';
+import { AuthRateLimit } from '../../common/rate-limit/rate-limit.decorators';
 import { ApiData, ApiErrors, ApiNoContent } from '../../common/http/api-docs.decorators';
 import { toUserDto, UserDto } from '../users/user.dto';
 import { UsersService } from '../users/users.service';
@@ -25,26 +26,29 @@ export class AuthController {
   ) {}
 
   @Public()
+  @AuthRateLimit()
   @Post('register')
   @ApiData(UserDto, { status: 201, description: 'The account; the first one of the instance is its superadmin.' })
-  @ApiErrors(403, 409, 413)
+  @ApiErrors(403, 409, 413, 429)
   async register(@Body() body: RegisterDto, @CurrentPrincipal() caller: Principal | undefined) {
     return { data: toUserDto(await this.auth.register(body, caller)) };
   }
 
   @Public()
+  @AuthRateLimit()
   @Post('login')
   @ApiData(SessionDto)
-  @ApiErrors(401)
+  @ApiErrors(401, 429)
   async login(@Body() body: LoginDto, @Res({ passthrough: true }) reply: FastifyReply) {
     const session = await this.auth.login(body.email, body.password);
     return { data: this.deliver(session, body.mode ?? 'json', reply) };
   }
 
   @Public()
+  @AuthRateLimit()
   @Post('refresh')
   @ApiData(SessionDto)
-  @ApiErrors(401)
+  @ApiErrors(401, 429)
   async refresh(@Body() body: RefreshDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const fromCookie = request.cookies?.[REFRESH_COOKIE];
     const session = await this.auth.refresh(this.presentedToken(body.refresh_token, request));

@@ -1,6 +1,7 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { SkipRateLimit } from '../../common/rate-limit/rate-limit.decorators';
 import { Public } from '../auth/principal';
 import { HealthService } from './health.service';
 
@@ -21,6 +22,7 @@ const HEALTH_SCHEMA = {
 };
 
 @ApiTags('health')
+@SkipRateLimit()
 @Controller('health')
 export class HealthController {
   constructor(private readonly health: HealthService) {}

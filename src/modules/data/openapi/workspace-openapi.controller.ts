@@ -2,6 +2,7 @@ import { Controller, Get, Header, Param } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { notFound } from '../../../common/errors/app-error';
 import { ApiErrors } from '../../../common/http/api-docs.decorators';
+import { SkipRateLimit } from '../../../common/rate-limit/rate-limit.decorators';
 import { InjectConfig } from '../../../config/config.module';
 import type { AppConfig } from '../../../config/app-config';
 import { Public } from '../../auth/principal';
@@ -32,6 +33,7 @@ window.ui = SwaggerUIBundle({
 }
 
 @ApiTags('schema')
+@SkipRateLimit()
 @Controller('w/:ws')
 export class WorkspaceOpenApiController {
   /** Documents by workspace, kept while the workspace's schema version stays the same. */

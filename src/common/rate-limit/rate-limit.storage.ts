@@ -1,0 +1,45 @@
+import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import Redis from 'ioredis';
+import type { RedisConfig } from '../../config/app-config';
+
+const COMMAND_TIMEOUT_MS = 2_000;
+
+/**
+ * Counters in Redis, shared by every instance on it, under the deployment's key prefix. While Redis
+ * cannot be reached the counting falls back to this process rather than failing every request:
+ * the limits then hold per instance until Redis answers again.
+ */
+export class RedisRateLimitStorage implements ThrottlerStorage, OnApplicationShutdown {
+  private readonly logger = new Logger(RedisRateLimitStorage.name);
+  private readonly redis: Redis;
+  private readonly shared: ThrottlerStorageRedisService;
+  private readonly fallback = new ThrottlerStorageService();
+
+  constructor(config: RedisConfig) {
+    this.redis = new Redis(config.url, {
+      keyPrefix: config.prefix,
+      maxRetriesPerRequest: 2,
+      commandTimeout: COMMAND_TIMEOUT_MS,
+      connectionName: 'cairn-rate-limit',
+    });
+    this.redis.on('error', (error: Error) => this.logger.warn(`Redis: ${error.message}`));
+    this.shared = new ThrottlerStorageRedisService(this.redis);
+  }
+
+  async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): ReturnType<ThrottlerStorage['increment']> {
+    try {
+      return await this.shared.increment(key, ttl, limit, blockDuration, throttlerName);
+    } catch (error) {
+      this.logger.warn(`Rate limit counted in this process only; Redis failed: ${error instanceof Error ? error.message : String(error)}`);
+      return this.fallback.increment(key, ttl, limit, blockDuration, throttlerName);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.fallback.onApplicationShutdown();
+    await this.redis.quit().catch(() => undefined);
+    this.redis.disconnect();
+  }
+}

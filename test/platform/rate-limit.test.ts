@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { describeEachDatabase, RunningApp, startApp, Suite } from '../support/app';
+import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
+import { assertError, newAccount, uniqueEmail } from '../support/factories';
+import type { Api, ApiResponse } from '../support/http';
+
+const AUTH_LIMIT = 3;
+const AUTH_WINDOW_SECONDS = 15 * 60;
+const GLOBAL_LIMIT = 5;
+const redisUrl = process.env.CAIRN_TEST_REDIS_URL;
+
+/** Each Redis suite counts under its own prefix, so suites sharing the test Redis never share counts. */
+const redisEnv = () => ({ REDIS_URL: redisUrl ?? '', REDIS_PREFIX: `cairn-test-${randomBytes(4).toString('hex')}:` });
+
+/** With TRUST_PROXY on, X-Forwarded-For gives each request the client address a test chooses. */
+const from = (address: string) => ({ token: null, headers: { 'x-forwarded-for': address } });
+let addressCounter = 0;
+const newAddress = () => `198.51.100.${++addressCounter}`;
+
+function assertRateLimited(response: ApiResponse, maxSeconds: number): void {
+  assertError(response, 429, 'RATE_LIMITED');
+  const retryAfter = response.headers.get('retry-after');
+  assert.match(retryAfter ?? '', /^\d+$/, `Retry-After is whole seconds: ${retryAfter}`);
+  assert.ok(Number(retryAfter) >= 1 && Number(retryAfter) <= maxSeconds, `Retry-After ${retryAfter} is within the window`);
+}
+
+/** Registers an account from its own address, so the registration counts against no login key. */
+async function registered(api: Api): Promise<{ email: string; password: string }> {
+  const account = { email: uniqueEmail('limited'), password: `pw-${randomBytes(8).toString('hex')}` };
+  const response = await api.post('/api/v1/auth/register', account, from(newAddress()));
+  assert.equal(response.status, 201, response.text);
+  return account;
+}
+
+function authLimitTests(suite: Suite): void {
+  it(`answers 429 RATE_LIMITED with Retry-After after ${AUTH_LIMIT} failed logins`, async () => {
+    const account = await registered(suite.api);
+    const address = newAddress();
+    for (let attempt = 1; attempt <= AUTH_LIMIT; attempt++) {
+      assertError(await suite.api.post('/api/v1/auth/login', { email: account.email, password: 'wrong-password' }, from(address)), 401, 'INVALID_CREDENTIALS');
+    }
+    assertRateLimited(await suite.api.post('/api/v1/auth/login', { email: account.email, password: 'wrong-password' }, from(address)), AUTH_WINDOW_SECONDS);
+    // The limit holds even for the right password: otherwise the attacker would learn it by the answer.
+    assertRateLimited(await suite.api.post('/api/v1/auth/login', account, from(address)), AUTH_WINDOW_SECONDS);
+  });
+
+  it("does not reset the email's count when the password, other fields or the email's spelling vary", async () => {
+    const account = await registered(suite.api);
+    const variants = [
+      { email: account.email, password: 'first-guess' },
+      { email: `  ${account.email.toUpperCase()} `, password: 'second-guess' },
+      { email: account.email.replace(/^./, (c) => c.toUpperCase()), password: 'third-guess', mode: 'json' },
+    ];
+    // Every attempt from another address: only the email's count can reach the limit.
+    for (const body of variants) {
+      assertError(await suite.api.post('/api/v1/auth/login', body, from(newAddress())), 401, 'INVALID_CREDENTIALS');
+    }
+    assertRateLimited(await suite.api.post('/api/v1/auth/login', { email: ` ${account.email.toUpperCase()}`, password: account.password }, from(newAddress())), AUTH_WINDOW_SECONDS);
+    const unknownField = await suite.api.post('/api/v1/auth/login', { email: account.email, password: 'guess', remember: true }, from(newAddress()));
+    assertRateLimited(unknownField, AUTH_WINDOW_SECONDS);
+  });
+
+  it("limits an app user's failed logins per workspace by its email", async () => {
+    const owner = await newAccount(suite.api, 'owner');
+    const created = await suite.api.post('/api/v1/workspaces', { name: 'Limited app' }, { token: owner.accessToken, headers: { 'x-forwarded-for': newAddress() } });
+    assert.equal(created.status, 201, created.text);
+    const auth = `/api/v1/w/${created.body.data.slug}/auth`;
+    const user = { email: uniqueEmail('app'), password: 'app user password' };
+    assert.equal((await suite.api.post(`${auth}/register`, user, from(newAddress()))).status, 201);
+    for (let attempt = 1; attempt <= AUTH_LIMIT; attempt++) {
+      assertError(await suite.api.post(`${auth}/login`, { ...user, password: `guess ${attempt}` }, from(newAddress())), 401, 'INVALID_CREDENTIALS');
+    }
+    assertRateLimited(await suite.api.post(`${auth}/login`, user, from(newAddress())), AUTH_WINDOW_SECONDS);
+    // The platform's login of the same email counts apart.
+    assertError(await suite.api.post('/api/v1/auth/login', user, from(newAddress())), 401, 'INVALID_CREDENTIALS');
+  });
+
+  it('limits one address trying other emails by the address count', async () => {
+    const address = newAddress();
+    for (let attempt = 1; attempt <= AUTH_LIMIT; attempt++) {
+      assertError(await suite.api.post('/api/v1/auth/login', { email: uniqueEmail('guess'), password: 'guess' }, from(address)), 401, 'INVALID_CREDENTIALS');
+    }
+    assertRateLimited(await suite.api.post('/api/v1/auth/login', { email: uniqueEmail('guess'), password: 'guess' }, from(address)), AUTH_WINDOW_SECONDS);
+    // Another address is not limited by that count.
+    assertError(await suite.api.post('/api/v1/auth/login', { email: uniqueEmail('guess'), password: 'guess' }, from(newAddress())), 401, 'INVALID_CREDENTIALS');
+  });
+
+  it('limits refresh and register by address too', async () => {
+    const address = newAddress();
+    for (let attempt = 1; attempt <= AUTH_LIMIT; attempt++) {
+      assertError(await suite.api.post('/api/v1/auth/refresh', { refresh_token: `not-a-token-${attempt}` }, from(address)), 401, 'INVALID_TOKEN');
+    }
+    assertRateLimited(await suite.api.post('/api/v1/auth/refresh', { refresh_token: 'not-a-token' }, from(address)), AUTH_WINDOW_SECONDS);
+
+    const registrar = newAddress();
+    for (let attempt = 1; attempt <= AUTH_LIMIT; attempt++) {
+      const response = await suite.api.post('/api/v1/auth/register', { email: uniqueEmail('signup'), password: 'long-enough-password' }, from(registrar));
+      assert.equal(response.status, 201, response.text);
+    }
+    assertRateLimited(await suite.api.post('/api/v1/auth/register', { email: uniqueEmail('signup'), password: 'long-enough-password' }, from(registrar)), AUTH_WINDOW_SECONDS);
+  });
+}
+
+const authEnv = { TRUST_PROXY: 'true', RATE_LIMIT_AUTH: `${AUTH_LIMIT}/15m`, RATE_LIMIT_GLOBAL: 'off' };
+
+describeEachDatabase('auth rate limit, in-process', { env: authEnv }, authLimitTests);
+if (redisUrl) {
+  describeEachDatabase('auth rate limit, on Redis', { env: { ...authEnv, ...redisEnv() } }, authLimitTests);
+}
+
+describeEachDatabase('auth rate limit without TRUST_PROXY', { env: { RATE_LIMIT_AUTH: `${AUTH_LIMIT}/15m`, RATE_LIMIT_GLOBAL: 'off' } }, (suite) => {
+  it('counts by the connection address, whatever X-Forwarded-For says', async () => {
+    for (let attempt = 1; attempt <= AUTH_LIMIT; attempt++) {
+      assertError(await suite.api.post('/api/v1/auth/login', { email: uniqueEmail('guess'), password: 'guess' }, from(newAddress())), 401, 'INVALID_CREDENTIALS');
+    }
+    assertRateLimited(await suite.api.post('/api/v1/auth/login', { email: uniqueEmail('guess'), password: 'guess' }, from(newAddress())), AUTH_WINDOW_SECONDS);
+  });
+});
+
+function globalLimitTests(suite: Suite): void {
+  it('answers 429 to a principal over the limit without limiting another', async () => {
+    const [limited, other] = [await newAccount(suite.api, 'busy'), await newAccount(suite.api, 'calm')];
+    for (let request = 1; request <= GLOBAL_LIMIT; request++) {
+      const me = await suite.api.get('/api/v1/auth/me', { token: limited.accessToken });
+      assert.equal(me.status, 200, me.text);
+    }
+    assertRateLimited(await suite.api.get('/api/v1/auth/me', { token: limited.accessToken }), 60);
+    assertRateLimited(await suite.api.get('/api/v1/workspaces', { token: limited.accessToken }), 60);
+    const otherMe = await suite.api.get('/api/v1/auth/me', { token: other.accessToken });
+    assert.equal(otherMe.status, 200, otherMe.text);
+  });
+
+  it('never limits health', async () => {
+    for (let request = 1; request <= GLOBAL_LIMIT * 3; request++) {
+      const health = await suite.api.get('/api/v1/health');
+      assert.equal(health.status, 200, health.text);
+    }
+  });
+}
+
+const globalEnv = { RATE_LIMIT_AUTH: 'off', RATE_LIMIT_GLOBAL: `${GLOBAL_LIMIT}/1m` };
+
+describeEachDatabase('global rate limit, in-process', { env: globalEnv }, globalLimitTests);
+if (redisUrl) {
+  describeEachDatabase('global rate limit, on Redis', { env: { ...globalEnv, ...redisEnv() } }, globalLimitTests);
+
+  for (const kind of selectedDatabases()) {
+    describe(`rate limits shared on Redis by two instances [${kind}]`, () => {
+      let db: TestDatabase;
+      let apps: RunningApp[] = [];
+      before(async () => {
+        db = await createTestDatabase(kind);
+        const env = { ...authEnv, ...redisEnv() };
+        apps = [await startApp(db.url, env), await startApp(db.url, env)];
+      });
+      after(async () => {
+        await Promise.all(apps.map((app) => app.close()));
+        await db?.drop();
+      });
+
+      it('counts the failed logins of both instances together', async () => {
+        const [first, second] = apps;
+        const account = await registered(first.api);
+        const address = newAddress();
+        for (let attempt = 1; attempt <= AUTH_LIMIT; attempt++) {
+          const instance = attempt % 2 === 0 ? second : first;
+          assertError(await instance.api.post('/api/v1/auth/login', { email: account.email, password: 'wrong' }, from(address)), 401, 'INVALID_CREDENTIALS');
+        }
+        assertRateLimited(await second.api.post('/api/v1/auth/login', { email: account.email, password: 'wrong' }, from(address)), AUTH_WINDOW_SECONDS);
+        assertRateLimited(await first.api.post('/api/v1/auth/login', { email: account.email, password: 'wrong' }, from(address)), AUTH_WINDOW_SECONDS);
+      });
+    });
+  }
+}
