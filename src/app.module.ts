@@ -4,6 +4,7 @@ import { DatabaseModule } from './common/database/database.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
+import { AppAuthModule } from './modules/app-users/app-auth.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { DataModule } from './modules/data/data.module';
 import { HealthModule } from './modules/health/health.module';
@@ -28,6 +29,7 @@ export class AppModule {
         HealthModule,
         SchemaModule,
         DataModule,
+        AppAuthModule,
       ],
     };
   }

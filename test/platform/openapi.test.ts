@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
 
-/** Every platform route of the contract, as OpenAPI paths. */
+/** Every platform route of the contract, and the workspace plane's fixed routes, as OpenAPI paths. */
 const ROUTES: Array<[string, string]> = [
   ['get', '/api/v1/health'],
   ['post', '/api/v1/auth/register'],
@@ -26,6 +26,15 @@ const ROUTES: Array<[string, string]> = [
   ['get', '/api/v1/workspaces/{ws}/api-keys'],
   ['post', '/api/v1/workspaces/{ws}/api-keys'],
   ['delete', '/api/v1/workspaces/{ws}/api-keys/{id}'],
+  ['post', '/api/v1/w/{ws}/auth/register'],
+  ['post', '/api/v1/w/{ws}/auth/login'],
+  ['post', '/api/v1/w/{ws}/auth/refresh'],
+  ['post', '/api/v1/w/{ws}/auth/logout'],
+  ['get', '/api/v1/w/{ws}/auth/me'],
+  ['get', '/api/v1/w/{ws}/app-users'],
+  ['get', '/api/v1/w/{ws}/app-users/{id}'],
+  ['patch', '/api/v1/w/{ws}/app-users/{id}'],
+  ['delete', '/api/v1/w/{ws}/app-users/{id}'],
 ];
 
 describeEachDatabase('OpenAPI document', {}, (suite) => {

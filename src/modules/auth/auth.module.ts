@@ -3,6 +3,8 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { AppUsersModule } from '../app-users/app-users.module';
+import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -13,7 +15,7 @@ import { RefreshTokenEntity } from './refresh-token.entity';
 import { RefreshTokensService } from './refresh-tokens.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([RefreshTokenEntity]), JwtModule.register({}), UsersModule, ApiKeysModule],
+  imports: [TypeOrmModule.forFeature([RefreshTokenEntity]), JwtModule.register({}), UsersModule, ApiKeysModule, AppUsersModule, WorkspacesModule],
   controllers: [AuthController],
   providers: [AuthService, PasswordHasher, RefreshTokensService, AccessTokenVerifier, { provide: APP_GUARD, useClass: PrincipalGuard }],
   exports: [RefreshTokensService, PasswordHasher],

@@ -1,0 +1,36 @@
+import { MigrationInterface, QueryRunner, Table, TableForeignKey } from 'typeorm';
+import { portableColumns } from '../column-types';
+
+/** The end users of the apps built on workspaces; they go with their workspace. */
+export class AppUsers1732400000000 implements MigrationInterface {
+  name = 'AppUsers1732400000000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    const c = portableColumns(runner.connection.options.type);
+
+    await runner.createTable(
+      new Table({
+        name: 'cairn_app_users',
+        columns: [
+          c.id(),
+          c.uuid('workspace_id'),
+          c.string('email', 255),
+          c.string('password_hash', 100),
+          { ...c.string('role', 64), default: "'authenticated'" },
+          c.timestamp('email_verified_at', true),
+          c.string('status', 16),
+          c.timestamp('created_at'),
+          c.timestamp('updated_at'),
+        ],
+        uniques: [{ name: 'uq_cairn_app_users_workspace_email', columnNames: ['workspace_id', 'email'] }],
+        foreignKeys: [
+          new TableForeignKey({ name: 'fk_cairn_app_users_workspace', columnNames: ['workspace_id'], referencedTableName: 'cairn_workspaces', referencedColumnNames: ['id'], onDelete: 'CASCADE' }),
+        ],
+      }),
+    );
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.dropTable('cairn_app_users');
+  }
+}
