@@ -8,6 +8,7 @@ import { AppAuthModule } from './modules/app-users/app-auth.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { DataModule } from './modules/data/data.module';
 import { HealthModule } from './modules/health/health.module';
+import { MailModule } from './modules/mail/mail.module';
 import { SchemaModule } from './modules/schema/schema.module';
 import { UsersModule } from './modules/users/users.module';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module';
@@ -22,6 +23,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(config),
         BusModule.forRoot(config),
+        MailModule.forRoot(config),
         AuthModule,
         UsersModule,
         WorkspacesModule,
