@@ -1,27 +1,10 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { before, it } from 'node:test';
 import jwt from 'jsonwebtoken';
 import { describeEachDatabase, TEST_JWT_SECRET } from '../support/app';
 import type { Api } from '../support/http';
+import { newAppUser } from '../support/app-users';
 import { addMember, assertError, newAccount, newOwnedWorkspace, OwnedWorkspace, uniqueEmail } from '../support/factories';
-
-interface AppUser {
-  id: string;
-  email: string;
-  password: string;
-  accessToken: string;
-  refreshToken: string;
-}
-
-/** Registers an app user in a workspace; registering signs it in. */
-async function newAppUser(api: Api, base: string, label = 'app'): Promise<AppUser> {
-  const email = uniqueEmail(label);
-  const password = `pw-${randomBytes(8).toString('hex')}`;
-  const registered = await api.post(`${base}/auth/register`, { email, password }, { token: null });
-  assert.equal(registered.status, 201, registered.text);
-  return { id: registered.body.data.user.id, email, password, accessToken: registered.body.data.access_token, refreshToken: registered.body.data.refresh_token };
-}
 
 describeEachDatabase('app user auth', {}, (suite) => {
   let a: OwnedWorkspace;

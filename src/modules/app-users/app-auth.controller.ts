@@ -10,7 +10,8 @@ import { LoginDto, LoginMode, LogoutDto, RefreshDto } from '../auth/auth.dto';
 import { AppUserPrincipal, CurrentPrincipal, Principal, Public } from '../auth/principal';
 import type { WorkspaceEntity } from '../workspaces/workspace.entity';
 import { WorkspacesService } from '../workspaces/workspaces.service';
-import { AppRegisterDto, AppSessionDto, AppUserDto, toAppUserDto } from './app-user.dto';
+import { AppAccountService } from './app-account.service';
+import { AppRegisterDto, AppSessionDto, AppUserDto, EmailVerifyDto, PasswordChangeDto, PasswordResetDto, PasswordResetRequestDto, toAppUserDto } from './app-user.dto';
 import { AppAuthService } from './app-auth.service';
 import { AppUsersService } from './app-users.service';
 
@@ -21,6 +22,7 @@ import { AppUsersService } from './app-users.service';
 export class AppAuthController {
   constructor(
     private readonly auth: AppAuthService,
+    private readonly account: AppAccountService,
     private readonly appUsers: AppUsersService,
     private readonly workspaces: WorkspacesService,
     @InjectConfig() private readonly config: AppConfig,
@@ -69,6 +71,47 @@ export class AppAuthController {
   async me(@Param('ws') ref: string, @CurrentPrincipal() principal: Principal) {
     const appUser = asAppUser(principal);
     return { data: toAppUserDto(await this.appUsers.getById(appUser.workspaceId, appUser.appUserId)) };
+  }
+
+  @Public()
+  @Post('password/request')
+  @ApiNoContent('Answered alike whether or not an app user has this email; if one has, a reset link is mailed to it')
+  @ApiErrors(404)
+  async requestPasswordReset(@Param('ws') ref: string, @Body() body: PasswordResetRequestDto): Promise<void> {
+    await this.account.requestPasswordReset(await this.workspace(ref), body.email);
+  }
+
+  @Public()
+  @Post('password/reset')
+  @ApiNoContent('The password is changed and every session of the app user ended')
+  @ApiErrors(401, 404)
+  async resetPassword(@Param('ws') ref: string, @Body() body: PasswordResetDto): Promise<void> {
+    await this.account.resetPassword(await this.workspace(ref), body.token, body.password);
+  }
+
+  @Post('password/change')
+  @ApiBearerAuth()
+  @ApiData(AppSessionDto, { description: 'The password is changed, every session ended, and this new one started.' })
+  @ApiErrors(401, 403)
+  async changePassword(@CurrentPrincipal() principal: Principal, @Body() body: PasswordChangeDto) {
+    return { data: await this.account.changePassword(asAppUser(principal), body.current_password, body.password) };
+  }
+
+  @Post('email/request-verification')
+  @ApiBearerAuth()
+  @ApiNoContent('A verification link is mailed, unless the email is verified already')
+  @ApiErrors(401, 403)
+  async requestEmailVerification(@Param('ws') ref: string, @CurrentPrincipal() principal: Principal): Promise<void> {
+    const appUser = asAppUser(principal);
+    await this.account.requestEmailVerification(await this.workspace(ref), appUser);
+  }
+
+  @Public()
+  @Post('email/verify')
+  @ApiNoContent('The email of the app user is verified')
+  @ApiErrors(401, 404)
+  async verifyEmail(@Param('ws') ref: string, @Body() body: EmailVerifyDto): Promise<void> {
+    await this.account.verifyEmail(await this.workspace(ref), body.token);
   }
 
   private async workspace(ref: string): Promise<WorkspaceEntity> {

@@ -1,16 +1,23 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
+import { AppAccountService } from './app-account.service';
 import { AppAuthController } from './app-auth.controller';
 import { AppAuthService } from './app-auth.service';
+import { AppUserTokenEntity } from './app-user-token.entity';
+import { AppUserTokensService } from './app-user-tokens.service';
 import { AppUsersController } from './app-users.controller';
 import { AppUsersModule } from './app-users.module';
 
-/** The routes of app users: their auth under /w/{ws}/auth and their management under /w/{ws}/app-users. */
+/**
+ * The routes of app users: their auth, password reset and change and email verification under
+ * /w/{ws}/auth, and their management under /w/{ws}/app-users.
+ */
 @Module({
-  imports: [JwtModule.register({}), AuthModule, AppUsersModule, WorkspacesModule],
+  imports: [TypeOrmModule.forFeature([AppUserTokenEntity]), JwtModule.register({}), AuthModule, AppUsersModule, WorkspacesModule],
   controllers: [AppAuthController, AppUsersController],
-  providers: [AppAuthService],
+  providers: [AppAuthService, AppAccountService, AppUserTokensService],
 })
 export class AppAuthModule {}

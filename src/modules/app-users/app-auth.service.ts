@@ -53,7 +53,8 @@ export class AppAuthService {
     await this.refreshTokens.revokeFamilyOf(appUserRealm(workspace.id), refreshToken);
   }
 
-  private async startSession(appUser: AppUserEntity): Promise<AppSessionDto> {
+  /** A new sign-in: a new refresh-token family. */
+  async startSession(appUser: AppUserEntity): Promise<AppSessionDto> {
     const refresh = await this.refreshTokens.issue(appUserRealm(appUser.workspaceId), appUser.id);
     return this.session(appUser, refresh.token);
   }

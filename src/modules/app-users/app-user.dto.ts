@@ -59,3 +59,35 @@ export class AppRegisterDto {
   @IsString() @MinLength(MIN_PASSWORD_LENGTH) @MaxLength(MAX_PASSWORD_BYTES)
   password!: string;
 }
+
+export class PasswordResetRequestDto {
+  @ApiProperty({ format: 'email', maxLength: 255 })
+  @IsEmail() @MaxLength(255)
+  email!: string;
+}
+
+export class PasswordResetDto {
+  @ApiProperty({ description: 'The token from the password-reset mail.' })
+  @IsString() @MaxLength(512)
+  token!: string;
+
+  @ApiProperty({ minLength: MIN_PASSWORD_LENGTH, maxLength: MAX_PASSWORD_BYTES, format: 'password' })
+  @IsString() @MinLength(MIN_PASSWORD_LENGTH) @MaxLength(MAX_PASSWORD_BYTES)
+  password!: string;
+}
+
+export class PasswordChangeDto {
+  @ApiProperty({ format: 'password' })
+  @IsString() @MaxLength(1024)
+  current_password!: string;
+
+  @ApiProperty({ minLength: MIN_PASSWORD_LENGTH, maxLength: MAX_PASSWORD_BYTES, format: 'password' })
+  @IsString() @MinLength(MIN_PASSWORD_LENGTH) @MaxLength(MAX_PASSWORD_BYTES)
+  password!: string;
+}
+
+export class EmailVerifyDto {
+  @ApiProperty({ description: 'The token from the verification mail.' })
+  @IsString() @MaxLength(512)
+  token!: string;
+}

@@ -26,6 +26,10 @@ export class AppUserEntity {
   @Column({ name: 'email_verified_at', type: Date, nullable: true })
   emailVerifiedAt!: Date | null;
 
+  /** Access tokens issued before this second are refused. */
+  @Column({ name: 'password_changed_at', type: Date, nullable: true })
+  passwordChangedAt!: Date | null;
+
   @Column({ type: 'varchar', length: 16 })
   status!: AppUserStatus;
 

@@ -76,6 +76,7 @@ export class AppUsersService implements OnModuleInit, OnModuleDestroy {
         passwordHash: input.passwordHash,
         role: DEFAULT_APP_ROLE,
         emailVerifiedAt: null,
+        passwordChangedAt: null,
         status: 'active',
         createdAt: now,
         updatedAt: now,
@@ -90,8 +91,13 @@ export class AppUsersService implements OnModuleInit, OnModuleDestroy {
       const repo = manager.getRepository(AppUserEntity);
       const appUser = await repo.findOneBy({ workspaceId, id });
       if (!appUser) throw notFound('App user not found.');
-      Object.assign(appUser, Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)), { updatedAt: new Date() });
-      await repo.update({ id }, { role: appUser.role, status: appUser.status, passwordHash: appUser.passwordHash, emailVerifiedAt: appUser.emailVerifiedAt, updatedAt: appUser.updatedAt });
+      const now = new Date();
+      Object.assign(appUser, Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)), { updatedAt: now });
+      if (changes.passwordHash !== undefined) appUser.passwordChangedAt = now;
+      await repo.update(
+        { id },
+        { role: appUser.role, status: appUser.status, passwordHash: appUser.passwordHash, emailVerifiedAt: appUser.emailVerifiedAt, passwordChangedAt: appUser.passwordChangedAt, updatedAt: now },
+      );
       return appUser;
     }).finally(() => this.active.evict(id));
   }

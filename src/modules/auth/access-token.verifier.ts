@@ -13,6 +13,7 @@ import type { Principal } from './principal';
 interface TokenClaims {
   sub?: unknown;
   aud?: unknown;
+  iat?: unknown;
 }
 
 /** What passport-jwt calls back on: the passport-strategy contract, without passport's global registry. */
@@ -74,12 +75,14 @@ export class AccessTokenVerifier {
     // One token, one realm: a token naming several audiences is not one Cairn issued.
     if (audiences.length !== 1 || typeof audiences[0] !== 'string') return false;
     const workspaceId = APP_USER_AUDIENCE.exec(audiences[0])?.[1];
-    return workspaceId ? this.appUserPrincipal(payload.sub, workspaceId) : this.userPrincipal(payload.sub);
+    return workspaceId ? this.appUserPrincipal(payload.sub, workspaceId, payload.iat) : this.userPrincipal(payload.sub);
   }
 
-  private async appUserPrincipal(appUserId: string, workspaceId: string): Promise<Principal | false> {
+  private async appUserPrincipal(appUserId: string, workspaceId: string, issuedAt: unknown): Promise<Principal | false> {
     const appUser = await this.appUsers.findForToken(appUserId);
     if (!appUser || appUser.workspaceId !== workspaceId || appUser.status !== 'active') return false;
+    // iat has whole seconds: a token issued in the second of the change, such as the new session's, stays valid.
+    if (appUser.passwordChangedAt && (typeof issuedAt !== 'number' || issuedAt < Math.floor(appUser.passwordChangedAt.getTime() / 1000))) return false;
     return { kind: 'app_user', appUserId: appUser.id, workspaceId, role: appUser.role, email: appUser.email, emailVerified: appUser.emailVerifiedAt !== null };
   }
 
