@@ -68,7 +68,7 @@ export class AppAuthController {
   @ApiBearerAuth()
   @ApiData(AppUserDto)
   @ApiErrors(401, 403)
-  async me(@Param('ws') ref: string, @CurrentPrincipal() principal: Principal) {
+  async me(@CurrentPrincipal() principal: Principal) {
     const appUser = asAppUser(principal);
     return { data: toAppUserDto(await this.appUsers.getById(appUser.workspaceId, appUser.appUserId)) };
   }
