@@ -5,11 +5,12 @@ import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
-import { AppUsersModule } from './modules/app-users/app-users.module';
-import { PrincipalGuardModule } from './modules/auth/principal-guard.module';
+import { AppAuthModule } from './modules/app-users/app-auth.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { PrincipalGuardModule } from './modules/auth/principal-guard.module';
 import { DataModule } from './modules/data/data.module';
 import { HealthModule } from './modules/health/health.module';
+import { MailModule } from './modules/mail/mail.module';
 import { PoliciesModule } from './modules/policies/policies.module';
 import { SchemaModule } from './modules/schema/schema.module';
 import { UsersModule } from './modules/users/users.module';
@@ -25,6 +26,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(config),
         BusModule.forRoot(config),
+        MailModule.forRoot(config),
         AuthModule,
         PrincipalGuardModule,
         // After PrincipalGuardModule: the global limit keys on the principal its guard finds.
@@ -36,7 +38,7 @@ export class AppModule {
         SchemaModule,
         DataModule,
         PoliciesModule,
-        AppUsersModule,
+        AppAuthModule,
       ],
     };
   }

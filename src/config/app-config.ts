@@ -48,6 +48,26 @@ export interface RateLimitConfig {
   global: RateLimit | null;
 }
 
+/** How mail leaves Cairn: through an SMTP server, into an in-memory outbox for development, or nowhere. */
+export type MailTransportKind = 'smtp' | 'dev' | 'none';
+
+export interface MailConfig {
+  transport: MailTransportKind;
+  /** The SMTP server, for the smtp transport: smtp://user:pass@host:587 or smtps://…. */
+  smtpUrl: string | null;
+  /** The sender of every message. */
+  from: string;
+  /** How many messages the dev outbox keeps per workspace, newest first. */
+  devOutboxSize: number;
+}
+
+export interface AppUsersConfig {
+  /** How long a password-reset token stays usable. */
+  passwordResetTtlMs: number;
+  /** How long an email-verification token stays usable. */
+  emailVerificationTtlMs: number;
+}
+
 /** Cairn's whole configuration, typed and validated once at start (see load-config.ts). */
 export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
@@ -64,6 +84,8 @@ export interface AppConfig {
   auth: AuthConfig;
   query: QueryConfig;
   rateLimits: RateLimitConfig;
+  mail: MailConfig;
+  appUsers: AppUsersConfig;
 }
 
 /** The injection token under which the validated configuration is provided. */

@@ -11,6 +11,7 @@ const DURATION = /^\d+(\.\d+)?\s*(ms|s|m|h|d|w|y)?$/i;
 const SIZE = /^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i;
 /** A count per window such as 10/15m, or off (also 0). */
 const RATE_LIMIT = /^(off|0|[1-9]\d*\/[1-9]\d*(s|m|h|d))$/i;
+const MAIL_ADDRESS = /^([^<>\r\n]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/;
 const DATABASE_URL = /^(sqlite:.+|postgres(ql)?:\/\/.+|mysql:\/\/.+|mariadb:\/\/.+)$/;
 const toBoolean = ({ value }: { value: unknown }) =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
@@ -100,6 +101,23 @@ class EnvironmentVariables {
 
   @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_GLOBAL must be a count per window such as 600/1m, or off' })
   RATE_LIMIT_GLOBAL = '600/1m';
+  @IsIn(['smtp', 'dev', 'none'])
+  MAIL_TRANSPORT: 'smtp' | 'dev' | 'none' = 'none';
+
+  @IsOptional() @Matches(/^smtps?:\/\/[^/\s]+/, { message: 'SMTP_URL must be a URL such as smtp://user:pass@host:587 or smtps://host:465' })
+  SMTP_URL?: string;
+
+  @IsString() @Matches(MAIL_ADDRESS, { message: 'MAIL_FROM must be an address such as no-reply@example.com or "Name <no-reply@example.com>"' })
+  MAIL_FROM = 'Cairn <no-reply@localhost>';
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  MAIL_DEV_OUTBOX_SIZE = 50;
+
+  @Matches(DURATION, { message: 'PASSWORD_RESET_TTL must be a duration such as 1h' })
+  PASSWORD_RESET_TTL = '1h';
+
+  @Matches(DURATION, { message: 'EMAIL_VERIFICATION_TTL must be a duration such as 24h' })
+  EMAIL_VERIFICATION_TTL = '24h';
 }
 
 /** Thrown when the environment does not describe a configuration Cairn can run with. */
@@ -119,7 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const vars = plainToInstance(EnvironmentVariables, present, { exposeDefaultValues: true });
   // One message per variable: class-validator lists constraints last-declared first, so the last is the basic one.
   const problems = validateSync(vars).map((error) => Object.values(error.constraints ?? {}).at(-1) ?? `${error.property} is invalid`);
-  problems.push(...productionProblems(vars));
+  problems.push(...productionProblems(vars), ...mailProblems(vars));
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = resolve(vars.DATA_DIR);
@@ -160,6 +178,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       auth: rateLimit(vars.RATE_LIMIT_AUTH),
       global: rateLimit(vars.RATE_LIMIT_GLOBAL),
     },
+    mail: {
+      transport: vars.MAIL_TRANSPORT,
+      smtpUrl: vars.SMTP_URL ?? null,
+      from: vars.MAIL_FROM,
+      devOutboxSize: vars.MAIL_DEV_OUTBOX_SIZE,
+    },
+    appUsers: {
+      passwordResetTtlMs: ms(vars.PASSWORD_RESET_TTL as ms.StringValue),
+      emailVerificationTtlMs: ms(vars.EMAIL_VERIFICATION_TTL as ms.StringValue),
+    },
   };
 }
 
@@ -183,6 +211,13 @@ function rateLimit(value: string): RateLimit | null {
   const [count, window] = value.split('/');
   if (window === undefined) return null;
   return { limit: Number(count), windowMs: ms(window.toLowerCase() as ms.StringValue) };
+}
+
+function mailProblems(vars: EnvironmentVariables): string[] {
+  const problems: string[] = [];
+  if (vars.MAIL_TRANSPORT === 'smtp' && !vars.SMTP_URL) problems.push('SMTP_URL must be set when MAIL_TRANSPORT=smtp');
+  if (vars.MAIL_TRANSPORT === 'dev' && vars.NODE_ENV === 'production') problems.push('MAIL_TRANSPORT=dev keeps mail in memory for development; it cannot be used when NODE_ENV=production');
+  return problems;
 }
 
 function databaseKind(url: string): DatabaseKind {

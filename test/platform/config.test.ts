@@ -59,6 +59,28 @@ describe('configuration', () => {
     assert.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong }).auth.jwtSecret, strong);
   });
 
+  it('sends no mail by default, and reads the mail and app-user settings', () => {
+    const defaults = loadConfig({});
+    assert.deepEqual(defaults.mail, { transport: 'none', smtpUrl: null, from: 'Cairn <no-reply@localhost>', devOutboxSize: 50 });
+    assert.deepEqual(defaults.appUsers, { passwordResetTtlMs: 3_600_000, emailVerificationTtlMs: 86_400_000 });
+    const smtp = loadConfig({ MAIL_TRANSPORT: 'smtp', SMTP_URL: 'smtp://user:pass@mail.example.com:587', MAIL_FROM: 'App <hello@example.com>', PASSWORD_RESET_TTL: '15m', EMAIL_VERIFICATION_TTL: '2d' });
+    assert.deepEqual(smtp.mail, { transport: 'smtp', smtpUrl: 'smtp://user:pass@mail.example.com:587', from: 'App <hello@example.com>', devOutboxSize: 50 });
+    assert.deepEqual(smtp.appUsers, { passwordResetTtlMs: 900_000, emailVerificationTtlMs: 172_800_000 });
+    assert.equal(loadConfig({ MAIL_TRANSPORT: 'dev', MAIL_DEV_OUTBOX_SIZE: '5' }).mail.devOutboxSize, 5);
+  });
+
+  it('names the mail and app-user variable of each wrong value', () => {
+    assert.match(problemsOf({ MAIL_TRANSPORT: 'pigeon' }), /MAIL_TRANSPORT/);
+    assert.match(problemsOf({ MAIL_TRANSPORT: 'smtp' }), /SMTP_URL must be set when MAIL_TRANSPORT=smtp/);
+    assert.match(problemsOf({ MAIL_TRANSPORT: 'smtp', SMTP_URL: 'http://mail.example.com' }), /SMTP_URL/);
+    assert.match(problemsOf({ MAIL_FROM: 'nobody' }), /MAIL_FROM/);
+    assert.match(problemsOf({ MAIL_DEV_OUTBOX_SIZE: '0' }), /MAIL_DEV_OUTBOX_SIZE/);
+    assert.match(problemsOf({ PASSWORD_RESET_TTL: 'a while' }), /PASSWORD_RESET_TTL/);
+    assert.match(problemsOf({ EMAIL_VERIFICATION_TTL: 'later' }), /EMAIL_VERIFICATION_TTL/);
+    const strong = 'k'.repeat(16) + 'Q9x!'.repeat(5);
+    assert.match(problemsOf({ NODE_ENV: 'production', JWT_SECRET: strong, MAIL_TRANSPORT: 'dev' }), /MAIL_TRANSPORT=dev/);
+  });
+
   it('stops the process with a message naming the variable', async () => {
     const main = join(__dirname, '..', '..', 'src', 'main.js');
     const child = spawn(process.execPath, [main], { env: { PATH: process.env.PATH, PORT: 'not-a-port', NODE_ENV: 'production' }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,28 +1,41 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** An end user of the app built on a workspace; acts there with its app role. */
+export type AppUserStatus = 'active' | 'suspended';
+
+/** The app role every app user gets at sign-up. */
+export const DEFAULT_APP_ROLE = 'authenticated';
+
+/** An end user of the app built on one workspace: signs in to that workspace only. */
 @Entity('cairn_app_users')
 export class AppUserEntity {
-  @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
-  @Column({ name: 'workspace_id', type: 'varchar', length: 36 }) workspaceId!: string;
-  @Column({ type: 'varchar', length: 254 }) email!: string;
-  @Column({ name: 'password_hash', type: 'varchar', length: 100 }) passwordHash!: string;
-  @Column({ type: 'varchar', length: 64 }) role!: string;
-  @Column({ type: 'varchar', length: 16 }) status!: 'active' | 'suspended';
-  @Column({ name: 'email_verified_at', type: Date, nullable: true }) emailVerifiedAt!: Date | null;
-  @Column({ name: 'created_at', type: Date }) createdAt!: Date;
-  @Column({ name: 'updated_at', type: Date }) updatedAt!: Date;
-}
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
 
-export interface AppUserDto {
-  id: string;
-  email: string;
-  role: string;
-  status: 'active' | 'suspended';
-  email_verified: boolean;
-  created_at: string;
-}
+  @Column({ name: 'workspace_id', type: 'varchar', length: 36 })
+  workspaceId!: string;
 
-export function toAppUserDto(user: AppUserEntity): AppUserDto {
-  return { id: user.id, email: user.email, role: user.role, status: user.status, email_verified: user.emailVerifiedAt !== null, created_at: user.createdAt.toISOString() };
+  @Column({ type: 'varchar', length: 255 })
+  email!: string;
+
+  @Column({ name: 'password_hash', type: 'varchar', length: 100 })
+  passwordHash!: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  role!: string;
+
+  @Column({ name: 'email_verified_at', type: Date, nullable: true })
+  emailVerifiedAt!: Date | null;
+
+  /** Access tokens issued before this second are refused. */
+  @Column({ name: 'password_changed_at', type: Date, nullable: true })
+  passwordChangedAt!: Date | null;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: AppUserStatus;
+
+  @Column({ name: 'created_at', type: Date })
+  createdAt!: Date;
+
+  @Column({ name: 'updated_at', type: Date })
+  updatedAt!: Date;
 }

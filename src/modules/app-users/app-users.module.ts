@@ -1,18 +1,15 @@
 import { Module } from '@nestjs/common';
-import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuthModule } from '../auth/auth.module';
-import { AppRoleEntity } from '../policies/policy.entities';
-import { WorkspacesModule } from '../workspaces/workspaces.module';
-import { AppAccessTokenVerifier } from './app-access-token.verifier';
 import { AppUserEntity } from './app-user.entity';
-import { AppAuthController, AppUsersController } from './app-users.controller';
 import { AppUsersService } from './app-users.service';
 
+/**
+ * The store of app users, apart from their routes (app-auth.module.ts) so the platform's token
+ * verification can read app users without depending on the routes that need it in turn.
+ */
 @Module({
-  imports: [TypeOrmModule.forFeature([AppUserEntity, AppRoleEntity]), JwtModule.register({}), AuthModule, WorkspacesModule],
-  controllers: [AppAuthController, AppUsersController],
-  providers: [AppUsersService, AppAccessTokenVerifier],
-  exports: [AppAccessTokenVerifier],
+  imports: [TypeOrmModule.forFeature([AppUserEntity])],
+  providers: [AppUsersService],
+  exports: [AppUsersService],
 })
 export class AppUsersModule {}

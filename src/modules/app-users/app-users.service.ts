@@ -1,56 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { EvictedCache } from '../../common/cache/evicted-cache';
-import { conflict, invalidCredentials, invalidPayload, invalidToken, notFound } from '../../common/errors/app-error';
-import { InjectConfig } from '../../config/config.module';
-import type { AppConfig } from '../../config/app-config';
-import { ACCESS_TOKEN_ALGORITHM } from '../auth/access-tokens';
-import { MAX_PASSWORD_BYTES } from '../auth/auth.dto';
-import { PasswordHasher } from '../auth/password-hasher';
-import { RefreshTokensService } from '../auth/refresh-tokens.service';
-import { AppRoleEntity, BUILT_IN_ROLES } from '../policies/policy.entities';
+import { Database } from '../../common/database/database.service';
+import { conflict, notFound } from '../../common/errors/app-error';
+import { appUserRealm } from '../auth/access-tokens';
 import { normalizeEmail } from '../users/users.service';
-import type { WorkspaceEntity } from '../workspaces/workspace.entity';
-import { AppUserDto, AppUserEntity, toAppUserDto } from './app-user.entity';
+import { AppUserEntity, AppUserStatus, DEFAULT_APP_ROLE } from './app-user.entity';
 
-/** The audience of a workspace's app-user access tokens: a token of one workspace is refused by every other. */
-export function appAudience(workspaceId: string): string {
-  return `cairn:ws:${workspaceId}`;
+export interface AppUserChanges {
+  role?: string;
+  status?: AppUserStatus;
+  passwordHash?: string;
+  emailVerifiedAt?: Date;
 }
 
-/** The realm of a workspace's app-user refresh tokens: its id, under which deleting the workspace deletes them. */
-function realm(workspaceId: string): string {
-  return workspaceId;
-}
-
-export interface AppSession {
-  access_token: string;
-  refresh_token: string;
-  expires: number;
-  user: AppUserDto;
-}
-
-/**
- * App users: sign-up, sign-in and sessions in one workspace, with the platform's rules (bcrypt,
- * single-use rotating refresh tokens, family revocation on reuse), and their management by the
- * workspace's admins. The user is read on every request (briefly cached, evicted on change), so a
- * suspended or deleted user's tokens stop working at once.
- */
+/** App users of every workspace: the one place that reads and writes cairn_app_users. */
 @Injectable()
 export class AppUsersService implements OnModuleInit, OnModuleDestroy {
+  /** App users as the request guard reads them on every request; evicted when one changes. */
   private readonly active: EvictedCache<AppUserEntity>;
 
   constructor(
-    @InjectRepository(AppUserEntity) private readonly users: Repository<AppUserEntity>,
-    @InjectRepository(AppRoleEntity) private readonly roles: Repository<AppRoleEntity>,
-    private readonly passwords: PasswordHasher,
-    private readonly refreshTokens: RefreshTokensService,
-    private readonly jwt: JwtService,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectRepository(AppUserEntity) private readonly appUsers: Repository<AppUserEntity>,
+    private readonly db: Database,
     @Inject(MESSAGE_BUS) bus: MessageBus,
   ) {
     this.active = new EvictedCache(bus, 'cache.app-users', { ttlMs: 2_000, max: 100_000 });
@@ -64,101 +39,76 @@ export class AppUsersService implements OnModuleInit, OnModuleDestroy {
     return this.active.close();
   }
 
+  /** The app user behind an access token, from the cache when it is fresh. */
   findForToken(id: string): Promise<AppUserEntity | null> {
-    return this.active.get(id, () => this.users.findOneBy({ id }));
+    return this.active.get(id, () => this.appUsers.findOneBy({ id }));
   }
 
-  /** Signs a user up with the `authenticated` role; a session comes from login, as on the platform. */
-  async register(workspace: WorkspaceEntity, email: string, password: string): Promise<AppUserEntity> {
-    if (Buffer.byteLength(password) > MAX_PASSWORD_BYTES) throw invalidPayload(`Invalid payload: password must be at most ${MAX_PASSWORD_BYTES} bytes.`, 'password');
-    const normalized = normalizeEmail(email);
-    if (await this.users.existsBy({ workspaceId: workspace.id, email: normalized })) throw conflict('A user with this email already exists.', { field: 'email' });
-    const now = new Date();
-    const user = this.users.create({
-      id: randomUUID(),
-      workspaceId: workspace.id,
-      email: normalized,
-      passwordHash: await this.passwords.hash(password),
-      role: 'authenticated',
-      status: 'active',
-      emailVerifiedAt: null,
-      createdAt: now,
-      updatedAt: now,
+  findById(workspaceId: string, id: string): Promise<AppUserEntity | null> {
+    return this.appUsers.findOneBy({ workspaceId, id });
+  }
+
+  findByEmail(workspaceId: string, email: string): Promise<AppUserEntity | null> {
+    return this.appUsers.findOneBy({ workspaceId, email: normalizeEmail(email) });
+  }
+
+  async getById(workspaceId: string, id: string): Promise<AppUserEntity> {
+    const appUser = await this.findById(workspaceId, id);
+    if (!appUser) throw notFound('App user not found.');
+    return appUser;
+  }
+
+  list(workspaceId: string): Promise<AppUserEntity[]> {
+    return this.appUsers.find({ where: { workspaceId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  /** Creates an app user with the default app role; an email is taken once per workspace. */
+  create(workspaceId: string, input: { email: string; passwordHash: string }): Promise<AppUserEntity> {
+    return this.db.transaction(async (manager) => {
+      const repo = manager.getRepository(AppUserEntity);
+      const email = normalizeEmail(input.email);
+      if (await repo.existsBy({ workspaceId, email })) throw conflict('An app user with this email already exists.', { field: 'email' });
+      const now = new Date();
+      const appUser = repo.create({
+        id: randomUUID(),
+        workspaceId,
+        email,
+        passwordHash: input.passwordHash,
+        role: DEFAULT_APP_ROLE,
+        emailVerifiedAt: null,
+        passwordChangedAt: null,
+        status: 'active',
+        createdAt: now,
+        updatedAt: now,
+      });
+      await repo.insert(appUser);
+      return appUser;
     });
-    await this.users.insert(user);
-    return user;
   }
 
-  /** An unknown email, a wrong password and a suspended user answer alike. */
-  async login(workspace: WorkspaceEntity, email: string, password: string): Promise<AppSession> {
-    const user = await this.users.findOneBy({ workspaceId: workspace.id, email: normalizeEmail(email) });
-    const valid = await this.passwords.verify(password, user?.passwordHash ?? null);
-    if (!user || !valid || user.status !== 'active') throw invalidCredentials();
-    return this.session(user, (await this.refreshTokens.issue(realm(workspace.id), user.id)).token);
+  async update(workspaceId: string, id: string, changes: AppUserChanges): Promise<AppUserEntity> {
+    return this.db.transaction(async (manager) => {
+      const repo = manager.getRepository(AppUserEntity);
+      const appUser = await repo.findOneBy({ workspaceId, id });
+      if (!appUser) throw notFound('App user not found.');
+      const now = new Date();
+      Object.assign(appUser, Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)), { updatedAt: now });
+      if (changes.passwordHash !== undefined) appUser.passwordChangedAt = now;
+      await repo.update(
+        { id },
+        { role: appUser.role, status: appUser.status, passwordHash: appUser.passwordHash, emailVerifiedAt: appUser.emailVerifiedAt, passwordChangedAt: appUser.passwordChangedAt, updatedAt: now },
+      );
+      return appUser;
+    }).finally(() => this.active.evict(id));
   }
 
-  async refresh(workspace: WorkspaceEntity, refreshToken: string): Promise<AppSession> {
-    const next = await this.refreshTokens.rotate(realm(workspace.id), refreshToken);
-    const user = await this.users.findOneBy({ id: next.subjectId, workspaceId: workspace.id });
-    if (!user || user.status !== 'active') {
-      await this.refreshTokens.revokeAllOf(realm(workspace.id), next.subjectId);
-      throw invalidToken('The user of this session is no longer active.');
-    }
-    return this.session(user, next.token);
-  }
-
-  async logout(workspace: WorkspaceEntity, refreshToken: string): Promise<void> {
-    await this.refreshTokens.revokeFamilyOf(realm(workspace.id), refreshToken);
-  }
-
-  async get(workspace: Pick<WorkspaceEntity, 'id'>, id: string): Promise<AppUserEntity> {
-    const user = await this.users.findOneBy({ id, workspaceId: workspace.id });
-    if (!user) throw notFound('App user not found.');
-    return user;
-  }
-
-  list(workspace: Pick<WorkspaceEntity, 'id'>): Promise<AppUserEntity[]> {
-    return this.users.find({ where: { workspaceId: workspace.id }, order: { createdAt: 'ASC' } });
-  }
-
-  /** Changes a user's role or status; a suspension also ends its sessions. Takes effect on its next request. */
-  async update(workspace: Pick<WorkspaceEntity, 'id'>, id: string, body: unknown): Promise<AppUserEntity> {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidPayload('Invalid payload: the request body must be a JSON object.');
-    const user = await this.get(workspace, id);
-    for (const [key, value] of Object.entries(body)) {
-      if (key === 'role') {
-        const known = (BUILT_IN_ROLES as readonly string[]).includes(String(value)) && value !== 'public';
-        if (typeof value !== 'string' || !(known || (await this.roles.existsBy({ workspaceId: workspace.id, name: value })))) {
-          throw invalidPayload(`Invalid payload: there is no app role "${String(value)}" to give.`, 'role');
-        }
-        user.role = value;
-      } else if (key === 'status') {
-        if (value !== 'active' && value !== 'suspended') throw invalidPayload('Invalid payload: "status" must be active or suspended.', 'status');
-        user.status = value;
-      } else {
-        throw invalidPayload(`Invalid payload: "${key}" cannot be changed here.`, key);
-      }
-    }
-    user.updatedAt = new Date();
-    await this.users.save(user);
-    if (user.status !== 'active') await this.refreshTokens.revokeAllOf(realm(workspace.id), user.id);
-    await this.active.evict(user.id);
-    return user;
-  }
-
-  async remove(workspace: Pick<WorkspaceEntity, 'id'>, id: string): Promise<void> {
-    const user = await this.get(workspace, id);
-    await this.refreshTokens.revokeAllOf(realm(workspace.id), user.id);
-    await this.users.delete({ id: user.id });
-    await this.active.evict(user.id);
-  }
-
-  private async session(user: AppUserEntity, refreshToken: string): Promise<AppSession> {
-    const ttlSeconds = Math.max(1, Math.round(this.config.auth.accessTokenTtlMs / 1000));
-    const accessToken = await this.jwt.signAsync(
-      { sub: user.id },
-      { algorithm: ACCESS_TOKEN_ALGORITHM, audience: appAudience(user.workspaceId), issuer: this.config.auth.jwtIssuer, expiresIn: ttlSeconds, secret: this.config.auth.jwtSecret },
-    );
-    return { access_token: accessToken, refresh_token: refreshToken, expires: ttlSeconds * 1000, user: toAppUserDto(user) };
+  /** Deletes an app user with its sessions. */
+  async remove(workspaceId: string, id: string): Promise<void> {
+    await this.db.transaction(async (manager) => {
+      const deleted = await manager.getRepository(AppUserEntity).delete({ workspaceId, id });
+      if (!deleted.affected) throw notFound('App user not found.');
+      await manager.createQueryBuilder().delete().from('cairn_refresh_tokens').where('realm = :realm AND subject_id = :id', { realm: appUserRealm(workspaceId), id }).execute();
+    });
+    await this.active.evict(id);
   }
 }

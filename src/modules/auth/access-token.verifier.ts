@@ -4,9 +4,17 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import { invalidToken, tokenExpired } from '../../common/errors/app-error';
 import { InjectConfig } from '../../config/config.module';
 import type { AppConfig } from '../../config/app-config';
+import { AppUsersService } from '../app-users/app-users.service';
 import { UsersService } from '../users/users.service';
-import { ACCESS_TOKEN_ALGORITHM, PLATFORM_AUDIENCE } from './access-tokens';
+import { ACCESS_TOKEN_ALGORITHM, APP_USER_AUDIENCE, PLATFORM_AUDIENCE } from './access-tokens';
 import type { Principal } from './principal';
+
+/** The claims the verifier reads; passport-jwt has checked signature, issuer, audience and expiry. */
+interface TokenClaims {
+  sub?: unknown;
+  aud?: unknown;
+  iat?: unknown;
+}
 
 /** What passport-jwt calls back on: the passport-strategy contract, without passport's global registry. */
 interface StrategyAttempt {
@@ -16,60 +24,70 @@ interface StrategyAttempt {
   authenticate(request: unknown, options: object): void;
 }
 
-/** Verifies a request's access token and turns its payload into a principal. */
-export type JwtVerifier = (request: FastifyRequest) => Promise<Principal>;
-
 /**
- * A passport-jwt verifier: HS256 only, this instance's issuer, the given audience, not expired; then
- * `validate` decides who the subject is (false: nobody any more). The strategy belongs to the caller's
- * application instance; passport's process-wide registry would let two Cairn instances in one process
- * (as the tests start them) use each other's.
+ * Verifies access tokens with passport-jwt: HS256 only, this instance's issuer, and the platform
+ * audience or one workspace's app-user audience. The account or app user is read on every request, so
+ * a disabled, suspended or deleted one stops at once. Whether an app user's workspace is the route's is
+ * the guard's concern. The strategy belongs to this application instance; passport's process-wide registry would let
+ * two Cairn instances in one process (as the tests start them) use each other's.
  */
-export function jwtVerifier(config: AppConfig, audience: string | RegExp, validate: (payload: { sub?: unknown; aud?: unknown }) => Promise<Principal | false>): JwtVerifier {
-  const strategy = new Strategy(
-    {
-      jwtFromRequest: ExtractJwt.fromExtractors([ExtractJwt.fromAuthHeaderAsBearerToken(), ExtractJwt.fromUrlQueryParameter('access_token')]),
-      secretOrKey: config.auth.jwtSecret,
-      algorithms: [ACCESS_TOKEN_ALGORITHM],
-      issuer: config.auth.jwtIssuer,
-      audience: audience as string,
-      ignoreExpiration: false,
-    },
-    (payload: { sub?: unknown; aud?: unknown }, done: (error: unknown, user?: Principal | false) => void) => {
-      validate(payload).then(
-        (principal) => done(null, principal),
-        (error: unknown) => done(error),
-      );
-    },
-  );
-  return (request) =>
-    new Promise((resolve, reject) => {
-      const attempt = Object.create(strategy) as StrategyAttempt;
+@Injectable()
+export class AccessTokenVerifier {
+  private readonly strategy: Strategy;
+
+  constructor(
+    @InjectConfig() config: AppConfig,
+    private readonly users: UsersService,
+    private readonly appUsers: AppUsersService,
+  ) {
+    this.strategy = new Strategy(
+      {
+        jwtFromRequest: ExtractJwt.fromExtractors([ExtractJwt.fromAuthHeaderAsBearerToken(), ExtractJwt.fromUrlQueryParameter('access_token')]),
+        secretOrKey: config.auth.jwtSecret,
+        algorithms: [ACCESS_TOKEN_ALGORITHM],
+        issuer: config.auth.jwtIssuer,
+        // jsonwebtoken takes patterns among audiences; passport-jwt passes them on, though its types say strings.
+        audience: [PLATFORM_AUDIENCE, APP_USER_AUDIENCE] as unknown as string[],
+        ignoreExpiration: false,
+      },
+      (payload: TokenClaims, done: (error: unknown, user?: Principal | false) => void) => {
+        this.validate(payload).then(
+          (principal) => done(null, principal),
+          (error: unknown) => done(error),
+        );
+      },
+    );
+  }
+
+  verify(request: FastifyRequest): Promise<Principal> {
+    return new Promise((resolve, reject) => {
+      const attempt = Object.create(this.strategy) as StrategyAttempt;
       attempt.success = resolve;
       attempt.fail = (info) => reject((info as { name?: string } | undefined)?.name === 'TokenExpiredError' ? tokenExpired() : invalidToken());
       attempt.error = reject;
       attempt.authenticate(request, {});
     });
-}
-
-/**
- * Verifies platform access tokens (the platform audience). The account is read on every request, so
- * a disabled or deleted account stops at once.
- */
-@Injectable()
-export class AccessTokenVerifier {
-  readonly verify: JwtVerifier;
-
-  constructor(
-    @InjectConfig() config: AppConfig,
-    private readonly users: UsersService,
-  ) {
-    this.verify = jwtVerifier(config, PLATFORM_AUDIENCE, (payload) => this.validate(payload));
   }
 
-  private async validate(payload: { sub?: unknown }): Promise<Principal | false> {
+  private async validate(payload: TokenClaims): Promise<Principal | false> {
     if (typeof payload.sub !== 'string') return false;
-    const user = await this.users.findForToken(payload.sub);
+    const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    // One token, one realm: a token naming several audiences is not one Cairn issued.
+    if (audiences.length !== 1 || typeof audiences[0] !== 'string') return false;
+    const workspaceId = APP_USER_AUDIENCE.exec(audiences[0])?.[1];
+    return workspaceId ? this.appUserPrincipal(payload.sub, workspaceId, payload.iat) : this.userPrincipal(payload.sub);
+  }
+
+  private async appUserPrincipal(appUserId: string, workspaceId: string, issuedAt: unknown): Promise<Principal | false> {
+    const appUser = await this.appUsers.findForToken(appUserId);
+    if (!appUser || appUser.workspaceId !== workspaceId || appUser.status !== 'active') return false;
+    // iat has whole seconds: a token issued in the second of the change, such as the new session's, stays valid.
+    if (appUser.passwordChangedAt && (typeof issuedAt !== 'number' || issuedAt < Math.floor(appUser.passwordChangedAt.getTime() / 1000))) return false;
+    return { kind: 'app_user', appUserId: appUser.id, workspaceId, role: appUser.role, email: appUser.email, emailVerified: appUser.emailVerifiedAt !== null };
+  }
+
+  private async userPrincipal(userId: string): Promise<Principal | false> {
+    const user = await this.users.findForToken(userId);
     if (!user || user.status !== 'active') return false;
     return { kind: 'user', userId: user.id, email: user.email, isSuperadmin: user.isSuperadmin };
   }

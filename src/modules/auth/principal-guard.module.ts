@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
-import { AppUsersModule } from '../app-users/app-users.module';
+import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { AuthModule } from './auth.module';
 import { PrincipalGuard } from './principal.guard';
 
@@ -11,7 +11,7 @@ import { PrincipalGuard } from './principal.guard';
  * registered: the app module imports this one before the rate limits, which key on the principal.
  */
 @Module({
-  imports: [AuthModule, AppUsersModule, ApiKeysModule],
+  imports: [AuthModule, ApiKeysModule, WorkspacesModule],
   providers: [{ provide: APP_GUARD, useClass: PrincipalGuard }],
 })
 export class PrincipalGuardModule {}

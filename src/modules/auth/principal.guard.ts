@@ -3,15 +3,20 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { forbidden, invalidCredentials, invalidToken } from '../../common/errors/app-error';
 import { ApiKeysService } from '../api-keys/api-keys.service';
+import { WorkspacesService } from '../workspaces/workspaces.service';
 import { API_KEY_PREFIX } from './access-tokens';
-import { AppAccessTokenVerifier } from '../app-users/app-access-token.verifier';
 import { AccessTokenVerifier } from './access-token.verifier';
-import { ACCESS_METADATA, Principal, RequestWithPrincipal } from './principal';
+import { ACCESS_METADATA, AppUserPrincipal, Principal, RequestWithPrincipal } from './principal';
+
+/** The routes of the workspace plane, the only ones an app user's token is valid on. */
+const WORKSPACE_PLANE_ROUTE = /^\/api\/v1\/w\/:ws(\/|$)/;
 
 /**
  * The global guard: turns the bearer credential into a Principal on request.user, then applies the
  * route's declared access (@Public, @UserOnly, @SuperadminOnly). JWTs go through passport-jwt; API keys
- * are recognised by their prefix and looked up by hash.
+ * are recognised by their prefix and looked up by hash. An app user's token is valid only on the
+ * workspace plane of its own workspace: anywhere else it is an invalid credential, checked here so no
+ * route can forget it.
  */
 interface DeclaredAccess {
   isPublic: boolean;
@@ -28,7 +33,7 @@ export class PrincipalGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly apiKeys: ApiKeysService,
     private readonly accessTokens: AccessTokenVerifier,
-    private readonly appAccessTokens: AppAccessTokenVerifier,
+    private readonly workspaces: WorkspacesService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -43,15 +48,8 @@ export class PrincipalGuard implements CanActivate {
 
     let principal: Principal;
     try {
-      principal = token.startsWith(API_KEY_PREFIX)
-        ? await this.apiKeys.authenticate(token)
-        : AppAccessTokenVerifier.claims(token)
-          ? await this.appAccessTokens.verify(request)
-          : await this.accessTokens.verify(request);
-      // An app user's token is good only on its workspace's routes (whose guard checks which workspace).
-      if (principal.kind === 'app_user' && (request.params as Record<string, unknown> | undefined)?.ws === undefined) {
-        throw invalidToken('This token belongs to a workspace\'s app; it is not valid on the platform.');
-      }
+      principal = token.startsWith(API_KEY_PREFIX) ? await this.apiKeys.authenticate(token) : await this.accessTokens.verify(request);
+      if (principal.kind === 'app_user') await this.checkAppUserRealm(principal, request);
     } catch (error) {
       // On a public route a bad credential only means the caller is anonymous.
       if (isPublic) return true;
@@ -66,6 +64,14 @@ export class PrincipalGuard implements CanActivate {
       throw forbidden('This route needs a signed-in account; API keys cannot use it.');
     }
     return true;
+  }
+
+  private async checkAppUserRealm(principal: AppUserPrincipal, request: FastifyRequest): Promise<void> {
+    const route = request.routeOptions.url ?? '';
+    const ref = (request.params as Record<string, string | undefined>).ws;
+    if (!WORKSPACE_PLANE_ROUTE.test(route) || !ref) throw invalidToken('This token is not valid here.');
+    const workspace = await this.workspaces.findByRef(ref);
+    if (!workspace || workspace.id !== principal.workspaceId) throw invalidToken('This token is not valid for this workspace.');
   }
 
   /** A route's declared access, read from its decorators once: it runs on every request. */

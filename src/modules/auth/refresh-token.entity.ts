@@ -9,7 +9,7 @@ export class RefreshTokenEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
 
-  /** 'platform' for platform accounts, a workspace id for that workspace's app users. */
+  /** 'platform' for platform accounts, `ws:<workspace id>` for that workspace's app users. */
   @Column({ type: 'varchar', length: 64 })
   realm!: string;
 

@@ -157,6 +157,11 @@ export class PoliciesService implements OnModuleInit, OnModuleDestroy {
     await this.byWorkspace.evict(access.workspace.id);
   }
 
+  /** Whether an app user may be given this role: `authenticated` or a custom role (`public` is for anonymous callers). */
+  async assignableRole(workspaceId: string, name: string): Promise<boolean> {
+    return name === 'authenticated' || this.roles.existsBy({ workspaceId, name });
+  }
+
   private async customRole(access: WorkspaceAccess, name: string): Promise<AppRoleEntity> {
     if ((BUILT_IN_ROLES as readonly string[]).includes(name)) throw conflict(`The built-in role "${name}" cannot be changed.`);
     const role = await this.roles.findOneBy({ workspaceId: access.workspace.id, name });

@@ -6,6 +6,7 @@ import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { EvictedCache } from '../../common/cache/evicted-cache';
 import { Database } from '../../common/database/database.service';
 import { conflict, forbidden, invalidToken, notFound } from '../../common/errors/app-error';
+import { appUserRealm } from '../auth/access-tokens';
 import type { AppUserPrincipal, Principal, UserPrincipal } from '../auth/principal';
 import { CreateWorkspaceDto, SLUG_PATTERN, UpdateWorkspaceDto, WorkspaceDto } from './workspace.dto';
 import { MemberEntity, WorkspaceEntity } from './workspace.entity';
@@ -165,7 +166,7 @@ export class WorkspacesService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Deletes a workspace with everything in it. Its rows go first, in one transaction (members, API keys,
-   * registry and activity follow by cascading foreign keys); then its collections' tables, with the
+   * app users, registry and activity follow by cascading foreign keys); then its collections' tables, with the
    * foreign keys between them dropped first so they can go in any order. Should that second step fail,
    * what remains is tables nothing refers to, never a half-deleted workspace.
    */
@@ -177,7 +178,7 @@ export class WorkspacesService implements OnModuleInit, OnModuleDestroy {
       .where('c.workspace_id = :id', { id: workspace.id })
       .getRawMany();
     await this.db.transaction(async (manager) => {
-      await manager.createQueryBuilder().delete().from('cairn_refresh_tokens').where('realm = :realm', { realm: workspace.id }).execute();
+      await manager.createQueryBuilder().delete().from('cairn_refresh_tokens').where('realm = :realm', { realm: appUserRealm(workspace.id) }).execute();
       await manager.getRepository(WorkspaceEntity).delete({ id: workspace.id });
     });
     await this.evictWorkspace(workspace);

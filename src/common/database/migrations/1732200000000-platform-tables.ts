@@ -30,7 +30,7 @@ export class PlatformTables1732200000000 implements MigrationInterface {
         name: 'cairn_refresh_tokens',
         columns: [
           c.id(),
-          // 'platform' for platform accounts, a workspace id for that workspace's app users.
+          // 'platform' for platform accounts, 'ws:<workspace id>' for that workspace's app users.
           c.string('realm', 64),
           c.uuid('subject_id'),
           c.uuid('family_id'),

@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from '../auth/auth.module';
+import { PoliciesModule } from '../policies/policies.module';
+import { WorkspacesModule } from '../workspaces/workspaces.module';
+import { AppAccountService } from './app-account.service';
+import { AppAuthController } from './app-auth.controller';
+import { AppAuthService } from './app-auth.service';
+import { AppUserTokenEntity } from './app-user-token.entity';
+import { AppUserTokensService } from './app-user-tokens.service';
+import { AppUsersController } from './app-users.controller';
+import { AppUsersModule } from './app-users.module';
+
+/**
+ * The routes of app users: their auth, password reset and change and email verification under
+ * /w/{ws}/auth, and their management under /w/{ws}/app-users.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([AppUserTokenEntity]), JwtModule.register({}), AuthModule, AppUsersModule, WorkspacesModule, PoliciesModule],
+  controllers: [AppAuthController, AppUsersController],
+  providers: [AppAuthService, AppAccountService, AppUserTokensService],
+})
+export class AppAuthModule {}
