@@ -117,15 +117,25 @@ function globalLimitTests(suite: Suite): void {
     assert.equal(otherMe.status, 200, otherMe.text);
   });
 
+  it('counts anonymous callers per client address', async () => {
+    const [address, other] = [newAddress(), newAddress()];
+    // Logout is public and not an auth-limited route, so an anonymous call counts against the global limit.
+    const logout = (sender: string) => suite.api.post('/api/v1/auth/logout', { refresh_token: 'not-a-token' }, from(sender));
+    for (let request = 1; request <= GLOBAL_LIMIT; request++) assert.equal((await logout(address)).status, 204);
+    assertRateLimited(await logout(address), 60);
+    assert.equal((await logout(other)).status, 204);
+  });
+
   it('never limits health', async () => {
+    const address = newAddress();
     for (let request = 1; request <= GLOBAL_LIMIT * 3; request++) {
-      const health = await suite.api.get('/api/v1/health');
+      const health = await suite.api.get('/api/v1/health', from(address));
       assert.equal(health.status, 200, health.text);
     }
   });
 }
 
-const globalEnv = { RATE_LIMIT_AUTH: 'off', RATE_LIMIT_GLOBAL: `${GLOBAL_LIMIT}/1m` };
+const globalEnv = { TRUST_PROXY: 'true', RATE_LIMIT_AUTH: 'off', RATE_LIMIT_GLOBAL: `${GLOBAL_LIMIT}/1m` };
 
 describeEachDatabase('global rate limit, in-process', { env: globalEnv }, globalLimitTests);
 if (redisUrl) {
