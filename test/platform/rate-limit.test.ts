@@ -5,6 +5,7 @@ import { describeEachDatabase, RunningApp, startApp, Suite } from '../support/ap
 import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
 import { assertError, newAccount, uniqueEmail } from '../support/factories';
 import type { Api, ApiResponse } from '../support/http';
+import { TcpProxy } from '../support/tcp-proxy';
 
 const AUTH_LIMIT = 3;
 const AUTH_WINDOW_SECONDS = 15 * 60;
@@ -165,6 +166,37 @@ if (redisUrl) {
         }
         assertRateLimited(await second.api.post('/api/v1/auth/login', { email: account.email, password: 'wrong' }, from(address)), AUTH_WINDOW_SECONDS);
         assertRateLimited(await first.api.post('/api/v1/auth/login', { email: account.email, password: 'wrong' }, from(address)), AUTH_WINDOW_SECONDS);
+      });
+    });
+  }
+  for (const kind of selectedDatabases()) {
+    describe(`rate limits while Redis is unreachable [${kind}]`, () => {
+      let db: TestDatabase;
+      let proxy: TcpProxy;
+      let app: RunningApp;
+      before(async () => {
+        db = await createTestDatabase(kind);
+        const target = new URL(redisUrl);
+        proxy = await TcpProxy.start(target.hostname, Number(target.port || 6379));
+        const proxied = new URL(redisUrl);
+        proxied.host = `127.0.0.1:${proxy.port}`;
+        app = await startApp(db.url, { ...authEnv, ...redisEnv(), REDIS_URL: proxied.toString() });
+      });
+      after(async () => {
+        await proxy?.restore();
+        await app?.close();
+        await proxy?.cut();
+        await db?.drop();
+      });
+
+      it('keeps limiting, counted in the process, instead of failing the requests', async () => {
+        const account = await registered(app.api);
+        await proxy.cut();
+        const address = newAddress();
+        for (let attempt = 1; attempt <= AUTH_LIMIT; attempt++) {
+          assertError(await app.api.post('/api/v1/auth/login', { email: account.email, password: 'wrong' }, from(address)), 401, 'INVALID_CREDENTIALS');
+        }
+        assertRateLimited(await app.api.post('/api/v1/auth/login', { email: account.email, password: 'wrong' }, from(address)), AUTH_WINDOW_SECONDS);
       });
     });
   }
