@@ -5,6 +5,7 @@ import { describeEachDatabase, RunningApp, startApp, Suite } from '../support/ap
 import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
 import { assertError, newAccount, uniqueEmail } from '../support/factories';
 import type { Api, ApiResponse } from '../support/http';
+import { TcpProxy } from '../support/tcp-proxy';
 
 const AUTH_LIMIT = 3;
 const AUTH_WINDOW_SECONDS = 15 * 60;
@@ -132,15 +133,25 @@ function globalLimitTests(suite: Suite): void {
     assert.equal(otherMe.status, 200, otherMe.text);
   });
 
+  it('counts anonymous callers per client address', async () => {
+    const [address, other] = [newAddress(), newAddress()];
+    // Logout is public and not an auth-limited route, so an anonymous call counts against the global limit.
+    const logout = (sender: string) => suite.api.post('/api/v1/auth/logout', { refresh_token: 'not-a-token' }, from(sender));
+    for (let request = 1; request <= GLOBAL_LIMIT; request++) assert.equal((await logout(address)).status, 204);
+    assertRateLimited(await logout(address), 60);
+    assert.equal((await logout(other)).status, 204);
+  });
+
   it('never limits health', async () => {
+    const address = newAddress();
     for (let request = 1; request <= GLOBAL_LIMIT * 3; request++) {
-      const health = await suite.api.get('/api/v1/health');
+      const health = await suite.api.get('/api/v1/health', from(address));
       assert.equal(health.status, 200, health.text);
     }
   });
 }
 
-const globalEnv = { RATE_LIMIT_AUTH: 'off', RATE_LIMIT_GLOBAL: `${GLOBAL_LIMIT}/1m` };
+const globalEnv = { TRUST_PROXY: 'true', RATE_LIMIT_AUTH: 'off', RATE_LIMIT_GLOBAL: `${GLOBAL_LIMIT}/1m` };
 
 describeEachDatabase('global rate limit, in-process', { env: globalEnv }, globalLimitTests);
 if (redisUrl) {
@@ -170,6 +181,37 @@ if (redisUrl) {
         }
         assertRateLimited(await second.api.post('/api/v1/auth/login', { email: account.email, password: 'wrong' }, from(address)), AUTH_WINDOW_SECONDS);
         assertRateLimited(await first.api.post('/api/v1/auth/login', { email: account.email, password: 'wrong' }, from(address)), AUTH_WINDOW_SECONDS);
+      });
+    });
+  }
+  for (const kind of selectedDatabases()) {
+    describe(`rate limits while Redis is unreachable [${kind}]`, () => {
+      let db: TestDatabase;
+      let proxy: TcpProxy;
+      let app: RunningApp;
+      before(async () => {
+        db = await createTestDatabase(kind);
+        const target = new URL(redisUrl);
+        proxy = await TcpProxy.start(target.hostname, Number(target.port || 6379));
+        const proxied = new URL(redisUrl);
+        proxied.host = `127.0.0.1:${proxy.port}`;
+        app = await startApp(db.url, { ...authEnv, ...redisEnv(), REDIS_URL: proxied.toString() });
+      });
+      after(async () => {
+        await proxy?.restore();
+        await app?.close();
+        await proxy?.cut();
+        await db?.drop();
+      });
+
+      it('keeps limiting, counted in the process, instead of failing the requests', async () => {
+        const account = await registered(app.api);
+        await proxy.cut();
+        const address = newAddress();
+        for (let attempt = 1; attempt <= AUTH_LIMIT; attempt++) {
+          assertError(await app.api.post('/api/v1/auth/login', { email: account.email, password: 'wrong' }, from(address)), 401, 'INVALID_CREDENTIALS');
+        }
+        assertRateLimited(await app.api.post('/api/v1/auth/login', { email: account.email, password: 'wrong' }, from(address)), AUTH_WINDOW_SECONDS);
       });
     });
   }

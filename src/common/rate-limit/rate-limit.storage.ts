@@ -1,4 +1,4 @@
-import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import Redis from 'ioredis';
@@ -11,7 +11,7 @@ const COMMAND_TIMEOUT_MS = 2_000;
  * cannot be reached the counting falls back to this process rather than failing every request:
  * the limits then hold per instance until Redis answers again.
  */
-export class RedisRateLimitStorage implements ThrottlerStorage, OnApplicationShutdown {
+export class RedisRateLimitStorage implements ThrottlerStorage, OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RedisRateLimitStorage.name);
   private readonly redis: Redis;
   private readonly shared: ThrottlerStorageRedisService;
@@ -22,10 +22,19 @@ export class RedisRateLimitStorage implements ThrottlerStorage, OnApplicationShu
       keyPrefix: config.prefix,
       maxRetriesPerRequest: 2,
       commandTimeout: COMMAND_TIMEOUT_MS,
+      // Fail at once while disconnected rather than hold every request until Redis is back; hence the
+      // connection is opened at start, before the first request.
+      enableOfflineQueue: false,
+      lazyConnect: true,
       connectionName: 'cairn-rate-limit',
     });
     this.redis.on('error', (error: Error) => this.logger.warn(`Redis: ${error.message}`));
     this.shared = new ThrottlerStorageRedisService(this.redis);
+  }
+
+  async onModuleInit(): Promise<void> {
+    // Redis down at start does not stop Cairn: ioredis keeps reconnecting, and counts stay local until then.
+    await this.redis.connect().catch((error: Error) => this.logger.warn(`Redis unreachable at start: ${error.message}`));
   }
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): ReturnType<ThrottlerStorage['increment']> {
