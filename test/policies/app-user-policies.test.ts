@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
 import { assertError, newOwnedWorkspace } from '../support/factories';
+import { linkIn, readOutbox } from '../support/app-users';
 import type { Api } from '../support/http';
 
 interface Session {
@@ -11,7 +12,7 @@ interface Session {
 }
 
 /** App users act through their app role's policies, with $CURRENT_USER as themselves. */
-describeEachDatabase('app user policies', {}, (suite) => {
+describeEachDatabase('app user policies', { env: { MAIL_TRANSPORT: 'dev' } }, (suite) => {
   let api: Api;
   let base: string;
   let otherBase: string;
@@ -66,6 +67,23 @@ describeEachDatabase('app user policies', {}, (suite) => {
     assert.equal(edited.body.data.title, 'Ann story, edited');
     assertError(await ann.api.patch(`${base}/items/stories/${story.body.data.id}`, { owner: bob.user.id }), 403, 'FORBIDDEN');
     assertError(await bob.api.delete(`${base}/items/stories/${story.body.data.id}`), 403, 'FORBIDDEN');
+  });
+
+  it('grants a policy that asks for a verified email only once the app user has verified it', async () => {
+    assert.equal((await api.post(`${base}/collections`, { collection: 'perks', fields: [{ field: 'name', type: 'string' }] })).status, 201);
+    await api.post(`${base}/items/perks`, { name: 'Early access' });
+    const policy = await api.post(`${base}/policies`, { role: 'authenticated', collection: 'perks', action: 'read', verified_email: true });
+    assert.equal(policy.status, 201, policy.text);
+    assert.equal(policy.body.data.verified_email, true);
+    const user = await appUser();
+    assertError(await user.api.get(`${base}/items/perks`), 403, 'FORBIDDEN');
+    assert.equal((await user.api.post(`${base}/auth/email/request-verification`)).status, 204);
+    const [mail] = await readOutbox(api, base);
+    assert.equal(mail.to, user.user.email);
+    assert.equal((await suite.api.post(`${base}/auth/email/verify`, { token: linkIn(mail).token })).status, 204);
+    const perks = await user.api.get(`${base}/items/perks?fields=name`);
+    assert.equal(perks.status, 200, perks.text);
+    assert.deepEqual(perks.body.data.map((p: { name: string }) => p.name), ['Early access']);
   });
 
   it("refuses an app user's token on the items of another workspace", async () => {

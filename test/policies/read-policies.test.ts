@@ -190,6 +190,7 @@ describeEachDatabase('read policies', {}, (suite) => {
       [{ ...good, fields: [] }, 'fields'],
       [{ ...good, presets: { nope: 1 } }, 'presets.nope'],
       [{ ...good, extra: true }, 'extra'],
+      [{ ...good, verified_email: 'yes' }, 'verified_email'],
     ];
     for (const [body, field] of refused) {
       const response = await api.post(`${base}/policies`, body);
@@ -205,7 +206,7 @@ describeEachDatabase('read policies', {}, (suite) => {
     const listed = await api.get(`${base}/policies`);
     assert.ok(listed.body.data.some((p: { id: string }) => p.id === created.id));
     const read = await api.get(`${base}/policies/${created.id}`);
-    assert.deepEqual(read.body.data, { id: created.id, role: 'members', collection: 'posts', action: 'read', filter: { author: { _eq: '$CURRENT_USER' } }, fields: ['*'], validation: null, presets: null });
+    assert.deepEqual(read.body.data, { id: created.id, role: 'members', collection: 'posts', action: 'read', filter: { author: { _eq: '$CURRENT_USER' } }, fields: ['*'], validation: null, presets: null, verified_email: false });
     assertError(await api.patch(`${base}/policies/${created.id}`, { collection: 'notes' }), 400, 'INVALID_PAYLOAD');
 
     assert.equal((await api.delete(`${base}/roles/members`)).status, 204);

@@ -12,7 +12,7 @@ import { findField, primaryKeyField } from '../schema/schema.lookup';
 import { SchemaRegistry } from '../schema/schema.registry';
 import type { CollectionDef, WorkspaceSchema } from '../schema/schema.types';
 import { personId } from '../auth/principal';
-import { PoliciesService } from '../policies/policies.service';
+import { appCaller, PoliciesService } from '../policies/policies.service';
 import type { PolicyAction } from '../policies/policy.entities';
 import { ReadPermissions, scopeReadQuery } from '../policies/read-permissions';
 import { checkWritableFields, withGrantValidation, withPresets, WriteGrant } from '../policies/write-permissions';
@@ -242,10 +242,10 @@ export class ItemsService {
   private async writeTarget(access: ItemsAccess, collectionName: string, action: Exclude<PolicyAction, 'read'>): Promise<WriteTarget> {
     if (!isAppRoleAccess(access)) return this.target(access, collectionName);
     const schema = await this.registry.forWorkspace(access.workspace);
-    const grant = await this.policies.writeGrant(access.workspace, schema, access.appRole, collectionName, action);
+    const grant = await this.policies.writeGrant(access.workspace, schema, appCaller(access), collectionName, action);
     const collection = schema.collections.get(collectionName);
     if (!grant || !collection) throw forbidden(`You may not ${action} items of "${collectionName}".`);
-    const permissions = await this.policies.readPermissions(access.workspace, schema, access.appRole);
+    const permissions = await this.policies.readPermissions(access.workspace, schema, appCaller(access));
     return { access, schema, collection, visible: permissions.visibleSchema, permissions, grant };
   }
 
@@ -288,7 +288,7 @@ export class ItemsService {
   private async readTarget(access: ItemsAccess, collectionName: string): Promise<Target> {
     if (!isAppRoleAccess(access)) return this.target(access, collectionName);
     const schema = await this.registry.forWorkspace(access.workspace);
-    const permissions = await this.policies.readPermissions(access.workspace, schema, access.appRole);
+    const permissions = await this.policies.readPermissions(access.workspace, schema, appCaller(access));
     const collection = schema.collections.get(collectionName);
     if (!collection || !permissions.grants.has(collectionName)) throw forbidden(`You may not read "${collectionName}".`);
     return { access, schema, collection, visible: permissions.visibleSchema, permissions };

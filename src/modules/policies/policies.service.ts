@@ -12,7 +12,7 @@ import { findField } from '../schema/schema.lookup';
 import { SchemaRegistry } from '../schema/schema.registry';
 import type { WorkspaceSchema } from '../schema/schema.types';
 import type { WorkspaceEntity } from '../workspaces/workspace.entity';
-import type { WorkspaceAccess } from '../workspaces/workspaces.service';
+import type { AppRoleAccess, WorkspaceAccess } from '../workspaces/workspaces.service';
 import { AppRoleEntity, BUILT_IN_ROLES, POLICY_ACTIONS, PolicyAction, PolicyEntity } from './policy.entities';
 import { CollectionReadGrant, ReadPermissions, readPermissions } from './read-permissions';
 import { presetValue, WriteGrant } from './write-permissions';
@@ -28,6 +28,17 @@ export interface RoleDto {
   built_in: boolean;
 }
 
+/** Who a policy is checked for: an app role, and whether the caller's email is verified. */
+export interface AppCaller {
+  role: string;
+  emailVerified: boolean;
+}
+
+/** The caller behind an app role's access: anonymous callers have no verified email. */
+export function appCaller(access: AppRoleAccess): AppCaller {
+  return { role: access.appRole, emailVerified: access.principal?.emailVerified ?? false };
+}
+
 export interface PolicyDto {
   id: string;
   role: string;
@@ -37,6 +48,7 @@ export interface PolicyDto {
   fields: string[];
   validation: Raw | null;
   presets: Raw | null;
+  verified_email: boolean;
 }
 
 /**
@@ -70,23 +82,23 @@ export class PoliciesService implements OnModuleInit, OnModuleDestroy {
   // ----- the engine -----
 
   /** What an app role may read in a workspace, with the schema as the role sees it. */
-  async readPermissions(workspace: Pick<WorkspaceEntity, 'id'>, schema: WorkspaceSchema, role: string): Promise<ReadPermissions> {
+  async readPermissions(workspace: Pick<WorkspaceEntity, 'id'>, schema: WorkspaceSchema, caller: AppCaller): Promise<ReadPermissions> {
     const loaded = (await this.byWorkspace.get(workspace.id, async () => ({ policies: await this.policies.findBy({ workspaceId: workspace.id }) })))!;
     let byRole = this.compiled.get(loaded.policies);
     if (!byRole) this.compiled.set(loaded.policies, (byRole = new Map()));
-    const key = `${schema.version}:${role}`;
+    const key = `${schema.version}:${caller.role}:${caller.emailVerified}`;
     let permissions = byRole.get(key);
     if (!permissions) {
-      permissions = readPermissions(schema, this.readGrants(schema, loaded.policies, role));
+      permissions = readPermissions(schema, this.readGrants(schema, loaded.policies, caller));
       byRole.set(key, permissions);
     }
     return permissions;
   }
 
   /** What an app role may do with one collection for a write action; null when nothing. */
-  async writeGrant(workspace: Pick<WorkspaceEntity, 'id'>, schema: WorkspaceSchema, role: string, collectionName: string, action: Exclude<PolicyAction, 'read'>): Promise<WriteGrant | null> {
+  async writeGrant(workspace: Pick<WorkspaceEntity, 'id'>, schema: WorkspaceSchema, caller: AppCaller, collectionName: string, action: Exclude<PolicyAction, 'read'>): Promise<WriteGrant | null> {
     const { policies } = (await this.byWorkspace.get(workspace.id, async () => ({ policies: await this.policies.findBy({ workspaceId: workspace.id }) })))!;
-    const policy = policies.find((p) => p.role === role && p.collection === collectionName && p.action === action);
+    const policy = policies.find((p) => appliesTo(p, caller) && p.collection === collectionName && p.action === action);
     const collection = schema.collections.get(collectionName);
     if (!policy || !collection) return null;
     const fields = JSON.parse(policy.fields) as string[];
@@ -100,10 +112,10 @@ export class PoliciesService implements OnModuleInit, OnModuleDestroy {
     };
   }
 
-  private readGrants(schema: WorkspaceSchema, policies: PolicyEntity[], role: string): Map<string, CollectionReadGrant> {
+  private readGrants(schema: WorkspaceSchema, policies: PolicyEntity[], caller: AppCaller): Map<string, CollectionReadGrant> {
     const grants = new Map<string, CollectionReadGrant>();
     for (const policy of policies) {
-      if (policy.role !== role || policy.action !== 'read') continue;
+      if (!appliesTo(policy, caller) || policy.action !== 'read') continue;
       const collection = schema.collections.get(policy.collection);
       // A policy on a collection dropped since is inert.
       if (!collection) continue;
@@ -221,7 +233,7 @@ export class PoliciesService implements OnModuleInit, OnModuleDestroy {
   /** Checks the given parts of a policy against the roles and the schema, and sets them. */
   private async assign(access: WorkspaceAccess, policy: PolicyEntity, input: Raw, creating: boolean): Promise<void> {
     assertSafeTree(input, 'body');
-    const known = new Set(['role', 'collection', 'action', 'filter', 'fields', 'validation', 'presets']);
+    const known = new Set(['role', 'collection', 'action', 'filter', 'fields', 'validation', 'presets', 'verified_email']);
     for (const key of Object.keys(input)) if (!known.has(key)) throw invalidPayload(`Invalid payload: "${key}" is not a part of a policy.`, key);
     const schema = await this.registry.forWorkspace(access.workspace);
     if (creating) {
@@ -236,6 +248,7 @@ export class PoliciesService implements OnModuleInit, OnModuleDestroy {
       if (!POLICY_ACTIONS.includes(input.action as PolicyAction)) throw invalidPayload(`Invalid payload: "action" must be one of ${POLICY_ACTIONS.join(', ')}.`, 'action');
       policy.action = input.action as PolicyAction;
       policy.fields = JSON.stringify(['*']);
+      policy.requireVerifiedEmail = false;
       policy.filter = null;
       policy.validation = null;
       policy.presets = null;
@@ -249,6 +262,10 @@ export class PoliciesService implements OnModuleInit, OnModuleDestroy {
         this.parsePolicyFilter(schema, policy.collection, input.filter);
         policy.filter = JSON.stringify(input.filter);
       }
+    }
+    if ('verified_email' in input) {
+      if (typeof input.verified_email !== 'boolean') throw invalidPayload('Invalid payload: "verified_email" must be true or false.', 'verified_email');
+      policy.requireVerifiedEmail = input.verified_email;
     }
     if ('fields' in input) {
       if (!Array.isArray(input.fields) || input.fields.length === 0 || !input.fields.every((f) => typeof f === 'string')) {
@@ -311,5 +328,11 @@ function toPolicyDto(policy: PolicyEntity): PolicyDto {
     fields: JSON.parse(policy.fields) as string[],
     validation: json(policy.validation),
     presets: json(policy.presets),
+    verified_email: policy.requireVerifiedEmail,
   };
+}
+
+/** Whether a policy grants anything to this caller: its role, and a verified email when it asks for one. */
+function appliesTo(policy: PolicyEntity, caller: AppCaller): boolean {
+  return policy.role === caller.role && (!policy.requireVerifiedEmail || caller.emailVerified);
 }

@@ -23,6 +23,8 @@ export class PolicyEntity {
   @Column({ type: 'text' }) fields!: string;
   @Column({ type: 'text', nullable: true }) validation!: string | null;
   @Column({ type: 'text', nullable: true }) presets!: string | null;
+  /** The policy applies only to app users whose email is verified. */
+  @Column({ name: 'require_verified_email', type: Boolean }) requireVerifiedEmail!: boolean;
   @Column({ name: 'created_at', type: Date }) createdAt!: Date;
   @Column({ name: 'updated_at', type: Date }) updatedAt!: Date;
 }

@@ -33,6 +33,7 @@ export class Policies1732500000000 implements MigrationInterface {
           c.text('fields'),
           c.text('validation', true),
           c.text('presets', true),
+          c.boolean('require_verified_email', false),
           c.timestamp('created_at'),
           c.timestamp('updated_at'),
         ],

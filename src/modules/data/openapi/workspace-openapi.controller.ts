@@ -9,7 +9,7 @@ import { Public } from '../../auth/principal';
 import { SchemaRegistry } from '../../schema/schema.registry';
 import { SLUG_PATTERN } from '../../workspaces/workspace.dto';
 import { CurrentWorkspace, RequireWorkspaceRole } from '../../workspaces/workspace-access.guard';
-import { PoliciesService } from '../../policies/policies.service';
+import { appCaller, PoliciesService } from '../../policies/policies.service';
 import { AppRoleAccess, isAppRoleAccess, ItemsAccess } from '../../workspaces/workspaces.service';
 import { CollectionActions, workspaceOpenApi } from './workspace-openapi';
 
@@ -62,12 +62,13 @@ export class WorkspaceOpenApiController {
 
   /** An app role's own document: built on each request, as it depends on the role's policies too. */
   private async documentFor(access: AppRoleAccess) {
-    const { workspace, appRole } = access;
+    const { workspace } = access;
+    const caller = appCaller(access);
     const schema = await this.registry.forWorkspace(workspace);
-    const permissions = await this.policies.readPermissions(workspace, schema, appRole);
+    const permissions = await this.policies.readPermissions(workspace, schema, caller);
     const actions = new Map<string, CollectionActions>();
     for (const name of schema.collections.keys()) {
-      const grant = (action: 'create' | 'update' | 'delete') => this.policies.writeGrant(workspace, schema, appRole, name, action);
+      const grant = (action: 'create' | 'update' | 'delete') => this.policies.writeGrant(workspace, schema, caller, name, action);
       const [create, update, remove] = await Promise.all([grant('create'), grant('update'), grant('delete')]);
       actions.set(name, { read: permissions.grants.has(name), create: create?.fields ?? null, update: update?.fields ?? null, delete: remove !== null });
     }
