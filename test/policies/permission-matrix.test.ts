@@ -4,8 +4,8 @@ import { describeEachDatabase } from '../support/app';
 import { addMember, newAccount, newOwnedWorkspace } from '../support/factories';
 import type { Api, ApiResponse } from '../support/http';
 
-type Principal = 'owner' | 'admin' | 'editor' | 'viewer' | 'editor key' | 'viewer key' | 'anonymous';
-const PRINCIPALS: Principal[] = ['owner', 'admin', 'editor', 'viewer', 'editor key', 'viewer key', 'anonymous'];
+type Principal = 'owner' | 'admin' | 'editor' | 'viewer' | 'editor key' | 'viewer key' | 'app user' | 'anonymous';
+const PRINCIPALS: Principal[] = ['owner', 'admin', 'editor', 'viewer', 'editor key', 'viewer key', 'app user', 'anonymous'];
 
 /** An expected answer: a status, and for errors the code; for reads of one item, the fields it shows. */
 type Expected = number | [number, string] | { status: 200; fields: string[] };
@@ -16,16 +16,19 @@ const FORBIDDEN: [number, string] = [403, 'FORBIDDEN'];
 const NOT_FOUND: [number, string] = [404, 'NOT_FOUND'];
 const INVALID_QUERY: [number, string] = [400, 'INVALID_QUERY'];
 
-/** Members by their role, API keys by theirs, and the public role whose policies are set below. */
-function expect(members: Expected, writers: boolean, anonymous: Expected): Record<Principal, Expected> {
+/**
+ * Members by their role, API keys by theirs; app users (role authenticated) and anonymous callers (role
+ * public) by the policies set below, the same for both roles.
+ */
+function expect(members: Expected, writers: boolean, byPolicy: Expected): Record<Principal, Expected> {
   const write = (expected: Expected) => (writers ? expected : FORBIDDEN);
-  return { owner: members, admin: members, editor: members, viewer: write(members), 'editor key': members, 'viewer key': write(members), anonymous };
+  return { owner: members, admin: members, editor: members, viewer: write(members), 'editor key': members, 'viewer key': write(members), 'app user': byPolicy, anonymous: byPolicy };
 }
 
 /**
- * Every principal kind × every action × allowed, row-forbidden and field-forbidden. The public role may
- * read published documents (title and status), create them as drafts (title only), and change or
- * delete drafts (title only). Members and API keys act by their workspace role.
+ * Every principal kind × every action × allowed, row-forbidden and field-forbidden. The public and
+ * authenticated roles may read published documents (title and status), create them as drafts (title
+ * only), and change or delete drafts (title only). Members and API keys act by their workspace role.
  */
 describeEachDatabase('permission matrix', {}, (suite) => {
   const apis = {} as Record<Principal, Api>;
@@ -48,6 +51,9 @@ describeEachDatabase('permission matrix', {}, (suite) => {
       apis[`${role} key`] = suite.api.as(key.body.data.key);
     }
     apis.anonymous = suite.api.as(null);
+    const appUser = await suite.api.post(`${base}/auth/register`, { email: `reader-${Date.now()}@example.com`, password: 'app user password' });
+    assert.equal(appUser.status, 201, appUser.text);
+    apis['app user'] = suite.api.as(appUser.body.data.access_token);
     const created = await api.post(`${base}/collections`, {
       collection: 'documents',
       fields: [{ field: 'title', type: 'string' }, { field: 'status', type: 'string' }, { field: 'secret', type: 'string' }],
@@ -60,8 +66,10 @@ describeEachDatabase('permission matrix', {}, (suite) => {
       { action: 'update', filter: draft, fields: ['title'] },
       { action: 'delete', filter: draft },
     ]) {
-      const response = await api.post(`${base}/policies`, { role: 'public', collection: 'documents', ...policy });
-      assert.equal(response.status, 201, response.text);
+      for (const role of ['public', 'authenticated']) {
+        const response = await api.post(`${base}/policies`, { role, collection: 'documents', ...policy });
+        assert.equal(response.status, 201, response.text);
+      }
     }
   });
 
