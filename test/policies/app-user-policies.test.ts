@@ -86,6 +86,12 @@ describeEachDatabase('app user policies', { env: { MAIL_TRANSPORT: 'dev' } }, (s
     assert.deepEqual(perks.body.data.map((p: { name: string }) => p.name), ['Early access']);
   });
 
+  it('refuses a role given in the sign-up body (mass assignment)', async () => {
+    const signup = await suite.api.post(`${base}/auth/register`, { email: `climber-${Date.now()}@example.com`, password: 'correct horse battery', role: 'admin' });
+    assertError(signup, 400, 'INVALID_PAYLOAD');
+    assert.equal(signup.body.errors[0].extensions.field, 'role');
+  });
+
   it("refuses an app user's token on the items of another workspace", async () => {
     const user = await appUser();
     assertError(await user.api.get(`${otherBase}/items/stories`), 401, 'INVALID_TOKEN');

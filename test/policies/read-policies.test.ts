@@ -79,7 +79,15 @@ describeEachDatabase('read policies', {}, (suite) => {
       'filter[author][email][_contains]=example',
       'fields=author.email',
     ].map((door) => `posts?${door}`);
-    doors.push('authors?fields=name,posts.title&deep[posts][_filter][secret][_null]=true', 'authors?fields=posts.secret', 'authors?filter[posts][_some][secret][_eq]=zzsecret-two');
+    doors.push(
+      'authors?fields=name,posts.title&deep[posts][_filter][secret][_null]=true',
+      'authors?fields=posts.secret',
+      'authors?filter[posts][_some][secret][_eq]=zzsecret-two',
+      'posts?filter={"constructor":{"prototype":{"secret":{"_eq":"x"}}}}',
+      'posts?filter={"__proto__":{"secret":{"_eq":"x"}}}',
+      'posts?filter[title][constructor]=x',
+      'posts?fields=constructor',
+    );
     for (const door of doors) {
       const response = await anonymous.get(`${base}/items/${door}`);
       assertError(response, 400, 'INVALID_QUERY');
