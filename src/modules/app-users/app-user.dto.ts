@@ -1,6 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH } from '../auth/auth.dto';
+import { MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH, RegisterDto } from '../auth/auth.dto';
 import type { AppUserEntity, AppUserStatus } from './app-user.entity';
 
 /** App role names: the names policies will refer to. */
@@ -50,15 +50,8 @@ export class AppSessionDto {
   @ApiProperty({ type: AppUserDto }) user!: AppUserDto;
 }
 
-export class AppRegisterDto {
-  @ApiProperty({ format: 'email', maxLength: 255 })
-  @IsEmail() @MaxLength(255)
-  email!: string;
-
-  @ApiProperty({ minLength: MIN_PASSWORD_LENGTH, maxLength: MAX_PASSWORD_BYTES, format: 'password' })
-  @IsString() @MinLength(MIN_PASSWORD_LENGTH) @MaxLength(MAX_PASSWORD_BYTES)
-  password!: string;
-}
+/** Sign-up of an app user: the platform's rules for email and password, without a name. */
+export class AppRegisterDto extends PickType(RegisterDto, ['email', 'password'] as const) {}
 
 export class PasswordResetRequestDto {
   @ApiProperty({ format: 'email', maxLength: 255 })
