@@ -4,6 +4,7 @@ import { ThrottlerModule, ThrottlerModuleOptions } from '@nestjs/throttler';
 import type { AppConfig } from '../../config/app-config';
 import { rateLimitKey, RateLimitGuard, rateLimitThrottlers, routeFlag } from './rate-limit.guard';
 import { RedisRateLimitStorage } from './rate-limit.storage';
+import { WindowCountStorage } from './window-count.storage';
 
 /**
  * The auth and global rate limits, counted in Redis when it is configured and in this process
@@ -24,7 +25,7 @@ export class RateLimitModule {
             throttlers: rateLimitThrottlers(config.rateLimits, routeFlag(reflector, 'AUTH_LIMITED'), routeFlag(reflector, 'EXEMPT')),
             generateKey: rateLimitKey,
             setHeaders: false,
-            storage: config.redis ? new RedisRateLimitStorage(config.redis) : undefined,
+            storage: config.redis ? new RedisRateLimitStorage(config.redis) : new WindowCountStorage(),
           }),
         }),
       ],

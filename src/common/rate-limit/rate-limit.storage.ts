@@ -1,8 +1,9 @@
 import { Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
+import type { ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import Redis from 'ioredis';
 import type { RedisConfig } from '../../config/app-config';
+import { WindowCountStorage } from './window-count.storage';
 
 const COMMAND_TIMEOUT_MS = 2_000;
 
@@ -15,7 +16,7 @@ export class RedisRateLimitStorage implements ThrottlerStorage, OnModuleInit, On
   private readonly logger = new Logger(RedisRateLimitStorage.name);
   private readonly redis: Redis;
   private readonly shared: ThrottlerStorageRedisService;
-  private readonly fallback = new ThrottlerStorageService();
+  private readonly fallback = new WindowCountStorage();
 
   constructor(config: RedisConfig) {
     this.redis = new Redis(config.url, {
@@ -47,7 +48,6 @@ export class RedisRateLimitStorage implements ThrottlerStorage, OnModuleInit, On
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.fallback.onApplicationShutdown();
     await this.redis.quit().catch(() => undefined);
     this.redis.disconnect();
   }
