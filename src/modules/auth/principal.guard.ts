@@ -2,10 +2,8 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { forbidden, invalidCredentials, invalidToken } from '../../common/errors/app-error';
-import { ApiKeysService } from '../api-keys/api-keys.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
-import { API_KEY_PREFIX } from './access-tokens';
-import { AccessTokenVerifier } from './access-token.verifier';
+import { BearerCredentials } from './bearer-credentials';
 import { ACCESS_METADATA, AppUserPrincipal, Principal, RequestWithPrincipal } from './principal';
 
 /** The routes of the workspace plane, the only ones an app user's token is valid on. */
@@ -13,8 +11,7 @@ const WORKSPACE_PLANE_ROUTE = /^\/api\/v1\/w\/:ws(\/|$)/;
 
 /**
  * The global guard: turns the bearer credential into a Principal on request.user, then applies the
- * route's declared access (@Public, @UserOnly, @SuperadminOnly). JWTs go through passport-jwt; API keys
- * are recognised by their prefix and looked up by hash. An app user's token is valid only on the
+ * route's declared access (@Public, @UserOnly, @SuperadminOnly). An app user's token is valid only on the
  * workspace plane of its own workspace: anywhere else it is an invalid credential, checked here so no
  * route can forget it.
  */
@@ -31,8 +28,7 @@ export class PrincipalGuard implements CanActivate {
 
   constructor(
     private readonly reflector: Reflector,
-    private readonly apiKeys: ApiKeysService,
-    private readonly accessTokens: AccessTokenVerifier,
+    private readonly credentials: BearerCredentials,
     private readonly workspaces: WorkspacesService,
   ) {}
 
@@ -48,7 +44,7 @@ export class PrincipalGuard implements CanActivate {
 
     let principal: Principal;
     try {
-      principal = token.startsWith(API_KEY_PREFIX) ? await this.apiKeys.authenticate(token) : await this.accessTokens.verify(request);
+      principal = await this.credentials.authenticate(token);
       if (principal.kind === 'app_user') await this.checkAppUserRealm(principal, request);
     } catch (error) {
       // On a public route a bad credential only means the caller is anonymous.

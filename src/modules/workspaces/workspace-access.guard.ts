@@ -4,7 +4,7 @@ import { ApiBearerAuth, ApiParam } from '@nestjs/swagger';
 import { forbidden, invalidCredentials } from '../../common/errors/app-error';
 import { OptionalAuth, RequestWithPrincipal } from '../auth/principal';
 import { hasRole, WorkspaceRole } from './workspace-roles';
-import { ItemsAccess, WorkspaceAccess, WorkspacesService } from './workspaces.service';
+import { isAppRoleAccess, ItemsAccess, WorkspaceAccess, WorkspacesService } from './workspaces.service';
 
 const MINIMUM_ROLE = 'cairn:workspace-role';
 const APP_ROLES = 'cairn:app-roles';
@@ -27,13 +27,14 @@ export class WorkspaceAccessGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<RequestWithWorkspace>();
     const principal = request.user;
     const byPolicy = this.reflector.getAllAndOverride<boolean | undefined>(APP_ROLES, [context.getHandler(), context.getClass()]) === true;
-    if (byPolicy && (!principal || principal.kind === 'app_user')) {
-      request.workspaceAccess = await this.workspaces.resolveAppRoleAccess(principal ?? null, request.params.ws);
-      return true;
+    let access: ItemsAccess;
+    if (byPolicy) {
+      access = await this.workspaces.resolveItemsAccess(principal ?? null, request.params.ws);
+    } else {
+      if (!principal) throw invalidCredentials('Authentication required.');
+      access = await this.workspaces.resolveAccess(principal, request.params.ws);
     }
-    if (!principal) throw invalidCredentials('Authentication required.');
-    const access = await this.workspaces.resolveAccess(principal, request.params.ws);
-    if (!hasRole(access.role, minimum)) throw forbidden(`This needs the ${minimum} role or higher in the workspace.`);
+    if (!isAppRoleAccess(access) && !hasRole(access.role, minimum)) throw forbidden(`This needs the ${minimum} role or higher in the workspace.`);
     request.workspaceAccess = access;
     return true;
   }

@@ -105,6 +105,15 @@ export class WorkspacesService implements OnModuleInit, OnModuleDestroy {
     return { workspace, role: membership.role, principal };
   }
 
+  /**
+   * The access of any caller to a workspace's items: members and API keys by their role, app users
+   * and anonymous callers (null) by their app role.
+   */
+  resolveItemsAccess(principal: Principal | null, ref: string): Promise<ItemsAccess> {
+    if (!principal || principal.kind === 'app_user') return this.resolveAppRoleAccess(principal, ref);
+    return this.resolveAccess(principal, ref);
+  }
+
   /** The access of an app user or an anonymous caller (null) to a workspace, by app role. */
   async resolveAppRoleAccess(principal: AppUserPrincipal | null, ref: string): Promise<AppRoleAccess> {
     const workspace = await this.findByRef(ref);
