@@ -9,6 +9,7 @@ import { AppAuthModule } from './modules/app-users/app-auth.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { PrincipalGuardModule } from './modules/auth/principal-guard.module';
 import { DataModule } from './modules/data/data.module';
+import { GraphQLModule } from './modules/data/graphql/graphql.module';
 import { HealthModule } from './modules/health/health.module';
 import { MailModule } from './modules/mail/mail.module';
 import { PoliciesModule } from './modules/policies/policies.module';
@@ -37,6 +38,7 @@ export class AppModule {
         HealthModule,
         SchemaModule,
         DataModule,
+        GraphQLModule,
         PoliciesModule,
         AppAuthModule,
       ],

@@ -34,6 +34,18 @@ export interface QueryConfig {
   maxBatchSize: number;
 }
 
+/** The limits a GraphQL document must keep to before it runs. */
+export interface GraphQLConfig {
+  /** How deeply fields may nest, counting from the root field. */
+  maxDepth: number;
+  /** How many aliases one document may hold. */
+  maxAliases: number;
+  /** The largest cost: each field costs 1, each object 2, multiplied down the nesting. */
+  maxCost: number;
+  /** The most tokens (names, punctuation, values) a document may hold. */
+  maxTokens: number;
+}
+
 /** At most `limit` requests per key within `windowMs`. */
 export interface RateLimit {
   limit: number;
@@ -83,6 +95,7 @@ export interface AppConfig {
   redis: RedisConfig | null;
   auth: AuthConfig;
   query: QueryConfig;
+  graphql: GraphQLConfig;
   rateLimits: RateLimitConfig;
   mail: MailConfig;
   appUsers: AppUsersConfig;

@@ -96,6 +96,18 @@ class EnvironmentVariables {
   @Type(() => Number) @IsInt() @Min(1) @Max(100_000)
   MAX_BATCH_SIZE = 1000;
 
+  @Type(() => Number) @IsInt() @Min(2) @Max(50)
+  GRAPHQL_MAX_DEPTH = 8;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  GRAPHQL_MAX_ALIASES = 15;
+
+  @Type(() => Number) @IsInt() @Min(10) @Max(1_000_000)
+  GRAPHQL_MAX_COST = 5000;
+
+  @Type(() => Number) @IsInt() @Min(100) @Max(1_000_000)
+  GRAPHQL_MAX_TOKENS = 5000;
+
   @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_AUTH must be a count per window such as 10/15m, or off' })
   RATE_LIMIT_AUTH = '10/15m';
 
@@ -173,6 +185,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxLimit: vars.QUERY_LIMIT_MAX === -1 ? null : Math.max(vars.QUERY_LIMIT_MAX, 1),
       maxDepth: vars.QUERY_MAX_DEPTH,
       maxBatchSize: vars.MAX_BATCH_SIZE,
+    },
+    graphql: {
+      maxDepth: vars.GRAPHQL_MAX_DEPTH,
+      maxAliases: vars.GRAPHQL_MAX_ALIASES,
+      maxCost: vars.GRAPHQL_MAX_COST,
+      maxTokens: vars.GRAPHQL_MAX_TOKENS,
     },
     rateLimits: {
       auth: rateLimit(vars.RATE_LIMIT_AUTH),

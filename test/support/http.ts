@@ -30,10 +30,11 @@ export class Api {
     const headers: Record<string, string> = { ...options.headers };
     const token = options.token === undefined ? this.token : options.token;
     if (token) headers.authorization = `Bearer ${token}`;
-    let body: string | Buffer | undefined;
+    let body: string | Uint8Array<ArrayBuffer> | undefined;
     if (options.raw) {
       headers['content-type'] = options.raw.contentType;
-      body = options.raw.content;
+      // A copy over a plain ArrayBuffer: fetch takes no view of a shared one.
+      body = typeof options.raw.content === 'string' ? options.raw.content : new Uint8Array(options.raw.content);
     } else if (options.body !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.body);

@@ -13,6 +13,12 @@ export interface RequestOrigin {
   userAgent: string | null;
 }
 
+/** The origin of an HTTP request or a WebSocket handshake: its client address and user agent. */
+export function requestOrigin(request: { ip?: string; headers: Record<string, string | string[] | undefined> }): RequestOrigin {
+  const agent = request.headers['user-agent'];
+  return { ip: request.ip ?? null, userAgent: typeof agent === 'string' ? agent : null };
+}
+
 /**
  * Writes activity rows inside the caller's transaction, so the log and the change commit together.
  * Timestamps are written as the value codec writes datetimes, because the log is read and filtered

@@ -2,18 +2,13 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req
 import { ApiBody, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ApiErrors, ApiNoContent } from '../../../common/http/api-docs.decorators';
-import type { RequestOrigin } from '../../audit/activity.recorder';
+import { requestOrigin } from '../../audit/activity.recorder';
 import { CurrentWorkspace, RequireWorkspaceRole } from '../../workspaces/workspace-access.guard';
 import type { ItemsAccess } from '../../workspaces/workspaces.service';
 import { ItemsService } from '../items.service';
 
 const ITEM = { type: 'object', additionalProperties: true };
 const DATA = (items: object, isArray: boolean) => ({ schema: { type: 'object', properties: { data: isArray ? { type: 'array', items } : items, meta: { type: 'object' } } } });
-
-function origin(request: FastifyRequest): RequestOrigin {
-  const agent = request.headers['user-agent'];
-  return { ip: request.ip ?? null, userAgent: typeof agent === 'string' ? agent : null };
-}
 
 /** Items of any collection: thin routes over the items door. Each workspace's own OpenAPI document details them per collection. */
 @ApiTags('items')
@@ -45,7 +40,7 @@ export class ItemsController {
   @ApiOkResponse(DATA(ITEM, false))
   @ApiErrors(401, 403, 404, 409, 413)
   async create(@CurrentWorkspace() access: ItemsAccess, @Param('collection') collection: string, @Body() body: unknown, @Query() query: Record<string, unknown>, @Req() request: FastifyRequest) {
-    return { data: await this.items.create(access, collection, body, query, origin(request)) };
+    return { data: await this.items.create(access, collection, body, query, requestOrigin(request)) };
   }
 
   @Patch()
@@ -54,7 +49,7 @@ export class ItemsController {
   @ApiOkResponse(DATA(ITEM, true))
   @ApiErrors(401, 403, 404, 409)
   async updateMany(@CurrentWorkspace() access: ItemsAccess, @Param('collection') collection: string, @Body() body: unknown, @Query() query: Record<string, unknown>, @Req() request: FastifyRequest) {
-    return { data: await this.items.updateMany(access, collection, body, query, origin(request)) };
+    return { data: await this.items.updateMany(access, collection, body, query, requestOrigin(request)) };
   }
 
   @Patch(':id')
@@ -70,7 +65,7 @@ export class ItemsController {
     @Query() query: Record<string, unknown>,
     @Req() request: FastifyRequest,
   ) {
-    return { data: await this.items.updateOne(access, collection, id, body, query, origin(request)) };
+    return { data: await this.items.updateOne(access, collection, id, body, query, requestOrigin(request)) };
   }
 
   @Delete()
@@ -79,7 +74,7 @@ export class ItemsController {
   @ApiNoContent('The items are deleted')
   @ApiErrors(401, 403, 404, 409)
   async deleteMany(@CurrentWorkspace() access: ItemsAccess, @Param('collection') collection: string, @Body() body: unknown, @Req() request: FastifyRequest): Promise<void> {
-    await this.items.deleteMany(access, collection, body, origin(request));
+    await this.items.deleteMany(access, collection, body, requestOrigin(request));
   }
 
   @Delete(':id')
@@ -87,6 +82,6 @@ export class ItemsController {
   @ApiNoContent('The item is deleted')
   @ApiErrors(401, 403, 404, 409)
   async delete(@CurrentWorkspace() access: ItemsAccess, @Param('collection') collection: string, @Param('id') id: string, @Req() request: FastifyRequest): Promise<void> {
-    await this.items.deleteOne(access, collection, id, origin(request));
+    await this.items.deleteOne(access, collection, id, requestOrigin(request));
   }
 }

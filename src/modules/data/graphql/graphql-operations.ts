@@ -1,0 +1,116 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Repeater } from 'graphql-yoga';
+import { MESSAGE_BUS, MessageBus } from '../../../common/bus/bus';
+import { AppError, forbidden } from '../../../common/errors/app-error';
+import type { AppConfig } from '../../../config/app-config';
+import { InjectConfig } from '../../../config/config.module';
+import type { ItemAction, RequestOrigin } from '../../audit/activity.recorder';
+import { hasRole } from '../../workspaces/workspace-roles';
+import { isAppRoleAccess, ItemsAccess } from '../../workspaces/workspaces.service';
+import { ITEMS_CHANGED, ItemsChanged, ItemsService } from '../items.service';
+import type { GraphQLOperations, MutationEvent } from './graphql-schema.factory';
+
+type Row = Record<string, unknown>;
+type Params = Record<string, unknown>;
+
+/** What every resolver is given: the caller, where the request came from. */
+export interface GraphQLContext {
+  access: ItemsAccess;
+  origin: RequestOrigin;
+}
+
+/** How many changed items a subscription reads back per statement. */
+const KEYS_PER_READ = 100;
+
+/**
+ * The resolvers' operations, each one call to the items door with the caller's access: GraphQL has no
+ * read or write path of its own. Subscriptions listen to the committed changes every instance announces
+ * on the bus, and read each changed item back as the subscriber may see it.
+ */
+@Injectable()
+export class GraphQLItemOperations implements GraphQLOperations<GraphQLContext> {
+  private readonly logger = new Logger('GraphQL');
+
+  constructor(
+    private readonly items: ItemsService,
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  async list(context: GraphQLContext, collection: string, params: Params): Promise<Row[]> {
+    return (await this.items.list(context.access, collection, params)).data;
+  }
+
+  async byId(context: GraphQLContext, collection: string, id: string, params: Params): Promise<Row | null> {
+    try {
+      return await this.items.get(context.access, collection, id, params);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'NOT_FOUND') return null;
+      throw error;
+    }
+  }
+
+  aggregate(context: GraphQLContext, collection: string, params: Params): Promise<Row[]> {
+    return this.list(context, collection, params);
+  }
+
+  create(context: GraphQLContext, collection: string, body: unknown, params: Params): Promise<Row | Row[] | null> {
+    return this.items.create(this.writer(context), collection, body, params, context.origin);
+  }
+
+  updateOne(context: GraphQLContext, collection: string, id: string, body: unknown, params: Params): Promise<Row | null> {
+    return this.items.updateOne(this.writer(context), collection, id, body, params, context.origin);
+  }
+
+  updateMany(context: GraphQLContext, collection: string, body: unknown, params: Params): Promise<Row[]> {
+    return this.items.updateMany(this.writer(context), collection, body, params, context.origin);
+  }
+
+  deleteOne(context: GraphQLContext, collection: string, id: string): Promise<void> {
+    return this.items.deleteOne(this.writer(context), collection, id, context.origin);
+  }
+
+  deleteMany(context: GraphQLContext, collection: string, ids: string[]): Promise<void> {
+    return this.items.deleteMany(this.writer(context), collection, { keys: ids }, context.origin);
+  }
+
+  changes(context: GraphQLContext, collection: string, event: ItemAction | null, params: Params): AsyncIterable<MutationEvent> {
+    const { access } = context;
+    return new Repeater<MutationEvent>(async (push, stop) => {
+      // Events are delivered in the order they were announced, each read back before the next.
+      let delivered = Promise.resolve();
+      const unsubscribe = await this.bus.subscribe(ITEMS_CHANGED, (payload) => {
+        const change = payload as ItemsChanged;
+        if (change.workspaceId !== access.workspace.id || change.collection !== collection) return;
+        if (event && change.action !== event) return;
+        delivered = delivered
+          .then(() => this.deliver(access, change, params, push))
+          .catch((error: unknown) => this.logger.warn(`A change of ${collection} was not delivered to a subscriber: ${String(error)}`));
+      });
+      await stop;
+      await unsubscribe();
+    });
+  }
+
+  /** The events of one change: each changed item as the subscriber may read it, or its key alone once deleted. */
+  private async deliver(access: ItemsAccess, change: ItemsChanged, params: Params, push: (event: MutationEvent) => Promise<unknown>): Promise<void> {
+    if (change.action === 'delete') {
+      for (const key of change.keys) await push({ key, event: 'delete', data: null });
+      return;
+    }
+    const perRead = Math.min(KEYS_PER_READ, this.config.query.maxLimit ?? KEYS_PER_READ);
+    for (let start = 0; start < change.keys.length; start += perRead) {
+      const keys = change.keys.slice(start, start + perRead);
+      const filter = { id: { _in: keys } };
+      const { data } = await this.items.list(access, change.collection, { ...params, filter, limit: keys.length, sort: ['id'] });
+      for (const row of data) await push({ key: row.id, event: change.action, data: row });
+    }
+  }
+
+  /** Members write only from the editor role up; app roles write as their policies grant, which the items door checks. */
+  private writer(context: GraphQLContext): ItemsAccess {
+    const { access } = context;
+    if (!isAppRoleAccess(access) && !hasRole(access.role, 'editor')) throw forbidden('This needs the editor role or higher in the workspace.');
+    return access;
+  }
+}

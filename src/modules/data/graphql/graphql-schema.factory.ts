@@ -1,0 +1,437 @@
+import {
+  GraphQLBoolean,
+  GraphQLEnumType,
+  GraphQLFieldConfig,
+  GraphQLFieldConfigArgumentMap,
+  GraphQLFieldConfigMap,
+  GraphQLFloat,
+  GraphQLID,
+  GraphQLInputFieldConfigMap,
+  GraphQLInputObjectType,
+  GraphQLInputType,
+  GraphQLInt,
+  GraphQLList,
+  GraphQLNonNull,
+  GraphQLObjectType,
+  GraphQLOutputType,
+  GraphQLResolveInfo,
+  GraphQLScalarType,
+  GraphQLSchema,
+  GraphQLString,
+} from 'graphql';
+import { findRelationalField, NUMERIC_TYPES, TEXT_TYPES } from '../../schema/schema.lookup';
+import type { CollectionDef, FieldDef, WorkspaceSchema } from '../../schema/schema.types';
+import type { ItemAction } from '../../audit/activity.recorder';
+import { GraphQLBigInt, GraphQLJSON, scalarOf } from './graphql-scalars';
+import { listParams, readParams, selectionParams, subFieldNodes } from './graphql-selection';
+
+type Row = Record<string, unknown>;
+type Args = Record<string, unknown>;
+
+/** What one kind of caller may do in a workspace: the schema it is built from. */
+export interface GraphQLView {
+  /** The schema as the caller may read it: its collections, fields and relations only. */
+  visible: WorkspaceSchema;
+  /** The whole schema: write inputs take the types of fields the caller may set but not read. */
+  schema: WorkspaceSchema;
+  /** The fields the caller may set for a write action on a collection; null when it may not. */
+  writable(collection: string, action: 'create' | 'update'): ReadonlySet<string> | null;
+  /** Whether the caller may delete items of a collection. */
+  deletable(collection: string): boolean;
+}
+
+/** One item change as a subscription delivers it. */
+export interface MutationEvent {
+  key: unknown;
+  event: ItemAction;
+  data: Row | null;
+}
+
+/**
+ * The operations resolvers call: the items door (REST's, so the same parser, policies, compiler and
+ * write path answer GraphQL), and subscriptions to committed changes. The context carries the caller.
+ */
+export interface GraphQLOperations<C> {
+  list(context: C, collection: string, params: Args): Promise<Row[]>;
+  /** One item by key; null when it does not exist or the caller may not see it. */
+  byId(context: C, collection: string, id: string, params: Args): Promise<Row | null>;
+  aggregate(context: C, collection: string, params: Args): Promise<Row[]>;
+  create(context: C, collection: string, body: unknown, params: Args): Promise<Row | Row[] | null>;
+  updateOne(context: C, collection: string, id: string, body: unknown, params: Args): Promise<Row | null>;
+  updateMany(context: C, collection: string, body: unknown, params: Args): Promise<Row[]>;
+  deleteOne(context: C, collection: string, id: string): Promise<void>;
+  deleteMany(context: C, collection: string, ids: string[]): Promise<void>;
+  changes(context: C, collection: string, event: ItemAction | null, params: Args): AsyncIterable<MutationEvent>;
+}
+
+const FUNCTIONS_ON_NUMBERS = ['sum', 'avg', 'min', 'max'] as const;
+
+/**
+ * Builds a workspace's GraphQL schema for one view of it. Derived type names hold capitals
+ * (`posts_Filter`), which collection names cannot, so no collection can collide with them.
+ */
+export function buildGraphQLSchema<C>(view: GraphQLView, operations: GraphQLOperations<C>): GraphQLSchema {
+  return new SchemaBuilder(view, operations).build();
+}
+
+class SchemaBuilder<C> {
+  private readonly objects = new Map<string, GraphQLObjectType>();
+  private readonly filters = new Map<string, GraphQLInputObjectType>();
+  private readonly manyFilters = new Map<string, GraphQLInputObjectType>();
+  private readonly operatorInputs = new Map<string, GraphQLInputObjectType>();
+  private readonly eventEnum = new GraphQLEnumType({ name: 'EventEnum', values: { create: {}, update: {}, delete: {} } });
+  private readonly deletedOne = new GraphQLObjectType({ name: 'Delete_One', fields: { id: { type: new GraphQLNonNull(GraphQLID) } } });
+  private readonly deletedMany = new GraphQLObjectType({ name: 'Delete_Many', fields: { ids: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(GraphQLID))) } } });
+
+  constructor(
+    private readonly view: GraphQLView,
+    private readonly ops: GraphQLOperations<C>,
+  ) {}
+
+  build(): GraphQLSchema {
+    const query: GraphQLFieldConfigMap<unknown, C> = {};
+    const mutation: GraphQLFieldConfigMap<unknown, C> = {};
+    const subscription: GraphQLFieldConfigMap<unknown, C> = {};
+    const collections = [...this.view.visible.collections.values()];
+    for (const collection of collections) query[collection.name] = this.listField(collection);
+    for (const collection of collections) {
+      addOnce(query, `${collection.name}_by_id`, () => this.byIdField(collection));
+      addOnce(query, `${collection.name}_aggregated`, () => this.aggregatedField(collection));
+      addOnce(subscription, `${collection.name}_mutated`, () => this.mutatedField(collection));
+    }
+    for (const collection of this.view.schema.collections.values()) this.addMutations(mutation, collection);
+    if (Object.keys(query).length === 0) {
+      query._empty = { type: GraphQLBoolean, description: 'There is nothing here you may read.', resolve: () => null };
+    }
+    return new GraphQLSchema({
+      query: new GraphQLObjectType({ name: 'Query', fields: query }),
+      mutation: Object.keys(mutation).length > 0 ? new GraphQLObjectType({ name: 'Mutation', fields: mutation }) : undefined,
+      subscription: Object.keys(subscription).length > 0 ? new GraphQLObjectType({ name: 'Subscription', fields: subscription }) : undefined,
+    });
+  }
+
+  // ----- reads -----
+
+  private listField(collection: CollectionDef): GraphQLFieldConfig<unknown, C> {
+    const type = this.object(collection);
+    return {
+      type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(type))),
+      args: this.listArgs(collection, true),
+      resolve: (_source, args: Args, context, info) => this.ops.list(context, collection.name, { ...listParams(args), ...readParams(info, type) }),
+    };
+  }
+
+  private byIdField(collection: CollectionDef): GraphQLFieldConfig<unknown, C> {
+    const type = this.object(collection);
+    return {
+      type,
+      args: { id: { type: new GraphQLNonNull(GraphQLID) } },
+      resolve: (_source, args: Args, context, info) => this.ops.byId(context, collection.name, String(args.id), readParams(info, type)),
+    };
+  }
+
+  private aggregatedField(collection: CollectionDef): GraphQLFieldConfig<unknown, C> {
+    const countable = new GraphQLObjectType({
+      name: `${collection.name}_AggregatedCount`,
+      fields: () => Object.fromEntries(collection.fields.map((field) => [field.field, { type: GraphQLInt }])),
+    });
+    const numeric = collection.fields.filter((field) => NUMERIC_TYPES.has(field.type));
+    const numbers =
+      numeric.length === 0
+        ? null
+        : new GraphQLObjectType({ name: `${collection.name}_AggregatedNumbers`, fields: Object.fromEntries(numeric.map((field) => [field.field, { type: GraphQLFloat }])) });
+    const fields: GraphQLFieldConfigMap<Row, C> = {
+      group: { type: GraphQLJSON, description: 'The values of the groupBy fields.' },
+      countAll: { type: GraphQLInt, description: 'How many items: count(*).' },
+      count: { type: countable, description: 'How many items have a value in each field.' },
+      countDistinct: { type: countable, description: 'How many different values each field has.' },
+    };
+    if (numbers) for (const fn of FUNCTIONS_ON_NUMBERS) fields[fn] = { type: numbers };
+    const type = new GraphQLObjectType({ name: `${collection.name}_Aggregated`, fields });
+    return {
+      type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(type))),
+      args: { ...this.listArgs(collection, true), groupBy: { type: new GraphQLList(new GraphQLNonNull(GraphQLString)) } },
+      resolve: async (_source, args: Args, context, info) => {
+        const groupBy = (args.groupBy as string[] | null | undefined) ?? [];
+        const aggregate = aggregateParams(info, type);
+        const rows = await this.ops.aggregate(context, collection.name, { ...listParams(args), groupBy, aggregate });
+        return rows.map((row) => aggregatedRow(row, groupBy));
+      },
+    };
+  }
+
+  private mutatedField(collection: CollectionDef): GraphQLFieldConfig<unknown, C> {
+    const data = this.object(collection);
+    const type = new GraphQLObjectType({
+      name: `${collection.name}_Mutated`,
+      fields: { key: { type: new GraphQLNonNull(GraphQLID) }, event: { type: new GraphQLNonNull(this.eventEnum) }, data: { type: data } },
+    });
+    return {
+      type: new GraphQLNonNull(type),
+      args: { event: { type: this.eventEnum } },
+      subscribe: (_source, args: Args, context, info) => {
+        const params = dataReadParams(info, type, data);
+        return this.ops.changes(context, collection.name, (args.event as ItemAction | null | undefined) ?? null, params);
+      },
+      resolve: (event: unknown) => event as MutationEvent,
+    };
+  }
+
+  private listArgs(collection: CollectionDef, withPage: boolean): GraphQLFieldConfigArgumentMap {
+    const args: GraphQLFieldConfigArgumentMap = {
+      filter: { type: this.filter(collection) },
+      sort: { type: new GraphQLList(new GraphQLNonNull(GraphQLString)), description: 'Fields to sort by, "-" first for descending: ["-rating", "title"].' },
+      limit: { type: GraphQLInt },
+      offset: { type: GraphQLInt },
+    };
+    if (withPage) {
+      args.page = { type: GraphQLInt };
+      args.search = { type: GraphQLString };
+    }
+    return args;
+  }
+
+  /** A collection's object type: its readable fields, relations as nested objects and lists. */
+  private object(collection: CollectionDef): GraphQLObjectType {
+    let type = this.objects.get(collection.name);
+    if (type) return type;
+    type = new GraphQLObjectType({
+      name: collection.name,
+      description: collection.note ?? undefined,
+      fields: () => this.objectFields(collection),
+    });
+    this.objects.set(collection.name, type);
+    return type;
+  }
+
+  private objectFields(collection: CollectionDef): GraphQLFieldConfigMap<Row, C> {
+    const { visible } = this.view;
+    const fields: GraphQLFieldConfigMap<Row, C> = {};
+    for (const field of collection.fields) {
+      const relational = findRelationalField(visible, collection.name, field.field);
+      const related = relational ? visible.collections.get(relational.related) : undefined;
+      if (relational?.kind === 'm2o' && related) {
+        fields[field.field] = { type: this.object(related), description: field.note ?? undefined };
+      } else {
+        const scalar = scalarOf(field);
+        fields[field.field] = { type: field.primaryKey ? new GraphQLNonNull(scalar) : scalar, description: field.note ?? undefined };
+      }
+    }
+    for (const name of aliasNames(visible, collection.name)) {
+      const relational = findRelationalField(visible, collection.name, name);
+      const related = relational ? visible.collections.get(relational.related) : undefined;
+      if (!related) continue;
+      fields[name] = { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(this.object(related)))), args: this.listArgs(related, false) };
+    }
+    return fields;
+  }
+
+  // ----- filters -----
+
+  private filter(collection: CollectionDef): GraphQLInputObjectType {
+    let type = this.filters.get(collection.name);
+    if (type) return type;
+    type = new GraphQLInputObjectType({
+      name: `${collection.name}_Filter`,
+      fields: () => this.filterFields(collection),
+    });
+    this.filters.set(collection.name, type);
+    return type;
+  }
+
+  private filterFields(collection: CollectionDef): GraphQLInputFieldConfigMap {
+    const { visible } = this.view;
+    const self = this.filter(collection);
+    const fields: GraphQLInputFieldConfigMap = {
+      _and: { type: new GraphQLList(new GraphQLNonNull(self)) },
+      _or: { type: new GraphQLList(new GraphQLNonNull(self)) },
+    };
+    for (const field of collection.fields) {
+      const relational = findRelationalField(visible, collection.name, field.field);
+      const related = relational ? visible.collections.get(relational.related) : undefined;
+      fields[field.field] = { type: relational?.kind === 'm2o' && related ? this.filter(related) : this.operators(field) };
+    }
+    for (const name of aliasNames(visible, collection.name)) {
+      const relational = findRelationalField(visible, collection.name, name);
+      const related = relational ? visible.collections.get(relational.related) : undefined;
+      if (related) fields[name] = { type: this.manyFilter(related) };
+    }
+    return fields;
+  }
+
+  /** The filter of a one-to-many or many-to-many: some or none of the related items match. */
+  private manyFilter(related: CollectionDef): GraphQLInputObjectType {
+    let type = this.manyFilters.get(related.name);
+    if (!type) {
+      const inner = this.filter(related);
+      type = new GraphQLInputObjectType({ name: `${related.name}_ManyFilter`, fields: { _some: { type: inner }, _none: { type: inner } } });
+      this.manyFilters.set(related.name, type);
+    }
+    return type;
+  }
+
+  /** The comparison operators a field's type allows, with operands of its type. */
+  private operators(field: FieldDef): GraphQLInputObjectType {
+    const kind = operatorKind(field);
+    let type = this.operatorInputs.get(kind);
+    if (type) return type;
+    const operand = OPERANDS[kind];
+    const list = new GraphQLList(operand);
+    const fields: GraphQLInputFieldConfigMap = { _null: { type: GraphQLBoolean }, _nnull: { type: GraphQLBoolean } };
+    if (kind !== 'JSON') Object.assign(fields, { _eq: { type: operand }, _neq: { type: operand } });
+    if (kind !== 'JSON' && kind !== 'Boolean') {
+      for (const op of ['_lt', '_lte', '_gt', '_gte']) fields[op] = { type: operand };
+      for (const op of ['_in', '_nin', '_between', '_nbetween']) fields[op] = { type: list };
+    }
+    if (kind === 'String') {
+      for (const op of ['_contains', '_ncontains', '_icontains', '_starts_with', '_istarts_with', '_ends_with', '_iends_with']) fields[op] = { type: GraphQLString };
+      Object.assign(fields, { _empty: { type: GraphQLBoolean }, _nempty: { type: GraphQLBoolean } });
+    }
+    type = new GraphQLInputObjectType({ name: `${kind}FilterOperators`, fields });
+    this.operatorInputs.set(kind, type);
+    return type;
+  }
+
+  // ----- writes -----
+
+  private addMutations(mutation: GraphQLFieldConfigMap<unknown, C>, collection: CollectionDef): void {
+    const name = collection.name;
+    // What a write answers: the items as the caller may read them, or nothing when it may not.
+    const readable = this.view.visible.collections.get(name);
+    const result: GraphQLOutputType = readable ? this.object(readable) : GraphQLBoolean;
+    const answer = (rows: Row | Row[] | null) => (readable ? rows : true);
+    const params = (info: GraphQLResolveInfo) => (readable ? { fields: readParams(info, result as GraphQLObjectType).fields } : {});
+
+    const creatable = this.view.writable(name, 'create');
+    if (creatable) {
+      const input = this.writeInput(collection, creatable, 'Create');
+      mutation[`create_${name}_item`] = {
+        type: result,
+        args: { data: { type: new GraphQLNonNull(input) } },
+        resolve: async (_s, args: Args, context, info) => answer(await this.ops.create(context, name, args.data, params(info))),
+      };
+      mutation[`create_${name}_items`] = {
+        type: readable ? new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(result))) : GraphQLBoolean,
+        args: { data: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(input))) } },
+        resolve: async (_s, args: Args, context, info) => answer(await this.ops.create(context, name, args.data, params(info))),
+      };
+    }
+    const updatable = this.view.writable(name, 'update');
+    if (updatable) {
+      const input = this.writeInput(collection, updatable, 'Update');
+      mutation[`update_${name}_item`] = {
+        type: result,
+        args: { id: { type: new GraphQLNonNull(GraphQLID) }, data: { type: new GraphQLNonNull(input) } },
+        resolve: async (_s, args: Args, context, info) => answer(await this.ops.updateOne(context, name, String(args.id), args.data, params(info))),
+      };
+      mutation[`update_${name}_items`] = {
+        type: readable ? new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(result))) : GraphQLBoolean,
+        args: { ids: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(GraphQLID))) }, data: { type: new GraphQLNonNull(input) } },
+        resolve: async (_s, args: Args, context, info) => answer(await this.ops.updateMany(context, name, { keys: args.ids, data: args.data }, params(info))),
+      };
+    }
+    if (this.view.deletable(name)) {
+      mutation[`delete_${name}_item`] = {
+        type: this.deletedOne,
+        args: { id: { type: new GraphQLNonNull(GraphQLID) } },
+        resolve: async (_s, args: Args, context) => {
+          await this.ops.deleteOne(context, name, String(args.id));
+          return { id: args.id };
+        },
+      };
+      mutation[`delete_${name}_items`] = {
+        type: this.deletedMany,
+        args: { ids: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(GraphQLID))) } },
+        resolve: async (_s, args: Args, context) => {
+          await this.ops.deleteMany(context, name, args.ids as string[]);
+          return { ids: args.ids };
+        },
+      };
+    }
+  }
+
+  /** The input of a create or an update: the fields the caller may set, each of its type; a many-to-one takes the key. */
+  private writeInput(collection: CollectionDef, writable: ReadonlySet<string>, kind: 'Create' | 'Update'): GraphQLInputObjectType {
+    const fields: GraphQLInputFieldConfigMap = {};
+    for (const field of collection.fields) {
+      if (field.system || !writable.has(field.field)) continue;
+      fields[field.field] = { type: scalarOf(field) as GraphQLInputType, description: field.note ?? undefined };
+    }
+    if (Object.keys(fields).length === 0) fields._empty = { type: GraphQLBoolean, description: 'Nothing here may be set.' };
+    return new GraphQLInputObjectType({ name: `${collection.name}_${kind}Input`, fields });
+  }
+}
+
+/** Adds a root field unless its name is taken: a collection named `posts_by_id` keeps its own list field. */
+function addOnce<T>(fields: GraphQLFieldConfigMap<unknown, T>, name: string, make: () => GraphQLFieldConfig<unknown, T>): void {
+  if (!(name in fields)) fields[name] = make();
+}
+
+type OperatorKind = 'String' | 'Date' | 'Number' | 'BigInt' | 'Boolean' | 'JSON' | 'ID';
+
+/** Operands of each kind of comparison; integers compare with any number. */
+const OPERANDS: Record<OperatorKind, GraphQLScalarType> = {
+  String: GraphQLString,
+  Date: GraphQLString,
+  Number: GraphQLFloat,
+  BigInt: GraphQLBigInt,
+  Boolean: GraphQLBoolean,
+  JSON: GraphQLJSON,
+  ID: GraphQLID,
+};
+
+/** Which operators a field takes: string ones only on text, ordering ones on all but booleans and JSON. */
+function operatorKind(field: FieldDef): OperatorKind {
+  if (field.primaryKey) return field.type === 'integer' ? 'Number' : 'ID';
+  if (TEXT_TYPES.has(field.type)) return 'String';
+  if (field.type === 'bigint') return 'BigInt';
+  if (NUMERIC_TYPES.has(field.type)) return 'Number';
+  if (field.type === 'boolean') return 'Boolean';
+  if (field.type === 'json') return 'JSON';
+  return 'Date';
+}
+
+/** The one-to-many and many-to-many aliases of a collection. */
+function aliasNames(schema: WorkspaceSchema, collection: string): string[] {
+  const names: string[] = [];
+  for (const relation of schema.relations) {
+    if (relation.relatedCollection !== collection) continue;
+    if (relation.oneField) names.push(relation.oneField);
+    if (relation.junction?.alias) names.push(relation.junction.alias);
+  }
+  return [...new Set(names)];
+}
+
+/** The `aggregate` parameter that an aggregated field's selection asks for. */
+function aggregateParams(info: GraphQLResolveInfo, type: GraphQLObjectType): Record<string, string[]> {
+  const aggregate: Record<string, string[]> = {};
+  const { fields } = selectionParams(info, info.fieldNodes, type);
+  for (const path of fields) {
+    const [fn, field] = path.split('.');
+    if (fn === 'countAll') (aggregate.count ??= []).unshift('*');
+    else if (field) (aggregate[fn] ??= []).push(field);
+  }
+  // A query of the groups alone still needs one aggregate for the SQL to group by.
+  if (Object.keys(aggregate).length === 0) aggregate.count = ['*'];
+  return aggregate;
+}
+
+/** The fields to read for the `data` of a subscription's events: the item's id when it asks for none. */
+function dataReadParams(info: GraphQLResolveInfo, mutated: GraphQLObjectType, data: GraphQLObjectType): Args {
+  const nodes = subFieldNodes(info, info.fieldNodes, mutated, 'data');
+  return nodes.length > 0 ? readParams(info, data, nodes) : { fields: ['id'] };
+}
+
+/** A REST aggregate row (`{status, count: 2, avg: {rating: 4}}`) in the aggregated type's shape. */
+function aggregatedRow(row: Row, groupBy: string[]): Row {
+  const shaped: Row = { group: Object.fromEntries(groupBy.map((name) => [name, row[name]])) };
+  const count = row.count;
+  if (typeof count === 'number') shaped.countAll = count;
+  else if (count && typeof count === 'object') {
+    const { '*': all, ...byField } = count as Row;
+    shaped.countAll = all;
+    shaped.count = byField;
+  }
+  for (const fn of ['countDistinct', ...FUNCTIONS_ON_NUMBERS]) shaped[fn] = row[fn];
+  return shaped;
+}

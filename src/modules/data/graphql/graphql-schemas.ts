@@ -1,0 +1,85 @@
+import { Injectable } from '@nestjs/common';
+import type { GraphQLSchema } from 'graphql';
+import { LRUCache } from 'lru-cache';
+import { appCaller, PoliciesService } from '../../policies/policies.service';
+import type { ReadPermissions } from '../../policies/read-permissions';
+import { SchemaRegistry } from '../../schema/schema.registry';
+import type { WorkspaceSchema } from '../../schema/schema.types';
+import { hasRole } from '../../workspaces/workspace-roles';
+import { AppRoleAccess, isAppRoleAccess, ItemsAccess } from '../../workspaces/workspaces.service';
+import { GraphQLItemOperations } from './graphql-operations';
+import { buildGraphQLSchema, GraphQLView } from './graphql-schema.factory';
+
+/** Members' schemas kept at once: one or two per workspace in use (readers, writers). */
+const MEMBER_SCHEMAS = 1_000;
+
+/**
+ * Each caller's GraphQL schema, built from the registry and its permissions and kept while they hold.
+ * Members' schemas are keyed by the workspace's schema version, and whether they write; an app role's
+ * by its compiled permissions, which the policy engine rebuilds when the schema or a policy changes
+ * (on every instance, through the bus). So a change shows in the next request, without a restart.
+ */
+@Injectable()
+export class GraphQLSchemas {
+  private readonly members = new LRUCache<string, GraphQLSchema>({ max: MEMBER_SCHEMAS });
+  private readonly appRoles = new WeakMap<ReadPermissions, GraphQLSchema>();
+
+  constructor(
+    private readonly registry: SchemaRegistry,
+    private readonly policies: PoliciesService,
+    private readonly operations: GraphQLItemOperations,
+  ) {}
+
+  async forAccess(access: ItemsAccess): Promise<GraphQLSchema> {
+    const schema = await this.registry.forWorkspace(access.workspace);
+    if (!isAppRoleAccess(access)) {
+      const writes = hasRole(access.role, 'editor');
+      const key = `${schema.workspaceId}:${schema.version}:${writes ? 'write' : 'read'}`;
+      let built = this.members.get(key);
+      if (!built) {
+        built = buildGraphQLSchema(memberView(schema, writes), this.operations);
+        this.members.set(key, built);
+      }
+      return built;
+    }
+    const caller = appCaller(access);
+    const permissions = await this.policies.readPermissions(access.workspace, schema, caller);
+    let built = this.appRoles.get(permissions);
+    if (!built) {
+      built = buildGraphQLSchema(await this.appRoleView(access, schema, permissions), this.operations);
+      this.appRoles.set(permissions, built);
+    }
+    return built;
+  }
+
+  /** What an app role may read, set and delete, from its policies. */
+  private async appRoleView(access: AppRoleAccess, schema: WorkspaceSchema, permissions: ReadPermissions): Promise<GraphQLView> {
+    const caller = appCaller(access);
+    const writable = new Map<string, ReadonlySet<string>>();
+    const deletable = new Set<string>();
+    for (const name of schema.collections.keys()) {
+      for (const action of ['create', 'update'] as const) {
+        const grant = await this.policies.writeGrant(access.workspace, schema, caller, name, action);
+        if (grant) writable.set(`${action}:${name}`, grant.fields);
+      }
+      if (await this.policies.writeGrant(access.workspace, schema, caller, name, 'delete')) deletable.add(name);
+    }
+    return {
+      visible: permissions.visibleSchema,
+      schema,
+      writable: (collection, action) => writable.get(`${action}:${collection}`) ?? null,
+      deletable: (collection) => deletable.has(collection),
+    };
+  }
+}
+
+/** A member's view: everything to read, and every field that is not a system field to write from the editor role up. */
+function memberView(schema: WorkspaceSchema, writes: boolean): GraphQLView {
+  const userFields = new Map([...schema.collections.values()].map((c) => [c.name, new Set(c.fields.filter((f) => !f.system).map((f) => f.field))]));
+  return {
+    visible: schema,
+    schema,
+    writable: (collection) => (writes ? (userFields.get(collection) ?? null) : null),
+    deletable: () => writes,
+  };
+}
