@@ -5,6 +5,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError, GraphQLSchema } from 'graphql';
 import { createYoga, Plugin, YogaServerInstance } from 'graphql-yoga';
+import { ErrorCode, isErrorCode } from '../../../common/errors/error-codes';
 import { toErrorResponse } from '../../../common/errors/error-response';
 import type { AppConfig } from '../../../config/app-config';
 import { InjectConfig } from '../../../config/config.module';
@@ -113,7 +114,10 @@ function useCallerSchema(): Plugin<GraphQLServerContext> {
   };
 }
 
-/** Gives every error without a code (syntax, validation, a limit) the contract's INVALID_QUERY. */
+/**
+ * Gives every error without one of the contract's codes (syntax, validation, a limit: Yoga's own
+ * GRAPHQL_PARSE_FAILED and GRAPHQL_VALIDATION_FAILED among them) the contract's INVALID_QUERY.
+ */
 function useContractCodes(): Plugin {
   return {
     onResultProcess({ result, setResult }) {
@@ -123,8 +127,8 @@ function useContractCodes(): Plugin {
   };
 }
 
-function withCode(error: GraphQLError, code: string): GraphQLError {
-  if (error.extensions?.code) return error;
+function withCode(error: GraphQLError, code: ErrorCode): GraphQLError {
+  if (isErrorCode(error.extensions?.code)) return error;
   return new GraphQLError(error.message, {
     nodes: error.nodes,
     source: error.source,
