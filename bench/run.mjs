@@ -36,8 +36,8 @@ function fail(message) {
   process.exit(2);
 }
 
-const ALL_SCENARIOS = ['get_by_id', 'list_filtered', 'list_expand', 'aggregate', 'create'];
-const TARGETS = { get_by_id: 0.6, list_filtered: 0.6, list_expand: 0.5, create: 0.5, aggregate: 0.5 };
+const ALL_SCENARIOS = ['get_by_id', 'list_filtered', 'list_expand', 'graphql_list', 'aggregate', 'create'];
+const TARGETS = { get_by_id: 0.6, list_filtered: 0.6, list_expand: 0.5, graphql_list: 0.4, create: 0.5, aggregate: 0.5 };
 
 const settings = {
   database: process.env.BENCH_DATABASE || 'postgres',
@@ -409,6 +409,9 @@ function scenarioDefinitions({ ws, articles, authorIds, db, table }) {
   const listFiltered = `${items}?filter[status][_eq]=published&filter[rating][_gte]=3&sort=-published_at&limit=20`;
   const expandPath = (offset) => `${items}?fields=id,title,author.name&limit=20&offset=${offset}`;
   const aggregate = `${items}?aggregate[count]=*&groupBy=status`;
+  // list_expand's read in GraphQL: the same page of 20 articles with their authors' names.
+  const graphqlQuery = 'query Page($offset: Int!) { articles(limit: 20, offset: $offset, sort: ["id"]) { id title author { name } } }';
+  const graphqlBody = (offset) => ({ query: graphqlQuery, variables: { offset } });
 
   return {
     get_by_id: {
@@ -441,6 +444,19 @@ function scenarioDefinitions({ ws, articles, authorIds, db, table }) {
       },
       comparable: (data) => data.map((a) => ({ id: a.id, title: a.title, author: a.author && { name: a.author.name } })),
       notes: (data) => (data.some((a) => a.author && 'id' in a.author) ? ['author has an "id" that fields=id,title,author.name did not ask for'] : []),
+    },
+    graphql_list: {
+      method: 'POST',
+      path: () => `${ws}/graphql`,
+      body: () => JSON.stringify(graphqlBody(randomInt(0, articles.count - 20))),
+      sample: { path: `${ws}/graphql`, body: () => graphqlBody(sampleOffset) },
+      check: (data) => {
+        const list = data?.articles;
+        if (!Array.isArray(list) || list.length !== 20) return 'not {articles: [20 articles]}';
+        const authorOk = (author) => author === null || (sameKeys(author, ['name']) && typeof author.name === 'string');
+        if (!list.every((a) => sameKeys(a, ['id', 'title', 'author']) && authorOk(a.author))) return 'an article is not {id, title, author: {name}}';
+        return list.every((a, i) => i === 0 || a.id > list[i - 1].id) || 'not in id order';
+      },
     },
     aggregate: {
       method: 'GET',
