@@ -13,6 +13,7 @@ import { GraphQLModule } from './modules/data/graphql/graphql.module';
 import { HealthModule } from './modules/health/health.module';
 import { MailModule } from './modules/mail/mail.module';
 import { PoliciesModule } from './modules/policies/policies.module';
+import { RealtimeModule } from './modules/realtime/realtime.module';
 import { SchemaModule } from './modules/schema/schema.module';
 import { UsersModule } from './modules/users/users.module';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module';
@@ -39,6 +40,7 @@ export class AppModule {
         SchemaModule,
         DataModule,
         GraphQLModule,
+        RealtimeModule,
         PoliciesModule,
         AppAuthModule,
       ],

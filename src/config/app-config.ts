@@ -46,6 +46,19 @@ export interface GraphQLConfig {
   maxTokens: number;
 }
 
+/** The limits of each realtime WebSocket connection. */
+export interface RealtimeConfig {
+  /** How often the server pings; a connection that has not answered by the next ping is closed. */
+  heartbeatMs: number;
+  maxSubscriptions: number;
+  /** The largest message a client may send. */
+  maxMessageBytes: number;
+  /** Messages a client may send per second; beyond, they are refused, and at twice as many the connection is closed. */
+  messagesPerSecond: number;
+  /** How much may wait unsent to one client before it is dropped as a slow consumer. */
+  maxBufferedBytes: number;
+}
+
 /** At most `limit` requests per key within `windowMs`. */
 export interface RateLimit {
   limit: number;
@@ -96,6 +109,7 @@ export interface AppConfig {
   auth: AuthConfig;
   query: QueryConfig;
   graphql: GraphQLConfig;
+  realtime: RealtimeConfig;
   rateLimits: RateLimitConfig;
   mail: MailConfig;
   appUsers: AppUsersConfig;

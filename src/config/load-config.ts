@@ -108,6 +108,21 @@ class EnvironmentVariables {
   @Type(() => Number) @IsInt() @Min(100) @Max(1_000_000)
   GRAPHQL_MAX_TOKENS = 5000;
 
+  @Matches(DURATION, { message: 'REALTIME_HEARTBEAT must be a duration such as 30s' })
+  REALTIME_HEARTBEAT = '30s';
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(10_000)
+  REALTIME_MAX_SUBSCRIPTIONS = 100;
+
+  @Matches(SIZE, { message: 'REALTIME_MAX_MESSAGE_SIZE must be a size such as 64kb' })
+  REALTIME_MAX_MESSAGE_SIZE = '64kb';
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(100_000)
+  REALTIME_MESSAGES_PER_SECOND = 50;
+
+  @Matches(SIZE, { message: 'REALTIME_MAX_BUFFER must be a size such as 4mb' })
+  REALTIME_MAX_BUFFER = '4mb';
+
   @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_AUTH must be a count per window such as 10/15m, or off' })
   RATE_LIMIT_AUTH = '10/15m';
 
@@ -191,6 +206,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxAliases: vars.GRAPHQL_MAX_ALIASES,
       maxCost: vars.GRAPHQL_MAX_COST,
       maxTokens: vars.GRAPHQL_MAX_TOKENS,
+    },
+    realtime: {
+      heartbeatMs: ms(vars.REALTIME_HEARTBEAT as ms.StringValue),
+      maxSubscriptions: vars.REALTIME_MAX_SUBSCRIPTIONS,
+      maxMessageBytes: bytes.parse(vars.REALTIME_MAX_MESSAGE_SIZE) ?? 65_536,
+      messagesPerSecond: vars.REALTIME_MESSAGES_PER_SECOND,
+      maxBufferedBytes: bytes.parse(vars.REALTIME_MAX_BUFFER) ?? 4_194_304,
     },
     rateLimits: {
       auth: rateLimit(vars.RATE_LIMIT_AUTH),

@@ -121,6 +121,20 @@ export class ItemsService {
     return item;
   }
 
+  /**
+   * The items with these keys that a read with `params` finds (its fields, filter, search and deep;
+   * not its paging or sort), as the caller may see them: what a subscriber is sent of a change.
+   */
+  async readChanged(access: ItemsAccess, collectionName: string, keys: unknown[], params: Params): Promise<Row[]> {
+    if (keys.length === 0) return [];
+    const target = await this.readTarget(access, collectionName);
+    const query = this.parse(target, params);
+    const byKey: FilterNode = { type: 'compare', field: 'id', operator: '_in', value: keys as Array<string | number> };
+    const filter: FilterNode = query.filter ? { type: 'and', children: [byKey, query.filter] } : byKey;
+    const { query: scoped } = this.scoped(target, { ...query, filter, limit: null, offset: 0, sort: [] });
+    return readItems(scoped, target.schema, this.dialect, this.context(access), this.runner());
+  }
+
   /** The workspace's activity log, read with the query language; only its own rows are ever visible. */
   async activity(access: WorkspaceAccess, params: Params): Promise<ReadResult> {
     const schema = activitySchema(access.workspace.id);

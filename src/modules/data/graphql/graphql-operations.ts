@@ -2,8 +2,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Repeater } from 'graphql-yoga';
 import { MESSAGE_BUS, MessageBus } from '../../../common/bus/bus';
 import { AppError, forbidden } from '../../../common/errors/app-error';
-import type { AppConfig } from '../../../config/app-config';
-import { InjectConfig } from '../../../config/config.module';
 import type { ItemAction, RequestOrigin } from '../../audit/activity.recorder';
 import { hasRole } from '../../workspaces/workspace-roles';
 import { isAppRoleAccess, ItemsAccess } from '../../workspaces/workspaces.service';
@@ -19,9 +17,6 @@ export interface GraphQLContext {
   origin: RequestOrigin;
 }
 
-/** How many changed items a subscription reads back per statement. */
-const KEYS_PER_READ = 100;
-
 /**
  * The resolvers' operations, each one call to the items door with the caller's access: GraphQL has no
  * read or write path of its own. Subscriptions listen to the committed changes every instance announces
@@ -34,7 +29,6 @@ export class GraphQLItemOperations implements GraphQLOperations<GraphQLContext> 
   constructor(
     private readonly items: ItemsService,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
-    @InjectConfig() private readonly config: AppConfig,
   ) {}
 
   async list(context: GraphQLContext, collection: string, params: Params): Promise<Row[]> {
@@ -98,13 +92,8 @@ export class GraphQLItemOperations implements GraphQLOperations<GraphQLContext> 
       for (const key of change.keys) await push({ key, event: 'delete', data: null });
       return;
     }
-    const perRead = Math.min(KEYS_PER_READ, this.config.query.maxLimit ?? KEYS_PER_READ);
-    for (let start = 0; start < change.keys.length; start += perRead) {
-      const keys = change.keys.slice(start, start + perRead);
-      const filter = { id: { _in: keys } };
-      const { data } = await this.items.list(access, change.collection, { ...params, filter, limit: keys.length, sort: ['id'] });
-      for (const row of data) await push({ key: row.id, event: change.action, data: row });
-    }
+    const rows = await this.items.readChanged(access, change.collection, change.keys, params);
+    for (const row of rows) await push({ key: row.id, event: change.action, data: row });
   }
 
   /** Members write only from the editor role up; app roles write as their policies grant, which the items door checks. */

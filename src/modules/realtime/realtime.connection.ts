@@ -1,0 +1,232 @@
+import type { WebSocket } from 'ws';
+import { invalidCredentials } from '../../common/errors/app-error';
+import { toErrorResponse } from '../../common/errors/error-response';
+import type { RealtimeConfig } from '../../config/app-config';
+import type { ItemsAccess } from '../workspaces/workspaces.service';
+import { RealtimeHub, Subscriber, Subscription } from './realtime.hub';
+import { ClientMessage, outgoing, parseClientMessage, ProtocolError, ProtocolErrorBody } from './realtime.protocol';
+
+/** Close codes of the realtime endpoint, beside the standard ones (1001 going away, 1009 too big). */
+export const CLOSE = {
+  /** The credential is refused, or has expired. */
+  UNAUTHORIZED: 4401,
+  /** No workspace, or one that does not exist. */
+  NOT_FOUND: 4404,
+  /** No answer to the last ping. */
+  TIMEOUT: 4408,
+  /** More unsent data than REALTIME_MAX_BUFFER: a client that does not keep up. */
+  SLOW_CONSUMER: 4413,
+  /** Far more messages than REALTIME_MESSAGES_PER_SECOND. */
+  RATE_LIMITED: 4429,
+} as const;
+
+/** Who a connection acts as, and until when. */
+export interface RealtimeCaller {
+  access: ItemsAccess;
+  callerKey: string;
+  /** When the credential expires (epoch ms), or null. */
+  expiresAt: number | null;
+}
+
+export interface ConnectionContext {
+  hub: RealtimeHub;
+  config: RealtimeConfig;
+  /**
+   * Who a token (or no token) is on this connection's workspace; null when there is no token and no
+   * workspace to be anonymous in yet (on /websocket, until an auth message names one by its credential).
+   */
+  authenticate(token: string | null): Promise<RealtimeCaller | null>;
+}
+
+/**
+ * One realtime WebSocket connection: the protocol's state (who it acts as, its subscriptions) and its
+ * limits (subscriptions, message rate, heartbeat, token expiry, unsent data). Messages are handled one
+ * after another, in the order they came.
+ */
+export class RealtimeConnection implements Subscriber {
+  private caller: RealtimeCaller | null = null;
+  private readonly subscriptions = new Map<string, Subscription>();
+  private handling: Promise<void> = Promise.resolve();
+  private answered = true;
+  private heartbeat?: NodeJS.Timeout;
+  private expiry?: NodeJS.Timeout;
+  private window = { startedAt: 0, count: 0 };
+  private nextUid = 1;
+  private closed = false;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly context: ConnectionContext,
+  ) {}
+
+  get access(): ItemsAccess {
+    return this.requireCaller().access;
+  }
+
+  get callerKey(): string {
+    return this.requireCaller().callerKey;
+  }
+
+  private requireCaller(): RealtimeCaller {
+    if (!this.caller) throw invalidCredentials('Authenticate first: send {"type":"auth","access_token":…}.');
+    return this.caller;
+  }
+
+  /**
+   * Starts as the caller of the handshake's credential (anonymous without one). Messages that arrive
+   * meanwhile (the client's auth, say) wait for it, in order.
+   */
+  open(handshakeToken: string | null): void {
+    this.socket.on('message', (data, isBinary) => this.received(isBinary ? '' : data.toString()));
+    this.socket.on('pong', () => (this.answered = true));
+    this.socket.on('close', () => this.closeDown());
+    this.handling = this.context.authenticate(handshakeToken).then(
+      (caller) => {
+        if (caller) this.become(caller);
+        this.heartbeat = setInterval(() => this.beat(), this.context.config.heartbeatMs);
+      },
+      (error: unknown) => {
+        const { status } = toErrorResponse(error);
+        const body = errorBody(error);
+        this.send(outgoing.error('auth', body, null));
+        this.close(status === 404 ? CLOSE.NOT_FOUND : CLOSE.UNAUTHORIZED, body.message);
+      },
+    );
+  }
+
+  send(text: string): void {
+    if (this.closed) return;
+    // A client that does not read what it is sent would make this process hold it all.
+    if (this.socket.bufferedAmount + text.length > this.context.config.maxBufferedBytes) {
+      this.close(CLOSE.SLOW_CONSUMER, 'Slow consumer: too much data waiting to be sent.');
+      return;
+    }
+    this.socket.send(text);
+  }
+
+  private received(text: string): void {
+    this.answered = true;
+    if (!this.withinRate()) return;
+    this.handling = this.handling.then(() => this.handle(text)).catch(() => undefined);
+  }
+
+  private async handle(text: string): Promise<void> {
+    if (this.closed) return;
+    let message: ClientMessage;
+    try {
+      message = parseClientMessage(text);
+    } catch (error) {
+      if (error instanceof ProtocolError) this.send(outgoing.error(error.replyType, { code: 'INVALID_PAYLOAD', message: error.message }, error.uid));
+      return;
+    }
+    switch (message.type) {
+      case 'ping':
+        this.send(outgoing.pong());
+        return;
+      case 'pong':
+        return;
+      case 'auth':
+        return this.authenticate(message.accessToken);
+      case 'subscribe':
+        return this.subscribe(message);
+      case 'unsubscribe':
+        this.unsubscribe(message.uid);
+        return;
+    }
+  }
+
+  private async authenticate(token: string): Promise<void> {
+    try {
+      const caller = await this.context.authenticate(token);
+      if (caller) this.become(caller);
+      this.send(outgoing.authOk());
+    } catch (error) {
+      this.send(outgoing.error('auth', errorBody(error), null));
+    }
+  }
+
+  private become(caller: RealtimeCaller): void {
+    this.caller = caller;
+    clearTimeout(this.expiry);
+    if (caller.expiresAt === null) return;
+    this.expiry = setTimeout(() => {
+      this.send(outgoing.error('auth', { code: 'TOKEN_EXPIRED', message: 'The access token has expired.' }, null));
+      this.close(CLOSE.UNAUTHORIZED, 'Token expired.');
+    }, Math.max(0, caller.expiresAt - Date.now()));
+  }
+
+  private async subscribe(message: Extract<ClientMessage, { type: 'subscribe' }>): Promise<void> {
+    const uid = message.uid ?? String(this.nextUid++);
+    if (!this.caller) {
+      this.send(outgoing.error('subscribe', errorBody(invalidCredentials('Authenticate first: send {"type":"auth","access_token":…}.')), uid));
+      return;
+    }
+    const replaced = this.subscriptions.get(uid);
+    if (!replaced && this.subscriptions.size >= this.context.config.maxSubscriptions) {
+      this.send(outgoing.error('subscribe', { code: 'INVALID_PAYLOAD', message: `A connection may hold at most ${this.context.config.maxSubscriptions} subscriptions.` }, uid));
+      return;
+    }
+    if (replaced) this.unsubscribe(uid);
+    const subscription = new Subscription(this, this.access.workspace.id, uid, message.collection, message.query, message.event);
+    this.subscriptions.set(uid, subscription);
+    try {
+      await this.context.hub.subscribe(subscription);
+    } catch (error) {
+      this.subscriptions.delete(uid);
+      this.send(outgoing.error('subscribe', errorBody(error), uid));
+    }
+  }
+
+  private unsubscribe(uid: string | null): void {
+    const uids = uid === null ? [...this.subscriptions.keys()] : [uid];
+    for (const key of uids) {
+      const subscription = this.subscriptions.get(key);
+      if (!subscription) continue;
+      this.context.hub.unsubscribeOne(subscription);
+      this.subscriptions.delete(key);
+    }
+  }
+
+  /** Counts this second's messages: beyond the limit they are refused, at twice the limit the connection is closed. */
+  private withinRate(): boolean {
+    const now = Date.now();
+    if (now - this.window.startedAt >= 1_000) this.window = { startedAt: now, count: 0 };
+    this.window.count += 1;
+    const limit = this.context.config.messagesPerSecond;
+    if (this.window.count <= limit) return true;
+    if (this.window.count > 2 * limit) this.close(CLOSE.RATE_LIMITED, 'Too many messages.');
+    else this.send(outgoing.error('error', { code: 'RATE_LIMITED', message: `At most ${limit} messages a second.` }, null));
+    return false;
+  }
+
+  private beat(): void {
+    if (!this.answered) {
+      this.close(CLOSE.TIMEOUT, 'No answer to ping.');
+      return;
+    }
+    this.answered = false;
+    this.send(outgoing.ping());
+    this.socket.ping();
+  }
+
+  private close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closeDown();
+    this.socket.close(code, reason);
+    // A client that does not answer the close frame must not keep the socket.
+    setTimeout(() => this.socket.terminate(), 5_000).unref();
+  }
+
+  private closeDown(): void {
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    clearTimeout(this.expiry);
+    this.unsubscribe(null);
+  }
+}
+
+/** An error as the protocol's `error` object: the contract's code and message. */
+function errorBody(error: unknown): ProtocolErrorBody {
+  const [first] = toErrorResponse(error).body.errors;
+  return { code: first.extensions.code, message: first.message };
+}

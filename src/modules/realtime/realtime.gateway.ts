@@ -1,0 +1,102 @@
+import type { IncomingMessage } from 'node:http';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { WebSocket, WebSocketServer } from 'ws';
+import { notFound } from '../../common/errors/app-error';
+import { WebSocketUpgrades } from '../../common/http/websocket-upgrades';
+import type { AppConfig } from '../../config/app-config';
+import { InjectConfig } from '../../config/config.module';
+import { API_KEY_PREFIX } from '../auth/access-tokens';
+import { BearerCredentials } from '../auth/bearer-credentials';
+import type { Principal } from '../auth/principal';
+import { isAppRoleAccess, WorkspacesService } from '../workspaces/workspaces.service';
+import { RealtimeCaller, RealtimeConnection } from './realtime.connection';
+import { RealtimeHub } from './realtime.hub';
+
+/** `/api/v1/w/{ws}/realtime`, and `/websocket`, where the Directus client connects by default. */
+const WORKSPACE_PATH = /^\/api\/v1\/w\/([^/]+)\/realtime$/;
+const DIRECTUS_PATH = /^\/websocket$/;
+
+/**
+ * The realtime endpoint: accepts WebSocket connections and gives each a RealtimeConnection that knows
+ * how to authenticate its caller on its workspace. On `/websocket` the workspace is `?workspace=`, or
+ * the one an API key or an app user's token belongs to.
+ */
+@Injectable()
+export class RealtimeGateway implements OnModuleInit {
+  constructor(
+    private readonly upgrades: WebSocketUpgrades,
+    private readonly hub: RealtimeHub,
+    private readonly credentials: BearerCredentials,
+    private readonly workspaces: WorkspacesService,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    const server = new WebSocketServer({ noServer: true, maxPayload: this.config.realtime.maxMessageBytes });
+    server.on('connection', (socket: WebSocket, request: IncomingMessage) => this.connect(socket, request));
+    this.upgrades.route(WORKSPACE_PATH, server);
+    this.upgrades.route(DIRECTUS_PATH, server);
+  }
+
+  private connect(socket: WebSocket, request: IncomingMessage): void {
+    const [path, search] = (request.url ?? '/').split('?');
+    const query = new URLSearchParams(search ?? '');
+    const fromPath = WORKSPACE_PATH.exec(path)?.[1];
+    const workspaceRef = fromPath ? decodeURIComponent(fromPath) : query.get('workspace');
+    const connection = new RealtimeConnection(socket, {
+      hub: this.hub,
+      config: this.config.realtime,
+      authenticate: (token) => this.caller(token, workspaceRef),
+    });
+    connection.open(handshakeToken(request, query));
+  }
+
+  /** Who a credential (or none) is on the connection's workspace. */
+  private async caller(token: string | null, workspaceRef: string | null): Promise<RealtimeCaller | null> {
+    const principal = token ? await this.credentials.authenticate(token) : null;
+    const ref = workspaceRef ?? principalWorkspace(principal);
+    if (!ref && !principal) return null;
+    if (!ref) throw notFound('Name the workspace: connect to /api/v1/w/{ws}/realtime or add ?workspace=.');
+    const access = await this.workspaces.resolveItemsAccess(principal, ref);
+    return { access, callerKey: callerKey(principal, isAppRoleAccess(access) ? access.appRole : access.role), expiresAt: token ? tokenExpiry(token) : null };
+  }
+}
+
+/** The credential of the handshake: `Authorization: Bearer …` or `?access_token=`. */
+function handshakeToken(request: IncomingMessage, query: URLSearchParams): string | null {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+  return match?.[1] ?? (query.get('access_token') || null);
+}
+
+/** The workspace an API key or an app user belongs to; a platform account has none of its own. */
+function principalWorkspace(principal: Principal | null): string | null {
+  if (principal?.kind === 'api_key' || principal?.kind === 'app_user') return principal.workspaceId;
+  return null;
+}
+
+/**
+ * Callers that read the same rows of the same query share a key: anonymous callers by role, everybody
+ * else by identity, since a policy or a query may name `$CURRENT_USER`.
+ */
+function callerKey(principal: Principal | null, role: string): string {
+  if (!principal) return `public:${role}`;
+  switch (principal.kind) {
+    case 'user':
+      return `user:${principal.userId}:${role}`;
+    case 'api_key':
+      return `key:${principal.apiKeyId}`;
+    case 'app_user':
+      return `app:${principal.appUserId}:${role}:${principal.emailVerified}`;
+  }
+}
+
+/** When a JWT expires (its `exp`, already verified), in epoch ms; API keys do not. */
+function tokenExpiry(token: string): number | null {
+  if (token.startsWith(API_KEY_PREFIX)) return null;
+  try {
+    const { exp } = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
+    return typeof exp === 'number' ? exp * 1000 : null;
+  } catch {
+    return null;
+  }
+}
