@@ -80,6 +80,9 @@ export class RealtimeConnection implements Subscriber {
     this.socket.on('message', (data, isBinary) => this.received(isBinary ? '' : data.toString()));
     this.socket.on('pong', () => (this.answered = true));
     this.socket.on('close', () => this.closeDown());
+    // A protocol error (a message over the size limit, a bad frame) closes the socket; it must not
+    // become an uncaught exception.
+    this.socket.on('error', () => this.closeDown());
     this.handling = this.context.authenticate(handshakeToken).then(
       (caller) => {
         if (caller) this.become(caller);
