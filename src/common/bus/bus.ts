@@ -25,6 +25,12 @@ export interface BusHealthProbe {
   check(): Promise<BusHealth>;
 }
 
+/**
+ * Delivered by the Redis bus to this instance's subscribers alone when its subscription comes back
+ * after Redis was lost: messages sent meanwhile never arrived, so caches drop what they hold.
+ */
+export const BUS_RECONNECTED = 'bus.reconnected';
+
 export const MESSAGE_BUS = Symbol('MESSAGE_BUS');
 export const KEY_VALUE_CACHE = Symbol('KEY_VALUE_CACHE');
 export const BUS_HEALTH = Symbol('BUS_HEALTH');

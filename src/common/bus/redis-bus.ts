@@ -1,19 +1,22 @@
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import type { RedisConfig } from '../../config/app-config';
-import type { BusHealth, BusHealthProbe, KeyValueCache, MessageBus, MessageHandler } from './bus';
+import { BUS_RECONNECTED, BusHealth, BusHealthProbe, KeyValueCache, MessageBus, MessageHandler } from './bus';
 
 const COMMAND_TIMEOUT_MS = 2_000;
 
 /**
  * The bus and cache over Redis. Two connections: one for commands and publishing, one held in
- * subscriber mode. ioredis reconnects by itself and resubscribes every channel when it does.
+ * subscriber mode. ioredis reconnects by itself and resubscribes every channel when it does; then
+ * BUS_RECONNECTED tells this instance's subscribers that they may have missed messages.
  */
 export class RedisBus implements MessageBus, KeyValueCache, BusHealthProbe {
   private readonly logger = new Logger(RedisBus.name);
   private readonly commands: Redis;
   private readonly subscriber: Redis;
   private readonly handlers = new Map<string, Set<MessageHandler>>();
+  /** Whether the subscriber connection was lost since it last was ready. */
+  private lost = false;
 
   constructor(private readonly config: RedisConfig) {
     const options = { maxRetriesPerRequest: 2, commandTimeout: COMMAND_TIMEOUT_MS, lazyConnect: false, connectionName: 'cairn' };
@@ -25,6 +28,13 @@ export class RedisBus implements MessageBus, KeyValueCache, BusHealthProbe {
       client.on('error', (error: Error) => this.logger.warn(`Redis: ${error.message}`));
     }
     this.subscriber.on('message', (channel: string, message: string) => this.dispatch(channel, message));
+    this.subscriber.on('close', () => (this.lost = true));
+    this.subscriber.on('ready', () => {
+      if (!this.lost) return;
+      this.lost = false;
+      this.logger.log('Redis is back: dropping what was cached meanwhile.');
+      this.dispatch(this.key(BUS_RECONNECTED), 'null');
+    });
   }
 
   async publish(channel: string, payload: unknown): Promise<void> {

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { MessageBus } from '../bus/bus';
+import { BUS_RECONNECTED, MessageBus } from '../bus/bus';
 
 /**
  * A small in-process cache for what every request looks up (API keys, accounts, workspaces,
@@ -8,7 +8,7 @@ import type { MessageBus } from '../bus/bus';
  */
 export class EvictedCache<V extends object> {
   private readonly entries: LRUCache<string, { value: V | null }>;
-  private stop?: () => Promise<void>;
+  private stops: Array<() => Promise<void>> = [];
 
   constructor(
     private readonly bus: MessageBus,
@@ -18,16 +18,19 @@ export class EvictedCache<V extends object> {
     this.entries = new LRUCache({ max: options.max, ttl: options.ttlMs });
   }
 
-  /** Starts listening for evictions from other instances. */
+  /** Starts listening for evictions from other instances, and for the bus coming back after a loss. */
   async start(): Promise<void> {
-    this.stop = await this.bus.subscribe(this.channel, (payload) => {
-      const { keys } = payload as { keys: string[] };
-      for (const key of keys) this.entries.delete(key);
-    });
+    this.stops = [
+      await this.bus.subscribe(this.channel, (payload) => {
+        const { keys } = payload as { keys: string[] };
+        for (const key of keys) this.entries.delete(key);
+      }),
+      await this.bus.subscribe(BUS_RECONNECTED, () => this.entries.clear()),
+    ];
   }
 
   async close(): Promise<void> {
-    await this.stop?.();
+    await Promise.all(this.stops.map((stop) => stop()));
   }
 
   /** The cached value, or what `load` finds (a miss is cached too, as null). */

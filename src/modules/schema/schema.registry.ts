@@ -78,10 +78,13 @@ export class SchemaRegistry implements OnModuleInit, OnModuleDestroy {
     };
   }
 
-  /** Drops the cached schema here and tells every other instance to do the same. */
+  /**
+   * Drops the cached schema here and tells every other instance to do the same. The change is
+   * committed: a bus that is down only delays the others, who check the version on every request.
+   */
   async announce(workspaceId: string, version: number): Promise<void> {
     this.cache.delete(workspaceId);
-    await this.bus.publish(SCHEMA_CHANGED, { workspaceId, version } satisfies SchemaChanged);
+    await this.bus.publish(SCHEMA_CHANGED, { workspaceId, version } satisfies SchemaChanged).catch(() => undefined);
   }
 }
 
