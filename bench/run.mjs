@@ -15,6 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import autocannon from 'autocannon';
+import { realtimeFanout } from './realtime-fanout.mjs';
 import { createBenchDatabase, DATABASE_KINDS, datetimeParam, DEFAULT_ADMIN_URLS, dialect, openDatabase, serverVersion } from './db.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -37,6 +38,8 @@ function fail(message) {
 }
 
 const ALL_SCENARIOS = ['get_by_id', 'list_filtered', 'list_expand', 'graphql_list', 'aggregate', 'create'];
+/** Scenarios measured on their own, not against the baseline. */
+const OWN_SCENARIOS = ['realtime_fanout'];
 const TARGETS = { get_by_id: 0.6, list_filtered: 0.6, list_expand: 0.5, graphql_list: 0.4, create: 0.5, aggregate: 0.5 };
 
 const settings = {
@@ -48,16 +51,22 @@ const settings = {
   poolSize: intSetting('BENCH_POOL_SIZE', 10, 1),
   authors: intSetting('BENCH_AUTHORS', 1000, 1),
   articles: intSetting('BENCH_ARTICLES', 100_000, 100),
-  scenarios: (process.env.BENCH_SCENARIOS || ALL_SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter(Boolean),
+  scenarios: (process.env.BENCH_SCENARIOS || [...ALL_SCENARIOS, ...OWN_SCENARIOS].join(',')).split(',').map((s) => s.trim()).filter(Boolean),
   index: process.env.BENCH_INDEX || 'nulls-first',
   enforceTargets: process.env.BENCH_ENFORCE_TARGETS === '1',
   keepDatabase: process.env.BENCH_KEEP_DATABASE === '1',
   cairnEntry: process.env.BENCH_CAIRN_ENTRY || null,
   cairnNodeArgs: (process.env.BENCH_CAIRN_NODE_ARGS || '').split(/\s+/).filter(Boolean),
   baselineNodeArgs: (process.env.BENCH_BASELINE_NODE_ARGS || '').split(/\s+/).filter(Boolean),
+  redisUrl: process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379',
+  fanout: {
+    subscribersPerInstance: intSetting('BENCH_FANOUT_SUBSCRIBERS', 1000, 1),
+    intervalMs: intSetting('BENCH_FANOUT_INTERVAL_MS', 10, 1),
+    durationS: intSetting('BENCH_FANOUT_DURATION', 10, 1),
+  },
 };
 if (!DATABASE_KINDS.includes(settings.database)) fail(`BENCH_DATABASE must be one of ${DATABASE_KINDS.join(', ')}`);
-for (const name of settings.scenarios) if (!ALL_SCENARIOS.includes(name)) fail(`unknown scenario "${name}" in BENCH_SCENARIOS (known: ${ALL_SCENARIOS.join(', ')})`);
+for (const name of settings.scenarios) if (![...ALL_SCENARIOS, ...OWN_SCENARIOS].includes(name)) fail(`unknown scenario "${name}" in BENCH_SCENARIOS (known: ${[...ALL_SCENARIOS, ...OWN_SCENARIOS].join(', ')})`);
 if (!['nulls-first', 'plain'].includes(settings.index)) fail('BENCH_INDEX must be nulls-first or plain');
 if (settings.authors > 1000) fail('BENCH_AUTHORS may be at most 1000 (one API batch)');
 const adminUrl = process.env.BENCH_DATABASE_URL || DEFAULT_ADMIN_URLS[settings.database];
@@ -185,7 +194,7 @@ async function expectStatus(baseUrl, method, path, status, options) {
 
 // ----- the servers -----
 
-async function startCairn(databaseUrl, dataDir) {
+async function startCairn(databaseUrl, dataDir, extraEnv = {}) {
   const main = settings.cairnEntry ? resolve(settings.cairnEntry) : join(ROOT, 'dist', 'main.js');
   if (settings.cairnEntry && !existsSync(main)) throw new Error(`BENCH_CAIRN_ENTRY: ${main} does not exist`);
   if (!existsSync(main)) {
@@ -211,6 +220,7 @@ async function startCairn(databaseUrl, dataDir) {
     BCRYPT_ROUNDS: '10',
     // Counted as in production, but out of reach: the bench measures serving, not refusing.
     RATE_LIMIT_GLOBAL: '1000000000/1m',
+    ...extraEnv,
   });
   const child = spawn(process.execPath, [...settings.cairnNodeArgs, main], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = captureOutput(child, 'cairn');
@@ -778,6 +788,38 @@ async function main() {
     }
   }
 
+  let fanout = null;
+  if (settings.scenarios.includes('realtime_fanout') && !interrupted) {
+    if (settings.database === 'sqlite') {
+      log('realtime_fanout: skipped on SQLite, which one process owns: it needs two instances on PostgreSQL or MariaDB');
+    } else {
+      const { intervalMs, durationS, subscribersPerInstance } = settings.fanout;
+      log(`realtime_fanout: ${subscribersPerInstance} subscribers on each of two instances, one write every ${intervalMs} ms for ${durationS} s`);
+      let started = 0;
+      try {
+        fanout = await realtimeFanout({
+          settings: settings.fanout,
+          key,
+          ws,
+          setupUrl: cairn.baseUrl,
+          redisUrl: settings.redisUrl,
+          request,
+          log,
+          startInstance: async (env) => {
+            const instance = await startCairn(database.cairnUrl, join(workDir, `fanout-${++started}`), env);
+            return { baseUrl: instance.baseUrl, stop: () => stopChild(instance.child) };
+          },
+        });
+        fanout.pass = fanout.lost === 0 && fanout.failed_writes === 0 && fanout.latency_ms.p99 !== null && fanout.latency_ms.p99 < 100;
+        log(`realtime_fanout: delivered ${fanout.delivered} of ${fanout.expected} (${fanout.lost} lost), p50 ${fanout.latency_ms.p50} ms, p99 ${fanout.latency_ms.p99} ms, max ${fanout.latency_ms.max} ms; ` +
+          `${fanout.writes} writes in ${fanout.write_seconds} s (${fanout.failed_writes} failed); target: nothing lost, p99 < 100 ms: ${fanout.pass ? 'pass' : 'FAIL'}`);
+      } catch (error) {
+        fanout = { problems: [error.message] };
+        log(`realtime_fanout: FAILED — ${error.message}`);
+      }
+    }
+  }
+
   const rows = outcomes.map((o) => [
     o.name,
     o.cairn?.requests_per_second ?? '-',
@@ -805,7 +847,7 @@ async function main() {
   }
   if (settings.database !== 'postgres') log(`(the targets are set for PostgreSQL; on ${settings.database} they are shown for reference)`);
 
-  const problems = outcomes.flatMap((o) => o.problems.map((p) => `${o.name}: ${p}`));
+  const problems = [...outcomes.flatMap((o) => o.problems.map((p) => `${o.name}: ${p}`)), ...(fanout?.problems ?? []).map((p) => `realtime_fanout: ${p}`)];
   if (problems.length > 0) {
     log(`\n!!!!!!!! THIS RUN HAD ERRORS — its numbers are not comparable !!!!!!!!`);
     for (const problem of problems) log(`  - ${problem}`);
@@ -849,6 +891,7 @@ async function main() {
       busy_percent_before_start: busyBefore,
     },
     scenarios: outcomes,
+    realtime_fanout: fanout,
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
   const stamp = startedAt.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');

@@ -1,29 +1,28 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { ITEMS_CHANGED, ItemsChanged, ItemsService } from '../data/items.service';
-import type { ItemsAccess } from '../workspaces/workspaces.service';
+import { ItemsAccess, WorkspacesService } from '../workspaces/workspaces.service';
 import { outgoing, SubscriptionEvent } from './realtime.protocol';
 
 type Row = Record<string, unknown>;
 
-/** Keys of items a subscription was sent and may be told have gone; the oldest are forgotten beyond this. */
+/** Keys of items a group's subscribers were sent and may be told have gone; the oldest are forgotten beyond this. */
 const MAX_KNOWN_KEYS = 10_000;
 
-/** What the hub needs of a connection: its caller, and a way to send it text. */
+/** What the hub needs of a connection: its caller, and a way to send it a message. */
 export interface Subscriber {
   readonly access: ItemsAccess;
   /** Callers with equal keys read the same rows of a query, so one read serves all of them. */
   readonly callerKey: string;
-  send(text: string): void;
+  send(message: string | Buffer): void;
 }
 
 /** One subscription of one connection to a collection's changes. */
 export class Subscription {
-  /** Keys of the items this subscription has been sent, so it can be told when they leave its view. */
-  private readonly known = new Set<string>();
   /** Events that arrived before the subscription's init was sent, delivered right after it. */
   private queued: Array<() => void> | null = [];
   readonly queryKey: string;
+  group: SubscriptionGroup | null = null;
 
   constructor(
     readonly subscriber: Subscriber,
@@ -36,45 +35,51 @@ export class Subscription {
     this.queryKey = JSON.stringify(query);
   }
 
+  /** Subscriptions with the same key read the same rows of every change. */
   get groupKey(): string {
     return `${this.subscriber.callerKey}\n${this.queryKey}`;
   }
 
+  wants(event: SubscriptionEvent): boolean {
+    return this.event === null || this.event === event;
+  }
+
   /** Sends the init event and whatever arrived meanwhile; from then on events go out at once. */
   start(rows: Row[]): void {
-    this.remember(rows);
     this.subscriber.send(outgoing.event('init', JSON.stringify(rows), this.uid));
     const queued = this.queued ?? [];
     this.queued = null;
     for (const deliver of queued) deliver();
   }
 
-  /** The rows of a create or update as this subscription's read found them (serialized once per group). */
-  changed(action: 'create' | 'update', rows: Row[], serialized: string, keys: unknown[]): void {
-    this.whenStarted(() => {
-      if (rows.length > 0) {
-        // Remembered even when not asked for: a subscriber of deletes is told of what it could see.
-        this.remember(rows);
-        if (this.event === null || this.event === action) this.subscriber.send(outgoing.event(action, serialized, this.uid));
-      }
-      // An updated item it was sent but can no longer see has left its view: for it, a delete.
-      if (action === 'update') {
-        const found = new Set(rows.map((row) => String(row.id)));
-        this.gone(keys.filter((key) => !found.has(String(key))));
-      }
-    });
+  whenStarted(deliver: () => void): void {
+    if (this.queued) this.queued.push(deliver);
+    else deliver();
+  }
+}
+
+/**
+ * The subscriptions that read the same rows of every change (same caller, same query): a change is
+ * read once for all of them and each message is encoded once per uid. The group remembers the keys it
+ * sent, so that an item leaving its view (an update its filter or policy no longer matches) becomes a
+ * delete, and deletes go only to what it saw. A member that joined later may be told of the deletion of
+ * an item it was not sent, but never of one it could not read.
+ */
+export class SubscriptionGroup {
+  readonly subscriptions = new Set<Subscription>();
+  private readonly known = new Set<string>();
+
+  constructor(
+    readonly key: string,
+    readonly query: Record<string, unknown>,
+  ) {}
+
+  /** Whose access reads for the group: any member's is the same. */
+  get access(): ItemsAccess {
+    return this.subscriptions.values().next().value!.subscriber.access;
   }
 
-  deleted(keys: unknown[]): void {
-    this.whenStarted(() => this.gone(keys));
-  }
-
-  private gone(keys: unknown[]): void {
-    const left = keys.filter((key) => this.known.delete(String(key)));
-    if (left.length > 0 && (this.event === null || this.event === 'delete')) this.subscriber.send(outgoing.event('delete', JSON.stringify(left), this.uid));
-  }
-
-  private remember(rows: Row[]): void {
+  remember(rows: Row[]): void {
     for (const row of rows) {
       const key = String(row.id);
       this.known.delete(key);
@@ -86,9 +91,41 @@ export class Subscription {
     }
   }
 
-  private whenStarted(deliver: () => void): void {
-    if (this.queued) this.queued.push(deliver);
-    else deliver();
+  /** A create or update as the group's read found it; the keys not found that it had sent have left its view. */
+  changed(action: 'create' | 'update', rows: Row[], keys: unknown[]): void {
+    this.remember(rows);
+    let gone: unknown[] = [];
+    if (action === 'update') {
+      const found = new Set(rows.map((row) => String(row.id)));
+      gone = keys.filter((key) => !found.has(String(key)) && this.known.delete(String(key)));
+    }
+    const changed = rows.length > 0 ? this.encoder(action, JSON.stringify(rows)) : null;
+    const deleted = gone.length > 0 ? this.encoder('delete', JSON.stringify(gone)) : null;
+    for (const subscription of this.subscriptions) {
+      subscription.whenStarted(() => {
+        if (changed && subscription.wants(action)) subscription.subscriber.send(changed(subscription.uid));
+        if (deleted && subscription.wants('delete')) subscription.subscriber.send(deleted(subscription.uid));
+      });
+    }
+  }
+
+  deleted(keys: unknown[]): void {
+    const gone = keys.filter((key) => this.known.delete(String(key)));
+    if (gone.length === 0) return;
+    const deleted = this.encoder('delete', JSON.stringify(gone));
+    for (const subscription of this.subscriptions) {
+      subscription.whenStarted(() => subscription.wants('delete') && subscription.subscriber.send(deleted(subscription.uid)));
+    }
+  }
+
+  /** One event's message per uid, encoded once: clients often use the same uids. */
+  private encoder(event: SubscriptionEvent, data: string): (uid: string) => Buffer {
+    const byUid = new Map<string, Buffer>();
+    return (uid) => {
+      let message = byUid.get(uid);
+      if (!message) byUid.set(uid, (message = Buffer.from(outgoing.event(event, data, uid))));
+      return message;
+    };
   }
 }
 
@@ -97,17 +134,18 @@ export class Subscription {
  * instance, through Redis when configured), and for each collection with subscribers reads the changed
  * items once per group of subscriptions that would read the same rows (same caller kind, same query),
  * through the items door with their access, so each gets only what its policy and its filter let it see.
- * Changes of one collection are handled in order.
+ * The reads of successive changes overlap; their deliveries keep the order of the changes.
  */
 @Injectable()
 export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Realtime');
-  private readonly byCollection = new Map<string, Set<Subscription>>();
+  private readonly byCollection = new Map<string, Map<string, SubscriptionGroup>>();
   private readonly queues = new Map<string, Promise<void>>();
   private unsubscribe?: () => Promise<void>;
 
   constructor(
     private readonly items: ItemsService,
+    private readonly workspaces: WorkspacesService,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
   ) {}
 
@@ -121,12 +159,10 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
 
   /** Registers a subscription, reads what it starts with and sends it as `init`; events that come meanwhile follow it. */
   async subscribe(subscription: Subscription): Promise<void> {
-    const key = collectionKey(subscription.workspaceId, subscription.collection);
-    let subscriptions = this.byCollection.get(key);
-    if (!subscriptions) this.byCollection.set(key, (subscriptions = new Set()));
-    subscriptions.add(subscription);
+    const group = this.join(subscription);
     try {
       const { data } = await this.items.list(subscription.subscriber.access, subscription.collection, subscription.query);
+      group.remember(data);
       subscription.start(data);
     } catch (error) {
       this.unsubscribeOne(subscription);
@@ -135,59 +171,80 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
   }
 
   unsubscribeOne(subscription: Subscription): void {
+    const group = subscription.group;
+    if (!group) return;
+    subscription.group = null;
+    group.subscriptions.delete(subscription);
+    if (group.subscriptions.size > 0) return;
     const key = collectionKey(subscription.workspaceId, subscription.collection);
-    const subscriptions = this.byCollection.get(key);
-    subscriptions?.delete(subscription);
-    if (subscriptions?.size === 0) this.byCollection.delete(key);
+    const groups = this.byCollection.get(key);
+    groups?.delete(group.key);
+    if (groups?.size === 0) this.byCollection.delete(key);
   }
 
-  /** How many subscriptions this instance holds, for tests and the health of a node. */
+  /** Moves a subscription whose connection changed caller (a new auth) to the group it now belongs to. */
+  regroup(subscription: Subscription): void {
+    if (!subscription.group || subscription.group.key === subscription.groupKey) return;
+    this.unsubscribeOne(subscription);
+    this.join(subscription);
+  }
+
+  /** How many subscriptions this instance holds. */
   get size(): number {
     let size = 0;
-    for (const subscriptions of this.byCollection.values()) size += subscriptions.size;
+    for (const groups of this.byCollection.values()) for (const group of groups.values()) size += group.subscriptions.size;
     return size;
   }
 
+  private join(subscription: Subscription): SubscriptionGroup {
+    const key = collectionKey(subscription.workspaceId, subscription.collection);
+    let groups = this.byCollection.get(key);
+    if (!groups) this.byCollection.set(key, (groups = new Map()));
+    const groupKey = subscription.groupKey;
+    let group = groups.get(groupKey);
+    if (!group) groups.set(groupKey, (group = new SubscriptionGroup(groupKey, subscription.query)));
+    group.subscriptions.add(subscription);
+    subscription.group = group;
+    return group;
+  }
+
+  /**
+   * Starts reading a change for its subscribers at once (reads of successive changes overlap), and
+   * delivers it after the changes before it, so each subscription gets its events in order.
+   */
   private enqueue(change: ItemsChanged): void {
     const key = collectionKey(change.workspaceId, change.collection);
-    if (!this.byCollection.has(key)) return;
+    const groups = this.byCollection.get(key);
+    if (!groups) return;
+    const read = this.read([...groups.values()], change);
     const previous = this.queues.get(key) ?? Promise.resolve();
-    const next = previous.then(() => this.dispatch(key, change));
+    const next = previous.then(async () => (await read)());
     this.queues.set(key, next);
     void next.finally(() => {
       if (this.queues.get(key) === next) this.queues.delete(key);
     });
   }
 
-  private async dispatch(key: string, change: ItemsChanged): Promise<void> {
-    const subscriptions = this.byCollection.get(key);
-    if (!subscriptions || subscriptions.size === 0) return;
-    if (change.action === 'delete') {
-      for (const subscription of subscriptions) subscription.deleted(change.keys);
-      return;
-    }
-    const groups = new Map<string, Subscription[]>();
-    for (const subscription of subscriptions) {
-      const group = groups.get(subscription.groupKey);
-      if (group) group.push(subscription);
-      else groups.set(subscription.groupKey, [subscription]);
-    }
-    const action = change.action;
-    await Promise.all([...groups.values()].map((group) => this.deliver(group, change, action)));
-  }
-
-  private async deliver(group: Subscription[], change: ItemsChanged, action: 'create' | 'update'): Promise<void> {
-    const [first] = group;
-    let rows: Row[];
-    try {
-      rows = await this.items.readChanged(first.subscriber.access, change.collection, change.keys, first.query);
-    } catch (error) {
-      // The subscribers may have lost the right to read the collection since they subscribed.
-      this.logger.warn(`A change of ${change.collection} could not be read for its subscribers: ${error instanceof Error ? error.message : String(error)}`);
-      return;
-    }
-    const serialized = JSON.stringify(rows);
-    for (const subscription of group) subscription.changed(action, rows, serialized, change.keys);
+  /** Reads a change once per group; answers its delivery. */
+  private async read(groups: SubscriptionGroup[], change: ItemsChanged): Promise<() => void> {
+    const { action } = change;
+    if (action === 'delete') return () => groups.forEach((group) => group.deleted(change.keys));
+    const workspace = await this.workspaces.findByRef(change.workspaceId);
+    if (!workspace) return () => undefined;
+    const deliveries = await Promise.all(
+      groups.map(async (group) => {
+        try {
+          // The workspace as it is now: the connection's copy may predate a schema change.
+          const rows = await this.items.readChanged({ ...group.access, workspace }, change.collection, change.keys, group.query);
+          return () => group.changed(action, rows, change.keys);
+        } catch (error) {
+          // The subscribers may have lost the right to read the collection since they subscribed.
+          this.logger.warn(`A change of ${change.collection} could not be read for its subscribers: ${error instanceof Error ? error.message : String(error)}`);
+          return () => undefined;
+        }
+      }),
+    );
+    return () => deliveries.forEach((deliver) => deliver());
   }
 }
 
