@@ -96,14 +96,16 @@ describeEachDatabase('GraphQL subscriptions', {}, (suite) => {
     return events;
   }
 
-  it('delivers to an anonymous subscriber only the rows and fields its policy lets it read', async () => {
+  it('delivers to an anonymous subscriber only the rows, fields and deletions its policy lets it see', async () => {
     const events = await subscribe(connect(), 'subscription { posts_mutated { key event data { id title status } } }');
-    await api.post(`${base}/items/posts`, { title: 'Hidden draft', status: 'draft', secret: 's' });
+    const draft = (await api.post(`${base}/items/posts`, { title: 'Hidden draft', status: 'draft', secret: 's' })).body.data;
     const published = (await api.post(`${base}/items/posts`, { title: 'Visible', status: 'published', secret: 's' })).body.data;
     const first = await events.next();
     assert.deepEqual(first, { key: String(published.id), event: 'create', data: { id: published.id, title: 'Visible', status: 'published' } });
     await api.patch(`${base}/items/posts/${published.id}`, { title: 'Visible, edited' });
     assert.deepEqual((await events.next()).data, { id: published.id, title: 'Visible, edited', status: 'published' });
+    // The draft's deletion is not the subscriber's to hear of: it never saw the draft.
+    await api.delete(`${base}/items/posts/${draft.id}`);
     await api.delete(`${base}/items/posts/${published.id}`);
     assert.deepEqual(await events.next(), { key: String(published.id), event: 'delete', data: null });
   });

@@ -4,7 +4,7 @@ import { MESSAGE_BUS, MessageBus } from '../../../common/bus/bus';
 import { AppError, forbidden } from '../../../common/errors/app-error';
 import type { ItemAction, RequestOrigin } from '../../audit/activity.recorder';
 import { hasRole } from '../../workspaces/workspace-roles';
-import { isAppRoleAccess, ItemsAccess } from '../../workspaces/workspaces.service';
+import { isAppRoleAccess, ItemsAccess, WorkspacesService } from '../../workspaces/workspaces.service';
 import { ITEMS_CHANGED, ItemsChanged, ItemsService } from '../items.service';
 import type { GraphQLOperations, MutationEvent } from './graphql-schema.factory';
 
@@ -28,6 +28,7 @@ export class GraphQLItemOperations implements GraphQLOperations<GraphQLContext> 
 
   constructor(
     private readonly items: ItemsService,
+    private readonly workspaces: WorkspacesService,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
   ) {}
 
@@ -68,17 +69,23 @@ export class GraphQLItemOperations implements GraphQLOperations<GraphQLContext> 
     return this.items.deleteMany(this.writer(context), collection, { keys: ids }, context.origin);
   }
 
+  /**
+   * The committed changes of a collection as the subscriber may see them. Deletes are sent only for
+   * items it was sent (so ids outside its policy are never disclosed); the subscriber's own `event`
+   * filter applies to what is pushed, not to what is remembered.
+   */
   changes(context: GraphQLContext, collection: string, event: ItemAction | null, params: Params): AsyncIterable<MutationEvent> {
     const { access } = context;
+    const seen = new Set<string>();
     return new Repeater<MutationEvent>(async (push, stop) => {
       // Events are delivered in the order they were announced, each read back before the next.
       let delivered = Promise.resolve();
+      const send = (item: MutationEvent) => (event === null || item.event === event ? push(item) : undefined);
       const unsubscribe = await this.bus.subscribe(ITEMS_CHANGED, (payload) => {
         const change = payload as ItemsChanged;
         if (change.workspaceId !== access.workspace.id || change.collection !== collection) return;
-        if (event && change.action !== event) return;
         delivered = delivered
-          .then(() => this.deliver(access, change, params, push))
+          .then(() => this.deliver(access, change, params, seen, send))
           .catch((error: unknown) => this.logger.warn(`A change of ${collection} was not delivered to a subscriber: ${String(error)}`));
       });
       await stop;
@@ -86,14 +93,18 @@ export class GraphQLItemOperations implements GraphQLOperations<GraphQLContext> 
     });
   }
 
-  /** The events of one change: each changed item as the subscriber may read it, or its key alone once deleted. */
-  private async deliver(access: ItemsAccess, change: ItemsChanged, params: Params, push: (event: MutationEvent) => Promise<unknown>): Promise<void> {
+  private async deliver(access: ItemsAccess, change: ItemsChanged, params: Params, seen: Set<string>, send: (event: MutationEvent) => unknown): Promise<void> {
     if (change.action === 'delete') {
-      for (const key of change.keys) await push({ key, event: 'delete', data: null });
+      for (const key of change.keys) if (seen.delete(String(key))) await send({ key, event: 'delete', data: null });
       return;
     }
-    const rows = await this.items.readChanged(access, change.collection, change.keys, params);
-    for (const row of rows) await push({ key: row.id, event: change.action, data: row });
+    // The workspace as it is now: the subscriber's copy may predate a schema change.
+    const workspace = (await this.workspaces.findByRef(access.workspace.id)) ?? access.workspace;
+    const rows = await this.items.readChanged({ ...access, workspace }, change.collection, change.keys, params);
+    for (const row of rows) {
+      remember(seen, String(row.id));
+      await send({ key: row.id, event: change.action, data: row });
+    }
   }
 
   /** Members write only from the editor role up; app roles write as their policies grant, which the items door checks. */
@@ -102,4 +113,13 @@ export class GraphQLItemOperations implements GraphQLOperations<GraphQLContext> 
     if (!isAppRoleAccess(access) && !hasRole(access.role, 'editor')) throw forbidden('This needs the editor role or higher in the workspace.');
     return access;
   }
+}
+
+/** Keys a subscription remembers having been sent; the oldest are forgotten beyond this. */
+const MAX_SEEN_KEYS = 10_000;
+
+function remember(seen: Set<string>, key: string): void {
+  seen.delete(key);
+  seen.add(key);
+  if (seen.size > MAX_SEEN_KEYS) seen.delete(seen.values().next().value!);
 }
