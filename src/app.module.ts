@@ -14,6 +14,7 @@ import { HealthModule } from './modules/health/health.module';
 import { MailModule } from './modules/mail/mail.module';
 import { PoliciesModule } from './modules/policies/policies.module';
 import { RealtimeModule } from './modules/realtime/realtime.module';
+import { WebhooksModule } from './modules/webhooks/webhooks.module';
 import { SchemaModule } from './modules/schema/schema.module';
 import { UsersModule } from './modules/users/users.module';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module';
@@ -41,6 +42,7 @@ export class AppModule {
         DataModule,
         GraphQLModule,
         RealtimeModule,
+        WebhooksModule,
         PoliciesModule,
         AppAuthModule,
       ],

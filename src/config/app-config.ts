@@ -59,6 +59,22 @@ export interface RealtimeConfig {
   maxBufferedBytes: number;
 }
 
+/** How webhooks are sent. */
+export interface WebhooksConfig {
+  /** Whether this instance sends the outbox's deliveries (every instance may; each delivery is claimed once). */
+  dispatch: boolean;
+  /** How often the outbox is looked at when no change woke the dispatcher. */
+  pollIntervalMs: number;
+  /** How long a receiver has to answer. */
+  timeoutMs: number;
+  /** The waits before the second, third, … attempt; after the last, a delivery has failed. */
+  retrySchedule: number[];
+  /** Addresses and CIDRs that webhooks may reach although they are not public (loopback, private). */
+  allowedTargets: string[];
+  /** How long the previous secret still signs after a rotation. */
+  secretOverlapMs: number;
+}
+
 /** At most `limit` requests per key within `windowMs`. */
 export interface RateLimit {
   limit: number;
@@ -110,6 +126,7 @@ export interface AppConfig {
   query: QueryConfig;
   graphql: GraphQLConfig;
   realtime: RealtimeConfig;
+  webhooks: WebhooksConfig;
   rateLimits: RateLimitConfig;
   mail: MailConfig;
   appUsers: AppUsersConfig;

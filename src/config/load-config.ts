@@ -9,6 +9,9 @@ import { AppConfig, DatabaseKind, RateLimit } from './app-config';
 
 const DURATION = /^\d+(\.\d+)?\s*(ms|s|m|h|d|w|y)?$/i;
 const SIZE = /^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i;
+const DURATION_LIST = /^\s*\d+(\.\d+)?\s*(ms|s|m|h|d)?\s*(,\s*\d+(\.\d+)?\s*(ms|s|m|h|d)?\s*)*$/i;
+/** Empty, or comma-separated IPv4/IPv6 addresses, each with an optional /prefix; ipaddr.js checks them further. */
+const ADDRESS_LIST = /^$|^\s*[0-9a-f.:]+(\/\d{1,3})?\s*(,\s*[0-9a-f.:]+(\/\d{1,3})?\s*)*$/i;
 /** A count per window such as 10/15m, or off (also 0). */
 const RATE_LIMIT = /^(off|0|[1-9]\d*\/[1-9]\d*(s|m|h|d))$/i;
 const MAIL_ADDRESS = /^([^<>\r\n]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/;
@@ -123,6 +126,24 @@ class EnvironmentVariables {
   @Matches(SIZE, { message: 'REALTIME_MAX_BUFFER must be a size such as 4mb' })
   REALTIME_MAX_BUFFER = '4mb';
 
+  @Transform(toBoolean) @IsBoolean()
+  WEBHOOK_DISPATCH = true;
+
+  @Matches(DURATION, { message: 'WEBHOOK_POLL_INTERVAL must be a duration such as 1s' })
+  WEBHOOK_POLL_INTERVAL = '1s';
+
+  @Matches(DURATION, { message: 'WEBHOOK_TIMEOUT must be a duration such as 10s' })
+  WEBHOOK_TIMEOUT = '10s';
+
+  @Matches(DURATION_LIST, { message: 'WEBHOOK_RETRY_SCHEDULE must be a comma list of durations such as 5s,5m,30m' })
+  WEBHOOK_RETRY_SCHEDULE = '5s,5m,30m,2h,5h,10h,14h,20h,24h';
+
+  @Matches(ADDRESS_LIST, { message: 'WEBHOOK_ALLOWED_TARGETS must be a comma list of addresses or CIDRs such as 10.0.0.0/8,127.0.0.1' })
+  WEBHOOK_ALLOWED_TARGETS = '';
+
+  @Matches(DURATION, { message: 'WEBHOOK_SECRET_OVERLAP must be a duration such as 24h' })
+  WEBHOOK_SECRET_OVERLAP = '24h';
+
   @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_AUTH must be a count per window such as 10/15m, or off' })
   RATE_LIMIT_AUTH = '10/15m';
 
@@ -213,6 +234,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxMessageBytes: bytes.parse(vars.REALTIME_MAX_MESSAGE_SIZE) ?? 65_536,
       messagesPerSecond: vars.REALTIME_MESSAGES_PER_SECOND,
       maxBufferedBytes: bytes.parse(vars.REALTIME_MAX_BUFFER) ?? 4_194_304,
+    },
+    webhooks: {
+      dispatch: vars.WEBHOOK_DISPATCH,
+      pollIntervalMs: ms(vars.WEBHOOK_POLL_INTERVAL as ms.StringValue),
+      timeoutMs: ms(vars.WEBHOOK_TIMEOUT as ms.StringValue),
+      retrySchedule: vars.WEBHOOK_RETRY_SCHEDULE.split(',').map((step) => ms(step.trim() as ms.StringValue)),
+      allowedTargets: vars.WEBHOOK_ALLOWED_TARGETS.split(',').map((entry) => entry.trim()).filter(Boolean),
+      secretOverlapMs: ms(vars.WEBHOOK_SECRET_OVERLAP as ms.StringValue),
     },
     rateLimits: {
       auth: rateLimit(vars.RATE_LIMIT_AUTH),

@@ -115,6 +115,15 @@ export class Instance {
     return this.output;
   }
 
+  /** Kills the process at once, as a crash would: no shutdown hook runs. */
+  async kill(): Promise<void> {
+    if (this.alive) {
+      this.child.kill('SIGKILL');
+      await once(this.child, 'exit');
+    }
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
   async stop(): Promise<void> {
     if (this.alive) {
       this.child.kill('SIGTERM');

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PoliciesModule } from '../policies/policies.module';
 import { SchemaModule } from '../schema/schema.module';
+import { WebhookOutboxModule } from '../webhooks/webhooks.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { ItemsService } from './items.service';
 import { ItemHooks } from './write/item-hooks';
@@ -9,7 +10,7 @@ import { ActivityController } from './rest/activity.controller';
 import { ItemsController } from './rest/items.controller';
 
 @Module({
-  imports: [SchemaModule, WorkspacesModule, PoliciesModule],
+  imports: [SchemaModule, WorkspacesModule, PoliciesModule, WebhookOutboxModule],
   controllers: [ItemsController, ActivityController, WorkspaceOpenApiController],
   providers: [ItemsService, ItemHooks],
   exports: [ItemsService, ItemHooks],

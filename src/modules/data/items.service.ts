@@ -24,6 +24,7 @@ import { aggregateItems, countItems, decodeRows, readItems, RunSql } from './rea
 import { compileSelect, readColumns } from './sql/select.compiler';
 import { dialectFor, SqlDialect } from './sql/dialect';
 import { toDatabase } from './sql/value-codec';
+import { OutboxWriter, WebhookOutbox } from '../webhooks/webhook-outbox';
 import { ItemHooks } from './write/item-hooks';
 import { ItemValidator } from './write/item-validator';
 import { deleteStatement, insertedKey, insertedRow, insertStatement, insertWithActivityStatement, lockStatement, updateStatement } from './write/write.sql';
@@ -80,6 +81,7 @@ export class ItemsService {
     @InjectConfig() private readonly config: AppConfig,
     private readonly hooks: ItemHooks,
     private readonly policies: PoliciesService,
+    private readonly outbox: WebhookOutbox,
   ) {
     this.dialect = dialectFor(db.kind);
     this.queries = new ParsedQueryCache(config.query);
@@ -156,13 +158,16 @@ export class ItemsService {
     });
     await this.before(target, 'create', [], prepared);
     const activity = { workspaceId: access.workspace.id, action: 'create' as const, collection: collectionName, principal: access.principal, origin };
-    const inserted = this.insertsInOneStatement(target, prepared)
+    const outbox = await this.outbox.prepare(access.workspace.id, collectionName, 'create');
+    const inserted = this.insertsInOneStatement(target, prepared, outbox)
       ? [await this.insertWithActivity(target, prepared[0], activity)]
       : await this.db.transaction(async (manager) => {
           const rows: Array<{ key: unknown; row: Row | null }> = [];
           for (const values of prepared) rows.push(await this.insert(manager, target, values));
-          await this.assertWithinGrant(manager, target, rows.map((r) => r.key), 'create');
-          await recordActivity(manager, this.db.kind, { ...activity, items: rows.map((r) => r.key) });
+          const keys = rows.map((r) => r.key);
+          await this.assertWithinGrant(manager, target, keys, 'create');
+          await recordActivity(manager, this.db.kind, { ...activity, items: keys });
+          await outbox.record(manager, keys, prepared);
           return rows;
         });
     const keys = inserted.map((r) => r.key);
@@ -190,7 +195,8 @@ export class ItemsService {
     const key = this.keyFromPath(target.collection, id);
     const values = this.validator(target).forUpdate(this.granted(target, body, 'update', ''), '');
     await this.before(target, 'update', [key], [values]);
-    const updated = await this.db.transaction((manager) => this.update(manager, target, [{ keys: [key], values }], origin));
+    const outbox = await this.outbox.prepare(access.workspace.id, collectionName, 'update');
+    const updated = await this.db.transaction((manager) => this.update(manager, target, [{ keys: [key], values }], origin, outbox));
     if (updated.length === 0) throw notFound('Item not found.');
     await this.announce(target, 'update', updated);
     const [item] = await this.readKeys(target, updated, params);
@@ -217,7 +223,8 @@ export class ItemsService {
       changes = [{ keys: this.keysFromBody(target.collection, keys), values: validator.forUpdate(this.granted(target, data, 'update', 'data'), 'data') }];
     }
     for (const change of changes) await this.before(target, 'update', change.keys, [change.values]);
-    const updated = await this.db.transaction((manager) => this.update(manager, target, changes, origin));
+    const outbox = await this.outbox.prepare(access.workspace.id, collectionName, 'update');
+    const updated = await this.db.transaction((manager) => this.update(manager, target, changes, origin, outbox));
     await this.announce(target, 'update', updated);
     return this.readKeys(target, updated, params);
   }
@@ -226,7 +233,8 @@ export class ItemsService {
     const target = await this.writeTarget(access, collectionName, 'delete');
     const key = this.keyFromPath(target.collection, id);
     await this.before(target, 'delete', [key], []);
-    const deleted = await this.db.transaction((manager) => this.remove(manager, target, [key], origin));
+    const outbox = await this.outbox.prepare(access.workspace.id, collectionName, 'delete');
+    const deleted = await this.db.transaction((manager) => this.remove(manager, target, [key], origin, outbox));
     if (deleted.length === 0) throw notFound('Item not found.');
     await this.announce(target, 'delete', deleted);
   }
@@ -236,7 +244,8 @@ export class ItemsService {
     const target = await this.writeTarget(access, collectionName, 'delete');
     const keys = this.keysFromBody(target.collection, Array.isArray(body) ? body : (body as { keys?: unknown } | null)?.keys);
     await this.before(target, 'delete', keys, []);
-    const deleted = await this.db.transaction((manager) => this.remove(manager, target, keys, origin));
+    const outbox = await this.outbox.prepare(access.workspace.id, collectionName, 'delete');
+    const deleted = await this.db.transaction((manager) => this.remove(manager, target, keys, origin, outbox));
     await this.announce(target, 'delete', deleted);
   }
 
@@ -362,9 +371,10 @@ export class ItemsService {
    * Whether a create can be one statement with its activity row: on PostgreSQL, for a single item
    * whose values need nothing read first (an autocode takes its number from a counter row).
    */
-  private insertsInOneStatement(target: WriteTarget, prepared: Row[]): boolean {
-    // A grant's filter is checked on the inserted row before commit, inside a transaction.
-    return this.db.kind === 'postgres' && prepared.length === 1 && !target.grant?.filter && !target.collection.fields.some((f) => f.type === 'autocode');
+  private insertsInOneStatement(target: WriteTarget, prepared: Row[], outbox: OutboxWriter): boolean {
+    // A grant's filter is checked on the inserted row before commit, and webhooks' deliveries are
+    // written with it: both inside a transaction.
+    return this.db.kind === 'postgres' && prepared.length === 1 && !target.grant?.filter && !outbox.wanted && !target.collection.fields.some((f) => f.type === 'autocode');
   }
 
   private async insertWithActivity(target: WriteTarget, values: Row, activity: Omit<ActivityEntry, 'items'>): Promise<{ key: unknown; row: Row }> {
@@ -388,7 +398,7 @@ export class ItemsService {
     return Object.assign(row, { created_at: now, updated_at: now, created_by: actor, updated_by: actor });
   }
 
-  private async update(manager: EntityManager, target: WriteTarget, changes: Array<{ keys: unknown[]; values: Row }>, origin: RequestOrigin): Promise<unknown[]> {
+  private async update(manager: EntityManager, target: WriteTarget, changes: Array<{ keys: unknown[]; values: Row }>, origin: RequestOrigin, outbox: OutboxWriter): Promise<unknown[]> {
     const { collection, access } = target;
     const updated: unknown[] = [];
     for (const change of changes) {
@@ -401,16 +411,18 @@ export class ItemsService {
     }
     await this.assertWithinGrant(manager, target, updated, 'update');
     await recordActivity(manager, this.db.kind, { workspaceId: access.workspace.id, action: 'update', collection: collection.name, items: updated, principal: access.principal, origin });
+    await outbox.record(manager, updated, changes.map((change) => change.values));
     return updated;
   }
 
-  private async remove(manager: EntityManager, target: WriteTarget, keys: unknown[], origin: RequestOrigin): Promise<unknown[]> {
+  private async remove(manager: EntityManager, target: WriteTarget, keys: unknown[], origin: RequestOrigin, outbox: OutboxWriter): Promise<unknown[]> {
     const { collection, access } = target;
     const existing = await this.lock(manager, target, keys);
     if (existing.length === 0) return [];
     const statement = deleteStatement(this.dialect, collection, existing);
     await manager.query(statement.sql, statement.params);
     await recordActivity(manager, this.db.kind, { workspaceId: access.workspace.id, action: 'delete', collection: collection.name, items: existing, principal: access.principal, origin });
+    await outbox.record(manager, existing);
     return existing;
   }
 

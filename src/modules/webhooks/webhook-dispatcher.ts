@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Brackets, In, Repository } from 'typeorm';
+import { Webhook } from 'standardwebhooks';
+import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
+import { Database } from '../../common/database/database.service';
+import type { AppConfig } from '../../config/app-config';
+import { InjectConfig } from '../../config/config.module';
+import { ITEMS_CHANGED } from '../data/items.service';
+import { AttemptResult, sendWebhook } from './webhook-sender';
+import { WebhookTargetPolicy } from './webhook-target';
+import { WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEntity } from './webhook.entities';
+
+/** Deliveries claimed at once by one instance. */
+const BATCH = 20;
+/** How long a claimed delivery is this instance's: past it (the instance died mid-send), another may take it. */
+const LEASE_MS = 60_000;
+
+/**
+ * Sends the outbox's deliveries: claims due ones (row locks with SKIP LOCKED on PostgreSQL and MariaDB,
+ * so that of several instances exactly one takes each; SQLite has one process), signs each per Standard
+ * Webhooks (the delivery's id is the stable webhook-id; during a secret rotation both secrets sign),
+ * sends it, and logs the attempt. A 2xx delivers; a 410 disables the webhook; anything else is tried
+ * again after the retry schedule's next wait, with jitter, until it runs out. It wakes on every item
+ * change and polls besides, so deliveries left by a process that died are sent after a restart.
+ */
+@Injectable()
+export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Webhooks');
+  private readonly targets: WebhookTargetPolicy;
+  private timer?: NodeJS.Timeout;
+  private unsubscribe?: () => Promise<void>;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly db: Database,
+    @InjectRepository(WebhookDeliveryEntity) private readonly deliveries: Repository<WebhookDeliveryEntity>,
+    @InjectRepository(WebhookAttemptEntity) private readonly attempts: Repository<WebhookAttemptEntity>,
+    @InjectRepository(WebhookEntity) private readonly webhooks: Repository<WebhookEntity>,
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {
+    this.targets = new WebhookTargetPolicy(config.webhooks.allowedTargets);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.webhooks.dispatch) return;
+    this.unsubscribe = await this.bus.subscribe(ITEMS_CHANGED, () => this.wake());
+    this.timer = setInterval(() => this.wake(), this.config.webhooks.pollIntervalMs);
+    this.wake();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.unsubscribe?.();
+    await this.running;
+  }
+
+  /** Runs the outbox now, or once more right after the run under way. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain()
+      .catch((error: unknown) => this.logger.warn(`The webhook outbox could not be read: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => {
+        this.running = null;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      const claimed = await this.claim();
+      await Promise.all(claimed.map((delivery) => this.deliver(delivery)));
+      if (claimed.length < BATCH || this.stopped) return;
+    }
+  }
+
+  /** Takes up to BATCH due deliveries for this instance, for the length of a lease. */
+  private claim(): Promise<WebhookDeliveryEntity[]> {
+    return this.db.transaction(async (manager) => {
+      const now = new Date();
+      let query = manager
+        .getRepository(WebhookDeliveryEntity)
+        .createQueryBuilder('d')
+        .where('d.status = :status', { status: 'pending' })
+        .andWhere('d.next_attempt_at <= :now', { now })
+        .andWhere(new Brackets((due) => due.where('d.locked_until IS NULL').orWhere('d.locked_until < :now', { now })))
+        .orderBy('d.next_attempt_at', 'ASC')
+        .limit(BATCH);
+      if (this.db.kind !== 'sqlite') query = query.setLock('pessimistic_write').setOnLocked('skip_locked');
+      const due = await query.getMany();
+      if (due.length === 0) return [];
+      const lockedUntil = new Date(now.getTime() + LEASE_MS);
+      await manager.getRepository(WebhookDeliveryEntity).update({ id: In(due.map((d) => d.id)) }, { lockedUntil });
+      return due;
+    });
+  }
+
+  private async deliver(delivery: WebhookDeliveryEntity): Promise<void> {
+    const webhook = await this.webhooks.findOneBy({ id: delivery.webhookId });
+    const attempt = delivery.attempts + 1;
+    let result: AttemptResult;
+    if (!webhook || !webhook.enabled) {
+      result = { statusCode: 0, durationMs: 0, error: 'The webhook is disabled.', responseExcerpt: null };
+    } else {
+      result = await sendWebhook(new URL(webhook.url), delivery.payload, this.headers(webhook, delivery), this.targets, this.config.webhooks.timeoutMs);
+    }
+    await this.attempts.insert({ id: randomUUID(), deliveryId: delivery.id, attempt, ...result, createdAt: new Date() });
+    const delivered = result.statusCode >= 200 && result.statusCode < 300;
+    const gone = result.statusCode === 410;
+    const schedule = this.config.webhooks.retrySchedule;
+    const exhausted = attempt > schedule.length || !webhook?.enabled;
+    const status = delivered ? 'delivered' : gone || exhausted ? 'failed' : 'pending';
+    await this.deliveries.update(
+      { id: delivery.id },
+      {
+        attempts: attempt,
+        status,
+        lastStatusCode: result.statusCode,
+        lastError: result.error,
+        lockedUntil: null,
+        nextAttemptAt: status === 'pending' ? new Date(Date.now() + jittered(schedule[attempt - 1])) : delivery.nextAttemptAt,
+        updatedAt: new Date(),
+      },
+    );
+    if (gone && webhook) {
+      // 410 Gone: the receiver says it wants nothing more; the Standard Webhooks way to unsubscribe.
+      await this.webhooks.update({ id: webhook.id }, { enabled: false, disabledReason: 'The receiver answered 410 Gone.', updatedAt: new Date() });
+      this.logger.warn(`Webhook ${webhook.id} disabled: its receiver answered 410 Gone.`);
+    }
+  }
+
+  /** The Standard Webhooks headers, and the webhook's own. */
+  private headers(webhook: WebhookEntity, delivery: WebhookDeliveryEntity): Record<string, string> {
+    const timestamp = new Date();
+    const secrets = [webhook.secret];
+    if (webhook.previousSecret && webhook.previousSecretExpiresAt && webhook.previousSecretExpiresAt > timestamp) secrets.push(webhook.previousSecret);
+    const signature = secrets.map((secret) => new Webhook(secret).sign(delivery.id, timestamp, delivery.payload)).join(' ');
+    const own = webhook.headers === null ? {} : (JSON.parse(webhook.headers) as Record<string, string>);
+    return { ...own, 'webhook-id': delivery.id, 'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)), 'webhook-signature': signature };
+  }
+}
+
+/** A wait of the retry schedule, give or take a fifth, so that failed receivers are not hit in step. */
+function jittered(waitMs: number): number {
+  return Math.round(waitMs * (0.8 + Math.random() * 0.4));
+}

@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { SchemaModule } from '../schema/schema.module';
+import { WorkspacesModule } from '../workspaces/workspaces.module';
+import { WebhookDispatcher } from './webhook-dispatcher';
+import { WebhookOutbox } from './webhook-outbox';
+import { WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEntity } from './webhook.entities';
+import { WebhooksController } from './webhooks.controller';
+import { WebhooksService } from './webhooks.service';
+
+/** The outbox the write path fills; the webhooks of each workspace. */
+@Module({
+  imports: [TypeOrmModule.forFeature([WebhookEntity, WebhookDeliveryEntity, WebhookAttemptEntity])],
+  providers: [WebhookOutbox],
+  exports: [WebhookOutbox],
+})
+export class WebhookOutboxModule {}
+
+/** Webhooks: their routes, and the dispatcher that sends the outbox's deliveries. */
+@Module({
+  imports: [WebhookOutboxModule, TypeOrmModule.forFeature([WebhookEntity, WebhookDeliveryEntity, WebhookAttemptEntity]), SchemaModule, WorkspacesModule],
+  controllers: [WebhooksController],
+  providers: [WebhooksService, WebhookDispatcher],
+})
+export class WebhooksModule {}

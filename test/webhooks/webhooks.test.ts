@@ -1,0 +1,264 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Webhook } from 'standardwebhooks';
+import { describeEachDatabase, RunningApp, startApp } from '../support/app';
+import { Instance } from '../support/cluster';
+import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
+import { assertError, newOwnedWorkspace } from '../support/factories';
+import type { Api } from '../support/http';
+import { WebhookReceiver } from '../support/webhook-receiver';
+
+/** Fast retries and a short timeout, and the loopback receiver allowed. */
+const WEBHOOK_ENV = { WEBHOOK_ALLOWED_TARGETS: '127.0.0.1', WEBHOOK_RETRY_SCHEDULE: '100ms,100ms,100ms', WEBHOOK_POLL_INTERVAL: '100ms', WEBHOOK_TIMEOUT: '1s' };
+
+type Delivery = { id: string; status: string; attempts: number; log: Array<{ status_code: number | null; error: string | null; response: string | null; duration_ms: number }> };
+
+async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function setUp(api: Api, base: string): Promise<void> {
+  const made = await api.post(`${base}/collections`, { collection: 'orders', fields: [{ field: 'total', type: 'integer' }] });
+  assert.equal(made.status, 201, made.text);
+  assert.equal((await api.post(`${base}/collections`, { collection: 'notes', fields: [{ field: 'body', type: 'string' }] })).status, 201);
+}
+
+describeEachDatabase('webhooks', { env: WEBHOOK_ENV }, (suite) => {
+  let api: Api;
+  let base: string;
+  let receiver: WebhookReceiver;
+
+  before(async () => {
+    ({ api, base } = await newOwnedWorkspace(suite.api));
+    await setUp(api, base);
+    receiver = await WebhookReceiver.start();
+  });
+
+  after(() => receiver.close());
+
+  async function hook(body: Record<string, unknown>): Promise<{ id: string; secret: string }> {
+    const created = await api.post(`${base}/webhooks`, { name: 'test', url: receiver.url(), ...body });
+    assert.equal(created.status, 201, created.text);
+    return created.body.data;
+  }
+
+  const deliveries = async (id: string): Promise<Delivery[]> => (await api.get(`${base}/webhooks/${id}/deliveries`)).body.data;
+
+  it('retries a failing receiver until it answers, signing every attempt with the same id', async () => {
+    receiver.answer({ status: 500 }, { status: 503 }, { status: 200 });
+    const webhook = await hook({ collections: ['orders'], events: ['create'] });
+    assert.match(webhook.secret, /^whsec_/);
+    const order = await api.post(`${base}/items/orders`, { total: 42 });
+    assert.equal(order.status, 200, order.text);
+    const attempts = await receiver.waitFor(3);
+    assert.deepEqual(new Set(attempts.map((a) => a.headers['webhook-id'])).size, 1);
+    const verified = new Webhook(webhook.secret).verify(attempts[2].body, attempts[2].headers) as { type: string; data: { collection: string; keys: unknown[]; payload: unknown[] } };
+    assert.deepEqual(verified.type, 'items.create');
+    assert.deepEqual(verified.data, { collection: 'orders', keys: [order.body.data.id], payload: [{ total: 42 }] });
+    const [delivery] = await until('the delivery is logged as delivered', () => deliveries(webhook.id), (list) => list[0]?.status === 'delivered');
+    assert.deepEqual(delivery.log.map((entry) => entry.status_code), [500, 503, 200]);
+    assert.equal(delivery.log[2].response, 'answer 200');
+    assert.equal(delivery.id, attempts[0].headers['webhook-id']);
+    await api.delete(`${base}/webhooks/${webhook.id}`);
+  });
+
+  it('sends only the events and collections a webhook asks for, with its own headers', async () => {
+    receiver.answer({ status: 204 });
+    const before = receiver.received.length;
+    const webhook = await hook({ collections: ['notes'], events: ['delete'], headers: { 'x-team': 'ops' } });
+    const note = await api.post(`${base}/items/notes`, { body: 'x' });
+    await api.patch(`${base}/items/notes/${note.body.data.id}`, { body: 'y' });
+    await api.post(`${base}/items/orders`, { total: 1 });
+    await api.delete(`${base}/items/notes/${note.body.data.id}`);
+    const [received] = (await receiver.waitFor(before + 1)).slice(before);
+    assert.equal(received.headers['x-team'], 'ops');
+    assert.equal(JSON.parse(received.body).type, 'items.delete');
+    assert.equal((await deliveries(webhook.id)).length, 1);
+    await api.delete(`${base}/webhooks/${webhook.id}`);
+  });
+
+  it('disables a webhook whose receiver answers 410, does not follow redirects, and gives up on a hung receiver', async () => {
+    receiver.answer({ status: 410 });
+    const gone = await hook({ collections: ['orders'] });
+    await api.post(`${base}/items/orders`, { total: 2 });
+    await until('the webhook is disabled', async () => (await api.get(`${base}/webhooks/${gone.id}`)).body.data, (data) => data.enabled === false);
+    assert.equal((await deliveries(gone.id))[0].status, 'failed');
+    await api.delete(`${base}/webhooks/${gone.id}`);
+
+    receiver.answer({ status: 302, headers: { location: receiver.url('/elsewhere') } }, { status: 200 });
+    const redirected = await hook({ collections: ['orders'] });
+    await api.post(`${base}/items/orders`, { total: 3 });
+    const [delivery] = await until('the redirect is retried', () => deliveries(redirected.id), (list) => list[0]?.status === 'delivered');
+    assert.deepEqual(delivery.log.map((entry) => entry.status_code), [302, 200]);
+    assert.ok(!receiver.received.some((request) => request.path === '/elsewhere'));
+    await api.delete(`${base}/webhooks/${redirected.id}`);
+
+    receiver.answer('hang');
+    const hung = await hook({ collections: ['orders'] });
+    await api.post(`${base}/items/orders`, { total: 4 });
+    const [timedOut] = await until('the hung attempt is logged', () => deliveries(hung.id), (list) => (list[0]?.log.length ?? 0) >= 1);
+    assert.match(timedOut.log[0].error ?? '', /No answer within 1000 ms/);
+    await api.delete(`${base}/webhooks/${hung.id}`);
+  });
+
+  it('signs with both secrets while a rotation overlaps, and redelivers with the same id', async () => {
+    receiver.answer({ status: 200 });
+    const webhook = await hook({ collections: ['orders'], events: ['create'] });
+    const rotated = await api.post(`${base}/webhooks/${webhook.id}/rotate-secret`);
+    assert.equal(rotated.status, 200, rotated.text);
+    const before = receiver.received.length;
+    await api.post(`${base}/items/orders`, { total: 5 });
+    const [received] = (await receiver.waitFor(before + 1)).slice(before);
+    assert.equal(received.headers['webhook-signature'].split(' ').length, 2);
+    for (const secret of [webhook.secret, rotated.body.data.secret]) assert.ok(new Webhook(secret).verify(received.body, received.headers));
+
+    const [delivery] = await until('delivered', () => deliveries(webhook.id), (list) => list[0]?.status === 'delivered');
+    assert.equal((await api.post(`${base}/webhooks/${webhook.id}/deliveries/${delivery.id}/redeliver`)).status, 202);
+    const [again] = (await receiver.waitFor(before + 2)).slice(before + 1);
+    assert.equal(again.headers['webhook-id'], received.headers['webhook-id']);
+    await api.delete(`${base}/webhooks/${webhook.id}`);
+  });
+
+  it('validates webhooks, keeps their secret to the answer that made it, and lets only admins manage them', async () => {
+    const refused: Array<[Record<string, unknown>, string]> = [
+      [{ name: 'x', url: 'ftp://example.com' }, 'url'],
+      [{ name: 'x', url: 'http://169.254.169.254/latest/meta-data' }, 'url'],
+      [{ name: 'x', url: 'http://user:pass@example.com/' }, 'url'],
+      [{ name: 'x', url: 'https://example.com', collections: ['nowhere'] }, 'collections'],
+      [{ name: 'x', url: 'https://example.com', events: ['publish'] }, 'events'],
+      [{ name: 'x', url: 'https://example.com', headers: { 'webhook-signature': 'forged' } }, 'headers'],
+      [{ name: 'x', url: 'https://example.com', extra: 1 }, 'extra'],
+    ];
+    for (const [body, field] of refused) {
+      const response = await api.post(`${base}/webhooks`, body);
+      assertError(response, 400, 'INVALID_PAYLOAD');
+      assert.equal(response.body.errors[0].extensions.field, field, response.text);
+    }
+    const made = await hook({});
+    const read = await api.get(`${base}/webhooks/${made.id}`);
+    assert.equal(read.body.data.secret, undefined);
+    assert.equal((await api.get(`${base}/webhooks`)).body.data.some((w: { secret?: string }) => 'secret' in w), false);
+    assertError(await suite.api.as(null).get(`${base}/webhooks`), 401, 'INVALID_CREDENTIALS');
+    await api.delete(`${base}/webhooks/${made.id}`);
+    assertError(await api.get(`${base}/webhooks/${made.id}`), 404, 'NOT_FOUND');
+  });
+});
+
+/** Without an allow list, nothing but public addresses may be reached, in any spelling or by any name. */
+describeEachDatabase('webhook targets', { env: { ...WEBHOOK_ENV, WEBHOOK_ALLOWED_TARGETS: '' } }, (suite) => {
+  it('refuses loopback, private, link-local and metadata addresses, mapped, decimal or octal, and names resolving to them', async () => {
+    const { api, base } = await newOwnedWorkspace(suite.api);
+    await setUp(api, base);
+    const receiver = await WebhookReceiver.start();
+    try {
+      for (const url of [
+        receiver.url(),
+        `http://[::ffff:127.0.0.1]:${receiver.port}/`,
+        `http://2130706433:${receiver.port}/`,
+        `http://0177.0.0.1:${receiver.port}/`,
+        'http://10.0.0.1/',
+        'http://192.168.1.1/',
+        'http://169.254.169.254/',
+        'http://[::1]/',
+        'http://[fd00::1]/',
+        'http://0.0.0.0/',
+      ]) {
+        const response = await api.post(`${base}/webhooks`, { name: 'x', url });
+        assertError(response, 400, 'INVALID_PAYLOAD');
+      }
+      // A name is checked when the request is made: localhost resolves to loopback, so nothing is sent.
+      const byName = await api.post(`${base}/webhooks`, { name: 'x', url: `http://localhost:${receiver.port}/`, collections: ['orders'] });
+      assert.equal(byName.status, 201, byName.text);
+      await api.post(`${base}/items/orders`, { total: 1 });
+      const [delivery] = await until('the refused attempt is logged', async () => (await api.get(`${base}/webhooks/${byName.body.data.id}/deliveries`)).body.data as Delivery[], (list) => (list[0]?.log.length ?? 0) >= 1);
+      assert.match(delivery.log[0].error ?? '', /loopback/);
+      assert.equal(receiver.received.length, 0);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
+/** The outbox is written with the change: a delivery outlives the process that committed it. */
+for (const kind of selectedDatabases()) {
+  describe(`webhook deliveries survive the process [${kind}]`, () => {
+    let db: TestDatabase;
+    let receiver: WebhookReceiver;
+    before(async () => {
+      db = await createTestDatabase(kind);
+      receiver = await WebhookReceiver.start();
+    });
+    after(async () => {
+      await receiver.close();
+      await db.drop();
+    });
+
+    it('delivers after a restart what a process killed right after the commit had not sent', async () => {
+      const first = await Instance.start({ DATABASE_URL: db.url, ...WEBHOOK_ENV, WEBHOOK_DISPATCH: 'false' });
+      let api: Api;
+      let base: string;
+      try {
+        ({ api, base } = await newOwnedWorkspace(first.api));
+        await setUp(api, base);
+        assert.equal((await api.post(`${base}/webhooks`, { name: 'x', url: receiver.url(), collections: ['orders'] })).status, 201);
+        assert.equal((await api.post(`${base}/items/orders`, { total: 7 })).status, 200);
+      } finally {
+        await first.kill();
+      }
+      assert.equal(receiver.received.length, 0);
+      const second = await Instance.start({ DATABASE_URL: db.url, ...WEBHOOK_ENV });
+      try {
+        const [received] = await receiver.waitFor(1);
+        assert.equal(JSON.parse(received.body).data.payload[0].total, 7);
+      } finally {
+        await second.stop();
+      }
+    });
+  });
+}
+
+/** Several instances share the outbox; row locks let exactly one of them send each delivery. */
+for (const kind of selectedDatabases().filter((k) => k !== 'sqlite')) {
+  describe(`webhooks with two instances [${kind}]`, () => {
+    let db: TestDatabase;
+    let apps: RunningApp[] = [];
+    let receiver: WebhookReceiver;
+    before(async () => {
+      db = await createTestDatabase(kind);
+      apps = [await startApp(db.url, WEBHOOK_ENV)];
+      apps.push(await startApp(db.url, WEBHOOK_ENV));
+      receiver = await WebhookReceiver.start();
+    });
+    after(async () => {
+      await Promise.all(apps.map((app) => app.close()));
+      await receiver.close();
+      await db.drop();
+    });
+
+    it('delivers each event exactly once', async () => {
+      const { api, base, owner } = await newOwnedWorkspace(apps[0].api);
+      await setUp(api, base);
+      const webhook = await api.post(`${base}/webhooks`, { name: 'x', url: receiver.url(), collections: ['orders'] });
+      assert.equal(webhook.status, 201, webhook.text);
+      const other = apps[1].api.as(owner.accessToken);
+      const writes = 40;
+      await Promise.all(Array.from({ length: writes }, (_, i) => (i % 2 === 0 ? api : other).post(`${base}/items/orders`, { total: i })));
+      const received = await receiver.waitFor(writes);
+      assert.equal(new Set(received.map((r) => r.headers['webhook-id'])).size, writes);
+      // Every delivery was sent by one instance, once: a second sender would have logged a second attempt.
+      const deliveries = await until(
+        'every delivery is logged as delivered',
+        async () => (await api.get(`${base}/webhooks/${webhook.body.data.id}/deliveries?limit=100`)).body.data as Delivery[],
+        (list) => list.length === writes && list.every((d) => d.status === 'delivered'),
+      );
+      assert.ok(deliveries.every((d) => d.attempts === 1 && d.log.length === 1), JSON.stringify(deliveries.filter((d) => d.log.length !== 1)));
+      assert.equal(receiver.received.length, writes);
+    });
+  });
+}
