@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { plainToInstance, Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
 import bytes from 'bytes';
+import ipaddr from 'ipaddr.js';
 import ms from 'ms';
 import { AppConfig, DatabaseKind, RateLimit } from './app-config';
 
@@ -185,7 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const vars = plainToInstance(EnvironmentVariables, present, { exposeDefaultValues: true });
   // One message per variable: class-validator lists constraints last-declared first, so the last is the basic one.
   const problems = validateSync(vars).map((error) => Object.values(error.constraints ?? {}).at(-1) ?? `${error.property} is invalid`);
-  problems.push(...productionProblems(vars), ...mailProblems(vars));
+  problems.push(...productionProblems(vars), ...mailProblems(vars), ...webhookProblems(vars));
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = resolve(vars.DATA_DIR);
@@ -303,4 +304,10 @@ function sqlitePath(url: string): string {
 /** The folder a SQLite database file lives in, created at start. */
 export function sqliteDirectory(config: AppConfig): string | null {
   return config.database.kind === 'sqlite' && config.database.url !== ':memory:' ? dirname(config.database.url) : null;
+}
+
+function webhookProblems(vars: EnvironmentVariables): string[] {
+  const entries = vars.WEBHOOK_ALLOWED_TARGETS.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const bad = entries.find((entry) => !(entry.includes('/') ? ipaddr.isValidCIDR(entry) : ipaddr.isValid(entry)));
+  return bad ? [`WEBHOOK_ALLOWED_TARGETS: "${bad}" is not an address or a CIDR`] : [];
 }

@@ -42,6 +42,26 @@ describe('configuration', () => {
     assert.match(problemsOf({ RATE_LIMIT_GLOBAL: '600/1' }), /RATE_LIMIT_GLOBAL/);
   });
 
+  it('names the GraphQL, realtime and webhook variable of each wrong value', () => {
+    assert.match(problemsOf({ GRAPHQL_MAX_DEPTH: '1' }), /GRAPHQL_MAX_DEPTH/);
+    assert.match(problemsOf({ GRAPHQL_MAX_ALIASES: 'many' }), /GRAPHQL_MAX_ALIASES/);
+    assert.match(problemsOf({ REALTIME_HEARTBEAT: 'often' }), /REALTIME_HEARTBEAT/);
+    assert.match(problemsOf({ REALTIME_MAX_BUFFER: 'lots' }), /REALTIME_MAX_BUFFER/);
+    assert.match(problemsOf({ WEBHOOK_RETRY_SCHEDULE: '5s,then 5m' }), /WEBHOOK_RETRY_SCHEDULE/);
+    assert.match(problemsOf({ WEBHOOK_ALLOWED_TARGETS: '10.0.0.0/33' }), /WEBHOOK_ALLOWED_TARGETS/);
+    assert.match(problemsOf({ WEBHOOK_ALLOWED_TARGETS: '999.1.1.1' }), /WEBHOOK_ALLOWED_TARGETS/);
+    assert.match(problemsOf({ WEBHOOK_DISPATCH: 'sometimes' }), /WEBHOOK_DISPATCH/);
+  });
+
+  it('reads the GraphQL, realtime and webhook settings', () => {
+    const config = loadConfig({ GRAPHQL_MAX_DEPTH: '6', REALTIME_HEARTBEAT: '10s', REALTIME_MAX_MESSAGE_SIZE: '1kb', WEBHOOK_RETRY_SCHEDULE: '1s, 1m', WEBHOOK_ALLOWED_TARGETS: '10.0.0.0/8, ::1' });
+    assert.equal(config.graphql.maxDepth, 6);
+    assert.deepEqual([config.realtime.heartbeatMs, config.realtime.maxMessageBytes], [10_000, 1024]);
+    assert.deepEqual(config.webhooks.retrySchedule, [1_000, 60_000]);
+    assert.deepEqual(config.webhooks.allowedTargets, ['10.0.0.0/8', '::1']);
+    assert.equal(config.webhooks.dispatch, true);
+  });
+
   it('reads the rate limits as a count per window, and off or 0 as no limit', () => {
     assert.deepEqual(loadConfig({}).rateLimits, { auth: { limit: 10, windowMs: 15 * 60_000 }, global: { limit: 600, windowMs: 60_000 } });
     assert.deepEqual(loadConfig({ RATE_LIMIT_AUTH: '5/1H', RATE_LIMIT_GLOBAL: '100/30s' }).rateLimits, {
