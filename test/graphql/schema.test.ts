@@ -137,6 +137,19 @@ describeEachDatabase('GraphQL schemas per caller', {}, (suite) => {
     assert.ok(!(await typeNames(anonymous)).includes('notes'));
   });
 
+  it('answers a query sent by GET, refuses a mutation sent so, and serves GraphiQL to a browser', async () => {
+    const viaGet = await api.get(`${base}/graphql?query=${encodeURIComponent('{ posts(sort: ["id"], limit: 1) { title } }')}`);
+    assert.equal(viaGet.status, 200, viaGet.text);
+    assert.deepEqual(viaGet.body.data, { posts: [{ title: 'Published' }] });
+    const mutation = await api.get(`${base}/graphql?query=${encodeURIComponent('mutation { delete_posts_item(id: 1) { id } }')}`);
+    assert.equal(mutation.status, 405, mutation.text);
+    assert.equal((await api.get(`${base}/items/posts/1`)).status, 200);
+    const page = await api.get(`${base}/graphql`, { headers: { accept: 'text/html' } });
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(page.text, /GraphiQL/i);
+  });
+
   it('answers the full introspection query that GraphiQL and code generators send, whatever the limits', async () => {
     const data = await graphqlData(api, base, getIntrospectionQuery());
     const schema = buildClientSchema(data);

@@ -189,13 +189,6 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
     this.join(subscription);
   }
 
-  /** How many subscriptions this instance holds. */
-  get size(): number {
-    let size = 0;
-    for (const groups of this.byCollection.values()) for (const group of groups.values()) size += group.subscriptions.size;
-    return size;
-  }
-
   private join(subscription: Subscription): SubscriptionGroup {
     const key = collectionKey(subscription.workspaceId, subscription.collection);
     let groups = this.byCollection.get(key);

@@ -10,6 +10,5 @@ import { RealtimeHub } from './realtime.hub';
 @Module({
   imports: [DataModule, WorkspacesModule, PrincipalGuardModule, WebSocketModule],
   providers: [RealtimeHub, RealtimeGateway],
-  exports: [RealtimeHub],
 })
 export class RealtimeModule {}
