@@ -248,7 +248,8 @@ for (const kind of selectedDatabases().filter((k) => k !== 'sqlite')) {
       assert.equal(webhook.status, 201, webhook.text);
       const other = apps[1].api.as(owner.accessToken);
       const writes = 40;
-      await Promise.all(Array.from({ length: writes }, (_, i) => (i % 2 === 0 ? api : other).post(`${base}/items/orders`, { total: i })));
+      const created = await Promise.all(Array.from({ length: writes }, (_, i) => (i % 2 === 0 ? api : other).post(`${base}/items/orders`, { total: i })));
+      assert.deepEqual(created.filter((r) => r.status !== 200).map((r) => r.text), []);
       const received = await receiver.waitFor(writes);
       assert.equal(new Set(received.map((r) => r.headers['webhook-id'])).size, writes);
       // Every delivery was sent by one instance, once: a second sender would have logged a second attempt.

@@ -29,6 +29,17 @@ export class Database {
   }
 
   /**
+   * A transaction whose locking reads lock only the rows they return. MariaDB's default (REPEATABLE
+   * READ) also locks the gaps of the index ranges it scans, which blocks, and deadlocks with, concurrent
+   * inserts into the same table: a queue claimed with SKIP LOCKED while writers append to it needs this.
+   * PostgreSQL's default already is READ COMMITTED; SQLite's writers take turns.
+   */
+  rowLockingTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.kind === 'mysql') return this.dataSource.transaction('READ COMMITTED', work);
+    return this.transaction(work);
+  }
+
+  /**
    * A transaction for DDL. On SQLite, TypeORM rebuilds a table to alter it and drops the old one; with
    * foreign keys enforced that drop would delete (or cascade into) the rows of child tables. So SQLite's
    * enforcement is off during the change (a pragma that only takes effect outside a transaction, hence

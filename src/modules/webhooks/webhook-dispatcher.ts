@@ -81,14 +81,14 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   private async drain(): Promise<void> {
     for (;;) {
       const claimed = await this.claim();
-      await Promise.all(claimed.map((delivery) => this.deliver(delivery)));
+      await Promise.all(claimed.map((delivery) => this.deliver(delivery).catch((error: unknown) => this.release(delivery, error))));
       if (claimed.length < BATCH || this.stopped) return;
     }
   }
 
   /** Takes up to BATCH due deliveries for this instance, for the length of a lease. */
   private claim(): Promise<WebhookDeliveryEntity[]> {
-    return this.db.transaction(async (manager) => {
+    return this.db.rowLockingTransaction(async (manager) => {
       const now = new Date();
       let query = manager
         .getRepository(WebhookDeliveryEntity)
@@ -139,6 +139,15 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
       await this.webhooks.update({ id: webhook.id }, { enabled: false, disabledReason: 'The receiver answered 410 Gone.', updatedAt: new Date() });
       this.logger.warn(`Webhook ${webhook.id} disabled: its receiver answered 410 Gone.`);
     }
+  }
+
+  /**
+   * A delivery whose attempt could not be recorded (the database failed meanwhile) goes back to the
+   * queue at once rather than waiting out its lease; the receiver may get it twice, as at-least-once allows.
+   */
+  private async release(delivery: WebhookDeliveryEntity, error: unknown): Promise<void> {
+    this.logger.warn(`Webhook delivery ${delivery.id} could not be completed: ${error instanceof Error ? error.message : String(error)}`);
+    await this.deliveries.update({ id: delivery.id }, { lockedUntil: null }).catch(() => undefined);
   }
 
   /** The Standard Webhooks headers, and the webhook's own. */
