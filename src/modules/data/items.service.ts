@@ -298,7 +298,7 @@ export class ItemsService {
   /** Which of the keys have rows that match a filter, optionally locking them. */
   private async keysMatching(manager: EntityManager, target: WriteTarget, keys: unknown[], filter: FilterNode, lock: boolean): Promise<unknown[]> {
     const byKey: FilterNode = { type: 'compare', field: 'id', operator: '_in', value: keys as Array<string | number> };
-    const query = keysQuery(target.collection.name, { filter: { type: 'and', children: [byKey, filter] } });
+    const query = keysQuery(target.collection.name, { filter: { type: 'and', children: [byKey, filter] }, sort: lock ? [{ path: ['id'], direction: 'asc' }] : [] });
     const compiled = compileSelect(query, target.schema, this.dialect, this.context(target.access));
     const rows = (await manager.query(`${compiled.sql}${lock && this.db.kind !== 'sqlite' ? ' FOR UPDATE' : ''}`, compiled.params)) as Row[];
     return rows.map((row) => (target.collection.primaryKey === 'integer' ? Number(row.id) : row.id));
@@ -401,8 +401,11 @@ export class ItemsService {
   private async update(manager: EntityManager, target: WriteTarget, changes: Array<{ keys: unknown[]; values: Row }>, origin: RequestOrigin, outbox: OutboxWriter): Promise<unknown[]> {
     const { collection, access } = target;
     const updated: unknown[] = [];
+    // Every row of the batch is locked first, in key order: two batches naming the same rows in other
+    // orders then wait for each other instead of deadlocking.
+    const lockable = new Set((await this.lock(manager, target, changes.flatMap((change) => change.keys))).map(String));
     for (const change of changes) {
-      const existing = await this.lock(manager, target, change.keys);
+      const existing = change.keys.filter((key) => lockable.has(String(key)));
       if (existing.length === 0) continue;
       const row = { ...change.values, updated_at: new Date().toISOString(), updated_by: this.actor(access) };
       const statement = updateStatement(this.dialect, collection, this.encode(collection, row), existing);
@@ -427,8 +430,8 @@ export class ItemsService {
   }
 
   /**
-   * Locks the rows with these keys for the rest of the transaction and answers the keys that exist,
-   * and that an app role's grant lets it touch: rows outside its filter are as good as missing.
+   * Locks the rows with these keys (in key order) for the rest of the transaction and answers the keys
+   * that exist, and that an app role's grant lets it touch: rows outside its filter are as good as missing.
    */
   private async lock(manager: EntityManager, target: WriteTarget, keys: unknown[]): Promise<unknown[]> {
     if (keys.length === 0) return [];

@@ -71,8 +71,9 @@ export function deleteStatement(dialect: SqlDialect, collection: CollectionDef, 
 
 /** Selects and locks the rows with these keys (SQLite's writers already take turns, so it needs no lock). */
 export function lockStatement(dialect: SqlDialect, collection: CollectionDef, keys: unknown[]): CompiledSql {
+  // In key order, so that writers locking overlapping rows take them in the same order and cannot deadlock.
   const lock = dialect.kind === 'sqlite' ? '' : ' FOR UPDATE';
-  return { sql: `SELECT ${dialect.quote('id')} FROM ${dialect.quote(collection.table)} WHERE ${dialect.quote('id')} IN (${keyList(dialect, keys, 1)})${lock}`, params: keys };
+  return { sql: `SELECT ${dialect.quote('id')} FROM ${dialect.quote(collection.table)} WHERE ${dialect.quote('id')} IN (${keyList(dialect, keys, 1)}) ORDER BY ${dialect.quote('id')}${lock}`, params: keys };
 }
 
 /** The row just inserted, as RETURNING gave it (PostgreSQL, SQLite); null where there is none (MySQL). */
