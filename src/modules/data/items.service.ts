@@ -16,7 +16,7 @@ import { appCaller, PoliciesService } from '../policies/policies.service';
 import type { PolicyAction } from '../policies/policy.entities';
 import { ReadPermissions, scopeReadQuery } from '../policies/read-permissions';
 import { checkWritableFields, withGrantValidation, withPresets, WriteGrant } from '../policies/write-permissions';
-import { isAppRoleAccess, ItemsAccess, WorkspaceAccess } from '../workspaces/workspaces.service';
+import { isAppRoleAccess, ItemsAccess, WorkspaceAccess, WorkspacesService } from '../workspaces/workspaces.service';
 import { FilterNode, ItemsQuery, keysQuery, QueryContext } from './query/query.ast';
 import { ParsedQueryCache } from './query/parsed-query.cache';
 import { parseItemsQuery } from './query/query.parser';
@@ -40,6 +40,8 @@ export interface ItemsChanged {
   collection: string;
   action: ItemAction;
   keys: unknown[];
+  /** Set when the change wrote webhook deliveries, so that dispatchers wake for it (and only then). */
+  deliveries?: true;
 }
 
 export interface ReadResult {
@@ -59,9 +61,13 @@ interface Target {
   permissions: ReadPermissions | null;
 }
 
-/** The target of a write, with what an app role's policy grants for it (null for members: everything). */
+/**
+ * The target of a write, with what an app role's policy grants for it (null for members: everything),
+ * and what writes the change's webhook deliveries in its transaction.
+ */
 interface WriteTarget extends Target {
   grant: WriteGrant | null;
+  outbox: OutboxWriter;
 }
 
 /**
@@ -82,6 +88,7 @@ export class ItemsService {
     private readonly hooks: ItemHooks,
     private readonly policies: PoliciesService,
     private readonly outbox: WebhookOutbox,
+    private readonly workspaces: WorkspacesService,
   ) {
     this.dialect = dialectFor(db.kind);
     this.queries = new ParsedQueryCache(config.query);
@@ -127,8 +134,13 @@ export class ItemsService {
    * The items with these keys that a read with `params` finds (its fields, filter, search and deep;
    * not its paging or sort), as the caller may see them: what a subscriber is sent of a change.
    */
-  async readChanged(access: ItemsAccess, collectionName: string, keys: unknown[], params: Params): Promise<Row[]> {
+  async readChanged(subscriber: ItemsAccess, collectionName: string, keys: unknown[], params: Params): Promise<Row[]> {
     if (keys.length === 0) return [];
+    // The workspace as it is now: a subscriber's copy, from when it subscribed, may predate a schema
+    // change, and an outdated schema version would make every read load the schema again.
+    const workspace = await this.workspaces.findByRef(subscriber.workspace.id);
+    if (!workspace) return [];
+    const access = { ...subscriber, workspace };
     const target = await this.readTarget(access, collectionName);
     const query = this.parse(target, params);
     const byKey: FilterNode = { type: 'compare', field: 'id', operator: '_in', value: keys as Array<string | number> };
@@ -158,8 +170,7 @@ export class ItemsService {
     });
     await this.before(target, 'create', [], prepared);
     const activity = { workspaceId: access.workspace.id, action: 'create' as const, collection: collectionName, principal: access.principal, origin };
-    const outbox = await this.outbox.prepare(access.workspace.id, collectionName, 'create');
-    const inserted = this.insertsInOneStatement(target, prepared, outbox)
+    const inserted = this.insertsInOneStatement(target, prepared)
       ? [await this.insertWithActivity(target, prepared[0], activity)]
       : await this.db.transaction(async (manager) => {
           const rows: Array<{ key: unknown; row: Row | null }> = [];
@@ -167,7 +178,7 @@ export class ItemsService {
           const keys = rows.map((r) => r.key);
           await this.assertWithinGrant(manager, target, keys, 'create');
           await recordActivity(manager, this.db.kind, { ...activity, items: keys });
-          await outbox.record(manager, keys, prepared);
+          await target.outbox.record(manager, keys, prepared);
           return rows;
         });
     const keys = inserted.map((r) => r.key);
@@ -195,8 +206,7 @@ export class ItemsService {
     const key = this.keyFromPath(target.collection, id);
     const values = this.validator(target).forUpdate(this.granted(target, body, 'update', ''), '');
     await this.before(target, 'update', [key], [values]);
-    const outbox = await this.outbox.prepare(access.workspace.id, collectionName, 'update');
-    const updated = await this.db.transaction((manager) => this.update(manager, target, [{ keys: [key], values }], origin, outbox));
+    const updated = await this.db.transaction((manager) => this.update(manager, target, [{ keys: [key], values }], origin));
     if (updated.length === 0) throw notFound('Item not found.');
     await this.announce(target, 'update', updated);
     const [item] = await this.readKeys(target, updated, params);
@@ -223,8 +233,7 @@ export class ItemsService {
       changes = [{ keys: this.keysFromBody(target.collection, keys), values: validator.forUpdate(this.granted(target, data, 'update', 'data'), 'data') }];
     }
     for (const change of changes) await this.before(target, 'update', change.keys, [change.values]);
-    const outbox = await this.outbox.prepare(access.workspace.id, collectionName, 'update');
-    const updated = await this.db.transaction((manager) => this.update(manager, target, changes, origin, outbox));
+    const updated = await this.db.transaction((manager) => this.update(manager, target, changes, origin));
     await this.announce(target, 'update', updated);
     return this.readKeys(target, updated, params);
   }
@@ -233,8 +242,7 @@ export class ItemsService {
     const target = await this.writeTarget(access, collectionName, 'delete');
     const key = this.keyFromPath(target.collection, id);
     await this.before(target, 'delete', [key], []);
-    const outbox = await this.outbox.prepare(access.workspace.id, collectionName, 'delete');
-    const deleted = await this.db.transaction((manager) => this.remove(manager, target, [key], origin, outbox));
+    const deleted = await this.db.transaction((manager) => this.remove(manager, target, [key], origin));
     if (deleted.length === 0) throw notFound('Item not found.');
     await this.announce(target, 'delete', deleted);
   }
@@ -244,26 +252,32 @@ export class ItemsService {
     const target = await this.writeTarget(access, collectionName, 'delete');
     const keys = this.keysFromBody(target.collection, Array.isArray(body) ? body : (body as { keys?: unknown } | null)?.keys);
     await this.before(target, 'delete', keys, []);
-    const outbox = await this.outbox.prepare(access.workspace.id, collectionName, 'delete');
-    const deleted = await this.db.transaction((manager) => this.remove(manager, target, keys, origin, outbox));
+    const deleted = await this.db.transaction((manager) => this.remove(manager, target, keys, origin));
     await this.announce(target, 'delete', deleted);
   }
 
   // ----- the steps -----
 
-  private async target(access: WorkspaceAccess, collectionName: string): Promise<WriteTarget> {
+  private async target(access: WorkspaceAccess, collectionName: string): Promise<Target> {
     const schema = await this.registry.forWorkspace(access.workspace);
     const collection = schema.collections.get(collectionName);
     if (!collection) throw notFound(`Collection "${collectionName}" not found.`);
-    return { access, schema, collection, visible: schema, permissions: null, grant: null };
+    return { access, schema, collection, visible: schema, permissions: null };
   }
 
   /**
    * The target of a write. An app role writes only through a policy for the action (403 otherwise,
-   * whether or not the collection exists), and reads back only what its read policy shows.
+   * whether or not the collection exists), and reads back only what its read policy shows. The webhooks
+   * that want the change are looked up now, before its transaction: inside it, a second connection
+   * could wait on a full pool for ever.
    */
   private async writeTarget(access: ItemsAccess, collectionName: string, action: Exclude<PolicyAction, 'read'>): Promise<WriteTarget> {
-    if (!isAppRoleAccess(access)) return this.target(access, collectionName);
+    const target = await this.grantedTarget(access, collectionName, action);
+    return { ...target, outbox: await this.outbox.prepare(access.workspace.id, target.collection.name, action) };
+  }
+
+  private async grantedTarget(access: ItemsAccess, collectionName: string, action: Exclude<PolicyAction, 'read'>): Promise<Omit<WriteTarget, 'outbox'>> {
+    if (!isAppRoleAccess(access)) return { ...(await this.target(access, collectionName)), grant: null };
     const schema = await this.registry.forWorkspace(access.workspace);
     const grant = await this.policies.writeGrant(access.workspace, schema, appCaller(access), collectionName, action);
     const collection = schema.collections.get(collectionName);
@@ -371,10 +385,10 @@ export class ItemsService {
    * Whether a create can be one statement with its activity row: on PostgreSQL, for a single item
    * whose values need nothing read first (an autocode takes its number from a counter row).
    */
-  private insertsInOneStatement(target: WriteTarget, prepared: Row[], outbox: OutboxWriter): boolean {
+  private insertsInOneStatement(target: WriteTarget, prepared: Row[]): boolean {
     // A grant's filter is checked on the inserted row before commit, and webhooks' deliveries are
     // written with it: both inside a transaction.
-    return this.db.kind === 'postgres' && prepared.length === 1 && !target.grant?.filter && !outbox.wanted && !target.collection.fields.some((f) => f.type === 'autocode');
+    return this.db.kind === 'postgres' && prepared.length === 1 && !target.grant?.filter && !target.outbox.wanted && !target.collection.fields.some((f) => f.type === 'autocode');
   }
 
   private async insertWithActivity(target: WriteTarget, values: Row, activity: Omit<ActivityEntry, 'items'>): Promise<{ key: unknown; row: Row }> {
@@ -398,7 +412,7 @@ export class ItemsService {
     return Object.assign(row, { created_at: now, updated_at: now, created_by: actor, updated_by: actor });
   }
 
-  private async update(manager: EntityManager, target: WriteTarget, changes: Array<{ keys: unknown[]; values: Row }>, origin: RequestOrigin, outbox: OutboxWriter): Promise<unknown[]> {
+  private async update(manager: EntityManager, target: WriteTarget, changes: Array<{ keys: unknown[]; values: Row }>, origin: RequestOrigin): Promise<unknown[]> {
     const { collection, access } = target;
     const updated: unknown[] = [];
     // Every row of the batch is locked first, in key order: two batches naming the same rows in other
@@ -414,18 +428,18 @@ export class ItemsService {
     }
     await this.assertWithinGrant(manager, target, updated, 'update');
     await recordActivity(manager, this.db.kind, { workspaceId: access.workspace.id, action: 'update', collection: collection.name, items: updated, principal: access.principal, origin });
-    await outbox.record(manager, updated, changes.map((change) => change.values));
+    await target.outbox.record(manager, updated, changes.map((change) => change.values));
     return updated;
   }
 
-  private async remove(manager: EntityManager, target: WriteTarget, keys: unknown[], origin: RequestOrigin, outbox: OutboxWriter): Promise<unknown[]> {
+  private async remove(manager: EntityManager, target: WriteTarget, keys: unknown[], origin: RequestOrigin): Promise<unknown[]> {
     const { collection, access } = target;
     const existing = await this.lock(manager, target, keys);
     if (existing.length === 0) return [];
     const statement = deleteStatement(this.dialect, collection, existing);
     await manager.query(statement.sql, statement.params);
     await recordActivity(manager, this.db.kind, { workspaceId: access.workspace.id, action: 'delete', collection: collection.name, items: existing, principal: access.principal, origin });
-    await outbox.record(manager, existing);
+    await target.outbox.record(manager, existing);
     return existing;
   }
 
@@ -514,7 +528,7 @@ export class ItemsService {
   private async announce(target: WriteTarget, action: ItemAction, keys: unknown[]): Promise<void> {
     if (keys.length === 0) return;
     await this.hooks.runAfter({ workspaceId: target.access.workspace.id, collection: target.collection.name, action, principal: target.access.principal, keys });
-    const event: ItemsChanged = { workspaceId: target.access.workspace.id, collection: target.collection.name, action, keys };
+    const event: ItemsChanged = { workspaceId: target.access.workspace.id, collection: target.collection.name, action, keys, ...(target.outbox.wanted ? { deliveries: true } : {}) };
     // The change is committed; a bus that is down must not turn it into an error for the client.
     await this.bus.publish(ITEMS_CHANGED, event).catch((error: unknown) => this.logger.warn(`Could not announce a change of ${target.collection.name}: ${String(error)}`));
   }

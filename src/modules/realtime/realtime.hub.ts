@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { ITEMS_CHANGED, ItemsChanged, ItemsService } from '../data/items.service';
-import { ItemsAccess, WorkspacesService } from '../workspaces/workspaces.service';
+import type { ItemsAccess } from '../workspaces/workspaces.service';
 import { outgoing, SubscriptionEvent } from './realtime.protocol';
 
 type Row = Record<string, unknown>;
@@ -145,7 +145,6 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly items: ItemsService,
-    private readonly workspaces: WorkspacesService,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
   ) {}
 
@@ -222,13 +221,10 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
   private async read(groups: SubscriptionGroup[], change: ItemsChanged): Promise<() => void> {
     const { action } = change;
     if (action === 'delete') return () => groups.forEach((group) => group.deleted(change.keys));
-    const workspace = await this.workspaces.findByRef(change.workspaceId);
-    if (!workspace) return () => undefined;
     const deliveries = await Promise.all(
       groups.map(async (group) => {
         try {
-          // The workspace as it is now: the connection's copy may predate a schema change.
-          const rows = await this.items.readChanged({ ...group.access, workspace }, change.collection, change.keys, group.query);
+          const rows = await this.items.readChanged(group.access, change.collection, change.keys, group.query);
           return () => group.changed(action, rows, change.keys);
         } catch (error) {
           // The subscribers may have lost the right to read the collection since they subscribed.

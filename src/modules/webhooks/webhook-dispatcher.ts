@@ -7,7 +7,7 @@ import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { Database } from '../../common/database/database.service';
 import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
-import { ITEMS_CHANGED } from '../data/items.service';
+import { ITEMS_CHANGED, ItemsChanged } from '../data/items.service';
 import { AttemptResult, sendWebhook } from './webhook-sender';
 import { WebhookTargetPolicy } from './webhook-target';
 import { WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEntity } from './webhook.entities';
@@ -23,12 +23,11 @@ const LEASE_MS = 60_000;
  * Webhooks (the delivery's id is the stable webhook-id; during a secret rotation both secrets sign),
  * sends it, and logs the attempt. A 2xx delivers; a 410 disables the webhook; anything else is tried
  * again after the retry schedule's next wait, with jitter, until it runs out. It wakes on every item
- * change and polls besides, so deliveries left by a process that died are sent after a restart.
+ * change that wrote deliveries and polls besides, so deliveries left by a process that died are sent after a restart.
  */
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Webhooks');
-  private readonly targets: WebhookTargetPolicy;
   private timer?: NodeJS.Timeout;
   private unsubscribe?: () => Promise<void>;
   private running: Promise<void> | null = null;
@@ -42,13 +41,15 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     @InjectRepository(WebhookEntity) private readonly webhooks: Repository<WebhookEntity>,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     @InjectConfig() private readonly config: AppConfig,
-  ) {
-    this.targets = new WebhookTargetPolicy(config.webhooks.allowedTargets);
-  }
+    private readonly targets: WebhookTargetPolicy,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.webhooks.dispatch) return;
-    this.unsubscribe = await this.bus.subscribe(ITEMS_CHANGED, () => this.wake());
+    // Woken by the changes that wrote deliveries only: the others leave nothing to send.
+    this.unsubscribe = await this.bus.subscribe(ITEMS_CHANGED, (payload) => {
+      if ((payload as ItemsChanged).deliveries) this.wake();
+    });
     this.timer = setInterval(() => this.wake(), this.config.webhooks.pollIntervalMs);
     this.wake();
   }

@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SchemaModule } from '../schema/schema.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import { WebhookOutbox } from './webhook-outbox';
+import { WebhookTargetPolicy } from './webhook-target';
 import { WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEntity } from './webhook.entities';
 import { WebhooksController } from './webhooks.controller';
 import { WebhooksService } from './webhooks.service';
@@ -20,6 +22,10 @@ export class WebhookOutboxModule {}
 @Module({
   imports: [WebhookOutboxModule, TypeOrmModule.forFeature([WebhookEntity, WebhookDeliveryEntity, WebhookAttemptEntity]), SchemaModule, WorkspacesModule],
   controllers: [WebhooksController],
-  providers: [WebhooksService, WebhookDispatcher],
+  providers: [
+    WebhooksService,
+    WebhookDispatcher,
+    { provide: WebhookTargetPolicy, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new WebhookTargetPolicy(config.webhooks.allowedTargets) },
+  ],
 })
 export class WebhooksModule {}

@@ -37,8 +37,6 @@ const FIELDS = new Set(['name', 'url', 'events', 'collections', 'headers', 'enab
  */
 @Injectable()
 export class WebhooksService {
-  private readonly targets: WebhookTargetPolicy;
-
   constructor(
     @InjectRepository(WebhookEntity) private readonly webhooks: Repository<WebhookEntity>,
     @InjectRepository(WebhookDeliveryEntity) private readonly deliveries: Repository<WebhookDeliveryEntity>,
@@ -46,9 +44,8 @@ export class WebhooksService {
     private readonly outbox: WebhookOutbox,
     private readonly registry: SchemaRegistry,
     @InjectConfig() private readonly config: AppConfig,
-  ) {
-    this.targets = new WebhookTargetPolicy(config.webhooks.allowedTargets);
-  }
+    private readonly targets: WebhookTargetPolicy,
+  ) {}
 
   async list(access: WorkspaceAccess): Promise<WebhookDto[]> {
     const hooks = await this.webhooks.find({ where: { workspaceId: access.workspace.id }, order: { createdAt: 'ASC' } });

@@ -4,7 +4,7 @@ import { MESSAGE_BUS, MessageBus } from '../../../common/bus/bus';
 import { AppError, forbidden } from '../../../common/errors/app-error';
 import type { ItemAction, RequestOrigin } from '../../audit/activity.recorder';
 import { hasRole } from '../../workspaces/workspace-roles';
-import { isAppRoleAccess, ItemsAccess, WorkspacesService } from '../../workspaces/workspaces.service';
+import { isAppRoleAccess, ItemsAccess } from '../../workspaces/workspaces.service';
 import { ITEMS_CHANGED, ItemsChanged, ItemsService } from '../items.service';
 import type { GraphQLOperations, MutationEvent } from './graphql-schema.factory';
 
@@ -28,7 +28,6 @@ export class GraphQLItemOperations implements GraphQLOperations<GraphQLContext> 
 
   constructor(
     private readonly items: ItemsService,
-    private readonly workspaces: WorkspacesService,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
   ) {}
 
@@ -98,9 +97,7 @@ export class GraphQLItemOperations implements GraphQLOperations<GraphQLContext> 
       for (const key of change.keys) if (seen.delete(String(key))) await send({ key, event: 'delete', data: null });
       return;
     }
-    // The workspace as it is now: the subscriber's copy may predate a schema change.
-    const workspace = (await this.workspaces.findByRef(access.workspace.id)) ?? access.workspace;
-    const rows = await this.items.readChanged({ ...access, workspace }, change.collection, change.keys, params);
+    const rows = await this.items.readChanged(access, change.collection, change.keys, params);
     for (const row of rows) {
       remember(seen, String(row.id));
       await send({ key: row.id, event: change.action, data: row });
