@@ -1,16 +1,23 @@
 // The realtime_fanout scenario: realtime subscribers on two Cairn instances that share the database and
 // Redis, and a steady stream of writes through both; every subscriber must hear every write, and the
 // time from the write's request to each delivery is measured. Run by bench/run.mjs.
+//
+// The subscribers live in worker threads (this same file), so that the thread that sends the writes and
+// times them is not the one reading two thousand sockets: its clock would otherwise run late.
 
 import { randomBytes } from 'node:crypto';
-import WebSocket from 'ws';
+import { request as httpRequest } from 'node:http';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
 const COLLECTION = 'fanout_events';
 /** How long after the last write the deliveries still in flight are waited for. */
 const DRAIN_MS = 5_000;
 
+/** One clock for every thread: milliseconds since the epoch, to a fraction. */
+const clock = () => performance.timeOrigin + performance.now();
+
 /**
- * settings: { subscribersPerInstance, intervalMs, durationS }; startInstance(env) starts a Cairn
+ * settings: { subscribersPerInstance, intervalMs, durationS, workers }; startInstance(env) starts a Cairn
  * process with extra environment and answers { baseUrl }; request(baseUrl, method, path, { token, body }).
  */
 export async function realtimeFanout({ settings, startInstance, request, key, ws, setupUrl, redisUrl, log }) {
@@ -23,35 +30,26 @@ export async function realtimeFanout({ settings, startInstance, request, key, ws
   log(`  realtime_fanout: two instances with Redis at ${instances.map((i) => i.baseUrl).join(' and ')}`);
 
   const writes = Math.round((settings.durationS * 1000) / settings.intervalMs);
-  const sentAt = new Float64Array(writes);
-  const latencies = [];
-  let delivered = 0;
-  let unexpected = 0;
-  const sockets = [];
-  // Read as little as possible of each message: the load generator shares the machine with the servers.
-  const marker = Buffer.from('"title":"fanout-');
-  const onMessage = (data) => {
-    const at = data.indexOf(marker);
-    if (at === -1) return;
-    let index = 0;
-    for (let i = at + marker.length; data[i] >= 48 && data[i] <= 57; i++) index = index * 10 + (data[i] - 48);
-    if (!(index >= 0 && index < writes) || sentAt[index] === 0) {
-      unexpected += 1;
-      return;
-    }
-    delivered += 1;
-    latencies.push(performance.now() - sentAt[index]);
-  };
+  // When each write was sent, read by the workers; and each worker's count of deliveries so far.
+  const sentAt = new Float64Array(new SharedArrayBuffer(writes * 8));
+  const deliveredBy = new Int32Array(new SharedArrayBuffer(settings.workers * 4));
+  const writeLatencies = new Float64Array(writes);
+  const urls = instances.map((instance) => `${instance.baseUrl.replace('http', 'ws')}${ws}/realtime?access_token=${key}`);
+  const workers = [];
 
   try {
     const connectStarted = Date.now();
-    for (const instance of instances) {
-      const url = `${instance.baseUrl.replace('http', 'ws')}${ws}/realtime?access_token=${key}`;
-      const batch = [];
-      for (let i = 0; i < settings.subscribersPerInstance; i++) batch.push(subscribe(url, onMessage));
-      sockets.push(...(await Promise.all(batch)));
+    // Each worker takes an even share of each instance's subscribers.
+    for (let w = 0; w < settings.workers; w++) {
+      const share = (total) => Math.floor(total / settings.workers) + (w < total % settings.workers ? 1 : 0);
+      const worker = new Worker(new URL(import.meta.url), {
+        workerData: { index: w, subscriptions: urls.map((url) => ({ url, count: share(settings.subscribersPerInstance) })), sentAt, deliveredBy, writes },
+      });
+      workers.push(subscriberThread(worker));
     }
-    log(`  realtime_fanout: ${sockets.length} subscribers connected and subscribed in ${((Date.now() - connectStarted) / 1000).toFixed(1)} s`);
+    await Promise.all(workers.map((worker) => worker.ready));
+    const subscribers = settings.subscribersPerInstance * instances.length;
+    log(`  realtime_fanout: ${subscribers} subscribers in ${settings.workers} threads connected and subscribed in ${((Date.now() - connectStarted) / 1000).toFixed(1)} s`);
 
     // One write every intervalMs, alternating between the instances, on a schedule that does not drift.
     const started = performance.now();
@@ -61,53 +59,206 @@ export async function realtimeFanout({ settings, startInstance, request, key, ws
       const due = started + i * settings.intervalMs;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      sentAt[i] = performance.now();
+      sentAt[i] = clock();
       const target = instances[i % 2].baseUrl;
       inFlight.push(
         request(target, 'POST', `${ws}/items/${COLLECTION}`, { token: key, body: { title: `fanout-${i}` } }).then(
-          (response) => response.status === 200 || failures.push(`write ${i}: ${response.status}`),
+          (response) => {
+            writeLatencies[i] = clock() - sentAt[i];
+            if (response.status !== 200) failures.push(`write ${i}: ${response.status}`);
+          },
           (error) => failures.push(`write ${i}: ${error.message}`),
         ),
       );
     }
     await Promise.all(inFlight);
     const writeSeconds = (performance.now() - started) / 1000;
-    const expected = writes * sockets.length;
+    const expected = writes * subscribers;
+    const deliveredSoFar = () => deliveredBy.reduce((sum, count) => sum + count, 0);
     const drainUntil = Date.now() + DRAIN_MS;
-    while (delivered < expected && Date.now() < drainUntil) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (deliveredSoFar() < expected && Date.now() < drainUntil) await new Promise((resolve) => setTimeout(resolve, 50));
 
-    latencies.sort((a, b) => a - b);
-    const quantile = (q) => (latencies.length === 0 ? null : Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] * 10) / 10);
+    const results = await Promise.all(workers.map((worker) => worker.finish()));
+    const delivered = results.reduce((sum, result) => sum + result.delivered, 0);
+    const latencies = new Float64Array(delivered);
+    let at = 0;
+    for (const result of results) {
+      latencies.set(result.latencies, at);
+      at += result.latencies.length;
+    }
+    const quantile = quantiles(latencies);
+    const writeQuantile = quantiles(writeLatencies);
     return {
-      subscribers: sockets.length,
+      subscribers,
       writes,
       write_seconds: Math.round(writeSeconds * 10) / 10,
       failed_writes: failures.length,
       expected,
       delivered,
-      unexpected,
+      unexpected: results.reduce((sum, result) => sum + result.unexpected, 0),
       lost: expected - delivered,
       latency_ms: { p50: quantile(0.5), p99: quantile(0.99), max: quantile(1) },
+      // The part of a delivery's latency that is the write itself: its request until its answer.
+      write_latency_ms: { p50: writeQuantile(0.5), p99: writeQuantile(0.99) },
       problems: failures.slice(0, 5),
     };
   } finally {
-    for (const socket of sockets) socket.terminate();
+    await Promise.all(workers.map((worker) => worker.stop()));
     for (const instance of instances) await instance.stop();
   }
 }
 
-/** Opens a realtime connection and subscribes to the bench collection; resolves once init has arrived. */
+/** The main thread's handle on a subscriber thread: ready once subscribed; finish() answers its figures. */
+function subscriberThread(worker) {
+  let failed;
+  const failure = new Promise((_, reject) => {
+    failed = reject;
+    worker.once('error', reject);
+  });
+  failure.catch(() => undefined);
+  const next = (type) => Promise.race([failure, new Promise((resolve) => worker.on('message', (message) => message.type === type && resolve(message)))]);
+  worker.on('message', (message) => message.type === 'error' && failed(new Error(message.message)));
+  const ready = next('ready');
+  return {
+    ready,
+    async finish() {
+      const result = next('result');
+      worker.postMessage('finish');
+      return result;
+    },
+    stop: () => worker.terminate(),
+  };
+}
+
+/** A subscriber thread: opens its share of the connections, and counts and times every delivery. */
+async function runSubscribers({ index, subscriptions, sentAt, deliveredBy, writes }) {
+  const total = subscriptions.reduce((sum, { count }) => sum + count, 0);
+  const latencies = new Float64Array(writes * total);
+  let delivered = 0;
+  let unexpected = 0;
+  // Read as little as possible of each message: the load generator shares the machine with the servers.
+  const marker = Buffer.from('"title":"fanout-');
+  const onMessage = (frame, start, end, now) => {
+    const at = frame.indexOf(marker, start);
+    if (at === -1 || at >= end) return;
+    let write = 0;
+    for (let i = at + marker.length; i < end && frame[i] >= 48 && frame[i] <= 57; i++) write = write * 10 + (frame[i] - 48);
+    if (!(write >= 0 && write < writes) || sentAt[write] === 0 || delivered >= latencies.length) {
+      unexpected += 1;
+      return;
+    }
+    latencies[delivered++] = now - sentAt[write];
+    Atomics.add(deliveredBy, index, 1);
+  };
+  const sockets = [];
+  try {
+    for (const { url, count } of subscriptions) {
+      const batch = [];
+      for (let i = 0; i < count; i++) batch.push(subscribe(url, onMessage));
+      sockets.push(...(await Promise.all(batch)));
+    }
+  } catch (error) {
+    parentPort.postMessage({ type: 'error', message: error.message });
+    return;
+  }
+  parentPort.postMessage({ type: 'ready' });
+  parentPort.once('message', () => {
+    for (const socket of sockets) socket.destroy();
+    const measured = latencies.slice(0, delivered);
+    parentPort.postMessage({ type: 'result', delivered, unexpected, latencies: measured }, [measured.buffer]);
+  });
+}
+
+if (!isMainThread && workerData?.subscriptions) void runSubscribers(workerData);
+
+/** Answers q → the q-quantile of the values, in ms to a tenth. */
+function quantiles(values) {
+  const sorted = Float64Array.from(values).sort();
+  return (q) => (sorted.length === 0 ? null : Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] * 10) / 10);
+}
+
+/**
+ * Opens a realtime connection and subscribes to the bench collection; resolves once init has arrived.
+ * The subscribers are lean WebSocket clients (the handshake, then frames read off the socket by hand) rather
+ * than `ws` clients, because two thousand of them in one process spend more CPU than the instances they
+ * measure, on a machine they share: a frame's text is only searched for the marker, never parsed as JSON.
+ */
 function subscribe(url, onMessage) {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { skipUTF8Validation: true, perMessageDeflate: false });
     const timer = setTimeout(() => reject(new Error('a subscriber did not get its init within 30 s')), 30_000);
-    socket.once('error', reject);
-    socket.once('open', () => socket.send(JSON.stringify({ type: 'subscribe', collection: COLLECTION, query: { fields: ['title'] }, uid: 'f' })));
-    socket.once('message', (data) => {
-      clearTimeout(timer);
-      if (!data.toString().includes('"event":"init"')) return reject(new Error(`a subscription failed: ${data.toString().slice(0, 200)}`));
-      socket.on('message', onMessage);
-      resolve(socket);
+    const handshake = httpRequest(url.replace(/^ws/, 'http'), {
+      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': randomBytes(16).toString('base64') },
     });
+    handshake.once('error', reject);
+    handshake.once('response', (response) => reject(new Error(`the WebSocket handshake was answered ${response.statusCode}`)));
+    handshake.once('upgrade', (_response, socket, head) => {
+      socket.setNoDelay(true);
+      let initialised = false;
+      const reader = frameReader((opcode, frame, start, end, now) => {
+        if (opcode === 0x9) return socket.write(clientFrame(0xa, frame.subarray(start, end)));
+        if (opcode === 0x8) return;
+        if (initialised) {
+          // The server's heartbeat asks for a pong message ({"type":"ping"}); anything else is an event.
+          if (frame[start + TYPE_AT] === 0x70) socket.write(clientFrame(0x1, PONG));
+          else onMessage(frame, start, end, now);
+          return;
+        }
+        const payload = frame.subarray(start, end);
+        clearTimeout(timer);
+        if (!payload.includes('"event":"init"')) return reject(new Error(`a subscription failed: ${payload.toString().slice(0, 200)}`));
+        initialised = true;
+        resolve(socket);
+      });
+      socket.on('data', reader);
+      socket.on('error', () => undefined);
+      if (head.length > 0) reader(head);
+      socket.write(clientFrame(0x1, Buffer.from(JSON.stringify({ type: 'subscribe', collection: COLLECTION, query: { fields: ['title'] }, uid: 'f' }))));
+    });
+    handshake.end();
   });
+}
+
+/** Where the value of a server message's type starts: `{"type":"`. */
+const TYPE_AT = 9;
+const PONG = Buffer.from(JSON.stringify({ type: 'pong' }));
+
+/**
+ * Answers a function that takes the socket's chunks and calls onFrame(opcode, buffer, start, end, now) for
+ * each whole frame (unmasked, as servers send), with the time the chunk was read.
+ */
+function frameReader(onFrame) {
+  let pending = null;
+  return (chunk) => {
+    const now = clock();
+    // A frame rarely spans two chunks; only then are bytes copied.
+    const buffer = pending ? Buffer.concat([pending, chunk]) : chunk;
+    pending = null;
+    let at = 0;
+    while (buffer.length - at >= 2) {
+      let length = buffer[at + 1] & 0x7f;
+      let header = 2;
+      if (length === 126) {
+        if (buffer.length - at < 4) break;
+        length = buffer.readUInt16BE(at + 2);
+        header = 4;
+      } else if (length === 127) {
+        if (buffer.length - at < 10) break;
+        length = Number(buffer.readBigUInt64BE(at + 2));
+        header = 10;
+      }
+      if (buffer.length - at < header + length) break;
+      onFrame(buffer[at] & 0x0f, buffer, at + header, at + header + length, now);
+      at += header + length;
+    }
+    if (at < buffer.length) pending = buffer.subarray(at);
+  };
+}
+
+/** A final, masked client frame, as RFC 6455 requires of clients. */
+function clientFrame(opcode, payload) {
+  const header = payload.length < 126 ? Buffer.from([0x80 | opcode, 0x80 | payload.length]) : Buffer.from([0x80 | opcode, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+  const mask = randomBytes(4);
+  const masked = Buffer.allocUnsafe(payload.length);
+  for (let i = 0; i < payload.length; i++) masked[i] = payload[i] ^ mask[i & 3];
+  return Buffer.concat([header, mask, masked]);
 }
