@@ -57,6 +57,8 @@ export interface RealtimeConfig {
   messagesPerSecond: number;
   /** How much may wait unsent to one client before it is dropped as a slow consumer. */
   maxBufferedBytes: number;
+  /** The least time between two rounds of writes to the clients while events keep coming. */
+  flushIntervalMs: number;
 }
 
 /** How webhooks are sent. */

@@ -127,6 +127,9 @@ class EnvironmentVariables {
   @Matches(SIZE, { message: 'REALTIME_MAX_BUFFER must be a size such as 4mb' })
   REALTIME_MAX_BUFFER = '4mb';
 
+  @Matches(DURATION, { message: 'REALTIME_FLUSH_INTERVAL must be a duration such as 20ms' })
+  REALTIME_FLUSH_INTERVAL = '50ms';
+
   @Transform(toBoolean) @IsBoolean()
   WEBHOOK_DISPATCH = true;
 
@@ -235,6 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxMessageBytes: bytes.parse(vars.REALTIME_MAX_MESSAGE_SIZE) ?? 65_536,
       messagesPerSecond: vars.REALTIME_MESSAGES_PER_SECOND,
       maxBufferedBytes: bytes.parse(vars.REALTIME_MAX_BUFFER) ?? 4_194_304,
+      flushIntervalMs: ms(vars.REALTIME_FLUSH_INTERVAL as ms.StringValue),
     },
     webhooks: {
       dispatch: vars.WEBHOOK_DISPATCH,

@@ -3,6 +3,7 @@ import { invalidCredentials } from '../../common/errors/app-error';
 import { toErrorResponse } from '../../common/errors/error-response';
 import type { RealtimeConfig } from '../../config/app-config';
 import type { ItemsAccess } from '../workspaces/workspaces.service';
+import type { Flushable, FlushScheduler } from './realtime.flusher';
 import { RealtimeHub, Subscriber, Subscription } from './realtime.hub';
 import { ClientMessage, outgoing, parseClientMessage, ProtocolError, ProtocolErrorBody } from './realtime.protocol';
 
@@ -20,9 +21,6 @@ export const CLOSE = {
   RATE_LIMITED: 4429,
 } as const;
 
-/** The least time between two writes to one client while events keep coming. */
-const FLUSH_INTERVAL_MS = 20;
-
 /** Who a connection acts as, and until when. */
 export interface RealtimeCaller {
   access: ItemsAccess;
@@ -34,6 +32,7 @@ export interface RealtimeCaller {
 export interface ConnectionContext {
   hub: RealtimeHub;
   config: RealtimeConfig;
+  flusher: FlushScheduler;
   /**
    * Who a token (or no token) is on this connection's workspace; null when there is no token and no
    * workspace to be anonymous in yet (on /websocket, until an auth message names one by its credential).
@@ -46,7 +45,7 @@ export interface ConnectionContext {
  * limits (subscriptions, message rate, heartbeat, token expiry, unsent data). Messages are handled one
  * after another, in the order they came.
  */
-export class RealtimeConnection implements Subscriber {
+export class RealtimeConnection implements Subscriber, Flushable {
   private caller: RealtimeCaller | null = null;
   private readonly subscriptions = new Map<string, Subscription>();
   private handling: Promise<void> = Promise.resolve();
@@ -58,7 +57,6 @@ export class RealtimeConnection implements Subscriber {
   private closed = false;
   private outbox: Array<string | Buffer> = [];
   private outboxBytes = 0;
-  private lastFlush = 0;
 
   constructor(
     private readonly socket: WebSocket,
@@ -103,11 +101,7 @@ export class RealtimeConnection implements Subscriber {
     );
   }
 
-  /**
-   * Queues a message. The queue goes out in one write to the socket however many messages it holds:
-   * at once after a quiet spell, otherwise no sooner than FLUSH_INTERVAL_MS after the last write, so a
-   * busy stream costs each client a system call per interval rather than one per event.
-   */
+  /** Queues a message; the queue goes out in one write to the socket in the flusher's next round. */
   send(message: string | Buffer): void {
     if (this.closed) return;
     this.outboxBytes += message.length;
@@ -117,14 +111,11 @@ export class RealtimeConnection implements Subscriber {
       return;
     }
     this.outbox.push(message);
-    if (this.outbox.length > 1) return;
-    const wait = this.lastFlush + FLUSH_INTERVAL_MS - performance.now();
-    if (wait > 0) setTimeout(() => this.flush(), wait);
-    else setImmediate(() => this.flush());
+    if (this.outbox.length === 1) this.context.flusher.schedule(this);
   }
 
-  private flush(): void {
-    this.lastFlush = performance.now();
+  flush(): void {
+    if (this.outbox.length === 0) return;
     const messages = this.outbox;
     this.outbox = [];
     this.outboxBytes = 0;

@@ -10,6 +10,7 @@ import { BearerCredentials } from '../auth/bearer-credentials';
 import type { Principal } from '../auth/principal';
 import { isAppRoleAccess, WorkspacesService } from '../workspaces/workspaces.service';
 import { RealtimeCaller, RealtimeConnection } from './realtime.connection';
+import { FlushScheduler } from './realtime.flusher';
 import { RealtimeHub } from './realtime.hub';
 
 /** `/api/v1/w/{ws}/realtime`, and `/websocket`, where the Directus client connects by default. */
@@ -23,13 +24,17 @@ const DIRECTUS_PATH = /^\/websocket$/;
  */
 @Injectable()
 export class RealtimeGateway implements OnModuleInit {
+  private readonly flusher: FlushScheduler;
+
   constructor(
     private readonly upgrades: WebSocketUpgrades,
     private readonly hub: RealtimeHub,
     private readonly credentials: BearerCredentials,
     private readonly workspaces: WorkspacesService,
     @InjectConfig() private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.flusher = new FlushScheduler(config.realtime.flushIntervalMs);
+  }
 
   onModuleInit(): void {
     const server = new WebSocketServer({ noServer: true, maxPayload: this.config.realtime.maxMessageBytes });
@@ -46,6 +51,7 @@ export class RealtimeGateway implements OnModuleInit {
     const connection = new RealtimeConnection(socket, {
       hub: this.hub,
       config: this.config.realtime,
+      flusher: this.flusher,
       authenticate: (token) => this.caller(token, workspaceRef),
     });
     connection.open(handshakeToken(request, query));
