@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { before, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { SandboxPool } from '../../src/modules/handlers/sandbox/sandbox.pool';
-import { describeEachDatabase } from '../support/app';
+import { describeEachDatabase, RunningApp, startApp } from '../support/app';
+import { createTestDatabase, TestDatabase } from '../support/databases';
 import { assertError, newOwnedWorkspace } from '../support/factories';
 import type { Api } from '../support/http';
 
@@ -266,5 +267,43 @@ describeEachDatabase('handlers', { env: HANDLER_ENV }, (suite) => {
     assert.equal(listed.status, 200);
     assertError(await anonymous.get(`${base}/handlers`), 401, 'INVALID_CREDENTIALS');
     assertError(await api.get(`${base}/handlers/00000000-0000-0000-0000-000000000000`), 404, 'NOT_FOUND');
+  });
+});
+
+describe('handler queue', () => {
+  let db: TestDatabase;
+  let app: RunningApp;
+
+  before(async () => {
+    db = await createTestDatabase('sqlite');
+    // One isolate at a time per workspace, two in all, one run waiting at most.
+    app = await startApp(db.url, { HANDLER_WORKERS: '1', HANDLER_RUNS_PER_WORKER: '2', HANDLER_WORKSPACE_CONCURRENCY: '1', HANDLER_QUEUE_SIZE: '1' });
+  });
+
+  after(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  async function endpointIn(path: string, code: string): Promise<{ api: Api; base: string }> {
+    const owned = await newOwnedWorkspace(app.api);
+    const created = await owned.api.post(`${owned.base}/handlers`, { name: 'e', kind: 'endpoint', method: 'GET', path, code, timeout_ms: 1000 });
+    assert.equal(created.status, 201, created.text);
+    return owned;
+  }
+
+  it('holds a workspace to its share of the isolates, queues a bounded number of runs and refuses the rest with 503', async () => {
+    const busy = await endpointIn('/wait', 'module.exports = () => new Promise(() => {});');
+    const other = await endpointIn('/hello', `module.exports = () => 'other workspace';`);
+    const pool = app.nest.get(SandboxPool);
+    const first = busy.api.get(`${busy.base}/custom/wait`);
+    await until('the first run is in a worker', async () => pool.busyWorkerPids, (pids) => pids.length > 0);
+    const queued = busy.api.get(`${busy.base}/custom/wait`);
+    await until('the second run waits', async () => pool.queuedRuns, (count) => count === 1);
+    assertError(await busy.api.get(`${busy.base}/custom/wait`), 503, 'SERVICE_UNAVAILABLE');
+    const answered = await other.api.get(`${other.base}/custom/hello`);
+    assert.equal(answered.status, 200, answered.text);
+    assert.equal(answered.body.data, 'other workspace');
+    for (const response of [await first, await queued]) assertError(response, 504, 'HANDLER_TIMEOUT');
   });
 });

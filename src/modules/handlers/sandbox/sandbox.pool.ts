@@ -74,7 +74,9 @@ export class SandboxPool {
     if (this.closed) return Promise.reject(serviceUnavailable('Handlers are shutting down.'));
     return new Promise((resolve, reject) => {
       const waiting: Waiting = { id: ++this.lastId, run, resolve, reject };
-      if (run.nested || (this.queue.length === 0 && this.admissible(run))) return this.start(waiting);
+      // Queued runs are all held by their workspace's cap (a freed slot drains the others at once), so
+      // a run that may start now overtakes none that could.
+      if (run.nested || this.admissible(run)) return this.start(waiting);
       if (this.queue.length >= this.config.queueSize) return reject(serviceUnavailable('Too many handler runs are waiting. Try again shortly.'));
       this.queue.push(waiting);
     });
@@ -90,6 +92,10 @@ export class SandboxPool {
   /** The process ids of the live workers, and of those running something: for tests that kill one. */
   get workerPids(): number[] {
     return this.workers.map((worker) => worker.child.pid ?? 0);
+  }
+
+  get queuedRuns(): number {
+    return this.queue.length;
   }
 
   get busyWorkerPids(): number[] {
