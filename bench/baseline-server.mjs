@@ -1,5 +1,5 @@
 // The baseline of the benchmark: a minimal node:http server with a connection pool, answering the
-// six benchmark requests on the same tables with hand-written SQL and the same JSON shape as Cairn.
+// seven benchmark requests on the same tables with hand-written SQL and the same JSON shape as Cairn.
 // It is what the stack (Node + the database driver + the database) can do with no framework, no
 // query compiler and no real auth: the practical limit Cairn's numbers are divided by.
 //
@@ -16,6 +16,8 @@ const articles = q(env.BASELINE_ARTICLES_TABLE);
 const authors = q(env.BASELINE_AUTHORS_TABLE);
 const base = `/api/v1/w/${env.BASELINE_WORKSPACE}/items/articles`;
 const graphqlPath = `/api/v1/w/${env.BASELINE_WORKSPACE}/graphql`;
+// handler_endpoint: Cairn runs a sandboxed handler that reads the article; here it is get_by_id's read.
+const customArticles = `/api/v1/w/${env.BASELINE_WORKSPACE}/custom/articles`;
 const STATUSES = new Set(['draft', 'published', 'archived']);
 const MAX_LIMIT = 1000;
 const MAX_BODY = 1024 * 1024;
@@ -154,6 +156,8 @@ async function handle(req, res) {
     return getById(path.slice(base.length + 1));
   } else if (req.method === 'POST' && path === graphqlPath) {
     return graphqlList(req);
+  } else if (req.method === 'GET' && path.startsWith(`${customArticles}/`)) {
+    return getById(path.slice(customArticles.length + 1));
   }
   throw new HttpError(404, 'Not found.');
 }

@@ -37,10 +37,10 @@ function fail(message) {
   process.exit(2);
 }
 
-const ALL_SCENARIOS = ['get_by_id', 'list_filtered', 'list_expand', 'graphql_list', 'aggregate', 'create'];
+const ALL_SCENARIOS = ['get_by_id', 'list_filtered', 'list_expand', 'graphql_list', 'handler_endpoint', 'aggregate', 'create'];
 /** Scenarios measured on their own, not against the baseline. */
 const OWN_SCENARIOS = ['realtime_fanout'];
-const TARGETS = { get_by_id: 0.6, list_filtered: 0.6, list_expand: 0.5, graphql_list: 0.4, create: 0.5, aggregate: 0.5 };
+const TARGETS = { get_by_id: 0.6, list_filtered: 0.6, list_expand: 0.5, graphql_list: 0.4, handler_endpoint: 0.3, create: 0.5, aggregate: 0.5 };
 
 const settings = {
   database: process.env.BENCH_DATABASE || 'postgres',
@@ -207,7 +207,7 @@ async function startCairn(databaseUrl, dataDir, extraEnv = {}) {
   const env = { ...process.env };
   // Nothing from the caller's environment reaches Cairn's configuration except what is set here.
   for (const name of Object.keys(env)) {
-    if (/^(NODE_ENV|HOST|PORT|PUBLIC_URL|LOG_LEVEL|MAX_BODY_SIZE|TRUST_PROXY|SHUTDOWN_TIMEOUT|DATA_DIR|DATABASE_.*|REDIS_.*|JWT_.*|ACCESS_TOKEN_TTL|REFRESH_TOKEN_TTL|BCRYPT_ROUNDS|AUTH_.*|QUERY_.*|MAX_BATCH_SIZE|RATE_LIMIT_.*|MAIL_.*|SMTP_URL)$/.test(name)) delete env[name];
+    if (/^(NODE_ENV|HOST|PORT|PUBLIC_URL|LOG_LEVEL|MAX_BODY_SIZE|TRUST_PROXY|SHUTDOWN_TIMEOUT|DATA_DIR|DATABASE_.*|REDIS_.*|JWT_.*|ACCESS_TOKEN_TTL|REFRESH_TOKEN_TTL|BCRYPT_ROUNDS|AUTH_.*|QUERY_.*|MAX_BATCH_SIZE|RATE_LIMIT_.*|MAIL_.*|SMTP_URL|WEBHOOK_.*|HANDLER_.*)$/.test(name)) delete env[name];
   }
   Object.assign(env, {
     NODE_ENV: 'production',
@@ -310,6 +310,11 @@ async function bootstrap(cairnUrl) {
   });
   const relation = await request(cairnUrl, 'POST', `${ws}/relations`, { token: key, body: { collection: 'articles', field: 'author', related_collection: 'authors' } });
   if (relation.status !== 200 && relation.status !== 201) throw new Error(`POST ${ws}/relations answered ${relation.status}: ${relation.text.slice(0, 500)}`);
+  // handler_endpoint: get_by_id's read, made by a sandboxed handler through items().
+  await expectStatus(cairnUrl, 'POST', `${ws}/handlers`, 201, {
+    token: key,
+    body: { name: 'bench article', kind: 'endpoint', method: 'GET', path: '/articles/:id', code: "module.exports = async (ctx) => ctx.items('articles').readOne(ctx.request.params.id);" },
+  });
   return { workspace, key, ws };
 }
 
@@ -468,6 +473,12 @@ function scenarioDefinitions({ ws, articles, authorIds, db, table }) {
         if (!list.every((a) => sameKeys(a, ['id', 'title', 'author']) && authorOk(a.author))) return 'an article is not {id, title, author: {name}}';
         return list.every((a, i) => i === 0 || a.id > list[i - 1].id) || 'not in id order';
       },
+    },
+    handler_endpoint: {
+      method: 'GET',
+      path: () => `${ws}/custom/articles/${randomInt(articles.minId, articles.maxId)}`,
+      sample: { path: `${ws}/custom/articles/${sampleId}` },
+      check: (data) => (sameKeys(data, ARTICLE_KEYS) && data.id === sampleId) || 'not the article asked for, with all its fields',
     },
     aggregate: {
       method: 'GET',

@@ -10,6 +10,7 @@ import { AuthModule } from './modules/auth/auth.module';
 import { PrincipalGuardModule } from './modules/auth/principal-guard.module';
 import { DataModule } from './modules/data/data.module';
 import { GraphQLModule } from './modules/data/graphql/graphql.module';
+import { HandlersModule } from './modules/handlers/handlers.module';
 import { HealthModule } from './modules/health/health.module';
 import { MailModule } from './modules/mail/mail.module';
 import { PoliciesModule } from './modules/policies/policies.module';
@@ -43,6 +44,7 @@ export class AppModule {
         GraphQLModule,
         RealtimeModule,
         WebhooksModule,
+        HandlersModule,
         PoliciesModule,
         AppAuthModule,
       ],

@@ -77,6 +77,30 @@ export interface WebhooksConfig {
   secretOverlapMs: number;
 }
 
+/** How sandboxed JavaScript handlers run: their worker processes, their limits, their queue. */
+export interface HandlersConfig {
+  /** How many worker processes keep isolates warm for handler runs. */
+  workers: number;
+  /** How many runs one worker process runs at once, each in its own isolate. */
+  runsPerWorker: number;
+  /** The wall-clock deadline of a run when its handler sets none. */
+  timeoutMs: number;
+  /** The largest deadline a handler may set. */
+  maxTimeoutMs: number;
+  /** The heap limit of a run's isolate when its handler sets none. */
+  memoryMb: number;
+  /** The largest heap limit a handler may set. */
+  maxMemoryMb: number;
+  /** How many runs may wait for a free isolate; beyond, a run is refused with 503. */
+  queueSize: number;
+  /** How many runs of one workspace may run at once; its further runs wait in the queue. */
+  workspaceConcurrency: number;
+  /** How deeply handlers may nest: a hook fired by a handler's own write is one level deeper. */
+  maxDepth: number;
+  /** How many runs the run log keeps per handler, newest first. */
+  runLogSize: number;
+}
+
 /** At most `limit` requests per key within `windowMs`. */
 export interface RateLimit {
   limit: number;
@@ -129,6 +153,7 @@ export interface AppConfig {
   graphql: GraphQLConfig;
   realtime: RealtimeConfig;
   webhooks: WebhooksConfig;
+  handlers: HandlersConfig;
   rateLimits: RateLimitConfig;
   mail: MailConfig;
   appUsers: AppUsersConfig;

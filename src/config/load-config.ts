@@ -148,6 +148,37 @@ class EnvironmentVariables {
   @Matches(DURATION, { message: 'WEBHOOK_SECRET_OVERLAP must be a duration such as 24h' })
   WEBHOOK_SECRET_OVERLAP = '24h';
 
+  @Type(() => Number) @IsInt() @Min(1) @Max(64)
+  HANDLER_WORKERS = 2;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(64)
+  HANDLER_RUNS_PER_WORKER = 4;
+
+  @Matches(DURATION, { message: 'HANDLER_TIMEOUT must be a duration such as 5s' })
+  HANDLER_TIMEOUT = '5s';
+
+  @Matches(DURATION, { message: 'HANDLER_MAX_TIMEOUT must be a duration such as 30s' })
+  HANDLER_MAX_TIMEOUT = '30s';
+
+  /** isolated-vm refuses less than 8 MB. */
+  @Type(() => Number) @IsInt() @Min(8) @Max(4096)
+  HANDLER_MEMORY_MB = 64;
+
+  @Type(() => Number) @IsInt() @Min(8) @Max(4096)
+  HANDLER_MAX_MEMORY_MB = 256;
+
+  @Type(() => Number) @IsInt() @Min(0) @Max(100_000)
+  HANDLER_QUEUE_SIZE = 200;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  HANDLER_WORKSPACE_CONCURRENCY = 4;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(10)
+  HANDLER_MAX_DEPTH = 3;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(10_000)
+  HANDLER_RUN_LOG_SIZE = 100;
+
   @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_AUTH must be a count per window such as 10/15m, or off' })
   RATE_LIMIT_AUTH = '10/15m';
 
@@ -189,7 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const vars = plainToInstance(EnvironmentVariables, present, { exposeDefaultValues: true });
   // One message per variable: class-validator lists constraints last-declared first, so the last is the basic one.
   const problems = validateSync(vars).map((error) => Object.values(error.constraints ?? {}).at(-1) ?? `${error.property} is invalid`);
-  problems.push(...productionProblems(vars), ...mailProblems(vars), ...webhookProblems(vars));
+  problems.push(...productionProblems(vars), ...mailProblems(vars), ...webhookProblems(vars), ...handlerProblems(vars));
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = resolve(vars.DATA_DIR);
@@ -247,6 +278,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       retrySchedule: vars.WEBHOOK_RETRY_SCHEDULE.split(',').map((step) => ms(step.trim() as ms.StringValue)),
       allowedTargets: vars.WEBHOOK_ALLOWED_TARGETS.split(',').map((entry) => entry.trim()).filter(Boolean),
       secretOverlapMs: ms(vars.WEBHOOK_SECRET_OVERLAP as ms.StringValue),
+    },
+    handlers: {
+      workers: vars.HANDLER_WORKERS,
+      runsPerWorker: vars.HANDLER_RUNS_PER_WORKER,
+      timeoutMs: ms(vars.HANDLER_TIMEOUT as ms.StringValue),
+      maxTimeoutMs: ms(vars.HANDLER_MAX_TIMEOUT as ms.StringValue),
+      memoryMb: vars.HANDLER_MEMORY_MB,
+      maxMemoryMb: vars.HANDLER_MAX_MEMORY_MB,
+      queueSize: vars.HANDLER_QUEUE_SIZE,
+      workspaceConcurrency: vars.HANDLER_WORKSPACE_CONCURRENCY,
+      maxDepth: vars.HANDLER_MAX_DEPTH,
+      runLogSize: vars.HANDLER_RUN_LOG_SIZE,
     },
     rateLimits: {
       auth: rateLimit(vars.RATE_LIMIT_AUTH),
@@ -314,4 +357,16 @@ function webhookProblems(vars: EnvironmentVariables): string[] {
   const entries = vars.WEBHOOK_ALLOWED_TARGETS.split(',').map((entry) => entry.trim()).filter(Boolean);
   const bad = entries.find((entry) => !(entry.includes('/') ? ipaddr.isValidCIDR(entry) : ipaddr.isValid(entry)));
   return bad ? [`WEBHOOK_ALLOWED_TARGETS: "${bad}" is not an address or a CIDR`] : [];
+}
+
+/** The defaults must lie within the maxima, and a deadline must leave a run some time. */
+function handlerProblems(vars: EnvironmentVariables): string[] {
+  const problems: string[] = [];
+  if (!DURATION.test(vars.HANDLER_TIMEOUT) || !DURATION.test(vars.HANDLER_MAX_TIMEOUT)) return problems;
+  const timeout = ms(vars.HANDLER_TIMEOUT as ms.StringValue);
+  const maxTimeout = ms(vars.HANDLER_MAX_TIMEOUT as ms.StringValue);
+  if (timeout < 10) problems.push('HANDLER_TIMEOUT must be at least 10ms');
+  if (timeout > maxTimeout) problems.push('HANDLER_TIMEOUT must not exceed HANDLER_MAX_TIMEOUT');
+  if (vars.HANDLER_MEMORY_MB > vars.HANDLER_MAX_MEMORY_MB) problems.push('HANDLER_MEMORY_MB must not exceed HANDLER_MAX_MEMORY_MB');
+  return problems;
 }

@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'INTERNAL_SERVER_ERROR',
   'SERVICE_UNAVAILABLE',
+  'HANDLER_FAILED',
+  'HANDLER_TIMEOUT',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -47,8 +49,11 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'RATE_LIMITED':
       return 429;
     case 'INTERNAL_SERVER_ERROR':
+    case 'HANDLER_FAILED':
       return 500;
     case 'SERVICE_UNAVAILABLE':
       return 503;
+    case 'HANDLER_TIMEOUT':
+      return 504;
   }
 }

@@ -110,6 +110,8 @@ const GENERIC_MESSAGES: Record<ErrorCode, string> = {
   RATE_LIMITED: 'Too many requests.',
   INTERNAL_SERVER_ERROR: 'An unexpected error occurred.',
   SERVICE_UNAVAILABLE: 'Service unavailable.',
+  HANDLER_FAILED: 'A handler failed.',
+  HANDLER_TIMEOUT: 'A handler did not finish in time.',
 };
 
 function envelope(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): ErrorResponse {

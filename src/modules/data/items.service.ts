@@ -514,7 +514,7 @@ export class ItemsService {
   /** Runs the before-hooks; a hook that rewrote a payload has its values validated again. */
   private async before(target: WriteTarget, action: ItemAction, keys: unknown[], payloads: Row[]): Promise<void> {
     const { access, collection, schema } = target;
-    const ran = await this.hooks.runBefore({ workspaceId: access.workspace.id, collection: collection.name, action, principal: access.principal, keys, payloads });
+    const ran = await this.hooks.runBefore({ workspaceId: access.workspace.id, collection: collection.name, action, principal: access.principal, access, keys, payloads });
     if (!ran) return;
     const validator = new ItemValidator(schema, collection);
     payloads.forEach((payload, index) => {
@@ -527,7 +527,7 @@ export class ItemsService {
   /** After commit: the after-hooks, then the event every instance hears. */
   private async announce(target: WriteTarget, action: ItemAction, keys: unknown[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.hooks.runAfter({ workspaceId: target.access.workspace.id, collection: target.collection.name, action, principal: target.access.principal, keys });
+    await this.hooks.runAfter({ workspaceId: target.access.workspace.id, collection: target.collection.name, action, principal: target.access.principal, access: target.access, keys });
     const event: ItemsChanged = { workspaceId: target.access.workspace.id, collection: target.collection.name, action, keys, ...(target.outbox.wanted ? { deliveries: true } : {}) };
     // The change is committed; a bus that is down must not turn it into an error for the client.
     await this.bus.publish(ITEMS_CHANGED, event).catch((error: unknown) => this.logger.warn(`Could not announce a change of ${target.collection.name}: ${String(error)}`));

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Principal } from '../../auth/principal';
 import type { ItemAction } from '../../audit/activity.recorder';
+import type { ItemsAccess } from '../../workspaces/workspaces.service';
 
 /** What a before-hook sees: the validated values about to be written, which it may change. */
 export interface BeforeWrite {
@@ -9,6 +10,8 @@ export interface BeforeWrite {
   action: ItemAction;
   /** Null for an anonymous caller writing through the public role's policies. */
   principal: Principal | null;
+  /** The caller's access: what a hook that reads or writes items does it with. */
+  access: ItemsAccess;
   /** The keys of the items being updated or deleted (empty on create). */
   keys: unknown[];
   /** One object per item to create, or the values of an update (empty on delete). */
@@ -22,10 +25,12 @@ export interface AfterCommit {
   action: ItemAction;
   /** Null for an anonymous caller writing through the public role's policies. */
   principal: Principal | null;
+  access: ItemsAccess;
   keys: unknown[];
 }
 
-export type BeforeHook = (event: BeforeWrite) => Promise<void> | void;
+/** A before-hook; answering `false` says it left the payloads as they were, so they need no second validation. */
+export type BeforeHook = (event: BeforeWrite) => Promise<boolean | void> | boolean | void;
 export type AfterHook = (event: AfterCommit) => Promise<void> | void;
 
 /**
@@ -52,10 +57,11 @@ export class ItemHooks {
     return () => this.after.delete(hook);
   }
 
-  /** Runs the before-hooks in order; answers whether there were any. */
+  /** Runs the before-hooks in order; answers whether any may have changed the payloads. */
   async runBefore(event: BeforeWrite): Promise<boolean> {
-    for (const hook of this.before) await hook(event);
-    return this.before.size > 0;
+    let changed = false;
+    for (const hook of this.before) if ((await hook(event)) !== false) changed = true;
+    return changed;
   }
 
   async runAfter(event: AfterCommit): Promise<void> {

@@ -1,0 +1,69 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { invalidPayload } from '../../common/errors/app-error';
+import { ApiErrors, ApiNoContent } from '../../common/http/api-docs.decorators';
+import { CurrentWorkspace, RequireWorkspaceRole } from '../workspaces/workspace-access.guard';
+import type { WorkspaceAccess } from '../workspaces/workspaces.service';
+import { CreateHandlerDto, UpdateHandlerDto } from './handler.dto';
+import { HandlersService } from './handlers.service';
+
+const HANDLER = { type: 'object', additionalProperties: true };
+const DATA = (schema: object, isArray = false) => ({ schema: { type: 'object', properties: { data: isArray ? { type: 'array', items: schema } : schema } } });
+
+/** The sandboxed JavaScript handlers of a workspace and their run log; owners and admins only. */
+@ApiTags('handlers')
+@Controller('w/:ws/handlers')
+export class HandlersController {
+  constructor(private readonly handlers: HandlersService) {}
+
+  @Get()
+  @RequireWorkspaceRole('admin')
+  @ApiOkResponse(DATA(HANDLER, true))
+  @ApiErrors(401, 403, 404)
+  async list(@CurrentWorkspace() access: WorkspaceAccess) {
+    return { data: await this.handlers.list(access) };
+  }
+
+  @Post()
+  @RequireWorkspaceRole('admin')
+  @ApiCreatedResponse(DATA(HANDLER))
+  @ApiErrors(400, 401, 403, 404, 409)
+  async create(@CurrentWorkspace() access: WorkspaceAccess, @Body() body: CreateHandlerDto) {
+    return { data: await this.handlers.create(access, body) };
+  }
+
+  @Get(':id')
+  @RequireWorkspaceRole('admin')
+  @ApiOkResponse(DATA(HANDLER))
+  @ApiErrors(401, 403, 404)
+  async get(@CurrentWorkspace() access: WorkspaceAccess, @Param('id') id: string) {
+    return { data: await this.handlers.get(access, id) };
+  }
+
+  @Patch(':id')
+  @RequireWorkspaceRole('admin')
+  @ApiOkResponse(DATA(HANDLER))
+  @ApiErrors(400, 401, 403, 404, 409)
+  async update(@CurrentWorkspace() access: WorkspaceAccess, @Param('id') id: string, @Body() body: UpdateHandlerDto) {
+    return { data: await this.handlers.update(access, id, body) };
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @RequireWorkspaceRole('admin')
+  @ApiNoContent('The handler and its run log are deleted')
+  @ApiErrors(401, 403, 404)
+  async remove(@CurrentWorkspace() access: WorkspaceAccess, @Param('id') id: string): Promise<void> {
+    await this.handlers.remove(access, id);
+  }
+
+  @Get(':id/runs')
+  @RequireWorkspaceRole('admin')
+  @ApiOkResponse(DATA({ type: 'object', properties: { id: { type: 'string' }, status: { type: 'string', enum: ['ok', 'error', 'timeout', 'memory', 'crash'] }, duration_ms: { type: 'integer' }, logs: { type: 'array', items: { type: 'string' } }, error: { type: 'string', nullable: true }, created_at: { type: 'string', format: 'date-time' } } }, true))
+  @ApiErrors(401, 403, 404)
+  async runs(@CurrentWorkspace() access: WorkspaceAccess, @Param('id') id: string, @Query('limit') limit?: string) {
+    const take = limit === undefined ? 50 : Number(limit);
+    if (!Number.isInteger(take) || take < 1 || take > 500) throw invalidPayload('Invalid query: "limit" must be 1 to 500.', 'limit');
+    return { data: await this.handlers.runs(access, id, take) };
+  }
+}

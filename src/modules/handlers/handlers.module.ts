@@ -1,0 +1,30 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { DataModule } from '../data/data.module';
+import { SchemaModule } from '../schema/schema.module';
+import { WorkspacesModule } from '../workspaces/workspaces.module';
+import { CustomEndpointsController } from './custom-endpoints.controller';
+import { HandlerCatalog } from './handler.catalog';
+import { HandlerHooks } from './handler.hooks';
+import { HandlerRunLog } from './handler-run-log';
+import { HandlerRunner } from './handler.runner';
+import { HandlerEntity, HandlerRunEntity } from './handler.entities';
+import { HandlersController } from './handlers.controller';
+import { HandlersService } from './handlers.service';
+import { SandboxPool } from './sandbox/sandbox.pool';
+
+/** Sandboxed JavaScript handlers: their routes, the hooks on the write path, the custom endpoints, the sandbox pool. */
+@Module({
+  imports: [TypeOrmModule.forFeature([HandlerEntity, HandlerRunEntity]), DataModule, SchemaModule, WorkspacesModule],
+  controllers: [HandlersController, CustomEndpointsController],
+  providers: [
+    HandlersService,
+    HandlerCatalog,
+    HandlerRunLog,
+    HandlerRunner,
+    HandlerHooks,
+    { provide: SandboxPool, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new SandboxPool(config.handlers) },
+  ],
+})
+export class HandlersModule {}

@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { Script } from 'node:vm';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { conflict, invalidPayload, notFound } from '../../common/errors/app-error';
+import type { AppConfig } from '../../config/app-config';
+import { InjectConfig } from '../../config/config.module';
+import { SchemaRegistry } from '../schema/schema.registry';
+import type { WorkspaceAccess } from '../workspaces/workspaces.service';
+import { HandlerCatalog } from './handler.catalog';
+import { HandlerRunLog } from './handler-run-log';
+import { CreateHandlerDto, HandlerDto, HandlerRunDto, MAX_CODE_BYTES, toHandlerDto, toHandlerRunDto, UpdateHandlerDto } from './handler.dto';
+import { HANDLER_EVENTS, HandlerEntity } from './handler.entities';
+import { parseRoutePattern } from './route-pattern';
+
+/**
+ * The handlers of a workspace: their definitions, checked when saved (the fields their kind needs, an
+ * existing collection, a valid path, code that compiles, limits within the configured maxima), and
+ * their run log.
+ */
+@Injectable()
+export class HandlersService {
+  constructor(
+    @InjectRepository(HandlerEntity) private readonly handlers: Repository<HandlerEntity>,
+    private readonly catalog: HandlerCatalog,
+    private readonly runLog: HandlerRunLog,
+    private readonly registry: SchemaRegistry,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  async list(access: WorkspaceAccess): Promise<HandlerDto[]> {
+    const rows = await this.handlers.find({ where: { workspaceId: access.workspace.id }, order: { createdAt: 'ASC', id: 'ASC' } });
+    return rows.map(toHandlerDto);
+  }
+
+  async get(access: WorkspaceAccess, id: string): Promise<HandlerDto> {
+    return toHandlerDto(await this.find(access, id));
+  }
+
+  async create(access: WorkspaceAccess, input: CreateHandlerDto): Promise<HandlerDto> {
+    const now = new Date();
+    const handler: HandlerEntity = {
+      id: randomUUID(),
+      workspaceId: access.workspace.id,
+      name: input.name,
+      kind: input.kind,
+      collection: input.collection ?? null,
+      events: input.kind === 'endpoint' ? null : JSON.stringify(input.events ?? HANDLER_EVENTS),
+      method: input.method ?? null,
+      path: input.path ?? null,
+      code: input.code,
+      enabled: input.enabled ?? true,
+      timeoutMs: input.timeout_ms ?? null,
+      memoryMb: input.memory_mb ?? null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.check(access, handler, input);
+    await this.handlers.insert(handler);
+    await this.catalog.evict(access.workspace.id);
+    return toHandlerDto(handler);
+  }
+
+  async update(access: WorkspaceAccess, id: string, input: UpdateHandlerDto): Promise<HandlerDto> {
+    const handler = await this.find(access, id);
+    if (input.name !== undefined) handler.name = input.name;
+    if (input.collection !== undefined) handler.collection = input.collection;
+    if (input.events !== undefined) handler.events = JSON.stringify(input.events);
+    if (input.method !== undefined) handler.method = input.method;
+    if (input.path !== undefined) handler.path = input.path;
+    if (input.code !== undefined) handler.code = input.code;
+    if (input.enabled !== undefined) handler.enabled = input.enabled;
+    if (input.timeout_ms !== undefined) handler.timeoutMs = input.timeout_ms;
+    if (input.memory_mb !== undefined) handler.memoryMb = input.memory_mb;
+    await this.check(access, handler, input);
+    handler.updatedAt = new Date();
+    await this.handlers.save(handler);
+    await this.catalog.evict(access.workspace.id);
+    return toHandlerDto(handler);
+  }
+
+  async remove(access: WorkspaceAccess, id: string): Promise<void> {
+    const handler = await this.find(access, id);
+    await this.handlers.delete({ id: handler.id });
+    await this.catalog.evict(access.workspace.id);
+  }
+
+  /** The newest runs of a handler, newest first. */
+  async runs(access: WorkspaceAccess, id: string, limit: number): Promise<HandlerRunDto[]> {
+    const handler = await this.find(access, id);
+    return (await this.runLog.list(handler.id, limit)).map(toHandlerRunDto);
+  }
+
+  private async find(access: WorkspaceAccess, id: string): Promise<HandlerEntity> {
+    const handler = /^[0-9a-f-]{36}$/i.test(id) ? await this.handlers.findOneBy({ id, workspaceId: access.workspace.id }) : null;
+    if (!handler) throw notFound('Handler not found.');
+    return handler;
+  }
+
+  /** Checks a handler as it would be saved; `input` says which fields the request set. */
+  private async check(access: WorkspaceAccess, handler: HandlerEntity, input: UpdateHandlerDto): Promise<void> {
+    const { maxTimeoutMs, maxMemoryMb } = this.config.handlers;
+    if (handler.kind === 'endpoint') {
+      for (const field of ['collection', 'events'] as const) if (input[field] !== undefined) throw invalidPayload(`Invalid payload: an endpoint has no "${field}".`, field);
+      if (!handler.method) throw invalidPayload('Invalid payload: an endpoint needs a "method".', 'method');
+      if (!handler.path) throw invalidPayload('Invalid payload: an endpoint needs a "path".', 'path');
+      const pattern = parseRoutePattern(handler.path);
+      if (typeof pattern === 'string') throw invalidPayload(`Invalid payload: "path" ${pattern}.`, 'path');
+      await this.assertRouteFree(handler);
+    } else {
+      for (const field of ['method', 'path'] as const) if (input[field] !== undefined) throw invalidPayload(`Invalid payload: a ${handler.kind} hook has no "${field}".`, field);
+      if (!handler.collection) throw invalidPayload(`Invalid payload: a ${handler.kind} hook needs a "collection".`, 'collection');
+      const schema = await this.registry.forWorkspace(access.workspace);
+      if (!schema.collections.has(handler.collection)) throw invalidPayload(`Invalid payload: collection "${handler.collection}" does not exist.`, 'collection');
+    }
+    if (handler.timeoutMs !== null && handler.timeoutMs > maxTimeoutMs) throw invalidPayload(`Invalid payload: "timeout_ms" may be at most ${maxTimeoutMs}.`, 'timeout_ms');
+    if (handler.memoryMb !== null && handler.memoryMb > maxMemoryMb) throw invalidPayload(`Invalid payload: "memory_mb" may be at most ${maxMemoryMb}.`, 'memory_mb');
+    if (Buffer.byteLength(handler.code) > MAX_CODE_BYTES) throw invalidPayload(`Invalid payload: "code" may be at most ${MAX_CODE_BYTES} bytes.`, 'code');
+    const problem = compileProblem(handler.code);
+    if (problem) throw invalidPayload(`Invalid payload: the code does not compile: ${problem}`, 'code');
+  }
+
+  /** Two endpoints of a workspace may not answer the same method and path pattern. */
+  private async assertRouteFree(handler: HandlerEntity): Promise<void> {
+    const normalize = (path: string) => path.replace(/\/$/, '').replace(/:[^/]+/g, ':') || '/';
+    const others = await this.handlers.findBy({ workspaceId: handler.workspaceId, kind: 'endpoint', method: handler.method! });
+    const taken = others.find((other) => other.id !== handler.id && normalize(other.path ?? '') === normalize(handler.path!));
+    if (taken) throw conflict(`The endpoint "${taken.name}" already answers ${handler.method} ${taken.path}.`, { field: 'path' });
+  }
+}
+
+/**
+ * The syntax error of a handler's code, with its line, or null when it compiles. The code is only
+ * compiled here (node:vm parses it and never runs it); it runs in the sandbox only.
+ */
+function compileProblem(code: string): string | null {
+  try {
+    new Script(code, { filename: 'handler.js' });
+    return null;
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) return 'it cannot be parsed.';
+    const line = /handler\.js:(\d+)/.exec(error.stack ?? '')?.[1];
+    return `${error.message}${line ? ` (line ${line})` : ''}.`;
+  }
+}
