@@ -9,6 +9,7 @@ import { AppAuthModule } from './modules/app-users/app-auth.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { PrincipalGuardModule } from './modules/auth/principal-guard.module';
 import { DataModule } from './modules/data/data.module';
+import { FilesModule } from './modules/files/files.module';
 import { GraphQLModule } from './modules/data/graphql/graphql.module';
 import { HealthModule } from './modules/health/health.module';
 import { MailModule } from './modules/mail/mail.module';
@@ -45,6 +46,7 @@ export class AppModule {
         WebhooksModule,
         PoliciesModule,
         AppAuthModule,
+        FilesModule,
       ],
     };
   }
