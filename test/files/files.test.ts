@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { ORPHAN_GRACE_MS, OrphanSweeper } from '../../src/modules/files/orphan-sweeper';
 import { describeEachDatabase, Suite } from '../support/app';
 import { newAppUser } from '../support/app-users';
 import { assertError, newOwnedWorkspace, OwnedWorkspace } from '../support/factories';
@@ -184,6 +185,17 @@ describeEachDatabase('files', { env: { FILES_MAX_SIZE: '64mb', FILES_DENIED_TYPE
     assert.deepEqual(filesUnder(storageOf(owned)), []);
     assertError(await owned.api.get(`${owned.base}/files/${id}`), 404, 'NOT_FOUND');
     assertError(await owned.api.get(`${owned.base}/assets/${id}`), 404, 'NOT_FOUND');
+  });
+
+  test('the sweep removes stored bytes that no file row names, once they are past the grace period', async () => {
+    const owned = await newOwnedWorkspace(suite.api);
+    const kept = await upload(owned, { filename: 'kept.txt', type: 'text/plain', content: 'kept' });
+    const folder = storageOf(owned);
+    writeFileSync(join(folder, 'orphan.txt'), 'left by a crash');
+    const sweeper = suite.app.nest.get(OrphanSweeper);
+    assert.equal(await sweeper.sweep(new Date()), 0);
+    assert.equal(await sweeper.sweep(new Date(Date.now() + ORPHAN_GRACE_MS + 60_000)), 1);
+    assert.deepEqual(filesUnder(folder), [kept.body.data.filename_disk]);
   });
 
   test('a folder that holds files or folders cannot be deleted; an empty one can', async () => {
