@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { ErrorEnvelopeFilter } from './common/errors/error-envelope.filter';
 import { PayloadValidationPipe } from './common/errors/payload-validation.pipe';
+import { registerMultipart } from './common/http/multipart';
 import { openApiSetup } from './common/http/openapi';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
 import { cairnVersion } from './common/version';
@@ -38,6 +39,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
   });
   app.setGlobalPrefix('api/v1');
   await app.register(fastifyCookie);
+  await registerMultipart(app.getHttpAdapter().getInstance());
   app.useGlobalFilters(new ErrorEnvelopeFilter());
   app.useGlobalPipes(new PayloadValidationPipe());
   const fastify = app.getHttpAdapter().getInstance();

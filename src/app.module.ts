@@ -9,6 +9,7 @@ import { AppAuthModule } from './modules/app-users/app-auth.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { PrincipalGuardModule } from './modules/auth/principal-guard.module';
 import { DataModule } from './modules/data/data.module';
+import { FilesModule } from './modules/files/files.module';
 import { GraphQLModule } from './modules/data/graphql/graphql.module';
 import { HandlersModule } from './modules/handlers/handlers.module';
 import { HealthModule } from './modules/health/health.module';
@@ -47,6 +48,7 @@ export class AppModule {
         HandlersModule,
         PoliciesModule,
         AppAuthModule,
+        FilesModule,
       ],
     };
   }

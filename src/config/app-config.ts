@@ -135,6 +135,31 @@ export interface AppUsersConfig {
   emailVerificationTtlMs: number;
 }
 
+/** Where uploaded files' bytes go, and which uploads are accepted. */
+export interface FilesConfig {
+  driver: 'local' | 's3';
+  /** The folder of the local driver; each workspace has a subfolder. */
+  localRoot: string;
+  /** The bucket of the S3 driver; null unless S3_BUCKET is set. */
+  s3: S3Config | null;
+  /** The largest file an upload may hold. */
+  maxSizeBytes: number;
+  /** MIME types (`type/subtype`, `type/*`, `*\/*`) an upload may have. */
+  allowedTypes: string[];
+  /** MIME types refused even when allowed. */
+  deniedTypes: string[];
+}
+
+export interface S3Config {
+  bucket: string;
+  region: string;
+  /** An S3-compatible service (MinIO, R2); null for AWS. */
+  endpoint: string | null;
+  forcePathStyle: boolean;
+  /** null: the SDK's default credential chain (environment, profile, instance role). */
+  credentials: { accessKeyId: string; secretAccessKey: string } | null;
+}
+
 /** Cairn's whole configuration, typed and validated once at start (see load-config.ts). */
 export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
@@ -157,6 +182,7 @@ export interface AppConfig {
   rateLimits: RateLimitConfig;
   mail: MailConfig;
   appUsers: AppUsersConfig;
+  files: FilesConfig;
 }
 
 /** The injection token under which the validated configuration is provided. */

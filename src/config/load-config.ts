@@ -17,6 +17,8 @@ const ADDRESS_LIST = /^$|^\s*[0-9a-f.:]+(\/\d{1,3})?\s*(,\s*[0-9a-f.:]+(\/\d{1,3
 const RATE_LIMIT = /^(off|0|[1-9]\d*\/[1-9]\d*(s|m|h|d))$/i;
 const MAIL_ADDRESS = /^([^<>\r\n]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/;
 const DATABASE_URL = /^(sqlite:.+|postgres(ql)?:\/\/.+|mysql:\/\/.+|mariadb:\/\/.+)$/;
+/** Empty, or comma-separated MIME types, each type/subtype, type/* or any (*\/*). */
+const MIME_LIST = /^$|^\s*[a-z0-9*][a-z0-9.+*-]*\/[a-z0-9*][a-z0-9.+*-]*\s*(,\s*[a-z0-9*][a-z0-9.+*-]*\/[a-z0-9*][a-z0-9.+*-]*\s*)*$/i;
 const toBoolean = ({ value }: { value: unknown }) =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
 
@@ -201,6 +203,39 @@ class EnvironmentVariables {
 
   @Matches(DURATION, { message: 'EMAIL_VERIFICATION_TTL must be a duration such as 24h' })
   EMAIL_VERIFICATION_TTL = '24h';
+
+  @IsIn(['local', 's3'])
+  STORAGE_DRIVER: 'local' | 's3' = 'local';
+
+  @IsOptional() @IsString() @IsNotEmpty()
+  STORAGE_LOCAL_ROOT?: string;
+
+  @IsOptional() @IsString() @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'S3_BUCKET must be a bucket name such as cairn-files' })
+  S3_BUCKET?: string;
+
+  @IsString() @IsNotEmpty()
+  S3_REGION = 'us-east-1';
+
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  S3_ENDPOINT?: string;
+
+  @Transform(toBoolean) @IsBoolean()
+  S3_FORCE_PATH_STYLE = false;
+
+  @IsOptional() @IsString()
+  S3_ACCESS_KEY_ID?: string;
+
+  @IsOptional() @IsString()
+  S3_SECRET_ACCESS_KEY?: string;
+
+  @Matches(SIZE, { message: 'FILES_MAX_SIZE must be a size such as 100mb or 2gb' })
+  FILES_MAX_SIZE = '100mb';
+
+  @Matches(MIME_LIST, { message: 'FILES_ALLOWED_TYPES must be a comma list of types such as image/*,application/pdf' })
+  FILES_ALLOWED_TYPES = '*/*';
+
+  @Matches(MIME_LIST, { message: 'FILES_DENIED_TYPES must be a comma list of types such as text/html,application/x-msdownload' })
+  FILES_DENIED_TYPES = '';
 }
 
 /** Thrown when the environment does not describe a configuration Cairn can run with. */
@@ -220,7 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const vars = plainToInstance(EnvironmentVariables, present, { exposeDefaultValues: true });
   // One message per variable: class-validator lists constraints last-declared first, so the last is the basic one.
   const problems = validateSync(vars).map((error) => Object.values(error.constraints ?? {}).at(-1) ?? `${error.property} is invalid`);
-  problems.push(...productionProblems(vars), ...mailProblems(vars), ...webhookProblems(vars), ...handlerProblems(vars));
+  problems.push(...productionProblems(vars), ...mailProblems(vars), ...webhookProblems(vars), ...handlerProblems(vars), ...storageProblems(vars));
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = resolve(vars.DATA_DIR);
@@ -301,6 +336,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       from: vars.MAIL_FROM,
       devOutboxSize: vars.MAIL_DEV_OUTBOX_SIZE,
     },
+    files: {
+      driver: vars.STORAGE_DRIVER,
+      localRoot: resolve(vars.STORAGE_LOCAL_ROOT ?? resolve(dataDir, 'uploads')),
+      s3: vars.S3_BUCKET
+        ? {
+            bucket: vars.S3_BUCKET,
+            region: vars.S3_REGION,
+            endpoint: vars.S3_ENDPOINT ?? null,
+            forcePathStyle: vars.S3_FORCE_PATH_STYLE,
+            credentials: vars.S3_ACCESS_KEY_ID && vars.S3_SECRET_ACCESS_KEY ? { accessKeyId: vars.S3_ACCESS_KEY_ID, secretAccessKey: vars.S3_SECRET_ACCESS_KEY } : null,
+          }
+        : null,
+      maxSizeBytes: bytes.parse(vars.FILES_MAX_SIZE) ?? 104_857_600,
+      allowedTypes: mimeList(vars.FILES_ALLOWED_TYPES),
+      deniedTypes: mimeList(vars.FILES_DENIED_TYPES),
+    },
     appUsers: {
       passwordResetTtlMs: ms(vars.PASSWORD_RESET_TTL as ms.StringValue),
       emailVerificationTtlMs: ms(vars.EMAIL_VERIFICATION_TTL as ms.StringValue),
@@ -369,4 +420,14 @@ function handlerProblems(vars: EnvironmentVariables): string[] {
   if (timeout > maxTimeout) problems.push('HANDLER_TIMEOUT must not exceed HANDLER_MAX_TIMEOUT');
   if (vars.HANDLER_MEMORY_MB > vars.HANDLER_MAX_MEMORY_MB) problems.push('HANDLER_MEMORY_MB must not exceed HANDLER_MAX_MEMORY_MB');
   return problems;
+}
+function storageProblems(vars: EnvironmentVariables): string[] {
+  const problems: string[] = [];
+  if (vars.STORAGE_DRIVER === 's3' && !vars.S3_BUCKET) problems.push('S3_BUCKET must be set when STORAGE_DRIVER=s3');
+  if (Boolean(vars.S3_ACCESS_KEY_ID) !== Boolean(vars.S3_SECRET_ACCESS_KEY)) problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together (or neither, for the SDK\'s default credentials)');
+  return problems;
+}
+
+function mimeList(value: string): string[] {
+  return value.split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean);
 }

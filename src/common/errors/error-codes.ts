@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   'CONFLICT',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
+  'RANGE_NOT_SATISFIABLE',
   'VALIDATION_FAILED',
   'RATE_LIMITED',
   'INTERNAL_SERVER_ERROR',
@@ -44,6 +45,8 @@ export function httpStatusOf(code: ErrorCode): number {
       return 413;
     case 'UNSUPPORTED_MEDIA_TYPE':
       return 415;
+    case 'RANGE_NOT_SATISFIABLE':
+      return 416;
     case 'VALIDATION_FAILED':
       return 422;
     case 'RATE_LIMITED':

@@ -17,6 +17,7 @@ import { AppRoleEntity, BUILT_IN_ROLES, POLICY_ACTIONS, PolicyAction, PolicyEnti
 import { CollectionReadGrant, ReadPermissions, readPermissions } from './read-permissions';
 import { presetValue, WriteGrant } from './write-permissions';
 import { parseValidation } from '../schema/field-input';
+import { filesSchema, isFilesCollection } from '../files/files.collection';
 
 type Raw = Record<string, unknown>;
 
@@ -224,6 +225,15 @@ export class PoliciesService implements OnModuleInit, OnModuleDestroy {
     await this.byWorkspace.evict(access.workspace.id);
   }
 
+  /**
+   * The schema a policy's collection is checked against: the registry's, or files' and folders' for
+   * those names (unless the workspace has a collection of its own so named, from before they were reserved).
+   */
+  private async policySchema(access: WorkspaceAccess, collection: unknown): Promise<WorkspaceSchema> {
+    const schema = await this.registry.forWorkspace(access.workspace);
+    return isFilesCollection(collection) && !schema.collections.has(collection) ? filesSchema(access.workspace.id) : schema;
+  }
+
   private async policy(access: WorkspaceAccess, id: string): Promise<PolicyEntity> {
     const policy = await this.policies.findOneBy({ id, workspaceId: access.workspace.id });
     if (!policy) throw notFound('Policy not found.');
@@ -235,7 +245,7 @@ export class PoliciesService implements OnModuleInit, OnModuleDestroy {
     assertSafeTree(input, 'body');
     const known = new Set(['role', 'collection', 'action', 'filter', 'fields', 'validation', 'presets', 'verified_email']);
     for (const key of Object.keys(input)) if (!known.has(key)) throw invalidPayload(`Invalid payload: "${key}" is not a part of a policy.`, key);
-    const schema = await this.registry.forWorkspace(access.workspace);
+    const schema = await this.policySchema(access, creating ? input.collection : policy.collection);
     if (creating) {
       policy.role = roleName(input.role, 'role');
       if (!(BUILT_IN_ROLES as readonly string[]).includes(policy.role) && !(await this.roles.existsBy({ workspaceId: access.workspace.id, name: policy.role }))) {

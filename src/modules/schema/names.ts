@@ -30,8 +30,18 @@ function checkIdentifier(kind: 'collection' | 'field', name: unknown, payloadFie
   return name;
 }
 
+/** Collections Cairn serves itself, whose names policies use: a workspace cannot make its own. */
+const SYSTEM_COLLECTIONS = new Set(['files', 'folders']);
+
 export function checkCollectionName(name: unknown, payloadField = 'collection'): string {
   return checkIdentifier('collection', name, payloadField);
+}
+
+/** The name of a collection to create: also not one of the system collections' names. */
+export function checkNewCollectionName(name: unknown, payloadField = 'collection'): string {
+  const checked = checkCollectionName(name, payloadField);
+  if (SYSTEM_COLLECTIONS.has(checked)) throw invalidPayload(`Invalid payload: "${checked}" is the name of a system collection.`, payloadField);
+  return checked;
 }
 
 export function checkFieldName(name: unknown, payloadField = 'field'): string {

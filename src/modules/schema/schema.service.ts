@@ -8,7 +8,7 @@ import { WorkspaceAccess, WorkspacesService } from '../workspaces/workspaces.ser
 import { toDatabase } from '../data/sql/value-codec';
 import { fieldType } from './field-types';
 import { parseFieldInput, toFieldDto } from './field-input';
-import { checkCollectionName, tableNameFor } from './names';
+import { checkNewCollectionName, tableNameFor } from './names';
 import { CollectionEntity, FieldEntity, RelationEntity, SchemaMigrationEntity } from './registry.entities';
 import { SchemaDdl } from './schema.ddl';
 import { findField, findRelationalField } from './schema.lookup';
@@ -82,7 +82,7 @@ export class SchemaService {
 
   async createCollection(access: WorkspaceAccess, body: Raw): Promise<CollectionDef> {
     for (const key of Object.keys(body)) if (!COLLECTION_KEYS.has(key)) throw invalidPayload(`Invalid payload: "${key}" is not a collection option.`, key);
-    const name = checkCollectionName(body.collection);
+    const name = checkNewCollectionName(body.collection);
     const primaryKey = body.primary_key ?? 'integer';
     if (primaryKey !== 'integer' && primaryKey !== 'uuid') throw invalidPayload('Invalid payload: primary_key must be "integer" or "uuid".', 'primary_key');
     if (body.note !== undefined && body.note !== null && typeof body.note !== 'string') throw invalidPayload('Invalid payload: note must be a string.', 'note');

@@ -5,7 +5,7 @@ import { invalidPayload } from '../../common/errors/app-error';
 import { cairnVersion } from '../../common/version';
 import type { WorkspaceAccess } from '../workspaces/workspaces.service';
 import { parseFieldInput, toFieldDto } from './field-input';
-import { checkCollectionName, checkFieldName, tableNameFor } from './names';
+import { checkCollectionName, checkNewCollectionName, checkFieldName, tableNameFor } from './names';
 import { SchemaMigrationEntity } from './registry.entities';
 import { relationShape, RelationsService } from './relations.service';
 import { SchemaRegistry } from './schema.registry';
@@ -216,7 +216,7 @@ export function parseSnapshot(raw: unknown): SchemaSnapshot {
   const collections = snapshot.collections.map((entry, index): CollectionSnapshot => {
     if (typeof entry !== 'object' || entry === null) throw fail(`collections.${index} must be an object.`);
     const c = entry as Raw;
-    const name = checkCollectionName(c.collection, `snapshot.collections.${index}.collection`);
+    const name = checkNewCollectionName(c.collection, `snapshot.collections.${index}.collection`);
     if (c.primary_key !== 'integer' && c.primary_key !== 'uuid') throw fail(`collections.${index}.primary_key must be "integer" or "uuid".`);
     if (!Array.isArray(c.fields)) throw fail(`collections.${index}.fields must be a list.`);
     const fields = (c.fields as unknown[]).map((field, fieldIndex): Raw => {

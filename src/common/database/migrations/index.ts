@@ -4,6 +4,15 @@ import { AppUsers1732400000000 } from './1732400000000-app-users';
 import { Policies1732500000000 } from './1732500000000-policies';
 import { Webhooks1732600000000 } from './1732600000000-webhooks';
 import { Handlers1733100000000 } from './1733100000000-handlers';
+import { Files1733300000000 } from './1733300000000-files';
 
 /** Every system-table migration, oldest first. */
-export const PLATFORM_MIGRATIONS = [PlatformTables1732200000000, SchemaRegistry1732300000000, AppUsers1732400000000, Policies1732500000000, Webhooks1732600000000, Handlers1733100000000];
+export const PLATFORM_MIGRATIONS = [
+  PlatformTables1732200000000,
+  SchemaRegistry1732300000000,
+  AppUsers1732400000000,
+  Policies1732500000000,
+  Webhooks1732600000000,
+  Handlers1733100000000,
+  Files1733300000000,
+];

@@ -1,0 +1,66 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { ApiErrors, ApiNoContent } from '../../common/http/api-docs.decorators';
+import { requestOrigin } from '../audit/activity.recorder';
+import { CurrentWorkspace, RequireWorkspaceRole } from '../workspaces/workspace-access.guard';
+import type { ItemsAccess } from '../workspaces/workspaces.service';
+import { ACCEPTS_MULTIPART } from '../../common/http/multipart';
+import { FilesService } from './files.service';
+
+const FILE = { type: 'object', additionalProperties: true };
+const DATA = (isArray: boolean) => ({ schema: { type: 'object', properties: { data: isArray ? { type: 'array', items: FILE } : FILE, meta: { type: 'object' } } } });
+
+/** Files' metadata, and uploads. Members by workspace role; app users and anonymous callers by policies on `files`. */
+@ApiTags('files')
+@Controller('w/:ws/files')
+export class FilesController {
+  constructor(private readonly files: FilesService) {}
+
+  @Get()
+  @RequireWorkspaceRole('viewer', { appRoles: true })
+  @ApiOkResponse(DATA(true))
+  @ApiErrors(401, 403, 404)
+  list(@CurrentWorkspace() access: ItemsAccess, @Query() query: Record<string, unknown>) {
+    return this.files.list(access, query);
+  }
+
+  @Get(':id')
+  @RequireWorkspaceRole('viewer', { appRoles: true })
+  @ApiOkResponse(DATA(false))
+  @ApiErrors(401, 403, 404)
+  async get(@CurrentWorkspace() access: ItemsAccess, @Param('id') id: string, @Query() query: Record<string, unknown>) {
+    return { data: await this.files.get(access, id, query) };
+  }
+
+  /** A multipart/form-data upload: one file part, and the fields `title` and `folder` before or after it. */
+  @Post()
+  @HttpCode(200)
+  @RouteConfig({ [ACCEPTS_MULTIPART]: true })
+  @RequireWorkspaceRole('editor', { appRoles: true })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({ schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' }, title: { type: 'string' }, folder: { type: 'string', format: 'uuid' } } } })
+  @ApiOkResponse(DATA(false))
+  @ApiErrors(400, 401, 403, 404, 413, 415)
+  async upload(@CurrentWorkspace() access: ItemsAccess, @Req() request: FastifyRequest, @Query() query: Record<string, unknown>) {
+    return { data: await this.files.upload(access, request, query, requestOrigin(request)) };
+  }
+
+  @Patch(':id')
+  @RequireWorkspaceRole('editor', { appRoles: true })
+  @ApiBody({ schema: { type: 'object', properties: { title: { type: 'string', nullable: true }, folder: { type: 'string', format: 'uuid', nullable: true }, filename_download: { type: 'string' } } } })
+  @ApiOkResponse(DATA(false))
+  @ApiErrors(400, 401, 403, 404)
+  async update(@CurrentWorkspace() access: ItemsAccess, @Param('id') id: string, @Body() body: unknown, @Query() query: Record<string, unknown>, @Req() request: FastifyRequest) {
+    return { data: await this.files.update(access, id, body, query, requestOrigin(request)) };
+  }
+
+  @Delete(':id')
+  @RequireWorkspaceRole('editor', { appRoles: true })
+  @ApiNoContent('The file and its bytes are deleted')
+  @ApiErrors(401, 403, 404)
+  async remove(@CurrentWorkspace() access: ItemsAccess, @Param('id') id: string, @Req() request: FastifyRequest): Promise<void> {
+    await this.files.remove(access, id, requestOrigin(request));
+  }
+}

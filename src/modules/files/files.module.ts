@@ -1,0 +1,30 @@
+import { Module } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { PoliciesModule } from '../policies/policies.module';
+import { SchemaModule } from '../schema/schema.module';
+import { WorkspacesModule } from '../workspaces/workspaces.module';
+import { AssetsController } from './assets.controller';
+import { FilesAccess } from './files-access';
+import { FilesController } from './files.controller';
+import { FilesService } from './files.service';
+import { FilesStore } from './files.store';
+import { FoldersController } from './folders.controller';
+import { FoldersService } from './folders.service';
+import { OrphanSweeper } from './orphan-sweeper';
+import { LocalStorage } from './storage/local-storage';
+import { s3Client, S3Storage } from './storage/s3-storage';
+import { STORAGE_DRIVER, StorageDriver } from './storage/storage-driver';
+
+/** The storage driver STORAGE_DRIVER names. */
+function storageDriver(config: AppConfig): StorageDriver {
+  if (config.files.driver === 's3' && config.files.s3) return new S3Storage(s3Client(config.files.s3), config.files.s3.bucket);
+  return new LocalStorage(config.files.localRoot);
+}
+
+/** Files, folders and assets: uploads streamed to the storage driver, metadata read with the query language. */
+@Module({
+  imports: [PoliciesModule, SchemaModule, WorkspacesModule],
+  controllers: [FilesController, FoldersController, AssetsController],
+  providers: [FilesAccess, FilesStore, FilesService, FoldersService, OrphanSweeper, { provide: STORAGE_DRIVER, inject: [APP_CONFIG], useFactory: storageDriver }],
+})
+export class FilesModule {}
