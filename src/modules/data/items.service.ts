@@ -162,11 +162,21 @@ export class ItemsService {
   }
 
   /** The workspace's activity log, read with the query language; only its own rows are ever visible. */
-  async activity(access: WorkspaceAccess, params: Params): Promise<ReadResult> {
-    const schema = activitySchema(access.workspace.id);
-    const query = parseItemsQuery(ACTIVITY_COLLECTION.name, params, schema, this.config.query);
+  activity(access: WorkspaceAccess, params: Params): Promise<ReadResult> {
+    return this.readLog(access, activitySchema(access.workspace.id), ACTIVITY_COLLECTION.name, params);
+  }
+
+  /**
+   * A system log shared by all workspaces (activity, revisions), described as a collection of `schema`
+   * and read with the query language, its workspace filter forced: only the workspace's own rows are
+   * ever visible. `only` narrows it further (one row by id, say).
+   */
+  async readLog(access: WorkspaceAccess, schema: WorkspaceSchema, collection: string, params: Params, only: FilterNode | null = null): Promise<ReadResult> {
+    const query = parseItemsQuery(collection, params, schema, this.config.query);
     const own: FilterNode = { type: 'compare', field: 'workspace_id', operator: '_eq', value: access.workspace.id };
-    return this.runQuery({ ...query, filter: query.filter ? { type: 'and', children: [own, query.filter] } : own }, schema, access);
+    const filters = [own, only, query.filter].filter((node): node is FilterNode => node !== null);
+    // `own` is also the scope of `total_count`, which would otherwise count every workspace's rows.
+    return this.runQuery({ ...query, filter: { type: 'and', children: filters } }, schema, access, own);
   }
 
   // ----- writes -----
