@@ -161,6 +161,8 @@ describeEachDatabase('revisions', {}, (suite) => {
     assert.equal(updates.body.data.length, 1);
     const one = await api.get(`${base}/revisions/${updates.body.data[0].id}?fields=id,delta`);
     assert.deepEqual(one.body.data, { id: updates.body.data[0].id, delta: { title: 'Listed 2' } });
+    const perCollection = await api.get(`${base}/revisions?aggregate[count]=*&groupBy[]=collection&filter[item][_eq]=${post.id}&filter[collection][_eq]=posts`);
+    assert.deepEqual(perCollection.body.data, [{ collection: 'posts', count: 2 }]);
     assertError(await api.get(`${base}/revisions?filter[nope][_eq]=1`), 400, 'INVALID_QUERY');
     assertError(await api.get(`${base}/revisions/not-an-id`), 404, 'NOT_FOUND');
   });
