@@ -16,6 +16,7 @@ import { HealthModule } from './modules/health/health.module';
 import { MailModule } from './modules/mail/mail.module';
 import { PoliciesModule } from './modules/policies/policies.module';
 import { RealtimeModule } from './modules/realtime/realtime.module';
+import { RevisionsModule } from './modules/revisions/revisions.module';
 import { WebhooksModule } from './modules/webhooks/webhooks.module';
 import { SchemaModule } from './modules/schema/schema.module';
 import { UsersModule } from './modules/users/users.module';
@@ -46,6 +47,7 @@ export class AppModule {
         RealtimeModule,
         WebhooksModule,
         HandlersModule,
+        RevisionsModule,
         PoliciesModule,
         AppAuthModule,
         FilesModule,

@@ -17,5 +17,7 @@ export function portableColumns(driver: Driver) {
     integer: (name: string): TableColumnOptions => ({ name, type: 'integer', isNullable: false }),
     boolean: (name: string, fallback: boolean): TableColumnOptions => ({ name, type: 'boolean', isNullable: false, default: driver === 'postgres' ? String(fallback) : fallback ? 1 : 0 }),
     timestamp: (name: string, nullable = false): TableColumnOptions => ({ name, ...timestamp, isNullable: nullable }),
+    /** A JSON document, in the column type a json field of a collection gets, so the value codec reads both alike. */
+    json: (name: string, nullable = false): TableColumnOptions => ({ name, type: driver === 'postgres' ? 'jsonb' : driver === 'mysql' ? 'json' : 'text', isNullable: nullable }),
   };
 }

@@ -20,12 +20,13 @@ export function requestOrigin(request: { ip?: string; headers: Record<string, st
 }
 
 /**
- * Writes activity rows inside the caller's transaction, so the log and the change commit together.
+ * Writes activity rows inside the caller's transaction, so the log and the change commit together,
+ * and answers their ids in the order of the items (revisions link to them).
  * Timestamps are written as the value codec writes datetimes, because the log is read and filtered
  * through the same query compiler as items.
  */
-export async function recordActivity(manager: EntityManager, kind: DatabaseKind, entry: ActivityEntry): Promise<void> {
-  if (entry.items.length === 0) return;
+export async function recordActivity(manager: EntityManager, kind: DatabaseKind, entry: ActivityEntry): Promise<string[]> {
+  if (entry.items.length === 0) return [];
   const rows = entry.items.map((item) => activityRow(kind, entry, item));
   // One plain multi-row INSERT: it runs on every write, where a query builder's overhead shows.
   const dialect = dialectFor(kind);
@@ -33,6 +34,7 @@ export async function recordActivity(manager: EntityManager, kind: DatabaseKind,
   const values = rows.map((row) => `(${row.map(() => dialect.placeholder(++position)).join(', ')})`).join(', ');
   const columns = ACTIVITY_COLUMNS.map((column) => dialect.quote(column)).join(', ');
   await manager.query(`INSERT INTO ${dialect.quote('cairn_activity')} (${columns}) VALUES ${values}`, rows.flat());
+  return rows.map((row) => row[0] as string);
 }
 
 export interface ActivityEntry {

@@ -27,7 +27,19 @@ import { toDatabase } from './sql/value-codec';
 import { OutboxWriter, WebhookOutbox } from '../webhooks/webhook-outbox';
 import { ItemHooks } from './write/item-hooks';
 import { ItemValidator } from './write/item-validator';
-import { deleteStatement, insertedKey, insertedRow, insertStatement, insertWithActivityStatement, lockStatement, updateStatement } from './write/write.sql';
+import { deltaOf, recordRevisions, REVISION_COLUMNS, revisionRow } from '../revisions/revision.recorder';
+import {
+  deleteStatement,
+  insertedKey,
+  insertedKeyAsText,
+  insertedRow,
+  insertedRowAsJson,
+  insertStatement,
+  insertWithLogStatement,
+  lockStatement,
+  rowsStatement,
+  updateStatement,
+} from './write/write.sql';
 
 type Row = Record<string, unknown>;
 type Params = Record<string, unknown>;
@@ -150,11 +162,21 @@ export class ItemsService {
   }
 
   /** The workspace's activity log, read with the query language; only its own rows are ever visible. */
-  async activity(access: WorkspaceAccess, params: Params): Promise<ReadResult> {
-    const schema = activitySchema(access.workspace.id);
-    const query = parseItemsQuery(ACTIVITY_COLLECTION.name, params, schema, this.config.query);
+  activity(access: WorkspaceAccess, params: Params): Promise<ReadResult> {
+    return this.readLog(access, activitySchema(access.workspace.id), ACTIVITY_COLLECTION.name, params);
+  }
+
+  /**
+   * A system log shared by all workspaces (activity, revisions), described as a collection of `schema`
+   * and read with the query language, its workspace filter forced: only the workspace's own rows are
+   * ever visible. `only` narrows it further (one row by id, say).
+   */
+  async readLog(access: WorkspaceAccess, schema: WorkspaceSchema, collection: string, params: Params, only: FilterNode | null = null): Promise<ReadResult> {
+    const query = parseItemsQuery(collection, params, schema, this.config.query);
     const own: FilterNode = { type: 'compare', field: 'workspace_id', operator: '_eq', value: access.workspace.id };
-    return this.runQuery({ ...query, filter: query.filter ? { type: 'and', children: [own, query.filter] } : own }, schema, access);
+    const filters = [own, only, query.filter].filter((node): node is FilterNode => node !== null);
+    // `own` is also the scope of `total_count`, which would otherwise count every workspace's rows.
+    return this.runQuery({ ...query, filter: { type: 'and', children: filters } }, schema, access, own);
   }
 
   // ----- writes -----
@@ -177,7 +199,9 @@ export class ItemsService {
           for (const values of prepared) rows.push(await this.insert(manager, target, values));
           const keys = rows.map((r) => r.key);
           await this.assertWithinGrant(manager, target, keys, 'create');
-          await recordActivity(manager, this.db.kind, { ...activity, items: keys });
+          const logged = await recordActivity(manager, this.db.kind, { ...activity, items: keys });
+          const stored = await this.storedRows(manager, target, keys, rows.map((r) => r.row));
+          await this.recordRevisions(manager, target, keys, logged, stored, prepared.map((values) => Object.keys(values)));
           await target.outbox.record(manager, keys, prepared);
           return rows;
         });
@@ -391,14 +415,26 @@ export class ItemsService {
     return this.db.kind === 'postgres' && prepared.length === 1 && !target.grant?.filter && !target.outbox.wanted && !target.collection.fields.some((f) => f.type === 'autocode');
   }
 
+  /**
+   * The one-statement create: the row, its activity row and its revision. The revision's data is the
+   * stored row turned into JSON by the SQL form of the value codec, so it equals what a read answers.
+   */
   private async insertWithActivity(target: WriteTarget, values: Row, activity: Omit<ActivityEntry, 'items'>): Promise<{ key: unknown; row: Row }> {
+    const { collection } = target;
     const row = this.withSystemFields(target, values);
-    const statement = insertWithActivityStatement(this.dialect, target.collection, this.encode(target.collection, row), {
-      table: 'cairn_activity',
-      columns: ACTIVITY_COLUMNS,
-      values: activityRow(this.db.kind, activity, null),
-      itemColumn: 'item',
-    });
+    const logged = activityRow(this.db.kind, activity, null);
+    const revised = { workspaceId: activity.workspaceId, collection: collection.name };
+    const written = collection.fields.filter((field) => field.field in values);
+    const key = insertedKeyAsText(this.dialect);
+    const statement = insertWithLogStatement(this.dialect, collection, this.encode(collection, row), [
+      { table: 'cairn_activity', columns: ACTIVITY_COLUMNS, values: logged, fromInserted: { item: key } },
+      {
+        table: 'cairn_revisions',
+        columns: REVISION_COLUMNS,
+        values: revisionRow(this.db.kind, revised, { activity: logged[0] as string, item: null, data: {}, delta: {} }),
+        fromInserted: { item: key, data: insertedRowAsJson(this.dialect, collection.fields), delta: insertedRowAsJson(this.dialect, written) },
+      },
+    ]);
     const [inserted] = await this.db.atomicStatement(statement.sql, statement.params);
     return { key: row.id ?? Number(inserted.id), row: inserted };
   }
@@ -415,6 +451,8 @@ export class ItemsService {
   private async update(manager: EntityManager, target: WriteTarget, changes: Array<{ keys: unknown[]; values: Row }>, origin: RequestOrigin): Promise<unknown[]> {
     const { collection, access } = target;
     const updated: unknown[] = [];
+    /** The fields each updated key had written, in the order of `updated`. */
+    const written: string[][] = [];
     // Every row of the batch is locked first, in key order: two batches naming the same rows in other
     // orders then wait for each other instead of deadlocking.
     const lockable = new Set((await this.lock(manager, target, changes.flatMap((change) => change.keys))).map(String));
@@ -425,9 +463,11 @@ export class ItemsService {
       const statement = updateStatement(this.dialect, collection, this.encode(collection, row), existing);
       await manager.query(statement.sql, statement.params);
       updated.push(...existing);
+      for (let i = 0; i < existing.length; i++) written.push(Object.keys(change.values));
     }
     await this.assertWithinGrant(manager, target, updated, 'update');
-    await recordActivity(manager, this.db.kind, { workspaceId: access.workspace.id, action: 'update', collection: collection.name, items: updated, principal: access.principal, origin });
+    const logged = await recordActivity(manager, this.db.kind, { workspaceId: access.workspace.id, action: 'update', collection: collection.name, items: updated, principal: access.principal, origin });
+    await this.recordRevisions(manager, target, updated, logged, await this.storedRows(manager, target, updated), written);
     await target.outbox.record(manager, updated, changes.map((change) => change.values));
     return updated;
   }
@@ -436,11 +476,36 @@ export class ItemsService {
     const { collection, access } = target;
     const existing = await this.lock(manager, target, keys);
     if (existing.length === 0) return [];
+    // A delete's revision keeps the item as it was, so it can be brought back.
+    const stored = await this.storedRows(manager, target, existing);
     const statement = deleteStatement(this.dialect, collection, existing);
     await manager.query(statement.sql, statement.params);
-    await recordActivity(manager, this.db.kind, { workspaceId: access.workspace.id, action: 'delete', collection: collection.name, items: existing, principal: access.principal, origin });
+    const logged = await recordActivity(manager, this.db.kind, { workspaceId: access.workspace.id, action: 'delete', collection: collection.name, items: existing, principal: access.principal, origin });
+    await this.recordRevisions(manager, target, existing, logged, stored, null);
     await target.outbox.record(manager, existing);
     return existing;
+  }
+
+  /**
+   * The stored rows of these keys, in their order, decoded by the value codec as reads decode them:
+   * the rows RETURNING gave where there are all of them, else read now, inside the transaction.
+   */
+  private async storedRows(manager: EntityManager, target: WriteTarget, keys: unknown[], returned: Array<Row | null> = []): Promise<Row[]> {
+    const { collection } = target;
+    let raw = returned.length === keys.length && returned.every((row) => row !== null) ? (returned as Row[]) : null;
+    if (!raw) {
+      const statement = rowsStatement(this.dialect, collection, [...new Set(keys)]);
+      raw = (await manager.query(statement.sql, statement.params)) as Row[];
+    }
+    const byKey = new Map(decodeRows(raw, collection.fields, this.dialect).map((row) => [String(row.id), row]));
+    return keys.map((key) => byKey.get(String(key)) ?? {});
+  }
+
+  /** One revision per changed item, linked to its activity row; `written` is null for a delete. */
+  private async recordRevisions(manager: EntityManager, target: WriteTarget, keys: unknown[], activity: string[], stored: Row[], written: string[][] | null): Promise<void> {
+    const revised = { workspaceId: target.access.workspace.id, collection: target.collection.name };
+    const entries = keys.map((item, index) => ({ activity: activity[index], item, data: stored[index], delta: written ? deltaOf(stored[index], written[index]) : null }));
+    await recordRevisions(manager, this.db.kind, revised, entries);
   }
 
   /**

@@ -3,6 +3,7 @@ import { SchemaRegistry1732300000000 } from './1732300000000-schema-registry';
 import { AppUsers1732400000000 } from './1732400000000-app-users';
 import { Policies1732500000000 } from './1732500000000-policies';
 import { Webhooks1732600000000 } from './1732600000000-webhooks';
+import { Revisions1733000000000 } from './1733000000000-revisions';
 import { Handlers1733100000000 } from './1733100000000-handlers';
 import { Files1733300000000 } from './1733300000000-files';
 
@@ -13,6 +14,7 @@ export const PLATFORM_MIGRATIONS = [
   AppUsers1732400000000,
   Policies1732500000000,
   Webhooks1732600000000,
+  Revisions1733000000000,
   Handlers1733100000000,
   Files1733300000000,
 ];

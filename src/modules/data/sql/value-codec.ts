@@ -220,3 +220,38 @@ function timeToDatabase(field: FieldDef, value: unknown): string {
   if (!match || Number(match[1]) > 23 || Number(match[2]) > 59 || Number(match[3] ?? 0) > 59) return invalid(field, value, 'time');
   return `${match[1]}:${match[2]}:${match[3] ?? '00'}`;
 }
+
+/** The largest integer a JSON number holds exactly (2^53 - 1): bigints beyond it are answered as strings. */
+const MAX_SAFE = '9007199254740991';
+
+/**
+ * fromDatabase written as PostgreSQL SQL: an expression that turns a column (`column`, already
+ * quoted) into the jsonb value fromDatabase answers for it. Only the one-statement create uses it, so
+ * its revision holds the stored row without a second round trip; the revisions tests compare what it
+ * gives with what the read path answers, field type by field type.
+ */
+export function postgresJsonOf(field: FieldDef, column: string): string {
+  switch (field.type) {
+    case 'string':
+    case 'text':
+    case 'enum':
+    case 'uuid':
+    case 'autocode':
+      return `to_jsonb(CAST(${column} AS text))`;
+    case 'integer':
+    case 'float':
+    case 'decimal':
+    case 'boolean':
+      return `to_jsonb(${column})`;
+    case 'bigint':
+      return `CASE WHEN ${column} BETWEEN -${MAX_SAFE} AND ${MAX_SAFE} THEN to_jsonb(${column}) ELSE to_jsonb(CAST(${column} AS text)) END`;
+    case 'json':
+      return column;
+    case 'datetime':
+      return `to_jsonb(to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`;
+    case 'date':
+      return `to_jsonb(to_char(${column}, 'YYYY-MM-DD'))`;
+    case 'time':
+      return `to_jsonb(substr(CAST(${column} AS text), 1, 8))`;
+  }
+}

@@ -1,6 +1,7 @@
-import type { CollectionDef } from '../../schema/schema.types';
+import type { CollectionDef, FieldDef } from '../../schema/schema.types';
 import type { SqlDialect } from '../sql/dialect';
 import type { CompiledSql } from '../sql/select.compiler';
+import { postgresJsonOf } from '../sql/value-codec';
 
 /**
  * The SQL of the write path: INSERT, UPDATE and DELETE by primary key, and the row locks taken before
@@ -29,31 +30,62 @@ export function insertStatement(dialect: SqlDialect, collection: CollectionDef, 
   };
 }
 
+/** A log row written beside an insert: its table, columns and values, some taken from the inserted row. */
+export interface LoggedRow {
+  table: string;
+  columns: string[];
+  /** In `columns` order; the values of the columns `fromInserted` names are ignored. */
+  values: unknown[];
+  /** SQL expressions over the inserted row (the CTE `inserted`), by column. */
+  fromInserted: Record<string, string>;
+}
+
 /**
- * One PostgreSQL statement that inserts a row and its activity row, atomically as every statement is:
- * a create then costs one round trip instead of BEGIN, two INSERTs and COMMIT. The activity row's
- * values are given in `activityColumns` order; its `item` is taken from the inserted row, whose key
- * may only be known once it is inserted.
+ * One PostgreSQL statement that inserts a row and its log rows (activity, revision), atomically as
+ * every statement is: a create then costs one round trip instead of BEGIN, three INSERTs and COMMIT.
+ * Log values that can only be known once the row is inserted (its key, the stored row) are read from
+ * the CTE `inserted`.
  */
-export function insertWithActivityStatement(
-  dialect: SqlDialect,
-  collection: CollectionDef,
-  row: Record<string, unknown>,
-  activity: { table: string; columns: string[]; values: unknown[]; itemColumn: string },
-): CompiledSql {
-  if (dialect.kind !== 'postgres') throw new Error('insertWithActivityStatement is PostgreSQL only');
+export function insertWithLogStatement(dialect: SqlDialect, collection: CollectionDef, row: Record<string, unknown>, logs: LoggedRow[]): CompiledSql {
+  if (dialect.kind !== 'postgres') throw new Error('insertWithLogStatement is PostgreSQL only');
   const insert = insertStatement(dialect, collection, row);
   const params = [...insert.params];
-  const values = activity.columns.map((column, index) => {
-    if (column === activity.itemColumn) return `(SELECT CAST(${dialect.quote('id')} AS varchar) FROM ${dialect.quote('inserted')})`;
-    params.push(activity.values[index]);
-    return dialect.placeholder(params.length);
+  const inserted = dialect.quote('inserted');
+  const statements = logs.map((log, index) => {
+    const values = log.columns.map((column, position) => {
+      const expression = log.fromInserted[column];
+      if (expression !== undefined) return `(SELECT ${expression} FROM ${inserted})`;
+      params.push(log.values[position]);
+      return dialect.placeholder(params.length);
+    });
+    const sql = `INSERT INTO ${dialect.quote(log.table)} (${log.columns.map((c) => dialect.quote(c)).join(', ')}) VALUES (${values.join(', ')})`;
+    return `${dialect.quote(`logged_${index}`)} AS (${sql})`;
   });
-  const logged = `INSERT INTO ${dialect.quote(activity.table)} (${activity.columns.map((c) => dialect.quote(c)).join(', ')}) VALUES (${values.join(', ')})`;
-  return {
-    sql: `WITH ${dialect.quote('inserted')} AS (${insert.sql}), ${dialect.quote('logged')} AS (${logged}) SELECT * FROM ${dialect.quote('inserted')}`,
-    params,
-  };
+  return { sql: `WITH ${inserted} AS (${insert.sql}), ${statements.join(', ')} SELECT * FROM ${inserted}`, params };
+}
+
+/** PostgreSQL: the key of the inserted row as text. */
+export function insertedKeyAsText(dialect: SqlDialect): string {
+  return `CAST(${dialect.quote('id')} AS varchar)`;
+}
+
+/**
+ * PostgreSQL: a jsonb object of these fields of the inserted row, each as the value codec reads it.
+ * jsonb_build_object takes at most 100 arguments, so wide rows are built in parts and concatenated.
+ */
+export function insertedRowAsJson(dialect: SqlDialect, fields: FieldDef[]): string {
+  const parts: string[] = [];
+  for (let start = 0; start === 0 || start < fields.length; start += 50) {
+    const pairs = fields.slice(start, start + 50).map((field) => `'${field.field.replace(/'/g, "''")}', ${postgresJsonOf(field, dialect.quote(field.field))}`);
+    parts.push(`jsonb_build_object(${pairs.join(', ')})`);
+  }
+  return parts.join(' || ');
+}
+
+/** Selects whole rows by key, for the revisions of a change (read inside its transaction). */
+export function rowsStatement(dialect: SqlDialect, collection: CollectionDef, keys: unknown[]): CompiledSql {
+  const columns = collection.fields.map((field) => dialect.quote(field.field)).join(', ');
+  return { sql: `SELECT ${columns} FROM ${dialect.quote(collection.table)} WHERE ${dialect.quote('id')} IN (${keyList(dialect, keys, 1)})`, params: keys };
 }
 
 export function updateStatement(dialect: SqlDialect, collection: CollectionDef, row: Record<string, unknown>, keys: unknown[]): CompiledSql {
