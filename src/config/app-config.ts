@@ -75,6 +75,20 @@ export interface WebhooksConfig {
   secretOverlapMs: number;
 }
 
+/** How flows run. */
+export interface FlowsConfig {
+  /** Whether this instance runs flows' pending runs and inserts their scheduled ones (every instance may; each run is claimed once). */
+  run: boolean;
+  /** How often pending runs and the schedules are looked at when nothing woke the runner. */
+  pollIntervalMs: number;
+  /** The most operations one flow may hold. */
+  maxSteps: number;
+  /** How many flows deep a chain of flow-caused changes may trigger further flows. */
+  maxDepth: number;
+  /** How long the receiver of a `request` operation has to answer. */
+  requestTimeoutMs: number;
+}
+
 /** At most `limit` requests per key within `windowMs`. */
 export interface RateLimit {
   limit: number;
@@ -127,6 +141,7 @@ export interface AppConfig {
   graphql: GraphQLConfig;
   realtime: RealtimeConfig;
   webhooks: WebhooksConfig;
+  flows: FlowsConfig;
   rateLimits: RateLimitConfig;
   mail: MailConfig;
   appUsers: AppUsersConfig;

@@ -145,6 +145,21 @@ class EnvironmentVariables {
   @Matches(DURATION, { message: 'WEBHOOK_SECRET_OVERLAP must be a duration such as 24h' })
   WEBHOOK_SECRET_OVERLAP = '24h';
 
+  @Transform(toBoolean) @IsBoolean()
+  FLOWS_RUN = true;
+
+  @Matches(DURATION, { message: 'FLOW_POLL_INTERVAL must be a duration such as 1s' })
+  FLOW_POLL_INTERVAL = '1s';
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  FLOW_MAX_STEPS = 50;
+
+  @Type(() => Number) @IsInt() @Min(0) @Max(100)
+  FLOW_MAX_DEPTH = 5;
+
+  @Matches(DURATION, { message: 'FLOW_REQUEST_TIMEOUT must be a duration such as 10s' })
+  FLOW_REQUEST_TIMEOUT = '10s';
+
   @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_AUTH must be a count per window such as 10/15m, or off' })
   RATE_LIMIT_AUTH = '10/15m';
 
@@ -243,6 +258,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       retrySchedule: vars.WEBHOOK_RETRY_SCHEDULE.split(',').map((step) => ms(step.trim() as ms.StringValue)),
       allowedTargets: vars.WEBHOOK_ALLOWED_TARGETS.split(',').map((entry) => entry.trim()).filter(Boolean),
       secretOverlapMs: ms(vars.WEBHOOK_SECRET_OVERLAP as ms.StringValue),
+    },
+    flows: {
+      run: vars.FLOWS_RUN,
+      pollIntervalMs: ms(vars.FLOW_POLL_INTERVAL as ms.StringValue),
+      maxSteps: vars.FLOW_MAX_STEPS,
+      maxDepth: vars.FLOW_MAX_DEPTH,
+      requestTimeoutMs: ms(vars.FLOW_REQUEST_TIMEOUT as ms.StringValue),
     },
     rateLimits: {
       auth: rateLimit(vars.RATE_LIMIT_AUTH),
