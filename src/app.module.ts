@@ -9,6 +9,7 @@ import { AppAuthModule } from './modules/app-users/app-auth.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { PrincipalGuardModule } from './modules/auth/principal-guard.module';
 import { DataModule } from './modules/data/data.module';
+import { FlowsModule } from './modules/flows/flows.module';
 import { GraphQLModule } from './modules/data/graphql/graphql.module';
 import { HealthModule } from './modules/health/health.module';
 import { MailModule } from './modules/mail/mail.module';
@@ -43,6 +44,7 @@ export class AppModule {
         GraphQLModule,
         RealtimeModule,
         WebhooksModule,
+        FlowsModule,
         PoliciesModule,
         AppAuthModule,
       ],
