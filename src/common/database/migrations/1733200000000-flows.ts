@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner, Table, TableForeignKey, TableIndex } from 'typeorm';
+import { MigrationInterface, QueryRunner, Table, TableColumnOptions, TableForeignKey, TableIndex } from 'typeorm';
 import { portableColumns } from '../column-types';
 
 /**
@@ -11,6 +11,8 @@ export class Flows1733200000000 implements MigrationInterface {
 
   async up(runner: QueryRunner): Promise<void> {
     const c = portableColumns(runner.connection.options.type);
+    // A run's record grows with its steps; MariaDB's TEXT stops at 64 KiB.
+    const longText = (name: string): TableColumnOptions => ({ name, type: runner.connection.options.type === 'mysql' ? 'longtext' : 'text', isNullable: false });
     const cascade = (table: string, column: string, referenced: string) =>
       new TableForeignKey({ name: `fk_${table}_${column}`, columnNames: [column], referencedTableName: referenced, referencedColumnNames: ['id'], onDelete: 'CASCADE' });
 
@@ -26,7 +28,7 @@ export class Flows1733200000000 implements MigrationInterface {
           c.string('trigger_type', 16),
           // JSON: the trigger, the operations.
           c.text('trigger_options'),
-          c.text('operations'),
+          longText('operations'),
           c.string('first_operation', 64),
           c.timestamp('created_at'),
           c.timestamp('updated_at'),
@@ -48,11 +50,11 @@ export class Flows1733200000000 implements MigrationInterface {
           c.uuid('workspace_id'),
           c.string('trigger_type', 16),
           // JSON: what `$trigger` holds, and the depth of flow-caused changes that led here.
-          c.text('trigger_data'),
+          longText('trigger_data'),
           // pending, running, succeeded or failed.
           c.string('status', 16),
           // JSON: one entry per step run, in order.
-          c.text('steps'),
+          longText('steps'),
           c.text('error', true),
           // The tick of a scheduled run; null for the others (nulls never collide in a unique index).
           c.timestamp('scheduled_for', true),
