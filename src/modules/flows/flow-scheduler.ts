@@ -43,6 +43,7 @@ export class FlowScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private poll?: NodeJS.Timeout;
   private unsubscribe?: () => Promise<void>;
   private loading: Promise<void> | null = null;
+  private again = false;
   private inserting = new Set<Promise<void>>();
   private stopped = false;
 
@@ -70,12 +71,25 @@ export class FlowScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     await Promise.all(this.inserting);
   }
 
-  /** Reads the enabled scheduled flows and follows exactly those (one reload at a time). */
+  /**
+   * Reads the enabled scheduled flows and follows exactly those; one reload at a time, and once more
+   * after it when asked meanwhile, since the reload under way may have read the flows before a change.
+   */
   private reload(): void {
-    if (this.stopped || this.loading) return;
+    if (this.stopped) return;
+    if (this.loading) {
+      this.again = true;
+      return;
+    }
     this.loading = this.load()
       .catch((error: unknown) => this.logger.warn(`Scheduled flows could not be read: ${error instanceof Error ? error.message : String(error)}`))
-      .finally(() => (this.loading = null));
+      .finally(() => {
+        this.loading = null;
+        if (this.again) {
+          this.again = false;
+          this.reload();
+        }
+      });
   }
 
   private async load(): Promise<void> {
