@@ -10,6 +10,7 @@ import { AuthModule } from './modules/auth/auth.module';
 import { PrincipalGuardModule } from './modules/auth/principal-guard.module';
 import { DataModule } from './modules/data/data.module';
 import { FilesModule } from './modules/files/files.module';
+import { FlowsModule } from './modules/flows/flows.module';
 import { GraphQLModule } from './modules/data/graphql/graphql.module';
 import { HandlersModule } from './modules/handlers/handlers.module';
 import { HealthModule } from './modules/health/health.module';
@@ -48,6 +49,7 @@ export class AppModule {
         WebhooksModule,
         HandlersModule,
         RevisionsModule,
+        FlowsModule,
         PoliciesModule,
         AppAuthModule,
         FilesModule,

@@ -101,6 +101,20 @@ export interface HandlersConfig {
   runLogSize: number;
 }
 
+/** How flows run. */
+export interface FlowsConfig {
+  /** Whether this instance runs flows' pending runs and inserts their scheduled ones (every instance may; each run is claimed once). */
+  run: boolean;
+  /** How often pending runs and the schedules are looked at when nothing woke the runner. */
+  pollIntervalMs: number;
+  /** The most operations one flow may hold. */
+  maxSteps: number;
+  /** How many flows deep a chain of flow-caused changes may trigger further flows. */
+  maxDepth: number;
+  /** How long the receiver of a `request` operation has to answer. */
+  requestTimeoutMs: number;
+}
+
 /** At most `limit` requests per key within `windowMs`. */
 export interface RateLimit {
   limit: number;
@@ -179,6 +193,7 @@ export interface AppConfig {
   realtime: RealtimeConfig;
   webhooks: WebhooksConfig;
   handlers: HandlersConfig;
+  flows: FlowsConfig;
   rateLimits: RateLimitConfig;
   mail: MailConfig;
   appUsers: AppUsersConfig;

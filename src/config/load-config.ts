@@ -181,6 +181,21 @@ class EnvironmentVariables {
   @Type(() => Number) @IsInt() @Min(1) @Max(10_000)
   HANDLER_RUN_LOG_SIZE = 100;
 
+  @Transform(toBoolean) @IsBoolean()
+  FLOWS_RUN = true;
+
+  @Matches(DURATION, { message: 'FLOW_POLL_INTERVAL must be a duration such as 1s' })
+  FLOW_POLL_INTERVAL = '1s';
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  FLOW_MAX_STEPS = 50;
+
+  @Type(() => Number) @IsInt() @Min(0) @Max(100)
+  FLOW_MAX_DEPTH = 5;
+
+  @Matches(DURATION, { message: 'FLOW_REQUEST_TIMEOUT must be a duration such as 10s' })
+  FLOW_REQUEST_TIMEOUT = '10s';
+
   @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_AUTH must be a count per window such as 10/15m, or off' })
   RATE_LIMIT_AUTH = '10/15m';
 
@@ -325,6 +340,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       workspaceConcurrency: vars.HANDLER_WORKSPACE_CONCURRENCY,
       maxDepth: vars.HANDLER_MAX_DEPTH,
       runLogSize: vars.HANDLER_RUN_LOG_SIZE,
+    },
+    flows: {
+      run: vars.FLOWS_RUN,
+      pollIntervalMs: ms(vars.FLOW_POLL_INTERVAL as ms.StringValue),
+      maxSteps: vars.FLOW_MAX_STEPS,
+      maxDepth: vars.FLOW_MAX_DEPTH,
+      requestTimeoutMs: ms(vars.FLOW_REQUEST_TIMEOUT as ms.StringValue),
     },
     rateLimits: {
       auth: rateLimit(vars.RATE_LIMIT_AUTH),

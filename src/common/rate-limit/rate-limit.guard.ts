@@ -100,6 +100,9 @@ function principalKey(request: LimitedRequest): string {
       return `api_key:${principal.apiKeyId}`;
     case 'app_user':
       return `app_user:${principal.appUserId}`;
+    // A flow never makes a request; it is named for completeness.
+    case 'flow':
+      return `flow:${principal.flowId}`;
     case undefined:
       return `address:${clientAddress(request)}`;
   }

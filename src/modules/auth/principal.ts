@@ -3,15 +3,20 @@ import type { WorkspaceRole } from '../workspaces/workspace-roles';
 
 /**
  * Who is calling: a signed-in platform account, an API key acting with its role in one workspace, or
- * an app user: an end user of the app built on one workspace, acting with its app role there.
+ * an app user: an end user of the app built on one workspace, acting with its app role there. A flow
+ * is the one principal no request carries: the flow runner acts as it, with the admin role of its
+ * workspace, so that the activity log names the flow as the author of its changes. `depth` counts the
+ * flows that led to this run, to bound flows that trigger one another.
  */
 export type Principal =
   | { kind: 'user'; userId: string; email: string; isSuperadmin: boolean }
   | { kind: 'api_key'; apiKeyId: string; workspaceId: string; role: WorkspaceRole }
-  | { kind: 'app_user'; appUserId: string; workspaceId: string; role: string; email: string; emailVerified: boolean };
+  | { kind: 'app_user'; appUserId: string; workspaceId: string; role: string; email: string; emailVerified: boolean }
+  | { kind: 'flow'; flowId: string; workspaceId: string; depth: number };
 
 export type UserPrincipal = Extract<Principal, { kind: 'user' }>;
 export type AppUserPrincipal = Extract<Principal, { kind: 'app_user' }>;
+export type FlowPrincipal = Extract<Principal, { kind: 'flow' }>;
 
 /** The id recorded as the actor of a change: the account's, the app user's or the API key's. */
 export function actorId(principal: Principal): string {
@@ -22,12 +27,14 @@ export function actorId(principal: Principal): string {
       return principal.apiKeyId;
     case 'app_user':
       return principal.appUserId;
+    case 'flow':
+      return principal.flowId;
   }
 }
 
-/** The person behind a principal, for `created_by`, `updated_by` and `$CURRENT_USER`; none for an API key. */
+/** The person behind a principal, for `created_by`, `updated_by` and `$CURRENT_USER`; none for an API key or a flow. */
 export function personId(principal: Principal): string | null {
-  return principal.kind === 'api_key' ? null : actorId(principal);
+  return principal.kind === 'api_key' || principal.kind === 'flow' ? null : actorId(principal);
 }
 
 const IS_PUBLIC = 'cairn:public';

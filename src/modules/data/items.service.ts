@@ -25,6 +25,7 @@ import { compileSelect, readColumns } from './sql/select.compiler';
 import { dialectFor, SqlDialect } from './sql/dialect';
 import { toDatabase } from './sql/value-codec';
 import { OutboxWriter, WebhookOutbox } from '../webhooks/webhook-outbox';
+import { FlowTriggers, FlowTriggerWriter, KeysMatching, TriggeringChange } from '../flows/flow-triggers';
 import { ItemHooks } from './write/item-hooks';
 import { ItemValidator } from './write/item-validator';
 import { deltaOf, recordRevisions, REVISION_COLUMNS, revisionRow } from '../revisions/revision.recorder';
@@ -54,6 +55,8 @@ export interface ItemsChanged {
   keys: unknown[];
   /** Set when the change wrote webhook deliveries, so that dispatchers wake for it (and only then). */
   deliveries?: true;
+  /** Set when the change may have written flow runs, so that flow runners wake for it. */
+  flowRuns?: true;
 }
 
 export interface ReadResult {
@@ -75,11 +78,12 @@ interface Target {
 
 /**
  * The target of a write, with what an app role's policy grants for it (null for members: everything),
- * and what writes the change's webhook deliveries in its transaction.
+ * and what writes the change's webhook deliveries and flow runs in its transaction.
  */
 interface WriteTarget extends Target {
   grant: WriteGrant | null;
   outbox: OutboxWriter;
+  flows: FlowTriggerWriter;
 }
 
 /**
@@ -100,6 +104,7 @@ export class ItemsService {
     private readonly hooks: ItemHooks,
     private readonly policies: PoliciesService,
     private readonly outbox: WebhookOutbox,
+    private readonly flowTriggers: FlowTriggers,
     private readonly workspaces: WorkspacesService,
   ) {
     this.dialect = dialectFor(db.kind);
@@ -203,6 +208,7 @@ export class ItemsService {
           const stored = await this.storedRows(manager, target, keys, rows.map((r) => r.row));
           await this.recordRevisions(manager, target, keys, logged, stored, prepared.map((values) => Object.keys(values)));
           await target.outbox.record(manager, keys, prepared);
+          await target.flows.record(manager, keys.map((key, index) => ({ keys: [key], payload: prepared[index] })), this.matcher(manager, target));
           return rows;
         });
     const keys = inserted.map((r) => r.key);
@@ -292,15 +298,19 @@ export class ItemsService {
   /**
    * The target of a write. An app role writes only through a policy for the action (403 otherwise,
    * whether or not the collection exists), and reads back only what its read policy shows. The webhooks
-   * that want the change are looked up now, before its transaction: inside it, a second connection
-   * could wait on a full pool for ever.
+   * and flows that want the change are looked up now, before its transaction: inside it, a second
+   * connection could wait on a full pool for ever.
    */
   private async writeTarget(access: ItemsAccess, collectionName: string, action: Exclude<PolicyAction, 'read'>): Promise<WriteTarget> {
     const target = await this.grantedTarget(access, collectionName, action);
-    return { ...target, outbox: await this.outbox.prepare(access.workspace.id, target.collection.name, action) };
+    const [outbox, flows] = await Promise.all([
+      this.outbox.prepare(access.workspace.id, target.collection.name, action),
+      this.flowTriggers.prepare(access.workspace.id, target.schema, target.collection, action, access.principal),
+    ]);
+    return { ...target, outbox, flows };
   }
 
-  private async grantedTarget(access: ItemsAccess, collectionName: string, action: Exclude<PolicyAction, 'read'>): Promise<Omit<WriteTarget, 'outbox'>> {
+  private async grantedTarget(access: ItemsAccess, collectionName: string, action: Exclude<PolicyAction, 'read'>): Promise<Omit<WriteTarget, 'outbox' | 'flows'>> {
     if (!isAppRoleAccess(access)) return { ...(await this.target(access, collectionName)), grant: null };
     const schema = await this.registry.forWorkspace(access.workspace);
     const grant = await this.policies.writeGrant(access.workspace, schema, appCaller(access), collectionName, action);
@@ -331,6 +341,11 @@ export class ItemsService {
     if (!filter || keys.length === 0) return;
     const kept = await this.keysMatching(manager, target, keys, filter, false);
     if (kept.length !== keys.length) throw forbidden(`You may not ${action} an item with these values.`);
+  }
+
+  /** How flows' trigger filters are tested on the rows of a change: with its connection, as written so far. */
+  private matcher(manager: EntityManager, target: WriteTarget): KeysMatching {
+    return (keys, filter) => this.keysMatching(manager, target, keys, filter, false);
   }
 
   /** Which of the keys have rows that match a filter, optionally locking them. */
@@ -410,9 +425,9 @@ export class ItemsService {
    * whose values need nothing read first (an autocode takes its number from a counter row).
    */
   private insertsInOneStatement(target: WriteTarget, prepared: Row[]): boolean {
-    // A grant's filter is checked on the inserted row before commit, and webhooks' deliveries are
-    // written with it: both inside a transaction.
-    return this.db.kind === 'postgres' && prepared.length === 1 && !target.grant?.filter && !target.outbox.wanted && !target.collection.fields.some((f) => f.type === 'autocode');
+    // A grant's filter is checked on the inserted row before commit, and webhooks' deliveries and flow
+    // runs are written with it: all inside a transaction.
+    return this.db.kind === 'postgres' && prepared.length === 1 && !target.grant?.filter && !target.outbox.wanted && !target.flows.wanted && !target.collection.fields.some((f) => f.type === 'autocode');
   }
 
   /**
@@ -453,6 +468,7 @@ export class ItemsService {
     const updated: unknown[] = [];
     /** The fields each updated key had written, in the order of `updated`. */
     const written: string[][] = [];
+    const groups: TriggeringChange[] = [];
     // Every row of the batch is locked first, in key order: two batches naming the same rows in other
     // orders then wait for each other instead of deadlocking.
     const lockable = new Set((await this.lock(manager, target, changes.flatMap((change) => change.keys))).map(String));
@@ -464,11 +480,13 @@ export class ItemsService {
       await manager.query(statement.sql, statement.params);
       updated.push(...existing);
       for (let i = 0; i < existing.length; i++) written.push(Object.keys(change.values));
+      groups.push({ keys: existing, payload: change.values });
     }
     await this.assertWithinGrant(manager, target, updated, 'update');
     const logged = await recordActivity(manager, this.db.kind, { workspaceId: access.workspace.id, action: 'update', collection: collection.name, items: updated, principal: access.principal, origin });
     await this.recordRevisions(manager, target, updated, logged, await this.storedRows(manager, target, updated), written);
     await target.outbox.record(manager, updated, changes.map((change) => change.values));
+    await target.flows.record(manager, groups, this.matcher(manager, target));
     return updated;
   }
 
@@ -478,6 +496,8 @@ export class ItemsService {
     if (existing.length === 0) return [];
     // A delete's revision keeps the item as it was, so it can be brought back.
     const stored = await this.storedRows(manager, target, existing);
+    // Before the rows go: a flow's filter is tested on the items as they were.
+    await target.flows.record(manager, [{ keys: existing }], this.matcher(manager, target));
     const statement = deleteStatement(this.dialect, collection, existing);
     await manager.query(statement.sql, statement.params);
     const logged = await recordActivity(manager, this.db.kind, { workspaceId: access.workspace.id, action: 'delete', collection: collection.name, items: existing, principal: access.principal, origin });
@@ -593,7 +613,14 @@ export class ItemsService {
   private async announce(target: WriteTarget, action: ItemAction, keys: unknown[]): Promise<void> {
     if (keys.length === 0) return;
     await this.hooks.runAfter({ workspaceId: target.access.workspace.id, collection: target.collection.name, action, principal: target.access.principal, access: target.access, keys });
-    const event: ItemsChanged = { workspaceId: target.access.workspace.id, collection: target.collection.name, action, keys, ...(target.outbox.wanted ? { deliveries: true } : {}) };
+    const event: ItemsChanged = {
+      workspaceId: target.access.workspace.id,
+      collection: target.collection.name,
+      action,
+      keys,
+      ...(target.outbox.wanted ? { deliveries: true } : {}),
+      ...(target.flows.wanted ? { flowRuns: true } : {}),
+    };
     // The change is committed; a bus that is down must not turn it into an error for the client.
     await this.bus.publish(ITEMS_CHANGED, event).catch((error: unknown) => this.logger.warn(`Could not announce a change of ${target.collection.name}: ${String(error)}`));
   }

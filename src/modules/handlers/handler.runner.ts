@@ -182,6 +182,8 @@ function principalOf(access: ItemsAccess): { kind: string; id: string | null; ro
       return { kind: 'api_key', id: principal.apiKeyId, role: access.role, email: null };
     case 'app_user':
       return { kind: 'app_user', id: principal.appUserId, role: access.role, email: principal.email };
+    case 'flow':
+      return { kind: 'flow', id: principal.flowId, role: access.role, email: null };
   }
 }
 

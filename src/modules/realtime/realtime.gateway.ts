@@ -93,6 +93,9 @@ function callerKey(principal: Principal | null, role: string): string {
       return `key:${principal.apiKeyId}`;
     case 'app_user':
       return `app:${principal.appUserId}:${role}:${principal.emailVerified}`;
+    // A flow never subscribes; it is named for completeness.
+    case 'flow':
+      return `flow:${principal.flowId}`;
   }
 }
 

@@ -19,6 +19,24 @@ const EXCERPT_BYTES = 1024;
  * are not followed: a 3xx is an answer like any other, and not a success.
  */
 export function sendWebhook(url: URL, body: string, headers: Record<string, string>, targets: WebhookTargetPolicy, timeoutMs: number): Promise<AttemptResult> {
+  return sendGuardedRequest(url, { method: 'POST', body, headers: { ...headers, 'content-type': 'application/json' }, userAgent: 'Cairn-Webhooks' }, targets, timeoutMs, EXCERPT_BYTES);
+}
+
+/** An outgoing request: its method, headers and body (none for a bodiless request). */
+export interface OutgoingRequest {
+  method: string;
+  headers: Record<string, string>;
+  body: string | null;
+  userAgent: string;
+}
+
+/**
+ * Sends one request to a target the policy allows (its URL checked first, then every address its name
+ * resolves to, connecting only to a checked address), with a deadline for the whole exchange, never
+ * following redirects, and keeping at most `keepBytes` of the answer. Never rejects: a refusal, a
+ * timeout or a network error is an answer with status 0 and the error.
+ */
+export function sendGuardedRequest(url: URL, outgoing: OutgoingRequest, targets: WebhookTargetPolicy, timeoutMs: number, keepBytes: number): Promise<AttemptResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   return new Promise((resolve) => {
@@ -36,9 +54,10 @@ export function sendWebhook(url: URL, body: string, headers: Record<string, stri
       return;
     }
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const length: Record<string, string | number> = outgoing.body === null ? {} : { 'content-length': Buffer.byteLength(outgoing.body) };
     const request = send(url, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'Cairn-Webhooks' },
+      method: outgoing.method,
+      headers: { ...outgoing.headers, ...length, 'user-agent': outgoing.userAgent },
       lookup: targets.lookup,
     });
     const deadline = setTimeout(() => {
@@ -49,13 +68,13 @@ export function sendWebhook(url: URL, body: string, headers: Record<string, stri
       const chunks: Buffer[] = [];
       let kept = 0;
       response.on('data', (chunk: Buffer) => {
-        if (kept < EXCERPT_BYTES) chunks.push(chunk.subarray(0, EXCERPT_BYTES - kept));
+        if (kept < keepBytes) chunks.push(chunk.subarray(0, keepBytes - kept));
         kept += chunk.length;
       });
       response.on('end', () => finish({ statusCode: response.statusCode ?? 0, error: null, responseExcerpt: Buffer.concat(chunks).toString('utf8') || null }));
       response.on('error', (error) => finish({ statusCode: response.statusCode ?? 0, error: error.message, responseExcerpt: null }));
     });
     request.on('error', (error) => finish({ statusCode: 0, error: error.message, responseExcerpt: null }));
-    request.end(body);
+    request.end(outgoing.body ?? undefined);
   });
 }

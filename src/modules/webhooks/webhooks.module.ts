@@ -18,7 +18,7 @@ import { WebhooksService } from './webhooks.service';
 })
 export class WebhookOutboxModule {}
 
-/** Webhooks: their routes, and the dispatcher that sends the outbox's deliveries. */
+/** Webhooks: their routes, the dispatcher that sends the outbox's deliveries, and the target policy (flows' requests use it too). */
 @Module({
   imports: [WebhookOutboxModule, TypeOrmModule.forFeature([WebhookEntity, WebhookDeliveryEntity, WebhookAttemptEntity]), SchemaModule, WorkspacesModule],
   controllers: [WebhooksController],
@@ -27,5 +27,6 @@ export class WebhookOutboxModule {}
     WebhookDispatcher,
     { provide: WebhookTargetPolicy, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new WebhookTargetPolicy(config.webhooks.allowedTargets) },
   ],
+  exports: [WebhookTargetPolicy],
 })
 export class WebhooksModule {}

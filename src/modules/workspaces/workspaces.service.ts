@@ -98,6 +98,8 @@ export class WorkspacesService implements OnModuleInit, OnModuleDestroy {
       // App users act through their app role's policies, which the member routes do not take.
       throw forbidden('App users cannot use this route.');
     }
+    // A flow's access is made by the flow runner, never resolved from a request.
+    if (principal.kind === 'flow') throw invalidToken('A flow cannot call the API.');
     if (!workspace) throw notFound('Workspace not found.');
     if (principal.isSuperadmin) return { workspace, role: 'owner', principal };
     const membership = await this.roles.get(`${workspace.id}:${principal.userId}`, () => this.members.findOneBy({ workspaceId: workspace.id, userId: principal.userId }));
@@ -131,7 +133,7 @@ export class WorkspacesService implements OnModuleInit, OnModuleDestroy {
       const workspace = await this.workspaces.findOneBy({ id: principal.workspaceId });
       return workspace ? [toWorkspaceDto(workspace, principal.role)] : [];
     }
-    if (principal.kind === 'app_user') return [];
+    if (principal.kind === 'app_user' || principal.kind === 'flow') return [];
     if (principal.isSuperadmin) {
       return (await this.workspaces.find({ order: { createdAt: 'ASC' } })).map((workspace) => toWorkspaceDto(workspace, 'owner'));
     }

@@ -5,6 +5,7 @@ import { Policies1732500000000 } from './1732500000000-policies';
 import { Webhooks1732600000000 } from './1732600000000-webhooks';
 import { Revisions1733000000000 } from './1733000000000-revisions';
 import { Handlers1733100000000 } from './1733100000000-handlers';
+import { Flows1733200000000 } from './1733200000000-flows';
 import { Files1733300000000 } from './1733300000000-files';
 
 /** Every system-table migration, oldest first. */
@@ -16,5 +17,6 @@ export const PLATFORM_MIGRATIONS = [
   Webhooks1732600000000,
   Revisions1733000000000,
   Handlers1733100000000,
+  Flows1733200000000,
   Files1733300000000,
 ];

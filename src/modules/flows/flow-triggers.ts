@@ -1,0 +1,174 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { v7 as timeOrderedUuid } from 'uuid';
+import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
+import { EvictedCache } from '../../common/cache/evicted-cache';
+import type { AppConfig } from '../../config/app-config';
+import { InjectConfig } from '../../config/config.module';
+import type { ItemAction } from '../audit/activity.recorder';
+import type { Principal } from '../auth/principal';
+import type { FilterNode } from '../data/query/query.ast';
+import { parseFilter } from '../data/query/filter.parser';
+import type { CollectionDef, WorkspaceSchema } from '../schema/schema.types';
+import type { FlowTrigger } from './flow-definition';
+import { FlowEntity, FlowRunEntity, FlowRunStatus } from './flow.entities';
+
+/** One group of items a change wrote with the same values: an item of a create, or the keys of an update. */
+export interface TriggeringChange {
+  keys: unknown[];
+  /** The values written; none for a delete. */
+  payload?: Record<string, unknown>;
+}
+
+/** Which of these keys have rows matching the filter, read on the change's own connection. */
+export type KeysMatching = (keys: unknown[], filter: FilterNode) => Promise<unknown[]>;
+
+/** Writes the runs a change triggers, in its transaction; made by FlowTriggers.prepare. */
+export interface FlowTriggerWriter {
+  /** Whether any flow wants the change: a write no flow listens to keeps its faster path. */
+  wanted: boolean;
+  record(manager: EntityManager, changes: TriggeringChange[], matching: KeysMatching): Promise<void>;
+}
+
+/** An enabled event flow, as the write path matches it against changes. */
+interface EventFlow {
+  id: string;
+  workspaceId: string;
+  collections: string[];
+  events: ItemAction[];
+  filter: Record<string, unknown> | null;
+}
+
+/** What `$trigger` holds for a run, with the depth of the flows that led to it. */
+export type TriggerData = Record<string, unknown> & { depth: number };
+
+const NO_WRITER: FlowTriggerWriter = { wanted: false, record: () => Promise.resolve() };
+
+/**
+ * The durable trigger of event flows, as the webhooks' outbox: the write path records a pending run
+ * for each enabled flow that wants a change, inside the change's transaction, so a run exists exactly
+ * when the change commits. A flow's filter is compiled to SQL and tested on the rows as written (on a
+ * delete, as they were), with the change's own connection. The event flows of a workspace are cached
+ * for the write path and evicted on every instance when one changes.
+ */
+@Injectable()
+export class FlowTriggers implements OnModuleInit, OnModuleDestroy {
+  private readonly byWorkspace: EvictedCache<{ flows: EventFlow[] }>;
+
+  constructor(
+    @InjectRepository(FlowEntity) private readonly flows: Repository<FlowEntity>,
+    @Inject(MESSAGE_BUS) bus: MessageBus,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {
+    this.byWorkspace = new EvictedCache(bus, 'cache.flows', { ttlMs: 2_000, max: 20_000 });
+  }
+
+  onModuleInit(): Promise<void> {
+    return this.byWorkspace.start();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.byWorkspace.close();
+  }
+
+  /**
+   * What will write a change's runs, looked up before the change's transaction begins (inside it,
+   * reading the flows would take a second connection). `principal` is the writer: a flow's changes
+   * carry its depth, and beyond FLOW_MAX_DEPTH they trigger runs that fail at once, recorded.
+   */
+  async prepare(workspaceId: string, schema: WorkspaceSchema, collection: CollectionDef, action: ItemAction, principal: Principal | null): Promise<FlowTriggerWriter> {
+    const loaded = await this.byWorkspace.get(workspaceId, () => this.load(workspaceId));
+    const wanting = (loaded?.flows ?? []).filter((flow) => flow.events.includes(action) && flow.collections.includes(collection.name));
+    if (wanting.length === 0) return NO_WRITER;
+    const depth = principal?.kind === 'flow' ? principal.depth + 1 : 0;
+    return {
+      wanted: true,
+      record: async (manager, changes, matching) => {
+        const runs: FlowRunEntity[] = [];
+        for (const flow of wanting) runs.push(...(await this.runsOf(flow, { schema, collection, action, depth }, changes, matching)));
+        if (runs.length > 0) await manager.getRepository(FlowRunEntity).insert(runs);
+      },
+    };
+  }
+
+  /** Drops the cached flows of a workspace here and on every other instance. */
+  evict(workspaceId: string): Promise<void> {
+    return this.byWorkspace.evict(workspaceId);
+  }
+
+  private async load(workspaceId: string): Promise<{ flows: EventFlow[] }> {
+    const rows = await this.flows.findBy({ workspaceId, enabled: true, triggerType: 'event' });
+    return {
+      flows: rows.map((row) => {
+        const trigger = JSON.parse(row.triggerOptions) as Extract<FlowTrigger, { type: 'event' }>;
+        return { id: row.id, workspaceId, collections: trigger.collections, events: trigger.events, filter: trigger.filter };
+      }),
+    };
+  }
+
+  /**
+   * The runs one flow gets from a change: one per created item, one per group of updated or deleted
+   * items; only the items its filter matches, and none when it matches none.
+   */
+  private async runsOf(
+    flow: EventFlow,
+    change: { schema: WorkspaceSchema; collection: CollectionDef; action: ItemAction; depth: number },
+    groups: TriggeringChange[],
+    matching: KeysMatching,
+  ): Promise<FlowRunEntity[]> {
+    const run = (data: Record<string, unknown>, status: FlowRunStatus = 'pending', error: string | null = null) =>
+      newRun({ flowId: flow.id, workspaceId: flow.workspaceId, triggerType: 'event', trigger: { event: change.action, collection: change.collection.name, ...data, depth: change.depth }, status, error });
+    if (change.depth > this.config.flows.maxDepth) {
+      return [run({ keys: groups.flatMap((g) => g.keys) }, 'failed', `Not run: the change came from flows ${change.depth} deep, beyond FLOW_MAX_DEPTH (${this.config.flows.maxDepth}).`)];
+    }
+    let filter: FilterNode | null = null;
+    if (flow.filter) {
+      try {
+        filter = parseFilter(change.schema, change.collection, flow.filter, { parameter: 'trigger.filter', label: 'trigger filter', maxDepth: this.config.query.maxDepth });
+      } catch (error) {
+        // The schema changed under the flow: the change stands, and the run says why it did not go on.
+        return [run({ keys: groups.flatMap((g) => g.keys) }, 'failed', `Not run: the trigger filter no longer fits the schema: ${(error as Error).message}`)];
+      }
+    }
+    const runs: FlowRunEntity[] = [];
+    for (const group of groups) {
+      const keys = filter ? await matching(group.keys, filter) : group.keys;
+      if (keys.length > 0) runs.push(run({ keys, ...(group.payload ? { payload: group.payload } : {}) }));
+    }
+    return runs;
+  }
+}
+
+/** What a new run is made from. */
+export interface NewRun {
+  flowId: string;
+  workspaceId: string;
+  triggerType: FlowRunEntity['triggerType'];
+  trigger: TriggerData;
+  /** Failed: a run recorded only to say why it will not run. */
+  status?: FlowRunStatus;
+  error?: string | null;
+  scheduledFor?: Date | null;
+}
+
+/** A new run row: pending for the runner, or already failed with the reason it will not run. */
+export function newRun(made: NewRun): FlowRunEntity {
+  const now = new Date();
+  const status = made.status ?? 'pending';
+  return {
+    id: timeOrderedUuid(),
+    flowId: made.flowId,
+    workspaceId: made.workspaceId,
+    triggerType: made.triggerType,
+    triggerData: JSON.stringify(made.trigger),
+    status,
+    steps: '[]',
+    error: made.error ?? null,
+    scheduledFor: made.scheduledFor ?? null,
+    claimedUntil: null,
+    createdAt: now,
+    startedAt: null,
+    finishedAt: status === 'failed' ? now : null,
+  };
+}

@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
+import { AppError, conflict, invalidPayload, notFound } from '../../common/errors/app-error';
+import type { AppConfig } from '../../config/app-config';
+import { InjectConfig } from '../../config/config.module';
+import { parseFilter } from '../data/query/filter.parser';
+import { SchemaRegistry } from '../schema/schema.registry';
+import type { WorkspaceSchema } from '../schema/schema.types';
+import type { WorkspaceAccess } from '../workspaces/workspaces.service';
+import { checkOperationGraph, FLOW_EVENTS, FlowOperationDef, FlowTrigger, scheduleOf } from './flow-definition';
+import type { CreateFlowDto, FlowOperationDto, FlowRunView, FlowTriggerDto, FlowView, UpdateFlowDto } from './flow.dto';
+import { FlowEntity, FlowRunEntity } from './flow.entities';
+import { FlowTriggers, newRun } from './flow-triggers';
+import { FlowOperations } from './operations';
+
+/** Announced when flows change, so that every instance's scheduler reloads its schedules. */
+export const FLOWS_CHANGED = 'flows.changed';
+/** Announced when runs were queued outside a write (schedule ticks, manual calls), so that runners wake. */
+export const FLOW_RUNS_QUEUED = 'flows.runs.queued';
+
+/**
+ * The flows of a workspace: their definitions (the operation graph, the cron pattern, the collections
+ * and filter, each operation's options checked when saved), their runs, and manual calls.
+ */
+@Injectable()
+export class FlowsService {
+  constructor(
+    @InjectRepository(FlowEntity) private readonly flows: Repository<FlowEntity>,
+    @InjectRepository(FlowRunEntity) private readonly runs: Repository<FlowRunEntity>,
+    private readonly triggers: FlowTriggers,
+    private readonly operations: FlowOperations,
+    private readonly registry: SchemaRegistry,
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  async list(access: WorkspaceAccess): Promise<FlowView[]> {
+    const rows = await this.flows.find({ where: { workspaceId: access.workspace.id }, order: { createdAt: 'ASC', id: 'ASC' } });
+    return rows.map(toFlowView);
+  }
+
+  async get(access: WorkspaceAccess, id: string): Promise<FlowView> {
+    return toFlowView(await this.find(access, id));
+  }
+
+  async create(access: WorkspaceAccess, body: CreateFlowDto): Promise<FlowView> {
+    const definition = await this.checked(access, body.trigger, body.operations, body.first);
+    const now = new Date();
+    const flow: FlowEntity = {
+      id: randomUUID(),
+      workspaceId: access.workspace.id,
+      name: body.name,
+      enabled: body.enabled ?? true,
+      triggerType: definition.trigger.type,
+      triggerOptions: JSON.stringify(definition.trigger),
+      operations: JSON.stringify(definition.operations),
+      firstOperation: body.first,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.flows.insert(flow);
+    await this.changed(flow);
+    return toFlowView(flow);
+  }
+
+  /** Replaces the fields given; the flow as it would become is checked whole. */
+  async update(access: WorkspaceAccess, id: string, body: UpdateFlowDto): Promise<FlowView> {
+    const flow = await this.find(access, id);
+    const current = toFlowView(flow);
+    if (body.trigger !== undefined || body.operations !== undefined || body.first !== undefined) {
+      const trigger = body.trigger ?? (current.trigger as unknown as FlowTriggerDto);
+      const operations = body.operations ?? (current.operations as FlowOperationDto[]);
+      const first = body.first ?? current.first;
+      const definition = await this.checked(access, trigger, operations, first);
+      flow.triggerType = definition.trigger.type;
+      flow.triggerOptions = JSON.stringify(definition.trigger);
+      flow.operations = JSON.stringify(definition.operations);
+      flow.firstOperation = first;
+    }
+    if (body.name !== undefined) flow.name = body.name;
+    if (body.enabled !== undefined) flow.enabled = body.enabled;
+    flow.updatedAt = new Date();
+    await this.flows.save(flow);
+    await this.changed(flow);
+    return toFlowView(flow);
+  }
+
+  /** Deletes a flow and its runs. */
+  async remove(access: WorkspaceAccess, id: string): Promise<void> {
+    const flow = await this.find(access, id);
+    await this.runs.delete({ flowId: flow.id });
+    await this.flows.delete({ id: flow.id });
+    await this.changed(flow);
+  }
+
+  /** Queues a run of a manual flow with the request's body as `$trigger.body`; the runner takes it. */
+  async trigger(access: WorkspaceAccess, id: string, body: unknown): Promise<FlowRunView> {
+    const flow = await this.find(access, id);
+    if (flow.triggerType !== 'manual') throw conflict(`This flow is triggered by ${flow.triggerType === 'event' ? 'item changes' : 'its schedule'}, not by calls.`);
+    if (!flow.enabled) throw conflict('This flow is disabled.');
+    const run = newRun({ flowId: flow.id, workspaceId: flow.workspaceId, triggerType: 'manual', trigger: { body: body ?? null, depth: 0 } });
+    await this.runs.insert(run);
+    await this.bus.publish(FLOW_RUNS_QUEUED, { flowId: flow.id }).catch(() => undefined);
+    return toRunView(run);
+  }
+
+  /** The runs of a flow, newest first. */
+  async listRuns(access: WorkspaceAccess, id: string, limit: number): Promise<FlowRunView[]> {
+    const flow = await this.find(access, id);
+    const rows = await this.runs.find({ where: { flowId: flow.id }, order: { createdAt: 'DESC', id: 'DESC' }, take: limit });
+    return rows.map(toRunView);
+  }
+
+  async getRun(access: WorkspaceAccess, id: string, runId: string): Promise<FlowRunView> {
+    const flow = await this.find(access, id);
+    const run = UUID.test(runId) ? await this.runs.findOneBy({ id: runId.toLowerCase(), flowId: flow.id }) : null;
+    if (!run) throw notFound('Run not found.');
+    return toRunView(run);
+  }
+
+  private async find(access: WorkspaceAccess, id: string): Promise<FlowEntity> {
+    const flow = UUID.test(id) ? await this.flows.findOneBy({ id: id.toLowerCase(), workspaceId: access.workspace.id }) : null;
+    if (!flow) throw notFound('Flow not found.');
+    return flow;
+  }
+
+  /** The write path's cache of event flows, and every scheduler, learn of the change. */
+  private async changed(flow: FlowEntity): Promise<void> {
+    await this.triggers.evict(flow.workspaceId);
+    await this.bus.publish(FLOWS_CHANGED, { flowId: flow.id }).catch(() => undefined);
+  }
+
+  /** The definition in its stored shape, once every part of it is known to run (400 naming the field otherwise). */
+  private async checked(access: WorkspaceAccess, triggerInput: FlowTriggerDto, operationsInput: FlowOperationDto[], first: string): Promise<{ trigger: FlowTrigger; operations: FlowOperationDef[] }> {
+    const schema = await this.registry.forWorkspace(access.workspace);
+    const trigger = this.checkedTrigger(triggerInput, schema);
+    const operations: FlowOperationDef[] = operationsInput.map((input) => ({
+      key: input.key,
+      type: input.type,
+      options: input.options ?? {},
+      next: input.next ?? null,
+      otherwise: input.otherwise ?? null,
+    }));
+    checkOperationGraph(operations, first, this.config.flows.maxSteps);
+    operations.forEach((operation, index) => {
+      const type = this.operations.get(operation.type);
+      if (!type) throw invalidPayload(`Invalid payload: "${operation.type}" is not an operation type; use one of ${this.operations.types.join(', ')}.`, `operations.${index}.type`);
+      type.check(operation.options, { schema, field: `operations.${index}.options` });
+    });
+    return { trigger, operations };
+  }
+
+  private checkedTrigger(input: FlowTriggerDto, schema: WorkspaceSchema): FlowTrigger {
+    const given = (name: keyof FlowTriggerDto) => input[name] !== undefined;
+    const refuse = (names: Array<keyof FlowTriggerDto>) => {
+      const extra = names.find(given);
+      if (extra) throw invalidPayload(`Invalid payload: a ${input.type} trigger has no "${extra}".`, `trigger.${extra}`);
+    };
+    switch (input.type) {
+      case 'event': {
+        refuse(['cron']);
+        if (!input.collections) throw invalidPayload('Invalid payload: an event trigger needs "collections".', 'trigger.collections');
+        for (const name of input.collections) {
+          if (!schema.collections.has(name)) throw invalidPayload(`Invalid payload: collection "${name}" does not exist.`, 'trigger.collections');
+        }
+        const filter = input.filter && Object.keys(input.filter).length > 0 ? input.filter : null;
+        if (filter) {
+          for (const name of input.collections) {
+            try {
+              parseFilter(schema, schema.collections.get(name)!, filter, { parameter: 'trigger.filter', label: 'trigger filter', maxDepth: this.config.query.maxDepth });
+            } catch (error) {
+              if (error instanceof AppError) throw invalidPayload(`Invalid payload: the trigger filter does not fit "${name}": ${error.message}`, 'trigger.filter');
+              throw error;
+            }
+          }
+        }
+        return { type: 'event', collections: [...new Set(input.collections)], events: input.events ? [...new Set(input.events)] : [...FLOW_EVENTS], filter };
+      }
+      case 'schedule':
+        refuse(['collections', 'events', 'filter']);
+        if (!input.cron) throw invalidPayload('Invalid payload: a schedule trigger needs "cron".', 'trigger.cron');
+        scheduleOf(input.cron);
+        return { type: 'schedule', cron: input.cron };
+      case 'manual':
+        refuse(['collections', 'events', 'filter', 'cron']);
+        return { type: 'manual' };
+    }
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function toFlowView(flow: FlowEntity): FlowView {
+  return {
+    id: flow.id,
+    name: flow.name,
+    enabled: flow.enabled,
+    trigger: JSON.parse(flow.triggerOptions) as Record<string, unknown>,
+    operations: JSON.parse(flow.operations) as FlowOperationDef[],
+    first: flow.firstOperation,
+    created_at: flow.createdAt.toISOString(),
+    updated_at: flow.updatedAt.toISOString(),
+  };
+}
+
+export function toRunView(run: FlowRunEntity): FlowRunView {
+  return {
+    id: run.id,
+    flow_id: run.flowId,
+    trigger_type: run.triggerType,
+    trigger: JSON.parse(run.triggerData) as Record<string, unknown>,
+    status: run.status,
+    steps: JSON.parse(run.steps) as FlowRunView['steps'],
+    error: run.error,
+    scheduled_for: run.scheduledFor?.toISOString() ?? null,
+    created_at: run.createdAt.toISOString(),
+    started_at: run.startedAt?.toISOString() ?? null,
+    finished_at: run.finishedAt?.toISOString() ?? null,
+  };
+}

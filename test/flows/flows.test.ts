@@ -1,0 +1,371 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { describeEachDatabase, RunningApp, startApp } from '../support/app';
+import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
+import { assertError, newOwnedWorkspace } from '../support/factories';
+import type { Api } from '../support/http';
+import { WebhookReceiver } from '../support/webhook-receiver';
+
+/** Quick polls, a small step bound and a shallow depth bound, and the loopback receiver allowed. */
+const FLOW_ENV = { FLOW_POLL_INTERVAL: '100ms', FLOW_MAX_STEPS: '6', FLOW_MAX_DEPTH: '2', WEBHOOK_ALLOWED_TARGETS: '127.0.0.1', FLOW_REQUEST_TIMEOUT: '2s' };
+
+interface Step {
+  key: string;
+  type: string;
+  status: string;
+  result?: any;
+  error?: string;
+  duration_ms: number;
+}
+interface Run {
+  id: string;
+  status: string;
+  trigger_type: string;
+  trigger: any;
+  steps: Step[];
+  error: string | null;
+  scheduled_for: string | null;
+}
+
+async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const finished = (run: Run | undefined) => run !== undefined && (run.status === 'succeeded' || run.status === 'failed');
+
+/** A client of one workspace's flows. */
+class Flows {
+  constructor(
+    private readonly api: Api,
+    private readonly base: string,
+  ) {}
+
+  async create(body: Record<string, unknown>): Promise<{ id: string }> {
+    const created = await this.api.post(`${this.base}/flows`, { name: 'test', ...body });
+    assert.equal(created.status, 201, created.text);
+    return created.body.data;
+  }
+
+  async runs(flowId: string): Promise<Run[]> {
+    const listed = await this.api.get(`${this.base}/flows/${flowId}/runs?limit=500`);
+    assert.equal(listed.status, 200, listed.text);
+    return listed.body.data;
+  }
+
+  /** Triggers a manual flow and waits for its run to finish. */
+  async call(flowId: string, body: unknown): Promise<Run> {
+    const queued = await this.api.post(`${this.base}/flows/${flowId}/trigger`, body);
+    assert.equal(queued.status, 202, queued.text);
+    assert.equal(queued.body.data.status, 'pending');
+    return until('the run finishes', async () => (await this.api.get(`${this.base}/flows/${flowId}/runs/${queued.body.data.id}`)).body.data as Run, finished);
+  }
+}
+
+describeEachDatabase('flows', { env: FLOW_ENV }, (suite) => {
+  let api: Api;
+  let base: string;
+  let flows: Flows;
+
+  before(async () => {
+    ({ api, base } = await newOwnedWorkspace(suite.api));
+    flows = new Flows(api, base);
+    for (const collection of [
+      { collection: 'posts', fields: [{ field: 'title', type: 'string' }, { field: 'status', type: 'string' }] },
+      { collection: 'tasks', fields: [{ field: 'label', type: 'string' }, { field: 'post', type: 'integer' }] },
+      { collection: 'echoes', fields: [{ field: 'label', type: 'string' }] },
+    ]) {
+      const made = await api.post(`${base}/collections`, collection);
+      assert.equal(made.status, 201, made.text);
+    }
+  });
+
+  it('creates an item in another collection with templated values when a matching item is created, and not for one that does not match', async () => {
+    const flow = await flows.create({
+      trigger: { type: 'event', collections: ['posts'], events: ['create'], filter: { status: { _eq: 'published' } } },
+      operations: [{ key: 'make_task', type: 'create_item', options: { collection: 'tasks', payload: { label: 'Review {{ $trigger.payload.title }}', post: '{{ $trigger.keys[0] }}' } } }],
+      first: 'make_task',
+    });
+    const draft = await api.post(`${base}/items/posts`, { title: 'Draft', status: 'draft' });
+    assert.equal(draft.status, 200, draft.text);
+    const published = await api.post(`${base}/items/posts`, { title: 'Hello', status: 'published' });
+    assert.equal(published.status, 200, published.text);
+
+    // Runs are written in the write's transaction: once the second post's run exists, the first's would too.
+    const [run] = await until('the run succeeds', () => flows.runs(flow.id), (runs) => runs.length > 0 && finished(runs[0]));
+    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    assert.equal((await flows.runs(flow.id)).length, 1);
+    assert.deepEqual(run.trigger, { event: 'create', collection: 'posts', keys: [published.body.data.id], payload: { title: 'Hello', status: 'published' }, depth: 0 });
+    assert.deepEqual(run.steps.map((s) => [s.key, s.status]), [['make_task', 'succeeded']]);
+
+    const tasks = (await api.get(`${base}/items/tasks?filter[label][_eq]=Review Hello`)).body.data;
+    assert.equal(tasks.length, 1);
+    // A whole-string template keeps the value's type: the key is a number, as the field wants.
+    assert.equal(tasks[0].post, published.body.data.id);
+    assert.equal(run.steps[0].result.id, tasks[0].id);
+    assert.equal((await api.get(`${base}/items/tasks?filter[label][_eq]=Review Draft`)).body.data.length, 0);
+
+    const activity = (await api.get(`${base}/activity?filter[collection][_eq]=tasks&filter[item][_eq]=${tasks[0].id}&fields=action,actor_type,actor_id`)).body.data;
+    assert.deepEqual(activity.map((a: Record<string, unknown>) => [a.action, a.actor_type, a.actor_id]), [['create', 'flow', flow.id]]);
+
+    // An update that makes the draft match does not fire a create flow.
+    await api.patch(`${base}/items/posts/${draft.body.data.id}`, { status: 'published' });
+    assert.equal((await flows.runs(flow.id)).length, 1);
+    await api.delete(`${base}/flows/${flow.id}`);
+  });
+
+  it('tests an update flow\'s filter on the item as written, not only on the values sent', async () => {
+    const flow = await flows.create({
+      trigger: { type: 'event', collections: ['posts'], events: ['update'], filter: { status: { _eq: 'archived' } } },
+      operations: [{ key: 'note', type: 'log', options: { message: '{{ $trigger.payload.title }} of an archived post' } }],
+      first: 'note',
+    });
+    const post = (await api.post(`${base}/items/posts`, { title: 'Old', status: 'archived' })).body.data;
+    const other = (await api.post(`${base}/items/posts`, { title: 'New', status: 'draft' })).body.data;
+    await api.patch(`${base}/items/posts/${other.id}`, { title: 'Newer' });
+    await api.patch(`${base}/items/posts/${post.id}`, { title: 'Older' });
+    const runs = await until('the run succeeds', () => flows.runs(flow.id), (list) => list.length > 0 && finished(list[0]));
+    assert.equal(runs.length, 1);
+    assert.deepEqual(runs[0].trigger.keys, [post.id]);
+    assert.deepEqual(runs[0].steps[0].result, { message: 'Older of an archived post' });
+    await api.delete(`${base}/flows/${flow.id}`);
+  });
+
+  it('follows a condition to next when it holds and to otherwise when it does not', async () => {
+    const flow = await flows.create({
+      trigger: { type: 'manual' },
+      operations: [
+        { key: 'check', type: 'condition', options: { filter: { $trigger: { body: { amount: { _gt: 100 } } } } }, next: 'big', otherwise: 'small' },
+        { key: 'big', type: 'log', options: { message: 'big order of {{ $trigger.body.amount }}' } },
+        { key: 'small', type: 'log', options: { message: 'small order' } },
+      ],
+      first: 'check',
+    });
+    const big = await flows.call(flow.id, { amount: 500 });
+    assert.equal(big.status, 'succeeded', JSON.stringify(big));
+    assert.deepEqual(big.steps.map((s) => [s.key, s.result]), [['check', { passed: true }], ['big', { message: 'big order of 500' }]]);
+    const small = await flows.call(flow.id, { amount: 5 });
+    assert.deepEqual(small.steps.map((s) => [s.key, s.result]), [['check', { passed: false }], ['small', { message: 'small order' }]]);
+    await api.delete(`${base}/flows/${flow.id}`);
+  });
+
+  it('runs a manual flow with the body as $trigger.body, chains steps through $last and step keys, and lists its runs newest first', async () => {
+    const flow = await flows.create({
+      trigger: { type: 'manual' },
+      operations: [
+        { key: 'made', type: 'create_item', options: { collection: 'tasks', payload: { label: '{{ $trigger.body.label }}' } }, next: 'renamed' },
+        { key: 'renamed', type: 'update_item', options: { collection: 'tasks', key: '{{ $last.id }}', payload: { label: '{{ made.label }} (checked)' } }, next: 'gone' },
+        { key: 'gone', type: 'delete_item', options: { collection: 'tasks', key: '{{ made.id }}' } },
+      ],
+      first: 'made',
+    });
+    const first = await flows.call(flow.id, { label: 'Call the printer' });
+    assert.equal(first.status, 'succeeded', JSON.stringify(first));
+    assert.equal(first.trigger_type, 'manual');
+    assert.deepEqual(first.trigger.body, { label: 'Call the printer' });
+    assert.equal(first.steps[1].result.label, 'Call the printer (checked)');
+    assert.deepEqual(first.steps[2].result, { keys: [first.steps[0].result.id] });
+    assertError(await api.get(`${base}/items/tasks/${first.steps[0].result.id}`), 404, 'NOT_FOUND');
+
+    // A missing body value is null in a whole-string template: the label is left empty.
+    const second = await flows.call(flow.id, { label: null });
+    assert.equal(second.status, 'succeeded', JSON.stringify(second));
+    assert.equal(second.steps[0].result.label, null);
+    const runs = await flows.runs(flow.id);
+    assert.deepEqual(runs.map((r) => r.id), [second.id, first.id]);
+    assert.equal((await api.get(`${base}/flows/${flow.id}/runs?limit=1`)).body.data.length, 1);
+    assertError(await api.get(`${base}/flows/${flow.id}/runs?limit=0`), 400, 'INVALID_PAYLOAD');
+    assertError(await api.get(`${base}/flows/${flow.id}/runs/00000000-0000-0000-0000-000000000000`), 404, 'NOT_FOUND');
+    await api.delete(`${base}/flows/${flow.id}`);
+  });
+
+  it('fails a run at the step that fails, recording its error and the steps before it', async () => {
+    const flow = await flows.create({
+      trigger: { type: 'manual' },
+      operations: [
+        { key: 'note', type: 'log', options: { message: 'about to fail' }, next: 'broken' },
+        { key: 'broken', type: 'update_item', options: { collection: 'tasks', key: '{{ $trigger.body.id }}', payload: { label: 'x' } }, next: 'never' },
+        { key: 'never', type: 'log', options: { message: 'not reached' } },
+      ],
+      first: 'note',
+    });
+    const run = await flows.call(flow.id, { id: 999999 });
+    assert.equal(run.status, 'failed');
+    assert.deepEqual(run.steps.map((s) => [s.key, s.status]), [['note', 'succeeded'], ['broken', 'failed']]);
+    assert.match(run.steps[1].error ?? '', /not found/i);
+    assert.match(run.error ?? '', /^Step "broken" failed/);
+    assertError(await api.post(`${base}/flows/00000000-0000-0000-0000-000000000000/trigger`, {}), 404, 'NOT_FOUND');
+    await api.patch(`${base}/flows/${flow.id}`, { enabled: false });
+    assertError(await api.post(`${base}/flows/${flow.id}/trigger`, {}), 409, 'CONFLICT');
+    await api.delete(`${base}/flows/${flow.id}`);
+  });
+
+  it('lets changes made by flows trigger flows, down to FLOW_MAX_DEPTH, and records the run it refuses beyond', async () => {
+    const flow = await flows.create({
+      trigger: { type: 'event', collections: ['echoes'], events: ['create'] },
+      operations: [{ key: 'echo', type: 'create_item', options: { collection: 'echoes', payload: { label: '{{ $trigger.payload.label }}!' } } }],
+      first: 'echo',
+    });
+    await api.post(`${base}/items/echoes`, { label: 'hey' });
+    const runs = await until('the chain stops', () => flows.runs(flow.id), (list) => list.some((r) => r.status === 'failed') && list.every(finished));
+    // Depths 0, 1 and 2 run (FLOW_MAX_DEPTH=2); the change made at depth 2 gets a run that is refused.
+    assert.deepEqual(runs.map((r) => [r.trigger.depth, r.status]).reverse(), [[0, 'succeeded'], [1, 'succeeded'], [2, 'succeeded'], [3, 'failed']]);
+    assert.match(runs[0].error ?? '', /FLOW_MAX_DEPTH/);
+    const labels = (await api.get(`${base}/items/echoes?sort=id&fields=label`)).body.data.map((e: { label: string }) => e.label);
+    assert.deepEqual(labels, ['hey', 'hey!', 'hey!!', 'hey!!!']);
+    await api.delete(`${base}/flows/${flow.id}`);
+  });
+
+  it('sends a request operation to an allowed target with templated values and keeps the answer', async () => {
+    const receiver = await WebhookReceiver.start();
+    try {
+      const flow = await flows.create({
+        trigger: { type: 'manual' },
+        operations: [
+          { key: 'call', type: 'request', options: { method: 'POST', url: receiver.url('/orders'), headers: { 'x-team': '{{ $trigger.body.team }}' }, body: { total: '{{ $trigger.body.total }}' } }, next: 'after' },
+          { key: 'after', type: 'log', options: { message: 'answered {{ call.status }}: {{ $last.data }}' } },
+        ],
+        first: 'call',
+      });
+      receiver.answer({ status: 200 });
+      const run = await flows.call(flow.id, { team: 'ops', total: 42 });
+      assert.equal(run.status, 'succeeded', JSON.stringify(run));
+      const [received] = await receiver.waitFor(1);
+      assert.equal(received.path, '/orders');
+      assert.equal(received.headers['x-team'], 'ops');
+      assert.deepEqual(JSON.parse(received.body), { total: 42 });
+      assert.equal(run.steps[0].result.status, 200);
+      assert.deepEqual(run.steps[1].result, { message: 'answered 200: answer 200' });
+
+      receiver.answer({ status: 500 });
+      const failed = await flows.call(flow.id, { team: 'ops', total: 1 });
+      assert.equal(failed.status, 'failed');
+      assert.match(failed.steps[0].error ?? '', /answered 500/);
+      await api.delete(`${base}/flows/${flow.id}`);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('answers 400 naming the problem for definitions that cannot run', async () => {
+    const log = (key: string, extra: Record<string, unknown> = {}) => ({ key, type: 'log', options: { message: 'x' }, ...extra });
+    const manual = { type: 'manual' };
+    const refused: Array<[Record<string, unknown>, string]> = [
+      [{ trigger: manual, operations: [log('a'), log('a')], first: 'a' }, 'operations.1.key'],
+      [{ trigger: manual, operations: [log('a', { next: 'b' })], first: 'a' }, 'operations.0.next'],
+      [{ trigger: manual, operations: [log('a', { next: 'b' }), log('b', { next: 'a' })], first: 'a' }, 'operations'],
+      [{ trigger: manual, operations: [log('a', { otherwise: 'b' }), log('b')], first: 'a' }, 'operations.0.otherwise'],
+      [{ trigger: manual, operations: [log('a')], first: 'b' }, 'first'],
+      [{ trigger: manual, operations: [], first: 'a' }, 'operations'],
+      [{ trigger: manual, operations: ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((key) => log(key)), first: 'a' }, 'operations'],
+      [{ trigger: manual, operations: [log('1a')], first: '1a' }, 'operations.0.key'],
+      [{ trigger: manual, operations: [{ key: 'a', type: 'run_script', options: {} }], first: 'a' }, 'operations.0.type'],
+      [{ trigger: manual, operations: [{ key: 'a', type: 'log', options: { message: 'x', level: 'warn' } }], first: 'a' }, 'operations.0.options.level'],
+      [{ trigger: manual, operations: [{ key: 'a', type: 'log', options: { message: '{{ $trigger.__proto__.x }}' } }], first: 'a' }, 'operations.0.options'],
+      [{ trigger: manual, operations: [{ key: 'a', type: 'log', options: { message: '{{ $last.constructor }}' } }], first: 'a' }, 'operations.0.options'],
+      [{ trigger: manual, operations: [{ key: 'a', type: 'create_item', options: { collection: 'nowhere', payload: {} } }], first: 'a' }, 'operations.0.options.collection'],
+      [{ trigger: manual, operations: [{ key: 'a', type: 'condition', options: { filter: { x: { _like: 1 } } } }], first: 'a' }, 'operations.0.options.filter.x'],
+      [{ trigger: manual, operations: [{ key: 'a', type: 'request', options: { url: 'ftp://example.com' } }], first: 'a' }, 'operations.0.options.url'],
+      [{ trigger: { type: 'schedule', cron: 'every minute' }, operations: [log('a')], first: 'a' }, 'trigger.cron'],
+      [{ trigger: { type: 'schedule', cron: '61 * * * * *' }, operations: [log('a')], first: 'a' }, 'trigger.cron'],
+      [{ trigger: { type: 'schedule' }, operations: [log('a')], first: 'a' }, 'trigger.cron'],
+      [{ trigger: { type: 'event', collections: ['nowhere'] }, operations: [log('a')], first: 'a' }, 'trigger.collections'],
+      [{ trigger: { type: 'event', collections: ['posts'], events: ['publish'] }, operations: [log('a')], first: 'a' }, 'trigger.events'],
+      [{ trigger: { type: 'event', collections: ['posts'], filter: { rating: { _gt: 3 } } }, operations: [log('a')], first: 'a' }, 'trigger.filter'],
+      [{ trigger: { type: 'manual', cron: '* * * * *' }, operations: [log('a')], first: 'a' }, 'trigger.cron'],
+      [{ trigger: manual, operations: [log('a')], first: 'a', extra: 1 }, 'extra'],
+    ];
+    for (const [body, field] of refused) {
+      const response = await api.post(`${base}/flows`, { name: 'bad', ...body });
+      assertError(response, 400, 'INVALID_PAYLOAD');
+      assert.equal(response.body.errors[0].extensions.field, field, `${JSON.stringify(body)}: ${response.text}`);
+    }
+    const flow = await flows.create({ trigger: manual, operations: [log('a')], first: 'a' });
+    const patched = await api.patch(`${base}/flows/${flow.id}`, { first: 'b' });
+    assertError(patched, 400, 'INVALID_PAYLOAD');
+    assert.equal((await api.get(`${base}/flows/${flow.id}`)).body.data.first, 'a');
+    assertError(await suite.api.as(null).get(`${base}/flows`), 401, 'INVALID_CREDENTIALS');
+    await api.delete(`${base}/flows/${flow.id}`);
+    assertError(await api.get(`${base}/flows/${flow.id}`), 404, 'NOT_FOUND');
+  });
+});
+
+/** Without an allow list, a flow's request may reach only public addresses, like a webhook. */
+describeEachDatabase('flow requests', { env: { ...FLOW_ENV, WEBHOOK_ALLOWED_TARGETS: '' } }, (suite) => {
+  it('refuses a request to a loopback address when the flow is saved, and when a template leads to one', async () => {
+    const { api, base } = await newOwnedWorkspace(suite.api);
+    const flows = new Flows(api, base);
+    const receiver = await WebhookReceiver.start();
+    try {
+      const saved = await api.post(`${base}/flows`, { name: 'x', trigger: { type: 'manual' }, operations: [{ key: 'call', type: 'request', options: { url: receiver.url() } }], first: 'call' });
+      assertError(saved, 400, 'INVALID_PAYLOAD');
+      assert.equal(saved.body.errors[0].extensions.field, 'operations.0.options.url');
+      assert.match(saved.body.errors[0].message, /loopback/);
+
+      const flow = await flows.create({ trigger: { type: 'manual' }, operations: [{ key: 'call', type: 'request', options: { url: '{{ $trigger.body.url }}' } }], first: 'call' });
+      for (const url of [receiver.url(), `http://localhost:${receiver.port}/`]) {
+        const run = await flows.call(flow.id, { url });
+        assert.equal(run.status, 'failed');
+        assert.match(run.steps[0].error ?? '', /loopback/);
+      }
+      assert.equal(receiver.received.length, 0);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
+/**
+ * A scheduled flow runs once per tick: on PostgreSQL and MariaDB with two instances sharing the
+ * database (every instance tries to insert each tick; the unique key lets one win), on SQLite with one.
+ */
+for (const kind of selectedDatabases()) {
+  describe(`scheduled flows [${kind}]`, () => {
+    let db: TestDatabase;
+    let apps: RunningApp[] = [];
+    before(async () => {
+      db = await createTestDatabase(kind);
+      apps = [await startApp(db.url, FLOW_ENV)];
+      if (kind !== 'sqlite') apps.push(await startApp(db.url, FLOW_ENV));
+    });
+    after(async () => {
+      await Promise.all(apps.map((app) => app.close()));
+      await db.drop();
+    });
+
+    it(`runs an every-second schedule once per tick with ${kind === 'sqlite' ? 'one instance' : 'two instances'}`, async () => {
+      const { api, base } = await newOwnedWorkspace(apps[0].api);
+      const flows = new Flows(api, base);
+      assert.equal((await api.post(`${base}/collections`, { collection: 'ticks', fields: [{ field: 'at', type: 'string' }] })).status, 201);
+      const flow = await flows.create({
+        trigger: { type: 'schedule', cron: '* * * * * *' },
+        operations: [{ key: 'tick', type: 'create_item', options: { collection: 'ticks', payload: { at: '{{ $trigger.scheduled_for }}' } } }],
+        first: 'tick',
+      });
+      await until('four ticks have run', () => flows.runs(flow.id), (runs) => runs.filter((r) => r.status === 'succeeded').length >= 4, 60_000);
+
+      // Stop the second instance, then the schedule, and let the runs under way finish.
+      if (apps.length > 1) await apps.pop()!.close();
+      assert.equal((await api.patch(`${base}/flows/${flow.id}`, { enabled: false })).status, 200);
+      const runs = await until('every run has finished', () => flows.runs(flow.id), (list) => list.every(finished));
+
+      const ticks = runs.map((r) => Date.parse(r.scheduled_for!)).sort((a, b) => a - b);
+      assert.equal(new Set(ticks).size, ticks.length, 'a tick ran twice');
+      // One run per second, none missing between the first and the last.
+      assert.deepEqual(ticks.slice(1).map((tick, i) => tick - ticks[i]), ticks.slice(1).map(() => 1000));
+      assert.ok(ticks.every((tick) => tick % 1000 === 0));
+      const succeeded = runs.filter((r) => r.status === 'succeeded');
+      assert.ok(succeeded.length >= 4);
+      // Each run made its one item: the tick it was for.
+      const items = (await api.get(`${base}/items/ticks?limit=500&fields=at`)).body.data.map((t: { at: string }) => t.at).sort();
+      assert.deepEqual(items, succeeded.map((r) => r.trigger.scheduled_for).sort());
+      // The runs that did not succeed are only ticks that came as the flow was being disabled.
+      for (const run of runs.filter((r) => r.status !== 'succeeded')) assert.match(run.error ?? '', /disabled/);
+    });
+  });
+}
