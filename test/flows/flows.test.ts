@@ -184,6 +184,50 @@ describeEachDatabase('flows', { env: FLOW_ENV }, (suite) => {
     await api.delete(`${base}/flows/${flow.id}`);
   });
 
+  it('runs a handler with templated input as a step, its items() calls acting as the flow, and fails the step when it throws', async () => {
+    const made = await api.post(`${base}/handlers`, {
+      name: 'doubler',
+      kind: 'endpoint',
+      method: 'POST',
+      path: '/double',
+      code: `module.exports = async (ctx) => {
+        if (ctx.flow.input.n < 0) throw { status: 422, message: 'n must not be negative' };
+        const echo = await ctx.items('echoes').createOne({ label: 'from handler ' + ctx.flow.input.n });
+        return { doubled: ctx.flow.input.n * 2, echo: echo.id, flow: ctx.flow.id, caller: ctx.principal.kind };
+      };`,
+    });
+    assert.equal(made.status, 201, made.text);
+    const flow = await flows.create({
+      trigger: { type: 'manual' },
+      operations: [
+        { key: 'calc', type: 'handler', options: { handler: made.body.data.id, input: { n: '{{ $trigger.body.n }}' } }, next: 'save' },
+        { key: 'save', type: 'create_item', options: { collection: 'echoes', payload: { label: 'doubled {{ $last.doubled }}' } } },
+      ],
+      first: 'calc',
+    });
+    const run = await flows.call(flow.id, { n: 21 });
+    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    assert.deepEqual({ ...run.steps[0].result, echo: undefined }, { doubled: 42, echo: undefined, flow: flow.id, caller: 'flow' });
+    assert.equal(run.steps[1].result.label, 'doubled 42');
+    const echo = await api.get(`${base}/items/echoes/${run.steps[0].result.echo}`);
+    assert.equal(echo.body.data.label, 'from handler 21');
+    const logged = await api.get(`${base}/activity?filter[collection][_eq]=echoes&filter[item][_eq]=${run.steps[0].result.echo}`);
+    assert.equal(logged.body.data[0].actor_type, 'flow');
+
+    const refused = await flows.call(flow.id, { n: -1 });
+    assert.equal(refused.status, 'failed');
+    assert.deepEqual(refused.steps.map((step) => [step.key, step.status]), [['calc', 'failed']]);
+    assert.match(refused.steps[0].error ?? '', /n must not be negative/);
+
+    const missing = await flows.create({ trigger: { type: 'manual' }, operations: [{ key: 'calc', type: 'handler', options: { handler: '00000000-0000-0000-0000-000000000000' } }], first: 'calc' });
+    const lost = await flows.call(missing.id, {});
+    assert.equal(lost.status, 'failed');
+    assert.match(lost.steps[0].error ?? '', /does not exist or is disabled/);
+    for (const id of [flow.id, missing.id]) await api.delete(`${base}/flows/${id}`);
+    await api.delete(`${base}/handlers/${made.body.data.id}`);
+    await api.delete(`${base}/items/echoes`, [run.steps[0].result.echo, run.steps[1].result.id]);
+  });
+
   it('fails a run at the step that fails, recording its error and the steps before it', async () => {
     const flow = await flows.create({
       trigger: { type: 'manual' },
@@ -271,6 +315,7 @@ describeEachDatabase('flows', { env: FLOW_ENV }, (suite) => {
       [{ trigger: manual, operations: [{ key: 'a', type: 'create_item', options: { collection: 'nowhere', payload: {} } }], first: 'a' }, 'operations.0.options.collection'],
       [{ trigger: manual, operations: [{ key: 'a', type: 'condition', options: { filter: { x: { _like: 1 } } } }], first: 'a' }, 'operations.0.options.filter.x'],
       [{ trigger: manual, operations: [{ key: 'a', type: 'request', options: { url: 'ftp://example.com' } }], first: 'a' }, 'operations.0.options.url'],
+      [{ trigger: manual, operations: [{ key: 'a', type: 'handler', options: { handler: '{{ $trigger.body.id }}' } }], first: 'a' }, 'operations.0.options.handler'],
       [{ trigger: { type: 'schedule', cron: 'every minute' }, operations: [log('a')], first: 'a' }, 'trigger.cron'],
       [{ trigger: { type: 'schedule', cron: '61 * * * * *' }, operations: [log('a')], first: 'a' }, 'trigger.cron'],
       [{ trigger: { type: 'schedule' }, operations: [log('a')], first: 'a' }, 'trigger.cron'],

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataModule } from '../data/data.module';
+import { HandlersModule } from '../handlers/handlers.module';
 import { SchemaModule } from '../schema/schema.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
@@ -16,7 +17,7 @@ import type { FlowOperation } from './operations/flow-operation';
 
 /** Flows: their routes, the operation types, the runner of their runs and the scheduler of their ticks. */
 @Module({
-  imports: [TypeOrmModule.forFeature([FlowEntity, FlowRunEntity]), FlowTriggersModule, DataModule, SchemaModule, WorkspacesModule, WebhooksModule],
+  imports: [TypeOrmModule.forFeature([FlowEntity, FlowRunEntity]), FlowTriggersModule, DataModule, SchemaModule, WorkspacesModule, WebhooksModule, HandlersModule],
   controllers: [FlowsController],
   providers: [
     FlowsService,

@@ -31,6 +31,8 @@ interface Endpoint extends RunnableHandler {
 }
 
 interface WorkspaceHandlers {
+  /** Every enabled handler by id, for flows that run one. */
+  byId: Map<string, RunnableHandler>;
   hooks: Hook[];
   /** Most specific first, so /orders/summary wins over /orders/:id. */
   endpoints: Endpoint[];
@@ -77,6 +79,11 @@ export class HandlerCatalog implements OnModuleInit, OnModuleDestroy {
     return null;
   }
 
+  /** An enabled handler of the workspace, of any kind, as a flow's `handler` operation runs it. */
+  async byId(workspaceId: string, id: string): Promise<RunnableHandler | null> {
+    return (await this.load(workspaceId)).byId.get(id) ?? null;
+  }
+
   /** Drops the cached handlers of a workspace here and on every other instance. */
   evict(workspaceId: string): Promise<void> {
     return this.byWorkspace.evict(workspaceId);
@@ -85,10 +92,12 @@ export class HandlerCatalog implements OnModuleInit, OnModuleDestroy {
   private async load(workspaceId: string): Promise<WorkspaceHandlers> {
     const loaded = await this.byWorkspace.get(workspaceId, async () => {
       const rows = await this.handlers.find({ where: { workspaceId, enabled: true }, order: { createdAt: 'ASC', id: 'ASC' } });
+      const byId = new Map<string, RunnableHandler>();
       const hooks: Hook[] = [];
       const endpoints: Endpoint[] = [];
       for (const row of rows) {
         const runnable = this.runnable(row);
+        byId.set(row.id, runnable);
         if (row.kind === 'endpoint') {
           const pattern = parseRoutePattern(row.path ?? '');
           if (typeof pattern === 'string' || !row.method) continue;
@@ -98,9 +107,9 @@ export class HandlerCatalog implements OnModuleInit, OnModuleDestroy {
         }
       }
       endpoints.sort((a, b) => (a.rank < b.rank ? 1 : a.rank > b.rank ? -1 : 0));
-      return { hooks, endpoints };
+      return { byId, hooks, endpoints };
     });
-    return loaded ?? { hooks: [], endpoints: [] };
+    return loaded ?? { byId: new Map(), hooks: [], endpoints: [] };
   }
 
   private runnable(row: HandlerEntity): RunnableHandler {

@@ -18,6 +18,8 @@ import type { SandboxOutcome } from './sandbox/sandbox.protocol';
 export interface HandlerInput {
   request?: { method: string; path: string; params: Record<string, string>; query: Record<string, unknown>; headers: Record<string, string>; body: unknown };
   event?: { action: string; collection: string; keys: unknown[]; payload: Record<string, unknown> | null };
+  /** A flow's `handler` operation: the flow, and the operation's templated input. */
+  flow?: { id: string | null; input: unknown };
 }
 
 /** The statuses a handler may throw, and the contract's code each becomes. */

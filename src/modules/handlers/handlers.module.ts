@@ -14,7 +14,7 @@ import { HandlersController } from './handlers.controller';
 import { HandlersService } from './handlers.service';
 import { SandboxPool } from './sandbox/sandbox.pool';
 
-/** Sandboxed JavaScript handlers: their routes, the hooks on the write path, the custom endpoints, the sandbox pool. */
+/** Sandboxed JavaScript handlers: their routes, the hooks on the write path, the custom endpoints, the sandbox pool; flows run handlers through the catalog and runner it exports. */
 @Module({
   imports: [TypeOrmModule.forFeature([HandlerEntity, HandlerRunEntity]), DataModule, SchemaModule, WorkspacesModule],
   controllers: [HandlersController, CustomEndpointsController],
@@ -26,5 +26,6 @@ import { SandboxPool } from './sandbox/sandbox.pool';
     HandlerHooks,
     { provide: SandboxPool, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new SandboxPool(config.handlers) },
   ],
+  exports: [HandlerCatalog, HandlerRunner],
 })
 export class HandlersModule {}

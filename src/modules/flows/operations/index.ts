@@ -3,6 +3,7 @@ import { ConditionOperation } from './condition.operation';
 import { CreateItemOperation } from './create-item.operation';
 import { DeleteItemOperation } from './delete-item.operation';
 import type { FlowOperation } from './flow-operation';
+import { HandlerOperation } from './handler.operation';
 import { LogOperation } from './log.operation';
 import { RequestOperation } from './request.operation';
 import { UpdateItemOperation } from './update-item.operation';
@@ -11,7 +12,7 @@ import { UpdateItemOperation } from './update-item.operation';
  * Every operation type, one class per file. A new type is its file and one line here: the module
  * provides each class, and the registry below finds it by its `type`.
  */
-export const FLOW_OPERATION_CLASSES: Array<Type<FlowOperation>> = [CreateItemOperation, UpdateItemOperation, DeleteItemOperation, RequestOperation, ConditionOperation, LogOperation];
+export const FLOW_OPERATION_CLASSES: Array<Type<FlowOperation>> = [CreateItemOperation, UpdateItemOperation, DeleteItemOperation, RequestOperation, ConditionOperation, LogOperation, HandlerOperation];
 
 /** The operation types by name. */
 export class FlowOperations {
