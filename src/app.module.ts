@@ -17,6 +17,7 @@ import { RealtimeModule } from './modules/realtime/realtime.module';
 import { WebhooksModule } from './modules/webhooks/webhooks.module';
 import { SchemaModule } from './modules/schema/schema.module';
 import { UsersModule } from './modules/users/users.module';
+import { ViewsModule } from './modules/views/views.module';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module';
 
 /** Imports the feature modules; owns no providers. */
@@ -45,6 +46,7 @@ export class AppModule {
         WebhooksModule,
         PoliciesModule,
         AppAuthModule,
+        ViewsModule,
       ],
     };
   }

@@ -27,6 +27,7 @@ import { toDatabase } from './sql/value-codec';
 import { OutboxWriter, WebhookOutbox } from '../webhooks/webhook-outbox';
 import { ItemHooks } from './write/item-hooks';
 import { ItemValidator } from './write/item-validator';
+import { VirtualCollection, VirtualCollections } from './virtual-collections';
 import { deleteStatement, insertedKey, insertedRow, insertStatement, insertWithActivityStatement, lockStatement, updateStatement } from './write/write.sql';
 
 type Row = Record<string, unknown>;
@@ -89,6 +90,7 @@ export class ItemsService {
     private readonly policies: PoliciesService,
     private readonly outbox: WebhookOutbox,
     private readonly workspaces: WorkspacesService,
+    private readonly virtual: VirtualCollections,
   ) {
     this.dialect = dialectFor(db.kind);
     this.queries = new ParsedQueryCache(config.query);
@@ -96,10 +98,21 @@ export class ItemsService {
 
   // ----- reads -----
 
-  async list(access: ItemsAccess, collectionName: string, params: Params): Promise<ReadResult> {
+  /**
+   * Reads items. `shape` adds what the query language's parameters cannot say: the computed values a
+   * view selects beside its fields.
+   */
+  async list(access: ItemsAccess, collectionName: string, params: Params, shape: Pick<ItemsQuery, 'computed'> = {}): Promise<ReadResult> {
+    const virtual = await this.virtualCollection(access, collectionName);
+    if (virtual) return virtual.list(access, params);
     const target = await this.readTarget(access, collectionName);
     const { query, scope } = this.scoped(target, this.parse(target, params));
-    return this.runQuery(query, target.schema, access, scope);
+    return this.runQuery(shape.computed?.length ? { ...query, computed: shape.computed } : query, target.schema, access, scope);
+  }
+
+  /** The virtual collection (a view) of that name, when the name is no collection of the workspace. */
+  private async virtualCollection(access: ItemsAccess, name: string): Promise<VirtualCollection | null> {
+    return this.virtual.find(await this.registry.forWorkspace(access.workspace), name);
   }
 
   /**
@@ -123,6 +136,8 @@ export class ItemsService {
   }
 
   async get(access: ItemsAccess, collectionName: string, id: string, params: Params): Promise<Row> {
+    const virtual = await this.virtualCollection(access, collectionName);
+    if (virtual) return virtual.get(access, id, params);
     const target = await this.readTarget(access, collectionName);
     const key = this.keyFromPath(target.collection, id);
     const [item] = await this.readKeys(target, [key], params);
@@ -272,6 +287,8 @@ export class ItemsService {
    * could wait on a full pool for ever.
    */
   private async writeTarget(access: ItemsAccess, collectionName: string, action: Exclude<PolicyAction, 'read'>): Promise<WriteTarget> {
+    const virtual = await this.virtualCollection(access, collectionName);
+    if (virtual) throw forbidden(virtual.readOnlyReason);
     const target = await this.grantedTarget(access, collectionName, action);
     return { ...target, outbox: await this.outbox.prepare(access.workspace.id, target.collection.name, action) };
   }
