@@ -184,6 +184,19 @@ describeEachDatabase('views', {}, (suite) => {
     assertError(await anonymous.get(`${base}/items/posts_per_author`), 403, 'FORBIDDEN');
   });
 
+  it('lists views in the workspace OpenAPI document with their output schema', async () => {
+    await view({ name: 'open_titles', source: 'posts', fields: ['id', 'title', 'author.name'], computed: { stars: 'rating * 1' }, public: true });
+    const document = await api.get(`${base}/openapi.json`);
+    assert.equal(document.status, 200, document.text);
+    assert.ok(document.body.paths['/items/open_titles'].get);
+    assert.equal(document.body.paths['/items/open_titles'].post, undefined);
+    assert.ok(document.body.paths[`/public/${owned.workspace.slug}/views/open_titles`].get);
+    const row = document.body.components.schemas.open_titles;
+    assert.deepEqual(Object.keys(row.properties), ['id', 'title', 'author', 'stars']);
+    assert.deepEqual(Object.keys(row.properties.author.properties), ['id', 'name']);
+    assert.equal(row.properties.stars.type, 'number');
+  });
+
   it('answers a clear error when a schema change breaks a view', async () => {
     await created('/collections', { collection: 'notes', fields: [{ field: 'body', type: 'string' }, { field: 'extra', type: 'string' }] });
     await view({ name: 'note_extras', source: 'notes', fields: ['id', 'extra'] });

@@ -13,9 +13,21 @@ export interface VirtualCollection {
   readonly readOnlyReason: string;
 }
 
+/** A virtual collection as the generated documents (OpenAPI) describe it. */
+export interface VirtualCollectionInfo {
+  name: string;
+  description: string;
+  /** The JSON schema of one of its rows. */
+  rowSchema: Record<string, unknown>;
+  /** Where it is also served without a workspace token, under /api/v1, `{ws}` standing for the workspace; null when nowhere. */
+  publicPath: string | null;
+}
+
 /** Finds the virtual collections of one kind by name. */
 export interface VirtualCollectionSource {
   find(workspaceId: string, name: string): Promise<VirtualCollection | null>;
+  /** All of a workspace's, described, and a stamp that changes whenever they do. */
+  describe(schema: WorkspaceSchema): Promise<{ stamp: string; collections: VirtualCollectionInfo[] }>;
 }
 
 /**
@@ -38,5 +50,10 @@ export class VirtualCollections {
       if (found) return found;
     }
     return null;
+  }
+
+  async describe(schema: WorkspaceSchema): Promise<{ stamp: string; collections: VirtualCollectionInfo[] }> {
+    const described = await Promise.all(this.sources.map((source) => source.describe(schema)));
+    return { stamp: described.map((d) => d.stamp).join('|'), collections: described.flatMap((d) => d.collections) };
   }
 }

@@ -5,7 +5,7 @@ import { InjectConfig } from '../../config/config.module';
 import { ItemsService, ReadResult } from '../data/items.service';
 import { parseItemsQuery } from '../data/query/query.parser';
 import type { ComputedColumn, ItemsQuery } from '../data/query/query.ast';
-import { VirtualCollection, VirtualCollections, VirtualCollectionSource } from '../data/virtual-collections';
+import { VirtualCollection, VirtualCollectionInfo, VirtualCollections, VirtualCollectionSource } from '../data/virtual-collections';
 import { appCaller, PoliciesService } from '../policies/policies.service';
 import { findField } from '../schema/schema.lookup';
 import { SchemaRegistry } from '../schema/schema.registry';
@@ -15,6 +15,7 @@ import { isAppRoleAccess, ItemsAccess, WorkspaceAccess } from '../workspaces/wor
 import { expressionFields } from './computed.parser';
 import { checkView, definitionParams, isAggregateView, ViewDefinition } from './view-definition';
 import { planViewRead } from './view-query';
+import { viewRowSchema } from './view-schema';
 import { ViewsService } from './views.service';
 
 type Params = Record<string, unknown>;
@@ -49,6 +50,27 @@ export class ViewReader implements OnModuleInit, VirtualCollectionSource {
       get: (access, id, params) => this.readOne(access, view, id, params),
       readOnlyReason: `"${view.name}" is a view, and views are read-only.`,
     };
+  }
+
+  /** The workspace's views for its OpenAPI document; a view a schema change broke is left out. */
+  async describe(schema: WorkspaceSchema): Promise<{ stamp: string; collections: VirtualCollectionInfo[] }> {
+    const { byName, stamp } = await this.views.forWorkspace(schema.workspaceId);
+    const collections: VirtualCollectionInfo[] = [];
+    for (const view of byName.values()) {
+      let defined: { query: ItemsQuery; computed: ComputedColumn[] };
+      try {
+        defined = checkView(view, schema, this.config.query);
+      } catch {
+        continue;
+      }
+      collections.push({
+        name: view.name,
+        description: `A read-only view of "${view.source}".`,
+        rowSchema: viewRowSchema(view, defined.query, defined.computed, schema),
+        publicPath: view.isPublic ? `/public/{ws}/views/${view.name}` : null,
+      });
+    }
+    return { stamp, collections };
   }
 
   /**
