@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
 import { assertError, newOwnedWorkspace, OwnedWorkspace } from '../support/factories';
+import { assertGraphQLError, graphql, graphqlData } from '../support/graphql';
 import type { Api } from '../support/http';
 
 const q = (params: Record<string, unknown>) =>
@@ -205,5 +206,119 @@ describeEachDatabase('views', {}, (suite) => {
     const read = await api.get(`${base}/items/note_extras`);
     assertError(read, 409, 'CONFLICT');
     assert.match(read.body.errors[0].message, /note_extras.*extra/);
+  });
+
+  /** The names of the root query fields a caller's GraphQL schema has. */
+  async function queryFields(caller: Api): Promise<string[]> {
+    const data = await graphqlData(caller, base, '{ __schema { queryType { fields { name } } } }');
+    return data.__schema.queryType.fields.map((field: { name: string }) => field.name);
+  }
+
+  /** A type's fields and the names of their types, lists and non-nulls unwrapped: {title: 'String'}. */
+  async function typeFields(caller: Api, name: string): Promise<Record<string, string>> {
+    const data = await graphqlData(caller, base, `{ __type(name: "${name}") { fields { name type { name ofType { name ofType { name ofType { name } } } } } } }`);
+    type TypeRef = { name: string | null; ofType?: TypeRef | null };
+    const named = (type: TypeRef): string => type.name ?? named(type.ofType!);
+    return Object.fromEntries(data.__type.fields.map((field: { name: string; type: TypeRef }) => [field.name, named(field.type)]));
+  }
+
+  it('answers GraphQL queries of a join view, with computed fields, as REST /items/{view} does', async () => {
+    const rest = await api.get(`${base}/items/published_posts`);
+    const data = await graphqlData(api, base, '{ published_posts { id title rating author { id name } } }');
+    assert.equal(data.published_posts.length, 4);
+    assert.deepEqual(data.published_posts, rest.body.data);
+    // The caller's filter, sort and paging merge onto the view's, as on REST.
+    const filter = { author: { name: { _eq: 'Bob' } } };
+    const narrowed = await api.get(`${base}/items/published_posts?${q({ filter, sort: '-title', limit: 5, fields: 'title,author.name' })}`);
+    const viaGraphQL = await graphqlData(api, base, '{ published_posts(filter: {author: {name: {_eq: "Bob"}}}, sort: ["-title"], limit: 5) { id title author { id name } } }');
+    assert.deepEqual(viaGraphQL.published_posts, narrowed.body.data);
+    assert.deepEqual(narrowed.body.data.map((row: { title: string }) => row.title), ['Gamma', 'Delta']);
+    const paged = await graphqlData(api, base, '{ published_posts(search: "a", limit: 2, page: 2) { id title } }');
+    assert.deepEqual(paged.published_posts, (await api.get(`${base}/items/published_posts?search=a&limit=2&page=2&fields=title`)).body.data);
+    const computed = await graphqlData(api, base, '{ post_labels(limit: 4) { id title label half gross named } }');
+    assert.deepEqual(computed.post_labels, (await api.get(`${base}/items/post_labels?limit=4`)).body.data);
+    assert.deepEqual(await graphqlData(api, base, '{ post_labels(limit: 2) { half } }'), { post_labels: [{ half: 2.5 }, { half: 1.5 }] });
+    // A one-to-many nests as a list, and is filtered with _some and _none.
+    await view({ name: 'authors_posts', source: 'authors', fields: ['id', 'name', 'posts.title'], sort: ['id'] });
+    const some = { posts: { _some: { title: { _eq: 'Gamma' } } } };
+    const authors = await api.get(`${base}/items/authors_posts?${q({ filter: some })}`);
+    assert.equal(authors.status, 200, authors.text);
+    const nested = await graphqlData(api, base, '{ authors_posts(filter: {posts: {_some: {title: {_eq: "Gamma"}}}}) { id name posts { id title } } }');
+    assert.deepEqual(nested.authors_posts, authors.body.data);
+    assert.equal(nested.authors_posts[0].name, 'Bob');
+    assert.deepEqual(await typeFields(api, 'authors_posts'), { id: 'Int', name: 'String', posts: 'authors_posts_Posts' });
+    // Typed from the source's fields; computed numbers are floats, computed text strings.
+    assert.deepEqual(await typeFields(api, 'published_posts'), { id: 'Int', title: 'String', rating: 'Int', author: 'published_posts_Author' });
+    assert.deepEqual(await typeFields(api, 'published_posts_Author'), { id: 'Int', name: 'String' });
+    assert.deepEqual(await typeFields(api, 'post_labels'), { id: 'Int', title: 'String', label: 'String', half: 'Float', gross: 'Float', named: 'String' });
+    // Only the view's outputs can be selected or filtered on: anything else is not in the schema.
+    assertGraphQLError(await graphql(api, base, '{ published_posts { secret } }'), 'INVALID_QUERY');
+    assertGraphQLError(await graphql(api, base, '{ published_posts(filter: {secret: {_eq: "s1"}}) { id } }'), 'INVALID_QUERY');
+    assertGraphQLError(await graphql(api, base, '{ published_posts(filter: {author: {email: {_eq: "ann@example.com"}}}) { id } }'), 'INVALID_QUERY');
+    // A sort outside the view is refused by the view reader, with REST's error.
+    const sorted = await graphql(api, base, '{ published_posts(sort: ["secret"]) { id } }');
+    assertGraphQLError(sorted, 'INVALID_QUERY');
+    assert.equal(sorted.body.errors[0].message, (await api.get(`${base}/items/published_posts?sort=secret`)).body.errors[0].message);
+  });
+
+  it('answers GraphQL queries of an aggregate view as REST /items/{view} does, counts of all as countAll', async () => {
+    const rest = await api.get(`${base}/items/posts_per_author`);
+    assert.equal(rest.status, 200, rest.text);
+    const asGraphQL = (rows: Array<Record<string, unknown>>) => rows.map(({ count, ...row }) => ({ ...row, countAll: count }));
+    const data = await graphqlData(api, base, '{ posts_per_author { author countAll sum { rating } avg { price } } }');
+    assert.equal(data.posts_per_author.length, 3);
+    assert.deepEqual(data.posts_per_author, asGraphQL(rest.body.data));
+    const one = await graphqlData(api, base, '{ posts_per_author(filter: {author: {_eq: 2}}) { author countAll sum { rating } avg { price } } }');
+    assert.deepEqual(one.posts_per_author, asGraphQL((await api.get(`${base}/items/posts_per_author?${q({ filter: { author: { _eq: 2 } } })}`)).body.data));
+    assert.deepEqual(await typeFields(api, 'posts_per_author'), { author: 'Int', countAll: 'Int', sum: 'posts_per_author_Sum', avg: 'posts_per_author_Avg' });
+    assert.deepEqual(await typeFields(api, 'posts_per_author_Avg'), { price: 'Float' });
+    // Filters name the groupBy fields only; fields, search and aggregates of the caller's own are not arguments.
+    assertGraphQLError(await graphql(api, base, '{ posts_per_author(filter: {rating: {_gt: 1}}) { author } }'), 'INVALID_QUERY');
+    assertGraphQLError(await graphql(api, base, '{ posts_per_author(search: "a") { author } }'), 'INVALID_QUERY');
+    // Views are read-only: no mutations, no subscriptions, no _aggregated or _by_id of their own.
+    const fields = await queryFields(api);
+    assert.ok(fields.includes('published_posts') && fields.includes('posts_per_author'));
+    assert.ok(!fields.includes('published_posts_aggregated') && !fields.includes('published_posts_by_id'));
+    const roots = await graphqlData(api, base, '{ __schema { mutationType { fields { name } } subscriptionType { fields { name } } } }');
+    const names = [...roots.__schema.mutationType.fields, ...roots.__schema.subscriptionType.fields].map((field: { name: string }) => field.name);
+    assert.ok(names.includes('create_posts_item') && names.includes('posts_mutated'));
+    assert.ok(!names.some((name) => name.includes('published_posts') || name.includes('posts_per_author')), names.join());
+    // A view a schema change broke is left out until it is fixed.
+    assert.ok(!fields.includes('note_extras'));
+  });
+
+  it('shows a view created, changed or deleted in GraphQL at the next request', async () => {
+    assert.ok(!(await queryFields(api)).includes('fresh_titles'));
+    await view({ name: 'fresh_titles', source: 'posts', fields: ['id', 'title'], filter: { rating: { _gte: 4 } }, sort: ['id'] });
+    assert.deepEqual(await graphqlData(api, base, '{ fresh_titles { id title } }'), { fresh_titles: [{ id: 1, title: 'Alpha' }, { id: 4, title: 'Delta' }] });
+    const changed = await api.patch(`${base}/views/fresh_titles`, { fields: ['id', 'rating'] });
+    assert.equal(changed.status, 200, changed.text);
+    assert.deepEqual(await graphqlData(api, base, '{ fresh_titles { id rating } }'), { fresh_titles: [{ id: 1, rating: 5 }, { id: 4, rating: 4 }] });
+    assertGraphQLError(await graphql(api, base, '{ fresh_titles { title } }'), 'INVALID_QUERY');
+    assert.equal((await api.delete(`${base}/views/fresh_titles`)).status, 204);
+    assertGraphQLError(await graphql(api, base, '{ fresh_titles { id } }'), 'INVALID_QUERY');
+    assert.ok(!(await queryFields(api)).includes('fresh_titles'));
+  });
+
+  it('gives an app role in GraphQL only the views it may read whole, read through its policies', async () => {
+    const anonymous = suite.api;
+    const fields = await queryFields(anonymous);
+    assert.ok(fields.includes('titles'), fields.join());
+    for (const forbidden of ['published_posts', 'with_secret', 'with_computed_secret', 'author_names', 'posts_per_author', 'post_labels']) {
+      assert.ok(!fields.includes(forbidden), `${forbidden} is in the schema of a role that may not read it`);
+    }
+    assertGraphQLError(await graphql(anonymous, base, '{ published_posts { id } }'), 'INVALID_QUERY');
+    assertGraphQLError(await graphql(anonymous, base, '{ with_secret { title } }'), 'INVALID_QUERY');
+    // The view it may read answers what REST answers it: the policy's row filter applies.
+    const rest = await anonymous.get(`${base}/items/titles`);
+    assert.equal(rest.status, 200, rest.text);
+    const data = await graphqlData(anonymous, base, '{ titles { id title rating } }');
+    assert.deepEqual(data.titles, rest.body.data);
+    assert.deepEqual(data.titles.map((row: { rating: number }) => row.rating), [5, 3, 4]);
+    // Its OpenAPI document lists the same views.
+    const document = await anonymous.get(`${base}/openapi.json`);
+    assert.equal(document.status, 200, document.text);
+    assert.ok(document.body.paths['/items/titles']);
+    assert.equal(document.body.paths['/items/published_posts'], undefined);
   });
 });

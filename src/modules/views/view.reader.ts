@@ -52,8 +52,12 @@ export class ViewReader implements OnModuleInit, VirtualCollectionSource {
     };
   }
 
-  /** The workspace's views for its OpenAPI document; a view a schema change broke is left out. */
-  async describe(schema: WorkspaceSchema): Promise<{ stamp: string; collections: VirtualCollectionInfo[] }> {
+  /**
+   * The workspace's views for its OpenAPI document and GraphQL schemas; a view a schema change broke is
+   * left out. With `visible` (an app role's schema), only the views that role may read, each shaped as
+   * its reads answer it: the same all-or-nothing rule as a read.
+   */
+  async describe(schema: WorkspaceSchema, visible: WorkspaceSchema = schema): Promise<{ stamp: string; collections: VirtualCollectionInfo[] }> {
     const { byName, stamp } = await this.views.forWorkspace(schema.workspaceId);
     const collections: VirtualCollectionInfo[] = [];
     for (const view of byName.values()) {
@@ -63,14 +67,23 @@ export class ViewReader implements OnModuleInit, VirtualCollectionSource {
       } catch {
         continue;
       }
+      const query = visible === schema ? defined.query : this.readWithin(view, visible, defined.computed);
+      if (!query) continue;
       collections.push({
         name: view.name,
         description: `A read-only view of "${view.source}".`,
-        rowSchema: viewRowSchema(view, defined.query, defined.computed, schema),
+        rowSchema: viewRowSchema(view, query, defined.computed, visible),
+        shape: isAggregateView(view)
+          ? { kind: 'groups', source: view.source, groupBy: query.groupBy, aggregate: query.aggregate }
+          : { kind: 'items', source: view.source, selection: query.selection, computed: defined.computed.map(({ alias, type }) => ({ alias, type })) },
         publicPath: view.isPublic ? `/public/{ws}/views/${view.name}` : null,
       });
     }
     return { stamp, collections };
+  }
+
+  async stamp(workspaceId: string): Promise<string> {
+    return (await this.views.forWorkspace(workspaceId)).stamp;
   }
 
   /**
@@ -129,16 +142,22 @@ export class ViewReader implements OnModuleInit, VirtualCollectionSource {
   private async readableBy(access: ItemsAccess, view: ViewDefinition, schema: WorkspaceSchema, computed: ComputedColumn[]): Promise<WorkspaceSchema> {
     if (!isAppRoleAccess(access)) return schema;
     const { visibleSchema } = await this.policies.readPermissions(access.workspace, schema, appCaller(access));
-    const refused = () => forbidden(`You may not read everything view "${view.name}" reads.`);
-    const source = visibleSchema.collections.get(view.source);
-    if (!source) throw refused();
+    if (!this.readWithin(view, visibleSchema, computed)) throw forbidden(`You may not read everything view "${view.name}" reads.`);
+    return visibleSchema;
+  }
+
+  /** The view's query parsed on what a caller may read (`visible`), or null when it reads something outside it. */
+  private readWithin(view: ViewDefinition, visible: WorkspaceSchema, computed: ComputedColumn[]): ItemsQuery | null {
+    const source = visible.collections.get(view.source);
+    if (!source) return null;
+    let query: ItemsQuery;
     try {
-      parseItemsQuery(view.source, definitionParams(view), visibleSchema, { ...this.config.query, maxLimit: null });
+      query = parseItemsQuery(view.source, definitionParams(view), visible, { ...this.config.query, maxLimit: null });
     } catch (error) {
-      if (error instanceof AppError && (error.code === 'INVALID_QUERY' || error.code === 'NOT_FOUND')) throw refused();
+      if (error instanceof AppError && (error.code === 'INVALID_QUERY' || error.code === 'NOT_FOUND')) return null;
       throw error;
     }
-    if (computed.some((column) => expressionFields(column.expression).some((field) => !findField(source, field)))) throw refused();
-    return visibleSchema;
+    if (computed.some((column) => expressionFields(column.expression).some((field) => !findField(source, field)))) return null;
+    return query;
   }
 }

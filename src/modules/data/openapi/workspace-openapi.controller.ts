@@ -77,7 +77,8 @@ export class WorkspaceOpenApiController {
       actions.set(name, { read: permissions.grants.has(name), create: create?.fields ?? null, update: update?.fields ?? null, delete: remove !== null });
     }
     const view = { visible: permissions.visibleSchema, actions: (name: string) => actions.get(name)! };
-    const virtual = await this.virtual.describe(schema);
+    // Only the views the role may read, as GraphQL and /items/{view} show them to it.
+    const virtual = await this.virtual.describe(schema, permissions.visibleSchema);
     return workspaceOpenApi(schema, workspace, `${this.config.publicUrl}/api/v1/w/${workspace.slug}`, view, virtual.collections);
   }
 
