@@ -298,6 +298,11 @@ describeEachDatabase('views', {}, (suite) => {
     assert.equal((await api.delete(`${base}/views/fresh_titles`)).status, 204);
     assertGraphQLError(await graphql(api, base, '{ fresh_titles { id } }'), 'INVALID_QUERY');
     assert.ok(!(await queryFields(api)).includes('fresh_titles'));
+    // A view whose rows hold nothing (an empty aggregate) has no GraphQL type, and does not break the schema.
+    await view({ name: 'nothing_grouped', source: 'posts', aggregate: {} });
+    const fields = await queryFields(api);
+    assert.ok(fields.includes('published_posts') && !fields.includes('nothing_grouped'));
+    assert.equal((await api.delete(`${base}/views/nothing_grouped`)).status, 204);
   });
 
   it('gives an app role in GraphQL only the views it may read whole, read through its policies', async () => {

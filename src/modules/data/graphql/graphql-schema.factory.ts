@@ -103,7 +103,10 @@ class SchemaBuilder<C> {
       operators: (field) => this.operators(field),
       list: (context, name, params) => this.ops.list(context, name, params),
     };
-    for (const info of this.view.virtual) addOnce(query, info.name, () => virtualListField(info, virtual));
+    for (const info of this.view.virtual) {
+      const field = info.name in query ? null : virtualListField(info, virtual);
+      if (field) query[info.name] = field;
+    }
     for (const collection of collections) {
       addOnce(query, `${collection.name}_by_id`, () => this.byIdField(collection));
       addOnce(query, `${collection.name}_aggregated`, () => this.aggregatedField(collection));

@@ -39,8 +39,9 @@ export interface VirtualFieldsContext<C> {
  * (`published_posts_Author`, `published_posts_Filter`), which no collection's or field's name holds, so
  * they collide neither with collections' types nor with each other.
  */
-export function virtualListField<C>(info: VirtualCollectionInfo, context: VirtualFieldsContext<C>): GraphQLFieldConfig<unknown, C> {
+export function virtualListField<C>(info: VirtualCollectionInfo, context: VirtualFieldsContext<C>): GraphQLFieldConfig<unknown, C> | null {
   const { shape } = info;
+  if (shape.kind === 'groups' && shape.groupBy.length === 0 && shape.aggregate.length === 0) return null; // a row of nothing has no GraphQL type
   return shape.kind === 'items' ? itemsField(info.name, info.description, shape, context) : groupsField(info.name, info.description, shape, context);
 }
 
