@@ -21,6 +21,7 @@ import { RevisionsModule } from './modules/revisions/revisions.module';
 import { WebhooksModule } from './modules/webhooks/webhooks.module';
 import { SchemaModule } from './modules/schema/schema.module';
 import { UsersModule } from './modules/users/users.module';
+import { ViewsModule } from './modules/views/views.module';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module';
 
 /** Imports the feature modules; owns no providers. */
@@ -53,6 +54,7 @@ export class AppModule {
         PoliciesModule,
         AppAuthModule,
         FilesModule,
+        ViewsModule,
       ],
     };
   }

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { Instance, RedisServer, until } from '../support/cluster';
 import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
 import { Account, assertError, newOwnedWorkspace } from '../support/factories';
-import { graphqlData } from '../support/graphql';
+import { graphql, graphqlData } from '../support/graphql';
 import type { Api } from '../support/http';
 import { RealtimeClient } from '../support/realtime';
 
@@ -81,6 +81,17 @@ if (process.env.CAIRN_TEST_REDIS_URL && selectedDatabases().includes('postgres')
       for (const api of anonymous.slice(1)) {
         await until('the deleted policy reaching another instance', async () => (await api.get(`${base}/items/posts`)).status === 403, SYNC_MS);
       }
+    });
+
+    it('serves a view created or deleted on the first instance in GraphQL on the others within a second', async () => {
+      const readsView = async (api: Api) => (await graphql(api, base, '{ post_titles { title } }')).body.errors === undefined;
+      // The others have built their schemas (and cached the workspace's views) before the view exists.
+      for (const api of apis.slice(1)) assert.equal(await readsView(api), false);
+      const created = await apis[0].post(`${base}/views`, { name: 'post_titles', source: 'posts', fields: ['id', 'title'] });
+      assert.equal(created.status, 201, created.text);
+      for (const api of apis.slice(1)) await until('the view reaching another instance', () => readsView(api), SYNC_MS);
+      assert.equal((await apis[0].delete(`${base}/views/post_titles`)).status, 204);
+      for (const api of apis.slice(1)) await until('the deleted view reaching another instance', async () => !(await readsView(api)), SYNC_MS);
     });
 
     it('keeps serving while Redis is down, and recovers by itself when it is back', async () => {

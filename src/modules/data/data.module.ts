@@ -5,6 +5,7 @@ import { SchemaModule } from '../schema/schema.module';
 import { WebhookOutboxModule } from '../webhooks/webhooks.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { ItemsService } from './items.service';
+import { VirtualCollections } from './virtual-collections';
 import { ItemHooks } from './write/item-hooks';
 import { WorkspaceOpenApiController } from './openapi/workspace-openapi.controller';
 import { ActivityController } from './rest/activity.controller';
@@ -13,7 +14,7 @@ import { ItemsController } from './rest/items.controller';
 @Module({
   imports: [SchemaModule, WorkspacesModule, PoliciesModule, WebhookOutboxModule, FlowTriggersModule],
   controllers: [ItemsController, ActivityController, WorkspaceOpenApiController],
-  providers: [ItemsService, ItemHooks],
-  exports: [ItemsService, ItemHooks],
+  providers: [ItemsService, ItemHooks, VirtualCollections],
+  exports: [ItemsService, ItemHooks, VirtualCollections],
 })
 export class DataModule {}

@@ -41,6 +41,7 @@ import {
   rowsStatement,
   updateStatement,
 } from './write/write.sql';
+import { VirtualCollection, VirtualCollections } from './virtual-collections';
 
 type Row = Record<string, unknown>;
 type Params = Record<string, unknown>;
@@ -106,6 +107,7 @@ export class ItemsService {
     private readonly outbox: WebhookOutbox,
     private readonly flowTriggers: FlowTriggers,
     private readonly workspaces: WorkspacesService,
+    private readonly virtual: VirtualCollections,
   ) {
     this.dialect = dialectFor(db.kind);
     this.queries = new ParsedQueryCache(config.query);
@@ -113,10 +115,21 @@ export class ItemsService {
 
   // ----- reads -----
 
-  async list(access: ItemsAccess, collectionName: string, params: Params): Promise<ReadResult> {
+  /**
+   * Reads items. `shape` adds what the query language's parameters cannot say: the computed values a
+   * view selects beside its fields.
+   */
+  async list(access: ItemsAccess, collectionName: string, params: Params, shape: Pick<ItemsQuery, 'computed'> = {}): Promise<ReadResult> {
+    const virtual = await this.virtualCollection(access, collectionName);
+    if (virtual) return virtual.list(access, params);
     const target = await this.readTarget(access, collectionName);
     const { query, scope } = this.scoped(target, this.parse(target, params));
-    return this.runQuery(query, target.schema, access, scope);
+    return this.runQuery(shape.computed?.length ? { ...query, computed: shape.computed } : query, target.schema, access, scope);
+  }
+
+  /** The virtual collection (a view) of that name, when the name is no collection of the workspace. */
+  private async virtualCollection(access: ItemsAccess, name: string): Promise<VirtualCollection | null> {
+    return this.virtual.find(await this.registry.forWorkspace(access.workspace), name);
   }
 
   /**
@@ -140,6 +153,8 @@ export class ItemsService {
   }
 
   async get(access: ItemsAccess, collectionName: string, id: string, params: Params): Promise<Row> {
+    const virtual = await this.virtualCollection(access, collectionName);
+    if (virtual) return virtual.get(access, id, params);
     const target = await this.readTarget(access, collectionName);
     const key = this.keyFromPath(target.collection, id);
     const [item] = await this.readKeys(target, [key], params);
@@ -302,6 +317,8 @@ export class ItemsService {
    * connection could wait on a full pool for ever.
    */
   private async writeTarget(access: ItemsAccess, collectionName: string, action: Exclude<PolicyAction, 'read'>): Promise<WriteTarget> {
+    const virtual = await this.virtualCollection(access, collectionName);
+    if (virtual) throw forbidden(virtual.readOnlyReason);
     const target = await this.grantedTarget(access, collectionName, action);
     const [outbox, flows] = await Promise.all([
       this.outbox.prepare(access.workspace.id, target.collection.name, action),

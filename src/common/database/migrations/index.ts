@@ -7,6 +7,7 @@ import { Revisions1733000000000 } from './1733000000000-revisions';
 import { Handlers1733100000000 } from './1733100000000-handlers';
 import { Flows1733200000000 } from './1733200000000-flows';
 import { Files1733300000000 } from './1733300000000-files';
+import { Views1733400000000 } from './1733400000000-views';
 
 /** Every system-table migration, oldest first. */
 export const PLATFORM_MIGRATIONS = [
@@ -19,4 +20,5 @@ export const PLATFORM_MIGRATIONS = [
   Handlers1733100000000,
   Flows1733200000000,
   Files1733300000000,
+  Views1733400000000,
 ];

@@ -24,6 +24,8 @@ import type { CollectionDef, FieldDef, WorkspaceSchema } from '../../schema/sche
 import type { ItemAction } from '../../audit/activity.recorder';
 import { GraphQLBigInt, GraphQLJSON, scalarOf } from './graphql-scalars';
 import { listParams, readParams, selectionParams, subFieldNodes } from './graphql-selection';
+import type { VirtualCollectionInfo } from '../virtual-collections';
+import { VirtualFieldsContext, virtualListField } from './graphql-virtual-fields';
 
 type Row = Record<string, unknown>;
 type Args = Record<string, unknown>;
@@ -38,6 +40,8 @@ export interface GraphQLView {
   writable(collection: string, action: 'create' | 'update'): ReadonlySet<string> | null;
   /** Whether the caller may delete items of a collection. */
   deletable(collection: string): boolean;
+  /** The read-only collections (views) the caller may read, described over `visible`: a list field each, no mutations or subscriptions. */
+  virtual: readonly VirtualCollectionInfo[];
 }
 
 /** One item change as a subscription delivers it. */
@@ -94,6 +98,15 @@ class SchemaBuilder<C> {
     const subscription: GraphQLFieldConfigMap<unknown, C> = {};
     const collections = [...this.view.visible.collections.values()];
     for (const collection of collections) query[collection.name] = this.listField(collection);
+    const virtual: VirtualFieldsContext<C> = {
+      visible: this.view.visible,
+      operators: (field) => this.operators(field),
+      list: (context, name, params) => this.ops.list(context, name, params),
+    };
+    for (const info of this.view.virtual) {
+      const field = info.name in query ? null : virtualListField(info, virtual);
+      if (field) query[info.name] = field;
+    }
     for (const collection of collections) {
       addOnce(query, `${collection.name}_by_id`, () => this.byIdField(collection));
       addOnce(query, `${collection.name}_aggregated`, () => this.aggregatedField(collection));

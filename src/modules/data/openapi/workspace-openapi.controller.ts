@@ -11,6 +11,7 @@ import { SLUG_PATTERN } from '../../workspaces/workspace.dto';
 import { CurrentWorkspace, RequireWorkspaceRole } from '../../workspaces/workspace-access.guard';
 import { appCaller, PoliciesService } from '../../policies/policies.service';
 import { AppRoleAccess, isAppRoleAccess, ItemsAccess } from '../../workspaces/workspaces.service';
+import { VirtualCollections } from '../virtual-collections';
 import { CollectionActions, workspaceOpenApi } from './workspace-openapi';
 
 /** A Swagger UI page for one workspace's document; the token in its address is sent with each request. */
@@ -36,13 +37,14 @@ window.ui = SwaggerUIBundle({
 @SkipRateLimit()
 @Controller('w/:ws')
 export class WorkspaceOpenApiController {
-  /** Documents by workspace, kept while the workspace's schema version stays the same. */
-  private readonly cache = new Map<string, { version: number; document: Record<string, unknown> }>();
+  /** Documents by workspace, kept while the workspace's schema version and its views stay the same. */
+  private readonly cache = new Map<string, { version: string; document: Record<string, unknown> }>();
 
   constructor(
     private readonly registry: SchemaRegistry,
     @InjectConfig() private readonly config: AppConfig,
     private readonly policies: PoliciesService,
+    private readonly virtual: VirtualCollections,
   ) {}
 
   @Get('openapi.json')
@@ -52,11 +54,13 @@ export class WorkspaceOpenApiController {
   async document(@CurrentWorkspace() access: ItemsAccess) {
     const { workspace } = access;
     if (isAppRoleAccess(access)) return this.documentFor(access);
-    const cached = this.cache.get(workspace.id);
-    if (cached && cached.version === workspace.schemaVersion) return cached.document;
     const schema = await this.registry.forWorkspace(workspace);
-    const document = workspaceOpenApi(schema, workspace, `${this.config.publicUrl}/api/v1/w/${workspace.slug}`);
-    this.cache.set(workspace.id, { version: schema.version, document });
+    const virtual = await this.virtual.describe(schema);
+    const version = `${schema.version}:${virtual.stamp}`;
+    const cached = this.cache.get(workspace.id);
+    if (cached && cached.version === version) return cached.document;
+    const document = workspaceOpenApi(schema, workspace, `${this.config.publicUrl}/api/v1/w/${workspace.slug}`, null, virtual.collections);
+    this.cache.set(workspace.id, { version, document });
     return document;
   }
 
@@ -73,7 +77,9 @@ export class WorkspaceOpenApiController {
       actions.set(name, { read: permissions.grants.has(name), create: create?.fields ?? null, update: update?.fields ?? null, delete: remove !== null });
     }
     const view = { visible: permissions.visibleSchema, actions: (name: string) => actions.get(name)! };
-    return workspaceOpenApi(schema, workspace, `${this.config.publicUrl}/api/v1/w/${workspace.slug}`, view);
+    // Only the views the role may read, as GraphQL and /items/{view} show them to it.
+    const virtual = await this.virtual.describe(schema, permissions.visibleSchema);
+    return workspaceOpenApi(schema, workspace, `${this.config.publicUrl}/api/v1/w/${workspace.slug}`, view, virtual.collections);
   }
 
   @Public()

@@ -1,5 +1,6 @@
 import { findRelationalField, relationalFields } from '../../schema/schema.lookup';
 import type { CollectionDef, FieldDef, WorkspaceSchema } from '../../schema/schema.types';
+import type { VirtualCollectionInfo } from '../virtual-collections';
 
 type Schema = Record<string, unknown>;
 
@@ -97,7 +98,13 @@ export interface ApiView {
  * item and input schemas, and the query language's parameters. Built from the registry alone; with a
  * view, only what that caller may use: the collections, fields and routes its policies grant.
  */
-export function workspaceOpenApi(schema: WorkspaceSchema, workspace: { slug: string; name: string }, serverUrl: string, view: ApiView | null = null): Schema {
+export function workspaceOpenApi(
+  schema: WorkspaceSchema,
+  workspace: { slug: string; name: string },
+  serverUrl: string,
+  view: ApiView | null = null,
+  virtual: readonly VirtualCollectionInfo[] = [],
+): Schema {
   const actionsOf = (name: string) => view?.actions(name) ?? { read: true, create: null, update: null, delete: true };
   const usable = (actions: CollectionActions) => view === null || actions.read || actions.create !== null || actions.update !== null || actions.delete;
   const collections = [...schema.collections.values()].filter((c) => usable(actionsOf(c.name))).sort((a, b) => a.name.localeCompare(b.name));
@@ -148,18 +155,23 @@ export function workspaceOpenApi(schema: WorkspaceSchema, workspace: { slug: str
     if (Object.keys(many).length === 0) delete paths[`/items/${collection.name}`];
     if (Object.keys(one).length > 0) paths[`/items/${collection.name}/{id}`] = one;
   }
+  for (const collection of virtual) addVirtualPaths(paths, collection, listParameters, serverUrl, workspace.slug);
   return {
     openapi: '3.0.3',
     info: { title: `${workspace.name} — Cairn workspace API`, version: String(schema.version), description: `Generated from the schema of workspace "${workspace.slug}" at version ${schema.version}.` },
     servers: [{ url: serverUrl }],
     security: [{ bearer: [] }],
-    tags: collections.map((collection) => ({ name: collection.name, ...(collection.note ? { description: collection.note } : {}) })),
+    tags: [
+      ...collections.map((collection) => ({ name: collection.name, ...(collection.note ? { description: collection.note } : {}) })),
+      ...virtual.map((collection) => ({ name: collection.name, description: collection.description })),
+    ],
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An access token or a workspace API key.' } },
       parameters: Object.fromEntries(Object.entries(QUERY_PARAMETERS).map(([name, spec]) => [name, { name, in: 'query', required: false, schema: { type: 'string' }, ...spec }])),
       schemas: {
         Errors: { type: 'object', properties: { errors: { type: 'array', items: { type: 'object', properties: { message: { type: 'string' }, extensions: { type: 'object', properties: { code: { type: 'string' } } } } } } } },
+        ...Object.fromEntries(virtual.map((collection) => [collection.name, collection.rowSchema])),
         ...Object.fromEntries(
           collections.flatMap((collection) => {
             const actions = actionsOf(collection.name);
@@ -174,4 +186,23 @@ export function workspaceOpenApi(schema: WorkspaceSchema, workspace: { slug: str
       },
     },
   };
+}
+
+/**
+ * The read-only routes of a virtual collection (a view): its list and, when it is published, its
+ * public URL (relative to the server's /api/v1). The query parameters are the items' own.
+ */
+function addVirtualPaths(paths: Record<string, Schema>, collection: VirtualCollectionInfo, listParameters: Schema[], serverUrl: string, slug: string): void {
+  const tags = [collection.name];
+  const rows = { description: 'Rows', content: data({ type: 'array', items: ref(collection.name) }, true) };
+  paths[`/items/${collection.name}`] = {
+    get: { tags, summary: `Read the view ${collection.name}`, description: collection.description, operationId: `list_${collection.name}`, parameters: listParameters, responses: { 200: rows, ...errors(400, 401, 403, 409) } },
+  };
+  if (collection.publicPath) {
+    // Outside the workspace plane: the path item names its own server, the API's root.
+    paths[collection.publicPath.replace('{ws}', slug)] = {
+      servers: [{ url: serverUrl.replace(/\/w\/[^/]+$/, '') }],
+      get: { tags, summary: `Read the published view ${collection.name}`, operationId: `public_${collection.name}`, parameters: listParameters, responses: { 200: rows, ...errors(400, 401, 404, 429) } },
+    };
+  }
 }

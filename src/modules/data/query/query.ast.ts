@@ -87,6 +87,29 @@ export interface ItemsQuery {
   meta: MetaField[];
   /** The fields `search` looks in, when a policy narrows them; otherwise all of the collection's. */
   searchIn?: readonly string[];
+  /** Values computed from the root's columns, each selected beside them under its alias (views). */
+  computed?: readonly ComputedColumn[];
+}
+
+/**
+ * A computed value's expression: numbers, text, root columns, arithmetic and a few functions. Every
+ * field in it is a column of the root collection, checked against the registry like any other name.
+ */
+export type Expression =
+  | { kind: 'number'; value: number }
+  | { kind: 'string'; value: string }
+  | { kind: 'field'; field: string }
+  | { kind: 'negate'; operand: Expression }
+  | { kind: 'binary'; operator: '+' | '-' | '*' | '/'; left: Expression; right: Expression }
+  | { kind: 'call'; fn: 'concat' | 'lower' | 'upper' | 'coalesce'; args: Expression[] };
+
+/** What an expression answers: arithmetic answers numbers (floating-point), the functions text. */
+export type ExpressionType = 'number' | 'string';
+
+export interface ComputedColumn {
+  alias: string;
+  expression: Expression;
+  type: ExpressionType;
 }
 
 /** A query of a collection's primary keys, with no filter, sort, limit or aggregate, and these parts over it. */

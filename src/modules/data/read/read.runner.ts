@@ -13,6 +13,7 @@ import {
   PARENT_KEY,
   readColumns,
 } from '../sql/select.compiler';
+import { computedAlias, decodeComputed } from '../sql/expression.compiler';
 import { fromDatabase } from '../sql/value-codec';
 
 /** Runs one parameterized statement and answers its rows, as the driver gives them. */
@@ -44,8 +45,15 @@ export async function readItems(query: ItemsQuery, schema: WorkspaceSchema, dial
   const collection = requireCollection(schema, query.collection);
   const read: ReadContext = { schema, dialect, ctx, run };
   const compiled = compileSelect(query, schema, dialect, ctx);
-  const rows = decodeRows(await run(compiled.sql, compiled.params), readColumns(schema, collection, query.selection), dialect);
-  return expandLevel(rows, collection, query.selection, read);
+  const raw = await run(compiled.sql, compiled.params);
+  const rows = decodeRows(raw, readColumns(schema, collection, query.selection), dialect);
+  const shaped = await expandLevel(rows, collection, query.selection, read);
+  // Computed values follow the fields, under their names (selected under positional aliases).
+  const computed = query.computed ?? [];
+  if (computed.length > 0) {
+    shaped.forEach((row, index) => computed.forEach((column, n) => (row[column.alias] = decodeComputed(column, raw[index][computedAlias(n)]))));
+  }
+  return shaped;
 }
 
 /** The number of rows of a query: all of them, or those its filter and search keep (meta counts). */

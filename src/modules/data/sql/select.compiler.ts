@@ -18,6 +18,7 @@ import {
   type Statement,
   tableOf,
 } from './filter.compiler';
+import { computedSelectList } from './expression.compiler';
 import { toDatabase } from './value-codec';
 
 export type { CompiledSql } from './filter.compiler';
@@ -34,7 +35,7 @@ export function compileSelect(query: ItemsQuery, schema: WorkspaceSchema, dialec
   const order = compileOrder(query.sort, root, statement, [primaryKeyField(root.collection)]);
   const where = compileWhere(query, root, statement);
   const sql = [
-    `SELECT ${selectList(readColumns(schema, root.collection, query.selection), root, statement)}`,
+    `SELECT ${[selectList(readColumns(schema, root.collection, query.selection), root, statement), ...computedSelectList(query.computed ?? [], root, statement)].join(', ')}`,
     `FROM ${tableOf(statement, root)}`,
     ...order.joins,
     where === null ? '' : `WHERE ${where}`,
