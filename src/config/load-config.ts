@@ -148,6 +148,18 @@ class EnvironmentVariables {
   @Matches(DURATION, { message: 'WEBHOOK_SECRET_OVERLAP must be a duration such as 24h' })
   WEBHOOK_SECRET_OVERLAP = '24h';
 
+  @IsOptional() @IsString()
+  CONNECTIONS_ENCRYPTION_KEY?: string;
+
+  @Matches(DURATION, { message: 'CONNECTIONS_CONNECT_TIMEOUT must be a duration such as 5s' })
+  CONNECTIONS_CONNECT_TIMEOUT = '5s';
+
+  @Matches(DURATION, { message: 'CONNECTIONS_QUERY_TIMEOUT must be a duration such as 30s' })
+  CONNECTIONS_QUERY_TIMEOUT = '30s';
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  CONNECTIONS_POOL_SIZE = 5;
+
   @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_AUTH must be a count per window such as 10/15m, or off' })
   RATE_LIMIT_AUTH = '10/15m';
 
@@ -189,7 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const vars = plainToInstance(EnvironmentVariables, present, { exposeDefaultValues: true });
   // One message per variable: class-validator lists constraints last-declared first, so the last is the basic one.
   const problems = validateSync(vars).map((error) => Object.values(error.constraints ?? {}).at(-1) ?? `${error.property} is invalid`);
-  problems.push(...productionProblems(vars), ...mailProblems(vars), ...webhookProblems(vars));
+  problems.push(...productionProblems(vars), ...mailProblems(vars), ...webhookProblems(vars), ...connectionsProblems(vars));
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = resolve(vars.DATA_DIR);
@@ -247,6 +259,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       retrySchedule: vars.WEBHOOK_RETRY_SCHEDULE.split(',').map((step) => ms(step.trim() as ms.StringValue)),
       allowedTargets: vars.WEBHOOK_ALLOWED_TARGETS.split(',').map((entry) => entry.trim()).filter(Boolean),
       secretOverlapMs: ms(vars.WEBHOOK_SECRET_OVERLAP as ms.StringValue),
+    },
+    connections: {
+      encryptionKey: vars.CONNECTIONS_ENCRYPTION_KEY ? encryptionKey(vars.CONNECTIONS_ENCRYPTION_KEY) : null,
+      connectTimeoutMs: ms(vars.CONNECTIONS_CONNECT_TIMEOUT as ms.StringValue),
+      queryTimeoutMs: ms(vars.CONNECTIONS_QUERY_TIMEOUT as ms.StringValue),
+      poolSize: vars.CONNECTIONS_POOL_SIZE,
     },
     rateLimits: {
       auth: rateLimit(vars.RATE_LIMIT_AUTH),
@@ -314,4 +332,18 @@ function webhookProblems(vars: EnvironmentVariables): string[] {
   const entries = vars.WEBHOOK_ALLOWED_TARGETS.split(',').map((entry) => entry.trim()).filter(Boolean);
   const bad = entries.find((entry) => !(entry.includes('/') ? ipaddr.isValidCIDR(entry) : ipaddr.isValid(entry)));
   return bad ? [`WEBHOOK_ALLOWED_TARGETS: "${bad}" is not an address or a CIDR`] : [];
+}
+
+/** A 32-byte key written as 64 hex digits or as base64; null when it is neither. */
+function encryptionKey(text: string): Buffer | null {
+  const trimmed = text.trim();
+  if (/^[0-9a-f]{64}$/i.test(trimmed)) return Buffer.from(trimmed, 'hex');
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) return null;
+  const decoded = Buffer.from(trimmed, 'base64');
+  return decoded.length === 32 ? decoded : null;
+}
+
+function connectionsProblems(vars: EnvironmentVariables): string[] {
+  if (vars.CONNECTIONS_ENCRYPTION_KEY === undefined || encryptionKey(vars.CONNECTIONS_ENCRYPTION_KEY)) return [];
+  return ['CONNECTIONS_ENCRYPTION_KEY must be 32 random bytes, written as 64 hex digits or in base64 (openssl rand -base64 32)'];
 }

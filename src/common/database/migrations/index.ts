@@ -3,6 +3,7 @@ import { SchemaRegistry1732300000000 } from './1732300000000-schema-registry';
 import { AppUsers1732400000000 } from './1732400000000-app-users';
 import { Policies1732500000000 } from './1732500000000-policies';
 import { Webhooks1732600000000 } from './1732600000000-webhooks';
+import { Connections1733500000000 } from './1733500000000-connections';
 
 /** Every system-table migration, oldest first. */
-export const PLATFORM_MIGRATIONS = [PlatformTables1732200000000, SchemaRegistry1732300000000, AppUsers1732400000000, Policies1732500000000, Webhooks1732600000000];
+export const PLATFORM_MIGRATIONS = [PlatformTables1732200000000, SchemaRegistry1732300000000, AppUsers1732400000000, Policies1732500000000, Webhooks1732600000000, Connections1733500000000];
