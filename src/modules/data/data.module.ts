@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ExternalDatabasesModule } from '../connections/connections.module';
 import { PoliciesModule } from '../policies/policies.module';
 import { SchemaModule } from '../schema/schema.module';
 import { WebhookOutboxModule } from '../webhooks/webhooks.module';
@@ -10,7 +11,7 @@ import { ActivityController } from './rest/activity.controller';
 import { ItemsController } from './rest/items.controller';
 
 @Module({
-  imports: [SchemaModule, WorkspacesModule, PoliciesModule, WebhookOutboxModule],
+  imports: [SchemaModule, WorkspacesModule, PoliciesModule, WebhookOutboxModule, ExternalDatabasesModule],
   controllers: [ItemsController, ActivityController, WorkspaceOpenApiController],
   providers: [ItemsService, ItemHooks],
   exports: [ItemsService, ItemHooks],
