@@ -66,7 +66,8 @@ export class ExternalDatabases implements OnModuleDestroy {
   async database(source: ExternalSource): Promise<ExternalDatabase> {
     let open = this.open.get(source.connectionId);
     if (open?.revision !== source.revision) {
-      if (open) this.retire(open);
+      // The old pool's statements in flight finish first; a pool's end waits for its clients.
+      if (open) void this.retire(open);
       open = { revision: source.revision, database: this.connect(source) };
       this.open.set(source.connectionId, open);
       open.database.catch(() => this.open.get(source.connectionId) === open && this.open.delete(source.connectionId));
