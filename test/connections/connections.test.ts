@@ -208,3 +208,13 @@ describeEachDatabase('external connections', { env: CONNECTIONS_ENV }, (suite) =
     assert.equal(Number(rows[0].n), 4);
   });
 });
+
+describeEachDatabase('external connections without an encryption key', {}, (suite) => {
+  it('answers 503 naming CONNECTIONS_ENCRYPTION_KEY, and registers nothing', async () => {
+    const { api, base } = await newOwnedWorkspace(suite.api);
+    const refused = await api.post(`${base}/connections`, { name: 'shop', kind: 'postgres', host: '127.0.0.1', database: 'x', user: 'u', password: 'p' });
+    assertError(refused, 503, 'SERVICE_UNAVAILABLE');
+    assert.match(refused.body.errors[0].message, /CONNECTIONS_ENCRYPTION_KEY/);
+    assertError(await api.get(`${base}/connections`), 503, 'SERVICE_UNAVAILABLE');
+  });
+});
