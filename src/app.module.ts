@@ -5,6 +5,7 @@ import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
+import { ConnectionsModule } from './modules/connections/connections.module';
 import { AppAuthModule } from './modules/app-users/app-auth.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { PrincipalGuardModule } from './modules/auth/principal-guard.module';
@@ -55,6 +56,7 @@ export class AppModule {
         AppAuthModule,
         FilesModule,
         ViewsModule,
+        ConnectionsModule,
       ],
     };
   }

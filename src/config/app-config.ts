@@ -115,6 +115,18 @@ export interface FlowsConfig {
   requestTimeoutMs: number;
 }
 
+/** External database connections (connections/). */
+export interface ConnectionsConfig {
+  /** The AES-256-GCM key that encrypts their passwords at rest; null: connections cannot be used. */
+  encryptionKey: Buffer | null;
+  /** How long connecting to an external database may take. */
+  connectTimeoutMs: number;
+  /** How long one statement on an external database may run. */
+  queryTimeoutMs: number;
+  /** The most connections each external database's pool opens. */
+  poolSize: number;
+}
+
 /** At most `limit` requests per key within `windowMs`. */
 export interface RateLimit {
   limit: number;
@@ -194,6 +206,7 @@ export interface AppConfig {
   webhooks: WebhooksConfig;
   handlers: HandlersConfig;
   flows: FlowsConfig;
+  connections: ConnectionsConfig;
   rateLimits: RateLimitConfig;
   mail: MailConfig;
   appUsers: AppUsersConfig;

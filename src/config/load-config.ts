@@ -196,6 +196,18 @@ class EnvironmentVariables {
   @Matches(DURATION, { message: 'FLOW_REQUEST_TIMEOUT must be a duration such as 10s' })
   FLOW_REQUEST_TIMEOUT = '10s';
 
+  @IsOptional() @IsString()
+  CONNECTIONS_ENCRYPTION_KEY?: string;
+
+  @Matches(DURATION, { message: 'CONNECTIONS_CONNECT_TIMEOUT must be a duration such as 5s' })
+  CONNECTIONS_CONNECT_TIMEOUT = '5s';
+
+  @Matches(DURATION, { message: 'CONNECTIONS_QUERY_TIMEOUT must be a duration such as 30s' })
+  CONNECTIONS_QUERY_TIMEOUT = '30s';
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  CONNECTIONS_POOL_SIZE = 5;
+
   @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_AUTH must be a count per window such as 10/15m, or off' })
   RATE_LIMIT_AUTH = '10/15m';
 
@@ -270,7 +282,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const vars = plainToInstance(EnvironmentVariables, present, { exposeDefaultValues: true });
   // One message per variable: class-validator lists constraints last-declared first, so the last is the basic one.
   const problems = validateSync(vars).map((error) => Object.values(error.constraints ?? {}).at(-1) ?? `${error.property} is invalid`);
-  problems.push(...productionProblems(vars), ...mailProblems(vars), ...webhookProblems(vars), ...handlerProblems(vars), ...storageProblems(vars));
+  problems.push(...productionProblems(vars), ...mailProblems(vars), ...webhookProblems(vars), ...handlerProblems(vars), ...storageProblems(vars), ...connectionsProblems(vars));
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = resolve(vars.DATA_DIR);
@@ -347,6 +359,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxSteps: vars.FLOW_MAX_STEPS,
       maxDepth: vars.FLOW_MAX_DEPTH,
       requestTimeoutMs: ms(vars.FLOW_REQUEST_TIMEOUT as ms.StringValue),
+    },
+    connections: {
+      encryptionKey: vars.CONNECTIONS_ENCRYPTION_KEY ? encryptionKey(vars.CONNECTIONS_ENCRYPTION_KEY) : null,
+      connectTimeoutMs: ms(vars.CONNECTIONS_CONNECT_TIMEOUT as ms.StringValue),
+      queryTimeoutMs: ms(vars.CONNECTIONS_QUERY_TIMEOUT as ms.StringValue),
+      poolSize: vars.CONNECTIONS_POOL_SIZE,
     },
     rateLimits: {
       auth: rateLimit(vars.RATE_LIMIT_AUTH),
@@ -443,6 +461,7 @@ function handlerProblems(vars: EnvironmentVariables): string[] {
   if (vars.HANDLER_MEMORY_MB > vars.HANDLER_MAX_MEMORY_MB) problems.push('HANDLER_MEMORY_MB must not exceed HANDLER_MAX_MEMORY_MB');
   return problems;
 }
+
 function storageProblems(vars: EnvironmentVariables): string[] {
   const problems: string[] = [];
   if (vars.STORAGE_DRIVER === 's3' && !vars.S3_BUCKET) problems.push('S3_BUCKET must be set when STORAGE_DRIVER=s3');
@@ -452,4 +471,18 @@ function storageProblems(vars: EnvironmentVariables): string[] {
 
 function mimeList(value: string): string[] {
   return value.split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean);
+}
+
+/** A 32-byte key written as 64 hex digits or as base64; null when it is neither. */
+function encryptionKey(text: string): Buffer | null {
+  const trimmed = text.trim();
+  if (/^[0-9a-f]{64}$/i.test(trimmed)) return Buffer.from(trimmed, 'hex');
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) return null;
+  const decoded = Buffer.from(trimmed, 'base64');
+  return decoded.length === 32 ? decoded : null;
+}
+
+function connectionsProblems(vars: EnvironmentVariables): string[] {
+  if (vars.CONNECTIONS_ENCRYPTION_KEY === undefined || encryptionKey(vars.CONNECTIONS_ENCRYPTION_KEY)) return [];
+  return ['CONNECTIONS_ENCRYPTION_KEY must be 32 random bytes, written as 64 hex digits or in base64 (openssl rand -base64 32)'];
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { FlowTriggersModule } from '../flows/flow-triggers.module';
+import { ExternalDatabasesModule } from '../connections/connections.module';
 import { PoliciesModule } from '../policies/policies.module';
 import { SchemaModule } from '../schema/schema.module';
 import { WebhookOutboxModule } from '../webhooks/webhooks.module';
@@ -12,7 +13,7 @@ import { ActivityController } from './rest/activity.controller';
 import { ItemsController } from './rest/items.controller';
 
 @Module({
-  imports: [SchemaModule, WorkspacesModule, PoliciesModule, WebhookOutboxModule, FlowTriggersModule],
+  imports: [SchemaModule, WorkspacesModule, PoliciesModule, WebhookOutboxModule, FlowTriggersModule, ExternalDatabasesModule],
   controllers: [ItemsController, ActivityController, WorkspaceOpenApiController],
   providers: [ItemsService, ItemHooks, VirtualCollections],
   exports: [ItemsService, ItemHooks, VirtualCollections],

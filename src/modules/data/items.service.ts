@@ -26,6 +26,8 @@ import { dialectFor, SqlDialect } from './sql/dialect';
 import { toDatabase } from './sql/value-codec';
 import { OutboxWriter, WebhookOutbox } from '../webhooks/webhook-outbox';
 import { FlowTriggers, FlowTriggerWriter, KeysMatching, TriggeringChange } from '../flows/flow-triggers';
+import { ExternalDatabases } from '../connections/external-databases';
+import { ExternalWrites } from '../connections/external-writes';
 import { ItemHooks } from './write/item-hooks';
 import { ItemValidator } from './write/item-validator';
 import { deltaOf, recordRevisions, REVISION_COLUMNS, revisionRow } from '../revisions/revision.recorder';
@@ -108,6 +110,7 @@ export class ItemsService {
     private readonly flowTriggers: FlowTriggers,
     private readonly workspaces: WorkspacesService,
     private readonly virtual: VirtualCollections,
+    private readonly external: ExternalDatabases,
   ) {
     this.dialect = dialectFor(db.kind);
     this.queries = new ParsedQueryCache(config.query);
@@ -138,16 +141,16 @@ export class ItemsService {
    */
   private async runQuery(query: ItemsQuery, schema: WorkspaceSchema, access: ItemsAccess, scope: FilterNode | null = null): Promise<ReadResult> {
     const context = this.context(access);
-    const run = this.runner();
+    const { dialect, run } = this.source(schema.collections.get(query.collection));
     if (query.aggregate.length > 0 || query.groupBy.length > 0) {
-      return { data: await aggregateItems(query, schema, this.dialect, context, run) };
+      return { data: await aggregateItems(query, schema, dialect, context, run) };
     }
-    const data = await readItems(query, schema, this.dialect, context, run);
+    const data = await readItems(query, schema, dialect, context, run);
     if (query.meta.length === 0) return { data };
     const meta: Record<string, number> = {};
     for (const name of query.meta) {
       const counted = name === 'filter_count' ? query : { ...query, filter: scope, search: null };
-      meta[name] = await countItems(counted, schema, this.dialect, context, { applyFilter: true }, run);
+      meta[name] = await countItems(counted, schema, dialect, context, { applyFilter: true }, run);
     }
     return { data, meta };
   }
@@ -175,10 +178,11 @@ export class ItemsService {
     const access = { ...subscriber, workspace };
     const target = await this.readTarget(access, collectionName);
     const query = this.parse(target, params);
-    const byKey: FilterNode = { type: 'compare', field: 'id', operator: '_in', value: keys as Array<string | number> };
+    const byKey: FilterNode = { type: 'compare', field: primaryKeyField(target.collection).field, operator: '_in', value: keys as Array<string | number> };
     const filter: FilterNode = query.filter ? { type: 'and', children: [byKey, query.filter] } : byKey;
     const { query: scoped } = this.scoped(target, { ...query, filter, limit: null, offset: 0, sort: [] });
-    return readItems(scoped, target.schema, this.dialect, this.context(access), this.runner());
+    const { dialect, run } = this.source(target.collection);
+    return readItems(scoped, target.schema, dialect, this.context(access), run);
   }
 
   /** The workspace's activity log, read with the query language; only its own rows are ever visible. */
@@ -212,7 +216,9 @@ export class ItemsService {
     });
     await this.before(target, 'create', [], prepared);
     const activity = { workspaceId: access.workspace.id, action: 'create' as const, collection: collectionName, principal: access.principal, origin };
-    const inserted = this.insertsInOneStatement(target, prepared)
+    const inserted = target.collection.external
+      ? (await this.writeExternal(target, 'create', origin, prepared, (writes) => writes.insert(prepared))).map((key) => ({ key, row: null }))
+      : this.insertsInOneStatement(target, prepared)
       ? [await this.insertWithActivity(target, prepared[0], activity)]
       : await this.db.transaction(async (manager) => {
           const rows: Array<{ key: unknown; row: Row | null }> = [];
@@ -251,7 +257,9 @@ export class ItemsService {
     const key = this.keyFromPath(target.collection, id);
     const values = this.validator(target).forUpdate(this.granted(target, body, 'update', ''), '');
     await this.before(target, 'update', [key], [values]);
-    const updated = await this.db.transaction((manager) => this.update(manager, target, [{ keys: [key], values }], origin));
+    const updated = target.collection.external
+      ? await this.writeExternal(target, 'update', origin, [values], (writes) => writes.update([{ keys: [key], values }]))
+      : await this.db.transaction((manager) => this.update(manager, target, [{ keys: [key], values }], origin));
     if (updated.length === 0) throw notFound('Item not found.');
     await this.announce(target, 'update', updated);
     const [item] = await this.readKeys(target, updated, params);
@@ -269,7 +277,7 @@ export class ItemsService {
     if (Array.isArray(body)) {
       if (body.length > this.config.query.maxBatchSize) throw invalidPayload(`Invalid payload: a batch may hold at most ${this.config.query.maxBatchSize} items.`);
       changes = body.map((item, index) => {
-        const id = (item as Row | null)?.id;
+        const id = (item as Row | null)?.[primaryKeyField(target.collection).field];
         if (id === undefined || id === null) throw invalidPayload('Invalid payload: each item of a batch update needs its "id".', `${index}.id`);
         return { keys: [this.keyFromBody(target.collection, id, `${index}.id`)], values: validator.forUpdate(this.granted(target, item, 'update', String(index)), String(index)) };
       });
@@ -278,7 +286,9 @@ export class ItemsService {
       changes = [{ keys: this.keysFromBody(target.collection, keys), values: validator.forUpdate(this.granted(target, data, 'update', 'data'), 'data') }];
     }
     for (const change of changes) await this.before(target, 'update', change.keys, [change.values]);
-    const updated = await this.db.transaction((manager) => this.update(manager, target, changes, origin));
+    const updated = target.collection.external
+      ? await this.writeExternal(target, 'update', origin, changes.map((change) => change.values), (writes) => writes.update(changes))
+      : await this.db.transaction((manager) => this.update(manager, target, changes, origin));
     await this.announce(target, 'update', updated);
     return this.readKeys(target, updated, params);
   }
@@ -287,7 +297,9 @@ export class ItemsService {
     const target = await this.writeTarget(access, collectionName, 'delete');
     const key = this.keyFromPath(target.collection, id);
     await this.before(target, 'delete', [key], []);
-    const deleted = await this.db.transaction((manager) => this.remove(manager, target, [key], origin));
+    const deleted = target.collection.external
+      ? await this.writeExternal(target, 'delete', origin, undefined, (writes) => writes.remove([key]))
+      : await this.db.transaction((manager) => this.remove(manager, target, [key], origin));
     if (deleted.length === 0) throw notFound('Item not found.');
     await this.announce(target, 'delete', deleted);
   }
@@ -297,7 +309,9 @@ export class ItemsService {
     const target = await this.writeTarget(access, collectionName, 'delete');
     const keys = this.keysFromBody(target.collection, Array.isArray(body) ? body : (body as { keys?: unknown } | null)?.keys);
     await this.before(target, 'delete', keys, []);
-    const deleted = await this.db.transaction((manager) => this.remove(manager, target, keys, origin));
+    const deleted = target.collection.external
+      ? await this.writeExternal(target, 'delete', origin, undefined, (writes) => writes.remove(keys))
+      : await this.db.transaction((manager) => this.remove(manager, target, keys, origin));
     await this.announce(target, 'delete', deleted);
   }
 
@@ -320,6 +334,8 @@ export class ItemsService {
     const virtual = await this.virtualCollection(access, collectionName);
     if (virtual) throw forbidden(virtual.readOnlyReason);
     const target = await this.grantedTarget(access, collectionName, action);
+    const external = target.collection.external;
+    if (external && !external.allowWrites) throw forbidden(`"${collectionName}" is a table of the connection "${external.connection}", and this connection is read-only.`);
     const [outbox, flows] = await Promise.all([
       this.outbox.prepare(access.workspace.id, target.collection.name, action),
       this.flowTriggers.prepare(access.workspace.id, target.schema, target.collection, action, access.principal),
@@ -407,6 +423,33 @@ export class ItemsService {
     return (sql, params) => this.db.read(sql, params);
   }
 
+  /**
+   * Where a collection's statements run: Cairn's database, or the external database a connection
+   * serves it from (relations never cross databases, so a read's every level runs there too).
+   */
+  private source(collection: CollectionDef | undefined): { dialect: SqlDialect; run: RunSql } {
+    return collection?.external ? this.external.reader(collection.external) : { dialect: this.dialect, run: this.runner() };
+  }
+
+  /**
+   * A write on a table of an external database: one transaction there, then, after it committed (no
+   * transaction spans two databases), the activity and webhook rows in Cairn's own. Should that second
+   * step fail, the change stands and the failure is logged.
+   */
+  private async writeExternal(target: WriteTarget, action: ItemAction, origin: RequestOrigin, payloads: Row[] | undefined, write: (writes: ExternalWrites) => Promise<unknown[]>): Promise<unknown[]> {
+    const { access, collection } = target;
+    const database = await this.external.database(collection.external!);
+    const keys = await write(new ExternalWrites(database, target.schema, collection, this.context(access), target.grant?.filter ?? null));
+    if (keys.length === 0) return keys;
+    await this.db
+      .transaction(async (manager) => {
+        await recordActivity(manager, this.db.kind, { workspaceId: access.workspace.id, action, collection: collection.name, items: keys, principal: access.principal, origin });
+        await target.outbox.record(manager, keys, payloads);
+      })
+      .catch((error: unknown) => this.logger.error(`A ${action} of ${collection.name} is committed in its external database, but its activity could not be recorded: ${String(error)}`));
+    return keys;
+  }
+
   /** Reads items by key with the request's `fields`, in the order of the keys. */
   private async readKeys(target: Target, keys: unknown[], params: Params): Promise<Row[]> {
     if (keys.length === 0) return [];
@@ -414,11 +457,13 @@ export class ItemsService {
     if (target.permissions && !target.permissions.grants.has(target.collection.name)) return [];
     const { fields } = params;
     const query = this.parse(target, fields === undefined ? {} : { fields });
-    const byKey: FilterNode = { type: 'compare', field: 'id', operator: '_in', value: keys as Array<string | number> };
+    const key = primaryKeyField(target.collection).field;
+    const byKey: FilterNode = { type: 'compare', field: key, operator: '_in', value: keys as Array<string | number> };
     const { query: scoped } = this.scoped(target, { ...query, filter: byKey, limit: null, offset: 0, sort: [] });
-    const rows = await readItems(scoped, target.schema, this.dialect, this.context(target.access), this.runner());
-    const order = new Map(keys.map((key, index) => [String(key), index]));
-    return rows.sort((a, b) => (order.get(String(a.id)) ?? 0) - (order.get(String(b.id)) ?? 0));
+    const { dialect, run } = this.source(target.collection);
+    const rows = await readItems(scoped, target.schema, dialect, this.context(target.access), run);
+    const order = new Map(keys.map((k, index) => [String(k), index]));
+    return rows.sort((a, b) => (order.get(String(a[key])) ?? 0) - (order.get(String(b[key])) ?? 0));
   }
 
   private batch(body: unknown): unknown[] {

@@ -27,6 +27,8 @@ function checkIdentifier(kind: 'collection' | 'field', name: unknown, payloadFie
   if (name.length > MAX_NAME_LENGTH) throw invalidPayload(`Invalid payload: a ${kind} name may have at most ${MAX_NAME_LENGTH} characters.`, payloadField);
   if (RESERVED.has(name)) throw invalidPayload(`Invalid payload: "${name}" is a reserved word and cannot name a ${kind}.`, payloadField);
   if (name.startsWith('cairn_')) throw invalidPayload(`Invalid payload: names starting with "cairn_" are reserved.`, payloadField);
+  // `<connection>__<table>` names the tables that external connections serve.
+  if (kind === 'collection' && name.includes('__')) throw invalidPayload('Invalid payload: "__" in a collection name is reserved for the tables of external connections.', payloadField);
   return name;
 }
 

@@ -2,6 +2,7 @@ import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { EntityManager } from 'typeorm';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { Database } from '../../common/database/database.service';
+import { loadExternalCollections, withExternalCollections } from '../connections/external-schema';
 import { WorkspaceEntity } from '../workspaces/workspace.entity';
 import { CollectionEntity, FieldEntity, RelationEntity } from './registry.entities';
 import { systemFields } from './system-fields';
@@ -42,20 +43,27 @@ export class SchemaRegistry implements OnModuleInit, OnModuleDestroy {
     await this.unsubscribe?.();
   }
 
-  /** The workspace's schema at the given version (the one its row holds now). */
+  /**
+   * The workspace's schema at the given version (the one its row holds now), with the tables its
+   * external connections serve (changing a connection raises the version too).
+   */
   async forWorkspace(workspace: Pick<WorkspaceEntity, 'id' | 'schemaVersion'>): Promise<WorkspaceSchema> {
     const cached = this.cache.get(workspace.id);
     if (cached) {
       const schema = await cached.catch(() => null);
       if (schema && schema.version === workspace.schemaVersion) return schema;
     }
-    const loading = this.load(this.db.dataSource.manager, workspace.id);
+    const manager = this.db.dataSource.manager;
+    const loading = Promise.all([this.load(manager, workspace.id), loadExternalCollections(manager, workspace.id)]).then(([own, external]) => withExternalCollections(own, external));
     this.cache.set(workspace.id, loading);
     loading.catch(() => this.cache.delete(workspace.id));
     return loading;
   }
 
-  /** Reads a workspace's schema from the registry tables, inside a transaction when one is given. */
+  /**
+   * Reads a workspace's own schema from the registry tables, inside a transaction when one is given:
+   * what schema changes work on, without external collections.
+   */
   async load(manager: EntityManager, workspaceId: string): Promise<WorkspaceSchema> {
     const [workspace, collections, fields, relations] = await Promise.all([
       manager.getRepository(WorkspaceEntity).findOneByOrFail({ id: workspaceId }),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
 import { Database } from '../../common/database/database.service';
-import { conflict, invalidPayload, notFound } from '../../common/errors/app-error';
+import { conflict, forbidden, invalidPayload, notFound } from '../../common/errors/app-error';
 import { WorkspaceEntity } from '../workspaces/workspace.entity';
 import { WorkspaceAccess, WorkspacesService } from '../workspaces/workspaces.service';
 import { toDatabase } from '../data/sql/value-codec';
@@ -34,6 +34,17 @@ function isObject(value: unknown): value is Raw {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * Refuses a change that names a table of an external connection: Cairn serves those tables and never
+ * runs DDL for them (their DDL would not even reach their database, only Cairn's own).
+ */
+function refuseExternalCollections(schema: WorkspaceSchema, detail: Raw): void {
+  for (const name of [detail.collection, detail.related_collection]) {
+    const external = typeof name === 'string' ? schema.collections.get(name)?.external : undefined;
+    if (external) throw forbidden(`"${String(name)}" is a table of the external connection "${external.connection}": Cairn never changes the schema of an external database.`);
+  }
+}
+
 /** Collections and fields: each change is a diff turned into DDL, in one transaction with the registry. */
 @Injectable()
 export class SchemaService {
@@ -53,6 +64,7 @@ export class SchemaService {
    */
   async change<T>(access: WorkspaceAccess, action: string, detail: Raw, work: (context: SchemaChangeContext) => Promise<T>): Promise<T> {
     const workspaceId = access.workspace.id;
+    refuseExternalCollections(await this.registry.forWorkspace(access.workspace), detail);
     const outcome = await this.db.schemaChange(async (manager) => {
       const workspaces = manager.getRepository(WorkspaceEntity);
       // Serializes schema changes of one workspace across instances (SQLite's writers already take turns).

@@ -82,6 +82,20 @@ export type RelationalField =
   | { kind: 'o2m'; field: string; related: string; foreignKey: string; relation: RelationDef }
   | { kind: 'm2m'; field: string; related: string; junction: string; junctionLocalKey: string; junctionRelatedKey: string; relation: RelationDef };
 
+/**
+ * Where a collection served from an external database lives (see connections/). Its statements run
+ * there, with that database's dialect; Cairn runs no DDL for it.
+ */
+export interface ExternalSource {
+  connectionId: string;
+  /** The connection's name, the prefix of the collection's: `<connection>__<table>`. */
+  connection: string;
+  kind: 'postgres' | 'mysql';
+  allowWrites: boolean;
+  /** Changes when the connection's credentials do, so that pools opened with old ones are replaced. */
+  revision: string;
+}
+
 export interface CollectionDef {
   name: string;
   /** The real table, kept apart per workspace. */
@@ -90,6 +104,8 @@ export interface CollectionDef {
   /** Fields in their order, system fields first. */
   fields: FieldDef[];
   note: string | null;
+  /** Set for a table of an external database; absent for Cairn's own collections. */
+  external?: ExternalSource;
 }
 
 /**

@@ -6,6 +6,7 @@ import { cairnVersion } from '../../common/version';
 import type { WorkspaceAccess } from '../workspaces/workspaces.service';
 import { parseFieldInput, toFieldDto } from './field-input';
 import { checkCollectionName, checkNewCollectionName, checkFieldName, tableNameFor } from './names';
+import { ownCollectionsOnly } from '../connections/external-schema';
 import { SchemaMigrationEntity } from './registry.entities';
 import { relationShape, RelationsService } from './relations.service';
 import { SchemaRegistry } from './schema.registry';
@@ -74,6 +75,8 @@ export class SnapshotService {
   ) {}
 
   snapshot(schema: WorkspaceSchema): SchemaSnapshot {
+    // Tables of external connections are not part of the workspace's own schema, to copy or apply.
+    schema = ownCollectionsOnly(schema);
     const collections = [...schema.collections.values()].sort((a, b) => a.name.localeCompare(b.name));
     return {
       version: 1,

@@ -8,6 +8,7 @@ import { Handlers1733100000000 } from './1733100000000-handlers';
 import { Flows1733200000000 } from './1733200000000-flows';
 import { Files1733300000000 } from './1733300000000-files';
 import { Views1733400000000 } from './1733400000000-views';
+import { Connections1733500000000 } from './1733500000000-connections';
 
 /** Every system-table migration, oldest first. */
 export const PLATFORM_MIGRATIONS = [
@@ -21,4 +22,5 @@ export const PLATFORM_MIGRATIONS = [
   Flows1733200000000,
   Files1733300000000,
   Views1733400000000,
+  Connections1733500000000,
 ];

@@ -1,3 +1,4 @@
+import { primaryKeyField } from '../../schema/schema.lookup';
 import type { CollectionDef, FieldDef } from '../../schema/schema.types';
 import type { SqlDialect } from '../sql/dialect';
 import type { CompiledSql } from '../sql/select.compiler';
@@ -14,6 +15,11 @@ function columnsOf(collection: CollectionDef, row: Record<string, unknown>): str
     if (!collection.fields.some((field) => field.field === column)) throw new Error(`"${column}" is not a column of ${collection.name}`);
   }
   return columns;
+}
+
+/** The primary key column, quoted: `id` for Cairn's collections, the table's own for an external one. */
+function keyColumn(dialect: SqlDialect, collection: CollectionDef): string {
+  return dialect.quote(primaryKeyField(collection).field);
 }
 
 function keyList(dialect: SqlDialect, keys: unknown[], first: number): string {
@@ -92,20 +98,23 @@ export function updateStatement(dialect: SqlDialect, collection: CollectionDef, 
   const columns = columnsOf(collection, row);
   const assignments = columns.map((column, index) => `${dialect.quote(column)} = ${dialect.placeholder(index + 1)}`).join(', ');
   return {
-    sql: `UPDATE ${dialect.quote(collection.table)} SET ${assignments} WHERE ${dialect.quote('id')} IN (${keyList(dialect, keys, columns.length + 1)})`,
+    sql: `UPDATE ${dialect.quote(collection.table)} SET ${assignments} WHERE ${keyColumn(dialect, collection)} IN (${keyList(dialect, keys, columns.length + 1)})`,
     params: [...columns.map((column) => row[column]), ...keys],
   };
 }
 
 export function deleteStatement(dialect: SqlDialect, collection: CollectionDef, keys: unknown[]): CompiledSql {
-  return { sql: `DELETE FROM ${dialect.quote(collection.table)} WHERE ${dialect.quote('id')} IN (${keyList(dialect, keys, 1)})`, params: keys };
+  return { sql: `DELETE FROM ${dialect.quote(collection.table)} WHERE ${keyColumn(dialect, collection)} IN (${keyList(dialect, keys, 1)})`, params: keys };
 }
 
 /** Selects and locks the rows with these keys (SQLite's writers already take turns, so it needs no lock). */
 export function lockStatement(dialect: SqlDialect, collection: CollectionDef, keys: unknown[]): CompiledSql {
   // In key order, so that writers locking overlapping rows take them in the same order and cannot deadlock.
   const lock = dialect.kind === 'sqlite' ? '' : ' FOR UPDATE';
-  return { sql: `SELECT ${dialect.quote('id')} FROM ${dialect.quote(collection.table)} WHERE ${dialect.quote('id')} IN (${keyList(dialect, keys, 1)}) ORDER BY ${dialect.quote('id')}${lock}`, params: keys };
+  const key = keyColumn(dialect, collection);
+  // The key is answered as `id` whatever its column's name.
+  const selected = primaryKeyField(collection).field === 'id' ? key : `${key} AS ${dialect.quote('id')}`;
+  return { sql: `SELECT ${selected} FROM ${dialect.quote(collection.table)} WHERE ${key} IN (${keyList(dialect, keys, 1)}) ORDER BY ${key}${lock}`, params: keys };
 }
 
 /** The row just inserted, as RETURNING gave it (PostgreSQL, SQLite); null where there is none (MySQL). */
