@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import mysql from 'mysql2/promise';
-import { Client } from 'pg';
+import { withMysql, withPostgres } from '../support/databases';
 
 /**
  * External databases for the connection tests: a new PostgreSQL or MariaDB database with customers
@@ -111,23 +110,4 @@ export async function externalMysql(): Promise<ExternalFixture> {
         await connection.query(`DROP USER IF EXISTS '${user}'@'%'`);
       }),
   };
-}
-
-async function withPostgres(url: string, work: (client: Client) => Promise<unknown>): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function withMysql(url: string, work: (connection: mysql.Connection) => Promise<unknown>): Promise<void> {
-  const connection = await mysql.createConnection(url);
-  try {
-    await work(connection);
-  } finally {
-    await connection.end();
-  }
 }

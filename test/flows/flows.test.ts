@@ -5,6 +5,7 @@ import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/
 import { assertError, newOwnedWorkspace } from '../support/factories';
 import type { Api } from '../support/http';
 import { WebhookReceiver } from '../support/webhook-receiver';
+import { until } from '../support/wait';
 
 /** Quick polls, a small step bound and a shallow depth bound, and the loopback receiver allowed. */
 const FLOW_ENV = { FLOW_POLL_INTERVAL: '100ms', FLOW_MAX_STEPS: '6', FLOW_MAX_DEPTH: '2', WEBHOOK_ALLOWED_TARGETS: '127.0.0.1', FLOW_REQUEST_TIMEOUT: '2s' };
@@ -25,16 +26,6 @@ interface Run {
   steps: Step[];
   error: string | null;
   scheduled_for: string | null;
-}
-
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 const finished = (run: Run | undefined) => run !== undefined && (run.status === 'succeeded' || run.status === 'failed');

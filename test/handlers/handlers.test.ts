@@ -5,21 +5,12 @@ import { describeEachDatabase, RunningApp, startApp } from '../support/app';
 import { createTestDatabase, TestDatabase } from '../support/databases';
 import { assertError, newOwnedWorkspace } from '../support/factories';
 import type { Api } from '../support/http';
+import { until } from '../support/wait';
 
 /** Short limits, so runaway handlers end quickly. */
 const HANDLER_ENV = { HANDLER_TIMEOUT: '2s', HANDLER_MEMORY_MB: '32', HANDLER_WORKERS: '2' };
 
 type Run = { id: string; status: string; duration_ms: number; logs: string[]; error: string | null };
-
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describeEachDatabase('handlers', { env: HANDLER_ENV }, (suite) => {
   let api: Api;

@@ -59,7 +59,8 @@ export function withDatabaseName(url: string, name: string): string {
   return parsed.toString();
 }
 
-async function withPostgres(url: string, work: (client: Client) => Promise<unknown>): Promise<void> {
+/** Runs work with one PostgreSQL client on the URL, closed after. */
+export async function withPostgres(url: string, work: (client: Client) => Promise<unknown>): Promise<void> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
@@ -69,7 +70,8 @@ async function withPostgres(url: string, work: (client: Client) => Promise<unkno
   }
 }
 
-async function withMysql(url: string, work: (connection: mysql.Connection) => Promise<unknown>): Promise<void> {
+/** Runs work with one MySQL/MariaDB connection on the URL, closed after. */
+export async function withMysql(url: string, work: (connection: mysql.Connection) => Promise<unknown>): Promise<void> {
   const connection = await mysql.createConnection(url);
   try {
     await work(connection);

@@ -7,21 +7,12 @@ import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/
 import { assertError, newOwnedWorkspace } from '../support/factories';
 import type { Api } from '../support/http';
 import { WebhookReceiver } from '../support/webhook-receiver';
+import { until } from '../support/wait';
 
 /** Fast retries and a short timeout, and the loopback receiver allowed. */
 const WEBHOOK_ENV = { WEBHOOK_ALLOWED_TARGETS: '127.0.0.1', WEBHOOK_RETRY_SCHEDULE: '100ms,100ms,100ms', WEBHOOK_POLL_INTERVAL: '100ms', WEBHOOK_TIMEOUT: '1s' };
 
 type Delivery = { id: string; status: string; attempts: number; log: Array<{ status_code: number | null; error: string | null; response: string | null; duration_ms: number }> };
-
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function setUp(api: Api, base: string): Promise<void> {
   const made = await api.post(`${base}/collections`, { collection: 'orders', fields: [{ field: 'total', type: 'integer' }] });
