@@ -1,5 +1,19 @@
+import { invalidPayload } from '../../common/errors/app-error';
+
 /** The longest `filename_download` kept, in characters; longer names are cut before their extension. */
 export const MAX_FILENAME_LENGTH = 200;
+
+/**
+ * Refuses a client's file name that holds a path (a separator, or `.`/`..` alone) or control
+ * characters: such a name is an attack or a broken client, and is answered 400 rather than guessed at.
+ */
+export function assertPlainFilename(raw: string | undefined | null, field: string): void {
+  const name = raw ?? '';
+  // eslint-disable-next-line no-control-regex
+  if (/[\\/]|[\u0000-\u001f\u007f]/.test(name) || /^\s*\.{1,2}\s*$/.test(name)) {
+    throw invalidPayload('Invalid payload: a file name may not hold a path (/ or \\), stand for a folder (. or ..) or hold control characters.', field);
+  }
+}
 
 /**
  * The client's file name made safe to store and to send back in `Content-Disposition`: its last path

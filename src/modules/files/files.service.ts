@@ -15,7 +15,7 @@ import { parseRange, RangeRequest } from './byte-range';
 import { FilesAccess } from './files-access';
 import { FILES, FILES_COLLECTION } from './files.collection';
 import { FilesStore, ReadResult } from './files.store';
-import { diskName, sanitizeFilename } from './file-names';
+import { assertPlainFilename, diskName, sanitizeFilename } from './file-names';
 import { normalizeType, storedType, typeOfExtension, TypePolicy } from './file-types';
 import { STORAGE_DRIVER, StorageDriver, storageKey } from './storage/storage-driver';
 import { readUpload, StoredUpload } from './upload-reader';
@@ -82,6 +82,7 @@ export class FilesService {
       request,
       { maxFileBytes: this.config.files.maxSizeBytes, fields: UPLOAD_FIELDS },
       async (incoming, stream, digest) => {
+        assertPlainFilename(incoming.filename, 'file');
         filename = sanitizeFilename(incoming.filename);
         type = this.acceptedType(incoming.mimetype, incoming.filename);
         const key = storageKey(workspaceId, diskName(id, filename));
@@ -210,6 +211,7 @@ export class FilesService {
       if (typeof values.filename_download !== 'string' || values.filename_download.trim() === '') {
         throw invalidPayload('Invalid payload: "filename_download" must be a file name.', 'filename_download');
       }
+      assertPlainFilename(values.filename_download, 'filename_download');
       checked.filename_download = sanitizeFilename(values.filename_download);
     }
     return checked;

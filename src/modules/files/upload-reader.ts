@@ -44,7 +44,8 @@ export async function readUpload<T extends StoredUpload>(
   const fields: Record<string, string> = {};
   let stored: T | null = null;
   try {
-    const parts = request.parts({ limits: { fileSize: limits.maxFileBytes, files: 2, fields: limits.fields.length, fieldSize: 64 * 1024, parts: limits.fields.length + 2 } });
+    // preservePath: the name as the client sent it, so that a path in it is refused rather than cut off.
+    const parts = request.parts({ preservePath: true, limits: { fileSize: limits.maxFileBytes, files: 2, fields: limits.fields.length, fieldSize: 64 * 1024, parts: limits.fields.length + 2 } });
     for await (const part of parts) {
       if (part.type === 'field') {
         fields[checkedField(part, limits, fields)] = String(part.value);
