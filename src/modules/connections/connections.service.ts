@@ -8,6 +8,7 @@ import { WorkspaceEntity } from '../workspaces/workspace.entity';
 import { WorkspaceAccess, WorkspacesService } from '../workspaces/workspaces.service';
 import { ConnectionEntity } from './connection.entity';
 import type { ConnectionDto, ConnectionTableDto, CreateConnectionDto, UpdateConnectionDto } from './connection.dto';
+import type { CredentialsCipher } from './credentials.cipher';
 import { connectFailureMessage, ExternalTarget, failureReason } from './external-database';
 import { ExternalDatabases } from './external-databases';
 import { columnVerdict, connectionCollections, externalCollectionName, tableVerdict } from './external-schema';
@@ -62,15 +63,8 @@ export class ConnectionsService {
       workspaceId: access.workspace.id,
       name: body.name,
       kind: target.kind,
-      host: target.host,
-      port: target.port,
-      databaseName: target.database,
-      username: target.user,
-      ssl: target.ssl,
-      schemaName: target.schema,
+      ...credentialColumns(target, cipher),
       allowWrites: body.allow_writes ?? false,
-      passwordCiphertext: cipher.seal(target.password),
-      keyId: cipher.keyId,
       tables: JSON.stringify(chosenTables(body.tables ?? [], tables)),
       introspection: JSON.stringify(tables),
       introspectedAt: now,
@@ -103,14 +97,7 @@ export class ConnectionsService {
       };
       tables = await this.introspectTarget(target);
       Object.assign(connection, {
-        host: target.host,
-        port: target.port,
-        databaseName: target.database,
-        username: target.user,
-        ssl: target.ssl,
-        schemaName: target.schema,
-        passwordCiphertext: cipher.seal(target.password),
-        keyId: cipher.keyId,
+        ...credentialColumns(target, cipher),
         introspection: JSON.stringify(tables),
         introspectedAt: new Date(),
       });
@@ -246,3 +233,16 @@ function tableReport(connection: ConnectionEntity): ConnectionTableDto[] {
   });
 }
 
+/** The columns that hold where and as whom Cairn connects, the password sealed under the current key. */
+function credentialColumns(target: ExternalTarget, cipher: CredentialsCipher): Partial<ConnectionEntity> {
+  return {
+    host: target.host,
+    port: target.port,
+    databaseName: target.database,
+    username: target.user,
+    ssl: target.ssl,
+    schemaName: target.schema,
+    passwordCiphertext: cipher.seal(target.password),
+    keyId: cipher.keyId,
+  };
+}
