@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, LessThan, Repository } from 'typeorm';
+import { CoalescedTask } from '../../common/async/coalesced-task';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { Database } from '../../common/database/database.service';
 import type { AppConfig } from '../../config/app-config';
@@ -30,9 +31,10 @@ export class FlowRunner implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Flows');
   private timer?: NodeJS.Timeout;
   private unsubscribes: Array<() => Promise<void>> = [];
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = false;
+  private readonly pending = new CoalescedTask(
+    () => this.drain(),
+    (error) => this.logger.warn(`Flow runs could not be read: ${error instanceof Error ? error.message : String(error)}`),
+  );
 
   constructor(
     private readonly db: Database,
@@ -56,28 +58,15 @@ export class FlowRunner implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
+    const stopped = this.pending.stop();
     clearInterval(this.timer);
     await Promise.all(this.unsubscribes.map((unsubscribe) => unsubscribe()));
-    await this.running;
+    await stopped;
   }
 
   /** Looks for runs now, or once more right after the look under way. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain()
-      .catch((error: unknown) => this.logger.warn(`Flow runs could not be read: ${error instanceof Error ? error.message : String(error)}`))
-      .finally(() => {
-        this.running = null;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        }
-      });
+    this.pending.request();
   }
 
   private async drain(): Promise<void> {
@@ -85,7 +74,7 @@ export class FlowRunner implements OnApplicationBootstrap, OnModuleDestroy {
     for (;;) {
       const claimed = await this.claim();
       await Promise.all(claimed.map((run) => this.run(run)));
-      if (claimed.length < BATCH || this.stopped) return;
+      if (claimed.length < BATCH || this.pending.stopped) return;
     }
   }
 

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Cron } from 'croner';
 import { Repository } from 'typeorm';
+import { CoalescedTask } from '../../common/async/coalesced-task';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { classifyDatabaseError } from '../../common/database/db-errors';
 import type { AppConfig } from '../../config/app-config';
@@ -42,10 +43,12 @@ export class FlowScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly schedules = new Map<string, Schedule>();
   private poll?: NodeJS.Timeout;
   private unsubscribe?: () => Promise<void>;
-  private loading: Promise<void> | null = null;
-  private again = false;
+  /** One reload at a time, and once more after it when asked meanwhile: it may have read the flows before a change. */
+  private readonly loads = new CoalescedTask(
+    () => this.load(),
+    (error) => this.logger.warn(`Scheduled flows could not be read: ${error instanceof Error ? error.message : String(error)}`),
+  );
   private inserting = new Set<Promise<void>>();
-  private stopped = false;
 
   constructor(
     @InjectRepository(FlowEntity) private readonly flows: Repository<FlowEntity>,
@@ -63,33 +66,17 @@ export class FlowScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
+    const stopped = this.loads.stop();
     clearInterval(this.poll);
     await this.unsubscribe?.();
-    await this.loading;
+    await stopped;
     for (const schedule of this.schedules.values()) clearTimeout(schedule.timer);
     await Promise.all(this.inserting);
   }
 
-  /**
-   * Reads the enabled scheduled flows and follows exactly those; one reload at a time, and once more
-   * after it when asked meanwhile, since the reload under way may have read the flows before a change.
-   */
+  /** Reads the enabled scheduled flows and follows exactly those. */
   private reload(): void {
-    if (this.stopped) return;
-    if (this.loading) {
-      this.again = true;
-      return;
-    }
-    this.loading = this.load()
-      .catch((error: unknown) => this.logger.warn(`Scheduled flows could not be read: ${error instanceof Error ? error.message : String(error)}`))
-      .finally(() => {
-        this.loading = null;
-        if (this.again) {
-          this.again = false;
-          this.reload();
-        }
-      });
+    this.loads.request();
   }
 
   private async load(): Promise<void> {
@@ -122,7 +109,7 @@ export class FlowScheduler implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Sets the timer for the schedule's next tick. */
   private plan(entry: Schedule): void {
-    if (this.stopped || this.schedules.get(entry.flowId) !== entry) return;
+    if (this.loads.stopped || this.schedules.get(entry.flowId) !== entry) return;
     if (entry.after.getTime() < Date.now() - CATCH_UP_MS) entry.after = new Date();
     const tick = entry.cron.nextRun(entry.after);
     if (!tick) return;

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, In, Repository } from 'typeorm';
 import { Webhook } from 'standardwebhooks';
+import { CoalescedTask } from '../../common/async/coalesced-task';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { Database } from '../../common/database/database.service';
 import type { AppConfig } from '../../config/app-config';
@@ -30,9 +31,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   private readonly logger = new Logger('Webhooks');
   private timer?: NodeJS.Timeout;
   private unsubscribe?: () => Promise<void>;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = false;
+  private readonly outbox = new CoalescedTask(
+    () => this.drain(),
+    (error) => this.logger.warn(`The webhook outbox could not be read: ${error instanceof Error ? error.message : String(error)}`),
+  );
 
   constructor(
     private readonly db: Database,
@@ -55,35 +57,22 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
+    const stopped = this.outbox.stop();
     clearInterval(this.timer);
     await this.unsubscribe?.();
-    await this.running;
+    await stopped;
   }
 
   /** Runs the outbox now, or once more right after the run under way. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain()
-      .catch((error: unknown) => this.logger.warn(`The webhook outbox could not be read: ${error instanceof Error ? error.message : String(error)}`))
-      .finally(() => {
-        this.running = null;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        }
-      });
+    this.outbox.request();
   }
 
   private async drain(): Promise<void> {
     for (;;) {
       const claimed = await this.claim();
       await Promise.all(claimed.map((delivery) => this.deliver(delivery).catch((error: unknown) => this.release(delivery, error))));
-      if (claimed.length < BATCH || this.stopped) return;
+      if (claimed.length < BATCH || this.outbox.stopped) return;
     }
   }
 
