@@ -1,4 +1,4 @@
-import type { TableColumnOptions } from 'typeorm';
+import { TableColumnOptions, TableForeignKey } from 'typeorm';
 
 type Driver = 'better-sqlite3' | 'postgres' | 'mysql' | string;
 
@@ -20,4 +20,9 @@ export function portableColumns(driver: Driver) {
     /** A JSON document, in the column type a json field of a collection gets, so the value codec reads both alike. */
     json: (name: string, nullable = false): TableColumnOptions => ({ name, type: driver === 'postgres' ? 'jsonb' : driver === 'mysql' ? 'json' : 'text', isNullable: nullable }),
   };
+}
+
+/** A foreign key from `table.column` to `referenced.id` whose rows go with the row they name. */
+export function cascadingKey(table: string, column: string, referenced: string): TableForeignKey {
+  return new TableForeignKey({ name: `fk_${table}_${column}`, columnNames: [column], referencedTableName: referenced, referencedColumnNames: ['id'], onDelete: 'CASCADE' });
 }

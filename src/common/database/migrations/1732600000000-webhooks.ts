@@ -1,5 +1,5 @@
-import { MigrationInterface, QueryRunner, Table, TableForeignKey, TableIndex } from 'typeorm';
-import { portableColumns } from '../column-types';
+import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
+import { cascadingKey as cascade, portableColumns } from '../column-types';
 
 /**
  * Webhooks, and their durable outbox: one delivery row per webhook and item event, written in the
@@ -10,8 +10,6 @@ export class Webhooks1732600000000 implements MigrationInterface {
 
   async up(runner: QueryRunner): Promise<void> {
     const c = portableColumns(runner.connection.options.type);
-    const cascade = (table: string, column: string, referenced: string) =>
-      new TableForeignKey({ name: `fk_${table}_${column}`, columnNames: [column], referencedTableName: referenced, referencedColumnNames: ['id'], onDelete: 'CASCADE' });
 
     await runner.createTable(
       new Table({

@@ -1,5 +1,5 @@
-import { MigrationInterface, QueryRunner, Table, TableForeignKey, TableIndex } from 'typeorm';
-import { portableColumns } from '../column-types';
+import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
+import { cascadingKey as cascade, portableColumns } from '../column-types';
 
 /** Sandboxed JavaScript handlers (hooks and custom endpoints) and the log of their runs. */
 export class Handlers1733100000000 implements MigrationInterface {
@@ -7,8 +7,6 @@ export class Handlers1733100000000 implements MigrationInterface {
 
   async up(runner: QueryRunner): Promise<void> {
     const c = portableColumns(runner.connection.options.type);
-    const cascade = (table: string, column: string, referenced: string) =>
-      new TableForeignKey({ name: `fk_${table}_${column}`, columnNames: [column], referencedTableName: referenced, referencedColumnNames: ['id'], onDelete: 'CASCADE' });
 
     await runner.createTable(
       new Table({

@@ -1,5 +1,5 @@
-import { MigrationInterface, QueryRunner, Table, TableColumnOptions, TableForeignKey, TableIndex } from 'typeorm';
-import { portableColumns } from '../column-types';
+import { MigrationInterface, QueryRunner, Table, TableColumnOptions, TableIndex } from 'typeorm';
+import { cascadingKey as cascade, portableColumns } from '../column-types';
 
 /**
  * Flows, and their runs: a run row is written in the transaction of the change that triggers it (or
@@ -13,8 +13,6 @@ export class Flows1733200000000 implements MigrationInterface {
     const c = portableColumns(runner.connection.options.type);
     // A run's record grows with its steps; MariaDB's TEXT stops at 64 KiB.
     const longText = (name: string): TableColumnOptions => ({ name, type: runner.connection.options.type === 'mysql' ? 'longtext' : 'text', isNullable: false });
-    const cascade = (table: string, column: string, referenced: string) =>
-      new TableForeignKey({ name: `fk_${table}_${column}`, columnNames: [column], referencedTableName: referenced, referencedColumnNames: ['id'], onDelete: 'CASCADE' });
 
     await runner.createTable(
       new Table({
