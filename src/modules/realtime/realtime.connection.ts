@@ -4,6 +4,7 @@ import { toErrorResponse } from '../../common/errors/error-response';
 import type { RealtimeConfig } from '../../config/app-config';
 import type { ItemsAccess } from '../workspaces/workspaces.service';
 import type { Flushable, FlushScheduler } from './realtime.flusher';
+import { TextFrame, textFrame } from './realtime.frames';
 import { RealtimeHub, Subscriber, Subscription } from './realtime.hub';
 import { ClientMessage, outgoing, parseClientMessage, ProtocolError, ProtocolErrorBody } from './realtime.protocol';
 
@@ -55,8 +56,10 @@ export class RealtimeConnection implements Subscriber, Flushable {
   private window = { startedAt: 0, count: 0 };
   private nextUid = 1;
   private closed = false;
-  private outbox: Array<string | Buffer> = [];
+  private outbox: TextFrame[] = [];
   private outboxBytes = 0;
+  /** What the socket had not sent yet at the last flush. */
+  private unsentBytes = 0;
 
   constructor(
     private readonly socket: WebSocket,
@@ -102,29 +105,34 @@ export class RealtimeConnection implements Subscriber, Flushable {
   }
 
   /** Queues a message; the queue goes out in one write to the socket in the flusher's next round. */
-  send(message: string | Buffer): void {
+  send(message: string | TextFrame): void {
     if (this.closed) return;
-    this.outboxBytes += message.length;
-    // A client that does not read what it is sent would make this process hold it all.
-    if (this.socket.bufferedAmount + this.outboxBytes > this.context.config.maxBufferedBytes) {
+    const frame = typeof message === 'string' ? textFrame(message) : message;
+    this.outboxBytes += frame.length;
+    // A client that does not read what it is sent would make this process hold it all. What the socket
+    // still holds is counted as of the last flush: reading it for every event cost more than the event.
+    if (this.unsentBytes + this.outboxBytes > this.context.config.maxBufferedBytes) {
       this.close(CLOSE.SLOW_CONSUMER, 'Slow consumer: too much data waiting to be sent.');
       return;
     }
-    this.outbox.push(message);
+    this.outbox.push(frame);
     if (this.outbox.length === 1) this.context.flusher.schedule(this);
   }
 
+  /**
+   * Writes the queued frames, already framed, in one write to the TCP socket under ws (its `_socket`).
+   * ws would frame each message again and write it on its own; it has nothing of its own in flight
+   * between its writes (no compression), so frames written here never split one of its own.
+   */
   flush(): void {
     if (this.outbox.length === 0) return;
-    const messages = this.outbox;
+    const frames = this.outbox;
     this.outbox = [];
     this.outboxBytes = 0;
-    if (this.closed) return;
-    // ws writes each frame on its own; corking its socket (ws keeps it as _socket) joins them in one write.
-    const raw = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-    raw?.cork();
-    for (const message of messages) this.socket.send(message, { binary: false });
-    raw?.uncork();
+    if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
+    const raw = (this.socket as unknown as { _socket?: { writable: boolean; write(data: Buffer): boolean } })._socket;
+    if (raw?.writable) raw.write(frames.length === 1 ? frames[0] : Buffer.concat(frames));
+    this.unsentBytes = this.socket.bufferedAmount;
   }
 
   private received(text: string): void {

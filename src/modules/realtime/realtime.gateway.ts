@@ -37,7 +37,8 @@ export class RealtimeGateway implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    const server = new WebSocketServer({ noServer: true, maxPayload: this.config.realtime.maxMessageBytes });
+    // No compression: connections write pre-framed events straight to the socket (see RealtimeConnection.flush).
+    const server = new WebSocketServer({ noServer: true, maxPayload: this.config.realtime.maxMessageBytes, perMessageDeflate: false });
     server.on('connection', (socket: WebSocket, request: IncomingMessage) => this.connect(socket, request));
     this.upgrades.route(WORKSPACE_PATH, server);
     this.upgrades.route(DIRECTUS_PATH, server);

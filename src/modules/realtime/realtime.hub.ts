@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { ITEMS_CHANGED, ItemsChanged, ItemsService } from '../data/items.service';
 import type { ItemsAccess } from '../workspaces/workspaces.service';
+import { TextFrame, textFrame } from './realtime.frames';
 import { outgoing, SubscriptionEvent } from './realtime.protocol';
 
 type Row = Record<string, unknown>;
@@ -14,13 +15,13 @@ export interface Subscriber {
   readonly access: ItemsAccess;
   /** Callers with equal keys read the same rows of a query, so one read serves all of them. */
   readonly callerKey: string;
-  send(message: string | Buffer): void;
+  send(frame: TextFrame): void;
 }
 
 /** One subscription of one connection to a collection's changes. */
 export class Subscription {
   /** Events that arrived before the subscription's init was sent, delivered right after it. */
-  private queued: Array<() => void> | null = [];
+  private queued: TextFrame[] | null = [];
   readonly queryKey: string;
   group: SubscriptionGroup | null = null;
 
@@ -46,15 +47,15 @@ export class Subscription {
 
   /** Sends the init event and whatever arrived meanwhile; from then on events go out at once. */
   start(rows: Row[]): void {
-    this.subscriber.send(outgoing.event('init', JSON.stringify(rows), this.uid));
+    this.subscriber.send(textFrame(outgoing.event('init', JSON.stringify(rows), this.uid)));
     const queued = this.queued ?? [];
     this.queued = null;
-    for (const deliver of queued) deliver();
+    for (const frame of queued) this.subscriber.send(frame);
   }
 
-  whenStarted(deliver: () => void): void {
-    if (this.queued) this.queued.push(deliver);
-    else deliver();
+  deliver(frame: TextFrame): void {
+    if (this.queued) this.queued.push(frame);
+    else this.subscriber.send(frame);
   }
 }
 
@@ -102,10 +103,8 @@ export class SubscriptionGroup {
     const changed = rows.length > 0 ? this.encoder(action, JSON.stringify(rows)) : null;
     const deleted = gone.length > 0 ? this.encoder('delete', JSON.stringify(gone)) : null;
     for (const subscription of this.subscriptions) {
-      subscription.whenStarted(() => {
-        if (changed && subscription.wants(action)) subscription.subscriber.send(changed(subscription.uid));
-        if (deleted && subscription.wants('delete')) subscription.subscriber.send(deleted(subscription.uid));
-      });
+      if (changed && subscription.wants(action)) subscription.deliver(changed(subscription.uid));
+      if (deleted && subscription.wants('delete')) subscription.deliver(deleted(subscription.uid));
     }
   }
 
@@ -114,17 +113,17 @@ export class SubscriptionGroup {
     if (gone.length === 0) return;
     const deleted = this.encoder('delete', JSON.stringify(gone));
     for (const subscription of this.subscriptions) {
-      subscription.whenStarted(() => subscription.wants('delete') && subscription.subscriber.send(deleted(subscription.uid)));
+      if (subscription.wants('delete')) subscription.deliver(deleted(subscription.uid));
     }
   }
 
-  /** One event's message per uid, encoded once: clients often use the same uids. */
-  private encoder(event: SubscriptionEvent, data: string): (uid: string) => Buffer {
-    const byUid = new Map<string, Buffer>();
+  /** One event's frame per uid, encoded once: clients often use the same uids. */
+  private encoder(event: SubscriptionEvent, data: string): (uid: string) => TextFrame {
+    const byUid = new Map<string, TextFrame>();
     return (uid) => {
-      let message = byUid.get(uid);
-      if (!message) byUid.set(uid, (message = Buffer.from(outgoing.event(event, data, uid))));
-      return message;
+      let frame = byUid.get(uid);
+      if (!frame) byUid.set(uid, (frame = textFrame(outgoing.event(event, data, uid))));
+      return frame;
     };
   }
 }
