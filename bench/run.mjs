@@ -829,11 +829,11 @@ async function main() {
       log('realtime_fanout: skipped on SQLite, which one process owns: it needs two instances on PostgreSQL or MariaDB');
     } else {
       const { intervalMs, durationS, subscribersPerInstance } = settings.fanout;
-      log(`realtime_fanout: ${subscribersPerInstance} subscribers on each of two instances, one write every ${intervalMs} ms for ${durationS} s`);
+      log(`realtime_fanout: ${subscribersPerInstance} subscribers on each of two instances, one write every ${intervalMs} ms for ${settings.warmup} s of warm-up, then ${durationS} s measured`);
       let started = 0;
       try {
         fanout = await realtimeFanout({
-          settings: settings.fanout,
+          settings: { ...settings.fanout, warmupS: settings.warmup },
           key,
           ws,
           setupUrl: cairn.baseUrl,
