@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
-import { textFrame } from '../../src/modules/realtime/realtime.frames';
+import { joinFrames, textFrame } from '../../src/modules/realtime/realtime.frames';
 
 /** Texts on both sides of each length boundary of the frame header (7-bit, 16-bit, 64-bit), and non-ASCII text. */
 const TEXTS = ['', 'x'.repeat(125), 'x'.repeat(126), 'x'.repeat(0xffff), 'x'.repeat(0x10000), 'é'.repeat(70), `{"data":"${'ü'.repeat(40_000)}"}`];
@@ -39,5 +39,20 @@ describe('textFrame', () => {
   it('takes bytes as they are', () => {
     const payload = Buffer.from('{"type":"ping"}');
     assert.deepEqual(textFrame(payload), Buffer.concat([Buffer.from([0x81, payload.length]), payload]));
+  });
+});
+
+describe('joinFrames', () => {
+  it('joins frames in order, and gives connections queued the same frames the same buffer', () => {
+    const [a, b, c] = ['a', 'b', 'c'].map((text) => textFrame(text));
+    const first = joinFrames([a, b]);
+    assert.deepEqual(first, Buffer.concat([a, b]));
+    assert.equal(joinFrames([a, b]), first, 'the same frames were joined again');
+    const other = joinFrames([b, a]);
+    assert.deepEqual(other, Buffer.concat([b, a]));
+    assert.deepEqual(joinFrames([a, b, c]), Buffer.concat([a, b, c]));
+    assert.equal(joinFrames([c]), c);
+    // What was handed out before is never changed afterwards.
+    assert.deepEqual(first, Buffer.concat([a, b]));
   });
 });

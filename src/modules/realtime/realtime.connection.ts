@@ -4,7 +4,7 @@ import { toErrorResponse } from '../../common/errors/error-response';
 import type { RealtimeConfig } from '../../config/app-config';
 import type { ItemsAccess } from '../workspaces/workspaces.service';
 import type { Flushable, FlushScheduler } from './realtime.flusher';
-import { TextFrame, textFrame } from './realtime.frames';
+import { joinFrames, TextFrame, textFrame } from './realtime.frames';
 import { RealtimeHub, Subscriber, Subscription } from './realtime.hub';
 import { ClientMessage, outgoing, parseClientMessage, ProtocolError, ProtocolErrorBody } from './realtime.protocol';
 
@@ -131,7 +131,7 @@ export class RealtimeConnection implements Subscriber, Flushable {
     this.outboxBytes = 0;
     if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
     const raw = (this.socket as unknown as { _socket?: { writable: boolean; write(data: Buffer): boolean } })._socket;
-    if (raw?.writable) raw.write(frames.length === 1 ? frames[0] : Buffer.concat(frames));
+    if (raw?.writable) raw.write(joinFrames(frames));
     this.unsentBytes = this.socket.bufferedAmount;
   }
 
