@@ -22,9 +22,10 @@ const clock = () => performance.timeOrigin + performance.now();
 
 /**
  * settings: { subscribersPerInstance, intervalMs, durationS, warmupS, workers }; startInstance(env) starts a Cairn
- * process with extra environment and answers { baseUrl }; request(baseUrl, method, path, { token, body }).
+ * process with extra environment and answers { name, child, baseUrl, stop }; request(baseUrl, method, path,
+ * { token, body }); cpu: { snapshot(instances), report(before, after, instances, writes) } from run.mjs.
  */
-export async function realtimeFanout({ settings, startInstance, request, key, ws, setupUrl, redisUrl, log }) {
+export async function realtimeFanout({ settings, startInstance, request, key, ws, setupUrl, redisUrl, log, cpu }) {
   const created = await request(setupUrl, 'POST', `${ws}/collections`, { token: key, body: { collection: COLLECTION, fields: [{ field: 'title', type: 'string' }] } });
   if (created.status !== 201) throw new Error(`could not create ${COLLECTION}: ${created.status} ${created.text.slice(0, 200)}`);
 
@@ -84,10 +85,12 @@ export async function realtimeFanout({ settings, startInstance, request, key, ws
     const warmups = Math.round((settings.warmupS * 1000) / settings.intervalMs);
     const warmingUp = await stream(warmups, (i) => ({ title: `warmup-${i}` }));
     const started = performance.now();
+    const cpuBefore = cpu.snapshot(instances);
     const measured = await stream(writes, (i) => {
       sentAt[i] = clock();
       return { title: `fanout-${i}`, answered: () => (writeLatencies[i] = clock() - sentAt[i]) };
     });
+    const cpuUsed = cpu.report(cpuBefore, cpu.snapshot(instances), instances, writes);
     await Promise.all([...warmingUp, ...measured]);
     const writeSeconds = (performance.now() - started) / 1000;
     const expected = writes * subscribers;
@@ -118,6 +121,8 @@ export async function realtimeFanout({ settings, startInstance, request, key, ws
       latency_ms: { p50: quantile(0.5), p99: quantile(0.99), max: quantile(1) },
       // The part of a delivery's latency that is the write itself: its request until its answer.
       write_latency_ms: { p50: writeQuantile(0.5), p99: writeQuantile(0.99) },
+      // Where the CPU went while the measured writes were sent; per request means per write and its deliveries.
+      cpu: cpuUsed,
       problems: failures.slice(0, 5),
     };
   } finally {

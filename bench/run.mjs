@@ -842,12 +842,17 @@ async function main() {
           log,
           startInstance: async (env) => {
             const instance = await startCairn(database.cairnUrl, join(workDir, `fanout-${++started}`), env);
-            return { baseUrl: instance.baseUrl, stop: () => stopChild(instance.child) };
+            return { name: `instance_${started}`, child: instance.child, baseUrl: instance.baseUrl, stop: () => stopChild(instance.child) };
           },
+          cpu: { snapshot: cpuSnapshot, report: cpuReport },
         });
         fanout.pass = fanout.lost === 0 && fanout.failed_writes === 0 && fanout.latency_ms.p99 !== null && fanout.latency_ms.p99 < 100;
         log(`realtime_fanout: delivered ${fanout.delivered} of ${fanout.expected} (${fanout.lost} lost), p50 ${fanout.latency_ms.p50} ms, p99 ${fanout.latency_ms.p99} ms, max ${fanout.latency_ms.max} ms; ` +
           `${fanout.writes} writes in ${fanout.write_seconds} s (${fanout.failed_writes} failed; each answered in p50 ${fanout.write_latency_ms.p50} ms, p99 ${fanout.write_latency_ms.p99} ms); target: nothing lost, p99 < 100 ms: ${fanout.pass ? 'pass' : 'FAIL'}`);
+        if (fanout.cpu) {
+          const { cores_used: cores, machine_busy_percent: busy } = fanout.cpu;
+          log(`  cores while measured: ${Object.entries(cores).map(([name, value]) => `${name} ${value}`).join(', ')}; machine ${busy}% busy${fanout.cpu.noisy ? ' (noisy: other programs were busy)' : ''}`);
+        }
       } catch (error) {
         fanout = { problems: [error.message] };
         log(`realtime_fanout: FAILED — ${error.message}`);
