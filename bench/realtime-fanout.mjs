@@ -21,19 +21,31 @@ const readBuffer = Buffer.allocUnsafe(256 * 1024);
 const clock = () => performance.timeOrigin + performance.now();
 
 /**
- * settings: { subscribersPerInstance, intervalMs, durationS, warmupS, workers }; startInstance(env) starts a Cairn
- * process with extra environment and answers { name, child, baseUrl, stop }; request(baseUrl, method, path,
- * { token, body }); cpu: { snapshot(instances), report(before, after, instances, writes) } from run.mjs.
+ * Measures Cairn's fan-out, then the baseline's (bench/baseline-fanout-server.mjs) on the same table and
+ * Redis; answers Cairn's figures with the baseline's as `baseline`.
+ *
+ * settings: { subscribersPerInstance, intervalMs, durationS, warmupS, workers }; startInstance(env) starts a
+ * Cairn process with extra environment and startBaseline({ table, redisUrl, channel }) a baseline server,
+ * each answering { name, child, baseUrl, stop }; tableOf(collection) answers a collection's table;
+ * request(baseUrl, method, path, { token, body }); cpu: { snapshot(instances), report(before, after,
+ * instances, writes) } from run.mjs.
  */
-export async function realtimeFanout({ settings, startInstance, request, key, ws, setupUrl, redisUrl, log, cpu }) {
+export async function realtimeFanout({ settings, startInstance, startBaseline, tableOf, request, key, ws, setupUrl, redisUrl, log, cpu }) {
   const created = await request(setupUrl, 'POST', `${ws}/collections`, { token: key, body: { collection: COLLECTION, fields: [{ field: 'title', type: 'string' }] } });
   if (created.status !== 201) throw new Error(`could not create ${COLLECTION}: ${created.status} ${created.text.slice(0, 200)}`);
 
   // Two instances on the same database, sharing a Redis under a prefix of their own.
-  const env = { REDIS_URL: redisUrl, REDIS_PREFIX: `cairn-bench-${randomBytes(4).toString('hex')}:` };
-  const instances = [await startInstance(env), await startInstance(env)];
-  log(`  realtime_fanout: two instances with Redis at ${instances.map((i) => i.baseUrl).join(' and ')}`);
+  const prefix = `cairn-bench-${randomBytes(4).toString('hex')}:`;
+  const env = { REDIS_URL: redisUrl, REDIS_PREFIX: prefix };
+  const cairn = await measureFanout({ settings, key, ws, log, cpu, instances: [await startInstance(env), await startInstance(env)] });
+  const baselineSettings = { table: await tableOf(COLLECTION), redisUrl, channel: `${prefix}baseline-fanout` };
+  const baseline = await measureFanout({ settings, key, ws, log, cpu, instances: [await startBaseline(baselineSettings), await startBaseline(baselineSettings)] });
+  return { ...cairn, baseline };
+}
 
+/** Runs the scenario against two started servers, and stops them. */
+async function measureFanout({ settings, key, ws, log, cpu, instances }) {
+  log(`  realtime_fanout: two ${instances[0].name.replace(/_\d+$/, '')} servers at ${instances.map((i) => i.baseUrl).join(' and ')}`);
   const writes = Math.round((settings.durationS * 1000) / settings.intervalMs);
   // When each write was sent, read by the workers; and each worker's count of deliveries so far.
   const sentAt = new Float64Array(new SharedArrayBuffer(writes * 8));
@@ -41,6 +53,8 @@ export async function realtimeFanout({ settings, startInstance, request, key, ws
   const writeLatencies = new Float64Array(writes);
   const urls = instances.map((instance) => `${instance.baseUrl.replace('http', 'ws')}${ws}/realtime?access_token=${key}`);
   const workers = [];
+  // Kept-alive connections for the writes: the thread that sends and times them shares the machine too.
+  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 
   try {
     const connectStarted = Date.now();
@@ -71,7 +85,7 @@ export async function realtimeFanout({ settings, startInstance, request, key, ws
         const { title, answered } = onSend(i);
         const target = instances[i % 2].baseUrl;
         inFlight.push(
-          post(`${target}${ws}/items/${COLLECTION}`, key, { title }).then(
+          post(agent, `${target}${ws}/items/${COLLECTION}`, key, { title }).then(
             (status) => {
               answered?.();
               if (status !== 200) failures.push(`${title}: ${status}`);
@@ -132,11 +146,8 @@ export async function realtimeFanout({ settings, startInstance, request, key, ws
   }
 }
 
-/** Kept-alive connections for the writes: the thread that sends and times them shares the machine too. */
-const agent = new Agent({ keepAlive: true, maxSockets: 16 });
-
-/** POSTs a JSON body; answers the status once the answer has been read. */
-function post(url, token, body) {
+/** POSTs a JSON body through the agent; answers the status once the answer has been read. */
+function post(agent, url, token, body) {
   return new Promise((resolve, reject) => {
     const payload = JSON.stringify(body);
     const outgoing = httpRequest(url, { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (response) => {

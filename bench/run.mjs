@@ -243,7 +243,21 @@ async function startCairn(databaseUrl, dataDir, extraEnv = {}) {
 }
 
 async function startBaseline(location, tables, workspace) {
-  const child = fork(join(BENCH_DIR, 'baseline-server.mjs'), [], {
+  return forkBaseline('baseline-server.mjs', 'baseline server', location, {
+    BASELINE_ARTICLES_TABLE: tables.articles,
+    BASELINE_AUTHORS_TABLE: tables.authors,
+    BASELINE_WORKSPACE: workspace,
+  });
+}
+
+/** Starts the baseline of realtime_fanout (bench/baseline-fanout-server.mjs). */
+async function startBaselineFanout(location, { table, redisUrl, channel }) {
+  return forkBaseline('baseline-fanout-server.mjs', 'baseline fan-out server', location, { FANOUT_TABLE: table, FANOUT_REDIS_URL: redisUrl, FANOUT_CHANNEL: channel });
+}
+
+/** Forks a baseline server of bench/ on the bench database; answers { child, output, baseUrl } once it listens. */
+async function forkBaseline(file, label, location, extraEnv) {
+  const child = fork(join(BENCH_DIR, file), [], {
     cwd: ROOT,
     execArgv: settings.baselineNodeArgs,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -252,24 +266,31 @@ async function startBaseline(location, tables, workspace) {
       BASELINE_DB_KIND: settings.database,
       BASELINE_DB_LOCATION: location,
       BASELINE_POOL_SIZE: String(settings.poolSize),
-      BASELINE_ARTICLES_TABLE: tables.articles,
-      BASELINE_AUTHORS_TABLE: tables.authors,
-      BASELINE_WORKSPACE: workspace,
+      ...extraEnv,
     },
   });
-  const output = captureOutput(child, 'baseline');
+  const output = captureOutput(child, label);
   const port = await new Promise((resolvePort, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the baseline server did not start within 30 s:\n${output.lines.join('\n')}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`the ${label} did not start within 30 s:\n${output.lines.join('\n')}`)), 30_000);
     child.once('message', (message) => {
       clearTimeout(timer);
       resolvePort(message.port);
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`the baseline server exited with code ${code}:\n${output.lines.join('\n')}`));
+      reject(new Error(`the ${label} exited with code ${code}:\n${output.lines.join('\n')}`));
     });
   });
   return { child, output, baseUrl: `http://127.0.0.1:${port}` };
+}
+
+/** One server's realtime_fanout figures, and where the CPU went meanwhile. */
+function logFanout(name, result) {
+  log(`realtime_fanout (${name}): delivered ${result.delivered} of ${result.expected} (${result.lost} lost), p50 ${result.latency_ms.p50} ms, p99 ${result.latency_ms.p99} ms, max ${result.latency_ms.max} ms; ` +
+    `${result.writes} writes in ${result.write_seconds} s (${result.failed_writes} failed; each answered in p50 ${result.write_latency_ms.p50} ms, p99 ${result.write_latency_ms.p99} ms)`);
+  if (!result.cpu) return;
+  const { cores_used: cores, machine_busy_percent: busy } = result.cpu;
+  log(`  cores while measured: ${Object.entries(cores).map(([server, value]) => `${server} ${value}`).join(', ')}; machine ${busy}% busy${result.cpu.noisy ? ' (noisy: other programs were busy)' : ''}`);
 }
 
 // ----- seeding -----
@@ -393,14 +414,15 @@ async function seedArticles(db, table, authorIds) {
 
 /** The real tables of the two collections, as the registry names them. */
 async function tableNames(db, workspaceId) {
+  return { articles: await tableName(db, workspaceId, 'articles'), authors: await tableName(db, workspaceId, 'authors') };
+}
+
+/** The real table of a collection, as the registry names it. */
+async function tableName(db, workspaceId, collection) {
   const { quote: q, placeholder: p } = dialect(db.kind);
-  const rows = await db.query(`SELECT ${q('name')} AS ${q('name')}, ${q('table_name')} AS ${q('table_name')} FROM ${q('cairn_collections')} WHERE ${q('workspace_id')} = ${p(1)}`, [workspaceId]);
-  const table = (name) => {
-    const row = rows.find((r) => r.name === name);
-    if (!row) throw new Error(`no table for the collection "${name}" in cairn_collections`);
-    return row.table_name;
-  };
-  return { articles: table('articles'), authors: table('authors') };
+  const [row] = await db.query(`SELECT ${q('table_name')} AS ${q('table_name')} FROM ${q('cairn_collections')} WHERE ${q('workspace_id')} = ${p(1)} AND ${q('name')} = ${p(2)}`, [workspaceId, collection]);
+  if (!row) throw new Error(`no table for the collection "${collection}" in cairn_collections`);
+  return row.table_name;
 }
 
 // ----- scenarios -----
@@ -842,17 +864,19 @@ async function main() {
           log,
           startInstance: async (env) => {
             const instance = await startCairn(database.cairnUrl, join(workDir, `fanout-${++started}`), env);
-            return { name: `instance_${started}`, child: instance.child, baseUrl: instance.baseUrl, stop: () => stopChild(instance.child) };
+            return { name: `cairn_${started}`, child: instance.child, baseUrl: instance.baseUrl, stop: () => stopChild(instance.child) };
           },
+          startBaseline: async (fanoutSettings) => {
+            const server = await startBaselineFanout(database.location, fanoutSettings);
+            return { name: `baseline_${++started}`, child: server.child, baseUrl: server.baseUrl, stop: () => stopChild(server.child) };
+          },
+          tableOf: (collection) => tableName(db, workspace.id, collection),
           cpu: { snapshot: cpuSnapshot, report: cpuReport },
         });
         fanout.pass = fanout.lost === 0 && fanout.failed_writes === 0 && fanout.latency_ms.p99 !== null && fanout.latency_ms.p99 < 100;
-        log(`realtime_fanout: delivered ${fanout.delivered} of ${fanout.expected} (${fanout.lost} lost), p50 ${fanout.latency_ms.p50} ms, p99 ${fanout.latency_ms.p99} ms, max ${fanout.latency_ms.max} ms; ` +
-          `${fanout.writes} writes in ${fanout.write_seconds} s (${fanout.failed_writes} failed; each answered in p50 ${fanout.write_latency_ms.p50} ms, p99 ${fanout.write_latency_ms.p99} ms); target: nothing lost, p99 < 100 ms: ${fanout.pass ? 'pass' : 'FAIL'}`);
-        if (fanout.cpu) {
-          const { cores_used: cores, machine_busy_percent: busy } = fanout.cpu;
-          log(`  cores while measured: ${Object.entries(cores).map(([name, value]) => `${name} ${value}`).join(', ')}; machine ${busy}% busy${fanout.cpu.noisy ? ' (noisy: other programs were busy)' : ''}`);
-        }
+        logFanout('cairn', fanout);
+        logFanout('baseline', fanout.baseline);
+        log(`realtime_fanout: target for Cairn: nothing lost, p99 < 100 ms: ${fanout.pass ? 'pass' : 'FAIL'}`);
       } catch (error) {
         fanout = { problems: [error.message] };
         log(`realtime_fanout: FAILED — ${error.message}`);
