@@ -1,8 +1,36 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Mutex } from 'async-mutex';
 import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import type { AppConfig, DatabaseKind } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
+
+/** How many distinct statements each PostgreSQL connection may keep prepared; more run unprepared. */
+const MAX_PREPARED_STATEMENTS = 500;
+
+/** PostgreSQL's answer to a prepared statement whose table changed the shape of its result (SQLSTATE 0A000). */
+function isStalePlan(error: unknown): boolean {
+  return (error as { code?: unknown }).code === '0A000' && /cached plan must not change result type/.test(String((error as Error).message));
+}
+
+/**
+ * Names for prepared statements, one per text (a digest of it, so a name never meets another text on a
+ * connection), up to a bound: every connection of the pool may end up holding each of them.
+ */
+export class PreparedStatementNames {
+  private readonly names = new Map<string, string>();
+
+  constructor(private readonly max: number) {}
+
+  nameOf(sql: string): string | null {
+    const known = this.names.get(sql);
+    if (known !== undefined) return known;
+    if (this.names.size >= this.max) return null;
+    const name = `cairn_${createHash('sha256').update(sql).digest('base64url').slice(0, 32)}`;
+    this.names.set(sql, name);
+    return name;
+  }
+}
 
 /**
  * The door to the database for writes: every write runs in `transaction()`.
@@ -15,6 +43,7 @@ import { InjectConfig } from '../../config/config.module';
 export class Database {
   readonly kind: DatabaseKind;
   private readonly sqliteWriter = new Mutex();
+  private readonly preparedStatements = new PreparedStatementNames(MAX_PREPARED_STATEMENTS);
 
   constructor(
     readonly dataSource: DataSource,
@@ -84,12 +113,24 @@ export class Database {
    */
   async atomicStatement(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
     if (this.kind !== 'postgres') throw new Error('atomicStatement is for PostgreSQL; use transaction()');
-    return this.pgPoolQuery(sql, params);
+    // A create's statement (the row, its activity and its revision) is the same text for every create of
+    // a collection, and planning it cost PostgreSQL more than running it: it is prepared once per
+    // connection. The text lists the collection's fields, so a schema change makes a new statement.
+    const name = this.preparedStatements.nameOf(sql);
+    if (name === null) return this.pgPoolQuery(sql, params);
+    try {
+      return await this.pgPoolQuery(sql, params, name);
+    } catch (error) {
+      // Another instance changed the table before this one heard of it: PostgreSQL refuses to run the
+      // statement prepared before (nothing was done), and runs the same text afresh.
+      if (!isStalePlan(error)) throw error;
+      return this.pgPoolQuery(sql, params);
+    }
   }
 
-  private async pgPoolQuery(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
-    const pool = (this.dataSource.driver as unknown as { master: { query(sql: string, params: unknown[]): Promise<{ rows: Record<string, unknown>[] }> } }).master;
-    return (await pool.query(sql, params)).rows;
+  private async pgPoolQuery(sql: string, params: unknown[], name?: string): Promise<Record<string, unknown>[]> {
+    const pool = (this.dataSource.driver as unknown as { master: { query(query: { text: string; values: unknown[]; name?: string }): Promise<{ rows: Record<string, unknown>[] }> } }).master;
+    return (await pool.query({ text: sql, values: params, name })).rows;
   }
 
   /** Round-trip time of a trivial query, for the health check. */

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { PreparedStatementNames } from '../../src/common/database/database.service';
+import { RunningApp, startApp } from '../support/app';
+import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
+import { Account, newOwnedWorkspace } from '../support/factories';
+
+describe('PreparedStatementNames', () => {
+  it('names each text once, differently from every other text, up to its bound', () => {
+    const names = new PreparedStatementNames(2);
+    const first = names.nameOf('INSERT INTO "a" ("x") VALUES ($1)');
+    assert.ok(first && first.length <= 63, 'a name PostgreSQL keeps whole');
+    assert.equal(names.nameOf('INSERT INTO "a" ("x") VALUES ($1)'), first);
+    const second = names.nameOf('INSERT INTO "b" ("x") VALUES ($1)');
+    assert.ok(second && second !== first);
+    assert.equal(names.nameOf('INSERT INTO "c" ("x") VALUES ($1)'), null, 'past the bound a text runs unprepared');
+    assert.equal(names.nameOf('INSERT INTO "a" ("x") VALUES ($1)'), first);
+  });
+});
+
+/**
+ * PostgreSQL creates run as prepared statements. Two instances without a bus between them: the second
+ * keeps its schema from before the first added a field, so it runs the statement it prepared before
+ * the table changed, which PostgreSQL refuses to run as it was prepared.
+ */
+if (selectedDatabases().includes('postgres')) {
+  describe('prepared creates [postgres]', () => {
+    let db: TestDatabase;
+    let first: RunningApp;
+    let second: RunningApp;
+    let owner: Account;
+    let base: string;
+
+    before(async () => {
+      db = await createTestDatabase('postgres');
+      // One connection each, so that the second instance's statement is prepared where it runs again.
+      first = await startApp(db.url, { DATABASE_POOL_SIZE: '1' });
+      second = await startApp(db.url, { DATABASE_POOL_SIZE: '1' });
+      ({ owner, base } = await newOwnedWorkspace(first.api));
+      await first.api.as(owner.accessToken).post(`${base}/collections`, { collection: 'notes', fields: [{ field: 'text', type: 'string' }] });
+    });
+
+    after(async () => {
+      await second?.close();
+      await first?.close();
+      await db?.drop();
+    });
+
+    it('creates through an instance whose prepared statement predates a change of the table', async () => {
+      const stale = second.api.as(owner.accessToken);
+      for (const text of ['one', 'two']) assert.equal((await stale.post(`${base}/items/notes`, { text })).status, 200);
+      const added = await first.api.as(owner.accessToken).post(`${base}/fields/notes`, { field: 'extra', type: 'string' });
+      assert.equal(added.status, 201, JSON.stringify(added.body));
+
+      const created = await stale.post(`${base}/items/notes`, { text: 'three' });
+      assert.equal(created.status, 200, JSON.stringify(created.body));
+      const read = await first.api.as(owner.accessToken).get(`${base}/items/notes/${created.body.data.id}`);
+      assert.equal(read.body.data.text, 'three');
+      assert.equal(read.body.data.extra, null);
+      const fresh = await first.api.as(owner.accessToken).post(`${base}/items/notes`, { text: 'four', extra: 'more' });
+      assert.equal(fresh.body.data.extra, 'more');
+    });
+  });
+}
