@@ -110,10 +110,15 @@ export class RealtimeConnection implements Subscriber, Flushable {
     const frame = typeof message === 'string' ? textFrame(message) : message;
     this.outboxBytes += frame.length;
     // A client that does not read what it is sent would make this process hold it all. What the socket
-    // still holds is counted as of the last flush: reading it for every event cost more than the event.
-    if (this.unsentBytes + this.outboxBytes > this.context.config.maxBufferedBytes) {
-      this.close(CLOSE.SLOW_CONSUMER, 'Slow consumer: too much data waiting to be sent.');
-      return;
+    // still holds is counted as of the last flush (reading it for every event cost more than the event),
+    // and read afresh before a client is dropped, since it may have read that meanwhile.
+    const limit = this.context.config.maxBufferedBytes;
+    if (this.unsentBytes + this.outboxBytes > limit) {
+      this.unsentBytes = this.socket.bufferedAmount;
+      if (this.unsentBytes + this.outboxBytes > limit) {
+        this.close(CLOSE.SLOW_CONSUMER, 'Slow consumer: too much data waiting to be sent.');
+        return;
+      }
     }
     this.outbox.push(frame);
     if (this.outbox.length === 1) this.context.flusher.schedule(this);
