@@ -8,6 +8,8 @@ import { BUS_RECONNECTED, MessageBus } from '../bus/bus';
  */
 export class EvictedCache<V extends object> {
   private readonly entries: LRUCache<string, { value: V | null }>;
+  /** Loads under way, by key. */
+  private readonly loading = new Map<string, Promise<V | null>>();
   private stops: Array<() => Promise<void>> = [];
 
   constructor(
@@ -22,10 +24,12 @@ export class EvictedCache<V extends object> {
   async start(): Promise<void> {
     this.stops = [
       await this.bus.subscribe(this.channel, (payload) => {
-        const { keys } = payload as { keys: string[] };
-        for (const key of keys) this.entries.delete(key);
+        this.drop((payload as { keys: string[] }).keys);
       }),
-      await this.bus.subscribe(BUS_RECONNECTED, () => this.entries.clear()),
+      await this.bus.subscribe(BUS_RECONNECTED, () => {
+        this.entries.clear();
+        this.loading.clear();
+      }),
     ];
   }
 
@@ -33,18 +37,40 @@ export class EvictedCache<V extends object> {
     await Promise.all(this.stops.map((stop) => stop()));
   }
 
-  /** The cached value, or what `load` finds (a miss is cached too, as null). */
+  /**
+   * The cached value, or what `load` finds (a miss is cached too, as null). Callers that miss while a
+   * load of the key is under way share it: when an entry expires under load, every request in flight
+   * would otherwise run the same query at once.
+   */
   async get(key: string, load: () => Promise<V | null>): Promise<V | null> {
     const hit = this.entries.get(key);
     if (hit) return hit.value;
-    const value = await load();
-    this.entries.set(key, { value });
-    return value;
+    const pending = this.loading.get(key);
+    if (pending) return pending;
+    const loading = load().then((value) => {
+      // Evicted meanwhile: the value may predate the change, so it is answered but not kept.
+      if (this.loading.get(key) === loading) this.entries.set(key, { value });
+      return value;
+    });
+    this.loading.set(key, loading);
+    const forget = () => {
+      if (this.loading.get(key) === loading) this.loading.delete(key);
+    };
+    loading.then(forget, forget);
+    return loading;
   }
 
   /** Drops entries here and on every other instance. */
   async evict(...keys: string[]): Promise<void> {
-    for (const key of keys) this.entries.delete(key);
+    this.drop(keys);
     await this.bus.publish(this.channel, { keys }).catch(() => undefined);
   }
+
+  private drop(keys: string[]): void {
+    for (const key of keys) {
+      this.entries.delete(key);
+      this.loading.delete(key);
+    }
+  }
+
 }
