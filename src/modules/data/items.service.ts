@@ -20,7 +20,7 @@ import { isAppRoleAccess, ItemsAccess, WorkspaceAccess, WorkspacesService } from
 import { FilterNode, ItemsQuery, keysQuery, QueryContext } from './query/query.ast';
 import { ParsedQueryCache } from './query/parsed-query.cache';
 import { parseItemsQuery } from './query/query.parser';
-import { aggregateItems, countItems, decodeRows, readItems, RunSql } from './read/read.runner';
+import { aggregateItems, countItems, decodeRows, pickColumns, readItems, RunSql } from './read/read.runner';
 import { compileSelect, readColumns } from './sql/select.compiler';
 import { dialectFor, SqlDialect } from './sql/dialect';
 import { toDatabase } from './sql/value-codec';
@@ -60,7 +60,16 @@ export interface ItemsChanged {
   deliveries?: true;
   /** Set when the change may have written flow runs, so that flow runners wake for it. */
   flowRuns?: true;
+  /**
+   * A create's items as stored, decoded as reads decode them, in the order of `keys`: a subscriber whose
+   * read would only pick columns of them takes them from here rather than reading them again. Absent
+   * when the write did not have them at hand, and when they are large (every instance hears them).
+   */
+  rows?: Row[];
 }
+
+/** At most this much JSON of stored rows travels with a change; larger ones are read by their subscribers. */
+const MAX_CARRIED_ROWS_BYTES = 16 * 1024;
 
 export interface ReadResult {
   data: Row[];
@@ -169,7 +178,12 @@ export class ItemsService {
    * The items with these keys that a read with `params` finds (its fields, filter, search and deep;
    * not its paging or sort), as the caller may see them: what a subscriber is sent of a change.
    */
-  async readChanged(subscriber: ItemsAccess, collectionName: string, keys: unknown[], params: Params): Promise<Row[]> {
+  /**
+   * Changed items as a subscriber reads them. `stored` (a change's `rows`) answers a read that would only
+   * pick their columns: no filter of the subscription or of the caller's policy, no search, no relation
+   * to expand. Otherwise they are read.
+   */
+  async readChanged(subscriber: ItemsAccess, collectionName: string, keys: unknown[], params: Params, stored: Row[] | null = null): Promise<Row[]> {
     if (keys.length === 0) return [];
     // The workspace as it is now: a subscriber's copy, from when it subscribed, may predate a schema
     // change, and an outdated schema version would make every read load the schema again.
@@ -180,7 +194,9 @@ export class ItemsService {
     const query = this.parse(target, params);
     const byKey: FilterNode = { type: 'compare', field: primaryKeyField(target.collection).field, operator: '_in', value: keys as Array<string | number> };
     const filter: FilterNode = query.filter ? { type: 'and', children: [byKey, query.filter] } : byKey;
-    const { query: scoped } = this.scoped(target, { ...query, filter, limit: null, offset: 0, sort: [] });
+    const { query: scoped, scope } = this.scoped(target, { ...query, filter, limit: null, offset: 0, sort: [] });
+    const picked = stored && query.filter === null && scope === null ? pickColumns(stored, scoped) : null;
+    if (picked) return picked;
     const { dialect, run } = this.source(target.collection);
     return readItems(scoped, target.schema, dialect, this.context(access), run);
   }
@@ -216,6 +232,7 @@ export class ItemsService {
     });
     await this.before(target, 'create', [], prepared);
     const activity = { workspaceId: access.workspace.id, action: 'create' as const, collection: collectionName, principal: access.principal, origin };
+    let stored: Row[] | null = null;
     const inserted = target.collection.external
       ? (await this.writeExternal(target, 'create', origin, prepared, (writes) => writes.insert(prepared))).map((key) => ({ key, row: null }))
       : this.insertsInOneStatement(target, prepared)
@@ -226,14 +243,15 @@ export class ItemsService {
           const keys = rows.map((r) => r.key);
           await this.assertWithinGrant(manager, target, keys, 'create');
           const logged = await recordActivity(manager, this.db.kind, { ...activity, items: keys });
-          const stored = await this.storedRows(manager, target, keys, rows.map((r) => r.row));
+          stored = await this.storedRows(manager, target, keys, rows.map((r) => r.row));
           await this.recordRevisions(manager, target, keys, logged, stored, prepared.map((values) => Object.keys(values)));
           await target.outbox.record(manager, keys, prepared);
           await target.flows.record(manager, keys.map((key, index) => ({ keys: [key], payload: prepared[index] })), this.matcher(manager, target));
           return rows;
         });
     const keys = inserted.map((r) => r.key);
-    await this.announce(target, 'create', keys);
+    const returned = inserted.every((r) => r.row !== null) ? decodeRows(inserted.map((r) => r.row!), target.collection.fields, this.dialect) : null;
+    await this.announce(target, 'create', keys, stored ?? returned);
     const items = this.fromReturning(target, inserted, params) ?? (await this.readKeys(target, keys, params));
     // An app role gets back what it may read of what it wrote: maybe nothing.
     return Array.isArray(body) ? items : (items[0] ?? null);
@@ -671,8 +689,8 @@ export class ItemsService {
     });
   }
 
-  /** After commit: the after-hooks, then the event every instance hears. */
-  private async announce(target: WriteTarget, action: ItemAction, keys: unknown[]): Promise<void> {
+  /** After commit: the after-hooks, then the event every instance hears, with the stored rows when they are small. */
+  private async announce(target: WriteTarget, action: ItemAction, keys: unknown[], stored: Row[] | null = null): Promise<void> {
     if (keys.length === 0) return;
     await this.hooks.runAfter({ workspaceId: target.access.workspace.id, collection: target.collection.name, action, principal: target.access.principal, access: target.access, keys });
     const event: ItemsChanged = {
@@ -682,6 +700,7 @@ export class ItemsService {
       keys,
       ...(target.outbox.wanted ? { deliveries: true } : {}),
       ...(target.flows.wanted ? { flowRuns: true } : {}),
+      ...(stored?.length === keys.length && JSON.stringify(stored).length <= MAX_CARRIED_ROWS_BYTES ? { rows: stored } : {}),
     };
     // The change is committed; a bus that is down must not turn it into an error for the client.
     await this.bus.publish(ITEMS_CHANGED, event).catch((error: unknown) => this.logger.warn(`Could not announce a change of ${target.collection.name}: ${String(error)}`));

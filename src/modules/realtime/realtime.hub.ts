@@ -80,6 +80,11 @@ export class SubscriptionGroup {
     return this.subscriptions.values().next().value!.subscriber.access;
   }
 
+  /** Whether the group was sent any of these items (or told of their deletion since: it forgets those). */
+  knowsAny(keys: unknown[]): boolean {
+    return keys.some((key) => this.known.has(String(key)));
+  }
+
   remember(rows: Row[]): void {
     for (const row of rows) {
       const key = String(row.id);
@@ -223,7 +228,7 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
     const deliveries = await Promise.all(
       groups.map(async (group) => {
         try {
-          const rows = await this.items.readChanged(group.access, change.collection, change.keys, group.query);
+          const rows = await this.items.readChanged(group.access, change.collection, change.keys, group.query, this.carried(group, change));
           return () => group.changed(action, rows, change.keys);
         } catch (error) {
           // The subscribers may have lost the right to read the collection since they subscribed.
@@ -233,6 +238,15 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
       }),
     );
     return () => deliveries.forEach((deliver) => deliver());
+  }
+
+  /**
+   * The rows a create carries, for a group that has not seen its items yet. One it has seen was updated
+   * before this event arrived (events from two instances may cross on the way): it is read afresh, so
+   * that the group is not sent the older version last.
+   */
+  private carried(group: SubscriptionGroup, change: ItemsChanged): Row[] | null {
+    return change.action === 'create' && change.rows && !group.knowsAny(change.keys) ? change.rows : null;
   }
 }
 

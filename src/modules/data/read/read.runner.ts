@@ -143,6 +143,22 @@ export function decodeRows(rows: Row[], fields: FieldDef[], dialect: SqlDialect)
   });
 }
 
+/**
+ * Rows already decoded (all of an item's columns) as a query would answer them, when all it would do
+ * is pick their columns: null when it searches, expands a relation, computes a value or names a column
+ * they lack (one added since they were stored). Filtering them is the caller's to rule out.
+ */
+export function pickColumns(rows: Row[], query: ItemsQuery): Row[] | null {
+  if (query.search || query.selection.relations.length > 0 || (query.computed?.length ?? 0) > 0) return null;
+  const { fields } = query.selection;
+  if (rows.some((row) => fields.some((name) => !(name in row)))) return null;
+  return rows.map((row) => {
+    const picked: Row = {};
+    for (const name of fields) picked[name] = row[name];
+    return picked;
+  });
+}
+
 /** Loads every nested read of one level, then projects the rows to their selection. */
 async function expandLevel(rows: Row[], collection: CollectionDef, selection: Selection, read: ReadContext): Promise<Row[]> {
   const attachments = new Map<string, (row: Row) => unknown>();
