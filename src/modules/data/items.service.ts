@@ -177,11 +177,8 @@ export class ItemsService {
   /**
    * The items with these keys that a read with `params` finds (its fields, filter, search and deep;
    * not its paging or sort), as the caller may see them: what a subscriber is sent of a change.
-   */
-  /**
-   * Changed items as a subscriber reads them. `stored` (a change's `rows`) answers a read that would only
-   * pick their columns: no filter of the subscription or of the caller's policy, no search, no relation
-   * to expand. Otherwise they are read.
+   * `stored` (a change's `rows`) answers a read that would only pick their columns (no filter of the
+   * subscription or of the caller's policy, no search, no relation to expand) without a statement.
    */
   async readChanged(subscriber: ItemsAccess, collectionName: string, keys: unknown[], params: Params, stored: Row[] | null = null): Promise<Row[]> {
     if (keys.length === 0) return [];
