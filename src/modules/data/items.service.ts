@@ -247,8 +247,9 @@ export class ItemsService {
           return rows;
         });
     const keys = inserted.map((r) => r.key);
-    const returned = inserted.every((r) => r.row !== null) ? decodeRows(inserted.map((r) => r.row!), target.collection.fields, this.dialect) : null;
-    await this.announce(target, 'create', keys, stored ?? returned);
+    // The one-statement create has no stored rows of its own: RETURNING gave them.
+    stored ??= inserted.every((r) => r.row !== null) ? decodeRows(inserted.map((r) => r.row!), target.collection.fields, this.dialect) : null;
+    await this.announce(target, 'create', keys, stored);
     const items = this.fromReturning(target, inserted, params) ?? (await this.readKeys(target, keys, params));
     // An app role gets back what it may read of what it wrote: maybe nothing.
     return Array.isArray(body) ? items : (items[0] ?? null);
