@@ -21,7 +21,7 @@ import { FilterNode, ItemsQuery, keysQuery, QueryContext } from './query/query.a
 import { ParsedQueryCache } from './query/parsed-query.cache';
 import { parseItemsQuery } from './query/query.parser';
 import { aggregateItems, countItems, decodeRows, pickColumns, readItems, RunSql } from './read/read.runner';
-import { compileSelect, readColumns } from './sql/select.compiler';
+import { compileSelect } from './sql/select.compiler';
 import { dialectFor, SqlDialect } from './sql/dialect';
 import { toDatabase } from './sql/value-codec';
 import { OutboxWriter, WebhookOutbox } from '../webhooks/webhook-outbox';
@@ -250,22 +250,19 @@ export class ItemsService {
     // The one-statement create has no stored rows of its own: RETURNING gave them.
     stored ??= inserted.every((r) => r.row !== null) ? decodeRows(inserted.map((r) => r.row!), target.collection.fields, this.dialect) : null;
     await this.announce(target, 'create', keys, stored);
-    const items = this.fromReturning(target, inserted, params) ?? (await this.readKeys(target, keys, params));
+    const items = this.fromReturning(target, inserted, stored, params) ?? (await this.readKeys(target, keys, params));
     // An app role gets back what it may read of what it wrote: maybe nothing.
     return Array.isArray(body) ? items : (items[0] ?? null);
   }
 
   /**
-   * The answer of a create from the rows RETURNING gave back, when the requested fields are plain
-   * columns (no relation to expand); otherwise null, and the items are read back.
+   * The answer of a create from the rows RETURNING gave back (`stored`, decoded), when the requested
+   * fields are plain columns (no relation to expand); otherwise null, and the items are read back.
    */
-  private fromReturning(target: Target, inserted: Array<{ row: Row | null }>, params: Params): Row[] | null {
-    if (target.permissions || inserted.some((r) => r.row === null)) return null;
+  private fromReturning(target: Target, inserted: Array<{ row: Row | null }>, stored: Row[] | null, params: Params): Row[] | null {
+    if (target.permissions || !stored || inserted.some((r) => r.row === null)) return null;
     const { fields } = params;
-    const query = this.parse(target, fields === undefined ? {} : { fields });
-    if (query.selection.relations.length > 0) return null;
-    const columns = readColumns(target.schema, target.collection, query.selection);
-    return decodeRows(inserted.map((r) => r.row!), columns, this.dialect);
+    return pickColumns(stored, this.parse(target, fields === undefined ? {} : { fields }));
   }
 
   async updateOne(access: ItemsAccess, collectionName: string, id: string, body: unknown, params: Params, origin: RequestOrigin): Promise<Row | null> {
