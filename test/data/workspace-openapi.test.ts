@@ -3,6 +3,7 @@ import { before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
 import { assertError, newAccount, newOwnedWorkspace } from '../support/factories';
 import type { Api } from '../support/http';
+import { openApiErrors } from '../support/openapi-validator';
 
 describeEachDatabase('workspace OpenAPI document', {}, (suite) => {
   let api: Api;
@@ -32,6 +33,36 @@ describeEachDatabase('workspace OpenAPI document', {}, (suite) => {
     assert.equal(document.components.schemas.authors_input.properties.id, undefined);
     const listParameters = document.paths['/items/posts'].get.parameters.map((p: { $ref: string }) => p.$ref.split('/').pop());
     assert.deepEqual(listParameters, ['fields', 'filter', 'sort', 'limit', 'offset', 'page', 'search', 'meta', 'aggregate', 'groupBy', 'deep']);
+  });
+
+  it('is a valid OpenAPI document for a schema with every field type, relations and a view', async () => {
+    const created = await api.post(`${base}/collections`, {
+      collection: 'everything',
+      primary_key: 'uuid',
+      fields: [
+        { field: 'a_string', type: 'string', length: 40, required: true, validation: { min_length: 2, regex: '^[a-z]+$' } },
+        { field: 'a_text', type: 'text' },
+        { field: 'an_integer', type: 'integer', validation: { min: 0, max: 10 } },
+        { field: 'a_bigint', type: 'bigint' },
+        { field: 'a_float', type: 'float' },
+        { field: 'a_decimal', type: 'decimal', precision: 10, scale: 2 },
+        { field: 'a_boolean', type: 'boolean', default: false },
+        { field: 'a_date', type: 'date' },
+        { field: 'a_datetime', type: 'datetime' },
+        { field: 'a_time', type: 'time' },
+        { field: 'a_json', type: 'json' },
+        { field: 'a_uuid', type: 'uuid' },
+        { field: 'an_enum', type: 'enum', values: ['x', 'y'] },
+        { field: 'a_code', type: 'autocode', autocode: { prefix: 'EV-', padding: 4 } },
+      ],
+    });
+    assert.equal(created.status, 201, created.text);
+    const tagged = await api.post(`${base}/relations`, { collection: 'posts', field: 'everything', related_collection: 'everything', one_field: 'posts' });
+    assert.equal(tagged.status, 201, tagged.text);
+    const view = await api.post(`${base}/views`, { name: 'post_counts', source: 'posts', groupBy: ['status'], aggregate: { count: ['*'] } });
+    assert.equal(view.status, 201, view.text);
+    const document = (await api.get(`${base}/openapi.json`)).body;
+    assert.deepEqual(await openApiErrors(document), []);
   });
 
   it('is regenerated when the schema changes', async () => {

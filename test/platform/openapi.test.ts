@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
+import { openApiErrors } from '../support/openapi-validator';
 
 /** Every platform route of the contract, and the workspace plane's fixed routes, as OpenAPI paths. */
 const ROUTES: Array<[string, string]> = [
@@ -61,6 +62,12 @@ describeEachDatabase('OpenAPI document', {}, (suite) => {
       }
     }
     assert.ok(document.paths['/api/v1/auth/me'].get.security.some((s: Record<string, unknown>) => 'bearer' in s));
+  });
+
+  it('is a valid OpenAPI document that says it covers the workspace plane too', async () => {
+    const document = (await suite.api.get('/api/docs-json')).body;
+    assert.deepEqual(await openApiErrors(document), []);
+    assert.match(document.info.description, /\/api\/v1\/w\/\{ws\}\/openapi\.json/);
   });
 
   it('serves Swagger UI', async () => {

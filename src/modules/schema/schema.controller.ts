@@ -31,6 +31,10 @@ const FIELD_SCHEMA = {
     note: { type: 'string' },
   },
 };
+
+/** A field change names only what changes: nothing is required (OpenAPI 3.0 forbids an empty `required`). */
+const { required: _required, ...FIELD_CHANGE_SCHEMA } = FIELD_SCHEMA;
+
 const COLLECTION_SCHEMA = {
   type: 'object',
   required: ['collection'],
@@ -140,7 +144,7 @@ export class SchemaController {
 
   @Patch('fields/:collection/:field')
   @RequireWorkspaceRole('admin')
-  @ApiBody({ schema: { ...FIELD_SCHEMA, required: [] } })
+  @ApiBody({ schema: FIELD_CHANGE_SCHEMA })
   @ApiQuery({ name: 'force', required: false, description: 'Apply a change that could lose data.' })
   @ApiOkResponse(DATA(FIELD_SCHEMA))
   @ApiErrors(401, 403, 404, 409)
