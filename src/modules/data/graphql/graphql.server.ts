@@ -13,6 +13,7 @@ import { requestOrigin } from '../../audit/activity.recorder';
 import type { ItemsAccess } from '../../workspaces/workspaces.service';
 import type { GraphQLContext } from './graphql-operations';
 import { GraphQLSchemas } from './graphql-schemas';
+import { GRAPHIQL_CONTENT_SECURITY_POLICY, renderGraphiQLPage } from './graphiql.page';
 
 /** What each GraphQL operation starts from: the caller, and the schema built for it. */
 export interface GraphQLServerContext extends GraphQLContext {
@@ -42,6 +43,7 @@ export class GraphQLServer {
       graphqlEndpoint: '/api/v1/w/:ws/graphql',
       landingPage: false,
       graphiql: { title: 'Cairn GraphQL', subscriptionsProtocol: 'WS' },
+      renderGraphiQL: renderGraphiQLPage,
       logging: false,
       maskedErrors: { maskError: (error) => this.maskError(error) },
       plugins: [
@@ -81,6 +83,7 @@ export class GraphQLServer {
       if (name !== 'content-length') void reply.header(name, value);
     });
     const type = response.headers.get('content-type') ?? '';
+    if (type.startsWith('text/html')) void reply.header('content-security-policy', GRAPHIQL_CONTENT_SECURITY_POLICY);
     if (response.body && STREAMED.test(type)) {
       await reply.send(Readable.fromWeb(response.body as unknown as WebReadableStream));
       return;
