@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { prepareSqliteConnection, type SqliteConnection } from '../../src/common/database/sqlite-connection';
+import { prepareSqliteConnection, type SqliteConnection, unicodeLowerCase } from '../../src/common/database/sqlite-connection';
 
 /** The part of better-sqlite3 these tests use (the package ships no types, and none are installed). */
 interface SqliteDatabase extends SqliteConnection {
@@ -18,6 +18,22 @@ const Sqlite = require('better-sqlite3') as new (path: string) => SqliteDatabase
 const MAX = 9223372036854775807n;
 const MIN = -9223372036854775808n;
 
+describe('unicodeLowerCase', () => {
+  const cases: Array<[string, string]> = [
+    ['ÜNÏCODE', 'ünïcode'],
+    ['Éclair', 'éclair'],
+    ['ЖУРНАЛ', 'журнал'],
+    ['İSTANBUL', 'istanbul'],
+    ['ΟΔΟΣ ΑΘΗΝΑΣ', 'οδοσ αθηνασ'],
+    ['οδος', 'οδος'],
+    ['ß SS ı', 'ß ss ı'],
+    ['plain ASCII', 'plain ascii'],
+  ];
+  for (const [text, lowered] of cases) {
+    it(`lowers ${text} to ${lowered}, letter by letter`, () => assert.equal(unicodeLowerCase(text), lowered));
+  }
+});
+
 describe('prepareSqliteConnection', () => {
   let db: SqliteDatabase;
 
@@ -26,8 +42,8 @@ describe('prepareSqliteConnection', () => {
     prepareSqliteConnection(db);
     db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, big INTEGER, word TEXT)');
     for (const [big, word] of [
-      [MAX, 'max'],
-      [MIN, 'min'],
+      [MAX, 'ÜNÏCODE'],
+      [MIN, 'İSTANBUL'],
       [7, 'seven'],
     ] as const) {
       db.prepare('INSERT INTO t (big, word) VALUES (?, ?)').run(String(big), word);
@@ -52,5 +68,11 @@ describe('prepareSqliteConnection', () => {
   it('leaves the statements that return no rows answering numbers', () => {
     const inserted = db.prepare('INSERT INTO t (big, word) VALUES (?, ?)').run(1, 'one');
     assert.equal(inserted.lastInsertRowid, 4);
+  });
+
+  it('registers a deterministic Unicode lowercase, which an expression index may use', () => {
+    assert.deepEqual(db.prepare('SELECT word FROM t WHERE cairn_lower(word) LIKE cairn_lower(?) ORDER BY id').all('%ünï%'), [{ word: 'ÜNÏCODE' }]);
+    assert.deepEqual(db.prepare('SELECT word FROM t WHERE cairn_lower(word) = ?').all('istanbul'), [{ word: 'İSTANBUL' }]);
+    db.exec('CREATE INDEX t_word_lower ON t (cairn_lower(word))');
   });
 });

@@ -11,7 +11,14 @@ interface SqliteStatement {
 export interface SqliteConnection {
   pragma(source: string): unknown;
   prepare(sql: string): SqliteStatement;
+  function(name: string, options: { deterministic: boolean }, implementation: (value: unknown) => unknown): unknown;
 }
+
+/**
+ * The SQL name of Unicode lowercase on SQLite, whose own LOWER knows ASCII letters only. The
+ * dialect's case-insensitive matches use it.
+ */
+export const SQLITE_UNICODE_LOWER = 'cairn_lower';
 
 /**
  * Sets up the connection TypeORM opens, before it runs anything on it.
@@ -22,12 +29,15 @@ export interface SqliteConnection {
  *   holds exactly still come back as numbers; only those beyond come back as BigInts, which the value
  *   codec turns into the digits the API answers. Statements that return no rows are left alone (their
  *   `lastInsertRowid` would become a BigInt too, and TypeORM reads it).
+ * - `cairn_lower` folds case as PostgreSQL's and MariaDB's LOWER do (see unicodeLowerCase). It is
+ *   deterministic, so an expression index over it is possible.
  */
 export function prepareSqliteConnection(db: SqliteConnection): void {
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   readIntegersExactly(db);
+  db.function(SQLITE_UNICODE_LOWER, { deterministic: true }, (value) => (typeof value === 'string' ? unicodeLowerCase(value) : value));
 }
 
 function readIntegersExactly(db: SqliteConnection): void {
@@ -61,4 +71,15 @@ function withNumbers(row: unknown): unknown {
     if (typeof values[key] === 'bigint') values[key] = exactInteger(values[key]);
   }
   return row;
+}
+
+/**
+ * Lowercase, letter by letter, by Unicode's simple case mapping: what PostgreSQL's LOWER (under a
+ * Unicode LC_CTYPE) and MariaDB's LOWER do, so the three databases fold case alike. JavaScript's toLowerCase
+ * differs in two places: it turns 'İ' into two letters ('i' and a combining dot) where the others
+ * give 'i', and lowers a word-final 'Σ' to 'ς' where the others give 'σ'.
+ */
+export function unicodeLowerCase(text: string): string {
+  if (!/[İΣ]/.test(text)) return text.toLowerCase();
+  return Array.from(text, (letter) => (letter === 'İ' ? 'i' : letter.toLowerCase())).join('');
 }
