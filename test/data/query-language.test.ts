@@ -11,10 +11,9 @@ import type { Api } from '../support/http';
  *
  * Text is compared and ordered by code point (binary) on every database: 'ALPHA' < 'Alpha' < 'Zeta' <
  * 'alpha' < 'Éclair', '' < ' ', 'ok' < 'ok ', and neither case nor accents are folded by `_eq`, `_in`,
- * `<`, sort, groupBy, countDistinct, min or max. The case-insensitive operators and `search` fold the
- * case of ASCII letters on every database, and nothing else (no accents, no ß → ss). Whether 'É' matches
- * 'é' differs, and the contract allows it: SQLite's LOWER and LIKE know ASCII only, PostgreSQL and
- * MariaDB fold Unicode case. So no case below depends on the case folding of non-ASCII letters.
+ * `<`, sort, groupBy, countDistinct, min or max. The case-insensitive operators and `search` fold case,
+ * and nothing else (no accents, no ß → ss); how they fold letters beyond ASCII, alike on every database,
+ * is the table of case-folding.test.ts.
  *
  * The seed (ids are those the rows get, in insertion order):
  *
@@ -228,7 +227,7 @@ const TEXT_CASES: IdsCase[] = [
   { query: 'filter[body][_contains]=_', ids: [3] },
   { query: 'filter[body][_contains]=*', ids: [6] },
   { query: 'filter[body][_ends_with]=[x] and \\', ids: [6] },
-  // unicode: exact matches of non-ASCII text; the i-operators only on text without case variants
+  // unicode: exact matches of non-ASCII text (case folding beyond ASCII: case-folding.test.ts)
   { query: 'filter[title][_contains]=🚀', ids: [10] },
   { query: 'filter[body][_contains]=🚀', ids: [5] },
   { query: 'filter[body][_contains]=東京', ids: [5] },
@@ -400,7 +399,7 @@ const PAGE_CASES: IdsCase[] = [
 ];
 
 // ---------------------------------------------------------------------------------------------------
-// search: case-insensitive (ASCII), across string, text and enum fields; an integer also matches the id
+// search: case-insensitive, across string, text and enum fields; an integer also matches the id
 
 const SEARCH_CASES: IdsCase[] = [
   { query: 'search=alpha', ids: [1, 2, 3] },

@@ -63,12 +63,6 @@ describeEachDatabase('revisions', {}, (suite) => {
     assert.equal(tickets.status, 201, tickets.text);
   });
 
-  /**
-   * A bigint beyond 2^53 as the read path answers it: exactly on PostgreSQL and MariaDB; SQLite's
-   * driver reads integers as doubles, so there every read (not only revisions) answers the nearest one.
-   */
-  const asRead = (big: string) => (suite.kind === 'sqlite' ? String(Number(big)) : big);
-
   async function revisionsOf(collection: string, item: unknown, extra = ''): Promise<Row[]> {
     const listed = await api.get(`${base}/revisions?filter[collection][_eq]=${collection}&filter[item][_eq]=${String(item)}&sort=created_at,id${extra}`);
     assert.equal(listed.status, 200, listed.text);
@@ -93,7 +87,7 @@ describeEachDatabase('revisions', {}, (suite) => {
     const read = await api.get(`${base}/items/posts/${post.id}`);
     assert.deepEqual(revision.data, read.body.data);
     assert.equal(revision.item, String(post.id));
-    assert.deepEqual(revision.delta, { ...TYPED_VALUES, big: asRead(TYPED_VALUES.big), price: 12.35 });
+    assert.deepEqual(revision.delta, { ...TYPED_VALUES, price: 12.35 });
     const activity = await api.get(`${base}/activity?filter[id][_eq]=${revision.activity}`);
     assert.deepEqual(
       activity.body.data.map((row: Row) => [row.action, row.collection, row.item]),
@@ -108,7 +102,7 @@ describeEachDatabase('revisions', {}, (suite) => {
       const [revision] = await revisionsOf('posts', post.id);
       assert.deepEqual(revision.data, (await api.get(`${base}/items/posts/${post.id}`)).body.data);
     }
-    assert.equal((await revisionsOf('posts', created.body.data[1].id))[0].data.big, asRead('-9007199254740995'));
+    assert.equal((await revisionsOf('posts', created.body.data[1].id))[0].data.big, '-9007199254740995');
   });
 
   it('records updates and batch updates, each linked to its own activity row', async () => {
@@ -175,7 +169,7 @@ describeEachDatabase('revisions', {}, (suite) => {
 
     const reverted = await api.post(`${base}/revisions/${original.id}/revert?fields=id,title,big,details`);
     assert.equal(reverted.status, 200, reverted.text);
-    assert.deepEqual(reverted.body.data, { id: post.id, title: 'First', big: asRead(TYPED_VALUES.big), details: TYPED_VALUES.details });
+    assert.deepEqual(reverted.body.data, { id: post.id, title: 'First', big: TYPED_VALUES.big, details: TYPED_VALUES.details });
     const read = (await api.get(`${base}/items/posts/${post.id}`)).body.data;
     const { updated_at: _u, updated_by: _b, ...restored } = read;
     const { updated_at: _ou, updated_by: _ob, ...before } = original.data;

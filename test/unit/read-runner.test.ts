@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import mysql from 'mysql2/promise';
 import { Client } from 'pg';
+import { prepareSqliteConnection, type SqliteConnection } from '../../src/common/database/sqlite-connection';
 import type { DatabaseKind } from '../../src/config/app-config';
 import type { ItemsQuery, NestedRead, QueryContext } from '../../src/modules/data/query/query.ast';
 import { aggregateItems, aggregateValue, countItems, readItems, type RunSql } from '../../src/modules/data/read/read.runner';
@@ -18,8 +19,8 @@ const USER = '6f1c2a9e-8d44-4b7a-9a57-0c1d2e3f4a5b';
 const ctx: QueryContext = { now: new Date('2024-06-01T00:00:00.000Z'), userId: USER, role: null };
 
 /** The part of better-sqlite3 these tests use (the package ships no types, and none are installed). */
-interface SqliteDatabase {
-  prepare(sql: string): { reader: boolean; all(...params: unknown[]): unknown[]; run(...params: unknown[]): unknown };
+interface SqliteDatabase extends SqliteConnection {
+  prepare(sql: string): ReturnType<SqliteConnection['prepare']> & { run(...params: unknown[]): unknown };
   close(): void;
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -34,7 +35,9 @@ interface Connection {
 async function connect(database: TestDatabase): Promise<Connection> {
   switch (database.kind) {
     case 'sqlite': {
+      // As Cairn connects: exact integers, and the function that folds Unicode case.
       const db = new Sqlite(database.url.slice('sqlite:'.length));
+      prepareSqliteConnection(db);
       return {
         run: async (sql, params) => {
           const statement = db.prepare(sql);

@@ -169,21 +169,21 @@ describe('filter compiler: text matches', () => {
     filterCase(
       '_icontains ignores case',
       compare('title', '_icontains', 'Ann'),
-      [`LOWER(t0."title") LIKE LOWER(?) ${ESC}`, ['%Ann%']],
+      [`cairn_lower(t0."title") LIKE cairn_lower(?) ${ESC}`, ['%Ann%']],
       [`t0."title" ILIKE $1 ${ESC}`, ['%Ann%']],
       ['LOWER(t0.`title`) LIKE BINARY LOWER(?)', ['%Ann%']],
     ),
     filterCase(
       '_starts_with and _istarts_with anchor at the start',
       and(compare('title', '_starts_with', 'Ab'), compare('title', '_istarts_with', 'ab')),
-      [`(t0."title" GLOB ? AND LOWER(t0."title") LIKE LOWER(?) ${ESC})`, ['Ab*', 'ab%']],
+      [`(t0."title" GLOB ? AND cairn_lower(t0."title") LIKE cairn_lower(?) ${ESC})`, ['Ab*', 'ab%']],
       [`(t0."title" LIKE $1 ${ESC} AND t0."title" ILIKE $2 ${ESC})`, ['Ab%', 'ab%']],
       ['(t0.`title` LIKE BINARY ? AND LOWER(t0.`title`) LIKE BINARY LOWER(?))', ['Ab%', 'ab%']],
     ),
     filterCase(
       '_ends_with and _iends_with anchor at the end',
       and(compare('title', '_ends_with', 'Ab'), compare('title', '_iends_with', 'ab')),
-      [`(t0."title" GLOB ? AND LOWER(t0."title") LIKE LOWER(?) ${ESC})`, ['*Ab', '%ab']],
+      [`(t0."title" GLOB ? AND cairn_lower(t0."title") LIKE cairn_lower(?) ${ESC})`, ['*Ab', '%ab']],
       [`(t0."title" LIKE $1 ${ESC} AND t0."title" ILIKE $2 ${ESC})`, ['%Ab', '%ab']],
       ['(t0.`title` LIKE BINARY ? AND LOWER(t0.`title`) LIKE BINARY LOWER(?))', ['%Ab', '%ab']],
     ),
@@ -409,7 +409,7 @@ describe('select compiler: rows, search, sort and pages', () => {
       name: 'filter and search are ANDed; search matches the text fields without regard to case',
       compile: (dialect) => compileSelect(articles({ filter: compare('status', '_eq', 'published'), search: 'ann', limit: 25 }), schema, dialect, ctx),
       sqlite: [
-        `SELECT t0."id", t0."title" FROM "cw_test_articles" AS t0 WHERE t0."status" = ? AND (LOWER(t0."title") LIKE LOWER(?) ${ESC} OR LOWER(t0."body") LIKE LOWER(?) ${ESC} OR LOWER(t0."status") LIKE LOWER(?) ${ESC}) ORDER BY t0."id" ASC LIMIT 25`,
+        `SELECT t0."id", t0."title" FROM "cw_test_articles" AS t0 WHERE t0."status" = ? AND (cairn_lower(t0."title") LIKE cairn_lower(?) ${ESC} OR cairn_lower(t0."body") LIKE cairn_lower(?) ${ESC} OR cairn_lower(t0."status") LIKE cairn_lower(?) ${ESC}) ORDER BY t0."id" ASC LIMIT 25`,
         ['published', '%ann%', '%ann%', '%ann%'],
       ],
       postgres: [
@@ -424,7 +424,7 @@ describe('select compiler: rows, search, sort and pages', () => {
     {
       name: 'a numeric search also matches an integer primary key',
       compile: (dialect) => compileSelect(query('tags', { search: '42' }), schema, dialect, ctx),
-      sqlite: [`SELECT t0."id" FROM "cw_test_tags" AS t0 WHERE (t0."id" = ? OR LOWER(t0."label") LIKE LOWER(?) ${ESC}) ORDER BY t0."id" ASC`, [42, '%42%']],
+      sqlite: [`SELECT t0."id" FROM "cw_test_tags" AS t0 WHERE (t0."id" = ? OR cairn_lower(t0."label") LIKE cairn_lower(?) ${ESC}) ORDER BY t0."id" ASC`, [42, '%42%']],
       postgres: [`SELECT t0."id" FROM "cw_test_tags" AS t0 WHERE (t0."id" = $1 OR t0."label" ILIKE $2 ${ESC}) ORDER BY t0."id" ASC`, [42, '%42%']],
       mysql: ['SELECT t0.`id` FROM `cw_test_tags` AS t0 WHERE (t0.`id` = ? OR LOWER(t0.`label`) LIKE BINARY LOWER(?)) ORDER BY t0.`id` ASC', [42, '%42%']],
     },
@@ -523,7 +523,7 @@ describe('select compiler: counts and aggregates', () => {
       name: 'filter_count counts the rows that filter and search keep',
       compile: (dialect) => compileCount(filtered, schema, dialect, ctx, { applyFilter: true }),
       sqlite: [
-        `SELECT COUNT(*) AS "count" FROM "cw_test_articles" AS t0 WHERE t0."featured" = ? AND (LOWER(t0."title") LIKE LOWER(?) ${ESC} OR LOWER(t0."body") LIKE LOWER(?) ${ESC} OR LOWER(t0."status") LIKE LOWER(?) ${ESC})`,
+        `SELECT COUNT(*) AS "count" FROM "cw_test_articles" AS t0 WHERE t0."featured" = ? AND (cairn_lower(t0."title") LIKE cairn_lower(?) ${ESC} OR cairn_lower(t0."body") LIKE cairn_lower(?) ${ESC} OR cairn_lower(t0."status") LIKE cairn_lower(?) ${ESC})`,
         [1, '%x%', '%x%', '%x%'],
       ],
       postgres: [
@@ -598,7 +598,7 @@ describe('select compiler: counts and aggregates', () => {
           ctx,
         ),
       sqlite: [
-        `SELECT t0."status", t0."author", SUM(t0."price") AS "__a0" FROM "cw_test_articles" AS t0 WHERE (LOWER(t0."title") LIKE LOWER(?) ${ESC} OR LOWER(t0."body") LIKE LOWER(?) ${ESC} OR LOWER(t0."status") LIKE LOWER(?) ${ESC}) GROUP BY t0."status", t0."author" ORDER BY t0."author" DESC, t0."status" ASC`,
+        `SELECT t0."status", t0."author", SUM(t0."price") AS "__a0" FROM "cw_test_articles" AS t0 WHERE (cairn_lower(t0."title") LIKE cairn_lower(?) ${ESC} OR cairn_lower(t0."body") LIKE cairn_lower(?) ${ESC} OR cairn_lower(t0."status") LIKE cairn_lower(?) ${ESC}) GROUP BY t0."status", t0."author" ORDER BY t0."author" DESC, t0."status" ASC`,
         ['%a%', '%a%', '%a%'],
       ],
       postgres: [

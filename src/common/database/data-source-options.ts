@@ -1,6 +1,7 @@
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../../config/app-config';
 import { PLATFORM_MIGRATIONS } from './migrations';
+import { prepareSqliteConnection } from './sqlite-connection';
 
 /** The name of the table in which TypeORM records applied migrations. */
 export const MIGRATIONS_TABLE = 'cairn_migrations';
@@ -24,12 +25,7 @@ export function dataSourceOptions(config: DatabaseConfig, entities: DataSourceOp
         ...common,
         type: 'better-sqlite3',
         database: config.url,
-        // WAL lets readers go on while one writer commits; the busy timeout queues writers instead of failing them.
-        prepareDatabase: (db: { pragma(sql: string): unknown }) => {
-          db.pragma('journal_mode = WAL');
-          db.pragma('busy_timeout = 5000');
-          db.pragma('foreign_keys = ON');
-        },
+        prepareDatabase: prepareSqliteConnection,
       };
     case 'postgres':
       return {

@@ -1,3 +1,4 @@
+import { SQLITE_UNICODE_LOWER } from '../../../common/database/sqlite-connection';
 import type { DatabaseKind } from '../../../config/app-config';
 
 /**
@@ -129,9 +130,11 @@ class SqliteDialect implements SqlDialect {
     return '?';
   }
   textMatch(expression: string, placeholder: string, caseSensitive: boolean, negate: boolean): string {
-    // SQLite's LIKE ignores ASCII case, so exact matches use GLOB, which does not.
+    // SQLite's LIKE ignores ASCII case, so exact matches use GLOB, which does not. Its LOWER (and LIKE)
+    // fold ASCII letters only: the function every connection registers folds Unicode case, as
+    // PostgreSQL's and MariaDB's LOWER do.
     if (caseSensitive) return `${expression} ${negate ? 'NOT GLOB' : 'GLOB'} ${placeholder}`;
-    return `LOWER(${expression}) ${negate ? 'NOT LIKE' : 'LIKE'} LOWER(${placeholder}) ${LIKE_ESCAPE}`;
+    return `${SQLITE_UNICODE_LOWER}(${expression}) ${negate ? 'NOT LIKE' : 'LIKE'} ${SQLITE_UNICODE_LOWER}(${placeholder}) ${LIKE_ESCAPE}`;
   }
   matchParameter(value: string, mode: MatchMode, caseSensitive: boolean): string {
     if (!caseSensitive) return likePattern(value, mode);
