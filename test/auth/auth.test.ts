@@ -118,7 +118,6 @@ describeEachDatabase('platform auth', {}, (suite) => {
 
   it('asks for credentials on a protected route called without any', async () => {
     assertError(await suite.api.get('/api/v1/auth/me'), 401, 'INVALID_CREDENTIALS');
-    assertError(await suite.api.get('/api/v1/auth/me', { headers: { authorization: 'Basic abc' } }), 401, 'INVALID_CREDENTIALS');
   });
 
   it('stops a disabled account at once, and lets it back in when enabled again', async () => {

@@ -42,7 +42,8 @@ export class AccessTokenVerifier {
   ) {
     this.strategy = new Strategy(
       {
-        jwtFromRequest: ExtractJwt.fromExtractors([ExtractJwt.fromAuthHeaderAsBearerToken(), ExtractJwt.fromUrlQueryParameter('access_token')]),
+        // BearerCredentials hands every token over as this header, wherever the caller gave it.
+        jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
         secretOrKey: config.auth.jwtSecret,
         algorithms: [ACCESS_TOKEN_ALGORITHM],
         issuer: config.auth.jwtIssuer,

@@ -4,6 +4,7 @@ import { ApiKeysService } from '../api-keys/api-keys.service';
 import { API_KEY_PREFIX } from './access-tokens';
 import { AccessTokenVerifier } from './access-token.verifier';
 import type { Principal } from './principal';
+import { tokenParameter } from './request-credential';
 
 /**
  * Turns a bearer credential into a principal: an API key, recognised by its prefix and looked up by
@@ -17,7 +18,9 @@ export class BearerCredentials {
     private readonly accessTokens: AccessTokenVerifier,
   ) {}
 
-  authenticate(token: string): Promise<Principal> {
+  async authenticate(token: string): Promise<Principal> {
+    // Blank or spaced text (a realtime auth message may hold any) is no token; refused before the verifier.
+    tokenParameter(token, 'access_token');
     if (token.startsWith(API_KEY_PREFIX)) return this.apiKeys.authenticate(token);
     // The verifier reads its token from a request, the way passport strategies do.
     return this.accessTokens.verify({ headers: { authorization: `Bearer ${token}` }, query: {} } as unknown as FastifyRequest);

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { forbidden, invalidCredentials, invalidToken } from '../../common/errors/app-error';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { BearerCredentials } from './bearer-credentials';
+import { requestToken } from './request-credential';
 import { ACCESS_METADATA, AppUserPrincipal, Principal, RequestWithPrincipal } from './principal';
 
 /** The routes of the workspace plane, the only ones an app user's token is valid on. */
@@ -36,20 +37,17 @@ export class PrincipalGuard implements CanActivate {
     const access = this.declaredAccess(context);
     const request = context.switchToHttp().getRequest<FastifyRequest & RequestWithPrincipal>();
     const isPublic = access.isPublic;
-    const token = bearerToken(request);
-    if (!token) {
-      if (isPublic || access.optionalAuth) return true;
-      throw invalidCredentials('Authentication required.');
-    }
-
-    let principal: Principal;
+    let principal: Principal | null;
     try {
-      principal = await this.credentials.authenticate(token);
-      if (principal.kind === 'app_user') await this.checkAppUserRealm(principal, request);
+      principal = await this.authenticate(request);
     } catch (error) {
-      // On a public route a bad credential only means the caller is anonymous.
+      // On a public route a bad credential, malformed ones included, only means the caller is anonymous.
       if (isPublic) return true;
       throw error;
+    }
+    if (!principal) {
+      if (isPublic || access.optionalAuth) return true;
+      throw invalidCredentials('Authentication required.');
     }
     request.user = principal;
 
@@ -60,6 +58,15 @@ export class PrincipalGuard implements CanActivate {
       throw forbidden('This route needs a signed-in account; API keys cannot use it.');
     }
     return true;
+  }
+
+  /** The principal of the request's credential; null when it gives none. */
+  private async authenticate(request: FastifyRequest): Promise<Principal | null> {
+    const token = requestToken(request);
+    if (token === null) return null;
+    const principal = await this.credentials.authenticate(token);
+    if (principal.kind === 'app_user') await this.checkAppUserRealm(principal, request);
+    return principal;
   }
 
   private async checkAppUserRealm(principal: AppUserPrincipal, request: FastifyRequest): Promise<void> {
@@ -83,16 +90,4 @@ export class PrincipalGuard implements CanActivate {
     }
     return access;
   }
-}
-
-/** The credential of a request: `Authorization: Bearer …`, or `?access_token=` for WebSocket upgrades and downloads. */
-export function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (header) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    return match?.[1];
-  }
-  const query = request.query as Record<string, unknown> | undefined;
-  const fromQuery = query?.access_token;
-  return typeof fromQuery === 'string' && fromQuery ? fromQuery : undefined;
 }

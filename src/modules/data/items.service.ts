@@ -16,6 +16,7 @@ import { appCaller, PoliciesService } from '../policies/policies.service';
 import type { PolicyAction } from '../policies/policy.entities';
 import { ReadPermissions, scopeReadQuery } from '../policies/read-permissions';
 import { checkWritableFields, withGrantValidation, withPresets, WriteGrant } from '../policies/write-permissions';
+import { assertMemberMay } from '../workspaces/workspace-roles';
 import { isAppRoleAccess, ItemsAccess, WorkspaceAccess, WorkspacesService } from '../workspaces/workspaces.service';
 import { FilterNode, ItemsQuery, keysQuery, QueryContext } from './query/query.ast';
 import { ParsedQueryCache } from './query/parsed-query.cache';
@@ -338,12 +339,14 @@ export class ItemsService {
   }
 
   /**
-   * The target of a write. An app role writes only through a policy for the action (403 otherwise,
-   * whether or not the collection exists), and reads back only what its read policy shows. The webhooks
-   * and flows that want the change are looked up now, before its transaction: inside it, a second
-   * connection could wait on a full pool for ever.
+   * The target of a write. A member writes only from the editor role up, and an app role only through a
+   * policy for the action (403 otherwise, whether or not the collection exists), reading back only what
+   * its read policy shows: every way to the items (REST, GraphQL, handlers, flows) meets this one check.
+   * The webhooks and flows that want the change are looked up now, before its transaction: inside it, a
+   * second connection could wait on a full pool for ever.
    */
   private async writeTarget(access: ItemsAccess, collectionName: string, action: Exclude<PolicyAction, 'read'>): Promise<WriteTarget> {
+    if (!isAppRoleAccess(access)) assertMemberMay(access.role, action);
     const virtual = await this.virtualCollection(access, collectionName);
     if (virtual) throw forbidden(virtual.readOnlyReason);
     const target = await this.grantedTarget(access, collectionName, action);
@@ -404,11 +407,15 @@ export class ItemsService {
   }
 
   /**
-   * The target of a read. An app role sees the collection only through a read policy; a collection
-   * it may not read answers 403 whether or not it exists, so the schema cannot be probed.
+   * The target of a read. A member reads by its role; an app role sees the collection only through a
+   * read policy; a collection it may not read answers 403 whether or not it exists, so the schema
+   * cannot be probed.
    */
   private async readTarget(access: ItemsAccess, collectionName: string): Promise<Target> {
-    if (!isAppRoleAccess(access)) return this.target(access, collectionName);
+    if (!isAppRoleAccess(access)) {
+      assertMemberMay(access.role, 'read');
+      return this.target(access, collectionName);
+    }
     const schema = await this.registry.forWorkspace(access.workspace);
     const permissions = await this.policies.readPermissions(access.workspace, schema, appCaller(access));
     const collection = schema.collections.get(collectionName);

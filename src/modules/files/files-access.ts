@@ -8,7 +8,7 @@ import type { ReadPermissions } from '../policies/read-permissions';
 import type { WriteGrant } from '../policies/write-permissions';
 import { SchemaRegistry } from '../schema/schema.registry';
 import type { WorkspaceSchema } from '../schema/schema.types';
-import { hasRole } from '../workspaces/workspace-roles';
+import { assertMemberMay } from '../workspaces/workspace-roles';
 import { isAppRoleAccess, ItemsAccess } from '../workspaces/workspaces.service';
 import { FilesCollectionName, filesSchema } from './files.collection';
 
@@ -24,8 +24,8 @@ export interface FilesReadScope {
 }
 
 /**
- * Who may do what with files and folders. Members and API keys by their workspace role, as for items
- * (viewers read; editors upload, change and delete); app users and anonymous callers by their app
+ * Who may do what with files and folders. Members and API keys by their workspace role, by the rule of
+ * items (viewers read; editors upload, change and delete); app users and anonymous callers by their app
  * role's policies on the `files` and `folders` collections, with the policy engine of items.
  */
 @Injectable()
@@ -38,19 +38,22 @@ export class FilesAccess {
   async readScope(access: ItemsAccess, collection: FilesCollectionName): Promise<FilesReadScope> {
     const schema = filesSchema(access.workspace.id);
     const context = this.context(access);
-    if (!isAppRoleAccess(access)) return { schema, visible: schema, permissions: null, context };
+    if (!isAppRoleAccess(access)) {
+      assertMemberMay(access.role, 'read');
+      return { schema, visible: schema, permissions: null, context };
+    }
     const permissions = (await this.shadowed(access, collection)) ? null : await this.policies.readPermissions(access.workspace, schema, appCaller(access));
     if (!permissions?.grants.has(collection)) throw forbidden(`You may not read "${collection}".`);
     return { schema, visible: permissions.visibleSchema, permissions, context };
   }
 
   /**
-   * What an app role's policy grants for a write (403 without one); null for members, who need the
-   * editor role (the routes' guard checks it).
+   * What an app role's policy grants for a write (403 without one); null for members, whose role must
+   * allow the action, as for items (403 otherwise).
    */
   async writeGrant(access: ItemsAccess, collection: FilesCollectionName, action: Exclude<PolicyAction, 'read'>): Promise<WriteGrant | null> {
     if (!isAppRoleAccess(access)) {
-      if (!hasRole(access.role, 'editor')) throw forbidden('This needs the editor role or higher in the workspace.');
+      assertMemberMay(access.role, action);
       return null;
     }
     const grant = (await this.shadowed(access, collection)) ? null : await this.policies.writeGrant(access.workspace, filesSchema(access.workspace.id), appCaller(access), collection, action);

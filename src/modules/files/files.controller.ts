@@ -38,7 +38,7 @@ export class FilesController {
   @Post()
   @HttpCode(200)
   @RouteConfig({ [ACCEPTS_MULTIPART]: true })
-  @RequireWorkspaceRole('editor', { appRoles: true })
+  @RequireWorkspaceRole('viewer', { appRoles: true })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' }, title: { type: 'string' }, folder: { type: 'string', format: 'uuid' } } } })
   @ApiOkResponse(DATA(false))
@@ -48,7 +48,7 @@ export class FilesController {
   }
 
   @Patch(':id')
-  @RequireWorkspaceRole('editor', { appRoles: true })
+  @RequireWorkspaceRole('viewer', { appRoles: true })
   @ApiBody({ schema: { type: 'object', properties: { title: { type: 'string', nullable: true }, folder: { type: 'string', format: 'uuid', nullable: true }, filename_download: { type: 'string' } } } })
   @ApiOkResponse(DATA(false))
   @ApiErrors(400, 401, 403, 404)
@@ -57,7 +57,7 @@ export class FilesController {
   }
 
   @Delete(':id')
-  @RequireWorkspaceRole('editor', { appRoles: true })
+  @RequireWorkspaceRole('viewer', { appRoles: true })
   @ApiNoContent('The file and its bytes are deleted')
   @ApiErrors(401, 403, 404)
   async remove(@CurrentWorkspace() access: ItemsAccess, @Param('id') id: string, @Req() request: FastifyRequest): Promise<void> {

@@ -33,7 +33,7 @@ export class FoldersController {
 
   @Post()
   @HttpCode(200)
-  @RequireWorkspaceRole('editor', { appRoles: true })
+  @RequireWorkspaceRole('viewer', { appRoles: true })
   @ApiBody(INPUT)
   @ApiOkResponse(DATA(false))
   @ApiErrors(400, 401, 403, 404)
@@ -42,7 +42,7 @@ export class FoldersController {
   }
 
   @Patch(':id')
-  @RequireWorkspaceRole('editor', { appRoles: true })
+  @RequireWorkspaceRole('viewer', { appRoles: true })
   @ApiBody(INPUT)
   @ApiOkResponse(DATA(false))
   @ApiErrors(400, 401, 403, 404)
@@ -51,7 +51,7 @@ export class FoldersController {
   }
 
   @Delete(':id')
-  @RequireWorkspaceRole('editor', { appRoles: true })
+  @RequireWorkspaceRole('viewer', { appRoles: true })
   @ApiNoContent('The folder is deleted')
   @ApiErrors(401, 403, 404, 409)
   async remove(@CurrentWorkspace() access: ItemsAccess, @Param('id') id: string): Promise<void> {

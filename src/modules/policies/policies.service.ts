@@ -15,6 +15,7 @@ import type { WorkspaceEntity } from '../workspaces/workspace.entity';
 import type { AppRoleAccess, WorkspaceAccess } from '../workspaces/workspaces.service';
 import { AppRoleEntity, BUILT_IN_ROLES, POLICY_ACTIONS, PolicyAction, PolicyEntity } from './policy.entities';
 import { CollectionReadGrant, ReadPermissions, readPermissions } from './read-permissions';
+import { assertFilterVariables } from './policy-variables';
 import { presetValue, WriteGrant } from './write-permissions';
 import { parseValidation } from '../schema/field-input';
 import { filesSchema, isFilesCollection } from '../files/files.collection';
@@ -269,6 +270,7 @@ export class PoliciesService implements OnModuleInit, OnModuleDestroy {
       if (input.filter === null || Object.keys(input.filter).length === 0) {
         policy.filter = null;
       } else {
+        assertFilterVariables(input.filter, 'filter');
         this.parsePolicyFilter(schema, policy.collection, input.filter);
         policy.filter = JSON.stringify(input.filter);
       }

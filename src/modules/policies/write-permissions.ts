@@ -2,6 +2,7 @@ import { AppError, invalidPayload } from '../../common/errors/app-error';
 import type { FilterNode, QueryContext } from '../data/query/query.ast';
 import { fieldType, FieldValueError } from '../schema/field-types';
 import type { CollectionDef, FieldDef, FieldValidation } from '../schema/schema.types';
+import { policyVariable } from './policy-variables';
 
 /** What an app role may do with one collection for one write action. */
 export interface WriteGrant {
@@ -14,11 +15,9 @@ export interface WriteGrant {
   filter: FilterNode | null;
   /** Rules added to the fields' own, for this role. */
   validation: Record<string, FieldValidation>;
-  /** Values forced on the written rows, as JSON; `$CURRENT_USER`, `$CURRENT_ROLE` and `$NOW` are resolved when writing. */
+  /** Values forced on the written rows, as JSON; variables (`$CURRENT_USER`, `$CURRENT_ROLE`, `$NOW`) are resolved when writing. */
   presets: Record<string, unknown>;
 }
-
-const VARIABLES = new Set(['$CURRENT_USER', '$CURRENT_ROLE', '$NOW']);
 
 /**
  * A preset's value as a request would send it: a variable resolved from the context. Without a
@@ -26,12 +25,12 @@ const VARIABLES = new Set(['$CURRENT_USER', '$CURRENT_ROLE', '$NOW']);
  * field's type. Written values then go through the same validation as the request's own.
  */
 export function presetValue(field: FieldDef, raw: unknown, where: string, ctx: QueryContext | null): unknown {
-  if (typeof raw === 'string' && raw.startsWith('$')) {
-    if (!VARIABLES.has(raw)) throw invalidPayload(`Invalid payload: "${raw}" is not a variable; use $CURRENT_USER, $CURRENT_ROLE or $NOW.`, where);
+  const variable = typeof raw === 'string' ? policyVariable(raw, where) : null;
+  if (variable) {
     if (ctx === null) return raw;
-    if (raw === '$CURRENT_USER') return ctx.userId;
-    if (raw === '$CURRENT_ROLE') return ctx.role;
-    const now = ctx.now.toISOString();
+    if (variable.variable === 'CURRENT_USER') return ctx.userId;
+    if (variable.variable === 'CURRENT_ROLE') return ctx.role;
+    const now = new Date(ctx.now.getTime() + (variable.offsetMs ?? 0)).toISOString();
     return field.type === 'date' ? now.slice(0, 10) : field.type === 'time' ? now.slice(11, 19) : now;
   }
   if (ctx === null && raw !== null) {

@@ -80,17 +80,18 @@ export class RealtimeConnection implements Subscriber, Flushable {
   }
 
   /**
-   * Starts as the caller of the handshake's credential (anonymous without one). Messages that arrive
-   * meanwhile (the client's auth, say) wait for it, in order.
+   * Starts as the caller `handshake` finds from the handshake's credential (anonymous without one); a
+   * refused credential is answered and closes the connection. Messages that arrive meanwhile (the
+   * client's auth, say) wait for it, in order.
    */
-  open(handshakeToken: string | null): void {
+  open(handshake: () => Promise<RealtimeCaller | null>): void {
     this.socket.on('message', (data, isBinary) => this.received(isBinary ? '' : data.toString()));
     this.socket.on('pong', () => (this.answered = true));
     this.socket.on('close', () => this.closeDown());
     // A protocol error (a message over the size limit, a bad frame) closes the socket; it must not
     // become an uncaught exception.
     this.socket.on('error', () => this.closeDown());
-    this.handling = this.context.authenticate(handshakeToken).then(
+    this.handling = handshake().then(
       (caller) => {
         if (caller) this.become(caller);
         this.heartbeat = setInterval(() => this.beat(), this.context.config.heartbeatMs);

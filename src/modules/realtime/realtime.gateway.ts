@@ -8,6 +8,7 @@ import { InjectConfig } from '../../config/config.module';
 import { API_KEY_PREFIX } from '../auth/access-tokens';
 import { BearerCredentials } from '../auth/bearer-credentials';
 import type { Principal } from '../auth/principal';
+import { handshakeToken } from '../auth/request-credential';
 import { isAppRoleAccess, WorkspacesService } from '../workspaces/workspaces.service';
 import { RealtimeCaller, RealtimeConnection } from './realtime.connection';
 import { FlushScheduler } from './realtime.flusher';
@@ -55,7 +56,8 @@ export class RealtimeGateway implements OnModuleInit {
       flusher: this.flusher,
       authenticate: (token) => this.caller(token, workspaceRef),
     });
-    connection.open(handshakeToken(request, query));
+    // A malformed credential in the handshake is refused like a bad one, never taken as none.
+    connection.open(async () => this.caller(handshakeToken(request), workspaceRef));
   }
 
   /** Who a credential (or none) is on the connection's workspace. */
@@ -67,12 +69,6 @@ export class RealtimeGateway implements OnModuleInit {
     const access = await this.workspaces.resolveItemsAccess(principal, ref);
     return { access, callerKey: callerKey(principal, isAppRoleAccess(access) ? access.appRole : access.role), expiresAt: token ? tokenExpiry(token) : null };
   }
-}
-
-/** The credential of the handshake: `Authorization: Bearer …` or `?access_token=`. */
-function handshakeToken(request: IncomingMessage, query: URLSearchParams): string | null {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-  return match?.[1] ?? (query.get('access_token') || null);
 }
 
 /** The workspace an API key or an app user belongs to; a platform account has none of its own. */

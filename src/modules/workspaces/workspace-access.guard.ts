@@ -1,9 +1,9 @@
 import { applyDecorators, CanActivate, createParamDecorator, ExecutionContext, Injectable, SetMetadata, UseGuards } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiBearerAuth, ApiParam } from '@nestjs/swagger';
-import { forbidden, invalidCredentials } from '../../common/errors/app-error';
+import { invalidCredentials } from '../../common/errors/app-error';
 import { OptionalAuth, RequestWithPrincipal } from '../auth/principal';
-import { hasRole, WorkspaceRole } from './workspace-roles';
+import { assertRole, WorkspaceRole } from './workspace-roles';
 import { isAppRoleAccess, ItemsAccess, WorkspaceAccess, WorkspacesService } from './workspaces.service';
 
 const MINIMUM_ROLE = 'cairn:workspace-role';
@@ -34,7 +34,7 @@ export class WorkspaceAccessGuard implements CanActivate {
       if (!principal) throw invalidCredentials('Authentication required.');
       access = await this.workspaces.resolveAccess(principal, request.params.ws);
     }
-    if (!isAppRoleAccess(access) && !hasRole(access.role, minimum)) throw forbidden(`This needs the ${minimum} role or higher in the workspace.`);
+    if (!isAppRoleAccess(access)) assertRole(access.role, minimum);
     request.workspaceAccess = access;
     return true;
   }
@@ -42,8 +42,9 @@ export class WorkspaceAccessGuard implements CanActivate {
 
 /**
  * Declares the least workspace role a route needs; the route's path must have `:ws`. With
- * `appRoles`, app users and anonymous callers get through too, with their app role, for the route to
- * decide by policies.
+ * `appRoles`, app users and anonymous callers get through too, with their app role, for the route's
+ * door to decide by policies; such routes let every member in (`viewer`), and the door holds members to
+ * what their role may do with the data too (see `memberMay`).
  */
 export function RequireWorkspaceRole(role: WorkspaceRole, options: { appRoles?: boolean } = {}) {
   return applyDecorators(

@@ -1,10 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Repeater } from 'graphql-yoga';
 import { MESSAGE_BUS, MessageBus } from '../../../common/bus/bus';
-import { AppError, forbidden } from '../../../common/errors/app-error';
+import { AppError } from '../../../common/errors/app-error';
 import type { ItemAction, RequestOrigin } from '../../audit/activity.recorder';
-import { hasRole } from '../../workspaces/workspace-roles';
-import { isAppRoleAccess, ItemsAccess } from '../../workspaces/workspaces.service';
+import type { ItemsAccess } from '../../workspaces/workspaces.service';
 import { ITEMS_CHANGED, ItemsChanged, ItemsService } from '../items.service';
 import type { GraphQLOperations, MutationEvent } from './graphql-schema.factory';
 
@@ -49,23 +48,23 @@ export class GraphQLItemOperations implements GraphQLOperations<GraphQLContext> 
   }
 
   create(context: GraphQLContext, collection: string, body: unknown, params: Params): Promise<Row | Row[] | null> {
-    return this.items.create(this.writer(context), collection, body, params, context.origin);
+    return this.items.create(context.access, collection, body, params, context.origin);
   }
 
   updateOne(context: GraphQLContext, collection: string, id: string, body: unknown, params: Params): Promise<Row | null> {
-    return this.items.updateOne(this.writer(context), collection, id, body, params, context.origin);
+    return this.items.updateOne(context.access, collection, id, body, params, context.origin);
   }
 
   updateMany(context: GraphQLContext, collection: string, body: unknown, params: Params): Promise<Row[]> {
-    return this.items.updateMany(this.writer(context), collection, body, params, context.origin);
+    return this.items.updateMany(context.access, collection, body, params, context.origin);
   }
 
   deleteOne(context: GraphQLContext, collection: string, id: string): Promise<void> {
-    return this.items.deleteOne(this.writer(context), collection, id, context.origin);
+    return this.items.deleteOne(context.access, collection, id, context.origin);
   }
 
   deleteMany(context: GraphQLContext, collection: string, ids: string[]): Promise<void> {
-    return this.items.deleteMany(this.writer(context), collection, { keys: ids }, context.origin);
+    return this.items.deleteMany(context.access, collection, { keys: ids }, context.origin);
   }
 
   /**
@@ -102,13 +101,6 @@ export class GraphQLItemOperations implements GraphQLOperations<GraphQLContext> 
       remember(seen, String(row.id));
       await send({ key: row.id, event: change.action, data: row });
     }
-  }
-
-  /** Members write only from the editor role up; app roles write as their policies grant, which the items door checks. */
-  private writer(context: GraphQLContext): ItemsAccess {
-    const { access } = context;
-    if (!isAppRoleAccess(access) && !hasRole(access.role, 'editor')) throw forbidden('This needs the editor role or higher in the workspace.');
-    return access;
   }
 }
 

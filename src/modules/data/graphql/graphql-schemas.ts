@@ -5,7 +5,7 @@ import { appCaller, PoliciesService } from '../../policies/policies.service';
 import type { ReadPermissions } from '../../policies/read-permissions';
 import { SchemaRegistry } from '../../schema/schema.registry';
 import type { WorkspaceSchema } from '../../schema/schema.types';
-import { hasRole } from '../../workspaces/workspace-roles';
+import { memberMay, WorkspaceRole } from '../../workspaces/workspace-roles';
 import { AppRoleAccess, isAppRoleAccess, ItemsAccess } from '../../workspaces/workspaces.service';
 import { VirtualCollectionInfo, VirtualCollections } from '../virtual-collections';
 import { GraphQLItemOperations } from './graphql-operations';
@@ -14,9 +14,12 @@ import { buildGraphQLSchema, GraphQLView } from './graphql-schema.factory';
 /** Members' schemas kept at once: one or two per workspace in use (readers, writers). */
 const MEMBER_SCHEMAS = 1_000;
 
+/** The actions a member's schema has mutations for, where its role allows them. */
+const WRITE_ACTIONS = ['create', 'update', 'delete'] as const;
+
 /**
  * Each caller's GraphQL schema, built from the registry and its permissions and kept while they hold.
- * Members' schemas are keyed by the workspace's schema version, and whether they write; an app role's
+ * Members' schemas are keyed by the workspace's schema version, and what their role may write; an app role's
  * by its compiled permissions, which the policy engine rebuilds when the schema or a policy changes
  * (on every instance, through the bus). Both are keyed by the workspace's views' stamp too, which
  * changes when a view is created, changed or deleted (the views' cache is evicted on every instance
@@ -39,12 +42,13 @@ export class GraphQLSchemas {
     // Read before the views are described: a view changed in between leaves a stale stamp, so the next request rebuilds.
     const views = await this.virtual.stamp(schema.workspaceId);
     if (!isAppRoleAccess(access)) {
-      const writes = hasRole(access.role, 'editor');
-      const key = `${schema.workspaceId}:${schema.version}:${writes ? 'write' : 'read'}:${views}`;
+      // Roles that may do the same share a schema.
+      const may = WRITE_ACTIONS.filter((action) => memberMay(access.role, action)).join('+');
+      const key = `${schema.workspaceId}:${schema.version}:${may}:${views}`;
       let built = this.members.get(key);
       if (!built) {
         const { collections } = await this.virtual.describe(schema);
-        built = buildGraphQLSchema(memberView(schema, writes, collections), this.operations);
+        built = buildGraphQLSchema(memberView(schema, access.role, collections), this.operations);
         this.members.set(key, built);
       }
       return built;
@@ -81,14 +85,14 @@ export class GraphQLSchemas {
   }
 }
 
-/** A member's view: everything to read, and every field that is not a system field to write from the editor role up. */
-function memberView(schema: WorkspaceSchema, writes: boolean, virtual: readonly VirtualCollectionInfo[]): GraphQLView {
+/** A member's view: everything to read, and every field that is not a system field to write where its role may (the items door's rule). */
+function memberView(schema: WorkspaceSchema, role: WorkspaceRole, virtual: readonly VirtualCollectionInfo[]): GraphQLView {
   const userFields = new Map([...schema.collections.values()].map((c) => [c.name, new Set(c.fields.filter((f) => !f.system).map((f) => f.field))]));
   return {
     visible: schema,
     schema,
-    writable: (collection) => (writes ? (userFields.get(collection) ?? null) : null),
-    deletable: () => writes,
+    writable: (collection, action) => (memberMay(role, action) ? (userFields.get(collection) ?? null) : null),
+    deletable: () => memberMay(role, 'delete'),
     virtual,
   };
 }

@@ -7,6 +7,7 @@ import { AppError } from '../../../common/errors/app-error';
 import { WebSocketUpgrades } from '../../../common/http/websocket-upgrades';
 import { requestOrigin } from '../../audit/activity.recorder';
 import { BearerCredentials } from '../../auth/bearer-credentials';
+import { bearerToken, handshakeToken, tokenParameter } from '../../auth/request-credential';
 import { WorkspacesService } from '../../workspaces/workspaces.service';
 import { GraphQLServer, GraphQLServerContext } from './graphql.server';
 
@@ -93,13 +94,13 @@ export class GraphQLWebSocketGateway implements OnModuleInit {
 
 type Enveloped = Pick<ReturnType<GraphQLServer['yoga']['getEnveloped']>, 'execute' | 'subscribe'>;
 
+/**
+ * The credential of a connection: its connection_init payload's `access_token` or `authorization`, or
+ * else its handshake's. The first one given decides; a malformed one is refused, never taken as none.
+ */
 function connectionToken(request: IncomingMessage, params: ConnectionParams | undefined): string | null {
-  const bearer = (value: unknown) => (typeof value === 'string' ? (/^Bearer\s+(\S+)\s*$/i.exec(value)?.[1] ?? null) : null);
-  if (typeof params?.access_token === 'string' && params.access_token) return params.access_token;
-  const fromParams = bearer(params?.authorization) ?? bearer(params?.Authorization);
-  if (fromParams) return fromParams;
-  const fromHeader = bearer(request.headers.authorization);
-  if (fromHeader) return fromHeader;
-  const query = new URLSearchParams((request.url ?? '').split('?')[1] ?? '');
-  return query.get('access_token') || null;
+  if (params?.access_token !== undefined && params.access_token !== null) return tokenParameter(params.access_token, 'access_token');
+  const authorization = params?.authorization ?? params?.Authorization;
+  if (authorization !== undefined && authorization !== null) return bearerToken(authorization);
+  return handshakeToken(request);
 }

@@ -35,7 +35,7 @@ export class ItemsController {
 
   @Post()
   @HttpCode(200)
-  @RequireWorkspaceRole('editor', { appRoles: true })
+  @RequireWorkspaceRole('viewer', { appRoles: true })
   @ApiBody({ schema: { oneOf: [ITEM, { type: 'array', items: ITEM }] } })
   @ApiOkResponse(DATA(ITEM, false))
   @ApiErrors(401, 403, 404, 409, 413)
@@ -44,7 +44,7 @@ export class ItemsController {
   }
 
   @Patch()
-  @RequireWorkspaceRole('editor', { appRoles: true })
+  @RequireWorkspaceRole('viewer', { appRoles: true })
   @ApiBody({ schema: { oneOf: [{ type: 'object', properties: { keys: { type: 'array', items: {} }, data: ITEM } }, { type: 'array', items: ITEM }] } })
   @ApiOkResponse(DATA(ITEM, true))
   @ApiErrors(401, 403, 404, 409)
@@ -53,7 +53,7 @@ export class ItemsController {
   }
 
   @Patch(':id')
-  @RequireWorkspaceRole('editor', { appRoles: true })
+  @RequireWorkspaceRole('viewer', { appRoles: true })
   @ApiBody({ schema: ITEM })
   @ApiOkResponse(DATA(ITEM, false))
   @ApiErrors(401, 403, 404, 409)
@@ -69,7 +69,7 @@ export class ItemsController {
   }
 
   @Delete()
-  @RequireWorkspaceRole('editor', { appRoles: true })
+  @RequireWorkspaceRole('viewer', { appRoles: true })
   @ApiBody({ schema: { oneOf: [{ type: 'object', properties: { keys: { type: 'array', items: {} } } }, { type: 'array', items: {} }] } })
   @ApiNoContent('The items are deleted')
   @ApiErrors(401, 403, 404, 409)
@@ -78,7 +78,7 @@ export class ItemsController {
   }
 
   @Delete(':id')
-  @RequireWorkspaceRole('editor', { appRoles: true })
+  @RequireWorkspaceRole('viewer', { appRoles: true })
   @ApiNoContent('The item is deleted')
   @ApiErrors(401, 403, 404, 409)
   async delete(@CurrentWorkspace() access: ItemsAccess, @Param('collection') collection: string, @Param('id') id: string, @Req() request: FastifyRequest): Promise<void> {
