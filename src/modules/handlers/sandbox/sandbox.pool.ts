@@ -76,6 +76,7 @@ export class SandboxPool {
   private readonly queue: Waiting[] = [];
   private readonly perWorkspace = new Map<string, number>();
   private readonly quarantine = new Quarantine(QUARANTINE_MS, QUARANTINE_WORKERS);
+  private readonly whenIdle: Array<() => void> = [];
   private lastId = 0;
   private closed = false;
 
@@ -96,11 +97,21 @@ export class SandboxPool {
     });
   }
 
-  /** Stops every worker; runs in progress and queued are answered as unavailable. */
+  /** Resolves once no run is in progress or waiting, including the runs those start. */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.whenIdle.push(resolve));
+  }
+
+  /**
+   * Stops every worker: idle ones are let go, busy ones killed (their runs are answered as crashed), and
+   * queued runs are answered as unavailable. At shutdown it comes after idle(), or after the time for it ran out.
+   */
   async close(): Promise<void> {
     this.closed = true;
     for (const waiting of this.queue.splice(0)) waiting.reject(serviceUnavailable('Handlers are shutting down.'));
-    await Promise.all(this.workers.map((worker) => stop(worker.child)));
+    this.settled();
+    await Promise.all(this.workers.map((worker) => stop(worker.child, worker.runs.size > 0)));
   }
 
   /** The process ids of the live workers, and of those running something: for tests that kill one. */
@@ -114,6 +125,15 @@ export class SandboxPool {
 
   get busyWorkerPids(): number[] {
     return this.workers.filter((worker) => worker.runs.size > 0).map((worker) => worker.child.pid ?? 0);
+  }
+
+  private isIdle(): boolean {
+    return this.queue.length === 0 && this.workers.every((worker) => worker.runs.size === 0);
+  }
+
+  /** Tells those waiting for idle() once nothing is left. */
+  private settled(): void {
+    if (this.isIdle()) for (const resolve of this.whenIdle.splice(0)) resolve();
   }
 
   private admissible(run: SandboxRun): boolean {
@@ -161,6 +181,7 @@ export class SandboxPool {
     active.resolve(outcome);
     if (worker.retiring && worker.runs.size === 0) void stop(worker.child);
     this.drain();
+    this.settled();
   }
 
   /** Starts the queued runs that may start now, oldest first, skipping those whose workspace is at its cap or whose lane is full. */
@@ -210,6 +231,9 @@ export class SandboxPool {
       // the API process is in the process where handlers run.
       execArgv: ['--no-node-snapshot', `--max-old-space-size=${WORKER_HEAP_MB}`],
       env: {},
+      // In a process group of its own: the signal a terminal (Ctrl-C) or a process manager sends to the
+      // API's group must not end the runs in flight; the pool stops its workers after them.
+      detached: true,
       serialization: 'json',
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
@@ -262,8 +286,11 @@ export class SandboxPool {
   }
 }
 
-/** Disconnects a worker (it exits on its own) and kills it if it has not exited shortly after. */
-function stop(child: ChildProcess): Promise<void> {
+/**
+ * Stops a worker: disconnects it (it exits on its own) and kills it if it has not exited shortly after,
+ * or kills it at once (`now`: its runs are being cut).
+ */
+function stop(child: ChildProcess, now = false): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const kill = setTimeout(() => child.kill('SIGKILL'), 2_000);
@@ -271,7 +298,7 @@ function stop(child: ChildProcess): Promise<void> {
       clearTimeout(kill);
       resolve();
     });
-    if (child.connected) child.disconnect();
+    if (child.connected && !now) child.disconnect();
     else child.kill('SIGKILL');
   });
 }
