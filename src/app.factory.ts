@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { ErrorEnvelopeFilter } from './common/errors/error-envelope.filter';
 import { PayloadValidationPipe } from './common/errors/payload-validation.pipe';
+import { GracefulShutdown } from './common/lifecycle/graceful-shutdown';
 import { registerMultipart } from './common/http/multipart';
 import { openApiSetup } from './common/http/openapi';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
@@ -54,9 +55,8 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
   });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
-    // Once shutdown has begun, a kept-alive connection would hold the server open after its last response.
-    if (!fastify.server.listening) void reply.header('connection', 'close');
   });
+  app.get(GracefulShutdown).install(fastify);
   openApiSetup(app, cairnVersion());
   try {
     await app.init();

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { BusModule } from './common/bus/bus.module';
 import { DatabaseModule } from './common/database/database.module';
+import { LifecycleModule } from './common/lifecycle/lifecycle.module';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -33,6 +34,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        LifecycleModule,
         DatabaseModule.forRoot(config),
         BusModule.forRoot(config),
         MailModule.forRoot(config),

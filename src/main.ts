@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createApp } from './app.factory';
+import { GracefulShutdown } from './common/lifecycle/graceful-shutdown';
 import { createLogger } from './common/logging/logger';
 import { ConfigError, isEphemeralSecret, loadConfig } from './config/load-config';
 
@@ -19,26 +20,33 @@ async function bootstrap(): Promise<void> {
 
   const app = await createApp(config, logger);
 
-  // Stop accepting, let in-flight requests finish, then close the database and Redis (Nest's shutdown hooks).
-  let stopping = false;
+  // Stop accepting, let the requests and runs in flight finish until SHUTDOWN_TIMEOUT less the time kept
+  // for closing, then close the sandbox pool, sockets, Redis and the database (Nest's shutdown hooks).
+  const graceful = app.get(GracefulShutdown);
   const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
+    if (graceful.stopping) return;
+    graceful.begin(config.shutdownTimeoutMs);
     logger.info({ signal }, 'shutting down');
     setTimeout(() => {
-      logger.error('in-flight requests did not finish in time; exiting');
+      logger.error('closing did not finish within SHUTDOWN_TIMEOUT; exiting');
       process.exit(1);
     }, config.shutdownTimeoutMs).unref();
-    app.close().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    graceful
+      .requestsFinished()
+      .then((finished) => {
+        if (!finished) logger.warn('requests still running when SHUTDOWN_TIMEOUT ran out were cut: their connections are closed');
+        return app.close();
+      })
+      .then(
+        () => {
+          logger.info('stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);

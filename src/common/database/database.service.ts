@@ -4,6 +4,7 @@ import { Mutex } from 'async-mutex';
 import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import type { AppConfig, DatabaseKind } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
+import { oneQueryAtATime } from './one-query-at-a-time';
 
 /** How many distinct statements each PostgreSQL connection may keep prepared; more run unprepared. */
 const MAX_PREPARED_STATEMENTS = 500;
@@ -72,15 +73,20 @@ export class Database {
    * A transaction for DDL. On SQLite, TypeORM rebuilds a table to alter it and drops the old one; with
    * foreign keys enforced that drop would delete (or cascade into) the rows of child tables. So SQLite's
    * enforcement is off during the change (a pragma that only takes effect outside a transaction, hence
-   * here, under the writer lock), and the keys are checked before commit instead.
+   * here, under the writer lock), and the keys are checked before commit instead. The transaction's
+   * runner sends its queries one at a time, as TypeORM's DDL calls need on PostgreSQL.
    */
   schemaChange<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (this.kind !== 'sqlite') return this.transaction(work);
+    const ddl = (manager: EntityManager) => {
+      oneQueryAtATime(manager.queryRunner!);
+      return work(manager);
+    };
+    if (this.kind !== 'sqlite') return this.transaction(ddl);
     return this.sqliteWriter.runExclusive(async () => {
       await this.dataSource.query('PRAGMA foreign_keys = OFF');
       try {
         return await this.dataSource.transaction(async (manager) => {
-          const result = await work(manager);
+          const result = await ddl(manager);
           const violations: unknown[] = await manager.query('PRAGMA foreign_key_check');
           if (violations.length > 0) throw new Error(`schema change would break ${violations.length} foreign key reference(s)`);
           return result;

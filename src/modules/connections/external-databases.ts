@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AppError } from '../../common/errors/app-error';
@@ -23,7 +23,7 @@ interface OpenDatabase {
  * it is deleted and when the app shuts down. Also the holder of the cipher of their passwords.
  */
 @Injectable()
-export class ExternalDatabases implements OnModuleDestroy {
+export class ExternalDatabases implements OnApplicationShutdown {
   private readonly logger = new Logger(ExternalDatabases.name);
   private readonly open = new Map<string, OpenDatabase>();
   private readonly sealer: CredentialsCipher | null;
@@ -91,7 +91,8 @@ export class ExternalDatabases implements OnModuleDestroy {
     if (open) await this.retire(open);
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** Last, with Cairn's own database: the handler and flow runs that finish at shutdown may still read external tables. */
+  async onApplicationShutdown(): Promise<void> {
     const all = [...this.open.values()];
     this.open.clear();
     await Promise.all(all.map((open) => this.retire(open)));

@@ -4,6 +4,7 @@ import { In, LessThan, Repository } from 'typeorm';
 import { CoalescedTask } from '../../common/async/coalesced-task';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { Database } from '../../common/database/database.service';
+import { GracefulShutdown } from '../../common/lifecycle/graceful-shutdown';
 import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { ITEMS_CHANGED, ItemsChanged } from '../data/items.service';
@@ -43,6 +44,7 @@ export class FlowRunner implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     @InjectConfig() private readonly config: AppConfig,
     private readonly executor: FlowExecutor,
+    private readonly shutdown: GracefulShutdown,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -57,11 +59,12 @@ export class FlowRunner implements OnApplicationBootstrap, OnModuleDestroy {
     this.wake();
   }
 
+  /** Claims no more runs; those in progress finish, until the shutdown's deadline (their lease then lapses). */
   async onModuleDestroy(): Promise<void> {
     const stopped = this.pending.stop();
     clearInterval(this.timer);
     await Promise.all(this.unsubscribes.map((unsubscribe) => unsubscribe()));
-    await stopped;
+    await this.shutdown.settle(stopped);
   }
 
   /** Looks for runs now, or once more right after the look under way. */
@@ -71,7 +74,8 @@ export class FlowRunner implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async drain(): Promise<void> {
     await this.failAbandoned();
-    for (;;) {
+    // A stopping process claims no more runs: the other instances, or this one's next start, take them.
+    while (!this.shutdown.stopping) {
       const claimed = await this.claim();
       await Promise.all(claimed.map((run) => this.run(run)));
       if (claimed.length < BATCH || this.pending.stopped) return;

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, Repository } from 'typeorm';
 import { v7 as timeOrderedUuid } from 'uuid';
@@ -23,10 +23,11 @@ const PRUNE_EVERY = 20;
  * The log of handler runs. Runs are recorded on every request that runs a handler, so rows are
  * written in batches: a run waits in memory while a batch is being inserted and goes with the next one,
  * and the request never waits for its run's row. Each handler keeps its newest HANDLER_RUN_LOG_SIZE
- * runs; older ones are deleted every few batches.
+ * runs; older ones are deleted every few batches. At shutdown, HandlerRunner waits for `flushed()` once
+ * no run is left, before the database closes.
  */
 @Injectable()
-export class HandlerRunLog implements OnModuleDestroy {
+export class HandlerRunLog {
   private readonly logger = new Logger(HandlerRunLog.name);
   private pending: HandlerRunEntity[] = [];
   private flushing: Promise<void> | null = null;
@@ -36,11 +37,6 @@ export class HandlerRunLog implements OnModuleDestroy {
     @InjectRepository(HandlerRunEntity) private readonly runs: Repository<HandlerRunEntity>,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
-
-  /** The runs still in memory are written before the database closes (at application shutdown). */
-  onModuleDestroy(): Promise<void> {
-    return this.flushed();
-  }
 
   /** A new run's id: time-ordered, so the log's newest rows are its last keys. */
   newRunId(): string {

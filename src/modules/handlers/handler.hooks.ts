@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { AppError } from '../../common/errors/app-error';
 import { isRecord } from '../data/query/filter.parser';
 import { AfterCommit, BeforeWrite, ItemHooks } from '../data/write/item-hooks';
@@ -13,7 +13,7 @@ import { HandlerRunner } from './handler.runner';
  * only in their run log.
  */
 @Injectable()
-export class HandlerHooks implements OnModuleInit, OnModuleDestroy {
+export class HandlerHooks implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(HandlerHooks.name);
   private removers: Array<() => void> = [];
 
@@ -27,7 +27,8 @@ export class HandlerHooks implements OnModuleInit, OnModuleDestroy {
     this.removers = [this.hooks.onBeforeWrite((event) => this.before(event)), this.hooks.onAfterCommit((event) => this.after(event))];
   }
 
-  onModuleDestroy(): void {
+  /** Only once the sandbox pool has closed: the writes of runs finishing at shutdown still fire their hooks. */
+  onApplicationShutdown(): void {
     for (const remove of this.removers) remove();
   }
 

@@ -1,7 +1,8 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { AppError } from '../../common/errors/app-error';
 import { ErrorCode, httpStatusOf, isErrorCode } from '../../common/errors/error-codes';
 import { toErrorResponse } from '../../common/errors/error-response';
+import { GracefulShutdown } from '../../common/lifecycle/graceful-shutdown';
 import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { isRecord } from '../data/query/filter.parser';
@@ -49,16 +50,24 @@ type Answer = { ok: true; value: unknown } | { ok: false; error: { status: numbe
  * in the run log, and a failure becomes an error in the contract's envelope.
  */
 @Injectable()
-export class HandlerRunner implements OnModuleDestroy {
+export class HandlerRunner implements BeforeApplicationShutdown {
   constructor(
     @Inject(SandboxPool) private readonly pool: SandboxPool,
     private readonly items: ItemsService,
     private readonly runLog: HandlerRunLog,
     @InjectConfig() private readonly config: AppConfig,
+    private readonly shutdown: GracefulShutdown,
   ) {}
 
-  onModuleDestroy(): Promise<void> {
-    return this.pool.close();
+  /**
+   * At shutdown, once requests are answered and flows' runner has stopped (both before this hook): the
+   * runs still in progress, after hooks among them, finish until the shutdown's deadline; then the
+   * workers stop and the run log is written, before the database closes.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.shutdown.settle(this.pool.idle());
+    await this.pool.close();
+    await this.runLog.flushed();
   }
 
   /** Runs a handler and answers the value it returned, or throws what its failure means for the client. */

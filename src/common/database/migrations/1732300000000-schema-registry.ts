@@ -1,5 +1,6 @@
 import { MigrationInterface, QueryRunner, Table, TableColumn, TableForeignKey, TableIndex } from 'typeorm';
 import { portableColumns } from '../column-types';
+import { oneQueryAtATime } from '../one-query-at-a-time';
 
 /**
  * The schema registry (collections, fields, relations and the log of schema changes), the activity
@@ -13,6 +14,8 @@ export class SchemaRegistry1732300000000 implements MigrationInterface {
     const workspaceKey = (table: string) =>
       new TableForeignKey({ name: `fk_${table}_workspace`, columnNames: ['workspace_id'], referencedTableName: 'cairn_workspaces', referencedColumnNames: ['id'], onDelete: 'CASCADE' });
 
+    // addColumn reads the table's shape first, with concurrent queries on PostgreSQL unless serialized.
+    oneQueryAtATime(runner);
     // Bumped on every schema change; caches of the schema are keyed by it.
     await runner.addColumn('cairn_workspaces', new TableColumn({ name: 'schema_version', type: 'integer', isNullable: false, default: 0 }));
 

@@ -142,3 +142,8 @@ process.on('message', (message: ToWorker) => {
 });
 // The API process is gone (closed or dead): nothing is left to answer to.
 process.on('disconnect', () => process.exit(0));
+// A process manager may signal every process of the service (systemd's control group), this worker
+// included: the API process decides when its workers stop (after the runs in flight), by disconnecting
+// or killing them. (The pool forks workers in a group of their own, out of reach of Ctrl-C.)
+process.on('SIGTERM', () => undefined);
+process.on('SIGINT', () => undefined);
