@@ -7,7 +7,7 @@ import type { WorkspaceAccess } from '../workspaces/workspaces.service';
 import { toFieldDto } from './field-input';
 import { RelationsService, toRelationDto } from './relations.service';
 import { SchemaService } from './schema.service';
-import { parseSnapshot, SnapshotService } from './snapshot.service';
+import { SnapshotService } from './snapshot.service';
 import type { CollectionDef } from './schema.types';
 
 type Raw = Record<string, unknown>;
@@ -182,10 +182,10 @@ export class SchemaController {
 
   @Get('schema/snapshot')
   @RequireWorkspaceRole('admin')
-  @ApiOkResponse(DATA({ type: 'object', properties: { version: { type: 'integer' }, collections: { type: 'array', items: {} }, relations: { type: 'array', items: {} } } }, false))
+  @ApiOkResponse(DATA({ type: 'object', properties: { version: { type: 'integer' }, collections: { type: 'array', items: {} }, relations: { type: 'array', items: {} } }, additionalProperties: { type: 'array', description: 'A section of the setup: roles, policies, handlers, flows, webhooks, views.', items: {} } }, false))
   @ApiErrors(401, 403, 404)
   async snapshot(@CurrentWorkspace() access: WorkspaceAccess) {
-    return { data: this.snapshots.snapshot(await this.schemas.schemaOf(access)) };
+    return { data: await this.snapshots.snapshot(access) };
   }
 
   @Post('schema/diff')
@@ -195,7 +195,7 @@ export class SchemaController {
   @ApiOkResponse(DATA({ type: 'object', description: 'One planned step: action and what it applies to.' }, true))
   @ApiErrors(401, 403, 404)
   async diff(@CurrentWorkspace() access: WorkspaceAccess, @Body() body: unknown) {
-    return { data: this.snapshots.diff(await this.schemas.schemaOf(access), parseSnapshot(objectBody(body).snapshot)) };
+    return { data: await this.snapshots.diff(access, this.snapshots.parse(objectBody(body).snapshot)) };
   }
 
   @Post('schema/apply')
@@ -208,7 +208,7 @@ export class SchemaController {
     const { snapshot, dry_run: dryRun, force } = objectBody(body);
     if (dryRun !== undefined && typeof dryRun !== 'boolean') throw invalidPayload('Invalid payload: dry_run must be true or false.', 'dry_run');
     if (force !== undefined && typeof force !== 'boolean') throw invalidPayload('Invalid payload: force must be true or false.', 'force');
-    return { data: await this.snapshots.apply(access, parseSnapshot(snapshot), { dryRun: dryRun === true, force: force === true }) };
+    return { data: await this.snapshots.apply(access, this.snapshots.parse(snapshot), { dryRun: dryRun === true, force: force === true }) };
   }
 
   @Get('schema/migrations')
