@@ -79,6 +79,9 @@ export class FlowsService {
       flow.triggerOptions = JSON.stringify(definition.trigger);
       flow.operations = JSON.stringify(definition.operations);
       flow.firstOperation = first;
+    } else if (body.enabled === true && !flow.enabled) {
+      // A flow disabled because a collection or field it needed was deleted must be fixed before it runs again.
+      await this.checked(access, current.trigger as unknown as FlowTriggerDto, current.operations as FlowOperationDto[], current.first);
     }
     if (body.name !== undefined) flow.name = body.name;
     if (body.enabled !== undefined) flow.enabled = body.enabled;

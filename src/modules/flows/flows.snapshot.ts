@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { AppError } from '../../common/errors/app-error';
 import { validatedPayload } from '../../common/errors/payload-validation.pipe';
 import { HandlerEntity } from '../handlers/handler.entities';
 import type { WorkspaceSchema } from '../schema/schema.types';
-import { SectionApply, SectionCheck, SectionStep, SnapshotParticipant, SnapshotParticipants } from '../schema/snapshot-participant';
+import { Dependant, ForceOutcome, SchemaRemoval, SectionApply, SectionCheck, SectionStep, SnapshotParticipant, SnapshotParticipants } from '../schema/snapshot-participant';
 import type { FlowOperationDef, FlowTrigger } from './flow-definition';
 import { CreateFlowDto, FlowOperationDto, FlowTriggerDto } from './flow.dto';
 import { FlowEntity, FlowRunEntity } from './flow.entities';
@@ -31,6 +32,8 @@ function withHandlers(operations: FlowOperationDef[], swap: Map<string, string>)
 /**
  * The snapshot section of flows, keyed by name, checked as `POST /flows` checks one. A `handler` step
  * names its handler by name in a snapshot (ids differ between workspaces), resolved when applied.
+ * When a collection or field a flow needs goes, an event trigger naming other collections too only
+ * loses that name; otherwise the flow is disabled, its definition kept: enabling it checks it again.
  */
 @Injectable()
 export class FlowsSnapshot implements SnapshotParticipant<FlowEntry>, OnModuleInit {
@@ -94,8 +97,51 @@ export class FlowsSnapshot implements SnapshotParticipant<FlowEntry>, OnModuleIn
     return steps.map(() => null);
   }
 
+  async dependants(manager: EntityManager, removal: SchemaRemoval): Promise<Dependant[]> {
+    return (await this.fates(manager, removal)).map(({ flow, fate }) => ({ kind: 'flow', name: flow.name, on_force: fate.outcome }));
+  }
+
+  async release(manager: EntityManager, removal: SchemaRemoval): Promise<void> {
+    const flows = manager.getRepository(FlowEntity);
+    for (const { flow, fate } of await this.fates(manager, removal)) {
+      if (fate.outcome === 'remove_reference') await flows.update({ id: flow.id }, { triggerOptions: JSON.stringify(fate.trigger), updatedAt: new Date() });
+      else await flows.update({ id: flow.id }, { enabled: false, updatedAt: new Date() });
+    }
+  }
+
   changed(workspaceId: string): Promise<void> {
     return this.flows.evict(workspaceId);
+  }
+
+  /** The flows a removal touches, each with what becomes of it. */
+  private async fates(manager: EntityManager, removal: SchemaRemoval): Promise<Array<{ flow: FlowEntity; fate: { outcome: ForceOutcome; trigger?: FlowTrigger } }>> {
+    const rows = await manager.getRepository(FlowEntity).find({ where: { workspaceId: removal.workspaceId }, order: { name: 'ASC' } });
+    const touched: Array<{ flow: FlowEntity; fate: { outcome: ForceOutcome; trigger?: FlowTrigger } }> = [];
+    for (const flow of rows) {
+      const entry = entryOf(flow);
+      const { trigger } = entry;
+      const named = removal.field === null && trigger.type === 'event' && trigger.collections.includes(removal.collection);
+      if (!named && !(this.fits(removal.before, entry) && !this.fits(removal.after, entry))) continue;
+      if (named && trigger.collections.length > 1) {
+        const trimmed: FlowTrigger = { ...trigger, collections: trigger.collections.filter((name) => name !== removal.collection) };
+        if (this.fits(removal.after, { ...entry, trigger: trimmed })) {
+          touched.push({ flow, fate: { outcome: 'remove_reference', trigger: trimmed } });
+          continue;
+        }
+      }
+      touched.push({ flow, fate: { outcome: 'disable' } });
+    }
+    return touched;
+  }
+
+  private fits(schema: WorkspaceSchema, entry: FlowEntry): boolean {
+    try {
+      this.checkAgainst(schema, entry);
+      return true;
+    } catch (error) {
+      if (error instanceof AppError) return false;
+      throw error;
+    }
   }
 
   /** Checks a definition exactly as `POST /flows` checks one. */

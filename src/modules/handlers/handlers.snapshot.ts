@@ -4,7 +4,7 @@ import { invalidPayload } from '../../common/errors/app-error';
 import { validatedPayload } from '../../common/errors/payload-validation.pipe';
 import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
-import { SectionApply, SectionCheck, SectionStep, SnapshotParticipant, SnapshotParticipants } from '../schema/snapshot-participant';
+import { Dependant, SchemaRemoval, SectionApply, SectionCheck, SectionStep, SnapshotParticipant, SnapshotParticipants } from '../schema/snapshot-participant';
 import { HandlerCatalog } from './handler.catalog';
 import { CreateHandlerDto, HandlerDto, toHandlerDto } from './handler.dto';
 import { HandlerEntity, HandlerRunEntity } from './handler.entities';
@@ -25,7 +25,8 @@ function createBody(entry: HandlerEntry): CreateHandlerDto {
 
 /**
  * The snapshot section of handlers, keyed by name, checked as `POST /handlers` checks one (code that
- * compiles, an existing collection, a free route).
+ * compiles, an existing collection, a free route). When the collection of a hook goes, the hook is
+ * disabled, its code kept: enabling it again checks it, so it must be pointed at a collection first.
  */
 @Injectable()
 export class HandlersSnapshot implements SnapshotParticipant<HandlerEntry>, OnModuleInit {
@@ -85,7 +86,23 @@ export class HandlersSnapshot implements SnapshotParticipant<HandlerEntry>, OnMo
     return steps.map(() => null);
   }
 
+  async dependants(manager: EntityManager, removal: SchemaRemoval): Promise<Dependant[]> {
+    return (await this.hooksOn(manager, removal)).map((hook) => ({ kind: 'handler', name: hook.name, collection: hook.collection, on_force: 'disable' }));
+  }
+
+  async release(manager: EntityManager, removal: SchemaRemoval): Promise<void> {
+    const hooks = await this.hooksOn(manager, removal);
+    for (const hook of hooks) await manager.getRepository(HandlerEntity).update({ id: hook.id }, { enabled: false, updatedAt: new Date() });
+  }
+
   changed(workspaceId: string): Promise<void> {
     return this.catalog.evict(workspaceId);
+  }
+
+  /** The hooks on a collection that goes (a field's deletion leaves hooks alone: they name no field). */
+  private async hooksOn(manager: EntityManager, removal: SchemaRemoval): Promise<HandlerEntity[]> {
+    if (removal.field !== null) return [];
+    const rows = await manager.getRepository(HandlerEntity).find({ where: { workspaceId: removal.workspaceId, collection: removal.collection }, order: { name: 'ASC' } });
+    return rows.filter((row) => row.kind !== 'endpoint');
   }
 }

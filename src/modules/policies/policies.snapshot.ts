@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { invalidPayload } from '../../common/errors/app-error';
+import { AppError, invalidPayload } from '../../common/errors/app-error';
 import { isRecord } from '../data/query/filter.parser';
 import type { WorkspaceSchema } from '../schema/schema.types';
-import { SectionApply, SectionCheck, SectionStep, SnapshotParticipant, SnapshotParticipants } from '../schema/snapshot-participant';
+import { Dependant, SchemaRemoval, SectionApply, SectionCheck, SectionStep, SnapshotParticipant, SnapshotParticipants } from '../schema/snapshot-participant';
 import { description, PoliciesService, PolicyDto, roleName, toPolicyDto } from './policies.service';
 import { AppRoleEntity, BUILT_IN_ROLES, PolicyEntity } from './policy.entities';
 
@@ -75,12 +75,28 @@ export class RolesSnapshot implements SnapshotParticipant<RoleEntry>, OnModuleIn
     return steps.map(() => null);
   }
 
+  async dependants(): Promise<Dependant[]> {
+    return [];
+  }
+
+  async release(): Promise<void> {
+    // Roles name no collection.
+  }
+
   changed(workspaceId: string): Promise<void> {
     return this.policies.evict(workspaceId);
   }
 }
 
-/** The snapshot section of policies, keyed by role, action and collection (`"public read posts"`), checked as `POST /policies` checks one. */
+/** What a deletion does to a policy: nothing, its deletion, or the policy without the names of the deleted field. */
+type PolicyFate = null | { kind: 'delete' } | { kind: 'trim'; entry: PolicyEntry };
+
+/**
+ * The snapshot section of policies, keyed by role, action and collection (`"public read posts"`), checked
+ * as `POST /policies` checks one. When a collection or field goes, a policy on that collection, or whose
+ * filter reads it, is deleted (cutting a filter would widen access; deleting the policy only narrows it),
+ * and a field's name leaves `fields`, `validation` and `presets` (a `fields` left empty deletes the policy).
+ */
 @Injectable()
 export class PoliciesSnapshot implements SnapshotParticipant<PolicyEntry>, OnModuleInit {
   readonly section = 'policies';
@@ -151,8 +167,64 @@ export class PoliciesSnapshot implements SnapshotParticipant<PolicyEntry>, OnMod
     return steps.map(() => null);
   }
 
+  async dependants(manager: EntityManager, removal: SchemaRemoval): Promise<Dependant[]> {
+    return (await this.fates(manager, removal)).map(({ entry, fate }) => ({
+      kind: 'policy',
+      role: entry.role,
+      collection: entry.collection,
+      action: entry.action,
+      on_force: fate.kind === 'trim' ? 'remove_reference' : 'delete',
+    }));
+  }
+
+  async release(manager: EntityManager, removal: SchemaRemoval): Promise<void> {
+    const policies = manager.getRepository(PolicyEntity);
+    for (const { id, fate } of await this.fates(manager, removal)) {
+      if (fate.kind === 'delete') await policies.delete({ id });
+      else await policies.update({ id }, { ...toStoredParts(fate.entry), updatedAt: new Date() });
+    }
+  }
+
   changed(workspaceId: string): Promise<void> {
     return this.policies.evict(workspaceId);
+  }
+
+  /** The policies the removal touches, each with what becomes of it. */
+  private async fates(manager: EntityManager, removal: SchemaRemoval): Promise<Array<{ id: string; entry: PolicyEntry; fate: Exclude<PolicyFate, null> }>> {
+    const rows = await manager.getRepository(PolicyEntity).find({ where: { workspaceId: removal.workspaceId }, order: { role: 'ASC', collection: 'ASC', action: 'ASC' } });
+    const touched: Array<{ id: string; entry: PolicyEntry; fate: Exclude<PolicyFate, null> }> = [];
+    for (const row of rows) {
+      const { id, ...entry } = toPolicyDto(row);
+      const fate = await this.fate(entry, removal);
+      if (fate) touched.push({ id, entry, fate });
+    }
+    return touched;
+  }
+
+  private async fate(entry: PolicyEntry, removal: SchemaRemoval): Promise<PolicyFate> {
+    if (removal.field === null && entry.collection === removal.collection) return { kind: 'delete' };
+    // A policy that did not fit the schema before (one on files, or one an earlier change broke) is not this deletion's to settle.
+    if (!(await this.fits(removal.before, entry))) return null;
+    if (await this.fits(removal.after, entry)) return null;
+    if (removal.field === null || entry.collection !== removal.collection) return { kind: 'delete' };
+    const field = removal.field;
+    const without = (part: Raw | null) => {
+      const kept = Object.entries(part ?? {}).filter(([name]) => name !== field);
+      return kept.length === 0 ? null : Object.fromEntries(kept);
+    };
+    const trimmed: PolicyEntry = { ...entry, fields: entry.fields.filter((name) => name !== field), validation: without(entry.validation), presets: without(entry.presets) };
+    if (trimmed.fields.length === 0 || !(await this.fits(removal.after, trimmed))) return { kind: 'delete' };
+    return { kind: 'trim', entry: trimmed };
+  }
+
+  private async fits(schema: WorkspaceSchema, entry: PolicyEntry): Promise<boolean> {
+    try {
+      await this.checkAgainst(schema, entry, () => true);
+      return true;
+    } catch (error) {
+      if (error instanceof AppError) return false;
+      throw error;
+    }
   }
 
   /** Checks an entry exactly as `POST /policies` checks a body. */

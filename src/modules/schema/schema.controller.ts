@@ -55,6 +55,11 @@ function objectBody(body: unknown): Raw {
   return body as Raw;
 }
 
+/** The `force` query parameter: `true` or `1` force a change that could lose data or break what depends on it. */
+function forced(force: string | undefined): boolean {
+  return force === 'true' || force === '1';
+}
+
 export function toCollectionDto(collection: CollectionDef): Raw {
   return { collection: collection.name, primary_key: collection.primaryKey, note: collection.note, fields: collection.fields.map((field) => toFieldDto(collection.name, field)) };
 }
@@ -105,10 +110,11 @@ export class SchemaController {
 
   @Delete('collections/:name')
   @RequireWorkspaceRole('admin')
+  @ApiQuery({ name: 'force', required: false, description: 'Delete a collection that holds rows or that relations, views, policies, flows, webhooks or handlers depend on.' })
   @ApiNoContent('The collection, its table and its relations are gone')
-  @ApiErrors(401, 403, 404)
-  async deleteCollection(@CurrentWorkspace() access: WorkspaceAccess, @Param('name') name: string): Promise<void> {
-    await this.schemas.deleteCollection(access, name);
+  @ApiErrors(401, 403, 404, 409)
+  async deleteCollection(@CurrentWorkspace() access: WorkspaceAccess, @Param('name') name: string, @Query('force') force?: string): Promise<void> {
+    await this.schemas.deleteCollection(access, name, forced(force));
   }
 
   @Get('fields')
@@ -151,16 +157,17 @@ export class SchemaController {
     @Body() body: unknown,
     @Query('force') force?: string,
   ) {
-    const updated = await this.schemas.updateField(access, collection, field, objectBody(body), force === 'true' || force === '1');
+    const updated = await this.schemas.updateField(access, collection, field, objectBody(body), forced(force));
     return { data: toFieldDto(collection, updated) };
   }
 
   @Delete('fields/:collection/:field')
   @RequireWorkspaceRole('admin')
+  @ApiQuery({ name: 'force', required: false, description: 'Delete a field that a relation, view, policy or flow depends on.' })
   @ApiNoContent('The field and its column are gone')
   @ApiErrors(401, 403, 404, 409)
-  async deleteField(@CurrentWorkspace() access: WorkspaceAccess, @Param('collection') collection: string, @Param('field') field: string): Promise<void> {
-    await this.schemas.deleteField(access, collection, field);
+  async deleteField(@CurrentWorkspace() access: WorkspaceAccess, @Param('collection') collection: string, @Param('field') field: string, @Query('force') force?: string): Promise<void> {
+    await this.schemas.deleteField(access, collection, field, forced(force));
   }
 
   @Get('relations')
@@ -201,7 +208,7 @@ export class SchemaController {
   @Post('schema/apply')
   @HttpCode(200)
   @RequireWorkspaceRole('admin')
-  @ApiBody({ schema: { type: 'object', required: ['snapshot'], properties: { snapshot: { type: 'object' }, dry_run: { type: 'boolean' }, force: { type: 'boolean', description: 'Apply field changes that could lose data.' } } } })
+  @ApiBody({ schema: { type: 'object', required: ['snapshot'], properties: { snapshot: { type: 'object' }, dry_run: { type: 'boolean' }, force: { type: 'boolean', description: 'Apply field changes that could lose data, and delete collections that hold rows or that sections left out of the snapshot depend on.' } } } })
   @ApiOkResponse(DATA({ type: 'object', description: 'One applied (or, with dry_run, planned) step.' }, true))
   @ApiErrors(401, 403, 404, 409)
   async apply(@CurrentWorkspace() access: WorkspaceAccess, @Body() body: unknown) {

@@ -4,6 +4,25 @@ import { AppError, invalidPayload } from '../../common/errors/app-error';
 import type { WorkspaceAccess } from '../workspaces/workspaces.service';
 import type { WorkspaceSchema } from './schema.types';
 
+/** A collection, or one field of it, that a change is about to delete, with the schema before and after. */
+export interface SchemaRemoval {
+  workspaceId: string;
+  collection: string;
+  /** Null when the whole collection goes. */
+  field: string | null;
+  before: WorkspaceSchema;
+  after: WorkspaceSchema;
+}
+
+/** What a forced deletion does to a dependant. */
+export type ForceOutcome = 'drop' | 'delete' | 'disable' | 'remove_reference';
+
+/**
+ * Something that would lose data or stop working if a collection or field were deleted: its kind, how
+ * it is named (`name`, or a policy's role, collection and action) and what `force` does to it.
+ */
+export type Dependant = { kind: string; on_force: ForceOutcome } & Record<string, string | null>;
+
 /** What a participant checks a snapshot's entries against. */
 export interface SectionCheck {
   workspaceId: string;
@@ -24,7 +43,8 @@ export interface SectionApply {
 
 /**
  * A part of a workspace's setup kept beside its schema (roles, policies, handlers, flows, webhooks,
- * views): its section of the schema snapshot (export, check, apply). Each module registers its own with
+ * views): its section of the schema snapshot (export, check, apply), and what becomes of its entries
+ * when a collection or field they depend on is deleted. Each module registers its own with
  * `SnapshotParticipants`, so the schema module never imports them and a new section touches no file here.
  */
 export interface SnapshotParticipant<Entry = unknown> {
@@ -44,6 +64,10 @@ export interface SnapshotParticipant<Entry = unknown> {
   check(entry: Entry, context: SectionCheck): Promise<void> | void;
   /** Runs steps in the schema change's transaction; answers, per step, what the caller learns only then (a new secret), or null. */
   apply(steps: SectionStep<Entry>[], context: SectionApply): Promise<Array<Record<string, string> | null>>;
+  /** The entries that would stop working after the removal. */
+  dependants(manager: EntityManager, removal: SchemaRemoval): Promise<Dependant[]>;
+  /** Makes the entries fit the schema after the removal, in its transaction, as `dependants` said `force` would. */
+  release(manager: EntityManager, removal: SchemaRemoval): Promise<void>;
   /** After a committed change of the section: drops what every instance caches of it. */
   changed(workspaceId: string): Promise<void>;
 }
@@ -77,7 +101,7 @@ export class SnapshotParticipants {
     return (this.sorted = sorted);
   }
 
-  /** Tells every participant's caches, after an apply that may have changed their entries. */
+  /** Tells every participant's caches, after a deletion or apply that may have changed their entries. */
   async changed(workspaceId: string): Promise<void> {
     await Promise.all(this.all().map((participant) => participant.changed(workspaceId)));
   }

@@ -11,7 +11,8 @@ import { ownCollectionsOnly } from '../connections/external-schema';
 import { SchemaMigrationEntity } from './registry.entities';
 import { relationShape, RelationsService } from './relations.service';
 import { SchemaRegistry } from './schema.registry';
-import { assertFieldChangeAllowed, SchemaChangeContext, SchemaService } from './schema.service';
+import { assertRemovable } from './schema-removal';
+import { assertFieldChangeAllowed, RemovalOptions, SchemaChangeContext, SchemaService } from './schema.service';
 import type { CollectionDef, FieldDef, OnDelete, RelationDef, WorkspaceSchema } from './schema.types';
 import { checkingEntry, SectionStep, SnapshotParticipant, SnapshotParticipants } from './snapshot-participant';
 import { systemFields } from './system-fields';
@@ -69,10 +70,11 @@ interface SectionPlan {
   steps: SectionStep<unknown>[];
 }
 
-/** A whole plan: the schema's steps and each section's. */
+/** A whole plan: the schema's steps and each section's, and the participants the snapshot leaves alone. */
 interface Plan {
   schema: SchemaOperation[];
   sections: SectionPlan[];
+  untouched: SnapshotParticipant[];
 }
 
 function userFieldDtos(collection: CollectionDef): Raw[] {
@@ -156,15 +158,19 @@ export class SnapshotService {
       entries: (section: string) => target.sections.get(section) ?? existing.get(section) ?? [],
     };
     const sections: SectionPlan[] = [];
+    const untouched: SnapshotParticipant[] = [];
     for (const participant of this.participants.all()) {
       const wanted = target.sections.get(participant.section);
-      if (!wanted) continue;
+      if (!wanted) {
+        untouched.push(participant);
+        continue;
+      }
       for (const [index, entry] of wanted.entries()) {
         await checkingEntry(`snapshot.${participant.section}.${index}`, `${participant.entryName} "${participant.key(entry)}"`, async () => participant.check(entry, context));
       }
       sections.push({ participant, steps: sectionSteps(participant, existing.get(participant.section)!, wanted) });
     }
-    return { schema, sections };
+    return { schema, sections, untouched };
   }
 
   /** The schema steps from the workspace's schema to the snapshot's, in the order they must run. */
@@ -220,14 +226,15 @@ export class SnapshotService {
   async apply(access: WorkspaceAccess, target: ParsedSnapshot, options: { dryRun: boolean; force: boolean }): Promise<PlannedStep[]> {
     const plan = await this.plan(access, target);
     const steps = this.shownPlan(plan);
-    this.assertApplicable(await this.registry.forWorkspace(access.workspace), plan.schema, options.force);
+    const removal: RemovalOptions = { force: options.force, relations: false, sections: plan.untouched };
+    await this.assertApplicable(await this.registry.forWorkspace(access.workspace), plan.schema, removal);
     if (options.dryRun || steps.length === 0) return steps;
     const learned = await this.schemas.change(access, 'apply_snapshot', { operations: steps }, async (context) => {
       const apply = { manager: context.manager, access };
       const results: Array<Record<string, string> | null> = [];
       for (const { participant, steps: sectionSteps } of [...plan.sections].reverse()) results.push(...(await participant.apply(sectionSteps.filter((step) => step.kind === 'delete'), apply)));
       for (const operation of plan.schema) {
-        await this.run(context, operation, options.force);
+        await this.run(context, operation, removal);
         results.push(null);
         context.schema = await this.registry.load(context.manager, context.workspaceId);
       }
@@ -238,13 +245,23 @@ export class SnapshotService {
     return steps.map((step, index) => (learned[index] ? { ...step, ...learned[index] } : step));
   }
 
-  /** Checks the field changes of a plan up front: MySQL cannot roll back DDL that already ran. */
-  private assertApplicable(current: WorkspaceSchema, plan: SchemaOperation[], force: boolean): void {
+  /**
+   * Checks the schema steps of a plan up front, since MySQL cannot roll back DDL that already ran: field
+   * changes that could lose data, and deletions of collections that hold rows or of what the sections
+   * the snapshot leaves out depend on, each refused (409) unless forced.
+   */
+  private async assertApplicable(current: WorkspaceSchema, plan: SchemaOperation[], removal: RemovalOptions): Promise<void> {
     for (const operation of plan) {
-      if (operation.action !== 'update_field') continue;
-      const collection = this.schemas.requireCollection(current, operation.collection);
-      const field = collection.fields.find((f) => f.field === operation.field)!;
-      assertFieldChangeAllowed(current, operation.collection, field, parseFieldInput(operation.to, `snapshot.${operation.collection}`), force);
+      if (operation.action === 'update_field') {
+        const collection = this.schemas.requireCollection(current, operation.collection);
+        const field = collection.fields.find((f) => f.field === operation.field)!;
+        assertFieldChangeAllowed(current, operation.collection, field, parseFieldInput(operation.to, `snapshot.${operation.collection}`), removal.force);
+      }
+      if (operation.action === 'delete_collection' || operation.action === 'delete_field') {
+        const field = operation.action === 'delete_field' ? operation.field : null;
+        const impact = await this.schemas.removalImpact(this.db.dataSource.manager, this.schemas.removal(current, operation.collection, field), removal);
+        assertRemovable(operation.collection, field, impact, removal.force);
+      }
     }
   }
 
@@ -260,14 +277,14 @@ export class SnapshotService {
     }));
   }
 
-  private async run(context: SchemaChangeContext, operation: SchemaOperation, force: boolean): Promise<void> {
+  private async run(context: SchemaChangeContext, operation: SchemaOperation, removal: RemovalOptions): Promise<void> {
     switch (operation.action) {
       case 'delete_relation':
         return this.relations.unlinkIn(context, operation.collection, operation.field);
       case 'delete_field':
-        return this.schemas.deleteFieldIn(context, operation.collection, operation.field);
+        return this.schemas.deleteFieldIn(context, operation.collection, operation.field, removal);
       case 'delete_collection':
-        return this.schemas.deleteCollectionIn(context, operation.collection);
+        return this.schemas.deleteCollectionIn(context, operation.collection, removal);
       case 'create_collection': {
         const fields = operation.fields.map((field, index) => parseFieldInput(field, `snapshot.${operation.collection}.fields.${index}`));
         const collection: CollectionDef = {
@@ -285,7 +302,7 @@ export class SnapshotService {
       case 'create_field':
         return this.schemas.addFieldIn(context, operation.collection, parseFieldInput(operation.field, `snapshot.${operation.collection}`));
       case 'update_field':
-        return this.schemas.updateFieldIn(context, operation.collection, operation.field, parseFieldInput(operation.to, `snapshot.${operation.collection}`), force);
+        return this.schemas.updateFieldIn(context, operation.collection, operation.field, parseFieldInput(operation.to, `snapshot.${operation.collection}`), removal.force);
       case 'create_relation': {
         const r = operation.relation;
         await this.relations.linkIn(context, {

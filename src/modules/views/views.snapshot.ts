@@ -1,10 +1,11 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { invalidPayload } from '../../common/errors/app-error';
+import { AppError, invalidPayload } from '../../common/errors/app-error';
 import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { personId } from '../auth/principal';
-import { SectionApply, SectionCheck, SectionStep, SnapshotParticipant, SnapshotParticipants } from '../schema/snapshot-participant';
+import type { WorkspaceSchema } from '../schema/schema.types';
+import { Dependant, SchemaRemoval, SectionApply, SectionCheck, SectionStep, SnapshotParticipant, SnapshotParticipants } from '../schema/snapshot-participant';
 import { checkView, readViewInput, toDefinition, toDto, ViewDefinition } from './view-definition';
 import { ViewEntity } from './view.entity';
 import { newView, toEntity, ViewsService } from './views.service';
@@ -17,7 +18,10 @@ function entryOf(view: ViewDefinition): ViewEntry {
   return entry as ViewEntry;
 }
 
-/** The snapshot section of views, keyed by name, checked as `POST /views` checks one. */
+/**
+ * The snapshot section of views, keyed by name, checked as `POST /views` checks one. A view is only its
+ * query, with no state to disable: when a collection or field it reads goes, the view is deleted.
+ */
 @Injectable()
 export class ViewsSnapshot implements SnapshotParticipant<ViewEntry>, OnModuleInit {
   readonly section = 'views';
@@ -71,8 +75,34 @@ export class ViewsSnapshot implements SnapshotParticipant<ViewEntry>, OnModuleIn
     return steps.map(() => null);
   }
 
+  async dependants(manager: EntityManager, removal: SchemaRemoval): Promise<Dependant[]> {
+    return (await this.broken(manager, removal)).map((view) => ({ kind: 'view', name: view.name, source: view.source, on_force: 'delete' }));
+  }
+
+  async release(manager: EntityManager, removal: SchemaRemoval): Promise<void> {
+    for (const view of await this.broken(manager, removal)) await manager.getRepository(ViewEntity).delete({ id: view.id });
+  }
+
   changed(workspaceId: string): Promise<void> {
     return this.views.evict(workspaceId);
+  }
+
+  /** The views whose source goes, or that fitted the schema before the removal and do not after it. */
+  private async broken(manager: EntityManager, removal: SchemaRemoval): Promise<ViewDefinition[]> {
+    const rows = await manager.getRepository(ViewEntity).find({ where: { workspaceId: removal.workspaceId }, order: { name: 'ASC' } });
+    return rows
+      .map(toDefinition)
+      .filter((view) => (removal.field === null && view.source === removal.collection) || (this.fits(view, removal.before) && !this.fits(view, removal.after)));
+  }
+
+  private fits(view: ViewDefinition, schema: WorkspaceSchema): boolean {
+    try {
+      checkView(view, schema, this.config.query);
+      return true;
+    } catch (error) {
+      if (error instanceof AppError) return false;
+      throw error;
+    }
   }
 
   private definition(workspaceId: string, entry: ViewEntry): ViewDefinition {

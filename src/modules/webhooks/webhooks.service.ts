@@ -85,6 +85,10 @@ export class WebhooksService {
   async update(access: WorkspaceAccess, id: string, body: unknown): Promise<WebhookDto> {
     const hook = await this.find(access, id);
     const input = await this.parse(body, true, () => this.registry.forWorkspace(access.workspace));
+    if (input.enabled === true && !hook.enabled && input.collections === undefined && hook.collections !== null) {
+      // A webhook disabled because its collection was deleted must be pointed elsewhere before it sends again.
+      await this.parse({ collections: JSON.parse(hook.collections) as unknown }, true, () => this.registry.forWorkspace(access.workspace));
+    }
     if (input.name !== undefined) hook.name = input.name;
     if (input.url !== undefined) hook.url = input.url;
     if (input.events !== undefined) hook.events = JSON.stringify(input.events);

@@ -3,7 +3,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { invalidPayload } from '../../common/errors/app-error';
 import { isRecord } from '../data/query/filter.parser';
-import { SectionApply, SectionCheck, SectionStep, SnapshotParticipant, SnapshotParticipants } from '../schema/snapshot-participant';
+import { Dependant, SchemaRemoval, SectionApply, SectionCheck, SectionStep, SnapshotParticipant, SnapshotParticipants } from '../schema/snapshot-participant';
 import { WebhookOutbox } from './webhook-outbox';
 import { WEBHOOK_EVENTS, WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEntity } from './webhook.entities';
 import { newSecret, toDto, WebhookDto, WebhooksService } from './webhooks.service';
@@ -21,7 +21,8 @@ const PARTS = ['name', 'url', 'events', 'collections', 'headers', 'enabled'];
 /**
  * The snapshot section of webhooks, keyed by name, checked as `POST /webhooks` checks one. Secrets never
  * enter a snapshot: a webhook an apply creates gets a new secret, answered once in that step of the
- * apply's answer (as `POST /webhooks` answers it), and rotated as usual after.
+ * apply's answer (as `POST /webhooks` answers it), and rotated as usual after. When a collection a
+ * webhook lists goes, it leaves the list; a webhook that listed only it is disabled, with the reason.
  */
 @Injectable()
 export class WebhooksSnapshot implements SnapshotParticipant<WebhookEntry>, OnModuleInit {
@@ -96,7 +97,26 @@ export class WebhooksSnapshot implements SnapshotParticipant<WebhookEntry>, OnMo
     return learned;
   }
 
+  async dependants(manager: EntityManager, removal: SchemaRemoval): Promise<Dependant[]> {
+    return (await this.listing(manager, removal)).map((hook) => ({ kind: 'webhook', name: hook.name, on_force: (JSON.parse(hook.collections!) as string[]).length > 1 ? 'remove_reference' : 'disable' }));
+  }
+
+  async release(manager: EntityManager, removal: SchemaRemoval): Promise<void> {
+    for (const hook of await this.listing(manager, removal)) {
+      const collections = (JSON.parse(hook.collections!) as string[]).filter((name) => name !== removal.collection);
+      const change = collections.length > 0 ? { collections: JSON.stringify(collections) } : { enabled: false, disabledReason: `Its collection "${removal.collection}" was deleted.` };
+      await manager.getRepository(WebhookEntity).update({ id: hook.id }, { ...change, updatedAt: new Date() });
+    }
+  }
+
   changed(workspaceId: string): Promise<void> {
     return this.outbox.evict(workspaceId);
+  }
+
+  /** The webhooks whose `collections` list a collection that goes (they name no field). */
+  private async listing(manager: EntityManager, removal: SchemaRemoval): Promise<WebhookEntity[]> {
+    if (removal.field !== null) return [];
+    const rows = await manager.getRepository(WebhookEntity).find({ where: { workspaceId: removal.workspaceId }, order: { name: 'ASC' } });
+    return rows.filter((hook) => hook.collections !== null && (JSON.parse(hook.collections) as string[]).includes(removal.collection));
   }
 }
