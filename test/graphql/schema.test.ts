@@ -122,7 +122,7 @@ describeEachDatabase('GraphQL schemas per caller', {}, (suite) => {
     assert.deepEqual(created.create_gadgets_item, { name: 'Desk', weight: 12.5 });
     assert.equal((await api.delete(`${base}/fields/gadgets/weight`)).status, 204);
     assertGraphQLError(await graphql(api, base, '{ gadgets { weight } }'), 'INVALID_QUERY', /weight/);
-    assert.equal((await api.delete(`${base}/collections/gadgets`)).status, 204);
+    assert.equal((await api.delete(`${base}/collections/gadgets?force=true`)).status, 204);
     assertGraphQLError(await graphql(api, base, '{ gadgets { id } }'), 'INVALID_QUERY', /gadgets/);
     assert.ok(!(await typeNames(api)).some((name) => name.startsWith('gadgets')));
   });

@@ -106,7 +106,8 @@ describeEachDatabase('schema registry', {}, (suite) => {
     assertError(await api().post(`${base}/relations`, { collection: 'stories', field: 'writer', related_collection: 'writers' }), 409, 'CONFLICT');
     assertError(await api().post(`${base}/relations`, { collection: 'stories', field: 'x', related_collection: 'nowhere' }), 404, 'NOT_FOUND');
 
-    assert.equal((await api().delete(`${base}/collections/writers`)).status, 204);
+    assertError(await api().delete(`${base}/collections/writers`), 409, 'CONFLICT');
+    assert.equal((await api().delete(`${base}/collections/writers?force=true`)).status, 204);
     const relations = (await api().get(`${base}/relations`)).body.data;
     assert.equal(relations.some((r: { related_collection: string }) => r.related_collection === 'writers'), false);
     assert.equal((await api().delete(`${base}/relations/stories/labels`)).status, 204);

@@ -1,7 +1,10 @@
 import { ErrorCode, httpStatusOf } from './error-codes';
 
-/** Extra facts about an error that a client may act on, such as the offending field. */
-export type ErrorExtensions = Record<string, string | number | boolean | null | undefined>;
+/** A value as JSON carries it. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** Extra facts about an error that a client may act on, such as the offending field or what stands in the way. */
+export type ErrorExtensions = Record<string, JsonValue | undefined>;
 
 /** An error whose message and code are meant for the client; everything else is answered as a 500. */
 export class AppError extends Error {

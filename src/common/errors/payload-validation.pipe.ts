@@ -1,5 +1,9 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, ValidatorOptions } from 'class-validator';
 import { invalidPayload } from './app-error';
+
+const OPTIONS: ValidatorOptions = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true };
 
 /**
  * Validates request bodies against their DTO classes (class-validator) and answers INVALID_PAYLOAD
@@ -8,16 +12,7 @@ import { invalidPayload } from './app-error';
 @Injectable()
 export class PayloadValidationPipe extends ValidationPipe {
   constructor() {
-    super({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      forbidUnknownValues: true,
-      exceptionFactory: (errors) => {
-        const [field, message] = firstProblem(errors);
-        return invalidPayload(`Invalid payload: ${message}.`, field);
-      },
-    });
+    super({ ...OPTIONS, transform: true, exceptionFactory: payloadError });
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
@@ -28,6 +23,23 @@ export class PayloadValidationPipe extends ValidationPipe {
     }
     return super.transform(value, metadata);
   }
+}
+
+/**
+ * Checks an object against a DTO class as the pipe checks a request body, for objects that arrive
+ * inside another body (a schema snapshot's entries); answers the DTO instance.
+ */
+export function validatedPayload<T extends object>(type: new () => T, value: unknown): T {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalidPayload('Invalid payload: it must be a JSON object.');
+  const instance = plainToInstance(type, value);
+  const errors = validateSync(instance, OPTIONS);
+  if (errors.length > 0) throw payloadError(errors);
+  return instance;
+}
+
+function payloadError(errors: ValidationError[]) {
+  const [field, message] = firstProblem(errors);
+  return invalidPayload(`Invalid payload: ${message}.`, field);
 }
 
 function firstProblem(errors: ValidationError[], path = ''): [string, string] {

@@ -12,6 +12,7 @@ import { FlowScheduler } from './flow-scheduler';
 import { FlowTriggersModule } from './flow-triggers.module';
 import { FlowsController } from './flows.controller';
 import { FlowsService } from './flows.service';
+import { FlowsSnapshot } from './flows.snapshot';
 import { FLOW_OPERATION_CLASSES, FlowOperations } from './operations';
 import type { FlowOperation } from './operations/flow-operation';
 
@@ -24,6 +25,7 @@ import type { FlowOperation } from './operations/flow-operation';
     FlowExecutor,
     FlowRunner,
     FlowScheduler,
+    FlowsSnapshot,
     ...FLOW_OPERATION_CLASSES,
     { provide: FlowOperations, inject: FLOW_OPERATION_CLASSES, useFactory: (...operations: FlowOperation[]) => new FlowOperations(operations) },
   ],

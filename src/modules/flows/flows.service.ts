@@ -79,6 +79,9 @@ export class FlowsService {
       flow.triggerOptions = JSON.stringify(definition.trigger);
       flow.operations = JSON.stringify(definition.operations);
       flow.firstOperation = first;
+    } else if (body.enabled === true && !flow.enabled) {
+      // A flow disabled because a collection or field it needed was deleted must be fixed before it runs again.
+      await this.checked(access, current.trigger as unknown as FlowTriggerDto, current.operations as FlowOperationDto[], current.first);
     }
     if (body.name !== undefined) flow.name = body.name;
     if (body.enabled !== undefined) flow.enabled = body.enabled;
@@ -129,21 +132,24 @@ export class FlowsService {
 
   /** The write path's cache of event flows, and every scheduler, learn of the change. */
   private async changed(flow: FlowEntity): Promise<void> {
-    await this.triggers.evict(flow.workspaceId);
-    await this.bus.publish(FLOWS_CHANGED, { flowId: flow.id }).catch(() => undefined);
+    await this.evict(flow.workspaceId);
+  }
+
+  /** Drops the cached event flows of a workspace everywhere, and has every scheduler reload. */
+  async evict(workspaceId: string): Promise<void> {
+    await this.triggers.evict(workspaceId);
+    await this.bus.publish(FLOWS_CHANGED, { workspaceId }).catch(() => undefined);
   }
 
   /** The definition in its stored shape, once every part of it is known to run (400 naming the field otherwise). */
   private async checked(access: WorkspaceAccess, triggerInput: FlowTriggerDto, operationsInput: FlowOperationDto[], first: string): Promise<{ trigger: FlowTrigger; operations: FlowOperationDef[] }> {
-    const schema = await this.registry.forWorkspace(access.workspace);
+    return this.checkedAgainst(await this.registry.forWorkspace(access.workspace), triggerInput, operationsInput, first);
+  }
+
+  /** The definition in its stored shape, checked against a schema (the workspace's, or a snapshot's). */
+  checkedAgainst(schema: WorkspaceSchema, triggerInput: FlowTriggerDto, operationsInput: FlowOperationDto[], first: string): { trigger: FlowTrigger; operations: FlowOperationDef[] } {
     const trigger = this.checkedTrigger(triggerInput, schema);
-    const operations: FlowOperationDef[] = operationsInput.map((input) => ({
-      key: input.key,
-      type: input.type,
-      options: input.options ?? {},
-      next: input.next ?? null,
-      otherwise: input.otherwise ?? null,
-    }));
+    const operations = storedOperations(operationsInput);
     checkOperationGraph(operations, first, this.config.flows.maxSteps);
     operations.forEach((operation, index) => {
       const type = this.operations.get(operation.type);
@@ -154,46 +160,62 @@ export class FlowsService {
   }
 
   private checkedTrigger(input: FlowTriggerDto, schema: WorkspaceSchema): FlowTrigger {
-    const given = (name: keyof FlowTriggerDto) => input[name] !== undefined;
-    const refuse = (names: Array<keyof FlowTriggerDto>) => {
-      const extra = names.find(given);
-      if (extra) throw invalidPayload(`Invalid payload: a ${input.type} trigger has no "${extra}".`, `trigger.${extra}`);
-    };
-    switch (input.type) {
-      case 'event': {
-        refuse(['cron']);
-        if (!input.collections) throw invalidPayload('Invalid payload: an event trigger needs "collections".', 'trigger.collections');
-        for (const name of input.collections) {
-          if (!schema.collections.has(name)) throw invalidPayload(`Invalid payload: collection "${name}" does not exist.`, 'trigger.collections');
-        }
-        const filter = input.filter && Object.keys(input.filter).length > 0 ? input.filter : null;
-        if (filter) {
-          for (const name of input.collections) {
-            try {
-              parseFilter(schema, schema.collections.get(name)!, filter, { parameter: 'trigger.filter', label: 'trigger filter', maxDepth: this.config.query.maxDepth });
-            } catch (error) {
-              if (error instanceof AppError) throw invalidPayload(`Invalid payload: the trigger filter does not fit "${name}": ${error.message}`, 'trigger.filter');
-              throw error;
-            }
-          }
-        }
-        return { type: 'event', collections: [...new Set(input.collections)], events: input.events ? [...new Set(input.events)] : [...FLOW_EVENTS], filter };
-      }
-      case 'schedule':
-        refuse(['collections', 'events', 'filter']);
-        if (!input.cron) throw invalidPayload('Invalid payload: a schedule trigger needs "cron".', 'trigger.cron');
-        scheduleOf(input.cron);
-        return { type: 'schedule', cron: input.cron };
-      case 'manual':
-        refuse(['collections', 'events', 'filter', 'cron']);
-        return { type: 'manual' };
+    const trigger = triggerShape(input);
+    if (trigger.type !== 'event') return trigger;
+    for (const name of trigger.collections) {
+      if (!schema.collections.has(name)) throw invalidPayload(`Invalid payload: collection "${name}" does not exist.`, 'trigger.collections');
     }
+    if (trigger.filter) {
+      for (const name of trigger.collections) {
+        try {
+          parseFilter(schema, schema.collections.get(name)!, trigger.filter, { parameter: 'trigger.filter', label: 'trigger filter', maxDepth: this.config.query.maxDepth });
+        } catch (error) {
+          if (error instanceof AppError) throw invalidPayload(`Invalid payload: the trigger filter does not fit "${name}": ${error.message}`, 'trigger.filter');
+          throw error;
+        }
+      }
+    }
+    return trigger;
   }
+}
+
+/**
+ * A trigger as it is stored, with its defaults (all three events, no empty filter, no repeated name),
+ * once it has the fields its type needs and no others, and a valid cron pattern; not yet checked
+ * against the schema.
+ */
+export function triggerShape(input: FlowTriggerDto): FlowTrigger {
+  const given = (name: keyof FlowTriggerDto) => input[name] !== undefined;
+  const refuse = (names: Array<keyof FlowTriggerDto>) => {
+    const extra = names.find(given);
+    if (extra) throw invalidPayload(`Invalid payload: a ${input.type} trigger has no "${extra}".`, `trigger.${extra}`);
+  };
+  switch (input.type) {
+    case 'event': {
+      refuse(['cron']);
+      if (!input.collections) throw invalidPayload('Invalid payload: an event trigger needs "collections".', 'trigger.collections');
+      const filter = input.filter && Object.keys(input.filter).length > 0 ? input.filter : null;
+      return { type: 'event', collections: [...new Set(input.collections)], events: input.events ? [...new Set(input.events)] : [...FLOW_EVENTS], filter };
+    }
+    case 'schedule':
+      refuse(['collections', 'events', 'filter']);
+      if (!input.cron) throw invalidPayload('Invalid payload: a schedule trigger needs "cron".', 'trigger.cron');
+      scheduleOf(input.cron);
+      return { type: 'schedule', cron: input.cron };
+    case 'manual':
+      refuse(['collections', 'events', 'filter', 'cron']);
+      return { type: 'manual' };
+  }
+}
+
+/** Operations as they are stored, with their defaults. */
+export function storedOperations(inputs: FlowOperationDto[]): FlowOperationDef[] {
+  return inputs.map((input) => ({ key: input.key, type: input.type, options: input.options ?? {}, next: input.next ?? null, otherwise: input.otherwise ?? null }));
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function toFlowView(flow: FlowEntity): FlowView {
+export function toFlowView(flow: FlowEntity): FlowView {
   return {
     id: flow.id,
     name: flow.name,

@@ -12,6 +12,7 @@ import { HandlerRunner } from './handler.runner';
 import { HandlerEntity, HandlerRunEntity } from './handler.entities';
 import { HandlersController } from './handlers.controller';
 import { HandlersService } from './handlers.service';
+import { HandlersSnapshot } from './handlers.snapshot';
 import { SandboxPool } from './sandbox/sandbox.pool';
 
 /** Sandboxed JavaScript handlers: their routes, the hooks on the write path, the custom endpoints, the sandbox pool; flows run handlers through the catalog and runner it exports. */
@@ -24,6 +25,7 @@ import { SandboxPool } from './sandbox/sandbox.pool';
     HandlerRunLog,
     HandlerRunner,
     HandlerHooks,
+    HandlersSnapshot,
     { provide: SandboxPool, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new SandboxPool(config.handlers) },
   ],
   exports: [HandlerCatalog, HandlerRunner],

@@ -7,6 +7,7 @@ import { conflict, invalidPayload, notFound } from '../../common/errors/app-erro
 import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { SchemaRegistry } from '../schema/schema.registry';
+import type { WorkspaceSchema } from '../schema/schema.types';
 import type { WorkspaceAccess } from '../workspaces/workspaces.service';
 import { HandlerCatalog } from './handler.catalog';
 import { HandlerRunLog } from './handler-run-log';
@@ -39,23 +40,7 @@ export class HandlersService {
   }
 
   async create(access: WorkspaceAccess, input: CreateHandlerDto): Promise<HandlerDto> {
-    const now = new Date();
-    const handler: HandlerEntity = {
-      id: randomUUID(),
-      workspaceId: access.workspace.id,
-      name: input.name,
-      kind: input.kind,
-      collection: input.collection ?? null,
-      events: input.kind === 'endpoint' ? null : JSON.stringify(input.events ?? HANDLER_EVENTS),
-      method: input.method ?? null,
-      path: input.path ?? null,
-      code: input.code,
-      enabled: input.enabled ?? true,
-      timeoutMs: input.timeout_ms ?? null,
-      memoryMb: input.memory_mb ?? null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const handler = newHandler(access.workspace.id, input);
     await this.check(access, handler, input);
     await this.handlers.insert(handler);
     await this.catalog.evict(access.workspace.id);
@@ -100,34 +85,65 @@ export class HandlersService {
 
   /** Checks a handler as it would be saved; `input` says which fields the request set. */
   private async check(access: WorkspaceAccess, handler: HandlerEntity, input: UpdateHandlerDto): Promise<void> {
-    const { maxTimeoutMs, maxMemoryMb } = this.config.handlers;
-    if (handler.kind === 'endpoint') {
-      for (const field of ['collection', 'events'] as const) if (input[field] !== undefined) throw invalidPayload(`Invalid payload: an endpoint has no "${field}".`, field);
-      if (!handler.method) throw invalidPayload('Invalid payload: an endpoint needs a "method".', 'method');
-      if (!handler.path) throw invalidPayload('Invalid payload: an endpoint needs a "path".', 'path');
-      const pattern = parseRoutePattern(handler.path);
-      if (typeof pattern === 'string') throw invalidPayload(`Invalid payload: "path" ${pattern}.`, 'path');
-      await this.assertRouteFree(handler);
-    } else {
-      for (const field of ['method', 'path'] as const) if (input[field] !== undefined) throw invalidPayload(`Invalid payload: a ${handler.kind} hook has no "${field}".`, field);
-      if (!handler.collection) throw invalidPayload(`Invalid payload: a ${handler.kind} hook needs a "collection".`, 'collection');
-      const schema = await this.registry.forWorkspace(access.workspace);
-      if (!schema.collections.has(handler.collection)) throw invalidPayload(`Invalid payload: collection "${handler.collection}" does not exist.`, 'collection');
-    }
-    if (handler.timeoutMs !== null && handler.timeoutMs > maxTimeoutMs) throw invalidPayload(`Invalid payload: "timeout_ms" may be at most ${maxTimeoutMs}.`, 'timeout_ms');
-    if (handler.memoryMb !== null && handler.memoryMb > maxMemoryMb) throw invalidPayload(`Invalid payload: "memory_mb" may be at most ${maxMemoryMb}.`, 'memory_mb');
-    if (Buffer.byteLength(handler.code) > MAX_CODE_BYTES) throw invalidPayload(`Invalid payload: "code" may be at most ${MAX_CODE_BYTES} bytes.`, 'code');
-    const problem = compileProblem(handler.code);
-    if (problem) throw invalidPayload(`Invalid payload: the code does not compile: ${problem}`, 'code');
-  }
-
-  /** Two endpoints of a workspace may not answer the same method and path pattern. */
-  private async assertRouteFree(handler: HandlerEntity): Promise<void> {
-    const normalize = (path: string) => path.replace(/\/$/, '').replace(/:[^/]+/g, ':') || '/';
+    checkHandler(handler, input, await this.registry.forWorkspace(access.workspace), this.config.handlers);
+    if (handler.kind !== 'endpoint') return;
     const others = await this.handlers.findBy({ workspaceId: handler.workspaceId, kind: 'endpoint', method: handler.method! });
-    const taken = others.find((other) => other.id !== handler.id && normalize(other.path ?? '') === normalize(handler.path!));
+    const taken = routeTakenBy(handler, others.filter((other) => other.id !== handler.id));
     if (taken) throw conflict(`The endpoint "${taken.name}" already answers ${handler.method} ${taken.path}.`, { field: 'path' });
   }
+}
+
+/** A new handler of the workspace from a create's body, with its defaults. */
+export function newHandler(workspaceId: string, input: CreateHandlerDto): HandlerEntity {
+  const now = new Date();
+  return {
+    id: randomUUID(),
+    workspaceId,
+    name: input.name,
+    kind: input.kind,
+    collection: input.collection ?? null,
+    events: input.kind === 'endpoint' ? null : JSON.stringify(input.events ?? HANDLER_EVENTS),
+    method: input.method ?? null,
+    path: input.path ?? null,
+    code: input.code,
+    enabled: input.enabled ?? true,
+    timeoutMs: input.timeout_ms ?? null,
+    memoryMb: input.memory_mb ?? null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/**
+ * Checks a handler as it would be saved against the schema: the fields its kind needs and no others
+ * (`input` says which the request set), an existing collection, a valid path, limits within the
+ * configured maxima, code that compiles.
+ */
+export function checkHandler(handler: HandlerEntity, input: UpdateHandlerDto, schema: WorkspaceSchema, limits: Pick<AppConfig['handlers'], 'maxTimeoutMs' | 'maxMemoryMb'>): void {
+  const { maxTimeoutMs, maxMemoryMb } = limits;
+  if (handler.kind === 'endpoint') {
+    for (const field of ['collection', 'events'] as const) if (input[field] !== undefined) throw invalidPayload(`Invalid payload: an endpoint has no "${field}".`, field);
+    if (!handler.method) throw invalidPayload('Invalid payload: an endpoint needs a "method".', 'method');
+    if (!handler.path) throw invalidPayload('Invalid payload: an endpoint needs a "path".', 'path');
+    const pattern = parseRoutePattern(handler.path);
+    if (typeof pattern === 'string') throw invalidPayload(`Invalid payload: "path" ${pattern}.`, 'path');
+  } else {
+    for (const field of ['method', 'path'] as const) if (input[field] !== undefined) throw invalidPayload(`Invalid payload: a ${handler.kind} hook has no "${field}".`, field);
+    if (!handler.collection) throw invalidPayload(`Invalid payload: a ${handler.kind} hook needs a "collection".`, 'collection');
+    if (!schema.collections.has(handler.collection)) throw invalidPayload(`Invalid payload: collection "${handler.collection}" does not exist.`, 'collection');
+  }
+  if (handler.timeoutMs !== null && handler.timeoutMs > maxTimeoutMs) throw invalidPayload(`Invalid payload: "timeout_ms" may be at most ${maxTimeoutMs}.`, 'timeout_ms');
+  if (handler.memoryMb !== null && handler.memoryMb > maxMemoryMb) throw invalidPayload(`Invalid payload: "memory_mb" may be at most ${maxMemoryMb}.`, 'memory_mb');
+  if (Buffer.byteLength(handler.code) > MAX_CODE_BYTES) throw invalidPayload(`Invalid payload: "code" may be at most ${MAX_CODE_BYTES} bytes.`, 'code');
+  const problem = compileProblem(handler.code);
+  if (problem) throw invalidPayload(`Invalid payload: the code does not compile: ${problem}`, 'code');
+}
+
+/** The endpoint among others that already answers the handler's method and path pattern, if any: two may not. */
+export function routeTakenBy(handler: Pick<HandlerEntity, 'kind' | 'method' | 'path'>, others: Array<Pick<HandlerEntity, 'name' | 'kind' | 'method' | 'path'>>): Pick<HandlerEntity, 'name' | 'path'> | null {
+  if (handler.kind !== 'endpoint') return null;
+  const normalize = (path: string) => path.replace(/\/$/, '').replace(/:[^/]+/g, ':') || '/';
+  return others.find((other) => other.kind === 'endpoint' && other.method === handler.method && normalize(other.path ?? '') === normalize(handler.path!)) ?? null;
 }
 
 /**

@@ -41,6 +41,12 @@ export function appCaller(access: AppRoleAccess): AppCaller {
   return { role: access.appRole, emailVerified: access.principal?.emailVerified ?? false };
 }
 
+/** What a policy is checked against: the workspace's schema, and whether a role exists. */
+export interface PolicyTarget {
+  schema: WorkspaceSchema;
+  hasRole(name: string): boolean | Promise<boolean>;
+}
+
 export interface PolicyDto {
   id: string;
   role: string;
@@ -79,6 +85,11 @@ export class PoliciesService implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): Promise<void> {
     return this.byWorkspace.close();
+  }
+
+  /** Drops the cached policies of a workspace here and on every other instance. */
+  evict(workspaceId: string): Promise<void> {
+    return this.byWorkspace.evict(workspaceId);
   }
 
   // ----- the engine -----
@@ -198,7 +209,7 @@ export class PoliciesService implements OnModuleInit, OnModuleDestroy {
     const input = objectBody(body);
     const now = new Date();
     const policy = this.policies.create({ id: randomUUID(), workspaceId: access.workspace.id, createdAt: now, updatedAt: now });
-    await this.assign(access, policy, input, true);
+    await this.assign(await this.target(access), policy, input, true);
     if (await this.policies.existsBy({ workspaceId: access.workspace.id, role: policy.role, collection: policy.collection, action: policy.action })) {
       throw conflict(`"${policy.role}" already has a ${policy.action} policy on "${policy.collection}"; change that one.`);
     }
@@ -213,7 +224,7 @@ export class PoliciesService implements OnModuleInit, OnModuleDestroy {
     for (const key of ['role', 'collection', 'action']) {
       if (key in input) throw invalidPayload(`Invalid payload: "${key}" cannot be changed; create another policy.`, key);
     }
-    await this.assign(access, policy, input, false);
+    await this.assign(await this.target(access), policy, input, false);
     policy.updatedAt = new Date();
     await this.policies.save(policy);
     await this.byWorkspace.evict(access.workspace.id);
@@ -226,13 +237,9 @@ export class PoliciesService implements OnModuleInit, OnModuleDestroy {
     await this.byWorkspace.evict(access.workspace.id);
   }
 
-  /**
-   * The schema a policy's collection is checked against: the registry's, or files' and folders' for
-   * those names (unless the workspace has a collection of its own so named, from before they were reserved).
-   */
-  private async policySchema(access: WorkspaceAccess, collection: unknown): Promise<WorkspaceSchema> {
-    const schema = await this.registry.forWorkspace(access.workspace);
-    return isFilesCollection(collection) && !schema.collections.has(collection) ? filesSchema(access.workspace.id) : schema;
+  /** What a policy of the workspace is checked against now. */
+  private async target(access: WorkspaceAccess): Promise<PolicyTarget> {
+    return { schema: await this.registry.forWorkspace(access.workspace), hasRole: (name) => this.roles.existsBy({ workspaceId: access.workspace.id, name }) };
   }
 
   private async policy(access: WorkspaceAccess, id: string): Promise<PolicyEntity> {
@@ -241,15 +248,15 @@ export class PoliciesService implements OnModuleInit, OnModuleDestroy {
     return policy;
   }
 
-  /** Checks the given parts of a policy against the roles and the schema, and sets them. */
-  private async assign(access: WorkspaceAccess, policy: PolicyEntity, input: Raw, creating: boolean): Promise<void> {
+  /** Checks the given parts of a policy against the roles and the schema, and sets them (schema snapshots check theirs here too). */
+  async assign(target: PolicyTarget, policy: PolicyEntity, input: Raw, creating: boolean): Promise<void> {
     assertSafeTree(input, 'body');
     const known = new Set(['role', 'collection', 'action', 'filter', 'fields', 'validation', 'presets', 'verified_email']);
     for (const key of Object.keys(input)) if (!known.has(key)) throw invalidPayload(`Invalid payload: "${key}" is not a part of a policy.`, key);
-    const schema = await this.policySchema(access, creating ? input.collection : policy.collection);
+    const schema = policySchema(target.schema, creating ? input.collection : policy.collection);
     if (creating) {
       policy.role = roleName(input.role, 'role');
-      if (!(BUILT_IN_ROLES as readonly string[]).includes(policy.role) && !(await this.roles.existsBy({ workspaceId: access.workspace.id, name: policy.role }))) {
+      if (!(BUILT_IN_ROLES as readonly string[]).includes(policy.role) && !(await target.hasRole(policy.role))) {
         throw invalidPayload(`Invalid payload: there is no role "${policy.role}".`, 'role');
       }
       if (typeof input.collection !== 'string' || !schema.collections.has(input.collection)) {
@@ -307,19 +314,27 @@ export class PoliciesService implements OnModuleInit, OnModuleDestroy {
   }
 }
 
+/**
+ * The schema a policy's collection is checked against: the workspace's, or files' and folders' for
+ * those names (unless the workspace has a collection of its own so named, from before they were reserved).
+ */
+export function policySchema(schema: WorkspaceSchema, collection: unknown): WorkspaceSchema {
+  return isFilesCollection(collection) && !schema.collections.has(collection) ? filesSchema(schema.workspaceId) : schema;
+}
+
 function objectBody(body: unknown): Raw {
   if (!isRecord(body)) throw invalidPayload('Invalid payload: the request body must be a JSON object.');
   return body;
 }
 
-function roleName(value: unknown, field = 'name'): string {
+export function roleName(value: unknown, field = 'name'): string {
   if (typeof value !== 'string' || !ROLE_NAME.test(value)) {
     throw invalidPayload(`Invalid payload: "${field}" must be a role name: lower-case letters, digits and _, starting with a letter, at most 64.`, field);
   }
   return value;
 }
 
-function description(value: unknown): string | null {
+export function description(value: unknown): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string' || value.length > 2000) throw invalidPayload('Invalid payload: "description" must be a text of at most 2000 characters.', 'description');
   return value;
@@ -329,7 +344,7 @@ function toRoleDto(role: AppRoleEntity): RoleDto {
   return { name: role.name, description: role.description, built_in: false };
 }
 
-function toPolicyDto(policy: PolicyEntity): PolicyDto {
+export function toPolicyDto(policy: PolicyEntity): PolicyDto {
   const json = (value: string | null) => (value === null ? null : (JSON.parse(value) as Raw));
   return {
     id: policy.id,

@@ -7,7 +7,7 @@ import type { WorkspaceAccess } from '../workspaces/workspaces.service';
 import { toFieldDto } from './field-input';
 import { RelationsService, toRelationDto } from './relations.service';
 import { SchemaService } from './schema.service';
-import { parseSnapshot, SnapshotService } from './snapshot.service';
+import { SnapshotService } from './snapshot.service';
 import type { CollectionDef } from './schema.types';
 
 type Raw = Record<string, unknown>;
@@ -57,6 +57,11 @@ const DATA = (items: object, isArray = false) => ({ schema: { type: 'object', pr
 function objectBody(body: unknown): Raw {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidPayload('Invalid payload: the request body must be a JSON object.');
   return body as Raw;
+}
+
+/** The `force` query parameter: `true` or `1` force a change that could lose data or break what depends on it. */
+function forced(force: string | undefined): boolean {
+  return force === 'true' || force === '1';
 }
 
 export function toCollectionDto(collection: CollectionDef): Raw {
@@ -109,10 +114,11 @@ export class SchemaController {
 
   @Delete('collections/:name')
   @RequireWorkspaceRole('admin')
+  @ApiQuery({ name: 'force', required: false, description: 'Delete a collection that holds rows or that relations, views, policies, flows, webhooks or handlers depend on.' })
   @ApiNoContent('The collection, its table and its relations are gone')
-  @ApiErrors(401, 403, 404)
-  async deleteCollection(@CurrentWorkspace() access: WorkspaceAccess, @Param('name') name: string): Promise<void> {
-    await this.schemas.deleteCollection(access, name);
+  @ApiErrors(401, 403, 404, 409)
+  async deleteCollection(@CurrentWorkspace() access: WorkspaceAccess, @Param('name') name: string, @Query('force') force?: string): Promise<void> {
+    await this.schemas.deleteCollection(access, name, forced(force));
   }
 
   @Get('fields')
@@ -155,16 +161,17 @@ export class SchemaController {
     @Body() body: unknown,
     @Query('force') force?: string,
   ) {
-    const updated = await this.schemas.updateField(access, collection, field, objectBody(body), force === 'true' || force === '1');
+    const updated = await this.schemas.updateField(access, collection, field, objectBody(body), forced(force));
     return { data: toFieldDto(collection, updated) };
   }
 
   @Delete('fields/:collection/:field')
   @RequireWorkspaceRole('admin')
+  @ApiQuery({ name: 'force', required: false, description: 'Delete a field that a relation, view, policy or flow depends on.' })
   @ApiNoContent('The field and its column are gone')
   @ApiErrors(401, 403, 404, 409)
-  async deleteField(@CurrentWorkspace() access: WorkspaceAccess, @Param('collection') collection: string, @Param('field') field: string): Promise<void> {
-    await this.schemas.deleteField(access, collection, field);
+  async deleteField(@CurrentWorkspace() access: WorkspaceAccess, @Param('collection') collection: string, @Param('field') field: string, @Query('force') force?: string): Promise<void> {
+    await this.schemas.deleteField(access, collection, field, forced(force));
   }
 
   @Get('relations')
@@ -186,10 +193,10 @@ export class SchemaController {
 
   @Get('schema/snapshot')
   @RequireWorkspaceRole('admin')
-  @ApiOkResponse(DATA({ type: 'object', properties: { version: { type: 'integer' }, collections: { type: 'array', items: {} }, relations: { type: 'array', items: {} } } }, false))
+  @ApiOkResponse(DATA({ type: 'object', properties: { version: { type: 'integer' }, collections: { type: 'array', items: {} }, relations: { type: 'array', items: {} } }, additionalProperties: { type: 'array', description: 'A section of the setup: roles, policies, handlers, flows, webhooks, views.', items: {} } }, false))
   @ApiErrors(401, 403, 404)
   async snapshot(@CurrentWorkspace() access: WorkspaceAccess) {
-    return { data: this.snapshots.snapshot(await this.schemas.schemaOf(access)) };
+    return { data: await this.snapshots.snapshot(access) };
   }
 
   @Post('schema/diff')
@@ -199,20 +206,20 @@ export class SchemaController {
   @ApiOkResponse(DATA({ type: 'object', description: 'One planned step: action and what it applies to.' }, true))
   @ApiErrors(401, 403, 404)
   async diff(@CurrentWorkspace() access: WorkspaceAccess, @Body() body: unknown) {
-    return { data: this.snapshots.diff(await this.schemas.schemaOf(access), parseSnapshot(objectBody(body).snapshot)) };
+    return { data: await this.snapshots.diff(access, this.snapshots.parse(objectBody(body).snapshot)) };
   }
 
   @Post('schema/apply')
   @HttpCode(200)
   @RequireWorkspaceRole('admin')
-  @ApiBody({ schema: { type: 'object', required: ['snapshot'], properties: { snapshot: { type: 'object' }, dry_run: { type: 'boolean' }, force: { type: 'boolean', description: 'Apply field changes that could lose data.' } } } })
+  @ApiBody({ schema: { type: 'object', required: ['snapshot'], properties: { snapshot: { type: 'object' }, dry_run: { type: 'boolean' }, force: { type: 'boolean', description: 'Apply field changes that could lose data, and delete collections that hold rows or that sections left out of the snapshot depend on.' } } } })
   @ApiOkResponse(DATA({ type: 'object', description: 'One applied (or, with dry_run, planned) step.' }, true))
   @ApiErrors(401, 403, 404, 409)
   async apply(@CurrentWorkspace() access: WorkspaceAccess, @Body() body: unknown) {
     const { snapshot, dry_run: dryRun, force } = objectBody(body);
     if (dryRun !== undefined && typeof dryRun !== 'boolean') throw invalidPayload('Invalid payload: dry_run must be true or false.', 'dry_run');
     if (force !== undefined && typeof force !== 'boolean') throw invalidPayload('Invalid payload: force must be true or false.', 'force');
-    return { data: await this.snapshots.apply(access, parseSnapshot(snapshot), { dryRun: dryRun === true, force: force === true }) };
+    return { data: await this.snapshots.apply(access, this.snapshots.parse(snapshot), { dryRun: dryRun === true, force: force === true }) };
   }
 
   @Get('schema/migrations')

@@ -6,12 +6,13 @@ import { RelationsService } from './relations.service';
 import { SchemaController } from './schema.controller';
 import { SchemaRegistry } from './schema.registry';
 import { SchemaService } from './schema.service';
+import { SnapshotParticipants } from './snapshot-participant';
 import { SnapshotService } from './snapshot.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([CollectionEntity, FieldEntity, RelationEntity, SchemaMigrationEntity]), WorkspacesModule],
   controllers: [SchemaController],
-  providers: [SchemaRegistry, SchemaService, RelationsService, SnapshotService],
-  exports: [SchemaRegistry, SchemaService],
+  providers: [SchemaRegistry, SchemaService, RelationsService, SnapshotService, SnapshotParticipants],
+  exports: [SchemaRegistry, SchemaService, SnapshotParticipants],
 })
 export class SchemaModule {}

@@ -13,7 +13,9 @@ import { CollectionEntity, FieldEntity, RelationEntity, SchemaMigrationEntity } 
 import { SchemaDdl } from './schema.ddl';
 import { findField, findRelationalField } from './schema.lookup';
 import { SchemaRegistry, StoredFieldOptions } from './schema.registry';
+import { assertRemovable, relationDependants, schemaWithout } from './schema-removal';
 import type { CollectionDef, FieldDef, WorkspaceSchema } from './schema.types';
+import { Dependant, SchemaRemoval, SnapshotParticipant, SnapshotParticipants } from './snapshot-participant';
 import { actorId } from '../auth/principal';
 import { systemFields } from './system-fields';
 
@@ -25,6 +27,23 @@ export interface SchemaChangeContext {
   ddl: SchemaDdl;
   schema: WorkspaceSchema;
   workspaceId: string;
+}
+
+/**
+ * How a deletion treats what depends on what it deletes: refused (409) unless `force`; `relations`
+ * says whether dropped relations count (a schema apply plans those itself), `sections` which
+ * participants are asked (an apply that sets a section whole checks it against the new schema instead).
+ */
+export interface RemovalOptions {
+  force: boolean;
+  relations: boolean;
+  sections: readonly SnapshotParticipant[];
+}
+
+/** What a deletion would lose: the collection's rows (null for a field), and what would break. */
+export interface RemovalImpact {
+  rows: number | null;
+  dependants: Dependant[];
 }
 
 const COLLECTION_KEYS = new Set(['collection', 'primary_key', 'fields', 'note']);
@@ -52,6 +71,7 @@ export class SchemaService {
     private readonly db: Database,
     private readonly registry: SchemaRegistry,
     private readonly workspaces: WorkspacesService,
+    private readonly participants: SnapshotParticipants,
   ) {}
 
   schemaOf(access: WorkspaceAccess): Promise<WorkspaceSchema> {
@@ -152,13 +172,21 @@ export class SchemaService {
     });
   }
 
-  /** Drops a collection's table, its fields and every relation to or from it. */
-  async deleteCollection(access: WorkspaceAccess, name: string): Promise<void> {
-    await this.change(access, 'delete_collection', { collection: name }, (context) => this.deleteCollectionIn(context, name));
+  /**
+   * Drops a collection's table, its fields and every relation to or from it. One that holds rows, or
+   * that relations, policies, views, flows, webhooks or handlers depend on, is refused (409) unless forced.
+   */
+  async deleteCollection(access: WorkspaceAccess, name: string, force: boolean): Promise<void> {
+    const options = { force, relations: true, sections: this.participants.all() };
+    await this.change(access, 'delete_collection', { collection: name, force }, (context) => this.deleteCollectionIn(context, name, options));
+    await this.participants.changed(access.workspace.id);
   }
 
-  async deleteCollectionIn({ manager, ddl, schema, workspaceId }: SchemaChangeContext, name: string): Promise<void> {
+  async deleteCollectionIn(context: SchemaChangeContext, name: string, options: RemovalOptions): Promise<void> {
+    const { manager, ddl, schema, workspaceId } = context;
     const collection = this.requireCollection(schema, name);
+    const removal = this.removal(schema, name, null);
+    assertRemovable(name, null, await this.removalImpact(manager, removal, options), options.force);
     const incoming = schema.relations.filter((r) => r.relatedCollection === name && r.collection !== name);
     for (const relation of incoming) await ddl.dropForeignKey(this.requireCollection(schema, relation.collection).table, relation.field);
     await ddl.dropTable(collection.table);
@@ -174,6 +202,24 @@ export class SchemaService {
     await manager.getRepository(FieldEntity).delete({ workspaceId, collection: name });
     await manager.getRepository(CollectionEntity).delete({ workspaceId, name });
     await manager.createQueryBuilder().delete().from('cairn_autocode_counters').where('workspace_id = :workspaceId AND collection = :name', { workspaceId, name }).execute();
+    for (const section of options.sections) await section.release(manager, removal);
+  }
+
+  /** A collection (field null) or a field about to be deleted, with the schema without it. */
+  removal(schema: WorkspaceSchema, collection: string, field: string | null): SchemaRemoval {
+    return { workspaceId: schema.workspaceId, collection, field, before: schema, after: schemaWithout(schema, collection, field) };
+  }
+
+  /** What deleting the collection or field would lose: its rows, its relations, and the participants' entries that need it. */
+  async removalImpact(manager: EntityManager, removal: SchemaRemoval, options: Omit<RemovalOptions, 'force'>): Promise<RemovalImpact> {
+    const dependants = options.relations ? relationDependants(removal.before, removal.collection, removal.field) : [];
+    for (const section of options.sections) dependants.push(...(await section.dependants(manager, removal)));
+    return { rows: removal.field === null ? await this.countRows(manager, this.requireCollection(removal.before, removal.collection).table) : null, dependants };
+  }
+
+  private async countRows(manager: EntityManager, table: string): Promise<number> {
+    const [row] = (await manager.query(`SELECT COUNT(*) AS n FROM ${manager.connection.driver.escape(table)}`)) as Array<{ n: number | string }>;
+    return Number(row.n);
   }
 
   // ----- fields -----
@@ -234,19 +280,34 @@ export class SchemaService {
     await manager.getRepository(FieldEntity).update({ workspaceId, collection: collectionName, field: fieldName }, { field: next.field, type: next.type, options: JSON.stringify(storedOptions(next)), updatedAt: new Date() });
   }
 
-  async deleteField(access: WorkspaceAccess, collectionName: string, fieldName: string): Promise<void> {
-    await this.change(access, 'delete_field', { collection: collectionName, field: fieldName }, (context) => this.deleteFieldIn(context, collectionName, fieldName));
+  /**
+   * Drops a field's column, with its foreign key and relation if it is a many-to-one key. A field that a
+   * relation, policy, view or flow depends on is refused (409) unless forced.
+   */
+  async deleteField(access: WorkspaceAccess, collectionName: string, fieldName: string, force: boolean): Promise<void> {
+    const options = { force, relations: true, sections: this.participants.all() };
+    await this.change(access, 'delete_field', { collection: collectionName, field: fieldName, force }, (context) => this.deleteFieldIn(context, collectionName, fieldName, options));
+    await this.participants.changed(access.workspace.id);
   }
 
-  async deleteFieldIn({ manager, ddl, schema, workspaceId }: SchemaChangeContext, collectionName: string, fieldName: string): Promise<void> {
+  async deleteFieldIn(context: SchemaChangeContext, collectionName: string, fieldName: string, options: RemovalOptions): Promise<void> {
+    const { manager, ddl, schema, workspaceId } = context;
     const collection = this.requireCollection(schema, collectionName);
     this.requireUserField(collection, fieldName);
+    const removal = this.removal(schema, collectionName, fieldName);
+    assertRemovable(collectionName, fieldName, await this.removalImpact(manager, removal, options), options.force);
     const relation = schema.relations.find((r) => r.collection === collectionName && r.field === fieldName);
     if (relation) await ddl.dropForeignKey(collection.table, fieldName);
     await ddl.dropColumn(collection.table, fieldName);
-    if (relation) await manager.getRepository(RelationEntity).delete({ id: relation.id });
+    if (relation) {
+      const relations = manager.getRepository(RelationEntity);
+      await relations.delete({ id: relation.id });
+      // The pair of a junction relation is no longer half of a many-to-many.
+      if (relation.junction) await relations.update({ workspaceId, collection: collectionName, field: relation.junction.otherField }, { junction: null });
+    }
     await manager.getRepository(FieldEntity).delete({ workspaceId, collection: collectionName, field: fieldName });
     await manager.createQueryBuilder().delete().from('cairn_autocode_counters').where('workspace_id = :workspaceId AND collection = :collectionName AND field = :fieldName', { workspaceId, collectionName, fieldName }).execute();
+    for (const section of options.sections) await section.release(manager, removal);
   }
 
   async insertFieldRow(manager: EntityManager, workspaceId: string, collection: string, field: FieldDef, sort: number): Promise<void> {

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { invalidPayload } from '../../common/errors/app-error';
+import { Database } from '../../common/database/database.service';
+import { conflict, invalidPayload } from '../../common/errors/app-error';
 import { cairnVersion } from '../../common/version';
 import type { WorkspaceAccess } from '../workspaces/workspaces.service';
 import { parseFieldInput, toFieldDto } from './field-input';
@@ -10,8 +11,10 @@ import { ownCollectionsOnly } from '../connections/external-schema';
 import { SchemaMigrationEntity } from './registry.entities';
 import { relationShape, RelationsService } from './relations.service';
 import { SchemaRegistry } from './schema.registry';
-import { assertFieldChangeAllowed, SchemaChangeContext, SchemaService } from './schema.service';
-import type { CollectionDef, FieldDef, OnDelete, WorkspaceSchema } from './schema.types';
+import { assertRemovable } from './schema-removal';
+import { assertFieldChangeAllowed, RemovalOptions, SchemaChangeContext, SchemaService } from './schema.service';
+import type { CollectionDef, FieldDef, OnDelete, RelationDef, WorkspaceSchema } from './schema.types';
+import { checkingEntry, SectionStep, SnapshotParticipant, SnapshotParticipants } from './snapshot-participant';
 import { systemFields } from './system-fields';
 
 type Raw = Record<string, unknown>;
@@ -33,12 +36,18 @@ export interface RelationSnapshot {
   junction: { other_field: string; alias: string | null } | null;
 }
 
-/** A workspace's schema as one portable JSON document. */
+/** The schema part of a snapshot; its other sections (roles, policies, …) are keyed by their name beside it. */
 export interface SchemaSnapshot {
-  version: 1;
+  version: 2;
   cairn: string;
   collections: CollectionSnapshot[];
   relations: RelationSnapshot[];
+}
+
+/** A snapshot as read from a request: its schema, and the sections it gives (a section left out is left alone). */
+export interface ParsedSnapshot extends Omit<SchemaSnapshot, 'version'> {
+  version: 1 | 2;
+  sections: Map<string, unknown[]>;
 }
 
 /** One step of a plan that turns a workspace's schema into a snapshot's. */
@@ -52,6 +61,22 @@ export type SchemaOperation =
   | { action: 'update_field'; collection: string; field: string; to: Raw }
   | { action: 'create_relation'; relation: RelationSnapshot };
 
+/** A step of a plan as the API shows it: a schema step, or `create_policy`, `delete_view`, … naming its entry. */
+export type PlannedStep = SchemaOperation | ({ action: string } & Raw);
+
+/** What a plan does to one participant's section. */
+interface SectionPlan {
+  participant: SnapshotParticipant;
+  steps: SectionStep<unknown>[];
+}
+
+/** A whole plan: the schema's steps and each section's, and the participants the snapshot leaves alone. */
+interface Plan {
+  schema: SchemaOperation[];
+  sections: SectionPlan[];
+  untouched: SnapshotParticipant[];
+}
+
 function userFieldDtos(collection: CollectionDef): Raw[] {
   return collection.fields.filter((field) => !field.system).map((field) => {
     const { collection: _collection, system: _system, primary_key: _primaryKey, ...rest } = toFieldDto(collection.name, field);
@@ -61,9 +86,16 @@ function userFieldDtos(collection: CollectionDef): Raw[] {
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+/** A section step as the API shows it: `{"action": "create_policy", "policy": "public read posts", "definition": {…}}`. */
+function shown(participant: SnapshotParticipant, step: SectionStep<unknown>): PlannedStep {
+  return { action: `${step.kind}_${participant.entryName}`, [participant.entryName]: step.key, ...(step.kind === 'delete' ? {} : { definition: step.entry }) };
+}
+
 /**
- * Snapshots, diffs and applies: a schema change is a diff turned into steps, all run in one schema
- * change (one transaction where the database allows DDL in one), so a plan applies whole or not at all.
+ * Snapshots, diffs and applies: a workspace's schema and its setup (the sections of the snapshot
+ * participants: roles, policies, handlers, flows, webhooks, views) as one document, and the steps that
+ * make a workspace match one, all run in one schema change (one transaction where the database allows
+ * DDL in one), checked whole before anything runs, so a plan applies whole or not at all.
  */
 @Injectable()
 export class SnapshotService {
@@ -71,24 +103,79 @@ export class SnapshotService {
     private readonly schemas: SchemaService,
     private readonly relations: RelationsService,
     private readonly registry: SchemaRegistry,
+    private readonly participants: SnapshotParticipants,
+    private readonly db: Database,
     @InjectRepository(SchemaMigrationEntity) private readonly migrations: Repository<SchemaMigrationEntity>,
   ) {}
 
-  snapshot(schema: WorkspaceSchema): SchemaSnapshot {
+  /** The workspace's schema and every section, as one document. */
+  async snapshot(access: WorkspaceAccess): Promise<SchemaSnapshot & Raw> {
+    const document: SchemaSnapshot & Raw = { ...this.schemaSnapshot(await this.registry.forWorkspace(access.workspace)) };
+    for (const participant of this.participants.all()) document[participant.section] = await this.exported(participant, access.workspace.id);
+    return document;
+  }
+
+  /** A participant's entries in the order of their keys, by code point: the same on every database, whatever its collation. */
+  private async exported(participant: SnapshotParticipant, workspaceId: string): Promise<unknown[]> {
+    const entries = await participant.export(this.db.dataSource.manager, workspaceId);
+    const keyed = entries.map((entry) => ({ key: participant.key(entry), entry }));
+    return keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map(({ entry }) => entry);
+  }
+
+  private schemaSnapshot(schema: WorkspaceSchema): SchemaSnapshot {
     // Tables of external connections are not part of the workspace's own schema, to copy or apply.
     schema = ownCollectionsOnly(schema);
     const collections = [...schema.collections.values()].sort((a, b) => a.name.localeCompare(b.name));
     return {
-      version: 1,
+      version: 2,
       cairn: cairnVersion(),
       collections: collections.map((collection) => ({ collection: collection.name, primary_key: collection.primaryKey, note: collection.note, fields: userFieldDtos(collection) })),
       relations: schema.relations.map(relationShape).sort((a, b) => `${a.collection}.${a.field}`.localeCompare(`${b.collection}.${b.field}`)),
     };
   }
 
-  /** The steps from the workspace's schema to the snapshot's, in the order they must run. */
-  diff(current: WorkspaceSchema, target: SchemaSnapshot): SchemaOperation[] {
-    const now = this.snapshot(current);
+  /** The steps from the workspace to the snapshot, in the order they run; every entry is checked first (400 naming it). */
+  async diff(access: WorkspaceAccess, target: ParsedSnapshot): Promise<PlannedStep[]> {
+    return this.shownPlan(await this.plan(access, target));
+  }
+
+  private shownPlan(plan: Plan): PlannedStep[] {
+    return [
+      ...[...plan.sections].reverse().flatMap(({ participant, steps }) => steps.filter((step) => step.kind === 'delete').map((step) => shown(participant, step))),
+      ...plan.schema,
+      ...plan.sections.flatMap(({ participant, steps }) => steps.filter((step) => step.kind !== 'delete').map((step) => shown(participant, step))),
+    ];
+  }
+
+  private async plan(access: WorkspaceAccess, target: ParsedSnapshot): Promise<Plan> {
+    const current = await this.registry.forWorkspace(access.workspace);
+    const schema = this.diffSchema(current, target);
+    const existing = new Map<string, unknown[]>();
+    for (const participant of this.participants.all()) existing.set(participant.section, await this.exported(participant, access.workspace.id));
+    const context = {
+      workspaceId: access.workspace.id,
+      schema: wantedSchema(current, target),
+      entries: (section: string) => target.sections.get(section) ?? existing.get(section) ?? [],
+    };
+    const sections: SectionPlan[] = [];
+    const untouched: SnapshotParticipant[] = [];
+    for (const participant of this.participants.all()) {
+      const wanted = target.sections.get(participant.section);
+      if (!wanted) {
+        untouched.push(participant);
+        continue;
+      }
+      for (const [index, entry] of wanted.entries()) {
+        await checkingEntry(`snapshot.${participant.section}.${index}`, `${participant.entryName} "${participant.key(entry)}"`, async () => participant.check(entry, context));
+      }
+      sections.push({ participant, steps: sectionSteps(participant, existing.get(participant.section)!, wanted) });
+    }
+    return { schema, sections, untouched };
+  }
+
+  /** The schema steps from the workspace's schema to the snapshot's, in the order they must run. */
+  private diffSchema(current: WorkspaceSchema, target: ParsedSnapshot): SchemaOperation[] {
+    const now = this.schemaSnapshot(current);
     const plan: SchemaOperation[] = [];
     const key = (r: RelationSnapshot) => `${r.collection}.${r.field}`;
     const targetRelations = new Map(target.relations.map((r) => [key(r), r]));
@@ -131,27 +218,50 @@ export class SnapshotService {
     return plan;
   }
 
-  async apply(access: WorkspaceAccess, target: SchemaSnapshot, options: { dryRun: boolean; force: boolean }): Promise<SchemaOperation[]> {
-    const current = await this.registry.forWorkspace(access.workspace);
-    const plan = this.diff(current, target);
-    this.assertApplicable(current, plan, options.force);
-    if (options.dryRun || plan.length === 0) return plan;
-    await this.schemas.change(access, 'apply_snapshot', { operations: plan }, async (context) => {
-      for (const operation of plan) {
-        await this.run(context, operation, options.force);
+  /**
+   * Applies a snapshot: the sections' deletions (last section first), the schema steps, then the
+   * sections' creations and updates (first section first), so that what an entry needs exists before
+   * it and outlives it. Answers the steps, a new webhook's with its secret, shown this once.
+   */
+  async apply(access: WorkspaceAccess, target: ParsedSnapshot, options: { dryRun: boolean; force: boolean }): Promise<PlannedStep[]> {
+    const plan = await this.plan(access, target);
+    const steps = this.shownPlan(plan);
+    const removal: RemovalOptions = { force: options.force, relations: false, sections: plan.untouched };
+    await this.assertApplicable(await this.registry.forWorkspace(access.workspace), plan.schema, removal);
+    if (options.dryRun || steps.length === 0) return steps;
+    const learned = await this.schemas.change(access, 'apply_snapshot', { operations: steps }, async (context) => {
+      const apply = { manager: context.manager, access };
+      const results: Array<Record<string, string> | null> = [];
+      for (const { participant, steps: sectionSteps } of [...plan.sections].reverse()) results.push(...(await participant.apply(sectionSteps.filter((step) => step.kind === 'delete'), apply)));
+      for (const operation of plan.schema) {
+        await this.run(context, operation, removal);
+        results.push(null);
         context.schema = await this.registry.load(context.manager, context.workspaceId);
       }
+      for (const { participant, steps: sectionSteps } of plan.sections) results.push(...(await participant.apply(sectionSteps.filter((step) => step.kind !== 'delete'), apply)));
+      return results;
     });
-    return plan;
+    await this.participants.changed(access.workspace.id);
+    return steps.map((step, index) => (learned[index] ? { ...step, ...learned[index] } : step));
   }
 
-  /** Checks the field changes of a plan up front: MySQL cannot roll back DDL that already ran. */
-  private assertApplicable(current: WorkspaceSchema, plan: SchemaOperation[], force: boolean): void {
+  /**
+   * Checks the schema steps of a plan up front, since MySQL cannot roll back DDL that already ran: field
+   * changes that could lose data, and deletions of collections that hold rows or of what the sections
+   * the snapshot leaves out depend on, each refused (409) unless forced.
+   */
+  private async assertApplicable(current: WorkspaceSchema, plan: SchemaOperation[], removal: RemovalOptions): Promise<void> {
     for (const operation of plan) {
-      if (operation.action !== 'update_field') continue;
-      const collection = this.schemas.requireCollection(current, operation.collection);
-      const field = collection.fields.find((f) => f.field === operation.field)!;
-      assertFieldChangeAllowed(current, operation.collection, field, parseFieldInput(operation.to, `snapshot.${operation.collection}`), force);
+      if (operation.action === 'update_field') {
+        const collection = this.schemas.requireCollection(current, operation.collection);
+        const field = collection.fields.find((f) => f.field === operation.field)!;
+        assertFieldChangeAllowed(current, operation.collection, field, parseFieldInput(operation.to, `snapshot.${operation.collection}`), removal.force);
+      }
+      if (operation.action === 'delete_collection' || operation.action === 'delete_field') {
+        const field = operation.action === 'delete_field' ? operation.field : null;
+        const impact = await this.schemas.removalImpact(this.db.dataSource.manager, this.schemas.removal(current, operation.collection, field), removal);
+        assertRemovable(operation.collection, field, impact, removal.force);
+      }
     }
   }
 
@@ -167,14 +277,14 @@ export class SnapshotService {
     }));
   }
 
-  private async run(context: SchemaChangeContext, operation: SchemaOperation, force: boolean): Promise<void> {
+  private async run(context: SchemaChangeContext, operation: SchemaOperation, removal: RemovalOptions): Promise<void> {
     switch (operation.action) {
       case 'delete_relation':
         return this.relations.unlinkIn(context, operation.collection, operation.field);
       case 'delete_field':
-        return this.schemas.deleteFieldIn(context, operation.collection, operation.field);
+        return this.schemas.deleteFieldIn(context, operation.collection, operation.field, removal);
       case 'delete_collection':
-        return this.schemas.deleteCollectionIn(context, operation.collection);
+        return this.schemas.deleteCollectionIn(context, operation.collection, removal);
       case 'create_collection': {
         const fields = operation.fields.map((field, index) => parseFieldInput(field, `snapshot.${operation.collection}.fields.${index}`));
         const collection: CollectionDef = {
@@ -192,7 +302,7 @@ export class SnapshotService {
       case 'create_field':
         return this.schemas.addFieldIn(context, operation.collection, parseFieldInput(operation.field, `snapshot.${operation.collection}`));
       case 'update_field':
-        return this.schemas.updateFieldIn(context, operation.collection, operation.field, parseFieldInput(operation.to, `snapshot.${operation.collection}`), force);
+        return this.schemas.updateFieldIn(context, operation.collection, operation.field, parseFieldInput(operation.to, `snapshot.${operation.collection}`), removal.force);
       case 'create_relation': {
         const r = operation.relation;
         await this.relations.linkIn(context, {
@@ -207,14 +317,92 @@ export class SnapshotService {
       }
     }
   }
+
+  /** Reads and checks a snapshot from a request body: its schema, and each section a participant knows. */
+  parse(raw: unknown): ParsedSnapshot {
+    const snapshot = parseSchemaSnapshot(raw);
+    const document = raw as Raw;
+    const known = new Set(['version', 'cairn', 'collections', 'relations', ...this.participants.all().map((p) => p.section)]);
+    const unknown = Object.keys(document).find((key) => !known.has(key));
+    if (unknown !== undefined) throw invalidPayload(`Invalid payload: a snapshot has no section "${unknown}".`, `snapshot.${unknown}`);
+    for (const participant of this.participants.all()) {
+      const entries = document[participant.section];
+      if (entries === undefined) continue;
+      if (!Array.isArray(entries)) throw invalidPayload(`Invalid payload: snapshot.${participant.section} must be a list.`, `snapshot.${participant.section}`);
+      const parsed = entries.map((entry, index) => {
+        const path = `snapshot.${participant.section}.${index}`;
+        const name = typeof (entry as Raw | null)?.name === 'string' ? ` ("${String((entry as Raw).name)}")` : '';
+        return checkingEntry(path, `${participant.section}.${index}${name}`, () => participant.parse(entry));
+      });
+      const seen = new Map<string, number>();
+      for (const [index, entry] of parsed.entries()) {
+        const key = participant.key(entry);
+        if (seen.has(key)) throw invalidPayload(`Invalid snapshot: ${participant.section}.${seen.get(key)} and ${participant.section}.${index} are both the ${participant.entryName} "${key}".`, `snapshot.${participant.section}.${index}`);
+        seen.set(key, index);
+      }
+      snapshot.sections.set(participant.section, parsed);
+    }
+    return snapshot;
+  }
 }
 
-/** Reads and checks a snapshot from a request body; names are checked again when it is applied. */
-export function parseSnapshot(raw: unknown): SchemaSnapshot {
+/**
+ * The steps that make a section's entries the wanted ones, matched by natural key: deletions of the
+ * entries the snapshot does not have, creations, and updates of the entries that differ.
+ */
+function sectionSteps(participant: SnapshotParticipant, current: unknown[], wanted: unknown[]): SectionStep<unknown>[] {
+  const byKey = new Map<string, unknown>();
+  for (const entry of current) {
+    const key = participant.key(entry);
+    if (byKey.has(key)) throw conflict(`The workspace has two ${participant.section} that are the ${participant.entryName} "${key}"; rename or delete one before applying a snapshot.`);
+    byKey.set(key, entry);
+  }
+  const wantedKeys = new Set(wanted.map((entry) => participant.key(entry)));
+  const steps: SectionStep<unknown>[] = [...byKey.keys()].filter((key) => !wantedKeys.has(key)).map((key) => ({ kind: 'delete', key }));
+  for (const entry of wanted) {
+    const key = participant.key(entry);
+    const existing = byKey.get(key);
+    if (existing === undefined) steps.push({ kind: 'create', key, entry });
+    else if (!same(existing, entry)) steps.push({ kind: 'update', key, entry });
+  }
+  return steps;
+}
+
+/** The schema a snapshot gives, with the workspace's external collections, which snapshots leave out. */
+function wantedSchema(current: WorkspaceSchema, target: ParsedSnapshot): WorkspaceSchema {
+  const collections = new Map<string, CollectionDef>();
+  for (const collection of current.collections.values()) if (collection.external) collections.set(collection.name, collection);
+  for (const c of target.collections) {
+    collections.set(c.collection, {
+      name: c.collection,
+      table: tableNameFor(current.workspaceId, c.collection),
+      primaryKey: c.primary_key,
+      note: c.note,
+      fields: [...systemFields(c.primary_key), ...c.fields.map((field) => parseFieldInput(field, `snapshot.${c.collection}`))],
+    });
+  }
+  const relations: RelationDef[] = [
+    ...current.relations.filter((r) => current.collections.get(r.collection)?.external),
+    ...target.relations.map((r) => ({
+      id: `snapshot:${r.collection}.${r.field}`,
+      collection: r.collection,
+      field: r.field,
+      relatedCollection: r.related_collection,
+      onDelete: r.on_delete,
+      oneField: r.one_field,
+      junction: r.junction ? { otherField: r.junction.other_field, alias: r.junction.alias } : null,
+    })),
+  ];
+  return { workspaceId: current.workspaceId, version: current.version, collections, relations };
+}
+
+/** Reads and checks the schema part of a snapshot; names are checked again when it is applied. */
+function parseSchemaSnapshot(raw: unknown): ParsedSnapshot {
   const fail = (message: string) => invalidPayload(`Invalid payload: ${message}`, 'snapshot');
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw fail('snapshot must be an object.');
   const snapshot = raw as Raw;
-  if (snapshot.version !== 1) throw fail('snapshot.version must be 1.');
+  // Version 1 had collections and relations only; it is read as a version 2 that leaves every other section alone.
+  if (snapshot.version !== 1 && snapshot.version !== 2) throw fail('snapshot.version must be 2 (or 1).');
   if (!Array.isArray(snapshot.collections) || !Array.isArray(snapshot.relations)) throw fail('snapshot needs "collections" and "relations" lists.');
   const collections = snapshot.collections.map((entry, index): CollectionSnapshot => {
     if (typeof entry !== 'object' || entry === null) throw fail(`collections.${index} must be an object.`);
@@ -246,5 +434,5 @@ export function parseSnapshot(raw: unknown): SchemaSnapshot {
         : null,
     };
   });
-  return { version: 1, cairn: typeof snapshot.cairn === 'string' ? snapshot.cairn : 'unknown', collections, relations };
+  return { version: snapshot.version, cairn: typeof snapshot.cairn === 'string' ? snapshot.cairn : 'unknown', collections, relations, sections: new Map() };
 }

@@ -9,12 +9,13 @@ import { ViewEntity } from './view.entity';
 import { ViewReader } from './view.reader';
 import { ViewsController } from './views.controller';
 import { ViewsService } from './views.service';
+import { ViewsSnapshot } from './views.snapshot';
 
 /** Views: their definitions, their reads under /items/{view}, and their published URLs. */
 @Module({
   imports: [TypeOrmModule.forFeature([ViewEntity]), DataModule, SchemaModule, PoliciesModule, WorkspacesModule],
   controllers: [ViewsController, PublicViewsController],
-  providers: [ViewsService, ViewReader],
+  providers: [ViewsService, ViewReader, ViewsSnapshot],
   exports: [ViewsService],
 })
 export class ViewsModule {}

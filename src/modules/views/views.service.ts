@@ -47,6 +47,11 @@ export class ViewsService implements OnModuleInit, OnModuleDestroy {
     return this.byWorkspace.close();
   }
 
+  /** Drops the cached views of a workspace here and on every other instance. */
+  evict(workspaceId: string): Promise<void> {
+    return this.byWorkspace.evict(workspaceId);
+  }
+
   /** A workspace's views, from the cache. */
   async forWorkspace(workspaceId: string): Promise<WorkspaceViews> {
     const loaded = await this.byWorkspace.get(workspaceId, async () => {
@@ -73,11 +78,7 @@ export class ViewsService implements OnModuleInit, OnModuleDestroy {
     const input = readViewInput(body);
     if (input.name === undefined) throw invalidPayload('Invalid payload: "name" is required.', 'name');
     if (input.source === undefined) throw invalidPayload('Invalid payload: "source" is required.', 'source');
-    const now = new Date();
-    const view = applyInput(
-      { id: randomUUID(), workspaceId: access.workspace.id, name: input.name, source: '', fields: [], filter: null, sort: [], groupBy: [], aggregate: null, computed: {}, isPublic: false, publicRequiresKey: false, createdAt: now, updatedAt: now },
-      input,
-    );
+    const view = newView(access.workspace.id, input);
     await this.check(access, view, null);
     await this.views.insert({ ...toEntity(view), createdBy: personId(access.principal) });
     await this.byWorkspace.evict(access.workspace.id);
@@ -116,6 +117,15 @@ export class ViewsService implements OnModuleInit, OnModuleDestroy {
   }
 }
 
+/** A new view of the workspace: the input over the defaults. */
+export function newView(workspaceId: string, input: ViewInput): ViewDefinition {
+  const now = new Date();
+  return applyInput(
+    { id: randomUUID(), workspaceId, name: input.name ?? '', source: '', fields: [], filter: null, sort: [], groupBy: [], aggregate: null, computed: {}, isPublic: false, publicRequiresKey: false, createdAt: now, updatedAt: now },
+    input,
+  );
+}
+
 function applyInput(view: ViewDefinition, input: ViewInput): ViewDefinition {
   return {
     ...view,
@@ -132,7 +142,7 @@ function applyInput(view: ViewDefinition, input: ViewInput): ViewDefinition {
   };
 }
 
-function toEntity(view: ViewDefinition): Omit<ViewEntity, 'createdBy'> {
+export function toEntity(view: ViewDefinition): Omit<ViewEntity, 'createdBy'> {
   return {
     id: view.id,
     workspaceId: view.workspaceId,

@@ -9,6 +9,7 @@ import { WebhookTargetPolicy } from './webhook-target';
 import { WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEntity } from './webhook.entities';
 import { WebhooksController } from './webhooks.controller';
 import { WebhooksService } from './webhooks.service';
+import { WebhooksSnapshot } from './webhooks.snapshot';
 
 /** The outbox the write path fills; the webhooks of each workspace. */
 @Module({
@@ -24,6 +25,7 @@ export class WebhookOutboxModule {}
   controllers: [WebhooksController],
   providers: [
     WebhooksService,
+    WebhooksSnapshot,
     WebhookDispatcher,
     { provide: WebhookTargetPolicy, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new WebhookTargetPolicy(config.webhooks.allowedTargets) },
   ],

@@ -7,6 +7,7 @@ import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { isRecord } from '../data/query/filter.parser';
 import { SchemaRegistry } from '../schema/schema.registry';
+import type { WorkspaceSchema } from '../schema/schema.types';
 import type { WorkspaceAccess } from '../workspaces/workspaces.service';
 import { WebhookOutbox } from './webhook-outbox';
 import { WebhookTargetPolicy } from './webhook-target';
@@ -58,7 +59,7 @@ export class WebhooksService {
 
   /** Creates a webhook; the answer holds its secret, which is not shown again. */
   async create(access: WorkspaceAccess, body: unknown): Promise<WebhookDto & { secret: string }> {
-    const input = await this.parse(access, body, false);
+    const input = await this.parse(body, false, () => this.registry.forWorkspace(access.workspace));
     const now = new Date();
     const hook: WebhookEntity = {
       id: randomUUID(),
@@ -83,7 +84,11 @@ export class WebhooksService {
 
   async update(access: WorkspaceAccess, id: string, body: unknown): Promise<WebhookDto> {
     const hook = await this.find(access, id);
-    const input = await this.parse(access, body, true);
+    const input = await this.parse(body, true, () => this.registry.forWorkspace(access.workspace));
+    if (input.enabled === true && !hook.enabled && input.collections === undefined && hook.collections !== null) {
+      // A webhook disabled because its collection was deleted must be pointed elsewhere before it sends again.
+      await this.parse({ collections: JSON.parse(hook.collections) as unknown }, true, () => this.registry.forWorkspace(access.workspace));
+    }
     if (input.name !== undefined) hook.name = input.name;
     if (input.url !== undefined) hook.url = input.url;
     if (input.events !== undefined) hook.events = JSON.stringify(input.events);
@@ -145,13 +150,18 @@ export class WebhooksService {
     await this.deliveries.update({ id: delivery.id }, { status: 'pending', attempts, nextAttemptAt: new Date(), lockedUntil: null, updatedAt: new Date() });
   }
 
+  /** Checks a whole webhook as `POST /webhooks` would, against a schema (a snapshot's). */
+  async checkDefinition(body: unknown, schema: WorkspaceSchema): Promise<void> {
+    await this.parse(body, false, async () => schema);
+  }
+
   private async find(access: WorkspaceAccess, id: string): Promise<WebhookEntity> {
     const hook = /^[0-9a-f-]{36}$/i.test(id) ? await this.webhooks.findOneBy({ id, workspaceId: access.workspace.id }) : null;
     if (!hook) throw notFound('Webhook not found.');
     return hook;
   }
 
-  private async parse(access: WorkspaceAccess, body: unknown, partial: boolean): Promise<Partial<{ name: string; url: string; events: WebhookEvent[]; collections: string[] | null; headers: Record<string, string> | null; enabled: boolean }>> {
+  private async parse(body: unknown, partial: boolean, schemaOf: () => Promise<WorkspaceSchema>): Promise<Partial<{ name: string; url: string; events: WebhookEvent[]; collections: string[] | null; headers: Record<string, string> | null; enabled: boolean }>> {
     if (!isRecord(body)) throw invalidPayload('Invalid payload: a webhook is a JSON object.');
     for (const key of Object.keys(body)) if (!FIELDS.has(key)) throw invalidPayload(`Invalid payload: unknown field "${key}".`, key);
     const { name, url, events, collections, headers, enabled } = body;
@@ -167,7 +177,7 @@ export class WebhooksService {
     }
     if (collections !== undefined && collections !== null) {
       if (!Array.isArray(collections) || collections.length === 0 || !collections.every((c) => typeof c === 'string')) throw invalidPayload('Invalid payload: "collections" must be a non-empty list of names, or null for all.', 'collections');
-      const schema = await this.registry.forWorkspace(access.workspace);
+      const schema = await schemaOf();
       const unknown = collections.find((name) => !schema.collections.has(name as string));
       if (unknown) throw invalidPayload(`Invalid payload: collection "${String(unknown)}" does not exist.`, 'collections');
     }
@@ -191,11 +201,11 @@ export class WebhooksService {
 }
 
 /** A Standard Webhooks secret: `whsec_` and 24 random bytes in base64. */
-function newSecret(): string {
+export function newSecret(): string {
   return `whsec_${randomBytes(24).toString('base64')}`;
 }
 
-function toDto(hook: WebhookEntity): WebhookDto {
+export function toDto(hook: WebhookEntity): WebhookDto {
   return {
     id: hook.id,
     name: hook.name,
