@@ -16,6 +16,10 @@ export interface AuthConfig {
   refreshTokenTtlMs: number;
   bcryptRounds: number;
   selfRegistration: boolean;
+  /** The setup token an operator fixed in advance (CAIRN_SETUP_TOKEN); null: one is made at start when needed. */
+  setupToken: string | null;
+  /** The superadmin to create at start on an instance with no account (CAIRN_ADMIN_EMAIL, CAIRN_ADMIN_PASSWORD). */
+  initialAdmin: { email: string; password: string } | null;
 }
 
 export interface RedisConfig {

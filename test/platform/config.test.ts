@@ -42,6 +42,19 @@ describe('configuration', () => {
     assert.match(problemsOf({ RATE_LIMIT_GLOBAL: '600/1' }), /RATE_LIMIT_GLOBAL/);
   });
 
+  it('reads the first account\'s setup: a fixed setup token, or the superadmin to create at start', () => {
+    assert.deepEqual([loadConfig({}).auth.setupToken, loadConfig({}).auth.initialAdmin], [null, null]);
+    const token = 'a'.repeat(32);
+    assert.equal(loadConfig({ CAIRN_SETUP_TOKEN: token }).auth.setupToken, token);
+    assert.deepEqual(loadConfig({ CAIRN_ADMIN_EMAIL: 'root@example.com', CAIRN_ADMIN_PASSWORD: 'long-enough' }).auth.initialAdmin, { email: 'root@example.com', password: 'long-enough' });
+    assert.match(problemsOf({ CAIRN_SETUP_TOKEN: 'short' }), /CAIRN_SETUP_TOKEN must be a random string of at least 32 characters/);
+    assert.match(problemsOf({ CAIRN_ADMIN_EMAIL: 'root@example.com' }), /CAIRN_ADMIN_EMAIL and CAIRN_ADMIN_PASSWORD must be set together/);
+    assert.match(problemsOf({ CAIRN_ADMIN_PASSWORD: 'long-enough' }), /must be set together/);
+    assert.match(problemsOf({ CAIRN_ADMIN_EMAIL: 'root', CAIRN_ADMIN_PASSWORD: 'long-enough' }), /CAIRN_ADMIN_EMAIL must be an email address/);
+    assert.match(problemsOf({ CAIRN_ADMIN_EMAIL: 'root@example.com', CAIRN_ADMIN_PASSWORD: 'short' }), /CAIRN_ADMIN_PASSWORD must be at least 8 characters/);
+    assert.match(problemsOf({ CAIRN_ADMIN_EMAIL: 'root@example.com', CAIRN_ADMIN_PASSWORD: 'é'.repeat(40) }), /CAIRN_ADMIN_PASSWORD must be at most 72 bytes/);
+  });
+
   it('names the GraphQL, realtime and webhook variable of each wrong value', () => {
     assert.match(problemsOf({ GRAPHQL_MAX_DEPTH: '1' }), /GRAPHQL_MAX_DEPTH/);
     assert.match(problemsOf({ GRAPHQL_MAX_ALIASES: 'many' }), /GRAPHQL_MAX_ALIASES/);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { describeEachDatabase, RunningApp, startApp, Suite } from '../support/app';
+import { describeEachDatabase, RunningApp, startApp, Suite, TEST_SETUP_TOKEN } from '../support/app';
 import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
 import { assertError, newAccount, uniqueEmail } from '../support/factories';
 import type { Api, ApiResponse } from '../support/http';
@@ -30,7 +30,7 @@ function assertRateLimited(response: ApiResponse, maxSeconds: number): void {
 /** Registers an account from its own address, so the registration counts against no login key. */
 async function registered(api: Api): Promise<{ email: string; password: string }> {
   const account = { email: uniqueEmail('limited'), password: `pw-${randomBytes(8).toString('hex')}` };
-  const response = await api.post('/api/v1/auth/register', account, from(newAddress()));
+  const response = await api.post('/api/v1/auth/register', { ...account, setup_token: TEST_SETUP_TOKEN }, from(newAddress()));
   assert.equal(response.status, 201, response.text);
   return account;
 }

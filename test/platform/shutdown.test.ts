@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { TEST_JWT_SECRET } from '../support/app';
+import { TEST_JWT_SECRET, TEST_SETUP_TOKEN } from '../support/app';
 import { Api } from '../support/http';
 
 async function freePort(): Promise<number> {
@@ -28,6 +28,7 @@ describe('graceful shutdown', () => {
         DATA_DIR: dir,
         LOG_LEVEL: 'info',
         JWT_SECRET: TEST_JWT_SECRET,
+        CAIRN_SETUP_TOKEN: TEST_SETUP_TOKEN,
         // A costly hash makes login slow enough to still be running when the signal arrives.
         BCRYPT_ROUNDS: '13',
       },
@@ -49,7 +50,7 @@ describe('graceful shutdown', () => {
       await logged(/Cairn is listening/);
       const api = new Api(`http://127.0.0.1:${port}`);
       const credentials = { email: 'slow@example.com', password: 'slow-password' };
-      assert.equal((await api.post('/api/v1/auth/register', credentials)).status, 201);
+      assert.equal((await api.post('/api/v1/auth/register', { ...credentials, setup_token: TEST_SETUP_TOKEN })).status, 201);
 
       const login = api.post('/api/v1/auth/login', credentials);
       await logged(/"url":"\/api\/v1\/auth\/login".*"msg":"incoming request"/);
