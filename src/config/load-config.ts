@@ -223,6 +223,9 @@ class EnvironmentVariables {
   @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_AUTH must be a count per window such as 10/15m, or off' })
   RATE_LIMIT_AUTH = '10/15m';
 
+  @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_AUTH_ADDRESS must be a count per window such as 100/15m, or off' })
+  RATE_LIMIT_AUTH_ADDRESS = '100/15m';
+
   @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_GLOBAL must be a count per window such as 600/1m, or off' })
   RATE_LIMIT_GLOBAL = '600/1m';
   @IsIn(['smtp', 'dev', 'none'])
@@ -382,6 +385,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     rateLimits: {
       auth: rateLimit(vars.RATE_LIMIT_AUTH),
+      // RATE_LIMIT_AUTH=off lifts every auth limit, this one with it.
+      authAddress: rateLimit(vars.RATE_LIMIT_AUTH) && rateLimit(vars.RATE_LIMIT_AUTH_ADDRESS),
       global: rateLimit(vars.RATE_LIMIT_GLOBAL),
     },
     mail: {

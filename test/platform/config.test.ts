@@ -76,12 +76,20 @@ describe('configuration', () => {
   });
 
   it('reads the rate limits as a count per window, and off or 0 as no limit', () => {
-    assert.deepEqual(loadConfig({}).rateLimits, { auth: { limit: 10, windowMs: 15 * 60_000 }, global: { limit: 600, windowMs: 60_000 } });
-    assert.deepEqual(loadConfig({ RATE_LIMIT_AUTH: '5/1H', RATE_LIMIT_GLOBAL: '100/30s' }).rateLimits, {
+    assert.deepEqual(loadConfig({}).rateLimits, {
+      auth: { limit: 10, windowMs: 15 * 60_000 },
+      authAddress: { limit: 100, windowMs: 15 * 60_000 },
+      global: { limit: 600, windowMs: 60_000 },
+    });
+    assert.deepEqual(loadConfig({ RATE_LIMIT_AUTH: '5/1H', RATE_LIMIT_AUTH_ADDRESS: '50/2h', RATE_LIMIT_GLOBAL: '100/30s' }).rateLimits, {
       auth: { limit: 5, windowMs: 3_600_000 },
+      authAddress: { limit: 50, windowMs: 7_200_000 },
       global: { limit: 100, windowMs: 30_000 },
     });
-    assert.deepEqual(loadConfig({ RATE_LIMIT_AUTH: 'off', RATE_LIMIT_GLOBAL: '0' }).rateLimits, { auth: null, global: null });
+    assert.equal(loadConfig({ RATE_LIMIT_AUTH_ADDRESS: 'off' }).rateLimits.authAddress, null);
+    // off lifts every auth limit, the per-address one too.
+    assert.deepEqual(loadConfig({ RATE_LIMIT_AUTH: 'off', RATE_LIMIT_GLOBAL: '0' }).rateLimits, { auth: null, authAddress: null, global: null });
+    assert.match(problemsOf({ RATE_LIMIT_AUTH_ADDRESS: '100 per hour' }), /RATE_LIMIT_AUTH_ADDRESS/);
   });
 
   it('refuses production without a strong JWT_SECRET', () => {

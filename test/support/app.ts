@@ -40,6 +40,7 @@ export function testEnvironment(databaseUrl: string, overrides: Record<string, s
     DATABASE_CONNECT_TIMEOUT: '2s',
     // Far above what any suite sends, so only the rate-limit tests, which set their own, meet a limit.
     RATE_LIMIT_AUTH: '1000000/1m',
+    RATE_LIMIT_AUTH_ADDRESS: '1000000/1m',
     RATE_LIMIT_GLOBAL: '1000000/1m',
     ...overrides,
   };
