@@ -10,6 +10,7 @@ import { Files1733300000000 } from './1733300000000-files';
 import { Views1733400000000 } from './1733400000000-views';
 import { Connections1733500000000 } from './1733500000000-connections';
 import { SetupTokens1733600000000 } from './1733600000000-setup-tokens';
+import { WorkspaceAppUrl1733700000000 } from './1733700000000-workspace-app-url';
 
 /** Every system-table migration, oldest first. */
 export const PLATFORM_MIGRATIONS = [
@@ -25,4 +26,5 @@ export const PLATFORM_MIGRATIONS = [
   Views1733400000000,
   Connections1733500000000,
   SetupTokens1733600000000,
+  WorkspaceAppUrl1733700000000,
 ];
