@@ -195,6 +195,9 @@ async function expectStatus(baseUrl, method, path, status, options) {
 
 // ----- the servers -----
 
+/** The superadmin Cairn creates at start from CAIRN_ADMIN_EMAIL and CAIRN_ADMIN_PASSWORD. */
+const BENCH_ADMIN = { email: 'bench@example.com', password: randomBytes(12).toString('base64url') };
+
 async function startCairn(databaseUrl, dataDir, extraEnv = {}) {
   const main = settings.cairnEntry ? resolve(settings.cairnEntry) : join(ROOT, 'dist', 'main.js');
   if (settings.cairnEntry && !existsSync(main)) throw new Error(`BENCH_CAIRN_ENTRY: ${main} does not exist`);
@@ -207,7 +210,7 @@ async function startCairn(databaseUrl, dataDir, extraEnv = {}) {
   const env = { ...process.env };
   // Nothing from the caller's environment reaches Cairn's configuration except what is set here.
   for (const name of Object.keys(env)) {
-    if (/^(NODE_ENV|HOST|PORT|PUBLIC_URL|LOG_LEVEL|MAX_BODY_SIZE|TRUST_PROXY|SHUTDOWN_TIMEOUT|DATA_DIR|DATABASE_.*|REDIS_.*|JWT_.*|ACCESS_TOKEN_TTL|REFRESH_TOKEN_TTL|BCRYPT_ROUNDS|AUTH_.*|QUERY_.*|MAX_BATCH_SIZE|RATE_LIMIT_.*|MAIL_.*|SMTP_URL|WEBHOOK_.*|HANDLER_.*)$/.test(name)) delete env[name];
+    if (/^(NODE_ENV|HOST|PORT|PUBLIC_URL|LOG_LEVEL|MAX_BODY_SIZE|TRUST_PROXY|SHUTDOWN_TIMEOUT|DATA_DIR|DATABASE_.*|REDIS_.*|JWT_.*|ACCESS_TOKEN_TTL|REFRESH_TOKEN_TTL|BCRYPT_ROUNDS|AUTH_.*|CAIRN_.*|QUERY_.*|MAX_BATCH_SIZE|RATE_LIMIT_.*|MAIL_.*|SMTP_URL|WEBHOOK_.*|HANDLER_.*)$/.test(name)) delete env[name];
   }
   Object.assign(env, {
     NODE_ENV: 'production',
@@ -219,6 +222,9 @@ async function startCairn(databaseUrl, dataDir, extraEnv = {}) {
     DATABASE_POOL_SIZE: String(settings.poolSize),
     JWT_SECRET: randomBytes(36).toString('base64url'), // 48 characters
     BCRYPT_ROUNDS: '10',
+    // The bench's account is the instance's superadmin, made at start (instances started later find it there).
+    CAIRN_ADMIN_EMAIL: BENCH_ADMIN.email,
+    CAIRN_ADMIN_PASSWORD: BENCH_ADMIN.password,
     // Counted as in production, but out of reach: the bench measures serving, not refusing.
     RATE_LIMIT_GLOBAL: '1000000000/1m',
     ...extraEnv,
@@ -295,12 +301,9 @@ function logFanout(name, result) {
 
 // ----- seeding -----
 
-/** An account, a workspace, an admin API key, the two collections and the relation, all through Cairn's API. */
+/** A workspace of the bench's account, an admin API key, the two collections and the relation, all through Cairn's API. */
 async function bootstrap(cairnUrl) {
-  const email = 'bench@example.com';
-  const password = randomBytes(12).toString('base64url');
-  await expectStatus(cairnUrl, 'POST', '/api/v1/auth/register', 201, { body: { email, password, name: 'Bench' } });
-  const login = await expectStatus(cairnUrl, 'POST', '/api/v1/auth/login', 200, { body: { email, password } });
+  const login = await expectStatus(cairnUrl, 'POST', '/api/v1/auth/login', 200, { body: BENCH_ADMIN });
   const token = login.data.access_token;
   const workspace = (await expectStatus(cairnUrl, 'POST', '/api/v1/workspaces', 201, { body: { name: 'Bench', slug: 'bench' }, token })).data;
   const key = (await expectStatus(cairnUrl, 'POST', `/api/v1/workspaces/${workspace.slug}/api-keys`, 201, { body: { name: 'bench', role: 'admin' }, token })).data.key;

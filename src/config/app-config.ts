@@ -16,6 +16,10 @@ export interface AuthConfig {
   refreshTokenTtlMs: number;
   bcryptRounds: number;
   selfRegistration: boolean;
+  /** The setup token an operator fixed in advance (CAIRN_SETUP_TOKEN); null: one is made at start when needed. */
+  setupToken: string | null;
+  /** The superadmin to create at start on an instance with no account (CAIRN_ADMIN_EMAIL, CAIRN_ADMIN_PASSWORD). */
+  initialAdmin: { email: string; password: string } | null;
 }
 
 export interface RedisConfig {
@@ -135,8 +139,10 @@ export interface RateLimit {
 
 /** null: that limit is off. */
 export interface RateLimitConfig {
-  /** Per client address and per identifier on the auth routes. */
+  /** On the auth routes: failed sign-ins per email and client address, and sign-ups or mail requests per email. */
   auth: RateLimit | null;
+  /** On the auth routes: failed sign-ins, refused tokens, and sign-ups or mail requests per client address; null when `auth` is. */
+  authAddress: RateLimit | null;
   /** Per principal (or client address, for anonymous callers) on every other route. */
   global: RateLimit | null;
 }

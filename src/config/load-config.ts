@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { plainToInstance, Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsBoolean, IsEmail, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, validateSync } from 'class-validator';
 import bytes from 'bytes';
 import ipaddr from 'ipaddr.js';
 import ms from 'ms';
@@ -25,6 +25,9 @@ const toBoolean = ({ value }: { value: unknown }) =>
 /** Secrets that appear in examples and tutorials; a production instance must not run with them. */
 const KNOWN_WEAK_SECRETS = ['change-me', 'changeme', 'secret', 'jwt-secret', 'replace-with-a-long-random-string'];
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
+const MIN_SETUP_TOKEN_LENGTH = 32;
+/** bcrypt reads at most 72 bytes of a password, as registration enforces. */
+const MAX_PASSWORD_BYTES = 72;
 
 /** The environment variables Cairn reads, with their defaults. `.env.example` documents each one. */
 class EnvironmentVariables {
@@ -88,6 +91,15 @@ class EnvironmentVariables {
 
   @Transform(toBoolean) @IsBoolean()
   AUTH_SELF_REGISTRATION = true;
+
+  @IsOptional() @IsString() @MinLength(MIN_SETUP_TOKEN_LENGTH, { message: `CAIRN_SETUP_TOKEN must be a random string of at least ${MIN_SETUP_TOKEN_LENGTH} characters` }) @MaxLength(512)
+  CAIRN_SETUP_TOKEN?: string;
+
+  @IsOptional() @IsEmail({}, { message: 'CAIRN_ADMIN_EMAIL must be an email address' }) @MaxLength(255)
+  CAIRN_ADMIN_EMAIL?: string;
+
+  @IsOptional() @IsString() @MinLength(8, { message: 'CAIRN_ADMIN_PASSWORD must be at least 8 characters' })
+  CAIRN_ADMIN_PASSWORD?: string;
 
   @Type(() => Number) @IsInt() @Min(1) @Max(100_000)
   QUERY_LIMIT_DEFAULT = 100;
@@ -211,6 +223,9 @@ class EnvironmentVariables {
   @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_AUTH must be a count per window such as 10/15m, or off' })
   RATE_LIMIT_AUTH = '10/15m';
 
+  @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_AUTH_ADDRESS must be a count per window such as 100/15m, or off' })
+  RATE_LIMIT_AUTH_ADDRESS = '100/15m';
+
   @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_GLOBAL must be a count per window such as 600/1m, or off' })
   RATE_LIMIT_GLOBAL = '600/1m';
   @IsIn(['smtp', 'dev', 'none'])
@@ -282,7 +297,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const vars = plainToInstance(EnvironmentVariables, present, { exposeDefaultValues: true });
   // One message per variable: class-validator lists constraints last-declared first, so the last is the basic one.
   const problems = validateSync(vars).map((error) => Object.values(error.constraints ?? {}).at(-1) ?? `${error.property} is invalid`);
-  problems.push(...productionProblems(vars), ...mailProblems(vars), ...webhookProblems(vars), ...handlerProblems(vars), ...storageProblems(vars), ...connectionsProblems(vars));
+  problems.push(...productionProblems(vars), ...adminProblems(vars), ...mailProblems(vars), ...webhookProblems(vars), ...handlerProblems(vars), ...storageProblems(vars), ...connectionsProblems(vars));
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = resolve(vars.DATA_DIR);
@@ -312,6 +327,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       refreshTokenTtlMs: ms(vars.REFRESH_TOKEN_TTL as ms.StringValue),
       bcryptRounds: vars.BCRYPT_ROUNDS,
       selfRegistration: vars.AUTH_SELF_REGISTRATION,
+      setupToken: vars.CAIRN_SETUP_TOKEN ?? null,
+      initialAdmin: vars.CAIRN_ADMIN_EMAIL && vars.CAIRN_ADMIN_PASSWORD ? { email: vars.CAIRN_ADMIN_EMAIL, password: vars.CAIRN_ADMIN_PASSWORD } : null,
     },
     query: {
       defaultLimit: vars.QUERY_LIMIT_DEFAULT,
@@ -368,6 +385,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     rateLimits: {
       auth: rateLimit(vars.RATE_LIMIT_AUTH),
+      // RATE_LIMIT_AUTH=off lifts every auth limit, this one with it.
+      authAddress: rateLimit(vars.RATE_LIMIT_AUTH) && rateLimit(vars.RATE_LIMIT_AUTH_ADDRESS),
       global: rateLimit(vars.RATE_LIMIT_GLOBAL),
     },
     mail: {
@@ -412,6 +431,13 @@ function productionProblems(vars: EnvironmentVariables): string[] {
     return [`JWT_SECRET must be a random string of at least ${MIN_PRODUCTION_SECRET_LENGTH} characters when NODE_ENV=production`];
   }
   return [];
+}
+
+function adminProblems(vars: EnvironmentVariables): string[] {
+  const problems: string[] = [];
+  if (Boolean(vars.CAIRN_ADMIN_EMAIL) !== Boolean(vars.CAIRN_ADMIN_PASSWORD)) problems.push('CAIRN_ADMIN_EMAIL and CAIRN_ADMIN_PASSWORD must be set together (or neither)');
+  if (vars.CAIRN_ADMIN_PASSWORD && Buffer.byteLength(vars.CAIRN_ADMIN_PASSWORD) > MAX_PASSWORD_BYTES) problems.push(`CAIRN_ADMIN_PASSWORD must be at most ${MAX_PASSWORD_BYTES} bytes`);
+  return problems;
 }
 
 /** A validated RATE_LIMIT_* value as a limit, or null when it is off. */

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { before, it } from 'node:test';
-import { describeEachDatabase } from '../support/app';
+import { describeEachDatabase, Suite } from '../support/app';
+import type { ApiResponse } from '../support/http';
 import { linkIn, newAppUser, readOutbox } from '../support/app-users';
 import { assertError, newOwnedWorkspace, OwnedWorkspace, uniqueEmail } from '../support/factories';
 
@@ -25,7 +27,7 @@ describeEachDatabase('app user password reset, change and email verification', {
     assert.match(mail.subject, /^Reset your password for /);
     assert.equal(Number.isNaN(Date.parse(mail.created_at)), false);
     const { link, token } = linkIn(mail);
-    assert.equal(`${link.origin}${link.pathname}`, `${PUBLIC_URL}/api/v1/w/${ws.workspace.slug}/auth/password/reset`);
+    assert.equal(`${link.origin}${link.pathname}`, `${PUBLIC_URL}/api/v1/w/${ws.workspace.slug}/auth/reset-password`);
 
     const reset = await suite.api.post(`${ws.base}/auth/password/reset`, { token, password: 'a-brand-new-password' });
     assert.equal(reset.status, 204, reset.text);
@@ -133,7 +135,7 @@ describeEachDatabase('app user password reset, change and email verification', {
     assert.equal(mail.to, appUser.email);
     assert.match(mail.subject, /^Confirm your email address for /);
     const { link, token } = linkIn(mail);
-    assert.equal(`${link.origin}${link.pathname}`, `${PUBLIC_URL}/api/v1/w/${ws.workspace.slug}/auth/email/verify`);
+    assert.equal(`${link.origin}${link.pathname}`, `${PUBLIC_URL}/api/v1/w/${ws.workspace.slug}/auth/verify-email`);
     assertError(await suite.api.post(`${ws.base}/auth/password/reset`, { token, password: 'a-brand-new-password' }), 401, 'INVALID_TOKEN');
 
     const verified = await suite.api.post(`${ws.base}/auth/email/verify`, { token });
@@ -146,6 +148,100 @@ describeEachDatabase('app user password reset, change and email verification', {
     const outboxSize = (await readOutbox(ws.api, ws.base)).length;
     assert.equal((await suite.api.post(`${ws.base}/auth/email/request-verification`, {}, { token: appUser.accessToken })).status, 204);
     assert.equal((await readOutbox(ws.api, ws.base)).length, outboxSize);
+  });
+});
+
+/** The page a link leads to, fetched from the test's instance (PUBLIC_URL names another host). */
+async function openPage(suite: Suite, link: URL): Promise<ApiResponse<string>> {
+  const page = await suite.api.get(`${link.pathname}${link.search}`, { token: null });
+  assert.equal(page.status, 200, page.text);
+  assert.equal(page.headers.get('content-type'), 'text/html; charset=utf-8');
+  const csp = page.headers.get('content-security-policy') ?? '';
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+  // Self-contained: nothing loaded from elsewhere, and its one script and style allowed by their hashes.
+  assert.doesNotMatch(page.text, /\b(src|href)=/);
+  for (const tag of ['script', 'style']) {
+    const inline = page.text.match(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`))?.[1];
+    assert.ok(inline !== undefined, `the page has a ${tag}`);
+    assert.ok(csp.includes(`'sha256-${createHash('sha256').update(inline).digest('base64')}'`), `the CSP allows the ${tag}`);
+  }
+  assert.equal(page.text.includes(link.searchParams.get('token')!), false, 'the token is not written into the page');
+  assert.equal(page.headers.get('referrer-policy'), 'no-referrer');
+  return page;
+}
+
+describeEachDatabase('app user mail links', { env: MAIL_ENV }, (suite) => {
+  it("lead by default to Cairn's own pages, whose script posts the token to the API beside them", async () => {
+    const ws = await newOwnedWorkspace(suite.api);
+    const appUser = await newAppUser(suite.api, ws.base);
+    // Verification first: a reset ends the sessions whose token asks for it.
+    assert.equal((await suite.api.post(`${ws.base}/auth/email/request-verification`, {}, { token: appUser.accessToken })).status, 204);
+    const verify = linkIn((await readOutbox(ws.api, ws.base))[0]);
+    assert.equal(verify.link.href, `${PUBLIC_URL}${ws.base}/auth/verify-email?token=${verify.token}`);
+    assert.match((await openPage(suite, verify.link)).text, /<form data-type="verify">/);
+    // The page posts to the route its relative path names, as a browser resolves it.
+    const verifyRoute = new URL('email/verify', verify.link);
+    assert.equal(verifyRoute.pathname, `${ws.base}/auth/email/verify`);
+    assert.equal((await suite.api.post(verifyRoute.pathname, { token: verify.token })).status, 204);
+
+    assert.equal((await suite.api.post(`${ws.base}/auth/password/request`, { email: appUser.email })).status, 204);
+    const reset = linkIn((await readOutbox(ws.api, ws.base))[0]);
+    assert.equal(reset.link.href, `${PUBLIC_URL}${ws.base}/auth/reset-password?token=${reset.token}`);
+    const resetPage = await openPage(suite, reset.link);
+    assert.match(resetPage.text, /<form data-type="reset">/);
+    assert.equal((resetPage.text.match(/type="password"/g) ?? []).length, 2);
+    const resetRoute = new URL('password/reset', reset.link);
+    assert.equal(resetRoute.pathname, `${ws.base}/auth/password/reset`);
+    assert.equal((await suite.api.post(resetRoute.pathname, { token: reset.token, password: 'a-brand-new-password' })).status, 204);
+    assert.equal((await suite.api.post(`${ws.base}/auth/login`, { email: appUser.email, password: 'a-brand-new-password' })).status, 200);
+  });
+
+  it('show the workspace name escaped, and answer 404 for an unknown workspace', async () => {
+    const ws = await newOwnedWorkspace(suite.api);
+    assert.equal((await ws.api.patch(`/api/v1/workspaces/${ws.workspace.slug}`, { name: 'Tom & <Jerry>' })).status, 200);
+    const page = await suite.api.get(`${ws.base}/auth/verify-email?token=x`);
+    assert.equal(page.status, 200);
+    assert.ok(page.text.includes('Tom &#38; &#60;Jerry&#62;'), page.text);
+    assert.equal(page.text.includes('<Jerry>'), false);
+    assertError(await suite.api.get('/api/v1/w/no-such-workspace/auth/reset-password?token=x'), 404, 'NOT_FOUND');
+  });
+
+  it("lead to the workspace's app_url when it set one, with the token and the link's type", async () => {
+    const ws = await newOwnedWorkspace(suite.api);
+    const appUser = await newAppUser(suite.api, ws.base);
+    const set = await ws.api.patch(`/api/v1/workspaces/${ws.workspace.slug}`, { app_url: 'https://app.example.org/account?from=mail' });
+    assert.equal(set.status, 200, set.text);
+    assert.equal(set.body.data.app_url, 'https://app.example.org/account?from=mail');
+    assert.equal((await ws.api.get(`/api/v1/workspaces/${ws.workspace.slug}`)).body.data.app_url, 'https://app.example.org/account?from=mail');
+
+    assert.equal((await suite.api.post(`${ws.base}/auth/email/request-verification`, {}, { token: appUser.accessToken })).status, 204);
+    const verify = linkIn((await readOutbox(ws.api, ws.base))[0]);
+    assert.equal(`${verify.link.origin}${verify.link.pathname}`, 'https://app.example.org/account');
+    assert.deepEqual(Object.fromEntries(verify.link.searchParams), { from: 'mail', token: verify.token, type: 'verify' });
+    assert.equal((await suite.api.post(`${ws.base}/auth/email/verify`, { token: verify.token })).status, 204);
+
+    assert.equal((await suite.api.post(`${ws.base}/auth/password/request`, { email: appUser.email })).status, 204);
+    const reset = linkIn((await readOutbox(ws.api, ws.base))[0]);
+    assert.equal(`${reset.link.origin}${reset.link.pathname}`, 'https://app.example.org/account');
+    assert.deepEqual(Object.fromEntries(reset.link.searchParams), { from: 'mail', token: reset.token, type: 'reset' });
+    assert.equal((await suite.api.post(`${ws.base}/auth/password/reset`, { token: reset.token, password: 'a-brand-new-password' })).status, 204);
+
+    const cleared = await ws.api.patch(`/api/v1/workspaces/${ws.workspace.slug}`, { app_url: null });
+    assert.equal(cleared.body.data.app_url, null);
+    await suite.api.post(`${ws.base}/auth/password/request`, { email: appUser.email });
+    assert.equal(linkIn((await readOutbox(ws.api, ws.base))[0]).link.pathname, `${ws.base}/auth/reset-password`);
+  });
+
+  it('refuse an app_url that is not an http or https URL', async () => {
+    const ws = await newOwnedWorkspace(suite.api);
+    for (const app_url of ['ftp://app.example.org/', 'javascript:alert(1)', 'app.example.org/reset', 'https://user:secret@app.example.org/', `https://app.example.org/${'x'.repeat(2048)}`, 42]) {
+      const response = await ws.api.patch(`/api/v1/workspaces/${ws.workspace.slug}`, { app_url });
+      assertError(response, 400, 'INVALID_PAYLOAD');
+      assert.equal(response.body.errors[0].extensions.field, 'app_url', response.text);
+    }
+    assert.equal((await ws.api.get(`/api/v1/workspaces/${ws.workspace.slug}`)).body.data.app_url, null);
   });
 });
 

@@ -42,6 +42,19 @@ describe('configuration', () => {
     assert.match(problemsOf({ RATE_LIMIT_GLOBAL: '600/1' }), /RATE_LIMIT_GLOBAL/);
   });
 
+  it('reads the first account\'s setup: a fixed setup token, or the superadmin to create at start', () => {
+    assert.deepEqual([loadConfig({}).auth.setupToken, loadConfig({}).auth.initialAdmin], [null, null]);
+    const token = 'a'.repeat(32);
+    assert.equal(loadConfig({ CAIRN_SETUP_TOKEN: token }).auth.setupToken, token);
+    assert.deepEqual(loadConfig({ CAIRN_ADMIN_EMAIL: 'root@example.com', CAIRN_ADMIN_PASSWORD: 'long-enough' }).auth.initialAdmin, { email: 'root@example.com', password: 'long-enough' });
+    assert.match(problemsOf({ CAIRN_SETUP_TOKEN: 'short' }), /CAIRN_SETUP_TOKEN must be a random string of at least 32 characters/);
+    assert.match(problemsOf({ CAIRN_ADMIN_EMAIL: 'root@example.com' }), /CAIRN_ADMIN_EMAIL and CAIRN_ADMIN_PASSWORD must be set together/);
+    assert.match(problemsOf({ CAIRN_ADMIN_PASSWORD: 'long-enough' }), /must be set together/);
+    assert.match(problemsOf({ CAIRN_ADMIN_EMAIL: 'root', CAIRN_ADMIN_PASSWORD: 'long-enough' }), /CAIRN_ADMIN_EMAIL must be an email address/);
+    assert.match(problemsOf({ CAIRN_ADMIN_EMAIL: 'root@example.com', CAIRN_ADMIN_PASSWORD: 'short' }), /CAIRN_ADMIN_PASSWORD must be at least 8 characters/);
+    assert.match(problemsOf({ CAIRN_ADMIN_EMAIL: 'root@example.com', CAIRN_ADMIN_PASSWORD: 'é'.repeat(40) }), /CAIRN_ADMIN_PASSWORD must be at most 72 bytes/);
+  });
+
   it('names the GraphQL, realtime and webhook variable of each wrong value', () => {
     assert.match(problemsOf({ GRAPHQL_MAX_DEPTH: '1' }), /GRAPHQL_MAX_DEPTH/);
     assert.match(problemsOf({ GRAPHQL_MAX_ALIASES: 'many' }), /GRAPHQL_MAX_ALIASES/);
@@ -63,12 +76,20 @@ describe('configuration', () => {
   });
 
   it('reads the rate limits as a count per window, and off or 0 as no limit', () => {
-    assert.deepEqual(loadConfig({}).rateLimits, { auth: { limit: 10, windowMs: 15 * 60_000 }, global: { limit: 600, windowMs: 60_000 } });
-    assert.deepEqual(loadConfig({ RATE_LIMIT_AUTH: '5/1H', RATE_LIMIT_GLOBAL: '100/30s' }).rateLimits, {
+    assert.deepEqual(loadConfig({}).rateLimits, {
+      auth: { limit: 10, windowMs: 15 * 60_000 },
+      authAddress: { limit: 100, windowMs: 15 * 60_000 },
+      global: { limit: 600, windowMs: 60_000 },
+    });
+    assert.deepEqual(loadConfig({ RATE_LIMIT_AUTH: '5/1H', RATE_LIMIT_AUTH_ADDRESS: '50/2h', RATE_LIMIT_GLOBAL: '100/30s' }).rateLimits, {
       auth: { limit: 5, windowMs: 3_600_000 },
+      authAddress: { limit: 50, windowMs: 7_200_000 },
       global: { limit: 100, windowMs: 30_000 },
     });
-    assert.deepEqual(loadConfig({ RATE_LIMIT_AUTH: 'off', RATE_LIMIT_GLOBAL: '0' }).rateLimits, { auth: null, global: null });
+    assert.equal(loadConfig({ RATE_LIMIT_AUTH_ADDRESS: 'off' }).rateLimits.authAddress, null);
+    // off lifts every auth limit, the per-address one too.
+    assert.deepEqual(loadConfig({ RATE_LIMIT_AUTH: 'off', RATE_LIMIT_GLOBAL: '0' }).rateLimits, { auth: null, authAddress: null, global: null });
+    assert.match(problemsOf({ RATE_LIMIT_AUTH_ADDRESS: '100 per hour' }), /RATE_LIMIT_AUTH_ADDRESS/);
   });
 
   it('refuses production without a strong JWT_SECRET', () => {

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { describeEachDatabase, RunningApp, startApp, Suite } from '../support/app';
+import { describeEachDatabase, RunningApp, startApp, Suite, TEST_SETUP_TOKEN } from '../support/app';
 import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
 import { assertError, newAccount, uniqueEmail } from '../support/factories';
 import type { Api, ApiResponse } from '../support/http';
 import { TcpProxy } from '../support/tcp-proxy';
 
 const AUTH_LIMIT = 3;
+const ADDRESS_LIMIT = 6;
 const AUTH_WINDOW_SECONDS = 15 * 60;
 const GLOBAL_LIMIT = 5;
 const redisUrl = process.env.CAIRN_TEST_REDIS_URL;
@@ -18,7 +19,11 @@ const redisEnv = () => ({ REDIS_URL: redisUrl ?? '', REDIS_PREFIX: `cairn-test-$
 /** With TRUST_PROXY on, X-Forwarded-For gives each request the client address a test chooses. */
 const from = (address: string) => ({ token: null, headers: { 'x-forwarded-for': address } });
 let addressCounter = 0;
-const newAddress = () => `198.51.100.${++addressCounter}`;
+/** A fresh IPv4 address for each call (IPv6 ones would count for their /64). */
+const newAddress = () => {
+  addressCounter += 1;
+  return `198.51.${100 + (addressCounter >> 8)}.${addressCounter & 255}`;
+};
 
 function assertRateLimited(response: ApiResponse, maxSeconds: number): void {
   assertError(response, 429, 'RATE_LIMITED');
@@ -30,37 +35,71 @@ function assertRateLimited(response: ApiResponse, maxSeconds: number): void {
 /** Registers an account from its own address, so the registration counts against no login key. */
 async function registered(api: Api): Promise<{ email: string; password: string }> {
   const account = { email: uniqueEmail('limited'), password: `pw-${randomBytes(8).toString('hex')}` };
-  const response = await api.post('/api/v1/auth/register', account, from(newAddress()));
+  const response = await api.post('/api/v1/auth/register', { ...account, setup_token: TEST_SETUP_TOKEN }, from(newAddress()));
   assert.equal(response.status, 201, response.text);
   return account;
 }
 
 function authLimitTests(suite: Suite): void {
-  it(`answers 429 RATE_LIMITED with Retry-After after ${AUTH_LIMIT} failed logins`, async () => {
+  const login = (body: Record<string, unknown>, address: string) => suite.api.post('/api/v1/auth/login', body, from(address));
+
+  it(`answers 429 RATE_LIMITED with Retry-After after ${AUTH_LIMIT} failed logins of one email from one address, even to the right password`, async () => {
     const account = await registered(suite.api);
     const address = newAddress();
     for (let attempt = 1; attempt <= AUTH_LIMIT; attempt++) {
-      assertError(await suite.api.post('/api/v1/auth/login', { email: account.email, password: 'wrong-password' }, from(address)), 401, 'INVALID_CREDENTIALS');
+      assertError(await login({ email: account.email, password: 'wrong-password' }, address), 401, 'INVALID_CREDENTIALS');
     }
-    assertRateLimited(await suite.api.post('/api/v1/auth/login', { email: account.email, password: 'wrong-password' }, from(address)), AUTH_WINDOW_SECONDS);
+    assertRateLimited(await login({ email: account.email, password: 'wrong-password' }, address), AUTH_WINDOW_SECONDS);
     // The limit holds even for the right password: otherwise the attacker would learn it by the answer.
-    assertRateLimited(await suite.api.post('/api/v1/auth/login', account, from(address)), AUTH_WINDOW_SECONDS);
+    assertRateLimited(await login(account, address), AUTH_WINDOW_SECONDS);
   });
 
-  it("does not reset the email's count when the password, other fields or the email's spelling vary", async () => {
+  it('never counts successful logins', async () => {
     const account = await registered(suite.api);
+    const address = newAddress();
+    for (let attempt = 1; attempt <= ADDRESS_LIMIT + AUTH_LIMIT; attempt++) {
+      const response = await login(account, address);
+      assert.equal(response.status, 200, response.text);
+    }
+    for (let attempt = 1; attempt <= AUTH_LIMIT; attempt++) {
+      assertError(await login({ email: account.email, password: 'wrong-password' }, address), 401, 'INVALID_CREDENTIALS');
+    }
+    assertRateLimited(await login(account, address), AUTH_WINDOW_SECONDS);
+  });
+
+  it("does not lock another account out of an address where one account's password was guessed", async () => {
+    const [guessed, other] = [await registered(suite.api), await registered(suite.api)];
+    const shared = newAddress();
+    for (let attempt = 1; attempt <= AUTH_LIMIT; attempt++) {
+      assertError(await login({ email: guessed.email, password: `guess ${attempt}` }, shared), 401, 'INVALID_CREDENTIALS');
+    }
+    assertRateLimited(await login(guessed, shared), AUTH_WINDOW_SECONDS);
+    const response = await login(other, shared);
+    assert.equal(response.status, 200, response.text);
+  });
+
+  it('lets the right password in from another address after failures on the same account', async () => {
+    const account = await registered(suite.api);
+    const attacker = newAddress();
+    for (let attempt = 1; attempt <= AUTH_LIMIT; attempt++) {
+      assertError(await login({ email: account.email, password: `guess ${attempt}` }, attacker), 401, 'INVALID_CREDENTIALS');
+    }
+    assertRateLimited(await login(account, attacker), AUTH_WINDOW_SECONDS);
+    const response = await login(account, newAddress());
+    assert.equal(response.status, 200, response.text);
+  });
+
+  it("does not reset an email's count when the password, other fields or the email's spelling vary", async () => {
+    const account = await registered(suite.api);
+    const address = newAddress();
     const variants = [
       { email: account.email, password: 'first-guess' },
       { email: `  ${account.email.toUpperCase()} `, password: 'second-guess' },
       { email: account.email.replace(/^./, (c) => c.toUpperCase()), password: 'third-guess', mode: 'json' },
     ];
-    // Every attempt from another address: only the email's count can reach the limit.
-    for (const body of variants) {
-      assertError(await suite.api.post('/api/v1/auth/login', body, from(newAddress())), 401, 'INVALID_CREDENTIALS');
-    }
-    assertRateLimited(await suite.api.post('/api/v1/auth/login', { email: ` ${account.email.toUpperCase()}`, password: account.password }, from(newAddress())), AUTH_WINDOW_SECONDS);
-    const unknownField = await suite.api.post('/api/v1/auth/login', { email: account.email, password: 'guess', remember: true }, from(newAddress()));
-    assertRateLimited(unknownField, AUTH_WINDOW_SECONDS);
+    for (const body of variants) assertError(await login(body, address), 401, 'INVALID_CREDENTIALS');
+    assertRateLimited(await login({ email: ` ${account.email.toUpperCase()}`, password: account.password }, address), AUTH_WINDOW_SECONDS);
+    assertRateLimited(await login({ email: account.email, password: 'guess', remember: true }, address), AUTH_WINDOW_SECONDS);
   });
 
   it("limits an app user's failed logins per workspace by its email", async () => {
@@ -70,50 +109,69 @@ function authLimitTests(suite: Suite): void {
     const auth = `/api/v1/w/${created.body.data.slug}/auth`;
     const user = { email: uniqueEmail('app'), password: 'app user password' };
     assert.equal((await suite.api.post(`${auth}/register`, user, from(newAddress()))).status, 201);
+    const address = newAddress();
     for (let attempt = 1; attempt <= AUTH_LIMIT; attempt++) {
-      assertError(await suite.api.post(`${auth}/login`, { ...user, password: `guess ${attempt}` }, from(newAddress())), 401, 'INVALID_CREDENTIALS');
+      assertError(await suite.api.post(`${auth}/login`, { ...user, password: `guess ${attempt}` }, from(address)), 401, 'INVALID_CREDENTIALS');
     }
-    assertRateLimited(await suite.api.post(`${auth}/login`, user, from(newAddress())), AUTH_WINDOW_SECONDS);
+    assertRateLimited(await suite.api.post(`${auth}/login`, user, from(address)), AUTH_WINDOW_SECONDS);
     // The platform's login of the same email counts apart.
-    assertError(await suite.api.post('/api/v1/auth/login', user, from(newAddress())), 401, 'INVALID_CREDENTIALS');
+    assertError(await login(user, address), 401, 'INVALID_CREDENTIALS');
   });
 
-  it('limits one address trying other emails by the address count', async () => {
+  it(`limits one address trying many emails after ${ADDRESS_LIMIT} failures`, async () => {
+    const account = await registered(suite.api);
     const address = newAddress();
-    for (let attempt = 1; attempt <= AUTH_LIMIT; attempt++) {
-      assertError(await suite.api.post('/api/v1/auth/login', { email: uniqueEmail('guess'), password: 'guess' }, from(address)), 401, 'INVALID_CREDENTIALS');
+    for (let attempt = 1; attempt <= ADDRESS_LIMIT; attempt++) {
+      assertError(await login({ email: uniqueEmail('guess'), password: 'guess' }, address), 401, 'INVALID_CREDENTIALS');
     }
-    assertRateLimited(await suite.api.post('/api/v1/auth/login', { email: uniqueEmail('guess'), password: 'guess' }, from(address)), AUTH_WINDOW_SECONDS);
+    assertRateLimited(await login({ email: uniqueEmail('guess'), password: 'guess' }, address), AUTH_WINDOW_SECONDS);
+    assertRateLimited(await login(account, address), AUTH_WINDOW_SECONDS);
     // Another address is not limited by that count.
-    assertError(await suite.api.post('/api/v1/auth/login', { email: uniqueEmail('guess'), password: 'guess' }, from(newAddress())), 401, 'INVALID_CREDENTIALS');
+    assert.equal((await login(account, newAddress())).status, 200);
   });
 
-  it('limits refresh and register by address too', async () => {
+  it('limits refused refresh tokens per address, never successful refreshes', async () => {
+    const account = await registered(suite.api);
     const address = newAddress();
-    for (let attempt = 1; attempt <= AUTH_LIMIT; attempt++) {
+    let refreshToken = (await login(account, address)).body.data.refresh_token as string;
+    for (let attempt = 1; attempt <= ADDRESS_LIMIT + 1; attempt++) {
+      const refreshed = await suite.api.post('/api/v1/auth/refresh', { refresh_token: refreshToken }, from(address));
+      assert.equal(refreshed.status, 200, refreshed.text);
+      refreshToken = refreshed.body.data.refresh_token;
+    }
+    for (let attempt = 1; attempt <= ADDRESS_LIMIT; attempt++) {
       assertError(await suite.api.post('/api/v1/auth/refresh', { refresh_token: `not-a-token-${attempt}` }, from(address)), 401, 'INVALID_TOKEN');
     }
-    assertRateLimited(await suite.api.post('/api/v1/auth/refresh', { refresh_token: 'not-a-token' }, from(address)), AUTH_WINDOW_SECONDS);
+    assertRateLimited(await suite.api.post('/api/v1/auth/refresh', { refresh_token: refreshToken }, from(address)), AUTH_WINDOW_SECONDS);
+  });
 
+  it('limits every registration per address and per email', async () => {
     const registrar = newAddress();
-    for (let attempt = 1; attempt <= AUTH_LIMIT; attempt++) {
+    for (let attempt = 1; attempt <= ADDRESS_LIMIT; attempt++) {
       const response = await suite.api.post('/api/v1/auth/register', { email: uniqueEmail('signup'), password: 'long-enough-password' }, from(registrar));
       assert.equal(response.status, 201, response.text);
     }
     assertRateLimited(await suite.api.post('/api/v1/auth/register', { email: uniqueEmail('signup'), password: 'long-enough-password' }, from(registrar)), AUTH_WINDOW_SECONDS);
+
+    const email = uniqueEmail('taken');
+    for (let attempt = 1; attempt <= AUTH_LIMIT; attempt++) {
+      const response = await suite.api.post('/api/v1/auth/register', { email, password: 'long-enough-password' }, from(newAddress()));
+      assert.equal(response.status, attempt === 1 ? 201 : 409, response.text);
+    }
+    assertRateLimited(await suite.api.post('/api/v1/auth/register', { email, password: 'long-enough-password' }, from(newAddress())), AUTH_WINDOW_SECONDS);
   });
 }
 
-const authEnv = { TRUST_PROXY: 'true', RATE_LIMIT_AUTH: `${AUTH_LIMIT}/15m`, RATE_LIMIT_GLOBAL: 'off' };
+const authEnv = { TRUST_PROXY: 'true', RATE_LIMIT_AUTH: `${AUTH_LIMIT}/15m`, RATE_LIMIT_AUTH_ADDRESS: `${ADDRESS_LIMIT}/15m`, RATE_LIMIT_GLOBAL: 'off' };
 
 describeEachDatabase('auth rate limit, in-process', { env: authEnv }, authLimitTests);
 if (redisUrl) {
   describeEachDatabase('auth rate limit, on Redis', { env: { ...authEnv, ...redisEnv() } }, authLimitTests);
 }
 
-describeEachDatabase('auth rate limit without TRUST_PROXY', { env: { RATE_LIMIT_AUTH: `${AUTH_LIMIT}/15m`, RATE_LIMIT_GLOBAL: 'off' } }, (suite) => {
+describeEachDatabase('auth rate limit without TRUST_PROXY', { env: { RATE_LIMIT_AUTH: `${AUTH_LIMIT}/15m`, RATE_LIMIT_AUTH_ADDRESS: `${ADDRESS_LIMIT}/15m`, RATE_LIMIT_GLOBAL: 'off' } }, (suite) => {
   it('counts by the connection address, whatever X-Forwarded-For says', async () => {
-    for (let attempt = 1; attempt <= AUTH_LIMIT; attempt++) {
+    for (let attempt = 1; attempt <= ADDRESS_LIMIT; attempt++) {
       assertError(await suite.api.post('/api/v1/auth/login', { email: uniqueEmail('guess'), password: 'guess' }, from(newAddress())), 401, 'INVALID_CREDENTIALS');
     }
     assertRateLimited(await suite.api.post('/api/v1/auth/login', { email: uniqueEmail('guess'), password: 'guess' }, from(newAddress())), AUTH_WINDOW_SECONDS);

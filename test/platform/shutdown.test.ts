@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { tableNameFor } from '../../src/modules/schema/names';
-import { TEST_JWT_SECRET } from '../support/app';
+import { TEST_JWT_SECRET, TEST_SETUP_TOKEN } from '../support/app';
 import { createTestDatabase, selectedDatabases, TestDatabase, withMysql, withPostgres } from '../support/databases';
 import { newOwnedWorkspace, OwnedWorkspace } from '../support/factories';
 import { Api, ApiResponse } from '../support/http';
@@ -38,7 +38,7 @@ class CairnProcess {
     this.port = port;
     this.api = new Api(`http://127.0.0.1:${port}`);
     this.child = spawn(process.execPath, [join(__dirname, '..', '..', 'src', 'main.js')], {
-      env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: this.dataDir, LOG_LEVEL: 'info', JWT_SECRET: TEST_JWT_SECRET, BCRYPT_ROUNDS: '4', ...env },
+      env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: this.dataDir, LOG_LEVEL: 'info', JWT_SECRET: TEST_JWT_SECRET, CAIRN_SETUP_TOKEN: TEST_SETUP_TOKEN, BCRYPT_ROUNDS: '4', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -232,7 +232,7 @@ describe('graceful shutdown', () => {
     const cairn = await CairnProcess.start({ BCRYPT_ROUNDS: '13' });
     try {
       const credentials = { email: 'slow@example.com', password: 'slow-password' };
-      assert.equal((await cairn.api.post('/api/v1/auth/register', credentials)).status, 201);
+      assert.equal((await cairn.api.post('/api/v1/auth/register', { ...credentials, setup_token: TEST_SETUP_TOKEN })).status, 201);
 
       const login = cairn.api.post('/api/v1/auth/login', credentials);
       await cairn.logged(/"url":"\/api\/v1\/auth\/login".*"msg":"incoming request"/);

@@ -13,6 +13,12 @@ import { Api } from './http';
 /** The JWT secret of test instances, so tests can forge tokens signed with the right and wrong keys. */
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
+/**
+ * The setup token of test instances (CAIRN_SETUP_TOKEN), which newAccount always sends: the first account
+ * of a fresh instance needs it, later ones ignore it.
+ */
+export const TEST_SETUP_TOKEN = 'test-setup-token-that-is-long-enough-0123456789';
+
 export interface RunningApp {
   /** The Nest application, for tests that reach a provider (hooks) as a plugin would. */
   nest: NestFastifyApplication;
@@ -29,10 +35,12 @@ export function testEnvironment(databaseUrl: string, overrides: Record<string, s
     LOG_LEVEL: process.env.CAIRN_TEST_LOG_LEVEL ?? 'silent',
     JWT_SECRET: TEST_JWT_SECRET,
     BCRYPT_ROUNDS: '4',
+    CAIRN_SETUP_TOKEN: TEST_SETUP_TOKEN,
     DATABASE_URL: databaseUrl,
     DATABASE_CONNECT_TIMEOUT: '2s',
     // Far above what any suite sends, so only the rate-limit tests, which set their own, meet a limit.
     RATE_LIMIT_AUTH: '1000000/1m',
+    RATE_LIMIT_AUTH_ADDRESS: '1000000/1m',
     RATE_LIMIT_GLOBAL: '1000000/1m',
     ...overrides,
   };

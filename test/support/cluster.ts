@@ -74,6 +74,9 @@ export class RedisServer {
 export class Instance {
   readonly api: Api;
   private output = '';
+  /** Everything the process printed, and who waits for a line of it. */
+  private transcript = '';
+  private readonly watchers = new Set<() => void>();
 
   private constructor(
     readonly url: string,
@@ -81,7 +84,11 @@ export class Instance {
     private readonly dataDir: string,
   ) {
     this.api = new Api(url);
-    const keep = (chunk: Buffer) => (this.output = (this.output + chunk.toString()).slice(-20_000));
+    const keep = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString()).slice(-20_000);
+      this.transcript += chunk.toString();
+      for (const watcher of this.watchers) watcher();
+    };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
   }
@@ -113,6 +120,26 @@ export class Instance {
   /** What the process printed lately, for a failing test's message. */
   get log(): string {
     return this.output;
+  }
+
+  /** Waits until the process prints something that matches (its output arrives apart from its answers), and answers the match. */
+  logged(pattern: RegExp): Promise<RegExpMatchArray> {
+    return new Promise((resolve) => {
+      const look = () => {
+        const match = this.transcript.match(pattern);
+        if (!match) return false;
+        this.watchers.delete(watcher);
+        resolve(match);
+        return true;
+      };
+      const watcher = () => void look();
+      if (!look()) this.watchers.add(watcher);
+    });
+  }
+
+  /** Everything the process printed since it started. */
+  get fullLog(): string {
+    return this.transcript;
   }
 
   /** Kills the process at once, as a crash would: no shutdown hook runs. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
+import { TEST_SETUP_TOKEN } from './app';
 import type { Api } from './http';
 
 export interface Account {
@@ -13,11 +14,11 @@ export interface Account {
 
 export const uniqueEmail = (label = 'user') => `${label}-${randomBytes(4).toString('hex')}@example.com`;
 
-/** Registers an account and signs it in. */
+/** Registers an account and signs it in; the first of an instance becomes its superadmin (with the test setup token). */
 export async function newAccount(api: Api, label = 'user'): Promise<Account> {
   const email = uniqueEmail(label);
   const password = `pw-${randomBytes(8).toString('hex')}`;
-  const registered = await api.post('/api/v1/auth/register', { email, password, name: label }, { token: null });
+  const registered = await api.post('/api/v1/auth/register', { email, password, name: label, setup_token: TEST_SETUP_TOKEN }, { token: null });
   assert.equal(registered.status, 201, registered.text);
   const login = await api.post('/api/v1/auth/login', { email, password }, { token: null });
   assert.equal(login.status, 200, login.text);

@@ -143,32 +143,63 @@ describeEachDatabase('webhooks', { env: WEBHOOK_ENV }, (suite) => {
 
 /** Without an allow list, nothing but public addresses may be reached, in any spelling or by any name. */
 describeEachDatabase('webhook targets', { env: { ...WEBHOOK_ENV, WEBHOOK_ALLOWED_TARGETS: '' } }, (suite) => {
-  it('refuses loopback, private, link-local and metadata addresses, mapped, decimal or octal, and names resolving to them', async () => {
+  it('refuses loopback, private, link-local and metadata addresses, mapped, decimal or octal, and localhost, naming WEBHOOK_ALLOWED_TARGETS', async () => {
     const { api, base } = await newOwnedWorkspace(suite.api);
     await setUp(api, base);
     const receiver = await WebhookReceiver.start();
     try {
-      for (const url of [
-        receiver.url(),
-        `http://[::ffff:127.0.0.1]:${receiver.port}/`,
-        `http://2130706433:${receiver.port}/`,
-        `http://0177.0.0.1:${receiver.port}/`,
-        'http://10.0.0.1/',
-        'http://192.168.1.1/',
-        'http://169.254.169.254/',
-        'http://[::1]/',
-        'http://[fd00::1]/',
-        'http://0.0.0.0/',
-      ]) {
+      const refused: Array<[string, string]> = [
+        [receiver.url(), '127.0.0.1'],
+        [`http://[::ffff:127.0.0.1]:${receiver.port}/`, '127.0.0.1'],
+        [`http://2130706433:${receiver.port}/`, '127.0.0.1'],
+        [`http://0177.0.0.1:${receiver.port}/`, '127.0.0.1'],
+        ['http://10.0.0.1/', '10.0.0.1'],
+        ['http://192.168.1.1/', '192.168.1.1'],
+        ['http://169.254.169.254/', '169.254.169.254'],
+        ['http://[::1]/', '::1'],
+        ['http://[fd00::1]/', 'fd00::1'],
+        ['http://0.0.0.0/', '0.0.0.0'],
+        [`http://localhost:${receiver.port}/`, '127.0.0.1'],
+        ['http://LocalHost./hook', '127.0.0.1'],
+        ['https://api.localhost/hook', '127.0.0.1'],
+      ];
+      for (const [url, toAdd] of refused) {
         const response = await api.post(`${base}/webhooks`, { name: 'x', url });
         assertError(response, 400, 'INVALID_PAYLOAD');
+        assert.equal(response.body.errors[0].extensions.field, 'url', url);
+        assert.ok(response.body.errors[0].message.includes(`add ${toAdd} `), response.text);
+        assert.match(response.body.errors[0].message, /WEBHOOK_ALLOWED_TARGETS/);
       }
-      // A name is checked when the request is made: localhost resolves to loopback, so nothing is sent.
+      const made = await api.post(`${base}/webhooks`, { name: 'x', url: 'https://example.com/hook' });
+      assert.equal(made.status, 201, made.text);
+      const moved = await api.patch(`${base}/webhooks/${made.body.data.id}`, { url: `http://localhost:${receiver.port}/` });
+      assertError(moved, 400, 'INVALID_PAYLOAD');
+      assert.equal(moved.body.errors[0].extensions.field, 'url');
+      assert.match(moved.body.errors[0].message, /WEBHOOK_ALLOWED_TARGETS/);
+      assert.equal(receiver.received.length, 0);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
+/**
+ * A name is checked on every address it resolves to when the request is made. `localhost` passes when it is
+ * saved, since the allow list holds a loopback address, but resolves to 127.0.0.1, which the list lacks.
+ */
+describeEachDatabase('webhook targets resolved at send time', { env: { ...WEBHOOK_ENV, WEBHOOK_ALLOWED_TARGETS: '::1' } }, (suite) => {
+  it('records the refused attempt, naming the address and WEBHOOK_ALLOWED_TARGETS, and sends nothing', async () => {
+    const { api, base } = await newOwnedWorkspace(suite.api);
+    await setUp(api, base);
+    const receiver = await WebhookReceiver.start();
+    try {
       const byName = await api.post(`${base}/webhooks`, { name: 'x', url: `http://localhost:${receiver.port}/`, collections: ['orders'] });
       assert.equal(byName.status, 201, byName.text);
       await api.post(`${base}/items/orders`, { total: 1 });
       const [delivery] = await until('the refused attempt is logged', async () => (await api.get(`${base}/webhooks/${byName.body.data.id}/deliveries`)).body.data as Delivery[], (list) => (list[0]?.log.length ?? 0) >= 1);
-      assert.match(delivery.log[0].error ?? '', /loopback/);
+      const error = delivery.log[0].error ?? '';
+      assert.match(error, /localhost resolves to 127\.0\.0\.1, a loopback address/);
+      assert.match(error, /add 127\.0\.0\.1 to WEBHOOK_ALLOWED_TARGETS/);
       assert.equal(receiver.received.length, 0);
     } finally {
       await receiver.close();

@@ -4,11 +4,19 @@ const AUTH_LIMITED = 'cairn:rate-limit:auth';
 const EXEMPT = 'cairn:rate-limit:exempt';
 
 /**
- * Puts a route under the auth limit (RATE_LIMIT_AUTH) instead of the per-principal one: each request
- * counts against the client address and against the body's `email`, both within the route's
- * workspace (its `ws` parameter) when it has one. For sign-in, sign-up and token refresh routes.
+ * How an auth route is limited (auth-attempts.interceptor.ts), instead of by the per-principal limit.
+ * Counts are per route and per workspace (the route's `ws` parameter).
+ * - `sign-in`: only failed sign-ins count (401 INVALID_CREDENTIALS), per email and client address
+ *   (RATE_LIMIT_AUTH) and per client address (RATE_LIMIT_AUTH_ADDRESS); over either, sign-in is refused,
+ *   even with the right password.
+ * - `token`: only refused tokens count (401 INVALID_TOKEN, TOKEN_EXPIRED), per client address
+ *   (RATE_LIMIT_AUTH_ADDRESS): refresh and reset tokens cannot be guessed, the bound is against floods.
+ * - `request`: every request counts, per email (RATE_LIMIT_AUTH) and per client address
+ *   (RATE_LIMIT_AUTH_ADDRESS): sign-up and requests that send mail.
  */
-export const AuthRateLimit = () => SetMetadata(AUTH_LIMITED, true);
+export type AuthLimit = 'sign-in' | 'token' | 'request';
+
+export const AuthRateLimit = (limit: AuthLimit) => SetMetadata(AUTH_LIMITED, limit);
 
 /** Exempts a route from every rate limit: health probes and API descriptions. */
 export const SkipRateLimit = () => SetMetadata(EXEMPT, true);

@@ -9,6 +9,7 @@ import type { AppUserPrincipal } from '../auth/principal';
 import { RefreshTokensService } from '../auth/refresh-tokens.service';
 import { Mailer } from '../mail/mailer';
 import type { WorkspaceEntity } from '../workspaces/workspace.entity';
+import { ACCOUNT_PAGES, AccountLinkType } from './account-pages';
 import type { AppSessionDto } from './app-user.dto';
 import { AppAuthService, assertPasswordFits } from './app-auth.service';
 import { AppUserTokensService } from './app-user-tokens.service';
@@ -36,7 +37,7 @@ export class AppAccountService {
     if (!appUser || appUser.status !== 'active' || !this.mailer.enabled) return;
     const ttlMs = this.config.appUsers.passwordResetTtlMs;
     const token = await this.tokens.issue(appUser.id, 'password_reset', ttlMs);
-    const link = this.mailer.link(`/api/v1/w/${workspace.slug}/auth/password/reset`, { token });
+    const link = this.link(workspace, 'reset', token);
     this.mailer.dispatch({
       workspaceId: workspace.id,
       to: appUser.email,
@@ -70,7 +71,7 @@ export class AppAccountService {
     if (appUser.emailVerifiedAt || !this.mailer.enabled) return;
     const ttlMs = this.config.appUsers.emailVerificationTtlMs;
     const token = await this.tokens.issue(appUser.id, 'email_verification', ttlMs);
-    const link = this.mailer.link(`/api/v1/w/${workspace.slug}/auth/email/verify`, { token });
+    const link = this.link(workspace, 'verify', token);
     this.mailer.dispatch({
       workspaceId: workspace.id,
       to: appUser.email,
@@ -85,6 +86,12 @@ export class AppAccountService {
   async verifyEmail(workspace: WorkspaceEntity, token: string): Promise<void> {
     const appUser = await this.tokens.consume(workspace.id, 'email_verification', token);
     if (!appUser.emailVerifiedAt) await this.appUsers.update(workspace.id, appUser.id, { emailVerifiedAt: new Date() });
+  }
+
+  /** A mailed token's link: to the workspace's own app when it has an app_url, to Cairn's page for it otherwise. */
+  private link(workspace: WorkspaceEntity, type: AccountLinkType, token: string): string {
+    if (workspace.appUrl) return this.mailer.appLink(workspace.appUrl, { token, type });
+    return this.mailer.link(`/api/v1/w/${workspace.slug}/auth/${ACCOUNT_PAGES[type]}`, { token });
   }
 
   private async setPassword(workspaceId: string, appUserId: string, password: string): Promise<void> {

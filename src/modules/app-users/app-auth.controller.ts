@@ -30,7 +30,7 @@ export class AppAuthController {
   ) {}
 
   @Public()
-  @AuthRateLimit()
+  @AuthRateLimit('request')
   @Post('register')
   @ApiData(AppSessionDto, { status: 201, description: 'The new app user, signed in.' })
   @ApiErrors(404, 409, 413)
@@ -39,7 +39,7 @@ export class AppAuthController {
   }
 
   @Public()
-  @AuthRateLimit()
+  @AuthRateLimit('sign-in')
   @Post('login')
   @ApiData(AppSessionDto)
   @ApiErrors(401, 404)
@@ -49,7 +49,7 @@ export class AppAuthController {
   }
 
   @Public()
-  @AuthRateLimit()
+  @AuthRateLimit('token')
   @Post('refresh')
   @ApiData(AppSessionDto)
   @ApiErrors(401, 404)
@@ -78,7 +78,7 @@ export class AppAuthController {
   }
 
   @Public()
-  @AuthRateLimit()
+  @AuthRateLimit('request')
   @Post('password/request')
   @ApiNoContent('Answered alike whether or not an app user has this email; if one has, a reset link is mailed to it')
   @ApiErrors(404)
@@ -87,7 +87,7 @@ export class AppAuthController {
   }
 
   @Public()
-  @AuthRateLimit()
+  @AuthRateLimit('token')
   @Post('password/reset')
   @ApiNoContent('The password is changed and every session of the app user ended')
   @ApiErrors(401, 404)

@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
 import { PoliciesModule } from '../policies/policies.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
+import { AccountPagesController } from './account-pages.controller';
 import { AppAccountService } from './app-account.service';
 import { AppAuthController } from './app-auth.controller';
 import { AppAuthService } from './app-auth.service';
@@ -14,11 +15,11 @@ import { AppUsersModule } from './app-users.module';
 
 /**
  * The routes of app users: their auth, password reset and change and email verification under
- * /w/{ws}/auth, and their management under /w/{ws}/app-users.
+ * /w/{ws}/auth (with the pages their mails link to), and their management under /w/{ws}/app-users.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([AppUserTokenEntity]), JwtModule.register({}), AuthModule, AppUsersModule, WorkspacesModule, PoliciesModule],
-  controllers: [AppAuthController, AppUsersController],
+  controllers: [AppAuthController, AccountPagesController, AppUsersController],
   providers: [AppAuthService, AppAccountService, AppUserTokensService],
 })
 export class AppAuthModule {}

@@ -26,7 +26,7 @@ export class AuthController {
   ) {}
 
   @Public()
-  @AuthRateLimit()
+  @AuthRateLimit('request')
   @Post('register')
   @ApiData(UserDto, { status: 201, description: 'The account; the first one of the instance is its superadmin.' })
   @ApiErrors(403, 409, 413, 429)
@@ -35,7 +35,7 @@ export class AuthController {
   }
 
   @Public()
-  @AuthRateLimit()
+  @AuthRateLimit('sign-in')
   @Post('login')
   @ApiData(SessionDto)
   @ApiErrors(401, 429)
@@ -45,7 +45,7 @@ export class AuthController {
   }
 
   @Public()
-  @AuthRateLimit()
+  @AuthRateLimit('token')
   @Post('refresh')
   @ApiData(SessionDto)
   @ApiErrors(401, 429)

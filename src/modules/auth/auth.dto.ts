@@ -18,6 +18,13 @@ export class RegisterDto {
   @ApiPropertyOptional({ maxLength: 255 })
   @IsOptional() @IsString() @MaxLength(255)
   name?: string;
+
+  @ApiPropertyOptional({
+    maxLength: 512,
+    description: 'The one-time setup token Cairn printed in its log at start, required for the first (superadmin) account of an instance; ignored once the instance has an account.',
+  })
+  @IsOptional() @IsString() @MaxLength(512)
+  setup_token?: string;
 }
 
 export type LoginMode = 'json' | 'cookie';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectConfig } from '../../config/config.module';
 import type { AppConfig } from '../../config/app-config';
-import { forbidden, invalidCredentials, invalidPayload, invalidToken } from '../../common/errors/app-error';
+import { invalidCredentials, invalidPayload, invalidToken } from '../../common/errors/app-error';
 import { toUserDto } from '../users/user.dto';
 import type { UserEntity } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
@@ -23,16 +23,20 @@ export class AuthService {
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
-  /** Creates an account. With self-registration off, only the first account or the superadmin may. */
+  /**
+   * Creates an account. On an instance with none, the first (its superadmin) needs the setup token printed
+   * at start; after it, with self-registration off, only the superadmin may create accounts.
+   */
   async register(input: RegisterDto, caller: Principal | undefined): Promise<UserEntity> {
-    if (!this.config.auth.selfRegistration) {
-      const isSuperadmin = caller?.kind === 'user' && caller.isSuperadmin;
-      if (!isSuperadmin && (await this.users.count()) > 0) throw forbidden('Self-registration is disabled on this instance.');
-    }
     if (Buffer.byteLength(input.password) > MAX_PASSWORD_BYTES) {
       throw invalidPayload(`Invalid payload: password must be at most ${MAX_PASSWORD_BYTES} bytes.`, 'password');
     }
-    return this.users.create({ email: input.email, name: input.name, passwordHash: await this.passwords.hash(input.password) });
+    const isSuperadmin = caller?.kind === 'user' && caller.isSuperadmin;
+    const ordinaryRefusal = this.config.auth.selfRegistration || isSuperadmin ? null : 'Self-registration is disabled on this instance.';
+    return this.users.create(
+      { email: input.email, name: input.name, passwordHash: await this.passwords.hash(input.password) },
+      { setupToken: input.setup_token, ordinaryRefusal },
+    );
   }
 
   /** Checks credentials; an unknown email, a wrong password and a disabled account answer alike. */

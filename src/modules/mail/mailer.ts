@@ -38,6 +38,16 @@ export class Mailer implements OnModuleDestroy {
     return `${this.config.publicUrl}${path}?${new URLSearchParams(query).toString()}`;
   }
 
+  /**
+   * A link to a workspace's own app: its app_url, which its admins set (never a request's headers), with
+   * the query added to whatever query it holds.
+   */
+  appLink(appUrl: string, query: Record<string, string>): string {
+    const url = new URL(appUrl);
+    for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+    return url.toString();
+  }
+
   onModuleDestroy(): void {
     if (this.transport instanceof SmtpTransport) this.transport.close();
   }

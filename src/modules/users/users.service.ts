@@ -5,8 +5,28 @@ import { Repository } from 'typeorm';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { EvictedCache } from '../../common/cache/evicted-cache';
 import { Database } from '../../common/database/database.service';
-import { conflict, notFound } from '../../common/errors/app-error';
+import { conflict, forbidden, notFound } from '../../common/errors/app-error';
+import type { AppConfig } from '../../config/app-config';
+import { InjectConfig } from '../../config/config.module';
+import { hashSecret } from '../auth/secret-hash';
+import { SetupTokenEntity } from './setup-token.entity';
 import { UserEntity, UserStatus } from './user.entity';
+
+export interface NewAccount {
+  email: string;
+  passwordHash: string;
+  name?: string | null;
+}
+
+/** What lets an account be created: a setup token or the environment for the first, a rule for the others. */
+export interface Admission {
+  /** The setup token the caller presents; looked at only when the account would be the first. */
+  setupToken?: string;
+  /** The first account configured by CAIRN_ADMIN_EMAIL and CAIRN_ADMIN_PASSWORD, made at start. */
+  fromEnvironment?: boolean;
+  /** Why an account that is not the first is refused (403); null: it may be made. */
+  ordinaryRefusal: string | null;
+}
 
 /** Platform accounts: the one place that reads and writes cairn_users. */
 @Injectable()
@@ -18,6 +38,7 @@ export class UsersService implements OnModuleInit, OnModuleDestroy {
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly db: Database,
     @Inject(MESSAGE_BUS) bus: MessageBus,
+    @InjectConfig() private readonly config: AppConfig,
   ) {
     this.active = new EvictedCache(bus, 'cache.users', { ttlMs: 2_000, max: 50_000 });
   }
@@ -53,18 +74,42 @@ export class UsersService implements OnModuleInit, OnModuleDestroy {
     return this.users.find({ order: { createdAt: 'ASC' } });
   }
 
-  /** Creates an account; the first account of the instance becomes its superadmin. */
-  async create(input: { email: string; passwordHash: string; name?: string | null }): Promise<UserEntity> {
-    return this.db.transaction(async (manager) => {
+  /**
+   * Creates an account. The first account of the instance becomes its superadmin, and only with a setup
+   * token that is pending (or from the environment at start); a later one only when `admission` lets
+   * ordinary accounts in. The setup tokens are locked first, so of two first registrations racing one
+   * makes the superadmin and the other, finding an account, is judged as a later one.
+   */
+  async create(input: NewAccount, admission: Admission): Promise<UserEntity> {
+    return this.db.rowLockingTransaction(async (manager) => {
+      const tokens = manager.getRepository(SetupTokenEntity);
+      const pending = await this.db.forUpdate(tokens.createQueryBuilder('t').select('t.token_hash', 'token_hash')).getRawMany<{ token_hash: string }>();
       const repo = manager.getRepository(UserEntity);
+      const isFirst = (await repo.count()) === 0;
+      if (isFirst) {
+        const presented = admission.setupToken ? hashSecret(admission.setupToken) : null;
+        if (!admission.fromEnvironment && !pending.some((token) => token.token_hash === presented)) throw setupTokenRequired(this.config.publicUrl);
+        await tokens.createQueryBuilder().delete().execute();
+      } else if (admission.ordinaryRefusal !== null) {
+        throw forbidden(admission.ordinaryRefusal);
+      }
       const email = normalizeEmail(input.email);
       if (await repo.existsBy({ email })) throw conflict('An account with this email already exists.', { field: 'email' });
       const now = new Date();
-      const isFirst = (await repo.count()) === 0;
       return repo.save(
         repo.create({ id: randomUUID(), email, passwordHash: input.passwordHash, name: input.name ?? null, isSuperadmin: isFirst, status: 'active', createdAt: now, updatedAt: now }),
       );
     });
+  }
+
+  /** Adds a setup token (its hash) that lets the first account register; an instance with accounts needs none. */
+  async addSetupToken(token: string): Promise<void> {
+    await this.db.transaction((manager) => manager.createQueryBuilder().insert().into(SetupTokenEntity).values({ tokenHash: hashSecret(token), createdAt: new Date() }).orIgnore().execute());
+  }
+
+  /** Deletes setup tokens left from a start before the first account existed. */
+  async clearSetupTokens(): Promise<void> {
+    await this.db.transaction((manager) => manager.createQueryBuilder().delete().from(SetupTokenEntity).execute());
   }
 
   async count(): Promise<number> {
@@ -98,6 +143,14 @@ export class UsersService implements OnModuleInit, OnModuleDestroy {
     });
     await this.active.evict(id);
   }
+}
+
+/** The refusal of a first registration without the pending setup token. */
+function setupTokenRequired(publicUrl: string) {
+  return forbidden(
+    `This instance has no account yet: registering its first (superadmin) account needs the one-time setup token that Cairn printed in its log at start, ` +
+      `in the URL ${publicUrl}/admin/setup?token=… (or CAIRN_SETUP_TOKEN when the operator set one). Send it as "setup_token".`,
+  );
 }
 
 export function normalizeEmail(email: string): string {

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsIn, IsOptional, IsString, IsUrl, Matches, MaxLength, MinLength } from 'class-validator';
 import { WORKSPACE_ROLES, WorkspaceRole } from './workspace-roles';
 
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -32,12 +32,25 @@ export class UpdateWorkspaceDto {
   @ApiPropertyOptional({ pattern: SLUG_PATTERN.source })
   @SlugRules()
   slug?: string;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    format: 'uri',
+    maxLength: 2048,
+    description: 'The http(s) address of the workspace\'s own app: its app users\' password-reset and verification mails link there, with `?token=…&type=reset|verify`. null: to Cairn\'s own pages.',
+  })
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false, disallow_auth: true }, { message: 'app_url must be an http or https URL' })
+  @MaxLength(2048)
+  app_url?: string | null;
 }
 
 export class WorkspaceDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() slug!: string;
   @ApiProperty() name!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'Where app users\' mail links lead; null: Cairn\'s own pages.' }) app_url!: string | null;
   @ApiProperty({ enum: WORKSPACE_ROLES, description: 'The caller\'s role in this workspace.' }) role!: WorkspaceRole;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time' }) updated_at!: string;

@@ -16,6 +16,10 @@ export class WorkspaceEntity {
   @Column({ name: 'created_by', type: 'varchar', length: 36, nullable: true })
   createdBy!: string | null;
 
+  /** The address of the workspace's own app, where its app users' reset and verification links lead; null: Cairn's own pages. */
+  @Column({ name: 'app_url', type: 'varchar', length: 2048, nullable: true })
+  appUrl!: string | null;
+
   /** Bumped by every schema change, so every instance can tell whether its cached schema is current. */
   @Column({ name: 'schema_version', type: 'integer', default: 0 })
   schemaVersion!: number;

@@ -153,7 +153,7 @@ export class WorkspacesService implements OnModuleInit, OnModuleDestroy {
         slug = `${slug.slice(0, 56)}-${randomBytes(3).toString('hex')}`;
       }
       const now = new Date();
-      const workspace = repo.create({ id: randomUUID(), slug, name: input.name, createdBy: creator.userId, schemaVersion: 0, createdAt: now, updatedAt: now });
+      const workspace = repo.create({ id: randomUUID(), slug, name: input.name, appUrl: null, createdBy: creator.userId, schemaVersion: 0, createdAt: now, updatedAt: now });
       await repo.insert(workspace);
       await manager.getRepository(MemberEntity).insert({ id: randomUUID(), workspaceId: workspace.id, userId: creator.userId, role: 'owner', createdAt: now, updatedAt: now });
       return workspace;
@@ -169,8 +169,9 @@ export class WorkspacesService implements OnModuleInit, OnModuleDestroy {
       if (input.slug && input.slug !== workspace.slug && (await repo.existsBy({ slug: input.slug }))) {
         throw conflict(`A workspace with the slug "${input.slug}" already exists.`, { field: 'slug' });
       }
-      const changed = { ...workspace, name: input.name ?? workspace.name, slug: input.slug ?? workspace.slug, updatedAt: new Date() };
-      await repo.update({ id: workspace.id }, { name: changed.name, slug: changed.slug, updatedAt: changed.updatedAt });
+      const appUrl = input.app_url === undefined ? workspace.appUrl : input.app_url;
+      const changed = { ...workspace, name: input.name ?? workspace.name, slug: input.slug ?? workspace.slug, appUrl, updatedAt: new Date() };
+      await repo.update({ id: workspace.id }, { name: changed.name, slug: changed.slug, appUrl, updatedAt: changed.updatedAt });
       return changed;
     }).finally(() => this.evictWorkspace(workspace, input.slug ?? workspace.slug));
   }
@@ -211,6 +212,7 @@ export function toWorkspaceDto(workspace: WorkspaceEntity, role: WorkspaceRole):
     id: workspace.id,
     slug: workspace.slug,
     name: workspace.name,
+    app_url: workspace.appUrl,
     role,
     created_at: workspace.createdAt.toISOString(),
     updated_at: workspace.updatedAt.toISOString(),

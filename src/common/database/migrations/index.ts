@@ -9,6 +9,8 @@ import { Flows1733200000000 } from './1733200000000-flows';
 import { Files1733300000000 } from './1733300000000-files';
 import { Views1733400000000 } from './1733400000000-views';
 import { Connections1733500000000 } from './1733500000000-connections';
+import { SetupTokens1733600000000 } from './1733600000000-setup-tokens';
+import { WorkspaceAppUrl1733700000000 } from './1733700000000-workspace-app-url';
 
 /** Every system-table migration, oldest first. */
 export const PLATFORM_MIGRATIONS = [
@@ -23,4 +25,6 @@ export const PLATFORM_MIGRATIONS = [
   Files1733300000000,
   Views1733400000000,
   Connections1733500000000,
+  SetupTokens1733600000000,
+  WorkspaceAppUrl1733700000000,
 ];
