@@ -1,4 +1,5 @@
 import { AppError, ErrorExtensions } from '../../../common/errors/app-error';
+import { textFault } from '../../../common/input/text-faults';
 import { findCollection, findField, findRelationalField, NUMERIC_TYPES, TEXT_TYPES } from '../../schema/schema.lookup';
 import type { CollectionDef, FieldDef, RelationalField, WorkspaceSchema } from '../../schema/schema.types';
 import { COMPARISON_OPERATORS, ComparisonOperator, FilterNode, FilterScalar, FilterValue, FilterVariable } from './query.ast';
@@ -340,6 +341,8 @@ function valueList(raw: unknown, site: ComparisonSite): unknown[] {
  */
 function coerceScalar(raw: unknown, site: ComparisonSite): FilterScalar {
   if (typeof raw === 'string') {
+    const fault = textFault(raw);
+    if (fault) throw valueError(site, `holds ${fault}, which no stored value holds`);
     const variable = parseVariable(raw);
     if (variable === 'invalid') throw valueError(site, `has an invalid variable ${describe(raw)}; use $NOW or $NOW(-1 day)`);
     if (variable) return variable;

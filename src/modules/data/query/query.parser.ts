@@ -1,4 +1,5 @@
 import { notFound } from '../../../common/errors/app-error';
+import { textFault } from '../../../common/input/text-faults';
 import { findCollection, findField, findRelationalField, NUMERIC_TYPES } from '../../schema/schema.lookup';
 import type { CollectionDef, FieldDef, WorkspaceSchema } from '../../schema/schema.types';
 import { draftSelection, finishSelection, NestedDraft, SelectionDraft } from './fields.parser';
@@ -313,6 +314,8 @@ function parseOffset(raw: unknown, parameter: string, label: string): number {
 function parseSearch(raw: unknown): string | null {
   if (raw === undefined) return null;
   if (typeof raw !== 'string') throw invalidQuery('search must be a string.', { parameter: 'search' });
+  const fault = textFault(raw);
+  if (fault) throw invalidQuery(`search holds ${fault}, which no stored value holds.`, { parameter: 'search' });
   const text = raw.trim();
   return text === '' ? null : text;
 }

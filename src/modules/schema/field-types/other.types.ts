@@ -1,3 +1,4 @@
+import { findTextFault } from '../../../common/input/text-faults';
 import { FieldType, FieldValueError } from './field-type';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -54,7 +55,11 @@ export const timeType: FieldType = {
 export const jsonType: FieldType = {
   name: 'json',
   column: (_field, kind) => ({ type: kind === 'postgres' ? 'jsonb' : kind === 'mysql' ? 'json' : 'text' }),
-  parse: (value) => value,
+  parse: (value) => {
+    const found = findTextFault(value);
+    if (found) throw new FieldValueError(`holds ${found.fault}${found.path ? ` at ${found.path}` : ''}, which can not be stored`);
+    return value;
+  },
   widensTo: ['text'],
   textual: false,
 };
