@@ -3,12 +3,14 @@ import type { IncomingMessage } from 'node:http';
 import fastifyCookie from '@fastify/cookie';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
-import { ErrorEnvelopeFilter } from './common/errors/error-envelope.filter';
+import { ErrorEnvelopeFilter, sendError } from './common/errors/error-envelope.filter';
 import { PayloadValidationPipe } from './common/errors/payload-validation.pipe';
 import { registerMultipart } from './common/http/multipart';
 import { openApiSetup } from './common/http/openapi';
+import { refuseNulInPath } from './common/http/path-segments';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
 import { cairnVersion } from './common/version';
 import type { AppConfig } from './config/app-config';
@@ -26,6 +28,8 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
+    // A path the router can not read (not UTF-8, a segment longer than any name) is answered in the envelope.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => sendError(error, request, reply),
     genReqId: (request: IncomingMessage) => {
       const sent = request.headers['x-request-id'];
       return typeof sent === 'string' && CLIENT_REQUEST_ID.test(sent) ? sent : randomUUID();
@@ -40,6 +44,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
   app.setGlobalPrefix('api/v1');
   await app.register(fastifyCookie);
   await registerMultipart(app.getHttpAdapter().getInstance());
+  refuseNulInPath(app.getHttpAdapter().getInstance());
   app.useGlobalFilters(new ErrorEnvelopeFilter());
   app.useGlobalPipes(new PayloadValidationPipe());
   const fastify = app.getHttpAdapter().getInstance();

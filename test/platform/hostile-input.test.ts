@@ -4,9 +4,11 @@ import { describeEachDatabase } from '../support/app';
 import { assertError, newOwnedWorkspace } from '../support/factories';
 import { graphql } from '../support/graphql';
 import type { Api, ApiResponse } from '../support/http';
+import { RealtimeClient } from '../support/realtime';
 
 /** What every case reaches: the owner's client, an anonymous one, and the workspace's paths. */
 interface Context {
+  token: string;
   api: Api;
   anonymous: Api;
   base: string;
@@ -46,6 +48,11 @@ const REFUSALS: Refusal[] = [
   { name: 'a lone surrogate in a filter value', send: (c) => c.api.get(`${c.posts}?${filterOf('{"title":{"_contains":"\\ud800"}}')}`), status: 400, code: 'INVALID_QUERY', names: /"title".*surrogate/, field: 'title' },
   { name: 'a NUL in search', send: (c) => c.api.get(`${c.posts}?search=a%00b`), status: 400, code: 'INVALID_QUERY', names: /search.*NUL/ },
   { name: 'a NUL in a shorthand filter', send: (c) => c.api.get(`${c.posts}?title=a%00b`), status: 400, code: 'INVALID_QUERY', names: /"title".*NUL/, field: 'title' },
+  { name: 'a NUL in the workspace segment, without credentials', send: (c) => c.anonymous.get('/api/v1/w/%00/items/x'), status: 404, code: 'NOT_FOUND', names: /path segment/ },
+  { name: 'a NUL in the workspace segment, signed in', send: (c) => c.api.get('/api/v1/w/a%00b/items/posts'), status: 404, code: 'NOT_FOUND', names: /path segment/ },
+  { name: 'a NUL in an id segment of a platform route', send: (c) => c.api.get('/api/v1/users/%00'), status: 404, code: 'NOT_FOUND', names: /path segment/ },
+  { name: 'a path segment that is not UTF-8', send: (c) => c.anonymous.get('/api/v1/w/%ED%A0%80/items/x'), status: 404, code: 'NOT_FOUND', names: /path/ },
+  { name: 'a path segment longer than any name', send: (c) => c.anonymous.get(`/api/v1/w/${'a'.repeat(101)}/items/x`), status: 404, code: 'NOT_FOUND', names: /path segment/ },
   { name: 'a NUL in a platform body', send: (c) => c.anonymous.post('/api/v1/auth/register', { email: 'nul@example.com', password: 'password-123', name: 'a\u0000b' }), status: 400, code: 'INVALID_PAYLOAD', names: /"name".*NUL/, field: 'name' },
   { name: 'a NUL in the email of a login', send: (c) => c.anonymous.post('/api/v1/auth/login', { email: 'own\u0000er@example.com', password: 'password-123' }), status: 400, code: 'INVALID_PAYLOAD', names: /"email".*NUL/, field: 'email' },
   { name: 'a lone surrogate in a platform body', send: (c) => c.anonymous.post('/api/v1/auth/register', undefined, rawJson('{"email":"lone@example.com","password":"password-123","name":"\\ud83d"}')), status: 400, code: 'INVALID_PAYLOAD', names: /"name".*surrogate/, field: 'name' },
@@ -73,7 +80,7 @@ describeEachDatabase('hostile input', {}, (suite) => {
 
   before(async () => {
     const owned = await newOwnedWorkspace(suite.api);
-    Object.assign(ctx, { api: owned.api, anonymous: suite.api.as(null), base: owned.base, posts: `${owned.base}/items/posts` });
+    Object.assign(ctx, { token: owned.owner.accessToken, api: owned.api, anonymous: suite.api.as(null), base: owned.base, posts: `${owned.base}/items/posts` });
     const { api, base } = owned;
     const steps = [
       await api.post(`${base}/collections`, { collection: 'authors', fields: [{ field: 'name', type: 'string' }] }),
@@ -115,6 +122,14 @@ describeEachDatabase('hostile input', {}, (suite) => {
         assert.match(response.body.errors[0].message, refusal.names, response.text);
       });
     }
+  });
+
+  it('answers a NUL workspace segment on a socket as an unknown workspace', async () => {
+    const client = await RealtimeClient.connect(`${suite.app.url.replace('http', 'ws')}/api/v1/w/%00/realtime`);
+    client.send({ type: 'auth', access_token: ctx.token });
+    const answer = await client.next();
+    assert.equal(answer.error?.code, 'NOT_FOUND', JSON.stringify(answer));
+    client.socket.close();
   });
 
   it('stores nothing of a refused write', async () => {

@@ -23,6 +23,8 @@ const FASTIFY_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported content type.' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'INVALID_PAYLOAD', message: 'Request body does not match its Content-Length.' },
   FST_ERR_CTP_INVALID_TYPE: { code: 'INVALID_PAYLOAD', message: 'Invalid content type.' },
+  FST_ERR_BAD_URL: { code: 'NOT_FOUND', message: 'No resource is named by this path: it is not valid percent-encoded UTF-8.' },
+  FST_ERR_MAX_PARAM_LENGTH: { code: 'NOT_FOUND', message: 'No resource is named by this path: a path segment is longer than any name or key.' },
 };
 
 /** Maps any thrown value to the contract's status and envelope, never leaking stack, SQL or driver text. */
