@@ -8,6 +8,7 @@ import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { ACTIVITY_COLLECTION, activitySchema } from '../audit/activity.collection';
 import { ACTIVITY_COLUMNS, ActivityEntry, activityRow, ItemAction, recordActivity, RequestOrigin } from '../audit/activity.recorder';
+import { INTEGER_RANGES } from '../schema/field-types';
 import { findField, primaryKeyField } from '../schema/schema.lookup';
 import { SchemaRegistry } from '../schema/schema.registry';
 import type { CollectionDef, WorkspaceSchema } from '../schema/schema.types';
@@ -662,11 +663,11 @@ export class ItemsService {
     return keys.map((key, index) => this.keyFromBody(collection, key, `keys.${index}`));
   }
 
-  /** A key in the primary key's type, or undefined when it cannot be one. */
+  /** A key in the primary key's type, or undefined when it cannot be one (an integer key has 32 bits). */
   private parseKey(collection: CollectionDef, raw: unknown): unknown {
     if (primaryKeyField(collection).type === 'integer') {
       const number = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
-      return Number.isSafeInteger(number) && number > 0 ? number : undefined;
+      return Number.isSafeInteger(number) && number > 0 && number <= Number(INTEGER_RANGES.integer.max) ? number : undefined;
     }
     return typeof raw === 'string' && /^[0-9a-f-]{36}$/i.test(raw) ? raw.toLowerCase() : undefined;
   }
