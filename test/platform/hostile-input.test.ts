@@ -26,6 +26,8 @@ interface Refusal {
   names: RegExp;
   /** The first error's `extensions.field`, when it has one. */
   field?: string;
+  /** Other extensions the first error must carry. */
+  extensions?: Record<string, unknown>;
 }
 
 /** A JSON body sent as this exact text, so it can hold escapes (lone surrogates) that JSON.stringify would not write. */
@@ -53,6 +55,13 @@ const REFUSALS: Refusal[] = [
   { name: 'a NUL in an id segment of a platform route', send: (c) => c.api.get('/api/v1/users/%00'), status: 404, code: 'NOT_FOUND', names: /path segment/ },
   { name: 'a path segment that is not UTF-8', send: (c) => c.anonymous.get('/api/v1/w/%ED%A0%80/items/x'), status: 404, code: 'NOT_FOUND', names: /path/ },
   { name: 'a path segment longer than any name', send: (c) => c.anonymous.get(`/api/v1/w/${'a'.repeat(101)}/items/x`), status: 404, code: 'NOT_FOUND', names: /path segment/ },
+  // Aggregates a type has no answer for, and sums beyond what a JSON number holds (readings has two rows of 1e308).
+  { name: 'min of a json field', send: (c) => c.api.get(`${c.posts}?aggregate[min]=details`), status: 400, code: 'INVALID_QUERY', names: /min.*"details".*json/, field: 'details', extensions: { parameter: 'aggregate', function: 'min' } },
+  { name: 'max of a json field', send: (c) => c.api.get(`${c.posts}?aggregate=${encodeURIComponent('{"max":["details"]}')}`), status: 400, code: 'INVALID_QUERY', names: /max.*"details".*json/, field: 'details', extensions: { parameter: 'aggregate', function: 'max' } },
+  { name: 'min of a boolean field', send: (c) => c.api.get(`${c.posts}?aggregate[min]=flag`), status: 400, code: 'INVALID_QUERY', names: /min.*"flag".*boolean/, field: 'flag', extensions: { parameter: 'aggregate', function: 'min' } },
+  { name: 'a float sum beyond the largest number', send: (c) => c.api.get(`${c.base}/items/readings?aggregate[sum]=value`), status: 400, code: 'INVALID_QUERY', names: /sum.*"value"/, field: 'value', extensions: { parameter: 'aggregate', function: 'sum' } },
+  { name: 'a float average whose sum is beyond the largest number', send: (c) => c.api.get(`${c.base}/items/readings?aggregate[avg]=value&groupBy=label`), status: 400, code: 'INVALID_QUERY', names: /avg.*"value"/, field: 'value', extensions: { parameter: 'aggregate', function: 'avg' } },
+  { name: 'the float sum of several that goes beyond the largest number', send: (c) => c.api.get(`${c.base}/items/readings?aggregate[sum]=small,value`), status: 400, code: 'INVALID_QUERY', names: /sum.*"value"/, field: 'value', extensions: { parameter: 'aggregate', function: 'sum' } },
   // Keys beyond an integer primary key's 32 bits name no item.
   { name: 'an item key beyond 32 bits in the path', send: (c) => c.api.get(`${c.posts}/99999999999`), status: 404, code: 'NOT_FOUND', names: /Item/ },
   { name: 'an item key beyond 32 bits in an update', send: (c) => c.api.patch(`${c.posts}/2147483648`, { title: 'x' }), status: 404, code: 'NOT_FOUND', names: /Item/ },
@@ -102,6 +111,7 @@ interface GraphQLRefusal {
 }
 
 const GRAPHQL_REFUSALS: GraphQLRefusal[] = [
+  { name: 'a float sum beyond the largest number', query: '{ readings_aggregated { sum { value } } }', code: 'INVALID_QUERY', names: /sum.*"value"/ },
   { name: 'a NUL in a written value', query: 'mutation { create_posts_item(data: {title: "a\\u0000b"}) { id } }', code: 'INVALID_PAYLOAD', names: /"title".*NUL/ },
   { name: 'a NUL in a filter value', query: '{ posts(filter: {title: {_eq: "a\\u0000b"}}) { id } }', code: 'INVALID_QUERY', names: /"title".*NUL/ },
 ];
@@ -132,6 +142,19 @@ describeEachDatabase('hostile input', {}, (suite) => {
         ],
       }),
       await api.post(`${base}/relations`, { collection: 'posts', field: 'author', related_collection: 'authors', on_delete: 'RESTRICT' }),
+      await api.post(`${base}/collections`, {
+        collection: 'readings',
+        fields: [
+          { field: 'label', type: 'string' },
+          { field: 'value', type: 'float' },
+          { field: 'small', type: 'float' },
+          { field: 'big', type: 'bigint' },
+        ],
+      }),
+      await api.post(`${base}/items/readings`, [
+        { label: 'a', value: 1e308, small: 1, big: '9000000000000000000' },
+        { label: 'a', value: 1e308, small: 2, big: '9000000000000000000' },
+      ]),
       await api.post(`${base}/items/posts`, [{ title: 'first', qty: 5, big: 5, score: 1.5, flag: true, details: { a: 1 } }, { title: 'second', big: -7 }]),
     ];
     for (const step of steps) assert.ok(step.status < 300, step.text);
@@ -147,6 +170,12 @@ describeEachDatabase('hostile input', {}, (suite) => {
     }
   });
 
+  it('sums bigints beyond 64 bits as numbers', async () => {
+    const response = await ctx.api.get(`${ctx.base}/items/readings?aggregate[sum]=big&aggregate[avg]=big`);
+    assert.equal(response.status, 200, response.text);
+    assert.deepEqual(response.body.data, [{ sum: { big: 18000000000000000000 }, avg: { big: 9000000000000000000 } }]);
+  });
+
   describe('refused with a 4xx naming the culprit', () => {
     for (const refusal of REFUSALS) {
       it(refusal.name, async () => {
@@ -154,6 +183,7 @@ describeEachDatabase('hostile input', {}, (suite) => {
         assertError(response, refusal.status, refusal.code);
         assert.match(response.body.errors[0].message, refusal.names, response.text);
         if (refusal.field !== undefined) assert.equal(response.body.errors[0].extensions.field, refusal.field, response.text);
+        for (const [name, value] of Object.entries(refusal.extensions ?? {})) assert.equal(response.body.errors[0].extensions[name], value, response.text);
       });
     }
   });
