@@ -62,6 +62,9 @@ const REFUSALS: Refusal[] = [
   { name: 'a float sum beyond the largest number', send: (c) => c.api.get(`${c.base}/items/readings?aggregate[sum]=value`), status: 400, code: 'INVALID_QUERY', names: /sum.*"value"/, field: 'value', extensions: { parameter: 'aggregate', function: 'sum' } },
   { name: 'a float average whose sum is beyond the largest number', send: (c) => c.api.get(`${c.base}/items/readings?aggregate[avg]=value&groupBy=label`), status: 400, code: 'INVALID_QUERY', names: /avg.*"value"/, field: 'value', extensions: { parameter: 'aggregate', function: 'avg' } },
   { name: 'the float sum of several that goes beyond the largest number', send: (c) => c.api.get(`${c.base}/items/readings?aggregate[sum]=small,value`), status: 400, code: 'INVALID_QUERY', names: /sum.*"value"/, field: 'value', extensions: { parameter: 'aggregate', function: 'sum' } },
+  // Subscriptions belong on the WebSocket (graphql-ws); over HTTP they are refused, saying so.
+  { name: 'a GraphQL subscription sent by POST', send: (c) => c.api.post(`${c.base}/graphql`, { query: 'subscription { posts_mutated { key } }' }), status: 400, code: 'INVALID_QUERY', names: /WebSocket.*graphql-ws/ },
+  { name: 'a GraphQL subscription sent by GET', send: (c) => c.api.get(`${c.base}/graphql?query=${encodeURIComponent('subscription Watch { posts_mutated { key } }')}`), status: 400, code: 'INVALID_QUERY', names: /WebSocket.*graphql-ws/ },
   // Keys beyond an integer primary key's 32 bits name no item.
   { name: 'an item key beyond 32 bits in the path', send: (c) => c.api.get(`${c.posts}/99999999999`), status: 404, code: 'NOT_FOUND', names: /Item/ },
   { name: 'an item key beyond 32 bits in an update', send: (c) => c.api.patch(`${c.posts}/2147483648`, { title: 'x' }), status: 404, code: 'NOT_FOUND', names: /Item/ },
@@ -205,6 +208,15 @@ describeEachDatabase('hostile input', {}, (suite) => {
     const answer = await client.next();
     assert.equal(answer.error?.code, 'NOT_FOUND', JSON.stringify(answer));
     client.socket.close();
+  });
+
+  it('refuses a GraphQL subscription asked for as server-sent events in the stream it asked for', async () => {
+    const response = await ctx.api.post(`${ctx.base}/graphql`, { query: 'subscription { posts_mutated { key } }' }, { headers: { accept: 'text/event-stream' } });
+    assert.equal(response.status, 400, response.text);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
+    const event = JSON.parse(/^data: (\{.*\})$/m.exec(response.text)?.[1] ?? 'null');
+    assert.equal(event?.errors?.[0]?.extensions?.code, 'INVALID_QUERY', response.text);
+    assert.match(event.errors[0].message, /WebSocket.*graphql-ws/);
   });
 
   it('stores nothing of a refused write', async () => {

@@ -1,10 +1,9 @@
 import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { Injectable, Logger } from '@nestjs/common';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { GraphQLError, GraphQLSchema } from 'graphql';
-import { createYoga, Plugin, YogaServerInstance } from 'graphql-yoga';
+import { getOperationAST, GraphQLError, GraphQLSchema, Kind } from 'graphql';
+import { createYoga, Plugin, YogaInitialContext, YogaServerInstance } from 'graphql-yoga';
 import { ErrorCode, isErrorCode } from '../../../common/errors/error-codes';
 import { toErrorResponse } from '../../../common/errors/error-response';
 import type { AppConfig } from '../../../config/app-config';
@@ -46,6 +45,7 @@ export class GraphQLServer {
       maskedErrors: { maskError: (error) => this.maskError(error) },
       plugins: [
         useCallerSchema(),
+        useSubscriptionsOverWebSocket(),
         EnvelopArmorPlugin({
           maxDepth: { n: limits.maxDepth },
           maxAliases: { n: limits.maxAliases },
@@ -82,7 +82,8 @@ export class GraphQLServer {
     });
     const type = response.headers.get('content-type') ?? '';
     if (response.body && STREAMED.test(type)) {
-      await reply.send(Readable.fromWeb(response.body as unknown as WebReadableStream));
+      // Yoga's body is a ponyfilled stream, which Readable.fromWeb refuses; it is async iterable, though.
+      await reply.send(Readable.from(response.body as unknown as AsyncIterable<Uint8Array>));
       return;
     }
     await reply.send(await response.text());
@@ -110,6 +111,26 @@ function useCallerSchema(): Plugin<GraphQLServerContext> {
   return {
     onEnveloped({ context, setSchema }) {
       if (context?.schema) setSchema(context.schema);
+    },
+  };
+}
+
+/**
+ * Refuses a subscription that came over HTTP, before it runs: subscriptions are served by graphql-ws on
+ * the same path. An HTTP operation's context holds its request; the WebSocket gateway's hold none.
+ */
+function useSubscriptionsOverWebSocket(): Plugin<GraphQLServerContext> {
+  return {
+    onParse() {
+      return ({ result, context }) => {
+        const { request, params } = context as Partial<YogaInitialContext>;
+        if (!request || !(result instanceof Object) || !('kind' in result) || result.kind !== Kind.DOCUMENT) return;
+        if (getOperationAST(result, params?.operationName)?.operation !== 'subscription') return;
+        const path = new URL(request.url).pathname;
+        throw new GraphQLError(`Subscriptions are served over WebSocket: open ${path} as a WebSocket with the graphql-ws protocol and subscribe there.`, {
+          extensions: { code: 'INVALID_QUERY', http: { status: 400 } },
+        });
+      };
     },
   };
 }
