@@ -6,11 +6,13 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
+import { invalidPayload } from './common/errors/app-error';
 import { ErrorEnvelopeFilter, sendError } from './common/errors/error-envelope.filter';
 import { PayloadValidationPipe } from './common/errors/payload-validation.pipe';
 import { registerMultipart } from './common/http/multipart';
 import { openApiSetup } from './common/http/openapi';
 import { refuseNulInPath } from './common/http/path-segments';
+import { MAX_JSON_NESTING, nestsDeeperThan } from './common/input/nesting';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
 import { cairnVersion } from './common/version';
 import type { AppConfig } from './config/app-config';
@@ -55,7 +57,12 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (typeof body === 'string' && body.trim() === '') return done(null, undefined);
-    void parseJson(request, body.toString(), done);
+    void parseJson(request, body.toString(), (error, value) => {
+      if (error) return done(error);
+      // Bounded here, once, so that nothing that reads the body later can recurse out of stack.
+      if (nestsDeeperThan(value, MAX_JSON_NESTING)) return done(invalidPayload(`Request body nests arrays and objects deeper than ${MAX_JSON_NESTING} levels.`));
+      done(null, value);
+    });
   });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);

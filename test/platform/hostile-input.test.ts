@@ -32,6 +32,14 @@ interface Refusal {
 
 /** A JSON body sent as this exact text, so it can hold escapes (lone surrogates) that JSON.stringify would not write. */
 const rawJson = (content: string) => ({ raw: { content, contentType: 'application/json' } });
+/** JSON text of arrays (or other openers and closers) nested `depth` levels deep. */
+const nested = (depth: number, open = '[', close = ']') => `${open.repeat(depth)}${open === '[' ? '' : '1'}${close.repeat(depth)}`;
+/** A filter of `_and`/`_or` groups nested `levels` deep, each holding the next and one comparison: 2 JSON levels each, 2 more for the last. */
+function deepFilter(levels: number, logical: '_and' | '_or'): unknown {
+  let filter: unknown = { title: { _eq: 'first' } };
+  for (let level = 0; level < levels; level++) filter = { [logical]: [filter, { title: { _neq: 'none' } }] };
+  return filter;
+}
 const filterOf = (filter: unknown) => `filter=${encodeURIComponent(typeof filter === 'string' ? filter : JSON.stringify(filter))}`;
 
 const REFUSALS: Refusal[] = [
@@ -65,6 +73,16 @@ const REFUSALS: Refusal[] = [
   // Subscriptions belong on the WebSocket (graphql-ws); over HTTP they are refused, saying so.
   { name: 'a GraphQL subscription sent by POST', send: (c) => c.api.post(`${c.base}/graphql`, { query: 'subscription { posts_mutated { key } }' }), status: 400, code: 'INVALID_QUERY', names: /WebSocket.*graphql-ws/ },
   { name: 'a GraphQL subscription sent by GET', send: (c) => c.api.get(`${c.base}/graphql?query=${encodeURIComponent('subscription Watch { posts_mutated { key } }')}`), status: 400, code: 'INVALID_QUERY', names: /WebSocket.*graphql-ws/ },
+  // Nesting beyond the documented limits, refused before anything recurses through it.
+  { name: 'a JSON body 4,119 levels deep', send: (c) => c.api.post(c.posts, undefined, rawJson(`{"details":${nested(4119)}}`)), status: 400, code: 'INVALID_PAYLOAD', names: /body.*64/ },
+  { name: 'a json value deeper than every database stores', send: (c) => c.api.post(c.posts, { details: JSON.parse(nested(31)) }), status: 400, code: 'INVALID_PAYLOAD', names: /"details".*30/, field: 'details' },
+  { name: 'a bracket filter 817 levels deep', send: (c) => c.api.get(`${c.posts}?filter${'[_and][0]'.repeat(817)}[title][_eq]=x`), status: 400, code: 'INVALID_QUERY', names: /filter.*64/, extensions: { parameter: 'filter' } },
+  { name: 'a JSON filter 101 levels deep', send: (c) => c.api.get(`${c.posts}?${filterOf(deepFilter(50, '_and'))}`), status: 400, code: 'INVALID_QUERY', names: /filter.*64/, extensions: { parameter: 'filter' } },
+  { name: 'a deep parameter 100 levels deep', send: (c) => c.api.get(`${c.posts}?deep=${encodeURIComponent(nested(100, '{"x":', '}'))}`), status: 400, code: 'INVALID_QUERY', names: /deep.*64/, extensions: { parameter: 'deep' } },
+  { name: 'a GraphQL document 10,000 levels deep', send: (c) => c.api.post(`${c.base}/graphql`, { query: `{ ${'posts { '.repeat(10000)}id${' }'.repeat(10000)} }` }), status: 400, code: 'INVALID_QUERY', names: /nest.*64/ },
+  { name: 'GraphQL variables 10,000 levels deep', send: (c) => c.api.post(`${c.base}/graphql`, undefined, rawJson(`{"query":"{ posts { id } }","variables":{"x":${nested(10000)}}}`)), status: 400, code: 'INVALID_PAYLOAD', names: /body.*64/ },
+  { name: 'GraphQL extensions 10,000 levels deep', send: (c) => c.api.post(`${c.base}/graphql`, undefined, rawJson(`{"query":"{ posts { id } }","extensions":{"x":${nested(10000, '{"a":', '}')}}}`)), status: 400, code: 'INVALID_PAYLOAD', names: /body.*64/ },
+  { name: 'GraphQL variables 1,000 levels deep by GET', send: (c) => c.api.get(`${c.base}/graphql?query=${encodeURIComponent('{ posts { id } }')}&variables=${encodeURIComponent(`{"x":${nested(1000)}}`)}`), status: 400, code: 'INVALID_QUERY', names: /variables.*64/ },
   // Keys beyond an integer primary key's 32 bits name no item.
   { name: 'an item key beyond 32 bits in the path', send: (c) => c.api.get(`${c.posts}/99999999999`), status: 404, code: 'NOT_FOUND', names: /Item/ },
   { name: 'an item key beyond 32 bits in an update', send: (c) => c.api.patch(`${c.posts}/2147483648`, { title: 'x' }), status: 404, code: 'NOT_FOUND', names: /Item/ },
@@ -171,6 +189,17 @@ describeEachDatabase('hostile input', {}, (suite) => {
         assert.deepEqual(response.body.data.map((item: { id: number }) => item.id), answer.ids);
       });
     }
+  });
+
+  it('reads filters and json values as deep as the limits allow, on every database', async () => {
+    const filter = await ctx.api.get(`${ctx.posts}?fields=id&${filterOf(deepFilter(31, '_or'))}`);
+    assert.equal(filter.status, 200, filter.text);
+    assert.deepEqual(filter.body.data, [{ id: 1 }, { id: 2 }]);
+    const details = JSON.parse(nested(30, '{"k":', '}'));
+    const created = await ctx.api.post(ctx.posts, { title: 'deep', details });
+    assert.equal(created.status, 200, created.text);
+    assert.deepEqual((await ctx.api.get(`${ctx.posts}/${created.body.data.id}`)).body.data.details, details);
+    assert.equal((await ctx.api.delete(`${ctx.posts}/${created.body.data.id}`)).status, 204);
   });
 
   it('sums bigints beyond 64 bits as numbers', async () => {

@@ -2,10 +2,11 @@ import { Readable } from 'node:stream';
 import { Injectable, Logger } from '@nestjs/common';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { getOperationAST, GraphQLError, GraphQLSchema, Kind } from 'graphql';
+import { getOperationAST, GraphQLError, GraphQLSchema, Kind, Lexer, Source, TokenKind } from 'graphql';
 import { createYoga, Plugin, YogaInitialContext, YogaServerInstance } from 'graphql-yoga';
 import { ErrorCode, isErrorCode } from '../../../common/errors/error-codes';
 import { toErrorResponse } from '../../../common/errors/error-response';
+import { MAX_JSON_NESTING, nestsDeeperThan } from '../../../common/input/nesting';
 import type { AppConfig } from '../../../config/app-config';
 import { InjectConfig } from '../../../config/config.module';
 import { requestOrigin } from '../../audit/activity.recorder';
@@ -45,6 +46,7 @@ export class GraphQLServer {
       maskedErrors: { maskError: (error) => this.maskError(error) },
       plugins: [
         useCallerSchema(),
+        useBoundedNesting(),
         useSubscriptionsOverWebSocket(),
         EnvelopArmorPlugin({
           maxDepth: { n: limits.maxDepth },
@@ -113,6 +115,43 @@ function useCallerSchema(): Plugin<GraphQLServerContext> {
       if (context?.schema) setSchema(context.schema);
     },
   };
+}
+
+/**
+ * Refuses, before graphql-js recurses through them, a document whose brackets nest deeper than
+ * MAX_JSON_NESTING (its parser would run out of stack long before the token limit counts), and
+ * variables or extensions nested deeper (a GET's, which no body parser bounded).
+ */
+function useBoundedNesting(): Plugin {
+  const tooDeep = (what: string) =>
+    new GraphQLError(`The ${what} nests deeper than ${MAX_JSON_NESTING} levels.`, { extensions: { code: 'INVALID_QUERY', http: { status: 400 } } });
+  return {
+    onParams({ params }) {
+      if (nestsDeeperThan(params.variables, MAX_JSON_NESTING)) throw tooDeep('variables');
+      if (nestsDeeperThan(params.extensions, MAX_JSON_NESTING)) throw tooDeep('extensions');
+    },
+    onParse({ params }) {
+      if (bracketsNestDeeperThan(typeof params.source === 'string' ? params.source : params.source.body, MAX_JSON_NESTING)) throw tooDeep('GraphQL document');
+    },
+  };
+}
+
+const OPENERS = new Set<TokenKind>([TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKind.PAREN_L]);
+const CLOSERS = new Set<TokenKind>([TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKind.PAREN_R]);
+
+/** Whether a document's brackets nest deeper than `limit`, counted over its tokens, without recursion. */
+function bracketsNestDeeperThan(document: string, limit: number): boolean {
+  const lexer = new Lexer(new Source(document));
+  let depth = 0;
+  try {
+    for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
+      if (OPENERS.has(token.kind) && ++depth > limit) return true;
+      if (CLOSERS.has(token.kind)) depth -= 1;
+    }
+  } catch {
+    // A syntax error: the parser reports it.
+  }
+  return false;
 }
 
 /**
