@@ -83,6 +83,13 @@ const REFUSALS: Refusal[] = [
   { name: 'GraphQL variables 10,000 levels deep', send: (c) => c.api.post(`${c.base}/graphql`, undefined, rawJson(`{"query":"{ posts { id } }","variables":{"x":${nested(10000)}}}`)), status: 400, code: 'INVALID_PAYLOAD', names: /body.*64/ },
   { name: 'GraphQL extensions 10,000 levels deep', send: (c) => c.api.post(`${c.base}/graphql`, undefined, rawJson(`{"query":"{ posts { id } }","extensions":{"x":${nested(10000, '{"a":', '}')}}}`)), status: 400, code: 'INVALID_PAYLOAD', names: /body.*64/ },
   { name: 'GraphQL variables 1,000 levels deep by GET', send: (c) => c.api.get(`${c.base}/graphql?query=${encodeURIComponent('{ posts { id } }')}&variables=${encodeURIComponent(`{"x":${nested(1000)}}`)}`), status: 400, code: 'INVALID_QUERY', names: /variables.*64/ },
+  // A foreign key that refuses a write: the message says which field, which key and which collection.
+  { name: 'a many-to-one key that names no item', send: (c) => c.api.post(c.posts, { title: 'orphan', author: 999 }), status: 409, code: 'CONFLICT', names: /"author": no item 999 in "authors"/, field: 'author' },
+  { name: 'a many-to-one key that names no item, in a batch', send: (c) => c.api.post(c.posts, [{ title: 'fine', author: 1 }, { author: 998 }]), status: 409, code: 'CONFLICT', names: /"author": no item 998 in "authors"/, field: '1.author' },
+  { name: 'a many-to-one key that names no item, in an update', send: (c) => c.api.patch(`${c.posts}/2`, { author: 997 }), status: 409, code: 'CONFLICT', names: /"author": no item 997 in "authors"/, field: 'author' },
+  { name: 'a many-to-one key that names no item, in a batch update', send: (c) => c.api.patch(c.posts, { keys: [1, 2], data: { author: 996 } }), status: 409, code: 'CONFLICT', names: /"author": no item 996 in "authors"/, field: 'data.author' },
+  { name: 'a delete that a restricting relation refuses', send: (c) => c.api.delete(`${c.base}/items/authors/1`), status: 409, code: 'CONFLICT', names: /Item 1 of "authors" is still referred to by "posts" through "author"/, field: 'author', extensions: { collection: 'posts' } },
+  { name: 'a batch delete that a restricting relation refuses', send: (c) => c.api.delete(`${c.base}/items/authors`, [2, 1]), status: 409, code: 'CONFLICT', names: /Item 1 of "authors" is still referred to by "posts" through "author"/, field: 'author', extensions: { collection: 'posts' } },
   // Keys beyond an integer primary key's 32 bits name no item.
   { name: 'an item key beyond 32 bits in the path', send: (c) => c.api.get(`${c.posts}/99999999999`), status: 404, code: 'NOT_FOUND', names: /Item/ },
   { name: 'an item key beyond 32 bits in an update', send: (c) => c.api.patch(`${c.posts}/2147483648`, { title: 'x' }), status: 404, code: 'NOT_FOUND', names: /Item/ },
@@ -132,6 +139,7 @@ interface GraphQLRefusal {
 }
 
 const GRAPHQL_REFUSALS: GraphQLRefusal[] = [
+  { name: 'a many-to-one key that names no item', query: 'mutation { create_posts_item(data: {author: 995}) { id } }', code: 'CONFLICT', names: /"author": no item 995 in "authors"/ },
   { name: 'a float sum beyond the largest number', query: '{ readings_aggregated { sum { value } } }', code: 'INVALID_QUERY', names: /sum.*"value"/ },
   { name: 'a NUL in a written value', query: 'mutation { create_posts_item(data: {title: "a\\u0000b"}) { id } }', code: 'INVALID_PAYLOAD', names: /"title".*NUL/ },
   { name: 'a NUL in a filter value', query: '{ posts(filter: {title: {_eq: "a\\u0000b"}}) { id } }', code: 'INVALID_QUERY', names: /"title".*NUL/ },
@@ -163,6 +171,7 @@ describeEachDatabase('hostile input', {}, (suite) => {
         ],
       }),
       await api.post(`${base}/relations`, { collection: 'posts', field: 'author', related_collection: 'authors', on_delete: 'RESTRICT' }),
+      await api.post(`${base}/items/authors`, [{ name: 'Ann' }, { name: 'Bob' }]),
       await api.post(`${base}/collections`, {
         collection: 'readings',
         fields: [
@@ -176,7 +185,7 @@ describeEachDatabase('hostile input', {}, (suite) => {
         { label: 'a', value: 1e308, small: 1, big: '9000000000000000000' },
         { label: 'a', value: 1e308, small: 2, big: '9000000000000000000' },
       ]),
-      await api.post(`${base}/items/posts`, [{ title: 'first', qty: 5, big: 5, score: 1.5, flag: true, details: { a: 1 } }, { title: 'second', big: -7 }]),
+      await api.post(`${base}/items/posts`, [{ title: 'first', qty: 5, big: 5, score: 1.5, flag: true, details: { a: 1 }, author: 1 }, { title: 'second', big: -7 }]),
     ];
     for (const step of steps) assert.ok(step.status < 300, step.text);
   });
@@ -251,5 +260,7 @@ describeEachDatabase('hostile input', {}, (suite) => {
   it('stores nothing of a refused write', async () => {
     const stored = await ctx.api.get(`${ctx.posts}?meta=total_count&limit=1`);
     assert.equal(stored.body.meta.total_count, 2, stored.text);
+    const authors = await ctx.api.get(`${ctx.base}/items/authors?meta=total_count&limit=1`);
+    assert.equal(authors.body.meta.total_count, 2, authors.text);
   });
 });

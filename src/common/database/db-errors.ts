@@ -29,9 +29,11 @@ export function classifyDatabaseError(error: unknown): DatabaseFailure {
     const code = String((candidate as { code?: unknown }).code ?? '');
     if (UNIQUE_CODES.has(code)) return 'unique_violation';
     if (FOREIGN_KEY_CODES.has(code)) return 'foreign_key_violation';
+    const message = String((candidate as { message?: unknown }).message ?? '');
+    // SQLite reports a RESTRICT action's refusal as a trigger's.
+    if (code === 'SQLITE_CONSTRAINT_TRIGGER' && /FOREIGN KEY constraint failed/.test(message)) return 'foreign_key_violation';
     if (OUT_OF_RANGE_CODES.has(code)) return 'out_of_range';
     if (UNAVAILABLE_CODES.has(code)) return 'unavailable';
-    const message = String((candidate as { message?: unknown }).message ?? '');
     if (UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message))) return 'unavailable';
   }
   return 'other';
