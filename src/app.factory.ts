@@ -12,6 +12,7 @@ import { PayloadValidationPipe } from './common/errors/payload-validation.pipe';
 import { registerMultipart } from './common/http/multipart';
 import { openApiSetup } from './common/http/openapi';
 import { refuseNulInPath } from './common/http/path-segments';
+import { refuseUnreadBodies } from './common/http/unread-bodies';
 import { MAX_JSON_NESTING, nestsDeeperThan } from './common/input/nesting';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
 import { cairnVersion } from './common/version';
@@ -47,6 +48,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
   await app.register(fastifyCookie);
   await registerMultipart(app.getHttpAdapter().getInstance());
   refuseNulInPath(app.getHttpAdapter().getInstance());
+  refuseUnreadBodies(app.getHttpAdapter().getInstance());
   app.useGlobalFilters(new ErrorEnvelopeFilter());
   app.useGlobalPipes(new PayloadValidationPipe());
   const fastify = app.getHttpAdapter().getInstance();

@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { classifyDatabaseError } from '../database/db-errors';
+import { SEND_JSON } from '../http/unread-bodies';
 import { AppError } from './app-error';
 import { ErrorCode, httpStatusOf } from './error-codes';
 
@@ -20,7 +21,7 @@ const FASTIFY_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body is larger than allowed.' },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'INVALID_PAYLOAD', message: 'Request body is not valid JSON.' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'INVALID_PAYLOAD', message: 'Request body is empty but its content type is JSON.' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported content type.' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', message: `Unsupported content type: ${SEND_JSON}.` },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'INVALID_PAYLOAD', message: 'Request body does not match its Content-Length.' },
   FST_ERR_CTP_INVALID_TYPE: { code: 'INVALID_PAYLOAD', message: 'Invalid content type.' },
   FST_ERR_BAD_URL: { code: 'NOT_FOUND', message: 'No resource is named by this path: it is not valid percent-encoded UTF-8.' },
@@ -72,6 +73,7 @@ export function toErrorResponse(error: unknown): ErrorResponse {
 function fromHttpException(error: HttpException): ErrorResponse {
   const status = error.getStatus();
   if (status === 404) return envelope('NOT_FOUND', 'Route not found.');
+  if (status === 415) return envelope('UNSUPPORTED_MEDIA_TYPE', FASTIFY_ERRORS.FST_ERR_CTP_INVALID_MEDIA_TYPE.message);
   const mapped = fromStatus(status);
   if (mapped.unexpected || status >= 500) return mapped;
   return envelope(mapped.body.errors[0].extensions.code, sentence(error.message));
