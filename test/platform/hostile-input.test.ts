@@ -99,6 +99,11 @@ const REFUSALS: Refusal[] = [
   { name: 'an item key beyond 32 bits in the path', send: (c) => c.api.get(`${c.posts}/99999999999`), status: 404, code: 'NOT_FOUND', names: /Item/ },
   { name: 'an item key beyond 32 bits in an update', send: (c) => c.api.patch(`${c.posts}/2147483648`, { title: 'x' }), status: 404, code: 'NOT_FOUND', names: /Item/ },
   { name: 'an item key beyond 32 bits in a batch delete', send: (c) => c.api.delete(c.posts, { keys: [1, 99999999999] }), status: 400, code: 'INVALID_PAYLOAD', names: /99999999999/, field: 'keys.1' },
+  // Found by the generated requests (hostile-fuzz.test.ts).
+  { name: 'an object that can not be a string where a key is expected', send: (c) => c.api.delete(c.posts, [{ toString: '' }]), status: 400, code: 'INVALID_PAYLOAD', names: /toString.*not a valid key/, field: 'keys.0' },
+  // GraphQL over HTTP answers a request it can not run with 200 and its errors when the client accepts JSON.
+  { name: 'a GraphQL request without a body', send: (c) => c.api.request('POST', `${c.base}/graphql`), status: 200, code: 'INVALID_QUERY', names: /query/ },
+  { name: 'a GraphQL request as text/plain', send: (c) => c.api.post(`${c.base}/graphql`, undefined, { raw: { content: '{"query":"{ posts { id } }"}', contentType: 'text/plain' } }), status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', names: /text\/plain.*application\/json/ },
   { name: 'a NUL in a platform body', send: (c) => c.anonymous.post('/api/v1/auth/register', { email: 'nul@example.com', password: 'password-123', name: 'a\u0000b' }), status: 400, code: 'INVALID_PAYLOAD', names: /"name".*NUL/, field: 'name' },
   { name: 'a NUL in the email of a login', send: (c) => c.anonymous.post('/api/v1/auth/login', { email: 'own\u0000er@example.com', password: 'password-123' }), status: 400, code: 'INVALID_PAYLOAD', names: /"email".*NUL/, field: 'email' },
   { name: 'a lone surrogate in a platform body', send: (c) => c.anonymous.post('/api/v1/auth/register', undefined, rawJson('{"email":"lone@example.com","password":"password-123","name":"\\ud83d"}')), status: 400, code: 'INVALID_PAYLOAD', names: /"name".*surrogate/, field: 'name' },

@@ -681,7 +681,8 @@ export class ItemsService {
 
   private keyFromBody(collection: CollectionDef, id: unknown, where: string): unknown {
     const key = this.parseKey(collection, id);
-    if (key === undefined) throw invalidPayload(`Invalid payload: "${String(id)}" is not a valid key.`, where);
+    // JSON.stringify, not String: an object such as {"toString": ""} can not be turned into a string.
+    if (key === undefined) throw invalidPayload(`Invalid payload: ${typeof id === 'string' ? `"${id}"` : JSON.stringify(id)} is not a valid key.`, where);
     return key;
   }
 

@@ -6,6 +6,7 @@ import { getOperationAST, GraphQLError, GraphQLSchema, Kind, Lexer, Source, Toke
 import { createYoga, Plugin, YogaInitialContext, YogaServerInstance } from 'graphql-yoga';
 import { ErrorCode, isErrorCode } from '../../../common/errors/error-codes';
 import { toErrorResponse } from '../../../common/errors/error-response';
+import { unreadBodyError } from '../../../common/http/unread-bodies';
 import { MAX_JSON_NESTING, nestsDeeperThan } from '../../../common/input/nesting';
 import type { AppConfig } from '../../../config/app-config';
 import { InjectConfig } from '../../../config/config.module';
@@ -71,11 +72,17 @@ export class GraphQLServer {
     const context = await this.context(access, requestOrigin(request));
     const headers = new Headers();
     for (const [name, value] of Object.entries(request.headers)) {
-      // The body is sent on re-serialized, so its length is no longer the client's.
-      if (value === undefined || name === 'content-length') continue;
+      // The body is sent on re-serialized as JSON, so its length and type are no longer the client's.
+      if (value === undefined || name === 'content-length' || name === 'content-type') continue;
       for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
     }
-    const body = request.method === 'POST' && request.body !== undefined ? JSON.stringify(request.body) : undefined;
+    let body: string | undefined;
+    if (request.method === 'POST') {
+      // Fastify reads text/plain as a string, which is no GraphQL request; no body at all asks for nothing.
+      if (typeof request.body === 'string') throw unreadBodyError(request.headers['content-type']);
+      body = JSON.stringify(request.body ?? {});
+      headers.set('content-type', 'application/json');
+    }
     const url = `http://${request.hostname || 'localhost'}${request.url}`;
     const response = await this.yoga.fetch(url, { method: request.method, headers, body }, context);
     void reply.status(response.status);
