@@ -93,12 +93,11 @@ export async function aggregateItems(query: ItemsQuery, schema: WorkspaceSchema,
 
 /**
  * The refusal of a float sum that went beyond the largest double: PostgreSQL and MySQL raise an error
- * for the whole statement (see SqlDialect.sum), so with several float sums each is run alone to name
- * the one at fault. Null when none of them is (the error was something else).
+ * for the whole statement (see SqlDialect.sum), so each float sum is run alone to name the one at
+ * fault. Null when none of them is (the error was something else).
  */
 async function overflowingSum(query: ItemsQuery, columns: AggregateColumn[], read: ReadContext): Promise<AppError | null> {
   const suspects = columns.filter(({ term, field }) => (term.fn === 'sum' || term.fn === 'avg') && field?.type === 'float');
-  if (suspects.length === 1) return sumBeyondRange(suspects[0].term.fn, suspects[0].field!);
   for (const { term, field } of suspects) {
     const alone = compileAggregate({ ...query, aggregate: [{ fn: 'sum', field: term.field }] }, read.schema, read.dialect, read.ctx);
     const overflows = await read.run(alone.sql, alone.params).then(
