@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { Injectable, Logger } from '@nestjs/common';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { getOperationAST, GraphQLError, GraphQLSchema, Kind, Lexer, Source, TokenKind } from 'graphql';
+import { DocumentNode, getOperationAST, GraphQLError, GraphQLSchema, Lexer, Source, TokenKind } from 'graphql';
 import { createYoga, Plugin, YogaInitialContext, YogaServerInstance } from 'graphql-yoga';
 import { ErrorCode, isErrorCode } from '../../../common/errors/error-codes';
 import { toErrorResponse } from '../../../common/errors/error-response';
@@ -170,8 +170,8 @@ function useSubscriptionsOverWebSocket(): Plugin<GraphQLServerContext> {
     onParse() {
       return ({ result, context }) => {
         const { request, params } = context as Partial<YogaInitialContext>;
-        if (!request || !(result instanceof Object) || !('kind' in result) || result.kind !== Kind.DOCUMENT) return;
-        if (getOperationAST(result, params?.operationName)?.operation !== 'subscription') return;
+        if (!request || !result || result instanceof Error) return;
+        if (getOperationAST(result as DocumentNode, params?.operationName)?.operation !== 'subscription') return;
         const path = new URL(request.url).pathname;
         throw new GraphQLError(`Subscriptions are served over WebSocket: open ${path} as a WebSocket with the graphql-ws protocol and subscribe there.`, {
           extensions: { code: 'INVALID_QUERY', http: { status: 400 } },
