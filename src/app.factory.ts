@@ -3,13 +3,18 @@ import type { IncomingMessage } from 'node:http';
 import fastifyCookie from '@fastify/cookie';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
-import { ErrorEnvelopeFilter } from './common/errors/error-envelope.filter';
+import { invalidPayload } from './common/errors/app-error';
+import { ErrorEnvelopeFilter, sendError } from './common/errors/error-envelope.filter';
 import { PayloadValidationPipe } from './common/errors/payload-validation.pipe';
 import { GracefulShutdown } from './common/lifecycle/graceful-shutdown';
 import { registerMultipart } from './common/http/multipart';
 import { openApiSetup } from './common/http/openapi';
+import { refuseNulInPath } from './common/http/path-segments';
+import { refuseUnreadBodies } from './common/http/unread-bodies';
+import { MAX_JSON_NESTING, nestsDeeperThan } from './common/input/nesting';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
 import { cairnVersion } from './common/version';
 import type { AppConfig } from './config/app-config';
@@ -27,6 +32,8 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
+    // A path the router can not read (not UTF-8, a segment longer than any name) is answered in the envelope.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => sendError(error, request, reply),
     genReqId: (request: IncomingMessage) => {
       const sent = request.headers['x-request-id'];
       return typeof sent === 'string' && CLIENT_REQUEST_ID.test(sent) ? sent : randomUUID();
@@ -41,6 +48,8 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
   app.setGlobalPrefix('api/v1');
   await app.register(fastifyCookie);
   await registerMultipart(app.getHttpAdapter().getInstance());
+  refuseNulInPath(app.getHttpAdapter().getInstance());
+  refuseUnreadBodies(app.getHttpAdapter().getInstance());
   app.useGlobalFilters(new ErrorEnvelopeFilter());
   app.useGlobalPipes(new PayloadValidationPipe());
   const fastify = app.getHttpAdapter().getInstance();
@@ -51,7 +60,12 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (typeof body === 'string' && body.trim() === '') return done(null, undefined);
-    void parseJson(request, body.toString(), done);
+    void parseJson(request, body.toString(), (error, value) => {
+      if (error) return done(error);
+      // Bounded here, once, so that nothing that reads the body later can recurse out of stack.
+      if (nestsDeeperThan(value, MAX_JSON_NESTING)) return done(invalidPayload(`Request body nests arrays and objects deeper than ${MAX_JSON_NESTING} levels.`));
+      done(null, value);
+    });
   });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);

@@ -104,6 +104,35 @@ describe('filter compiler: comparison operators', () => {
       ['t0."rating" NOT BETWEEN $1 AND $2', [2, 4]],
       ['t0.`rating` NOT BETWEEN ? AND ?', [2, 4]],
     ),
+    // rating is an integer column: 32 bits, whose bounds PostgreSQL would refuse to go beyond as a parameter.
+    filterCase(
+      '_eq and _neq with an integer beyond the column match nothing and every value',
+      and(compare('rating', '_eq', 2147483648), compare('rating', '_neq', -1e20)),
+      ['(1 = 0 AND t0."rating" IS NOT NULL)', []],
+      ['(1 = 0 AND t0."rating" IS NOT NULL)', []],
+      ['(1 = 0 AND t0.`rating` IS NOT NULL)', []],
+    ),
+    filterCase(
+      'orderings with an integer beyond the column match nothing or every value',
+      and(compare('rating', '_gt', 1e20), compare('rating', '_lt', 1e20), compare('rating', '_gte', '-99999999999999999999'), compare('rating', '_lte', -1e20)),
+      ['(1 = 0 AND t0."rating" IS NOT NULL AND t0."rating" IS NOT NULL AND 1 = 0)', []],
+      ['(1 = 0 AND t0."rating" IS NOT NULL AND t0."rating" IS NOT NULL AND 1 = 0)', []],
+      ['(1 = 0 AND t0.`rating` IS NOT NULL AND t0.`rating` IS NOT NULL AND 1 = 0)', []],
+    ),
+    filterCase(
+      '_in leaves out integers beyond the column; _nin of nothing but those is every value',
+      and(compare('rating', '_in', [3, 3000000000]), compare('rating', '_nin', [-3000000000])),
+      ['(t0."rating" IN (?) AND t0."rating" IS NOT NULL)', [3]],
+      ['(t0."rating" IN ($1) AND t0."rating" IS NOT NULL)', [3]],
+      ['(t0.`rating` IN (?) AND t0.`rating` IS NOT NULL)', [3]],
+    ),
+    filterCase(
+      '_between bounds beyond the column are brought to its range, or match nothing',
+      and(compare('rating', '_between', [-1e20, 5]), compare('rating', '_between', [1e20, 2e20]), compare('rating', '_nbetween', [-2e20, -1e20])),
+      ['(t0."rating" BETWEEN ? AND ? AND 1 = 0 AND t0."rating" IS NOT NULL)', [-2147483648, 5]],
+      ['(t0."rating" BETWEEN $1 AND $2 AND 1 = 0 AND t0."rating" IS NOT NULL)', [-2147483648, 5]],
+      ['(t0.`rating` BETWEEN ? AND ? AND 1 = 0 AND t0.`rating` IS NOT NULL)', [-2147483648, 5]],
+    ),
     filterCase(
       '_null true and false, _nnull true',
       and(compare('body', '_null', true), compare('rating', '_null', false), compare('author', '_nnull', true)),

@@ -1,8 +1,10 @@
 /** What a database driver's error means for the client, whichever of the three drivers raised it. */
-export type DatabaseFailure = 'unique_violation' | 'foreign_key_violation' | 'unavailable' | 'other';
+export type DatabaseFailure = 'unique_violation' | 'foreign_key_violation' | 'out_of_range' | 'unavailable' | 'other';
 
 const UNIQUE_CODES = new Set(['23505', 'ER_DUP_ENTRY', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
 const FOREIGN_KEY_CODES = new Set(['23503', 'ER_ROW_IS_REFERENCED_2', 'ER_NO_REFERENCED_ROW_2', 'SQLITE_CONSTRAINT_FOREIGNKEY']);
+/** A number beyond what its type holds: PostgreSQL's numeric_value_out_of_range, MySQL's DOUBLE out of range. */
+const OUT_OF_RANGE_CODES = new Set(['22003', 'ER_DATA_OUT_OF_RANGE']);
 /** Network errors, PostgreSQL's connection-exception and shutdown classes, MySQL's lost connections. */
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN',
@@ -27,8 +29,11 @@ export function classifyDatabaseError(error: unknown): DatabaseFailure {
     const code = String((candidate as { code?: unknown }).code ?? '');
     if (UNIQUE_CODES.has(code)) return 'unique_violation';
     if (FOREIGN_KEY_CODES.has(code)) return 'foreign_key_violation';
-    if (UNAVAILABLE_CODES.has(code)) return 'unavailable';
     const message = String((candidate as { message?: unknown }).message ?? '');
+    // SQLite reports a RESTRICT action's refusal as a trigger's.
+    if (code === 'SQLITE_CONSTRAINT_TRIGGER' && /FOREIGN KEY constraint failed/.test(message)) return 'foreign_key_violation';
+    if (OUT_OF_RANGE_CODES.has(code)) return 'out_of_range';
+    if (UNAVAILABLE_CODES.has(code)) return 'unavailable';
     if (UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message))) return 'unavailable';
   }
   return 'other';

@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { classifyDatabaseError } from '../database/db-errors';
+import { SEND_JSON } from '../http/unread-bodies';
 import { AppError } from './app-error';
 import { ErrorCode, httpStatusOf } from './error-codes';
 
@@ -20,9 +21,11 @@ const FASTIFY_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body is larger than allowed.' },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'INVALID_PAYLOAD', message: 'Request body is not valid JSON.' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'INVALID_PAYLOAD', message: 'Request body is empty but its content type is JSON.' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported content type.' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', message: `Unsupported content type: ${SEND_JSON}.` },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'INVALID_PAYLOAD', message: 'Request body does not match its Content-Length.' },
   FST_ERR_CTP_INVALID_TYPE: { code: 'INVALID_PAYLOAD', message: 'Invalid content type.' },
+  FST_ERR_BAD_URL: { code: 'NOT_FOUND', message: 'No resource is named by this path: it is not valid percent-encoded UTF-8.' },
+  FST_ERR_MAX_PARAM_LENGTH: { code: 'NOT_FOUND', message: 'No resource is named by this path: a path segment is longer than any name or key.' },
 };
 
 /** Maps any thrown value to the contract's status and envelope, never leaking stack, SQL or driver text. */
@@ -52,6 +55,8 @@ export function toErrorResponse(error: unknown): ErrorResponse {
       return envelope('CONFLICT', 'The record is referenced by, or references, a record that prevents this change.');
     case 'unavailable':
       return envelope('SERVICE_UNAVAILABLE', 'The database is unavailable. Try again shortly.');
+    // Where a number can go out of range, the code that runs the statement names the culprit.
+    case 'out_of_range':
     case 'other':
       break;
   }
@@ -68,6 +73,7 @@ export function toErrorResponse(error: unknown): ErrorResponse {
 function fromHttpException(error: HttpException): ErrorResponse {
   const status = error.getStatus();
   if (status === 404) return envelope('NOT_FOUND', 'Route not found.');
+  if (status === 415) return envelope('UNSUPPORTED_MEDIA_TYPE', FASTIFY_ERRORS.FST_ERR_CTP_INVALID_MEDIA_TYPE.message);
   const mapped = fromStatus(status);
   if (mapped.unexpected || status >= 500) return mapped;
   return envelope(mapped.body.errors[0].extensions.code, sentence(error.message));

@@ -1,13 +1,15 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidatorOptions } from 'class-validator';
+import { findTextFault } from '../input/text-faults';
 import { invalidPayload } from './app-error';
 
 const OPTIONS: ValidatorOptions = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true };
 
 /**
  * Validates request bodies against their DTO classes (class-validator) and answers INVALID_PAYLOAD
- * naming the first offending field. Unknown fields are refused rather than silently dropped.
+ * naming the first offending field. Unknown fields are refused rather than silently dropped, and so is
+ * text that could not be stored as it is (a NUL character, a lone surrogate), wherever it is.
  */
 @Injectable()
 export class PayloadValidationPipe extends ValidationPipe {
@@ -20,6 +22,10 @@ export class PayloadValidationPipe extends ValidationPipe {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) {
         throw invalidPayload('Invalid payload: the request body must be a JSON object.');
       }
+    }
+    if (this.toValidate(metadata)) {
+      const found = findTextFault(value);
+      if (found) throw invalidPayload(`Invalid payload: "${found.path}" holds ${found.fault}, which can not be stored.`, found.path);
     }
     return super.transform(value, metadata);
   }

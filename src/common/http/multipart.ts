@@ -1,6 +1,6 @@
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../errors/app-error';
+import { unreadBodyError } from './unread-bodies';
 
 /** The route config flag of the routes that read a multipart body (uploads); everywhere else it is 415. */
 export const ACCEPTS_MULTIPART = 'acceptsMultipart';
@@ -16,7 +16,7 @@ export async function registerMultipart(fastify: FastifyInstance): Promise<void>
   fastify.addHook('preValidation', async (request) => {
     const config = request.routeOptions.config as unknown as Record<string, unknown> | undefined;
     if (request.isMultipart() && config?.[ACCEPTS_MULTIPART] !== true) {
-      throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported content type.');
+      throw unreadBodyError(request.headers['content-type']);
     }
   });
 }

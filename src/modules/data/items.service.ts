@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
+import { classifyDatabaseError } from '../../common/database/db-errors';
 import { Database } from '../../common/database/database.service';
 import { forbidden, invalidPayload, notFound } from '../../common/errors/app-error';
 import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { ACTIVITY_COLLECTION, activitySchema } from '../audit/activity.collection';
 import { ACTIVITY_COLUMNS, ActivityEntry, activityRow, ItemAction, recordActivity, RequestOrigin } from '../audit/activity.recorder';
+import { INTEGER_RANGES } from '../schema/field-types';
 import { findField, primaryKeyField } from '../schema/schema.lookup';
 import { SchemaRegistry } from '../schema/schema.registry';
 import type { CollectionDef, WorkspaceSchema } from '../schema/schema.types';
@@ -29,6 +31,7 @@ import { OutboxWriter, WebhookOutbox } from '../webhooks/webhook-outbox';
 import { FlowTriggers, FlowTriggerWriter, KeysMatching, TriggeringChange } from '../flows/flow-triggers';
 import { ExternalDatabases } from '../connections/external-databases';
 import { ExternalWrites } from '../connections/external-writes';
+import { explainForeignKeyViolation, RefusedWrite } from './write/foreign-key-conflicts';
 import { ItemHooks } from './write/item-hooks';
 import { ItemValidator } from './write/item-validator';
 import { deltaOf, recordRevisions, REVISION_COLUMNS, revisionRow } from '../revisions/revision.recorder';
@@ -231,22 +234,25 @@ export class ItemsService {
     await this.before(target, 'create', [], prepared);
     const activity = { workspaceId: access.workspace.id, action: 'create' as const, collection: collectionName, principal: access.principal, origin };
     let stored: Row[] | null = null;
-    const inserted = target.collection.external
-      ? (await this.writeExternal(target, 'create', origin, prepared, (writes) => writes.insert(prepared))).map((key) => ({ key, row: null }))
-      : this.insertsInOneStatement(target, prepared)
-      ? [await this.insertWithActivity(target, prepared[0], activity)]
-      : await this.db.transaction(async (manager) => {
-          const rows: Array<{ key: unknown; row: Row | null }> = [];
-          for (const values of prepared) rows.push(await this.insert(manager, target, values));
-          const keys = rows.map((r) => r.key);
-          await this.assertWithinGrant(manager, target, keys, 'create');
-          const logged = await recordActivity(manager, this.db.kind, { ...activity, items: keys });
-          stored = await this.storedRows(manager, target, keys, rows.map((r) => r.row));
-          await this.recordRevisions(manager, target, keys, logged, stored, prepared.map((values) => Object.keys(values)));
-          await target.outbox.record(manager, keys, prepared);
-          await target.flows.record(manager, keys.map((key, index) => ({ keys: [key], payload: prepared[index] })), this.matcher(manager, target));
-          return rows;
-        });
+    const named = { items: prepared.map((values, index) => ({ where: Array.isArray(body) ? String(index) : '', values })) };
+    const inserted = await this.explainingConflicts(target, named, async () =>
+      target.collection.external
+        ? (await this.writeExternal(target, 'create', origin, prepared, (writes) => writes.insert(prepared))).map((key) => ({ key, row: null }))
+        : this.insertsInOneStatement(target, prepared)
+        ? [await this.insertWithActivity(target, prepared[0], activity)]
+        : await this.db.transaction(async (manager) => {
+            const rows: Array<{ key: unknown; row: Row | null }> = [];
+            for (const values of prepared) rows.push(await this.insert(manager, target, values));
+            const keys = rows.map((r) => r.key);
+            await this.assertWithinGrant(manager, target, keys, 'create');
+            const logged = await recordActivity(manager, this.db.kind, { ...activity, items: keys });
+            stored = await this.storedRows(manager, target, keys, rows.map((r) => r.row));
+            await this.recordRevisions(manager, target, keys, logged, stored, prepared.map((values) => Object.keys(values)));
+            await target.outbox.record(manager, keys, prepared);
+            await target.flows.record(manager, keys.map((key, index) => ({ keys: [key], payload: prepared[index] })), this.matcher(manager, target));
+            return rows;
+          }),
+    );
     const keys = inserted.map((r) => r.key);
     // The one-statement create has no stored rows of its own: RETURNING gave them.
     stored ??= inserted.every((r) => r.row !== null) ? decodeRows(inserted.map((r) => r.row!), target.collection.fields, this.dialect) : null;
@@ -271,9 +277,11 @@ export class ItemsService {
     const key = this.keyFromPath(target.collection, id);
     const values = this.validator(target).forUpdate(this.granted(target, body, 'update', ''), '');
     await this.before(target, 'update', [key], [values]);
-    const updated = target.collection.external
-      ? await this.writeExternal(target, 'update', origin, [values], (writes) => writes.update([{ keys: [key], values }]))
-      : await this.db.transaction((manager) => this.update(manager, target, [{ keys: [key], values }], origin));
+    const updated = await this.explainingConflicts(target, { items: [{ where: '', values }] }, () =>
+      target.collection.external
+        ? this.writeExternal(target, 'update', origin, [values], (writes) => writes.update([{ keys: [key], values }]))
+        : this.db.transaction((manager) => this.update(manager, target, [{ keys: [key], values }], origin)),
+    );
     if (updated.length === 0) throw notFound('Item not found.');
     await this.announce(target, 'update', updated);
     const [item] = await this.readKeys(target, updated, params);
@@ -300,9 +308,12 @@ export class ItemsService {
       changes = [{ keys: this.keysFromBody(target.collection, keys), values: validator.forUpdate(this.granted(target, data, 'update', 'data'), 'data') }];
     }
     for (const change of changes) await this.before(target, 'update', change.keys, [change.values]);
-    const updated = target.collection.external
-      ? await this.writeExternal(target, 'update', origin, changes.map((change) => change.values), (writes) => writes.update(changes))
-      : await this.db.transaction((manager) => this.update(manager, target, changes, origin));
+    const named = { items: changes.map((change, index) => ({ where: Array.isArray(body) ? String(index) : 'data', values: change.values })) };
+    const updated = await this.explainingConflicts(target, named, () =>
+      target.collection.external
+        ? this.writeExternal(target, 'update', origin, changes.map((change) => change.values), (writes) => writes.update(changes))
+        : this.db.transaction((manager) => this.update(manager, target, changes, origin)),
+    );
     await this.announce(target, 'update', updated);
     return this.readKeys(target, updated, params);
   }
@@ -311,9 +322,11 @@ export class ItemsService {
     const target = await this.writeTarget(access, collectionName, 'delete');
     const key = this.keyFromPath(target.collection, id);
     await this.before(target, 'delete', [key], []);
-    const deleted = target.collection.external
-      ? await this.writeExternal(target, 'delete', origin, undefined, (writes) => writes.remove([key]))
-      : await this.db.transaction((manager) => this.remove(manager, target, [key], origin));
+    const deleted = await this.explainingConflicts(target, { deleted: [key] }, () =>
+      target.collection.external
+        ? this.writeExternal(target, 'delete', origin, undefined, (writes) => writes.remove([key]))
+        : this.db.transaction((manager) => this.remove(manager, target, [key], origin)),
+    );
     if (deleted.length === 0) throw notFound('Item not found.');
     await this.announce(target, 'delete', deleted);
   }
@@ -323,9 +336,11 @@ export class ItemsService {
     const target = await this.writeTarget(access, collectionName, 'delete');
     const keys = this.keysFromBody(target.collection, Array.isArray(body) ? body : (body as { keys?: unknown } | null)?.keys);
     await this.before(target, 'delete', keys, []);
-    const deleted = target.collection.external
-      ? await this.writeExternal(target, 'delete', origin, undefined, (writes) => writes.remove(keys))
-      : await this.db.transaction((manager) => this.remove(manager, target, keys, origin));
+    const deleted = await this.explainingConflicts(target, { deleted: keys }, () =>
+      target.collection.external
+        ? this.writeExternal(target, 'delete', origin, undefined, (writes) => writes.remove(keys))
+        : this.db.transaction((manager) => this.remove(manager, target, keys, origin)),
+    );
     await this.announce(target, 'delete', deleted);
   }
 
@@ -449,6 +464,20 @@ export class ItemsService {
    */
   private source(collection: CollectionDef | undefined): { dialect: SqlDialect; run: RunSql } {
     return collection?.external ? this.external.reader(collection.external) : { dialect: this.dialect, run: this.runner() };
+  }
+
+  /**
+   * Runs a write; a foreign-key violation it meets is answered with its cause, named from the registry's
+   * relations and what the write named (see explainForeignKeyViolation), rather than the bare conflict.
+   */
+  private async explainingConflicts<T>(target: WriteTarget, named: RefusedWrite, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (classifyDatabaseError(error) !== 'foreign_key_violation') throw error;
+      const { dialect, run } = this.source(target.collection);
+      throw (await explainForeignKeyViolation({ schema: target.schema, dialect, run }, target.collection, named)) ?? error;
+    }
   }
 
   /**
@@ -659,7 +688,8 @@ export class ItemsService {
 
   private keyFromBody(collection: CollectionDef, id: unknown, where: string): unknown {
     const key = this.parseKey(collection, id);
-    if (key === undefined) throw invalidPayload(`Invalid payload: "${String(id)}" is not a valid key.`, where);
+    // JSON.stringify, not String: an object such as {"toString": ""} can not be turned into a string.
+    if (key === undefined) throw invalidPayload(`Invalid payload: ${typeof id === 'string' ? `"${id}"` : JSON.stringify(id)} is not a valid key.`, where);
     return key;
   }
 
@@ -669,11 +699,11 @@ export class ItemsService {
     return keys.map((key, index) => this.keyFromBody(collection, key, `keys.${index}`));
   }
 
-  /** A key in the primary key's type, or undefined when it cannot be one. */
+  /** A key in the primary key's type, or undefined when it cannot be one (an integer key has 32 bits). */
   private parseKey(collection: CollectionDef, raw: unknown): unknown {
     if (primaryKeyField(collection).type === 'integer') {
       const number = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
-      return Number.isSafeInteger(number) && number > 0 ? number : undefined;
+      return Number.isSafeInteger(number) && number > 0 && number <= Number(INTEGER_RANGES.integer.max) ? number : undefined;
     }
     return typeof raw === 'string' && /^[0-9a-f-]{36}$/i.test(raw) ? raw.toLowerCase() : undefined;
   }

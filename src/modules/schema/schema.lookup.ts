@@ -72,3 +72,5 @@ export function relationalFields(schema: WorkspaceSchema, collection: string): R
 export const TEXT_TYPES = new Set(['string', 'text', 'enum', 'uuid', 'autocode']);
 /** Field types that hold numbers, for sum and avg. */
 export const NUMERIC_TYPES = new Set(['integer', 'bigint', 'float', 'decimal']);
+/** Field types whose values have an order, for min and max: not json nor boolean, which PostgreSQL can not take a MIN of. */
+export const ORDERED_TYPES = new Set([...NUMERIC_TYPES, ...TEXT_TYPES, 'date', 'datetime', 'time']);

@@ -66,8 +66,9 @@ export class WorkspacesService implements OnModuleInit, OnModuleDestroy {
     await Promise.all([this.byRef.close(), this.roles.close()]);
   }
 
-  /** Finds a workspace by id or slug. */
+  /** Finds a workspace by id or slug; a ref that could be neither names none, without a query. */
   findByRef(ref: string): Promise<WorkspaceEntity | null> {
+    if (!UUID.test(ref) && !SLUG_PATTERN.test(ref)) return Promise.resolve(null);
     const key = UUID.test(ref) ? ref.toLowerCase() : ref;
     return this.byRef.get(key, () => this.workspaces.findOneBy(UUID.test(ref) ? { id: key } : { slug: ref }));
   }

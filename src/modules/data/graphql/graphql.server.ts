@@ -1,12 +1,13 @@
 import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { Injectable, Logger } from '@nestjs/common';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { GraphQLError, GraphQLSchema } from 'graphql';
-import { createYoga, Plugin, YogaServerInstance } from 'graphql-yoga';
+import { DocumentNode, getOperationAST, GraphQLError, GraphQLSchema, Lexer, Source, TokenKind } from 'graphql';
+import { createYoga, Plugin, YogaInitialContext, YogaServerInstance } from 'graphql-yoga';
 import { ErrorCode, isErrorCode } from '../../../common/errors/error-codes';
 import { toErrorResponse } from '../../../common/errors/error-response';
+import { unreadBodyError } from '../../../common/http/unread-bodies';
+import { MAX_JSON_NESTING, nestsDeeperThan } from '../../../common/input/nesting';
 import type { AppConfig } from '../../../config/app-config';
 import { InjectConfig } from '../../../config/config.module';
 import { requestOrigin } from '../../audit/activity.recorder';
@@ -48,6 +49,8 @@ export class GraphQLServer {
       maskedErrors: { maskError: (error) => this.maskError(error) },
       plugins: [
         useCallerSchema(),
+        useBoundedNesting(),
+        useSubscriptionsOverWebSocket(),
         EnvelopArmorPlugin({
           maxDepth: { n: limits.maxDepth },
           maxAliases: { n: limits.maxAliases },
@@ -71,11 +74,17 @@ export class GraphQLServer {
     const context = await this.context(access, requestOrigin(request));
     const headers = new Headers();
     for (const [name, value] of Object.entries(request.headers)) {
-      // The body is sent on re-serialized, so its length is no longer the client's.
-      if (value === undefined || name === 'content-length') continue;
+      // The body is sent on re-serialized as JSON, so its length and type are no longer the client's.
+      if (value === undefined || name === 'content-length' || name === 'content-type') continue;
       for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
     }
-    const body = request.method === 'POST' && request.body !== undefined ? JSON.stringify(request.body) : undefined;
+    let body: string | undefined;
+    if (request.method === 'POST') {
+      // Fastify reads text/plain as a string, which is no GraphQL request; no body at all asks for nothing.
+      if (typeof request.body === 'string') throw unreadBodyError(request.headers['content-type']);
+      body = JSON.stringify(request.body ?? {});
+      headers.set('content-type', 'application/json');
+    }
     const url = `http://${request.hostname || 'localhost'}${request.url}`;
     const response = await this.yoga.fetch(url, { method: request.method, headers, body }, context);
     void reply.status(response.status);
@@ -85,7 +94,8 @@ export class GraphQLServer {
     const type = response.headers.get('content-type') ?? '';
     if (type.startsWith('text/html')) void reply.header('content-security-policy', GRAPHIQL_CONTENT_SECURITY_POLICY);
     if (response.body && STREAMED.test(type)) {
-      await reply.send(Readable.fromWeb(response.body as unknown as WebReadableStream));
+      // Yoga's body is a ponyfilled stream, which Readable.fromWeb refuses; it is async iterable, though.
+      await reply.send(Readable.from(response.body as unknown as AsyncIterable<Uint8Array>));
       return;
     }
     await reply.send(await response.text());
@@ -113,6 +123,63 @@ function useCallerSchema(): Plugin<GraphQLServerContext> {
   return {
     onEnveloped({ context, setSchema }) {
       if (context?.schema) setSchema(context.schema);
+    },
+  };
+}
+
+/**
+ * Refuses, before graphql-js recurses through them, a document whose brackets nest deeper than
+ * MAX_JSON_NESTING (its parser would run out of stack long before the token limit counts), and
+ * variables or extensions nested deeper (a GET's, which no body parser bounded).
+ */
+function useBoundedNesting(): Plugin {
+  const tooDeep = (what: string) =>
+    new GraphQLError(`The ${what} nests deeper than ${MAX_JSON_NESTING} levels.`, { extensions: { code: 'INVALID_QUERY', http: { status: 400 } } });
+  return {
+    onParams({ params }) {
+      if (nestsDeeperThan(params.variables, MAX_JSON_NESTING)) throw tooDeep('variables');
+      if (nestsDeeperThan(params.extensions, MAX_JSON_NESTING)) throw tooDeep('extensions');
+    },
+    onParse({ params }) {
+      if (bracketsNestDeeperThan(typeof params.source === 'string' ? params.source : params.source.body, MAX_JSON_NESTING)) throw tooDeep('GraphQL document');
+    },
+  };
+}
+
+const OPENERS = new Set<TokenKind>([TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKind.PAREN_L]);
+const CLOSERS = new Set<TokenKind>([TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKind.PAREN_R]);
+
+/** Whether a document's brackets nest deeper than `limit`, counted over its tokens, without recursion. */
+function bracketsNestDeeperThan(document: string, limit: number): boolean {
+  const lexer = new Lexer(new Source(document));
+  let depth = 0;
+  try {
+    for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
+      if (OPENERS.has(token.kind) && ++depth > limit) return true;
+      if (CLOSERS.has(token.kind)) depth -= 1;
+    }
+  } catch {
+    // A syntax error: the parser reports it.
+  }
+  return false;
+}
+
+/**
+ * Refuses a subscription that came over HTTP, before it runs: subscriptions are served by graphql-ws on
+ * the same path. An HTTP operation's context holds its request; the WebSocket gateway's hold none.
+ */
+function useSubscriptionsOverWebSocket(): Plugin<GraphQLServerContext> {
+  return {
+    onParse() {
+      return ({ result, context }) => {
+        const { request, params } = context as Partial<YogaInitialContext>;
+        if (!request || !result || result instanceof Error) return;
+        if (getOperationAST(result as DocumentNode, params?.operationName)?.operation !== 'subscription') return;
+        const path = new URL(request.url).pathname;
+        throw new GraphQLError(`Subscriptions are served over WebSocket: open ${path} as a WebSocket with the graphql-ws protocol and subscribe there.`, {
+          extensions: { code: 'INVALID_QUERY', http: { status: 400 } },
+        });
+      };
     },
   };
 }

@@ -1,4 +1,6 @@
 import { AppError, ErrorExtensions } from '../../../common/errors/app-error';
+import { MAX_JSON_NESTING, nestsDeeperThan } from '../../../common/input/nesting';
+import { textFault } from '../../../common/input/text-faults';
 import { findCollection, findField, findRelationalField, NUMERIC_TYPES, TEXT_TYPES } from '../../schema/schema.lookup';
 import type { CollectionDef, FieldDef, RelationalField, WorkspaceSchema } from '../../schema/schema.types';
 import { COMPARISON_OPERATORS, ComparisonOperator, FilterNode, FilterScalar, FilterValue, FilterVariable } from './query.ast';
@@ -67,6 +69,8 @@ export function readJsonObject(value: unknown, parameter: string, label = parame
     }
   }
   if (!isRecord(parsed)) throw invalidQuery(`${label} must be a JSON object.`, { parameter });
+  // Before anything recurses through it: a bracket form or a GraphQL variable may be as deep as it likes.
+  if (nestsDeeperThan(parsed, MAX_JSON_NESTING)) throw invalidQuery(`${label} nests deeper than ${MAX_JSON_NESTING} levels of arrays and objects.`, { parameter });
   assertSafeTree(parsed, parameter);
   return parsed;
 }
@@ -340,6 +344,8 @@ function valueList(raw: unknown, site: ComparisonSite): unknown[] {
  */
 function coerceScalar(raw: unknown, site: ComparisonSite): FilterScalar {
   if (typeof raw === 'string') {
+    const fault = textFault(raw);
+    if (fault) throw valueError(site, `holds ${fault}, which no stored value holds`);
     const variable = parseVariable(raw);
     if (variable === 'invalid') throw valueError(site, `has an invalid variable ${describe(raw)}; use $NOW or $NOW(-1 day)`);
     if (variable) return variable;

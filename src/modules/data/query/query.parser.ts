@@ -1,5 +1,6 @@
 import { notFound } from '../../../common/errors/app-error';
-import { findCollection, findField, findRelationalField, NUMERIC_TYPES } from '../../schema/schema.lookup';
+import { textFault } from '../../../common/input/text-faults';
+import { findCollection, findField, findRelationalField, NUMERIC_TYPES, ORDERED_TYPES } from '../../schema/schema.lookup';
 import type { CollectionDef, FieldDef, WorkspaceSchema } from '../../schema/schema.types';
 import { draftSelection, finishSelection, NestedDraft, SelectionDraft } from './fields.parser';
 import {
@@ -313,6 +314,8 @@ function parseOffset(raw: unknown, parameter: string, label: string): number {
 function parseSearch(raw: unknown): string | null {
   if (raw === undefined) return null;
   if (typeof raw !== 'string') throw invalidQuery('search must be a string.', { parameter: 'search' });
+  const fault = textFault(raw);
+  if (fault) throw invalidQuery(`search holds ${fault}, which no stored value holds.`, { parameter: 'search' });
   const text = raw.trim();
   return text === '' ? null : text;
 }
@@ -340,7 +343,8 @@ function isAggregateFunction(name: string): name is AggregateFunction {
 
 /**
  * `aggregate` as `{"count":"*","sum":["price"]}` or `aggregate[sum]=price,rating`: a term per function
- * and field, on plain fields, `*` only for count, sum and avg only on numbers.
+ * and field, on plain fields, `*` only for count, sum and avg only on numbers, min and max only on
+ * values with an order.
  */
 function parseAggregate(root: CollectionDef, sources: unknown[]): AggregateTerm[] {
   const terms: AggregateTerm[] = [];
@@ -368,6 +372,13 @@ function checkAggregateField(root: CollectionDef, fn: AggregateFunction, name: s
   const field = plainField(root, name, 'aggregate');
   if ((fn === 'sum' || fn === 'avg') && !NUMERIC_TYPES.has(field.type)) {
     throw invalidQuery(`aggregate[${fn}] needs a numeric field; "${name}" is ${field.type}.`, { parameter: 'aggregate', function: fn, field: name });
+  }
+  if ((fn === 'min' || fn === 'max') && !ORDERED_TYPES.has(field.type)) {
+    throw invalidQuery(`aggregate[${fn}] needs a field whose values have an order (numbers, text, dates, times); "${name}" is ${field.type}.`, {
+      parameter: 'aggregate',
+      function: fn,
+      field: name,
+    });
   }
 }
 

@@ -1,8 +1,10 @@
+import type { AppError } from '../../../common/errors/app-error';
+import { classifyDatabaseError } from '../../../common/database/db-errors';
 import { primaryKeyField } from '../../schema/schema.lookup';
 import type { CollectionDef, FieldDef, WorkspaceSchema } from '../../schema/schema.types';
 import type { AggregateFunction, ItemsQuery, NestedRead, QueryContext, Selection } from '../query/query.ast';
 import type { SqlDialect } from '../sql/dialect';
-import { requireCollection, requireColumn, requireRelation } from '../sql/filter.compiler';
+import { invalidQuery, requireCollection, requireColumn, requireRelation } from '../sql/filter.compiler';
 import {
   type AggregateColumn,
   aggregateColumns,
@@ -79,8 +81,41 @@ export async function aggregateItems(query: ItemsQuery, schema: WorkspaceSchema,
   const groups = query.groupBy.map((name) => requireColumn(collection, name));
   const columns = aggregateColumns(query, collection);
   const compiled = compileAggregate(query, schema, dialect, ctx);
-  const rows = await run(compiled.sql, compiled.params);
+  let rows: Row[];
+  try {
+    rows = await run(compiled.sql, compiled.params);
+  } catch (error) {
+    if (classifyDatabaseError(error) !== 'out_of_range') throw error;
+    throw (await overflowingSum(query, columns, { schema, dialect, ctx, run })) ?? error;
+  }
   return rows.map((row) => shapeAggregate(row, groups, columns, dialect));
+}
+
+/**
+ * The refusal of a float sum that went beyond the largest double: PostgreSQL and MySQL raise an error
+ * for the whole statement (see SqlDialect.sum), so each float sum is run alone to name the one at
+ * fault. Null when none of them is (the error was something else).
+ */
+async function overflowingSum(query: ItemsQuery, columns: AggregateColumn[], read: ReadContext): Promise<AppError | null> {
+  const suspects = columns.filter(({ term, field }) => (term.fn === 'sum' || term.fn === 'avg') && field?.type === 'float');
+  for (const { term, field } of suspects) {
+    const alone = compileAggregate({ ...query, aggregate: [{ fn: 'sum', field: term.field }] }, read.schema, read.dialect, read.ctx);
+    const overflows = await read.run(alone.sql, alone.params).then(
+      () => false,
+      (error: unknown) => classifyDatabaseError(error) === 'out_of_range',
+    );
+    if (overflows) return sumBeyondRange(term.fn, field!);
+  }
+  return null;
+}
+
+/** JSON has no Infinity: a sum (or the sum of an average) beyond the largest double has no answer. */
+function sumBeyondRange(fn: AggregateFunction, field: FieldDef): AppError {
+  return invalidQuery(`aggregate[${fn}] on "${field.field}" has no answer: the sum of its values goes beyond the largest floating-point number (about ±1.8e308).`, {
+    parameter: 'aggregate',
+    function: fn,
+    field: field.field,
+  });
 }
 
 function shapeAggregate(row: Row, groups: FieldDef[], columns: AggregateColumn[], dialect: SqlDialect): Row {
@@ -110,10 +145,12 @@ export function aggregateValue(fn: AggregateFunction, field: FieldDef | null, va
     case 'countDistinct':
       return Number(value ?? 0);
     case 'sum':
-      return sumOf(field, value);
     case 'avg': {
       const sum = sumOf(field, value);
+      // SQLite answers a float sum beyond the largest double as Infinity, where the others raise an error.
+      if (sum !== null && !Number.isFinite(sum)) throw sumBeyondRange(fn, field!);
       const n = Number(count ?? 0);
+      if (fn === 'sum') return sum;
       return sum === null || n === 0 ? null : sum / n;
     }
     case 'min':

@@ -1,5 +1,6 @@
 import { SQLITE_UNICODE_LOWER } from '../../../common/database/sqlite-connection';
 import type { DatabaseKind } from '../../../config/app-config';
+import type { FieldTypeName } from '../../schema/schema.types';
 
 /**
  * What differs between the three databases when Cairn writes SQL by hand: quoting, placeholders and a
@@ -32,6 +33,12 @@ export interface SqlDialect {
   orderedText(expression: string): string;
   /** `LIMIT ... OFFSET ...` with the limit omitted when null. */
   limitOffset(limit: number | null, offset: number): string;
+  /**
+   * The SUM of a number column of this type, so that every database answers it alike: a float sum
+   * beyond the largest double is an out-of-range error (SQLite answers Infinity, which the reader
+   * refuses the same way), and a bigint sum beyond 64 bits is a number.
+   */
+  sum(expression: string, type: FieldTypeName): string;
   /** True when the driver returns the id of an inserted row through RETURNING. */
   readonly supportsReturning: boolean;
 }
@@ -78,6 +85,10 @@ class PostgresDialect implements SqlDialect {
   limitOffset(limit: number | null, offset: number): string {
     return [limit === null ? '' : `LIMIT ${limit}`, offset > 0 ? `OFFSET ${offset}` : ''].filter(Boolean).join(' ');
   }
+  // A float sum that overflows raises an error; integer sums are bigint or numeric, which do not.
+  sum(expression: string): string {
+    return `SUM(${expression})`;
+  }
 }
 
 class MysqlDialect implements SqlDialect {
@@ -118,6 +129,11 @@ class MysqlDialect implements SqlDialect {
     if (limit === null) return offset > 0 ? `LIMIT 18446744073709551615 OFFSET ${offset}` : '';
     return `LIMIT ${limit}${offset > 0 ? ` OFFSET ${offset}` : ''}`;
   }
+  // MariaDB answers a double sum that overflows as 0; an arithmetic step on it raises the
+  // out-of-range error instead, as PostgreSQL does. Integer sums are DECIMAL, which does not overflow.
+  sum(expression: string, type: FieldTypeName): string {
+    return type === 'float' ? `SUM(${expression}) + 0` : `SUM(${expression})`;
+  }
 }
 
 class SqliteDialect implements SqlDialect {
@@ -157,6 +173,11 @@ class SqliteDialect implements SqlDialect {
   limitOffset(limit: number | null, offset: number): string {
     if (limit === null) return offset > 0 ? `LIMIT -1 OFFSET ${offset}` : '';
     return `LIMIT ${limit}${offset > 0 ? ` OFFSET ${offset}` : ''}`;
+  }
+  // SQLite's integer SUM fails on a 64-bit overflow; bigints are summed as doubles, which is what the
+  // reader answers for the others' exact sums too.
+  sum(expression: string, type: FieldTypeName): string {
+    return type === 'bigint' ? `SUM(CAST(${expression} AS REAL))` : `SUM(${expression})`;
   }
 }
 

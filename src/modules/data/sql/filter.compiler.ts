@@ -1,4 +1,5 @@
 import { AppError, type ErrorExtensions } from '../../../common/errors/app-error';
+import { INTEGER_RANGES } from '../../schema/field-types';
 import { findCollection, findField, findRelationalField, primaryKeyField, TEXT_TYPES } from '../../schema/schema.lookup';
 import type { CollectionDef, FieldDef, RelationalField, WorkspaceSchema } from '../../schema/schema.types';
 import type { ComparisonOperator, FilterNode, FilterScalar, FilterValue, FilterVariable, QueryContext } from '../query/query.ast';
@@ -260,16 +261,24 @@ function compileBinary(field: FieldDef, operator: keyof typeof BINARY_OPERATORS,
     if (operator === '_neq') return `${target} IS NOT NULL`;
     return '1 = 0';
   }
+  const place = rangePlace(field, value);
+  if (place !== 'within') return beyondRange(operator, place, target);
   if (operator === '_eq' || operator === '_neq') return `${target} ${BINARY_OPERATORS[operator]} ${bindExact(field, value, statement)}`;
   return `${ordered(field, target, statement)} ${BINARY_OPERATORS[operator]} ${bind(statement, encode(field, value, statement))}`;
 }
 
-/** IN / NOT IN; an empty list matches nothing (IN) or everything (NOT IN); a null in IN also matches NULL rows. */
+/**
+ * IN / NOT IN; an empty list matches nothing (IN) or everything (NOT IN); a null in IN also matches NULL
+ * rows. Whole numbers beyond an integer column's range equal no value, so they are left out of the list.
+ */
 function compileList(field: FieldDef, negate: boolean, values: unknown[], target: string, statement: Statement): string {
-  const present = values.filter((value) => value !== null);
-  const withNull = present.length < values.length;
+  const given = values.filter((value) => value !== null);
+  const withNull = given.length < values.length;
+  const present = given.filter((value) => rangePlace(field, value) === 'within');
   if (present.length === 0) {
     if (withNull) return negate ? `${target} IS NOT NULL` : `${target} IS NULL`;
+    // NOT IN of values no row holds still leaves NULL rows out, as any NOT IN does.
+    if (given.length > 0) return negate ? `${target} IS NOT NULL` : '1 = 0';
     return negate ? '1 = 1' : '1 = 0';
   }
   const placeholders = present.map((value) => bindExact(field, value, statement)).join(', ');
@@ -282,8 +291,51 @@ function compileBetween(field: FieldDef, operator: '_between' | '_nbetween', val
   if (values.length !== 2 || values.includes(null)) {
     throw invalidQuery(`Operator "${operator}" of field "${field.field}" takes two values.`, { field: field.field });
   }
-  const [low, high] = values.map((value) => bind(statement, encode(field, value, statement)));
+  // Bounds beyond an integer column's range: a range that misses the column's is empty, and one that
+  // reaches past it is cut to it.
+  const [lowPlace, highPlace] = values.map((value) => rangePlace(field, value));
+  if (lowPlace === 'above' || highPlace === 'below') return operator === '_nbetween' ? `${target} IS NOT NULL` : '1 = 0';
+  const bounds = [lowPlace === 'below' ? rangeEnd(field, 'min') : values[0], highPlace === 'above' ? rangeEnd(field, 'max') : values[1]];
+  const [low, high] = bounds.map((value) => bind(statement, encode(field, value, statement)));
   return `${ordered(field, target, statement)} ${operator === '_nbetween' ? 'NOT BETWEEN' : 'BETWEEN'} ${low} AND ${high}`;
+}
+
+type RangePlace = 'below' | 'within' | 'above';
+
+/**
+ * Where a value lies against the range of an integer or bigint column. A whole number beyond it can not
+ * be bound as a parameter of the column's type (PostgreSQL refuses it), and needs none: no value equals
+ * it, and every value lies on one side of it. Anything else is `within`, for the value codec to check.
+ */
+function rangePlace(field: FieldDef, value: unknown): RangePlace {
+  if (field.type !== 'integer' && field.type !== 'bigint') return 'within';
+  const whole = typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : typeof value === 'string' && /^\s*[+-]?\d+\s*$/.test(value) ? BigInt(value.trim()) : null;
+  if (whole === null) return 'within';
+  const range = INTEGER_RANGES[field.type];
+  return whole < range.min ? 'below' : whole > range.max ? 'above' : 'within';
+}
+
+/** The smallest or largest value of an integer column, as the value codec takes it. */
+function rangeEnd(field: FieldDef, end: 'min' | 'max'): number | string {
+  const value = INTEGER_RANGES[field.type as 'integer' | 'bigint'][end];
+  return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+}
+
+/** A comparison with a whole number beyond the column's range: nothing equals it, every value lies on one side. */
+function beyondRange(operator: keyof typeof BINARY_OPERATORS, place: Exclude<RangePlace, 'within'>, target: string): string {
+  const everyValue = `${target} IS NOT NULL`;
+  switch (operator) {
+    case '_eq':
+      return '1 = 0';
+    case '_neq':
+      return everyValue;
+    case '_lt':
+    case '_lte':
+      return place === 'above' ? everyValue : '1 = 0';
+    case '_gt':
+    case '_gte':
+      return place === 'below' ? everyValue : '1 = 0';
+  }
 }
 
 /** Empty: NULL, or for text also '' (exactly: a string of spaces is not empty). */
@@ -329,7 +381,7 @@ export function compileSearch(search: string, scope: Scope, statement: Statement
     } else if (TEXT_TYPES.has(field.type)) {
       const placeholder = bind(statement, statement.dialect.matchParameter(search, 'contains', false));
       conditions.push(statement.dialect.textMatch(target, placeholder, false, false));
-    } else if (field.primaryKey && field.type === 'integer' && /^\d{1,15}$/.test(search)) {
+    } else if (field.primaryKey && field.type === 'integer' && /^\d{1,15}$/.test(search) && rangePlace(field, search) === 'within') {
       conditions.push(`${target} = ${bind(statement, Number(search))}`);
     }
   }

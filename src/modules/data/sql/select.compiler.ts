@@ -1,4 +1,4 @@
-import { NUMERIC_TYPES, primaryKeyField, TEXT_TYPES } from '../../schema/schema.lookup';
+import { NUMERIC_TYPES, ORDERED_TYPES, primaryKeyField, TEXT_TYPES } from '../../schema/schema.lookup';
 import type { CollectionDef, FieldDef, RelationalField, WorkspaceSchema } from '../../schema/schema.types';
 import type { AggregateTerm, ItemsQuery, NestedRead, QueryContext, Selection, SortTerm } from '../query/query.ast';
 import type { SqlDialect } from './dialect';
@@ -90,6 +90,9 @@ export function aggregateColumns(query: ItemsQuery, collection: CollectionDef): 
     if ((term.fn === 'sum' || term.fn === 'avg') && !NUMERIC_TYPES.has(field.type)) {
       throw invalidQuery(`Aggregate "${term.fn}" needs a numeric field; "${field.field}" is ${field.type}.`, { field: field.field });
     }
+    if ((term.fn === 'min' || term.fn === 'max') && !ORDERED_TYPES.has(field.type)) {
+      throw invalidQuery(`Aggregate "${term.fn}" needs a field whose values have an order; "${field.field}" is ${field.type}.`, { field: field.field });
+    }
     return { term, field, alias, countAlias: term.fn === 'avg' ? `__n${index}` : null };
   });
 }
@@ -132,9 +135,9 @@ function aggregateExpressions({ term, field, alias, countAlias }: AggregateColum
     case 'countDistinct':
       return [as(`COUNT(DISTINCT ${field === null ? target : exact(field, target, statement)})`)];
     case 'sum':
-      return [as(`SUM(${target})`)];
+      return [as(statement.dialect.sum(target, field!.type))];
     case 'avg':
-      return [as(`SUM(${target})`), as(`COUNT(${target})`, countAlias!)];
+      return [as(statement.dialect.sum(target, field!.type)), as(`COUNT(${target})`, countAlias!)];
     case 'min':
       return [as(`MIN(${field === null ? target : ordered(field, target, statement)})`)];
     case 'max':

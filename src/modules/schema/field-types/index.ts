@@ -26,4 +26,5 @@ export function fieldType(name: FieldTypeName): FieldType {
 }
 
 export { FieldValueError } from './field-type';
+export { INTEGER_RANGES } from './number.types';
 export type { FieldType, ColumnShape } from './field-type';

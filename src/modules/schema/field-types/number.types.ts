@@ -4,6 +4,12 @@ const INTEGER_TEXT = /^-?\d+$/;
 const NUMBER_TEXT = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 const INT32 = 2 ** 31;
 
+/** The values an integer or bigint column holds, on every database: 32 and 64 bits. */
+export const INTEGER_RANGES: Readonly<Record<'integer' | 'bigint', { min: bigint; max: bigint }>> = {
+  integer: { min: -(2n ** 31n), max: 2n ** 31n - 1n },
+  bigint: { min: -(2n ** 63n), max: 2n ** 63n - 1n },
+};
+
 function asNumber(value: unknown): number {
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   if (typeof value === 'string' && NUMBER_TEXT.test(value.trim())) return Number(value);

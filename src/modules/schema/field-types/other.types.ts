@@ -1,5 +1,12 @@
+import { nestsDeeperThan } from '../../../common/input/nesting';
+import { findTextFault } from '../../../common/input/text-faults';
 import { FieldType, FieldValueError } from './field-type';
 
+/**
+ * How deep a json value may nest. MariaDB refuses JSON nested 32 levels deep, and an item's revision
+ * holds its values one level down, so every database is held to 30.
+ */
+const MAX_JSON_VALUE_NESTING = 30;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$/;
 
@@ -54,7 +61,14 @@ export const timeType: FieldType = {
 export const jsonType: FieldType = {
   name: 'json',
   column: (_field, kind) => ({ type: kind === 'postgres' ? 'jsonb' : kind === 'mysql' ? 'json' : 'text' }),
-  parse: (value) => value,
+  parse: (value) => {
+    if (nestsDeeperThan(value, MAX_JSON_VALUE_NESTING)) {
+      throw new FieldValueError(`nests arrays and objects deeper than ${MAX_JSON_VALUE_NESTING} levels, the most every database stores`);
+    }
+    const found = findTextFault(value);
+    if (found) throw new FieldValueError(`holds ${found.fault}${found.path ? ` at ${found.path}` : ''}, which can not be stored`);
+    return value;
+  },
   widensTo: ['text'],
   textual: false,
 };

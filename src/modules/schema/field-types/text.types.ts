@@ -1,11 +1,14 @@
+import { textFault } from '../../../common/input/text-faults';
 import { FieldType, FieldValueError } from './field-type';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function asString(value: unknown): string {
-  if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  throw new FieldValueError('must be a string');
+  if (typeof value !== 'string') throw new FieldValueError('must be a string');
+  const fault = textFault(value);
+  if (fault) throw new FieldValueError(`holds ${fault}, which can not be stored`);
+  return value;
 }
 
 export const stringType: FieldType = {
