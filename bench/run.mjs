@@ -537,7 +537,10 @@ function scenarioDefinitions({ ws, articles, authorIds, db, table }) {
         return data.every((a, i) => i === 0 || a.id > data[i - 1].id) || 'not in id order';
       },
       comparable: (data) => data.map((a) => ({ id: a.id, title: a.title, author: a.author && { name: a.author.name } })),
-      notes: (data) => (data.some((a) => a.author && 'id' in a.author) ? ['author has an "id" that fields=id,title,author.name did not ask for'] : []),
+      notes: (data) => {
+        const extra = data.find((a) => a.author && Object.keys(a.author).some((key) => key !== 'name'));
+        return extra ? [`author carries ${Object.keys(extra.author).filter((key) => key !== 'name').map((key) => `"${key}"`).join(', ')} that fields=id,title,author.name did not ask for, e.g. ${JSON.stringify(extra)}`] : [];
+      },
     },
     graphql_list: {
       method: 'POST',
