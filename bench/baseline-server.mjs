@@ -150,7 +150,7 @@ async function create(req) {
   return { data: article((await db.query(SQL.byId, [insertId]))[0]) };
 }
 
-async function handle(req, res) {
+async function handle(req) {
   const authorization = req.headers.authorization;
   if (typeof authorization !== 'string' || !/^Bearer\s+\S+/i.test(authorization)) throw new HttpError(401, 'Authentication required.');
   const mark = req.url.indexOf('?');
@@ -170,7 +170,7 @@ async function handle(req, res) {
 }
 
 const server = createServer((req, res) => {
-  handle(req, res).then(
+  handle(req).then(
     (payload) => send(res, 200, payload),
     (error) => {
       const status = error instanceof HttpError ? error.status : 500;

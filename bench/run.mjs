@@ -1095,6 +1095,8 @@ async function measureFanoutOn({ kind, database, dir, db, workspace, key, ws, ca
 
 async function main() {
   const startedAt = new Date();
+  // Taken before the run: what the servers were built from, whatever changes during it.
+  const commit = gitCommit();
   const loadAverage = os.loadavg().map((n) => round(n, 2));
   const workDir = mkdtempSync(join(os.tmpdir(), 'cairn-bench-'));
   // A kept SQLite database lives in this directory, so it stays too.
@@ -1125,7 +1127,6 @@ async function main() {
   const notes = databases.flatMap((d) => d.notes);
   if (notes.length > 0) log(`\nnotes (answers that pass the check but differ from the request):\n${notes.map((n) => `  - ${n}`).join('\n')}`);
 
-  const commit = gitCommit();
   const targetRun = settings.compositeIndex === 'api';
   const report = {
     started_at: startedAt.toISOString(),
