@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 
 export const DATABASE_KINDS = ['postgres', 'mysql', 'sqlite'];
 
-/** The admin URL the bench makes its database with, per kind, unless BENCH_DATABASE_URL names another. */
+/** The admin URL the bench makes its database with, per kind, unless BENCH_POSTGRES_URL or BENCH_MYSQL_URL names another. */
 export const DEFAULT_ADMIN_URLS = {
   postgres: 'postgres://postgres@127.0.0.1:5432/test',
   mysql: 'mysql://root@127.0.0.1:3306/test',
@@ -159,4 +159,33 @@ export async function serverVersion(db) {
     return null;
   }
   return null;
+}
+
+/**
+ * The indexes on a table as the database describes them (the primary key left out), for the results:
+ * they say what each server's queries had to work with.
+ */
+export async function tableIndexes(db, table) {
+  switch (db.kind) {
+    case 'postgres': {
+      const rows = await db.query(`SELECT indexdef FROM pg_indexes WHERE tablename = $1 AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE contype = 'p') ORDER BY indexname`, [table]);
+      return rows.map((row) => row.indexdef);
+    }
+    case 'mysql': {
+      const rows = await db.query(`SHOW INDEX FROM \`${table}\``);
+      const byName = new Map();
+      for (const row of rows) {
+        if (row.Key_name === 'PRIMARY') continue;
+        const columns = byName.get(row.Key_name) ?? [];
+        columns[row.Seq_in_index - 1] = `${row.Column_name}${row.Collation === 'D' ? ' DESC' : ''}`;
+        byName.set(row.Key_name, columns);
+      }
+      return [...byName].map(([name, columns]) => `${name} (${columns.join(', ')})`);
+    }
+    case 'sqlite': {
+      const rows = await db.query(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? ORDER BY name`, [table]);
+      return rows.map((row) => row.sql ?? `${row.name} (made by SQLite)`);
+    }
+  }
+  return [];
 }
