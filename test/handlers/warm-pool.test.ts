@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { describeEachDatabase } from '../support/app';
+import { describeEachDatabase, startApp } from '../support/app';
 import { assertError, newOwnedWorkspace, OwnedWorkspace } from '../support/factories';
 
 /** One shared worker, so that every run of a workspace meets the same warm isolates. */
@@ -38,9 +38,9 @@ describeEachDatabase('handlers: warm isolates', { env: POOL_ENV }, (suite) => {
     const reader = await newOwnedWorkspace(suite.api);
     // The same code in both: were isolates or compiled scripts shared by code, this is where they would be.
     const code = `module.exports = (ctx) => {
-      const seen = typeof globalThis.secret === 'string' ? globalThis.secret : null;
+      const seen = { seen: typeof globalThis.secret === 'string' ? globalThis.secret : null, leaked: ({}).leaked ?? null };
       if (ctx.request.query.set) { globalThis.secret = ctx.request.query.set; Object.prototype.leaked = ctx.request.query.set; }
-      return { seen, leaked: ({}).leaked ?? null };
+      return seen;
     };`;
     await endpoint(writer, '/secret', code);
     await endpoint(reader, '/secret', code);
@@ -95,5 +95,21 @@ describeEachDatabase('handlers: warm isolates', { env: POOL_ENV }, (suite) => {
     assert.equal(listed.status, 200, listed.text);
     const lines = (listed.body.data as Array<{ logs: string[] }>).map((run) => run.logs[0]).sort();
     assert.deepEqual(lines, Array.from({ length: 40 }, (_, n) => `run ${n}`).sort());
+  });
+
+  it('writes the runs still waiting for their batch when the instance shuts down', async () => {
+    const owned = await newOwnedWorkspace(suite.api);
+    const id = await endpoint(owned, '/last-words', `module.exports = (ctx) => { ctx.log('bye', ctx.request.query.n); return null; };`);
+    const other = await startApp(suite.db.url, POOL_ENV);
+    try {
+      const viaOther = other.api.as(owned.owner.accessToken);
+      const answers = await Promise.all(Array.from({ length: 10 }, (_, n) => viaOther.get(`${owned.base}/custom/last-words?n=${n}`)));
+      for (const answer of answers) assert.equal(answer.status, 200, answer.text);
+    } finally {
+      await other.close();
+    }
+    const listed = await owned.api.get(`${owned.base}/handlers/${id}/runs`);
+    const lines = (listed.body.data as Array<{ logs: string[] }>).map((run) => run.logs[0]).sort();
+    assert.deepEqual(lines, Array.from({ length: 10 }, (_, n) => `bye ${n}`).sort());
   });
 });
