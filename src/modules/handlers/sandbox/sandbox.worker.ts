@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import ivm from 'isolated-vm';
-import { BOOTSTRAP_SOURCE } from './bootstrap';
+import { BOOTSTRAP_SOURCE, HANDLER_TRAILER } from './bootstrap';
 import { FromWorker, LOG_LIMITS, MAX_ANSWER_LENGTH, RunMessage, SandboxOutcome, SandboxStatus, ToWorker } from './sandbox.protocol';
 
 /** An isolate is recycled after this many runs, or sooner when its heap stays above half its limit. */
@@ -121,7 +121,7 @@ function compiled(warm: WarmIsolate, code: string): ivm.Script {
       for (const old of warm.scripts.values()) old.release();
       warm.scripts.clear();
     }
-    script = warm.isolate.compileScriptSync(code, { filename: 'handler.js' });
+    script = warm.isolate.compileScriptSync(code + HANDLER_TRAILER, { filename: 'handler.js' });
     warm.scripts.set(hash, script);
   }
   return script;
@@ -154,10 +154,10 @@ async function run(message: RunMessage): Promise<void> {
       }),
     );
     jail.setSync('_cairnCall', new ivm.Callback((callId: number, request: string) => send({ type: 'call', runId: message.id, callId, request: String(request) }), { ignored: true }));
+    jail.setSync('_cairnInput', message.input);
     warm.bootstrap.runSync(context);
     running.set(message.id, jail.getSync('__cairnReply', { reference: true }));
-    await compiled(warm, message.code).run(context, { timeout: message.timeoutMs });
-    const answer: unknown = await context.evalClosure('return __cairnEntry($0)', [message.input], { result: { promise: true }, timeout: message.timeoutMs });
+    const answer: unknown = await compiled(warm, message.code).run(context, { timeout: message.timeoutMs, promise: true });
     if (typeof answer !== 'string') outcome = { status: 'error', message: 'The handler gave no answer.' };
     else if (answer.length > MAX_ANSWER_LENGTH) outcome = { status: 'error', message: `The handler's answer is larger than ${MAX_ANSWER_LENGTH} characters.` };
     else outcome = { status: 'ok', answer };
