@@ -15,7 +15,7 @@ export class EvictedCache<V extends object> {
   constructor(
     private readonly bus: MessageBus,
     private readonly channel: string,
-    options: { ttlMs: number; max: number },
+    private readonly options: { ttlMs: number; max: number; onEvict?: (keys: string[]) => void },
   ) {
     this.entries = new LRUCache({ max: options.max, ttl: options.ttlMs });
   }
@@ -71,6 +71,8 @@ export class EvictedCache<V extends object> {
       this.entries.delete(key);
       this.loading.delete(key);
     }
+    // What the owner derived from the evicted values goes too, here and on the other instances.
+    this.options.onEvict?.(keys);
   }
 
 }

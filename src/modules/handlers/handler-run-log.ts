@@ -17,20 +17,26 @@ export interface RunRecord {
 }
 
 /** How many runs of a handler are recorded between two prunings of its log. */
-const PRUNE_EVERY = 20;
+const PRUNE_EVERY = 50;
+/** How long a recorded run waits for others to go into the same INSERT. */
+const BATCH_DELAY_MS = 50;
+/** The most rows one INSERT takes. */
+const BATCH_SIZE = 200;
 
 /**
  * The log of handler runs. Runs are recorded on every request that runs a handler, so rows are
- * written in batches: a run waits in memory while a batch is being inserted and goes with the next one,
- * and the request never waits for its run's row. Each handler keeps its newest HANDLER_RUN_LOG_SIZE
- * runs; older ones are deleted every few batches. At shutdown, HandlerRunner waits for `flushed()` once
- * no run is left, before the database closes.
+ * written in batches: a recorded run waits in memory up to BATCH_DELAY_MS for the runs recorded after
+ * it, and all go in one INSERT; the request never waits for its run's row. Each handler keeps its
+ * newest HANDLER_RUN_LOG_SIZE runs; older ones are deleted every PRUNE_EVERY runs of it. Reading the
+ * log writes what waits first, and at shutdown HandlerRunner waits for `flushed()` once no run is
+ * left, before the database closes: no recorded run is lost.
  */
 @Injectable()
 export class HandlerRunLog {
   private readonly logger = new Logger(HandlerRunLog.name);
   private pending: HandlerRunEntity[] = [];
   private flushing: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
   private readonly sincePrune = new Map<string, number>();
 
   constructor(
@@ -45,12 +51,20 @@ export class HandlerRunLog {
 
   record(run: RunRecord): void {
     this.pending.push({ ...run, logs: JSON.stringify(run.logs), error: run.error?.slice(0, 4000) ?? null, createdAt: new Date() });
-    this.flushing ??= this.flush();
+    if (this.pending.length >= BATCH_SIZE) this.flushNow();
+    else this.timer ??= setTimeout(() => this.flushNow(), BATCH_DELAY_MS);
   }
 
   /** Resolves once every run recorded so far is written: the run log reads after it. */
   async flushed(): Promise<void> {
+    this.flushNow();
     while (this.flushing) await this.flushing;
+  }
+
+  private flushNow(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.pending.length > 0) this.flushing ??= this.flush();
   }
 
   /** The newest runs of a handler, newest first. */
@@ -62,7 +76,7 @@ export class HandlerRunLog {
   private async flush(): Promise<void> {
     try {
       while (this.pending.length > 0) {
-        const batch = this.pending.splice(0, 200);
+        const batch = this.pending.splice(0, BATCH_SIZE);
         await this.insert(batch);
         for (const row of batch) this.sincePrune.set(row.handlerId, (this.sincePrune.get(row.handlerId) ?? 0) + 1);
         for (const [handlerId, count] of [...this.sincePrune]) {

@@ -6,6 +6,7 @@ import { EvictedCache } from '../../common/cache/evicted-cache';
 import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { HandlerEntity, HandlerEvent, HandlerKind, HandlerMethod } from './handler.entities';
+import { SandboxPool } from './sandbox/sandbox.pool';
 import { matchRoute, parseRoutePattern, RoutePattern, specificity } from './route-pattern';
 
 /** An enabled handler as runs need it: its code and its limits, resolved against the configuration. */
@@ -40,7 +41,8 @@ interface WorkspaceHandlers {
 
 /**
  * The enabled handlers of each workspace, as the write path and the custom routes look them up on every
- * request: cached per workspace and evicted on every instance through the bus when one changes.
+ * request: cached per workspace and evicted on every instance through the bus when one changes. An
+ * eviction drops the workspace's warm isolates too, with the code compiled in them.
  */
 @Injectable()
 export class HandlerCatalog implements OnModuleInit, OnModuleDestroy {
@@ -50,8 +52,15 @@ export class HandlerCatalog implements OnModuleInit, OnModuleDestroy {
     @InjectRepository(HandlerEntity) private readonly handlers: Repository<HandlerEntity>,
     @Inject(MESSAGE_BUS) bus: MessageBus,
     @InjectConfig() private readonly config: AppConfig,
+    @Inject(SandboxPool) pool: SandboxPool,
   ) {
-    this.byWorkspace = new EvictedCache(bus, 'cache.handlers', { ttlMs: 2_000, max: 20_000 });
+    this.byWorkspace = new EvictedCache(bus, 'cache.handlers', {
+      ttlMs: 2_000,
+      max: 20_000,
+      onEvict: (workspaceIds) => {
+        for (const workspaceId of workspaceIds) pool.forget(workspaceId);
+      },
+    });
   }
 
   onModuleInit(): Promise<void> {

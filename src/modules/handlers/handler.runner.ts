@@ -9,7 +9,7 @@ import { isRecord } from '../data/query/filter.parser';
 import { ItemsService } from '../data/items.service';
 import { isAppRoleAccess, ItemsAccess } from '../workspaces/workspaces.service';
 import type { RunnableHandler } from './handler.catalog';
-import { belowRun, currentHandlerDepth } from './handler-depth';
+import { belowRun, handlerDepthOf } from './handler-depth';
 import { HandlerRunLog } from './handler-run-log';
 import type { RunStatus } from './handler.entities';
 import { SandboxPool } from './sandbox/sandbox.pool';
@@ -72,13 +72,14 @@ export class HandlerRunner implements BeforeApplicationShutdown {
 
   /** Runs a handler and answers the value it returned, or throws what its failure means for the client. */
   async run(handler: RunnableHandler, access: ItemsAccess, input: HandlerInput): Promise<unknown> {
-    const depth = currentHandlerDepth();
+    const depth = handlerDepthOf(access);
     if (depth >= this.config.handlers.maxDepth) {
       throw new AppError('HANDLER_FAILED', `The handler "${handler.name}" was not run: handlers may nest at most ${this.config.handlers.maxDepth} deep.`, { handler: handler.name });
     }
     const runId = this.runLog.newRunId();
     const ctx = { ...input, handler: { id: handler.id, name: handler.name, kind: handler.kind }, principal: principalOf(access) };
     const calls = { total: 0, inFlight: 0 };
+    const callAccess = belowRun(access, depth);
     const outcome = await this.pool.run({
       workspaceId: handler.workspaceId,
       code: handler.code,
@@ -86,19 +87,19 @@ export class HandlerRunner implements BeforeApplicationShutdown {
       memoryMb: handler.memoryMb,
       input: JSON.stringify({ ctx }),
       nested: depth > 0,
-      onCall: (request) => this.call(access, depth, request, calls),
+      onCall: (request) => this.call(callAccess, request, calls),
     });
     return this.conclude(handler, runId, outcome);
   }
 
-  /** One `items()` call of a run, through the items door with the caller's access. */
-  private async call(access: ItemsAccess, depth: number, request: string, calls: { total: number; inFlight: number }): Promise<{ ok: boolean; value: string }> {
+  /** One `items()` call of a run, through the items door with the caller's access (one level deeper). */
+  private async call(access: ItemsAccess, request: string, calls: { total: number; inFlight: number }): Promise<{ ok: boolean; value: string }> {
     if (calls.total >= CALL_LIMITS.total) return refusal(429, 'RATE_LIMITED', `A run may make at most ${CALL_LIMITS.total} items() calls.`);
     if (calls.inFlight >= CALL_LIMITS.inFlight) return refusal(429, 'RATE_LIMITED', `A run may wait for at most ${CALL_LIMITS.inFlight} items() calls at once.`);
     calls.total += 1;
     calls.inFlight += 1;
     try {
-      const value = await belowRun(depth, () => this.perform(access, safeParse(request)));
+      const value = await this.perform(access, safeParse(request));
       return { ok: true, value: JSON.stringify(value ?? null) };
     } catch (error) {
       const { status, body } = toErrorResponse(error);

@@ -19,6 +19,8 @@ export interface WorkspaceAccess {
   workspace: WorkspaceEntity;
   role: WorkspaceRole;
   principal: Principal;
+  /** Set on the items() calls of a handler run: how deeply they are nested in runs (handler-depth.ts). */
+  handlerDepth?: number;
 }
 
 /**
@@ -29,6 +31,8 @@ export interface AppRoleAccess {
   workspace: WorkspaceEntity;
   appRole: string;
   principal: AppUserPrincipal | null;
+  /** Set on the items() calls of a handler run: how deeply they are nested in runs (handler-depth.ts). */
+  handlerDepth?: number;
 }
 
 /** Who may reach the items: members by their workspace role, everybody else by policies. */

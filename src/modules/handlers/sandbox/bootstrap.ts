@@ -3,12 +3,15 @@ import { LOG_LIMITS } from './sandbox.protocol';
 /**
  * The script that prepares a fresh context before a handler's code runs in it. It takes the two host
  * callbacks the worker put on the global object (`_cairnCall` sends a request to the host, `_cairnLog`
- * records a line), keeps them in its closure and deletes the globals, so the handler's code never holds
- * anything of the host: its `items()` calls and `log()` lines cross as strings. Replies come back through
- * `__cairnReply`, which only resolves this run's own pending calls. `__cairnEntry` runs the handler with
- * its context and answers one JSON string: `{ok: true, value}` or `{ok: false, error}`.
+ * records a line) and the run's input (`_cairnInput`, JSON), keeps them in its closure and deletes the
+ * globals, so the handler's code never holds anything of the host: its `items()` calls and `log()` lines
+ * cross as strings. Replies come back through `__cairnReply`, which only resolves this run's own pending
+ * calls. `__cairnEntry` runs the handler with its context and answers one JSON string: `{ok: true, value}`
+ * or `{ok: false, error}`.
  *
- * The handler's code is a plain script that sets `module.exports` to a function, CommonJS style.
+ * The handler's code is a plain script that sets `module.exports` to a function, CommonJS style. It is
+ * compiled followed by HANDLER_TRAILER, so that running it also starts the entry: one trip into the
+ * isolate per run instead of two.
  */
 export const BOOTSTRAP_SOURCE = `
 (function () {
@@ -16,8 +19,10 @@ export const BOOTSTRAP_SOURCE = `
   const g = globalThis;
   const send = g._cairnCall;
   const record = g._cairnLog;
+  const inputText = g._cairnInput;
   delete g._cairnCall;
   delete g._cairnLog;
+  delete g._cairnInput;
   // Nothing a handler needs, and ways around the memory accounting or to block the thread.
   delete g.WebAssembly;
   delete g.SharedArrayBuffer;
@@ -97,7 +102,7 @@ export const BOOTSTRAP_SOURCE = `
   g.module = module;
 
   Object.defineProperty(g, '__cairnEntry', {
-    value: async function (inputText) {
+    value: async function () {
       const input = parse(inputText);
       const handler = module.exports;
       if (typeof handler !== 'function') {
@@ -119,3 +124,6 @@ export const BOOTSTRAP_SOURCE = `
   });
 })();
 `;
+
+/** What follows a handler's code in its compiled script: the run's entry, whose promise the script answers. */
+export const HANDLER_TRAILER = '\n;__cairnEntry();\n';

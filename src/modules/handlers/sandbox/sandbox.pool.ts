@@ -97,6 +97,15 @@ export class SandboxPool {
     });
   }
 
+  /**
+   * Drops the warm isolates of a workspace, with their compiled scripts, in every worker: its handlers
+   * changed or were deleted. (Scripts are cached by their code's hash, so a run never meets stale code
+   * either way; this is so that deleted code does not stay in memory.)
+   */
+  forget(workspaceId: string): void {
+    for (const worker of this.workers) this.send(worker, { type: 'forget', workspaceId });
+  }
+
   /** Resolves once no run is in progress or waiting, including the runs those start. */
   idle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
@@ -166,7 +175,7 @@ export class SandboxPool {
     this.perWorkspace.set(run.workspaceId, (this.perWorkspace.get(run.workspaceId) ?? 0) + 1);
     const timer = setTimeout(() => this.overdue(worker, id), run.timeoutMs + DEADLINE_GRACE_MS);
     worker.runs.set(id, { run, worker, timer, resolve: waiting.resolve, started: performance.now() });
-    const message: RunMessage = { type: 'run', id, code: run.code, timeoutMs: run.timeoutMs, memoryMb: run.memoryMb, input: run.input };
+    const message: RunMessage = { type: 'run', id, workspaceId: run.workspaceId, code: run.code, timeoutMs: run.timeoutMs, memoryMb: run.memoryMb, input: run.input };
     this.send(worker, message);
   }
 
@@ -227,9 +236,10 @@ export class SandboxPool {
 
   private spawn(lane: Lane): Worker {
     const child = fork(this.workerPath, [String(this.config.runsPerWorker)], {
-      // isolated-vm needs --no-node-snapshot on Node 20. The worker gets no environment: no secret of
+      // isolated-vm needs --no-node-snapshot on Node 20; --expose-gc lets the worker free spent contexts
+      // (sandbox.worker.ts). The worker gets no environment: no secret of
       // the API process is in the process where handlers run.
-      execArgv: ['--no-node-snapshot', `--max-old-space-size=${WORKER_HEAP_MB}`],
+      execArgv: ['--no-node-snapshot', '--expose-gc', `--max-old-space-size=${WORKER_HEAP_MB}`],
       env: {},
       // In a process group of its own: the signal a terminal (Ctrl-C) or a process manager sends to the
       // API's group must not end the runs in flight; the pool stops its workers after them.

@@ -7,6 +7,8 @@
 export interface RunMessage {
   type: 'run';
   id: number;
+  /** Whose run it is: each workspace's runs have isolates of their own. */
+  workspaceId: string;
   code: string;
   timeoutMs: number;
   memoryMb: number;
@@ -22,7 +24,13 @@ export interface ReplyMessage {
   value: string;
 }
 
-export type ToWorker = RunMessage | ReplyMessage;
+/** A workspace's handlers changed or were deleted: the worker drops its isolates and compiled scripts. */
+export interface ForgetMessage {
+  type: 'forget';
+  workspaceId: string;
+}
+
+export type ToWorker = RunMessage | ReplyMessage | ForgetMessage;
 
 /** A run asks the parent for something (an items() call); `request` is JSON `{op, collection, args}`. */
 export interface CallMessage {

@@ -1,63 +1,116 @@
 /**
- * The entry of a sandbox worker process, forked by SandboxPool. It keeps warm isolated-vm isolates
- * (one per concurrent run, per memory limit) and each isolate's compiled scripts by code hash, and runs
- * each handler in a fresh context of a warm isolate. Nothing of this process reaches a handler: the
+ * The entry of a sandbox worker process, forked by SandboxPool. It keeps warm isolated-vm isolates per
+ * workspace (and memory limit), each with the workspace's compiled scripts by code hash, and runs each
+ * handler in a fresh context of a warm isolate of its own workspace: a run sees no global of an earlier
+ * run, and no two workspaces' code ever shares a heap. Nothing of this process reaches a handler: the
  * context gets two host callbacks, hidden by the bootstrap, and copied strings.
  *
  * Two deadlines bound a run: isolated-vm's `timeout` stops synchronous code, and a timer disposes the
  * isolate when the wall-clock deadline passes, which also ends a run that awaits a host call. An isolate
- * that exceeds its memory limit is disposed by isolated-vm; if V8 aborts this whole process instead, the
- * parent answers its runs and forks another.
+ * that exceeds its memory limit is disposed by isolated-vm, and the next run of its workspace gets a new
+ * one; if V8 aborts this whole process instead, the parent answers its runs and forks another.
  */
 import { createHash } from 'node:crypto';
 import ivm from 'isolated-vm';
-import { BOOTSTRAP_SOURCE } from './bootstrap';
+import { BOOTSTRAP_SOURCE, HANDLER_TRAILER } from './bootstrap';
 import { FromWorker, LOG_LIMITS, MAX_ANSWER_LENGTH, RunMessage, SandboxOutcome, SandboxStatus, ToWorker } from './sandbox.protocol';
 
 /** An isolate is recycled after this many runs, or sooner when its heap stays above half its limit. */
 const RUNS_PER_ISOLATE = 5_000;
 /** Compiled scripts kept per isolate; beyond, the cache starts over. */
 const SCRIPTS_PER_ISOLATE = 200;
+/**
+ * isolated-vm frees a released context's heap only once this process's garbage collector has
+ * collected the context's handle, and this process allocates too little for that to happen on its
+ * own: the contexts would pile up in the isolates' heaps, against their memory limits. A collection
+ * every this many runs keeps at most that many spent contexts (about 150 KB each) per isolate.
+ */
+const RUNS_PER_COLLECTION = 32;
 
 interface WarmIsolate {
   isolate: ivm.Isolate;
+  /** `${workspaceId}:${memoryMb}`: whose runs it takes. */
+  key: string;
+  workspaceId: string;
   memoryMb: number;
   runs: number;
   bootstrap: ivm.Script;
   scripts: Map<string, ivm.Script>;
+  /** Its workspace's handlers changed while it ran: disposed when the run ends, not kept. */
+  stale: boolean;
 }
 
-const idle = new Map<number, WarmIsolate[]>();
-/** The context of each run in progress, for the replies to its host calls. */
-const running = new Map<number, ivm.Context>();
-/** How many idle isolates to keep per memory limit: the parent passes how many runs it sends at once. */
-const maxIdle = Math.max(1, Number(process.argv[2]) || 4);
+/** The idle isolates by key; a Map keeps insertion order, so the first key is the least recently used. */
+const idle = new Map<string, WarmIsolate[]>();
+/** The isolates running something, for a workspace's handlers changing meanwhile. */
+const busy = new Set<WarmIsolate>();
+/** The bootstrap's `__cairnReply` of each run in progress, for the replies to its host calls. */
+const running = new Map<number, ivm.Reference<(callId: number, ok: boolean, value: string) => void>>();
+/** How many runs the parent sends at once: as many isolates may run, twice as many wait idle. */
+const runsAtOnce = Math.max(1, Number(process.argv[2]) || 4);
+const maxIdle = Math.max(8, 2 * runsAtOnce);
+let idleCount = 0;
+let runsSinceCollection = 0;
+/** The forking pool starts this process with --expose-gc. */
+const collectGarbage = (globalThis as { gc?: () => void }).gc;
 
 function send(message: FromWorker): void {
   process.send?.(message);
 }
 
-function take(memoryMb: number): WarmIsolate {
-  const warm = idle.get(memoryMb)?.pop();
-  if (warm) return warm;
+function take(workspaceId: string, memoryMb: number): WarmIsolate {
+  const key = `${workspaceId}:${memoryMb}`;
+  const pool = idle.get(key);
+  const warm = pool?.pop();
+  if (warm) {
+    idleCount -= 1;
+    if (pool!.length === 0) idle.delete(key);
+  }
+  const taken = warm ?? warmUp(key, workspaceId, memoryMb);
+  busy.add(taken);
+  return taken;
+}
+
+function warmUp(key: string, workspaceId: string, memoryMb: number): WarmIsolate {
   const isolate = new ivm.Isolate({
     memoryLimit: memoryMb,
     // V8 has lost control of the isolate: nothing here can be trusted any more; the parent forks another.
     onCatastrophicError: () => process.abort(),
   });
-  return { isolate, memoryMb, runs: 0, bootstrap: isolate.compileScriptSync(BOOTSTRAP_SOURCE, { filename: 'cairn:bootstrap' }), scripts: new Map() };
+  const bootstrap = isolate.compileScriptSync(BOOTSTRAP_SOURCE, { filename: 'cairn:bootstrap' });
+  return { isolate, key, workspaceId, memoryMb, runs: 0, bootstrap, scripts: new Map(), stale: false };
 }
 
 function giveBack(warm: WarmIsolate): void {
+  busy.delete(warm);
   if (warm.isolate.isDisposed) return;
-  const heap = warm.isolate.getHeapStatisticsSync();
-  const pool = idle.get(warm.memoryMb) ?? [];
-  if (warm.runs >= RUNS_PER_ISOLATE || heap.used_heap_size > (warm.memoryMb * 1024 * 1024) / 2 || pool.length >= maxIdle) {
+  if (warm.stale || warm.runs >= RUNS_PER_ISOLATE || warm.isolate.getHeapStatisticsSync().used_heap_size > (warm.memoryMb * 1024 * 1024) / 2) {
     warm.isolate.dispose();
     return;
   }
+  // Re-inserted last: the most recently used key.
+  const pool = idle.get(warm.key) ?? [];
+  idle.delete(warm.key);
   pool.push(warm);
-  idle.set(warm.memoryMb, pool);
+  idle.set(warm.key, pool);
+  idleCount += 1;
+  while (idleCount > maxIdle) {
+    const [oldestKey, oldest] = idle.entries().next().value as [string, WarmIsolate[]];
+    oldest.shift()!.isolate.dispose();
+    idleCount -= 1;
+    if (oldest.length === 0) idle.delete(oldestKey);
+  }
+}
+
+/** A workspace's handlers changed or were deleted: its isolates and their compiled scripts go. */
+function forget(workspaceId: string): void {
+  for (const [key, pool] of [...idle]) {
+    if (pool[0]?.workspaceId !== workspaceId) continue;
+    for (const warm of pool) warm.isolate.dispose();
+    idleCount -= pool.length;
+    idle.delete(key);
+  }
+  for (const warm of busy) if (warm.workspaceId === workspaceId) warm.stale = true;
 }
 
 function compiled(warm: WarmIsolate, code: string): ivm.Script {
@@ -68,7 +121,7 @@ function compiled(warm: WarmIsolate, code: string): ivm.Script {
       for (const old of warm.scripts.values()) old.release();
       warm.scripts.clear();
     }
-    script = warm.isolate.compileScriptSync(code, { filename: 'handler.js' });
+    script = warm.isolate.compileScriptSync(code + HANDLER_TRAILER, { filename: 'handler.js' });
     warm.scripts.set(hash, script);
   }
   return script;
@@ -78,7 +131,7 @@ async function run(message: RunMessage): Promise<void> {
   const started = performance.now();
   const logs: string[] = [];
   let droppedLogs = 0;
-  const warm = take(message.memoryMb);
+  const warm = take(message.workspaceId, message.memoryMb);
   warm.runs += 1;
   let timedOut = false;
   const deadline = setTimeout(() => {
@@ -88,20 +141,23 @@ async function run(message: RunMessage): Promise<void> {
   let context: ivm.Context | undefined;
   let outcome: Omit<SandboxOutcome, 'logs' | 'droppedLogs' | 'durationMs'>;
   try {
-    context = await warm.isolate.createContext();
-    running.set(message.id, context);
+    // The context is prepared synchronously: Cairn's own bounded work, which would spend more time
+    // hopping to the isolate's thread and back than doing it. The handler's code runs asynchronously,
+    // so that a slow run does not hold the other runs of this process.
+    context = warm.isolate.createContextSync();
     const jail = context.global;
-    await jail.set(
+    jail.setSync(
       '_cairnLog',
       new ivm.Callback((line: unknown) => {
         if (logs.length < LOG_LIMITS.lines) logs.push(String(line).slice(0, LOG_LIMITS.lineLength));
         else droppedLogs += 1;
       }),
     );
-    await jail.set('_cairnCall', new ivm.Callback((callId: number, request: string) => send({ type: 'call', runId: message.id, callId, request: String(request) }), { ignored: true }));
-    await warm.bootstrap.run(context);
-    await compiled(warm, message.code).run(context, { timeout: message.timeoutMs });
-    const answer: unknown = await context.evalClosure('return __cairnEntry($0)', [message.input], { result: { promise: true }, timeout: message.timeoutMs });
+    jail.setSync('_cairnCall', new ivm.Callback((callId: number, request: string) => send({ type: 'call', runId: message.id, callId, request: String(request) }), { ignored: true }));
+    jail.setSync('_cairnInput', message.input);
+    warm.bootstrap.runSync(context);
+    running.set(message.id, jail.getSync('__cairnReply', { reference: true }));
+    const answer: unknown = await compiled(warm, message.code).run(context, { timeout: message.timeoutMs, promise: true });
     if (typeof answer !== 'string') outcome = { status: 'error', message: 'The handler gave no answer.' };
     else if (answer.length > MAX_ANSWER_LENGTH) outcome = { status: 'error', message: `The handler's answer is larger than ${MAX_ANSWER_LENGTH} characters.` };
     else outcome = { status: 'ok', answer };
@@ -109,6 +165,7 @@ async function run(message: RunMessage): Promise<void> {
     outcome = failure(error, timedOut, warm.isolate.isDisposed);
   } finally {
     clearTimeout(deadline);
+    running.get(message.id)?.release();
     running.delete(message.id);
   }
   try {
@@ -118,6 +175,11 @@ async function run(message: RunMessage): Promise<void> {
   }
   giveBack(warm);
   send({ type: 'done', id: message.id, outcome: { ...outcome, logs, droppedLogs, durationMs: Math.round(performance.now() - started) } });
+  runsSinceCollection += 1;
+  if (runsSinceCollection >= RUNS_PER_COLLECTION && collectGarbage) {
+    runsSinceCollection = 0;
+    collectGarbage();
+  }
 }
 
 /** Why a run failed: its deadline, its memory, or its code (a compile error, a throw at the top level). */
@@ -130,15 +192,18 @@ function failure(error: unknown, timedOut: boolean, disposed: boolean): { status
 }
 
 function reply(runId: number, callId: number, ok: boolean, value: string): void {
-  const context = running.get(runId);
-  if (!context) return;
   // The run may end (deadline, memory) before the reply lands: then there is nobody to tell.
-  context.evalClosure('__cairnReply($0, $1, $2)', [callId, ok, value]).catch(() => undefined);
+  try {
+    running.get(runId)?.applyIgnored(undefined, [callId, ok, value]);
+  } catch {
+    // Its isolate was disposed meanwhile.
+  }
 }
 
 process.on('message', (message: ToWorker) => {
   if (message.type === 'run') void run(message);
   else if (message.type === 'reply') reply(message.runId, message.callId, message.ok, message.value);
+  else forget(message.workspaceId);
 });
 // The API process is gone (closed or dead): nothing is left to answer to.
 process.on('disconnect', () => process.exit(0));
