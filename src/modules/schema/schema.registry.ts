@@ -74,6 +74,7 @@ export class SchemaRegistry implements OnModuleInit, OnModuleDestroy {
     const definitions: CollectionDef[] = collections.map((collection) => ({
       name: collection.name,
       table: collection.tableName,
+      codePointText: true,
       primaryKey: collection.primaryKey,
       note: collection.note,
       fields: [...systemFields(collection.primaryKey), ...fields.filter((f) => f.collection === collection.name).map(toFieldDef)],

@@ -106,6 +106,12 @@ export interface CollectionDef {
   note: string | null;
   /** Set for a table of an external database; absent for Cairn's own collections. */
   external?: ExternalSource;
+  /**
+   * True for a table SchemaDdl made: its text columns compare and sort by code point (binary on MySQL,
+   * "C" on PostgreSQL), so SQL need not ask for that and their indexes serve ORDER BY and GROUP BY.
+   * Absent for tables whose collation Cairn does not choose: external ones and the platform's own.
+   */
+  codePointText?: true;
 }
 
 /**
