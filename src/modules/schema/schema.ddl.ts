@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { QueryRunner, Table, TableColumn, TableColumnOptions, TableForeignKey, TableIndex } from 'typeorm';
 import type { DatabaseKind } from '../../config/app-config';
 import { ColumnShape, fieldType } from './field-types';
-import type { CollectionDef, FieldDef, OnDelete } from './schema.types';
+import { indexColumnSql } from './index-order';
+import { findField } from './schema.lookup';
+import type { CollectionDef, FieldDef, IndexDef, OnDelete } from './schema.types';
 
 const collations = new WeakMap<object, Promise<string>>();
 
@@ -27,6 +29,15 @@ function constraintName(prefix: 'ix' | 'uq' | 'fk', table: string, column: strin
   return `${prefix}_${createHash('sha1').update(`${table}.${column}`).digest('hex').slice(0, 24)}`;
 }
 
+/**
+ * The database's name of a composite index. The API's name is unique per collection only, while index
+ * names are shared by a whole schema on PostgreSQL and a whole database on SQLite: so it is hashed with
+ * the table, which already sets workspaces apart.
+ */
+export function compositeIndexName(table: string, name: string): string {
+  return `cx_${createHash('sha1').update(`${table}.${name}`).digest('hex').slice(0, 24)}`;
+}
+
 function sqlType(shape: ColumnShape, kind: DatabaseKind): string {
   const type = kind === 'postgres' && shape.type === 'int' ? 'integer' : String(shape.type);
   if (shape.length) return `${type}(${shape.length})`;
@@ -42,7 +53,7 @@ function sqlType(shape: ColumnShape, kind: DatabaseKind): string {
 export class SchemaDdl {
   private constructor(
     private readonly runner: QueryRunner,
-    private readonly kind: DatabaseKind,
+    readonly kind: DatabaseKind,
     /** The collation of text columns on MySQL; none elsewhere, where text already compares byte for byte. */
     private readonly textCollation: string | undefined,
   ) {}
@@ -86,13 +97,49 @@ export class SchemaDdl {
   }
 
   async addColumn(table: string, field: FieldDef): Promise<void> {
-    await this.runner.addColumn(table, new TableColumn(this.column(field)));
+    await this.keepingIndexOrder(table, () => this.runner.addColumn(table, new TableColumn(this.column(field))));
     for (const index of this.indicesFor(table, field)) await this.runner.createIndex(table, index);
   }
 
   async dropColumn(table: string, column: string): Promise<void> {
     await this.dropIndices(table, column);
-    await this.runner.dropColumn(table, column);
+    await this.keepingIndexOrder(table, () => this.runner.dropColumn(table, column));
+  }
+
+  /**
+   * Creates a composite index, each column in the order Cairn sorts it (see index-order.ts). Raw DDL:
+   * TypeORM's TableIndex has no per-column direction or NULLS placement.
+   */
+  async createCompositeIndex(collection: CollectionDef, index: IndexDef): Promise<void> {
+    const quote = (name: string) => this.runner.connection.driver.escape(name);
+    const columns = index.fields.map((column) => indexColumnSql(findField(collection, column.field)!, column.descending ? 'desc' : 'asc', this.kind, quote));
+    await this.runner.query(`CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${quote(compositeIndexName(collection.table, index.name))} ON ${quote(collection.table)} (${columns.join(', ')})`);
+  }
+
+  async dropCompositeIndex(table: string, name: string): Promise<void> {
+    const quote = (identifier: string) => this.runner.connection.driver.escape(identifier);
+    const index = quote(compositeIndexName(table, name));
+    await this.runner.query(this.kind === 'mysql' ? `DROP INDEX ${index} ON ${quote(table)}` : `DROP INDEX ${index}`);
+  }
+
+  /**
+   * Runs a TypeORM change that rebuilds a SQLite table (adding, dropping or retyping a column, foreign
+   * keys), then restores its indexes from the statements that made them: TypeORM recreates them from
+   * introspection, which knows their columns but not their directions. Elsewhere the work runs as is.
+   */
+  private async keepingIndexOrder(table: string, work: () => Promise<unknown>): Promise<void> {
+    if (this.kind !== 'sqlite') {
+      await work();
+      return;
+    }
+    const made = (await this.runner.query(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`, [table])) as Array<{ name: string; sql: string }>;
+    await work();
+    const quote = (name: string) => this.runner.connection.driver.escape(name);
+    const kept = new Set(((await this.runner.query(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?`, [table])) as Array<{ name: string }>).map((row) => row.name));
+    for (const index of made.filter((candidate) => kept.has(candidate.name))) {
+      await this.runner.query(`DROP INDEX ${quote(index.name)}`);
+      await this.runner.query(index.sql);
+    }
   }
 
   /**
@@ -125,7 +172,7 @@ export class SchemaDdl {
         // SQLite cannot alter a column; TypeORM rebuilds the table and copies every row across.
         const current = await this.runner.getTable(table);
         const old = current!.findColumnByName(before.field)!;
-        await this.runner.changeColumn(current!, old, new TableColumn(this.column(after)));
+        await this.keepingIndexOrder(table, () => this.runner.changeColumn(current!, old, new TableColumn(this.column(after))));
         break;
       }
     }
@@ -138,16 +185,14 @@ export class SchemaDdl {
   }
 
   async addForeignKey(table: string, column: string, relatedTable: string, onDelete: OnDelete): Promise<void> {
-    await this.runner.createForeignKey(
-      table,
-      new TableForeignKey({ name: constraintName('fk', table, column), columnNames: [column], referencedTableName: relatedTable, referencedColumnNames: ['id'], onDelete }),
-    );
+    const key = new TableForeignKey({ name: constraintName('fk', table, column), columnNames: [column], referencedTableName: relatedTable, referencedColumnNames: ['id'], onDelete });
+    await this.keepingIndexOrder(table, () => this.runner.createForeignKey(table, key));
   }
 
   async dropForeignKey(table: string, column: string): Promise<void> {
     const current = await this.runner.getTable(table);
     for (const key of current?.foreignKeys.filter((fk) => fk.columnNames.includes(column)) ?? []) {
-      await this.runner.dropForeignKey(current!, key);
+      await this.keepingIndexOrder(table, () => this.runner.dropForeignKey(current!, key));
     }
   }
 
@@ -160,7 +205,8 @@ export class SchemaDdl {
   /** Drops the single-column indexes on a column, found by column so renames do not lose track of them. */
   private async dropIndices(table: string, column: string): Promise<void> {
     const current = await this.runner.getTable(table);
-    const indices = current?.indices.filter((index) => index.columnNames.length === 1 && index.columnNames[0] === column) ?? [];
+    // A composite index of one column (cx_…) is the registry's, kept or dropped with its own entry.
+    const indices = current?.indices.filter((index) => index.columnNames.length === 1 && index.columnNames[0] === column && !index.name?.startsWith('cx_')) ?? [];
     for (const index of indices) {
       // On MySQL an index that backs a foreign key cannot be dropped while the key exists.
       if (this.kind === 'mysql' && current!.foreignKeys.some((fk) => fk.columnNames.includes(column))) continue;
