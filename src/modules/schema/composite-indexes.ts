@@ -100,24 +100,16 @@ export function parseStoredFields(stored: string): IndexColumn[] {
   return parseIndexFieldList(JSON.parse(stored) as string[]);
 }
 
-/**
- * Drops a composite index and its registry row. On MySQL an index that a foreign key needs cannot be
- * dropped; that is answered as a conflict naming the way out rather than as the driver's error.
- */
-export async function dropIndexIn(context: SchemaChangeContext, collection: CollectionDef, name: string): Promise<void> {
-  try {
-    await context.ddl.dropCompositeIndex(collection.table, name);
-  } catch (error) {
-    if (context.ddl.kind !== 'mysql') throw error;
-    throw conflict(`The index "${name}" is the one MySQL uses for a foreign key of "${collection.name}"; remove the relation first or add an index starting with its field.`, { field: 'name' });
-  }
-  await context.manager.getRepository(IndexEntity).delete({ workspaceId: context.workspaceId, collection: collection.name, name });
+/** Drops a composite index and its registry row. */
+export async function dropIndexIn(context: SchemaChangeContext, collection: CollectionDef, index: IndexDef): Promise<void> {
+  await context.ddl.dropCompositeIndex(collection.table, index);
+  await context.manager.getRepository(IndexEntity).delete({ workspaceId: context.workspaceId, collection: collection.name, name: index.name });
 }
 
 /** Drops the composite indexes that use a field, before the field's column goes. */
 export async function dropIndexesOfField(context: SchemaChangeContext, collection: CollectionDef, field: string): Promise<void> {
   for (const index of indexesOf(context.schema, collection.name)) {
-    if (index.fields.some((column) => column.field === field)) await dropIndexIn(context, collection, index.name);
+    if (index.fields.some((column) => column.field === field)) await dropIndexIn(context, collection, index);
   }
 }
 

@@ -62,8 +62,9 @@ export class IndexesService {
 
   async removeIn(context: SchemaChangeContext, collectionName: string, name: string): Promise<void> {
     const collection = this.schemas.requireCollection(context.schema, collectionName);
-    if (!indexesOf(context.schema, collectionName).some((index) => index.name === name)) throw notFound(`Index "${name}" not found on "${collectionName}".`);
-    await dropIndexIn(context, collection, name);
+    const index = indexesOf(context.schema, collectionName).find((candidate) => candidate.name === name);
+    if (!index) throw notFound(`Index "${name}" not found on "${collectionName}".`);
+    await dropIndexIn(context, collection, index);
   }
 
   /** Counts the rows whose values of the index's columns another row has too; NULLs never clash in a unique index. */

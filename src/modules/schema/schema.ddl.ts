@@ -53,7 +53,7 @@ function sqlType(shape: ColumnShape, kind: DatabaseKind): string {
 export class SchemaDdl {
   private constructor(
     private readonly runner: QueryRunner,
-    readonly kind: DatabaseKind,
+    private readonly kind: DatabaseKind,
     /** The collation of text columns on MySQL; none elsewhere, where text already compares byte for byte. */
     private readonly textCollation: string | undefined,
   ) {}
@@ -116,10 +116,26 @@ export class SchemaDdl {
     await this.runner.query(`CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${quote(compositeIndexName(collection.table, index.name))} ON ${quote(collection.table)} (${columns.join(', ')})`);
   }
 
-  async dropCompositeIndex(table: string, name: string): Promise<void> {
+  async dropCompositeIndex(table: string, index: IndexDef): Promise<void> {
     const quote = (identifier: string) => this.runner.connection.driver.escape(identifier);
-    const index = quote(compositeIndexName(table, name));
-    await this.runner.query(this.kind === 'mysql' ? `DROP INDEX ${index} ON ${quote(table)}` : `DROP INDEX ${index}`);
+    const name = compositeIndexName(table, index.name);
+    if (this.kind !== 'mysql') {
+      await this.runner.query(`DROP INDEX ${quote(name)}`);
+      return;
+    }
+    // InnoDB drops the index it made for a foreign key once another index starts with the key's column,
+    // and then refuses to drop that other one: give the key its own index back in the same statement.
+    const lead = index.fields[0].field;
+    const [key] = (await this.runner.query(
+      'SELECT constraint_name AS name FROM information_schema.key_column_usage WHERE table_schema = DATABASE() AND table_name = ? AND column_name = ? AND referenced_table_name IS NOT NULL',
+      [table, lead],
+    )) as Array<{ name: string }>;
+    const [other] = (await this.runner.query(
+      'SELECT index_name AS name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ? AND column_name = ? AND seq_in_index = 1 AND index_name <> ?',
+      [table, lead, name],
+    )) as Array<{ name: string }>;
+    const keyIndex = key && !other ? `, ADD INDEX ${quote(key.name)} (${quote(lead)})` : '';
+    await this.runner.query(`ALTER TABLE ${quote(table)} DROP INDEX ${quote(name)}${keyIndex}`);
   }
 
   /**
