@@ -244,3 +244,97 @@ describeEachDatabase('composite indexes', {}, (suite) => {
     assert.equal((await api.post(`${base}/collections/scratch/indexes`, { fields: ['a'], name: 'ab' })).status, 201);
   });
 });
+
+describeEachDatabase('composite indexes in snapshots', {}, (suite) => {
+  type Owned = { workspace: Workspace; base: string; api: Api };
+  let source: Owned;
+  const steps = (data: Array<{ action: string }>) => data.filter((step) => step.action.endsWith('_index'));
+
+  before(async () => {
+    source = await newOwnedWorkspace(suite.api);
+    const { api, base } = source;
+    const created = await api.post(`${base}/collections`, { collection: 'posts', fields: [{ field: 'status', type: 'string' }, { field: 'published_at', type: 'datetime' }, { field: 'slug', type: 'string' }] });
+    assert.equal(created.status, 201, created.text);
+    for (const body of [{ fields: ['status', '-published_at'], name: 'feed' }, { fields: ['slug'], unique: true, name: 'by_slug' }]) {
+      const index = await api.post(`${base}/collections/posts/indexes`, body);
+      assert.equal(index.status, 201, index.text);
+    }
+  });
+
+  const snapshotOf = async (owned: Owned) => {
+    const response = await owned.api.get(`${owned.base}/schema/snapshot`);
+    assert.equal(response.status, 200, response.text);
+    return response.body.data;
+  };
+
+  it('exports the indexes, and applying the snapshot builds them in another workspace', async () => {
+    const snapshot = await snapshotOf(source);
+    assert.deepEqual(snapshot.indexes, [
+      { collection: 'posts', name: 'by_slug', fields: ['slug'], unique: true },
+      { collection: 'posts', name: 'feed', fields: ['status', '-published_at'], unique: false },
+    ]);
+    const target = await newOwnedWorkspace(suite.api);
+    const applied = await target.api.post(`${target.base}/schema/apply`, { snapshot });
+    assert.equal(applied.status, 200, applied.text);
+    const actions = (applied.body.data as Array<{ action: string }>).map((step) => step.action);
+    assert.deepEqual(actions, ['create_collection', 'create_index', 'create_index']);
+    assert.deepEqual((await snapshotOf(target)).indexes, snapshot.indexes);
+    const table = tableNameFor(target.workspace.id, 'posts');
+    const feed = await catalogueIndex(suite, table, compositeIndexName(table, 'feed'));
+    assert.deepEqual(feed?.descending, [false, true]);
+    assert.equal((await catalogueIndex(suite, table, compositeIndexName(table, 'by_slug')))?.unique, true);
+    // Applied again, nothing is left to do.
+    assert.deepEqual((await target.api.post(`${target.base}/schema/diff`, { snapshot })).body.data, []);
+  });
+
+  it('diffs a changed, a removed and a new index, and applies them', async () => {
+    const target = await newOwnedWorkspace(suite.api);
+    const snapshot = await snapshotOf(source);
+    assert.equal((await target.api.post(`${target.base}/schema/apply`, { snapshot })).status, 200);
+    const posts = snapshot.collections.find((c: { collection: string }) => c.collection === 'posts');
+    posts.fields.push({ field: 'rank', type: 'integer' });
+    const changed = {
+      ...snapshot,
+      indexes: [
+        { collection: 'posts', name: 'feed', fields: ['status', 'published_at'], unique: false },
+        { collection: 'posts', name: 'ranked', fields: ['-rank'], unique: false },
+      ],
+    };
+    const diff = await target.api.post(`${target.base}/schema/diff`, { snapshot: changed });
+    assert.equal(diff.status, 200, diff.text);
+    assert.deepEqual(diff.body.data.map((step: { action: string }) => step.action), ['delete_index', 'delete_index', 'create_field', 'create_index', 'create_index']);
+    assert.deepEqual(steps(diff.body.data), [
+      { action: 'delete_index', collection: 'posts', name: 'by_slug' },
+      { action: 'delete_index', collection: 'posts', name: 'feed' },
+      { action: 'create_index', collection: 'posts', index: { name: 'feed', fields: ['status', 'published_at'], unique: false } },
+      { action: 'create_index', collection: 'posts', index: { name: 'ranked', fields: ['-rank'], unique: false } },
+    ]);
+    assert.equal((await target.api.post(`${target.base}/schema/apply`, { snapshot: changed })).status, 200);
+    assert.deepEqual((await snapshotOf(target)).indexes, changed.indexes);
+    const table = tableNameFor(target.workspace.id, 'posts');
+    assert.equal(await catalogueIndex(suite, table, compositeIndexName(table, 'by_slug')), null);
+    assert.deepEqual((await catalogueIndex(suite, table, compositeIndexName(table, 'ranked')))?.descending, [true]);
+  });
+
+  it('leaves the indexes alone when a snapshot has no list of them', async () => {
+    const { indexes: _indexes, ...older } = await snapshotOf(source);
+    assert.deepEqual((await source.api.post(`${source.base}/schema/diff`, { snapshot: older })).body.data, []);
+  });
+
+  it('refuses a snapshot index on a field or collection the snapshot lacks, or given twice (400)', async () => {
+    const snapshot = await snapshotOf(source);
+    const cases: Array<[unknown[], string]> = [
+      [[{ collection: 'posts', name: 'x', fields: ['missing'], unique: false }], 'snapshot.indexes.0.fields.0'],
+      [[{ collection: 'nope', name: 'x', fields: ['status'], unique: false }], 'snapshot.indexes.0.collection'],
+      [[{ collection: 'posts', name: 'Bad', fields: ['status'], unique: false }], 'snapshot.indexes.0.name'],
+      [[{ collection: 'posts', name: 'a', fields: ['status'] }, { collection: 'posts', name: 'a', fields: ['slug'] }], 'snapshot.indexes.1'],
+      [[{ collection: 'posts', name: 'a', fields: ['status'], extra: 1 }], 'snapshot.indexes.0.extra'],
+    ];
+    for (const [indexes, field] of cases) {
+      const response = await source.api.post(`${source.base}/schema/diff`, { snapshot: { ...snapshot, indexes } });
+      assertError(response, 400, 'INVALID_PAYLOAD');
+      assert.equal(response.body.errors[0].extensions.field, field, response.text);
+    }
+    assertError(await source.api.post(`${source.base}/schema/diff`, { snapshot: { ...snapshot, indexes: {} } }), 400, 'INVALID_PAYLOAD');
+  });
+});
