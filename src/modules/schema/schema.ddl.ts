@@ -3,7 +3,8 @@ import { QueryRunner, Table, TableColumn, TableColumnOptions, TableForeignKey } 
 import type { DatabaseKind } from '../../config/app-config';
 import { ColumnShape, fieldType } from './field-types';
 import { columnIsNullable, indexColumnSql } from './index-order';
-import type { CollectionDef, FieldDef, OnDelete } from './schema.types';
+import { findField } from './schema.lookup';
+import type { CollectionDef, FieldDef, IndexDef, OnDelete } from './schema.types';
 
 const collations = new WeakMap<object, Promise<string>>();
 
@@ -33,6 +34,15 @@ export const POSTGRES_TEXT_COLLATION = 'C';
 /** A short, stable name for an index or constraint; identifiers are capped at 63 characters in PostgreSQL. */
 export function constraintName(prefix: 'ix' | 'uq' | 'fk', table: string, column: string): string {
   return `${prefix}_${createHash('sha1').update(`${table}.${column}`).digest('hex').slice(0, 24)}`;
+}
+
+/**
+ * The database's name of a composite index. The API's name is unique per collection only, while index
+ * names are shared by a whole schema on PostgreSQL and a whole database on SQLite: so it is hashed with
+ * the table, which already sets workspaces apart.
+ */
+export function compositeIndexName(table: string, name: string): string {
+  return `cx_${createHash('sha1').update(`${table}.${name}`).digest('hex').slice(0, 24)}`;
 }
 
 function sqlType(shape: ColumnShape, kind: DatabaseKind): string {
@@ -97,13 +107,65 @@ export class SchemaDdl {
   }
 
   async addColumn(table: string, field: FieldDef): Promise<void> {
-    await this.runner.addColumn(table, new TableColumn(this.column(field)));
+    await this.keepingIndexOrder(table, () => this.runner.addColumn(table, new TableColumn(this.column(field))));
     await this.createIndices(table, field, false);
   }
 
   async dropColumn(table: string, column: string): Promise<void> {
     await this.dropIndices(table, column);
-    await this.runner.dropColumn(table, column);
+    await this.keepingIndexOrder(table, () => this.runner.dropColumn(table, column));
+  }
+
+  /**
+   * Creates a composite index, each column in the order Cairn sorts it (see index-order.ts). Raw DDL:
+   * TypeORM's TableIndex has no per-column direction or NULLS placement.
+   */
+  async createCompositeIndex(collection: CollectionDef, index: IndexDef): Promise<void> {
+    const quote = (name: string) => this.runner.connection.driver.escape(name);
+    const columns = index.fields.map((column) => indexColumnSql(findField(collection, column.field)!, column.descending ? 'desc' : 'asc', this.kind, quote));
+    await this.runner.query(`CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${quote(compositeIndexName(collection.table, index.name))} ON ${quote(collection.table)} (${columns.join(', ')})`);
+  }
+
+  async dropCompositeIndex(table: string, index: IndexDef): Promise<void> {
+    const quote = (identifier: string) => this.runner.connection.driver.escape(identifier);
+    const name = compositeIndexName(table, index.name);
+    if (this.kind !== 'mysql') {
+      await this.runner.query(`DROP INDEX ${quote(name)}`);
+      return;
+    }
+    // InnoDB drops the index it made for a foreign key once another index starts with the key's column,
+    // and then refuses to drop that other one: give the key its own index back in the same statement.
+    const lead = index.fields[0].field;
+    const [key] = (await this.runner.query(
+      'SELECT constraint_name AS name FROM information_schema.key_column_usage WHERE table_schema = DATABASE() AND table_name = ? AND column_name = ? AND referenced_table_name IS NOT NULL',
+      [table, lead],
+    )) as Array<{ name: string }>;
+    const [other] = (await this.runner.query(
+      'SELECT index_name AS name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ? AND column_name = ? AND seq_in_index = 1 AND index_name <> ?',
+      [table, lead, name],
+    )) as Array<{ name: string }>;
+    const keyIndex = key && !other ? `, ADD INDEX ${quote(key.name)} (${quote(lead)})` : '';
+    await this.runner.query(`ALTER TABLE ${quote(table)} DROP INDEX ${quote(name)}${keyIndex}`);
+  }
+
+  /**
+   * Runs a TypeORM change that rebuilds a SQLite table (adding, dropping or retyping a column, foreign
+   * keys), then restores its indexes from the statements that made them: TypeORM recreates them from
+   * introspection, which knows their columns but not their directions. Elsewhere the work runs as is.
+   */
+  private async keepingIndexOrder(table: string, work: () => Promise<unknown>): Promise<void> {
+    if (this.kind !== 'sqlite') {
+      await work();
+      return;
+    }
+    const made = (await this.runner.query(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`, [table])) as Array<{ name: string; sql: string }>;
+    await work();
+    const quote = (name: string) => this.runner.connection.driver.escape(name);
+    const kept = new Set(((await this.runner.query(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?`, [table])) as Array<{ name: string }>).map((row) => row.name));
+    for (const index of made.filter((candidate) => kept.has(candidate.name))) {
+      await this.runner.query(`DROP INDEX ${quote(index.name)}`);
+      await this.runner.query(index.sql);
+    }
   }
 
   /**
@@ -138,7 +200,7 @@ export class SchemaDdl {
         // SQLite cannot alter a column; TypeORM rebuilds the table and copies every row across.
         const current = await this.runner.getTable(table);
         const old = current!.findColumnByName(before.field)!;
-        await this.runner.changeColumn(current!, old, new TableColumn(this.column(after)));
+        await this.keepingIndexOrder(table, () => this.runner.changeColumn(current!, old, new TableColumn(this.column(after))));
         break;
       }
     }
@@ -156,17 +218,15 @@ export class SchemaDdl {
    * one for the key on its own.
    */
   async addForeignKey(table: string, field: FieldDef, relatedTable: string, onDelete: OnDelete): Promise<void> {
-    await this.runner.createForeignKey(
-      table,
-      new TableForeignKey({ name: constraintName('fk', table, field.field), columnNames: [field.field], referencedTableName: relatedTable, referencedColumnNames: ['id'], onDelete }),
-    );
+    const key = new TableForeignKey({ name: constraintName('fk', table, field.field), columnNames: [field.field], referencedTableName: relatedTable, referencedColumnNames: ['id'], onDelete });
+    await this.keepingIndexOrder(table, () => this.runner.createForeignKey(table, key));
     if (this.kind !== 'mysql' && !field.index && !field.unique) await this.createIndex(table, field, false, { ifMissing: true });
   }
 
   async dropForeignKey(table: string, column: string): Promise<void> {
     const current = await this.runner.getTable(table);
     for (const key of current?.foreignKeys.filter((fk) => fk.columnNames.includes(column)) ?? []) {
-      await this.runner.dropForeignKey(current!, key);
+      await this.keepingIndexOrder(table, () => this.runner.dropForeignKey(current!, key));
     }
   }
 
@@ -198,7 +258,8 @@ export class SchemaDdl {
   private async dropIndices(table: string, column: string): Promise<boolean> {
     const current = await this.runner.getTable(table);
     const keyed = current?.foreignKeys.some((fk) => fk.columnNames.includes(column)) ?? false;
-    const indices = current?.indices.filter((index) => index.columnNames.length === 1 && index.columnNames[0] === column) ?? [];
+    // A composite index of one column (cx_…) is the registry's, kept or dropped with its own entry.
+    const indices = current?.indices.filter((index) => index.columnNames.length === 1 && index.columnNames[0] === column && !index.name?.startsWith('cx_')) ?? [];
     for (const index of indices) {
       // On MySQL an index that backs a foreign key cannot be dropped while the key exists.
       if (this.kind === 'mysql' && keyed) continue;
