@@ -205,21 +205,21 @@ describe('filter compiler: text matches', () => {
       '_icontains ignores case',
       compare('title', '_icontains', 'Ann'),
       [`cairn_lower(t0."title") LIKE cairn_lower(?) ${ESC}`, ['%Ann%']],
-      [`t0."title" ILIKE $1 ${ESC}`, ['%Ann%']],
+      [`t0."title" COLLATE "default" ILIKE $1 ${ESC}`, ['%Ann%']],
       ['LOWER(t0.`title`) LIKE BINARY LOWER(?)', ['%Ann%']],
     ),
     filterCase(
       '_starts_with and _istarts_with anchor at the start',
       and(compare('title', '_starts_with', 'Ab'), compare('title', '_istarts_with', 'ab')),
       [`(t0."title" GLOB ? AND cairn_lower(t0."title") LIKE cairn_lower(?) ${ESC})`, ['Ab*', 'ab%']],
-      [`(t0."title" LIKE $1 ${ESC} AND t0."title" ILIKE $2 ${ESC})`, ['Ab%', 'ab%']],
+      [`(t0."title" LIKE $1 ${ESC} AND t0."title" COLLATE "default" ILIKE $2 ${ESC})`, ['Ab%', 'ab%']],
       ['(t0.`title` LIKE BINARY ? AND LOWER(t0.`title`) LIKE BINARY LOWER(?))', ['Ab%', 'ab%']],
     ),
     filterCase(
       '_ends_with and _iends_with anchor at the end',
       and(compare('title', '_ends_with', 'Ab'), compare('title', '_iends_with', 'ab')),
       [`(t0."title" GLOB ? AND cairn_lower(t0."title") LIKE cairn_lower(?) ${ESC})`, ['*Ab', '%ab']],
-      [`(t0."title" LIKE $1 ${ESC} AND t0."title" ILIKE $2 ${ESC})`, ['%Ab', '%ab']],
+      [`(t0."title" LIKE $1 ${ESC} AND t0."title" COLLATE "default" ILIKE $2 ${ESC})`, ['%Ab', '%ab']],
       ['(t0.`title` LIKE BINARY ? AND LOWER(t0.`title`) LIKE BINARY LOWER(?))', ['%Ab', '%ab']],
     ),
     filterCase(
@@ -468,7 +468,7 @@ describe('select compiler: rows, search, sort and pages', () => {
         ['published', '%ann%', '%ann%', '%ann%'],
       ],
       postgres: [
-        `SELECT t0."id", t0."title" FROM "cw_test_articles" AS t0 WHERE t0."status" = $1 AND (t0."title" ILIKE $2 ${ESC} OR t0."body" ILIKE $3 ${ESC} OR t0."status" ILIKE $4 ${ESC}) ORDER BY t0."id" ASC LIMIT 25`,
+        `SELECT t0."id", t0."title" FROM "cw_test_articles" AS t0 WHERE t0."status" = $1 AND (t0."title" COLLATE "default" ILIKE $2 ${ESC} OR t0."body" COLLATE "default" ILIKE $3 ${ESC} OR t0."status" COLLATE "default" ILIKE $4 ${ESC}) ORDER BY t0."id" ASC LIMIT 25`,
         ['published', '%ann%', '%ann%', '%ann%'],
       ],
       mysql: [
@@ -480,7 +480,7 @@ describe('select compiler: rows, search, sort and pages', () => {
       name: 'a numeric search also matches an integer primary key',
       compile: (dialect) => compileSelect(query('tags', { search: '42' }), schema, dialect, ctx),
       sqlite: [`SELECT t0."id" FROM "cw_test_tags" AS t0 WHERE (t0."id" = ? OR cairn_lower(t0."label") LIKE cairn_lower(?) ${ESC}) ORDER BY t0."id" ASC`, [42, '%42%']],
-      postgres: [`SELECT t0."id" FROM "cw_test_tags" AS t0 WHERE (t0."id" = $1 OR t0."label" ILIKE $2 ${ESC}) ORDER BY t0."id" ASC`, [42, '%42%']],
+      postgres: [`SELECT t0."id" FROM "cw_test_tags" AS t0 WHERE (t0."id" = $1 OR t0."label" COLLATE "default" ILIKE $2 ${ESC}) ORDER BY t0."id" ASC`, [42, '%42%']],
       mysql: ['SELECT t0.`id` FROM `cw_test_tags` AS t0 WHERE (t0.`id` = ? OR LOWER(t0.`label`) LIKE BINARY LOWER(?)) ORDER BY t0.`id` ASC', [42, '%42%']],
     },
     {
@@ -582,7 +582,7 @@ describe('select compiler: counts and aggregates', () => {
         [1, '%x%', '%x%', '%x%'],
       ],
       postgres: [
-        `SELECT COUNT(*) AS "count" FROM "cw_test_articles" AS t0 WHERE t0."featured" = $1 AND (t0."title" ILIKE $2 ${ESC} OR t0."body" ILIKE $3 ${ESC} OR t0."status" ILIKE $4 ${ESC})`,
+        `SELECT COUNT(*) AS "count" FROM "cw_test_articles" AS t0 WHERE t0."featured" = $1 AND (t0."title" COLLATE "default" ILIKE $2 ${ESC} OR t0."body" COLLATE "default" ILIKE $3 ${ESC} OR t0."status" COLLATE "default" ILIKE $4 ${ESC})`,
         [true, '%x%', '%x%', '%x%'],
       ],
       mysql: [
@@ -657,7 +657,7 @@ describe('select compiler: counts and aggregates', () => {
         ['%a%', '%a%', '%a%'],
       ],
       postgres: [
-        `SELECT t0."status", t0."author", SUM(t0."price") AS "__a0" FROM "cw_test_articles" AS t0 WHERE (t0."title" ILIKE $1 ${ESC} OR t0."body" ILIKE $2 ${ESC} OR t0."status" ILIKE $3 ${ESC}) GROUP BY t0."status", t0."author" ORDER BY t0."author" DESC NULLS LAST, t0."status" COLLATE "C" ASC NULLS FIRST`,
+        `SELECT t0."status", t0."author", SUM(t0."price") AS "__a0" FROM "cw_test_articles" AS t0 WHERE (t0."title" COLLATE "default" ILIKE $1 ${ESC} OR t0."body" COLLATE "default" ILIKE $2 ${ESC} OR t0."status" COLLATE "default" ILIKE $3 ${ESC}) GROUP BY t0."status", t0."author" ORDER BY t0."author" DESC NULLS LAST, t0."status" COLLATE "C" ASC NULLS FIRST`,
         ['%a%', '%a%', '%a%'],
       ],
       mysql: [
