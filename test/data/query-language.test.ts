@@ -353,19 +353,19 @@ const SORT_CASES: IdsCase[] = [
   { query: '', ids: ALL_ARTICLES },
   { query: 'sort=-id', ids: range(1, 12).reverse() },
   { query: 'sort=rating', ids: [3, 8, 11, 4, 12, 6, 2, 7, 5, 10, 1, 9] },
-  { query: 'sort=-rating', ids: [1, 9, 5, 10, 2, 7, 6, 4, 12, 3, 8, 11] },
+  { query: 'sort=-rating', ids: [9, 1, 10, 5, 7, 2, 6, 12, 4, 11, 8, 3] },
   { query: 'sort=-rating,-id', ids: [9, 1, 10, 5, 7, 2, 6, 12, 4, 11, 8, 3] },
   { query: 'sort[]=-rating&sort[]=-id', ids: [9, 1, 10, 5, 7, 2, 6, 12, 4, 11, 8, 3] },
   { query: 'sort=title', ids: [6, 7, 3, 1, 4, 5, 12, 2, 10, 9, 8, 11] },
   { query: 'sort=-title', ids: [11, 8, 9, 10, 2, 12, 5, 4, 1, 3, 7, 6] },
-  { query: 'sort=status,-rating', ids: [11, 9, 4, 6, 12, 3, 8, 1, 5, 10, 2, 7] },
+  { query: 'sort=status,-rating', ids: [11, 9, 4, 6, 12, 8, 3, 1, 10, 5, 7, 2] },
   { query: 'sort=featured,-price', ids: [8, 6, 2, 12, 11, 3, 10, 7, 4, 9, 1, 5] },
   { query: 'sort=price', ids: [7, 10, 3, 11, 12, 8, 2, 6, 5, 1, 9, 4] },
   { query: 'sort=published_at', ids: [3, 8, 11, 12, 4, 1, 2, 9, 10, 7, 5, 6] },
-  { query: 'sort=-published_at', ids: [6, 5, 7, 10, 9, 2, 1, 4, 3, 8, 11, 12] },
+  { query: 'sort=-published_at', ids: [6, 5, 7, 10, 9, 2, 1, 4, 12, 11, 8, 3] },
   { query: 'sort=author.name', ids: [6, 1, 2, 12, 5, 7, 11, 3, 4, 10, 8, 9] },
   { query: 'sort=author.name,-id', ids: [6, 12, 2, 1, 11, 7, 5, 10, 4, 3, 9, 8] },
-  { query: 'sort=-author.name', ids: [8, 9, 3, 4, 10, 5, 7, 11, 1, 2, 12, 6] },
+  { query: 'sort=-author.name', ids: [9, 8, 10, 4, 3, 11, 7, 5, 12, 2, 1, 6] },
   { query: 'sort=author.country,title', ids: [6, 7, 5, 9, 8, 11, 1, 12, 2, 3, 4, 10] },
   { query: 'sort=title&filter[title][_icontains]=alpha', ids: [3, 1, 2] },
   { collection: 'authors', query: 'sort=name', ids: [1, 3, 4, 2, 5] },
@@ -395,7 +395,7 @@ const PAGE_CASES: IdsCase[] = [
   { query: 'sort=status&limit=4', ids: [11, 4, 9, 3] },
   { query: 'sort=status&limit=4&page=2', ids: [6, 8, 12, 1] },
   { query: 'sort=status&limit=4&page=3', ids: [2, 5, 7, 10] },
-  { query: 'sort=-featured&limit=3&offset=3', ids: [9, 2, 3] },
+  { query: 'sort=-featured&limit=3&offset=3', ids: [1, 12, 11] },
 ];
 
 // ---------------------------------------------------------------------------------------------------
@@ -510,9 +510,9 @@ const FIELD_CASES: DataCase[] = [
 const DEEP_CASES: DataCase[] = [
   {
     query: 'fields=id,comments.id&filter[comments][_some][id][_nnull]=true&deep[comments][_sort]=-likes&deep[comments][_limit]=1',
-    // ties (1 and 3 both have 10 likes) go to the lower id; NULL likes sort last descending
+    // ties (1 and 3 both have 10 likes) go the way of the sort, to the higher id; NULL likes sort last descending
     data: [
-      { id: 1, comments: [{ id: 1 }] },
+      { id: 1, comments: [{ id: 3 }] },
       { id: 2, comments: [{ id: 9 }] },
       { id: 5, comments: [{ id: 5 }] },
       { id: 7, comments: [{ id: 12 }] },
@@ -523,7 +523,7 @@ const DEEP_CASES: DataCase[] = [
   {
     query: 'fields=id,comments.id&filter[comments][_some][id][_nnull]=true&deep={"comments":{"_sort":["-likes"],"_limit":1}}',
     data: [
-      { id: 1, comments: [{ id: 1 }] },
+      { id: 1, comments: [{ id: 3 }] },
       { id: 2, comments: [{ id: 9 }] },
       { id: 5, comments: [{ id: 5 }] },
       { id: 7, comments: [{ id: 12 }] },

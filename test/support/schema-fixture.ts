@@ -39,5 +39,5 @@ export function blogSchema(): WorkspaceSchema {
     { id: 'r3', collection: 'articles_tags', field: 'articles_id', relatedCollection: 'articles', onDelete: 'CASCADE', oneField: null, junction: { otherField: 'tags_id', alias: 'tags' } },
     { id: 'r4', collection: 'articles_tags', field: 'tags_id', relatedCollection: 'tags', onDelete: 'CASCADE', oneField: null, junction: { otherField: 'articles_id', alias: 'articles' } },
   ];
-  return { workspaceId: 'ws-test', version: 1, collections: new Map(collections.map((c) => [c.name, c])), relations };
+  return { workspaceId: 'ws-test', version: 1, collections: new Map(collections.map((c) => [c.name, c])), relations, indexes: [] };
 }

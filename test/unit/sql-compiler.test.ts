@@ -8,10 +8,16 @@ import { compileFilter } from '../../src/modules/data/sql/filter.compiler';
 import { type CompiledSql, compileAggregate, compileCount, compileNestedSelect, compileSelect } from '../../src/modules/data/sql/select.compiler';
 import { fromDatabase, toDatabase } from '../../src/modules/data/sql/value-codec';
 import { findCollection, findField } from '../../src/modules/schema/schema.lookup';
+import type { WorkspaceSchema } from '../../src/modules/schema/schema.types';
 import { blogSchema } from '../support/schema-fixture';
 import { compare, nested, query } from '../support/ast-builders';
 
 const schema = blogSchema();
+
+/** The schema with its tables marked as made by Cairn (CollectionDef.codePointText), as the registry loads them. */
+function ownTables(of: WorkspaceSchema): WorkspaceSchema {
+  return { ...of, collections: new Map([...of.collections].map(([name, collection]) => [name, { ...collection, codePointText: true as const }])) };
+}
 const USER = '6f1c2a9e-8d44-4b7a-9a57-0c1d2e3f4a5b';
 const ctx: QueryContext = { now: new Date('2024-05-01T12:00:00.000Z'), userId: USER, role: 'editor' };
 const DIALECTS: DatabaseKind[] = ['sqlite', 'postgres', 'mysql'];
@@ -199,21 +205,21 @@ describe('filter compiler: text matches', () => {
       '_icontains ignores case',
       compare('title', '_icontains', 'Ann'),
       [`cairn_lower(t0."title") LIKE cairn_lower(?) ${ESC}`, ['%Ann%']],
-      [`t0."title" ILIKE $1 ${ESC}`, ['%Ann%']],
+      [`t0."title" COLLATE "default" ILIKE $1 ${ESC}`, ['%Ann%']],
       ['LOWER(t0.`title`) LIKE BINARY LOWER(?)', ['%Ann%']],
     ),
     filterCase(
       '_starts_with and _istarts_with anchor at the start',
       and(compare('title', '_starts_with', 'Ab'), compare('title', '_istarts_with', 'ab')),
       [`(t0."title" GLOB ? AND cairn_lower(t0."title") LIKE cairn_lower(?) ${ESC})`, ['Ab*', 'ab%']],
-      [`(t0."title" LIKE $1 ${ESC} AND t0."title" ILIKE $2 ${ESC})`, ['Ab%', 'ab%']],
+      [`(t0."title" LIKE $1 ${ESC} AND t0."title" COLLATE "default" ILIKE $2 ${ESC})`, ['Ab%', 'ab%']],
       ['(t0.`title` LIKE BINARY ? AND LOWER(t0.`title`) LIKE BINARY LOWER(?))', ['Ab%', 'ab%']],
     ),
     filterCase(
       '_ends_with and _iends_with anchor at the end',
       and(compare('title', '_ends_with', 'Ab'), compare('title', '_iends_with', 'ab')),
       [`(t0."title" GLOB ? AND cairn_lower(t0."title") LIKE cairn_lower(?) ${ESC})`, ['*Ab', '%ab']],
-      [`(t0."title" LIKE $1 ${ESC} AND t0."title" ILIKE $2 ${ESC})`, ['%Ab', '%ab']],
+      [`(t0."title" LIKE $1 ${ESC} AND t0."title" COLLATE "default" ILIKE $2 ${ESC})`, ['%Ab', '%ab']],
       ['(t0.`title` LIKE BINARY ? AND LOWER(t0.`title`) LIKE BINARY LOWER(?))', ['%Ab', '%ab']],
     ),
     filterCase(
@@ -308,11 +314,11 @@ describe('filter compiler: _and, _or and variables', () => {
 describe('filter compiler: relation filters', () => {
   runCases([
     filterCase(
-      'a many-to-one filter is an EXISTS on the related row',
+      'a many-to-one filter is its key IN the keys of the related rows that match',
       some('author', compare('name', '_eq', 'Ann')),
-      ['EXISTS (SELECT 1 FROM "cw_test_authors" AS t1 WHERE t1."id" = t0."author" AND t1."name" = ?)', ['Ann']],
-      ['EXISTS (SELECT 1 FROM "cw_test_authors" AS t1 WHERE t1."id" = t0."author" AND t1."name" = $1)', ['Ann']],
-      ['EXISTS (SELECT 1 FROM `cw_test_authors` AS t1 WHERE t1.`id` = t0.`author` AND t1.`name` = BINARY ?)', ['Ann']],
+      ['t0."author" IN (SELECT t1."id" FROM "cw_test_authors" AS t1 WHERE t1."name" = ?)', ['Ann']],
+      ['t0."author" IN (SELECT t1."id" FROM "cw_test_authors" AS t1 WHERE t1."name" = $1)', ['Ann']],
+      ['t0.`author` IN (SELECT t1.`id` FROM `cw_test_authors` AS t1 WHERE t1.`name` = BINARY ?)', ['Ann']],
     ),
     filterCase(
       'a many-to-one _none is a NOT EXISTS',
@@ -406,12 +412,32 @@ describe('select compiler: rows, search, sort and pages', () => {
           dialect,
           ctx,
         ),
-      sqlite: ['SELECT t0."id", t0."title" FROM "cw_test_articles" AS t0 ORDER BY t0."title" ASC, t0."rating" DESC, t0."status" DESC, t0."id" ASC', []],
+      sqlite: ['SELECT t0."id", t0."title" FROM "cw_test_articles" AS t0 ORDER BY t0."title" ASC, t0."rating" DESC, t0."status" DESC, t0."id" DESC', []],
       postgres: [
-        'SELECT t0."id", t0."title" FROM "cw_test_articles" AS t0 ORDER BY t0."title" COLLATE "C" ASC NULLS FIRST, t0."rating" DESC NULLS LAST, t0."status" COLLATE "C" DESC NULLS LAST, t0."id" ASC',
+        'SELECT t0."id", t0."title" FROM "cw_test_articles" AS t0 ORDER BY t0."title" COLLATE "C" ASC NULLS FIRST, t0."rating" DESC NULLS LAST, t0."status" COLLATE "C" DESC NULLS LAST, t0."id" DESC',
         [],
       ],
-      mysql: ['SELECT t0.`id`, t0.`title` FROM `cw_test_articles` AS t0 ORDER BY BINARY t0.`title` ASC, t0.`rating` DESC, BINARY t0.`status` DESC, t0.`id` ASC', []],
+      mysql: ['SELECT t0.`id`, t0.`title` FROM `cw_test_articles` AS t0 ORDER BY BINARY t0.`title` ASC, t0.`rating` DESC, BINARY t0.`status` DESC, t0.`id` DESC', []],
+    },
+    {
+      // Their columns are code point ordered already (see SchemaDdl), so their indexes serve the order;
+      // created_at can not be NULL and gets no NULLS clause, like the primary key.
+      name: 'the text of the tables Cairn made sorts and groups bare',
+      compile: (dialect) =>
+        compileSelect(
+          articles({
+            sort: [
+              { path: ['title'], direction: 'asc' },
+              { path: ['created_at'], direction: 'desc' },
+            ],
+          }),
+          ownTables(schema),
+          dialect,
+          ctx,
+        ),
+      sqlite: ['SELECT t0."id", t0."title" FROM "cw_test_articles" AS t0 ORDER BY t0."title" ASC, t0."created_at" DESC, t0."id" DESC', []],
+      postgres: ['SELECT t0."id", t0."title" FROM "cw_test_articles" AS t0 ORDER BY t0."title" ASC NULLS FIRST, t0."created_at" DESC, t0."id" DESC', []],
+      mysql: ['SELECT t0.`id`, t0.`title` FROM `cw_test_articles` AS t0 ORDER BY t0.`title` ASC, t0.`created_at` DESC, t0.`id` DESC', []],
     },
     {
       name: 'selects the selected columns, ordered by the primary key',
@@ -442,7 +468,7 @@ describe('select compiler: rows, search, sort and pages', () => {
         ['published', '%ann%', '%ann%', '%ann%'],
       ],
       postgres: [
-        `SELECT t0."id", t0."title" FROM "cw_test_articles" AS t0 WHERE t0."status" = $1 AND (t0."title" ILIKE $2 ${ESC} OR t0."body" ILIKE $3 ${ESC} OR t0."status" ILIKE $4 ${ESC}) ORDER BY t0."id" ASC LIMIT 25`,
+        `SELECT t0."id", t0."title" FROM "cw_test_articles" AS t0 WHERE t0."status" = $1 AND (t0."title" COLLATE "default" ILIKE $2 ${ESC} OR t0."body" COLLATE "default" ILIKE $3 ${ESC} OR t0."status" COLLATE "default" ILIKE $4 ${ESC}) ORDER BY t0."id" ASC LIMIT 25`,
         ['published', '%ann%', '%ann%', '%ann%'],
       ],
       mysql: [
@@ -454,7 +480,7 @@ describe('select compiler: rows, search, sort and pages', () => {
       name: 'a numeric search also matches an integer primary key',
       compile: (dialect) => compileSelect(query('tags', { search: '42' }), schema, dialect, ctx),
       sqlite: [`SELECT t0."id" FROM "cw_test_tags" AS t0 WHERE (t0."id" = ? OR cairn_lower(t0."label") LIKE cairn_lower(?) ${ESC}) ORDER BY t0."id" ASC`, [42, '%42%']],
-      postgres: [`SELECT t0."id" FROM "cw_test_tags" AS t0 WHERE (t0."id" = $1 OR t0."label" ILIKE $2 ${ESC}) ORDER BY t0."id" ASC`, [42, '%42%']],
+      postgres: [`SELECT t0."id" FROM "cw_test_tags" AS t0 WHERE (t0."id" = $1 OR t0."label" COLLATE "default" ILIKE $2 ${ESC}) ORDER BY t0."id" ASC`, [42, '%42%']],
       mysql: ['SELECT t0.`id` FROM `cw_test_tags` AS t0 WHERE (t0.`id` = ? OR LOWER(t0.`label`) LIKE BINARY LOWER(?)) ORDER BY t0.`id` ASC', [42, '%42%']],
     },
     {
@@ -556,7 +582,7 @@ describe('select compiler: counts and aggregates', () => {
         [1, '%x%', '%x%', '%x%'],
       ],
       postgres: [
-        `SELECT COUNT(*) AS "count" FROM "cw_test_articles" AS t0 WHERE t0."featured" = $1 AND (t0."title" ILIKE $2 ${ESC} OR t0."body" ILIKE $3 ${ESC} OR t0."status" ILIKE $4 ${ESC})`,
+        `SELECT COUNT(*) AS "count" FROM "cw_test_articles" AS t0 WHERE t0."featured" = $1 AND (t0."title" COLLATE "default" ILIKE $2 ${ESC} OR t0."body" COLLATE "default" ILIKE $3 ${ESC} OR t0."status" COLLATE "default" ILIKE $4 ${ESC})`,
         [true, '%x%', '%x%', '%x%'],
       ],
       mysql: [
@@ -631,7 +657,7 @@ describe('select compiler: counts and aggregates', () => {
         ['%a%', '%a%', '%a%'],
       ],
       postgres: [
-        `SELECT t0."status", t0."author", SUM(t0."price") AS "__a0" FROM "cw_test_articles" AS t0 WHERE (t0."title" ILIKE $1 ${ESC} OR t0."body" ILIKE $2 ${ESC} OR t0."status" ILIKE $3 ${ESC}) GROUP BY t0."status", t0."author" ORDER BY t0."author" DESC NULLS LAST, t0."status" COLLATE "C" ASC NULLS FIRST`,
+        `SELECT t0."status", t0."author", SUM(t0."price") AS "__a0" FROM "cw_test_articles" AS t0 WHERE (t0."title" COLLATE "default" ILIKE $1 ${ESC} OR t0."body" COLLATE "default" ILIKE $2 ${ESC} OR t0."status" COLLATE "default" ILIKE $3 ${ESC}) GROUP BY t0."status", t0."author" ORDER BY t0."author" DESC NULLS LAST, t0."status" COLLATE "C" ASC NULLS FIRST`,
         ['%a%', '%a%', '%a%'],
       ],
       mysql: [
@@ -708,15 +734,15 @@ describe('select compiler: nested reads', () => {
           ctx,
         ),
       sqlite: [
-        'SELECT t0."id", t0."text", t0."article" AS "__parent" FROM "cw_test_comments" AS t0 WHERE t0."article" IN (?, ?) AND t0."likes" >= ? ORDER BY t0."likes" DESC, t0."id" ASC',
+        'SELECT t0."id", t0."text", t0."article" AS "__parent" FROM "cw_test_comments" AS t0 WHERE t0."article" IN (?, ?) AND t0."likes" >= ? ORDER BY t0."likes" DESC, t0."id" DESC',
         [1, 2, 1],
       ],
       postgres: [
-        'SELECT t0."id", t0."text", t0."article" AS "__parent" FROM "cw_test_comments" AS t0 WHERE t0."article" IN ($1, $2) AND t0."likes" >= $3 ORDER BY t0."likes" DESC NULLS LAST, t0."id" ASC',
+        'SELECT t0."id", t0."text", t0."article" AS "__parent" FROM "cw_test_comments" AS t0 WHERE t0."article" IN ($1, $2) AND t0."likes" >= $3 ORDER BY t0."likes" DESC NULLS LAST, t0."id" DESC',
         [1, 2, 1],
       ],
       mysql: [
-        'SELECT t0.`id`, t0.`text`, t0.`article` AS `__parent` FROM `cw_test_comments` AS t0 WHERE t0.`article` IN (?, ?) AND t0.`likes` >= ? ORDER BY t0.`likes` DESC, t0.`id` ASC',
+        'SELECT t0.`id`, t0.`text`, t0.`article` AS `__parent` FROM `cw_test_comments` AS t0 WHERE t0.`article` IN (?, ?) AND t0.`likes` >= ? ORDER BY t0.`likes` DESC, t0.`id` DESC',
         [1, 2, 1],
       ],
     },

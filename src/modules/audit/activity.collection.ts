@@ -27,5 +27,5 @@ export const ACTIVITY_COLLECTION: CollectionDef = {
 };
 
 export function activitySchema(workspaceId: string): WorkspaceSchema {
-  return { workspaceId, version: 0, collections: new Map([[ACTIVITY_COLLECTION.name, ACTIVITY_COLLECTION]]), relations: [] };
+  return { workspaceId, version: 0, collections: new Map([[ACTIVITY_COLLECTION.name, ACTIVITY_COLLECTION]]), relations: [], indexes: [] };
 }

@@ -75,5 +75,6 @@ export function filesSchema(workspaceId: string): WorkspaceSchema {
       [FOLDERS, FOLDERS_COLLECTION],
     ]),
     relations: [manyToOne(FILES, 'folder'), manyToOne(FOLDERS, 'parent')],
+    indexes: [],
   };
 }

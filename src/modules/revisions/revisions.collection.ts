@@ -49,5 +49,6 @@ export function revisionsSchema(workspaceId: string): WorkspaceSchema {
       [ACTIVITY_COLLECTION.name, ACTIVITY_COLLECTION],
     ]),
     relations: [REVISION_ACTIVITY],
+    indexes: [],
   };
 }

@@ -40,6 +40,18 @@ export class RelationEntity {
   @Column({ name: 'created_at', type: Date }) createdAt!: Date;
 }
 
+/** A composite index; `fields` is the JSON list of the API's form, `-` before a descending field. */
+@Entity('cairn_indexes')
+export class IndexEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
+  @Column({ name: 'workspace_id', type: 'varchar', length: 36 }) workspaceId!: string;
+  @Column({ type: 'varchar', length: 64 }) collection!: string;
+  @Column({ type: 'varchar', length: 64 }) name!: string;
+  @Column({ type: 'text' }) fields!: string;
+  @Column({ name: 'is_unique', type: Boolean }) unique!: boolean;
+  @Column({ name: 'created_at', type: Date }) createdAt!: Date;
+}
+
 /** One applied schema change: who, when, what. */
 @Entity('cairn_schema_migrations')
 export class SchemaMigrationEntity {

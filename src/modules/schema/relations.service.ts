@@ -87,7 +87,7 @@ export class RelationsService {
       await ddl.addColumn(source.table, keyField);
       await this.schemas.insertFieldRow(manager, workspaceId, source.name, keyField, source.fields.length);
     }
-    await ddl.addForeignKey(source.table, field, target.table, onDelete);
+    await ddl.addForeignKey(source.table, existing ?? keyField, target.table, onDelete);
     const relation: RelationDef = { id: randomUUID(), collection: source.name, field, relatedCollection: target.name, onDelete, oneField, junction };
     await manager.getRepository(RelationEntity).insert({
       id: relation.id,

@@ -4,7 +4,7 @@ import type { RelationDef, WorkspaceSchema } from './schema.types';
 
 /**
  * The schema once a collection (field null) or one of its fields is gone: with it go the relations to
- * and from it, and a junction relation whose pair is gone is no longer half of a many-to-many.
+ * and from it, the composite indexes that use it, and a junction relation whose pair is gone is no longer half of a many-to-many.
  */
 export function schemaWithout(schema: WorkspaceSchema, collection: string, field: string | null): WorkspaceSchema {
   const collections = new Map(schema.collections);
@@ -15,7 +15,9 @@ export function schemaWithout(schema: WorkspaceSchema, collection: string, field
     collections.set(collection, { ...definition, fields: definition.fields.filter((f) => f.field !== field) });
   }
   const paired = (r: RelationDef) => relations.some((other) => other.collection === r.collection && other.field === r.junction!.otherField);
-  return { ...schema, collections, relations: relations.map((r) => (r.junction && !paired(r) ? { ...r, junction: null } : r)) };
+  // A composite index goes with its collection, and with any of its fields.
+  const indexes = schema.indexes.filter((index) => index.collection !== collection || (field !== null && !index.fields.some((column) => column.field === field)));
+  return { ...schema, collections, relations: relations.map((r) => (r.junction && !paired(r) ? { ...r, junction: null } : r)), indexes };
 }
 
 /**

@@ -4,7 +4,9 @@ import { invalidPayload } from '../../common/errors/app-error';
 import { ApiErrors, ApiNoContent } from '../../common/http/api-docs.decorators';
 import { CurrentWorkspace, RequireWorkspaceRole } from '../workspaces/workspace-access.guard';
 import type { WorkspaceAccess } from '../workspaces/workspaces.service';
+import { toIndexDto } from './composite-indexes';
 import { toFieldDto } from './field-input';
+import { IndexesService } from './indexes.service';
 import { RelationsService, toRelationDto } from './relations.service';
 import { SchemaService } from './schema.service';
 import { SnapshotService } from './snapshot.service';
@@ -52,6 +54,15 @@ const RELATION_SCHEMA = {
     junction: { type: 'boolean', description: 'Many-to-many through a new junction collection `<collection>_<field>`.' },
   },
 };
+const INDEX_SCHEMA = {
+  type: 'object',
+  required: ['fields'],
+  properties: {
+    fields: { type: 'array', minItems: 1, items: { type: 'string' }, example: ['status', '-published_at'], description: 'Fields of the collection in index order; "-" before a field makes it descending.' },
+    unique: { type: 'boolean', default: false },
+    name: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,62}$', description: 'Unique per collection; a short, stable name is made when left out.' },
+  },
+};
 const DATA = (items: object, isArray = false) => ({ schema: { type: 'object', properties: { data: isArray ? { type: 'array', items } : items } } });
 
 function objectBody(body: unknown): Raw {
@@ -74,6 +85,7 @@ export class SchemaController {
   constructor(
     private readonly schemas: SchemaService,
     private readonly relations: RelationsService,
+    private readonly indexes: IndexesService,
     private readonly snapshots: SnapshotService,
   ) {}
 
@@ -119,6 +131,31 @@ export class SchemaController {
   @ApiErrors(401, 403, 404, 409)
   async deleteCollection(@CurrentWorkspace() access: WorkspaceAccess, @Param('name') name: string, @Query('force') force?: string): Promise<void> {
     await this.schemas.deleteCollection(access, name, forced(force));
+  }
+
+  @Get('collections/:name/indexes')
+  @RequireWorkspaceRole('viewer')
+  @ApiOkResponse(DATA(INDEX_SCHEMA, true))
+  @ApiErrors(401, 404)
+  async listIndexes(@CurrentWorkspace() access: WorkspaceAccess, @Param('name') name: string) {
+    return { data: (await this.indexes.list(access, name)).map(toIndexDto) };
+  }
+
+  @Post('collections/:name/indexes')
+  @RequireWorkspaceRole('admin')
+  @ApiBody({ schema: INDEX_SCHEMA })
+  @ApiCreatedResponse(DATA(INDEX_SCHEMA))
+  @ApiErrors(401, 403, 404, 409)
+  async createIndex(@CurrentWorkspace() access: WorkspaceAccess, @Param('name') name: string, @Body() body: unknown) {
+    return { data: toIndexDto(await this.indexes.create(access, name, objectBody(body))) };
+  }
+
+  @Delete('collections/:name/indexes/:index')
+  @RequireWorkspaceRole('admin')
+  @ApiNoContent('The index is gone from the registry and the database')
+  @ApiErrors(401, 403, 404, 409)
+  async deleteIndex(@CurrentWorkspace() access: WorkspaceAccess, @Param('name') name: string, @Param('index') index: string): Promise<void> {
+    await this.indexes.remove(access, name, index);
   }
 
   @Get('fields')

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { QueryRunner, Table, TableColumn, TableColumnOptions, TableForeignKey, TableIndex } from 'typeorm';
+import { QueryRunner, Table, TableColumn, TableColumnOptions, TableForeignKey } from 'typeorm';
 import type { DatabaseKind } from '../../config/app-config';
 import { ColumnShape, fieldType } from './field-types';
-import type { CollectionDef, FieldDef, OnDelete } from './schema.types';
+import { columnIsNullable, indexColumnSql } from './index-order';
+import { findField } from './schema.lookup';
+import type { CollectionDef, FieldDef, IndexDef, OnDelete } from './schema.types';
 
 const collations = new WeakMap<object, Promise<string>>();
 
@@ -22,9 +24,25 @@ function binaryCollation(runner: QueryRunner): Promise<string> {
   return known;
 }
 
+/**
+ * The collation of Cairn's text columns on PostgreSQL: code point order, as Cairn sorts text, so that
+ * a plain ORDER BY and an index on the column agree (the database's default, en_US and the like, sorts
+ * linguistically). Equality is the same under both: PostgreSQL's default collations are deterministic.
+ */
+export const POSTGRES_TEXT_COLLATION = 'C';
+
 /** A short, stable name for an index or constraint; identifiers are capped at 63 characters in PostgreSQL. */
-function constraintName(prefix: 'ix' | 'uq' | 'fk', table: string, column: string): string {
+export function constraintName(prefix: 'ix' | 'uq' | 'fk', table: string, column: string): string {
   return `${prefix}_${createHash('sha1').update(`${table}.${column}`).digest('hex').slice(0, 24)}`;
+}
+
+/**
+ * The database's name of a composite index. The API's name is unique per collection only, while index
+ * names are shared by a whole schema on PostgreSQL and a whole database on SQLite: so it is hashed with
+ * the table, which already sets workspaces apart.
+ */
+export function compositeIndexName(table: string, name: string): string {
+  return `cx_${createHash('sha1').update(`${table}.${name}`).digest('hex').slice(0, 24)}`;
 }
 
 function sqlType(shape: ColumnShape, kind: DatabaseKind): string {
@@ -43,17 +61,21 @@ export class SchemaDdl {
   private constructor(
     private readonly runner: QueryRunner,
     private readonly kind: DatabaseKind,
-    /** The collation of text columns on MySQL; none elsewhere, where text already compares byte for byte. */
+    /**
+     * The collation of text columns: binary on MySQL, code point ("C") on PostgreSQL; none on SQLite,
+     * whose default BINARY collation already compares and sorts byte for byte.
+     */
     private readonly textCollation: string | undefined,
   ) {}
 
   static async create(runner: QueryRunner, kind: DatabaseKind): Promise<SchemaDdl> {
-    return new SchemaDdl(runner, kind, kind === 'mysql' ? await binaryCollation(runner) : undefined);
+    const collation = kind === 'mysql' ? await binaryCollation(runner) : kind === 'postgres' ? POSTGRES_TEXT_COLLATION : undefined;
+    return new SchemaDdl(runner, kind, collation);
   }
 
   column(field: FieldDef): TableColumnOptions {
     const shape = fieldType(field.type).column(field, this.kind);
-    return { name: field.field, ...shape, ...this.collationOf(field), isNullable: true };
+    return { name: field.field, ...shape, ...this.collationOf(field), isNullable: columnIsNullable(field) };
   }
 
   private collationOf(field: FieldDef): Pick<TableColumnOptions, 'collation'> {
@@ -73,12 +95,11 @@ export class SchemaDdl {
         name: collection.table,
         columns: [
           this.primaryKeyColumn(collection),
-          ...collection.fields.filter((field) => field.system && !field.primaryKey).map((field) => ({ ...this.column(field), isNullable: !field.field.endsWith('_at') })),
-          ...userFields.map((field) => this.column(field)),
+          ...collection.fields.filter((field) => !field.primaryKey).map((field) => this.column(field)),
         ],
-        indices: userFields.flatMap((field) => this.indicesFor(collection.table, field)),
       }),
     );
+    for (const field of userFields) await this.createIndices(collection.table, field, false);
   }
 
   async dropTable(table: string): Promise<void> {
@@ -86,13 +107,65 @@ export class SchemaDdl {
   }
 
   async addColumn(table: string, field: FieldDef): Promise<void> {
-    await this.runner.addColumn(table, new TableColumn(this.column(field)));
-    for (const index of this.indicesFor(table, field)) await this.runner.createIndex(table, index);
+    await this.keepingIndexOrder(table, () => this.runner.addColumn(table, new TableColumn(this.column(field))));
+    await this.createIndices(table, field, false);
   }
 
   async dropColumn(table: string, column: string): Promise<void> {
     await this.dropIndices(table, column);
-    await this.runner.dropColumn(table, column);
+    await this.keepingIndexOrder(table, () => this.runner.dropColumn(table, column));
+  }
+
+  /**
+   * Creates a composite index, each column in the order Cairn sorts it (see index-order.ts). Raw DDL:
+   * TypeORM's TableIndex has no per-column direction or NULLS placement.
+   */
+  async createCompositeIndex(collection: CollectionDef, index: IndexDef): Promise<void> {
+    const quote = (name: string) => this.runner.connection.driver.escape(name);
+    const columns = index.fields.map((column) => indexColumnSql(findField(collection, column.field)!, column.descending ? 'desc' : 'asc', this.kind, quote));
+    await this.runner.query(`CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${quote(compositeIndexName(collection.table, index.name))} ON ${quote(collection.table)} (${columns.join(', ')})`);
+  }
+
+  async dropCompositeIndex(table: string, index: IndexDef): Promise<void> {
+    const quote = (identifier: string) => this.runner.connection.driver.escape(identifier);
+    const name = compositeIndexName(table, index.name);
+    if (this.kind !== 'mysql') {
+      await this.runner.query(`DROP INDEX ${quote(name)}`);
+      return;
+    }
+    // InnoDB drops the index it made for a foreign key once another index starts with the key's column,
+    // and then refuses to drop that other one: give the key its own index back in the same statement.
+    const lead = index.fields[0].field;
+    const [key] = (await this.runner.query(
+      'SELECT constraint_name AS name FROM information_schema.key_column_usage WHERE table_schema = DATABASE() AND table_name = ? AND column_name = ? AND referenced_table_name IS NOT NULL',
+      [table, lead],
+    )) as Array<{ name: string }>;
+    const [other] = (await this.runner.query(
+      'SELECT index_name AS name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ? AND column_name = ? AND seq_in_index = 1 AND index_name <> ?',
+      [table, lead, name],
+    )) as Array<{ name: string }>;
+    const keyIndex = key && !other ? `, ADD INDEX ${quote(key.name)} (${quote(lead)})` : '';
+    await this.runner.query(`ALTER TABLE ${quote(table)} DROP INDEX ${quote(name)}${keyIndex}`);
+  }
+
+  /**
+   * Runs a TypeORM change that rebuilds a SQLite table (adding, dropping or retyping a column, foreign
+   * keys), then restores its indexes from the statements that made them: TypeORM recreates them from
+   * introspection, which knows their columns but not their directions. Elsewhere the work runs as is.
+   */
+  private async keepingIndexOrder(table: string, work: () => Promise<unknown>): Promise<void> {
+    if (this.kind !== 'sqlite') {
+      await work();
+      return;
+    }
+    const made = (await this.runner.query(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`, [table])) as Array<{ name: string; sql: string }>;
+    await work();
+    const quote = (name: string) => this.runner.connection.driver.escape(name);
+    const kept = new Set(((await this.runner.query(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?`, [table])) as Array<{ name: string }>).map((row) => row.name));
+    for (const index of made.filter((candidate) => kept.has(candidate.name))) {
+      await this.runner.query(`DROP INDEX ${quote(index.name)}`);
+      await this.runner.query(index.sql);
+    }
   }
 
   /**
@@ -113,7 +186,9 @@ export class SchemaDdl {
         const type = sqlType(target, this.kind);
         const column = quote(before.field);
         const using = type === 'jsonb' ? `to_jsonb(${column})` : before.type === 'boolean' ? `(${column})::int::${type}` : `${column}::${type}`;
-        await this.runner.query(`ALTER TABLE ${quote(table)} ALTER COLUMN ${column} TYPE ${type} USING ${using}`);
+        // A new type takes the database's default collation unless told, which would undo code point order.
+        const collation = this.collationOf(after).collation;
+        await this.runner.query(`ALTER TABLE ${quote(table)} ALTER COLUMN ${column} TYPE ${type}${collation ? ` COLLATE "${collation}"` : ''} USING ${using}`);
         break;
       }
       case 'mysql': {
@@ -125,46 +200,71 @@ export class SchemaDdl {
         // SQLite cannot alter a column; TypeORM rebuilds the table and copies every row across.
         const current = await this.runner.getTable(table);
         const old = current!.findColumnByName(before.field)!;
-        await this.runner.changeColumn(current!, old, new TableColumn(this.column(after)));
+        await this.keepingIndexOrder(table, () => this.runner.changeColumn(current!, old, new TableColumn(this.column(after))));
         break;
       }
     }
   }
 
-  /** Makes the unique and plain indexes of a column match its field definition. */
+  /** Makes the unique and plain indexes of a column match its field definition (and its foreign key). */
   async syncIndices(table: string, field: FieldDef): Promise<void> {
-    await this.dropIndices(table, field.field);
-    for (const index of this.indicesFor(table, field)) await this.runner.createIndex(table, index);
+    const keyed = await this.dropIndices(table, field.field);
+    await this.createIndices(table, field, keyed);
   }
 
-  async addForeignKey(table: string, column: string, relatedTable: string, onDelete: OnDelete): Promise<void> {
-    await this.runner.createForeignKey(
-      table,
-      new TableForeignKey({ name: constraintName('fk', table, column), columnNames: [column], referencedTableName: relatedTable, referencedColumnNames: ['id'], onDelete }),
-    );
+  /**
+   * A foreign key, and an index on its column unless the field has one: without it, reading a parent's
+   * children (one-to-many expansion, relation filters, ON DELETE) scans the child table. MySQL makes
+   * one for the key on its own.
+   */
+  async addForeignKey(table: string, field: FieldDef, relatedTable: string, onDelete: OnDelete): Promise<void> {
+    const key = new TableForeignKey({ name: constraintName('fk', table, field.field), columnNames: [field.field], referencedTableName: relatedTable, referencedColumnNames: ['id'], onDelete });
+    await this.keepingIndexOrder(table, () => this.runner.createForeignKey(table, key));
+    if (this.kind !== 'mysql' && !field.index && !field.unique) await this.createIndex(table, field, false, { ifMissing: true });
   }
 
   async dropForeignKey(table: string, column: string): Promise<void> {
     const current = await this.runner.getTable(table);
     for (const key of current?.foreignKeys.filter((fk) => fk.columnNames.includes(column)) ?? []) {
-      await this.runner.dropForeignKey(current!, key);
+      await this.keepingIndexOrder(table, () => this.runner.dropForeignKey(current!, key));
     }
   }
 
-  private indicesFor(table: string, field: FieldDef): TableIndex[] {
-    if (field.unique) return [new TableIndex({ name: constraintName('uq', table, field.field), columnNames: [field.field], isUnique: true })];
-    if (field.index) return [new TableIndex({ name: constraintName('ix', table, field.field), columnNames: [field.field] })];
-    return [];
+  /**
+   * The index of a field's column: unique, plain for `index` or for a foreign key (`keyed`; MySQL has
+   * its own for that), or none.
+   */
+  private async createIndices(table: string, field: FieldDef, keyed: boolean): Promise<void> {
+    if (field.unique) await this.createIndex(table, field, true);
+    else if (field.index || (keyed && this.kind !== 'mysql')) await this.createIndex(table, field, false);
   }
 
-  /** Drops the single-column indexes on a column, found by column so renames do not lose track of them. */
-  private async dropIndices(table: string, column: string): Promise<void> {
+  /**
+   * One single-column index, its column in the order Cairn sorts (see index-order.ts), so that it
+   * serves ascending and descending sorts alike. Named by table and column, so that it can be found
+   * again whatever made it.
+   */
+  async createIndex(table: string, field: FieldDef, unique: boolean, options: { ifMissing?: boolean } = {}): Promise<void> {
+    const quote = (name: string) => this.runner.connection.driver.escape(name);
+    const name = quote(constraintName(unique ? 'uq' : 'ix', table, field.field));
+    const column = indexColumnSql(field, 'asc', this.kind, quote);
+    await this.runner.query(`CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${options.ifMissing ? 'IF NOT EXISTS ' : ''}${name} ON ${quote(table)} (${column})`);
+  }
+
+  /**
+   * Drops the single-column indexes on a column, found by column so renames do not lose track of them.
+   * Answers whether the column holds a foreign key.
+   */
+  private async dropIndices(table: string, column: string): Promise<boolean> {
     const current = await this.runner.getTable(table);
-    const indices = current?.indices.filter((index) => index.columnNames.length === 1 && index.columnNames[0] === column) ?? [];
+    const keyed = current?.foreignKeys.some((fk) => fk.columnNames.includes(column)) ?? false;
+    // A composite index of one column (cx_…) is the registry's, kept or dropped with its own entry.
+    const indices = current?.indices.filter((index) => index.columnNames.length === 1 && index.columnNames[0] === column && !index.name?.startsWith('cx_')) ?? [];
     for (const index of indices) {
       // On MySQL an index that backs a foreign key cannot be dropped while the key exists.
-      if (this.kind === 'mysql' && current!.foreignKeys.some((fk) => fk.columnNames.includes(column))) continue;
+      if (this.kind === 'mysql' && keyed) continue;
       await this.runner.dropIndex(current!, index);
     }
+    return keyed;
   }
 }

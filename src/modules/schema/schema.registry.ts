@@ -4,9 +4,10 @@ import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { Database } from '../../common/database/database.service';
 import { loadExternalCollections, withExternalCollections } from '../connections/external-schema';
 import { WorkspaceEntity } from '../workspaces/workspace.entity';
-import { CollectionEntity, FieldEntity, RelationEntity } from './registry.entities';
+import { parseStoredFields } from './composite-indexes';
+import { CollectionEntity, FieldEntity, IndexEntity, RelationEntity } from './registry.entities';
 import { systemFields } from './system-fields';
-import type { CollectionDef, FieldDef, FieldTypeName, OnDelete, RelationDef, WorkspaceSchema } from './schema.types';
+import type { CollectionDef, FieldDef, FieldTypeName, IndexDef, OnDelete, RelationDef, WorkspaceSchema } from './schema.types';
 
 /** The bus channel on which schema changes are announced to every instance. */
 export const SCHEMA_CHANGED = 'schema.changed';
@@ -65,15 +66,17 @@ export class SchemaRegistry implements OnModuleInit, OnModuleDestroy {
    * what schema changes work on, without external collections.
    */
   async load(manager: EntityManager, workspaceId: string): Promise<WorkspaceSchema> {
-    const [workspace, collections, fields, relations] = await Promise.all([
+    const [workspace, collections, fields, relations, indexes] = await Promise.all([
       manager.getRepository(WorkspaceEntity).findOneByOrFail({ id: workspaceId }),
       manager.getRepository(CollectionEntity).find({ where: { workspaceId }, order: { createdAt: 'ASC', name: 'ASC' } }),
       manager.getRepository(FieldEntity).find({ where: { workspaceId }, order: { sort: 'ASC' } }),
       manager.getRepository(RelationEntity).find({ where: { workspaceId }, order: { createdAt: 'ASC' } }),
+      manager.getRepository(IndexEntity).find({ where: { workspaceId }, order: { createdAt: 'ASC', name: 'ASC' } }),
     ]);
     const definitions: CollectionDef[] = collections.map((collection) => ({
       name: collection.name,
       table: collection.tableName,
+      codePointText: true,
       primaryKey: collection.primaryKey,
       note: collection.note,
       fields: [...systemFields(collection.primaryKey), ...fields.filter((f) => f.collection === collection.name).map(toFieldDef)],
@@ -83,6 +86,7 @@ export class SchemaRegistry implements OnModuleInit, OnModuleDestroy {
       version: workspace.schemaVersion,
       collections: new Map(definitions.map((definition) => [definition.name, definition])),
       relations: relations.map(toRelationDef),
+      indexes: indexes.map(toIndexDef),
     };
   }
 
@@ -102,6 +106,10 @@ export type StoredFieldOptions = Omit<FieldDef, 'field' | 'type' | 'system' | 'p
 export function toFieldDef(entity: FieldEntity): FieldDef {
   const options = JSON.parse(entity.options) as StoredFieldOptions;
   return { field: entity.field, type: entity.type as FieldTypeName, system: false, primaryKey: false, ...options };
+}
+
+export function toIndexDef(entity: IndexEntity): IndexDef {
+  return { collection: entity.collection, name: entity.name, fields: parseStoredFields(entity.fields), unique: entity.unique };
 }
 
 export function toRelationDef(entity: RelationEntity): RelationDef {

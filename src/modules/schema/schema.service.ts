@@ -9,7 +9,8 @@ import { toDatabase } from '../data/sql/value-codec';
 import { fieldType } from './field-types';
 import { parseFieldInput, toFieldDto } from './field-input';
 import { checkNewCollectionName, tableNameFor } from './names';
-import { CollectionEntity, FieldEntity, RelationEntity, SchemaMigrationEntity } from './registry.entities';
+import { dropIndexesOfField, indexesOf, renameIndexedField } from './composite-indexes';
+import { CollectionEntity, FieldEntity, IndexEntity, RelationEntity, SchemaMigrationEntity } from './registry.entities';
 import { SchemaDdl } from './schema.ddl';
 import { findField, findRelationalField } from './schema.lookup';
 import { SchemaRegistry, StoredFieldOptions } from './schema.registry';
@@ -199,6 +200,7 @@ export class SchemaService {
       }
     }
     await relations.delete({ workspaceId, collection: name });
+    await manager.getRepository(IndexEntity).delete({ workspaceId, collection: name });
     await manager.getRepository(FieldEntity).delete({ workspaceId, collection: name });
     await manager.getRepository(CollectionEntity).delete({ workspaceId, name });
     await manager.createQueryBuilder().delete().from('cairn_autocode_counters').where('workspace_id = :workspaceId AND collection = :name', { workspaceId, name }).execute();
@@ -258,7 +260,8 @@ export class SchemaService {
   }
 
   /** Makes a field what `next` describes, renaming and retyping its column where needed. */
-  async updateFieldIn({ manager, ddl, schema, workspaceId }: SchemaChangeContext, collectionName: string, fieldName: string, next: FieldDef, force: boolean): Promise<void> {
+  async updateFieldIn(context: SchemaChangeContext, collectionName: string, fieldName: string, next: FieldDef, force: boolean): Promise<void> {
+    const { manager, ddl, schema, workspaceId } = context;
     const collection = this.requireCollection(schema, collectionName);
     const current = this.requireUserField(collection, fieldName);
     const renamed = next.field !== current.field;
@@ -266,6 +269,7 @@ export class SchemaService {
 
     if (renamed) {
       await ddl.renameColumn(collection.table, current.field, next.field);
+      await renameIndexedField(context, collectionName, current.field, next.field);
       await manager.createQueryBuilder().update('cairn_autocode_counters').set({ field: next.field }).where('workspace_id = :workspaceId AND collection = :collectionName AND field = :fieldName', { workspaceId, collectionName, fieldName }).execute();
     }
     const renamedCurrent = { ...current, field: next.field };
@@ -298,6 +302,8 @@ export class SchemaService {
     assertRemovable(collectionName, fieldName, await this.removalImpact(manager, removal, options), options.force);
     const relation = schema.relations.find((r) => r.collection === collectionName && r.field === fieldName);
     if (relation) await ddl.dropForeignKey(collection.table, fieldName);
+    // The composite indexes that use the field go with it, as PostgreSQL itself would drop them.
+    await dropIndexesOfField(context, collection, fieldName);
     await ddl.dropColumn(collection.table, fieldName);
     if (relation) {
       const relations = manager.getRepository(RelationEntity);
@@ -378,6 +384,10 @@ export function assertFieldChangeAllowed(schema: WorkspaceSchema, collectionName
   const collection = schema.collections.get(collectionName)!;
   if (renamed && (findField(collection, next.field) || findRelationalField(schema, collectionName, next.field))) {
     throw conflict(`The collection "${collectionName}" already has a field "${next.field}".`, { field: 'field' });
+  }
+  const indexed = indexesOf(schema, collectionName).find((index) => index.fields.some((column) => column.field === current.field));
+  if (indexed && (next.type === 'text' || next.type === 'json') && next.type !== current.type) {
+    throw conflict(`"${current.field}" is part of the index "${indexed.name}", and a ${next.type} field cannot be indexed; delete the index first.`, { field: 'type' });
   }
   const loss = dataLoss(current, next);
   if (loss && !force) throw conflict(`Changing "${current.field}" ${loss}; force it (?force=true on the field, "force": true in a schema apply) to change it anyway.`, { field: current.field });

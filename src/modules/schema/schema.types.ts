@@ -76,6 +76,23 @@ export interface RelationDef {
   junction: { otherField: string; alias: string | null } | null;
 }
 
+/** One column of a composite index, in the direction the index holds it. */
+export interface IndexColumn {
+  field: string;
+  descending: boolean;
+}
+
+/**
+ * A composite index made through the API, on columns of one collection. `name` is the API's name,
+ * unique per collection; the database's own name is derived from the table and it (see schema.ddl.ts).
+ */
+export interface IndexDef {
+  collection: string;
+  name: string;
+  fields: IndexColumn[];
+  unique: boolean;
+}
+
 /** What a field name means on a collection when it leads to another collection. */
 export type RelationalField =
   | { kind: 'm2o'; field: string; related: string; relation: RelationDef }
@@ -106,6 +123,12 @@ export interface CollectionDef {
   note: string | null;
   /** Set for a table of an external database; absent for Cairn's own collections. */
   external?: ExternalSource;
+  /**
+   * True for a table SchemaDdl made: its text columns compare and sort by code point (binary on MySQL,
+   * "C" on PostgreSQL), so SQL need not ask for that and their indexes serve ORDER BY and GROUP BY.
+   * Absent for tables whose collation Cairn does not choose: external ones and the platform's own.
+   */
+  codePointText?: true;
 }
 
 /**
@@ -117,4 +140,6 @@ export interface WorkspaceSchema {
   version: number;
   collections: ReadonlyMap<string, CollectionDef>;
   relations: readonly RelationDef[];
+  /** Composite indexes, in the order they were made. */
+  indexes: readonly IndexDef[];
 }

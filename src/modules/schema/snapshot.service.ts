@@ -5,7 +5,9 @@ import { Database } from '../../common/database/database.service';
 import { conflict, invalidPayload } from '../../common/errors/app-error';
 import { cairnVersion } from '../../common/version';
 import type { WorkspaceAccess } from '../workspaces/workspaces.service';
+import { assertNewIndex, indexFieldList, parseIndexFieldList, parseIndexInput } from './composite-indexes';
 import { parseFieldInput, toFieldDto } from './field-input';
+import { IndexesService } from './indexes.service';
 import { checkCollectionName, checkNewCollectionName, checkFieldName, tableNameFor } from './names';
 import { ownCollectionsOnly } from '../connections/external-schema';
 import { SchemaMigrationEntity } from './registry.entities';
@@ -13,7 +15,7 @@ import { relationShape, RelationsService } from './relations.service';
 import { SchemaRegistry } from './schema.registry';
 import { assertRemovable } from './schema-removal';
 import { assertFieldChangeAllowed, RemovalOptions, SchemaChangeContext, SchemaService } from './schema.service';
-import type { CollectionDef, FieldDef, OnDelete, RelationDef, WorkspaceSchema } from './schema.types';
+import type { CollectionDef, FieldDef, IndexDef, OnDelete, RelationDef, WorkspaceSchema } from './schema.types';
 import { checkingEntry, SectionStep, SnapshotParticipant, SnapshotParticipants } from './snapshot-participant';
 import { systemFields } from './system-fields';
 
@@ -36,17 +38,31 @@ export interface RelationSnapshot {
   junction: { other_field: string; alias: string | null } | null;
 }
 
+/** A composite index in a snapshot: the API's shape with its collection. */
+export interface IndexSnapshot {
+  collection: string;
+  name: string;
+  fields: string[];
+  unique: boolean;
+}
+
 /** The schema part of a snapshot; its other sections (roles, policies, …) are keyed by their name beside it. */
 export interface SchemaSnapshot {
   version: 2;
   cairn: string;
   collections: CollectionSnapshot[];
   relations: RelationSnapshot[];
+  indexes: IndexSnapshot[];
 }
 
-/** A snapshot as read from a request: its schema, and the sections it gives (a section left out is left alone). */
-export interface ParsedSnapshot extends Omit<SchemaSnapshot, 'version'> {
+/**
+ * A snapshot as read from a request: its schema, and the sections it gives (a section left out is left
+ * alone). `indexes` is null when the snapshot has none (one made before composite indexes existed):
+ * the workspace's indexes are then left alone too, but for those whose collection or field goes.
+ */
+export interface ParsedSnapshot extends Omit<SchemaSnapshot, 'version' | 'indexes'> {
   version: 1 | 2;
+  indexes: IndexSnapshot[] | null;
   sections: Map<string, unknown[]>;
 }
 
@@ -59,7 +75,9 @@ export type SchemaOperation =
   | { action: 'update_collection'; collection: string; note: string | null }
   | { action: 'create_field'; collection: string; field: Raw }
   | { action: 'update_field'; collection: string; field: string; to: Raw }
-  | { action: 'create_relation'; relation: RelationSnapshot };
+  | { action: 'create_relation'; relation: RelationSnapshot }
+  | { action: 'delete_index'; collection: string; name: string }
+  | { action: 'create_index'; collection: string; index: Omit<IndexSnapshot, 'collection'> };
 
 /** A step of a plan as the API shows it: a schema step, or `create_policy`, `delete_view`, … naming its entry. */
 export type PlannedStep = SchemaOperation | ({ action: string } & Raw);
@@ -102,6 +120,7 @@ export class SnapshotService {
   constructor(
     private readonly schemas: SchemaService,
     private readonly relations: RelationsService,
+    private readonly indexes: IndexesService,
     private readonly registry: SchemaRegistry,
     private readonly participants: SnapshotParticipants,
     private readonly db: Database,
@@ -131,6 +150,7 @@ export class SnapshotService {
       cairn: cairnVersion(),
       collections: collections.map((collection) => ({ collection: collection.name, primary_key: collection.primaryKey, note: collection.note, fields: userFieldDtos(collection) })),
       relations: schema.relations.map(relationShape).sort((a, b) => `${a.collection}.${a.field}`.localeCompare(`${b.collection}.${b.field}`)),
+      indexes: schema.indexes.filter((index) => schema.collections.has(index.collection)).map(indexShape).sort(byCollectionAndName),
     };
   }
 
@@ -149,12 +169,14 @@ export class SnapshotService {
 
   private async plan(access: WorkspaceAccess, target: ParsedSnapshot): Promise<Plan> {
     const current = await this.registry.forWorkspace(access.workspace);
-    const schema = this.diffSchema(current, target);
+    const wanted = wantedSchema(current, target);
+    const { deletions, creations } = this.diffIndexes(current, target, wanted);
+    const schema = [...deletions, ...this.diffSchema(current, target), ...creations];
     const existing = new Map<string, unknown[]>();
     for (const participant of this.participants.all()) existing.set(participant.section, await this.exported(participant, access.workspace.id));
     const context = {
       workspaceId: access.workspace.id,
-      schema: wantedSchema(current, target),
+      schema: wanted,
       entries: (section: string) => target.sections.get(section) ?? existing.get(section) ?? [],
     };
     const sections: SectionPlan[] = [];
@@ -171,6 +193,45 @@ export class SnapshotService {
       sections.push({ participant, steps: sectionSteps(participant, existing.get(participant.section)!, wanted) });
     }
     return { schema, sections, untouched };
+  }
+
+  /**
+   * The index steps: deletions run before every other schema step (before the fields they use go),
+   * creations after every other (once their fields exist). An index whose collection the snapshot
+   * drops goes with its table. Each wanted index is checked against the snapshot's schema (400 naming it).
+   */
+  private diffIndexes(current: WorkspaceSchema, target: ParsedSnapshot, wanted: WorkspaceSchema): { deletions: SchemaOperation[]; creations: SchemaOperation[] } {
+    if (target.indexes === null) return { deletions: [], creations: [] };
+    const key = (index: { collection: string; name: string }) => `${index.collection}.${index.name}`;
+    const checked: IndexDef[] = [];
+    for (const [position, entry] of target.indexes.entries()) {
+      const path = `snapshot.indexes.${position}`;
+      const collection = wanted.collections.get(entry.collection);
+      if (!collection || collection.external) throw invalidPayload(`Invalid payload: ${path} is on "${entry.collection}", which the snapshot has no collection of.`, `${path}.collection`);
+      const index = parseIndexInput(wanted, collection, { fields: entry.fields, unique: entry.unique, name: entry.name }, `${path}.`);
+      try {
+        assertNewIndex({ ...wanted, indexes: checked }, index);
+      } catch {
+        throw invalidPayload(`Invalid payload: ${path} repeats the name or the fields of another index of "${entry.collection}".`, path);
+      }
+      checked.push(index);
+    }
+    const now = new Map(this.schemaSnapshot(current).indexes.map((index) => [key(index), index]));
+    const targetKeys = new Map(target.indexes.map((index) => [key(index), index]));
+    const targetCollections = new Set(target.collections.map((collection) => collection.collection));
+    const deletions: SchemaOperation[] = [];
+    for (const [name, index] of now) {
+      const wantedIndex = targetKeys.get(name);
+      if (targetCollections.has(index.collection) && (!wantedIndex || !same(indexShape(indexDef(wantedIndex)), index))) deletions.push({ action: 'delete_index', collection: index.collection, name: index.name });
+    }
+    const creations: SchemaOperation[] = [];
+    for (const index of checked.map(indexShape)) {
+      const existing = now.get(key(index));
+      // An index whose collection is made anew is made anew too, even where the old one matched.
+      const kept = existing && same(existing, index) && current.collections.has(index.collection);
+      if (!kept) creations.push({ action: 'create_index', collection: index.collection, index: { name: index.name, fields: index.fields, unique: index.unique } });
+    }
+    return { deletions, creations };
   }
 
   /** The schema steps from the workspace's schema to the snapshot's, in the order they must run. */
@@ -303,6 +364,12 @@ export class SnapshotService {
         return this.schemas.addFieldIn(context, operation.collection, parseFieldInput(operation.field, `snapshot.${operation.collection}`));
       case 'update_field':
         return this.schemas.updateFieldIn(context, operation.collection, operation.field, parseFieldInput(operation.to, `snapshot.${operation.collection}`), removal.force);
+      case 'delete_index':
+        return this.indexes.removeIn(context, operation.collection, operation.name);
+      case 'create_index': {
+        const collection = this.schemas.requireCollection(context.schema, operation.collection);
+        return this.indexes.createIn(context, parseIndexInput(context.schema, collection, operation.index, `snapshot.indexes.${operation.collection}.`));
+      }
       case 'create_relation': {
         const r = operation.relation;
         await this.relations.linkIn(context, {
@@ -322,7 +389,7 @@ export class SnapshotService {
   parse(raw: unknown): ParsedSnapshot {
     const snapshot = parseSchemaSnapshot(raw);
     const document = raw as Raw;
-    const known = new Set(['version', 'cairn', 'collections', 'relations', ...this.participants.all().map((p) => p.section)]);
+    const known = new Set(['version', 'cairn', 'collections', 'relations', 'indexes', ...this.participants.all().map((p) => p.section)]);
     const unknown = Object.keys(document).find((key) => !known.has(key));
     if (unknown !== undefined) throw invalidPayload(`Invalid payload: a snapshot has no section "${unknown}".`, `snapshot.${unknown}`);
     for (const participant of this.participants.all()) {
@@ -393,7 +460,11 @@ function wantedSchema(current: WorkspaceSchema, target: ParsedSnapshot): Workspa
       junction: r.junction ? { otherField: r.junction.other_field, alias: r.junction.alias } : null,
     })),
   ];
-  return { workspaceId: current.workspaceId, version: current.version, collections, relations };
+  const indexes: IndexDef[] =
+    target.indexes === null
+      ? current.indexes.filter((index) => collections.has(index.collection) && index.fields.every((column) => collections.get(index.collection)!.fields.some((f) => f.field === column.field)))
+      : target.indexes.map(indexDef);
+  return { workspaceId: current.workspaceId, version: current.version, collections, relations, indexes };
 }
 
 /** Reads and checks the schema part of a snapshot; names are checked again when it is applied. */
@@ -434,5 +505,37 @@ function parseSchemaSnapshot(raw: unknown): ParsedSnapshot {
         : null,
     };
   });
-  return { version: snapshot.version, cairn: typeof snapshot.cairn === 'string' ? snapshot.cairn : 'unknown', collections, relations, sections: new Map() };
+  return { version: snapshot.version, cairn: typeof snapshot.cairn === 'string' ? snapshot.cairn : 'unknown', collections, relations, indexes: parseIndexSnapshots(snapshot.indexes), sections: new Map() };
+}
+
+/** Reads the snapshot's indexes as given; their fields are checked against the snapshot's schema when planned. */
+function parseIndexSnapshots(raw: unknown): IndexSnapshot[] | null {
+  if (raw === undefined) return null;
+  if (!Array.isArray(raw)) throw invalidPayload('Invalid payload: snapshot.indexes must be a list.', 'snapshot.indexes');
+  return raw.map((entry, position): IndexSnapshot => {
+    const path = `snapshot.indexes.${position}`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw invalidPayload(`Invalid payload: ${path} must be an object.`, path);
+    const { collection, name, fields, unique, ...rest } = entry as Raw;
+    const extra = Object.keys(rest)[0];
+    if (extra !== undefined) throw invalidPayload(`Invalid payload: "${extra}" is not a part of an index.`, `${path}.${extra}`);
+    if (typeof name !== 'string') throw invalidPayload(`Invalid payload: ${path}.name must be a string.`, `${path}.name`);
+    if (!Array.isArray(fields) || !fields.every((field) => typeof field === 'string')) throw invalidPayload(`Invalid payload: ${path}.fields must be a list of field names.`, `${path}.fields`);
+    if (unique !== undefined && typeof unique !== 'boolean') throw invalidPayload(`Invalid payload: ${path}.unique must be true or false.`, `${path}.unique`);
+    return { collection: checkCollectionName(collection, `${path}.collection`), name, fields: fields as string[], unique: unique === true };
+  });
+}
+
+function indexShape(index: IndexDef): IndexSnapshot {
+  return { collection: index.collection, name: index.name, fields: indexFieldList(index.fields), unique: index.unique };
+}
+
+function indexDef(index: IndexSnapshot): IndexDef {
+  return { collection: index.collection, name: index.name, fields: parseIndexFieldList(index.fields), unique: index.unique };
+}
+
+/** By collection, then name, by code point: the same order on every database. */
+function byCollectionAndName(a: IndexSnapshot, b: IndexSnapshot): number {
+  const left = `${a.collection}\u0000${a.name}`;
+  const right = `${b.collection}\u0000${b.name}`;
+  return left < right ? -1 : left > right ? 1 : 0;
 }

@@ -11,6 +11,8 @@ import { Views1733400000000 } from './1733400000000-views';
 import { Connections1733500000000 } from './1733500000000-connections';
 import { SetupTokens1733600000000 } from './1733600000000-setup-tokens';
 import { WorkspaceAppUrl1733700000000 } from './1733700000000-workspace-app-url';
+import { CompositeIndexes1733800000000 } from './1733800000000-composite-indexes';
+import { IndexOrder1733900000000 } from './1733900000000-index-order';
 
 /** Every system-table migration, oldest first. */
 export const PLATFORM_MIGRATIONS = [
@@ -27,4 +29,6 @@ export const PLATFORM_MIGRATIONS = [
   Connections1733500000000,
   SetupTokens1733600000000,
   WorkspaceAppUrl1733700000000,
+  CompositeIndexes1733800000000,
+  IndexOrder1733900000000,
 ];

@@ -62,8 +62,10 @@ class PostgresDialect implements SqlDialect {
     return `$${position}`;
   }
   textMatch(expression: string, placeholder: string, caseSensitive: boolean, negate: boolean): string {
-    const operator = caseSensitive ? 'LIKE' : 'ILIKE';
-    return `${expression} ${negate ? `NOT ${operator}` : operator} ${placeholder} ${LIKE_ESCAPE}`;
+    if (caseSensitive) return `${expression} ${negate ? 'NOT LIKE' : 'LIKE'} ${placeholder} ${LIKE_ESCAPE}`;
+    // ILIKE folds case by the collation's character classes: under "C", the collation of Cairn's text
+    // columns, ASCII letters only. The database's own collation folds the others too.
+    return `${expression} COLLATE "default" ${negate ? 'NOT ILIKE' : 'ILIKE'} ${placeholder} ${LIKE_ESCAPE}`;
   }
   matchParameter(value: string, mode: MatchMode): string {
     return likePattern(value, mode);

@@ -43,10 +43,12 @@ export function compileExpression(expression: Expression, scope: Scope, statemen
     case 'call': {
       const args = expression.args.map(recurse);
       switch (expression.fn) {
+        // On PostgreSQL, case maps by the collation: under "C", the collation of Cairn's text columns,
+        // ASCII letters only; the database's own collation maps the others too.
         case 'lower':
-          return `LOWER(${args[0]})`;
+          return kind === 'postgres' ? `LOWER(${args[0]} COLLATE "default")` : `LOWER(${args[0]})`;
         case 'upper':
-          return `UPPER(${args[0]})`;
+          return kind === 'postgres' ? `UPPER(${args[0]} COLLATE "default")` : `UPPER(${args[0]})`;
         case 'coalesce':
           return `COALESCE(${args.join(', ')})`;
         case 'concat': {

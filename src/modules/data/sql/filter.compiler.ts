@@ -115,9 +115,9 @@ export function compileCondition(node: FilterNode, scope: Scope, statement: Stat
 }
 
 /**
- * A relation filter as a correlated (NOT) EXISTS: the many-to-one's related row, the one-to-many's
- * child rows, or the many-to-many's related rows through the junction. Nested filters recurse with
- * new aliases of the same statement.
+ * A relation filter: a many-to-one's as its key IN the keys of the related rows that match, the others
+ * as a correlated (NOT) EXISTS of the one-to-many's child rows or the many-to-many's related rows
+ * through the junction. Nested filters recurse with new aliases of the same statement.
  */
 function compileRelationFilter(field: string, quantifier: 'some' | 'none', filter: FilterNode, scope: Scope, statement: Statement): string {
   const relation = requireRelation(statement.schema, scope.collection, field);
@@ -127,8 +127,13 @@ function compileRelationFilter(field: string, quantifier: 'some' | 'none', filte
   switch (relation.kind) {
     case 'm2o': {
       const target = scopeOf(statement, related);
-      const link = `${column(statement, target.alias, primaryKeyField(related).field)} = ${column(statement, scope.alias, relation.field)}`;
-      subquery = `SELECT 1 FROM ${tableOf(statement, target)} WHERE ${link} AND ${compileCondition(filter, target, statement)}`;
+      const key = column(statement, target.alias, primaryKeyField(related).field);
+      const condition = compileCondition(filter, target, statement);
+      // The related rows' keys, looked up in the foreign key's index: SQLite runs a correlated EXISTS
+      // once per row of the whole table, and the others plan both forms alike. `_none` stays a NOT
+      // EXISTS, which keeps the rows whose key is NULL where NOT IN would drop them.
+      if (quantifier === 'some') return `${column(statement, scope.alias, relation.field)} IN (SELECT ${key} FROM ${tableOf(statement, target)} WHERE ${condition})`;
+      subquery = `SELECT 1 FROM ${tableOf(statement, target)} WHERE ${key} = ${column(statement, scope.alias, relation.field)} AND ${condition}`;
       break;
     }
     case 'o2m': {

@@ -1,4 +1,5 @@
 import { NUMERIC_TYPES, ORDERED_TYPES, primaryKeyField, TEXT_TYPES } from '../../schema/schema.lookup';
+import { nullsClause } from '../../schema/index-order';
 import type { CollectionDef, FieldDef, RelationalField, WorkspaceSchema } from '../../schema/schema.types';
 import type { AggregateTerm, ItemsQuery, NestedRead, QueryContext, Selection, SortTerm } from '../query/query.ast';
 import type { SqlDialect } from './dialect';
@@ -106,7 +107,7 @@ export function compileAggregate(query: ItemsQuery, schema: WorkspaceSchema, dia
   const root = scopeOf(statement, requireCollection(schema, query.collection));
   // Text groups exactly (see SqlDialect.exactText), selected as the same expression under the field's name.
   const groupFields = query.groupBy.map((name) => requireColumn(root.collection, name));
-  const groups = groupFields.map((field) => exact(field, column(statement, root.alias, field.field), statement));
+  const groups = groupFields.map((field) => exact(field, column(statement, root.alias, field.field), root, statement));
   const selected = groupFields.map((field, index) => {
     const plain = column(statement, root.alias, field.field);
     return groups[index] === plain ? plain : `${groups[index]} AS ${dialect.quote(field.field)}`;
@@ -133,26 +134,35 @@ function aggregateExpressions({ term, field, alias, countAlias }: AggregateColum
     case 'count':
       return [as(`COUNT(${target})`)];
     case 'countDistinct':
-      return [as(`COUNT(DISTINCT ${field === null ? target : exact(field, target, statement)})`)];
+      return [as(`COUNT(DISTINCT ${field === null ? target : exact(field, target, scope, statement)})`)];
     case 'sum':
       return [as(statement.dialect.sum(target, field!.type))];
     case 'avg':
       return [as(statement.dialect.sum(target, field!.type)), as(`COUNT(${target})`, countAlias!)];
     case 'min':
-      return [as(`MIN(${field === null ? target : ordered(field, target, statement)})`)];
+      return [as(`MIN(${field === null ? target : ordered(field, target, scope, statement)})`)];
     case 'max':
-      return [as(`MAX(${field === null ? target : ordered(field, target, statement)})`)];
+      return [as(`MAX(${field === null ? target : ordered(field, target, scope, statement)})`)];
   }
 }
 
+/**
+ * True for a text column whose collation Cairn did not choose. The text columns of the tables Cairn
+ * makes compare and sort by code point already (CollectionDef.codePointText) and are left bare, so that
+ * their indexes serve ORDER BY and GROUP BY; external and platform tables' are wrapped.
+ */
+function foreignText(field: FieldDef, scope: Scope): boolean {
+  return TEXT_TYPES.has(field.type) && scope.collection.codePointText !== true;
+}
+
 /** A text column as it groups and counts distinct, exactly (see SqlDialect.exactText). */
-function exact(field: FieldDef, expression: string, statement: Statement): string {
-  return TEXT_TYPES.has(field.type) ? statement.dialect.exactText(expression) : expression;
+function exact(field: FieldDef, expression: string, scope: Scope, statement: Statement): string {
+  return foreignText(field, scope) ? statement.dialect.exactText(expression) : expression;
 }
 
 /** A text column as it sorts and takes a min or max, by code point (see SqlDialect.orderedText). */
-function ordered(field: FieldDef, expression: string, statement: Statement): string {
-  return TEXT_TYPES.has(field.type) ? statement.dialect.orderedText(expression) : expression;
+function ordered(field: FieldDef, expression: string, scope: Scope, statement: Statement): string {
+  return foreignText(field, scope) ? statement.dialect.orderedText(expression) : expression;
 }
 
 function groupOrder(query: ItemsQuery, scope: Scope, statement: Statement): string[] {
@@ -163,7 +173,7 @@ function groupOrder(query: ItemsQuery, scope: Scope, statement: Statement): stri
     return term;
   });
   const rest = query.groupBy.filter((name) => !sorted.some((term) => term.path[0] === name)).map((name): SortTerm => ({ path: [name], direction: 'asc' }));
-  return [...sorted, ...rest].map((term) => orderTerm(column(statement, scope.alias, term.path[0]), term.direction, requireColumn(scope.collection, term.path[0]), statement));
+  return [...sorted, ...rest].map((term) => orderTerm(term.direction, requireColumn(scope.collection, term.path[0]), scope, statement));
 }
 
 /**
@@ -291,7 +301,9 @@ interface Ordering {
 
 /**
  * ORDER BY terms of sort paths, joining the many-to-one relations a path goes through (once per path
- * prefix), then the tie-breaker columns of the root that the sort does not already name.
+ * prefix), then the tie-breaker columns of the root that the sort does not already name. Ties go the
+ * way of the last sort term (`published_at DESC, id DESC`): an index on the sorted column holds the
+ * primary key too on MySQL and SQLite, so one walk of it, forwards or backwards, gives the whole order.
  */
 function compileOrder(sort: SortTerm[], root: Scope, statement: Statement, tieBreakers: FieldDef[]): Ordering {
   const joins = new Map<string, Scope>();
@@ -303,11 +315,12 @@ function compileOrder(sort: SortTerm[], root: Scope, statement: Statement, tieBr
       scope = joinedScope(term.path.slice(0, depth + 1), scope, joins, ordering, statement);
     }
     const field = requireColumn(scope.collection, term.path[term.path.length - 1]);
-    ordering.terms.push(orderTerm(column(statement, scope.alias, field.field), term.direction, field, statement));
+    ordering.terms.push(orderTerm(term.direction, field, scope, statement));
   }
+  const tieDirection = sort.length === 0 ? 'asc' : sort[sort.length - 1].direction;
   for (const field of tieBreakers) {
     if (!sort.some((term) => term.path.length === 1 && term.path[0] === field.field)) {
-      ordering.terms.push(orderTerm(column(statement, root.alias, field.field), 'asc', field, statement));
+      ordering.terms.push(orderTerm(tieDirection, field, root, statement));
     }
   }
   return ordering;
@@ -328,16 +341,16 @@ function joinedScope(path: string[], from: Scope, joins: Map<string, Scope>, ord
 }
 
 /**
- * One ORDER BY term. NULLs sort first ascending and last descending on all three databases: SQLite
- * and MySQL do so already, PostgreSQL is told. A primary key is never NULL and is left bare, so that
- * PostgreSQL can still walk its index. Text sorts by code point on all three, whatever the collation
- * of the database ('ALPHA' < 'Alpha' < 'Zeta' < 'alpha' < 'Éclair', '' < ' ', 'ok' < 'ok ').
+ * One ORDER BY term of a column of `scope`. NULLs sort first ascending and last descending on all
+ * three databases: SQLite and MySQL do so already, PostgreSQL is told, except for columns that cannot
+ * be NULL (see index-order.ts, the same rule Cairn's indexes are built by, so that they serve the
+ * order). Text sorts by code point on all three, whatever the collation of the database ('ALPHA' <
+ * 'Alpha' < 'Zeta' < 'alpha' < 'Éclair', '' < ' ', 'ok' < 'ok ').
  */
-function orderTerm(expression: string, direction: 'asc' | 'desc', field: FieldDef, statement: Statement): string {
-  const sorted = field.primaryKey ? expression : ordered(field, expression, statement);
-  const base = `${sorted} ${direction === 'asc' ? 'ASC' : 'DESC'}`;
-  if (statement.dialect.kind !== 'postgres' || field.primaryKey) return base;
-  return `${base} ${direction === 'asc' ? 'NULLS FIRST' : 'NULLS LAST'}`;
+function orderTerm(direction: 'asc' | 'desc', field: FieldDef, scope: Scope, statement: Statement): string {
+  const expression = column(statement, scope.alias, field.field);
+  const sorted = field.primaryKey ? expression : ordered(field, expression, scope, statement);
+  return [sorted, direction === 'asc' ? 'ASC' : 'DESC', nullsClause(field, direction, statement.dialect.kind)].filter(Boolean).join(' ');
 }
 
 function checkPagination(limit: number | null, offset: number): void {
