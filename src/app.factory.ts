@@ -67,8 +67,9 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
       done(null, value);
     });
   });
-  fastify.addHook('onSend', async (request, reply) => {
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id);
+    done(null, payload);
   });
   app.get(GracefulShutdown).install(fastify);
   openApiSetup(app, cairnVersion());

@@ -41,6 +41,33 @@ describe('parsed query cache', () => {
     for (let i = 0; i < 2; i++) assert.throws(() => cache.parse('articles', { filter: { nope: { _eq: 1 } } }, schema), /nope/);
   });
 
+  it('keeps one shape for every page of a query, and answers each page as the parser does', () => {
+    const cache = new ParsedQueryCache(CONFIG);
+    const schema = blogSchema();
+    const pages = [{ offset: '40' }, { offset: '60' }, { page: '3', limit: '20' }, { page: '4', limit: '20' }].map((paging) => ({ ...PARAMS, ...paging }));
+    const parsed = pages.map((params) => cache.parse('articles', params, schema));
+    parsed.forEach((query, i) => assert.deepEqual(query, parseItemsQuery('articles', pages[i], schema, CONFIG)));
+    assert.equal(parsed[0].selection, parsed[1].selection);
+    assert.equal(parsed[2].filter, parsed[3].filter);
+    assert.ok(Object.isFrozen(parsed[0]));
+  });
+
+  it('refuses a bad page as the parser does, and names the first fault of a query with two', () => {
+    const cache = new ParsedQueryCache(CONFIG);
+    const schema = blogSchema();
+    const refusal = (params: Record<string, unknown>) => {
+      try {
+        parseItemsQuery('articles', params, schema, CONFIG);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      assert.fail('the parser accepted it');
+    };
+    for (const params of [{ offset: '-1' }, { page: '0' }, { offset: '1', page: '2' }, { offset: 'x', filter: { nope: { _eq: 1 } } }, { offset: '5', filter: { nope: { _eq: 1 } } }]) {
+      for (let i = 0; i < 2; i++) assert.throws(() => cache.parse('articles', params, schema), { message: refusal(params) });
+    }
+  });
+
   it('does not keep very long parameters', () => {
     const cache = new ParsedQueryCache(CONFIG);
     const schema = blogSchema();

@@ -18,15 +18,14 @@ export class PayloadValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' && this.toValidate(metadata)) {
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        throw invalidPayload('Invalid payload: the request body must be a JSON object.');
-      }
+    // Most parameters are no DTO (the workspace access, a path parameter, the raw query): answered at
+    // once, as the base pipe would answer them, without its checks per parameter.
+    if (!this.toValidate(metadata)) return this.transformPrimitive(value, metadata);
+    if (metadata.type === 'body' && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+      throw invalidPayload('Invalid payload: the request body must be a JSON object.');
     }
-    if (this.toValidate(metadata)) {
-      const found = findTextFault(value);
-      if (found) throw invalidPayload(`Invalid payload: "${found.path}" holds ${found.fault}, which can not be stored.`, found.path);
-    }
+    const found = findTextFault(value);
+    if (found) throw invalidPayload(`Invalid payload: "${found.path}" holds ${found.fault}, which can not be stored.`, found.path);
     return super.transform(value, metadata);
   }
 }

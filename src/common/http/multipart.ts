@@ -13,10 +13,10 @@ export const ACCEPTS_MULTIPART = 'acceptsMultipart';
 export async function registerMultipart(fastify: FastifyInstance): Promise<void> {
   // Limits are given per upload by the route (its size limit comes from the configuration).
   await fastify.register(fastifyMultipart, { throwFileSizeLimit: true });
-  fastify.addHook('preValidation', async (request) => {
+  // A callback hook: it runs on every request, and an async one would cost a promise each time.
+  fastify.addHook('preValidation', (request, _reply, done) => {
     const config = request.routeOptions.config as unknown as Record<string, unknown> | undefined;
-    if (request.isMultipart() && config?.[ACCEPTS_MULTIPART] !== true) {
-      throw unreadBodyError(request.headers['content-type']);
-    }
+    if (request.isMultipart() && config?.[ACCEPTS_MULTIPART] !== true) return done(unreadBodyError(request.headers['content-type']));
+    done();
   });
 }

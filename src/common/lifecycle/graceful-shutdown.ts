@@ -45,9 +45,10 @@ export class GracefulShutdown {
       const { status, body } = toErrorResponse(serviceUnavailable('The server is shutting down. Try again.'));
       void reply.code(status).send(body);
     });
-    fastify.addHook('onSend', async (_request, reply) => {
+    fastify.addHook('onSend', (_request, reply, payload, done) => {
       // A kept-alive connection would otherwise stay open after its last answer, and be reset when the process ends.
       if (this.stopping) void reply.header('connection', 'close');
+      done(null, payload);
     });
   }
 

@@ -1,4 +1,4 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
@@ -7,7 +7,8 @@ import type { AppConfig, RateLimit } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { AppError } from '../errors/app-error';
 import type { ErrorCode } from '../errors/error-codes';
-import { AuthLimit, RATE_LIMIT_METADATA } from './rate-limit.decorators';
+import { RATE_LIMIT_METADATA } from './rate-limit.decorators';
+import type { AuthLimit } from './rate-limit.decorators';
 import { clientAddress, hashedKey, rateLimited } from './rate-limit.guard';
 import type { AttemptCounts, WindowCount } from './window-count.storage';
 
@@ -30,38 +31,41 @@ const FAILURES: Record<Exclude<AuthLimit, 'request'>, ReadonlySet<ErrorCode>> = 
  * which bounds one address trying many emails. A failure is counted after the route answers, and the
  * counts are checked before the route runs, so once over a limit even the right password is refused
  * (the answer cannot tell a guess that would have succeeded). Counts live in the throttler's storage:
- * Redis, shared by every instance, when it is configured.
+ * Redis, shared by every instance, when it is configured. Bound by @AuthRateLimit to the auth routes
+ * alone; with RATE_LIMIT_AUTH off it lets every request through.
  */
 @Injectable()
 export class AuthAttemptsInterceptor implements NestInterceptor {
-  private readonly counts: AttemptCounts;
-  private readonly perIdentifier: RateLimit;
+  private readonly counts: AttemptCounts | null;
+  private readonly perIdentifier: RateLimit | null;
   private readonly perAddress: RateLimit | null;
 
   constructor(
     private readonly reflector: Reflector,
-    // rate-limit.module.ts gives the throttler one of Cairn's storages, which also count attempts.
-    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    // rate-limit.module.ts gives the throttler one of Cairn's storages, which also count attempts; there
+    // is none when every rate limit is off.
+    @Optional() @InjectThrottlerStorage() storage: ThrottlerStorage | null,
     @InjectConfig() config: AppConfig,
   ) {
-    this.counts = storage as ThrottlerStorage & AttemptCounts;
-    // This interceptor is registered only when RATE_LIMIT_AUTH is on.
-    this.perIdentifier = config.rateLimits.auth!;
+    this.perIdentifier = config.rateLimits.auth;
     this.perAddress = config.rateLimits.authAddress;
+    this.counts = this.perIdentifier && storage ? (storage as ThrottlerStorage & AttemptCounts) : null;
   }
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    if (!this.counts) return next.handle();
     const kind = this.reflector.getAllAndOverride<AuthLimit | undefined>(RATE_LIMIT_METADATA.AUTH_LIMITED, [context.getHandler(), context.getClass()]);
     if (kind === undefined) return next.handle();
     const counts = this.countsOf(kind, context);
+    const storage = this.counts;
     if (kind === 'request') {
-      refuseOver(context, await Promise.all(counts.map(({ key, limit }) => this.counts.add(key, limit.windowMs))), counts, 1);
+      refuseOver(context, await Promise.all(counts.map(({ key, limit }) => storage.add(key, limit.windowMs))), counts, 1);
       return next.handle();
     }
-    refuseOver(context, await Promise.all(counts.map(({ key }) => this.counts.peek(key))), counts, 0);
+    refuseOver(context, await Promise.all(counts.map(({ key }) => storage.peek(key))), counts, 0);
     return next.handle().pipe(
       catchError(async (error: unknown) => {
-        if (error instanceof AppError && FAILURES[kind].has(error.code)) await Promise.all(counts.map(({ key, limit }) => this.counts.add(key, limit.windowMs)));
+        if (error instanceof AppError && FAILURES[kind].has(error.code)) await Promise.all(counts.map(({ key, limit }) => storage.add(key, limit.windowMs)));
         throw error;
       }),
     );
@@ -74,8 +78,8 @@ export class AuthAttemptsInterceptor implements NestInterceptor {
     const email = identifierOf(request);
     const counts: Count[] = [];
     if (this.perAddress) counts.push({ key: hashedKey('auth-address', scope, address), limit: this.perAddress });
-    if (email !== null && kind === 'sign-in') counts.push({ key: hashedKey('auth-sign-in', scope, `${email}|${address}`), limit: this.perIdentifier });
-    if (email !== null && kind === 'request') counts.push({ key: hashedKey('auth-email', scope, email), limit: this.perIdentifier });
+    if (email !== null && kind === 'sign-in') counts.push({ key: hashedKey('auth-sign-in', scope, `${email}|${address}`), limit: this.perIdentifier! });
+    if (email !== null && kind === 'request') counts.push({ key: hashedKey('auth-email', scope, email), limit: this.perIdentifier! });
     return counts;
   }
 }

@@ -1,4 +1,5 @@
-import { SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
+import { AuthAttemptsInterceptor } from './auth-attempts.interceptor';
 
 const AUTH_LIMITED = 'cairn:rate-limit:auth';
 const EXEMPT = 'cairn:rate-limit:exempt';
@@ -16,7 +17,11 @@ const EXEMPT = 'cairn:rate-limit:exempt';
  */
 export type AuthLimit = 'sign-in' | 'token' | 'request';
 
-export const AuthRateLimit = (limit: AuthLimit) => SetMetadata(AUTH_LIMITED, limit);
+/**
+ * The interceptor is bound here, to the auth routes only, not globally: a global interceptor puts every
+ * request of every route through Nest's observable pipeline, which costs more than many routes' work.
+ */
+export const AuthRateLimit = (limit: AuthLimit) => applyDecorators(SetMetadata(AUTH_LIMITED, limit), UseInterceptors(AuthAttemptsInterceptor));
 
 /** Exempts a route from every rate limit: health probes and API descriptions. */
 export const SkipRateLimit = () => SetMetadata(EXEMPT, true);

@@ -1,9 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR, Reflector } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule, ThrottlerModuleOptions } from '@nestjs/throttler';
 import type { AppConfig } from '../../config/app-config';
-import { AuthAttemptsInterceptor } from './auth-attempts.interceptor';
-import { rateLimitKey, RateLimitGuard, rateLimitThrottlers, routeFlag } from './rate-limit.guard';
+import { RateLimitGuard } from './rate-limit.guard';
 import { RedisRateLimitStorage } from './rate-limit.storage';
 import { WindowCountStorage } from './window-count.storage';
 
@@ -20,20 +19,16 @@ export class RateLimitModule {
     return {
       module: RateLimitModule,
       imports: [
+        // Only for its storage: RateLimitGuard and AuthAttemptsInterceptor count there themselves.
         ThrottlerModule.forRootAsync({
-          inject: [Reflector],
-          useFactory: (reflector: Reflector): ThrottlerModuleOptions => ({
-            throttlers: rateLimitThrottlers(global, routeFlag(reflector, 'AUTH_LIMITED'), routeFlag(reflector, 'EXEMPT')),
-            generateKey: rateLimitKey,
-            setHeaders: false,
+          useFactory: (): ThrottlerModuleOptions => ({
+            throttlers: [],
             storage: config.redis ? new RedisRateLimitStorage(config.redis) : new WindowCountStorage(),
           }),
         }),
       ],
-      providers: [
-        ...(global ? [{ provide: APP_GUARD, useClass: RateLimitGuard }] : []),
-        ...(auth ? [{ provide: APP_INTERCEPTOR, useClass: AuthAttemptsInterceptor }] : []),
-      ],
+      // The auth limits are counted by AuthAttemptsInterceptor, which @AuthRateLimit binds to its routes.
+      providers: global ? [{ provide: APP_GUARD, useClass: RateLimitGuard }] : [],
     };
   }
 }

@@ -14,19 +14,27 @@ interface RequestWithWorkspace extends RequestWithPrincipal {
   workspaceAccess?: ItemsAccess;
 }
 
+/** What a route declares with RequireWorkspaceRole. */
+interface DeclaredRole {
+  minimum: WorkspaceRole;
+  byPolicy: boolean;
+}
+
 /** Resolves the `:ws` of the route to the caller's access there and checks the route's minimum role. */
 @Injectable()
 export class WorkspaceAccessGuard implements CanActivate {
+  /** Per route handler, read from its decorators once: the guard runs on every request. */
+  private readonly declared = new WeakMap<object, DeclaredRole>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly workspaces: WorkspacesService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const minimum = this.reflector.getAllAndOverride<WorkspaceRole>(MINIMUM_ROLE, [context.getHandler(), context.getClass()]);
+    const { minimum, byPolicy } = this.declaredRole(context);
     const request = context.switchToHttp().getRequest<RequestWithWorkspace>();
     const principal = request.user;
-    const byPolicy = this.reflector.getAllAndOverride<boolean | undefined>(APP_ROLES, [context.getHandler(), context.getClass()]) === true;
     let access: ItemsAccess;
     if (byPolicy) {
       access = await this.workspaces.resolveItemsAccess(principal ?? null, request.params.ws);
@@ -37,6 +45,20 @@ export class WorkspaceAccessGuard implements CanActivate {
     if (!isAppRoleAccess(access)) assertRole(access.role, minimum);
     request.workspaceAccess = access;
     return true;
+  }
+
+  private declaredRole(context: ExecutionContext): DeclaredRole {
+    const handler = context.getHandler();
+    let declared = this.declared.get(handler);
+    if (!declared) {
+      const targets = [handler, context.getClass()];
+      declared = {
+        minimum: this.reflector.getAllAndOverride<WorkspaceRole>(MINIMUM_ROLE, targets),
+        byPolicy: this.reflector.getAllAndOverride<boolean | undefined>(APP_ROLES, targets) === true,
+      };
+      this.declared.set(handler, declared);
+    }
+    return declared;
   }
 }
 

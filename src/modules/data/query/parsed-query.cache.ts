@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { QueryConfig } from '../../../config/app-config';
 import type { WorkspaceSchema } from '../../schema/schema.types';
 import type { ItemsQuery } from './query.ast';
-import { parseItemsQuery } from './query.parser';
+import { parseItemsPaging, parseItemsQuery } from './query.parser';
 
 /** Distinct queries remembered per schema version; apps repeat a handful of shapes. */
 const QUERIES_PER_SCHEMA = 256;
@@ -14,6 +14,9 @@ const MAX_KEY_LENGTH = 2048;
  * over, and parsing them again is work on every request. A parsed query holds no request's values
  * ($NOW and $CURRENT_USER are resolved when it is compiled), so it can be shared; it is frozen, so
  * sharing cannot go wrong unnoticed. A new schema version is a new cache; the old one goes with it.
+ * A page (`offset`, `page`) is no part of a query's shape: a client paging through a collection asks
+ * the same query at ever new offsets, each of which would be parsed afresh and push a shape that is
+ * asked again out of the cache. The shape is kept, the page read per request.
  */
 export class ParsedQueryCache {
   private readonly bySchema = new WeakMap<WorkspaceSchema, LRUCache<string, ItemsQuery>>();
@@ -21,6 +24,19 @@ export class ParsedQueryCache {
   constructor(private readonly config: QueryConfig) {}
 
   parse(collection: string, params: Record<string, unknown>, schema: WorkspaceSchema): ItemsQuery {
+    if (!('offset' in params) && !('page' in params)) return this.parseShape(collection, params, schema);
+    const { offset: _offset, page: _page, ...shape } = params;
+    let query: ItemsQuery;
+    try {
+      query = this.parseShape(collection, shape, schema);
+    } catch {
+      // The refusal a whole parse meets first, whether it is about the page or about the rest.
+      return parseItemsQuery(collection, params, schema, this.config);
+    }
+    return Object.freeze({ ...query, ...parseItemsPaging(params, this.config) });
+  }
+
+  private parseShape(collection: string, params: Record<string, unknown>, schema: WorkspaceSchema): ItemsQuery {
     let queries = this.bySchema.get(schema);
     if (!queries) {
       queries = new LRUCache({ max: QUERIES_PER_SCHEMA });

@@ -60,6 +60,11 @@ export function parseItemsQuery(collection: string, params: Record<string, unkno
   };
 }
 
+/** The `limit` and `offset` a read's parameters give (`page` as an offset), refused as parseItemsQuery refuses them. */
+export function parseItemsPaging(params: Record<string, unknown>, options: ParseOptions): { limit: number | null; offset: number } {
+  return parsePagination(readParameters(params), options);
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Reading the parameters
 
