@@ -220,16 +220,17 @@ export class ItemsService {
     const parsed = this.parse(target, readParams);
     if (parsed.aggregate.length > 0 || parsed.groupBy.length > 0) throw invalidQuery('An export reads items: aggregate and groupBy can not be exported.', { parameter: 'export' });
     const { query } = this.scoped(target, parsed);
-    const columns = [...query.selection.fields, ...query.selection.relations.map((nested) => nested.field)];
     const key = primaryKeyField(target.collection).field;
-    // The key is read even when not exported: keyset batches continue after the last one.
+    // A list always answers the key; a file has the columns `fields` names. The key is read all the
+    // same: keyset batches continue after the last one.
+    const strip = !fieldsNameKey(params.fields, key);
+    const columns = [...query.selection.fields.filter((name) => !strip || name !== key), ...query.selection.relations.map((nested) => nested.field)];
     const selection = query.selection.fields.includes(key) ? query.selection : { ...query.selection, fields: [...query.selection.fields, key] };
     const byKey = query.sort.length === 0 || (query.sort.length === 1 && query.sort[0].path.length === 1 && query.sort[0].path[0] === key);
     const sort: SortTerm[] = byKey ? [{ path: [key], direction: query.sort[0]?.direction ?? 'asc' }] : query.sort.some((term) => term.path.join('.') === key) ? query.sort : [...query.sort, { path: [key], direction: 'asc' }];
     const { dialect, run } = this.source(target.collection);
     const context = this.context(access);
     const total = explicit ? query.limit : null;
-    const strip = !query.selection.fields.includes(key);
     async function* batches(): AsyncGenerator<Row[]> {
       let remaining = total ?? Number.POSITIVE_INFINITY;
       let offset = query.offset;
@@ -883,4 +884,11 @@ export class ItemsService {
     // The change is committed; a bus that is down must not turn it into an error for the client.
     await this.bus.publish(ITEMS_CHANGED, event).catch((error: unknown) => this.logger.warn(`Could not announce a change of ${target.collection.name}: ${String(error)}`));
   }
+}
+
+/** Whether the `fields` parameter (absent: `*`) asks for the primary key, by name or by `*`. */
+function fieldsNameKey(fields: unknown, key: string): boolean {
+  if (fields === undefined) return true;
+  const names = (Array.isArray(fields) ? fields : [fields]).flatMap((entry) => String(entry).split(',')).map((name) => name.trim());
+  return names.includes(key) || names.includes('*');
 }

@@ -212,7 +212,8 @@ async function* csvRows(bytes: Readable, collection: CollectionDef, skipped: Set
       yield { row, values, ...(failure ? { failure } : {}) };
     }
   } catch (error) {
-    if (error instanceof CsvError) throw malformedCsv(error, row + (header ? 1 : 0));
+    // csv-parse counts the header among its records: the bad record's data row is the count so far.
+    if (error instanceof CsvError) throw malformedCsv(error, typeof error.records === 'number' ? error.records : row + 1);
     throw error;
   } finally {
     bytes.unpipe(parser);
