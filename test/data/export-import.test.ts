@@ -4,6 +4,7 @@ import { newAppUser } from '../support/app-users';
 import { describeEachDatabase } from '../support/app';
 import { Account, addMember, assertError, newAccount, newOwnedWorkspace, Workspace } from '../support/factories';
 import type { Api, ApiResponse } from '../support/http';
+import { openApiErrors } from '../support/openapi-validator';
 import { multipartBody } from '../support/uploads';
 
 /** The fields of the collections these tests export and import. */
@@ -230,6 +231,15 @@ describeEachDatabase('export and import', {}, (suite) => {
     const exported = await asViewer.get(`${base}/items/goods?export=csv&fields=name&limit=1&sort=name`);
     assert.equal(exported.text, 'name\r\nitem 00\r\n');
     assertError(await upload('goods', 'g.csv', 'text/csv', 'name\r\nx\r\n', '', asViewer), 403, 'FORBIDDEN');
+  });
+
+  it('describes export and import in the workspace OpenAPI document', async () => {
+    const document = (await api.get(`${base}/openapi.json`)).body;
+    assert.deepEqual(await openApiErrors(document), []);
+    assert.ok(document.paths['/items/goods'].get.parameters.some((parameter: { $ref: string }) => parameter.$ref === '#/components/parameters/export'));
+    assert.ok(document.paths['/items/goods/import'].post.requestBody.content['multipart/form-data']);
+    const platform = (await suite.api.get('/api/docs-json')).body;
+    assert.ok(platform.paths['/api/v1/w/{ws}/items/{collection}/import'].post);
   });
 
   it('refuses an unknown export format and aggregates', async () => {

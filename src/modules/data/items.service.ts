@@ -43,6 +43,7 @@ import {
   insertedKeyAsText,
   insertedRow,
   insertedRowAsJson,
+  insertManyStatement,
   insertStatement,
   insertWithLogStatement,
   lockStatement,
@@ -658,7 +659,8 @@ export class ItemsService {
    */
   private async insertBatch(manager: EntityManager, target: WriteTarget, prepared: Row[], activity: Omit<ActivityEntry, 'items'>): Promise<{ rows: Array<{ key: unknown; row: Row | null }>; stored: Row[] }> {
     const rows: Array<{ key: unknown; row: Row | null }> = [];
-    for (const values of prepared) rows.push(await this.insert(manager, target, values));
+    if (this.insertsTogether(target, prepared)) rows.push(...(await this.insertTogether(manager, target, prepared)));
+    else for (const values of prepared) rows.push(await this.insert(manager, target, values));
     const keys = rows.map((r) => r.key);
     await this.assertWithinGrant(manager, target, keys, 'create');
     const logged = await recordActivity(manager, this.db.kind, { ...activity, items: keys });
@@ -667,6 +669,29 @@ export class ItemsService {
     await target.outbox.record(manager, keys, prepared);
     await target.flows.record(manager, keys.map((key, index) => ({ keys: [key], payload: prepared[index] })), this.matcher(manager, target));
     return { rows, stored };
+  }
+
+  /**
+   * Whether a batch can be one multi-row INSERT: on PostgreSQL, whose RETURNING answers the rows in
+   * the order of their VALUES (so each key is paired with its item), and with no autocode to number.
+   */
+  private insertsTogether(target: WriteTarget, prepared: Row[]): boolean {
+    return prepared.length > 1 && this.db.kind === 'postgres' && !target.collection.fields.some((f) => f.type === 'autocode');
+  }
+
+  /** A batch as multi-row INSERTs, each within PostgreSQL's 65,535 parameters. */
+  private async insertTogether(manager: EntityManager, target: WriteTarget, prepared: Row[]): Promise<Array<{ key: unknown; row: Row }>> {
+    const { collection } = target;
+    const encoded = prepared.map((values) => this.encode(collection, this.withSystemFields(target, values)));
+    const columns = [...new Set(encoded.flatMap((row) => Object.keys(row)))];
+    const perStatement = Math.max(1, Math.floor(60_000 / columns.length));
+    const inserted: Array<{ key: unknown; row: Row }> = [];
+    for (let start = 0; start < encoded.length; start += perStatement) {
+      const statement = insertManyStatement(this.dialect, collection, columns, encoded.slice(start, start + perStatement));
+      const rows = (await manager.query(statement.sql, statement.params)) as Row[];
+      for (const row of rows) inserted.push({ key: collection.primaryKey === 'integer' ? Number(row.id) : row.id, row });
+    }
+    return inserted;
   }
 
   private async insert(manager: EntityManager, target: WriteTarget, values: Row): Promise<{ key: unknown; row: Row | null }> {
