@@ -433,7 +433,8 @@ export class ItemsService {
       let count = 0;
       for await (const input of rows) {
         count++;
-        if (errors.length < MAX_REPORTED_IMPORT_FAILURES) errors.push(...this.importFailures(target, validator, input).slice(0, MAX_REPORTED_IMPORT_FAILURES - errors.length));
+        const { failures } = this.importValues(target, validator, input);
+        if (errors.length < MAX_REPORTED_IMPORT_FAILURES) errors.push(...failures.slice(0, MAX_REPORTED_IMPORT_FAILURES - errors.length));
       }
       return { rows: count, errors };
     }
@@ -450,9 +451,9 @@ export class ItemsService {
         batch = [];
       };
       for await (const input of rows) {
-        const [failure] = this.importFailures(target, validator, input);
-        if (failure) throw importRefused(failure);
-        batch.push(validator.forCreate(this.granted(target, input.values, 'create', ''), ''));
+        const { values, failures } = this.importValues(target, validator, input);
+        if (failures.length > 0) throw importRefused(failures[0]);
+        batch.push(values);
         count++;
         if (batch.length === IMPORT_BATCH_SIZE) await flush();
       }
@@ -462,15 +463,14 @@ export class ItemsService {
     return { rows: count, errors: [] };
   }
 
-  /** Why a row of an import can not be created: none when it can, else each failing field with its message. */
-  private importFailures(target: WriteTarget, validator: ItemValidator, input: ImportRow): ImportFailure[] {
-    if (input.failure) return [{ row: input.row, ...input.failure }];
+  /** A row of an import as the values a create would write, or why it can not be created (each failing field). */
+  private importValues(target: WriteTarget, validator: ItemValidator, input: ImportRow): { values: Row; failures: ImportFailure[] } {
+    if (input.failure) return { values: {}, failures: [{ row: input.row, ...input.failure }] };
     try {
-      validator.forCreate(this.granted(target, input.values, 'create', ''), '');
-      return [];
+      return { values: validator.forCreate(this.granted(target, input.values, 'create', ''), ''), failures: [] };
     } catch (error) {
       if (!(error instanceof AppError) || !ROW_FAILURES.has(error.code)) throw error;
-      return [rowFailureOf(input.row, error.message, error.extensions), ...error.more.map((more) => rowFailureOf(input.row, more.message, more.extensions))];
+      return { values: {}, failures: [rowFailureOf(input.row, error.message, error.extensions), ...error.more.map((more) => rowFailureOf(input.row, more.message, more.extensions))] };
     }
   }
 
