@@ -32,7 +32,7 @@ describeEachDatabase('workspace OpenAPI document', {}, (suite) => {
     assert.deepEqual(document.components.schemas.authors_input.required, ['name']);
     assert.equal(document.components.schemas.authors_input.properties.id, undefined);
     const listParameters = document.paths['/items/posts'].get.parameters.map((p: { $ref: string }) => p.$ref.split('/').pop());
-    assert.deepEqual(listParameters, ['fields', 'filter', 'sort', 'limit', 'offset', 'page', 'search', 'meta', 'aggregate', 'groupBy', 'deep']);
+    assert.deepEqual(listParameters, ['fields', 'filter', 'sort', 'limit', 'offset', 'page', 'search', 'meta', 'aggregate', 'groupBy', 'deep', 'export']);
   });
 
   it('is a valid OpenAPI document for a schema with every field type, relations and a view', async () => {

@@ -9,7 +9,7 @@ export function unreadBodyError(contentType: string | undefined): AppError {
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   if (type === 'application/x-www-form-urlencoded') return new AppError('UNSUPPORTED_MEDIA_TYPE', `A form-encoded body (application/x-www-form-urlencoded) is not read: ${SEND_JSON}.`);
   if (type === 'multipart/form-data') {
-    return new AppError('UNSUPPORTED_MEDIA_TYPE', `A multipart/form-data body is read only by the upload route, POST /api/v1/w/{ws}/files; here, ${SEND_JSON}.`);
+    return new AppError('UNSUPPORTED_MEDIA_TYPE', `A multipart/form-data body is read only by the upload routes, POST /api/v1/w/{ws}/files and POST /api/v1/w/{ws}/items/{collection}/import; here, ${SEND_JSON}.`);
   }
   if (type === '') return new AppError('UNSUPPORTED_MEDIA_TYPE', `A body without a content type is not read: ${SEND_JSON}.`);
   return new AppError('UNSUPPORTED_MEDIA_TYPE', `A body of type ${type} is not read: ${SEND_JSON}.`, { type });

@@ -6,6 +6,7 @@ import { SchemaModule } from '../schema/schema.module';
 import { WebhookOutboxModule } from '../webhooks/webhooks.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { ItemsService } from './items.service';
+import { ItemsTransfer } from './transfer/items-transfer.service';
 import { VirtualCollections } from './virtual-collections';
 import { ItemHooks } from './write/item-hooks';
 import { WorkspaceOpenApiController } from './openapi/workspace-openapi.controller';
@@ -15,7 +16,7 @@ import { ItemsController } from './rest/items.controller';
 @Module({
   imports: [SchemaModule, WorkspacesModule, PoliciesModule, WebhookOutboxModule, FlowTriggersModule, ExternalDatabasesModule],
   controllers: [ItemsController, ActivityController, WorkspaceOpenApiController],
-  providers: [ItemsService, ItemHooks, VirtualCollections],
+  providers: [ItemsService, ItemsTransfer, ItemHooks, VirtualCollections],
   exports: [ItemsService, ItemHooks, VirtualCollections],
 })
 export class DataModule {}

@@ -4,7 +4,7 @@ import { EntityManager } from 'typeorm';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { classifyDatabaseError } from '../../common/database/db-errors';
 import { Database } from '../../common/database/database.service';
-import { forbidden, invalidPayload, notFound } from '../../common/errors/app-error';
+import { AppError, forbidden, invalidPayload, notFound } from '../../common/errors/app-error';
 import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { ACTIVITY_COLLECTION, activitySchema } from '../audit/activity.collection';
@@ -20,12 +20,14 @@ import { ReadPermissions, scopeReadQuery } from '../policies/read-permissions';
 import { checkWritableFields, withGrantValidation, withPresets, WriteGrant } from '../policies/write-permissions';
 import { assertMemberMay } from '../workspaces/workspace-roles';
 import { isAppRoleAccess, ItemsAccess, WorkspaceAccess, WorkspacesService } from '../workspaces/workspaces.service';
-import { FilterNode, ItemsQuery, keysQuery, QueryContext } from './query/query.ast';
+import { FilterNode, ItemsQuery, keysQuery, QueryContext, SortTerm } from './query/query.ast';
 import { ParsedQueryCache } from './query/parsed-query.cache';
 import { parseItemsQuery } from './query/query.parser';
 import { aggregateItems, countItems, decodeRows, pickColumns, readItems, RunSql } from './read/read.runner';
 import { compileSelect } from './sql/select.compiler';
 import { dialectFor, SqlDialect } from './sql/dialect';
+import { invalidQuery } from './sql/filter.compiler';
+import { EXPORT_BATCH_SIZE, IMPORT_BATCH_SIZE, importRefused, ImportFailure, ImportResult, ImportRow, ItemsExport, MAX_REPORTED_IMPORT_FAILURES, ROW_FAILURES, rowFailureOf } from './transfer/transfer.types';
 import { toDatabase } from './sql/value-codec';
 import { OutboxWriter, WebhookOutbox } from '../webhooks/webhook-outbox';
 import { FlowTriggers, FlowTriggerWriter, KeysMatching, TriggeringChange } from '../flows/flow-triggers';
@@ -41,6 +43,7 @@ import {
   insertedKeyAsText,
   insertedRow,
   insertedRowAsJson,
+  insertManyStatement,
   insertStatement,
   insertWithLogStatement,
   lockStatement,
@@ -202,6 +205,82 @@ export class ItemsService {
     return readItems(scoped, target.schema, dialect, this.context(access), run);
   }
 
+  /**
+   * The whole result of a read, batch after batch, for an export: the same parameters, policies and
+   * statements as `list`, without its default page. `limit`, `offset` and `page` still cut it when
+   * given. Batches follow the primary key (keyset) when the sort is by it or absent, else the sort with
+   * the key as tie-breaker and an offset, so no row is read twice or skipped between batches of an
+   * unchanging table. Only one batch is ever held.
+   */
+  async exportItems(access: ItemsAccess, collectionName: string, params: Params): Promise<ItemsExport> {
+    const explicit = params.limit !== undefined || params.page !== undefined;
+    const { export: _format, meta: _meta, ...readParams } = params;
+    const virtual = await this.virtualCollection(access, collectionName);
+    if (virtual) return this.exportVirtual(access, virtual, readParams, explicit);
+    const target = await this.readTarget(access, collectionName);
+    const parsed = this.parse(target, readParams);
+    if (parsed.aggregate.length > 0 || parsed.groupBy.length > 0) throw invalidQuery('An export reads items: aggregate and groupBy can not be exported.', { parameter: 'export' });
+    const { query } = this.scoped(target, parsed);
+    const key = primaryKeyField(target.collection).field;
+    // A list always answers the key; a file has the columns `fields` names. The key is read all the
+    // same: keyset batches continue after the last one.
+    const strip = !fieldsNameKey(params.fields, key);
+    const columns = [...query.selection.fields.filter((name) => !strip || name !== key), ...query.selection.relations.map((nested) => nested.field)];
+    const selection = query.selection.fields.includes(key) ? query.selection : { ...query.selection, fields: [...query.selection.fields, key] };
+    const byKey = query.sort.length === 0 || (query.sort.length === 1 && query.sort[0].path.length === 1 && query.sort[0].path[0] === key);
+    const sort: SortTerm[] = byKey ? [{ path: [key], direction: query.sort[0]?.direction ?? 'asc' }] : query.sort.some((term) => term.path.join('.') === key) ? query.sort : [...query.sort, { path: [key], direction: 'asc' }];
+    const { dialect, run } = this.source(target.collection);
+    const context = this.context(access);
+    const total = explicit ? query.limit : null;
+    async function* batches(): AsyncGenerator<Row[]> {
+      let remaining = total ?? Number.POSITIVE_INFINITY;
+      let offset = query.offset;
+      let after: string | number | null = null;
+      while (remaining > 0) {
+        const size = Math.min(EXPORT_BATCH_SIZE, remaining);
+        const page: ItemsQuery = { ...query, selection, sort, limit: size, offset, meta: [] };
+        if (byKey && after !== null) {
+          const past: FilterNode = { type: 'compare', field: key, operator: sort[0].direction === 'asc' ? '_gt' : '_lt', value: after };
+          page.filter = query.filter ? { type: 'and', children: [query.filter, past] } : past;
+          page.offset = 0;
+        }
+        const rows = await readItems(page, target.schema, dialect, context, run);
+        if (rows.length === 0) return;
+        remaining -= rows.length;
+        if (byKey) after = rows[rows.length - 1][key] as string | number;
+        else offset += rows.length;
+        if (strip) for (const row of rows) delete row[key];
+        yield rows;
+        if (rows.length < size) return;
+      }
+    }
+    return { columns, batches: batches() };
+  }
+
+  /** A view's export: its pages in turn, as `list` reads them. */
+  private exportVirtual(access: ItemsAccess, virtual: VirtualCollection, params: Params, explicit: boolean): ItemsExport {
+    const { limit, offset, page, ...rest } = params;
+    const firstOffset = offset !== undefined ? Number(offset) : page !== undefined && limit !== undefined ? (Number(page) - 1) * Number(limit) : 0;
+    const total = explicit && limit !== undefined && Number(limit) !== -1 ? Number(limit) : Number.POSITIVE_INFINITY;
+    if (!Number.isSafeInteger(firstOffset) || firstOffset < 0) throw invalidQuery('offset must be 0 or more.', { parameter: 'offset' });
+    const columns: string[] = [];
+    async function* batches(): AsyncGenerator<Row[]> {
+      let remaining = total;
+      let skip = firstOffset;
+      while (remaining > 0) {
+        const size = Math.min(EXPORT_BATCH_SIZE, remaining);
+        const { data } = await virtual.list(access, { ...rest, limit: String(size), offset: String(skip) });
+        if (data.length === 0) return;
+        if (columns.length === 0) columns.push(...Object.keys(data[0]));
+        remaining -= data.length;
+        skip += data.length;
+        yield data;
+        if (data.length < size) return;
+      }
+    }
+    return { columns, batches: batches() };
+  }
+
   /** The workspace's activity log, read with the query language; only its own rows are ever visible. */
   activity(access: WorkspaceAccess, params: Params): Promise<ReadResult> {
     return this.readLog(access, activitySchema(access.workspace.id), ACTIVITY_COLLECTION.name, params);
@@ -241,16 +320,9 @@ export class ItemsService {
         : this.insertsInOneStatement(target, prepared)
         ? [await this.insertWithActivity(target, prepared[0], activity)]
         : await this.db.transaction(async (manager) => {
-            const rows: Array<{ key: unknown; row: Row | null }> = [];
-            for (const values of prepared) rows.push(await this.insert(manager, target, values));
-            const keys = rows.map((r) => r.key);
-            await this.assertWithinGrant(manager, target, keys, 'create');
-            const logged = await recordActivity(manager, this.db.kind, { ...activity, items: keys });
-            stored = await this.storedRows(manager, target, keys, rows.map((r) => r.row));
-            await this.recordRevisions(manager, target, keys, logged, stored, prepared.map((values) => Object.keys(values)));
-            await target.outbox.record(manager, keys, prepared);
-            await target.flows.record(manager, keys.map((key, index) => ({ keys: [key], payload: prepared[index] })), this.matcher(manager, target));
-            return rows;
+            const written = await this.insertBatch(manager, target, prepared, activity);
+            stored = written.stored;
+            return written.rows;
           }),
     );
     const keys = inserted.map((r) => r.key);
@@ -342,6 +414,64 @@ export class ItemsService {
         : this.db.transaction((manager) => this.remove(manager, target, keys, origin)),
     );
     await this.announce(target, 'delete', deleted);
+  }
+
+  /**
+   * Imports a file's items into a collection, all or nothing: each row goes through the create path
+   * (validation, the caller's grant and presets, before-hooks, then activity, revisions, webhooks and
+   * flows in the write's transaction), in batches, inside one transaction for the whole file. The first
+   * row that fails refuses the import (400 naming its row and field) and nothing is written; after
+   * commit, each batch is announced as a create. A dry run checks every row the same way, up to the
+   * database (no before-hooks, no constraints), writes nothing and answers every failure.
+   */
+  async importItems(access: ItemsAccess, collectionName: string, rows: AsyncIterable<ImportRow>, options: { dryRun: boolean; origin: RequestOrigin }): Promise<ImportResult> {
+    const target = await this.writeTarget(access, collectionName, 'create');
+    if (target.collection.external) throw invalidPayload(`"${collectionName}" is a table of the connection "${target.collection.external.connection}": import into it is not supported; create its items through the API.`);
+    const validator = this.validator(target);
+    if (options.dryRun) {
+      const errors: ImportFailure[] = [];
+      let count = 0;
+      for await (const input of rows) {
+        count++;
+        const { failures } = this.importValues(target, validator, input);
+        if (errors.length < MAX_REPORTED_IMPORT_FAILURES) errors.push(...failures.slice(0, MAX_REPORTED_IMPORT_FAILURES - errors.length));
+      }
+      return { rows: count, errors };
+    }
+    const activity = { workspaceId: access.workspace.id, action: 'create' as const, collection: collectionName, principal: access.principal, origin: options.origin };
+    const written: Array<{ keys: unknown[]; stored: Row[] }> = [];
+    let count = 0;
+    await this.db.transaction(async (manager) => {
+      let batch: Row[] = [];
+      const flush = async () => {
+        if (batch.length === 0) return;
+        await this.before(target, 'create', [], batch);
+        const { rows: inserted, stored } = await this.insertBatch(manager, target, batch, activity);
+        written.push({ keys: inserted.map((r) => r.key), stored });
+        batch = [];
+      };
+      for await (const input of rows) {
+        const { values, failures } = this.importValues(target, validator, input);
+        if (failures.length > 0) throw importRefused(failures[0]);
+        batch.push(values);
+        count++;
+        if (batch.length === IMPORT_BATCH_SIZE) await flush();
+      }
+      await flush();
+    });
+    for (const { keys, stored } of written) await this.announce(target, 'create', keys, stored);
+    return { rows: count, errors: [] };
+  }
+
+  /** A row of an import as the values a create would write, or why it can not be created (each failing field). */
+  private importValues(target: WriteTarget, validator: ItemValidator, input: ImportRow): { values: Row; failures: ImportFailure[] } {
+    if (input.failure) return { values: {}, failures: [{ row: input.row, ...input.failure }] };
+    try {
+      return { values: validator.forCreate(this.granted(target, input.values, 'create', ''), ''), failures: [] };
+    } catch (error) {
+      if (!(error instanceof AppError) || !ROW_FAILURES.has(error.code)) throw error;
+      return { values: {}, failures: [rowFailureOf(input.row, error.message, error.extensions), ...error.more.map((more) => rowFailureOf(input.row, more.message, more.extensions))] };
+    }
   }
 
   // ----- the steps -----
@@ -520,6 +650,48 @@ export class ItemsService {
     if (inputs.length === 0) throw invalidPayload('Invalid payload: the batch is empty.');
     if (inputs.length > this.config.query.maxBatchSize) throw invalidPayload(`Invalid payload: a batch may hold at most ${this.config.query.maxBatchSize} items.`);
     return inputs;
+  }
+
+  /**
+   * Inserts validated items inside the caller's transaction with everything a create writes beside
+   * them: the grant's filter checked, activity, revisions, webhook deliveries and flow runs. Answers
+   * the inserted keys (with RETURNING's rows) and the stored rows, decoded.
+   */
+  private async insertBatch(manager: EntityManager, target: WriteTarget, prepared: Row[], activity: Omit<ActivityEntry, 'items'>): Promise<{ rows: Array<{ key: unknown; row: Row | null }>; stored: Row[] }> {
+    const rows: Array<{ key: unknown; row: Row | null }> = [];
+    if (this.insertsTogether(target, prepared)) rows.push(...(await this.insertTogether(manager, target, prepared)));
+    else for (const values of prepared) rows.push(await this.insert(manager, target, values));
+    const keys = rows.map((r) => r.key);
+    await this.assertWithinGrant(manager, target, keys, 'create');
+    const logged = await recordActivity(manager, this.db.kind, { ...activity, items: keys });
+    const stored = await this.storedRows(manager, target, keys, rows.map((r) => r.row));
+    await this.recordRevisions(manager, target, keys, logged, stored, prepared.map((values) => Object.keys(values)));
+    await target.outbox.record(manager, keys, prepared);
+    await target.flows.record(manager, keys.map((key, index) => ({ keys: [key], payload: prepared[index] })), this.matcher(manager, target));
+    return { rows, stored };
+  }
+
+  /**
+   * Whether a batch can be one multi-row INSERT: on PostgreSQL, whose RETURNING answers the rows in
+   * the order of their VALUES (so each key is paired with its item), and with no autocode to number.
+   */
+  private insertsTogether(target: WriteTarget, prepared: Row[]): boolean {
+    return prepared.length > 1 && this.db.kind === 'postgres' && !target.collection.fields.some((f) => f.type === 'autocode');
+  }
+
+  /** A batch as multi-row INSERTs, each within PostgreSQL's 65,535 parameters. */
+  private async insertTogether(manager: EntityManager, target: WriteTarget, prepared: Row[]): Promise<Array<{ key: unknown; row: Row }>> {
+    const { collection } = target;
+    const encoded = prepared.map((values) => this.encode(collection, this.withSystemFields(target, values)));
+    const columns = [...new Set(encoded.flatMap((row) => Object.keys(row)))];
+    const perStatement = Math.max(1, Math.floor(60_000 / columns.length));
+    const inserted: Array<{ key: unknown; row: Row }> = [];
+    for (let start = 0; start < encoded.length; start += perStatement) {
+      const statement = insertManyStatement(this.dialect, collection, columns, encoded.slice(start, start + perStatement));
+      const rows = (await manager.query(statement.sql, statement.params)) as Row[];
+      for (const row of rows) inserted.push({ key: collection.primaryKey === 'integer' ? Number(row.id) : row.id, row });
+    }
+    return inserted;
   }
 
   private async insert(manager: EntityManager, target: WriteTarget, values: Row): Promise<{ key: unknown; row: Row | null }> {
@@ -737,4 +909,11 @@ export class ItemsService {
     // The change is committed; a bus that is down must not turn it into an error for the client.
     await this.bus.publish(ITEMS_CHANGED, event).catch((error: unknown) => this.logger.warn(`Could not announce a change of ${target.collection.name}: ${String(error)}`));
   }
+}
+
+/** Whether the `fields` parameter (absent: `*`) asks for the primary key, by name or by `*`. */
+function fieldsNameKey(fields: unknown, key: string): boolean {
+  if (fields === undefined) return true;
+  const names = (Array.isArray(fields) ? fields : [fields]).flatMap((entry) => String(entry).split(',')).map((name) => name.trim());
+  return names.includes(key) || names.includes('*');
 }

@@ -16,6 +16,7 @@ const QUERY_PARAMETERS: Record<string, { description: string; example?: string }
   aggregate: { description: 'JSON such as `{"count":"*","sum":["price"]}` or `aggregate[count]=*`.' },
   groupBy: { description: 'Comma list of fields to group aggregates by.' },
   deep: { description: 'Per-relation `_filter`, `_sort`, `_limit`, `_offset`, as JSON.' },
+  export: { description: '`csv` or `json`: the whole result (every page unless `limit`, `offset` or `page` is given) as a file download; `fields` picks its columns.' },
 };
 
 function fieldSchema(field: FieldDef): Schema {
@@ -118,7 +119,13 @@ export function workspaceOpenApi(
     const input = ref(`${collection.name}_input`);
     const key = { name: 'id', in: 'path', required: true, schema: { type: collection.primaryKey === 'integer' ? 'integer' : 'string' } };
     paths[`/items/${collection.name}`] = {
-      get: { tags, summary: `List ${collection.name}`, operationId: `list_${collection.name}`, parameters: listParameters, responses: { 200: { description: 'Items', content: data({ type: 'array', items: item }, true) }, ...errors(400, 401, 403) } },
+      get: {
+        tags,
+        summary: `List ${collection.name}`,
+        operationId: `list_${collection.name}`,
+        parameters: listParameters,
+        responses: { 200: { description: 'Items; with `export`, a CSV or JSON file', content: { ...data({ type: 'array', items: item }, true), 'text/csv': { schema: { type: 'string' } } } }, ...errors(400, 401, 403) },
+      },
       post: {
         tags,
         summary: `Create ${collection.name} (one or a batch)`,
@@ -147,6 +154,7 @@ export function workspaceOpenApi(
       patch: { tags, summary: `Update one of ${collection.name}`, operationId: `update_${collection.name}`, parameters: [key], requestBody: { required: true, content: { 'application/json': { schema: input } } }, responses: { 200: { description: 'Updated', content: data(item) }, ...errors(400, 401, 403, 404, 422) } },
       delete: { tags, summary: `Delete one of ${collection.name}`, operationId: `delete_${collection.name}`, parameters: [key], responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404, 409) } },
     };
+    if (view === null || actions.create !== null) paths[`/items/${collection.name}/import`] = importPath(collection.name, tags);
     const many = paths[`/items/${collection.name}`];
     const allowed = { get: actions.read, post: view === null || actions.create !== null, patch: view === null || actions.update !== null, delete: actions.delete };
     for (const operations of [many, one]) {
@@ -205,4 +213,20 @@ function addVirtualPaths(paths: Record<string, Schema>, collection: VirtualColle
       get: { tags, summary: `Read the published view ${collection.name}`, operationId: `public_${collection.name}`, parameters: listParameters, responses: { 200: rows, ...errors(400, 401, 404, 429) } },
     };
   }
+}
+
+/** The import route of a collection: a CSV or JSON file of items to create, all or nothing, or a dry run. */
+function importPath(name: string, tags: string[]): Schema {
+  const failure = { type: 'object', properties: { row: { type: 'integer' }, field: { type: 'string', nullable: true }, message: { type: 'string' } } };
+  return {
+    post: {
+      tags,
+      summary: `Import ${name} from a CSV or JSON file`,
+      description: 'A CSV file with a header row of field names, or a JSON array of objects. Every row is created as by the create route, in one transaction: the first bad row answers 400 naming its row and field, and nothing is written. With dry_run, every failing row is answered and nothing is written.',
+      operationId: `import_${name}`,
+      parameters: [{ name: 'dry_run', in: 'query', required: false, schema: { type: 'boolean' }, description: 'Check every row and answer the failures; write nothing.' }],
+      requestBody: { required: true, content: { 'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } } } },
+      responses: { 200: { description: 'Imported (or checked)', content: data({ type: 'object', properties: { rows: { type: 'integer' }, errors: { type: 'array', items: failure } } }) }, ...errors(400, 401, 403, 413, 415) },
+    },
+  };
 }

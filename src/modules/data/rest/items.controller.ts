@@ -1,13 +1,24 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, StreamableFile } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ApiErrors, ApiNoContent } from '../../../common/http/api-docs.decorators';
+import { ACCEPTS_MULTIPART } from '../../../common/http/multipart';
+import { contentDisposition } from '../../files/file-names';
 import { requestOrigin } from '../../audit/activity.recorder';
 import { CurrentWorkspace, RequireWorkspaceRole } from '../../workspaces/workspace-access.guard';
 import type { ItemsAccess } from '../../workspaces/workspaces.service';
 import { ItemsService } from '../items.service';
+import { ItemsTransfer } from '../transfer/items-transfer.service';
 
 const ITEM = { type: 'object', additionalProperties: true };
+const IMPORT_RESULT = {
+  type: 'object',
+  properties: {
+    rows: { type: 'integer', description: 'Rows read from the file (imported, or in a dry run checked).' },
+    errors: { type: 'array', items: { type: 'object', properties: { row: { type: 'integer' }, field: { type: 'string', nullable: true }, message: { type: 'string' } } } },
+  },
+};
 const DATA = (items: object, isArray: boolean) => ({ schema: { type: 'object', properties: { data: isArray ? { type: 'array', items } : items, meta: { type: 'object' } } } });
 
 /** Items of any collection: thin routes over the items door. Each workspace's own OpenAPI document details them per collection. */
@@ -15,14 +26,35 @@ const DATA = (items: object, isArray: boolean) => ({ schema: { type: 'object', p
 @ApiParam({ name: 'collection' })
 @Controller('w/:ws/items/:collection')
 export class ItemsController {
-  constructor(private readonly items: ItemsService) {}
+  constructor(
+    private readonly items: ItemsService,
+    private readonly transfer: ItemsTransfer,
+  ) {}
 
   @Get()
   @RequireWorkspaceRole('viewer', { appRoles: true })
+  @ApiQuery({ name: 'export', required: false, enum: ['csv', 'json'], description: 'Download the whole filtered, sorted result (every page unless limit, offset or page is given) as a CSV or JSON file.' })
+  @ApiProduces('application/json', 'text/csv')
   @ApiOkResponse(DATA(ITEM, true))
   @ApiErrors(401, 403, 404)
-  list(@CurrentWorkspace() access: ItemsAccess, @Param('collection') collection: string, @Query() query: Record<string, unknown>) {
-    return this.items.list(access, collection, query);
+  async list(@CurrentWorkspace() access: ItemsAccess, @Param('collection') collection: string, @Query() query: Record<string, unknown>) {
+    if (query.export === undefined) return this.items.list(access, collection, query);
+    const download = await this.transfer.export(access, collection, query);
+    return new StreamableFile(download.body, { type: download.contentType, disposition: contentDisposition('attachment', download.filename) });
+  }
+
+  /** A CSV or JSON file of items to create, all or nothing; with dry_run, only checked. */
+  @Post('import')
+  @HttpCode(200)
+  @RouteConfig({ [ACCEPTS_MULTIPART]: true })
+  @RequireWorkspaceRole('viewer', { appRoles: true })
+  @ApiConsumes('multipart/form-data')
+  @ApiQuery({ name: 'dry_run', required: false, type: 'boolean', description: 'Check every row and answer the failures; write nothing.' })
+  @ApiBody({ schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary', description: 'A CSV file with a header row of field names, or a JSON array of objects.' } } } })
+  @ApiOkResponse({ schema: { type: 'object', properties: { data: IMPORT_RESULT } } })
+  @ApiErrors(400, 401, 403, 404, 413, 415)
+  async import(@CurrentWorkspace() access: ItemsAccess, @Param('collection') collection: string, @Req() request: FastifyRequest, @Query() query: Record<string, unknown>) {
+    return { data: await this.transfer.import(access, collection, request, query, requestOrigin(request)) };
   }
 
   @Get(':id')

@@ -36,6 +36,20 @@ export function insertStatement(dialect: SqlDialect, collection: CollectionDef, 
   };
 }
 
+/**
+ * One INSERT of several rows, each with these columns (a value missing from a row is NULL), answering
+ * the stored rows where the database can (RETURNING, in the order of `rows` on PostgreSQL).
+ */
+export function insertManyStatement(dialect: SqlDialect, collection: CollectionDef, columns: string[], rows: Array<Record<string, unknown>>): CompiledSql {
+  for (const column of columns) {
+    if (!collection.fields.some((field) => field.field === column)) throw new Error(`"${column}" is not a column of ${collection.name}`);
+  }
+  const params: unknown[] = [];
+  const tuples = rows.map((row) => `(${columns.map((column) => (params.push(row[column] ?? null), dialect.placeholder(params.length))).join(', ')})`);
+  const returning = dialect.supportsReturning ? ' RETURNING *' : '';
+  return { sql: `INSERT INTO ${dialect.quote(collection.table)} (${columns.map((c) => dialect.quote(c)).join(', ')}) VALUES ${tuples.join(', ')}${returning}`, params };
+}
+
 /** A log row written beside an insert: its table, columns and values, some taken from the inserted row. */
 export interface LoggedRow {
   table: string;

@@ -1,0 +1,203 @@
+// node bench/import-export.mjs: import and export of 100,000 items through Cairn's file routes.
+//
+// Makes a fresh database, starts Cairn (dist/main.js; `npm run build` first), imports a generated CSV of
+// BENCH_ROWS rows with POST /items/{c}/import, then exports them with GET /items/{c}?export=csv and
+// ?export=json, reading each download as it streams. Cairn's resident memory (RSS) is sampled from
+// /proc every 50 ms meanwhile. Prints rows per second and the RSS before and at its highest; always
+// stops Cairn and drops the database. Targets: import ≥ 5,000 rows/s, export ≥ 20,000 rows/s with RSS
+// flat (it must not grow with the rows: the server holds one batch at a time). See bench/README.md.
+
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createBenchDatabase, DATABASE_KINDS, DEFAULT_ADMIN_URLS } from './db.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const KIND = process.env.BENCH_DATABASE || 'postgres';
+const ROWS = Number(process.env.BENCH_ROWS || 100_000);
+const TARGETS = { import: 5_000, export: 20_000 };
+/** RSS growth during an export above this is not "flat": 100,000 rows as JSON are about 20 MB. */
+const FLAT_MB = 48;
+if (!DATABASE_KINDS.includes(KIND)) throw new Error(`BENCH_DATABASE must be one of ${DATABASE_KINDS.join(', ')}`);
+if (!Number.isInteger(ROWS) || ROWS < 1) throw new Error('BENCH_ROWS must be a positive integer');
+
+const log = (message) => process.stdout.write(`${message}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const cleanups = [];
+
+function freePort() {
+  return new Promise((done, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+/** The resident memory of a process in MB, from /proc (Linux). */
+function rssMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) / 1024;
+}
+
+/** Samples a process's RSS every 50 ms until stopped; answers the highest seen. */
+function sampleRss(pid) {
+  let peak = rssMb(pid);
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssMb(pid));
+    } catch {
+      // the process is gone: the run fails elsewhere
+    }
+  }, 50);
+  return () => {
+    clearInterval(timer);
+    return Math.max(peak, rssMb(pid));
+  };
+}
+
+async function startCairn(databaseUrl, dataDir, admin) {
+  const main = join(ROOT, 'dist', 'main.js');
+  if (!existsSync(main)) throw new Error('dist/main.js is missing: run npm run build first');
+  const port = await freePort();
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+  Object.assign(env, {
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET: randomBytes(36).toString('base64url'),
+    CAIRN_ADMIN_EMAIL: admin.email,
+    CAIRN_ADMIN_PASSWORD: admin.password,
+    FILES_MAX_SIZE: '1gb',
+    RATE_LIMIT_GLOBAL: '1000000000/1m',
+  });
+  const nodeArgs = (process.env.BENCH_CAIRN_NODE_ARGS || '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, main], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let errors = '';
+  child.stderr.on('data', (chunk) => (errors = (errors + chunk).slice(-4000)));
+  cleanups.push(() => new Promise((done) => (child.exitCode !== null ? done() : (child.once('exit', done), child.kill('SIGTERM')))));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  for (const deadline = Date.now() + 60_000; ; ) {
+    if (child.exitCode !== null) throw new Error(`Cairn exited while starting:\n${errors}`);
+    const health = await fetch(`${baseUrl}/api/v1/health`).catch(() => null);
+    if (health?.status === 200) break;
+    if (Date.now() > deadline) throw new Error(`Cairn did not start within 60 s:\n${errors}`);
+    await sleep(200);
+  }
+  return { child, baseUrl };
+}
+
+async function call(baseUrl, method, path, token, body) {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body instanceof FormData || body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body instanceof FormData || body === undefined ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 500)}`);
+  return JSON.parse(text);
+}
+
+/** A CSV of `rows` items of every common field type, quoting included. */
+function generateCsv(rows) {
+  const lines = ['name,kind,price,stock,active,details,note'];
+  for (let i = 1; i <= rows; i++) {
+    lines.push(`item ${i},${i % 3 === 0 ? 'b' : 'a'},${(i % 1000) / 4},${i},${i % 2 === 0},"{""n"":${i},""tags"":[""x""]}","note ${i}, with a comma"`);
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** Reads a download as it streams; answers its byte count and its number of lines. */
+async function drainDownload(response) {
+  let bytes = 0;
+  let lines = 0;
+  for await (const chunk of response.body) {
+    bytes += chunk.length;
+    for (const byte of chunk) if (byte === 10) lines++;
+  }
+  return { bytes, lines };
+}
+
+async function main() {
+  const dir = mkdtempSync(join(os.tmpdir(), 'cairn-bench-io-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const database = await createBenchDatabase(KIND, process.env.BENCH_DATABASE_URL || DEFAULT_ADMIN_URLS[KIND], dir);
+  cleanups.push(() => database.drop());
+  const admin = { email: 'bench@example.com', password: randomBytes(12).toString('base64url') };
+  const cairn = await startCairn(database.cairnUrl, dir, admin);
+  const token = (await call(cairn.baseUrl, 'POST', '/api/v1/auth/login', null, admin)).data.access_token;
+  await call(cairn.baseUrl, 'POST', '/api/v1/workspaces', token, { name: 'Bench', slug: 'bench' });
+  const ws = '/api/v1/w/bench';
+  await call(cairn.baseUrl, 'POST', `${ws}/collections`, token, {
+    collection: 'records',
+    fields: [
+      { field: 'name', type: 'string', required: true },
+      { field: 'kind', type: 'enum', values: ['a', 'b'] },
+      { field: 'price', type: 'decimal', precision: 10, scale: 2 },
+      { field: 'stock', type: 'integer' },
+      { field: 'active', type: 'boolean' },
+      { field: 'details', type: 'json' },
+      { field: 'note', type: 'text' },
+    ],
+  });
+  const csv = generateCsv(ROWS);
+  log(`${KIND}: ${ROWS} rows, a ${(csv.length / 1024 / 1024).toFixed(1)} MB CSV`);
+
+  const pid = cairn.child.pid;
+  const idle = rssMb(pid);
+  let stop = sampleRss(pid);
+  const form = new FormData();
+  form.append('file', new Blob([csv], { type: 'text/csv' }), 'rows.csv');
+  let started = performance.now();
+  const imported = await call(cairn.baseUrl, 'POST', `${ws}/items/records/import`, token, form);
+  let seconds = (performance.now() - started) / 1000;
+  const importPeak = stop();
+  if (imported.data.rows !== ROWS) throw new Error(`the import answered ${JSON.stringify(imported.data)}`);
+  const results = [{ step: 'import csv', rows: ROWS, seconds, rate: ROWS / seconds, target: TARGETS.import, before: idle, peak: importPeak }];
+
+  for (const format of ['csv', 'json']) {
+    // The settled RSS before the export: what is left over from the import is not the export's.
+    await sleep(1000);
+    const before = rssMb(pid);
+    stop = sampleRss(pid);
+    started = performance.now();
+    const response = await fetch(`${cairn.baseUrl}${ws}/items/records?export=${format}`, { headers: { authorization: `Bearer ${token}` } });
+    if (response.status !== 200) throw new Error(`export ${format} answered ${response.status}: ${await response.text()}`);
+    const { bytes, lines } = await drainDownload(response);
+    seconds = (performance.now() - started) / 1000;
+    const peak = stop();
+    // CSV: a header and one line per row; JSON: `[`, one line per row, `]`.
+    const rows = lines - (format === 'csv' ? 1 : 2);
+    if (rows !== ROWS) throw new Error(`export ${format} had ${rows} rows`);
+    results.push({ step: `export ${format}`, rows, seconds, rate: rows / seconds, target: TARGETS.export, before, peak, mb: bytes / 1024 / 1024 });
+  }
+
+  log('');
+  log('step         rows     seconds  rows/s   target   RSS before → peak (MB)');
+  for (const r of results) {
+    const flat = r.step.startsWith('export') ? (r.peak - r.before <= FLAT_MB ? ' flat' : ` NOT flat (> ${FLAT_MB} MB growth)`) : '';
+    log(
+      `${r.step.padEnd(12)} ${String(r.rows).padEnd(8)} ${r.seconds.toFixed(2).padEnd(8)} ${Math.round(r.rate).toString().padEnd(8)} ${(r.rate >= r.target ? '≥ ' : '< ') + r.target}`.padEnd(58) +
+        `${r.before.toFixed(0)} → ${r.peak.toFixed(0)}${flat}`,
+    );
+  }
+  log(`cpu: ${os.cpus().length} cores, load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')} (other programs' work shows here)`);
+}
+
+try {
+  await main();
+} catch (error) {
+  process.stderr.write(`bench: ${error?.stack ?? error}\n`);
+  process.exitCode = 1;
+} finally {
+  while (cleanups.length > 0) await Promise.resolve().then(cleanups.pop()).catch((error) => process.stderr.write(`bench: cleanup failed: ${error?.message ?? error}\n`));
+}
