@@ -48,7 +48,8 @@ describe('the console at /admin', () => {
       assert.match(csp, /script-src 'self'(;|$)/);
       assert.match(csp, /connect-src 'self'(;|$)/);
       assert.match(csp, /frame-ancestors 'none'/);
-      assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|https?:|\*/);
+      assert.match(csp, /style-src 'self' 'unsafe-inline'(;|$)/);
+      assert.doesNotMatch(csp.replace("style-src 'self' 'unsafe-inline'", ''), /unsafe-inline|unsafe-eval|https?:|\*/);
     }
   });
 

@@ -44,7 +44,8 @@ interface TextInputProps {
 /** A labelled text input; the server's message for it shows under it. */
 export function TextInput({ label, value, onChange, type = 'text', hint, error, multiline, className, placeholder, ...rest }: TextInputProps) {
   return (
-    <TextField className={`field ${className ?? ''}`} value={value} onChange={onChange} type={type} isInvalid={Boolean(error)} {...rest}>
+    // aria validation: a server message marks the input invalid without the browser then refusing to submit the form again.
+    <TextField className={`field ${className ?? ''}`} value={value} onChange={onChange} type={type} isInvalid={Boolean(error)} validationBehavior="aria" {...rest}>
       <Label>{label}</Label>
       {multiline ? <TextArea placeholder={placeholder} /> : <Input placeholder={placeholder} />}
       {hint && <Text slot="description" className="hint">{hint}</Text>}

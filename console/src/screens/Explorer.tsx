@@ -262,7 +262,7 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
                     onDoubleClick={() => row && !editingCell && setOpen(row)}
                   >
                     <div role="gridcell" className="cell" style={{ width: 44 }}>
-                      {row && <input type="checkbox" aria-label={`Select item ${id}`} checked={selected.has(id)} onChange={() => toggle(id)} tabIndex={-1} />}
+                      {row && canWrite && <input type="checkbox" aria-label={`Select item ${id}`} checked={selected.has(id)} onChange={() => toggle(id)} tabIndex={-1} />}
                     </div>
                     {visibleColumns.map((column) => {
                       const field = fields.find((f) => f.field === column.id)!;

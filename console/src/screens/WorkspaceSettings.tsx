@@ -90,9 +90,11 @@ export default function WorkspaceSettings() {
         action="Delete workspace"
         onConfirm={async () => {
           await remove(`/workspaces/${ws}`);
-          queryClient.removeQueries({ queryKey: ['w', ws] });
-          await queryClient.invalidateQueries({ queryKey: ['workspaces'] });
+          // Leave its screens first, so nothing asks for the workspace that is gone.
           await navigate({ to: '/workspaces' });
+          queryClient.removeQueries({ queryKey: ['w', ws] });
+          queryClient.removeQueries({ queryKey: ['workspaces', ws] });
+          await queryClient.invalidateQueries({ queryKey: ['workspaces'] });
         }}
       />
     </>

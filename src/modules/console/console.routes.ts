@@ -10,13 +10,14 @@ export const CONSOLE_PATH = '/admin';
 
 /**
  * The console loads nothing but its own files and talks only to this origin (WebSockets included), so it
- * works offline and an injected script has nowhere to send what it reads. CodeMirror's styles arrive as
- * constructed style sheets, which style-src does not govern.
+ * works offline and an injected script has nowhere to send what it reads. Scripts come only from its own
+ * files; inline styles are allowed because React Aria and CodeMirror set styles at run time (positions of
+ * popovers, the editor's theme), and a style cannot run code.
  */
 export const CONSOLE_CSP = [
   "default-src 'self'",
   "script-src 'self'",
-  "style-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "font-src 'self'",
   "connect-src 'self'",
