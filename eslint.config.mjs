@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', '.test-build/', 'node_modules/', 'data/', 'bench/results/', '**/*.mjs'] },
+  { ignores: ['dist/', '.test-build/', 'node_modules/', 'data/', 'bench/results/', 'test-artifacts/', 'console/dist/', 'console/node_modules/', '**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

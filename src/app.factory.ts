@@ -17,6 +17,7 @@ import { refuseUnreadBodies } from './common/http/unread-bodies';
 import { MAX_JSON_NESTING, nestsDeeperThan } from './common/input/nesting';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
 import { cairnVersion } from './common/version';
+import { serveConsole } from './modules/console/console.routes';
 import type { AppConfig } from './config/app-config';
 
 /** A request id a client sent that is safe to echo into logs; anything else is replaced. */
@@ -72,6 +73,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     done(null, payload);
   });
   app.get(GracefulShutdown).install(fastify);
+  await serveConsole(fastify, config.consoleDir);
   openApiSetup(app, cairnVersion());
   try {
     await app.init();

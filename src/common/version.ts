@@ -1,11 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-/** Cairn's version, from the nearest package.json above this file (in dist/ and in the test build alike). */
-export function cairnVersion(): string {
+/** The folder of Cairn's package.json, the nearest above this file (in dist/ and in the test build alike). */
+export function packageRoot(): string {
   for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+    if (existsSync(join(dir, 'package.json'))) return dir;
   }
-  return 'unknown';
+  return process.cwd();
+}
+
+/** Cairn's version, from its package.json. */
+export function cairnVersion(): string {
+  const file = join(packageRoot(), 'package.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : 'unknown';
 }

@@ -203,6 +203,8 @@ export interface AppConfig {
   trustProxy: boolean;
   shutdownTimeoutMs: number;
   dataDir: string;
+  /** The built console (Cairn Studio) served at /admin: console/dist of the package unless CONSOLE_DIR says. */
+  consoleDir: string;
   database: DatabaseConfig;
   redis: RedisConfig | null;
   auth: AuthConfig;

@@ -6,6 +6,7 @@ import { IsBoolean, IsEmail, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUr
 import bytes from 'bytes';
 import ipaddr from 'ipaddr.js';
 import ms from 'ms';
+import { packageRoot } from '../common/version';
 import { AppConfig, DatabaseKind, RateLimit } from './app-config';
 
 const DURATION = /^\d+(\.\d+)?\s*(ms|s|m|h|d|w|y)?$/i;
@@ -57,6 +58,9 @@ class EnvironmentVariables {
 
   @IsString() @IsNotEmpty()
   DATA_DIR = './data';
+
+  @IsOptional() @IsString()
+  CONSOLE_DIR?: string;
 
   @IsOptional()
   @Matches(DATABASE_URL, { message: 'DATABASE_URL must start with sqlite:, postgres://, mysql:// or mariadb://' })
@@ -313,6 +317,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: vars.TRUST_PROXY,
     shutdownTimeoutMs: ms(vars.SHUTDOWN_TIMEOUT as ms.StringValue),
     dataDir,
+    consoleDir: vars.CONSOLE_DIR ? resolve(vars.CONSOLE_DIR) : resolve(packageRoot(), 'console', 'dist'),
     database: {
       kind: databaseKind(databaseUrl),
       url: databaseKind(databaseUrl) === 'sqlite' ? sqlitePath(databaseUrl) : databaseUrl,

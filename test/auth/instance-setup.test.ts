@@ -40,6 +40,18 @@ describeEachDatabase('the first account, with a setup token', {}, (suite) => {
   });
 });
 
+describeEachDatabase('the setup state', {}, (suite) => {
+  it('says the instance needs setup until its first account exists, and tells nothing more', async () => {
+    const before = await suite.api.get('/api/v1/auth/setup', { token: null });
+    assert.equal(before.status, 200, before.text);
+    assert.deepEqual(before.body, { data: { needs_setup: true } });
+
+    assert.equal((await register(suite.api, { setup_token: TEST_SETUP_TOKEN })).status, 201);
+    const afterwards = await suite.api.get('/api/v1/auth/setup', { token: null });
+    assert.deepEqual(afterwards.body, { data: { needs_setup: false } });
+  });
+});
+
 /** On PostgreSQL and MariaDB two instances share the database; SQLite's writers are one process. */
 for (const kind of selectedDatabases()) {
   describe(`racing first registrations [${kind}]`, () => {

@@ -9,7 +9,7 @@ import { ApiData, ApiErrors, ApiNoContent } from '../../common/http/api-docs.dec
 import { toUserDto, UserDto } from '../users/user.dto';
 import { UsersService } from '../users/users.service';
 import { REFRESH_COOKIE } from './access-tokens';
-import { LoginDto, LogoutDto, RefreshDto, RegisterDto, SessionDto } from './auth.dto';
+import { LoginDto, LogoutDto, RefreshDto, RegisterDto, SessionDto, SetupStateDto } from './auth.dto';
 import { AuthService } from './auth.service';
 import { CurrentPrincipal, Principal, Public, UserOnly, UserPrincipal } from './principal';
 
@@ -24,6 +24,15 @@ export class AuthController {
     private readonly users: UsersService,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
+
+  /** Says only whether an account exists yet: nothing about the token or the accounts. */
+  @Public()
+  @Get('setup')
+  @ApiData(SetupStateDto, { description: 'Whether the instance waits for its first (superadmin) account.' })
+  @ApiErrors()
+  async setupState(): Promise<{ data: SetupStateDto }> {
+    return { data: { needs_setup: (await this.users.count()) === 0 } };
+  }
 
   @Public()
   @AuthRateLimit('request')

@@ -59,6 +59,11 @@ export class LogoutDto {
   refresh_token?: string;
 }
 
+/** Whether the instance still waits for its first account, for the console's first-run screen. */
+export class SetupStateDto {
+  @ApiProperty({ description: 'true while the instance has no account: the first one registers with the setup token.' }) needs_setup!: boolean;
+}
+
 export class SessionDto {
   @ApiProperty({ description: 'A JWT to send as `Authorization: Bearer`.' }) access_token!: string;
   @ApiPropertyOptional({ description: 'Single-use; absent in cookie mode.' }) refresh_token?: string;

@@ -1,0 +1,26 @@
+import { queryOptions } from '@tanstack/react-query';
+import { get } from './client';
+import type { ApiKey, Collection, Member, Relation, Workspace } from './types';
+
+/** The queries screens share, so one screen's change refreshes the others' data. */
+export const workspacesQuery = () => queryOptions({ queryKey: ['workspaces'], queryFn: () => get<Workspace[]>('/workspaces') });
+export const workspaceQuery = (ws: string) => queryOptions({ queryKey: ['workspaces', ws], queryFn: () => get<Workspace>(`/workspaces/${ws}`) });
+export const membersQuery = (ws: string) => queryOptions({ queryKey: ['workspaces', ws, 'members'], queryFn: () => get<Member[]>(`/workspaces/${ws}/members`) });
+export const apiKeysQuery = (ws: string) => queryOptions({ queryKey: ['workspaces', ws, 'api-keys'], queryFn: () => get<ApiKey[]>(`/workspaces/${ws}/api-keys`) });
+export const collectionsQuery = (ws: string) => queryOptions({ queryKey: ['w', ws, 'collections'], queryFn: () => get<Collection[]>(`/w/${ws}/collections`) });
+export const relationsQuery = (ws: string) => queryOptions({ queryKey: ['w', ws, 'relations'], queryFn: () => get<Relation[]>(`/w/${ws}/relations`) });
+
+/** Row counts of every collection, one aggregate each. */
+export const rowCountsQuery = (ws: string, collections: string[]) =>
+  queryOptions({
+    queryKey: ['w', ws, 'row-counts', collections],
+    queryFn: async () => {
+      const counts = await Promise.all(
+        collections.map(async (name) => {
+          const rows = await get<{ count: number | string }[]>(`/w/${ws}/items/${name}`, { 'aggregate[count]': '*' }).catch(() => null);
+          return [name, rows ? Number(rows[0]?.count ?? 0) : null] as const;
+        }),
+      );
+      return Object.fromEntries(counts) as Record<string, number | null>;
+    },
+  });

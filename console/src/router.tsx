@@ -1,0 +1,163 @@
+import { QueryClient } from '@tanstack/react-query';
+import { createRootRouteWithContext, createRoute, createRouter, lazyRouteComponent, Outlet, redirect } from '@tanstack/react-router';
+import { get } from './api/client';
+import { sessions } from './api/session';
+import { RouteError } from './components/RouteError';
+
+interface RouterContext {
+  queryClient: QueryClient;
+}
+
+let setupChecked: Promise<boolean> | null = null;
+/** Whether the instance still has no account; asked once per page load, and again after setup. */
+export function needsSetup(): Promise<boolean> {
+  setupChecked ??= get<{ needs_setup: boolean }>('/auth/setup').then((state) => state.needs_setup);
+  return setupChecked;
+}
+export function forgetSetupState(): void {
+  setupChecked = null;
+}
+
+/** A path inside the console to come back to after signing in; anything else is ignored. */
+export function safeRedirect(value: unknown): string | undefined {
+  return typeof value === 'string' && value.startsWith('/admin/') && !value.startsWith('/admin//') ? value : undefined;
+}
+
+const rootRoute = createRootRouteWithContext<RouterContext>()({
+  component: Outlet,
+  errorComponent: RouteError,
+});
+
+const setupRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/setup',
+  validateSearch: (search: Record<string, unknown>) => ({ token: typeof search.token === 'string' ? search.token : undefined }),
+  beforeLoad: async () => {
+    if (!(await needsSetup())) throw redirect({ to: '/sign-in', search: { redirect: undefined } });
+  },
+  component: lazyRouteComponent(() => import('./screens/Setup')),
+});
+
+const signInRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/sign-in',
+  validateSearch: (search: Record<string, unknown>) => ({ redirect: safeRedirect(search.redirect) }),
+  beforeLoad: async () => {
+    if (await needsSetup()) throw redirect({ to: '/setup', search: { token: undefined } });
+  },
+  component: lazyRouteComponent(() => import('./screens/SignIn')),
+});
+
+/** Every screen behind sign-in: an expired or missing session goes to sign-in and comes back after. */
+const appRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  id: 'app',
+  beforeLoad: async ({ location }) => {
+    if (await needsSetup()) throw redirect({ to: '/setup', search: { token: undefined } });
+    const session = await sessions.restore();
+    // publicHref is the address in the browser, /admin included, which sign-in pushes back onto history.
+    if (!session) throw redirect({ to: '/sign-in', search: { redirect: safeRedirect(location.publicHref) } });
+    return { session };
+  },
+  component: lazyRouteComponent(() => import('./screens/Shell')),
+});
+
+const homeRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/',
+  component: lazyRouteComponent(() => import('./screens/Home')),
+});
+
+const workspacesRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/workspaces',
+  component: lazyRouteComponent(() => import('./screens/Workspaces')),
+});
+
+export const workspaceRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/w/$ws',
+});
+
+const workspaceHomeRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/',
+  beforeLoad: ({ params }) => {
+    throw redirect({ to: '/w/$ws/collections', params });
+  },
+});
+
+const collectionsRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/collections',
+  component: lazyRouteComponent(() => import('./screens/Collections')),
+});
+
+/** The explorer keeps its sort, filter and search in the address, so a view can be shared and reloaded. */
+export const explorerRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/collections/$collection',
+  validateSearch: (search: Record<string, unknown>): { sort?: string; filter?: string; q?: string } => ({
+    sort: typeof search.sort === 'string' && search.sort ? search.sort : undefined,
+    filter: typeof search.filter === 'string' && search.filter ? search.filter : typeof search.filter === 'object' && search.filter ? JSON.stringify(search.filter) : undefined,
+    q: typeof search.q === 'string' && search.q ? search.q : undefined,
+  }),
+  component: lazyRouteComponent(() => import('./screens/Explorer')),
+});
+
+const schemaRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/collections/$collection/schema',
+  component: lazyRouteComponent(() => import('./screens/CollectionSchema')),
+});
+
+const membersRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/members',
+  component: lazyRouteComponent(() => import('./screens/Members')),
+});
+
+const apiKeysRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/api-keys',
+  component: lazyRouteComponent(() => import('./screens/ApiKeys')),
+});
+
+const settingsRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/settings',
+  component: lazyRouteComponent(() => import('./screens/WorkspaceSettings')),
+});
+
+const routeTree = rootRoute.addChildren([
+  setupRoute,
+  signInRoute,
+  appRoute.addChildren([
+    homeRoute,
+    workspacesRoute,
+    workspaceRoute.addChildren([workspaceHomeRoute, collectionsRoute, explorerRoute, schemaRoute, membersRoute, apiKeysRoute, settingsRoute]),
+  ]),
+]);
+
+export function makeRouter(queryClient: QueryClient) {
+  return createRouter({
+    routeTree,
+    basepath: '/admin',
+    context: { queryClient },
+    defaultPreload: 'intent',
+    defaultNotFoundComponent: () => (
+      <div className="content">
+        <h1>Not found</h1>
+        <p>
+          The console has no page at this address. <a href="/admin/">Go to the start</a>.
+        </p>
+      </div>
+    ),
+  });
+}
+
+declare module '@tanstack/react-router' {
+  interface Register {
+    router: ReturnType<typeof makeRouter>;
+  }
+}

@@ -1,0 +1,453 @@
+import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router';
+import { createColumnHelper, getCoreRowModel, useReactTable, type ColumnSizingState, type VisibilityState } from '@tanstack/react-table';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { Dialog, DialogTrigger, Modal, ModalOverlay, Popover, Heading } from 'react-aria-components';
+import { api, get, patch, post, remove } from '../api/client';
+import { collectionsQuery, relationsQuery, workspaceQuery } from '../api/queries';
+import type { Collection, Field, Item } from '../api/types';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { FilterBuilder } from '../components/FilterBuilder';
+import { editableFields, RecordForm } from '../components/RecordForm';
+import { Topbar } from '../components/Topbar';
+import { Button, Checkbox, ErrorAlert, Loading, ModalDialog, PageHead, SelectField, TextInput } from '../components/ui';
+import { loadColumnPrefs, nextSort, saveColumnPrefs } from '../lib/columns';
+import { formatValue, parseValue } from '../lib/fields';
+import { emptyGroup, fromFilterJson, toFilterJson, type Group } from '../lib/filter';
+
+const PAGE = 100;
+const ROW_HEIGHT = 36;
+const columnHelper = createColumnHelper<Item>();
+const INLINE_TYPES = new Set<Field['type']>(['string', 'text', 'integer', 'bigint', 'float', 'decimal', 'date', 'time', 'uuid']);
+
+export default function Explorer() {
+  const { ws, collection } = useParams({ from: '/app/w/$ws/collections/$collection' });
+  const collections = useQuery(collectionsQuery(ws));
+  const definition = collections.data?.find((c) => c.collection === collection);
+  if (collections.error) return <div className="content"><ErrorAlert error={collections.error} /></div>;
+  if (!collections.data) return <Loading what="the collection" />;
+  if (!definition) return <div className="content"><ErrorAlert error={new Error(`This workspace has no collection ${collection}.`)} /></div>;
+  return <Grid key={`${ws}/${collection}`} ws={ws} definition={definition} />;
+}
+
+function Grid({ ws, definition }: { ws: string; definition: Collection }) {
+  const collection = definition.collection;
+  const search = useSearch({ from: '/app/w/$ws/collections/$collection' });
+  const navigate = useNavigate({ from: '/w/$ws/collections/$collection' });
+  const queryClient = useQueryClient();
+  const workspace = useQuery(workspaceQuery(ws));
+  const relations = useQuery(relationsQuery(ws));
+  const canWrite = workspace.data ? workspace.data.role !== 'viewer' : false;
+  const sort = useMemo(() => (search.sort ? search.sort.split(',') : []), [search.sort]);
+  const filterGroup = useMemo<Group>(() => {
+    if (!search.filter) return emptyGroup();
+    try {
+      const group = fromFilterJson(JSON.parse(search.filter));
+      return 'error' in group ? emptyGroup() : group;
+    } catch {
+      return emptyGroup();
+    }
+  }, [search.filter]);
+  const [searchText, setSearchText] = useState(search.q ?? '');
+  const [prefs, setPrefs] = useState(() => loadColumnPrefs(ws, collection));
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [open, setOpen] = useState<Item | 'new' | null>(null);
+  const [bulkDeleting, setBulkDeleting] = useState(false);
+  const [bulkEditing, setBulkEditing] = useState(false);
+  const [editingCell, setEditingCell] = useState<{ id: string; field: string } | null>(null);
+  const [focusedRow, setFocusedRow] = useState(0);
+
+  const fields = definition.fields.filter((f) => f.type !== 'alias');
+  const query = { sort: sort.join(',') || undefined, filter: search.filter || undefined, search: search.q || undefined };
+  const baseKey = ['w', ws, 'items', collection, query] as const;
+
+  useEffect(() => saveColumnPrefs(ws, collection, prefs), [ws, collection, prefs]);
+  // Searching as one types, a moment after the last key.
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      if ((search.q ?? '') !== searchText) void navigate({ search: (s) => ({ ...s, q: searchText || undefined }), replace: true });
+    }, 300);
+    return () => clearTimeout(timer);
+  }, [searchText, search.q, navigate]);
+
+  const count = useQuery({
+    queryKey: [...baseKey, 'count'],
+    queryFn: () => api<{ meta: { filter_count: number; total_count: number } }>('GET', `/w/${ws}/items/${collection}`, { query: { ...query, limit: 1, fields: 'id', meta: 'filter_count,total_count' } }),
+    placeholderData: keepPreviousData,
+  });
+  const total = count.data?.meta.filter_count ?? 0;
+
+  const columns = useMemo(
+    () =>
+      definition.fields
+        .filter((f) => f.type !== 'alias')
+        .map((f) => columnHelper.accessor((row) => row[f.field], { id: f.field, header: f.field, size: f.field === 'id' ? 90 : 180, minSize: 60 })),
+    [definition, columnHelper],
+  );
+  const visibility: VisibilityState = Object.fromEntries(prefs.hidden.map((h) => [h, false]));
+  const table = useReactTable({
+    data: [],
+    columns,
+    getCoreRowModel: getCoreRowModel(),
+    columnResizeMode: 'onChange',
+    state: { columnVisibility: visibility, columnSizing: prefs.widths as ColumnSizingState },
+    onColumnSizingChange: (updater) => setPrefs((p) => ({ ...p, widths: typeof updater === 'function' ? updater(p.widths) : updater })),
+    onColumnVisibilityChange: () => undefined,
+  });
+  const visibleColumns = table.getVisibleLeafColumns();
+  const width = 44 + visibleColumns.reduce((sum, c) => sum + c.getSize(), 0);
+
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({ count: total, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 10 });
+  const virtualRows = virtualizer.getVirtualItems();
+  const firstPage = virtualRows.length ? Math.floor(virtualRows[0].index / PAGE) : 0;
+  const lastPage = virtualRows.length ? Math.floor(virtualRows[virtualRows.length - 1].index / PAGE) : 0;
+  const pageNumbers = total === 0 ? [] : Array.from({ length: lastPage - firstPage + 1 }, (_, i) => firstPage + i);
+  const pages = useQueries({
+    queries: pageNumbers.map((page) => ({
+      queryKey: [...baseKey, 'page', page],
+      queryFn: () => get<Item[]>(`/w/${ws}/items/${collection}`, { ...query, limit: PAGE, offset: page * PAGE }),
+      staleTime: 30_000,
+    })),
+  });
+  const rowAt = (index: number): Item | undefined => pages[pageNumbers.indexOf(Math.floor(index / PAGE))]?.data?.[index % PAGE];
+  const pageError = pages.find((p) => p.error)?.error;
+  const invalidate = () => queryClient.invalidateQueries({ queryKey: ['w', ws, 'items', collection] });
+
+  const save = useMutation({
+    mutationFn: ({ id, values }: { id: string | null; values: Item }) => (id === null ? post<Item>(`/w/${ws}/items/${collection}`, values) : patch<Item>(`/w/${ws}/items/${collection}/${id}`, values)),
+    onSuccess: async () => {
+      setOpen(null);
+      setEditingCell(null);
+      await invalidate();
+      await queryClient.invalidateQueries({ queryKey: ['w', ws, 'row-counts'] });
+    },
+  });
+
+  const applySort = (field: string, additive: boolean) => void navigate({ search: (s) => ({ ...s, sort: nextSort(sort, field, additive).join(',') || undefined }) });
+  const toggle = (id: string) =>
+    setSelected((current) => {
+      const next = new Set(current);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  const focusRow = (index: number) => {
+    const target = Math.max(0, Math.min(total - 1, index));
+    setFocusedRow(target);
+    virtualizer.scrollToIndex(target);
+    requestAnimationFrame(() => scroller.current?.querySelector<HTMLElement>(`[data-index="${target}"]`)?.focus());
+  };
+
+  return (
+    <>
+      <Topbar ws={ws} trail={[{ label: 'Collections', to: <Link to="/w/$ws/collections" params={{ ws }}>Collections</Link> }, { label: collection }]}>
+        <Link to="/w/$ws/collections/$collection/schema" params={{ ws, collection }} className="btn">
+          Schema
+        </Link>
+        {canWrite && (
+          <Button variant="primary" onPress={() => setOpen('new')}>
+            New item
+          </Button>
+        )}
+      </Topbar>
+      <div className="content">
+        <PageHead title={collection} sub={count.data ? `${total.toLocaleString()} of ${count.data.meta.total_count.toLocaleString()} items` : ' '} />
+        <div className="toolbar">
+          <div style={{ width: 260 }}>
+            <TextInput label="Search" value={searchText} onChange={setSearchText} placeholder="Search text fields" />
+          </div>
+          <DialogTrigger>
+            <Button>{filterGroup.children.length ? `Filter (${filterGroup.children.length})` : 'Filter'}</Button>
+            <ModalOverlay className="overlay" isDismissable>
+              <Modal className="modal wide">
+                <Dialog className="dialog">
+                  {({ close }) => (
+                    <>
+                      <Heading slot="title">Filter {collection}</Heading>
+                      <FilterBuilder
+                        fields={fields}
+                        value={filterGroup}
+                        onApply={(group) => {
+                          const json = toFilterJson(group);
+                          void navigate({ search: (s) => ({ ...s, filter: json ? JSON.stringify(json) : undefined }) });
+                          close();
+                        }}
+                      />
+                    </>
+                  )}
+                </Dialog>
+              </Modal>
+            </ModalOverlay>
+          </DialogTrigger>
+          <DialogTrigger>
+            <Button>Columns</Button>
+            <Popover className="popover">
+              <Dialog className="dialog" aria-label="Columns">
+                {fields.map((f) => (
+                  <Checkbox
+                    key={f.field}
+                    isSelected={!prefs.hidden.includes(f.field)}
+                    onChange={(on) => setPrefs((p) => ({ ...p, hidden: on ? p.hidden.filter((h) => h !== f.field) : [...p.hidden, f.field] }))}
+                  >
+                    {f.field}
+                  </Checkbox>
+                ))}
+              </Dialog>
+            </Popover>
+          </DialogTrigger>
+          {sort.length > 0 && <span className="hint">Sorted by {sort.join(', ')}</span>}
+          <div className="spacer" />
+          {canWrite && selected.size > 0 && (
+            <>
+              <span className="hint">{selected.size} selected</span>
+              <Button onPress={() => setBulkEditing(true)}>Edit selected</Button>
+              <Button variant="danger" onPress={() => setBulkDeleting(true)}>
+                Delete selected
+              </Button>
+            </>
+          )}
+        </div>
+        <ErrorAlert error={count.error ?? pageError ?? save.error} />
+        <div className="card grid-wrap" ref={scroller}>
+          <div role="grid" aria-label={`Items of ${collection}`} aria-rowcount={total + 1} aria-colcount={visibleColumns.length + 1} className="grid" style={{ width }}>
+            <div role="row" aria-rowindex={1} className="grid-head" style={{ width }}>
+              <div role="columnheader" className="cell head-cell" style={{ width: 44 }}>
+                <span className="sr-only">Selected</span>
+              </div>
+              {table.getHeaderGroups()[0].headers.map((header) => {
+                const field = header.column.id;
+                const state = sort.includes(field) ? 'ascending' : sort.includes(`-${field}`) ? 'descending' : 'none';
+                return (
+                  <div key={header.id} role="columnheader" aria-sort={state} className="cell head-cell" style={{ width: header.getSize(), position: 'relative' }}>
+                    <button className="sort" onClick={(event) => applySort(field, event.shiftKey)} title="Sort (shift: add to the sort)">
+                      {field}
+                      <span aria-hidden="true">{state === 'ascending' ? '▲' : state === 'descending' ? '▼' : ''}</span>
+                    </button>
+                    <div
+                      aria-hidden="true"
+                      onMouseDown={header.getResizeHandler()}
+                      style={{ position: 'absolute', right: 0, top: 0, bottom: 0, width: 6, cursor: 'col-resize' }}
+                    />
+                  </div>
+                );
+              })}
+            </div>
+            <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+              {virtualRows.map((virtualRow) => {
+                const row = rowAt(virtualRow.index);
+                const id = row ? String(row.id) : '';
+                return (
+                  <div
+                    key={virtualRow.key}
+                    role="row"
+                    aria-rowindex={virtualRow.index + 2}
+                    aria-selected={selected.has(id)}
+                    data-index={virtualRow.index}
+                    tabIndex={virtualRow.index === focusedRow ? 0 : -1}
+                    className="grid-row"
+                    style={{ top: virtualRow.start, height: ROW_HEIGHT, width }}
+                    onKeyDown={(event) => {
+                      if (event.target !== event.currentTarget) return;
+                      if (event.key === 'ArrowDown') focusRow(virtualRow.index + 1);
+                      else if (event.key === 'ArrowUp') focusRow(virtualRow.index - 1);
+                      else if (event.key === 'PageDown') focusRow(virtualRow.index + 20);
+                      else if (event.key === 'PageUp') focusRow(virtualRow.index - 20);
+                      else if (event.key === 'Enter' && row) setOpen(row);
+                      else if (event.key === ' ' && row) toggle(id);
+                      else return;
+                      event.preventDefault();
+                    }}
+                    onDoubleClick={() => row && !editingCell && setOpen(row)}
+                  >
+                    <div role="gridcell" className="cell" style={{ width: 44 }}>
+                      {row && canWrite && <input type="checkbox" aria-label={`Select item ${id}`} checked={selected.has(id)} onChange={() => toggle(id)} tabIndex={-1} />}
+                    </div>
+                    {visibleColumns.map((column) => {
+                      const field = fields.find((f) => f.field === column.id)!;
+                      const value = row?.[field.field];
+                      const editing = editingCell?.id === id && editingCell.field === field.field;
+                      return (
+                        <div
+                          key={column.id}
+                          role="gridcell"
+                          className={`cell ${value === null ? 'null' : ''}`}
+                          style={{ width: column.getSize() }}
+                          onDoubleClick={(event) => {
+                            if (canWrite && row && INLINE_TYPES.has(field.type) && !field.system) {
+                              event.stopPropagation();
+                              setEditingCell({ id, field: field.field });
+                            }
+                          }}
+                        >
+                          {editing ? (
+                            <InlineEditor
+                              field={field}
+                              value={value}
+                              onCancel={() => setEditingCell(null)}
+                              onSave={(next) => save.mutate({ id, values: { [field.field]: next } })}
+                            />
+                          ) : row ? (
+                            <span>{value === null || value === undefined ? 'null' : display(value)}</span>
+                          ) : (
+                            <span className="hint">…</span>
+                          )}
+                        </div>
+                      );
+                    })}
+                  </div>
+                );
+              })}
+            </div>
+          </div>
+          {count.data && total === 0 && <div className="empty">{filterGroup.children.length || search.q ? 'No item matches.' : 'No item yet.'}</div>}
+        </div>
+        <div className="pager" aria-live="polite">
+          {total > 0 && virtualRows.length > 0 && `Rows ${(virtualRows[0].index + 1).toLocaleString()}–${(virtualRows[virtualRows.length - 1].index + 1).toLocaleString()} of ${total.toLocaleString()}`}
+          {canWrite && ' · Double-click a cell to edit it, a row to open it; arrows move, Enter opens, Space selects.'}
+        </div>
+      </div>
+      {open && (
+        <ModalOverlay className="drawer-overlay" isOpen isDismissable onOpenChange={(isOpen) => !isOpen && setOpen(null)}>
+          <Modal className="drawer">
+            <Dialog className="dialog">
+              <div className="row">
+                <Heading slot="title">{open === 'new' ? `New ${collection} item` : `${collection} #${String(open.id)}`}</Heading>
+                <div className="spacer" />
+                {open !== 'new' && canWrite && (
+                  <Button small onPress={() => setOpen({ ...Object.fromEntries(editableFields(definition).map((f) => [f.field, open[f.field]])), id: undefined } as Item)}>
+                    Duplicate
+                  </Button>
+                )}
+                <Button small variant="ghost" onPress={() => setOpen(null)}>
+                  Close
+                </Button>
+              </div>
+              {open !== 'new' && open.id !== undefined && (
+                <div className="hint">
+                  Created {String(open.created_at ?? '')} · updated {String(open.updated_at ?? '')}
+                </div>
+              )}
+              <RecordForm
+                ws={ws}
+                collection={definition}
+                relations={relations.data ?? []}
+                item={open === 'new' ? null : open}
+                saving={save.isPending}
+                error={save.error}
+                submitLabel={open !== 'new' && open.id !== undefined ? 'Save' : 'Create item'}
+                onSave={(values) => save.mutate({ id: open !== 'new' && open.id !== undefined ? String(open.id) : null, values: open !== 'new' && open.id === undefined ? { ...withoutEmpty(open), ...values } : values })}
+              />
+              {open !== 'new' && open.id !== undefined && canWrite && (
+                <DeleteItem ws={ws} collection={collection} id={String(open.id)} onDeleted={() => { setOpen(null); void invalidate(); }} />
+              )}
+            </Dialog>
+          </Modal>
+        </ModalOverlay>
+      )}
+      <ConfirmDialog
+        isOpen={bulkDeleting}
+        onOpenChange={setBulkDeleting}
+        title={`Delete ${selected.size} items?`}
+        message="They are deleted in one transaction: all of them, or none if one cannot be."
+        action="Delete items"
+        onConfirm={async () => {
+          await remove(`/w/${ws}/items/${collection}`, undefined, { keys: [...selected].map(keyOf) });
+          setSelected(new Set());
+          await invalidate();
+        }}
+      />
+      <BulkEdit ws={ws} definition={definition} keys={[...selected].map(keyOf)} isOpen={bulkEditing} onOpenChange={setBulkEditing} onDone={() => { setSelected(new Set()); void invalidate(); }} />
+    </>
+  );
+}
+
+/** Keys as the collection takes them: numbers for integer keys, text for UUIDs. */
+function keyOf(id: string): string | number {
+  return /^\d+$/.test(id) ? Number(id) : id;
+}
+
+function withoutEmpty(item: Item): Item {
+  return Object.fromEntries(Object.entries(item).filter(([, v]) => v !== null && v !== undefined));
+}
+
+function display(value: unknown): string {
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+function InlineEditor({ field, value, onSave, onCancel }: { field: Field; value: unknown; onSave: (value: unknown) => void; onCancel: () => void }) {
+  const [text, setText] = useState(formatValue(field.type, value));
+  return (
+    <input
+      className="input"
+      aria-label={`Edit ${field.field}`}
+      autoFocus
+      value={text}
+      onChange={(event) => setText(event.target.value)}
+      onKeyDown={(event) => {
+        event.stopPropagation();
+        if (event.key === 'Enter') onSave(parseValue(field.type, text));
+        if (event.key === 'Escape') onCancel();
+      }}
+      onBlur={onCancel}
+      style={{ height: 28 }}
+    />
+  );
+}
+
+function DeleteItem({ ws, collection, id, onDeleted }: { ws: string; collection: string; id: string; onDeleted: () => void }) {
+  const [asking, setAsking] = useState(false);
+  return (
+    <>
+      <div className="row">
+        <Button variant="danger" onPress={() => setAsking(true)}>
+          Delete item
+        </Button>
+      </div>
+      <ConfirmDialog
+        isOpen={asking}
+        onOpenChange={setAsking}
+        title={`Delete item #${id}?`}
+        message="The item is deleted; its revisions stay in the history."
+        action="Delete item"
+        onConfirm={async () => {
+          await remove(`/w/${ws}/items/${collection}/${id}`);
+          onDeleted();
+        }}
+      />
+    </>
+  );
+}
+
+function BulkEdit({ ws, definition, keys, isOpen, onOpenChange, onDone }: { ws: string; definition: Collection; keys: (string | number)[]; isOpen: boolean; onOpenChange: (open: boolean) => void; onDone: () => void }) {
+  const fields = editableFields(definition);
+  const [field, setField] = useState(fields[0]?.field ?? '');
+  const [text, setText] = useState('');
+  const type = fields.find((f) => f.field === field)?.type ?? 'string';
+  const apply = useMutation({
+    mutationFn: () => patch(`/w/${ws}/items/${definition.collection}`, { keys, data: { [field]: parseValue(type, text) } }),
+    onSuccess: () => {
+      onOpenChange(false);
+      setText('');
+      onDone();
+    },
+  });
+  return (
+    <ModalDialog isOpen={isOpen} onOpenChange={onOpenChange} title={`Edit ${keys.length} items`}>
+      <div className="stack">
+        <p className="hint">One field set to one value on every selected item, in one transaction.</p>
+        <SelectField label="Field" value={field} options={fields.map((f) => ({ id: f.field, label: f.field }))} onChange={setField} />
+        <TextInput label="New value" value={text} onChange={setText} hint="Empty: null." />
+        <ErrorAlert error={apply.error} />
+        <div className="row end">
+          <Button onPress={() => onOpenChange(false)}>Cancel</Button>
+          <Button variant="primary" onPress={() => apply.mutate()} isDisabled={apply.isPending}>
+            Apply to {keys.length} items
+          </Button>
+        </div>
+      </div>
+    </ModalDialog>
+  );
+}

@@ -1,0 +1,138 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useParams } from '@tanstack/react-router';
+import { useState } from 'react';
+import { Form } from 'react-aria-components';
+import { patch, post, remove } from '../api/client';
+import { membersQuery, workspaceQuery } from '../api/queries';
+import { WORKSPACE_ROLES, type Member, type WorkspaceRole } from '../api/types';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { Topbar } from '../components/Topbar';
+import { Button, ErrorAlert, Loading, ModalDialog, PageHead, SelectField, TextInput } from '../components/ui';
+
+const roleOptions = WORKSPACE_ROLES.map((role) => ({ id: role, label: role }));
+
+export default function Members() {
+  const { ws } = useParams({ from: '/app/w/$ws/members' });
+  const workspace = useQuery(workspaceQuery(ws));
+  const members = useQuery(membersQuery(ws));
+  const queryClient = useQueryClient();
+  const [adding, setAdding] = useState(false);
+  const [removing, setRemoving] = useState<Member | null>(null);
+  const manage = workspace.data?.role === 'owner' || workspace.data?.role === 'admin';
+  const changeRole = useMutation({
+    mutationFn: ({ id, role }: { id: string; role: WorkspaceRole }) => patch(`/workspaces/${ws}/members/${id}`, { role }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['workspaces', ws, 'members'] }),
+  });
+
+  return (
+    <>
+      <Topbar ws={ws} trail={[{ label: 'Members' }]} />
+      <div className="content">
+        <PageHead title="Members" sub="Owners do everything; admins manage schema and members; editors write items; viewers read.">
+          {manage && (
+            <Button variant="primary" onPress={() => setAdding(true)}>
+              Add member
+            </Button>
+          )}
+        </PageHead>
+        <ErrorAlert error={members.error ?? changeRole.error} />
+        {members.isPending ? (
+          <Loading what="members" />
+        ) : (
+          <div className="card">
+            <table className="list">
+              <thead>
+                <tr>
+                  <th>Account</th>
+                  <th>Role</th>
+                  <th>Since</th>
+                  <th>
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {members.data?.map((member) => (
+                  <tr key={member.id}>
+                    <td>
+                      <div>{member.name ?? member.email}</div>
+                      {member.name && <div className="hint">{member.email}</div>}
+                    </td>
+                    <td style={{ width: 180 }}>
+                      {manage ? (
+                        <SelectField
+                          hideLabel
+                          label={`Role of ${member.email}`}
+                          value={member.role}
+                          options={roleOptions}
+                          onChange={(role) => changeRole.mutate({ id: member.id, role: role as WorkspaceRole })}
+                        />
+                      ) : (
+                        <span className="badge">{member.role}</span>
+                      )}
+                    </td>
+                    <td>{new Date(member.created_at).toLocaleDateString()}</td>
+                    <td className="actions">
+                      {manage && (
+                        <Button small variant="ghost" onPress={() => setRemoving(member)} aria-label={`Remove ${member.email}`}>
+                          Remove
+                        </Button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </div>
+      <AddMember ws={ws} isOpen={adding} onOpenChange={setAdding} />
+      <ConfirmDialog
+        isOpen={removing !== null}
+        onOpenChange={(open) => !open && setRemoving(null)}
+        title="Remove member?"
+        message={`${removing?.email} loses access to this workspace.`}
+        action="Remove"
+        onConfirm={async () => {
+          await remove(`/workspaces/${ws}/members/${removing!.id}`);
+          await queryClient.invalidateQueries({ queryKey: ['workspaces', ws, 'members'] });
+        }}
+      />
+    </>
+  );
+}
+
+function AddMember({ ws, isOpen, onOpenChange }: { ws: string; isOpen: boolean; onOpenChange: (open: boolean) => void }) {
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<WorkspaceRole>('editor');
+  const queryClient = useQueryClient();
+  const add = useMutation({
+    mutationFn: () => post(`/workspaces/${ws}/members`, { email, role }),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: ['workspaces', ws, 'members'] });
+      setEmail('');
+      onOpenChange(false);
+    },
+  });
+  return (
+    <ModalDialog isOpen={isOpen} onOpenChange={onOpenChange} title="Add member">
+      <Form
+        className="stack"
+        onSubmit={(event) => {
+          event.preventDefault();
+          add.mutate();
+        }}
+      >
+        <TextInput label="Email of an existing account" type="email" value={email} onChange={setEmail} isRequired autoFocus />
+        <SelectField label="Role" value={role} options={roleOptions} onChange={(value) => setRole(value as WorkspaceRole)} />
+        <ErrorAlert error={add.error} />
+        <div className="row end">
+          <Button onPress={() => onOpenChange(false)}>Cancel</Button>
+          <Button type="submit" variant="primary" isDisabled={add.isPending}>
+            Add member
+          </Button>
+        </div>
+      </Form>
+    </ModalDialog>
+  );
+}

@@ -1,0 +1,3 @@
+import { describeStudio } from './studio.scenario';
+
+describeStudio('sqlite');
