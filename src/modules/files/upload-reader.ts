@@ -64,7 +64,7 @@ export async function readUpload<T extends StoredUpload>(
     }
   } catch (error) {
     if (stored !== null) await discard(stored);
-    throw multipartError(error, limits.maxFileBytes);
+    throw multipartError(error, limits.maxFileBytes, UPLOAD_WORDING);
   }
   if (stored === null) throw invalidPayload('Invalid payload: the upload has no file part.', 'file');
   return { fields, stored };
@@ -81,21 +81,31 @@ async function drain(part: MultipartFile): Promise<void> {
   for await (const chunk of part.file) void chunk;
 }
 
+const UPLOAD_WORDING: MultipartWording = { parts: 'an upload holds one file and the fields title and folder.', tooLarge };
+
 function tooLarge(maxBytes: number): AppError {
   return new AppError('PAYLOAD_TOO_LARGE', `The file is larger than the ${maxBytes} bytes allowed.`, { limit: maxBytes });
 }
 
+/** What a multipart route says of its own shape and size, in the errors of `multipartError`. */
+export interface MultipartWording {
+  /** Said when the body has more parts or files than the route takes. */
+  parts: string;
+  /** The error for a file beyond the size limit. */
+  tooLarge: (maxBytes: number) => AppError;
+}
+
 /** The multipart plugin's errors (FST_*) in the contract's codes; others pass as they are. */
-function multipartError(error: unknown, maxBytes: number): unknown {
+export function multipartError(error: unknown, maxBytes: number, wording: MultipartWording): unknown {
   if (error instanceof AppError) return error;
   const code = (error as { code?: unknown }).code;
   switch (code) {
     case 'FST_REQ_FILE_TOO_LARGE':
-      return tooLarge(maxBytes);
+      return wording.tooLarge(maxBytes);
     case 'FST_PARTS_LIMIT':
     case 'FST_FILES_LIMIT':
     case 'FST_FIELDS_LIMIT':
-      return invalidPayload('Invalid payload: an upload holds one file and the fields title and folder.');
+      return invalidPayload(`Invalid payload: ${wording.parts}`);
     case 'FST_PROTO_VIOLATION':
     case 'FST_INVALID_JSON_FIELD_ERROR':
       return invalidPayload('Invalid payload: a field of the upload is not acceptable.');

@@ -11,6 +11,7 @@ import { findField } from '../../schema/schema.lookup';
 import { SchemaRegistry } from '../../schema/schema.registry';
 import type { CollectionDef } from '../../schema/schema.types';
 import type { ItemsAccess } from '../../workspaces/workspaces.service';
+import { multipartError, MultipartWording } from '../../files/upload-reader';
 import { ItemsService } from '../items.service';
 import { invalidQuery } from '../sql/filter.compiler';
 import { csvRecord } from './csv.format';
@@ -92,7 +93,7 @@ export class ItemsTransfer {
         }
       }
     } catch (error) {
-      throw multipartError(error, maxBytes);
+      throw multipartError(error, maxBytes, IMPORT_WORDING);
     }
     if (!result) throw invalidPayload('Invalid payload: the import has no file part; send the file as the part "file".', 'file');
     return result;
@@ -268,26 +269,8 @@ async function drain(part: MultipartFile): Promise<void> {
   });
 }
 
+const IMPORT_WORDING: MultipartWording = { parts: 'an import holds one file part, named "file", and nothing else.', tooLarge };
+
 function tooLarge(maxBytes: number): AppError {
   return new AppError('PAYLOAD_TOO_LARGE', `The file is larger than the ${maxBytes} bytes allowed (FILES_MAX_SIZE); nothing was imported.`, { limit: maxBytes });
-}
-
-/** The multipart plugin's errors in the contract's codes; others pass as they are. */
-function multipartError(error: unknown, maxBytes: number): unknown {
-  if (error instanceof AppError) return error;
-  switch ((error as { code?: unknown }).code) {
-    case 'FST_REQ_FILE_TOO_LARGE':
-      return tooLarge(maxBytes);
-    case 'FST_PARTS_LIMIT':
-    case 'FST_FILES_LIMIT':
-    case 'FST_FIELDS_LIMIT':
-      return invalidPayload('Invalid payload: an import holds one file part, named "file", and nothing else.');
-    case 'FST_MP_PREMATURE_CLOSE':
-      return invalidPayload('Invalid payload: the upload ended before its last part.');
-    default:
-      if (error instanceof Error && /multipart|boundary|part|unexpected end/i.test(error.message) && !('statusCode' in error)) {
-        return invalidPayload('Invalid payload: the multipart body is malformed.');
-      }
-      return error;
-  }
 }
