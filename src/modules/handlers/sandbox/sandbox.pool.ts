@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { serviceUnavailable } from '../../../common/errors/app-error';
 import type { HandlersConfig } from '../../../config/app-config';
+import { Outbox } from './outbox';
 import type { DoneMessage, FromWorker, RunMessage, SandboxOutcome, ToWorker } from './sandbox.protocol';
 import { Lane, placeRun, Quarantine } from './worker-assignment';
 
@@ -34,6 +35,8 @@ export interface SandboxRun {
 
 interface Worker {
   child: ChildProcess;
+  /** What is sent to it: the messages of one turn of the event loop go in one write. */
+  outbox: Outbox<ToWorker>;
   /** Whose runs it takes: every healthy workspace's (null), or one quarantine lane's. */
   lane: Lane;
   runs: Map<number, Active>;
@@ -247,9 +250,12 @@ export class SandboxPool {
       serialization: 'json',
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
-    const worker: Worker = { child, lane, runs: new Map(), killedFor: null, retiring: false };
+    const outbox = new Outbox<ToWorker>((batch) => this.write(child, batch));
+    const worker: Worker = { child, outbox, lane, runs: new Map(), killedFor: null, retiring: false };
     this.workers.push(worker);
-    child.on('message', (message: FromWorker) => this.onMessage(worker, message));
+    child.on('message', (batch: FromWorker[]) => {
+      for (const message of batch) this.onMessage(worker, message);
+    });
     child.on('error', (error) => this.logger.warn(`A sandbox worker failed: ${error.message}`));
     child.once('exit', (code, signal) => this.onExit(worker, code, signal));
     return worker;
@@ -289,8 +295,12 @@ export class SandboxPool {
   }
 
   private send(worker: Worker, message: ToWorker): void {
-    if (!worker.child.connected) return;
-    worker.child.send(message, (error) => {
+    worker.outbox.put(message);
+  }
+
+  private write(child: ChildProcess, batch: ToWorker[]): void {
+    if (!child.connected) return;
+    child.send(batch, (error) => {
       if (error) this.logger.warn(`Could not reach a sandbox worker: ${error.message}`);
     });
   }

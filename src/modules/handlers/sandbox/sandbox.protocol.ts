@@ -1,6 +1,7 @@
 /**
  * The messages between the API process and a sandbox worker process, sent as JSON over the IPC
- * channel: only plain data crosses, never a reference to either side's objects.
+ * channel: only plain data crosses, never a reference to either side's objects. Each IPC message is
+ * an array of them, in order (outbox.ts).
  */
 
 /** The parent asks a worker to run a handler. `input` is JSON: `{ "ctx": ... }`, the handler's context data. */
