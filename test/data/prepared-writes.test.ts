@@ -6,15 +6,19 @@ import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/
 import { Account, newOwnedWorkspace } from '../support/factories';
 
 describe('PreparedStatementNames', () => {
-  it('names each text once, differently from every other text, up to its bound', () => {
+  it('names a text from its second run, once, differently from every other text, up to its bound', () => {
     const names = new PreparedStatementNames(2);
-    const first = names.nameOf('INSERT INTO "a" ("x") VALUES ($1)');
+    const a = 'INSERT INTO "a" ("x") VALUES ($1)';
+    assert.equal(names.nameOf(a), null, 'a text met once runs unprepared');
+    const first = names.nameOf(a);
     assert.ok(first && first.length <= 63, 'a name PostgreSQL keeps whole');
-    assert.equal(names.nameOf('INSERT INTO "a" ("x") VALUES ($1)'), first);
+    assert.equal(names.nameOf(a), first);
+    names.nameOf('INSERT INTO "b" ("x") VALUES ($1)');
     const second = names.nameOf('INSERT INTO "b" ("x") VALUES ($1)');
     assert.ok(second && second !== first);
+    names.nameOf('INSERT INTO "c" ("x") VALUES ($1)');
     assert.equal(names.nameOf('INSERT INTO "c" ("x") VALUES ($1)'), null, 'past the bound a text runs unprepared');
-    assert.equal(names.nameOf('INSERT INTO "a" ("x") VALUES ($1)'), first);
+    assert.equal(names.nameOf(a), first);
   });
 });
 
@@ -59,6 +63,18 @@ if (selectedDatabases().includes('postgres')) {
       assert.equal(read.body.data.extra, null);
       const fresh = await first.api.as(owner.accessToken).post(`${base}/items/notes`, { text: 'four', extra: 'more' });
       assert.equal(fresh.body.data.extra, 'more');
+    });
+
+    it('reads through an instance whose prepared reads predate a change of the table', async () => {
+      const stale = second.api.as(owner.accessToken);
+      const list = `${base}/items/notes?filter[text][_eq]=one&fields=id,text`;
+      for (let run = 0; run < 3; run += 1) assert.deepEqual((await stale.get(list)).body.data.map((row: { text: string }) => row.text), ['one']);
+      const added = await first.api.as(owner.accessToken).post(`${base}/fields/notes`, { field: 'later', type: 'integer' });
+      assert.equal(added.status, 201, JSON.stringify(added.body));
+      await first.api.as(owner.accessToken).post(`${base}/items/notes`, { text: 'one', later: 7 });
+      const read = await stale.get(list);
+      assert.equal(read.status, 200, JSON.stringify(read.body));
+      assert.deepEqual(read.body.data.map((row: { text: string }) => row.text), ['one', 'one']);
     });
   });
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Mutex } from 'async-mutex';
+import { LRUCache } from 'lru-cache';
 import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import type { AppConfig, DatabaseKind } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
@@ -16,17 +17,26 @@ function isStalePlan(error: unknown): boolean {
 
 /**
  * Names for prepared statements, one per text (a digest of it, so a name never meets another text on a
- * connection), up to a bound: every connection of the pool may end up holding each of them.
+ * connection), up to a bound: every connection of the pool may end up holding each of them. A text is
+ * named the second time it runs, so that the shapes of one-off queries do not use up the bound.
  */
 export class PreparedStatementNames {
   private readonly names = new Map<string, string>();
+  private readonly seenOnce: LRUCache<string, true>;
 
-  constructor(private readonly max: number) {}
+  constructor(private readonly max: number) {
+    this.seenOnce = new LRUCache({ max: 2 * max });
+  }
 
   nameOf(sql: string): string | null {
     const known = this.names.get(sql);
     if (known !== undefined) return known;
     if (this.names.size >= this.max) return null;
+    if (!this.seenOnce.has(sql)) {
+      this.seenOnce.set(sql, true);
+      return null;
+    }
+    this.seenOnce.delete(sql);
     const name = `cairn_${createHash('sha256').update(sql).digest('base64url').slice(0, 32)}`;
     this.names.set(sql, name);
     return name;
@@ -105,11 +115,11 @@ export class Database {
   /**
    * Runs one compiled read outside any transaction. On PostgreSQL it goes straight to the driver's
    * pool: TypeORM's per-query runner (acquire, log, release) costs more CPU than the query itself on
-   * the hottest path. Elsewhere it goes through TypeORM, which on SQLite is also what keeps reads on
-   * the one connection its writers use.
+   * the hottest path; and it is prepared, like a create (preparedQuery). Elsewhere it goes through
+   * TypeORM, which on SQLite is also what keeps reads on the one connection its writers use.
    */
   async read(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
-    if (this.kind === 'postgres') return this.pgPoolQuery(sql, params);
+    if (this.kind === 'postgres') return this.preparedQuery(sql, params);
     return (await this.dataSource.query(sql, params)) as Record<string, unknown>[];
   }
 
@@ -119,9 +129,16 @@ export class Database {
    */
   async atomicStatement(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
     if (this.kind !== 'postgres') throw new Error('atomicStatement is for PostgreSQL; use transaction()');
-    // A create's statement (the row, its activity and its revision) is the same text for every create of
-    // a collection, and planning it cost PostgreSQL more than running it: it is prepared once per
-    // connection. The text lists the collection's fields, so a schema change makes a new statement.
+    return this.preparedQuery(sql, params);
+  }
+
+  /**
+   * A statement prepared once per connection, on PostgreSQL. The hot statements (a create's row with
+   * its activity and revision, a read by key, a page of a list) are the same text every time, with
+   * their values as parameters, and parsing and planning them cost PostgreSQL more than running them.
+   * The text lists a collection's fields, so a schema change makes a new statement.
+   */
+  private async preparedQuery(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
     const name = this.preparedStatements.nameOf(sql);
     if (name === null) return this.pgPoolQuery(sql, params);
     try {
