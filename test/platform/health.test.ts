@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { describeEachDatabase, RunningApp, startApp } from '../support/app';
@@ -32,7 +33,7 @@ describeEachDatabase('health', {}, (suite) => {
 });
 
 if (process.env.CAIRN_TEST_REDIS_URL) {
-  describeEachDatabase('health with Redis', { env: { REDIS_URL: process.env.CAIRN_TEST_REDIS_URL } }, (suite) => {
+  describeEachDatabase('health with Redis', { env: { REDIS_URL: process.env.CAIRN_TEST_REDIS_URL, REDIS_PREFIX: `cairn-test-${randomBytes(4).toString('hex')}:` } }, (suite) => {
     it('reports Redis as up with its response time', async () => {
       const health = await suite.api.get('/api/v1/health');
       assert.equal(health.status, 200, health.text);
