@@ -6,6 +6,7 @@ import { patch, post, remove } from '../api/client';
 import { membersQuery, workspaceQuery } from '../api/queries';
 import { WORKSPACE_ROLES, type Member, type WorkspaceRole } from '../api/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
+import { ListTable } from '../components/ListTable';
 import { Topbar } from '../components/Topbar';
 import { Button, ErrorAlert, Loading, ModalDialog, PageHead, SelectField, TextInput } from '../components/ui';
 
@@ -40,49 +41,45 @@ export default function Members() {
           <Loading what="members" />
         ) : (
           <div className="card">
-            <table className="list">
-              <thead>
-                <tr>
-                  <th>Account</th>
-                  <th>Role</th>
-                  <th>Since</th>
-                  <th>
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {members.data?.map((member) => (
-                  <tr key={member.id}>
-                    <td>
+            <ListTable
+              label="Members"
+              rows={members.data ?? []}
+              rowKey={(member) => member.id}
+              columns={[
+                {
+                  header: 'Account',
+                  cell: (member) => (
+                    <>
                       <div>{member.name ?? member.email}</div>
                       {member.name && <div className="hint">{member.email}</div>}
-                    </td>
-                    <td style={{ width: 180 }}>
-                      {manage ? (
-                        <SelectField
-                          hideLabel
-                          label={`Role of ${member.email}`}
-                          value={member.role}
-                          options={roleOptions}
-                          onChange={(role) => changeRole.mutate({ id: member.id, role: role as WorkspaceRole })}
-                        />
-                      ) : (
-                        <span className="badge">{member.role}</span>
-                      )}
-                    </td>
-                    <td>{new Date(member.created_at).toLocaleDateString()}</td>
-                    <td className="actions">
-                      {manage && (
-                        <Button small variant="ghost" onPress={() => setRemoving(member)} aria-label={`Remove ${member.email}`}>
-                          Remove
-                        </Button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+                    </>
+                  ),
+                },
+                {
+                  header: 'Role',
+                  width: 180,
+                  cell: (member) =>
+                    manage ? (
+                      <SelectField
+                        hideLabel
+                        label={`Role of ${member.email}`}
+                        value={member.role}
+                        options={roleOptions}
+                        onChange={(role) => changeRole.mutate({ id: member.id, role: role as WorkspaceRole })}
+                      />
+                    ) : (
+                      <span className="badge">{member.role}</span>
+                    ),
+                },
+                { header: 'Since', cell: (member) => new Date(member.created_at).toLocaleDateString() },
+              ]}
+              actions={(member) =>
+                manage && (
+                  <Button small variant="ghost" onPress={() => setRemoving(member)} aria-label={`Remove ${member.email}`}>
+                    Remove
+                  </Button>
+                )}
+            />
           </div>
         )}
       </div>
