@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useParams } from '@tanstack/react-router';
 import { useState } from 'react';
 import { Form } from 'react-aria-components';
-import { post, remove } from '../api/client';
+import { system, unwrap } from '../api/system';
 import { apiKeysQuery } from '../api/queries';
 import { WORKSPACE_ROLES, type ApiKey, type WorkspaceRole } from '../api/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
@@ -60,7 +60,7 @@ export default function ApiKeys() {
         message={`Clients using "${revoking?.name}" stop working on their next request.`}
         action="Revoke"
         onConfirm={async () => {
-          await remove(`/workspaces/${ws}/api-keys/${revoking!.id}`);
+          await unwrap(system.DELETE('/api/v1/workspaces/{ws}/api-keys/{id}', { params: { path: { ws, id: revoking!.id } } }));
           await queryClient.invalidateQueries({ queryKey: ['workspaces', ws, 'api-keys'] });
         }}
       />
@@ -74,7 +74,7 @@ function CreateKey({ ws, isOpen, onOpenChange }: { ws: string; isOpen: boolean; 
   const [copied, setCopied] = useState(false);
   const queryClient = useQueryClient();
   const create = useMutation({
-    mutationFn: () => post<ApiKey & { key: string }>(`/workspaces/${ws}/api-keys`, { name, role }),
+    mutationFn: () => unwrap(system.POST('/api/v1/workspaces/{ws}/api-keys', { params: { path: { ws } }, body: { name, role } })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['workspaces', ws, 'api-keys'] }),
   });
   const close = (open: boolean) => {

@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useParams } from '@tanstack/react-router';
 import { useState } from 'react';
 import { Form } from 'react-aria-components';
-import { patch, post, remove } from '../api/client';
+import { system, unwrap } from '../api/system';
 import { membersQuery, workspaceQuery } from '../api/queries';
 import { WORKSPACE_ROLES, type Member, type WorkspaceRole } from '../api/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
@@ -21,7 +21,7 @@ export default function Members() {
   const [removing, setRemoving] = useState<Member | null>(null);
   const manage = workspace.data?.role === 'owner' || workspace.data?.role === 'admin';
   const changeRole = useMutation({
-    mutationFn: ({ id, role }: { id: string; role: WorkspaceRole }) => patch(`/workspaces/${ws}/members/${id}`, { role }),
+    mutationFn: ({ id, role }: { id: string; role: WorkspaceRole }) => unwrap(system.PATCH('/api/v1/workspaces/{ws}/members/{id}', { params: { path: { ws, id } }, body: { role } })),
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['workspaces', ws, 'members'] }),
   });
 
@@ -91,7 +91,7 @@ export default function Members() {
         message={`${removing?.email} loses access to this workspace.`}
         action="Remove"
         onConfirm={async () => {
-          await remove(`/workspaces/${ws}/members/${removing!.id}`);
+          await unwrap(system.DELETE('/api/v1/workspaces/{ws}/members/{id}', { params: { path: { ws, id: removing!.id } } }));
           await queryClient.invalidateQueries({ queryKey: ['workspaces', ws, 'members'] });
         }}
       />
@@ -104,7 +104,7 @@ function AddMember({ ws, isOpen, onOpenChange }: { ws: string; isOpen: boolean; 
   const [role, setRole] = useState<WorkspaceRole>('editor');
   const queryClient = useQueryClient();
   const add = useMutation({
-    mutationFn: () => post(`/workspaces/${ws}/members`, { email, role }),
+    mutationFn: () => unwrap(system.POST('/api/v1/workspaces/{ws}/members', { params: { path: { ws } }, body: { email, role } })),
     onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: ['workspaces', ws, 'members'] });
       setEmail('');
