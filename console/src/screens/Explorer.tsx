@@ -71,9 +71,11 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
     return () => clearTimeout(timer);
   }, [searchText, search.q, navigate]);
 
+  // The count does not depend on the sort: a new sort asks only for rows, not for a sorted row and two counts.
+  const countQuery = { filter: query.filter, search: query.search };
   const count = useQuery({
-    queryKey: [...baseKey, 'count'],
-    queryFn: () => api<{ meta: { filter_count: number; total_count: number } }>('GET', `/w/${ws}/items/${collection}`, { query: { ...query, limit: 1, fields: 'id', meta: 'filter_count,total_count' } }),
+    queryKey: ['w', ws, 'items', collection, countQuery, 'count'],
+    queryFn: () => api<{ meta: { filter_count: number; total_count: number } }>('GET', `/w/${ws}/items/${collection}`, { query: { ...countQuery, limit: 1, fields: 'id', meta: 'filter_count,total_count' } }),
     placeholderData: keepPreviousData,
   });
   const total = count.data?.meta.filter_count ?? 0;
