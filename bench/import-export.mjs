@@ -7,16 +7,13 @@
 // stops Cairn and drops the database. Targets: import ≥ 5,000 rows/s, export ≥ 20,000 rows/s with RSS
 // flat (it must not grow with the rows: the server holds one batch at a time). See bench/README.md.
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { call, sleep, startCairn } from './cairn.mjs';
 import { createBenchDatabase, DATABASE_KINDS, DEFAULT_ADMIN_URLS } from './db.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const KIND = process.env.BENCH_DATABASE || 'postgres';
 const ROWS = Number(process.env.BENCH_ROWS || 100_000);
 const TARGETS = { import: 5_000, export: 20_000 };
@@ -26,19 +23,7 @@ if (!DATABASE_KINDS.includes(KIND)) throw new Error(`BENCH_DATABASE must be one 
 if (!Number.isInteger(ROWS) || ROWS < 1) throw new Error('BENCH_ROWS must be a positive integer');
 
 const log = (message) => process.stdout.write(`${message}\n`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const cleanups = [];
-
-function freePort() {
-  return new Promise((done, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-}
 
 /** The resident memory of a process in MB, from /proc (Linux). */
 function rssMb(pid) {
@@ -60,51 +45,6 @@ function sampleRss(pid) {
     clearInterval(timer);
     return Math.max(peak, rssMb(pid));
   };
-}
-
-async function startCairn(databaseUrl, dataDir, admin) {
-  const main = join(ROOT, 'dist', 'main.js');
-  if (!existsSync(main)) throw new Error('dist/main.js is missing: run npm run build first');
-  const port = await freePort();
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME };
-  Object.assign(env, {
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    DATA_DIR: dataDir,
-    DATABASE_URL: databaseUrl,
-    JWT_SECRET: randomBytes(36).toString('base64url'),
-    CAIRN_ADMIN_EMAIL: admin.email,
-    CAIRN_ADMIN_PASSWORD: admin.password,
-    FILES_MAX_SIZE: '1gb',
-    RATE_LIMIT_GLOBAL: '1000000000/1m',
-  });
-  const nodeArgs = (process.env.BENCH_CAIRN_NODE_ARGS || '').split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, main], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let errors = '';
-  child.stderr.on('data', (chunk) => (errors = (errors + chunk).slice(-4000)));
-  cleanups.push(() => new Promise((done) => (child.exitCode !== null ? done() : (child.once('exit', done), child.kill('SIGTERM')))));
-  const baseUrl = `http://127.0.0.1:${port}`;
-  for (const deadline = Date.now() + 60_000; ; ) {
-    if (child.exitCode !== null) throw new Error(`Cairn exited while starting:\n${errors}`);
-    const health = await fetch(`${baseUrl}/api/v1/health`).catch(() => null);
-    if (health?.status === 200) break;
-    if (Date.now() > deadline) throw new Error(`Cairn did not start within 60 s:\n${errors}`);
-    await sleep(200);
-  }
-  return { child, baseUrl };
-}
-
-async function call(baseUrl, method, path, token, body) {
-  const response = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body instanceof FormData || body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body instanceof FormData || body === undefined ? body : JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 500)}`);
-  return JSON.parse(text);
 }
 
 /** A CSV of `rows` items of every common field type, quoting included. */
@@ -133,7 +73,7 @@ async function main() {
   const database = await createBenchDatabase(KIND, process.env.BENCH_DATABASE_URL || DEFAULT_ADMIN_URLS[KIND], dir);
   cleanups.push(() => database.drop());
   const admin = { email: 'bench@example.com', password: randomBytes(12).toString('base64url') };
-  const cairn = await startCairn(database.cairnUrl, dir, admin);
+  const cairn = await startCairn(database.cairnUrl, dir, admin, cleanups, { FILES_MAX_SIZE: '1gb' });
   const token = (await call(cairn.baseUrl, 'POST', '/api/v1/auth/login', null, admin)).data.access_token;
   await call(cairn.baseUrl, 'POST', '/api/v1/workspaces', token, { name: 'Bench', slug: 'bench' });
   const ws = '/api/v1/w/bench';

@@ -1,7 +1,7 @@
 import { QueryClient } from '@tanstack/react-query';
 import { createRootRouteWithContext, createRoute, createRouter, lazyRouteComponent, Outlet, redirect } from '@tanstack/react-router';
-import { get } from './api/client';
 import { sessions } from './api/session';
+import { system, unwrap } from './api/system';
 import { RouteError } from './components/RouteError';
 
 interface RouterContext {
@@ -11,7 +11,7 @@ interface RouterContext {
 let setupChecked: Promise<boolean> | null = null;
 /** Whether the instance still has no account; asked once per page load, and again after setup. */
 export function needsSetup(): Promise<boolean> {
-  setupChecked ??= get<{ needs_setup: boolean }>('/auth/setup').then((state) => state.needs_setup);
+  setupChecked ??= unwrap(system.GET('/api/v1/auth/setup')).then((state) => state.needs_setup);
   return setupChecked;
 }
 export function forgetSetupState(): void {

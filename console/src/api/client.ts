@@ -16,19 +16,41 @@ export function whenSessionLost(handler: () => void): void {
 }
 
 /**
- * Calls Cairn's API with the session's access token. An access token that expired anyway (a laptop waking
- * up) is renewed once and the request repeated; when that fails the session is over.
+ * fetch() with the session's access token. An access token that expired anyway (a laptop waking up) is
+ * renewed once and the request repeated; when that fails the session is over. The typed client of the
+ * platform routes (system.ts) sends its requests through here too.
  */
-export async function api<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-  let response = await send(method, path, options);
+export async function authorizedFetch(request: Request): Promise<Response> {
+  const again = request.clone();
+  let response = await fetch(withToken(request));
   if (response.status === 401 && sessions.session) {
     const renewed = await sessions.refresh().catch(() => null);
-    if (renewed) response = await send(method, path, options);
+    if (renewed) response = await fetch(withToken(again));
     if (!renewed || response.status === 401) {
       sessions.expire();
       onSessionLost();
     }
   }
+  return response;
+}
+
+function withToken(request: Request): Request {
+  const token = sessions.session?.accessToken;
+  if (token) request.headers.set('authorization', `Bearer ${token}`);
+  return request;
+}
+
+/** Calls Cairn's API; answers the parsed JSON body, or throws the error envelope as an ApiError. */
+export async function api<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  const response = await authorizedFetch(
+    new Request(`/api/v1${path}${queryString(options.query)}`, {
+      method,
+      headers: options.body === undefined ? {} : { 'content-type': 'application/json' },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      credentials: 'same-origin',
+      signal: options.signal,
+    }),
+  );
   if (response.status === 204) return undefined as T;
   const text = await response.text();
   let body: unknown = null;
@@ -39,20 +61,6 @@ export async function api<T>(method: string, path: string, options: RequestOptio
   }
   if (!response.ok) throw errorFromBody(response.status, body);
   return body as T;
-}
-
-function send(method: string, path: string, options: RequestOptions): Promise<Response> {
-  const headers: Record<string, string> = {};
-  const token = sessions.session?.accessToken;
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  return fetch(`/api/v1${path}${queryString(options.query)}`, {
-    method,
-    headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    credentials: 'same-origin',
-    signal: options.signal,
-  });
 }
 
 export function queryString(query: Query | undefined): string {

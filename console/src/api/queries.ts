@@ -1,12 +1,13 @@
 import { queryOptions } from '@tanstack/react-query';
 import { get } from './client';
-import type { ApiKey, Collection, Member, Relation, Workspace } from './types';
+import { system, unwrap } from './system';
+import type { Collection, Relation } from './types';
 
 /** The queries screens share, so one screen's change refreshes the others' data. */
-export const workspacesQuery = () => queryOptions({ queryKey: ['workspaces'], queryFn: () => get<Workspace[]>('/workspaces') });
-export const workspaceQuery = (ws: string) => queryOptions({ queryKey: ['workspaces', ws], queryFn: () => get<Workspace>(`/workspaces/${ws}`) });
-export const membersQuery = (ws: string) => queryOptions({ queryKey: ['workspaces', ws, 'members'], queryFn: () => get<Member[]>(`/workspaces/${ws}/members`) });
-export const apiKeysQuery = (ws: string) => queryOptions({ queryKey: ['workspaces', ws, 'api-keys'], queryFn: () => get<ApiKey[]>(`/workspaces/${ws}/api-keys`) });
+export const workspacesQuery = () => queryOptions({ queryKey: ['workspaces'], queryFn: () => unwrap(system.GET('/api/v1/workspaces')) });
+export const workspaceQuery = (ws: string) => queryOptions({ queryKey: ['workspaces', ws], queryFn: () => unwrap(system.GET('/api/v1/workspaces/{ws}', { params: { path: { ws } } })) });
+export const membersQuery = (ws: string) => queryOptions({ queryKey: ['workspaces', ws, 'members'], queryFn: () => unwrap(system.GET('/api/v1/workspaces/{ws}/members', { params: { path: { ws } } })) });
+export const apiKeysQuery = (ws: string) => queryOptions({ queryKey: ['workspaces', ws, 'api-keys'], queryFn: () => unwrap(system.GET('/api/v1/workspaces/{ws}/api-keys', { params: { path: { ws } } })) });
 export const collectionsQuery = (ws: string) => queryOptions({ queryKey: ['w', ws, 'collections'], queryFn: () => get<Collection[]>(`/w/${ws}/collections`) });
 export const relationsQuery = (ws: string) => queryOptions({ queryKey: ['w', ws, 'relations'], queryFn: () => get<Relation[]>(`/w/${ws}/relations`) });
 

@@ -1,4 +1,5 @@
 import { ApiError, errorFromBody } from './errors';
+import type { components } from './schema';
 import type { User } from './types';
 
 /** What a signed-in console holds: the access token lives here, in memory only. */
@@ -9,11 +10,7 @@ export interface Session {
   user: User;
 }
 
-interface SessionAnswer {
-  access_token: string;
-  expires: number;
-  user: User;
-}
+type SessionAnswer = components['schemas']['SessionDto'];
 
 type Listener = (session: Session | null) => void;
 

@@ -2,10 +2,11 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useParams } from '@tanstack/react-router';
 import { useState } from 'react';
 import { Form } from 'react-aria-components';
-import { post, remove } from '../api/client';
+import { system, unwrap } from '../api/system';
 import { apiKeysQuery } from '../api/queries';
 import { WORKSPACE_ROLES, type ApiKey, type WorkspaceRole } from '../api/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
+import { ListTable } from '../components/ListTable';
 import { Topbar } from '../components/Topbar';
 import { Button, ErrorAlert, Loading, ModalDialog, PageHead, SelectField, TextInput } from '../components/ui';
 
@@ -30,42 +31,23 @@ export default function ApiKeys() {
         ) : (
           !keys.error && (
             <div className="card">
-              {keys.data?.length === 0 ? (
-                <div className="empty">No API key yet.</div>
-              ) : (
-                <table className="list">
-                  <thead>
-                    <tr>
-                      <th>Name</th>
-                      <th>Key</th>
-                      <th>Role</th>
-                      <th>Created</th>
-                      <th>
-                        <span className="sr-only">Actions</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {keys.data?.map((key) => (
-                      <tr key={key.id}>
-                        <td>{key.name}</td>
-                        <td>
-                          <code>{key.prefix}…</code>
-                        </td>
-                        <td>
-                          <span className="badge">{key.role}</span>
-                        </td>
-                        <td>{new Date(key.created_at).toLocaleString()}</td>
-                        <td className="actions">
-                          <Button small variant="ghost" onPress={() => setRevoking(key)} aria-label={`Revoke ${key.name}`}>
-                            Revoke
-                          </Button>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )}
+              <ListTable
+                label="API keys"
+                rows={keys.data ?? []}
+                rowKey={(key) => key.id}
+                empty="No API key yet."
+                columns={[
+                  { header: 'Name', cell: (key) => key.name },
+                  { header: 'Key', cell: (key) => <code>{key.prefix}…</code> },
+                  { header: 'Role', cell: (key) => <span className="badge">{key.role}</span> },
+                  { header: 'Created', cell: (key) => new Date(key.created_at).toLocaleString() },
+                ]}
+                actions={(key) => (
+                  <Button small variant="ghost" onPress={() => setRevoking(key)} aria-label={`Revoke ${key.name}`}>
+                    Revoke
+                  </Button>
+                )}
+              />
             </div>
           )
         )}
@@ -78,7 +60,7 @@ export default function ApiKeys() {
         message={`Clients using "${revoking?.name}" stop working on their next request.`}
         action="Revoke"
         onConfirm={async () => {
-          await remove(`/workspaces/${ws}/api-keys/${revoking!.id}`);
+          await unwrap(system.DELETE('/api/v1/workspaces/{ws}/api-keys/{id}', { params: { path: { ws, id: revoking!.id } } }));
           await queryClient.invalidateQueries({ queryKey: ['workspaces', ws, 'api-keys'] });
         }}
       />
@@ -92,7 +74,7 @@ function CreateKey({ ws, isOpen, onOpenChange }: { ws: string; isOpen: boolean; 
   const [copied, setCopied] = useState(false);
   const queryClient = useQueryClient();
   const create = useMutation({
-    mutationFn: () => post<ApiKey & { key: string }>(`/workspaces/${ws}/api-keys`, { name, role }),
+    mutationFn: () => unwrap(system.POST('/api/v1/workspaces/{ws}/api-keys', { params: { path: { ws } }, body: { name, role } })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['workspaces', ws, 'api-keys'] }),
   });
   const close = (open: boolean) => {

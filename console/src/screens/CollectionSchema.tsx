@@ -9,6 +9,7 @@ import type { Field, Relation } from '../api/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { DeleteCollection } from '../components/DeleteCollection';
 import { FieldForm } from '../components/FieldForm';
+import { ListTable } from '../components/ListTable';
 import { Topbar } from '../components/Topbar';
 import { Button, Checkbox, ErrorAlert, Loading, ModalDialog, PageHead, SelectField, TextInput } from '../components/ui';
 import { changedOptions, emptyDraft, toDraft, toFieldPayload, type FieldDraft } from '../lib/fields';
@@ -73,53 +74,48 @@ export default function CollectionSchema() {
           <div className="card-head">
             <h2 id="fields-title">Fields</h2>
           </div>
-          <table className="list">
-            <thead>
-              <tr>
-                <th>Field</th>
-                <th>Type</th>
-                <th>Flags</th>
-                <th>Options</th>
-                <th>
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {definition.fields.map((field) => (
-                <tr key={field.field}>
-                  <td>
+          <ListTable
+            label="Fields"
+            rows={definition.fields}
+            rowKey={(field) => field.field}
+            columns={[
+              {
+                header: 'Field',
+                cell: (field) => (
+                  <>
                     <code>{field.field}</code>
                     {field.note && <div className="hint">{field.note}</div>}
-                  </td>
-                  <td>
-                    <span className="tag">{field.type}</span>
-                  </td>
-                  <td>
-                    <div className="row" style={{ gap: 4, flexWrap: 'wrap' }}>
-                      {field.system && <span className="badge">system</span>}
-                      {field.required && <span className="badge accent">required</span>}
-                      {field.unique && <span className="badge">unique</span>}
-                      {field.index && <span className="badge">indexed</span>}
-                    </div>
-                  </td>
-                  <td className="hint">{summary(field)}</td>
-                  <td className="actions">
-                    {canChange && !field.system && field.type !== 'alias' && (
-                      <>
-                        <Button small variant="ghost" onPress={() => setEditing(field)} aria-label={`Edit ${field.field}`}>
-                          Edit
-                        </Button>
-                        <Button small variant="ghost" onPress={() => setDropping(field)} aria-label={`Drop ${field.field}`}>
-                          Drop
-                        </Button>
-                      </>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                  </>
+                ),
+              },
+              { header: 'Type', cell: (field) => <span className="tag">{field.type}</span> },
+              {
+                header: 'Flags',
+                cell: (field) => (
+                  <div className="row" style={{ gap: 4, flexWrap: 'wrap' }}>
+                    {field.system && <span className="badge">system</span>}
+                    {field.required && <span className="badge accent">required</span>}
+                    {field.unique && <span className="badge">unique</span>}
+                    {field.index && <span className="badge">indexed</span>}
+                  </div>
+                ),
+              },
+              { header: 'Options', className: 'hint', cell: summary },
+            ]}
+            actions={(field) =>
+              canChange &&
+              !field.system &&
+              field.type !== 'alias' && (
+                <>
+                  <Button small variant="ghost" onPress={() => setEditing(field)} aria-label={`Edit ${field.field}`}>
+                    Edit
+                  </Button>
+                  <Button small variant="ghost" onPress={() => setDropping(field)} aria-label={`Drop ${field.field}`}>
+                    Drop
+                  </Button>
+                </>
+              )}
+          />
         </section>
         <section className="card" aria-labelledby="relations-title">
           <div className="card-head">
@@ -131,51 +127,39 @@ export default function CollectionSchema() {
               </Button>
             )}
           </div>
-          {mine.length === 0 ? (
-            <div className="empty">No relation.</div>
-          ) : (
-            <table className="list">
-              <thead>
-                <tr>
-                  <th>Field</th>
-                  <th>Points to</th>
-                  <th>Other side</th>
-                  <th>On delete</th>
-                  <th>
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {mine.map((relation) => (
-                  <tr key={`${relation.collection}.${relation.field}`}>
-                    <td>
-                      <code>
-                        {relation.collection}.{relation.field}
-                      </code>
-                    </td>
-                    <td>
-                      <code>{relation.related_collection}</code>
-                    </td>
-                    <td>{relation.one_field ? <code>{relation.related_collection}.{relation.one_field}</code> : <span className="hint">none</span>}</td>
-                    <td>{relation.on_delete ?? 'SET NULL'}</td>
-                    <td className="actions">
-                      {canChange && (
-                        <Button
-                          small
-                          variant="ghost"
-                          aria-label={`Delete relation ${relation.collection}.${relation.field}`}
-                          onPress={() => void remove(`/w/${ws}/relations/${relation.collection}/${relation.field}`).then(refresh)}
-                        >
-                          Delete
-                        </Button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <ListTable
+            label="Relations"
+            rows={mine}
+            rowKey={(relation) => `${relation.collection}.${relation.field}`}
+            empty="No relation."
+            columns={[
+              {
+                header: 'Field',
+                cell: (relation) => (
+                  <code>
+                    {relation.collection}.{relation.field}
+                  </code>
+                ),
+              },
+              { header: 'Points to', cell: (relation) => <code>{relation.related_collection}</code> },
+              {
+                header: 'Other side',
+                cell: (relation) => (relation.one_field ? <code>{relation.related_collection}.{relation.one_field}</code> : <span className="hint">none</span>),
+              },
+              { header: 'On delete', cell: (relation) => relation.on_delete ?? 'SET NULL' },
+            ]}
+            actions={(relation) =>
+              canChange && (
+                <Button
+                  small
+                  variant="ghost"
+                  aria-label={`Delete relation ${relation.collection}.${relation.field}`}
+                  onPress={() => void remove(`/w/${ws}/relations/${relation.collection}/${relation.field}`).then(refresh)}
+                >
+                  Delete
+                </Button>
+              )}
+          />
         </section>
         <Indexes ws={ws} collection={collection} fields={definition.fields.filter((f) => f.type !== 'alias').map((f) => f.field)} canChange={canChange} />
       </div>
@@ -363,26 +347,27 @@ function Indexes({ ws, collection, fields, canChange }: { ws: string; collection
       </div>
       <ErrorAlert error={indexes.error} />
       {indexes.data && indexes.data.length > 0 && (
-        <table className="list">
-          <tbody>
-            {indexes.data.map((index) => (
-              <tr key={index.name}>
-                <td>
-                  <code>{index.name}</code>
-                </td>
-                <td>{index.fields.join(', ')}</td>
-                <td>{index.unique && <span className="badge">unique</span>}</td>
-                <td className="actions">
-                  {canChange && (
-                    <Button small variant="ghost" aria-label={`Drop index ${index.name}`} onPress={() => void remove(`/w/${ws}/collections/${collection}/indexes/${index.name}`).then(() => queryClient.invalidateQueries({ queryKey: ['w', ws, 'indexes', collection] }))}>
-                      Drop
-                    </Button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ListTable
+          label="Indexes"
+          rows={indexes.data}
+          rowKey={(index) => index.name}
+          columns={[
+            { header: 'Index', cell: (index) => <code>{index.name}</code> },
+            { header: 'Fields', cell: (index) => index.fields.join(', ') },
+            { header: 'Unique', cell: (index) => index.unique && <span className="badge">unique</span> },
+          ]}
+          actions={(index) =>
+            canChange && (
+              <Button
+                small
+                variant="ghost"
+                aria-label={`Drop index ${index.name}`}
+                onPress={() => void remove(`/w/${ws}/collections/${collection}/indexes/${index.name}`).then(() => queryClient.invalidateQueries({ queryKey: ['w', ws, 'indexes', collection] }))}
+              >
+                Drop
+              </Button>
+            )}
+        />
       )}
       {canChange && (
         <Form

@@ -6,6 +6,7 @@ import { post } from '../api/client';
 import { collectionsQuery, rowCountsQuery, workspaceQuery } from '../api/queries';
 import type { Collection } from '../api/types';
 import { DeleteCollection } from '../components/DeleteCollection';
+import { ListTable } from '../components/ListTable';
 import { Topbar } from '../components/Topbar';
 import { Button, ErrorAlert, Loading, ModalDialog, PageHead, SelectField, TextInput } from '../components/ui';
 
@@ -35,47 +36,37 @@ export default function Collections() {
           <Loading what="collections" />
         ) : (
           <div className="card">
-            {names.length === 0 ? (
-              <div className="empty">No collection yet.{canChangeSchema && ' Create one, then add its fields.'}</div>
-            ) : (
-              <table className="list">
-                <thead>
-                  <tr>
-                    <th>Collection</th>
-                    <th>Fields</th>
-                    <th>Rows</th>
-                    <th>Note</th>
-                    <th>
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {collections.data?.map((c) => (
-                    <tr key={c.collection}>
-                      <td>
-                        <Link to="/w/$ws/collections/$collection" params={{ ws, collection: c.collection }}>
-                          {c.collection}
-                        </Link>
-                      </td>
-                      <td>{c.fields.filter((f) => !f.system).length}</td>
-                      <td>{counts.data?.[c.collection]?.toLocaleString() ?? '…'}</td>
-                      <td className="hint">{c.note}</td>
-                      <td className="actions">
-                        <Link to="/w/$ws/collections/$collection/schema" params={{ ws, collection: c.collection }} className="btn small ghost">
-                          Schema
-                        </Link>
-                        {canChangeSchema && (
-                          <Button small variant="ghost" onPress={() => setDeleting(c.collection)} aria-label={`Delete ${c.collection}`}>
-                            Delete
-                          </Button>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+            <ListTable
+              label="Collections"
+              rows={collections.data ?? []}
+              rowKey={(c) => c.collection}
+              empty={<>No collection yet.{canChangeSchema && ' Create one, then add its fields.'}</>}
+              columns={[
+                {
+                  header: 'Collection',
+                  cell: (c) => (
+                    <Link to="/w/$ws/collections/$collection" params={{ ws, collection: c.collection }}>
+                      {c.collection}
+                    </Link>
+                  ),
+                },
+                { header: 'Fields', cell: (c) => c.fields.filter((f) => !f.system).length },
+                { header: 'Rows', cell: (c) => counts.data?.[c.collection]?.toLocaleString() ?? '…' },
+                { header: 'Note', className: 'hint', cell: (c) => c.note },
+              ]}
+              actions={(c) => (
+                <>
+                  <Link to="/w/$ws/collections/$collection/schema" params={{ ws, collection: c.collection }} className="btn small ghost">
+                    Schema
+                  </Link>
+                  {canChangeSchema && (
+                    <Button small variant="ghost" onPress={() => setDeleting(c.collection)} aria-label={`Delete ${c.collection}`}>
+                      Delete
+                    </Button>
+                  )}
+                </>
+              )}
+            />
           </div>
         )}
       </div>

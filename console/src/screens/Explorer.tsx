@@ -14,6 +14,7 @@ import { Topbar } from '../components/Topbar';
 import { Button, Checkbox, ErrorAlert, Loading, ModalDialog, PageHead, SelectField, TextInput } from '../components/ui';
 import { loadColumnPrefs, nextSort, saveColumnPrefs } from '../lib/columns';
 import { formatValue, parseValue } from '../lib/fields';
+import { useGridKeys } from '../lib/grid-keys';
 import { emptyGroup, fromFilterJson, toFilterJson, type Group } from '../lib/filter';
 
 const PAGE = 100;
@@ -56,7 +57,6 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
   const [bulkDeleting, setBulkDeleting] = useState(false);
   const [bulkEditing, setBulkEditing] = useState(false);
   const [editingCell, setEditingCell] = useState<{ id: string; field: string } | null>(null);
-  const [focusedRow, setFocusedRow] = useState(0);
 
   const fields = definition.fields.filter((f) => f.type !== 'alias');
   const query = { sort: sort.join(',') || undefined, filter: search.filter || undefined, search: search.q || undefined };
@@ -71,9 +71,11 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
     return () => clearTimeout(timer);
   }, [searchText, search.q, navigate]);
 
+  // The count does not depend on the sort: a new sort asks only for rows, not for a sorted row and two counts.
+  const countQuery = { filter: query.filter, search: query.search };
   const count = useQuery({
-    queryKey: [...baseKey, 'count'],
-    queryFn: () => api<{ meta: { filter_count: number; total_count: number } }>('GET', `/w/${ws}/items/${collection}`, { query: { ...query, limit: 1, fields: 'id', meta: 'filter_count,total_count' } }),
+    queryKey: ['w', ws, 'items', collection, countQuery, 'count'],
+    queryFn: () => api<{ meta: { filter_count: number; total_count: number } }>('GET', `/w/${ws}/items/${collection}`, { query: { ...countQuery, limit: 1, fields: 'id', meta: 'filter_count,total_count' } }),
     placeholderData: keepPreviousData,
   });
   const total = count.data?.meta.filter_count ?? 0;
@@ -133,12 +135,24 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
       else next.add(id);
       return next;
     });
-  const focusRow = (index: number) => {
-    const target = Math.max(0, Math.min(total - 1, index));
-    setFocusedRow(target);
-    virtualizer.scrollToIndex(target);
-    requestAnimationFrame(() => scroller.current?.querySelector<HTMLElement>(`[data-index="${target}"]`)?.focus());
-  };
+  const canEditInline = (field: Field) => canWrite && INLINE_TYPES.has(field.type) && !field.system;
+  // Arrows move between cells; Enter edits a cell inline where it can, else opens the item; Space selects.
+  const keys = useGridKeys({
+    rows: total,
+    cols: visibleColumns.length + 1,
+    rendered: { first: virtualRows[0]?.index ?? 0, last: virtualRows[virtualRows.length - 1]?.index ?? 0 },
+    scrollToRow: (index) => virtualizer.scrollToIndex(index),
+    onActivate: ({ row: index, col }) => {
+      const row = rowAt(index);
+      const field = col > 0 ? fields.find((f) => f.field === visibleColumns[col - 1].id) : undefined;
+      if (row && field && canEditInline(field)) setEditingCell({ id: String(row.id), field: field.field });
+      else if (row) setOpen(row);
+    },
+    onToggle: ({ row: index }) => {
+      const row = rowAt(index);
+      if (row && canWrite) toggle(String(row.id));
+    },
+  });
 
   return (
     <>
@@ -211,7 +225,7 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
         </div>
         <ErrorAlert error={count.error ?? pageError ?? save.error} />
         <div className="card grid-wrap" ref={scroller}>
-          <div role="grid" aria-label={`Items of ${collection}`} aria-rowcount={total + 1} aria-colcount={visibleColumns.length + 1} className="grid" style={{ width }}>
+          <div role="grid" ref={keys.grid} onKeyDown={keys.onKeyDown} aria-label={`Items of ${collection}`} aria-rowcount={total + 1} aria-colcount={visibleColumns.length + 1} className="grid" style={{ width }}>
             <div role="row" aria-rowindex={1} className="grid-head" style={{ width }}>
               <div role="columnheader" className="cell head-cell" style={{ width: 44 }}>
                 <span className="sr-only">Selected</span>
@@ -245,26 +259,14 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
                     aria-rowindex={virtualRow.index + 2}
                     aria-selected={selected.has(id)}
                     data-index={virtualRow.index}
-                    tabIndex={virtualRow.index === focusedRow ? 0 : -1}
                     className="grid-row"
                     style={{ top: virtualRow.start, height: ROW_HEIGHT, width }}
-                    onKeyDown={(event) => {
-                      if (event.target !== event.currentTarget) return;
-                      if (event.key === 'ArrowDown') focusRow(virtualRow.index + 1);
-                      else if (event.key === 'ArrowUp') focusRow(virtualRow.index - 1);
-                      else if (event.key === 'PageDown') focusRow(virtualRow.index + 20);
-                      else if (event.key === 'PageUp') focusRow(virtualRow.index - 20);
-                      else if (event.key === 'Enter' && row) setOpen(row);
-                      else if (event.key === ' ' && row) toggle(id);
-                      else return;
-                      event.preventDefault();
-                    }}
                     onDoubleClick={() => row && !editingCell && setOpen(row)}
                   >
-                    <div role="gridcell" className="cell" style={{ width: 44 }}>
+                    <div role="gridcell" className="cell" style={{ width: 44 }} {...keys.cellProps(virtualRow.index, 0)}>
                       {row && canWrite && <input type="checkbox" aria-label={`Select item ${id}`} checked={selected.has(id)} onChange={() => toggle(id)} tabIndex={-1} />}
                     </div>
-                    {visibleColumns.map((column) => {
+                    {visibleColumns.map((column, columnIndex) => {
                       const field = fields.find((f) => f.field === column.id)!;
                       const value = row?.[field.field];
                       const editing = editingCell?.id === id && editingCell.field === field.field;
@@ -274,8 +276,9 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
                           role="gridcell"
                           className={`cell ${value === null ? 'null' : ''}`}
                           style={{ width: column.getSize() }}
+                          {...keys.cellProps(virtualRow.index, columnIndex + 1)}
                           onDoubleClick={(event) => {
-                            if (canWrite && row && INLINE_TYPES.has(field.type) && !field.system) {
+                            if (row && canEditInline(field)) {
                               event.stopPropagation();
                               setEditingCell({ id, field: field.field });
                             }
@@ -285,8 +288,11 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
                             <InlineEditor
                               field={field}
                               value={value}
-                              onCancel={() => setEditingCell(null)}
-                              onSave={(next) => save.mutate({ id, values: { [field.field]: next } })}
+                              onCancel={(byKey) => {
+                                setEditingCell(null);
+                                if (byKey) keys.refocus();
+                              }}
+                              onSave={(next) => save.mutate({ id, values: { [field.field]: next } }, { onSuccess: keys.refocus })}
                             />
                           ) : row ? (
                             <span>{value === null || value === undefined ? 'null' : display(value)}</span>
@@ -305,7 +311,7 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
         </div>
         <div className="pager" aria-live="polite">
           {total > 0 && virtualRows.length > 0 && `Rows ${(virtualRows[0].index + 1).toLocaleString()}–${(virtualRows[virtualRows.length - 1].index + 1).toLocaleString()} of ${total.toLocaleString()}`}
-          {canWrite && ' · Double-click a cell to edit it, a row to open it; arrows move, Enter opens, Space selects.'}
+          {canWrite && ' · Double-click a cell to edit it, a row to open it; arrows move between cells, Enter edits a cell or opens the item, Escape cancels, Space selects.'}
         </div>
       </div>
       {open && (
@@ -377,7 +383,8 @@ function display(value: unknown): string {
   return String(value);
 }
 
-function InlineEditor({ field, value, onSave, onCancel }: { field: Field; value: unknown; onSave: (value: unknown) => void; onCancel: () => void }) {
+/** `onCancel(true)`: Escape, the focus goes back to the cell; `onCancel(false)`: the user went elsewhere. */
+function InlineEditor({ field, value, onSave, onCancel }: { field: Field; value: unknown; onSave: (value: unknown) => void; onCancel: (byKey: boolean) => void }) {
   const [text, setText] = useState(formatValue(field.type, value));
   return (
     <input
@@ -389,9 +396,9 @@ function InlineEditor({ field, value, onSave, onCancel }: { field: Field; value:
       onKeyDown={(event) => {
         event.stopPropagation();
         if (event.key === 'Enter') onSave(parseValue(field.type, text));
-        if (event.key === 'Escape') onCancel();
+        if (event.key === 'Escape') onCancel(true);
       }}
-      onBlur={onCancel}
+      onBlur={() => onCancel(false)}
       style={{ height: 28 }}
     />
   );

@@ -2,10 +2,11 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useParams } from '@tanstack/react-router';
 import { useState } from 'react';
 import { Form } from 'react-aria-components';
-import { patch, post, remove } from '../api/client';
+import { system, unwrap } from '../api/system';
 import { membersQuery, workspaceQuery } from '../api/queries';
 import { WORKSPACE_ROLES, type Member, type WorkspaceRole } from '../api/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
+import { ListTable } from '../components/ListTable';
 import { Topbar } from '../components/Topbar';
 import { Button, ErrorAlert, Loading, ModalDialog, PageHead, SelectField, TextInput } from '../components/ui';
 
@@ -20,7 +21,7 @@ export default function Members() {
   const [removing, setRemoving] = useState<Member | null>(null);
   const manage = workspace.data?.role === 'owner' || workspace.data?.role === 'admin';
   const changeRole = useMutation({
-    mutationFn: ({ id, role }: { id: string; role: WorkspaceRole }) => patch(`/workspaces/${ws}/members/${id}`, { role }),
+    mutationFn: ({ id, role }: { id: string; role: WorkspaceRole }) => unwrap(system.PATCH('/api/v1/workspaces/{ws}/members/{id}', { params: { path: { ws, id } }, body: { role } })),
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['workspaces', ws, 'members'] }),
   });
 
@@ -40,49 +41,45 @@ export default function Members() {
           <Loading what="members" />
         ) : (
           <div className="card">
-            <table className="list">
-              <thead>
-                <tr>
-                  <th>Account</th>
-                  <th>Role</th>
-                  <th>Since</th>
-                  <th>
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {members.data?.map((member) => (
-                  <tr key={member.id}>
-                    <td>
+            <ListTable
+              label="Members"
+              rows={members.data ?? []}
+              rowKey={(member) => member.id}
+              columns={[
+                {
+                  header: 'Account',
+                  cell: (member) => (
+                    <>
                       <div>{member.name ?? member.email}</div>
                       {member.name && <div className="hint">{member.email}</div>}
-                    </td>
-                    <td style={{ width: 180 }}>
-                      {manage ? (
-                        <SelectField
-                          hideLabel
-                          label={`Role of ${member.email}`}
-                          value={member.role}
-                          options={roleOptions}
-                          onChange={(role) => changeRole.mutate({ id: member.id, role: role as WorkspaceRole })}
-                        />
-                      ) : (
-                        <span className="badge">{member.role}</span>
-                      )}
-                    </td>
-                    <td>{new Date(member.created_at).toLocaleDateString()}</td>
-                    <td className="actions">
-                      {manage && (
-                        <Button small variant="ghost" onPress={() => setRemoving(member)} aria-label={`Remove ${member.email}`}>
-                          Remove
-                        </Button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+                    </>
+                  ),
+                },
+                {
+                  header: 'Role',
+                  width: 180,
+                  cell: (member) =>
+                    manage ? (
+                      <SelectField
+                        hideLabel
+                        label={`Role of ${member.email}`}
+                        value={member.role}
+                        options={roleOptions}
+                        onChange={(role) => changeRole.mutate({ id: member.id, role: role as WorkspaceRole })}
+                      />
+                    ) : (
+                      <span className="badge">{member.role}</span>
+                    ),
+                },
+                { header: 'Since', cell: (member) => new Date(member.created_at).toLocaleDateString() },
+              ]}
+              actions={(member) =>
+                manage && (
+                  <Button small variant="ghost" onPress={() => setRemoving(member)} aria-label={`Remove ${member.email}`}>
+                    Remove
+                  </Button>
+                )}
+            />
           </div>
         )}
       </div>
@@ -94,7 +91,7 @@ export default function Members() {
         message={`${removing?.email} loses access to this workspace.`}
         action="Remove"
         onConfirm={async () => {
-          await remove(`/workspaces/${ws}/members/${removing!.id}`);
+          await unwrap(system.DELETE('/api/v1/workspaces/{ws}/members/{id}', { params: { path: { ws, id: removing!.id } } }));
           await queryClient.invalidateQueries({ queryKey: ['workspaces', ws, 'members'] });
         }}
       />
@@ -107,7 +104,7 @@ function AddMember({ ws, isOpen, onOpenChange }: { ws: string; isOpen: boolean; 
   const [role, setRole] = useState<WorkspaceRole>('editor');
   const queryClient = useQueryClient();
   const add = useMutation({
-    mutationFn: () => post(`/workspaces/${ws}/members`, { email, role }),
+    mutationFn: () => unwrap(system.POST('/api/v1/workspaces/{ws}/members', { params: { path: { ws } }, body: { email, role } })),
     onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: ['workspaces', ws, 'members'] });
       setEmail('');

@@ -1,9 +1,9 @@
 import { useNavigate, useSearch } from '@tanstack/react-router';
 import { useState } from 'react';
 import { Form } from 'react-aria-components';
-import { post } from '../api/client';
 import { ApiError } from '../api/errors';
 import { sessions } from '../api/session';
+import { system, unwrap } from '../api/system';
 import { Button, ErrorAlert, TextInput } from '../components/ui';
 import { forgetSetupState } from '../router';
 
@@ -39,7 +39,7 @@ export default function Setup() {
             event.preventDefault();
             setBusy(true);
             setError(null);
-            post('/auth/register', { email, password, ...(name ? { name } : {}), setup_token: token })
+            unwrap(system.POST('/api/v1/auth/register', { body: { email, password, ...(name ? { name } : {}), setup_token: token } }))
               .then(() => sessions.signIn(email, password))
               .then(() => {
                 forgetSetupState();

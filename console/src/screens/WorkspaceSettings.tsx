@@ -2,9 +2,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useParams } from '@tanstack/react-router';
 import { useEffect, useState } from 'react';
 import { Form } from 'react-aria-components';
-import { patch, remove } from '../api/client';
 import { workspaceQuery } from '../api/queries';
-import type { Workspace } from '../api/types';
+import { system, unwrap } from '../api/system';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Topbar } from '../components/Topbar';
 import { Button, ErrorAlert, Loading, PageHead, TextInput } from '../components/ui';
@@ -25,7 +24,7 @@ export default function WorkspaceSettings() {
   }, [workspace.data]);
 
   const save = useMutation({
-    mutationFn: () => patch<Workspace>(`/workspaces/${ws}`, { name, slug }),
+    mutationFn: () => unwrap(system.PATCH('/api/v1/workspaces/{ws}', { params: { path: { ws } }, body: { name, slug } })),
     onSuccess: async (updated) => {
       await queryClient.invalidateQueries({ queryKey: ['workspaces'] });
       if (updated.slug !== ws) await navigate({ to: '/w/$ws/settings', params: { ws: updated.slug }, replace: true });
@@ -89,7 +88,7 @@ export default function WorkspaceSettings() {
         typeToConfirm={workspace.data.slug}
         action="Delete workspace"
         onConfirm={async () => {
-          await remove(`/workspaces/${ws}`);
+          await unwrap(system.DELETE('/api/v1/workspaces/{ws}', { params: { path: { ws } } }));
           // Leave its screens first, so nothing asks for the workspace that is gone.
           await navigate({ to: '/workspaces' });
           queryClient.removeQueries({ queryKey: ['w', ws] });

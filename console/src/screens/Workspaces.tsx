@@ -2,9 +2,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
 import { Form } from 'react-aria-components';
-import { post } from '../api/client';
 import { workspacesQuery } from '../api/queries';
-import type { Workspace } from '../api/types';
+import { system, unwrap } from '../api/system';
 import { Topbar } from '../components/Topbar';
 import { Button, ErrorAlert, Loading, ModalDialog, PageHead, TextInput } from '../components/ui';
 
@@ -71,7 +70,7 @@ function CreateWorkspace({ isOpen, onOpenChange }: { isOpen: boolean; onOpenChan
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const create = useMutation({
-    mutationFn: () => post<Workspace>('/workspaces', { name, ...(slug ? { slug } : {}) }),
+    mutationFn: () => unwrap(system.POST('/api/v1/workspaces', { body: { name, ...(slug ? { slug } : {}) } })),
     onSuccess: async (ws) => {
       await queryClient.invalidateQueries({ queryKey: ['workspaces'] });
       onOpenChange(false);

@@ -1,0 +1,3 @@
+import { describeKeyboard } from './keyboard.scenario';
+
+describeKeyboard('postgres');
