@@ -4,17 +4,21 @@ import { createColumnHelper, getCoreRowModel, useReactTable, type ColumnSizingSt
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Dialog, DialogTrigger, Modal, ModalOverlay, Popover, Heading } from 'react-aria-components';
-import { api, get, patch, post, remove } from '../api/client';
+import type { LiveStatus } from '../api/realtime';
+import { api, get, patch, remove } from '../api/client';
 import { collectionsQuery, relationsQuery, workspaceQuery } from '../api/queries';
 import type { Collection, Field, Item } from '../api/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { FilterBuilder } from '../components/FilterBuilder';
-import { editableFields, RecordForm } from '../components/RecordForm';
+import { editableFields } from '../components/RecordForm';
+import { RecordPanel } from '../components/RecordPanel';
 import { Topbar } from '../components/Topbar';
 import { Button, Checkbox, ErrorAlert, Loading, ModalDialog, PageHead, SelectField, TextInput } from '../components/ui';
 import { loadColumnPrefs, nextSort, saveColumnPrefs } from '../lib/columns';
 import { formatValue, parseValue } from '../lib/fields';
 import { emptyGroup, fromFilterJson, toFilterJson, type Group } from '../lib/filter';
+import { sortedFields } from '../lib/live-rows';
+import { useFlash, useLiveGrid, useLiveStatus } from '../lib/use-live';
 
 const PAGE = 100;
 const ROW_HEIGHT = 36;
@@ -39,6 +43,7 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
   const workspace = useQuery(workspaceQuery(ws));
   const relations = useQuery(relationsQuery(ws));
   const canWrite = workspace.data ? workspace.data.role !== 'viewer' : false;
+  const canSeeHistory = workspace.data ? workspace.data.role === 'owner' || workspace.data.role === 'admin' : false;
   const sort = useMemo(() => (search.sort ? search.sort.split(',') : []), [search.sort]);
   const filterGroup = useMemo<Group>(() => {
     if (!search.filter) return emptyGroup();
@@ -52,7 +57,8 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
   const [searchText, setSearchText] = useState(search.q ?? '');
   const [prefs, setPrefs] = useState(() => loadColumnPrefs(ws, collection));
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [open, setOpen] = useState<Item | 'new' | null>(null);
+  /** The item the drawer shows: an existing one, or a new one (with a duplicate's values). */
+  const [open, setOpen] = useState<{ item: Item | null; template?: Item } | null>(null);
   const [bulkDeleting, setBulkDeleting] = useState(false);
   const [bulkEditing, setBulkEditing] = useState(false);
   const [editingCell, setEditingCell] = useState<{ id: string; field: string } | null>(null);
@@ -115,15 +121,23 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
   const pageError = pages.find((p) => p.error)?.error;
   const invalidate = () => queryClient.invalidateQueries({ queryKey: ['w', ws, 'items', collection] });
 
+  const saved = async () => {
+    await invalidate();
+    await queryClient.invalidateQueries({ queryKey: ['w', ws, 'row-counts'] });
+  };
   const save = useMutation({
-    mutationFn: ({ id, values }: { id: string | null; values: Item }) => (id === null ? post<Item>(`/w/${ws}/items/${collection}`, values) : patch<Item>(`/w/${ws}/items/${collection}/${id}`, values)),
+    mutationFn: ({ id, values }: { id: string; values: Item }) => patch<Item>(`/w/${ws}/items/${collection}/${id}`, values),
     onSuccess: async () => {
-      setOpen(null);
       setEditingCell(null);
-      await invalidate();
-      await queryClient.invalidateQueries({ queryKey: ['w', ws, 'row-counts'] });
+      await saved();
     },
   });
+
+  // The view follows changes made elsewhere; rows they touch are highlighted for a moment.
+  const [flashing, flash] = useFlash();
+  const liveStatus = useLiveStatus(ws);
+  const liveFilter = useMemo(() => (filterGroup.children.length ? toFilterJson(filterGroup) : undefined), [filterGroup]);
+  useLiveGrid({ ws, collection, filter: liveFilter, search: search.q, sort, sortFields: sortedFields(sort), pages: pageNumbers, pageSize: PAGE, onChanged: flash });
 
   const applySort = (field: string, additive: boolean) => void navigate({ search: (s) => ({ ...s, sort: nextSort(sort, field, additive).join(',') || undefined }) });
   const toggle = (id: string) =>
@@ -147,7 +161,7 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
           Schema
         </Link>
         {canWrite && (
-          <Button variant="primary" onPress={() => setOpen('new')}>
+          <Button variant="primary" onPress={() => setOpen({ item: null })}>
             New item
           </Button>
         )}
@@ -199,6 +213,7 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
           </DialogTrigger>
           {sort.length > 0 && <span className="hint">Sorted by {sort.join(', ')}</span>}
           <div className="spacer" />
+          <LiveBadge status={liveStatus} />
           {canWrite && selected.size > 0 && (
             <>
               <span className="hint">{selected.size} selected</span>
@@ -246,7 +261,7 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
                     aria-selected={selected.has(id)}
                     data-index={virtualRow.index}
                     tabIndex={virtualRow.index === focusedRow ? 0 : -1}
-                    className="grid-row"
+                    className={`grid-row${flashing.has(id) ? ' flash' : ''}`}
                     style={{ top: virtualRow.start, height: ROW_HEIGHT, width }}
                     onKeyDown={(event) => {
                       if (event.target !== event.currentTarget) return;
@@ -254,12 +269,12 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
                       else if (event.key === 'ArrowUp') focusRow(virtualRow.index - 1);
                       else if (event.key === 'PageDown') focusRow(virtualRow.index + 20);
                       else if (event.key === 'PageUp') focusRow(virtualRow.index - 20);
-                      else if (event.key === 'Enter' && row) setOpen(row);
+                      else if (event.key === 'Enter' && row) setOpen({ item: row });
                       else if (event.key === ' ' && row) toggle(id);
                       else return;
                       event.preventDefault();
                     }}
-                    onDoubleClick={() => row && !editingCell && setOpen(row)}
+                    onDoubleClick={() => row && !editingCell && setOpen({ item: row })}
                   >
                     <div role="gridcell" className="cell" style={{ width: 44 }}>
                       {row && canWrite && <input type="checkbox" aria-label={`Select item ${id}`} checked={selected.has(id)} onChange={() => toggle(id)} tabIndex={-1} />}
@@ -312,36 +327,22 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
         <ModalOverlay className="drawer-overlay" isOpen isDismissable onOpenChange={(isOpen) => !isOpen && setOpen(null)}>
           <Modal className="drawer">
             <Dialog className="dialog">
-              <div className="row">
-                <Heading slot="title">{open === 'new' ? `New ${collection} item` : `${collection} #${String(open.id)}`}</Heading>
-                <div className="spacer" />
-                {open !== 'new' && canWrite && (
-                  <Button small onPress={() => setOpen({ ...Object.fromEntries(editableFields(definition).map((f) => [f.field, open[f.field]])), id: undefined } as Item)}>
-                    Duplicate
-                  </Button>
-                )}
-                <Button small variant="ghost" onPress={() => setOpen(null)}>
-                  Close
-                </Button>
-              </div>
-              {open !== 'new' && open.id !== undefined && (
-                <div className="hint">
-                  Created {String(open.created_at ?? '')} · updated {String(open.updated_at ?? '')}
-                </div>
-              )}
-              <RecordForm
+              <RecordPanel
+                key={open.item ? `item-${String(open.item.id)}` : `new-${JSON.stringify(open.template ?? {})}`}
                 ws={ws}
-                collection={definition}
+                definition={definition}
                 relations={relations.data ?? []}
-                item={open === 'new' ? null : open}
-                saving={save.isPending}
-                error={save.error}
-                submitLabel={open !== 'new' && open.id !== undefined ? 'Save' : 'Create item'}
-                onSave={(values) => save.mutate({ id: open !== 'new' && open.id !== undefined ? String(open.id) : null, values: open !== 'new' && open.id === undefined ? { ...withoutEmpty(open), ...values } : values })}
+                item={open.item}
+                template={open.template}
+                canWrite={canWrite}
+                canSeeHistory={canSeeHistory}
+                onClose={() => setOpen(null)}
+                onSaved={() => {
+                  setOpen(null);
+                  void saved();
+                }}
+                onDuplicate={(values) => setOpen({ item: null, template: values })}
               />
-              {open !== 'new' && open.id !== undefined && canWrite && (
-                <DeleteItem ws={ws} collection={collection} id={String(open.id)} onDeleted={() => { setOpen(null); void invalidate(); }} />
-              )}
             </Dialog>
           </Modal>
         </ModalOverlay>
@@ -363,13 +364,20 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
   );
 }
 
+const LIVE_LABEL: Record<LiveStatus, string> = { live: 'Live', connecting: 'Connecting…', offline: 'Not live' };
+
+/** Whether the grid follows changes made elsewhere right now. */
+function LiveBadge({ status }: { status: LiveStatus }) {
+  return (
+    <span className={`badge live-${status}`} role="status" title={status === 'live' ? 'Changes made elsewhere appear here as they happen.' : 'Changes made elsewhere appear after a reload.'}>
+      <span aria-hidden="true" className="live-dot" /> {LIVE_LABEL[status]}
+    </span>
+  );
+}
+
 /** Keys as the collection takes them: numbers for integer keys, text for UUIDs. */
 function keyOf(id: string): string | number {
   return /^\d+$/.test(id) ? Number(id) : id;
-}
-
-function withoutEmpty(item: Item): Item {
-  return Object.fromEntries(Object.entries(item).filter(([, v]) => v !== null && v !== undefined));
 }
 
 function display(value: unknown): string {
@@ -394,30 +402,6 @@ function InlineEditor({ field, value, onSave, onCancel }: { field: Field; value:
       onBlur={onCancel}
       style={{ height: 28 }}
     />
-  );
-}
-
-function DeleteItem({ ws, collection, id, onDeleted }: { ws: string; collection: string; id: string; onDeleted: () => void }) {
-  const [asking, setAsking] = useState(false);
-  return (
-    <>
-      <div className="row">
-        <Button variant="danger" onPress={() => setAsking(true)}>
-          Delete item
-        </Button>
-      </div>
-      <ConfirmDialog
-        isOpen={asking}
-        onOpenChange={setAsking}
-        title={`Delete item #${id}?`}
-        message="The item is deleted; its revisions stay in the history."
-        action="Delete item"
-        onConfirm={async () => {
-          await remove(`/w/${ws}/items/${collection}/${id}`);
-          onDeleted();
-        }}
-      />
-    </>
   );
 }
 
