@@ -168,6 +168,18 @@ export function describeStudioLive(kind: DatabaseKind): void {
       assert.equal((await item(5)).title, 'Ada again');
       await drawer.getByRole('button', { name: 'Close' }).click();
       await drawer.waitFor({ state: 'detached' });
+
+      // A cell edited inline asks too, when its row changed meanwhile.
+      await bea.getByRole('gridcell', { name: 'Note 6', exact: true }).dblclick();
+      await bea.getByLabel('Edit title').fill('Bea inline');
+      assert.equal((await app.api.patch('/api/v1/w/acme/items/notes/6', { title: 'Ada inline' }, { token: owner.accessToken })).status, 200);
+      await bea.locator('.grid-row.flash').filter({ has: bea.getByLabel('Edit title') }).waitFor();
+      await bea.getByLabel('Edit title').press('Enter');
+      const inline = bea.getByRole('dialog', { name: 'Someone else changed this item' });
+      assert.deepEqual(await inline.getByRole('row', { name: /^title/ }).getByRole('cell').allInnerTexts(), ['Ada inline', 'Bea inline']);
+      await inline.getByRole('button', { name: 'Take theirs' }).click();
+      await bea.getByRole('gridcell', { name: 'Ada inline', exact: true }).waitFor();
+      assert.equal((await item(6)).title, 'Ada inline');
     });
 
     it("lists an item's history and reverts it to an earlier version, for owners only", async () => {

@@ -7,9 +7,10 @@ import type { Collection, Item, Relation } from '../api/types';
 import { useFlash, useSubscription } from '../lib/use-live';
 import { conflicts, follow, takeTheirs, textsOf, valuesToSave, type Conflict, type Texts } from '../lib/versions';
 import { ConfirmDialog } from './ConfirmDialog';
+import { ConflictDialog } from './ConflictDialog';
 import { History } from './History';
 import { editableFields, RecordForm } from './RecordForm';
-import { Button, ModalDialog } from './ui';
+import { Button } from './ui';
 
 interface Draft {
   /** What the form's texts started from, field by field: the item as it was when each was last in step. */
@@ -181,60 +182,23 @@ export function RecordPanel({ ws, definition, relations, item, template, canWrit
         record
       )}
       {conflict && (
-        <ModalDialog isOpen onOpenChange={(open) => !open && setConflict(null)} title="Someone else changed this item" wide>
-          <div className="stack">
-            <p>
-              Since you opened item #{String(id)}, someone else saved other values in {conflict.found.length === 1 ? 'a field' : 'fields'} you changed too.
-              Choose which version to keep.
-            </p>
-            <table className="list versions">
-              <caption className="sr-only">Their version and yours, per differing field</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Field</th>
-                  <th scope="col">Theirs (saved)</th>
-                  <th scope="col">Yours</th>
-                </tr>
-              </thead>
-              <tbody>
-                {conflict.found.map((c) => (
-                  <tr key={c.field}>
-                    <th scope="row">{c.field}</th>
-                    <td>
-                      <Value text={c.theirs} />
-                    </td>
-                    <td>
-                      <Value text={c.yours} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            <div className="row end">
-              <Button
-                onPress={() => {
-                  const taken = takeTheirs(fields, current.current.base, conflict.theirs, current.current.texts, conflict.found);
-                  setDraft(taken);
-                  flash(conflict.found.map((c) => c.field));
-                  setConflict(null);
-                  setTookTheirs(true);
-                }}
-              >
-                Take theirs
-              </Button>
-              <Button variant="danger" onPress={() => save.mutate({ overwrite: true })} isDisabled={save.isPending}>
-                Overwrite with mine
-              </Button>
-            </div>
-          </div>
-        </ModalDialog>
+        <ConflictDialog
+          item={String(id)}
+          found={conflict.found}
+          busy={save.isPending}
+          onClose={() => setConflict(null)}
+          onOverwrite={() => save.mutate({ overwrite: true })}
+          onTakeTheirs={() => {
+            const taken = takeTheirs(fields, current.current.base, conflict.theirs, current.current.texts, conflict.found);
+            setDraft(taken);
+            flash(conflict.found.map((c) => c.field));
+            setConflict(null);
+            setTookTheirs(true);
+          }}
+        />
       )}
     </>
   );
-}
-
-function Value({ text }: { text: string }) {
-  return text === '' ? <span className="hint">null</span> : <span className="value-text">{text}</span>;
 }
 
 function DeleteItem({ ws, collection, id, onDeleted }: { ws: string; collection: string; id: string; onDeleted: () => void }) {

@@ -9,6 +9,7 @@ import { api, get, patch, remove } from '../api/client';
 import { collectionsQuery, relationsQuery, workspaceQuery } from '../api/queries';
 import type { Collection, Field, Item } from '../api/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
+import { ConflictDialog } from '../components/ConflictDialog';
 import { FilterBuilder } from '../components/FilterBuilder';
 import { editableFields } from '../components/RecordForm';
 import { RecordPanel } from '../components/RecordPanel';
@@ -18,6 +19,7 @@ import { loadColumnPrefs, nextSort, saveColumnPrefs } from '../lib/columns';
 import { formatValue, parseValue } from '../lib/fields';
 import { emptyGroup, fromFilterJson, toFilterJson, type Group } from '../lib/filter';
 import { sortedFields } from '../lib/live-rows';
+import type { Conflict } from '../lib/versions';
 import { useFlash, useLiveGrid, useLiveStatus } from '../lib/use-live';
 
 const PAGE = 100;
@@ -63,6 +65,7 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
   const [bulkEditing, setBulkEditing] = useState(false);
   const [editingCell, setEditingCell] = useState<{ id: string; field: string } | null>(null);
   const [focusedRow, setFocusedRow] = useState(0);
+  const [inlineConflict, setInlineConflict] = useState<{ id: string; field: string; next: unknown; found: Conflict[] } | null>(null);
 
   const fields = definition.fields.filter((f) => f.type !== 'alias');
   const query = { sort: sort.join(',') || undefined, filter: search.filter || undefined, search: search.q || undefined };
@@ -301,7 +304,14 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
                               field={field}
                               value={value}
                               onCancel={() => setEditingCell(null)}
-                              onSave={(next) => save.mutate({ id, values: { [field.field]: next } })}
+                              onSave={(next, text, started) => {
+                                // The row follows changes made elsewhere: one made while the cell was edited is not overwritten unasked.
+                                const theirs = formatValue(field.type, value);
+                                if (theirs !== formatValue(field.type, started) && theirs !== text) {
+                                  setEditingCell(null);
+                                  setInlineConflict({ id, field: field.field, next, found: [{ field: field.field, theirs, yours: text }] });
+                                } else save.mutate({ id, values: { [field.field]: next } });
+                              }}
                             />
                           ) : row ? (
                             <span>{value === null || value === undefined ? 'null' : display(value)}</span>
@@ -347,6 +357,18 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
           </Modal>
         </ModalOverlay>
       )}
+      {inlineConflict && (
+        <ConflictDialog
+          item={inlineConflict.id}
+          found={inlineConflict.found}
+          onClose={() => setInlineConflict(null)}
+          onTakeTheirs={() => setInlineConflict(null)}
+          onOverwrite={() => {
+            save.mutate({ id: inlineConflict.id, values: { [inlineConflict.field]: inlineConflict.next } });
+            setInlineConflict(null);
+          }}
+        />
+      )}
       <ConfirmDialog
         isOpen={bulkDeleting}
         onOpenChange={setBulkDeleting}
@@ -385,7 +407,8 @@ function display(value: unknown): string {
   return String(value);
 }
 
-function InlineEditor({ field, value, onSave, onCancel }: { field: Field; value: unknown; onSave: (value: unknown) => void; onCancel: () => void }) {
+function InlineEditor({ field, value, onSave, onCancel }: { field: Field; value: unknown; onSave: (value: unknown, text: string, started: unknown) => void; onCancel: () => void }) {
+  const [started] = useState(value);
   const [text, setText] = useState(formatValue(field.type, value));
   return (
     <input
@@ -396,7 +419,7 @@ function InlineEditor({ field, value, onSave, onCancel }: { field: Field; value:
       onChange={(event) => setText(event.target.value)}
       onKeyDown={(event) => {
         event.stopPropagation();
-        if (event.key === 'Enter') onSave(parseValue(field.type, text));
+        if (event.key === 'Enter') onSave(parseValue(field.type, text), text, started);
         if (event.key === 'Escape') onCancel();
       }}
       onBlur={onCancel}
