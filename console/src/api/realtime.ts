@@ -35,6 +35,20 @@ export function reconnectDelay(attempt: number, random: number = Math.random()):
   return Math.round(ceiling / 2 + (ceiling / 2) * random);
 }
 
+/** What a connection needs from the page: the session's token, and where and how to open a socket. */
+export interface LiveSocketDeps {
+  token(): string | undefined;
+  /** Renews the session's access token (after the server closed the connection for an expired one). */
+  refresh(): Promise<unknown>;
+  open(workspace: string): WebSocket;
+}
+
+const browserDeps: LiveSocketDeps = {
+  token: () => sessions.session?.accessToken,
+  refresh: () => sessions.refresh(),
+  open: (workspace) => new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/w/${encodeURIComponent(workspace)}/realtime`),
+};
+
 /** Without subscriptions for this long, the connection is closed (a screen change often resubscribes at once). */
 const IDLE_CLOSE_MS = 15_000;
 /** Close codes of Cairn's realtime endpoint (docs/API.md). */
@@ -60,7 +74,10 @@ export class LiveSocket {
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly listeners = new Set<() => void>();
 
-  constructor(readonly workspace: string) {}
+  constructor(
+    readonly workspace: string,
+    private readonly deps: LiveSocketDeps = browserDeps,
+  ) {}
 
   get status(): LiveStatus {
     return this.current;
@@ -97,16 +114,15 @@ export class LiveSocket {
 
   private connect(): void {
     if (this.socket || this.retry || this.stopped) return;
-    const token = sessions.session?.accessToken;
+    const token = this.deps.token();
     if (!token) return this.setStatus('offline');
     this.setStatus('connecting');
-    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    const socket = new WebSocket(`${scheme}://${location.host}/api/v1/w/${encodeURIComponent(this.workspace)}/realtime`);
+    const socket = this.deps.open(this.workspace);
     this.socket = socket;
     socket.onopen = () => {
       // Idle while connecting: closing a socket that is still connecting makes the browser log an error.
       if (this.stopped || this.subscriptions.size === 0) return this.close();
-      this.send({ type: 'auth', access_token: sessions.session?.accessToken ?? token });
+      this.send({ type: 'auth', access_token: this.deps.token() ?? token });
     };
     socket.onmessage = (message) => this.receive(String(message.data));
     socket.onclose = (closed) => this.closed(socket, closed.code);
@@ -133,7 +149,7 @@ export class LiveSocket {
           }
         } else if (message.error?.code !== 'TOKEN_EXPIRED') {
           // A token the server refuses (revoked, signed out elsewhere): a new one, or nothing.
-          void sessions.refresh().catch(() => null);
+          void this.deps.refresh().catch(() => null);
         }
         return;
       case 'subscription': {
@@ -166,7 +182,7 @@ export class LiveSocket {
     this.retry = setTimeout(() => {
       this.retry = undefined;
       // An expired token closes the connection: come back with a renewed one.
-      const renew = code === UNAUTHORIZED ? sessions.refresh().catch(() => null) : Promise.resolve();
+      const renew = code === UNAUTHORIZED ? this.deps.refresh().catch(() => null) : Promise.resolve();
       void renew.then(() => this.connect());
     }, code === UNAUTHORIZED && this.attempt === 1 ? 0 : delay);
   }
