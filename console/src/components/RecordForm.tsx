@@ -37,7 +37,7 @@ function messagesByField(error: unknown): Record<string, string> {
  * A form generated from the collection's fields. Its texts are held by the caller, which merges changes
  * made elsewhere into them while the form is open; `highlighted` fields were just changed that way.
  */
-export function RecordForm({ ws, collection, relations, texts, onChange, onSubmit, saving, error, submitLabel, highlighted, isDisabled }: {
+export function RecordForm({ ws, collection, relations, texts, onChange, onSubmit, saving, error, submitLabel, highlighted, isDisabled, readOnly }: {
   ws: string;
   collection: Collection;
   relations: Relation[];
@@ -49,6 +49,8 @@ export function RecordForm({ ws, collection, relations, texts, onChange, onSubmi
   submitLabel: string;
   highlighted?: Set<string>;
   isDisabled?: boolean;
+  /** For those who may not write: the values without a way to save them. */
+  readOnly?: boolean;
 }) {
   const fields = editableFields(collection);
   const messages = messagesByField(error);
@@ -59,7 +61,7 @@ export function RecordForm({ ws, collection, relations, texts, onChange, onSubmi
       className="stack"
       onSubmit={(event) => {
         event.preventDefault();
-        onSubmit();
+        if (!readOnly) onSubmit();
       }}
     >
       {fields.map((field) => {
@@ -104,11 +106,13 @@ export function RecordForm({ ws, collection, relations, texts, onChange, onSubmi
         );
       })}
       {unplaced ? <ErrorAlert error={error} /> : null}
-      <div className="row end">
-        <Button type="submit" variant="primary" isDisabled={saving || isDisabled}>
-          {submitLabel}
-        </Button>
-      </div>
+      {!readOnly && (
+        <div className="row end">
+          <Button type="submit" variant="primary" isDisabled={saving || isDisabled}>
+            {submitLabel}
+          </Button>
+        </div>
+      )}
     </Form>
   );
 }

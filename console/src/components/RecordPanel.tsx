@@ -140,7 +140,8 @@ export function RecordPanel({ ws, definition, relations, item, template, canWrit
         error={save.error}
         submitLabel={existing ? 'Save' : 'Create item'}
         highlighted={flashing}
-        isDisabled={!canWrite || gone}
+        isDisabled={gone}
+        readOnly={!canWrite}
       />
       {existing && canWrite && !gone && <DeleteItem ws={ws} collection={collection} id={String(id)} onDeleted={onSaved} />}
     </div>

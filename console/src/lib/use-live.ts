@@ -9,10 +9,8 @@ export const FLASH_MS = 2_000;
 
 export function useLiveStatus(ws: string): LiveStatus {
   const socket = liveSocket(ws);
-  return useSyncExternalStore(
-    (listener) => socket.onStatus(listener),
-    () => socket.status,
-  );
+  const subscribe = useCallback((listener: () => void) => socket.onStatus(listener), [socket]);
+  return useSyncExternalStore(subscribe, () => socket.status);
 }
 
 /** Keys highlighted for a moment after a change; `flash` adds some. */
