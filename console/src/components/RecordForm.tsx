@@ -1,10 +1,10 @@
 import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Button as AriaButton, ComboBox, Form, Input, Label, ListBox, ListBoxItem, Popover } from 'react-aria-components';
 import { get } from '../api/client';
 import { ApiError } from '../api/errors';
 import type { Collection, Field, Item, Relation } from '../api/types';
-import { formatValue, parseValue } from '../lib/fields';
+import type { Texts } from '../lib/versions';
 import { JsonEditor } from './JsonEditor';
 import { Button, Checkbox, ErrorAlert, SelectField, TextInput } from './ui';
 
@@ -33,72 +33,86 @@ function messagesByField(error: unknown): Record<string, string> {
   return messages;
 }
 
-/** A form generated from the collection's fields, for a new item or an existing one. */
-export function RecordForm({ ws, collection, relations, item, onSave, saving, error, submitLabel }: {
+/**
+ * A form generated from the collection's fields. Its texts are held by the caller, which merges changes
+ * made elsewhere into them while the form is open; `highlighted` fields were just changed that way.
+ */
+export function RecordForm({ ws, collection, relations, texts, onChange, onSubmit, saving, error, submitLabel, highlighted, isDisabled, readOnly }: {
   ws: string;
   collection: Collection;
   relations: Relation[];
-  item: Item | null;
-  onSave: (values: Item) => void;
+  texts: Texts;
+  onChange: (field: string, text: string) => void;
+  onSubmit: () => void;
   saving: boolean;
   error: unknown;
   submitLabel: string;
+  highlighted?: Set<string>;
+  isDisabled?: boolean;
+  /** For those who may not write: the values without a way to save them. */
+  readOnly?: boolean;
 }) {
   const fields = editableFields(collection);
-  const [texts, setTexts] = useState<Record<string, string>>(() => Object.fromEntries(fields.map((f) => [f.field, formatValue(f.type, item?.[f.field] ?? (item ? null : f.default))])));
   const messages = messagesByField(error);
   const unplaced = error && !fields.some((f) => messages[f.field]);
-  const set = (field: string, value: string) => setTexts((current) => ({ ...current, [field]: value }));
+  const set = onChange;
   return (
     <Form
       className="stack"
       onSubmit={(event) => {
         event.preventDefault();
-        const values: Item = {};
-        for (const field of fields) {
-          const before = formatValue(field.type, item?.[field.field]);
-          // An update sends what changed; a create sends what was filled in.
-          if (item ? texts[field.field] !== before : texts[field.field] !== '') values[field.field] = parseValue(field.type, texts[field.field]);
-        }
-        onSave(values);
+        if (!readOnly) onSubmit();
       }}
     >
       {fields.map((field) => {
         const relation = relations.find((r) => r.collection === collection.collection && r.field === field.field);
         const label = `${field.field}${field.required ? ' *' : ''}`;
-        const common = { label, value: texts[field.field], onChange: (value: string) => set(field.field, value), error: messages[field.field], hint: field.note ?? undefined };
-        if (relation) return <RelationPicker key={field.field} ws={ws} related={relation.related_collection} {...common} />;
-        switch (field.type) {
-          case 'boolean':
-            return (
-              <div key={field.field} className="field">
-                <Checkbox isSelected={texts[field.field] === 'true'} onChange={(on) => set(field.field, on ? 'true' : 'false')}>
-                  {label}
-                </Checkbox>
-                {messages[field.field] && <span className="field-error">{messages[field.field]}</span>}
-              </div>
-            );
-          case 'enum':
-            return (
-              <div key={field.field}>
-                <SelectField label={label} value={texts[field.field]} options={[{ id: '', label: '(none)' }, ...(field.values ?? []).map((v) => ({ id: v, label: v }))]} onChange={(value) => set(field.field, value)} />
-                {messages[field.field] && <span className="field-error">{messages[field.field]}</span>}
-              </div>
-            );
-          case 'json':
-            return <JsonEditor key={field.field} label={label} value={texts[field.field]} onChange={(value) => set(field.field, value)} error={messages[field.field]} />;
-          case 'text':
-            return <TextInput key={field.field} {...common} multiline />;
-          default:
-            return <TextInput key={field.field} {...common} type={INPUT_TYPE[field.type] ?? 'text'} />;
-        }
+        const common = { label, value: texts[field.field] ?? '', onChange: (value: string) => set(field.field, value), error: messages[field.field], hint: field.note ?? undefined };
+        let input: ReactNode;
+        if (relation) input = <RelationPicker ws={ws} related={relation.related_collection} {...common} />;
+        else
+          switch (field.type) {
+            case 'boolean':
+              input = (
+                <div className="field">
+                  <Checkbox isSelected={texts[field.field] === 'true'} onChange={(on) => set(field.field, on ? 'true' : 'false')}>
+                    {label}
+                  </Checkbox>
+                  {messages[field.field] && <span className="field-error">{messages[field.field]}</span>}
+                </div>
+              );
+              break;
+            case 'enum':
+              input = (
+                <div>
+                  <SelectField label={label} value={texts[field.field]} options={[{ id: '', label: '(none)' }, ...(field.values ?? []).map((v) => ({ id: v, label: v }))]} onChange={(value) => set(field.field, value)} />
+                  {messages[field.field] && <span className="field-error">{messages[field.field]}</span>}
+                </div>
+              );
+              break;
+            case 'json':
+              input = <JsonEditor label={label} value={texts[field.field]} onChange={(value) => set(field.field, value)} error={messages[field.field]} />;
+              break;
+            case 'text':
+              input = <TextInput {...common} multiline />;
+              break;
+            default:
+              input = <TextInput {...common} type={INPUT_TYPE[field.type] ?? 'text'} />;
+          }
+        return (
+          <div key={field.field} className={highlighted?.has(field.field) ? 'live-field flash' : 'live-field'} data-field={field.field}>
+            {input}
+          </div>
+        );
       })}
       {unplaced ? <ErrorAlert error={error} /> : null}
-      <div className="row end">
-        <Button type="submit" variant="primary" isDisabled={saving}>
-          {submitLabel}
-        </Button>
-      </div>
+      {!readOnly && (
+        <div className="row end">
+          <Button type="submit" variant="primary" isDisabled={saving || isDisabled}>
+            {submitLabel}
+          </Button>
+        </div>
+      )}
     </Form>
   );
 }

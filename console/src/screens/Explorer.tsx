@@ -4,18 +4,24 @@ import { createColumnHelper, getCoreRowModel, useReactTable, type ColumnSizingSt
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Dialog, DialogTrigger, Modal, ModalOverlay, Popover, Heading } from 'react-aria-components';
-import { api, get, patch, post, remove } from '../api/client';
+import type { LiveStatus } from '../api/realtime';
+import { api, get, patch, remove } from '../api/client';
 import { collectionsQuery, relationsQuery, workspaceQuery } from '../api/queries';
 import type { Collection, Field, Item } from '../api/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
+import { ConflictDialog } from '../components/ConflictDialog';
 import { FilterBuilder } from '../components/FilterBuilder';
-import { editableFields, RecordForm } from '../components/RecordForm';
+import { editableFields } from '../components/RecordForm';
+import { RecordPanel } from '../components/RecordPanel';
 import { Topbar } from '../components/Topbar';
 import { Button, Checkbox, ErrorAlert, Loading, ModalDialog, PageHead, SelectField, TextInput } from '../components/ui';
 import { loadColumnPrefs, nextSort, saveColumnPrefs } from '../lib/columns';
 import { formatValue, parseValue } from '../lib/fields';
 import { useGridKeys } from '../lib/grid-keys';
 import { emptyGroup, fromFilterJson, toFilterJson, type Group } from '../lib/filter';
+import { sortedFields } from '../lib/live-rows';
+import type { Conflict } from '../lib/versions';
+import { useFlash, useLiveGrid, useLiveStatus } from '../lib/use-live';
 
 const PAGE = 100;
 const ROW_HEIGHT = 36;
@@ -40,6 +46,7 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
   const workspace = useQuery(workspaceQuery(ws));
   const relations = useQuery(relationsQuery(ws));
   const canWrite = workspace.data ? workspace.data.role !== 'viewer' : false;
+  const canSeeHistory = workspace.data ? workspace.data.role === 'owner' || workspace.data.role === 'admin' : false;
   const sort = useMemo(() => (search.sort ? search.sort.split(',') : []), [search.sort]);
   const filterGroup = useMemo<Group>(() => {
     if (!search.filter) return emptyGroup();
@@ -53,10 +60,12 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
   const [searchText, setSearchText] = useState(search.q ?? '');
   const [prefs, setPrefs] = useState(() => loadColumnPrefs(ws, collection));
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [open, setOpen] = useState<Item | 'new' | null>(null);
+  /** The item the drawer shows: an existing one, or a new one (with a duplicate's values). */
+  const [open, setOpen] = useState<{ item: Item | null; template?: Item } | null>(null);
   const [bulkDeleting, setBulkDeleting] = useState(false);
   const [bulkEditing, setBulkEditing] = useState(false);
   const [editingCell, setEditingCell] = useState<{ id: string; field: string } | null>(null);
+  const [inlineConflict, setInlineConflict] = useState<{ id: string; field: string; next: unknown; found: Conflict[] } | null>(null);
 
   const fields = definition.fields.filter((f) => f.type !== 'alias');
   const query = { sort: sort.join(',') || undefined, filter: search.filter || undefined, search: search.q || undefined };
@@ -117,15 +126,23 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
   const pageError = pages.find((p) => p.error)?.error;
   const invalidate = () => queryClient.invalidateQueries({ queryKey: ['w', ws, 'items', collection] });
 
+  const saved = async () => {
+    await invalidate();
+    await queryClient.invalidateQueries({ queryKey: ['w', ws, 'row-counts'] });
+  };
   const save = useMutation({
-    mutationFn: ({ id, values }: { id: string | null; values: Item }) => (id === null ? post<Item>(`/w/${ws}/items/${collection}`, values) : patch<Item>(`/w/${ws}/items/${collection}/${id}`, values)),
+    mutationFn: ({ id, values }: { id: string; values: Item }) => patch<Item>(`/w/${ws}/items/${collection}/${id}`, values),
     onSuccess: async () => {
-      setOpen(null);
       setEditingCell(null);
-      await invalidate();
-      await queryClient.invalidateQueries({ queryKey: ['w', ws, 'row-counts'] });
+      await saved();
     },
   });
+
+  // The view follows changes made elsewhere; rows they touch are highlighted for a moment.
+  const [flashing, flash] = useFlash();
+  const liveStatus = useLiveStatus(ws);
+  const liveFilter = useMemo(() => (filterGroup.children.length ? toFilterJson(filterGroup) : undefined), [filterGroup]);
+  useLiveGrid({ ws, collection, filter: liveFilter, search: search.q, sort, sortFields: sortedFields(sort), pages: pageNumbers, pageSize: PAGE, onChanged: flash });
 
   const applySort = (field: string, additive: boolean) => void navigate({ search: (s) => ({ ...s, sort: nextSort(sort, field, additive).join(',') || undefined }) });
   const toggle = (id: string) =>
@@ -146,7 +163,7 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
       const row = rowAt(index);
       const field = col > 0 ? fields.find((f) => f.field === visibleColumns[col - 1].id) : undefined;
       if (row && field && canEditInline(field)) setEditingCell({ id: String(row.id), field: field.field });
-      else if (row) setOpen(row);
+      else if (row) setOpen({ item: row });
     },
     onToggle: ({ row: index }) => {
       const row = rowAt(index);
@@ -161,7 +178,7 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
           Schema
         </Link>
         {canWrite && (
-          <Button variant="primary" onPress={() => setOpen('new')}>
+          <Button variant="primary" onPress={() => setOpen({ item: null })}>
             New item
           </Button>
         )}
@@ -213,6 +230,7 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
           </DialogTrigger>
           {sort.length > 0 && <span className="hint">Sorted by {sort.join(', ')}</span>}
           <div className="spacer" />
+          <LiveBadge status={liveStatus} />
           {canWrite && selected.size > 0 && (
             <>
               <span className="hint">{selected.size} selected</span>
@@ -259,9 +277,9 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
                     aria-rowindex={virtualRow.index + 2}
                     aria-selected={selected.has(id)}
                     data-index={virtualRow.index}
-                    className="grid-row"
+                    className={`grid-row${flashing.has(id) ? ' flash' : ''}`}
                     style={{ top: virtualRow.start, height: ROW_HEIGHT, width }}
-                    onDoubleClick={() => row && !editingCell && setOpen(row)}
+                    onDoubleClick={() => row && !editingCell && setOpen({ item: row })}
                   >
                     <div role="gridcell" className="cell" style={{ width: 44 }} {...keys.cellProps(virtualRow.index, 0)}>
                       {row && canWrite && <input type="checkbox" aria-label={`Select item ${id}`} checked={selected.has(id)} onChange={() => toggle(id)} tabIndex={-1} />}
@@ -292,7 +310,14 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
                                 setEditingCell(null);
                                 if (byKey) keys.refocus();
                               }}
-                              onSave={(next) => save.mutate({ id, values: { [field.field]: next } }, { onSuccess: keys.refocus })}
+                              onSave={(next, text, started) => {
+                                // The row follows changes made elsewhere: one made while the cell was edited is not overwritten unasked.
+                                const theirs = formatValue(field.type, value);
+                                if (theirs !== formatValue(field.type, started) && theirs !== text) {
+                                  setEditingCell(null);
+                                  setInlineConflict({ id, field: field.field, next, found: [{ field: field.field, theirs, yours: text }] });
+                                } else save.mutate({ id, values: { [field.field]: next } }, { onSuccess: keys.refocus });
+                              }}
                             />
                           ) : row ? (
                             <span>{value === null || value === undefined ? 'null' : display(value)}</span>
@@ -318,39 +343,37 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
         <ModalOverlay className="drawer-overlay" isOpen isDismissable onOpenChange={(isOpen) => !isOpen && setOpen(null)}>
           <Modal className="drawer">
             <Dialog className="dialog">
-              <div className="row">
-                <Heading slot="title">{open === 'new' ? `New ${collection} item` : `${collection} #${String(open.id)}`}</Heading>
-                <div className="spacer" />
-                {open !== 'new' && canWrite && (
-                  <Button small onPress={() => setOpen({ ...Object.fromEntries(editableFields(definition).map((f) => [f.field, open[f.field]])), id: undefined } as Item)}>
-                    Duplicate
-                  </Button>
-                )}
-                <Button small variant="ghost" onPress={() => setOpen(null)}>
-                  Close
-                </Button>
-              </div>
-              {open !== 'new' && open.id !== undefined && (
-                <div className="hint">
-                  Created {String(open.created_at ?? '')} · updated {String(open.updated_at ?? '')}
-                </div>
-              )}
-              <RecordForm
+              <RecordPanel
+                key={open.item ? `item-${String(open.item.id)}` : `new-${JSON.stringify(open.template ?? {})}`}
                 ws={ws}
-                collection={definition}
+                definition={definition}
                 relations={relations.data ?? []}
-                item={open === 'new' ? null : open}
-                saving={save.isPending}
-                error={save.error}
-                submitLabel={open !== 'new' && open.id !== undefined ? 'Save' : 'Create item'}
-                onSave={(values) => save.mutate({ id: open !== 'new' && open.id !== undefined ? String(open.id) : null, values: open !== 'new' && open.id === undefined ? { ...withoutEmpty(open), ...values } : values })}
+                item={open.item}
+                template={open.template}
+                canWrite={canWrite}
+                canSeeHistory={canSeeHistory}
+                onClose={() => setOpen(null)}
+                onSaved={() => {
+                  setOpen(null);
+                  void saved();
+                }}
+                onDuplicate={(values) => setOpen({ item: null, template: values })}
               />
-              {open !== 'new' && open.id !== undefined && canWrite && (
-                <DeleteItem ws={ws} collection={collection} id={String(open.id)} onDeleted={() => { setOpen(null); void invalidate(); }} />
-              )}
             </Dialog>
           </Modal>
         </ModalOverlay>
+      )}
+      {inlineConflict && (
+        <ConflictDialog
+          item={inlineConflict.id}
+          found={inlineConflict.found}
+          onClose={() => setInlineConflict(null)}
+          onTakeTheirs={() => setInlineConflict(null)}
+          onOverwrite={() => {
+            save.mutate({ id: inlineConflict.id, values: { [inlineConflict.field]: inlineConflict.next } });
+            setInlineConflict(null);
+          }}
+        />
       )}
       <ConfirmDialog
         isOpen={bulkDeleting}
@@ -369,13 +392,20 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
   );
 }
 
+const LIVE_LABEL: Record<LiveStatus, string> = { live: 'Live', connecting: 'Connecting…', offline: 'Not live' };
+
+/** Whether the grid follows changes made elsewhere right now. */
+function LiveBadge({ status }: { status: LiveStatus }) {
+  return (
+    <span className={`badge live-${status}`} role="status" title={status === 'live' ? 'Changes made elsewhere appear here as they happen.' : 'Changes made elsewhere appear after a reload.'}>
+      <span aria-hidden="true" className="live-dot" /> {LIVE_LABEL[status]}
+    </span>
+  );
+}
+
 /** Keys as the collection takes them: numbers for integer keys, text for UUIDs. */
 function keyOf(id: string): string | number {
   return /^\d+$/.test(id) ? Number(id) : id;
-}
-
-function withoutEmpty(item: Item): Item {
-  return Object.fromEntries(Object.entries(item).filter(([, v]) => v !== null && v !== undefined));
 }
 
 function display(value: unknown): string {
@@ -384,7 +414,8 @@ function display(value: unknown): string {
 }
 
 /** `onCancel(true)`: Escape, the focus goes back to the cell; `onCancel(false)`: the user went elsewhere. */
-function InlineEditor({ field, value, onSave, onCancel }: { field: Field; value: unknown; onSave: (value: unknown) => void; onCancel: (byKey: boolean) => void }) {
+function InlineEditor({ field, value, onSave, onCancel }: { field: Field; value: unknown; onSave: (value: unknown, text: string, started: unknown) => void; onCancel: (byKey: boolean) => void }) {
+  const [started] = useState(value);
   const [text, setText] = useState(formatValue(field.type, value));
   return (
     <input
@@ -395,36 +426,12 @@ function InlineEditor({ field, value, onSave, onCancel }: { field: Field; value:
       onChange={(event) => setText(event.target.value)}
       onKeyDown={(event) => {
         event.stopPropagation();
-        if (event.key === 'Enter') onSave(parseValue(field.type, text));
+        if (event.key === 'Enter') onSave(parseValue(field.type, text), text, started);
         if (event.key === 'Escape') onCancel(true);
       }}
       onBlur={() => onCancel(false)}
       style={{ height: 28 }}
     />
-  );
-}
-
-function DeleteItem({ ws, collection, id, onDeleted }: { ws: string; collection: string; id: string; onDeleted: () => void }) {
-  const [asking, setAsking] = useState(false);
-  return (
-    <>
-      <div className="row">
-        <Button variant="danger" onPress={() => setAsking(true)}>
-          Delete item
-        </Button>
-      </div>
-      <ConfirmDialog
-        isOpen={asking}
-        onOpenChange={setAsking}
-        title={`Delete item #${id}?`}
-        message="The item is deleted; its revisions stay in the history."
-        action="Delete item"
-        onConfirm={async () => {
-          await remove(`/w/${ws}/items/${collection}/${id}`);
-          onDeleted();
-        }}
-      />
-    </>
   );
 }
 

@@ -1,0 +1,3 @@
+import { describeStudioLive } from './live.scenario';
+
+describeStudioLive('sqlite');
