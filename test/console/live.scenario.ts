@@ -27,11 +27,11 @@ const rowWith = (page: Page, text: string) => page.locator('.grid-row').filter({
 /** The drawer of an open item (named by its heading, so a dialog over it is not taken for it). */
 const recordDrawer = (page: Page) => page.getByRole('dialog', { name: /^notes #/ });
 
-/** Opens a row's record from the keyboard (a double click on a cell edits the cell). */
+/** Opens a row's record from the keyboard: Enter on its first cell, the selection box, which edits nothing. */
 async function openRecord(page: Page, text: string): Promise<void> {
-  const row = rowWith(page, text);
-  await row.focus();
-  await row.press('Enter');
+  const first = rowWith(page, text).getByRole('gridcell').first();
+  await first.focus();
+  await first.press('Enter');
   await recordDrawer(page).getByLabel('title', { exact: true }).waitFor();
 }
 
