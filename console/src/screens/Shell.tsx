@@ -101,6 +101,9 @@ function WorkspaceNav({ ws }: { ws: string }) {
           {counts.data?.[c.collection] != null && <span className="count">{counts.data[c.collection]!.toLocaleString()}</span>}
         </Link>
       ))}
+      <Link to="/w/$ws/files" params={{ ws }} search={{ folder: undefined }} activeOptions={{ includeSearch: false }}>
+        Files
+      </Link>
       <div className="nav-section">Workspace</div>
       <Link to="/w/$ws/members" params={{ ws }}>
         Members
