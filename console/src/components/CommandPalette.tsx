@@ -1,7 +1,7 @@
 import { useQueries, useQuery } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
 import { useMemo, useState } from 'react';
-import { Autocomplete, Dialog, Input, ListBox, ListBoxItem, Modal, ModalOverlay, SearchField, Text } from 'react-aria-components';
+import { Autocomplete, Dialog, Input, ListBox, ListBoxItem, Modal, ModalOverlay, SearchField } from 'react-aria-components';
 import { collectionsQuery, workspacesQuery } from '../api/queries';
 import type { Workspace } from '../api/types';
 import { fuzzyFilter } from '../lib/fuzzy';
@@ -98,13 +98,13 @@ export default function CommandPalette({ isOpen, onOpenChange, ws }: { isOpen: b
               renderEmptyState={() => <div className="empty">{workspaces.isPending ? 'Loading…' : 'Nothing matches.'}</div>}
             >
               {(entry) => (
-                <ListBoxItem className="listbox-item palette-item" id={entry.id} textValue={`${entry.label}, ${entry.kind}, ${entry.where}`}>
-                  <Text slot="label" className="palette-label">
-                    {entry.label}
-                  </Text>
-                  <Text slot="description" className="palette-where">
+                // One text, so the option's name is what it shows (kind and workspace told apart by a dash).
+                <ListBoxItem className="listbox-item palette-item" id={entry.id} textValue={`${entry.label} — ${entry.kind} · ${entry.where}`}>
+                  <span className="palette-label">{entry.label}</span>
+                  <span className="palette-where">
+                    {' — '}
                     {entry.kind} · {entry.where}
-                  </Text>
+                  </span>
                 </ListBoxItem>
               )}
             </ListBox>
