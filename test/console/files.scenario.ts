@@ -138,7 +138,7 @@ export function describeStudioFiles(kind: DatabaseKind): void {
       await chooser.setFiles([{ name: 'people.csv', mimeType: 'text/csv', buffer: csv }]);
       await page.getByRole('status').filter({ hasText: '1 of 1 finished' }).waitFor();
 
-      const preview = page.getByRole('img', { name: 'Preview of pixel.png' });
+      const preview = page.locator('img[alt="Preview of pixel.png"]');
       await preview.waitFor();
       await page.waitForFunction(() => {
         const img = document.querySelector<HTMLImageElement>('img[alt="Preview of pixel.png"]');
@@ -153,6 +153,18 @@ export function describeStudioFiles(kind: DatabaseKind): void {
       ]);
       await assertAccessible(page, 'files');
       if (shots) await screenshot(page, 'files');
+
+      // The thumbnail opens the image large.
+      await page.getByRole('button', { name: 'Preview pixel.png' }).click();
+      const large = page.getByRole('dialog', { name: 'pixel.png' });
+      await large.waitFor();
+      await page.waitForFunction(() => {
+        const img = document.querySelector<HTMLImageElement>('img.preview-large');
+        return img !== null && img.complete && img.naturalWidth === 24;
+      });
+      await assertAccessible(page, 'file preview');
+      await page.keyboard.press('Escape');
+      await large.waitFor({ state: 'detached' });
     });
 
     it('renames a file, moves it into a folder, downloads files byte for byte and deletes them', async () => {

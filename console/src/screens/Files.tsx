@@ -72,6 +72,7 @@ export default function Files() {
   const [moving, setMoving] = useState<FileRow | null>(null);
   const [deleting, setDeleting] = useState<FileRow | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
+  const [preview, setPreview] = useState<{ file: FileRow; url: string } | null>(null);
 
   const refreshFiles = () => queryClient.invalidateQueries({ queryKey: ['w', ws, 'files'] });
   const refreshFolders = () => queryClient.invalidateQueries({ queryKey: ['w', ws, 'folders'] });
@@ -168,7 +169,7 @@ export default function Files() {
             {rows.map((file) => (
               <tr key={file.id}>
                 <td className="thumb-cell">
-                  <Thumbnail ws={ws} file={file} />
+                  <Thumbnail ws={ws} file={file} onOpen={(url) => setPreview({ file, url })} />
                 </td>
                 <td>
                   <div className="file-name">{file.filename_download}</div>
@@ -254,6 +255,23 @@ export default function Files() {
           await refreshFolders();
         }}
       />
+      <ModalDialog isOpen={preview !== null} onOpenChange={(open) => !open && setPreview(null)} title={preview?.file.filename_download ?? 'Preview'} wide>
+        {preview && (
+          <div className="stack">
+            <img className="preview-large" src={preview.url} alt={preview.file.title ?? preview.file.filename_download} />
+            <div className="row">
+              <span className="hint">
+                {preview.file.type} · {formatBytes(preview.file.filesize)}
+              </span>
+              <div className="spacer" />
+              <Button onPress={() => void download(preview.file)}>Download</Button>
+              <Button variant="primary" onPress={() => setPreview(null)}>
+                Close
+              </Button>
+            </div>
+          </div>
+        )}
+      </ModalDialog>
       <RenameFile ws={ws} file={renaming} onClose={() => (setRenaming(null), void refreshFiles())} />
       <MoveFile ws={ws} file={moving} folders={allFolders} onClose={() => (setMoving(null), void refreshFiles())} />
       <ConfirmDialog
@@ -348,7 +366,7 @@ function UploadList({ uploads, onClear }: { uploads: Upload[]; onClear: () => vo
  * An image's preview, from its bytes fetched with the session's header and shown through an object URL
  * (the console's CSP allows blob: images); other files show their extension.
  */
-function Thumbnail({ ws, file }: { ws: string; file: FileRow }) {
+function Thumbnail({ ws, file, onOpen }: { ws: string; file: FileRow; onOpen: (url: string) => void }) {
   const [url, setUrl] = useState<string | null>(null);
   const [failed, setFailed] = useState(false);
   const previewable = isPreviewable(file.type, file.filesize);
@@ -366,9 +384,15 @@ function Thumbnail({ ws, file }: { ws: string; file: FileRow }) {
       abort.abort();
       if (objectUrl) URL.revokeObjectURL(objectUrl);
     };
-    // The checksum-free key: a file's bytes never change under its id.
+    // A file's bytes never change under its id (only its name, title and folder do), so the id is the key.
   }, [ws, file.id, previewable]);
-  if (previewable && url && !failed) return <img className="thumb" src={url} alt={`Preview of ${file.filename_download}`} onError={() => setFailed(true)} />;
+  if (previewable && url && !failed) {
+    return (
+      <Button className="thumb-button" variant="ghost" aria-label={`Preview ${file.filename_download}`} onPress={() => onOpen(url)}>
+        <img className="thumb" src={url} alt={`Preview of ${file.filename_download}`} onError={() => setFailed(true)} />
+      </Button>
+    );
+  }
   const extension = /\.([a-z0-9]{1,5})$/i.exec(file.filename_download)?.[1]?.toUpperCase() ?? 'FILE';
   return (
     <span className="thumb file-icon" aria-hidden="true">
