@@ -11,11 +11,14 @@ import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/
 import { Account, newAccount } from '../support/factories';
 
 const BUILT_CONSOLE = join(__dirname, '..', '..', '..', 'console', 'dist', 'index.html');
-/** Deleting a folder that still holds a file is refused on purpose (409), to see the refusal shown. */
-const EXPECTED_REFUSALS = [/\/api\/v1\/w\/acme\/folders\/[0-9a-f-]+$/];
+/**
+ * Refused on purpose, to see the refusals shown: deleting a folder that still holds a file (409), and
+ * uploading a type the instance does not accept (415).
+ */
+const EXPECTED_REFUSALS = [/\/api\/v1\/w\/acme\/folders\/[0-9a-f-]+$/, /\/api\/v1\/w\/acme\/files$/];
 
-/** A valid PNG of `width` × `height` opaque pixels of one colour, built from its chunks. */
-function png(width: number, height: number, [r, g, b]: [number, number, number]): Buffer {
+/** A valid PNG of `width` × `height` opaque pixels, each coloured by `colour(x, y)`, built from its chunks. */
+function png(width: number, height: number, colour: (x: number, y: number) => [number, number, number]): Buffer {
   const chunk = (type: string, data: Buffer) => {
     const length = Buffer.alloc(4);
     length.writeUInt32BE(data.length);
@@ -28,8 +31,9 @@ function png(width: number, height: number, [r, g, b]: [number, number, number])
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
   header.set([8, 2, 0, 0, 0], 8); // 8 bits, truecolour, deflate, no filter method, no interlace
-  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: width }, () => [r, g, b]).flat())]);
-  const pixels = deflateSync(Buffer.concat(Array.from({ length: height }, () => row)));
+  // Each row starts with its filter type, 0 (none).
+  const rows = Array.from({ length: height }, (_, y) => Buffer.from([0, ...Array.from({ length: width }, (_, x) => colour(x, y)).flat()]));
+  const pixels = deflateSync(Buffer.concat(rows));
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', pixels), chunk('IEND', Buffer.alloc(0))]);
 }
 
@@ -70,7 +74,7 @@ export function describeStudioFiles(kind: DatabaseKind): void {
     let errors: string[];
     let admin: Account;
     const shots = kind === 'sqlite';
-    const image = png(24, 16, [31, 111, 92]);
+    const image = png(24, 16, (x, y) => [31 + x * 9, 111 + y * 8, 200 - x * 6]);
     const notes = Buffer.from('Files from Cairn Studio: ünïcode and all.\n', 'utf8');
     const csv = Buffer.from('id,name\n1,Ada\n', 'utf8');
 
@@ -83,7 +87,7 @@ export function describeStudioFiles(kind: DatabaseKind): void {
     before(async () => {
       assert.ok(existsSync(BUILT_CONSOLE), 'The console must be built first: npm run build.');
       db = await createTestDatabase(kind);
-      app = await startApp(db.url);
+      app = await startApp(db.url, { FILES_DENIED_TYPES: 'text/html' });
       admin = await newAccount(app.api, 'files');
       const workspace = await app.api.post('/api/v1/workspaces', { name: 'Acme Publishing', slug: 'acme' }, { token: admin.accessToken });
       assert.equal(workspace.status, 201, workspace.text);
@@ -120,23 +124,18 @@ export function describeStudioFiles(kind: DatabaseKind): void {
       await dialog.waitFor({ state: 'detached' });
       await page.getByRole('link', { name: 'Reports', exact: true }).waitFor();
 
-      // Two files at once, dropped on the library.
+      // Three files at once, dropped on the library; the type this instance refuses fails alone, with the API's words.
       await dropFiles(page, '.dropzone', [
         { name: 'pixel.png', type: 'image/png', bytes: image },
         { name: 'notes.txt', type: 'text/plain', bytes: notes },
+        { name: 'page.html', type: 'text/html', bytes: Buffer.from('<p>hi</p>') },
       ]);
-      await page.getByRole('status').filter({ hasText: '2 of 2 finished' }).waitFor();
+      await page.getByRole('status').filter({ hasText: '3 of 3 finished' }).waitFor();
+      await page.getByRole('alert').filter({ hasText: 'Files of type text/html are not accepted.' }).waitFor();
       for (const name of ['pixel.png', 'notes.txt']) {
         const bar = page.getByRole('progressbar', { name: `Uploading ${name}` });
         assert.equal(await bar.getAttribute('aria-valuenow'), '100', `${name} shows its upload done`);
       }
-
-      // The Upload button is reached and pressed from the keyboard; it opens the browser's file chooser.
-      await page.getByRole('button', { name: 'Upload files' }).focus();
-      const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
-      assert.equal(chooser.isMultiple(), true);
-      await chooser.setFiles([{ name: 'people.csv', mimeType: 'text/csv', buffer: csv }]);
-      await page.getByRole('status').filter({ hasText: '1 of 1 finished' }).waitFor();
 
       const preview = page.locator('img[alt="Preview of pixel.png"]');
       await preview.waitFor();
@@ -146,13 +145,28 @@ export function describeStudioFiles(kind: DatabaseKind): void {
       });
       assert.deepEqual(await preview.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]), [24, 16]);
       assert.match((await preview.getAttribute('src')) ?? '', /^blob:/, 'the preview is fetched with the session, not by a token in its address');
+      await assertAccessible(page, 'files');
+      if (shots) await screenshot(page, 'files');
+
+      // The Upload button is reached and pressed from the keyboard; it opens the browser's file chooser.
+      await page.getByRole('button', { name: 'Upload files' }).focus();
+      const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+      assert.equal(chooser.isMultiple(), true);
+      await chooser.setFiles([{ name: 'people.csv', mimeType: 'text/csv', buffer: csv }]);
+      await page.getByRole('status').filter({ hasText: '1 of 1 finished' }).waitFor();
       assert.deepEqual((await apiFiles()).map((f) => [f.filename_download, Number(f.filesize)]), [
         ['notes.txt', notes.length],
         ['people.csv', csv.length],
         ['pixel.png', image.length],
       ]);
-      await assertAccessible(page, 'files');
-      if (shots) await screenshot(page, 'files');
+      await assertAccessible(page, 'files, after an upload from the keyboard');
+
+      // Search narrows the folder's list.
+      await page.getByLabel('Search files in this folder').fill('pix');
+      await page.getByRole('button', { name: 'Download notes.txt' }).waitFor({ state: 'detached' });
+      await page.getByRole('button', { name: 'Download pixel.png' }).waitFor();
+      await page.getByLabel('Search files in this folder').fill('');
+      await page.getByRole('button', { name: 'Download notes.txt' }).waitFor();
 
       // The thumbnail opens the image large.
       await page.getByRole('button', { name: 'Preview pixel.png' }).click();

@@ -1,7 +1,7 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams, useSearch } from '@tanstack/react-router';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { DropZone, FileTrigger, Form, ProgressBar, Text, type DropItem, type FileDropItem } from 'react-aria-components';
+import { DropZone, FileTrigger, Form, Input, Label, ProgressBar, SearchField, Text, type DropItem, type FileDropItem } from 'react-aria-components';
 import { api, fetchAsset, get, patch, post, remove } from '../api/client';
 import { messageOf } from '../api/errors';
 import { workspaceQuery } from '../api/queries';
@@ -42,10 +42,24 @@ export default function Files() {
   const allFolders = useMemo(() => folders.data ?? [], [folders.data]);
   const trail = folderTrail(allFolders, current);
   const here = trail[trail.length - 1];
-  const subfolders = childFolders(allFolders, current);
+
+  const [searchText, setSearchText] = useState('');
+  const [searched, setSearched] = useState('');
+  // Another folder starts without the last one's search.
+  useEffect(() => {
+    setSearchText('');
+    setSearched('');
+  }, [current]);
+  // Searching as one types, a moment after the last key.
+  useEffect(() => {
+    const timer = setTimeout(() => setSearched(searchText.trim()), 300);
+    return () => clearTimeout(timer);
+  }, [searchText]);
+
+  const subfolders = childFolders(allFolders, current).filter((f) => !searched || f.name.toLowerCase().includes(searched.toLowerCase()));
 
   const files = useInfiniteQuery({
-    queryKey: ['w', ws, 'files', current],
+    queryKey: ['w', ws, 'files', current, searched],
     initialPageParam: 1,
     queryFn: ({ pageParam }) =>
       api<{ data: FileRow[]; meta: { filter_count: number } }>('GET', `/w/${ws}/files`, {
@@ -56,6 +70,7 @@ export default function Files() {
           limit: PAGE,
           page: pageParam,
           meta: 'filter_count',
+          search: searched || undefined,
         },
       }),
     getNextPageParam: (last, pages) => (pages.length * PAGE < last.meta.filter_count ? pages.length + 1 : undefined),
@@ -119,7 +134,7 @@ export default function Files() {
       {files.isPending || folders.isPending ? (
         <Loading what="files" />
       ) : subfolders.length === 0 && rows.length === 0 ? (
-        <div className="empty">{current ? 'This folder is empty.' : 'No file yet.'}{canWrite && ' Drop files here, or use Upload files.'}</div>
+        <div className="empty">{searched ? 'Nothing here matches the search.' : <>{current ? 'This folder is empty.' : 'No file yet.'}{canWrite && ' Drop files here, or use Upload files.'}</>}</div>
       ) : (
         <table className="list files">
           <thead>
@@ -228,6 +243,10 @@ export default function Files() {
             </>
           )}
         </PageHead>
+        <SearchField className="field files-search" value={searchText} onChange={setSearchText}>
+          <Label className="sr-only">Search files in this folder</Label>
+          <Input placeholder="Search by name, title or type" />
+        </SearchField>
         <ErrorAlert error={folders.error ?? files.error} />
         {current && folders.data && !here && <ErrorAlert error={new Error('This folder does not exist (any more).')} />}
         <ErrorAlert error={actionError} />
