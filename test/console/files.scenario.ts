@@ -149,8 +149,12 @@ export function describeStudioFiles(kind: DatabaseKind): void {
       if (shots) await screenshot(page, 'files');
 
       // The Upload button is reached and pressed from the keyboard; it opens the browser's file chooser.
+      // Listening first: Playwright starts intercepting file choosers when asked, and the focus's round trip
+      // to the browser makes sure it has before Enter opens one.
+      const choosing = page.waitForEvent('filechooser');
       await page.getByRole('button', { name: 'Upload files' }).focus();
-      const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+      await page.keyboard.press('Enter');
+      const chooser = await choosing;
       assert.equal(chooser.isMultiple(), true);
       await chooser.setFiles([{ name: 'people.csv', mimeType: 'text/csv', buffer: csv }]);
       await page.getByRole('status').filter({ hasText: '1 of 1 finished' }).waitFor();
