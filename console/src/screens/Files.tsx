@@ -355,7 +355,7 @@ function UploadList({ uploads, onClear }: { uploads: Upload[]; onClear: () => vo
       <ul className="uploads">
         {uploads.map((u) => (
           <li key={u.key}>
-            <ProgressBar className="upload-progress" value={u.progress * 100} aria-label={`Uploading ${u.name}`} valueLabel={u.state === 'failed' ? 'failed' : `${Math.round(u.progress * 100)}%`}>
+            <ProgressBar className="upload-progress" value={u.progress * 100} aria-label={`Uploading ${u.name}`} valueLabel={u.state === 'failed' ? 'Failed' : `${Math.round(u.progress * 100)}%`}>
               {({ percentage, valueText }) => (
                 <>
                   <div className="row">
