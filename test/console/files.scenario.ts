@@ -272,5 +272,37 @@ export function describeStudioFiles(kind: DatabaseKind): void {
       await page.waitForURL(/\/admin\/w\/acme\/collections\/posts\/schema$/);
       assert.deepEqual(errors, [], 'the browser logged no error');
     });
+
+    it('shows a viewer the files and their downloads, without a control that changes them', async () => {
+      const boundary = 'cairn-test-boundary';
+      const body = Buffer.concat([
+        Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="shared.txt"\r\ncontent-type: text/plain\r\n\r\n`),
+        notes,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      const uploaded = await app.api.post('/api/v1/w/acme/files', undefined, { token: admin.accessToken, raw: { content: body, contentType: `multipart/form-data; boundary=${boundary}` } });
+      assert.equal(uploaded.status, 200, uploaded.text);
+      const viewer = await newAccount(app.api, 'viewer');
+      const added = await app.api.post('/api/v1/workspaces/acme/members', { email: viewer.email, role: 'viewer' }, { token: admin.accessToken });
+      assert.equal(added.status, 201, added.text);
+
+      const other = await chromium.browser.newContext({ viewport: { width: 1360, height: 860 } });
+      const viewerPage = await other.newPage();
+      const viewerErrors = watchErrors(viewerPage);
+      await viewerPage.goto(`${app.url}/admin/w/acme/files`);
+      await viewerPage.waitForURL(/\/admin\/sign-in/);
+      await viewerPage.getByLabel('Email').fill(viewer.email);
+      await viewerPage.getByLabel('Password').fill(viewer.password);
+      await viewerPage.getByRole('button', { name: 'Sign in' }).click();
+      await viewerPage.waitForURL(/\/admin\/w\/acme\/files$/);
+      await viewerPage.getByRole('button', { name: 'Download shared.txt' }).waitFor();
+      for (const name of ['Upload files', 'New folder', 'Rename shared.txt', 'Move shared.txt', 'Delete shared.txt']) {
+        assert.equal(await viewerPage.getByRole('button', { name }).count(), 0, `a viewer has no ${name} button`);
+      }
+      assert.equal(await viewerPage.locator('.dropzone').count(), 0, 'a viewer has nowhere to drop files');
+      await assertAccessible(viewerPage, 'files (viewer)');
+      await other.close();
+      assert.deepEqual(viewerErrors, []);
+    });
   });
 }
