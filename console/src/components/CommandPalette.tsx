@@ -47,6 +47,7 @@ export default function CommandPalette({ isOpen, onOpenChange, ws }: { isOpen: b
     return [...list.filter((w) => w.slug === ws), ...list.filter((w) => w.slug !== ws)];
   }, [workspaces.data, ws]);
   const collections = useQueries({ queries: ordered.slice(0, COLLECTION_WORKSPACES).map((w) => ({ ...collectionsQuery(w.slug), enabled: isOpen })) });
+  // useQueries answers a new array on every render; the names as one string change only when a list does.
   const collectionNames = collections.map((c) => c.data?.map((d) => d.collection).join('\n') ?? '').join('\0');
 
   const entries = useMemo(() => {
