@@ -129,13 +129,23 @@ const settingsRoute = createRoute({
   component: lazyRouteComponent(() => import('./screens/WorkspaceSettings')),
 });
 
+/** The files library; the folder open is in the address, so it can be shared and reloaded. */
+const filesRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/files',
+  validateSearch: (search: Record<string, unknown>): { folder?: string } => ({
+    folder: typeof search.folder === 'string' && search.folder ? search.folder : undefined,
+  }),
+  component: lazyRouteComponent(() => import('./screens/Files')),
+});
+
 const routeTree = rootRoute.addChildren([
   setupRoute,
   signInRoute,
   appRoute.addChildren([
     homeRoute,
     workspacesRoute,
-    workspaceRoute.addChildren([workspaceHomeRoute, collectionsRoute, explorerRoute, schemaRoute, membersRoute, apiKeysRoute, settingsRoute]),
+    workspaceRoute.addChildren([workspaceHomeRoute, collectionsRoute, explorerRoute, schemaRoute, filesRoute, membersRoute, apiKeysRoute, settingsRoute]),
   ]),
 ]);
 

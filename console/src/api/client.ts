@@ -20,24 +20,13 @@ export function whenSessionLost(handler: () => void): void {
  * renewed once and the request repeated; when that fails the session is over. The typed client of the
  * platform routes (system.ts) sends its requests through here too.
  */
-export async function authorizedFetch(request: Request): Promise<Response> {
-  const again = request.clone();
-  let response = await fetch(withToken(request));
-  if (response.status === 401 && sessions.session) {
-    const renewed = await sessions.refresh().catch(() => null);
-    if (renewed) response = await fetch(withToken(again));
-    if (!renewed || response.status === 401) {
-      sessions.expire();
-      onSessionLost();
-    }
-  }
-  return response;
-}
-
-function withToken(request: Request): Request {
-  const token = sessions.session?.accessToken;
-  if (token) request.headers.set('authorization', `Bearer ${token}`);
-  return request;
+export function authorizedFetch(request: Request): Promise<Response> {
+  // Each run sends a copy with the token of the moment: a renewed one the second time.
+  return authorized(() => {
+    const copy = request.clone();
+    for (const [name, value] of Object.entries(authHeaders())) copy.headers.set(name, value);
+    return fetch(copy);
+  });
 }
 
 /** Calls Cairn's API; answers the parsed JSON body, or throws the error envelope as an ApiError. */
@@ -61,6 +50,39 @@ export async function api<T>(method: string, path: string, options: RequestOptio
   }
   if (!response.ok) throw errorFromBody(response.status, body);
   return body as T;
+}
+
+/**
+ * Runs a request with the session's token; a 401 renews the token once and runs it again, and when that
+ * fails too the session is over. The request reads the token anew each time it runs.
+ */
+export async function authorized(run: () => Promise<Response>): Promise<Response> {
+  let response = await run();
+  if (response.status === 401 && sessions.session) {
+    const renewed = await sessions.refresh().catch(() => null);
+    if (renewed) response = await run();
+    if (!renewed || response.status === 401) {
+      sessions.expire();
+      onSessionLost();
+    }
+  }
+  return response;
+}
+
+/** The `Authorization` header of the session, for requests made outside `api` (uploads, file bytes). */
+export function authHeaders(): Record<string, string> {
+  const token = sessions.session?.accessToken;
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+/**
+ * The bytes of a workspace's file, fetched with the session's header rather than `?access_token=`, so no
+ * token lands in an address (server logs, history). Refusals come back in the API's envelope.
+ */
+export async function fetchAsset(ws: string, id: string, signal?: AbortSignal): Promise<Blob> {
+  const response = await authorized(() => fetch(`/api/v1/w/${ws}/assets/${id}`, { headers: authHeaders(), credentials: 'same-origin', signal }));
+  if (!response.ok) throw errorFromBody(response.status, await response.json().catch(() => null));
+  return response.blob();
 }
 
 export function queryString(query: Query | undefined): string {

@@ -68,3 +68,21 @@ export interface Relation {
 }
 
 export type Item = Record<string, unknown>;
+
+/** A file's metadata (`GET /files`); its bytes are at `/assets/{id}`. */
+export interface FileRow {
+  id: string;
+  filename_download: string;
+  title: string | null;
+  type: string;
+  /** Bytes; PostgreSQL's bigint may come as a string. */
+  filesize: number | string;
+  folder: string | null;
+  uploaded_on: string;
+}
+
+export interface Folder {
+  id: string;
+  name: string;
+  parent: string | null;
+}

@@ -1,11 +1,15 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, Outlet, useNavigate, useParams } from '@tanstack/react-router';
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { collectionsQuery, rowCountsQuery, workspacesQuery } from '../api/queries';
 import { sessions } from '../api/session';
 import { Button, SelectField } from '../components/ui';
 import { rememberWorkspace } from '../lib/last-workspace';
 import { applyTheme, nextTheme, storedTheme, type ThemeChoice } from '../lib/theme';
+
+// The palette loads on its first use, so screens that never open it do not pay for it.
+const CommandPalette = lazy(() => import('../components/CommandPalette'));
+const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
 
 const THEME_LABEL: Record<ThemeChoice, string> = { system: 'Theme: system', light: 'Theme: light', dark: 'Theme: dark' };
 
@@ -19,9 +23,24 @@ export default function Shell() {
   const [theme, setTheme] = useState<ThemeChoice>(storedTheme);
   const user = sessions.session?.user;
 
+  const [paletteOpen, setPaletteOpen] = useState(false);
+  const [paletteUsed, setPaletteUsed] = useState(false);
+
   useEffect(() => {
     if (ws) rememberWorkspace(ws);
   }, [ws]);
+
+  // Ctrl-K (Cmd-K on a Mac) anywhere, even in a text field, as in other consoles; the browser's own use of it gives way.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key.toLowerCase() !== 'k' || event.altKey || event.shiftKey || !(isMac ? event.metaKey : event.ctrlKey)) return;
+      event.preventDefault();
+      setPaletteUsed(true);
+      setPaletteOpen((open) => !open);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
 
   return (
     <div className="shell">
@@ -39,6 +58,18 @@ export default function Shell() {
               onChange={(slug) => void navigate({ to: '/w/$ws/collections', params: { ws: slug } })}
             />
           )}
+        </div>
+        <div style={{ padding: '10px 12px 0' }}>
+          <Button
+            className="palette-button"
+            onPress={() => {
+              setPaletteUsed(true);
+              setPaletteOpen(true);
+            }}
+          >
+            Go to…
+            <kbd aria-hidden="true">{isMac ? '⌘K' : 'Ctrl K'}</kbd>
+          </Button>
         </div>
         <nav className="nav">
           {ws && <WorkspaceNav ws={ws} />}
@@ -81,6 +112,11 @@ export default function Shell() {
       <main className="main">
         <Outlet />
       </main>
+      {paletteUsed && (
+        <Suspense fallback={null}>
+          <CommandPalette isOpen={paletteOpen} onOpenChange={setPaletteOpen} ws={ws} />
+        </Suspense>
+      )}
     </div>
   );
 }
@@ -101,6 +137,9 @@ function WorkspaceNav({ ws }: { ws: string }) {
           {counts.data?.[c.collection] != null && <span className="count">{counts.data[c.collection]!.toLocaleString()}</span>}
         </Link>
       ))}
+      <Link to="/w/$ws/files" params={{ ws }} search={{ folder: undefined }} activeOptions={{ includeSearch: false }}>
+        Files
+      </Link>
       <div className="nav-section">Workspace</div>
       <Link to="/w/$ws/members" params={{ ws }}>
         Members

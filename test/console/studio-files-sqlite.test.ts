@@ -1,0 +1,3 @@
+import { describeStudioFiles } from './files.scenario';
+
+describeStudioFiles('sqlite');
