@@ -20,15 +20,12 @@ export function whenSessionLost(handler: () => void): void {
  * up) is renewed once and the request repeated; when that fails the session is over.
  */
 export async function api<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-  let response = await send(method, path, options);
-  if (response.status === 401 && sessions.session) {
-    const renewed = await sessions.refresh().catch(() => null);
-    if (renewed) response = await send(method, path, options);
-    if (!renewed || response.status === 401) {
-      sessions.expire();
-      onSessionLost();
-    }
-  }
+  const response = await authorizedFetch(path, {
+    method,
+    headers: options.body === undefined ? {} : { 'content-type': 'application/json' },
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    signal: options.signal,
+  }, options.query);
   if (response.status === 204) return undefined as T;
   const text = await response.text();
   let body: unknown = null;
@@ -41,18 +38,25 @@ export async function api<T>(method: string, path: string, options: RequestOptio
   return body as T;
 }
 
-function send(method: string, path: string, options: RequestOptions): Promise<Response> {
-  const headers: Record<string, string> = {};
+/** A request to the API with the session's token (renewed once if it expired), answered as it came: a download's body, say. */
+export async function authorizedFetch(path: string, init: RequestInit = {}, query?: Query): Promise<Response> {
+  let response = await send(path, init, query);
+  if (response.status === 401 && sessions.session) {
+    const renewed = await sessions.refresh().catch(() => null);
+    if (renewed) response = await send(path, init, query);
+    if (!renewed || response.status === 401) {
+      sessions.expire();
+      onSessionLost();
+    }
+  }
+  return response;
+}
+
+function send(path: string, init: RequestInit, query: Query | undefined): Promise<Response> {
+  const headers = new Headers(init.headers);
   const token = sessions.session?.accessToken;
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  return fetch(`/api/v1${path}${queryString(options.query)}`, {
-    method,
-    headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    credentials: 'same-origin',
-    signal: options.signal,
-  });
+  if (token) headers.set('authorization', `Bearer ${token}`);
+  return fetch(`/api/v1${path}${queryString(query)}`, { ...init, headers, credentials: 'same-origin' });
 }
 
 export function queryString(query: Query | undefined): string {

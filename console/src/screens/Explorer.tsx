@@ -2,7 +2,7 @@ import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } f
 import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router';
 import { createColumnHelper, getCoreRowModel, useReactTable, type ColumnSizingState, type VisibilityState } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import { Dialog, DialogTrigger, Modal, ModalOverlay, Popover, Heading } from 'react-aria-components';
 import { api, get, patch, post, remove } from '../api/client';
 import { collectionsQuery, relationsQuery, workspaceQuery } from '../api/queries';
@@ -15,6 +15,9 @@ import { Button, Checkbox, ErrorAlert, Loading, ModalDialog, PageHead, SelectFie
 import { loadColumnPrefs, nextSort, saveColumnPrefs } from '../lib/columns';
 import { formatValue, parseValue } from '../lib/fields';
 import { emptyGroup, fromFilterJson, toFilterJson, type Group } from '../lib/filter';
+
+// Import and export are their own chunk, loaded when first used.
+const ImportDialog = lazy(() => import('../components/ImportExport'));
 
 const PAGE = 100;
 const ROW_HEIGHT = 36;
@@ -57,6 +60,8 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
   const [bulkEditing, setBulkEditing] = useState(false);
   const [editingCell, setEditingCell] = useState<{ id: string; field: string } | null>(null);
   const [focusedRow, setFocusedRow] = useState(0);
+  const [importing, setImporting] = useState(false);
+  const [exportError, setExportError] = useState<unknown>(null);
 
   const fields = definition.fields.filter((f) => f.type !== 'alias');
   const query = { sort: sort.join(',') || undefined, filter: search.filter || undefined, search: search.q || undefined };
@@ -146,6 +151,33 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
         <Link to="/w/$ws/collections/$collection/schema" params={{ ws, collection }} className="btn">
           Schema
         </Link>
+        <DialogTrigger>
+          <Button>Export</Button>
+          <Popover className="popover">
+            <Dialog className="dialog" aria-label="Export">
+              {({ close }) => (
+                <div className="menu-list">
+                  <p className="hint">The visible columns of every item of the current filter, search and sort.</p>
+                  {(['csv', 'json'] as const).map((format) => (
+                    <Button
+                      key={format}
+                      onPress={() => {
+                        close();
+                        setExportError(null);
+                        import('../components/ImportExport')
+                          .then(({ downloadExport }) => downloadExport(ws, collection, format, { ...query, fields: visibleColumns.map((c) => c.id).join(',') || undefined }))
+                          .catch(setExportError);
+                      }}
+                    >
+                      Export as {format.toUpperCase()}
+                    </Button>
+                  ))}
+                </div>
+              )}
+            </Dialog>
+          </Popover>
+        </DialogTrigger>
+        {canWrite && <Button onPress={() => setImporting(true)}>Import</Button>}
         {canWrite && (
           <Button variant="primary" onPress={() => setOpen('new')}>
             New item
@@ -154,6 +186,7 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
       </Topbar>
       <div className="content">
         <PageHead title={collection} sub={count.data ? `${total.toLocaleString()} of ${count.data.meta.total_count.toLocaleString()} items` : ' '} />
+        <ErrorAlert error={exportError} />
         <div className="toolbar">
           <div style={{ width: 260 }}>
             <TextInput label="Search" value={searchText} onChange={setSearchText} placeholder="Search text fields" />
@@ -359,6 +392,20 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
         }}
       />
       <BulkEdit ws={ws} definition={definition} keys={[...selected].map(keyOf)} isOpen={bulkEditing} onOpenChange={setBulkEditing} onDone={() => { setSelected(new Set()); void invalidate(); }} />
+      {importing && (
+        <Suspense fallback={<Loading what="the import" />}>
+          <ImportDialog
+            ws={ws}
+            definition={definition}
+            isOpen={importing}
+            onOpenChange={setImporting}
+            onImported={() => {
+              void invalidate();
+              void queryClient.invalidateQueries({ queryKey: ['w', ws, 'row-counts'] });
+            }}
+          />
+        </Suspense>
+      )}
     </>
   );
 }

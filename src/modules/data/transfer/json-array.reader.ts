@@ -121,7 +121,7 @@ export async function* jsonArrayElements(bytes: Readable): AsyncGenerator<unknow
       fail(error as Error);
     }
   });
-  parser.on('error', (error: Error) => fail(reader.explain(parser.atEnd)));
+  parser.on('error', () => fail(reader.explain(parser.atEnd)));
   parser.on('finish', () => {
     finished = true;
     signal();
