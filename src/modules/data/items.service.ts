@@ -439,7 +439,7 @@ export class ItemsService {
       return { rows: count, errors };
     }
     const activity = { workspaceId: access.workspace.id, action: 'create' as const, collection: collectionName, principal: access.principal, origin: options.origin };
-    const written: Array<{ keys: unknown[]; stored: Row[] }> = [];
+    const written: Array<{ keys: unknown[]; stored: Row[] | null }> = [];
     let count = 0;
     await this.db.transaction(async (manager) => {
       let batch: Row[] = [];
@@ -447,7 +447,10 @@ export class ItemsService {
         if (batch.length === 0) return;
         await this.before(target, 'create', [], batch);
         const { rows: inserted, stored } = await this.insertBatch(manager, target, batch, activity);
-        written.push({ keys: inserted.map((r) => r.key), stored });
+        const keys = inserted.map((r) => r.key);
+        // Only rows small enough to travel with the event are kept until commit: a file of any size
+        // holds a key per row, not its rows.
+        written.push({ keys, stored: carriedRows(stored, keys) });
         batch = [];
       };
       for await (const input of rows) {
@@ -659,7 +662,7 @@ export class ItemsService {
    */
   private async insertBatch(manager: EntityManager, target: WriteTarget, prepared: Row[], activity: Omit<ActivityEntry, 'items'>): Promise<{ rows: Array<{ key: unknown; row: Row | null }>; stored: Row[] }> {
     const rows: Array<{ key: unknown; row: Row | null }> = [];
-    if (this.insertsTogether(target, prepared)) rows.push(...(await this.insertTogether(manager, target, prepared)));
+    if (await this.insertsTogether(manager, target, prepared)) rows.push(...(await this.insertTogether(manager, target, prepared)));
     else for (const values of prepared) rows.push(await this.insert(manager, target, values));
     const keys = rows.map((r) => r.key);
     await this.assertWithinGrant(manager, target, keys, 'create');
@@ -672,24 +675,59 @@ export class ItemsService {
   }
 
   /**
-   * Whether a batch can be one multi-row INSERT: on PostgreSQL, whose RETURNING answers the rows in
-   * the order of their VALUES (so each key is paired with its item), and with no autocode to number.
+   * Whether a batch can be one multi-row INSERT, each key paired with its item: where RETURNING gives the
+   * stored rows back (PostgreSQL, SQLite), or on MySQL/MariaDB where keys are UUIDs set before the insert
+   * or auto-increment numbers given consecutively to the rows of one statement. Not with an autocode to
+   * number.
    */
-  private insertsTogether(target: WriteTarget, prepared: Row[]): boolean {
-    return prepared.length > 1 && this.db.kind === 'postgres' && !target.collection.fields.some((f) => f.type === 'autocode');
+  private async insertsTogether(manager: EntityManager, target: WriteTarget, prepared: Row[]): Promise<boolean> {
+    if (prepared.length <= 1 || target.collection.fields.some((f) => f.type === 'autocode')) return false;
+    if (this.db.kind !== 'mysql' || target.collection.primaryKey === 'uuid') return true;
+    return (await this.autoIncrementStep(manager)) !== null;
   }
 
-  /** A batch as multi-row INSERTs, each within PostgreSQL's 65,535 parameters. */
-  private async insertTogether(manager: EntityManager, target: WriteTarget, prepared: Row[]): Promise<Array<{ key: unknown; row: Row }>> {
+  /** MySQL/MariaDB's step between the auto-increment keys of one multi-row INSERT; null when they may not be consecutive. */
+  private autoIncrementStep(manager: EntityManager): Promise<number | null> {
+    // "Consecutive" (1) and "traditional" (0) lock modes number the rows of a simple INSERT in a row;
+    // "interleaved" (2) may not. The server's settings do not change while it runs.
+    this.autoIncrement ??= (manager.query('SELECT @@innodb_autoinc_lock_mode AS lock_mode, @@auto_increment_increment AS step') as Promise<Row[]>).then(
+      ([settings]) => (Number(settings?.lock_mode) <= 1 ? Number(settings.step) || 1 : null),
+      () => null,
+    );
+    return this.autoIncrement;
+  }
+
+  private autoIncrement: Promise<number | null> | null = null;
+
+  /**
+   * A batch as multi-row INSERTs, each within the database's bound parameters (65,535 on PostgreSQL and
+   * MySQL, 32,766 on SQLite). PostgreSQL's RETURNING answers the rows in the order of their VALUES;
+   * SQLite's order is unspecified, so its rows are paired by key: a UUID is set before the insert, and
+   * integer keys are numbered in VALUES order (one statement of the only writer, each row the highest key
+   * + 1). MySQL answers no rows: a UUID is known, integer keys follow the first one by the server's step,
+   * and the stored rows are read back for the revisions.
+   */
+  private async insertTogether(manager: EntityManager, target: WriteTarget, prepared: Row[]): Promise<Array<{ key: unknown; row: Row | null }>> {
     const { collection } = target;
-    const encoded = prepared.map((values) => this.encode(collection, this.withSystemFields(target, values)));
+    const complete = prepared.map((values) => this.withSystemFields(target, values));
+    const encoded = complete.map((row) => this.encode(collection, row));
     const columns = [...new Set(encoded.flatMap((row) => Object.keys(row)))];
-    const perStatement = Math.max(1, Math.floor(60_000 / columns.length));
-    const inserted: Array<{ key: unknown; row: Row }> = [];
+    const perStatement = Math.max(1, Math.floor((this.db.kind === 'sqlite' ? 30_000 : 60_000) / columns.length));
+    const integerKeys = collection.primaryKey === 'integer';
+    const inserted: Array<{ key: unknown; row: Row | null }> = [];
     for (let start = 0; start < encoded.length; start += perStatement) {
-      const statement = insertManyStatement(this.dialect, collection, columns, encoded.slice(start, start + perStatement));
-      const rows = (await manager.query(statement.sql, statement.params)) as Row[];
-      for (const row of rows) inserted.push({ key: collection.primaryKey === 'integer' ? Number(row.id) : row.id, row });
+      const chunk = encoded.slice(start, start + perStatement);
+      const statement = insertManyStatement(this.dialect, collection, columns, chunk);
+      const result: unknown = await manager.query(statement.sql, statement.params);
+      if (this.db.kind === 'mysql') {
+        const first = Number(insertedKey(result));
+        const step = integerKeys ? await this.autoIncrementStep(manager) : null;
+        chunk.forEach((_, index) => inserted.push({ key: integerKeys ? first + index * step! : complete[start + index].id, row: null }));
+        continue;
+      }
+      let rows = result as Row[];
+      if (this.db.kind === 'sqlite') rows = integerKeys ? rows.sort((a, b) => Number(a.id) - Number(b.id)) : inValuesOrder(rows, chunk);
+      for (const row of rows) inserted.push({ key: integerKeys ? Number(row.id) : row.id, row });
     }
     return inserted;
   }
@@ -904,7 +942,7 @@ export class ItemsService {
       keys,
       ...(target.outbox.wanted ? { deliveries: true } : {}),
       ...(target.flows.wanted ? { flowRuns: true } : {}),
-      ...(stored?.length === keys.length && JSON.stringify(stored).length <= MAX_CARRIED_ROWS_BYTES ? { rows: stored } : {}),
+      ...(stored && carriedRows(stored, keys) ? { rows: stored } : {}),
     };
     // The change is committed; a bus that is down must not turn it into an error for the client.
     await this.bus.publish(ITEMS_CHANGED, event).catch((error: unknown) => this.logger.warn(`Could not announce a change of ${target.collection.name}: ${String(error)}`));
@@ -916,4 +954,29 @@ function fieldsNameKey(fields: unknown, key: string): boolean {
   if (fields === undefined) return true;
   const names = (Array.isArray(fields) ? fields : [fields]).flatMap((entry) => String(entry).split(',')).map((name) => name.trim());
   return names.includes(key) || names.includes('*');
+}
+
+/**
+ * The stored rows of a change when they are small enough to travel with its event (one per key, their
+ * JSON within MAX_CARRIED_ROWS_BYTES), else null; measured row by row, so a large batch stops early.
+ */
+function carriedRows(stored: Row[] | null, keys: unknown[]): Row[] | null {
+  if (!stored || stored.length !== keys.length) return null;
+  // The length of JSON.stringify(stored): brackets, rows, and commas between them.
+  let size = 2 + Math.max(0, stored.length - 1);
+  for (const row of stored) {
+    size += JSON.stringify(row).length;
+    if (size > MAX_CARRIED_ROWS_BYTES) return null;
+  }
+  return stored;
+}
+
+/** Returned rows in the order of the rows inserted, matched by their (UUID) key. */
+function inValuesOrder(returned: Row[], inserted: Row[]): Row[] {
+  const byKey = new Map(returned.map((row) => [String(row.id), row]));
+  return inserted.map((row) => {
+    const found = byKey.get(String(row.id));
+    if (!found) throw new Error(`The insert did not return the row "${String(row.id)}".`);
+    return found;
+  });
 }
