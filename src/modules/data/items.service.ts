@@ -709,7 +709,8 @@ export class ItemsService {
    */
   private async insertTogether(manager: EntityManager, target: WriteTarget, prepared: Row[]): Promise<Array<{ key: unknown; row: Row | null }>> {
     const { collection } = target;
-    const complete = prepared.map((values) => this.withSystemFields(target, values));
+    const stamp = this.systemStamp(target);
+    const complete = prepared.map((values) => this.withSystemFields(target, values, stamp));
     const encoded = complete.map((row) => this.encode(collection, row));
     const columns = [...new Set(encoded.flatMap((row) => Object.keys(row)))];
     const perStatement = Math.max(1, Math.floor((this.db.kind === 'sqlite' ? 30_000 : 60_000) / columns.length));
@@ -776,13 +777,19 @@ export class ItemsService {
   }
 
   /** The item's values with its generated key (uuid) and the system fields of a new item. */
-  private withSystemFields(target: WriteTarget, values: Row): Row {
-    const now = new Date().toISOString();
-    const actor = this.actor(target.access);
+  private withSystemFields(target: WriteTarget, values: Row, stamp: Row = this.systemStamp(target)): Row {
     const row: Row = { ...values };
     if (target.collection.primaryKey === 'uuid' && row.id === undefined) row.id = randomUUID();
-    return Object.assign(row, { created_at: now, updated_at: now, created_by: actor, updated_by: actor });
+    return Object.assign(row, stamp);
   }
+
+  /** The system fields of new items written now by the caller; the items of one batch share them. */
+  private systemStamp(target: WriteTarget): Row {
+    const now = new Date().toISOString();
+    const actor = this.actor(target.access);
+    return { created_at: now, updated_at: now, created_by: actor, updated_by: actor };
+  }
+
 
   private async update(manager: EntityManager, target: WriteTarget, changes: Array<{ keys: unknown[]; values: Row }>, origin: RequestOrigin): Promise<unknown[]> {
     const { collection, access } = target;
