@@ -157,6 +157,22 @@ describeEachDatabase('export and import', {}, (suite) => {
     assert.equal(await count('shapes'), 0);
   });
 
+  it('reads an empty CSV field as null and a quoted "" as the empty string, wherever they are', async () => {
+    await newCollection('empties');
+    const csv = 'name,note,kind\r\nn1,"",\r\nn2,,a\r\n"n3,""q""","",\r\nn4,"a,""",\r\n"n5""",,\r\n,"",b\r\n';
+    const dry = await upload('empties', 'e.csv', 'text/csv', csv, '?dry_run=true');
+    assert.deepEqual(dry.body.data.errors.map((error: { row: number; field: string }) => [error.row, error.field]), [[6, 'name']]);
+    const imported = await upload('empties', 'e.csv', 'text/csv', csv.replace('\r\n,"",b\r\n', '\r\n'));
+    assert.equal(imported.status, 200, imported.text);
+    assert.deepEqual((await api.get(`${base}/items/empties?export=json&fields=name,note&sort=id`)).body, [
+      { name: 'n1', note: '' },
+      { name: 'n2', note: null },
+      { name: 'n3,"q"', note: '' },
+      { name: 'n4', note: 'a,"' },
+      { name: 'n5"', note: null },
+    ]);
+  });
+
   it('maps the file\'s columns to fields with a "mapping" field, skipping the columns mapped to null or ""', async () => {
     await newCollection('mapped');
     const mapping = JSON.stringify({ Title: 'name', Qty: 'stock', Comment: null, Extra: '' });

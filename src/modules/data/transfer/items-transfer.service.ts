@@ -186,17 +186,15 @@ function skippedColumns(collection: CollectionDef): Set<string> {
  * as a REST create parses a string.
  */
 async function* csvRows(bytes: Readable, collection: CollectionDef, skipped: Set<string>, mapping: ColumnMapping | null): AsyncGenerator<ImportRow> {
-  const parser = bytes.pipe(
-    parseCsv({
-      bom: true,
-      skip_empty_lines: true,
-      cast: (value, context) => (value === '' && !context.quoting ? null : value),
-    }),
-  );
+  // Each record with its raw text, rather than a cast function: csv-parse builds a context object for
+  // every field it casts, which cost ten times the parse itself. The raw text is only read for records
+  // with an empty field, to tell a quoted "" from nothing.
+  const parser = bytes.pipe(parseCsv({ bom: true, skip_empty_lines: true, raw: true }));
   let header: CsvColumn[] | null = null;
   let row = 0;
   try {
-    for await (const record of parser as AsyncIterable<Array<string | null>>) {
+    for await (const { record, raw } of parser as AsyncIterable<{ record: Array<string | null>; raw: string }>) {
+      if (record.includes('')) nullEmptyFields(record, raw);
       if (header === null) {
         header = csvHeader(record, collection, mapping).map((field, index) => ({ index, field, json: field !== null && findField(collection, field)?.type === 'json' })).filter((column): column is CsvColumn => column.field !== null && !skipped.has(column.field));
         continue;
@@ -236,6 +234,34 @@ interface CsvColumn {
 }
 
 /** The field of each column of the header (null: the mapping skips it). */
+/**
+ * Makes the empty fields of a record null, but those written as a quoted "" (the empty string), found
+ * in the record's raw text.
+ */
+function nullEmptyFields(record: Array<string | null>, raw: string): void {
+  let field = 0;
+  let i = 0;
+  for (;;) {
+    if (raw[i] === '"') {
+      // A quoted field, "" included, stays as it is: up to its closing quote, a doubled quote inside it being one quote.
+      for (i++; i < raw.length; i++) {
+        if (raw[i] !== '"') continue;
+        if (raw[i + 1] === '"') i++;
+        else {
+          i++;
+          break;
+        }
+      }
+    } else {
+      while (i < raw.length && raw[i] !== ',' && raw[i] !== '\r' && raw[i] !== '\n') i++;
+      if (record[field] === '') record[field] = null;
+    }
+    if (raw[i] !== ',' || field >= record.length - 1) break;
+    i++;
+    field++;
+  }
+}
+
 function csvHeader(record: Array<string | null>, collection: CollectionDef, mapping: ColumnMapping | null): Array<string | null> {
   const seen = new Set<string>();
   const fields = new Set<string>();
