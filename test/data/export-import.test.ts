@@ -173,6 +173,22 @@ describeEachDatabase('export and import', {}, (suite) => {
     ]);
   });
 
+  it('refuses a bad row or a taken unique value found after batches were written, and writes nothing', async () => {
+    await newCollection('late');
+    assert.equal((await api.post(`${base}/fields/late`, { field: 'code', type: 'string', unique: true })).status, 201);
+    const file = (row: (index: number) => string) => `name,stock,code\r\n${Array.from({ length: 1200 }, (_, index) => row(index + 1)).join('\r\n')}\r\n`;
+    const badLate = await upload('late', 'l.csv', 'text/csv', file((index) => `row ${index},${index === 1100 ? 'lots' : index},c${index}`));
+    assertError(badLate, 400, 'INVALID_PAYLOAD');
+    assert.deepEqual([badLate.body.errors[0].extensions.row, badLate.body.errors[0].extensions.field], [1100, 'stock']);
+    assert.equal(await count('late'), 0);
+    const taken = await upload('late', 't.csv', 'text/csv', file((index) => `row ${index},${index},c${index === 20 ? 10 : index}`));
+    assertError(taken, 409, 'CONFLICT');
+    assert.equal(await count('late'), 0);
+    const fine = await upload('late', 'f.csv', 'text/csv', file((index) => `row ${index},${index},c${index}`));
+    assert.deepEqual(fine.body.data, { rows: 1200, errors: [] });
+    assert.equal(await count('late'), 1200);
+  });
+
   it('maps the file\'s columns to fields with a "mapping" field, skipping the columns mapped to null or ""', async () => {
     await newCollection('mapped');
     const mapping = JSON.stringify({ Title: 'name', Qty: 'stock', Comment: null, Extra: '' });

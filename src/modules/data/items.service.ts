@@ -442,25 +442,39 @@ export class ItemsService {
     const written: Array<{ keys: unknown[]; stored: Row[] | null }> = [];
     let count = 0;
     await this.db.transaction(async (manager) => {
-      let batch: Row[] = [];
-      const flush = async () => {
-        if (batch.length === 0) return;
+      const write = async (batch: Row[]) => {
         await this.before(target, 'create', [], batch);
         const { rows: inserted, stored } = await this.insertBatch(manager, target, batch, activity);
         const keys = inserted.map((r) => r.key);
         // Only rows small enough to travel with the event are kept until commit: a file of any size
         // holds a key per row, not its rows.
         written.push({ keys, stored: carriedRows(stored, keys) });
+      };
+      // One batch is written while the next is read and checked: the database's time and the parse's
+      // overlap. Batches are still written one after the other, in file order, on this one connection.
+      let writing: Promise<void> | null = null;
+      let batch: Row[] = [];
+      const flush = async () => {
+        if (writing) await writing;
+        writing = batch.length > 0 ? write(batch) : null;
+        // Awaited before the transaction ends, whatever happens meanwhile; its error is answered then.
+        writing?.catch(() => undefined);
         batch = [];
       };
-      for await (const input of rows) {
-        const { values, failures } = this.importValues(target, validator, input);
-        if (failures.length > 0) throw importRefused(failures[0]);
-        batch.push(values);
-        count++;
-        if (batch.length === IMPORT_BATCH_SIZE) await flush();
+      try {
+        for await (const input of rows) {
+          const { values, failures } = this.importValues(target, validator, input);
+          if (failures.length > 0) throw importRefused(failures[0]);
+          batch.push(values);
+          count++;
+          if (batch.length === IMPORT_BATCH_SIZE) await flush();
+        }
+        await flush();
+        if (writing) await writing;
+      } finally {
+        // A refused row or a bad file ends the import: the write under way finishes before the rollback.
+        if (writing) await (writing as Promise<void>).catch(() => undefined);
       }
-      await flush();
     });
     for (const { keys, stored } of written) await this.announce(target, 'create', keys, stored);
     return { rows: count, errors: [] };
