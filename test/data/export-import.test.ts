@@ -253,6 +253,7 @@ describeEachDatabase('export and import', {}, (suite) => {
     const elements = Array.from({ length: 3000 }, (_, index) => JSON.stringify({ name: `n${index}`, note: 'x'.repeat(40) }));
     elements[2400] = '{"name": tru}';
     assert.deepEqual((await fault(`[${elements.join(',\n')}]`)).row, 2401);
+    assert.deepEqual((await fault('[{"name":"a"},{"name":"b","__proto__":{"x":1}}]')).row, 2);
     assert.equal(await count('json_faults'), 0);
     const fine = await upload('json_faults', 'f.json', 'application/json', '\uFEFF[{"name":"é 🚀","details":{"a":[1,{"b":null}]}},{"name":"\\"q\\""}]');
     assert.equal(fine.status, 200, fine.text);

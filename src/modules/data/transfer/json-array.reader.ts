@@ -72,6 +72,8 @@ class ArrayReader {
       this.state = 'after';
       return;
     }
+    // Assembled objects are plain ones, on which this key would set the prototype rather than a value.
+    if (token.name === 'keyValue' && token.value === '__proto__') throw new MalformedJsonArray(`Invalid payload: row ${this.row + 1} of the JSON array has a "__proto__" key.`, this.row + 1);
     this.assembler.consume(token);
     if (this.assembler.done) {
       this.row++;
