@@ -233,7 +233,6 @@ interface CsvColumn {
   json: boolean;
 }
 
-/** The field of each column of the header (null: the mapping skips it). */
 /**
  * Makes the empty fields of a record null, but those written as a quoted "" (the empty string), found
  * in the record's raw text.
@@ -262,6 +261,7 @@ function nullEmptyFields(record: Array<string | null>, raw: string): void {
   }
 }
 
+/** The field of each column of the header (null: the mapping skips it). */
 function csvHeader(record: Array<string | null>, collection: CollectionDef, mapping: ColumnMapping | null): Array<string | null> {
   const seen = new Set<string>();
   const fields = new Set<string>();
