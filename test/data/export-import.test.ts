@@ -189,6 +189,31 @@ describeEachDatabase('export and import', {}, (suite) => {
     assert.equal(await count('late'), 1200);
   });
 
+  it('exports sorted by a field across batches: ties and nulls in Cairn\'s order, every row once', async () => {
+    await newCollection('sorted');
+    const stockOf = (id: number) => (id % 7 === 0 ? null : id % 50);
+    const lines = ['name,stock'];
+    for (let id = 1; id <= 2500; id++) lines.push(`n${id},${stockOf(id) ?? ''}`);
+    assert.equal((await upload('sorted', 's.csv', 'text/csv', `${lines.join('\r\n')}\r\n`)).status, 200);
+    const ids = Array.from({ length: 2500 }, (_, index) => index + 1);
+    // NULLs first ascending and last descending; ties by the key, ascending unless the sort names it.
+    const rank = (id: number) => stockOf(id) ?? -1;
+    const expected = {
+      stock: [...ids].sort((a, b) => rank(a) - rank(b) || a - b),
+      '-stock': [...ids].sort((a, b) => rank(b) - rank(a) || a - b),
+      'stock,-id': [...ids].sort((a, b) => rank(a) - rank(b) || b - a),
+      '-name': [...ids].sort((a, b) => (`n${b}` < `n${a}` ? -1 : `n${b}` > `n${a}` ? 1 : 0)),
+    };
+    for (const [sort, order] of Object.entries(expected)) {
+      const exported = await api.get(`${base}/items/sorted?export=json&fields=id,stock&sort=${sort}`);
+      assert.equal(exported.status, 200, exported.text);
+      assert.deepEqual(exported.body.map((item: { id: number }) => item.id), order, sort);
+      assert.ok(exported.body.every((item: { id: number; stock: number | null }) => item.stock === stockOf(item.id)));
+    }
+    const csv = await api.get(`${base}/items/sorted?export=csv&fields=name&sort=-stock&offset=700`);
+    assert.equal(csv.text, `name\r\n${expected['-stock'].slice(700).map((id) => `n${id}`).join('\r\n')}\r\n`);
+  });
+
   it('maps the file\'s columns to fields with a "mapping" field, skipping the columns mapped to null or ""', async () => {
     await newCollection('mapped');
     const mapping = JSON.stringify({ Title: 'name', Qty: 'stock', Comment: null, Extra: '' });

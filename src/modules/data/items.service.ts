@@ -12,7 +12,7 @@ import { ACTIVITY_COLUMNS, ActivityEntry, activityRow, ItemAction, recordActivit
 import { INTEGER_RANGES } from '../schema/field-types';
 import { findField, primaryKeyField } from '../schema/schema.lookup';
 import { SchemaRegistry } from '../schema/schema.registry';
-import type { CollectionDef, WorkspaceSchema } from '../schema/schema.types';
+import type { CollectionDef, FieldDef, WorkspaceSchema } from '../schema/schema.types';
 import { personId } from '../auth/principal';
 import { appCaller, PoliciesService } from '../policies/policies.service';
 import type { PolicyAction } from '../policies/policy.entities';
@@ -226,30 +226,36 @@ export class ItemsService {
     // same: keyset batches continue after the last one.
     const strip = !fieldsNameKey(params.fields, key);
     const columns = [...query.selection.fields.filter((name) => !strip || name !== key), ...query.selection.relations.map((nested) => nested.field)];
-    const selection = query.selection.fields.includes(key) ? query.selection : { ...query.selection, fields: [...query.selection.fields, key] };
+    const withKey = query.selection.fields.includes(key) ? query.selection : { ...query.selection, fields: [...query.selection.fields, key] };
     const byKey = query.sort.length === 0 || (query.sort.length === 1 && query.sort[0].path.length === 1 && query.sort[0].path[0] === key);
     const sort: SortTerm[] = byKey ? [{ path: [key], direction: query.sort[0]?.direction ?? 'asc' }] : query.sort.some((term) => term.path.join('.') === key) ? query.sort : [...query.sort, { path: [key], direction: 'asc' }];
+    // Batches continue after the last row (keyset) when its sort values say exactly where it is: the key,
+    // or fields whose comparison in a filter is their order in a sort. Otherwise by offset.
+    const seek = seekTerms(sort, target.collection, key);
+    const added = seek ? seek.map((term) => term.path[0]).filter((name) => !withKey.fields.includes(name)) : [];
+    const unwanted = [...(strip ? [key] : []), ...added];
+    const selection = added.length > 0 ? { ...withKey, fields: [...withKey.fields, ...added] } : withKey;
     const { dialect, run } = this.source(target.collection);
     const context = this.context(access);
     const total = explicit ? query.limit : null;
     async function* batches(): AsyncGenerator<Row[]> {
       let remaining = total ?? Number.POSITIVE_INFINITY;
       let offset = query.offset;
-      let after: string | number | null = null;
+      let last: Row | null = null;
       while (remaining > 0) {
         const size = Math.min(EXPORT_BATCH_SIZE, remaining);
         const page: ItemsQuery = { ...query, selection, sort, limit: size, offset, meta: [] };
-        if (byKey && after !== null) {
-          const past: FilterNode = { type: 'compare', field: key, operator: sort[0].direction === 'asc' ? '_gt' : '_lt', value: after };
+        if (seek && last !== null) {
+          const past = seekAfter(seek, last);
           page.filter = query.filter ? { type: 'and', children: [query.filter, past] } : past;
           page.offset = 0;
         }
         const rows = await readItems(page, target.schema, dialect, context, run);
         if (rows.length === 0) return;
         remaining -= rows.length;
-        if (byKey) after = rows[rows.length - 1][key] as string | number;
+        if (seek) last = pickSeekValues(rows[rows.length - 1], seek);
         else offset += rows.length;
-        if (strip) for (const row of rows) delete row[key];
+        if (unwanted.length > 0) for (const row of rows) for (const name of unwanted) delete row[name];
         yield rows;
         if (rows.length < size) return;
       }
@@ -975,6 +981,58 @@ function fieldsNameKey(fields: unknown, key: string): boolean {
   if (fields === undefined) return true;
   const names = (Array.isArray(fields) ? fields : [fields]).flatMap((entry) => String(entry).split(',')).map((name) => name.trim());
   return names.includes(key) || names.includes('*');
+}
+
+/** Field types whose filter comparison (`_gt`, `_eq`) agrees exactly with their sort order on every database. */
+const SEEKABLE_TYPES = new Set<FieldDef['type']>(['integer', 'bigint', 'date']);
+
+/**
+ * The sort terms an export's batches can continue after (keyset), up to and including the key, which
+ * makes the order total: top-level fields of SEEKABLE_TYPES and the key. Null when another term comes
+ * first (text, whose sort is by code point but whose comparison follows the database's collation; a
+ * relation path): then batches go by offset.
+ */
+function seekTerms(sort: SortTerm[], collection: CollectionDef, key: string): SortTerm[] | null {
+  const terms: SortTerm[] = [];
+  for (const term of sort) {
+    if (term.path.length !== 1) return null;
+    terms.push(term);
+    if (term.path[0] === key) return terms;
+    const field = collection.fields.find((f) => f.field === term.path[0]);
+    if (!field || !SEEKABLE_TYPES.has(field.type)) return null;
+  }
+  return null;
+}
+
+/** The values of the seek terms' fields in a row, before any is stripped from it. */
+function pickSeekValues(row: Row, terms: SortTerm[]): Row {
+  const values: Row = {};
+  for (const term of terms) values[term.path[0]] = row[term.path[0]] ?? null;
+  return values;
+}
+
+/**
+ * The rows after `last` in the order of `terms`: (a > x) or (a = x and b > y) or …, with Cairn's order
+ * of NULLs (first ascending, last descending, on every database).
+ */
+function seekAfter(terms: SortTerm[], last: Row): FilterNode {
+  const alternatives: FilterNode[] = [];
+  const same: FilterNode[] = [];
+  for (const term of terms) {
+    const field = term.path[0];
+    const value = last[field] as string | number | null;
+    const after = rowsAfter(field, term.direction, value);
+    if (after) alternatives.push(same.length > 0 ? { type: 'and', children: [...same, after] } : after);
+    same.push(value === null ? { type: 'compare', field, operator: '_null', value: true } : { type: 'compare', field, operator: '_eq', value });
+  }
+  return { type: 'or', children: alternatives };
+}
+
+/** The rows whose `field` comes after `value` in a sort (null when none can). */
+function rowsAfter(field: string, direction: 'asc' | 'desc', value: string | number | null): FilterNode | null {
+  if (direction === 'asc') return value === null ? { type: 'compare', field, operator: '_nnull', value: true } : { type: 'compare', field, operator: '_gt', value };
+  if (value === null) return null;
+  return { type: 'or', children: [{ type: 'compare', field, operator: '_lt', value }, { type: 'compare', field, operator: '_null', value: true }] };
 }
 
 /**
