@@ -27,8 +27,8 @@ describeEachDatabase('export and import', {}, (suite) => {
   let api: Api;
   let base: string;
 
-  const upload = (collection: string, filename: string, type: string, content: string, query = '', as: Api = api): Promise<ApiResponse> => {
-    const body = multipartBody({ filename, type, content });
+  const upload = (collection: string, filename: string, type: string, content: string, query = '', as: Api = api, fields: { before?: Record<string, string>; after?: Record<string, string> } = {}): Promise<ApiResponse> => {
+    const body = multipartBody({ filename, type, content, ...fields });
     return as.request('POST', `${base}/items/${collection}/import${query}`, { raw: { content: body.content, contentType: body.contentType } });
   };
   const newCollection = async (name: string) => {
@@ -155,6 +155,137 @@ describeEachDatabase('export and import', {}, (suite) => {
     assertError(await upload('shapes', 'x.txt', 'text/plain', 'name\r\nx\r\n'), 415, 'UNSUPPORTED_MEDIA_TYPE');
     assertError(await api.post(`${base}/items/shapes/import`, [{ name: 'x' }]), 415, 'UNSUPPORTED_MEDIA_TYPE');
     assert.equal(await count('shapes'), 0);
+  });
+
+  it('reads an empty CSV field as null and a quoted "" as the empty string, wherever they are', async () => {
+    await newCollection('empties');
+    const csv = 'name,note,kind\r\nn1,"",\r\nn2,,a\r\n"n3,""q""","",\r\nn4,"a,""",\r\n"n5""",,\r\n,"",b\r\n';
+    const dry = await upload('empties', 'e.csv', 'text/csv', csv, '?dry_run=true');
+    assert.deepEqual(dry.body.data.errors.map((error: { row: number; field: string }) => [error.row, error.field]), [[6, 'name']]);
+    const imported = await upload('empties', 'e.csv', 'text/csv', csv.replace('\r\n,"",b\r\n', '\r\n'));
+    assert.equal(imported.status, 200, imported.text);
+    assert.deepEqual((await api.get(`${base}/items/empties?export=json&fields=name,note&sort=id`)).body, [
+      { name: 'n1', note: '' },
+      { name: 'n2', note: null },
+      { name: 'n3,"q"', note: '' },
+      { name: 'n4', note: 'a,"' },
+      { name: 'n5"', note: null },
+    ]);
+  });
+
+  it('refuses a bad row or a taken unique value found after batches were written, and writes nothing', async () => {
+    await newCollection('late');
+    assert.equal((await api.post(`${base}/fields/late`, { field: 'code', type: 'string', unique: true })).status, 201);
+    const file = (row: (index: number) => string) => `name,stock,code\r\n${Array.from({ length: 1200 }, (_, index) => row(index + 1)).join('\r\n')}\r\n`;
+    const badLate = await upload('late', 'l.csv', 'text/csv', file((index) => `row ${index},${index === 1100 ? 'lots' : index},c${index}`));
+    assertError(badLate, 400, 'INVALID_PAYLOAD');
+    assert.deepEqual([badLate.body.errors[0].extensions.row, badLate.body.errors[0].extensions.field], [1100, 'stock']);
+    assert.equal(await count('late'), 0);
+    const taken = await upload('late', 't.csv', 'text/csv', file((index) => `row ${index},${index},c${index === 20 ? 10 : index}`));
+    assertError(taken, 409, 'CONFLICT');
+    assert.equal(await count('late'), 0);
+    const fine = await upload('late', 'f.csv', 'text/csv', file((index) => `row ${index},${index},c${index}`));
+    assert.deepEqual(fine.body.data, { rows: 1200, errors: [] });
+    assert.equal(await count('late'), 1200);
+  });
+
+  it('exports sorted by a field across batches: ties and nulls in Cairn\'s order, every row once', async () => {
+    await newCollection('sorted');
+    const stockOf = (id: number) => (id % 7 === 0 ? null : id % 50);
+    const lines = ['name,stock'];
+    for (let id = 1; id <= 2500; id++) lines.push(`n${id},${stockOf(id) ?? ''}`);
+    assert.equal((await upload('sorted', 's.csv', 'text/csv', `${lines.join('\r\n')}\r\n`)).status, 200);
+    const ids = Array.from({ length: 2500 }, (_, index) => index + 1);
+    // NULLs first ascending and last descending; ties by the key, ascending unless the sort names it.
+    const rank = (id: number) => stockOf(id) ?? -1;
+    const expected = {
+      stock: [...ids].sort((a, b) => rank(a) - rank(b) || a - b),
+      '-stock': [...ids].sort((a, b) => rank(b) - rank(a) || a - b),
+      'stock,-id': [...ids].sort((a, b) => rank(a) - rank(b) || b - a),
+      '-name': [...ids].sort((a, b) => (`n${b}` < `n${a}` ? -1 : `n${b}` > `n${a}` ? 1 : 0)),
+    };
+    for (const [sort, order] of Object.entries(expected)) {
+      const exported = await api.get(`${base}/items/sorted?export=json&fields=id,stock&sort=${sort}`);
+      assert.equal(exported.status, 200, exported.text);
+      assert.deepEqual(exported.body.map((item: { id: number }) => item.id), order, sort);
+      assert.ok(exported.body.every((item: { id: number; stock: number | null }) => item.stock === stockOf(item.id)));
+    }
+    const csv = await api.get(`${base}/items/sorted?export=csv&fields=name&sort=-stock&offset=700`);
+    assert.equal(csv.text, `name\r\n${expected['-stock'].slice(700).map((id) => `n${id}`).join('\r\n')}\r\n`);
+  });
+
+  it('maps the file\'s columns to fields with a "mapping" field, skipping the columns mapped to null or ""', async () => {
+    await newCollection('mapped');
+    const mapping = JSON.stringify({ Title: 'name', Qty: 'stock', Comment: null, Extra: '' });
+    const csv = 'Title,Qty,Comment,Extra,price\r\nfirst,1,ignored,x,2.5\r\nsecond,,ignored,y,\r\n';
+    const dry = await upload('mapped', 'm.csv', 'text/csv', csv, '?dry_run=true', api, { before: { mapping } });
+    assert.deepEqual(dry.body.data, { rows: 2, errors: [] });
+    assert.equal(await count('mapped'), 0);
+    const imported = await upload('mapped', 'm.csv', 'text/csv', csv, '', api, { before: { mapping } });
+    assert.equal(imported.status, 200, imported.text);
+    assert.deepEqual(imported.body.data, { rows: 2, errors: [] });
+    const items = (await api.get(`${base}/items/mapped?export=json&fields=name,stock,price,note&sort=name`)).body;
+    assert.deepEqual(items, [
+      { name: 'first', stock: 1, price: 2.5, note: null },
+      { name: 'second', stock: null, price: null, note: null },
+    ]);
+    const json = JSON.stringify([{ label: 'third', amount: 3, junk: true }]);
+    const fromJson = await upload('mapped', 'm.json', 'application/json', json, '', api, { before: { mapping: JSON.stringify({ label: 'name', amount: 'stock', junk: null }) } });
+    assert.equal(fromJson.status, 200, fromJson.text);
+    assert.deepEqual((await api.get(`${base}/items/mapped?export=json&fields=name,stock&filter={"name":{"_eq":"third"}}`)).body, [{ name: 'third', stock: 3 }]);
+    // A dry run's failures name the field the column goes to.
+    const badRow = await upload('mapped', 'b.csv', 'text/csv', 'Title,Qty\r\nok,1\r\nbad,lots\r\n', '?dry_run=true', api, { before: { mapping } });
+    assert.deepEqual(badRow.body.data.errors.map((error: { row: number; field: string }) => [error.row, error.field]), [[2, 'stock']]);
+    assert.equal(await count('mapped'), 3);
+  });
+
+  it('refuses a bad mapping with 400 naming it, and writes nothing', async () => {
+    await newCollection('mapped_bad');
+    const csv = 'Title,Qty\r\nx,1\r\n';
+    const notJson = await upload('mapped_bad', 'm.csv', 'text/csv', csv, '', api, { before: { mapping: '{nope' } });
+    assertError(notJson, 400, 'INVALID_PAYLOAD');
+    assert.equal(notJson.body.errors[0].extensions.field, 'mapping');
+    const notString = await upload('mapped_bad', 'm.csv', 'text/csv', csv, '', api, { before: { mapping: JSON.stringify({ Title: 5 }) } });
+    assertError(notString, 400, 'INVALID_PAYLOAD');
+    assert.equal(notString.body.errors[0].extensions.field, 'mapping.Title');
+    const unknownField = await upload('mapped_bad', 'm.csv', 'text/csv', csv, '', api, { before: { mapping: JSON.stringify({ Title: 'name', Qty: 'colour' }) } });
+    assertError(unknownField, 400, 'INVALID_PAYLOAD');
+    assert.equal(unknownField.body.errors[0].extensions.field, 'mapping.Qty');
+    assert.match(unknownField.body.errors[0].message, /"colour"/);
+    const unmapped = await upload('mapped_bad', 'm.csv', 'text/csv', csv, '', api, { before: { mapping: JSON.stringify({ Title: 'name' }) } });
+    assertError(unmapped, 400, 'INVALID_PAYLOAD');
+    assert.equal(unmapped.body.errors[0].extensions.field, 'Qty');
+    const twice = await upload('mapped_bad', 'm.csv', 'text/csv', csv, '', api, { before: { mapping: JSON.stringify({ Title: 'name', Qty: 'name' }) } });
+    assertError(twice, 400, 'INVALID_PAYLOAD');
+    assert.equal(twice.body.errors[0].extensions.field, 'name');
+    const after = await upload('mapped_bad', 'm.csv', 'text/csv', csv, '', api, { after: { mapping: JSON.stringify({ Title: 'name', Qty: 'stock' }) } });
+    assertError(after, 400, 'INVALID_PAYLOAD');
+    assert.equal(await count('mapped_bad'), 0);
+  });
+
+  it('places a JSON file\'s faults: not an array, empty, a bad element by its row, unclosed, trailing text', async () => {
+    await newCollection('json_faults');
+    const fault = async (content: string) => {
+      const response = await upload('json_faults', 'f.json', 'application/json', content);
+      assertError(response, 400, 'INVALID_PAYLOAD');
+      return { message: response.body.errors[0].message as string, row: response.body.errors[0].extensions.row as number | undefined };
+    };
+    assert.match((await fault('')).message, /the file is empty/);
+    assert.match((await fault('"text"')).message, /a JSON import is an array of objects/);
+    assert.deepEqual(await fault('[{"name":"a"},{"name":"b"},{"name":]'), { message: 'Invalid payload: row 3 of the JSON array is not valid JSON.', row: 3 });
+    assert.deepEqual(await fault('[{"name":"a"},{"name":"b"}'), { message: 'Invalid payload: the JSON array ends without its closing bracket after row 2.', row: 3 });
+    assert.match((await fault('[{"name":"a"}] [{"name":"b"}]')).message, /goes on after its array/);
+    const elements = Array.from({ length: 3000 }, (_, index) => JSON.stringify({ name: `n${index}`, note: 'x'.repeat(40) }));
+    elements[2400] = '{"name": tru}';
+    assert.deepEqual((await fault(`[${elements.join(',\n')}]`)).row, 2401);
+    assert.deepEqual((await fault('[{"name":"a"},{"name":"b","__proto__":{"x":1}}]')).row, 2);
+    assert.equal(await count('json_faults'), 0);
+    const fine = await upload('json_faults', 'f.json', 'application/json', '\uFEFF[{"name":"é 🚀","details":{"a":[1,{"b":null}]}},{"name":"\\"q\\""}]');
+    assert.equal(fine.status, 200, fine.text);
+    assert.deepEqual((await api.get(`${base}/items/json_faults?export=json&fields=name,details&sort=id`)).body, [
+      { name: 'é 🚀', details: { a: [1, { b: null }] } },
+      { name: '"q"', details: null },
+    ]);
   });
 
   it('takes the format from the extension when the type says nothing', async () => {

@@ -2,7 +2,7 @@ import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } f
 import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router';
 import { createColumnHelper, getCoreRowModel, useReactTable, type ColumnSizingState, type VisibilityState } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import { Dialog, DialogTrigger, Modal, ModalOverlay, Popover, Heading } from 'react-aria-components';
 import type { LiveStatus } from '../api/realtime';
 import { api, get, patch, remove } from '../api/client';
@@ -22,6 +22,9 @@ import { emptyGroup, fromFilterJson, toFilterJson, type Group } from '../lib/fil
 import { sortedFields } from '../lib/live-rows';
 import type { Conflict } from '../lib/versions';
 import { useFlash, useLiveGrid, useLiveStatus } from '../lib/use-live';
+
+// Import and export are their own chunk, loaded when first used.
+const ImportDialog = lazy(() => import('../components/ImportExport'));
 
 const PAGE = 100;
 const ROW_HEIGHT = 36;
@@ -66,6 +69,8 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
   const [bulkEditing, setBulkEditing] = useState(false);
   const [editingCell, setEditingCell] = useState<{ id: string; field: string } | null>(null);
   const [inlineConflict, setInlineConflict] = useState<{ id: string; field: string; next: unknown; found: Conflict[] } | null>(null);
+  const [importing, setImporting] = useState(false);
+  const [exportError, setExportError] = useState<unknown>(null);
 
   const fields = definition.fields.filter((f) => f.type !== 'alias');
   const query = { sort: sort.join(',') || undefined, filter: search.filter || undefined, search: search.q || undefined };
@@ -177,6 +182,33 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
         <Link to="/w/$ws/collections/$collection/schema" params={{ ws, collection }} className="btn">
           Schema
         </Link>
+        <DialogTrigger>
+          <Button>Export</Button>
+          <Popover className="popover">
+            <Dialog className="dialog" aria-label="Export">
+              {({ close }) => (
+                <div className="menu-list">
+                  <p className="hint">The visible columns of every item of the current filter, search and sort.</p>
+                  {(['csv', 'json'] as const).map((format) => (
+                    <Button
+                      key={format}
+                      onPress={() => {
+                        close();
+                        setExportError(null);
+                        import('../components/ImportExport')
+                          .then(({ downloadExport }) => downloadExport(ws, collection, format, { ...query, fields: visibleColumns.map((c) => c.id).join(',') || undefined }))
+                          .catch(setExportError);
+                      }}
+                    >
+                      Export as {format.toUpperCase()}
+                    </Button>
+                  ))}
+                </div>
+              )}
+            </Dialog>
+          </Popover>
+        </DialogTrigger>
+        {canWrite && <Button onPress={() => setImporting(true)}>Import</Button>}
         {canWrite && (
           <Button variant="primary" onPress={() => setOpen({ item: null })}>
             New item
@@ -185,6 +217,7 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
       </Topbar>
       <div className="content">
         <PageHead title={collection} sub={count.data ? `${total.toLocaleString()} of ${count.data.meta.total_count.toLocaleString()} items` : ' '} />
+        <ErrorAlert error={exportError} />
         <div className="toolbar">
           <div style={{ width: 260 }}>
             <TextInput label="Search" value={searchText} onChange={setSearchText} placeholder="Search text fields" />
@@ -388,6 +421,20 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
         }}
       />
       <BulkEdit ws={ws} definition={definition} keys={[...selected].map(keyOf)} isOpen={bulkEditing} onOpenChange={setBulkEditing} onDone={() => { setSelected(new Set()); void invalidate(); }} />
+      {importing && (
+        <Suspense fallback={<Loading what="the import" />}>
+          <ImportDialog
+            ws={ws}
+            definition={definition}
+            isOpen={importing}
+            onOpenChange={setImporting}
+            onImported={() => {
+              void invalidate();
+              void queryClient.invalidateQueries({ queryKey: ['w', ws, 'row-counts'] });
+            }}
+          />
+        </Suspense>
+      )}
     </>
   );
 }

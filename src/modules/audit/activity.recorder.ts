@@ -27,7 +27,9 @@ export function requestOrigin(request: { ip?: string; headers: Record<string, st
  */
 export async function recordActivity(manager: EntityManager, kind: DatabaseKind, entry: ActivityEntry): Promise<string[]> {
   if (entry.items.length === 0) return [];
-  const rows = entry.items.map((item) => activityRow(kind, entry, item));
+  // One moment for the whole write: its rows were written together.
+  const at = datetimeToDatabase(new Date(), kind);
+  const rows = entry.items.map((item) => activityRow(kind, entry, item, at));
   // One plain multi-row INSERT: it runs on every write, where a query builder's overhead shows.
   const dialect = dialectFor(kind);
   let position = 0;
@@ -51,7 +53,7 @@ export interface ActivityEntry {
 export const ACTIVITY_COLUMNS = ['id', 'workspace_id', 'action', 'collection', 'item', 'actor_type', 'actor_id', 'ip', 'user_agent', 'created_at'];
 
 /** The values of one activity row, for one item of an entry, in ACTIVITY_COLUMNS order. */
-export function activityRow(kind: DatabaseKind, entry: Omit<ActivityEntry, 'items'>, item: unknown): unknown[] {
+export function activityRow(kind: DatabaseKind, entry: Omit<ActivityEntry, 'items'>, item: unknown, at: string = datetimeToDatabase(new Date(), kind)): unknown[] {
   return [
     // Time-ordered ids land at the end of the primary key's index, where random ones would touch a
     // page anywhere in it on every write.
@@ -64,6 +66,6 @@ export function activityRow(kind: DatabaseKind, entry: Omit<ActivityEntry, 'item
     entry.principal ? actorId(entry.principal) : null,
     entry.origin.ip?.slice(0, 64) ?? null,
     entry.origin.userAgent?.slice(0, 255) ?? null,
-    datetimeToDatabase(new Date(), kind),
+    at,
   ];
 }

@@ -12,7 +12,7 @@ import { ACTIVITY_COLUMNS, ActivityEntry, activityRow, ItemAction, recordActivit
 import { INTEGER_RANGES } from '../schema/field-types';
 import { findField, primaryKeyField } from '../schema/schema.lookup';
 import { SchemaRegistry } from '../schema/schema.registry';
-import type { CollectionDef, WorkspaceSchema } from '../schema/schema.types';
+import type { CollectionDef, FieldDef, WorkspaceSchema } from '../schema/schema.types';
 import { personId } from '../auth/principal';
 import { appCaller, PoliciesService } from '../policies/policies.service';
 import type { PolicyAction } from '../policies/policy.entities';
@@ -226,30 +226,36 @@ export class ItemsService {
     // same: keyset batches continue after the last one.
     const strip = !fieldsNameKey(params.fields, key);
     const columns = [...query.selection.fields.filter((name) => !strip || name !== key), ...query.selection.relations.map((nested) => nested.field)];
-    const selection = query.selection.fields.includes(key) ? query.selection : { ...query.selection, fields: [...query.selection.fields, key] };
+    const withKey = query.selection.fields.includes(key) ? query.selection : { ...query.selection, fields: [...query.selection.fields, key] };
     const byKey = query.sort.length === 0 || (query.sort.length === 1 && query.sort[0].path.length === 1 && query.sort[0].path[0] === key);
     const sort: SortTerm[] = byKey ? [{ path: [key], direction: query.sort[0]?.direction ?? 'asc' }] : query.sort.some((term) => term.path.join('.') === key) ? query.sort : [...query.sort, { path: [key], direction: 'asc' }];
+    // Batches continue after the last row (keyset) when its sort values say exactly where it is: the key,
+    // or fields whose comparison in a filter is their order in a sort. Otherwise by offset.
+    const seek = seekTerms(sort, target.collection, key);
+    const added = seek ? seek.map((term) => term.path[0]).filter((name) => !withKey.fields.includes(name)) : [];
+    const unwanted = [...(strip ? [key] : []), ...added];
+    const selection = added.length > 0 ? { ...withKey, fields: [...withKey.fields, ...added] } : withKey;
     const { dialect, run } = this.source(target.collection);
     const context = this.context(access);
     const total = explicit ? query.limit : null;
     async function* batches(): AsyncGenerator<Row[]> {
       let remaining = total ?? Number.POSITIVE_INFINITY;
       let offset = query.offset;
-      let after: string | number | null = null;
+      let last: Row | null = null;
       while (remaining > 0) {
         const size = Math.min(EXPORT_BATCH_SIZE, remaining);
         const page: ItemsQuery = { ...query, selection, sort, limit: size, offset, meta: [] };
-        if (byKey && after !== null) {
-          const past: FilterNode = { type: 'compare', field: key, operator: sort[0].direction === 'asc' ? '_gt' : '_lt', value: after };
+        if (seek && last !== null) {
+          const past = seekAfter(seek, last);
           page.filter = query.filter ? { type: 'and', children: [query.filter, past] } : past;
           page.offset = 0;
         }
         const rows = await readItems(page, target.schema, dialect, context, run);
         if (rows.length === 0) return;
         remaining -= rows.length;
-        if (byKey) after = rows[rows.length - 1][key] as string | number;
+        if (seek) last = pickSeekValues(rows[rows.length - 1], seek);
         else offset += rows.length;
-        if (strip) for (const row of rows) delete row[key];
+        if (unwanted.length > 0) for (const row of rows) for (const name of unwanted) delete row[name];
         yield rows;
         if (rows.length < size) return;
       }
@@ -439,25 +445,42 @@ export class ItemsService {
       return { rows: count, errors };
     }
     const activity = { workspaceId: access.workspace.id, action: 'create' as const, collection: collectionName, principal: access.principal, origin: options.origin };
-    const written: Array<{ keys: unknown[]; stored: Row[] }> = [];
+    const written: Array<{ keys: unknown[]; stored: Row[] | null }> = [];
     let count = 0;
     await this.db.transaction(async (manager) => {
-      let batch: Row[] = [];
-      const flush = async () => {
-        if (batch.length === 0) return;
+      const write = async (batch: Row[]) => {
         await this.before(target, 'create', [], batch);
         const { rows: inserted, stored } = await this.insertBatch(manager, target, batch, activity);
-        written.push({ keys: inserted.map((r) => r.key), stored });
+        const keys = inserted.map((r) => r.key);
+        // Only rows small enough to travel with the event are kept until commit: a file of any size
+        // holds a key per row, not its rows.
+        written.push({ keys, stored: carriedRows(stored, keys) });
+      };
+      // One batch is written while the next is read and checked: the database's time and the parse's
+      // overlap. Batches are still written one after the other, in file order, on this one connection.
+      let writing: Promise<void> | null = null;
+      let batch: Row[] = [];
+      const flush = async () => {
+        if (writing) await writing;
+        writing = batch.length > 0 ? write(batch) : null;
+        // Awaited before the transaction ends, whatever happens meanwhile; its error is answered then.
+        writing?.catch(() => undefined);
         batch = [];
       };
-      for await (const input of rows) {
-        const { values, failures } = this.importValues(target, validator, input);
-        if (failures.length > 0) throw importRefused(failures[0]);
-        batch.push(values);
-        count++;
-        if (batch.length === IMPORT_BATCH_SIZE) await flush();
+      try {
+        for await (const input of rows) {
+          const { values, failures } = this.importValues(target, validator, input);
+          if (failures.length > 0) throw importRefused(failures[0]);
+          batch.push(values);
+          count++;
+          if (batch.length === IMPORT_BATCH_SIZE) await flush();
+        }
+        await flush();
+        if (writing) await writing;
+      } finally {
+        // A refused row or a bad file ends the import: the write under way finishes before the rollback.
+        if (writing) await (writing as Promise<void>).catch(() => undefined);
       }
-      await flush();
     });
     for (const { keys, stored } of written) await this.announce(target, 'create', keys, stored);
     return { rows: count, errors: [] };
@@ -659,7 +682,7 @@ export class ItemsService {
    */
   private async insertBatch(manager: EntityManager, target: WriteTarget, prepared: Row[], activity: Omit<ActivityEntry, 'items'>): Promise<{ rows: Array<{ key: unknown; row: Row | null }>; stored: Row[] }> {
     const rows: Array<{ key: unknown; row: Row | null }> = [];
-    if (this.insertsTogether(target, prepared)) rows.push(...(await this.insertTogether(manager, target, prepared)));
+    if (await this.insertsTogether(manager, target, prepared)) rows.push(...(await this.insertTogether(manager, target, prepared)));
     else for (const values of prepared) rows.push(await this.insert(manager, target, values));
     const keys = rows.map((r) => r.key);
     await this.assertWithinGrant(manager, target, keys, 'create');
@@ -672,24 +695,60 @@ export class ItemsService {
   }
 
   /**
-   * Whether a batch can be one multi-row INSERT: on PostgreSQL, whose RETURNING answers the rows in
-   * the order of their VALUES (so each key is paired with its item), and with no autocode to number.
+   * Whether a batch can be one multi-row INSERT, each key paired with its item: where RETURNING gives the
+   * stored rows back (PostgreSQL, SQLite), or on MySQL/MariaDB where keys are UUIDs set before the insert
+   * or auto-increment numbers given consecutively to the rows of one statement. Not with an autocode to
+   * number.
    */
-  private insertsTogether(target: WriteTarget, prepared: Row[]): boolean {
-    return prepared.length > 1 && this.db.kind === 'postgres' && !target.collection.fields.some((f) => f.type === 'autocode');
+  private async insertsTogether(manager: EntityManager, target: WriteTarget, prepared: Row[]): Promise<boolean> {
+    if (prepared.length <= 1 || target.collection.fields.some((f) => f.type === 'autocode')) return false;
+    if (this.db.kind !== 'mysql' || target.collection.primaryKey === 'uuid') return true;
+    return (await this.autoIncrementStep(manager)) !== null;
   }
 
-  /** A batch as multi-row INSERTs, each within PostgreSQL's 65,535 parameters. */
-  private async insertTogether(manager: EntityManager, target: WriteTarget, prepared: Row[]): Promise<Array<{ key: unknown; row: Row }>> {
+  /** MySQL/MariaDB's step between the auto-increment keys of one multi-row INSERT; null when they may not be consecutive. */
+  private autoIncrementStep(manager: EntityManager): Promise<number | null> {
+    // "Consecutive" (1) and "traditional" (0) lock modes number the rows of a simple INSERT in a row;
+    // "interleaved" (2) may not. The server's settings do not change while it runs.
+    this.autoIncrement ??= (manager.query('SELECT @@innodb_autoinc_lock_mode AS lock_mode, @@auto_increment_increment AS step') as Promise<Row[]>).then(
+      ([settings]) => (Number(settings?.lock_mode) <= 1 ? Number(settings.step) || 1 : null),
+      () => null,
+    );
+    return this.autoIncrement;
+  }
+
+  private autoIncrement: Promise<number | null> | null = null;
+
+  /**
+   * A batch as multi-row INSERTs, each within the database's bound parameters (65,535 on PostgreSQL and
+   * MySQL, 32,766 on SQLite). PostgreSQL's RETURNING answers the rows in the order of their VALUES;
+   * SQLite's order is unspecified, so its rows are paired by key: a UUID is set before the insert, and
+   * integer keys are numbered in VALUES order (one statement of the only writer, each row the highest key
+   * + 1). MySQL answers no rows: a UUID is known, integer keys follow the first one by the server's step,
+   * and the stored rows are read back for the revisions.
+   */
+  private async insertTogether(manager: EntityManager, target: WriteTarget, prepared: Row[]): Promise<Array<{ key: unknown; row: Row | null }>> {
     const { collection } = target;
-    const encoded = prepared.map((values) => this.encode(collection, this.withSystemFields(target, values)));
+    const stamp = this.systemStamp(target);
+    const complete = prepared.map((values) => this.withSystemFields(target, values, stamp));
+    const encoded = complete.map((row) => this.encode(collection, row));
     const columns = [...new Set(encoded.flatMap((row) => Object.keys(row)))];
-    const perStatement = Math.max(1, Math.floor(60_000 / columns.length));
-    const inserted: Array<{ key: unknown; row: Row }> = [];
+    const perStatement = Math.max(1, Math.floor((this.db.kind === 'sqlite' ? 30_000 : 60_000) / columns.length));
+    const integerKeys = collection.primaryKey === 'integer';
+    const inserted: Array<{ key: unknown; row: Row | null }> = [];
     for (let start = 0; start < encoded.length; start += perStatement) {
-      const statement = insertManyStatement(this.dialect, collection, columns, encoded.slice(start, start + perStatement));
-      const rows = (await manager.query(statement.sql, statement.params)) as Row[];
-      for (const row of rows) inserted.push({ key: collection.primaryKey === 'integer' ? Number(row.id) : row.id, row });
+      const chunk = encoded.slice(start, start + perStatement);
+      const statement = insertManyStatement(this.dialect, collection, columns, chunk);
+      const result: unknown = await manager.query(statement.sql, statement.params);
+      if (this.db.kind === 'mysql') {
+        const first = Number(insertedKey(result));
+        const step = integerKeys ? await this.autoIncrementStep(manager) : null;
+        chunk.forEach((_, index) => inserted.push({ key: integerKeys ? first + index * step! : complete[start + index].id, row: null }));
+        continue;
+      }
+      let rows = result as Row[];
+      if (this.db.kind === 'sqlite') rows = integerKeys ? rows.sort((a, b) => Number(a.id) - Number(b.id)) : inValuesOrder(rows, chunk);
+      for (const row of rows) inserted.push({ key: integerKeys ? Number(row.id) : row.id, row });
     }
     return inserted;
   }
@@ -738,13 +797,19 @@ export class ItemsService {
   }
 
   /** The item's values with its generated key (uuid) and the system fields of a new item. */
-  private withSystemFields(target: WriteTarget, values: Row): Row {
-    const now = new Date().toISOString();
-    const actor = this.actor(target.access);
+  private withSystemFields(target: WriteTarget, values: Row, stamp: Row = this.systemStamp(target)): Row {
     const row: Row = { ...values };
     if (target.collection.primaryKey === 'uuid' && row.id === undefined) row.id = randomUUID();
-    return Object.assign(row, { created_at: now, updated_at: now, created_by: actor, updated_by: actor });
+    return Object.assign(row, stamp);
   }
+
+  /** The system fields of new items written now by the caller; the items of one batch share them. */
+  private systemStamp(target: WriteTarget): Row {
+    const now = new Date().toISOString();
+    const actor = this.actor(target.access);
+    return { created_at: now, updated_at: now, created_by: actor, updated_by: actor };
+  }
+
 
   private async update(manager: EntityManager, target: WriteTarget, changes: Array<{ keys: unknown[]; values: Row }>, origin: RequestOrigin): Promise<unknown[]> {
     const { collection, access } = target;
@@ -904,7 +969,7 @@ export class ItemsService {
       keys,
       ...(target.outbox.wanted ? { deliveries: true } : {}),
       ...(target.flows.wanted ? { flowRuns: true } : {}),
-      ...(stored?.length === keys.length && JSON.stringify(stored).length <= MAX_CARRIED_ROWS_BYTES ? { rows: stored } : {}),
+      ...(stored && carriedRows(stored, keys) ? { rows: stored } : {}),
     };
     // The change is committed; a bus that is down must not turn it into an error for the client.
     await this.bus.publish(ITEMS_CHANGED, event).catch((error: unknown) => this.logger.warn(`Could not announce a change of ${target.collection.name}: ${String(error)}`));
@@ -916,4 +981,81 @@ function fieldsNameKey(fields: unknown, key: string): boolean {
   if (fields === undefined) return true;
   const names = (Array.isArray(fields) ? fields : [fields]).flatMap((entry) => String(entry).split(',')).map((name) => name.trim());
   return names.includes(key) || names.includes('*');
+}
+
+/** Field types whose filter comparison (`_gt`, `_eq`) agrees exactly with their sort order on every database. */
+const SEEKABLE_TYPES = new Set<FieldDef['type']>(['integer', 'bigint', 'date']);
+
+/**
+ * The sort terms an export's batches can continue after (keyset), up to and including the key, which
+ * makes the order total: top-level fields of SEEKABLE_TYPES and the key. Null when another term comes
+ * first (text, whose sort is by code point but whose comparison follows the database's collation; a
+ * relation path): then batches go by offset.
+ */
+function seekTerms(sort: SortTerm[], collection: CollectionDef, key: string): SortTerm[] | null {
+  const terms: SortTerm[] = [];
+  for (const term of sort) {
+    if (term.path.length !== 1) return null;
+    terms.push(term);
+    if (term.path[0] === key) return terms;
+    const field = collection.fields.find((f) => f.field === term.path[0]);
+    if (!field || !SEEKABLE_TYPES.has(field.type)) return null;
+  }
+  return null;
+}
+
+/** The values of the seek terms' fields in a row, before any is stripped from it. */
+function pickSeekValues(row: Row, terms: SortTerm[]): Row {
+  const values: Row = {};
+  for (const term of terms) values[term.path[0]] = row[term.path[0]] ?? null;
+  return values;
+}
+
+/**
+ * The rows after `last` in the order of `terms`: (a > x) or (a = x and b > y) or …, with Cairn's order
+ * of NULLs (first ascending, last descending, on every database).
+ */
+function seekAfter(terms: SortTerm[], last: Row): FilterNode {
+  const alternatives: FilterNode[] = [];
+  const same: FilterNode[] = [];
+  for (const term of terms) {
+    const field = term.path[0];
+    const value = last[field] as string | number | null;
+    const after = rowsAfter(field, term.direction, value);
+    if (after) alternatives.push(same.length > 0 ? { type: 'and', children: [...same, after] } : after);
+    same.push(value === null ? { type: 'compare', field, operator: '_null', value: true } : { type: 'compare', field, operator: '_eq', value });
+  }
+  return { type: 'or', children: alternatives };
+}
+
+/** The rows whose `field` comes after `value` in a sort (null when none can). */
+function rowsAfter(field: string, direction: 'asc' | 'desc', value: string | number | null): FilterNode | null {
+  if (direction === 'asc') return value === null ? { type: 'compare', field, operator: '_nnull', value: true } : { type: 'compare', field, operator: '_gt', value };
+  if (value === null) return null;
+  return { type: 'or', children: [{ type: 'compare', field, operator: '_lt', value }, { type: 'compare', field, operator: '_null', value: true }] };
+}
+
+/**
+ * The stored rows of a change when they are small enough to travel with its event (one per key, their
+ * JSON within MAX_CARRIED_ROWS_BYTES), else null; measured row by row, so a large batch stops early.
+ */
+function carriedRows(stored: Row[] | null, keys: unknown[]): Row[] | null {
+  if (!stored || stored.length !== keys.length) return null;
+  // The length of JSON.stringify(stored): brackets, rows, and commas between them.
+  let size = 2 + Math.max(0, stored.length - 1);
+  for (const row of stored) {
+    size += JSON.stringify(row).length;
+    if (size > MAX_CARRIED_ROWS_BYTES) return null;
+  }
+  return stored;
+}
+
+/** Returned rows in the order of the rows inserted, matched by their (UUID) key. */
+function inValuesOrder(returned: Row[], inserted: Row[]): Row[] {
+  const byKey = new Map(returned.map((row) => [String(row.id), row]));
+  return inserted.map((row) => {
+    const found = byKey.get(String(row.id));
+    if (!found) throw new Error(`The insert did not return the row "${String(row.id)}".`);
+    return found;
+  });
 }

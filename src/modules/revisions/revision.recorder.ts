@@ -32,7 +32,9 @@ export const REVISION_COLUMNS = ['id', 'activity', 'workspace_id', 'collection',
 export async function recordRevisions(manager: EntityManager, kind: DatabaseKind, revised: RevisedCollection, entries: RevisionEntry[]): Promise<void> {
   if (entries.length === 0) return;
   const dialect = dialectFor(kind);
-  const rows = entries.map((entry) => revisionRow(kind, revised, entry));
+  // One moment for the whole write, as its activity rows have.
+  const at = datetimeToDatabase(new Date(), kind);
+  const rows = entries.map((entry) => revisionRow(kind, revised, entry, at));
   let position = 0;
   const values = rows.map((row) => `(${row.map(() => dialect.placeholder(++position)).join(', ')})`).join(', ');
   const columns = REVISION_COLUMNS.map((column) => dialect.quote(column)).join(', ');
@@ -40,7 +42,7 @@ export async function recordRevisions(manager: EntityManager, kind: DatabaseKind
 }
 
 /** The values of one revision row, in REVISION_COLUMNS order; `data` and `delta` as JSON text. */
-export function revisionRow(kind: DatabaseKind, revised: RevisedCollection, entry: RevisionEntry): unknown[] {
+export function revisionRow(kind: DatabaseKind, revised: RevisedCollection, entry: RevisionEntry, at: string = datetimeToDatabase(new Date(), kind)): unknown[] {
   return [
     // Time-ordered, as activity ids are: the table only grows, at the end of its primary key's index.
     timeOrderedUuid(),
@@ -50,7 +52,7 @@ export function revisionRow(kind: DatabaseKind, revised: RevisedCollection, entr
     String(entry.item),
     JSON.stringify(entry.data),
     entry.delta === null ? null : JSON.stringify(entry.delta),
-    datetimeToDatabase(new Date(), kind),
+    at,
   ];
 }
 

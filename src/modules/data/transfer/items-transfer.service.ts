@@ -76,16 +76,22 @@ export class ItemsTransfer {
     if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'An import is a multipart/form-data body with one file part named "file" (CSV or JSON).');
     const maxBytes = this.config.files.maxSizeBytes;
     let result: ImportResult | null = null;
+    let mapping: ColumnMapping | null = null;
     try {
-      const parts = request.parts({ limits: { fileSize: maxBytes, files: 1, fields: 0, parts: 1 } });
+      const parts = request.parts({ limits: { fileSize: maxBytes, files: 1, fields: 1, parts: 2, fieldSize: MAPPING_MAX_BYTES } });
       for await (const part of parts) {
-        if (part.type !== 'file' || part.fieldname !== 'file') throw invalidPayload('Invalid payload: an import holds one file part, named "file".', part.fieldname);
+        if (part.type === 'field' && part.fieldname === 'mapping' && result === null) {
+          if (part.valueTruncated) throw invalidPayload(`Invalid payload: "mapping" is longer than the ${MAPPING_MAX_BYTES} bytes allowed.`, 'mapping');
+          mapping = mappingOf(part.value);
+          continue;
+        }
+        if (part.type !== 'file' || part.fieldname !== 'file') throw invalidPayload('Invalid payload: an import holds one file part, named "file", after an optional "mapping" field.', part.fieldname);
         try {
           const format = importFormat(part.mimetype, part.filename);
           const schema = await this.registry.forWorkspace(access.workspace);
           const collection = schema.collections.get(collectionName);
           // Unknown collections and missing grants are the items door's to answer, as for any create.
-          const rows = collection ? fileRows(part, format, collection, maxBytes) : emptyRows();
+          const rows = collection ? fileRows(part, format, collection, maxBytes, mapping) : emptyRows();
           result = await this.items.importItems(access, collectionName, rows, { dryRun, origin });
         } finally {
           // A refused import may leave the rest of the file unread: read it off, so the client gets the answer.
@@ -151,11 +157,13 @@ async function* emptyRows(): AsyncGenerator<ImportRow> {}
  * The rows of an uploaded file, mapped to the collection's fields. A file cut short by the size limit
  * is refused (413) before its last row can be taken for a whole one.
  */
-async function* fileRows(part: MultipartFile, format: TransferFormat, collection: CollectionDef, maxBytes: number): AsyncGenerator<ImportRow> {
+async function* fileRows(part: MultipartFile, format: TransferFormat, collection: CollectionDef, maxBytes: number, mapping: ColumnMapping | null): AsyncGenerator<ImportRow> {
   const skipped = skippedColumns(collection);
+  // Checked when the rows are first wanted: after the items door has checked the caller may create.
+  if (mapping) checkMapping(mapping, collection);
   try {
-    if (format === 'csv') yield* csvRows(part.file, collection, skipped);
-    else yield* jsonRows(part.file, skipped);
+    if (format === 'csv') yield* csvRows(part.file, collection, skipped, mapping);
+    else yield* jsonRows(part.file, skipped, mapping);
   } catch (error) {
     if (part.file.truncated) throw tooLarge(maxBytes);
     throw error;
@@ -177,39 +185,35 @@ function skippedColumns(collection: CollectionDef): Set<string> {
  * field's text is parsed as JSON; every other value goes to the field's type as text, which parses it
  * as a REST create parses a string.
  */
-async function* csvRows(bytes: Readable, collection: CollectionDef, skipped: Set<string>): AsyncGenerator<ImportRow> {
-  const parser = bytes.pipe(
-    parseCsv({
-      bom: true,
-      skip_empty_lines: true,
-      cast: (value, context) => (value === '' && !context.quoting ? null : value),
-    }),
-  );
-  let header: string[] | null = null;
+async function* csvRows(bytes: Readable, collection: CollectionDef, skipped: Set<string>, mapping: ColumnMapping | null): AsyncGenerator<ImportRow> {
+  // Each record with its raw text, rather than a cast function: csv-parse builds a context object for
+  // every field it casts, which cost ten times the parse itself. The raw text is only read for records
+  // with an empty field, to tell a quoted "" from nothing.
+  const parser = bytes.pipe(parseCsv({ bom: true, skip_empty_lines: true, raw: true }));
+  let header: CsvColumn[] | null = null;
   let row = 0;
   try {
-    for await (const record of parser as AsyncIterable<Array<string | null>>) {
+    for await (const { record, raw } of parser as AsyncIterable<{ record: Array<string | null>; raw: string }>) {
+      if (record.includes('')) nullEmptyFields(record, raw);
       if (header === null) {
-        header = csvHeader(record, collection);
+        header = csvHeader(record, collection, mapping).map((field, index) => ({ index, field, json: field !== null && findField(collection, field)?.type === 'json' })).filter((column): column is CsvColumn => column.field !== null && !skipped.has(column.field));
         continue;
       }
       row++;
       const values: Row = {};
       let failure: ImportRow['failure'];
-      header.forEach((column, index) => {
-        if (skipped.has(column)) return;
+      for (const { index, field, json } of header) {
         const text = record[index];
-        const field = findField(collection, column);
-        if (field?.type === 'json' && text !== null) {
+        if (json && text !== null) {
           try {
-            values[column] = JSON.parse(text) as unknown;
+            values[field] = JSON.parse(text) as unknown;
           } catch {
-            failure ??= { field: column, message: `"${column}" is not valid JSON text.` };
+            failure ??= { field, message: `"${field}" is not valid JSON text.` };
           }
-          return;
+          continue;
         }
-        values[column] = text;
-      });
+        values[field] = text;
+      }
       yield { row, values, ...(failure ? { failure } : {}) };
     }
   } catch (error) {
@@ -222,15 +226,56 @@ async function* csvRows(bytes: Readable, collection: CollectionDef, skipped: Set
   if (header === null) throw invalidPayload('Invalid payload: the CSV file is empty; its first row names the columns.', 'file');
 }
 
-function csvHeader(record: Array<string | null>, collection: CollectionDef): string[] {
+/** A column of a CSV file that is imported: its position in each record and the field it goes to. */
+interface CsvColumn {
+  index: number;
+  field: string;
+  json: boolean;
+}
+
+/**
+ * Makes the empty fields of a record null, but those written as a quoted "" (the empty string), found
+ * in the record's raw text.
+ */
+function nullEmptyFields(record: Array<string | null>, raw: string): void {
+  let field = 0;
+  let i = 0;
+  for (;;) {
+    if (raw[i] === '"') {
+      // A quoted field, "" included, stays as it is: up to its closing quote, a doubled quote inside it being one quote.
+      for (i++; i < raw.length; i++) {
+        if (raw[i] !== '"') continue;
+        if (raw[i + 1] === '"') i++;
+        else {
+          i++;
+          break;
+        }
+      }
+    } else {
+      while (i < raw.length && raw[i] !== ',' && raw[i] !== '\r' && raw[i] !== '\n') i++;
+      if (record[field] === '') record[field] = null;
+    }
+    if (raw[i] !== ',' || field >= record.length - 1) break;
+    i++;
+    field++;
+  }
+}
+
+/** The field of each column of the header (null: the mapping skips it). */
+function csvHeader(record: Array<string | null>, collection: CollectionDef, mapping: ColumnMapping | null): Array<string | null> {
   const seen = new Set<string>();
+  const fields = new Set<string>();
   return record.map((name, index) => {
     const column = (name ?? '').trim();
     if (column === '') throw new AppError('INVALID_PAYLOAD', `Invalid payload: column ${index + 1} of the CSV header has no name.`, { column: index + 1 });
     if (seen.has(column)) throw new AppError('INVALID_PAYLOAD', `Invalid payload: the CSV header names "${column}" twice.`, { field: column });
-    if (!findField(collection, column)) throw new AppError('INVALID_PAYLOAD', `Invalid payload: the column "${column}" is not a field of "${collection.name}".`, { field: column });
     seen.add(column);
-    return column;
+    const field = mapping && column in mapping ? mapping[column] : column;
+    if (field === null) return null;
+    if (!findField(collection, field)) throw new AppError('INVALID_PAYLOAD', `Invalid payload: the column "${column}" is not a field of "${collection.name}"; map it to one or skip it.`, { field: column });
+    if (fields.has(field)) throw new AppError('INVALID_PAYLOAD', `Invalid payload: two columns of the CSV file go to the field "${field}".`, { field });
+    fields.add(field);
+    return field;
   });
 }
 
@@ -240,7 +285,7 @@ function malformedCsv(error: CsvError, row: number): AppError {
 }
 
 /** JSON rows: an array of objects, each key a field (the create path names any other). */
-async function* jsonRows(bytes: Readable, skipped: Set<string>): AsyncGenerator<ImportRow> {
+async function* jsonRows(bytes: Readable, skipped: Set<string>, mapping: ColumnMapping | null): AsyncGenerator<ImportRow> {
   let row = 0;
   try {
     for await (const element of jsonArrayElements(bytes)) {
@@ -250,12 +295,52 @@ async function* jsonRows(bytes: Readable, skipped: Set<string>): AsyncGenerator<
         continue;
       }
       const values: Row = {};
-      for (const [key, value] of Object.entries(element as Row)) if (!skipped.has(key)) values[key] = value;
+      for (const [key, value] of Object.entries(element as Row)) {
+        const field = mapping && key in mapping ? mapping[key] : key;
+        if (field !== null && !skipped.has(field)) values[field] = value;
+      }
       yield { row, values };
     }
   } catch (error) {
     if (error instanceof MalformedJsonArray) throw new AppError('INVALID_PAYLOAD', error.message, error.row === null ? {} : { row: error.row });
     throw error;
+  }
+}
+
+/** The column mapping of an import: a file's column (CSV) or key (JSON) → the field it goes to, or null to skip it. */
+type ColumnMapping = Record<string, string | null>;
+
+/** The largest `mapping` field taken, in bytes: a mapping of thousands of columns fits. */
+const MAPPING_MAX_BYTES = 256 * 1024;
+
+/**
+ * The `mapping` field's JSON: an object of column names to field names, "" or null skipping the column.
+ * Sent as text, it is parsed here; sent as application/json, the multipart plugin has parsed it.
+ */
+function mappingOf(value: unknown): ColumnMapping {
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw invalidPayload('Invalid payload: "mapping" is a JSON object of file columns to field names, {"column": "field"}, a null or "" field skipping the column.', 'mapping');
+  }
+  const mapping: ColumnMapping = Object.create(null) as ColumnMapping;
+  for (const [column, field] of Object.entries(parsed as Row)) {
+    if (field !== null && typeof field !== 'string') throw invalidPayload(`Invalid payload: the mapping of "${column}" is not a field name (a string, or null to skip the column).`, `mapping.${column}`);
+    mapping[column] = field === null || field.trim() === '' ? null : field.trim();
+  }
+  return mapping;
+}
+
+/** A mapping whose every target is a field of the collection (400 naming the first that is not). */
+function checkMapping(mapping: ColumnMapping, collection: CollectionDef): void {
+  for (const [column, field] of Object.entries(mapping)) {
+    if (field !== null && !findField(collection, field)) throw new AppError('INVALID_PAYLOAD', `Invalid payload: the mapping sends "${column}" to "${field}", which is not a field of "${collection.name}".`, { field: `mapping.${column}` });
   }
 }
 
@@ -269,7 +354,7 @@ async function drain(part: MultipartFile): Promise<void> {
   });
 }
 
-const IMPORT_WORDING: MultipartWording = { parts: 'an import holds one file part, named "file", and nothing else.', tooLarge };
+const IMPORT_WORDING: MultipartWording = { parts: 'an import holds one file part, named "file", after an optional "mapping" field, and nothing else.', tooLarge };
 
 function tooLarge(maxBytes: number): AppError {
   return new AppError('PAYLOAD_TOO_LARGE', `The file is larger than the ${maxBytes} bytes allowed (FILES_MAX_SIZE); nothing was imported.`, { limit: maxBytes });

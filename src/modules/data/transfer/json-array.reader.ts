@@ -1,4 +1,6 @@
-import { StringDecoder } from 'node:string_decoder';
+import type { Readable, TransformCallback } from 'node:stream';
+import Assembler from 'stream-json/Assembler';
+import Parser from 'stream-json/Parser';
 
 /** A JSON file that is not an array of values, or whose element `row` (counting from 1) is not JSON. */
 export class MalformedJsonArray extends Error {
@@ -10,78 +12,176 @@ export class MalformedJsonArray extends Error {
   }
 }
 
-const OPEN = new Set(['{', '[']);
-const CLOSE = new Set(['}', ']']);
+interface Token {
+  name: string;
+  value?: string;
+}
+
 const BLANK = /^[\s\uFEFF]*$/;
 
+/** Elements read ahead of the consumer before the parser is paused. */
+const READ_AHEAD = 64;
+
 /**
- * The elements of a JSON array read from a byte stream one at a time: only the element being read is
- * held, whatever the size of the file. Each element's text is found by tracking strings and nesting,
- * then handed to JSON.parse, so every element is exactly what JSON.parse would make of it.
+ * Trailing blanks written after the file. The parser waits for a few characters of lookahead before it
+ * decides on a token (16 in stream-json); given them, it finds any bad character of the file while
+ * reading it, so that an error at the end of the input can only be the file ending too soon.
  */
-export async function* jsonArrayElements(bytes: AsyncIterable<Buffer | string>): AsyncGenerator<unknown> {
-  const decoder = new StringDecoder('utf8');
-  let state: 'before' | 'inside' | 'after' = 'before';
-  let element = '';
-  let depth = 0;
-  let inString = false;
-  let escaped = false;
-  let row = 0;
+const LOOKAHEAD = ' '.repeat(64);
 
-  const finish = (last: boolean): unknown[] => {
-    if (BLANK.test(element)) {
-      // `[]` is an empty array; `[1,]` and `[,1]` are not JSON.
-      if (last && row === 0) return [];
-      throw new MalformedJsonArray(`Invalid payload: the JSON array has an empty element after row ${row}.`, row + 1);
+/**
+ * The parser as a synchronous tokenizer: each token goes to `onToken` as it is found, rather than into
+ * the stream's buffer. A parse error is then seen after every token before it, never ahead of tokens
+ * still buffered, so what was read before it places it. It knows when it has been given the whole input.
+ */
+class TokenParser extends Parser {
+  atEnd = false;
+
+  constructor(private readonly onToken: (token: Token) => void) {
+    super({ packValues: true, streamValues: false });
+  }
+
+  override push(chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (chunk === null) return super.push(null, encoding);
+    this.onToken(chunk as Token);
+    return true;
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.atEnd = true;
+    super._flush(callback);
+  }
+}
+
+/** Where the reading is: its state says which error a parse failure is. */
+class ArrayReader {
+  state: 'before' | 'inside' | 'after' = 'before';
+  row = 0;
+  blank = true;
+  private assembler = new Assembler();
+
+  /** Takes one token; answers the element it completes, if it does. */
+  take(token: Token, elements: unknown[]): void {
+    if (this.state === 'before') {
+      if (token.name !== 'startArray') throw notAnArray();
+      this.state = 'inside';
+      return;
     }
-    row++;
-    const text = element;
-    element = '';
+    if (this.state === 'after') throw goesOn();
+    if (this.assembler.done && token.name === 'endArray') {
+      this.state = 'after';
+      return;
+    }
+    // Assembled objects are plain ones, on which this key would set the prototype rather than a value.
+    if (token.name === 'keyValue' && token.value === '__proto__') throw new MalformedJsonArray(`Invalid payload: row ${this.row + 1} of the JSON array has a "__proto__" key.`, this.row + 1);
+    this.assembler.consume(token);
+    if (this.assembler.done) {
+      this.row++;
+      elements.push(this.assembler.current);
+      // A fresh assembler per element: the finished one keeps no reference to what was handed over.
+      this.assembler = new Assembler();
+    }
+  }
+
+  /** What a parse error means, given what was read before it. */
+  explain(atEnd: boolean): MalformedJsonArray {
+    if (this.state === 'before') return atEnd && this.blank ? empty() : notAnArray();
+    if (this.state === 'after') return goesOn();
+    if (atEnd) return unclosed(this.row);
+    return new MalformedJsonArray(`Invalid payload: row ${this.row + 1} of the JSON array is not valid JSON.`, this.row + 1);
+  }
+}
+
+/**
+ * The elements of a JSON array read from a byte stream one at a time: only the elements being read are
+ * held, whatever the size of the file. stream-json tokenizes the bytes; each element of the top-level
+ * array is assembled from its tokens and handed over as soon as it is complete. Tokens are taken as the
+ * parser emits them, so a parse error is placed by everything read before it: before the array, in one
+ * of its elements (naming the row), at the end of the input (the array is not closed) or after it.
+ */
+export async function* jsonArrayElements(bytes: Readable): AsyncGenerator<unknown> {
+  const reader = new ArrayReader();
+  const elements: unknown[] = [];
+  let failure: Error | null = null;
+  let finished = false;
+  let wake: (() => void) | null = null;
+  const signal = () => {
+    const resolve = wake;
+    wake = null;
+    resolve?.();
+  };
+  const fail = (error: Error) => {
+    failure ??= error;
+    bytes.pause();
+    signal();
+  };
+  const parser = new TokenParser((token) => {
+    if (failure) return;
     try {
-      return [JSON.parse(text)];
-    } catch {
-      throw new MalformedJsonArray(`Invalid payload: row ${row} of the JSON array is not valid JSON.`, row);
+      reader.take(token, elements);
+    } catch (error) {
+      fail(error as Error);
     }
-  };
+  });
+  parser.on('error', () => fail(reader.explain(parser.atEnd)));
+  parser.on('finish', () => {
+    finished = true;
+    signal();
+  });
 
-  const scan = function* (chunk: string): Generator<unknown> {
-    let start = 0;
-    for (let i = 0; i < chunk.length; i++) {
-      const ch = chunk[i];
-      if (state === 'before') {
-        if (ch === '[') {
-          state = 'inside';
-          start = i + 1;
-        } else if (!BLANK.test(ch)) {
-          throw new MalformedJsonArray('Invalid payload: a JSON import is an array of objects, [{...}, {...}].', null);
-        }
+  // Fed by hand rather than piped: the read pauses while enough elements wait, and a refused import
+  // leaves the rest of the upload to be read off, not destroyed.
+  const onData = (chunk: Buffer | string) => {
+    if (failure) return;
+    if (reader.blank && !BLANK.test(typeof chunk === 'string' ? chunk : chunk.toString('utf8'))) reader.blank = false;
+    parser.write(chunk);
+    if (elements.length >= READ_AHEAD) bytes.pause();
+    signal();
+  };
+  const onEnd = () => {
+    if (failure) return;
+    parser.write(LOOKAHEAD);
+    parser.end();
+  };
+  bytes.on('data', onData);
+  bytes.once('end', onEnd);
+  bytes.once('error', fail);
+
+  try {
+    for (;;) {
+      if (elements.length > 0) {
+        const element = elements.shift();
+        if (elements.length < READ_AHEAD / 2 && !failure && bytes.isPaused()) bytes.resume();
+        yield element;
         continue;
       }
-      if (state === 'after') {
-        if (!BLANK.test(ch)) throw new MalformedJsonArray('Invalid payload: the JSON file goes on after its array.', null);
-        continue;
-      }
-      if (inString) {
-        if (escaped) escaped = false;
-        else if (ch === '\\') escaped = true;
-        else if (ch === '"') inString = false;
-        continue;
-      }
-      if (ch === '"') inString = true;
-      else if (OPEN.has(ch)) depth++;
-      else if (CLOSE.has(ch) && depth > 0) depth--;
-      else if ((ch === ',' || ch === ']') && depth === 0) {
-        element += chunk.slice(start, i);
-        yield* finish(ch === ']');
-        start = i + 1;
-        if (ch === ']') state = 'after';
-      }
+      if (failure) throw failure;
+      if (finished) break;
+      if (bytes.isPaused()) bytes.resume();
+      await new Promise<void>((resolve) => (wake = resolve));
     }
-    if (state === 'inside') element += chunk.slice(start);
-  };
+  } finally {
+    bytes.off('data', onData);
+    bytes.off('end', onEnd);
+    bytes.off('error', fail);
+    if (!parser.destroyed) parser.destroy();
+  }
+  if (reader.state === 'before') throw empty();
+  if (reader.state === 'inside') throw unclosed(reader.row);
+}
 
-  for await (const chunk of bytes) yield* scan(typeof chunk === 'string' ? chunk : decoder.write(chunk));
-  yield* scan(decoder.end());
-  if (state === 'before') throw new MalformedJsonArray('Invalid payload: the file is empty; a JSON import is an array of objects.', null);
-  if (state === 'inside') throw new MalformedJsonArray(`Invalid payload: the JSON array ends without its closing bracket after row ${row}.`, row + 1);
+function notAnArray(): MalformedJsonArray {
+  return new MalformedJsonArray('Invalid payload: a JSON import is an array of objects, [{...}, {...}].', null);
+}
+
+function empty(): MalformedJsonArray {
+  return new MalformedJsonArray('Invalid payload: the file is empty; a JSON import is an array of objects.', null);
+}
+
+function goesOn(): MalformedJsonArray {
+  return new MalformedJsonArray('Invalid payload: the JSON file goes on after its array.', null);
+}
+
+function unclosed(row: number): MalformedJsonArray {
+  return new MalformedJsonArray(`Invalid payload: the JSON array ends without its closing bracket after row ${row}.`, row + 1);
 }

@@ -1,0 +1,3 @@
+import { describeStudioImportExport } from './import-export.scenario';
+
+describeStudioImportExport('postgres');
