@@ -110,7 +110,7 @@ export function RecordForm({ ws, collection, relations, texts, onChange, onSubmi
       {unplaced ? <ErrorAlert error={error} /> : null}
       {!readOnly && (
         <div className="row end">
-          <Button type="submit" variant="primary" isDisabled={saving || isDisabled}>
+          <Button type="submit" variant="primary" isDisabled={isDisabled} isPending={saving}>
             {submitLabel}
           </Button>
         </div>

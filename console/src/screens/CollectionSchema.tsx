@@ -312,7 +312,7 @@ function RelationDialog({ ws, collection, collections, isOpen, onOpenChange }: {
         <ErrorAlert error={create.error} />
         <div className="row end">
           <Button onPress={() => onOpenChange(false)}>Cancel</Button>
-          <Button type="submit" variant="primary" isDisabled={create.isPending}>
+          <Button type="submit" variant="primary" isPending={create.isPending}>
             Add relation
           </Button>
         </div>

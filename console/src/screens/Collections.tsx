@@ -115,7 +115,7 @@ function CreateCollection({ ws, isOpen, onOpenChange }: { ws: string; isOpen: bo
         <ErrorAlert error={create.error} />
         <div className="row end">
           <Button onPress={() => onOpenChange(false)}>Cancel</Button>
-          <Button type="submit" variant="primary" isDisabled={create.isPending}>
+          <Button type="submit" variant="primary" isPending={create.isPending}>
             Create collection
           </Button>
         </div>

@@ -457,7 +457,7 @@ function BulkEdit({ ws, definition, keys, isOpen, onOpenChange, onDone }: { ws: 
         <ErrorAlert error={apply.error} />
         <div className="row end">
           <Button onPress={() => onOpenChange(false)}>Cancel</Button>
-          <Button variant="primary" onPress={() => apply.mutate()} isDisabled={apply.isPending}>
+          <Button variant="primary" onPress={() => apply.mutate()} isPending={apply.isPending}>
             Apply to {keys.length} items
           </Button>
         </div>

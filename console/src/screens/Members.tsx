@@ -125,7 +125,7 @@ function AddMember({ ws, isOpen, onOpenChange }: { ws: string; isOpen: boolean; 
         <ErrorAlert error={add.error} />
         <div className="row end">
           <Button onPress={() => onOpenChange(false)}>Cancel</Button>
-          <Button type="submit" variant="primary" isDisabled={add.isPending}>
+          <Button type="submit" variant="primary" isPending={add.isPending}>
             Add member
           </Button>
         </div>

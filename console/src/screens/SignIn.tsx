@@ -40,7 +40,7 @@ export default function SignIn() {
           <TextInput label="Email" type="email" value={email} onChange={setEmail} isRequired autoComplete="username" autoFocus />
           <TextInput label="Password" type="password" value={password} onChange={setPassword} isRequired autoComplete="current-password" />
           <ErrorAlert error={error} />
-          <Button type="submit" variant="primary" isDisabled={busy}>
+          <Button type="submit" variant="primary" isPending={busy}>
             Sign in
           </Button>
         </Form>

@@ -93,7 +93,7 @@ function CreateWorkspace({ isOpen, onOpenChange }: { isOpen: boolean; onOpenChan
         <ErrorAlert error={create.error} />
         <div className="row end">
           <Button onPress={() => onOpenChange(false)}>Cancel</Button>
-          <Button type="submit" variant="primary" isDisabled={create.isPending}>
+          <Button type="submit" variant="primary" isPending={create.isPending}>
             Create workspace
           </Button>
         </div>
