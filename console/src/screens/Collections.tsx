@@ -34,7 +34,7 @@ export default function Collections() {
         <ErrorAlert error={collections.error} />
         {collections.isPending ? (
           <Loading what="collections" />
-        ) : (
+        ) : collections.error ? null : (
           <div className="card">
             <ListTable
               label="Collections"

@@ -39,7 +39,7 @@ export default function Members() {
         <ErrorAlert error={members.error ?? changeRole.error} />
         {members.isPending ? (
           <Loading what="members" />
-        ) : (
+        ) : members.error ? null : (
           <div className="card">
             <ListTable
               label="Members"

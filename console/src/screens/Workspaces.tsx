@@ -22,7 +22,7 @@ export default function Workspaces() {
         <ErrorAlert error={workspaces.error} />
         {workspaces.isPending ? (
           <Loading what="workspaces" />
-        ) : (
+        ) : workspaces.error ? null : (
           <div className="card">
             {workspaces.data?.length === 0 ? (
               <div className="empty">No workspace yet. Create the first one to start building.</div>
