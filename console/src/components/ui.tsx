@@ -66,9 +66,9 @@ export interface Option {
   label: string;
 }
 
-export function SelectField({ label, value, options, onChange, className, hideLabel }: { label: string; value: string; options: Option[]; onChange: (value: string) => void; className?: string; hideLabel?: boolean }) {
+export function SelectField({ label, value, options, onChange, className, hideLabel, placeholder }: { label: string; value: string; options: Option[]; onChange: (value: string) => void; className?: string; hideLabel?: boolean; placeholder?: string }) {
   return (
-    <Select className={`field ${className ?? ''}`} selectedKey={value} onSelectionChange={(key) => onChange(String(key))} aria-label={hideLabel ? label : undefined}>
+    <Select className={`field ${className ?? ''}`} selectedKey={value} onSelectionChange={(key) => onChange(String(key))} aria-label={hideLabel ? label : undefined} placeholder={placeholder}>
       {!hideLabel && <Label>{label}</Label>}
       <AriaButton className="select-button">
         <SelectValue />

@@ -54,6 +54,7 @@ export default function Shell() {
             <SelectField
               label="Workspace"
               value={ws ?? ''}
+              placeholder="Choose a workspace"
               options={workspaces.data.map((w) => ({ id: w.slug, label: w.name }))}
               onChange={(slug) => void navigate({ to: '/w/$ws/collections', params: { ws: slug } })}
             />
