@@ -22,7 +22,8 @@ export default function SignIn() {
         </div>
         <div>
           <h1>Sign in</h1>
-          {redirect && <p className="hint">Your session ended. Sign in to go back where you were.</p>}
+          {/* The same words for a session that ended and for a link opened before signing in: the console cannot tell them apart. */}
+          {redirect && <p className="hint">Sign in to continue to the page you opened.</p>}
         </div>
         <Form
           className="stack"
