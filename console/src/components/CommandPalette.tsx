@@ -91,24 +91,27 @@ export default function CommandPalette({ isOpen, onOpenChange, ws }: { isOpen: b
             <SearchField className="palette-search" aria-label="Go to" autoFocus>
               <Input placeholder="Go to a workspace, collection or screen…" />
             </SearchField>
-            <ListBox
-              className="listbox palette-list"
-              aria-label="Places"
-              items={shown}
-              onAction={(key) => go(String(key))}
-              renderEmptyState={() => <div className="empty">{workspaces.isPending ? 'Loading…' : 'Nothing matches.'}</div>}
-            >
-              {(entry) => (
-                // One text, so the option's name is what it shows (kind and workspace told apart by a dash).
-                <ListBoxItem className="listbox-item palette-item" id={entry.id} textValue={`${entry.label} — ${entry.kind} · ${entry.where}`}>
-                  <span className="palette-label">{entry.label}</span>
-                  <span className="palette-where">
-                    {' — '}
-                    {entry.kind} · {entry.where}
-                  </span>
-                </ListBoxItem>
-              )}
-            </ListBox>
+            {/* The list scrolls when long; as a tab stop of its own it can be scrolled from the keyboard as well. */}
+            <div className="palette-scroll" role="group" aria-label="Results" tabIndex={0}>
+              <ListBox
+                className="listbox palette-list"
+                aria-label="Places"
+                items={shown}
+                onAction={(key) => go(String(key))}
+                renderEmptyState={() => <div className="empty">{workspaces.isPending ? 'Loading…' : 'Nothing matches.'}</div>}
+              >
+                {(entry) => (
+                  // One text, so the option's name is what it shows (kind and workspace told apart by a dash).
+                  <ListBoxItem className="listbox-item palette-item" id={entry.id} textValue={`${entry.label} — ${entry.kind} · ${entry.where}`}>
+                    <span className="palette-label">{entry.label}</span>
+                    <span className="palette-where">
+                      {' — '}
+                      {entry.kind} · {entry.where}
+                    </span>
+                  </ListBoxItem>
+                )}
+              </ListBox>
+            </div>
           </Autocomplete>
           <div className="palette-keys hint" aria-hidden="true">
             ↑↓ to choose · Enter to go · Esc to close

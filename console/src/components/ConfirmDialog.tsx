@@ -46,7 +46,7 @@ export function ConfirmDialog({ isOpen, onOpenChange, title, message, typeToConf
         <ErrorAlert error={error} />
         <div className="row end">
           <Button onPress={() => close(false)}>Cancel</Button>
-          <Button type="submit" variant="danger" isDisabled={!ready || busy}>
+          <Button type="submit" variant="danger" isDisabled={!ready} isPending={busy}>
             {action}
           </Button>
         </div>

@@ -45,7 +45,7 @@ export function ConflictDialog({ item, found, onClose, onOverwrite, onTakeTheirs
         </table>
         <div className="row end">
           <Button onPress={onTakeTheirs}>Take theirs</Button>
-          <Button variant="danger" onPress={onOverwrite} isDisabled={busy}>
+          <Button variant="danger" onPress={onOverwrite} isPending={busy}>
             Overwrite with mine
           </Button>
         </div>

@@ -114,7 +114,7 @@ export function FieldForm({
       </fieldset>
       {children}
       <div className="row end">
-        <Button type="submit" variant="primary" isDisabled={busy}>
+        <Button type="submit" variant="primary" isPending={busy}>
           {submitLabel}
         </Button>
       </div>

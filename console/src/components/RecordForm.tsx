@@ -4,6 +4,7 @@ import { Button as AriaButton, ComboBox, Form, Input, Label, ListBox, ListBoxIte
 import { get } from '../api/client';
 import { ApiError } from '../api/errors';
 import type { Collection, Field, Item, Relation } from '../api/types';
+import { InvalidText } from '../lib/fields';
 import type { Texts } from '../lib/versions';
 import { JsonEditor } from './JsonEditor';
 import { Button, Checkbox, ErrorAlert, SelectField, TextInput } from './ui';
@@ -22,8 +23,9 @@ export function editableFields(collection: Collection): Field[] {
   return collection.fields.filter((f) => !f.system && f.type !== 'alias' && f.type !== 'autocode');
 }
 
-/** Per-field messages of a refused write: 422 has one entry per rule, 400 names one field. */
+/** Per-field messages of a refused write: 422 has one entry per rule, 400 names one field, as does text the form refused. */
 function messagesByField(error: unknown): Record<string, string> {
+  if (error instanceof InvalidText) return { [error.field]: error.message };
   if (!(error instanceof ApiError)) return {};
   const messages: Record<string, string> = {};
   for (const entry of error.all) {
@@ -108,7 +110,7 @@ export function RecordForm({ ws, collection, relations, texts, onChange, onSubmi
       {unplaced ? <ErrorAlert error={error} /> : null}
       {!readOnly && (
         <div className="row end">
-          <Button type="submit" variant="primary" isDisabled={saving || isDisabled}>
+          <Button type="submit" variant="primary" isDisabled={isDisabled} isPending={saving}>
             {submitLabel}
           </Button>
         </div>

@@ -21,8 +21,15 @@ import {
 } from 'react-aria-components';
 import { messageOf } from '../api/errors';
 
-export function Button({ variant, small, className, ...props }: ButtonProps & { variant?: 'primary' | 'danger' | 'ghost'; small?: boolean }) {
-  return <AriaButton {...props} className={['btn', variant, small ? 'small' : '', className ?? ''].filter(Boolean).join(' ')} />;
+/**
+ * `isPending`: the button's action is under way. It keeps the focus (a disabled button drops it to the
+ * page, out of its dialog, where Escape no longer closes it), looks busy, and neither presses nor submits.
+ * React Aria's own isPending is not used: it announces the button by its id, and when the dialog then
+ * closes the announcement is left pointing at nothing, which axe reports as an image without a name.
+ */
+export function Button({ variant, small, className, isPending, ...props }: ButtonProps & { variant?: 'primary' | 'danger' | 'ghost'; small?: boolean }) {
+  const pending = isPending ? { type: 'button' as const, onPress: undefined, 'aria-disabled': true } : {};
+  return <AriaButton {...props} {...pending} className={['btn', variant, small ? 'small' : '', className ?? ''].filter(Boolean).join(' ')} />;
 }
 
 interface TextInputProps {
@@ -59,9 +66,9 @@ export interface Option {
   label: string;
 }
 
-export function SelectField({ label, value, options, onChange, className, hideLabel }: { label: string; value: string; options: Option[]; onChange: (value: string) => void; className?: string; hideLabel?: boolean }) {
+export function SelectField({ label, value, options, onChange, className, hideLabel, placeholder }: { label: string; value: string; options: Option[]; onChange: (value: string) => void; className?: string; hideLabel?: boolean; placeholder?: string }) {
   return (
-    <Select className={`field ${className ?? ''}`} selectedKey={value} onSelectionChange={(key) => onChange(String(key))} aria-label={hideLabel ? label : undefined}>
+    <Select className={`field ${className ?? ''}`} selectedKey={value} onSelectionChange={(key) => onChange(String(key))} aria-label={hideLabel ? label : undefined} placeholder={placeholder}>
       {!hideLabel && <Label>{label}</Label>}
       <AriaButton className="select-button">
         <SelectValue />

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nextSort } from './columns';
-import { changedOptions, emptyDraft, parseValue, toDraft, toFieldPayload } from './fields';
+import { changedOptions, emptyDraft, InvalidText, parseForWrite, parseValue, toDraft, toFieldPayload } from './fields';
 
 describe('field drafts', () => {
   it('sends only the options of the type, each as the API takes it', () => {
@@ -31,6 +31,16 @@ describe('field drafts', () => {
     expect(parseValue('json', '{"a":1}')).toEqual({ a: 1 });
     expect(parseValue('datetime', '2026-01-02T03:04')).toBe('2026-01-02T03:04:00Z');
     expect(parseValue('string', '')).toBeNull();
+  });
+
+  it('refuses JSON text that does not parse rather than writing it as a JSON string', () => {
+    expect(parseForWrite('meta', 'json', '{"a": [1]}')).toEqual({ a: [1] });
+    expect(parseForWrite('meta', 'json', '"text"')).toBe('text');
+    expect(parseForWrite('meta', 'json', '  ')).toBeNull();
+    expect(() => parseForWrite('meta', 'json', '{"a": 1')).toThrow(InvalidText);
+    expect(() => parseForWrite('meta', 'json', '{"a": 1')).toThrow(/^"meta" is not valid JSON: /);
+    expect(parseForWrite('title', 'string', '{"a": 1')).toBe('{"a": 1');
+    expect(() => toFieldPayload({ ...emptyDraft('json'), field: 'meta', defaultValue: '{oops' })).toThrow(expect.objectContaining({ field: 'default' }));
   });
 });
 

@@ -75,6 +75,31 @@ export function parseValue(type: FieldType | 'alias', text: string): unknown {
   }
 }
 
+/** Text that cannot be sent as its field's value; `field` names where the form shows the message. */
+export class InvalidText extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'InvalidText';
+  }
+}
+
+/**
+ * parseValue for a write. JSON text that does not parse is refused here: the API would take it as a JSON
+ * string and store it, so the user would never hear that the text was not the JSON they meant.
+ */
+export function parseForWrite(field: string, type: FieldType | 'alias', text: string): unknown {
+  if (type !== 'json') return parseValue(type, text);
+  if (text.trim() === '') return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new InvalidText(field, `"${field}" is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
 /** A stored value as the text its input shows. */
 export function formatValue(type: FieldType | 'alias', value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -104,7 +129,7 @@ export function toFieldPayload(draft: FieldDraft): Record<string, unknown> {
     if (draft.padding) autocode.padding = Number(draft.padding);
     body.autocode = autocode;
   }
-  if (options.defaultable && draft.defaultValue !== '') body.default = parseValue(draft.type, draft.defaultValue);
+  if (options.defaultable && draft.defaultValue !== '') body.default = parseForWrite('default', draft.type, draft.defaultValue);
   if (draft.note.trim()) body.note = draft.note.trim();
   const validation: Record<string, unknown> = {};
   for (const rule of VALIDATION_RULES) {

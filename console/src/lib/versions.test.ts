@@ -15,6 +15,7 @@ describe('the versions of an open record', () => {
     expect(valuesToSave(fields, opened, texts)).toEqual({ rank: 5 });
     expect(valuesToSave(fields, opened, textsOf(fields, opened))).toEqual({});
     expect(valuesToSave(fields, null, { title: 'New', rank: '', meta: '' })).toEqual({ title: 'New' });
+    expect(() => valuesToSave(fields, opened, { ...textsOf(fields, opened), meta: '{"a": ' })).toThrow(expect.objectContaining({ field: 'meta' }));
   });
 
   it('follows a change made elsewhere in the fields the user has not edited', () => {

@@ -1,5 +1,5 @@
 import type { Field, Item } from '../api/types';
-import { formatValue, parseValue } from './fields';
+import { formatValue, parseForWrite } from './fields';
 
 /**
  * An open record holds three versions of each field: `base`, the value the user's text started from;
@@ -19,12 +19,12 @@ export function isEdited(field: Field, base: Item, texts: Texts): boolean {
   return texts[field.field] !== formatValue(field.type, base[field.field]);
 }
 
-/** What a save writes: the fields the user edited (an update), or filled in (a create). */
+/** What a save writes: the fields the user edited (an update), or filled in (a create); InvalidText for JSON that is not. */
 export function valuesToSave(fields: Field[], base: Item | null, texts: Texts): Item {
   const values: Item = {};
   for (const field of fields) {
     const send = base ? isEdited(field, base, texts) : texts[field.field] !== '';
-    if (send) values[field.field] = parseValue(field.type, texts[field.field]);
+    if (send) values[field.field] = parseForWrite(field.field, field.type, texts[field.field]);
   }
   return values;
 }

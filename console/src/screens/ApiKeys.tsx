@@ -122,7 +122,7 @@ function CreateKey({ ws, isOpen, onOpenChange }: { ws: string; isOpen: boolean; 
           <ErrorAlert error={create.error} />
           <div className="row end">
             <Button onPress={() => close(false)}>Cancel</Button>
-            <Button type="submit" variant="primary" isDisabled={create.isPending}>
+            <Button type="submit" variant="primary" isPending={create.isPending}>
               Create key
             </Button>
           </div>

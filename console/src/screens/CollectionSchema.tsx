@@ -12,11 +12,15 @@ import { FieldForm } from '../components/FieldForm';
 import { ListTable } from '../components/ListTable';
 import { Topbar } from '../components/Topbar';
 import { Button, Checkbox, ErrorAlert, Loading, ModalDialog, PageHead, SelectField, TextInput } from '../components/ui';
-import { changedOptions, emptyDraft, toDraft, toFieldPayload, type FieldDraft } from '../lib/fields';
+import { changedOptions, emptyDraft, InvalidText, toDraft, toFieldPayload, type FieldDraft } from '../lib/fields';
 
-/** A server message's field, matched by its end: "fields.0.length" and "length" both name the length. */
-const errorFor = (error: unknown) => (name: string) =>
-  error instanceof ApiError && error.field && (error.field === name || error.field.endsWith(`.${name}`)) ? error.message : undefined;
+/** The field a message is about: the server's, or the one whose text the form refused before sending. */
+const fieldOf = (error: unknown) => (error instanceof ApiError || error instanceof InvalidText ? error.field : undefined);
+/** A message's field, matched by its end: "fields.0.length" and "length" both name the length. */
+const errorFor = (error: unknown) => (name: string) => {
+  const field = fieldOf(error);
+  return field && (field === name || field.endsWith(`.${name}`)) ? (error as Error).message : undefined;
+};
 
 function summary(field: Field): string {
   const parts: string[] = [];
@@ -227,7 +231,7 @@ function FieldDialog({ ws, collection, field, onClose }: { ws: string; collectio
             </div>
           </div>
         ) : (
-          !errorFor(save.error)(save.error instanceof ApiError ? (save.error.field ?? '') : '') && <ErrorAlert error={save.error} />
+          !errorFor(save.error)(fieldOf(save.error) ?? '') && <ErrorAlert error={save.error} />
         )}
       </FieldForm>
     </ModalDialog>
@@ -308,7 +312,7 @@ function RelationDialog({ ws, collection, collections, isOpen, onOpenChange }: {
         <ErrorAlert error={create.error} />
         <div className="row end">
           <Button onPress={() => onOpenChange(false)}>Cancel</Button>
-          <Button type="submit" variant="primary" isDisabled={create.isPending}>
+          <Button type="submit" variant="primary" isPending={create.isPending}>
             Add relation
           </Button>
         </div>

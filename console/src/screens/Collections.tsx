@@ -34,7 +34,7 @@ export default function Collections() {
         <ErrorAlert error={collections.error} />
         {collections.isPending ? (
           <Loading what="collections" />
-        ) : (
+        ) : collections.error ? null : (
           <div className="card">
             <ListTable
               label="Collections"
@@ -115,7 +115,7 @@ function CreateCollection({ ws, isOpen, onOpenChange }: { ws: string; isOpen: bo
         <ErrorAlert error={create.error} />
         <div className="row end">
           <Button onPress={() => onOpenChange(false)}>Cancel</Button>
-          <Button type="submit" variant="primary" isDisabled={create.isPending}>
+          <Button type="submit" variant="primary" isPending={create.isPending}>
             Create collection
           </Button>
         </div>

@@ -16,7 +16,7 @@ import { RecordPanel } from '../components/RecordPanel';
 import { Topbar } from '../components/Topbar';
 import { Button, Checkbox, ErrorAlert, Loading, ModalDialog, PageHead, SelectField, TextInput } from '../components/ui';
 import { loadColumnPrefs, nextSort, saveColumnPrefs } from '../lib/columns';
-import { formatValue, parseValue } from '../lib/fields';
+import { formatValue, parseForWrite, parseValue } from '../lib/fields';
 import { useGridKeys } from '../lib/grid-keys';
 import { emptyGroup, fromFilterJson, toFilterJson, type Group } from '../lib/filter';
 import { sortedFields } from '../lib/live-rows';
@@ -488,7 +488,7 @@ function BulkEdit({ ws, definition, keys, isOpen, onOpenChange, onDone }: { ws: 
   const [text, setText] = useState('');
   const type = fields.find((f) => f.field === field)?.type ?? 'string';
   const apply = useMutation({
-    mutationFn: () => patch(`/w/${ws}/items/${definition.collection}`, { keys, data: { [field]: parseValue(type, text) } }),
+    mutationFn: () => patch(`/w/${ws}/items/${definition.collection}`, { keys, data: { [field]: parseForWrite(field, type, text) } }),
     onSuccess: () => {
       onOpenChange(false);
       setText('');
@@ -504,7 +504,7 @@ function BulkEdit({ ws, definition, keys, isOpen, onOpenChange, onDone }: { ws: 
         <ErrorAlert error={apply.error} />
         <div className="row end">
           <Button onPress={() => onOpenChange(false)}>Cancel</Button>
-          <Button variant="primary" onPress={() => apply.mutate()} isDisabled={apply.isPending}>
+          <Button variant="primary" onPress={() => apply.mutate()} isPending={apply.isPending}>
             Apply to {keys.length} items
           </Button>
         </div>

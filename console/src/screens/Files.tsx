@@ -221,7 +221,7 @@ export default function Files() {
           <span className="pager">
             {rows.length.toLocaleString()} of {total.toLocaleString()} files
           </span>
-          <Button small onPress={() => void files.fetchNextPage()} isDisabled={files.isFetchingNextPage}>
+          <Button small onPress={() => void files.fetchNextPage()} isPending={files.isFetchingNextPage}>
             Show more
           </Button>
         </div>
@@ -444,7 +444,7 @@ function FolderForm({ ws, parent, folder, isOpen, onClose }: { ws: string; paren
         <ErrorAlert error={save.error} />
         <div className="row end">
           <Button onPress={close}>Cancel</Button>
-          <Button type="submit" variant="primary" isDisabled={save.isPending}>
+          <Button type="submit" variant="primary" isPending={save.isPending}>
             {folder ? 'Rename folder' : 'Create folder'}
           </Button>
         </div>
@@ -477,7 +477,7 @@ function RenameFile({ ws, file, onClose }: { ws: string; file: FileRow | null; o
         <ErrorAlert error={save.error} />
         <div className="row end">
           <Button onPress={close}>Cancel</Button>
-          <Button type="submit" variant="primary" isDisabled={save.isPending}>
+          <Button type="submit" variant="primary" isPending={save.isPending}>
             Rename
           </Button>
         </div>
@@ -510,7 +510,7 @@ function MoveFile({ ws, file, folders, onClose }: { ws: string; file: FileRow | 
         <ErrorAlert error={save.error} />
         <div className="row end">
           <Button onPress={close}>Cancel</Button>
-          <Button type="submit" variant="primary" isDisabled={save.isPending}>
+          <Button type="submit" variant="primary" isPending={save.isPending}>
             Move
           </Button>
         </div>

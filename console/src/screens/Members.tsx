@@ -39,7 +39,7 @@ export default function Members() {
         <ErrorAlert error={members.error ?? changeRole.error} />
         {members.isPending ? (
           <Loading what="members" />
-        ) : (
+        ) : members.error ? null : (
           <div className="card">
             <ListTable
               label="Members"
@@ -125,7 +125,7 @@ function AddMember({ ws, isOpen, onOpenChange }: { ws: string; isOpen: boolean; 
         <ErrorAlert error={add.error} />
         <div className="row end">
           <Button onPress={() => onOpenChange(false)}>Cancel</Button>
-          <Button type="submit" variant="primary" isDisabled={add.isPending}>
+          <Button type="submit" variant="primary" isPending={add.isPending}>
             Add member
           </Button>
         </div>

@@ -63,7 +63,7 @@ export default function Setup() {
             error={fieldError('password')}
           />
           {!fieldError('email') && !fieldError('password') && !fieldError('name') && <ErrorAlert error={error} />}
-          <Button type="submit" variant="primary" isDisabled={busy}>
+          <Button type="submit" variant="primary" isPending={busy}>
             Create superadmin
           </Button>
         </Form>

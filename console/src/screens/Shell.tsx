@@ -54,6 +54,7 @@ export default function Shell() {
             <SelectField
               label="Workspace"
               value={ws ?? ''}
+              placeholder="Choose a workspace"
               options={workspaces.data.map((w) => ({ id: w.slug, label: w.name }))}
               onChange={(slug) => void navigate({ to: '/w/$ws/collections', params: { ws: slug } })}
             />
@@ -80,8 +81,8 @@ export default function Shell() {
         </nav>
         <div className="sidebar-foot">
           <div className="user" title={user?.email}>
-            {user?.name ?? user?.email}
-            {user?.is_superadmin && <span className="badge accent" style={{ marginLeft: 6 }}>superadmin</span>}
+            <span className="user-name">{user?.name ?? user?.email}</span>
+            {user?.is_superadmin && <span className="badge accent">superadmin</span>}
           </div>
           <div className="row">
             <Button

@@ -22,7 +22,8 @@ export default function SignIn() {
         </div>
         <div>
           <h1>Sign in</h1>
-          {redirect && <p className="hint">Your session ended. Sign in to go back where you were.</p>}
+          {/* The same words for a session that ended and for a link opened before signing in: the console cannot tell them apart. */}
+          {redirect && <p className="hint">Sign in to continue to the page you opened.</p>}
         </div>
         <Form
           className="stack"
@@ -40,7 +41,7 @@ export default function SignIn() {
           <TextInput label="Email" type="email" value={email} onChange={setEmail} isRequired autoComplete="username" autoFocus />
           <TextInput label="Password" type="password" value={password} onChange={setPassword} isRequired autoComplete="current-password" />
           <ErrorAlert error={error} />
-          <Button type="submit" variant="primary" isDisabled={busy}>
+          <Button type="submit" variant="primary" isPending={busy}>
             Sign in
           </Button>
         </Form>

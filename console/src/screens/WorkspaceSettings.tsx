@@ -58,7 +58,7 @@ export default function WorkspaceSettings() {
             {save.isSuccess && <div className="notice" role="status">Saved.</div>}
             {canEdit && (
               <div className="row end">
-                <Button type="submit" variant="primary" isDisabled={save.isPending}>
+                <Button type="submit" variant="primary" isPending={save.isPending}>
                   Save
                 </Button>
               </div>

@@ -22,7 +22,7 @@ export default function Workspaces() {
         <ErrorAlert error={workspaces.error} />
         {workspaces.isPending ? (
           <Loading what="workspaces" />
-        ) : (
+        ) : workspaces.error ? null : (
           <div className="card">
             {workspaces.data?.length === 0 ? (
               <div className="empty">No workspace yet. Create the first one to start building.</div>
@@ -93,7 +93,7 @@ function CreateWorkspace({ isOpen, onOpenChange }: { isOpen: boolean; onOpenChan
         <ErrorAlert error={create.error} />
         <div className="row end">
           <Button onPress={() => onOpenChange(false)}>Cancel</Button>
-          <Button type="submit" variant="primary" isDisabled={create.isPending}>
+          <Button type="submit" variant="primary" isPending={create.isPending}>
             Create workspace
           </Button>
         </div>
