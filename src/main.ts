@@ -52,7 +52,10 @@ async function bootstrap(): Promise<void> {
   process.once('SIGINT', shutdown);
 
   await app.listen({ port: config.port, host: config.host });
-  logger.info({ url: `http://${config.host}:${config.port}/api/v1`, database: config.database.kind, redis: config.redis !== null }, 'Cairn is listening');
+  logger.info(
+    { url: `http://${config.host}:${config.port}/api/v1`, console: `${config.publicUrl}/admin`, database: config.database.kind, redis: config.redis !== null },
+    `Cairn is listening: the console is at ${config.publicUrl}/admin, the API at ${config.publicUrl}/api/v1`,
+  );
 }
 
 void bootstrap();

@@ -12,12 +12,19 @@ export function createLogger(config: Pick<AppConfig, 'logLevel'>): Logger {
   });
 }
 
+/**
+ * NestJS's start-up chatter: a line per module and per route (well over a hundred), which would bury
+ * the lines an operator must read at start (the setup link, the address) at the default level.
+ */
+const STARTUP_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication']);
+
 /** Routes NestJS's own log lines (bootstrap, module errors) into the same JSON log. */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
   log(message: unknown, context?: string): void {
-    this.logger.info({ context }, String(message));
+    if (context !== undefined && STARTUP_CONTEXTS.has(context)) this.logger.debug({ context }, String(message));
+    else this.logger.info({ context }, String(message));
   }
   error(message: unknown, trace?: string, context?: string): void {
     this.logger.error({ context, trace }, String(message));
