@@ -72,7 +72,8 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
   const [importing, setImporting] = useState(false);
   const [exportError, setExportError] = useState<unknown>(null);
 
-  const fields = definition.fields.filter((f) => f.type !== 'alias');
+  // The key first, then the collection's own fields, then the other system fields (timestamps, authors).
+  const fields = definition.fields.filter((f) => f.type !== 'alias').sort((a, b) => columnRank(a) - columnRank(b));
   const query = { sort: sort.join(',') || undefined, filter: search.filter || undefined, search: search.q || undefined };
   const baseKey = ['w', ws, 'items', collection, query] as const;
 
@@ -453,6 +454,11 @@ function LiveBadge({ status }: { status: LiveStatus }) {
 /** Keys as the collection takes them: numbers for integer keys, text for UUIDs. */
 function keyOf(id: string): string | number {
   return /^\d+$/.test(id) ? Number(id) : id;
+}
+
+function columnRank(field: Field): number {
+  if (field.field === 'id') return 0;
+  return field.system ? 2 : 1;
 }
 
 function display(value: unknown): string {
