@@ -45,6 +45,8 @@ import {
   insertedRowAsJson,
   insertManyStatement,
   insertStatement,
+  InsertWithLogTexts,
+  LoggedRow,
   insertWithLogStatement,
   lockStatement,
   rowsStatement,
@@ -114,6 +116,8 @@ export class ItemsService {
   private readonly dialect: SqlDialect;
   private readonly logger = new Logger(ItemsService.name);
   private readonly queries: ParsedQueryCache;
+  /** The texts of one-statement creates (PostgreSQL), kept per collection definition and columns. */
+  private readonly createTexts = new InsertWithLogTexts();
 
   constructor(
     private readonly db: Database,
@@ -782,16 +786,19 @@ export class ItemsService {
     const logged = activityRow(this.db.kind, activity, null);
     const revised = { workspaceId: activity.workspaceId, collection: collection.name };
     const written = collection.fields.filter((field) => field.field in values);
-    const key = insertedKeyAsText(this.dialect);
-    const statement = insertWithLogStatement(this.dialect, collection, this.encode(collection, row), [
+    const key = () => insertedKeyAsText(this.dialect);
+    const logs: LoggedRow[] = [
       { table: 'cairn_activity', columns: ACTIVITY_COLUMNS, values: logged, fromInserted: { item: key } },
       {
         table: 'cairn_revisions',
         columns: REVISION_COLUMNS,
         values: revisionRow(this.db.kind, revised, { activity: logged[0] as string, item: null, data: {}, delta: {} }),
-        fromInserted: { item: key, data: insertedRowAsJson(this.dialect, collection.fields), delta: insertedRowAsJson(this.dialect, written) },
+        fromInserted: { item: key, data: () => insertedRowAsJson(this.dialect, collection.fields), delta: () => insertedRowAsJson(this.dialect, written) },
       },
-    ]);
+    ];
+    // The revision's delta lists the fields the client gave: with the columns, they make the text.
+    const variant = written.map((field) => field.field).join(',');
+    const statement = insertWithLogStatement(this.dialect, collection, this.encode(collection, row), logs, { cache: this.createTexts, variant });
     const [inserted] = await this.db.atomicStatement(statement.sql, statement.params);
     return { key: row.id ?? Number(inserted.id), row: inserted };
   }

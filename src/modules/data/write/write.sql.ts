@@ -56,32 +56,67 @@ export interface LoggedRow {
   columns: string[];
   /** In `columns` order; the values of the columns `fromInserted` names are ignored. */
   values: unknown[];
-  /** SQL expressions over the inserted row (the CTE `inserted`), by column. */
-  fromInserted: Record<string, string>;
+  /** SQL expressions over the inserted row (the CTE `inserted`), by column; built only with the text. */
+  fromInserted: Record<string, () => string>;
+}
+
+/** Column sets kept per collection; beyond, that collection's texts start over. */
+const TEXTS_PER_COLLECTION = 64;
+
+/**
+ * The texts of insertWithLogStatement, by collection definition (a schema change makes a new one) and
+ * the columns given. A create of a collection with the same fields has the same text, which is long (two
+ * JSON snapshots of the row in SQL) and names its prepared statement: built once, and the same string
+ * each time, whose hash the statement's lookup then need not compute again.
+ */
+export class InsertWithLogTexts {
+  private readonly byCollection = new WeakMap<CollectionDef, Map<string, string>>();
+
+  text(collection: CollectionDef, columns: string[], variant: string, build: () => string): string {
+    let texts = this.byCollection.get(collection);
+    if (!texts || texts.size >= TEXTS_PER_COLLECTION) this.byCollection.set(collection, (texts = new Map()));
+    const key = `${columns.join(',')}|${variant}`;
+    let text = texts.get(key);
+    if (text === undefined) texts.set(key, (text = build()));
+    return text;
+  }
 }
 
 /**
  * One PostgreSQL statement that inserts a row and its log rows (activity, revision), atomically as
  * every statement is: a create then costs one round trip instead of BEGIN, three INSERTs and COMMIT.
  * Log values that can only be known once the row is inserted (its key, the stored row) are read from
- * the CTE `inserted`.
+ * the CTE `inserted`. `texts` keeps the text by collection, row columns and `variant`, which names
+ * whatever else the logs' tables, columns and expressions depend on.
  */
-export function insertWithLogStatement(dialect: SqlDialect, collection: CollectionDef, row: Record<string, unknown>, logs: LoggedRow[]): CompiledSql {
+export function insertWithLogStatement(
+  dialect: SqlDialect,
+  collection: CollectionDef,
+  row: Record<string, unknown>,
+  logs: LoggedRow[],
+  texts: { cache: InsertWithLogTexts; variant: string },
+): CompiledSql {
   if (dialect.kind !== 'postgres') throw new Error('insertWithLogStatement is PostgreSQL only');
-  const insert = insertStatement(dialect, collection, row);
-  const params = [...insert.params];
+  const columns = columnsOf(collection, row);
+  const params = columns.map((column) => row[column]);
+  for (const log of logs) log.columns.forEach((column, position) => log.fromInserted[column] === undefined && params.push(log.values[position]));
+  return { sql: texts.cache.text(collection, columns, texts.variant, () => insertWithLogText(dialect, collection, columns, logs)), params };
+}
+
+/** The text of insertWithLogStatement: its parameters are the row's values, then the logs' own, in order. */
+function insertWithLogText(dialect: SqlDialect, collection: CollectionDef, columns: string[], logs: LoggedRow[]): string {
+  const insert = insertStatement(dialect, collection, Object.fromEntries(columns.map((column) => [column, null])));
+  let parameter = columns.length;
   const inserted = dialect.quote('inserted');
   const statements = logs.map((log, index) => {
-    const values = log.columns.map((column, position) => {
+    const values = log.columns.map((column) => {
       const expression = log.fromInserted[column];
-      if (expression !== undefined) return `(SELECT ${expression} FROM ${inserted})`;
-      params.push(log.values[position]);
-      return dialect.placeholder(params.length);
+      return expression !== undefined ? `(SELECT ${expression()} FROM ${inserted})` : dialect.placeholder((parameter += 1));
     });
     const sql = `INSERT INTO ${dialect.quote(log.table)} (${log.columns.map((c) => dialect.quote(c)).join(', ')}) VALUES (${values.join(', ')})`;
     return `${dialect.quote(`logged_${index}`)} AS (${sql})`;
   });
-  return { sql: `WITH ${inserted} AS (${insert.sql}), ${statements.join(', ')} SELECT * FROM ${inserted}`, params };
+  return `WITH ${inserted} AS (${insert.sql}), ${statements.join(', ')} SELECT * FROM ${inserted}`;
 }
 
 /** PostgreSQL: the key of the inserted row as text. */
