@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { before, describe, it } from 'node:test';
 import { crc32, deflateSync } from 'node:zlib';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { DatabaseKind } from '../../src/config/app-config';
-import { RunningApp, startApp } from '../support/app';
-import { assertAccessible, launchBrowser, RunningBrowser, screenshot, watchErrors } from '../support/browser';
-import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
+import { RunningApp } from '../support/app';
+import { assertAccessible, RunningBrowser, screenshot, watchErrors } from '../support/browser';
+import { selectedDatabases } from '../support/databases';
 import { Account, newAccount } from '../support/factories';
+import { studioStage } from '../support/studio';
 
-const BUILT_CONSOLE = join(__dirname, '..', '..', '..', 'console', 'dist', 'index.html');
 /**
  * Refused on purpose, to see the refusals shown: deleting a folder that still holds a file (409), and
  * uploading a type the instance does not accept (415).
@@ -66,7 +65,6 @@ async function dropFiles(page: Page, selector: string, files: { name: string; ty
 export function describeStudioFiles(kind: DatabaseKind): void {
   if (!selectedDatabases().includes(kind)) return;
   describe(`Cairn Studio files and command palette [${kind}]`, () => {
-    let db: TestDatabase;
     let app: RunningApp;
     let chromium: RunningBrowser;
     let context: BrowserContext;
@@ -84,24 +82,17 @@ export function describeStudioFiles(kind: DatabaseKind): void {
       return listed.body.data as { id: string; filename_download: string; folder: string | null; filesize: number | string }[];
     };
 
+    const stage = studioStage(kind, { FILES_DENIED_TYPES: 'text/html' });
     before(async () => {
-      assert.ok(existsSync(BUILT_CONSOLE), 'The console must be built first: npm run build.');
-      db = await createTestDatabase(kind);
-      app = await startApp(db.url, { FILES_DENIED_TYPES: 'text/html' });
+      ({ app, chromium } = stage);
       admin = await newAccount(app.api, 'files');
       const workspace = await app.api.post('/api/v1/workspaces', { name: 'Acme Publishing', slug: 'acme' }, { token: admin.accessToken });
       assert.equal(workspace.status, 201, workspace.text);
       const collection = await app.api.post('/api/v1/w/acme/collections', { collection: 'posts', fields: [{ field: 'title', type: 'string' }] }, { token: admin.accessToken });
       assert.equal(collection.status, 201, collection.text);
-      chromium = await launchBrowser();
       context = await chromium.browser.newContext({ viewport: { width: 1360, height: 860 }, colorScheme: 'light', acceptDownloads: true });
       page = await context.newPage();
       errors = watchErrors(page, EXPECTED_REFUSALS);
-    });
-    after(async () => {
-      await chromium?.close();
-      await app?.close();
-      await db?.drop();
     });
 
     it('signs in and opens the files library from the navigation', async () => {

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { DatabaseKind } from '../../src/config/app-config';
-import { RunningApp, startApp, TEST_SETUP_TOKEN } from '../support/app';
-import { assertAccessible, launchBrowser, RunningBrowser, screenshot, watchErrors } from '../support/browser';
-import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
+import { RunningApp, TEST_SETUP_TOKEN } from '../support/app';
+import { assertAccessible, RunningBrowser, screenshot, watchErrors } from '../support/browser';
+import { selectedDatabases } from '../support/databases';
 import { uniqueEmail } from '../support/factories';
+import { studioStage } from '../support/studio';
 
-const BUILT_CONSOLE = join(__dirname, '..', '..', '..', 'console', 'dist', 'index.html');
 /** The import refused on purpose answers 400, which the browser logs as a failed resource. */
 const EXPECTED_REFUSALS = [/\/items\/products\/import$/];
 const ROWS = 5000;
@@ -51,7 +50,6 @@ function productsCsv(broken: boolean): string {
 export function describeStudioImportExport(kind: DatabaseKind): void {
   if (!selectedDatabases().includes(kind)) return;
   describe(`Cairn Studio import and export [${kind}]`, () => {
-    let db: TestDatabase;
     let app: RunningApp;
     let chromium: RunningBrowser;
     let context: BrowserContext;
@@ -62,10 +60,9 @@ export function describeStudioImportExport(kind: DatabaseKind): void {
     const shots = kind === 'sqlite';
     const explorer = () => `${app.url}/admin/w/io/collections/products`;
 
+    const stage = studioStage(kind);
     before(async () => {
-      assert.ok(existsSync(BUILT_CONSOLE), 'The console must be built first: npm run build.');
-      db = await createTestDatabase(kind);
-      app = await startApp(db.url);
+      ({ app, chromium } = stage);
       const registered = await app.api.post('/api/v1/auth/register', { ...admin, name: 'Io Admin', setup_token: TEST_SETUP_TOKEN }, { token: null });
       assert.equal(registered.status, 201, registered.text);
       const login = await app.api.post('/api/v1/auth/login', admin, { token: null });
@@ -88,7 +85,6 @@ export function describeStudioImportExport(kind: DatabaseKind): void {
         { token },
       );
       assert.equal(collection.status, 201, collection.text);
-      chromium = await launchBrowser();
       context = await chromium.browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: 'light', acceptDownloads: true });
       page = await context.newPage();
       errors = watchErrors(page, EXPECTED_REFUSALS);
@@ -99,11 +95,6 @@ export function describeStudioImportExport(kind: DatabaseKind): void {
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.waitForURL(/\/admin\/w\/io\/collections\/products$/);
       await page.getByText('0 of 0 items').waitFor();
-    });
-    after(async () => {
-      await chromium?.close();
-      await app?.close();
-      await db?.drop();
     });
 
     it('dry-runs a 5,000-row CSV naming its 3 bad rows, then imports it fixed with a progress bar', async () => {

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { DatabaseKind } from '../../src/config/app-config';
-import { RunningApp, startApp } from '../support/app';
-import { assertAccessible, launchBrowser, RunningBrowser, screenshot, watchErrors } from '../support/browser';
-import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
+import { RunningApp } from '../support/app';
+import { assertAccessible, RunningBrowser, screenshot, watchErrors } from '../support/browser';
+import { selectedDatabases } from '../support/databases';
 import { newOwnedWorkspace, OwnedWorkspace } from '../support/factories';
+import { studioStage } from '../support/studio';
 
-const BUILT_CONSOLE = join(__dirname, '..', '..', '..', 'console', 'dist', 'index.html');
 /** The schema screen's probe of the composite-index routes, which may not exist on this branch yet. */
 const EXPECTED_REFUSALS = [/\/collections\/[a-z_]+\/indexes$/];
 const ROWS = 200;
@@ -60,7 +58,6 @@ async function focusedCell(page: Page, row: number, col: number): Promise<Focuse
 export function describeKeyboard(kind: DatabaseKind): void {
   if (!selectedDatabases().includes(kind)) return;
   describe(`Cairn Studio's grid by keyboard [${kind}]`, () => {
-    let db: TestDatabase;
     let app: RunningApp;
     let chromium: RunningBrowser;
     let page: Page;
@@ -69,10 +66,9 @@ export function describeKeyboard(kind: DatabaseKind): void {
     /** The grid's column of each field (column 0 selects the row). */
     let col: Record<string, number>;
 
+    const stage = studioStage(kind);
     before(async () => {
-      assert.ok(existsSync(BUILT_CONSOLE), 'The console must be built first: npm run build.');
-      db = await createTestDatabase(kind);
-      app = await startApp(db.url);
+      ({ app, chromium } = stage);
       owned = await newOwnedWorkspace(app.api);
       const created = await owned.api.post(`${owned.base}/collections`, {
         collection: 'tasks',
@@ -86,7 +82,6 @@ export function describeKeyboard(kind: DatabaseKind): void {
       const seeded = await owned.api.post(`${owned.base}/items/tasks`, rows);
       assert.equal(seeded.status, 200, seeded.text);
 
-      chromium = await launchBrowser();
       const context = await chromium.browser.newContext({ viewport: { width: 1360, height: 860 }, colorScheme: 'light' });
       page = await context.newPage();
       errors = watchErrors(page, EXPECTED_REFUSALS);
@@ -100,11 +95,6 @@ export function describeKeyboard(kind: DatabaseKind): void {
       const headers = await page.getByRole('columnheader').allTextContents();
       col = Object.fromEntries(headers.map((text, index) => [text.replace(/[▲▼]/g, '').trim(), index]));
       assert.ok(col.title > 0 && col.estimate > 0, `title and estimate are columns: ${headers.join(', ')}`);
-    });
-    after(async () => {
-      await chromium?.close();
-      await app?.close();
-      await db?.drop();
     });
 
     it('is reached with Tab, and arrows, Home, End and PageDown move between cells', async () => {

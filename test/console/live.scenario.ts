@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { DatabaseKind } from '../../src/config/app-config';
-import { RunningApp, startApp } from '../support/app';
-import { assertAccessible, launchBrowser, RunningBrowser, screenshot, watchErrors } from '../support/browser';
-import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
+import { RunningApp } from '../support/app';
+import { assertAccessible, RunningBrowser, screenshot, watchErrors } from '../support/browser';
+import { selectedDatabases } from '../support/databases';
 import { Account, addMember, newAccount } from '../support/factories';
+import { studioStage } from '../support/studio';
 
-const BUILT_CONSOLE = join(__dirname, '..', '..', '..', 'console', 'dist', 'index.html');
 const NOTES = 8;
 
 async function signIn(page: Page, account: Account, address: string): Promise<void> {
@@ -43,7 +41,6 @@ async function openRecord(page: Page, text: string): Promise<void> {
 export function describeStudioLive(kind: DatabaseKind): void {
   if (!selectedDatabases().includes(kind)) return;
   describe(`Cairn Studio live, two browsers [${kind}]`, () => {
-    let db: TestDatabase;
     let app: RunningApp;
     let chromium: RunningBrowser;
     let adaContext: BrowserContext;
@@ -59,10 +56,9 @@ export function describeStudioLive(kind: DatabaseKind): void {
     const grid = () => `${app.url}/admin/w/acme/collections/notes`;
     const item = async (id: number) => (await app.api.get(`/api/v1/w/acme/items/notes/${id}`, { token: owner.accessToken })).body.data;
 
+    const stage = studioStage(kind);
     before(async () => {
-      assert.ok(existsSync(BUILT_CONSOLE), 'The console must be built first: npm run build.');
-      db = await createTestDatabase(kind);
-      app = await startApp(db.url);
+      ({ app, chromium } = stage);
       owner = await newAccount(app.api, 'Ada');
       editor = await newAccount(app.api, 'Bea');
       const token = { token: owner.accessToken };
@@ -79,7 +75,6 @@ export function describeStudioLive(kind: DatabaseKind): void {
       const seeded = await app.api.post('/api/v1/w/acme/items/notes', rows, token);
       assert.equal(seeded.status, 200, seeded.text);
 
-      chromium = await launchBrowser();
       adaContext = await chromium.browser.newContext({ viewport: { width: 1360, height: 860 }, colorScheme: 'light' });
       // Bea's browser asks for reduced motion: the highlight of a change then stays still instead of fading.
       beaContext = await chromium.browser.newContext({ viewport: { width: 1360, height: 860 }, colorScheme: 'light', reducedMotion: 'reduce' });
@@ -89,11 +84,6 @@ export function describeStudioLive(kind: DatabaseKind): void {
       beaErrors = watchErrors(bea);
       await signIn(ada, owner, grid());
       await signIn(bea, editor, grid());
-    });
-    after(async () => {
-      await chromium?.close();
-      await app?.close();
-      await db?.drop();
     });
 
     it("shows one person's edit, new item and deletion in the other's grid without a reload", async () => {

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { DatabaseKind } from '../../src/config/app-config';
-import { RunningApp, startApp, TEST_SETUP_TOKEN } from '../support/app';
-import { assertAccessible, launchBrowser, RunningBrowser, screenshot, watchErrors } from '../support/browser';
-import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
+import { RunningApp, TEST_SETUP_TOKEN } from '../support/app';
+import { assertAccessible, RunningBrowser, screenshot, watchErrors } from '../support/browser';
+import { selectedDatabases } from '../support/databases';
 import { uniqueEmail } from '../support/factories';
+import { studioStage } from '../support/studio';
 
-const BUILT_CONSOLE = join(__dirname, '..', '..', '..', 'console', 'dist', 'index.html');
 /** The composite-index routes arrive on another branch; until then the schema screen's probe is refused. */
 /** The session-expiry step's refresh without a cookie, and the item the form test sends invalid on purpose, are refused too. */
 const EXPECTED_REFUSALS = [/\/collections\/[a-z_]+\/indexes$/, /\/api\/v1\/auth\/refresh$/, /\/api\/v1\/w\/acme\/items\/posts$/];
@@ -61,7 +59,6 @@ async function signIn(page: Page, email: string, password: string): Promise<void
 export function describeStudio(kind: DatabaseKind): void {
   if (!selectedDatabases().includes(kind)) return;
   describe(`Cairn Studio in a browser [${kind}]`, () => {
-    let db: TestDatabase;
     let app: RunningApp;
     let chromium: RunningBrowser;
     let context: BrowserContext;
@@ -70,19 +67,12 @@ export function describeStudio(kind: DatabaseKind): void {
     const admin = { email: uniqueEmail('studio'), password: 'a-long-password-1' };
     const shots = kind === 'sqlite';
 
+    const stage = studioStage(kind);
     before(async () => {
-      assert.ok(existsSync(BUILT_CONSOLE), 'The console must be built first: npm run build.');
-      db = await createTestDatabase(kind);
-      app = await startApp(db.url);
-      chromium = await launchBrowser();
+      ({ app, chromium } = stage);
       context = await chromium.browser.newContext({ viewport: { width: 1360, height: 860 }, colorScheme: 'light' });
       page = await context.newPage();
       errors = watchErrors(page, EXPECTED_REFUSALS);
-    });
-    after(async () => {
-      await chromium?.close();
-      await app?.close();
-      await db?.drop();
     });
 
     it('walks a new instance through creating its superadmin with the setup token', async () => {
