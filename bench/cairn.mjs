@@ -73,3 +73,15 @@ export async function call(baseUrl, method, path, token, body) {
   if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 500)}`);
   return text ? JSON.parse(text) : null;
 }
+
+/** Runs a benchmark's `main`, then its cleanups, the last pushed first, whatever happened; a failure sets the exit code. */
+export async function runBench(main, cleanups) {
+  try {
+    await main();
+  } catch (error) {
+    process.stderr.write(`bench: ${error?.stack ?? error}\n`);
+    process.exitCode = 1;
+  } finally {
+    while (cleanups.length > 0) await Promise.resolve().then(cleanups.pop()).catch((error) => process.stderr.write(`bench: cleanup failed: ${error?.message ?? error}\n`));
+  }
+}

@@ -27,7 +27,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { call, ROOT, startCairn } from './cairn.mjs';
+import { call, ROOT, runBench, startCairn } from './cairn.mjs';
 import { createBenchDatabase, DATABASE_KINDS, DEFAULT_ADMIN_URLS } from './db.mjs';
 
 const KINDS = (process.env.BENCH_DATABASES || 'sqlite').split(',').map((k) => k.trim()).filter(Boolean);
@@ -240,11 +240,4 @@ async function main() {
   log(`written: bench/results/explorer-${commit}.json`);
 }
 
-try {
-  await main();
-} catch (error) {
-  process.stderr.write(`bench: ${error?.stack ?? error}\n`);
-  process.exitCode = 1;
-} finally {
-  while (cleanups.length > 0) await Promise.resolve().then(cleanups.pop()).catch((error) => process.stderr.write(`bench: cleanup failed: ${error?.message ?? error}\n`));
-}
+await runBench(main, cleanups);

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { call, sleep, startCairn } from './cairn.mjs';
+import { call, runBench, sleep, startCairn } from './cairn.mjs';
 import { createBenchDatabase, DATABASE_KINDS, DEFAULT_ADMIN_URLS } from './db.mjs';
 
 const KIND = process.env.BENCH_DATABASE || 'postgres';
@@ -134,11 +134,4 @@ async function main() {
   log(`cpu: ${os.cpus().length} cores, load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')} (other programs' work shows here)`);
 }
 
-try {
-  await main();
-} catch (error) {
-  process.stderr.write(`bench: ${error?.stack ?? error}\n`);
-  process.exitCode = 1;
-} finally {
-  while (cleanups.length > 0) await Promise.resolve().then(cleanups.pop()).catch((error) => process.stderr.write(`bench: cleanup failed: ${error?.message ?? error}\n`));
-}
+await runBench(main, cleanups);

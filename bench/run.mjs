@@ -11,12 +11,12 @@
 import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import autocannon from 'autocannon';
+import { freePort, sleep } from './cairn.mjs';
 import { realtimeFanout } from './realtime-fanout.mjs';
 import { createBaselineTables } from './baseline-schema.mjs';
 import { createBenchDatabase, DATABASE_KINDS, datetimeParam, DEFAULT_ADMIN_URLS, dialect, openDatabase, serverVersion, tableIndexes } from './db.mjs';
@@ -133,19 +133,6 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 
 // ----- small helpers -----
-
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** A deterministic generator, so every run seeds the same data. */
 function prng(seed) {
