@@ -817,7 +817,6 @@ export class ItemsService {
     return { created_at: now, updated_at: now, created_by: actor, updated_by: actor };
   }
 
-
   private async update(manager: EntityManager, target: WriteTarget, changes: Array<{ keys: unknown[]; values: Row }>, origin: RequestOrigin): Promise<unknown[]> {
     const { collection, access } = target;
     const updated: unknown[] = [];
