@@ -143,6 +143,8 @@ export function describeStudio(kind: DatabaseKind): void {
       await page.getByText('1,000 of 1,000 items').waitFor();
       await page.getByRole('gridcell', { name: 'Post 0', exact: true }).waitFor();
       assert.ok((await page.locator('[role=row][data-index]').count()) <= 100, 'at most 100 rows in the DOM');
+      const headers = (await page.getByRole('columnheader').allTextContents()).map((text) => text.trim());
+      assert.ok(headers.indexOf('id') < headers.indexOf('f_string') && headers.indexOf('f_string') < headers.indexOf('created_at'), `the key, the collection's fields, then the system ones: ${headers.join(', ')}`);
       await assertAccessible(page, 'explorer');
       if (shots) await screenshot(page, 'explorer');
 

@@ -73,7 +73,7 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
   const [exportError, setExportError] = useState<unknown>(null);
 
   // The key first, then the collection's own fields, then the other system fields (timestamps, authors).
-  const fields = definition.fields.filter((f) => f.type !== 'alias').sort((a, b) => columnRank(a) - columnRank(b));
+  const fields = useMemo(() => definition.fields.filter((f) => f.type !== 'alias').sort((a, b) => columnRank(a) - columnRank(b)), [definition]);
   const query = { sort: sort.join(',') || undefined, filter: search.filter || undefined, search: search.q || undefined };
   const baseKey = ['w', ws, 'items', collection, query] as const;
 
@@ -97,10 +97,8 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
 
   const columns = useMemo(
     () =>
-      definition.fields
-        .filter((f) => f.type !== 'alias')
-        .map((f) => columnHelper.accessor((row) => row[f.field], { id: f.field, header: f.field, size: f.field === 'id' ? 90 : 180, minSize: 60 })),
-    [definition, columnHelper],
+      fields.map((f) => columnHelper.accessor((row) => row[f.field], { id: f.field, header: f.field, size: f.field === 'id' ? 90 : 180, minSize: 60 })),
+    [fields],
   );
   const visibility: VisibilityState = Object.fromEntries(prefs.hidden.map((h) => [h, false]));
   const table = useReactTable({
