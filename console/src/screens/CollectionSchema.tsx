@@ -13,6 +13,7 @@ import { ListTable } from '../components/ListTable';
 import { Topbar } from '../components/Topbar';
 import { Button, Checkbox, ErrorAlert, Loading, ModalDialog, PageHead, SelectField, TextInput } from '../components/ui';
 import { changedOptions, emptyDraft, InvalidText, toDraft, toFieldPayload, type FieldDraft } from '../lib/fields';
+import { managesWorkspace } from '../lib/roles';
 
 /** The field a message is about: the server's, or the one whose text the form refused before sending. */
 const fieldOf = (error: unknown) => (error instanceof ApiError || error instanceof InvalidText ? error.field : undefined);
@@ -46,7 +47,7 @@ export default function CollectionSchema() {
   const [relating, setRelating] = useState(false);
   const [deleting, setDeleting] = useState<string | null>(null);
   const definition = collections.data?.find((c) => c.collection === collection);
-  const canChange = workspace.data?.role === 'owner' || workspace.data?.role === 'admin';
+  const canChange = managesWorkspace(workspace.data?.role);
   const mine = relations.data?.filter((r) => r.collection === collection || r.related_collection === collection) ?? [];
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['w', ws] });
 

@@ -9,6 +9,7 @@ import { DeleteCollection } from '../components/DeleteCollection';
 import { ListTable } from '../components/ListTable';
 import { Topbar } from '../components/Topbar';
 import { Button, ErrorAlert, Loading, ModalDialog, PageHead, SelectField, TextInput } from '../components/ui';
+import { managesWorkspace } from '../lib/roles';
 
 export default function Collections() {
   const { ws } = useParams({ from: '/app/w/$ws/collections' });
@@ -18,7 +19,7 @@ export default function Collections() {
   const counts = useQuery({ ...rowCountsQuery(ws, names), enabled: names.length > 0 });
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<string | null>(null);
-  const canChangeSchema = workspace.data?.role === 'owner' || workspace.data?.role === 'admin';
+  const canChangeSchema = managesWorkspace(workspace.data?.role);
 
   return (
     <>

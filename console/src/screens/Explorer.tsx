@@ -22,6 +22,7 @@ import { emptyGroup, fromFilterJson, toFilterJson, type Group } from '../lib/fil
 import { sortedFields } from '../lib/live-rows';
 import type { Conflict } from '../lib/versions';
 import { useFlash, useLiveGrid, useLiveStatus } from '../lib/use-live';
+import { managesWorkspace, writesItems } from '../lib/roles';
 
 // Import and export are their own chunk, loaded when first used.
 const ImportDialog = lazy(() => import('../components/ImportExport'));
@@ -48,8 +49,8 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
   const queryClient = useQueryClient();
   const workspace = useQuery(workspaceQuery(ws));
   const relations = useQuery(relationsQuery(ws));
-  const canWrite = workspace.data ? workspace.data.role !== 'viewer' : false;
-  const canSeeHistory = workspace.data ? workspace.data.role === 'owner' || workspace.data.role === 'admin' : false;
+  const canWrite = writesItems(workspace.data?.role);
+  const canSeeHistory = managesWorkspace(workspace.data?.role);
   const sort = useMemo(() => (search.sort ? search.sort.split(',') : []), [search.sort]);
   const filterGroup = useMemo<Group>(() => {
     if (!search.filter) return emptyGroup();

@@ -11,6 +11,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Topbar } from '../components/Topbar';
 import { Button, ErrorAlert, Loading, ModalDialog, PageHead, SelectField, TextInput } from '../components/ui';
 import { childFolders, folderChoices, folderTrail, formatBytes, isPreviewable } from '../lib/files';
+import { writesItems } from '../lib/roles';
 
 const PAGE = 100;
 const FILE_FIELDS = 'id,filename_download,title,type,filesize,folder,uploaded_on';
@@ -37,7 +38,7 @@ export default function Files() {
   const current = folder ?? null;
   const queryClient = useQueryClient();
   const workspace = useQuery(workspaceQuery(ws));
-  const canWrite = workspace.data ? workspace.data.role !== 'viewer' : false;
+  const canWrite = writesItems(workspace.data?.role);
   const folders = useQuery(foldersQuery(ws));
   const allFolders = useMemo(() => folders.data ?? [], [folders.data]);
   const trail = folderTrail(allFolders, current);

@@ -9,6 +9,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ListTable } from '../components/ListTable';
 import { Topbar } from '../components/Topbar';
 import { Button, ErrorAlert, Loading, ModalDialog, PageHead, SelectField, TextInput } from '../components/ui';
+import { managesWorkspace } from '../lib/roles';
 
 const roleOptions = WORKSPACE_ROLES.map((role) => ({ id: role, label: role }));
 
@@ -19,7 +20,7 @@ export default function Members() {
   const queryClient = useQueryClient();
   const [adding, setAdding] = useState(false);
   const [removing, setRemoving] = useState<Member | null>(null);
-  const manage = workspace.data?.role === 'owner' || workspace.data?.role === 'admin';
+  const manage = managesWorkspace(workspace.data?.role);
   const changeRole = useMutation({
     mutationFn: ({ id, role }: { id: string; role: WorkspaceRole }) => unwrap(system.PATCH('/api/v1/workspaces/{ws}/members/{id}', { params: { path: { ws, id } }, body: { role } })),
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['workspaces', ws, 'members'] }),

@@ -7,6 +7,7 @@ import { system, unwrap } from '../api/system';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Topbar } from '../components/Topbar';
 import { Button, ErrorAlert, Loading, PageHead, TextInput } from '../components/ui';
+import { managesWorkspace } from '../lib/roles';
 
 export default function WorkspaceSettings() {
   const { ws } = useParams({ from: '/app/w/$ws/settings' });
@@ -33,7 +34,7 @@ export default function WorkspaceSettings() {
 
   if (workspace.error) return <div className="content"><ErrorAlert error={workspace.error} /></div>;
   if (!workspace.data) return <Loading what="the workspace" />;
-  const canEdit = workspace.data.role === 'owner' || workspace.data.role === 'admin';
+  const canEdit = managesWorkspace(workspace.data.role);
   return (
     <>
       <Topbar ws={ws} trail={[{ label: 'Settings' }]} />
