@@ -1,3 +1,4 @@
+import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Form } from 'react-aria-components';
 import { Button, ErrorAlert, ModalDialog, TextInput } from './ui';
@@ -16,37 +17,30 @@ interface ConfirmDialogProps {
 /** Asks before something that cannot be undone; the server's refusal shows inside, not as a lost click. */
 export function ConfirmDialog({ isOpen, onOpenChange, title, message, typeToConfirm, action, onConfirm }: ConfirmDialogProps) {
   const [typed, setTyped] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const ready = !typeToConfirm || typed === typeToConfirm;
   const close = (open: boolean) => {
     if (!open) {
       setTyped('');
-      setError(null);
+      confirm.reset();
     }
     onOpenChange(open);
   };
+  const confirm = useMutation({ mutationFn: onConfirm, onSuccess: () => close(false) });
   return (
     <ModalDialog isOpen={isOpen} onOpenChange={close} title={title}>
       <Form
         className="stack"
         onSubmit={(event) => {
           event.preventDefault();
-          if (!ready) return;
-          setBusy(true);
-          setError(null);
-          onConfirm()
-            .then(() => close(false))
-            .catch(setError)
-            .finally(() => setBusy(false));
+          if (ready) confirm.mutate();
         }}
       >
         <div>{message}</div>
         {typeToConfirm && <TextInput label={`Type ${typeToConfirm} to confirm`} value={typed} onChange={setTyped} autoFocus />}
-        <ErrorAlert error={error} />
+        <ErrorAlert error={confirm.error} />
         <div className="row end">
           <Button onPress={() => close(false)}>Cancel</Button>
-          <Button type="submit" variant="danger" isDisabled={!ready} isPending={busy}>
+          <Button type="submit" variant="danger" isDisabled={!ready} isPending={confirm.isPending}>
             {action}
           </Button>
         </div>

@@ -139,3 +139,22 @@ export function Loading({ what }: { what: string }) {
     </div>
   );
 }
+
+/** The card of the screens before sign-in (first run, sign-in): the brand, a heading, what it says, then the form. */
+export function AuthCard({ title, intro, children }: { title: string; intro?: ReactNode; children: ReactNode }) {
+  return (
+    <main className="auth">
+      <div className="card">
+        <div className="brand">
+          <img src="/admin/favicon.svg" alt="" />
+          Cairn Studio
+        </div>
+        <div>
+          <h1>{title}</h1>
+          {intro}
+        </div>
+        {children}
+      </div>
+    </main>
+  );
+}
