@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { Database } from '../../src/common/database/database.service';
-import { toDatabase } from '../../src/modules/data/sql/value-codec';
+import { toDatabase } from '../../src/engine/sql/value-codec';
 import { tableNameFor } from '../../src/modules/schema/names';
 import { describeEachDatabase, Suite } from '../support/app';
 import { newOwnedWorkspace } from '../support/factories';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import fc from 'fast-check';
-import { COMPARISON_OPERATORS } from '../../src/modules/data/query/query.ast';
+import { COMPARISON_OPERATORS } from '../../src/engine/query/query.ast';
 import { describeEachDatabase } from '../support/app';
 import { newOwnedWorkspace } from '../support/factories';
 

@@ -1,4 +1,4 @@
-import { FilterNode, ItemsQuery, keysQuery, NestedRead } from '../../src/modules/data/query/query.ast';
+import { FilterNode, ItemsQuery, keysQuery, NestedRead } from '../../src/engine/query/query.ast';
 
 /** An ItemsQuery with defaults: the primary key, no filter, no sort, no limit. */
 export function query(collection: string, overrides: Partial<ItemsQuery> = {}): ItemsQuery {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ParsedQueryCache } from '../../src/modules/data/query/parsed-query.cache';
-import { parseItemsQuery } from '../../src/modules/data/query/query.parser';
+import { ParsedQueryCache } from '../../src/engine/query/parsed-query.cache';
+import { parseItemsQuery } from '../../src/engine/query/query.parser';
 import { blogSchema } from '../support/schema-fixture';
 
 const CONFIG = { defaultLimit: 100, maxLimit: 1000, maxDepth: 3, maxBatchSize: 100 };

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AppError } from '../../src/common/errors/app-error';
-import { COMPARISON_OPERATORS, ComparisonOperator, FilterNode, FilterValue, ItemsQuery, NestedRead, Selection } from '../../src/modules/data/query/query.ast';
-import { parseItemsQuery, ParseOptions } from '../../src/modules/data/query/query.parser';
+import { COMPARISON_OPERATORS, ComparisonOperator, FilterNode, FilterValue, ItemsQuery, NestedRead, Selection } from '../../src/engine/query/query.ast';
+import { parseItemsQuery, ParseOptions } from '../../src/engine/query/query.parser';
 import { findCollection, findField, findRelationalField } from '../../src/modules/schema/schema.lookup';
 import type { WorkspaceSchema } from '../../src/modules/schema/schema.types';
 import { blogSchema, collectionDef, fieldDef } from '../support/schema-fixture';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AppError } from '../../src/common/errors/app-error';
-import type { FilterNode } from '../../src/modules/data/query/query.ast';
-import { parseItemsQuery } from '../../src/modules/data/query/query.parser';
+import type { FilterNode } from '../../src/engine/query/query.ast';
+import { parseItemsQuery } from '../../src/engine/query/query.parser';
 import { CollectionReadGrant, readPermissions, scopeReadQuery } from '../../src/modules/policies/read-permissions';
 import { findRelationalField } from '../../src/modules/schema/schema.lookup';
 import { compare, nested, query } from '../support/ast-builders';

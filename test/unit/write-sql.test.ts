@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dialectFor } from '../../src/modules/data/sql/dialect';
-import { InsertWithLogTexts, insertWithLogStatement, type LoggedRow } from '../../src/modules/data/write/write.sql';
+import { dialectFor } from '../../src/engine/sql/dialect';
+import { InsertWithLogTexts, insertWithLogStatement, type LoggedRow } from '../../src/engine/write/write.sql';
 import { collectionDef, fieldDef } from '../support/schema-fixture';
 
 const postgres = dialectFor('postgres');

@@ -1,8 +1,8 @@
 import { EntityManager } from 'typeorm';
 import { v7 as timeOrderedUuid } from 'uuid';
 import type { DatabaseKind } from '../../config/app-config';
-import { dialectFor } from '../data/sql/dialect';
-import { datetimeToDatabase } from '../data/sql/value-codec';
+import { dialectFor } from '../../engine/sql/dialect';
+import { datetimeToDatabase } from '../../engine/sql/value-codec';
 import { actorId, Principal } from '../auth/principal';
 
 export type ItemAction = 'create' | 'update' | 'delete';

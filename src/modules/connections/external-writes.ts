@@ -1,10 +1,10 @@
 import { forbidden } from '../../common/errors/app-error';
-import type { FilterNode, QueryContext } from '../data/query/query.ast';
-import { keysQuery } from '../data/query/query.ast';
-import { dialectFor, SqlDialect } from '../data/sql/dialect';
-import { compileSelect } from '../data/sql/select.compiler';
-import { toDatabase } from '../data/sql/value-codec';
-import { deleteStatement, insertStatement, updateStatement } from '../data/write/write.sql';
+import type { FilterNode, QueryContext } from '../../engine/query/query.ast';
+import { keysQuery } from '../../engine/query/query.ast';
+import { dialectFor, SqlDialect } from '../../engine/sql/dialect';
+import { compileSelect } from '../../engine/sql/select.compiler';
+import { toDatabase } from '../../engine/sql/value-codec';
+import { deleteStatement, insertStatement, updateStatement } from '../../engine/write/write.sql';
 import { findField, primaryKeyField } from '../schema/schema.lookup';
 import type { CollectionDef, WorkspaceSchema } from '../schema/schema.types';
 import type { ExternalDatabase, RunStatement } from './external-database';

@@ -20,20 +20,20 @@ import { ReadPermissions, scopeReadQuery } from '../policies/read-permissions';
 import { checkWritableFields, withGrantValidation, withPresets, WriteGrant } from '../policies/write-permissions';
 import { assertMemberMay } from '../workspaces/workspace-roles';
 import { isAppRoleAccess, ItemsAccess, WorkspaceAccess, WorkspacesService } from '../workspaces/workspaces.service';
-import { FilterNode, ItemsQuery, keysQuery, QueryContext, SortTerm } from './query/query.ast';
-import { ParsedQueryCache } from './query/parsed-query.cache';
-import { parseItemsQuery } from './query/query.parser';
-import { aggregateItems, countItems, decodeRows, pickColumns, readItems, RunSql } from './read/read.runner';
-import { compileSelect } from './sql/select.compiler';
-import { dialectFor, SqlDialect } from './sql/dialect';
-import { invalidQuery } from './sql/filter.compiler';
+import { FilterNode, ItemsQuery, keysQuery, QueryContext, SortTerm } from '../../engine/query/query.ast';
+import { ParsedQueryCache } from '../../engine/query/parsed-query.cache';
+import { parseItemsQuery } from '../../engine/query/query.parser';
+import { aggregateItems, countItems, decodeRows, pickColumns, readItems, RunSql } from '../../engine/read/read.runner';
+import { compileSelect } from '../../engine/sql/select.compiler';
+import { dialectFor, SqlDialect } from '../../engine/sql/dialect';
+import { invalidQuery } from '../../engine/sql/filter.compiler';
 import { EXPORT_BATCH_SIZE, IMPORT_BATCH_SIZE, importRefused, ImportFailure, ImportResult, ImportRow, ItemsExport, MAX_REPORTED_IMPORT_FAILURES, ROW_FAILURES, rowFailureOf } from './transfer/transfer.types';
-import { toDatabase } from './sql/value-codec';
+import { toDatabase } from '../../engine/sql/value-codec';
 import { OutboxWriter, WebhookOutbox } from '../webhooks/webhook-outbox';
 import { FlowTriggers, FlowTriggerWriter, KeysMatching, TriggeringChange } from '../flows/flow-triggers';
 import { ExternalDatabases } from '../connections/external-databases';
 import { ExternalWrites } from '../connections/external-writes';
-import { explainForeignKeyViolation, RefusedWrite } from './write/foreign-key-conflicts';
+import { explainForeignKeyViolation, RefusedWrite } from '../../engine/write/foreign-key-conflicts';
 import { ItemHooks } from './write/item-hooks';
 import { ItemValidator } from './write/item-validator';
 import { deltaOf, recordRevisions, REVISION_COLUMNS, revisionRow } from '../revisions/revision.recorder';
@@ -51,7 +51,7 @@ import {
   lockStatement,
   rowsStatement,
   updateStatement,
-} from './write/write.sql';
+} from '../../engine/write/write.sql';
 import { VirtualCollection, VirtualCollections } from './virtual-collections';
 
 type Row = Record<string, unknown>;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { forbidden } from '../../common/errors/app-error';
 import { personId } from '../auth/principal';
-import type { QueryContext } from '../data/query/query.ast';
+import type { QueryContext } from '../../engine/query/query.ast';
 import { appCaller, PoliciesService } from '../policies/policies.service';
 import type { PolicyAction } from '../policies/policy.entities';
 import type { ReadPermissions } from '../policies/read-permissions';

@@ -7,7 +7,7 @@ import { AppError, forbidden, invalidPayload, notFound } from '../../common/erro
 import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { recordActivity, RequestOrigin } from '../audit/activity.recorder';
-import { isRecord } from '../data/query/filter.parser';
+import { isRecord } from '../../engine/query/filter.parser';
 import type { PolicyAction } from '../policies/policy.entities';
 import { checkWritableFields, withPresets, WriteGrant } from '../policies/write-permissions';
 import type { ItemsAccess } from '../workspaces/workspaces.service';

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Database } from '../../common/database/database.service';
 import { AppError, conflict, forbidden, invalidPayload, notFound } from '../../common/errors/app-error';
-import { isRecord } from '../data/query/filter.parser';
+import { isRecord } from '../../engine/query/filter.parser';
 import { checkWritableFields, withPresets, WriteGrant } from '../policies/write-permissions';
 import type { ItemsAccess } from '../workspaces/workspaces.service';
 import { FilesAccess } from './files-access';

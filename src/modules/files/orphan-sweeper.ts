@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Database } from '../../common/database/database.service';
-import { dialectFor } from '../data/sql/dialect';
+import { dialectFor } from '../../engine/sql/dialect';
 import { STORAGE_DRIVER, StorageDriver } from './storage/storage-driver';
 
 /** Bytes younger than this are left alone: an upload still in flight (here or on another instance) has no row yet. */

@@ -6,7 +6,7 @@ import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { AppError, conflict, invalidPayload, notFound } from '../../common/errors/app-error';
 import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
-import { parseFilter } from '../data/query/filter.parser';
+import { parseFilter } from '../../engine/query/filter.parser';
 import { SchemaRegistry } from '../schema/schema.registry';
 import type { WorkspaceSchema } from '../schema/schema.types';
 import type { WorkspaceAccess } from '../workspaces/workspaces.service';

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { AppError } from '../../common/errors/app-error';
-import { isRecord } from '../data/query/filter.parser';
+import { isRecord } from '../../engine/query/filter.parser';
 import { AfterCommit, BeforeWrite, ItemHooks } from '../data/write/item-hooks';
 import { HandlerCatalog } from './handler.catalog';
 import { HandlerRunner } from './handler.runner';

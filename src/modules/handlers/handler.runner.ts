@@ -5,7 +5,7 @@ import { toErrorResponse } from '../../common/errors/error-response';
 import { GracefulShutdown } from '../../common/lifecycle/graceful-shutdown';
 import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
-import { isRecord } from '../data/query/filter.parser';
+import { isRecord } from '../../engine/query/filter.parser';
 import { ItemsService } from '../data/items.service';
 import { isAppRoleAccess, ItemsAccess } from '../workspaces/workspaces.service';
 import type { RunnableHandler } from './handler.catalog';

@@ -7,7 +7,7 @@ import { EvictedCache } from '../../common/cache/evicted-cache';
 import { conflict, invalidPayload, notFound } from '../../common/errors/app-error';
 import { InjectConfig } from '../../config/config.module';
 import type { AppConfig } from '../../config/app-config';
-import { assertSafeTree, isRecord, parseFilter } from '../data/query/filter.parser';
+import { assertSafeTree, isRecord, parseFilter } from '../../engine/query/filter.parser';
 import { findField } from '../schema/schema.lookup';
 import { SchemaRegistry } from '../schema/schema.registry';
 import type { WorkspaceSchema } from '../schema/schema.types';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AppError, invalidPayload } from '../../common/errors/app-error';
-import { isRecord } from '../data/query/filter.parser';
+import { isRecord } from '../../engine/query/filter.parser';
 import type { WorkspaceSchema } from '../schema/schema.types';
 import { Dependant, SchemaRemoval, SectionApply, SectionCheck, SectionStep, SnapshotParticipant, SnapshotParticipants } from '../schema/snapshot-participant';
 import { description, PoliciesService, PolicyDto, roleName, toPolicyDto } from './policies.service';

@@ -1,6 +1,6 @@
 import { invalidPayload } from '../../common/errors/app-error';
-import { isRecord, parseVariable } from '../data/query/filter.parser';
-import type { FilterVariable } from '../data/query/query.ast';
+import { isRecord, parseVariable } from '../../engine/query/filter.parser';
+import type { FilterVariable } from '../../engine/query/query.ast';
 
 /** Operators whose operand may be one comma-separated string, each part a value of its own. */
 const LIST_OPERATORS = new Set(['_in', '_nin', '_between', '_nbetween']);

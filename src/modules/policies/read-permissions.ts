@@ -1,5 +1,5 @@
 import { forbidden } from '../../common/errors/app-error';
-import type { FilterNode, ItemsQuery, NestedRead, Selection, SortTerm } from '../data/query/query.ast';
+import type { FilterNode, ItemsQuery, NestedRead, Selection, SortTerm } from '../../engine/query/query.ast';
 import { findRelationalField } from '../schema/schema.lookup';
 import type { CollectionDef, RelationDef, WorkspaceSchema } from '../schema/schema.types';
 

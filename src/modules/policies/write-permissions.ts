@@ -1,5 +1,5 @@
 import { AppError, invalidPayload } from '../../common/errors/app-error';
-import type { FilterNode, QueryContext } from '../data/query/query.ast';
+import type { FilterNode, QueryContext } from '../../engine/query/query.ast';
 import { fieldType, FieldValueError } from '../schema/field-types';
 import type { CollectionDef, FieldDef, FieldValidation } from '../schema/schema.types';
 import { policyVariable } from './policy-variables';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { conflict, notFound } from '../../common/errors/app-error';
 import type { RequestOrigin } from '../audit/activity.recorder';
 import { ItemsService, ReadResult } from '../data/items.service';
-import type { FilterNode } from '../data/query/query.ast';
+import type { FilterNode } from '../../engine/query/query.ast';
 import { SchemaRegistry } from '../schema/schema.registry';
 import type { CollectionDef } from '../schema/schema.types';
 import type { WorkspaceAccess } from '../workspaces/workspaces.service';

@@ -5,7 +5,7 @@ import { Database } from '../../common/database/database.service';
 import { conflict, forbidden, invalidPayload, notFound } from '../../common/errors/app-error';
 import { WorkspaceEntity } from '../workspaces/workspace.entity';
 import { WorkspaceAccess, WorkspacesService } from '../workspaces/workspaces.service';
-import { toDatabase } from '../data/sql/value-codec';
+import { toDatabase } from '../../engine/sql/value-codec';
 import { fieldType } from './field-types';
 import { parseFieldInput, toFieldDto } from './field-input';
 import { checkNewCollectionName, tableNameFor } from './names';

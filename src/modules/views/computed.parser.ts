@@ -1,6 +1,6 @@
 import { findField, NUMERIC_TYPES, TEXT_TYPES } from '../schema/schema.lookup';
 import type { CollectionDef } from '../schema/schema.types';
-import type { ComputedColumn, Expression, ExpressionType } from '../data/query/query.ast';
+import type { ComputedColumn, Expression, ExpressionType } from '../../engine/query/query.ast';
 
 /**
  * A view's computed fields: `{"total": "price * quantity", "label": "concat(first, ' ', last)"}`. The

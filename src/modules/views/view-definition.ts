@@ -1,8 +1,8 @@
 import { AppError, invalidPayload } from '../../common/errors/app-error';
 import type { QueryConfig } from '../../config/app-config';
-import { isRecord } from '../data/query/filter.parser';
-import type { ComputedColumn, ItemsQuery } from '../data/query/query.ast';
-import { parseItemsQuery } from '../data/query/query.parser';
+import { isRecord } from '../../engine/query/filter.parser';
+import type { ComputedColumn, ItemsQuery } from '../../engine/query/query.ast';
+import { parseItemsQuery } from '../../engine/query/query.parser';
 import { checkCollectionName } from '../schema/names';
 import { findField } from '../schema/schema.lookup';
 import type { WorkspaceSchema } from '../schema/schema.types';

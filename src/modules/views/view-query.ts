@@ -1,7 +1,7 @@
 import type { QueryConfig } from '../../config/app-config';
-import { invalidQuery } from '../data/query/filter.parser';
-import type { ComputedColumn, FilterNode, ItemsQuery, Selection } from '../data/query/query.ast';
-import { parseItemsQuery } from '../data/query/query.parser';
+import { invalidQuery } from '../../engine/query/filter.parser';
+import type { ComputedColumn, FilterNode, ItemsQuery, Selection } from '../../engine/query/query.ast';
+import { parseItemsQuery } from '../../engine/query/query.parser';
 import { CollectionReadGrant, readPermissions } from '../policies/read-permissions';
 import { findRelationalField, TEXT_TYPES, findField } from '../schema/schema.lookup';
 import type { WorkspaceSchema } from '../schema/schema.types';

@@ -1,4 +1,4 @@
-import type { ComputedColumn, ItemsQuery, Selection } from '../data/query/query.ast';
+import type { ComputedColumn, ItemsQuery, Selection } from '../../engine/query/query.ast';
 import { findField, findRelationalField, NUMERIC_TYPES } from '../schema/schema.lookup';
 import type { FieldDef, WorkspaceSchema } from '../schema/schema.types';
 import { isAggregateView, ViewDefinition } from './view-definition';

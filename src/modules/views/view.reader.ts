@@ -3,8 +3,8 @@ import { AppError, conflict, forbidden, notFound } from '../../common/errors/app
 import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { ItemsService, ReadResult } from '../data/items.service';
-import { parseItemsQuery } from '../data/query/query.parser';
-import type { ComputedColumn, ItemsQuery } from '../data/query/query.ast';
+import { parseItemsQuery } from '../../engine/query/query.parser';
+import type { ComputedColumn, ItemsQuery } from '../../engine/query/query.ast';
 import { VirtualCollection, VirtualCollectionInfo, VirtualCollections, VirtualCollectionSource } from '../data/virtual-collections';
 import { appCaller, PoliciesService } from '../policies/policies.service';
 import { findField } from '../schema/schema.lookup';

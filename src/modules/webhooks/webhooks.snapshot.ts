@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { invalidPayload } from '../../common/errors/app-error';
-import { isRecord } from '../data/query/filter.parser';
+import { isRecord } from '../../engine/query/filter.parser';
 import { Dependant, SchemaRemoval, SectionApply, SectionCheck, SectionStep, SnapshotParticipant, SnapshotParticipants } from '../schema/snapshot-participant';
 import { WebhookOutbox } from './webhook-outbox';
 import { WEBHOOK_EVENTS, WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEntity } from './webhook.entities';

@@ -14,7 +14,7 @@ import {
 } from 'graphql';
 import { findField, findRelationalField } from '../../schema/schema.lookup';
 import type { FieldDef, WorkspaceSchema } from '../../schema/schema.types';
-import type { AggregateFunction, Selection } from '../query/query.ast';
+import type { AggregateFunction, Selection } from '../../../engine/query/query.ast';
 import type { VirtualCollectionInfo, VirtualRowShape } from '../virtual-collections';
 import { scalarOf } from './graphql-scalars';
 import { listParams, readParams } from './graphql-selection';

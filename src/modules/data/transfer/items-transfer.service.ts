@@ -13,7 +13,7 @@ import type { CollectionDef } from '../../schema/schema.types';
 import type { ItemsAccess } from '../../workspaces/workspaces.service';
 import { multipartError, MultipartWording } from '../../files/upload-reader';
 import { ItemsService } from '../items.service';
-import { invalidQuery } from '../sql/filter.compiler';
+import { invalidQuery } from '../../../engine/sql/filter.compiler';
 import { csvRecord } from './csv.format';
 import { jsonArrayElements, MalformedJsonArray } from './json-array.reader';
 import type { ImportResult, ImportRow } from './transfer.types';

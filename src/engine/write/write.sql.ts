@@ -1,5 +1,5 @@
-import { primaryKeyField } from '../../schema/schema.lookup';
-import type { CollectionDef, FieldDef } from '../../schema/schema.types';
+import { primaryKeyField } from '../../modules/schema/schema.lookup';
+import type { CollectionDef, FieldDef } from '../../modules/schema/schema.types';
 import type { SqlDialect } from '../sql/dialect';
 import type { CompiledSql } from '../sql/select.compiler';
 import { postgresJsonOf } from '../sql/value-codec';

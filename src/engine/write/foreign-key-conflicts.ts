@@ -1,6 +1,6 @@
-import { AppError, conflict } from '../../../common/errors/app-error';
-import { findCollection, findField, primaryKeyField } from '../../schema/schema.lookup';
-import type { CollectionDef, WorkspaceSchema } from '../../schema/schema.types';
+import { AppError, conflict } from '../../common/errors/app-error';
+import { findCollection, findField, primaryKeyField } from '../../modules/schema/schema.lookup';
+import type { CollectionDef, WorkspaceSchema } from '../../modules/schema/schema.types';
 import type { RunSql } from '../read/read.runner';
 import type { SqlDialect } from '../sql/dialect';
 import { toDatabase } from '../sql/value-codec';

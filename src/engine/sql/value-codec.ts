@@ -1,6 +1,6 @@
-import type { DatabaseKind } from '../../../config/app-config';
-import { invalidPayload } from '../../../common/errors/app-error';
-import type { FieldDef } from '../../schema/schema.types';
+import type { DatabaseKind } from '../../config/app-config';
+import { invalidPayload } from '../../common/errors/app-error';
+import type { FieldDef } from '../../modules/schema/schema.types';
 
 /**
  * The value codec: how a JavaScript value of a field becomes a database parameter, and how what a

@@ -1,5 +1,5 @@
-import { findField, findRelationalField, primaryKeyField, relationalFields } from '../../schema/schema.lookup';
-import type { CollectionDef, RelationalField, WorkspaceSchema } from '../../schema/schema.types';
+import { findField, findRelationalField, primaryKeyField, relationalFields } from '../../modules/schema/schema.lookup';
+import type { CollectionDef, RelationalField, WorkspaceSchema } from '../../modules/schema/schema.types';
 import { invalidQuery, relatedCollection } from './filter.parser';
 import type { FilterNode, Selection, SortTerm } from './query.ast';
 

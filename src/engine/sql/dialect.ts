@@ -1,6 +1,6 @@
-import { SQLITE_UNICODE_LOWER } from '../../../common/database/sqlite-connection';
-import type { DatabaseKind } from '../../../config/app-config';
-import type { FieldTypeName } from '../../schema/schema.types';
+import { SQLITE_UNICODE_LOWER } from '../../common/database/sqlite-connection';
+import type { DatabaseKind } from '../../config/app-config';
+import type { FieldTypeName } from '../../modules/schema/schema.types';
 
 /**
  * What differs between the three databases when Cairn writes SQL by hand: quoting, placeholders and a

@@ -1,7 +1,7 @@
-import { AppError, type ErrorExtensions } from '../../../common/errors/app-error';
-import { INTEGER_RANGES } from '../../schema/field-types';
-import { findCollection, findField, findRelationalField, primaryKeyField, TEXT_TYPES } from '../../schema/schema.lookup';
-import type { CollectionDef, FieldDef, RelationalField, WorkspaceSchema } from '../../schema/schema.types';
+import { AppError, type ErrorExtensions } from '../../common/errors/app-error';
+import { INTEGER_RANGES } from '../../modules/schema/field-types';
+import { findCollection, findField, findRelationalField, primaryKeyField, TEXT_TYPES } from '../../modules/schema/schema.lookup';
+import type { CollectionDef, FieldDef, RelationalField, WorkspaceSchema } from '../../modules/schema/schema.types';
 import type { ComparisonOperator, FilterNode, FilterScalar, FilterValue, FilterVariable, QueryContext } from '../query/query.ast';
 import type { MatchMode, SqlDialect } from './dialect';
 import { toDatabase } from './value-codec';

@@ -1,8 +1,8 @@
-import { AppError, ErrorExtensions } from '../../../common/errors/app-error';
-import { MAX_JSON_NESTING, nestsDeeperThan } from '../../../common/input/nesting';
-import { textFault } from '../../../common/input/text-faults';
-import { findCollection, findField, findRelationalField, NUMERIC_TYPES, TEXT_TYPES } from '../../schema/schema.lookup';
-import type { CollectionDef, FieldDef, RelationalField, WorkspaceSchema } from '../../schema/schema.types';
+import { AppError, ErrorExtensions } from '../../common/errors/app-error';
+import { MAX_JSON_NESTING, nestsDeeperThan } from '../../common/input/nesting';
+import { textFault } from '../../common/input/text-faults';
+import { findCollection, findField, findRelationalField, NUMERIC_TYPES, TEXT_TYPES } from '../../modules/schema/schema.lookup';
+import type { CollectionDef, FieldDef, RelationalField, WorkspaceSchema } from '../../modules/schema/schema.types';
 import { COMPARISON_OPERATORS, ComparisonOperator, FilterNode, FilterScalar, FilterValue, FilterVariable } from './query.ast';
 
 /**

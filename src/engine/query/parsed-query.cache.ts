@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import type { QueryConfig } from '../../../config/app-config';
-import type { WorkspaceSchema } from '../../schema/schema.types';
+import type { QueryConfig } from '../../config/app-config';
+import type { WorkspaceSchema } from '../../modules/schema/schema.types';
 import type { ItemsQuery } from './query.ast';
 import { parseItemsPaging, parseItemsQuery } from './query.parser';
 

@@ -1,7 +1,7 @@
-import { notFound } from '../../../common/errors/app-error';
-import { textFault } from '../../../common/input/text-faults';
-import { findCollection, findField, findRelationalField, NUMERIC_TYPES, ORDERED_TYPES } from '../../schema/schema.lookup';
-import type { CollectionDef, FieldDef, WorkspaceSchema } from '../../schema/schema.types';
+import { notFound } from '../../common/errors/app-error';
+import { textFault } from '../../common/input/text-faults';
+import { findCollection, findField, findRelationalField, NUMERIC_TYPES, ORDERED_TYPES } from '../../modules/schema/schema.lookup';
+import type { CollectionDef, FieldDef, WorkspaceSchema } from '../../modules/schema/schema.types';
 import { draftSelection, finishSelection, NestedDraft, SelectionDraft } from './fields.parser';
 import {
   assertSafeKey,

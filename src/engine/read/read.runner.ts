@@ -1,7 +1,7 @@
-import type { AppError } from '../../../common/errors/app-error';
-import { classifyDatabaseError } from '../../../common/database/db-errors';
-import { primaryKeyField } from '../../schema/schema.lookup';
-import type { CollectionDef, FieldDef, WorkspaceSchema } from '../../schema/schema.types';
+import type { AppError } from '../../common/errors/app-error';
+import { classifyDatabaseError } from '../../common/database/db-errors';
+import { primaryKeyField } from '../../modules/schema/schema.lookup';
+import type { CollectionDef, FieldDef, WorkspaceSchema } from '../../modules/schema/schema.types';
 import type { AggregateFunction, ItemsQuery, NestedRead, QueryContext, Selection } from '../query/query.ast';
 import type { SqlDialect } from '../sql/dialect';
 import { invalidQuery, requireCollection, requireColumn, requireRelation } from '../sql/filter.compiler';

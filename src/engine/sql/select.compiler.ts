@@ -1,6 +1,6 @@
-import { NUMERIC_TYPES, ORDERED_TYPES, primaryKeyField, TEXT_TYPES } from '../../schema/schema.lookup';
-import { nullsClause } from '../../schema/index-order';
-import type { CollectionDef, FieldDef, RelationalField, WorkspaceSchema } from '../../schema/schema.types';
+import { NUMERIC_TYPES, ORDERED_TYPES, primaryKeyField, TEXT_TYPES } from '../../modules/schema/schema.lookup';
+import { nullsClause } from '../../modules/schema/index-order';
+import type { CollectionDef, FieldDef, RelationalField, WorkspaceSchema } from '../../modules/schema/schema.types';
 import type { AggregateTerm, ItemsQuery, NestedRead, QueryContext, Selection, SortTerm } from '../query/query.ast';
 import type { SqlDialect } from './dialect';
 import {
