@@ -1,7 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { classifyDatabaseError } from '../database/db-errors';
-import { SEND_JSON } from '../http/unread-bodies';
-import { AppError } from './app-error';
+import { AppError, SEND_JSON } from './app-error';
 import { ErrorCode, httpStatusOf } from './error-codes';
 
 /** The body of every failed response: the envelope the @directus/sdk client understands. */

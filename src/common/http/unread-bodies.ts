@@ -1,8 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../errors/app-error';
-
-/** What every refusal of a body tells the client to do instead. */
-export const SEND_JSON = 'send the body as JSON, with content-type: application/json';
+import { AppError, SEND_JSON } from '../errors/app-error';
 
 /** The 415 of a body Cairn does not read, saying what to send instead. */
 export function unreadBodyError(contentType: string | undefined): AppError {
