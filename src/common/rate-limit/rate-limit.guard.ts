@@ -5,7 +5,7 @@ import { InjectThrottlerStorage, normalizeIp, ThrottlerStorage } from '@nestjs/t
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig, RateLimit } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
-import type { RequestWithPrincipal } from '../../modules/auth/principal';
+import type { RequestWithPrincipal } from '../principal/principal';
 import { AppError } from '../errors/app-error';
 import { RATE_LIMIT_METADATA } from './rate-limit.decorators';
 

@@ -7,7 +7,7 @@ import { EvictedCache } from '../../common/cache/evicted-cache';
 import { Database } from '../../common/database/database.service';
 import { forbidden, invalidToken, notFound } from '../../common/errors/app-error';
 import { API_KEY_PREFIX } from '../auth/access-tokens';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../../common/principal/principal';
 import { hashSecret, newSecret } from '../auth/secret-hash';
 import { hasRole, WorkspaceRole } from '../workspaces/workspace-roles';
 import type { WorkspaceAccess } from '../workspaces/workspaces.service';

@@ -3,7 +3,7 @@ import { ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/s
 import type { FastifyReply } from 'fastify';
 import { notFound } from '../../common/errors/app-error';
 import { ApiErrors } from '../../common/http/api-docs.decorators';
-import { Public } from '../auth/principal';
+import { Public } from '../../common/principal/principal';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { ACCOUNT_PAGE_CSP, accountPage, AccountLinkType } from './account-pages';
 

@@ -5,7 +5,7 @@ import type { AppConfig } from '../../config/app-config';
 import { invalidCredentials } from '../../common/errors/app-error';
 import { appUserRealm } from '../auth/access-tokens';
 import { PasswordHasher } from '../auth/password-hasher';
-import type { AppUserPrincipal } from '../auth/principal';
+import type { AppUserPrincipal } from '../../common/principal/principal';
 import { RefreshTokensService } from '../auth/refresh-tokens.service';
 import { Mailer } from '../mail/mailer';
 import type { WorkspaceEntity } from '../workspaces/workspace.entity';

@@ -7,7 +7,7 @@ import { forbidden, invalidPayload, notFound } from '../../common/errors/app-err
 import { ApiData, ApiErrors, ApiNoContent } from '../../common/http/api-docs.decorators';
 import { REFRESH_COOKIE } from '../auth/access-tokens';
 import { LoginDto, LoginMode, LogoutDto, RefreshDto } from '../auth/auth.dto';
-import { AppUserPrincipal, CurrentPrincipal, Principal, Public } from '../auth/principal';
+import { AppUserPrincipal, CurrentPrincipal, Principal, Public } from '../../common/principal/principal';
 import type { WorkspaceEntity } from '../workspaces/workspace.entity';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { AppAccountService } from './app-account.service';

@@ -3,7 +3,7 @@ import { v7 as timeOrderedUuid } from 'uuid';
 import type { DatabaseKind } from '../../config/app-config';
 import { dialectFor } from '../../engine/sql/dialect';
 import { datetimeToDatabase } from '../../engine/sql/value-codec';
-import { actorId, Principal } from '../auth/principal';
+import { actorId, Principal } from '../../common/principal/principal';
 
 export type ItemAction = 'create' | 'update' | 'delete';
 

@@ -11,7 +11,7 @@ import { UsersService } from '../users/users.service';
 import { REFRESH_COOKIE } from './access-tokens';
 import { LoginDto, LogoutDto, RefreshDto, RegisterDto, SessionDto, SetupStateDto } from './auth.dto';
 import { AuthService } from './auth.service';
-import { CurrentPrincipal, Principal, Public, UserOnly, UserPrincipal } from './principal';
+import { CurrentPrincipal, Principal, Public, UserOnly, UserPrincipal } from '../../common/principal/principal';
 
 /** The path the refresh-token cookie is scoped to: only the platform's auth routes ever receive it. */
 const PLATFORM_COOKIE_PATH = '/api/v1/auth';

@@ -9,7 +9,7 @@ import { UsersService } from '../users/users.service';
 import { ACCESS_TOKEN_ALGORITHM, PLATFORM_AUDIENCE, PLATFORM_REALM } from './access-tokens';
 import { MAX_PASSWORD_BYTES, RegisterDto, SessionDto } from './auth.dto';
 import { PasswordHasher } from './password-hasher';
-import type { Principal } from './principal';
+import type { Principal } from '../../common/principal/principal';
 import { RefreshTokensService } from './refresh-tokens.service';
 
 /** Sign-up, sign-in and sessions of platform accounts. */

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { API_KEY_PREFIX } from './access-tokens';
 import { AccessTokenVerifier } from './access-token.verifier';
-import type { Principal } from './principal';
+import type { Principal } from '../../common/principal/principal';
 import { tokenParameter } from './request-credential';
 
 /**

@@ -5,7 +5,7 @@ import { forbidden, invalidCredentials, invalidToken } from '../../common/errors
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { BearerCredentials } from './bearer-credentials';
 import { requestToken } from './request-credential';
-import { ACCESS_METADATA, AppUserPrincipal, Principal, RequestWithPrincipal } from './principal';
+import { ACCESS_METADATA, AppUserPrincipal, Principal, RequestWithPrincipal } from '../../common/principal/principal';
 
 /** The routes of the workspace plane, the only ones an app user's token is valid on. */
 const WORKSPACE_PLANE_ROUTE = /^\/api\/v1\/w\/:ws(\/|$)/;

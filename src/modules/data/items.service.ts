@@ -13,7 +13,7 @@ import { INTEGER_RANGES } from '../schema/field-types';
 import { findField, primaryKeyField } from '../schema/schema.lookup';
 import { SchemaRegistry } from '../schema/schema.registry';
 import type { CollectionDef, FieldDef, WorkspaceSchema } from '../schema/schema.types';
-import { personId } from '../auth/principal';
+import { personId } from '../../common/principal/principal';
 import { appCaller, PoliciesService } from '../policies/policies.service';
 import type { PolicyAction } from '../policies/policy.entities';
 import { ReadPermissions, scopeReadQuery } from '../policies/read-permissions';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { forbidden } from '../../common/errors/app-error';
-import { personId } from '../auth/principal';
+import { personId } from '../../common/principal/principal';
 import type { QueryContext } from '../../engine/query/query.ast';
 import { appCaller, PoliciesService } from '../policies/policies.service';
 import type { PolicyAction } from '../policies/policy.entities';

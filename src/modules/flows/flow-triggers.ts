@@ -7,7 +7,7 @@ import { EvictedCache } from '../../common/cache/evicted-cache';
 import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import type { ItemAction } from '../audit/activity.recorder';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../../common/principal/principal';
 import type { FilterNode } from '../../engine/query/query.ast';
 import { parseFilter } from '../../engine/query/filter.parser';
 import type { CollectionDef, WorkspaceSchema } from '../schema/schema.types';

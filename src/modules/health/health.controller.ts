@@ -2,7 +2,7 @@ import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { SkipRateLimit } from '../../common/rate-limit/rate-limit.decorators';
-import { Public } from '../auth/principal';
+import { Public } from '../../common/principal/principal';
 import { HealthService } from './health.service';
 
 const HEALTH_SCHEMA = {

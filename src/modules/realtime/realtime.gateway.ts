@@ -7,7 +7,7 @@ import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { API_KEY_PREFIX } from '../auth/access-tokens';
 import { BearerCredentials } from '../auth/bearer-credentials';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../../common/principal/principal';
 import { handshakeToken } from '../auth/request-credential';
 import { isAppRoleAccess, WorkspacesService } from '../workspaces/workspaces.service';
 import { RealtimeCaller, RealtimeConnection } from './realtime.connection';

@@ -17,7 +17,7 @@ import { SchemaRegistry, StoredFieldOptions } from './schema.registry';
 import { assertRemovable, relationDependants, schemaWithout } from './schema-removal';
 import type { CollectionDef, FieldDef, WorkspaceSchema } from './schema.types';
 import { Dependant, SchemaRemoval, SnapshotParticipant, SnapshotParticipants } from './snapshot-participant';
-import { actorId } from '../auth/principal';
+import { actorId } from '../../common/principal/principal';
 import { systemFields } from './system-fields';
 
 type Raw = Record<string, unknown>;

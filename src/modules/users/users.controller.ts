@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Param, Patch } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiData, ApiErrors, ApiNoContent } from '../../common/http/api-docs.decorators';
-import { CurrentPrincipal, SuperadminOnly, UserPrincipal } from '../auth/principal';
+import { CurrentPrincipal, SuperadminOnly, UserPrincipal } from '../../common/principal/principal';
 import { toUserDto, UpdateUserDto, UserDto } from './user.dto';
 import { UsersService } from './users.service';
 import { conflict } from '../../common/errors/app-error';

@@ -2,7 +2,7 @@ import { Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } fro
 import { ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import { forbidden, invalidCredentials, notFound } from '../../common/errors/app-error';
 import { ApiErrors } from '../../common/http/api-docs.decorators';
-import { CurrentPrincipal, Principal, Public } from '../auth/principal';
+import { CurrentPrincipal, Principal, Public } from '../../common/principal/principal';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { ViewReader } from './view.reader';
 import { ViewsService } from './views.service';

@@ -7,7 +7,7 @@ import { EvictedCache } from '../../common/cache/evicted-cache';
 import { conflict, invalidPayload, notFound } from '../../common/errors/app-error';
 import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
-import { personId } from '../auth/principal';
+import { personId } from '../../common/principal/principal';
 import { SchemaRegistry } from '../schema/schema.registry';
 import type { WorkspaceAccess } from '../workspaces/workspaces.service';
 import { checkView, readViewInput, toDefinition, toDto, ViewDefinition, ViewInput } from './view-definition';

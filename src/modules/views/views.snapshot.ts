@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { AppError, invalidPayload } from '../../common/errors/app-error';
 import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
-import { personId } from '../auth/principal';
+import { personId } from '../../common/principal/principal';
 import type { WorkspaceSchema } from '../schema/schema.types';
 import { Dependant, SchemaRemoval, SectionApply, SectionCheck, SectionStep, SnapshotParticipant, SnapshotParticipants } from '../schema/snapshot-participant';
 import { checkView, readViewInput, toDefinition, toDto, ViewDefinition } from './view-definition';

@@ -2,7 +2,7 @@ import { applyDecorators, CanActivate, createParamDecorator, ExecutionContext, I
 import { Reflector } from '@nestjs/core';
 import { ApiBearerAuth, ApiParam } from '@nestjs/swagger';
 import { invalidCredentials } from '../../common/errors/app-error';
-import { OptionalAuth, RequestWithPrincipal } from '../auth/principal';
+import { OptionalAuth, RequestWithPrincipal } from '../../common/principal/principal';
 import { assertRole, WorkspaceRole } from './workspace-roles';
 import { isAppRoleAccess, ItemsAccess, WorkspaceAccess, WorkspacesService } from './workspaces.service';
 

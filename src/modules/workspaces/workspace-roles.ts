@@ -1,7 +1,7 @@
 import { forbidden } from '../../common/errors/app-error';
+import type { WorkspaceRole } from '../../common/principal/principal';
 
-/** A member's role in a workspace, from most to least powerful. */
-export type WorkspaceRole = 'owner' | 'admin' | 'editor' | 'viewer';
+export type { WorkspaceRole };
 
 export const WORKSPACE_ROLES: readonly WorkspaceRole[] = ['owner', 'admin', 'editor', 'viewer'];
 

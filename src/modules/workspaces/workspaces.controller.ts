@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiData, ApiErrors, ApiNoContent } from '../../common/http/api-docs.decorators';
-import { CurrentPrincipal, Principal, UserOnly, UserPrincipal } from '../auth/principal';
+import { CurrentPrincipal, Principal, UserOnly, UserPrincipal } from '../../common/principal/principal';
 import { MembersService } from './members.service';
 import { AddMemberDto, CreateWorkspaceDto, MemberDto, UpdateMemberDto, UpdateWorkspaceDto, WorkspaceDto } from './workspace.dto';
 import { CurrentWorkspace, RequireWorkspaceRole } from './workspace-access.guard';

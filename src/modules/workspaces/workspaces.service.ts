@@ -7,7 +7,7 @@ import { EvictedCache } from '../../common/cache/evicted-cache';
 import { Database } from '../../common/database/database.service';
 import { conflict, forbidden, invalidToken, notFound } from '../../common/errors/app-error';
 import { appUserRealm } from '../auth/access-tokens';
-import type { AppUserPrincipal, Principal, UserPrincipal } from '../auth/principal';
+import type { AppUserPrincipal, Principal, UserPrincipal } from '../../common/principal/principal';
 import { CreateWorkspaceDto, SLUG_PATTERN, UpdateWorkspaceDto, WorkspaceDto } from './workspace.dto';
 import { MemberEntity, WorkspaceEntity } from './workspace.entity';
 import type { WorkspaceRole } from './workspace-roles';

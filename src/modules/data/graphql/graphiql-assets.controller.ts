@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { notFound } from '../../../common/errors/app-error';
 import { SkipRateLimit } from '../../../common/rate-limit/rate-limit.decorators';
-import { Public } from '../../auth/principal';
+import { Public } from '../../../common/principal/principal';
 import { GRAPHIQL_ASSETS_VERSION, graphiqlAsset } from './graphiql.page';
 
 /** GraphiQL's assets, under their package version: they never change at an address, so browsers keep them. */

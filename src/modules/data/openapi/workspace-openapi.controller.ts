@@ -5,7 +5,7 @@ import { ApiErrors } from '../../../common/http/api-docs.decorators';
 import { SkipRateLimit } from '../../../common/rate-limit/rate-limit.decorators';
 import { InjectConfig } from '../../../config/config.module';
 import type { AppConfig } from '../../../config/app-config';
-import { Public } from '../../auth/principal';
+import { Public } from '../../../common/principal/principal';
 import { SchemaRegistry } from '../../schema/schema.registry';
 import { SLUG_PATTERN } from '../../workspaces/workspace.dto';
 import { CurrentWorkspace, RequireWorkspaceRole } from '../../workspaces/workspace-access.guard';

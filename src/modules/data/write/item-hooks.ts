@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Principal } from '../../auth/principal';
+import type { Principal } from '../../../common/principal/principal';
 import type { ItemAction } from '../../audit/activity.recorder';
 import type { ItemsAccess } from '../../workspaces/workspaces.service';
 

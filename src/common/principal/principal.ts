@@ -1,5 +1,10 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import type { WorkspaceRole } from '../workspaces/workspace-roles';
+
+/**
+ * A member's role in a workspace, from most to least powerful: declared with the principal, which
+ * carries one for an API key; what each role may do is the workspaces module's (workspace-roles.ts).
+ */
+export type WorkspaceRole = 'owner' | 'admin' | 'editor' | 'viewer';
 
 /**
  * Who is calling: a signed-in platform account, an API key acting with its role in one workspace, or
