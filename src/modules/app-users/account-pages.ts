@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { MIN_PASSWORD_LENGTH } from '../auth/auth.dto';
+import { MIN_PASSWORD_LENGTH } from '../credentials/sign-in.dto';
 
 /** What a mailed token is for, as its link says (`type`), and the path of Cairn's own page for it under /w/{ws}/auth. */
 export type AccountLinkType = 'reset' | 'verify';

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuthModule } from '../auth/auth.module';
+import { CredentialsModule } from '../credentials/credentials.module';
 import { PoliciesModule } from '../policies/policies.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { AccountPagesController } from './account-pages.controller';
@@ -18,7 +18,7 @@ import { AppUsersModule } from './app-users.module';
  * /w/{ws}/auth (with the pages their mails link to), and their management under /w/{ws}/app-users.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([AppUserTokenEntity]), JwtModule.register({}), AuthModule, AppUsersModule, WorkspacesModule, PoliciesModule],
+  imports: [TypeOrmModule.forFeature([AppUserTokenEntity]), JwtModule.register({}), CredentialsModule, AppUsersModule, WorkspacesModule, PoliciesModule],
   controllers: [AppAuthController, AccountPagesController, AppUsersController],
   providers: [AppAuthService, AppAccountService, AppUserTokensService],
 })

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { IsNull } from 'typeorm';
 import { Database } from '../../common/database/database.service';
 import { invalidToken, tokenExpired } from '../../common/errors/app-error';
-import { hashSecret, newSecret } from '../auth/secret-hash';
+import { hashSecret, newSecret } from '../credentials/secret-hash';
 import { AppUserEntity } from './app-user.entity';
 import { AppUserTokenEntity, AppUserTokenPurpose } from './app-user-token.entity';
 

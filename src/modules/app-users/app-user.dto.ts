@@ -1,6 +1,6 @@
-import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH, RegisterDto } from '../auth/auth.dto';
+import { MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH, SignUpDto } from '../credentials/sign-in.dto';
 import type { AppUserEntity, AppUserStatus } from './app-user.entity';
 
 /** App role names: the names policies will refer to. */
@@ -51,7 +51,7 @@ export class AppSessionDto {
 }
 
 /** Sign-up of an app user: the platform's rules for email and password, without a name. */
-export class AppRegisterDto extends PickType(RegisterDto, ['email', 'password'] as const) {}
+export class AppRegisterDto extends SignUpDto {}
 
 export class PasswordResetRequestDto {
   @ApiProperty({ format: 'email', maxLength: 255 })

@@ -6,7 +6,7 @@ import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { EvictedCache } from '../../common/cache/evicted-cache';
 import { Database } from '../../common/database/database.service';
 import { conflict, notFound } from '../../common/errors/app-error';
-import { appUserRealm } from '../auth/access-tokens';
+import { appUserRealm } from '../credentials/access-tokens';
 import { normalizeEmail } from '../users/users.service';
 import { AppUserEntity, AppUserStatus, DEFAULT_APP_ROLE } from './app-user.entity';
 

@@ -6,7 +6,7 @@ import { InjectConfig } from '../../config/config.module';
 import type { AppConfig } from '../../config/app-config';
 import { AppUsersService } from '../app-users/app-users.service';
 import { UsersService } from '../users/users.service';
-import { ACCESS_TOKEN_ALGORITHM, APP_USER_AUDIENCE, PLATFORM_AUDIENCE } from './access-tokens';
+import { ACCESS_TOKEN_ALGORITHM, APP_USER_AUDIENCE, PLATFORM_AUDIENCE } from '../credentials/access-tokens';
 import type { Principal } from '../../common/principal/principal';
 
 /** The claims the verifier reads; passport-jwt has checked signature, issuer, audience and expiry. */

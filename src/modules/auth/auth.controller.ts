@@ -8,8 +8,9 @@ import { AuthRateLimit } from '../../common/rate-limit/rate-limit.decorators';
 import { ApiData, ApiErrors, ApiNoContent } from '../../common/http/api-docs.decorators';
 import { toUserDto, UserDto } from '../users/user.dto';
 import { UsersService } from '../users/users.service';
-import { REFRESH_COOKIE } from './access-tokens';
-import { LoginDto, LogoutDto, RefreshDto, RegisterDto, SessionDto, SetupStateDto } from './auth.dto';
+import { REFRESH_COOKIE } from '../credentials/access-tokens';
+import { LoginDto, LogoutDto, RefreshDto } from '../credentials/sign-in.dto';
+import { RegisterDto, SessionDto, SetupStateDto } from './auth.dto';
 import { AuthService } from './auth.service';
 import { CurrentPrincipal, Principal, Public, UserOnly, UserPrincipal } from '../../common/principal/principal';
 

@@ -6,11 +6,12 @@ import { invalidCredentials, invalidPayload, invalidToken } from '../../common/e
 import { toUserDto } from '../users/user.dto';
 import type { UserEntity } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
-import { ACCESS_TOKEN_ALGORITHM, PLATFORM_AUDIENCE, PLATFORM_REALM } from './access-tokens';
-import { MAX_PASSWORD_BYTES, RegisterDto, SessionDto } from './auth.dto';
-import { PasswordHasher } from './password-hasher';
+import { ACCESS_TOKEN_ALGORITHM, PLATFORM_AUDIENCE, PLATFORM_REALM } from '../credentials/access-tokens';
+import { MAX_PASSWORD_BYTES } from '../credentials/sign-in.dto';
+import { RegisterDto, SessionDto } from './auth.dto';
+import { PasswordHasher } from '../credentials/password-hasher';
 import type { Principal } from '../../common/principal/principal';
-import { RefreshTokensService } from './refresh-tokens.service';
+import { RefreshTokensService } from '../credentials/refresh-tokens.service';
 
 /** Sign-up, sign-in and sessions of platform accounts. */
 @Injectable()

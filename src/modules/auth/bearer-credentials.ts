@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { ApiKeysService } from '../api-keys/api-keys.service';
-import { API_KEY_PREFIX } from './access-tokens';
+import { API_KEY_PREFIX } from '../credentials/access-tokens';
 import { AccessTokenVerifier } from './access-token.verifier';
 import type { Principal } from '../../common/principal/principal';
 import { tokenParameter } from './request-credential';

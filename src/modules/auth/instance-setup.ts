@@ -3,8 +3,8 @@ import { InjectConfig } from '../../config/config.module';
 import type { AppConfig } from '../../config/app-config';
 import { AppError } from '../../common/errors/app-error';
 import { normalizeEmail, UsersService } from '../users/users.service';
-import { PasswordHasher } from './password-hasher';
-import { newSecret } from './secret-hash';
+import { PasswordHasher } from '../credentials/password-hasher';
+import { newSecret } from '../credentials/secret-hash';
 
 /**
  * Makes sure an instance with no account can get its superadmin, and only from its operator: at start,

@@ -5,7 +5,7 @@ import { notFound } from '../../common/errors/app-error';
 import { WebSocketUpgrades } from '../../common/http/websocket-upgrades';
 import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
-import { API_KEY_PREFIX } from '../auth/access-tokens';
+import { API_KEY_PREFIX } from '../credentials/access-tokens';
 import { BearerCredentials } from '../auth/bearer-credentials';
 import type { Principal } from '../../common/principal/principal';
 import { handshakeToken } from '../auth/request-credential';

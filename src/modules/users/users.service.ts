@@ -8,7 +8,7 @@ import { Database } from '../../common/database/database.service';
 import { conflict, forbidden, notFound } from '../../common/errors/app-error';
 import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
-import { hashSecret } from '../auth/secret-hash';
+import { hashSecret } from '../credentials/secret-hash';
 import { SetupTokenEntity } from './setup-token.entity';
 import { UserEntity, UserStatus } from './user.entity';
 

@@ -6,7 +6,7 @@ import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { EvictedCache } from '../../common/cache/evicted-cache';
 import { Database } from '../../common/database/database.service';
 import { conflict, forbidden, invalidToken, notFound } from '../../common/errors/app-error';
-import { appUserRealm } from '../auth/access-tokens';
+import { appUserRealm } from '../credentials/access-tokens';
 import type { AppUserPrincipal, Principal, UserPrincipal } from '../../common/principal/principal';
 import { CreateWorkspaceDto, SLUG_PATTERN, UpdateWorkspaceDto, WorkspaceDto } from './workspace.dto';
 import { MemberEntity, WorkspaceEntity } from './workspace.entity';
