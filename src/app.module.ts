@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { BusModule } from './common/bus/bus.module';
 import { DatabaseModule } from './common/database/database.module';
+import { PLATFORM_MIGRATIONS } from './common/database/migrations';
 import { LifecycleModule } from './common/lifecycle/lifecycle.module';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import type { AppConfig } from './config/app-config';
@@ -21,6 +22,7 @@ import { PoliciesModule } from './modules/policies/policies.module';
 import { RealtimeModule } from './modules/realtime/realtime.module';
 import { RevisionsModule } from './modules/revisions/revisions.module';
 import { WebhooksModule } from './modules/webhooks/webhooks.module';
+import { USER_TABLE_MIGRATIONS } from './modules/schema/migrations';
 import { SchemaModule } from './modules/schema/schema.module';
 import { UsersModule } from './modules/users/users.module';
 import { ViewsModule } from './modules/views/views.module';
@@ -35,7 +37,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LifecycleModule,
-        DatabaseModule.forRoot(config),
+        DatabaseModule.forRoot(config, [...PLATFORM_MIGRATIONS, ...USER_TABLE_MIGRATIONS]),
         BusModule.forRoot(config),
         MailModule.forRoot(config),
         AuthModule,

@@ -1,6 +1,5 @@
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../../config/app-config';
-import { PLATFORM_MIGRATIONS } from './migrations';
 import { prepareSqliteConnection } from './sqlite-connection';
 
 /** The name of the table in which TypeORM records applied migrations. */
@@ -10,10 +9,10 @@ export const MIGRATIONS_TABLE = 'cairn_migrations';
  * TypeORM options for the configured database. System tables come from migrations run at start, never
  * from `synchronize`, so that the three databases end up with the same schema by the same steps.
  */
-export function dataSourceOptions(config: DatabaseConfig, entities: DataSourceOptions['entities']): DataSourceOptions {
+export function dataSourceOptions(config: DatabaseConfig, entities: DataSourceOptions['entities'], migrations: DataSourceOptions['migrations']): DataSourceOptions {
   const common = {
     entities,
-    migrations: PLATFORM_MIGRATIONS,
+    migrations,
     migrationsTableName: MIGRATIONS_TABLE,
     migrationsRun: true,
     synchronize: false,

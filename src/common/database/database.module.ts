@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../../config/app-config';
 import { sqliteDirectory } from '../../config/load-config';
 import { dataSourceOptions } from './data-source-options';
@@ -10,14 +11,15 @@ import { Database } from './database.service';
 @Global()
 @Module({})
 export class DatabaseModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `migrations`: every migration to run at start, the platform's and the modules' alike. */
+  static forRoot(config: AppConfig, migrations: DataSourceOptions['migrations']): DynamicModule {
     const directory = sqliteDirectory(config);
     if (directory) mkdirSync(directory, { recursive: true });
     return {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRoot({
-          ...dataSourceOptions(config.database, []),
+          ...dataSourceOptions(config.database, [], migrations),
           autoLoadEntities: true,
           retryAttempts: 5,
           retryDelay: 2000,

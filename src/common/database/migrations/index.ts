@@ -12,9 +12,12 @@ import { Connections1733500000000 } from './1733500000000-connections';
 import { SetupTokens1733600000000 } from './1733600000000-setup-tokens';
 import { WorkspaceAppUrl1733700000000 } from './1733700000000-workspace-app-url';
 import { CompositeIndexes1733800000000 } from './1733800000000-composite-indexes';
-import { IndexOrder1733900000000 } from './1733900000000-index-order';
 
-/** Every system-table migration, oldest first. */
+/**
+ * Every system-table migration, oldest first. The migrations of the tables of user collections, which
+ * need the schema module's DDL, are the schema module's (USER_TABLE_MIGRATIONS); the app module hands
+ * both lists to the database module, and TypeORM runs them in the order of their timestamps.
+ */
 export const PLATFORM_MIGRATIONS = [
   PlatformTables1732200000000,
   SchemaRegistry1732300000000,
@@ -30,5 +33,4 @@ export const PLATFORM_MIGRATIONS = [
   SetupTokens1733600000000,
   WorkspaceAppUrl1733700000000,
   CompositeIndexes1733800000000,
-  IndexOrder1733900000000,
 ];

@@ -1,10 +1,10 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import type { DatabaseKind } from '../../../config/app-config';
-import { fieldType } from '../../../modules/schema/field-types';
-import { constraintName, POSTGRES_TEXT_COLLATION, SchemaDdl } from '../../../modules/schema/schema.ddl';
-import type { StoredFieldOptions } from '../../../modules/schema/schema.registry';
-import type { FieldDef, FieldTypeName, PrimaryKeyType } from '../../../modules/schema/schema.types';
-import { systemFields } from '../../../modules/schema/system-fields';
+import { fieldType } from '../field-types';
+import { constraintName, POSTGRES_TEXT_COLLATION, SchemaDdl } from '../schema.ddl';
+import type { StoredFieldOptions } from '../schema.registry';
+import type { FieldDef, FieldTypeName, PrimaryKeyType } from '../schema.types';
+import { systemFields } from '../system-fields';
 
 interface CollectionRow {
   workspace_id: string;
@@ -29,7 +29,7 @@ interface RelationRow {
 
 /**
  * Brings the tables of user collections made by earlier versions to the indexes Cairn builds now (see
- * schema/index-order.ts), so that they serve the order Cairn sorts by:
+ * ../index-order.ts), so that they serve the order Cairn sorts by:
  * - PostgreSQL: text columns get the code point collation "C", and the indexes of `index` and `unique`
  *   fields are rebuilt `NULLS FIRST` (a plain one is `NULLS LAST`, which Cairn's order never is);
  * - PostgreSQL and SQLite: every many-to-one column gets an index (MySQL made one with the key).
