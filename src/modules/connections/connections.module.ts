@@ -6,6 +6,7 @@ import { ConnectionEntity } from './connection.entity';
 import { ConnectionsController } from './connections.controller';
 import { ConnectionsService } from './connections.service';
 import { ExternalDatabases } from './external-databases';
+import { ConnectionCollections } from './external-schema';
 
 /** The pools of external databases, which the items door reads and writes through. */
 @Module({
@@ -15,10 +16,10 @@ import { ExternalDatabases } from './external-databases';
 })
 export class ExternalDatabasesModule {}
 
-/** External connections: their routes. */
+/** External connections: their routes, and their tables served as collections by the schema registry. */
 @Module({
   imports: [ExternalDatabasesModule, SchemaModule, WorkspacesModule],
   controllers: [ConnectionsController],
-  providers: [ConnectionsService],
+  providers: [ConnectionsService, ConnectionCollections],
 })
 export class ConnectionsModule {}

@@ -1,6 +1,9 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { ExternalCollections, ExternalCollectionSource } from '../schema/external-collections';
 import { fieldDef } from '../schema/field-def';
-import type { CollectionDef, FieldDef, OnDelete, RelationDef, WorkspaceSchema } from '../schema/schema.types';
+import { SchemaRegistry } from '../schema/schema.registry';
+import type { CollectionDef, FieldDef, OnDelete, RelationDef } from '../schema/schema.types';
 import { ConnectionEntity } from './connection.entity';
 import type { IntrospectedColumn, IntrospectedTable } from './introspection';
 
@@ -61,7 +64,7 @@ function fieldOf(column: IntrospectedColumn, isKey: boolean): FieldDef {
 const ON_DELETE: Record<string, OnDelete> = { CASCADE: 'CASCADE', 'SET NULL': 'SET NULL' };
 
 /** The collections and relations a connection serves: its chosen tables that can be served. */
-export function connectionCollections(connection: ConnectionEntity): { collections: CollectionDef[]; relations: RelationDef[] } {
+export function connectionCollections(connection: ConnectionEntity): ExternalCollections {
   const chosen = new Set(JSON.parse(connection.tables) as string[]);
   const tables = (JSON.parse(connection.introspection) as IntrospectedTable[]).filter((table) => chosen.has(table.name) && tableVerdict(table).servable);
   const source = {
@@ -117,23 +120,22 @@ function relationsOf(connection: ConnectionEntity, tables: IntrospectedTable[], 
 }
 
 /** The collections and relations every connection of a workspace serves. */
-export async function loadExternalCollections(manager: EntityManager, workspaceId: string): Promise<{ collections: CollectionDef[]; relations: RelationDef[] }> {
+export async function loadExternalCollections(manager: EntityManager, workspaceId: string): Promise<ExternalCollections> {
   const connections = await manager.getRepository(ConnectionEntity).find({ where: { workspaceId }, order: { name: 'ASC' } });
   const parts = connections.map(connectionCollections);
   return { collections: parts.flatMap((part) => part.collections), relations: parts.flatMap((part) => part.relations) };
 }
 
-/** A workspace's schema with its external collections beside its own. */
-export function withExternalCollections(schema: WorkspaceSchema, external: { collections: CollectionDef[]; relations: RelationDef[] }): WorkspaceSchema {
-  if (external.collections.length === 0) return schema;
-  const collections = new Map(schema.collections);
-  for (const collection of external.collections) if (!collections.has(collection.name)) collections.set(collection.name, collection);
-  return { ...schema, collections, relations: [...schema.relations, ...external.relations] };
-}
+/** Serves the tables of a workspace's connections to the schema registry, beside the workspace's own collections. */
+@Injectable()
+export class ConnectionCollections implements ExternalCollectionSource, OnModuleInit {
+  constructor(private readonly registry: SchemaRegistry) {}
 
-/** The schema without its external collections: what snapshots and DDL work on. */
-export function ownCollectionsOnly(schema: WorkspaceSchema): WorkspaceSchema {
-  if (![...schema.collections.values()].some((collection) => collection.external)) return schema;
-  const collections = new Map([...schema.collections].filter(([, collection]) => !collection.external));
-  return { ...schema, collections, relations: schema.relations.filter((relation) => collections.has(relation.collection)) };
+  onModuleInit(): void {
+    this.registry.serveExternal(this);
+  }
+
+  load(manager: EntityManager, workspaceId: string): Promise<ExternalCollections> {
+    return loadExternalCollections(manager, workspaceId);
+  }
 }

@@ -2,9 +2,9 @@ import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { EntityManager } from 'typeorm';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { Database } from '../../common/database/database.service';
-import { loadExternalCollections, withExternalCollections } from '../connections/external-schema';
 import { WorkspaceEntity } from '../workspaces/workspace.entity';
 import { parseStoredFields } from './composite-indexes';
+import { ExternalCollections, ExternalCollectionSource, withExternalCollections } from './external-collections';
 import { CollectionEntity, FieldEntity, IndexEntity, RelationEntity } from './registry.entities';
 import { systemFields } from './system-fields';
 import type { CollectionDef, FieldDef, FieldTypeName, IndexDef, OnDelete, RelationDef, WorkspaceSchema } from './schema.types';
@@ -27,6 +27,7 @@ interface SchemaChanged {
 export class SchemaRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly cache = new Map<string, Promise<WorkspaceSchema>>();
   private unsubscribe?: () => Promise<void>;
+  private external: ExternalCollectionSource | null = null;
 
   constructor(
     private readonly db: Database,
@@ -44,6 +45,12 @@ export class SchemaRegistry implements OnModuleInit, OnModuleDestroy {
     await this.unsubscribe?.();
   }
 
+  /** Takes the source of the collections served from external databases; there is one, the connections module. */
+  serveExternal(source: ExternalCollectionSource): void {
+    if (this.external) throw new Error('A source of external collections is registered twice.');
+    this.external = source;
+  }
+
   /**
    * The workspace's schema at the given version (the one its row holds now), with the tables its
    * external connections serve (changing a connection raises the version too).
@@ -55,10 +62,14 @@ export class SchemaRegistry implements OnModuleInit, OnModuleDestroy {
       if (schema && schema.version === workspace.schemaVersion) return schema;
     }
     const manager = this.db.dataSource.manager;
-    const loading = Promise.all([this.load(manager, workspace.id), loadExternalCollections(manager, workspace.id)]).then(([own, external]) => withExternalCollections(own, external));
+    const loading = Promise.all([this.load(manager, workspace.id), this.externalCollections(manager, workspace.id)]).then(([own, external]) => withExternalCollections(own, external));
     this.cache.set(workspace.id, loading);
     loading.catch(() => this.cache.delete(workspace.id));
     return loading;
+  }
+
+  private externalCollections(manager: EntityManager, workspaceId: string): Promise<ExternalCollections> {
+    return this.external ? this.external.load(manager, workspaceId) : Promise.resolve({ collections: [], relations: [] });
   }
 
   /**
