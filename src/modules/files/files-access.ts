@@ -10,7 +10,7 @@ import { SchemaRegistry } from '../schema/schema.registry';
 import type { WorkspaceSchema } from '../schema/schema.types';
 import { assertMemberMay } from '../workspaces/workspace-roles';
 import { isAppRoleAccess, ItemsAccess } from '../workspaces/workspaces.service';
-import { FilesCollectionName, filesSchema } from './files.collection';
+import { FilesCollectionName, filesSchema } from '../schema/files.collection';
 
 /** What a caller may read of files or folders: the schema to parse against, and the row filters to merge. */
 export interface FilesReadScope {

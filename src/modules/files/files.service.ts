@@ -13,7 +13,7 @@ import { checkWritableFields, withPresets, WriteGrant } from '../policies/write-
 import type { ItemsAccess } from '../workspaces/workspaces.service';
 import { parseRange, RangeRequest } from './byte-range';
 import { FilesAccess } from './files-access';
-import { FILES, FILES_COLLECTION } from './files.collection';
+import { FILES, FILES_COLLECTION } from '../schema/files.collection';
 import { FilesStore, ReadResult } from './files.store';
 import { assertPlainFilename, diskName, sanitizeFilename } from './file-names';
 import { normalizeType, storedType, typeOfExtension, TypePolicy } from './file-types';

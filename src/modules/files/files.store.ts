@@ -13,7 +13,7 @@ import { deleteStatement, insertStatement, updateStatement } from '../../engine/
 import { scopeReadQuery } from '../policies/read-permissions';
 import { findField } from '../schema/schema.lookup';
 import type { FilesReadScope } from './files-access';
-import { FILES_COLLECTION, FilesCollectionName, filesSchema, FOLDERS_COLLECTION } from './files.collection';
+import { FILES_COLLECTION, FilesCollectionName, filesSchema, FOLDERS_COLLECTION } from '../schema/files.collection';
 
 type Row = Record<string, unknown>;
 

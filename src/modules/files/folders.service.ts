@@ -7,7 +7,7 @@ import { isRecord } from '../../engine/query/filter.parser';
 import { checkWritableFields, withPresets, WriteGrant } from '../policies/write-permissions';
 import type { ItemsAccess } from '../workspaces/workspaces.service';
 import { FilesAccess } from './files-access';
-import { FILES, FOLDERS, FOLDERS_COLLECTION } from './files.collection';
+import { FILES, FOLDERS, FOLDERS_COLLECTION } from '../schema/files.collection';
 import { FilesStore, ReadResult } from './files.store';
 
 type Row = Record<string, unknown>;

@@ -18,7 +18,7 @@ import { CollectionReadGrant, ReadPermissions, readPermissions } from './read-pe
 import { assertFilterVariables } from './policy-variables';
 import { presetValue, WriteGrant } from './write-permissions';
 import { parseValidation } from '../schema/field-input';
-import { filesSchema, isFilesCollection } from '../files/files.collection';
+import { filesSchema, isFilesCollection } from '../schema/files.collection';
 
 type Raw = Record<string, unknown>;
 

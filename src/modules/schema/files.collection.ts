@@ -1,5 +1,5 @@
-import { fieldDef } from '../schema/field-def';
-import type { CollectionDef, FieldTypeName, RelationDef, WorkspaceSchema } from '../schema/schema.types';
+import { fieldDef } from './field-def';
+import type { CollectionDef, FieldTypeName, RelationDef, WorkspaceSchema } from './schema.types';
 
 /** The names under which files and folders are read, and granted by policies. */
 export const FILES = 'files';
