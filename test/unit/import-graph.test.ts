@@ -32,7 +32,7 @@ function folderOf(path: string): string {
   return parts[0] === 'common' || parts[0] === 'modules' ? `${parts[0]}/${parts[1]}` : parts[0];
 }
 
-/** The file of src/ a relative specifier names, or null for a package. */
+/** The file of src/ a relative specifier names; null for a package or a file outside src/. */
 function resolve(sources: Sources, from: string, specifier: string): string | null {
   if (!specifier.startsWith('.')) return null;
   const base = posix.normalize(posix.join(posix.dirname(from), specifier));
