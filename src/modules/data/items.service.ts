@@ -7,7 +7,6 @@ import { Database } from '../../common/database/database.service';
 import { AppError, forbidden, invalidPayload, notFound } from '../../common/errors/app-error';
 import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
-import { ACTIVITY_COLLECTION, activitySchema } from '../audit/activity.collection';
 import { ACTIVITY_COLUMNS, ActivityEntry, activityRow, ItemAction, recordActivity, RequestOrigin } from '../audit/activity.recorder';
 import { INTEGER_RANGES } from '../schema/field-types';
 import { findField, primaryKeyField } from '../schema/schema.lookup';
@@ -22,7 +21,6 @@ import { assertMemberMay } from '../workspaces/workspace-roles';
 import { isAppRoleAccess, ItemsAccess, WorkspaceAccess, WorkspacesService } from '../workspaces/workspaces.service';
 import { FilterNode, ItemsQuery, keysQuery, QueryContext, SortTerm } from '../../engine/query/query.ast';
 import { ParsedQueryCache } from '../../engine/query/parsed-query.cache';
-import { parseItemsQuery } from '../../engine/query/query.parser';
 import { aggregateItems, countItems, decodeRows, pickColumns, readItems, RunSql } from '../../engine/read/read.runner';
 import { compileSelect } from '../../engine/sql/select.compiler';
 import { dialectFor, SqlDialect } from '../../engine/sql/dialect';
@@ -289,24 +287,6 @@ export class ItemsService {
       }
     }
     return { columns, batches: batches() };
-  }
-
-  /** The workspace's activity log, read with the query language; only its own rows are ever visible. */
-  activity(access: WorkspaceAccess, params: Params): Promise<ReadResult> {
-    return this.readLog(access, activitySchema(access.workspace.id), ACTIVITY_COLLECTION.name, params);
-  }
-
-  /**
-   * A system log shared by all workspaces (activity, revisions), described as a collection of `schema`
-   * and read with the query language, its workspace filter forced: only the workspace's own rows are
-   * ever visible. `only` narrows it further (one row by id, say).
-   */
-  async readLog(access: WorkspaceAccess, schema: WorkspaceSchema, collection: string, params: Params, only: FilterNode | null = null): Promise<ReadResult> {
-    const query = parseItemsQuery(collection, params, schema, this.config.query);
-    const own: FilterNode = { type: 'compare', field: 'workspace_id', operator: '_eq', value: access.workspace.id };
-    const filters = [own, only, query.filter].filter((node): node is FilterNode => node !== null);
-    // `own` is also the scope of `total_count`, which would otherwise count every workspace's rows.
-    return this.runQuery({ ...query, filter: { type: 'and', children: filters } }, schema, access, own);
   }
 
   // ----- writes -----
