@@ -23,7 +23,10 @@ export type RunSql = (sql: string, params: unknown[]) => Promise<Record<string, 
 
 type Row = Record<string, unknown>;
 
-/** Where and for whom a read runs, what every level of it shares: the schema its statements are compiled against, their dialect, the caller's context, and how they run. */
+/**
+ * Where and for whom a read runs, what every level of it shares: the schema its statements are compiled
+ * against, their dialect, the caller's context, and how they run.
+ */
 export interface ReadContext {
   schema: WorkspaceSchema;
   dialect: SqlDialect;
