@@ -129,6 +129,13 @@ export function keysQuery(collection: string, overrides: Partial<ItemsQuery> = {
   };
 }
 
+/** Filters that must all hold, as one node: null when none is given (every row). */
+export function allOf(...filters: Array<FilterNode | null>): FilterNode | null {
+  const present = filters.filter((filter): filter is FilterNode => filter !== null);
+  if (present.length <= 1) return present[0] ?? null;
+  return { type: 'and', children: present };
+}
+
 /** Who runs a query and when, for filter variables. */
 export interface QueryContext {
   now: Date;

@@ -23,8 +23,11 @@ export type RunSql = (sql: string, params: unknown[]) => Promise<Record<string, 
 
 type Row = Record<string, unknown>;
 
-/** What every level of a read shares. */
-interface ReadContext {
+/**
+ * Where and for whom a read runs, what every level of it shares: the schema its statements are compiled
+ * against, their dialect, the caller's context, and how they run.
+ */
+export interface ReadContext {
   schema: WorkspaceSchema;
   dialect: SqlDialect;
   ctx: QueryContext;

@@ -1,6 +1,7 @@
 import type { DatabaseKind } from '../../config/app-config';
 import { invalidPayload } from '../../common/errors/app-error';
-import type { FieldDef } from '../../modules/schema/schema.types';
+import { findField } from '../../modules/schema/schema.lookup';
+import type { CollectionDef, FieldDef } from '../../modules/schema/schema.types';
 
 /**
  * The value codec: how a JavaScript value of a field becomes a database parameter, and how what a
@@ -41,6 +42,13 @@ export function toDatabase(field: FieldDef, value: unknown, kind: DatabaseKind):
     case 'time':
       return timeToDatabase(field, value);
   }
+}
+
+/** A row's values as the parameters of a write: each through its field's codec (every name must be a field). */
+export function encodeRow(collection: CollectionDef, row: Record<string, unknown>, kind: DatabaseKind): Record<string, unknown> {
+  const encoded: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(row)) encoded[name] = toDatabase(findField(collection, name)!, value, kind);
+  return encoded;
 }
 
 /** What a driver returned for `field`, as the API answers it. */

@@ -1,11 +1,11 @@
 import { forbidden } from '../../common/errors/app-error';
 import type { FilterNode, QueryContext } from '../../engine/query/query.ast';
-import { keysQuery } from '../../engine/query/query.ast';
+import { keysMatching } from '../../engine/read/query-runner';
+import type { ReadContext } from '../../engine/read/read.runner';
 import { dialectFor, SqlDialect } from '../../engine/sql/dialect';
-import { compileSelect } from '../../engine/sql/select.compiler';
-import { toDatabase } from '../../engine/sql/value-codec';
+import { encodeRow } from '../../engine/sql/value-codec';
 import { deleteStatement, insertStatement, updateStatement } from '../../engine/write/write.sql';
-import { findField, primaryKeyField } from '../schema/schema.lookup';
+import { primaryKeyField } from '../schema/schema.lookup';
 import type { CollectionDef, WorkspaceSchema } from '../schema/schema.types';
 import type { ExternalDatabase, RunStatement } from './external-database';
 
@@ -36,7 +36,7 @@ export class ExternalWrites {
     return this.database.transaction(async (run) => {
       const keys: unknown[] = [];
       for (const row of rows) {
-        const statement = insertStatement(this.dialect, this.collection, this.encode(row));
+        const statement = insertStatement(this.dialect, this.collection, encodeRow(this.collection, row, this.database.kind));
         const result = await run(statement.sql, statement.params);
         keys.push(this.asKey(row[key] ?? result.rows[0]?.[key] ?? result.insertId));
       }
@@ -55,7 +55,7 @@ export class ExternalWrites {
         if (keys.length === 0) continue;
         // An update that sets nothing still answers its items, as it does on Cairn's own collections.
         if (Object.keys(change.values).length > 0) {
-          const statement = updateStatement(this.dialect, this.collection, this.encode(change.values), keys);
+          const statement = updateStatement(this.dialect, this.collection, encodeRow(this.collection, change.values, this.database.kind), keys);
           await run(statement.sql, statement.params);
         }
         updated.push(...keys);
@@ -77,33 +77,20 @@ export class ExternalWrites {
   }
 
   /** The keys among `keys` that exist and match the guard, their rows locked in key order. */
-  private async lock(run: RunStatement, keys: unknown[]): Promise<unknown[]> {
-    if (keys.length === 0) return [];
-    const compiled = this.keysMatching(keys, this.guard);
-    return (await run(`${compiled.sql} FOR UPDATE`, compiled.params)).rows.map((row) => this.asKey(row[primaryKeyField(this.collection).field]));
+  private lock(run: RunStatement, keys: unknown[]): Promise<unknown[]> {
+    return keysMatching(this.collection, keys, this.guard, { lock: true }, this.reading(run));
   }
 
   /** Refuses, rolling back, a write that leaves a row outside what the app role may write. */
   private async assertWithinGuard(run: RunStatement, keys: unknown[], action: string): Promise<void> {
     if (!this.guard || keys.length === 0) return;
-    const compiled = this.keysMatching(keys, this.guard);
-    const kept = (await run(compiled.sql, compiled.params)).rows;
+    const kept = await keysMatching(this.collection, keys, this.guard, { lock: false }, this.reading(run));
     if (kept.length !== keys.length) throw forbidden(`You may not ${action} an item with these values.`);
   }
 
-  private keysMatching(keys: unknown[], guard: FilterNode | null): { sql: string; params: unknown[] } {
-    const key = primaryKeyField(this.collection).field;
-    const byKey: FilterNode = { type: 'compare', field: key, operator: '_in', value: keys as Array<string | number> };
-    const query = keysQuery(this.collection.name, {
-      selection: { fields: [key], relations: [] },
-      filter: guard ? { type: 'and', children: [byKey, guard] } : byKey,
-      sort: [{ path: [key], direction: 'asc' }],
-    });
-    return compileSelect(query, this.schema, this.dialect, this.ctx);
-  }
-
-  private encode(row: Row): Row {
-    return Object.fromEntries(Object.entries(row).map(([name, value]) => [name, toDatabase(findField(this.collection, name)!, value, this.database.kind)]));
+  /** Reads in the write's transaction, compiled for the external database. */
+  private reading(run: RunStatement): ReadContext {
+    return { schema: this.schema, dialect: this.dialect, ctx: this.ctx, run: async (sql, params) => (await run(sql, params)).rows };
   }
 
   private asKey(value: unknown): unknown {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { FlowTriggersModule } from '../flows/flow-triggers.module';
 import { ExternalDatabasesModule } from '../connections/connections.module';
 import { PoliciesModule } from '../policies/policies.module';
@@ -14,7 +15,7 @@ import { ActivityController } from './rest/activity.controller';
 import { ItemsController } from './rest/items.controller';
 
 @Module({
-  imports: [SchemaModule, WorkspacesModule, PoliciesModule, WebhookOutboxModule, FlowTriggersModule, ExternalDatabasesModule],
+  imports: [AuditModule, SchemaModule, WorkspacesModule, PoliciesModule, WebhookOutboxModule, FlowTriggersModule, ExternalDatabasesModule],
   controllers: [ItemsController, ActivityController, WorkspaceOpenApiController],
   providers: [ItemsService, ItemsTransfer, ItemHooks, VirtualCollections],
   exports: [ItemsService, ItemHooks, VirtualCollections],

@@ -7,10 +7,9 @@ import { Database } from '../../common/database/database.service';
 import { AppError, forbidden, invalidPayload, notFound } from '../../common/errors/app-error';
 import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
-import { ACTIVITY_COLLECTION, activitySchema } from '../audit/activity.collection';
 import { ACTIVITY_COLUMNS, ActivityEntry, activityRow, ItemAction, recordActivity, RequestOrigin } from '../audit/activity.recorder';
 import { INTEGER_RANGES } from '../schema/field-types';
-import { findField, primaryKeyField } from '../schema/schema.lookup';
+import { primaryKeyField } from '../schema/schema.lookup';
 import { SchemaRegistry } from '../schema/schema.registry';
 import type { CollectionDef, FieldDef, WorkspaceSchema } from '../schema/schema.types';
 import { personId } from '../../common/principal/principal';
@@ -20,15 +19,14 @@ import { ReadPermissions, scopeReadQuery } from '../policies/read-permissions';
 import { checkWritableFields, withGrantValidation, withPresets, WriteGrant } from '../policies/write-permissions';
 import { assertMemberMay } from '../workspaces/workspace-roles';
 import { isAppRoleAccess, ItemsAccess, WorkspaceAccess, WorkspacesService } from '../workspaces/workspaces.service';
-import { FilterNode, ItemsQuery, keysQuery, QueryContext, SortTerm } from '../../engine/query/query.ast';
+import { FilterNode, ItemsQuery, QueryContext, SortTerm } from '../../engine/query/query.ast';
 import { ParsedQueryCache } from '../../engine/query/parsed-query.cache';
-import { parseItemsQuery } from '../../engine/query/query.parser';
-import { aggregateItems, countItems, decodeRows, pickColumns, readItems, RunSql } from '../../engine/read/read.runner';
-import { compileSelect } from '../../engine/sql/select.compiler';
+import { keysMatching, readByKeys, ReadResult, runRead } from '../../engine/read/query-runner';
+import { decodeRows, pickColumns, readItems, RunSql } from '../../engine/read/read.runner';
 import { dialectFor, SqlDialect } from '../../engine/sql/dialect';
 import { invalidQuery } from '../../engine/sql/filter.compiler';
 import { EXPORT_BATCH_SIZE, IMPORT_BATCH_SIZE, importRefused, ImportFailure, ImportResult, ImportRow, ItemsExport, MAX_REPORTED_IMPORT_FAILURES, ROW_FAILURES, rowFailureOf } from './transfer/transfer.types';
-import { toDatabase } from '../../engine/sql/value-codec';
+import { encodeRow } from '../../engine/sql/value-codec';
 import { OutboxWriter, WebhookOutbox } from '../webhooks/webhook-outbox';
 import { FlowTriggers, FlowTriggerWriter, KeysMatching, TriggeringChange } from '../flows/flow-triggers';
 import { ExternalDatabases } from '../connections/external-databases';
@@ -79,11 +77,6 @@ export interface ItemsChanged {
 
 /** At most this much JSON of stored rows travels with a change; larger ones are read by their subscribers. */
 const MAX_CARRIED_ROWS_BYTES = 16 * 1024;
-
-export interface ReadResult {
-  data: Row[];
-  meta?: Record<string, number>;
-}
 
 /** Everything one request's work on items needs, resolved once. */
 interface Target {
@@ -159,20 +152,8 @@ export class ItemsService {
    * Runs a parsed read: rows or aggregates, with the meta counts asked for. `scope` is the row filter
    * of the caller's policy: `total_count` counts the rows it keeps, not the table's.
    */
-  private async runQuery(query: ItemsQuery, schema: WorkspaceSchema, access: ItemsAccess, scope: FilterNode | null = null): Promise<ReadResult> {
-    const context = this.context(access);
-    const { dialect, run } = this.source(schema.collections.get(query.collection));
-    if (query.aggregate.length > 0 || query.groupBy.length > 0) {
-      return { data: await aggregateItems(query, schema, dialect, context, run) };
-    }
-    const data = await readItems(query, schema, dialect, context, run);
-    if (query.meta.length === 0) return { data };
-    const meta: Record<string, number> = {};
-    for (const name of query.meta) {
-      const counted = name === 'filter_count' ? query : { ...query, filter: scope, search: null };
-      meta[name] = await countItems(counted, schema, dialect, context, { applyFilter: true }, run);
-    }
-    return { data, meta };
+  private runQuery(query: ItemsQuery, schema: WorkspaceSchema, access: ItemsAccess, scope: FilterNode | null = null): Promise<ReadResult> {
+    return runRead(query, scope, { schema, ctx: this.context(access), ...this.source(schema.collections.get(query.collection)) });
   }
 
   async get(access: ItemsAccess, collectionName: string, id: string, params: Params): Promise<Row> {
@@ -289,24 +270,6 @@ export class ItemsService {
       }
     }
     return { columns, batches: batches() };
-  }
-
-  /** The workspace's activity log, read with the query language; only its own rows are ever visible. */
-  activity(access: WorkspaceAccess, params: Params): Promise<ReadResult> {
-    return this.readLog(access, activitySchema(access.workspace.id), ACTIVITY_COLLECTION.name, params);
-  }
-
-  /**
-   * A system log shared by all workspaces (activity, revisions), described as a collection of `schema`
-   * and read with the query language, its workspace filter forced: only the workspace's own rows are
-   * ever visible. `only` narrows it further (one row by id, say).
-   */
-  async readLog(access: WorkspaceAccess, schema: WorkspaceSchema, collection: string, params: Params, only: FilterNode | null = null): Promise<ReadResult> {
-    const query = parseItemsQuery(collection, params, schema, this.config.query);
-    const own: FilterNode = { type: 'compare', field: 'workspace_id', operator: '_eq', value: access.workspace.id };
-    const filters = [own, only, query.filter].filter((node): node is FilterNode => node !== null);
-    // `own` is also the scope of `total_count`, which would otherwise count every workspace's rows.
-    return this.runQuery({ ...query, filter: { type: 'and', children: filters } }, schema, access, own);
   }
 
   // ----- writes -----
@@ -570,12 +533,9 @@ export class ItemsService {
   }
 
   /** Which of the keys have rows that match a filter, optionally locking them. */
-  private async keysMatching(manager: EntityManager, target: WriteTarget, keys: unknown[], filter: FilterNode, lock: boolean): Promise<unknown[]> {
-    const byKey: FilterNode = { type: 'compare', field: 'id', operator: '_in', value: keys as Array<string | number> };
-    const query = keysQuery(target.collection.name, { filter: { type: 'and', children: [byKey, filter] }, sort: lock ? [{ path: ['id'], direction: 'asc' }] : [] });
-    const compiled = compileSelect(query, target.schema, this.dialect, this.context(target.access));
-    const rows = (await manager.query(`${compiled.sql}${lock && this.db.kind !== 'sqlite' ? ' FOR UPDATE' : ''}`, compiled.params)) as Row[];
-    return rows.map((row) => (target.collection.primaryKey === 'integer' ? Number(row.id) : row.id));
+  private keysMatching(manager: EntityManager, target: WriteTarget, keys: unknown[], filter: FilterNode, lock: boolean): Promise<unknown[]> {
+    const run: RunSql = (sql, params) => manager.query(sql, params);
+    return keysMatching(target.collection, keys, filter, { lock }, { schema: target.schema, dialect: this.dialect, ctx: this.context(target.access), run });
   }
 
   /**
@@ -662,14 +622,8 @@ export class ItemsService {
     // A role that wrote without a read policy reads nothing back.
     if (target.permissions && !target.permissions.grants.has(target.collection.name)) return [];
     const { fields } = params;
-    const query = this.parse(target, fields === undefined ? {} : { fields });
-    const key = primaryKeyField(target.collection).field;
-    const byKey: FilterNode = { type: 'compare', field: key, operator: '_in', value: keys as Array<string | number> };
-    const { query: scoped } = this.scoped(target, { ...query, filter: byKey, limit: null, offset: 0, sort: [] });
-    const { dialect, run } = this.source(target.collection);
-    const rows = await readItems(scoped, target.schema, dialect, this.context(target.access), run);
-    const order = new Map(keys.map((k, index) => [String(k), index]));
-    return rows.sort((a, b) => (order.get(String(a[key])) ?? 0) - (order.get(String(b[key])) ?? 0));
+    const { query } = this.scoped(target, this.parse(target, fields === undefined ? {} : { fields }));
+    return readByKeys(query, keys, { schema: target.schema, ctx: this.context(target.access), ...this.source(target.collection) });
   }
 
   private batch(body: unknown): unknown[] {
@@ -910,12 +864,7 @@ export class ItemsService {
   }
 
   private encode(collection: CollectionDef, row: Row): Row {
-    const encoded: Row = {};
-    for (const [name, value] of Object.entries(row)) {
-      const field = findField(collection, name)!;
-      encoded[name] = toDatabase(field, value, this.db.kind);
-    }
-    return encoded;
+    return encodeRow(collection, row, this.db.kind);
   }
 
   private actor(access: ItemsAccess): string | null {

@@ -8,7 +8,8 @@ import { checkWritableFields, withPresets, WriteGrant } from '../policies/write-
 import type { ItemsAccess } from '../workspaces/workspaces.service';
 import { FilesAccess } from './files-access';
 import { FILES, FOLDERS, FOLDERS_COLLECTION } from '../schema/files.collection';
-import { FilesStore, ReadResult } from './files.store';
+import type { ReadResult } from '../../engine/read/query-runner';
+import { FilesStore } from './files.store';
 
 type Row = Record<string, unknown>;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

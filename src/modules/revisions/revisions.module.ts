@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { DataModule } from '../data/data.module';
 import { SchemaModule } from '../schema/schema.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
@@ -7,7 +8,7 @@ import { RevisionsService } from './revisions.service';
 
 /** Item revisions: their routes and reverts. The write path records them (revision.recorder.ts). */
 @Module({
-  imports: [DataModule, SchemaModule, WorkspacesModule],
+  imports: [AuditModule, DataModule, SchemaModule, WorkspacesModule],
   controllers: [RevisionsController],
   providers: [RevisionsService],
 })

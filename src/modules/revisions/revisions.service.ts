@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { conflict, notFound } from '../../common/errors/app-error';
 import type { RequestOrigin } from '../audit/activity.recorder';
-import { ItemsService, ReadResult } from '../data/items.service';
+import { LogReader } from '../audit/log.reader';
+import { ItemsService } from '../data/items.service';
 import type { FilterNode } from '../../engine/query/query.ast';
+import type { ReadResult } from '../../engine/read/query-runner';
 import { SchemaRegistry } from '../schema/schema.registry';
 import type { CollectionDef } from '../schema/schema.types';
 import type { WorkspaceAccess } from '../workspaces/workspaces.service';
@@ -22,17 +24,18 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class RevisionsService {
   constructor(
     private readonly items: ItemsService,
+    private readonly logs: LogReader,
     private readonly registry: SchemaRegistry,
   ) {}
 
   list(access: WorkspaceAccess, params: Params): Promise<ReadResult> {
-    return this.items.readLog(access, revisionsSchema(access.workspace.id), REVISIONS_COLLECTION.name, params);
+    return this.logs.read(access, revisionsSchema(access.workspace.id), REVISIONS_COLLECTION.name, params);
   }
 
   async get(access: WorkspaceAccess, id: string, params: Params): Promise<Row> {
     if (!UUID.test(id)) throw notFound('Revision not found.');
     const byId: FilterNode = { type: 'compare', field: 'id', operator: '_eq', value: id.toLowerCase() };
-    const { data } = await this.items.readLog(access, revisionsSchema(access.workspace.id), REVISIONS_COLLECTION.name, { fields: params.fields }, byId);
+    const { data } = await this.logs.read(access, revisionsSchema(access.workspace.id), REVISIONS_COLLECTION.name, { fields: params.fields }, byId);
     if (data.length === 0) throw notFound('Revision not found.');
     return data[0];
   }
