@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
-import { ITEMS_CHANGED, ItemsChanged, ItemsService } from '../data/items.service';
+import { ITEMS_CHANGED, ItemsChanged } from '../../common/bus/items-changed';
+import { ItemsService } from '../data/items.service';
 import type { ItemsAccess } from '../workspaces/workspaces.service';
 import { TextFrame, textFrame } from './realtime.frames';
 import { outgoing, SubscriptionEvent } from './realtime.protocol';

@@ -4,7 +4,8 @@ import { MESSAGE_BUS, MessageBus } from '../../../common/bus/bus';
 import { AppError } from '../../../common/errors/app-error';
 import type { ItemAction, RequestOrigin } from '../../audit/activity.recorder';
 import type { ItemsAccess } from '../../workspaces/workspaces.service';
-import { ITEMS_CHANGED, ItemsChanged, ItemsService } from '../items.service';
+import { ITEMS_CHANGED, ItemsChanged } from '../../../common/bus/items-changed';
+import { ItemsService } from '../items.service';
 import type { GraphQLOperations, MutationEvent } from './graphql-schema.factory';
 
 type Row = Record<string, unknown>;
