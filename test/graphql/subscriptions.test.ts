@@ -110,6 +110,24 @@ describeEachDatabase('GraphQL subscriptions', {}, (suite) => {
     assert.deepEqual(await events.next(), { key: String(published.id), event: 'delete', data: null });
   });
 
+  it('sends a delete when an update moves an item out of the subscriber\'s view, and an update when it comes back', async () => {
+    // The public role reads published posts only: its policy's filter is the subscription's.
+    const events = await subscribe(connect(), 'subscription { posts_mutated { key event data { id status } } }');
+    const post = (await api.post(`${base}/items/posts`, { title: 'Soon unpublished', status: 'published' })).body.data;
+    assert.deepEqual(await events.next(), { key: String(post.id), event: 'create', data: { id: post.id, status: 'published' } });
+    await api.patch(`${base}/items/posts/${post.id}`, { status: 'draft' });
+    assert.deepEqual(await events.next(), { key: String(post.id), event: 'delete', data: null });
+    // Out of view, its changes and its deletion are not the subscriber's to hear of.
+    await api.patch(`${base}/items/posts/${post.id}`, { title: 'Edited in the dark' });
+    await api.patch(`${base}/items/posts/${post.id}`, { status: 'published' });
+    assert.deepEqual(await events.next(), { key: String(post.id), event: 'update', data: { id: post.id, status: 'published' } });
+    const hidden = (await api.post(`${base}/items/posts`, { title: 'Draft', status: 'draft' })).body.data;
+    await api.patch(`${base}/items/posts/${hidden.id}`, { title: 'Still a draft' });
+    await api.delete(`${base}/items/posts/${hidden.id}`);
+    await api.delete(`${base}/items/posts/${post.id}`);
+    assert.deepEqual(await events.next(), { key: String(post.id), event: 'delete', data: null });
+  });
+
   it('refuses a subscriber a field its policy does not grant', async () => {
     const events = new Events();
     connect().subscribe({ query: 'subscription { posts_mutated { data { secret } } }' }, { next: (r) => events.fail(r.errors ?? r), error: (e) => events.fail(e), complete: () => undefined });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { MESSAGE_BUS, MessageBus } from '../../src/common/bus/bus';
-import { ITEMS_CHANGED, ItemsChanged } from '../../src/modules/data/items.service';
+import { ITEMS_CHANGED, ItemsChanged } from '../../src/common/bus/items-changed';
 import { describeEachDatabase } from '../support/app';
 import { Account, newOwnedWorkspace, Workspace } from '../support/factories';
 import type { Api } from '../support/http';

@@ -105,6 +105,53 @@ describeEachDatabase('realtime subscriptions', {}, (suite) => {
     assert.deepEqual([low.event, low.data.map((p: Message) => p.title)], ['create', ['Two']]);
   });
 
+  it('follows a view: changes of its source arrive as the view shows them to each caller, and an item leaving it as a delete', async () => {
+    const view = await api.post(`${base}/views`, {
+      name: 'rated_posts',
+      source: 'posts',
+      fields: ['id', 'title', 'rating'],
+      filter: { rating: { _gte: 3 } },
+      computed: { label: 'upper(title)' },
+    });
+    assert.ok(view.status < 300, view.text);
+    const member = await asOwner();
+    const anonymous = await connect();
+    assert.equal((await member.subscribe('rated_posts', { fields: ['id', 'title', 'label'] })).event, 'init');
+    assert.equal((await anonymous.subscribe('rated_posts', { fields: ['id', 'rating'] })).event, 'init');
+
+    const draft = await create({ title: 'Good draft', status: 'draft', rating: 4 });
+    await create({ title: 'Poor', status: 'draft', rating: 1 });
+    const published = await create({ title: 'Good', status: 'published', rating: 5 });
+    assert.deepEqual(await member.next(), { type: 'subscription', event: 'create', uid: 'sub', data: [{ id: draft.id, title: 'Good draft', label: 'GOOD DRAFT' }] });
+    // Nothing for the post outside the view: the next event is the one after it.
+    assert.deepEqual(await member.next(), { type: 'subscription', event: 'create', uid: 'sub', data: [{ id: published.id, title: 'Good', label: 'GOOD' }] });
+    // The anonymous caller's policy reads published posts only, through the view as anywhere.
+    assert.deepEqual(await anonymous.next(), { type: 'subscription', event: 'create', uid: 'sub', data: [{ id: published.id, rating: 5 }] });
+
+    await api.patch(`${base}/items/posts/${published.id}`, { title: 'Better' });
+    assert.deepEqual(await member.next(), { type: 'subscription', event: 'update', uid: 'sub', data: [{ id: published.id, title: 'Better', label: 'BETTER' }] });
+    assert.deepEqual(await anonymous.next(), { type: 'subscription', event: 'update', uid: 'sub', data: [{ id: published.id, rating: 5 }] });
+    // Out of the view's filter for both; out of the anonymous caller's policy alone.
+    await api.patch(`${base}/items/posts/${published.id}`, { rating: 2 });
+    assert.deepEqual(await member.next(), { type: 'subscription', event: 'delete', uid: 'sub', data: [published.id] });
+    assert.deepEqual(await anonymous.next(), { type: 'subscription', event: 'delete', uid: 'sub', data: [published.id] });
+    await api.patch(`${base}/items/posts/${draft.id}`, { status: 'published' });
+    assert.deepEqual(await member.next(), { type: 'subscription', event: 'update', uid: 'sub', data: [{ id: draft.id, title: 'Good draft', label: 'GOOD DRAFT' }] });
+    assert.deepEqual(await anonymous.next(), { type: 'subscription', event: 'update', uid: 'sub', data: [{ id: draft.id, rating: 4 }] });
+    await api.patch(`${base}/items/posts/${draft.id}`, { status: 'draft' });
+    assert.deepEqual(await anonymous.next(), { type: 'subscription', event: 'delete', uid: 'sub', data: [draft.id] });
+    assert.equal((await member.next()).event, 'update');
+    await api.delete(`${base}/items/posts/${draft.id}`);
+    assert.deepEqual(await member.next(), { type: 'subscription', event: 'delete', uid: 'sub', data: [draft.id] });
+    // Sent to neither any more: its deletion is neither's to hear of.
+    await api.delete(`${base}/items/posts/${published.id}`);
+    member.send({ type: 'ping' });
+    anonymous.send({ type: 'ping' });
+    assert.deepEqual(await member.next(), { type: 'pong' });
+    assert.deepEqual(await anonymous.next(), { type: 'pong' });
+    assert.deepEqual([member.pending, anonymous.pending], [[], []]);
+  });
+
   it('sends only the events asked for', async () => {
     const client = await asOwner();
     await client.subscribe('posts', { fields: ['id'] }, 'deletes', { event: 'delete' });

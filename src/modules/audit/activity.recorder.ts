@@ -1,11 +1,12 @@
 import { EntityManager } from 'typeorm';
 import { v7 as timeOrderedUuid } from 'uuid';
+import type { ItemAction } from '../../common/bus/items-changed';
 import type { DatabaseKind } from '../../config/app-config';
 import { dialectFor } from '../../engine/sql/dialect';
 import { datetimeToDatabase } from '../../engine/sql/value-codec';
 import { actorId, Principal } from '../../common/principal/principal';
 
-export type ItemAction = 'create' | 'update' | 'delete';
+export type { ItemAction };
 
 /** Where a request came from, for the activity log. */
 export interface RequestOrigin {

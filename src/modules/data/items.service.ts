@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
+import { ITEMS_CHANGED, ItemsChanged } from '../../common/bus/items-changed';
 import { classifyDatabaseError } from '../../common/database/db-errors';
 import { Database } from '../../common/database/database.service';
 import { AppError, forbidden, invalidPayload, notFound } from '../../common/errors/app-error';
@@ -54,26 +55,6 @@ import { VirtualCollection, VirtualCollections } from './virtual-collections';
 
 type Row = Record<string, unknown>;
 type Params = Record<string, unknown>;
-
-/** The bus channel on which committed item changes are announced (realtime, webhooks and flows listen). */
-export const ITEMS_CHANGED = 'items.changed';
-
-export interface ItemsChanged {
-  workspaceId: string;
-  collection: string;
-  action: ItemAction;
-  keys: unknown[];
-  /** Set when the change wrote webhook deliveries, so that dispatchers wake for it (and only then). */
-  deliveries?: true;
-  /** Set when the change may have written flow runs, so that flow runners wake for it. */
-  flowRuns?: true;
-  /**
-   * A create's items as stored, decoded as reads decode them, in the order of `keys`: a subscriber whose
-   * read would only pick columns of them takes them from here rather than reading them again. Absent
-   * when the write did not have them at hand, and when they are large (every instance hears them).
-   */
-  rows?: Row[];
-}
 
 /** At most this much JSON of stored rows travels with a change; larger ones are read by their subscribers. */
 const MAX_CARRIED_ROWS_BYTES = 16 * 1024;

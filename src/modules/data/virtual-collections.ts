@@ -10,8 +10,20 @@ type Params = Record<string, unknown>;
 export interface VirtualCollection {
   list(access: ItemsAccess, params: Params): Promise<ReadResult>;
   get(access: ItemsAccess, id: string, params: Params): Promise<Record<string, unknown>>;
+  /**
+   * How a subscription reading it with `params` hears of changes: those of the collection its rows
+   * come from, read as it shows them. Null when its rows do not follow items of a collection by key.
+   */
+  follow(params: Params): FollowedSource | null;
   /** Why a write to it is refused, for the 403. */
   readonly readOnlyReason: string;
+}
+
+/** The collection whose changes change a virtual collection's rows, and how to read the changed ones. */
+export interface FollowedSource {
+  readonly source: string;
+  /** Its rows for these keys of the source, as the caller reads them with the subscription's parameters. */
+  read(access: ItemsAccess, keys: unknown[]): Promise<Array<Record<string, unknown>>>;
 }
 
 /**

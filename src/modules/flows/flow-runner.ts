@@ -7,7 +7,7 @@ import { Database } from '../../common/database/database.service';
 import { GracefulShutdown } from '../../common/lifecycle/graceful-shutdown';
 import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
-import { ITEMS_CHANGED, ItemsChanged } from '../data/items.service';
+import { ITEMS_CHANGED, ItemsChanged } from '../../common/bus/items-changed';
 import { FlowEntity, FlowRunEntity } from './flow.entities';
 import { FlowExecutor, RunOutcome } from './flow-executor';
 import { FLOW_RUNS_QUEUED } from './flows.service';

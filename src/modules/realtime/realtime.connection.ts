@@ -2,10 +2,11 @@ import type { WebSocket } from 'ws';
 import { invalidCredentials } from '../../common/errors/app-error';
 import { toErrorResponse } from '../../common/errors/error-response';
 import type { RealtimeConfig } from '../../config/app-config';
+import type { ChangeFeed } from '../data/feed/change-feed';
 import type { ItemsAccess } from '../workspaces/workspaces.service';
 import type { Flushable, FlushScheduler } from './realtime.flusher';
 import { joinFrames, TextFrame, textFrame } from './realtime.frames';
-import { RealtimeHub, Subscriber, Subscription } from './realtime.hub';
+import { Subscriber, Subscription } from './realtime.subscription';
 import { ClientMessage, outgoing, parseClientMessage, ProtocolError, ProtocolErrorBody } from './realtime.protocol';
 
 /** Close codes of the realtime endpoint, beside the standard ones (1001 going away, 1009 too big). */
@@ -31,7 +32,7 @@ export interface RealtimeCaller {
 }
 
 export interface ConnectionContext {
-  hub: RealtimeHub;
+  feed: ChangeFeed;
   config: RealtimeConfig;
   flusher: FlushScheduler;
   /**
@@ -176,7 +177,7 @@ export class RealtimeConnection implements Subscriber, Flushable {
     try {
       const caller = await this.context.authenticate(token);
       if (caller) this.become(caller);
-      for (const subscription of this.subscriptions.values()) this.context.hub.regroup(subscription);
+      for (const subscription of this.subscriptions.values()) this.context.feed.regroup(subscription);
       this.send(outgoing.authOk());
     } catch (error) {
       this.send(outgoing.error('auth', errorBody(error), null));
@@ -208,7 +209,7 @@ export class RealtimeConnection implements Subscriber, Flushable {
     const subscription = new Subscription(this, this.access.workspace.id, uid, message.collection, message.query, message.event);
     this.subscriptions.set(uid, subscription);
     try {
-      await this.context.hub.subscribe(subscription);
+      subscription.start(await this.context.feed.subscribe(subscription));
     } catch (error) {
       this.subscriptions.delete(uid);
       this.send(outgoing.error('subscribe', errorBody(error), uid));
@@ -220,7 +221,7 @@ export class RealtimeConnection implements Subscriber, Flushable {
     for (const key of uids) {
       const subscription = this.subscriptions.get(key);
       if (!subscription) continue;
-      this.context.hub.unsubscribeOne(subscription);
+      this.context.feed.leave(subscription);
       this.subscriptions.delete(key);
     }
   }

@@ -9,10 +9,11 @@ import { API_KEY_PREFIX } from '../credentials/access-tokens';
 import { BearerCredentials } from '../auth/bearer-credentials';
 import type { Principal } from '../../common/principal/principal';
 import { handshakeToken } from '../auth/request-credential';
-import { isAppRoleAccess, WorkspacesService } from '../workspaces/workspaces.service';
+import { ChangeFeed } from '../data/feed/change-feed';
+import { callerKey } from '../data/feed/caller-key';
+import { WorkspacesService } from '../workspaces/workspaces.service';
 import { RealtimeCaller, RealtimeConnection } from './realtime.connection';
 import { FlushScheduler } from './realtime.flusher';
-import { RealtimeHub } from './realtime.hub';
 
 /** `/api/v1/w/{ws}/realtime`, and `/websocket`, where the Directus client connects by default. */
 const WORKSPACE_PATH = /^\/api\/v1\/w\/([^/]+)\/realtime$/;
@@ -29,7 +30,7 @@ export class RealtimeGateway implements OnModuleInit {
 
   constructor(
     private readonly upgrades: WebSocketUpgrades,
-    private readonly hub: RealtimeHub,
+    private readonly feed: ChangeFeed,
     private readonly credentials: BearerCredentials,
     private readonly workspaces: WorkspacesService,
     @InjectConfig() private readonly config: AppConfig,
@@ -51,7 +52,7 @@ export class RealtimeGateway implements OnModuleInit {
     const fromPath = WORKSPACE_PATH.exec(path)?.[1];
     const workspaceRef = fromPath ? decodeURIComponent(fromPath) : query.get('workspace');
     const connection = new RealtimeConnection(socket, {
-      hub: this.hub,
+      feed: this.feed,
       config: this.config.realtime,
       flusher: this.flusher,
       authenticate: (token) => this.caller(token, workspaceRef),
@@ -67,7 +68,7 @@ export class RealtimeGateway implements OnModuleInit {
     if (!ref && !principal) return null;
     if (!ref) throw notFound('Name the workspace: connect to /api/v1/w/{ws}/realtime or add ?workspace=.');
     const access = await this.workspaces.resolveItemsAccess(principal, ref);
-    return { access, callerKey: callerKey(principal, isAppRoleAccess(access) ? access.appRole : access.role), expiresAt: token ? tokenExpiry(token) : null };
+    return { access, callerKey: callerKey(access), expiresAt: token ? tokenExpiry(token) : null };
   }
 }
 
@@ -75,25 +76,6 @@ export class RealtimeGateway implements OnModuleInit {
 function principalWorkspace(principal: Principal | null): string | null {
   if (principal?.kind === 'api_key' || principal?.kind === 'app_user') return principal.workspaceId;
   return null;
-}
-
-/**
- * Callers that read the same rows of the same query share a key: anonymous callers by role, everybody
- * else by identity, since a policy or a query may name `$CURRENT_USER`.
- */
-function callerKey(principal: Principal | null, role: string): string {
-  if (!principal) return `public:${role}`;
-  switch (principal.kind) {
-    case 'user':
-      return `user:${principal.userId}:${role}`;
-    case 'api_key':
-      return `key:${principal.apiKeyId}`;
-    case 'app_user':
-      return `app:${principal.appUserId}:${role}:${principal.emailVerified}`;
-    // A flow never subscribes; it is named for completeness.
-    case 'flow':
-      return `flow:${principal.flowId}`;
-  }
 }
 
 /** When a JWT expires (its `exp`, already verified), in epoch ms; API keys do not. */

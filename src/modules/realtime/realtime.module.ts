@@ -1,14 +1,13 @@
 import { Module } from '@nestjs/common';
 import { WebSocketModule } from '../../common/http/websocket.module';
 import { PrincipalGuardModule } from '../auth/principal-guard.module';
-import { DataModule } from '../data/data.module';
+import { ChangeFeedModule } from '../data/feed/change-feed.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { RealtimeGateway } from './realtime.gateway';
-import { RealtimeHub } from './realtime.hub';
 
-/** The realtime WebSocket API: subscriptions to a collection's committed changes, as each caller may see them. */
+/** The realtime WebSocket API: subscriptions to the committed changes of a collection or a view, as each caller may see them. */
 @Module({
-  imports: [DataModule, WorkspacesModule, PrincipalGuardModule, WebSocketModule],
-  providers: [RealtimeHub, RealtimeGateway],
+  imports: [ChangeFeedModule, WorkspacesModule, PrincipalGuardModule, WebSocketModule],
+  providers: [RealtimeGateway],
 })
 export class RealtimeModule {}

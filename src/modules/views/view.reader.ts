@@ -6,7 +6,7 @@ import { ItemsService } from '../data/items.service';
 import { parseItemsQuery } from '../../engine/query/query.parser';
 import type { ComputedColumn, ItemsQuery } from '../../engine/query/query.ast';
 import type { ReadResult } from '../../engine/read/query-runner';
-import { VirtualCollection, VirtualCollectionInfo, VirtualCollections, VirtualCollectionSource } from '../data/virtual-collections';
+import { FollowedSource, VirtualCollection, VirtualCollectionInfo, VirtualCollections, VirtualCollectionSource } from '../data/virtual-collections';
 import { appCaller, PoliciesService } from '../policies/policies.service';
 import { findField } from '../schema/schema.lookup';
 import { SchemaRegistry } from '../schema/schema.registry';
@@ -49,6 +49,7 @@ export class ViewReader implements OnModuleInit, VirtualCollectionSource {
     return {
       list: (access, params) => this.read(access, view, params),
       get: (access, id, params) => this.readOne(access, view, id, params),
+      follow: (params) => this.follow(view, params),
       readOnlyReason: `"${view.name}" is a view, and views are read-only.`,
     };
   }
@@ -123,6 +124,32 @@ export class ViewReader implements OnModuleInit, VirtualCollectionSource {
     return data[0];
   }
 
+  /**
+   * How a subscription to a view hears of its changes: those of its source, each changed item read
+   * through the view (its definition as it is then, the subscription's parameters, the caller's
+   * policies), so an item that leaves the view is not found and its subscribers are told it is gone.
+   * An aggregate view's rows are groups, and a read of computed values alone has no key: neither is
+   * followed.
+   */
+  private follow(view: ViewDefinition, params: Params): FollowedSource | null {
+    if (isAggregateView(view) || asksComputedAlone(view, params.fields)) return null;
+    const { limit: _limit, offset: _offset, page: _page, meta: _meta, ...unpaged } = params;
+    return {
+      source: view.source,
+      read: async (access, keys) => {
+        const current = await this.views.find(view.workspaceId, view.name);
+        if (!current || current.source !== view.source || isAggregateView(current)) throw conflict(`View "${view.name}" no longer reads "${view.source}": subscribe again.`, { view: view.name });
+        const rows: Row[] = [];
+        const size = this.config.query.maxLimit ?? keys.length;
+        for (let from = 0; from < keys.length; from += size) {
+          const batch = keys.slice(from, from + size);
+          rows.push(...(await this.read(access, current, { ...unpaged, limit: String(batch.length) }, { id: { _in: batch } })).data);
+        }
+        return rows;
+      },
+    };
+  }
+
   /** The view checked against the current schema: a view that a schema change broke answers 409, naming the problem. */
   private defined(view: ViewDefinition, schema: WorkspaceSchema): { query: ItemsQuery; computed: ComputedColumn[] } {
     try {
@@ -161,4 +188,11 @@ export class ViewReader implements OnModuleInit, VirtualCollectionSource {
     if (computed.some((column) => expressionFields(column.expression).some((field) => !findField(source, field)))) return null;
     return query;
   }
+}
+
+/** Whether `fields` names only computed values of the view: its rows then carry no key. */
+function asksComputedAlone(view: ViewDefinition, fields: unknown): boolean {
+  if (fields === undefined || fields === null) return false;
+  const asked = (Array.isArray(fields) ? fields : [fields]).flatMap((item) => String(item).split(',')).map((item) => item.trim()).filter((item) => item !== '');
+  return asked.length > 0 && asked.every((item) => Object.hasOwn(view.computed, item));
 }

@@ -8,7 +8,7 @@ import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { Database } from '../../common/database/database.service';
 import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
-import { ITEMS_CHANGED, ItemsChanged } from '../data/items.service';
+import { ITEMS_CHANGED, ItemsChanged } from '../../common/bus/items-changed';
 import { AttemptResult, sendWebhook } from './webhook-sender';
 import { WebhookTargetPolicy } from './webhook-target';
 import { WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEntity } from './webhook.entities';

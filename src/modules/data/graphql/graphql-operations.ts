@@ -1,10 +1,13 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Repeater } from 'graphql-yoga';
-import { MESSAGE_BUS, MessageBus } from '../../../common/bus/bus';
 import { AppError } from '../../../common/errors/app-error';
 import type { ItemAction, RequestOrigin } from '../../audit/activity.recorder';
 import type { ItemsAccess } from '../../workspaces/workspaces.service';
-import { ITEMS_CHANGED, ItemsChanged, ItemsService } from '../items.service';
+import { callerKey } from '../feed/caller-key';
+import { ChangeFeed } from '../feed/change-feed';
+import type { FeedEvent } from '../feed/feed-event';
+import type { FeedSubscription } from '../feed/feed-group';
+import { ItemsService } from '../items.service';
 import type { GraphQLOperations, MutationEvent } from './graphql-schema.factory';
 
 type Row = Record<string, unknown>;
@@ -18,8 +21,7 @@ export interface GraphQLContext {
 
 /**
  * The resolvers' operations, each one call to the items door with the caller's access: GraphQL has no
- * read or write path of its own. Subscriptions listen to the committed changes every instance announces
- * on the bus, and read each changed item back as the subscriber may see it.
+ * read or write path of its own. Subscriptions read the change feed, as realtime's do.
  */
 @Injectable()
 export class GraphQLItemOperations implements GraphQLOperations<GraphQLContext> {
@@ -27,7 +29,7 @@ export class GraphQLItemOperations implements GraphQLOperations<GraphQLContext> 
 
   constructor(
     private readonly items: ItemsService,
-    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    private readonly feed: ChangeFeed,
   ) {}
 
   async list(context: GraphQLContext, collection: string, params: Params): Promise<Row[]> {
@@ -68,47 +70,52 @@ export class GraphQLItemOperations implements GraphQLOperations<GraphQLContext> 
   }
 
   /**
-   * The committed changes of a collection as the subscriber may see them. Deletes are sent only for
-   * items it was sent (so ids outside its policy are never disclosed); the subscriber's own `event`
-   * filter applies to what is pushed, not to what is remembered.
+   * The committed changes of a collection as the subscriber may see them, from the change feed: an
+   * update that takes an item out of the subscriber's view arrives as its delete, and deletes are sent
+   * only for items it was sent (so ids outside its policy are never disclosed). The subscriber's own
+   * `event` argument chooses what is pushed, not what is remembered.
    */
   changes(context: GraphQLContext, collection: string, event: ItemAction | null, params: Params): AsyncIterable<MutationEvent> {
-    const { access } = context;
-    const seen = new Set<string>();
     return new Repeater<MutationEvent>(async (push, stop) => {
-      // Events are delivered in the order they were announced, each read back before the next.
-      let delivered = Promise.resolve();
-      const send = (item: MutationEvent) => (event === null || item.event === event ? push(item) : undefined);
-      const unsubscribe = await this.bus.subscribe(ITEMS_CHANGED, (payload) => {
-        const change = payload as ItemsChanged;
-        if (change.workspaceId !== access.workspace.id || change.collection !== collection) return;
-        delivered = delivered
-          .then(() => this.deliver(access, change, params, seen, send))
-          .catch((error: unknown) => this.logger.warn(`A change of ${collection} was not delivered to a subscriber: ${String(error)}`));
-      });
+      const subscriber = new GraphQLSubscriber(context.access, collection, params, event, push, (error) => this.logger.warn(`A change of ${collection} was not delivered to a subscriber: ${String(error)}`));
+      await this.feed.follow(subscriber);
       await stop;
-      await unsubscribe();
+      this.feed.leave(subscriber);
     });
-  }
-
-  private async deliver(access: ItemsAccess, change: ItemsChanged, params: Params, seen: Set<string>, send: (event: MutationEvent) => unknown): Promise<void> {
-    if (change.action === 'delete') {
-      for (const key of change.keys) if (seen.delete(String(key))) await send({ key, event: 'delete', data: null });
-      return;
-    }
-    const rows = await this.items.readChanged(access, change.collection, change.keys, params);
-    for (const row of rows) {
-      remember(seen, String(row.id));
-      await send({ key: row.id, event: change.action, data: row });
-    }
   }
 }
 
-/** Keys a subscription remembers having been sent; the oldest are forgotten beyond this. */
-const MAX_SEEN_KEYS = 10_000;
+/** One `{collection}_mutated` subscription as the change feed sees it: each event becomes one message per item. */
+class GraphQLSubscriber implements FeedSubscription {
+  readonly workspaceId: string;
+  readonly queryKey: string;
+  readonly callerKey: string;
+  /** Events are pushed in the order they came, each after the one before it was taken. */
+  private pushed = Promise.resolve();
 
-function remember(seen: Set<string>, key: string): void {
-  seen.delete(key);
-  seen.add(key);
-  if (seen.size > MAX_SEEN_KEYS) seen.delete(seen.values().next().value!);
+  constructor(
+    readonly access: ItemsAccess,
+    readonly collection: string,
+    readonly query: Params,
+    private readonly event: ItemAction | null,
+    private readonly push: (event: MutationEvent) => Promise<unknown>,
+    private readonly failed: (error: unknown) => void,
+  ) {
+    this.workspaceId = access.workspace.id;
+    this.queryKey = JSON.stringify(query);
+    this.callerKey = callerKey(access);
+  }
+
+  receive(event: FeedEvent): void {
+    if (this.event !== null && this.event !== event.action) return;
+    const messages: MutationEvent[] =
+      event.action === 'delete'
+        ? event.data.map((key) => ({ key, event: 'delete', data: null }))
+        : (event.data as Row[]).map((row) => ({ key: row.id, event: event.action, data: row }));
+    this.pushed = this.pushed
+      .then(async () => {
+        for (const message of messages) await this.push(message);
+      })
+      .catch(this.failed);
+  }
 }

@@ -5,6 +5,7 @@ import { PoliciesModule } from '../../policies/policies.module';
 import { SchemaModule } from '../../schema/schema.module';
 import { WorkspacesModule } from '../../workspaces/workspaces.module';
 import { DataModule } from '../data.module';
+import { ChangeFeedModule } from '../feed/change-feed.module';
 import { GraphiQLAssetsController } from './graphiql-assets.controller';
 import { GraphQLController } from './graphql.controller';
 import { GraphQLItemOperations } from './graphql-operations';
@@ -14,7 +15,7 @@ import { GraphQLWebSocketGateway } from './graphql-ws.gateway';
 
 /** Each workspace's GraphQL API, over HTTP and WebSocket, on the items door. */
 @Module({
-  imports: [DataModule, SchemaModule, PoliciesModule, WorkspacesModule, PrincipalGuardModule, WebSocketModule],
+  imports: [DataModule, ChangeFeedModule, SchemaModule, PoliciesModule, WorkspacesModule, PrincipalGuardModule, WebSocketModule],
   controllers: [GraphQLController, GraphiQLAssetsController],
   providers: [GraphQLItemOperations, GraphQLSchemas, GraphQLServer, GraphQLWebSocketGateway],
 })
