@@ -6,7 +6,7 @@ import { allOf, type FilterNode } from '../../engine/query/query.ast';
 import { parseItemsQuery } from '../../engine/query/query.parser';
 import { ReadResult, runRead } from '../../engine/read/query-runner';
 import { dialectFor } from '../../engine/sql/dialect';
-import { personId } from '../auth/principal';
+import { personId } from '../../common/principal/principal';
 import type { WorkspaceSchema } from '../schema/schema.types';
 import type { WorkspaceAccess } from '../workspaces/workspaces.service';
 import { ACTIVITY_COLLECTION, activitySchema } from './activity.collection';
