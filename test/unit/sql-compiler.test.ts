@@ -564,6 +564,23 @@ describe('select compiler: rows, search, sort and pages', () => {
   });
 });
 
+describe('select compiler: parameters in the order of their placeholders', () => {
+  // SQLite's and MySQL's `?` are positional: a computed value's literal (select list) is bound before
+  // the filter's value (WHERE), whichever the compiler met first.
+  it("binds a computed value's literal before the filter's values", () => {
+    const read = query('articles', {
+      selection: { fields: ['id'], relations: [] },
+      filter: compare('status', '_eq', 'published'),
+      computed: [{ alias: 'shout', type: 'string', expression: { kind: 'call', fn: 'concat', args: [{ kind: 'field', field: 'title' }, { kind: 'string', value: '!' }] } }],
+    });
+    for (const kind of DIALECTS) {
+      const { sql, params } = compileSelect(read, schema, dialectFor(kind), ctx);
+      assert.deepEqual(params, ['!', 'published'], kind);
+      assert.ok(sql.indexOf('WHERE') > sql.indexOf('shout'), kind);
+    }
+  });
+});
+
 describe('select compiler: counts and aggregates', () => {
   const filtered = query('articles', { filter: compare('featured', '_eq', true), search: 'x', limit: 10, offset: 10 });
   runCases([

@@ -33,10 +33,13 @@ const ROW_NUMBER = '__rn';
 export function compileSelect(query: ItemsQuery, schema: WorkspaceSchema, dialect: SqlDialect, ctx: QueryContext): CompiledSql {
   const statement = newStatement(schema, dialect, ctx);
   const root = scopeOf(statement, requireCollection(schema, query.collection));
+  // Parameters are bound in the order their clauses appear in the SQL: SQLite's and MySQL's `?` are
+  // positional, so a computed value's literals (in the select list) come before the filter's values.
+  const columns = [selectList(readColumns(schema, root.collection, query.selection), root, statement), ...computedSelectList(query.computed ?? [], root, statement)];
   const order = compileOrder(query.sort, root, statement, [primaryKeyField(root.collection)]);
   const where = compileWhere(query, root, statement);
   const sql = [
-    `SELECT ${[selectList(readColumns(schema, root.collection, query.selection), root, statement), ...computedSelectList(query.computed ?? [], root, statement)].join(', ')}`,
+    `SELECT ${columns.join(', ')}`,
     `FROM ${tableOf(statement, root)}`,
     ...order.joins,
     where === null ? '' : `WHERE ${where}`,
