@@ -8,7 +8,23 @@ export type ColumnShape = Pick<TableColumnOptions, 'type' | 'length' | 'precisio
 /** Thrown by `parse` when a value cannot be of the field's type; answered as 400 naming the field. */
 export class FieldValueError extends Error {}
 
-/** A field type as a small interface: its column, how client values are read, and safe changes. */
+/**
+ * How values of a type cross the driver. Reads, filters and writes all go through it, so the three
+ * databases store and answer the same values. Null never reaches a codec: it is NULL everywhere.
+ */
+export interface FieldCodec {
+  /** A value as a parameter for `kind`; throws INVALID_PAYLOAD naming the field when it cannot be one. */
+  toDatabase(value: unknown, field: FieldDef, kind: DatabaseKind): unknown;
+  /** What a driver returned, as the API answers it. */
+  fromDatabase(value: unknown, kind: DatabaseKind): unknown;
+  /**
+   * fromDatabase written as PostgreSQL SQL: an expression that turns a column (already quoted) into the
+   * jsonb value fromDatabase answers for it.
+   */
+  postgresJson(column: string): string;
+}
+
+/** A field type as a small interface: its column, how client values are read, how they cross the driver, and safe changes. */
 export interface FieldType {
   readonly name: FieldTypeName;
   column(field: FieldDef, kind: DatabaseKind): ColumnShape;
@@ -18,4 +34,5 @@ export interface FieldType {
   readonly widensTo: readonly FieldTypeName[];
   /** Whether text operators and `search` apply. */
   readonly textual: boolean;
+  readonly codec: FieldCodec;
 }

@@ -1,4 +1,6 @@
-import { FieldType, FieldValueError } from './field-type';
+import type { FieldDef } from '../schema.types';
+import { invalidValue, MAX_SAFE, NUMERIC } from './codec';
+import { FieldCodec, FieldType, FieldValueError } from './field-type';
 
 const INTEGER_TEXT = /^-?\d+$/;
 const NUMBER_TEXT = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -16,6 +18,16 @@ function asNumber(value: unknown): number {
   throw new FieldValueError('must be a number');
 }
 
+/** A number from a number or a numeric string; `what` names the type in the error. */
+function numberToDatabase(field: FieldDef, value: unknown, what: 'integer' | 'number'): number {
+  const number = typeof value === 'string' && NUMERIC.test(value.trim()) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isFinite(number)) return invalidValue(field, value, what);
+  if (what === 'integer' && !Number.isInteger(number)) return invalidValue(field, value, 'integer');
+  return number;
+}
+
+const toJsonb = (column: string) => `to_jsonb(${column})`;
+
 export const integerType: FieldType = {
   name: 'integer',
   column: (_field, kind) => ({ type: kind === 'sqlite' ? 'integer' : 'int' }),
@@ -27,6 +39,26 @@ export const integerType: FieldType = {
   },
   widensTo: ['bigint', 'float', 'decimal', 'string', 'text'],
   textual: false,
+  codec: { toDatabase: (value, field) => numberToDatabase(field, value, 'integer'), fromDatabase: Number, postgresJson: toJsonb },
+};
+
+/** Integers beyond 2^53 travel as strings so that no digit is lost. */
+const bigintCodec: FieldCodec = {
+  toDatabase: (value, field) => {
+    if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+    if (typeof value === 'string' && /^[+-]?\d+$/.test(value.trim())) {
+      const number = Number(value);
+      return Number.isSafeInteger(number) ? number : value.trim();
+    }
+    if (typeof value === 'number' && Number.isInteger(value)) return value;
+    return invalidValue(field, value, 'integer');
+  },
+  fromDatabase: (value) => {
+    const text = typeof value === 'bigint' ? value.toString() : String(value);
+    const number = Number(text);
+    return Number.isSafeInteger(number) ? number : text;
+  },
+  postgresJson: (column) => `CASE WHEN ${column} BETWEEN -${MAX_SAFE} AND ${MAX_SAFE} THEN to_jsonb(${column}) ELSE to_jsonb(CAST(${column} AS text)) END`,
 };
 
 export const bigintType: FieldType = {
@@ -42,6 +74,7 @@ export const bigintType: FieldType = {
   },
   widensTo: ['decimal', 'string', 'text'],
   textual: false,
+  codec: bigintCodec,
 };
 
 export const floatType: FieldType = {
@@ -50,6 +83,7 @@ export const floatType: FieldType = {
   parse: asNumber,
   widensTo: ['string', 'text'],
   textual: false,
+  codec: { toDatabase: (value, field) => numberToDatabase(field, value, 'number'), fromDatabase: Number, postgresJson: toJsonb },
 };
 
 export const decimalType: FieldType = {
@@ -63,4 +97,14 @@ export const decimalType: FieldType = {
   },
   widensTo: ['string', 'text'],
   textual: false,
+  codec: {
+    // A decimal given as a string keeps its digits (PostgreSQL and MySQL compute exactly); SQLite stores REAL.
+    toDatabase: (value, field, kind) => {
+      if (typeof value === 'number' && Number.isFinite(value)) return value;
+      if (typeof value === 'string' && NUMERIC.test(value.trim())) return kind === 'sqlite' ? Number(value) : value.trim();
+      return invalidValue(field, value, 'decimal');
+    },
+    fromDatabase: Number,
+    postgresJson: toJsonb,
+  },
 };

@@ -1,4 +1,5 @@
 import { textFault } from '../../../common/input/text-faults';
+import { invalidValue, textCodec, textOf } from './codec';
 import { FieldType, FieldValueError } from './field-type';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -17,6 +18,7 @@ export const stringType: FieldType = {
   parse: asString,
   widensTo: ['text'],
   textual: true,
+  codec: textCodec,
 };
 
 export const textType: FieldType = {
@@ -25,6 +27,7 @@ export const textType: FieldType = {
   parse: asString,
   widensTo: [],
   textual: true,
+  codec: textCodec,
 };
 
 export const uuidType: FieldType = {
@@ -37,6 +40,12 @@ export const uuidType: FieldType = {
   },
   widensTo: ['string', 'text'],
   textual: true,
+  codec: {
+    // Checked here, since PostgreSQL's uuid type (of an external database) would refuse anything else with an error.
+    toDatabase: (value, field) => (typeof value === 'string' && UUID.test(value) ? value.toLowerCase() : invalidValue(field, value, 'UUID')),
+    fromDatabase: textOf,
+    postgresJson: textCodec.postgresJson,
+  },
 };
 
 export const enumType: FieldType = {
@@ -50,6 +59,7 @@ export const enumType: FieldType = {
   },
   widensTo: ['string', 'text'],
   textual: true,
+  codec: textCodec,
 };
 
 export const autocodeType: FieldType = {
@@ -60,4 +70,5 @@ export const autocodeType: FieldType = {
   },
   widensTo: ['string', 'text'],
   textual: true,
+  codec: textCodec,
 };
