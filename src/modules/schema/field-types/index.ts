@@ -28,4 +28,4 @@ export function fieldType(name: FieldTypeName): FieldType {
 export { FieldValueError } from './field-type';
 export { INTEGER_RANGES } from './number.types';
 export { datetimeToDatabase } from './codec';
-export type { FieldType, FieldCodec, ColumnShape } from './field-type';
+export type { FieldType, FieldCodec, FieldFilter, FieldGraphQL, ColumnShape, GraphQLScalarName, OpenApiSchema, OperatorFamily } from './field-type';

@@ -1,6 +1,6 @@
 import type { FieldDef } from '../schema.types';
 import { invalidValue, MAX_SAFE, NUMERIC } from './codec';
-import { FieldCodec, FieldType, FieldValueError } from './field-type';
+import { FieldCodec, FieldFilter, FieldGraphQL, FieldType, FieldValueError } from './field-type';
 
 const INTEGER_TEXT = /^-?\d+$/;
 const NUMBER_TEXT = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -26,9 +26,16 @@ function numberToDatabase(field: FieldDef, value: unknown, what: 'integer' | 'nu
   return number;
 }
 
+const NUMBER_FILTER: FieldFilter = { operators: ['presence', 'equality', 'order'], operand: 'number', match: 'none' };
+const NUMBER_GRAPHQL: FieldGraphQL = { scalar: 'Float', filter: 'Number' };
+
+/** What every number type is, but for its name, column, parsing, codec and OpenAPI schema. */
+const NUMBER = { generated: false, textual: false, numeric: true, ordered: true, filter: NUMBER_FILTER, graphql: NUMBER_GRAPHQL } as const;
+
 const toJsonb = (column: string) => `to_jsonb(${column})`;
 
 export const integerType: FieldType = {
+  ...NUMBER,
   name: 'integer',
   column: (_field, kind) => ({ type: kind === 'sqlite' ? 'integer' : 'int' }),
   parse: (value) => {
@@ -38,8 +45,10 @@ export const integerType: FieldType = {
     return number;
   },
   widensTo: ['bigint', 'float', 'decimal', 'string', 'text'],
-  textual: false,
+  range: INTEGER_RANGES.integer,
   codec: { toDatabase: (value, field) => numberToDatabase(field, value, 'integer'), fromDatabase: Number, postgresJson: toJsonb },
+  graphql: { scalar: 'Int', filter: 'Number' },
+  openApi: () => ({ type: 'integer', format: 'int32' }),
 };
 
 /** Integers beyond 2^53 travel as strings so that no digit is lost. */
@@ -62,6 +71,7 @@ const bigintCodec: FieldCodec = {
 };
 
 export const bigintType: FieldType = {
+  ...NUMBER,
   name: 'bigint',
   column: () => ({ type: 'bigint' }),
   parse: (value) => {
@@ -73,20 +83,25 @@ export const bigintType: FieldType = {
     throw new FieldValueError('must be an integer within 64 bits');
   },
   widensTo: ['decimal', 'string', 'text'],
-  textual: false,
+  range: INTEGER_RANGES.bigint,
   codec: bigintCodec,
+  filter: { ...NUMBER_FILTER, operand: 'bigint' },
+  graphql: { scalar: 'BigInt', filter: 'BigInt' },
+  openApi: () => ({ type: 'integer', format: 'int64' }),
 };
 
 export const floatType: FieldType = {
+  ...NUMBER,
   name: 'float',
   column: (_field, kind) => ({ type: kind === 'postgres' ? 'double precision' : kind === 'mysql' ? 'double' : 'real' }),
   parse: asNumber,
   widensTo: ['string', 'text'],
-  textual: false,
   codec: { toDatabase: (value, field) => numberToDatabase(field, value, 'number'), fromDatabase: Number, postgresJson: toJsonb },
+  openApi: () => ({ type: 'number', format: 'double' }),
 };
 
 export const decimalType: FieldType = {
+  ...NUMBER,
   name: 'decimal',
   column: (field) => ({ type: 'decimal', precision: field.precision ?? 10, scale: field.scale ?? 2 }),
   parse: (value, field) => {
@@ -96,7 +111,6 @@ export const decimalType: FieldType = {
     return number;
   },
   widensTo: ['string', 'text'],
-  textual: false,
   codec: {
     // A decimal given as a string keeps its digits (PostgreSQL and MySQL compute exactly); SQLite stores REAL.
     toDatabase: (value, field, kind) => {
@@ -107,4 +121,5 @@ export const decimalType: FieldType = {
     fromDatabase: Number,
     postgresJson: toJsonb,
   },
+  openApi: (field) => ({ type: 'number', description: `Decimal(${field.precision ?? 10}, ${field.scale ?? 2})` }),
 };

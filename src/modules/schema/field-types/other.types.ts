@@ -2,7 +2,7 @@ import type { FieldDef } from '../schema.types';
 import { nestsDeeperThan } from '../../../common/input/nesting';
 import { findTextFault } from '../../../common/input/text-faults';
 import { datetimeToDatabase, invalidValue, parseMoment, textOf } from './codec';
-import { FieldType, FieldValueError } from './field-type';
+import { FieldFilter, FieldType, FieldValueError } from './field-type';
 
 /**
  * How deep a json value may nest. MariaDB refuses JSON nested 32 levels deep, and an item's revision
@@ -15,7 +15,11 @@ const TIME = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$/;
 const TRUE_VALUES = new Set<unknown>([true, 1, '1', 'true', 't']);
 const FALSE_VALUES = new Set<unknown>([false, 0, '0', 'false', 'f']);
 
+/** Neither text nor numbers: what the types of this file share. */
+const OTHER = { generated: false, textual: false, numeric: false } as const;
+
 export const booleanType: FieldType = {
+  ...OTHER,
   name: 'boolean',
   column: () => ({ type: 'boolean' }),
   parse: (value) => {
@@ -25,7 +29,7 @@ export const booleanType: FieldType = {
     throw new FieldValueError('must be true or false');
   },
   widensTo: ['integer', 'bigint', 'string', 'text'],
-  textual: false,
+  ordered: false,
   codec: {
     toDatabase: (value, field, kind) => {
       const normalized = typeof value === 'string' ? value.toLowerCase() : value;
@@ -43,9 +47,21 @@ export const booleanType: FieldType = {
     },
     postgresJson: (column) => `to_jsonb(${column})`,
   },
+  filter: { operators: ['presence', 'equality'], operand: 'boolean', match: 'none' },
+  graphql: { scalar: 'Boolean', filter: 'Boolean' },
+  openApi: () => ({ type: 'boolean' }),
 };
 
+/** Dates and times: ordered, compared as the codec stores them, shown to GraphQL as strings. */
+const MOMENT = {
+  ...OTHER,
+  ordered: true,
+  filter: { operators: ['presence', 'equality', 'order'], operand: 'text', match: 'none' } satisfies FieldFilter,
+  graphql: { scalar: 'String', filter: 'Date' },
+} as const;
+
 export const dateType: FieldType = {
+  ...MOMENT,
   name: 'date',
   column: () => ({ type: 'date' }),
   parse: (value) => {
@@ -54,7 +70,6 @@ export const dateType: FieldType = {
     return value;
   },
   widensTo: ['datetime', 'string', 'text'],
-  textual: false,
   codec: {
     toDatabase: (value, field) => {
       if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString().slice(0, 10);
@@ -74,6 +89,7 @@ export const dateType: FieldType = {
     },
     postgresJson: (column) => `to_jsonb(to_char(${column}, 'YYYY-MM-DD'))`,
   },
+  openApi: () => ({ type: 'string', format: 'date' }),
 };
 
 /** A moment from a Date, an ISO 8601 string (UTC when it names no zone) or epoch milliseconds. */
@@ -84,6 +100,7 @@ function momentOf(field: FieldDef, value: unknown): Date {
 }
 
 export const datetimeType: FieldType = {
+  ...MOMENT,
   name: 'datetime',
   column: (_field, kind) => (kind === 'postgres' ? { type: 'timestamptz', precision: 3 } : kind === 'mysql' ? { type: 'datetime', precision: 3 } : { type: 'datetime' }),
   parse: (value) => {
@@ -92,7 +109,6 @@ export const datetimeType: FieldType = {
     return date.toISOString();
   },
   widensTo: ['string', 'text'],
-  textual: false,
   codec: {
     toDatabase: (value, field, kind) => datetimeToDatabase(momentOf(field, value), kind),
     fromDatabase: (value) => {
@@ -101,9 +117,11 @@ export const datetimeType: FieldType = {
     },
     postgresJson: (column) => `to_jsonb(to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`,
   },
+  openApi: () => ({ type: 'string', format: 'date-time' }),
 };
 
 export const timeType: FieldType = {
+  ...MOMENT,
   name: 'time',
   column: () => ({ type: 'time' }),
   parse: (value) => {
@@ -111,7 +129,6 @@ export const timeType: FieldType = {
     return value.length === 5 ? `${value}:00` : value.slice(0, 8);
   },
   widensTo: ['string', 'text'],
-  textual: false,
   codec: {
     toDatabase: (value, field) => {
       if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString().slice(11, 19);
@@ -122,9 +139,11 @@ export const timeType: FieldType = {
     fromDatabase: (value) => textOf(value).slice(0, 8),
     postgresJson: (column) => `to_jsonb(substr(CAST(${column} AS text), 1, 8))`,
   },
+  openApi: () => ({ type: 'string', example: '13:45:00' }),
 };
 
 export const jsonType: FieldType = {
+  ...OTHER,
   name: 'json',
   column: (_field, kind) => ({ type: kind === 'postgres' ? 'jsonb' : kind === 'mysql' ? 'json' : 'text' }),
   parse: (value) => {
@@ -136,7 +155,7 @@ export const jsonType: FieldType = {
     return value;
   },
   widensTo: ['text'],
-  textual: false,
+  ordered: false,
   codec: {
     toDatabase: (value) => JSON.stringify(value),
     /**
@@ -156,4 +175,7 @@ export const jsonType: FieldType = {
     },
     postgresJson: (column) => column,
   },
+  filter: { operators: ['presence'], operand: 'text', match: 'none' },
+  graphql: { scalar: 'JSON', filter: 'JSON' },
+  openApi: () => ({}),
 };
