@@ -1,7 +1,8 @@
 import { AppError, ErrorExtensions } from '../../common/errors/app-error';
 import { MAX_JSON_NESTING, nestsDeeperThan } from '../../common/input/nesting';
 import { textFault } from '../../common/input/text-faults';
-import { findCollection, findField, findRelationalField, NUMERIC_TYPES, TEXT_TYPES } from '../../modules/schema/schema.lookup';
+import { fieldType } from '../../modules/schema/field-types';
+import { findCollection, findField, findRelationalField } from '../../modules/schema/schema.lookup';
 import type { CollectionDef, FieldDef, RelationalField, WorkspaceSchema } from '../../modules/schema/schema.types';
 import { COMPARISON_OPERATORS, ComparisonOperator, FilterNode, FilterScalar, FilterValue, FilterVariable } from './query.ast';
 
@@ -291,7 +292,7 @@ export function parseComparison(source: FilterSource, field: FieldDef, operator:
     case '_lte':
     case '_gt':
     case '_gte':
-      if (STRING_OPERATORS.has(operator) && !TEXT_TYPES.has(field.type)) {
+      if (STRING_OPERATORS.has(operator) && !fieldType(field.type).filter.operators.includes('text')) {
         throw invalidQuery(`Operator "${operator}" can not be used on "${fieldPath}" (${field.type}) in ${source.label}; it needs a text field.`, {
           parameter: source.parameter,
           field: fieldPath,
@@ -351,13 +352,13 @@ function coerceScalar(raw: unknown, site: ComparisonSite): FilterScalar {
     if (variable) return variable;
   }
   if (raw === null || typeof raw === 'object') throw valueError(site, `expects a single value, not ${describe(raw)}`);
-  const type = site.field.type;
-  if (NUMERIC_TYPES.has(type)) {
-    const number = toNumber(raw, type === 'bigint');
+  const { operand } = fieldType(site.field.type).filter;
+  if (operand === 'number' || operand === 'bigint') {
+    const number = toNumber(raw, operand === 'bigint');
     if (number === null) throw valueError(site, `expects a number, not ${describe(raw)}`);
     return number;
   }
-  if (type === 'boolean') {
+  if (operand === 'boolean') {
     const flag = toBoolean(raw);
     if (flag === null) throw valueError(site, `expects true or false, not ${describe(raw)}`);
     return flag;

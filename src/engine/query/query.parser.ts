@@ -1,6 +1,7 @@
 import { notFound } from '../../common/errors/app-error';
 import { textFault } from '../../common/input/text-faults';
-import { findCollection, findField, findRelationalField, NUMERIC_TYPES, ORDERED_TYPES } from '../../modules/schema/schema.lookup';
+import { fieldType } from '../../modules/schema/field-types';
+import { findCollection, findField, findRelationalField } from '../../modules/schema/schema.lookup';
 import type { CollectionDef, FieldDef, WorkspaceSchema } from '../../modules/schema/schema.types';
 import { draftSelection, finishSelection, NestedDraft, SelectionDraft } from './fields.parser';
 import {
@@ -375,10 +376,10 @@ function checkAggregateField(root: CollectionDef, fn: AggregateFunction, name: s
     throw invalidQuery(`aggregate[${fn}] needs a field; only count takes *.`, { parameter: 'aggregate', function: fn, field: name });
   }
   const field = plainField(root, name, 'aggregate');
-  if ((fn === 'sum' || fn === 'avg') && !NUMERIC_TYPES.has(field.type)) {
+  if ((fn === 'sum' || fn === 'avg') && !fieldType(field.type).numeric) {
     throw invalidQuery(`aggregate[${fn}] needs a numeric field; "${name}" is ${field.type}.`, { parameter: 'aggregate', function: fn, field: name });
   }
-  if ((fn === 'min' || fn === 'max') && !ORDERED_TYPES.has(field.type)) {
+  if ((fn === 'min' || fn === 'max') && !fieldType(field.type).ordered) {
     throw invalidQuery(`aggregate[${fn}] needs a field whose values have an order (numbers, text, dates, times); "${name}" is ${field.type}.`, {
       parameter: 'aggregate',
       function: fn,

@@ -1,6 +1,6 @@
 import { AppError, type ErrorExtensions } from '../../common/errors/app-error';
-import { INTEGER_RANGES } from '../../modules/schema/field-types';
-import { findCollection, findField, findRelationalField, primaryKeyField, TEXT_TYPES } from '../../modules/schema/schema.lookup';
+import { fieldType } from '../../modules/schema/field-types';
+import { findCollection, findField, findRelationalField, primaryKeyField } from '../../modules/schema/schema.lookup';
 import type { CollectionDef, FieldDef, RelationalField, WorkspaceSchema } from '../../modules/schema/schema.types';
 import type { ComparisonOperator, FilterNode, FilterScalar, FilterValue, FilterVariable, QueryContext } from '../query/query.ast';
 import type { MatchMode, SqlDialect } from './dialect';
@@ -241,7 +241,7 @@ const BINARY_OPERATORS = { _eq: '=', _neq: '<>', _lt: '<', _lte: '<=', _gt: '>',
 
 /** True for the fields whose columns hold text, which every database must compare the same, exactly. */
 function isText(field: FieldDef): boolean {
-  return TEXT_TYPES.has(field.type);
+  return fieldType(field.type).textual;
 }
 
 /** A bound value of the field, compared exactly when it is text (see SqlDialect.exactValue). */
@@ -313,16 +313,16 @@ type RangePlace = 'below' | 'within' | 'above';
  * it, and every value lies on one side of it. Anything else is `within`, for the value codec to check.
  */
 function rangePlace(field: FieldDef, value: unknown): RangePlace {
-  if (field.type !== 'integer' && field.type !== 'bigint') return 'within';
+  const range = fieldType(field.type).range;
+  if (!range) return 'within';
   const whole = typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : typeof value === 'string' && /^\s*[+-]?\d+\s*$/.test(value) ? BigInt(value.trim()) : null;
   if (whole === null) return 'within';
-  const range = INTEGER_RANGES[field.type];
   return whole < range.min ? 'below' : whole > range.max ? 'above' : 'within';
 }
 
 /** The smallest or largest value of an integer column, as the value codec takes it. */
 function rangeEnd(field: FieldDef, end: 'min' | 'max'): number | string {
-  const value = INTEGER_RANGES[field.type as 'integer' | 'bigint'][end];
+  const value = fieldType(field.type).range![end];
   return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
 }
 
@@ -350,7 +350,7 @@ function compileEmpty(field: FieldDef, empty: boolean, target: string, statement
   return empty ? `(${target} IS NULL OR ${target} = ${blank})` : `(${target} IS NOT NULL AND ${target} <> ${blank})`;
 }
 
-/** Text matches go through the dialect; other columns (and uuid, a type of its own on PostgreSQL) are matched as their text. */
+/** Text matches go through the dialect; a column whose type matches only as a whole or not at all is matched as its text. */
 function compileMatch(
   field: FieldDef,
   operator: ComparisonOperator,
@@ -364,26 +364,27 @@ function compileMatch(
   const resolved = scalarOf(field, operator, value, statement.ctx);
   if (resolved === null) throw invalidQuery(`Operator "${operator}" of field "${field.field}" needs a value.`, { field: field.field });
   const text = resolved instanceof Date ? resolved.toISOString() : String(resolved);
-  const expression = TEXT_TYPES.has(field.type) && field.type !== 'uuid' ? target : statement.dialect.asText(target);
+  const expression = fieldType(field.type).filter.match === 'contains' ? target : statement.dialect.asText(target);
   const placeholder = bind(statement, statement.dialect.matchParameter(text, mode, caseSensitive));
   return statement.dialect.textMatch(expression, placeholder, caseSensitive, negate);
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
- * `search`: a case-insensitive contains across the collection's text fields, ORed. UUID fields match
- * only a whole UUID, by equality (a fragment of one means nothing to a reader, and PostgreSQL's uuid
- * type has no LIKE); an integer primary key matches an integer search by equality.
+ * `search`: a case-insensitive contains across the collection's text fields, ORed. Fields matched as
+ * a whole (UUIDs) match only a search that is a whole value of theirs, by equality (a fragment of one
+ * means nothing to a reader, and PostgreSQL's uuid type has no LIKE); an integer primary key matches
+ * an integer search by equality.
  */
 export function compileSearch(search: string, scope: Scope, statement: Statement, searchIn?: readonly string[]): string {
   const conditions: string[] = [];
   for (const field of scope.collection.fields) {
     if (searchIn && !searchIn.includes(field.field)) continue;
     const target = column(statement, scope.alias, field.field);
-    if (field.type === 'uuid') {
-      if (UUID.test(search)) conditions.push(`${target} = ${bind(statement, search.toLowerCase())}`);
-    } else if (TEXT_TYPES.has(field.type)) {
+    const { match } = fieldType(field.type).filter;
+    if (match === 'whole') {
+      const whole = wholeValue(field, search, statement);
+      if (whole !== null) conditions.push(`${target} = ${bind(statement, whole)}`);
+    } else if (match === 'contains') {
       const placeholder = bind(statement, statement.dialect.matchParameter(search, 'contains', false));
       conditions.push(statement.dialect.textMatch(target, placeholder, false, false));
     } else if (field.primaryKey && field.type === 'integer' && /^\d{1,15}$/.test(search) && rangePlace(field, search) === 'within') {
@@ -391,4 +392,14 @@ export function compileSearch(search: string, scope: Scope, statement: Statement
     }
   }
   return orAny(conditions);
+}
+
+/** The search as a value of the field, or null when it is none (a fragment, or not of its type). */
+function wholeValue(field: FieldDef, search: string, statement: Statement): unknown {
+  try {
+    return toDatabase(field, search, statement.dialect.kind);
+  } catch (error) {
+    if (error instanceof AppError) return null;
+    throw error;
+  }
 }

@@ -1,4 +1,5 @@
-import { NUMERIC_TYPES, ORDERED_TYPES, primaryKeyField, TEXT_TYPES } from '../../modules/schema/schema.lookup';
+import { fieldType } from '../../modules/schema/field-types';
+import { primaryKeyField } from '../../modules/schema/schema.lookup';
 import { nullsClause } from '../../modules/schema/index-order';
 import type { CollectionDef, FieldDef, RelationalField, WorkspaceSchema } from '../../modules/schema/schema.types';
 import type { AggregateTerm, ItemsQuery, NestedRead, QueryContext, Selection, SortTerm } from '../query/query.ast';
@@ -91,10 +92,10 @@ export function aggregateColumns(query: ItemsQuery, collection: CollectionDef): 
       return { term, field: null, alias, countAlias: null };
     }
     const field = requireColumn(collection, term.field);
-    if ((term.fn === 'sum' || term.fn === 'avg') && !NUMERIC_TYPES.has(field.type)) {
+    if ((term.fn === 'sum' || term.fn === 'avg') && !fieldType(field.type).numeric) {
       throw invalidQuery(`Aggregate "${term.fn}" needs a numeric field; "${field.field}" is ${field.type}.`, { field: field.field });
     }
-    if ((term.fn === 'min' || term.fn === 'max') && !ORDERED_TYPES.has(field.type)) {
+    if ((term.fn === 'min' || term.fn === 'max') && !fieldType(field.type).ordered) {
       throw invalidQuery(`Aggregate "${term.fn}" needs a field whose values have an order; "${field.field}" is ${field.type}.`, { field: field.field });
     }
     return { term, field, alias, countAlias: term.fn === 'avg' ? `__n${index}` : null };
@@ -155,7 +156,7 @@ function aggregateExpressions({ term, field, alias, countAlias }: AggregateColum
  * their indexes serve ORDER BY and GROUP BY; external and platform tables' are wrapped.
  */
 function foreignText(field: FieldDef, scope: Scope): boolean {
-  return TEXT_TYPES.has(field.type) && scope.collection.codePointText !== true;
+  return fieldType(field.type).textual && scope.collection.codePointText !== true;
 }
 
 /** A text column as it groups and counts distinct, exactly (see SqlDialect.exactText). */

@@ -10,7 +10,7 @@ import { IndexesService } from './indexes.service';
 import { RelationsService, toRelationDto } from './relations.service';
 import { SchemaService } from './schema.service';
 import { SnapshotService } from './snapshot.service';
-import type { CollectionDef } from './schema.types';
+import { FIELD_TYPES, type CollectionDef } from './schema.types';
 
 type Raw = Record<string, unknown>;
 
@@ -19,7 +19,7 @@ const FIELD_SCHEMA = {
   required: ['field', 'type'],
   properties: {
     field: { type: 'string', example: 'title' },
-    type: { type: 'string', enum: ['string', 'text', 'integer', 'bigint', 'float', 'decimal', 'boolean', 'date', 'datetime', 'time', 'json', 'uuid', 'enum', 'autocode'] },
+    type: { type: 'string', enum: [...FIELD_TYPES] },
     required: { type: 'boolean' },
     unique: { type: 'boolean' },
     index: { type: 'boolean' },

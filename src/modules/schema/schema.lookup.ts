@@ -67,10 +67,3 @@ export function relationalFields(schema: WorkspaceSchema, collection: string): R
   }
   return [...names].map((name) => findRelationalField(schema, collection, name)).filter((field): field is RelationalField => field !== null);
 }
-
-/** Field types that hold text, for `search` and the string operators. */
-export const TEXT_TYPES = new Set(['string', 'text', 'enum', 'uuid', 'autocode']);
-/** Field types that hold numbers, for sum and avg. */
-export const NUMERIC_TYPES = new Set(['integer', 'bigint', 'float', 'decimal']);
-/** Field types whose values have an order, for min and max: not json nor boolean, which PostgreSQL can not take a MIN of. */
-export const ORDERED_TYPES = new Set([...NUMERIC_TYPES, ...TEXT_TYPES, 'date', 'datetime', 'time']);

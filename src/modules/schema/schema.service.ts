@@ -5,7 +5,6 @@ import { Database } from '../../common/database/database.service';
 import { conflict, forbidden, invalidPayload, notFound } from '../../common/errors/app-error';
 import { WorkspaceEntity } from '../workspaces/workspace.entity';
 import { WorkspaceAccess, WorkspacesService } from '../workspaces/workspaces.service';
-import { toDatabase } from '../../engine/sql/value-codec';
 import { fieldType } from './field-types';
 import { parseFieldInput, toFieldDto } from './field-input';
 import { checkNewCollectionName, tableNameFor } from './names';
@@ -347,11 +346,11 @@ export class SchemaService {
     return field;
   }
 
-  /** Gives existing rows a new field's default, with the value as a parameter. */
+  /** Gives existing rows a new field's default (never null here), with the value as a parameter. */
   private async backfill(manager: EntityManager, table: string, field: FieldDef): Promise<void> {
     const quote = (name: string) => manager.connection.driver.escape(name);
     const placeholder = this.db.kind === 'postgres' ? '$1' : '?';
-    await manager.query(`UPDATE ${quote(table)} SET ${quote(field.field)} = ${placeholder} WHERE ${quote(field.field)} IS NULL`, [toDatabase(field, field.defaultValue, this.db.kind)]);
+    await manager.query(`UPDATE ${quote(table)} SET ${quote(field.field)} = ${placeholder} WHERE ${quote(field.field)} IS NULL`, [fieldType(field.type).codec.toDatabase(field.defaultValue, field, this.db.kind)]);
   }
 
   /** Removes fields no longer wanted from the registry only (their columns are dropped by the caller). */

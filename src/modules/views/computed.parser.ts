@@ -1,4 +1,5 @@
-import { findField, NUMERIC_TYPES, TEXT_TYPES } from '../schema/schema.lookup';
+import { fieldType } from '../schema/field-types';
+import { findField } from '../schema/schema.lookup';
 import type { CollectionDef } from '../schema/schema.types';
 import type { ComputedColumn, Expression, ExpressionType } from '../../engine/query/query.ast';
 
@@ -187,8 +188,8 @@ function typeOf(expression: Expression, collection: CollectionDef): ExpressionTy
     case 'field': {
       const field = findField(collection, expression.field);
       if (!field) throw new ExpressionError(`names "${expression.field}", which is not a field of "${collection.name}"`);
-      if (NUMERIC_TYPES.has(field.type)) return 'number';
-      if (TEXT_TYPES.has(field.type)) return 'string';
+      if (fieldType(field.type).numeric) return 'number';
+      if (fieldType(field.type).textual) return 'string';
       throw new ExpressionError(`names "${expression.field}", a ${field.type} field; only number and text fields can be computed with`);
     }
     case 'negate':

@@ -3,7 +3,8 @@ import { invalidQuery } from '../../engine/query/filter.parser';
 import type { ComputedColumn, FilterNode, ItemsQuery, Selection } from '../../engine/query/query.ast';
 import { parseItemsQuery } from '../../engine/query/query.parser';
 import { CollectionReadGrant, readPermissions } from '../policies/read-permissions';
-import { findRelationalField, TEXT_TYPES, findField } from '../schema/schema.lookup';
+import { fieldType } from '../schema/field-types';
+import { findRelationalField, findField } from '../schema/schema.lookup';
 import type { WorkspaceSchema } from '../schema/schema.types';
 import { isAggregateView, ViewDefinition } from './view-definition';
 
@@ -158,7 +159,7 @@ function searchFilter(view: ViewDefinition, schema: WorkspaceSchema, defined: It
   const source = schema.collections.get(view.source)!;
   const text = defined.selection.fields.filter((name) => {
     const field = findField(source, name);
-    return field !== undefined && TEXT_TYPES.has(field.type) && field.type !== 'uuid';
+    return field !== undefined && fieldType(field.type).filter.match === 'contains';
   });
   if (text.length === 0) throw invalidQuery(`View "${view.name}" shows no text field to search.`, { parameter: 'search' });
   return { _or: text.map((name) => ({ [name]: { _icontains: search } })) };

@@ -1,5 +1,6 @@
 import type { ComputedColumn, ItemsQuery, Selection } from '../../engine/query/query.ast';
-import { findField, findRelationalField, NUMERIC_TYPES } from '../schema/schema.lookup';
+import { fieldType } from '../schema/field-types';
+import { findField, findRelationalField } from '../schema/schema.lookup';
 import type { FieldDef, WorkspaceSchema } from '../schema/schema.types';
 import { isAggregateView, ViewDefinition } from './view-definition';
 
@@ -41,7 +42,7 @@ function selectionSchema(schema: WorkspaceSchema, collectionName: string, select
 
 function scalar(field: FieldDef): JsonSchema {
   if (field.type === 'integer' || field.type === 'bigint') return { type: 'integer', nullable: !field.primaryKey };
-  if (NUMERIC_TYPES.has(field.type)) return { type: 'number', nullable: true };
+  if (fieldType(field.type).numeric) return { type: 'number', nullable: true };
   if (field.type === 'boolean') return { type: 'boolean', nullable: true };
   if (field.type === 'json') return { nullable: true };
   return { type: 'string', nullable: !field.primaryKey };

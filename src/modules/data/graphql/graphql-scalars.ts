@@ -1,4 +1,5 @@
 import { GraphQLBoolean, GraphQLFloat, GraphQLID, GraphQLInt, GraphQLScalarType, GraphQLString, Kind, ValueNode } from 'graphql';
+import { fieldType, type GraphQLScalarName } from '../../schema/field-types';
 import type { FieldDef } from '../../schema/schema.types';
 
 /** A JSON literal of a query, as the plain value it spells. */
@@ -43,29 +44,19 @@ export const GraphQLBigInt = new GraphQLScalarType({
   parseLiteral: (node) => (node.kind === Kind.INT || node.kind === Kind.STRING ? node.value : undefined),
 });
 
-/** The GraphQL type of a field's values, in answers and in write inputs. */
+/** The scalars field types name (see FieldGraphQL). */
+export const SCALARS: Readonly<Record<GraphQLScalarName, GraphQLScalarType>> = {
+  Int: GraphQLInt,
+  Float: GraphQLFloat,
+  String: GraphQLString,
+  Boolean: GraphQLBoolean,
+  BigInt: GraphQLBigInt,
+  JSON: GraphQLJSON,
+};
+
+/** The GraphQL type of a field's values, in answers and in write inputs: its type's, but a key is an ID unless it is an integer. */
 export function scalarOf(field: FieldDef): GraphQLScalarType {
-  if (field.primaryKey) return field.type === 'integer' ? GraphQLInt : GraphQLID;
-  switch (field.type) {
-    case 'integer':
-      return GraphQLInt;
-    case 'float':
-    case 'decimal':
-      return GraphQLFloat;
-    case 'bigint':
-      return GraphQLBigInt;
-    case 'boolean':
-      return GraphQLBoolean;
-    case 'json':
-      return GraphQLJSON;
-    case 'string':
-    case 'text':
-    case 'enum':
-    case 'uuid':
-    case 'autocode':
-    case 'date':
-    case 'datetime':
-    case 'time':
-      return GraphQLString;
-  }
+  const { scalar } = fieldType(field.type).graphql;
+  if (field.primaryKey) return scalar === 'Int' ? GraphQLInt : GraphQLID;
+  return SCALARS[scalar];
 }

@@ -19,7 +19,8 @@ import {
   GraphQLSchema,
   GraphQLString,
 } from 'graphql';
-import { findRelationalField, NUMERIC_TYPES, TEXT_TYPES } from '../../schema/schema.lookup';
+import { fieldType, type FieldGraphQL, type OperatorFamily } from '../../schema/field-types';
+import { findRelationalField } from '../../schema/schema.lookup';
 import type { CollectionDef, FieldDef, WorkspaceSchema } from '../../schema/schema.types';
 import type { ItemAction } from '../../audit/activity.recorder';
 import { GraphQLBigInt, GraphQLJSON, scalarOf } from './graphql-scalars';
@@ -148,7 +149,7 @@ class SchemaBuilder<C> {
       name: `${collection.name}_AggregatedCount`,
       fields: () => Object.fromEntries(collection.fields.map((field) => [field.field, { type: GraphQLInt }])),
     });
-    const numeric = collection.fields.filter((field) => NUMERIC_TYPES.has(field.type));
+    const numeric = collection.fields.filter((field) => fieldType(field.type).numeric);
     const numbers =
       numeric.length === 0
         ? null
@@ -285,18 +286,19 @@ class SchemaBuilder<C> {
 
   /** The comparison operators a field's type allows, with operands of its type. */
   private operators(field: FieldDef): GraphQLInputObjectType {
-    const kind = operatorKind(field);
+    const { kind, families } = operatorsOf(field);
     let type = this.operatorInputs.get(kind);
     if (type) return type;
     const operand = OPERANDS[kind];
     const list = new GraphQLList(operand);
-    const fields: GraphQLInputFieldConfigMap = { _null: { type: GraphQLBoolean }, _nnull: { type: GraphQLBoolean } };
-    if (kind !== 'JSON') Object.assign(fields, { _eq: { type: operand }, _neq: { type: operand } });
-    if (kind !== 'JSON' && kind !== 'Boolean') {
+    const fields: GraphQLInputFieldConfigMap = {};
+    if (families.includes('presence')) Object.assign(fields, { _null: { type: GraphQLBoolean }, _nnull: { type: GraphQLBoolean } });
+    if (families.includes('equality')) Object.assign(fields, { _eq: { type: operand }, _neq: { type: operand } });
+    if (families.includes('order')) {
       for (const op of ['_lt', '_lte', '_gt', '_gte']) fields[op] = { type: operand };
       for (const op of ['_in', '_nin', '_between', '_nbetween']) fields[op] = { type: list };
     }
-    if (kind === 'String') {
+    if (families.includes('text')) {
       for (const op of ['_contains', '_ncontains', '_icontains', '_starts_with', '_istarts_with', '_ends_with', '_iends_with']) fields[op] = { type: GraphQLString };
       Object.assign(fields, { _empty: { type: GraphQLBoolean }, _nempty: { type: GraphQLBoolean } });
     }
@@ -380,7 +382,7 @@ function addOnce<T>(fields: GraphQLFieldConfigMap<unknown, T>, name: string, mak
   if (!(name in fields)) fields[name] = make();
 }
 
-type OperatorKind = 'String' | 'Date' | 'Number' | 'BigInt' | 'Boolean' | 'JSON' | 'ID';
+type OperatorKind = FieldGraphQL['filter'] | 'ID';
 
 /** Operands of each kind of comparison; integers compare with any number. */
 const OPERANDS: Record<OperatorKind, GraphQLScalarType> = {
@@ -393,15 +395,11 @@ const OPERANDS: Record<OperatorKind, GraphQLScalarType> = {
   ID: GraphQLID,
 };
 
-/** Which operators a field takes: string ones only on text, ordering ones on all but booleans and JSON. */
-function operatorKind(field: FieldDef): OperatorKind {
-  if (field.primaryKey) return field.type === 'integer' ? 'Number' : 'ID';
-  if (TEXT_TYPES.has(field.type)) return 'String';
-  if (field.type === 'bigint') return 'BigInt';
-  if (NUMERIC_TYPES.has(field.type)) return 'Number';
-  if (field.type === 'boolean') return 'Boolean';
-  if (field.type === 'json') return 'JSON';
-  return 'Date';
+/** Which operators a field takes: its type's; a key compares as a number (an integer) or an ID, without text operators. */
+function operatorsOf(field: FieldDef): { kind: OperatorKind; families: readonly OperatorFamily[] } {
+  const type = fieldType(field.type);
+  if (!field.primaryKey) return { kind: type.graphql.filter, families: type.filter.operators };
+  return { kind: type.graphql.scalar === 'Int' ? 'Number' : 'ID', families: ['presence', 'equality', 'order'] };
 }
 
 /** The one-to-many and many-to-many aliases of a collection. */

@@ -1,3 +1,4 @@
+import { fieldType } from '../../schema/field-types';
 import { findRelationalField, relationalFields } from '../../schema/schema.lookup';
 import type { CollectionDef, FieldDef, WorkspaceSchema } from '../../schema/schema.types';
 import type { VirtualCollectionInfo } from '../virtual-collections';
@@ -20,39 +21,7 @@ const QUERY_PARAMETERS: Record<string, { description: string; example?: string }
 };
 
 function fieldSchema(field: FieldDef): Schema {
-  const base: Schema = (() => {
-    switch (field.type) {
-      case 'string':
-        return { type: 'string', maxLength: field.length ?? 255 };
-      case 'text':
-        return { type: 'string' };
-      case 'uuid':
-        return { type: 'string', format: 'uuid' };
-      case 'autocode':
-        return { type: 'string', readOnly: true, description: `Generated: ${field.autocode?.prefix ?? ''} followed by ${field.autocode?.padding ?? 4} digits.` };
-      case 'enum':
-        return { type: 'string', enum: field.values ?? [] };
-      case 'integer':
-        return { type: 'integer', format: 'int32' };
-      case 'bigint':
-        return { type: 'integer', format: 'int64' };
-      case 'float':
-        return { type: 'number', format: 'double' };
-      case 'decimal':
-        return { type: 'number', description: `Decimal(${field.precision ?? 10}, ${field.scale ?? 2})` };
-      case 'boolean':
-        return { type: 'boolean' };
-      case 'date':
-        return { type: 'string', format: 'date' };
-      case 'datetime':
-        return { type: 'string', format: 'date-time' };
-      case 'time':
-        return { type: 'string', example: '13:45:00' };
-      case 'json':
-        return {};
-    }
-  })();
-  return { ...base, nullable: true, ...(field.note ? { description: field.note } : {}), ...(field.system ? { readOnly: true } : {}) };
+  return { ...fieldType(field.type).openApi(field), nullable: true, ...(field.note ? { description: field.note } : {}), ...(field.system ? { readOnly: true } : {}) };
 }
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -75,7 +44,7 @@ function itemSchema(schema: WorkspaceSchema, collection: CollectionDef): Schema 
 }
 
 function inputSchema(collection: CollectionDef, writable: ReadonlySet<string> | null): Schema {
-  const fields = collection.fields.filter((field) => !field.system && field.type !== 'autocode' && (writable === null || writable.has(field.field)));
+  const fields = collection.fields.filter((field) => !field.system && !fieldType(field.type).generated && (writable === null || writable.has(field.field)));
   const required = fields.filter((field) => field.required).map((field) => field.field);
   return { type: 'object', additionalProperties: false, properties: Object.fromEntries(fields.map((field) => [field.field, fieldSchema(field)])), ...(required.length ? { required } : {}) };
 }

@@ -84,8 +84,8 @@ export class ItemValidator {
         if (field.primaryKey && mode === 'update') continue;
         throw invalidPayload(`Invalid payload: "${key}" is set by Cairn and cannot be written.`, path);
       }
-      // Autocodes are Cairn's to write: not even null is accepted for them.
-      values[key] = value === null && field.type !== 'autocode' ? null : this.parseValue(field, value, path);
+      // Generated values are Cairn's to write: not even null is accepted for them.
+      values[key] = value === null && !fieldType(field.type).generated ? null : this.parseValue(field, value, path);
     }
     return values;
   }
@@ -107,9 +107,10 @@ export class ItemValidator {
       const path = where ? `${where}.${field.field}` : field.field;
       const rules = field.validation;
       const fail = (rule: ValidationRuleName) => failures.push({ field: path, rule, message: rules[rule]?.message ?? `"${field.field}" ${DEFAULT_MESSAGES[rule](rules[rule]?.value)}.` });
+      const type = fieldType(field.type);
       const required = field.required || rules.required?.value === true;
-      // Autocode fields are filled by Cairn after validation.
-      if (required && field.type !== 'autocode' && (mode === 'create' || present) && (value === undefined || value === null || value === '')) {
+      // Generated fields are filled by Cairn after validation.
+      if (required && !type.generated && (mode === 'create' || present) && (value === undefined || value === null || value === '')) {
         fail('required');
         continue;
       }
@@ -122,8 +123,9 @@ export class ItemValidator {
       if (rules.min_length && typeof value === 'string' && [...value].length < Number(rules.min_length.value)) fail('min_length');
       if (rules.max_length && typeof value === 'string' && [...value].length > Number(rules.max_length.value)) fail('max_length');
       if (rules.enum && !(rules.enum.value as unknown[]).includes(value)) fail('enum');
-      if (field.type === 'string' && typeof value === 'string' && field.length !== null && [...value].length > field.length && !rules.max_length) {
-        failures.push({ field: path, rule: 'max_length', message: `"${field.field}" must have at most ${field.length} characters.` });
+      const maxLength = type.maxLength?.(field) ?? null;
+      if (maxLength !== null && typeof value === 'string' && [...value].length > maxLength && !rules.max_length) {
+        failures.push({ field: path, rule: 'max_length', message: `"${field.field}" must have at most ${maxLength} characters.` });
       }
     }
     if (failures.length > 0) throw failureError(failures);

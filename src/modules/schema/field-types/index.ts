@@ -27,4 +27,5 @@ export function fieldType(name: FieldTypeName): FieldType {
 
 export { FieldValueError } from './field-type';
 export { INTEGER_RANGES } from './number.types';
-export type { FieldType, ColumnShape } from './field-type';
+export { datetimeToDatabase } from './codec';
+export type { FieldType, FieldCodec, FieldFilter, FieldGraphQL, ColumnShape, GraphQLScalarName, OpenApiSchema, OperatorFamily } from './field-type';
