@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import type { AppConfig } from '../../config/app-config';
-import { sqliteDirectory } from '../../config/load-config';
+import type { DatabaseConfig } from '../../config/app-config';
+import { sqliteDirectory } from '../../config/sections/database';
 import { dataSourceOptions } from './data-source-options';
 import { Database } from './database.service';
 
@@ -10,14 +10,14 @@ import { Database } from './database.service';
 @Global()
 @Module({})
 export class DatabaseModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: DatabaseConfig): DynamicModule {
     const directory = sqliteDirectory(config);
     if (directory) mkdirSync(directory, { recursive: true });
     return {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRoot({
-          ...dataSourceOptions(config.database, []),
+          ...dataSourceOptions(config, []),
           autoLoadEntities: true,
           retryAttempts: 5,
           retryDelay: 2000,

@@ -5,7 +5,7 @@ import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { classifyDatabaseError } from '../../common/database/db-errors';
 import { Database } from '../../common/database/database.service';
 import { AppError, forbidden, invalidPayload, notFound } from '../../common/errors/app-error';
-import type { AppConfig } from '../../config/app-config';
+import type { QueryConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { ACTIVITY_COLLECTION, activitySchema } from '../audit/activity.collection';
 import { ACTIVITY_COLUMNS, ActivityEntry, activityRow, ItemAction, recordActivity, RequestOrigin } from '../audit/activity.recorder';
@@ -123,7 +123,7 @@ export class ItemsService {
     private readonly db: Database,
     private readonly registry: SchemaRegistry,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('query') private readonly config: QueryConfig,
     private readonly hooks: ItemHooks,
     private readonly policies: PoliciesService,
     private readonly outbox: WebhookOutbox,
@@ -133,7 +133,7 @@ export class ItemsService {
     private readonly external: ExternalDatabases,
   ) {
     this.dialect = dialectFor(db.kind);
-    this.queries = new ParsedQueryCache(config.query);
+    this.queries = new ParsedQueryCache(config);
   }
 
   // ----- reads -----
@@ -302,7 +302,7 @@ export class ItemsService {
    * ever visible. `only` narrows it further (one row by id, say).
    */
   async readLog(access: WorkspaceAccess, schema: WorkspaceSchema, collection: string, params: Params, only: FilterNode | null = null): Promise<ReadResult> {
-    const query = parseItemsQuery(collection, params, schema, this.config.query);
+    const query = parseItemsQuery(collection, params, schema, this.config);
     const own: FilterNode = { type: 'compare', field: 'workspace_id', operator: '_eq', value: access.workspace.id };
     const filters = [own, only, query.filter].filter((node): node is FilterNode => node !== null);
     // `own` is also the scope of `total_count`, which would otherwise count every workspace's rows.
@@ -379,7 +379,7 @@ export class ItemsService {
     const validator = this.validator(target);
     let changes: Array<{ keys: unknown[]; values: Row }>;
     if (Array.isArray(body)) {
-      if (body.length > this.config.query.maxBatchSize) throw invalidPayload(`Invalid payload: a batch may hold at most ${this.config.query.maxBatchSize} items.`);
+      if (body.length > this.config.maxBatchSize) throw invalidPayload(`Invalid payload: a batch may hold at most ${this.config.maxBatchSize} items.`);
       changes = body.map((item, index) => {
         const id = (item as Row | null)?.[primaryKeyField(target.collection).field];
         if (id === undefined || id === null) throw invalidPayload('Invalid payload: each item of a batch update needs its "id".', `${index}.id`);
@@ -675,7 +675,7 @@ export class ItemsService {
   private batch(body: unknown): unknown[] {
     const inputs = Array.isArray(body) ? body : [body];
     if (inputs.length === 0) throw invalidPayload('Invalid payload: the batch is empty.');
-    if (inputs.length > this.config.query.maxBatchSize) throw invalidPayload(`Invalid payload: a batch may hold at most ${this.config.query.maxBatchSize} items.`);
+    if (inputs.length > this.config.maxBatchSize) throw invalidPayload(`Invalid payload: a batch may hold at most ${this.config.maxBatchSize} items.`);
     return inputs;
   }
 
@@ -938,7 +938,7 @@ export class ItemsService {
 
   private keysFromBody(collection: CollectionDef, keys: unknown): unknown[] {
     if (!Array.isArray(keys) || keys.length === 0) throw invalidPayload('Invalid payload: "keys" must be a non-empty list of keys.', 'keys');
-    if (keys.length > this.config.query.maxBatchSize) throw invalidPayload(`Invalid payload: at most ${this.config.query.maxBatchSize} keys at once.`, 'keys');
+    if (keys.length > this.config.maxBatchSize) throw invalidPayload(`Invalid payload: at most ${this.config.maxBatchSize} keys at once.`, 'keys');
     return keys.map((key, index) => this.keyFromBody(collection, key, `keys.${index}`));
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Database } from '../../common/database/database.service';
-import type { AppConfig } from '../../config/app-config';
+import type { QueryConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { FilterNode, ItemsQuery, keysQuery, QueryContext } from '../../engine/query/query.ast';
 import { parseItemsQuery } from '../../engine/query/query.parser';
@@ -33,14 +33,14 @@ export class FilesStore {
 
   constructor(
     private readonly db: Database,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('query') private readonly config: QueryConfig,
   ) {
     this.dialect = dialectFor(db.kind);
   }
 
   /** A read with the query language, as the caller may see it. */
   async list(scope: FilesReadScope, collection: FilesCollectionName, params: Row): Promise<ReadResult> {
-    const parsed = parseItemsQuery(collection, params, scope.visible, this.config.query);
+    const parsed = parseItemsQuery(collection, params, scope.visible, this.config);
     const { query, scope: rows } = scope.permissions ? scopeReadQuery(parsed, scope.permissions) : { query: parsed, scope: null };
     const own = this.ownRows(scope.schema.workspaceId);
     const forced = { ...query, filter: both(own, query.filter) };
@@ -61,7 +61,7 @@ export class FilesStore {
   async byKeys(scope: FilesReadScope, collection: FilesCollectionName, keys: string[], params: Row): Promise<Row[]> {
     if (keys.length === 0) return [];
     const { fields } = params;
-    const parsed = parseItemsQuery(collection, fields === undefined ? {} : { fields }, scope.visible, this.config.query);
+    const parsed = parseItemsQuery(collection, fields === undefined ? {} : { fields }, scope.visible, this.config);
     const byKey: FilterNode = { type: 'compare', field: 'id', operator: '_in', value: keys };
     const read = { ...parsed, filter: byKey, limit: null, offset: 0, sort: [] };
     const { query } = scope.permissions ? scopeReadQuery(read, scope.permissions) : { query: read };

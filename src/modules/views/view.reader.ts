@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { AppError, conflict, forbidden, notFound } from '../../common/errors/app-error';
-import type { AppConfig } from '../../config/app-config';
+import type { QueryConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { ItemsService, ReadResult } from '../data/items.service';
 import { parseItemsQuery } from '../../engine/query/query.parser';
@@ -35,7 +35,7 @@ export class ViewReader implements OnModuleInit, VirtualCollectionSource {
     private readonly virtual: VirtualCollections,
     private readonly registry: SchemaRegistry,
     private readonly policies: PoliciesService,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('query') private readonly config: QueryConfig,
   ) {}
 
   onModuleInit(): void {
@@ -63,7 +63,7 @@ export class ViewReader implements OnModuleInit, VirtualCollectionSource {
     for (const view of byName.values()) {
       let defined: { query: ItemsQuery; computed: ComputedColumn[] };
       try {
-        defined = checkView(view, schema, this.config.query);
+        defined = checkView(view, schema, this.config);
       } catch {
         continue;
       }
@@ -99,8 +99,8 @@ export class ViewReader implements OnModuleInit, VirtualCollectionSource {
     const schema = await this.registry.forWorkspace(access.workspace);
     const { computed } = this.defined(view, schema);
     const visible = await this.readableBy(access, view, schema, computed);
-    const defined = parseItemsQuery(view.source, definitionParams(view), visible, { ...this.config.query, maxLimit: null });
-    const plan = planViewRead(view, defined, computed, visible, params, this.config.query);
+    const defined = parseItemsQuery(view.source, definitionParams(view), visible, { ...this.config, maxLimit: null });
+    const plan = planViewRead(view, defined, computed, visible, params, this.config);
     if (only) plan.params.filter = [...(plan.params.filter === undefined ? [] : Array.isArray(plan.params.filter) ? plan.params.filter : [plan.params.filter]), only];
     const result = await this.items.list(access, view.source, plan.params, { computed: plan.computed });
     if (plan.stripId) for (const row of result.data) delete row.id;
@@ -125,7 +125,7 @@ export class ViewReader implements OnModuleInit, VirtualCollectionSource {
   /** The view checked against the current schema: a view that a schema change broke answers 409, naming the problem. */
   private defined(view: ViewDefinition, schema: WorkspaceSchema): { query: ItemsQuery; computed: ComputedColumn[] } {
     try {
-      return checkView(view, schema, this.config.query);
+      return checkView(view, schema, this.config);
     } catch (error) {
       if (error instanceof AppError && error.code === 'INVALID_PAYLOAD') {
         throw conflict(`View "${view.name}" no longer matches the schema: ${error.message.replace(/^Invalid payload: /, '')} Update or delete the view.`, { view: view.name });
@@ -152,7 +152,7 @@ export class ViewReader implements OnModuleInit, VirtualCollectionSource {
     if (!source) return null;
     let query: ItemsQuery;
     try {
-      query = parseItemsQuery(view.source, definitionParams(view), visible, { ...this.config.query, maxLimit: null });
+      query = parseItemsQuery(view.source, definitionParams(view), visible, { ...this.config, maxLimit: null });
     } catch (error) {
       if (error instanceof AppError && (error.code === 'INVALID_QUERY' || error.code === 'NOT_FOUND')) return null;
       throw error;
