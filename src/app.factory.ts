@@ -27,11 +27,11 @@ const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
  * Builds a ready-to-listen Cairn application from a validated configuration. main.ts and the tests
  * both start Cairn through here, so the tests exercise exactly what runs in production.
  */
-export async function createApp(config: AppConfig, logger: Logger = createLogger(config)): Promise<NestFastifyApplication> {
+export async function createApp(config: AppConfig, logger: Logger = createLogger(config.server)): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
-    bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
+    bodyLimit: config.server.bodyLimitBytes,
+    trustProxy: config.server.trustProxy,
     return503OnClosing: true,
     // A path the router can not read (not UTF-8, a segment longer than any name) is answered in the envelope.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => sendError(error, request, reply),
@@ -73,7 +73,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     done(null, payload);
   });
   app.get(GracefulShutdown).install(fastify);
-  await serveConsole(fastify, config.consoleDir);
+  await serveConsole(fastify, config.server.consoleDir);
   openApiSetup(app, cairnVersion());
   try {
     await app.init();

@@ -37,13 +37,13 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LifecycleModule,
-        DatabaseModule.forRoot(config, [...PLATFORM_MIGRATIONS, ...USER_TABLE_MIGRATIONS]),
-        BusModule.forRoot(config),
-        MailModule.forRoot(config),
+        DatabaseModule.forRoot(config.database, [...PLATFORM_MIGRATIONS, ...USER_TABLE_MIGRATIONS]),
+        BusModule.forRoot(config.redis),
+        MailModule.forRoot(config.mail),
         AuthModule,
         PrincipalGuardModule,
         // After PrincipalGuardModule: the global limit keys on the principal its guard finds.
-        RateLimitModule.forRoot(config),
+        RateLimitModule.forRoot(config.rateLimits, config.redis),
         UsersModule,
         WorkspacesModule,
         ApiKeysModule,

@@ -13,7 +13,7 @@ async function bootstrap(): Promise<void> {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
-  const logger = createLogger(config);
+  const logger = createLogger(config.server);
   if (isEphemeralSecret()) {
     logger.warn('JWT_SECRET is not set: tokens are signed with a secret made for this process and stop working when it restarts.');
   }
@@ -25,12 +25,12 @@ async function bootstrap(): Promise<void> {
   const graceful = app.get(GracefulShutdown);
   const shutdown = (signal: NodeJS.Signals) => {
     if (graceful.stopping) return;
-    graceful.begin(config.shutdownTimeoutMs);
+    graceful.begin(config.server.shutdownTimeoutMs);
     logger.info({ signal }, 'shutting down');
     setTimeout(() => {
       logger.error('closing did not finish within SHUTDOWN_TIMEOUT; exiting');
       process.exit(1);
-    }, config.shutdownTimeoutMs).unref();
+    }, config.server.shutdownTimeoutMs).unref();
     graceful
       .requestsFinished()
       .then((finished) => {
@@ -51,10 +51,11 @@ async function bootstrap(): Promise<void> {
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
 
-  await app.listen({ port: config.port, host: config.host });
+  const { host, port, publicUrl } = config.server;
+  await app.listen({ port, host });
   logger.info(
-    { url: `http://${config.host}:${config.port}/api/v1`, console: `${config.publicUrl}/admin`, database: config.database.kind, redis: config.redis !== null },
-    `Cairn is listening: the console is at ${config.publicUrl}/admin, the API at ${config.publicUrl}/api/v1`,
+    { url: `http://${host}:${port}/api/v1`, console: `${publicUrl}/admin`, database: config.database.kind, redis: config.redis !== null },
+    `Cairn is listening: the console is at ${publicUrl}/admin, the API at ${publicUrl}/api/v1`,
   );
 }
 

@@ -83,13 +83,13 @@ describeEachDatabase('files', { env: { FILES_MAX_SIZE: '64mb', FILES_DENIED_TYPE
 
   test('a path-traversal file name is refused, and nothing is written, inside the storage root or outside it', async () => {
     const owned = await newOwnedWorkspace(suite.api);
-    const before = filesUnder(suite.app.config.dataDir);
+    const before = filesUnder(suite.app.config.server.dataDir);
     for (const name of ['../../etc/passwd', '..\\..\\x.txt', '..', 'dir/x.txt', 'evil\u0000name.txt']) {
       const answer = await upload(owned, { filename: name, type: 'text/plain', content: 'hello' });
       assertError(answer, 400, 'INVALID_PAYLOAD');
       assert.equal(answer.body.errors[0].extensions.field, 'file');
     }
-    assert.deepEqual(filesUnder(suite.app.config.dataDir), before);
+    assert.deepEqual(filesUnder(suite.app.config.server.dataDir), before);
     assert.equal((await owned.api.get(`${owned.base}/files?meta=total_count`)).body.meta.total_count, 0);
     // What is left of a plain name is cleaned, never refused: characters Windows forbids, leading dots.
     const cleaned = await upload(owned, { filename: '.report<1>.txt', type: 'text/plain', content: 'hello' });

@@ -17,7 +17,7 @@ function problemsOf(env: Record<string, string>): string {
 describe('configuration', () => {
   it('defaults to SQLite in ./data on port 3000 with no Redis', () => {
     const config = loadConfig({});
-    assert.equal(config.port, 3000);
+    assert.equal(config.server.port, 3000);
     assert.equal(config.database.kind, 'sqlite');
     assert.match(config.database.url, /data[\\/]cairn\.sqlite$/);
     assert.equal(config.redis, null);

@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import type { AppConfig } from '../../config/app-config';
+import type { RedisConfig } from '../../config/app-config';
 import { BUS_HEALTH, KEY_VALUE_CACHE, MESSAGE_BUS } from './bus';
 import { LocalKeyValueCache, LocalMessageBus } from './local-bus';
 import { RedisBus } from './redis-bus';
@@ -12,10 +12,10 @@ const BUS_IMPLEMENTATION = Symbol('BUS_IMPLEMENTATION');
 export class BusModule implements OnApplicationShutdown {
   constructor(@Inject(BUS_IMPLEMENTATION) private readonly implementation: { close?: () => Promise<void> }) {}
 
-  static forRoot(config: AppConfig): DynamicModule {
-    const providers = config.redis
+  static forRoot(redis: RedisConfig | null): DynamicModule {
+    const providers = redis
       ? [
-          { provide: BUS_IMPLEMENTATION, useFactory: () => new RedisBus(config.redis!) },
+          { provide: BUS_IMPLEMENTATION, useFactory: () => new RedisBus(redis) },
           { provide: MESSAGE_BUS, useExisting: BUS_IMPLEMENTATION },
           { provide: KEY_VALUE_CACHE, useExisting: BUS_IMPLEMENTATION },
           { provide: BUS_HEALTH, useExisting: BUS_IMPLEMENTATION },

@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
-import type { AppConfig } from '../../config/app-config';
-import { sqliteDirectory } from '../../config/load-config';
+import type { DatabaseConfig } from '../../config/app-config';
+import { sqliteDirectory } from '../../config/sections/database';
 import { dataSourceOptions } from './data-source-options';
 import { Database } from './database.service';
 
@@ -12,14 +12,14 @@ import { Database } from './database.service';
 @Module({})
 export class DatabaseModule {
   /** `migrations`: every migration to run at start, the platform's and the modules' alike. */
-  static forRoot(config: AppConfig, migrations: DataSourceOptions['migrations']): DynamicModule {
+  static forRoot(config: DatabaseConfig, migrations: DataSourceOptions['migrations']): DynamicModule {
     const directory = sqliteDirectory(config);
     if (directory) mkdirSync(directory, { recursive: true });
     return {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRoot({
-          ...dataSourceOptions(config.database, [], migrations),
+          ...dataSourceOptions(config, [], migrations),
           autoLoadEntities: true,
           retryAttempts: 5,
           retryDelay: 2000,

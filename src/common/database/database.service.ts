@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { Mutex } from 'async-mutex';
 import { LRUCache } from 'lru-cache';
 import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
-import type { AppConfig, DatabaseKind } from '../../config/app-config';
+import type { DatabaseConfig, DatabaseKind } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { oneQueryAtATime } from './one-query-at-a-time';
 
@@ -58,9 +58,9 @@ export class Database {
 
   constructor(
     readonly dataSource: DataSource,
-    @InjectConfig() config: AppConfig,
+    @InjectConfig('database') config: DatabaseConfig,
   ) {
-    this.kind = config.database.kind;
+    this.kind = config.kind;
   }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {

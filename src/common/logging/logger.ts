@@ -1,9 +1,9 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
-import type { AppConfig } from '../../config/app-config';
+import type { ServerConfig } from '../../config/app-config';
 
 /** The process's structured JSON logger; Fastify adds a request id to every line of a request. */
-export function createLogger(config: Pick<AppConfig, 'logLevel'>): Logger {
+export function createLogger(config: Pick<ServerConfig, 'logLevel'>): Logger {
   return pino({
     level: config.logLevel,
     base: { service: 'cairn' },

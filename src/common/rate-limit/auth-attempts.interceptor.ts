@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { catchError, Observable } from 'rxjs';
-import type { AppConfig, RateLimit } from '../../config/app-config';
+import type { RateLimit, RateLimitConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { AppError } from '../errors/app-error';
 import type { ErrorCode } from '../errors/error-codes';
@@ -45,10 +45,10 @@ export class AuthAttemptsInterceptor implements NestInterceptor {
     // rate-limit.module.ts gives the throttler one of Cairn's storages, which also count attempts; there
     // is none when every rate limit is off.
     @Optional() @InjectThrottlerStorage() storage: ThrottlerStorage | null,
-    @InjectConfig() config: AppConfig,
+    @InjectConfig('rateLimits') config: RateLimitConfig,
   ) {
-    this.perIdentifier = config.rateLimits.auth;
-    this.perAddress = config.rateLimits.authAddress;
+    this.perIdentifier = config.auth;
+    this.perAddress = config.authAddress;
     this.counts = this.perIdentifier && storage ? (storage as ThrottlerStorage & AttemptCounts) : null;
   }
 

@@ -3,7 +3,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { InjectThrottlerStorage, normalizeIp, ThrottlerStorage } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AppConfig, RateLimit } from '../../config/app-config';
+import type { RateLimit, RateLimitConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import type { RequestWithPrincipal } from '../principal/principal';
 import { AppError } from '../errors/app-error';
@@ -31,10 +31,10 @@ export class RateLimitGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
-    @InjectConfig() config: AppConfig,
+    @InjectConfig('rateLimits') config: RateLimitConfig,
   ) {
     // This guard is registered only when RATE_LIMIT_GLOBAL is on.
-    this.limit = config.rateLimits.global!;
+    this.limit = config.global!;
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule, ThrottlerModuleOptions } from '@nestjs/throttler';
-import type { AppConfig } from '../../config/app-config';
+import type { RateLimitConfig, RedisConfig } from '../../config/app-config';
 import { RateLimitGuard } from './rate-limit.guard';
 import { RedisRateLimitStorage } from './rate-limit.storage';
 import { WindowCountStorage } from './window-count.storage';
@@ -13,8 +13,8 @@ import { WindowCountStorage } from './window-count.storage';
  */
 @Module({})
 export class RateLimitModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    const { auth, global } = config.rateLimits;
+  static forRoot(limits: RateLimitConfig, redis: RedisConfig | null): DynamicModule {
+    const { auth, global } = limits;
     if (!auth && !global) return { module: RateLimitModule };
     return {
       module: RateLimitModule,
@@ -23,7 +23,7 @@ export class RateLimitModule {
         ThrottlerModule.forRootAsync({
           useFactory: (): ThrottlerModuleOptions => ({
             throttlers: [],
-            storage: config.redis ? new RedisRateLimitStorage(config.redis) : new WindowCountStorage(),
+            storage: redis ? new RedisRateLimitStorage(redis) : new WindowCountStorage(),
           }),
         }),
       ],

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import ms from 'ms';
 import { InjectConfig } from '../../config/config.module';
-import type { AppConfig } from '../../config/app-config';
+import type { AppUsersConfig } from '../../config/app-config';
 import { invalidCredentials } from '../../common/errors/app-error';
 import { appUserRealm } from '../credentials/access-tokens';
 import { PasswordHasher } from '../credentials/password-hasher';
@@ -25,7 +25,7 @@ export class AppAccountService {
     private readonly refreshTokens: RefreshTokensService,
     private readonly auth: AppAuthService,
     private readonly mailer: Mailer,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('appUsers') private readonly config: AppUsersConfig,
   ) {}
 
   /**
@@ -35,7 +35,7 @@ export class AppAccountService {
   async requestPasswordReset(workspace: WorkspaceEntity, email: string): Promise<void> {
     const appUser = await this.appUsers.findByEmail(workspace.id, email);
     if (!appUser || appUser.status !== 'active' || !this.mailer.enabled) return;
-    const ttlMs = this.config.appUsers.passwordResetTtlMs;
+    const ttlMs = this.config.passwordResetTtlMs;
     const token = await this.tokens.issue(appUser.id, 'password_reset', ttlMs);
     const link = this.link(workspace, 'reset', token);
     this.mailer.dispatch({
@@ -69,7 +69,7 @@ export class AppAccountService {
   async requestEmailVerification(workspace: WorkspaceEntity, principal: AppUserPrincipal): Promise<void> {
     const appUser = await this.appUsers.getById(workspace.id, principal.appUserId);
     if (appUser.emailVerifiedAt || !this.mailer.enabled) return;
-    const ttlMs = this.config.appUsers.emailVerificationTtlMs;
+    const ttlMs = this.config.emailVerificationTtlMs;
     const token = await this.tokens.issue(appUser.id, 'email_verification', ttlMs);
     const link = this.link(workspace, 'verify', token);
     this.mailer.dispatch({

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InjectConfig } from '../../config/config.module';
-import type { AppConfig } from '../../config/app-config';
+import type { AuthConfig, ServerConfig } from '../../config/app-config';
 import { forbidden, invalidPayload, notFound } from '../../common/errors/app-error';
 import { ApiData, ApiErrors, ApiNoContent } from '../../common/http/api-docs.decorators';
 import { REFRESH_COOKIE } from '../credentials/access-tokens';
@@ -26,7 +26,8 @@ export class AppAuthController {
     private readonly account: AppAccountService,
     private readonly appUsers: AppUsersService,
     private readonly workspaces: WorkspacesService,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('auth') private readonly config: AuthConfig,
+    @InjectConfig('server') private readonly serverConfig: ServerConfig,
   ) {}
 
   @Public()
@@ -131,10 +132,10 @@ export class AppAuthController {
     if (mode === 'json') return session;
     void reply.setCookie(REFRESH_COOKIE, session.refresh_token ?? '', {
       httpOnly: true,
-      secure: this.config.publicUrl.startsWith('https://'),
+      secure: this.serverConfig.publicUrl.startsWith('https://'),
       sameSite: 'lax',
       path: cookiePath(ref),
-      maxAge: Math.round(this.config.auth.refreshTokenTtlMs / 1000),
+      maxAge: Math.round(this.config.refreshTokenTtlMs / 1000),
     });
     const { refresh_token: _omitted, ...rest } = session;
     return rest;

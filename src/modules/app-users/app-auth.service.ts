@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectConfig } from '../../config/config.module';
-import type { AppConfig } from '../../config/app-config';
+import type { AuthConfig } from '../../config/app-config';
 import { invalidCredentials, invalidPayload, invalidToken } from '../../common/errors/app-error';
 import { ACCESS_TOKEN_ALGORITHM, appUserAudience, appUserRealm } from '../credentials/access-tokens';
 import { MAX_PASSWORD_BYTES } from '../credentials/sign-in.dto';
@@ -20,7 +20,7 @@ export class AppAuthService {
     private readonly passwords: PasswordHasher,
     private readonly refreshTokens: RefreshTokensService,
     private readonly jwt: JwtService,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('auth') private readonly config: AuthConfig,
   ) {}
 
   /** Creates an app user with the default app role and signs it in. */
@@ -60,15 +60,15 @@ export class AppAuthService {
   }
 
   private async session(appUser: AppUserEntity, refreshToken: string): Promise<AppSessionDto> {
-    const ttlSeconds = Math.max(1, Math.round(this.config.auth.accessTokenTtlMs / 1000));
+    const ttlSeconds = Math.max(1, Math.round(this.config.accessTokenTtlMs / 1000));
     const accessToken = await this.jwt.signAsync(
       { sub: appUser.id },
       {
         algorithm: ACCESS_TOKEN_ALGORITHM,
         audience: appUserAudience(appUser.workspaceId),
-        issuer: this.config.auth.jwtIssuer,
+        issuer: this.config.jwtIssuer,
         expiresIn: ttlSeconds,
-        secret: this.config.auth.jwtSecret,
+        secret: this.config.jwtSecret,
       },
     );
     return { access_token: accessToken, refresh_token: refreshToken, expires: ttlSeconds * 1000, user: toAppUserDto(appUser) };

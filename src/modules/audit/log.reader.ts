@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '../../common/database/database.service';
-import type { AppConfig } from '../../config/app-config';
+import type { QueryConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { allOf, type FilterNode } from '../../engine/query/query.ast';
 import { parseItemsQuery } from '../../engine/query/query.parser';
@@ -22,7 +22,7 @@ type Params = Record<string, unknown>;
 export class LogReader {
   constructor(
     private readonly db: Database,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('query') private readonly config: QueryConfig,
   ) {}
 
   /** The workspace's activity log. */
@@ -32,7 +32,7 @@ export class LogReader {
 
   /** A log read with the caller's parameters; `only` narrows it further (one row by id, say). */
   read(access: WorkspaceAccess, schema: WorkspaceSchema, collection: string, params: Params, only: FilterNode | null = null): Promise<ReadResult> {
-    const query = parseItemsQuery(collection, params, schema, this.config.query);
+    const query = parseItemsQuery(collection, params, schema, this.config);
     const own: FilterNode = { type: 'compare', field: 'workspace_id', operator: '_eq', value: access.workspace.id };
     const ctx = { now: new Date(), userId: personId(access.principal), role: access.role };
     // `own` is also the scope of `total_count`, which would otherwise count every workspace's rows.

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { invalidToken, tokenExpired } from '../../common/errors/app-error';
 import { InjectConfig } from '../../config/config.module';
-import type { AppConfig } from '../../config/app-config';
+import type { AuthConfig } from '../../config/app-config';
 import { AppUsersService } from '../app-users/app-users.service';
 import { UsersService } from '../users/users.service';
 import { ACCESS_TOKEN_ALGORITHM, APP_USER_AUDIENCE, PLATFORM_AUDIENCE } from '../credentials/access-tokens';
@@ -36,7 +36,7 @@ export class AccessTokenVerifier {
   private readonly strategy: Strategy;
 
   constructor(
-    @InjectConfig() config: AppConfig,
+    @InjectConfig('auth') config: AuthConfig,
     private readonly users: UsersService,
     private readonly appUsers: AppUsersService,
   ) {
@@ -44,9 +44,9 @@ export class AccessTokenVerifier {
       {
         // BearerCredentials hands every token over as this header, wherever the caller gave it.
         jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-        secretOrKey: config.auth.jwtSecret,
+        secretOrKey: config.jwtSecret,
         algorithms: [ACCESS_TOKEN_ALGORITHM],
-        issuer: config.auth.jwtIssuer,
+        issuer: config.jwtIssuer,
         // jsonwebtoken takes patterns among audiences; passport-jwt passes them on, though its types say strings.
         audience: [PLATFORM_AUDIENCE, APP_USER_AUDIENCE] as unknown as string[],
         ignoreExpiration: false,

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InjectConfig } from '../../config/config.module';
-import type { AppConfig } from '../../config/app-config';
+import type { AuthConfig, ServerConfig } from '../../config/app-config';
 import { invalidPayload } from '../../common/errors/app-error';
 import { AuthRateLimit } from '../../common/rate-limit/rate-limit.decorators';
 import { ApiData, ApiErrors, ApiNoContent } from '../../common/http/api-docs.decorators';
@@ -23,7 +23,8 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly users: UsersService,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('auth') private readonly config: AuthConfig,
+    @InjectConfig('server') private readonly serverConfig: ServerConfig,
   ) {}
 
   /** Says only whether an account exists yet: nothing about the token or the accounts. */
@@ -94,10 +95,10 @@ export class AuthController {
     if (mode === 'json') return session;
     void reply.setCookie(REFRESH_COOKIE, session.refresh_token ?? '', {
       httpOnly: true,
-      secure: this.config.publicUrl.startsWith('https://'),
+      secure: this.serverConfig.publicUrl.startsWith('https://'),
       sameSite: 'lax',
       path: PLATFORM_COOKIE_PATH,
-      maxAge: Math.round(this.config.auth.refreshTokenTtlMs / 1000),
+      maxAge: Math.round(this.config.refreshTokenTtlMs / 1000),
     });
     const { refresh_token: _omitted, ...rest } = session;
     return rest;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectConfig } from '../../config/config.module';
-import type { AppConfig } from '../../config/app-config';
+import type { AuthConfig } from '../../config/app-config';
 import { invalidCredentials, invalidPayload, invalidToken } from '../../common/errors/app-error';
 import { toUserDto } from '../users/user.dto';
 import type { UserEntity } from '../users/user.entity';
@@ -21,7 +21,7 @@ export class AuthService {
     private readonly passwords: PasswordHasher,
     private readonly refreshTokens: RefreshTokensService,
     private readonly jwt: JwtService,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('auth') private readonly config: AuthConfig,
   ) {}
 
   /**
@@ -33,7 +33,7 @@ export class AuthService {
       throw invalidPayload(`Invalid payload: password must be at most ${MAX_PASSWORD_BYTES} bytes.`, 'password');
     }
     const isSuperadmin = caller?.kind === 'user' && caller.isSuperadmin;
-    const ordinaryRefusal = this.config.auth.selfRegistration || isSuperadmin ? null : 'Self-registration is disabled on this instance.';
+    const ordinaryRefusal = this.config.selfRegistration || isSuperadmin ? null : 'Self-registration is disabled on this instance.';
     return this.users.create(
       { email: input.email, name: input.name, passwordHash: await this.passwords.hash(input.password) },
       { setupToken: input.setup_token, ordinaryRefusal },
@@ -64,10 +64,10 @@ export class AuthService {
   }
 
   private async session(user: UserEntity, refreshToken: string): Promise<SessionDto> {
-    const ttlSeconds = Math.max(1, Math.round(this.config.auth.accessTokenTtlMs / 1000));
+    const ttlSeconds = Math.max(1, Math.round(this.config.accessTokenTtlMs / 1000));
     const accessToken = await this.jwt.signAsync(
       { sub: user.id },
-      { algorithm: ACCESS_TOKEN_ALGORITHM, audience: PLATFORM_AUDIENCE, issuer: this.config.auth.jwtIssuer, expiresIn: ttlSeconds, secret: this.config.auth.jwtSecret },
+      { algorithm: ACCESS_TOKEN_ALGORITHM, audience: PLATFORM_AUDIENCE, issuer: this.config.jwtIssuer, expiresIn: ttlSeconds, secret: this.config.jwtSecret },
     );
     return { access_token: accessToken, refresh_token: refreshToken, expires: ttlSeconds * 1000, user: toUserDto(user) };
   }

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectConfig } from '../../config/config.module';
-import type { AppConfig } from '../../config/app-config';
+import type { AuthConfig, ServerConfig } from '../../config/app-config';
 import { AppError } from '../../common/errors/app-error';
 import { normalizeEmail, UsersService } from '../users/users.service';
 import { PasswordHasher } from '../credentials/password-hasher';
@@ -19,11 +19,12 @@ export class InstanceSetup implements OnApplicationBootstrap {
   constructor(
     private readonly users: UsersService,
     private readonly passwords: PasswordHasher,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('auth') private readonly config: AuthConfig,
+    @InjectConfig('server') private readonly serverConfig: ServerConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const { initialAdmin } = this.config.auth;
+    const { initialAdmin } = this.config;
     if ((await this.users.count()) > 0) {
       await this.users.clearSetupTokens();
       if (initialAdmin && !(await this.users.findByEmail(initialAdmin.email))) {
@@ -47,10 +48,10 @@ export class InstanceSetup implements OnApplicationBootstrap {
 
   /** Logged as a warning: the instance cannot be used until its operator acts on it. */
   private async offerSetupToken(): Promise<void> {
-    const fixed = this.config.auth.setupToken;
+    const fixed = this.config.setupToken;
     const token = fixed ?? newSecret();
     await this.users.addSetupToken(token);
-    const setupUrl = `${this.config.publicUrl}/admin/setup?token=`;
+    const setupUrl = `${this.serverConfig.publicUrl}/admin/setup?token=`;
     this.logger.warn(
       fixed
         ? `This instance has no account yet. Its first (superadmin) account registers with the setup token CAIRN_SETUP_TOKEN holds: ${setupUrl}<CAIRN_SETUP_TOKEN>`

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AppError } from '../../common/errors/app-error';
-import type { AppConfig } from '../../config/app-config';
+import type { ConnectionsConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import type { RunSql } from '../../engine/read/read.runner';
 import { dialectFor, SqlDialect } from '../../engine/sql/dialect';
@@ -30,9 +30,9 @@ export class ExternalDatabases implements OnApplicationShutdown {
 
   constructor(
     @InjectRepository(ConnectionEntity) private readonly connections: Repository<ConnectionEntity>,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('connections') private readonly config: ConnectionsConfig,
   ) {
-    const key = config.connections.encryptionKey;
+    const key = config.encryptionKey;
     this.sealer = key ? new CredentialsCipher(key) : null;
   }
 
@@ -46,7 +46,7 @@ export class ExternalDatabases implements OnApplicationShutdown {
 
   /** Opens a pool to a target that is not stored (yet): for testing credentials. The caller closes it. */
   openTarget(target: ExternalTarget): ExternalDatabase {
-    return openExternalDatabase(target, this.config.connections);
+    return openExternalDatabase(target, this.config);
   }
 
   /** How the items door reads a collection of this source: the dialect, and a runner on its pool. */
@@ -101,7 +101,7 @@ export class ExternalDatabases implements OnApplicationShutdown {
   private async connect(source: ExternalSource): Promise<ExternalDatabase> {
     const connection = await this.connections.findOneBy({ id: source.connectionId });
     if (!connection) throw new AppError('NOT_FOUND', `The connection "${source.connection}" no longer exists.`);
-    return openExternalDatabase(this.targetOf(connection), this.config.connections);
+    return openExternalDatabase(this.targetOf(connection), this.config);
   }
 
   /** Where a stored connection points, its password opened with the configured key. */

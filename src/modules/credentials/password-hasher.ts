@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import bcrypt from 'bcrypt';
 import { InjectConfig } from '../../config/config.module';
-import type { AppConfig } from '../../config/app-config';
+import type { AuthConfig } from '../../config/app-config';
 
 /** Hashes and checks passwords with bcrypt at the configured cost. */
 @Injectable()
@@ -10,12 +10,12 @@ export class PasswordHasher {
   /** Compared against when there is no account, so an unknown email costs as much as a wrong password. */
   private readonly decoyHash: Promise<string>;
 
-  constructor(@InjectConfig() private readonly config: AppConfig) {
-    this.decoyHash = bcrypt.hash(randomBytes(24).toString('hex'), config.auth.bcryptRounds);
+  constructor(@InjectConfig('auth') private readonly config: AuthConfig) {
+    this.decoyHash = bcrypt.hash(randomBytes(24).toString('hex'), config.bcryptRounds);
   }
 
   hash(password: string): Promise<string> {
-    return bcrypt.hash(password, this.config.auth.bcryptRounds);
+    return bcrypt.hash(password, this.config.bcryptRounds);
   }
 
   /** Checks a password; with no stored hash it still spends the same time and answers false. */

@@ -4,7 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, Repository } from 'typeorm';
 import { Database } from '../../common/database/database.service';
 import { InjectConfig } from '../../config/config.module';
-import type { AppConfig } from '../../config/app-config';
+import type { AuthConfig } from '../../config/app-config';
 import { invalidToken, tokenExpired } from '../../common/errors/app-error';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { hashSecret, newSecret } from './secret-hash';
@@ -26,7 +26,7 @@ export class RefreshTokensService {
   constructor(
     @InjectRepository(RefreshTokenEntity) private readonly tokens: Repository<RefreshTokenEntity>,
     private readonly db: Database,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('auth') private readonly config: AuthConfig,
   ) {}
 
   /** Starts a new family: a new sign-in. */
@@ -37,7 +37,7 @@ export class RefreshTokensService {
   private async insert(manager: EntityManager, realm: string, subjectId: string, familyId: string): Promise<IssuedRefreshToken> {
     const token = newSecret();
     const now = new Date();
-    const expiresAt = new Date(now.getTime() + this.config.auth.refreshTokenTtlMs);
+    const expiresAt = new Date(now.getTime() + this.config.refreshTokenTtlMs);
     await manager.getRepository(RefreshTokenEntity).insert({ id: randomUUID(), realm, subjectId, familyId, tokenHash: hashSecret(token), expiresAt, usedAt: null, revokedAt: null, createdAt: now });
     return { token, subjectId, expiresAt };
   }

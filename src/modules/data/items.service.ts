@@ -6,7 +6,7 @@ import { ITEMS_CHANGED, ItemsChanged } from '../../common/bus/items-changed';
 import { classifyDatabaseError } from '../../common/database/db-errors';
 import { Database } from '../../common/database/database.service';
 import { AppError, forbidden, invalidPayload, notFound } from '../../common/errors/app-error';
-import type { AppConfig } from '../../config/app-config';
+import type { QueryConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { ACTIVITY_COLUMNS, ActivityEntry, activityRow, ItemAction, recordActivity, RequestOrigin } from '../audit/activity.recorder';
 import { INTEGER_RANGES } from '../schema/field-types';
@@ -97,7 +97,7 @@ export class ItemsService {
     private readonly db: Database,
     private readonly registry: SchemaRegistry,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('query') private readonly config: QueryConfig,
     private readonly hooks: ItemHooks,
     private readonly policies: PoliciesService,
     private readonly outbox: WebhookOutbox,
@@ -107,7 +107,7 @@ export class ItemsService {
     private readonly external: ExternalDatabases,
   ) {
     this.dialect = dialectFor(db.kind);
-    this.queries = new ParsedQueryCache(config.query);
+    this.queries = new ParsedQueryCache(config);
   }
 
   // ----- reads -----
@@ -323,7 +323,7 @@ export class ItemsService {
     const validator = this.validator(target);
     let changes: Array<{ keys: unknown[]; values: Row }>;
     if (Array.isArray(body)) {
-      if (body.length > this.config.query.maxBatchSize) throw invalidPayload(`Invalid payload: a batch may hold at most ${this.config.query.maxBatchSize} items.`);
+      if (body.length > this.config.maxBatchSize) throw invalidPayload(`Invalid payload: a batch may hold at most ${this.config.maxBatchSize} items.`);
       changes = body.map((item, index) => {
         const id = (item as Row | null)?.[primaryKeyField(target.collection).field];
         if (id === undefined || id === null) throw invalidPayload('Invalid payload: each item of a batch update needs its "id".', `${index}.id`);
@@ -610,7 +610,7 @@ export class ItemsService {
   private batch(body: unknown): unknown[] {
     const inputs = Array.isArray(body) ? body : [body];
     if (inputs.length === 0) throw invalidPayload('Invalid payload: the batch is empty.');
-    if (inputs.length > this.config.query.maxBatchSize) throw invalidPayload(`Invalid payload: a batch may hold at most ${this.config.query.maxBatchSize} items.`);
+    if (inputs.length > this.config.maxBatchSize) throw invalidPayload(`Invalid payload: a batch may hold at most ${this.config.maxBatchSize} items.`);
     return inputs;
   }
 
@@ -868,7 +868,7 @@ export class ItemsService {
 
   private keysFromBody(collection: CollectionDef, keys: unknown): unknown[] {
     if (!Array.isArray(keys) || keys.length === 0) throw invalidPayload('Invalid payload: "keys" must be a non-empty list of keys.', 'keys');
-    if (keys.length > this.config.query.maxBatchSize) throw invalidPayload(`Invalid payload: at most ${this.config.query.maxBatchSize} keys at once.`, 'keys');
+    if (keys.length > this.config.maxBatchSize) throw invalidPayload(`Invalid payload: at most ${this.config.maxBatchSize} keys at once.`, 'keys');
     return keys.map((key, index) => this.keyFromBody(collection, key, `keys.${index}`));
   }
 

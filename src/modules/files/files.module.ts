@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import type { FilesConfig } from '../../config/app-config';
+import { configToken } from '../../config/config.module';
 import { PoliciesModule } from '../policies/policies.module';
 import { SchemaModule } from '../schema/schema.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
@@ -16,15 +17,15 @@ import { s3Client, S3Storage } from './storage/s3-storage';
 import { STORAGE_DRIVER, StorageDriver } from './storage/storage-driver';
 
 /** The storage driver STORAGE_DRIVER names. */
-function storageDriver(config: AppConfig): StorageDriver {
-  if (config.files.driver === 's3' && config.files.s3) return new S3Storage(s3Client(config.files.s3), config.files.s3.bucket);
-  return new LocalStorage(config.files.localRoot);
+function storageDriver(config: FilesConfig): StorageDriver {
+  if (config.driver === 's3' && config.s3) return new S3Storage(s3Client(config.s3), config.s3.bucket);
+  return new LocalStorage(config.localRoot);
 }
 
 /** Files, folders and assets: uploads streamed to the storage driver, metadata read with the query language. */
 @Module({
   imports: [PoliciesModule, SchemaModule, WorkspacesModule],
   controllers: [FilesController, FoldersController, AssetsController],
-  providers: [FilesAccess, FilesStore, FilesService, FoldersService, OrphanSweeper, { provide: STORAGE_DRIVER, inject: [APP_CONFIG], useFactory: storageDriver }],
+  providers: [FilesAccess, FilesStore, FilesService, FoldersService, OrphanSweeper, { provide: STORAGE_DRIVER, inject: [configToken('files')], useFactory: storageDriver }],
 })
 export class FilesModule {}

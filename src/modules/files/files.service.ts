@@ -4,7 +4,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { Database } from '../../common/database/database.service';
 import { AppError, forbidden, invalidPayload, notFound } from '../../common/errors/app-error';
-import type { AppConfig } from '../../config/app-config';
+import type { FilesConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { recordActivity, RequestOrigin } from '../audit/activity.recorder';
 import { isRecord } from '../../engine/query/filter.parser';
@@ -52,9 +52,9 @@ export class FilesService {
     private readonly store: FilesStore,
     private readonly access: FilesAccess,
     @Inject(STORAGE_DRIVER) private readonly storage: StorageDriver,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('files') private readonly config: FilesConfig,
   ) {
-    this.types = new TypePolicy(config.files.allowedTypes, config.files.deniedTypes);
+    this.types = new TypePolicy(config.allowedTypes, config.deniedTypes);
   }
 
   async list(access: ItemsAccess, params: Row): Promise<ReadResult> {
@@ -81,7 +81,7 @@ export class FilesService {
     let type = '';
     const { fields, stored } = await readUpload(
       request,
-      { maxFileBytes: this.config.files.maxSizeBytes, fields: UPLOAD_FIELDS },
+      { maxFileBytes: this.config.maxSizeBytes, fields: UPLOAD_FIELDS },
       async (incoming, stream, digest) => {
         assertPlainFilename(incoming.filename, 'file');
         filename = sanitizeFilename(incoming.filename);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Database } from '../../common/database/database.service';
-import type { AppConfig } from '../../config/app-config';
+import type { QueryConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { allOf, FilterNode, keysQuery, QueryContext } from '../../engine/query/query.ast';
 import { parseItemsQuery } from '../../engine/query/query.parser';
@@ -29,14 +29,14 @@ export class FilesStore {
 
   constructor(
     private readonly db: Database,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('query') private readonly config: QueryConfig,
   ) {
     this.dialect = dialectFor(db.kind);
   }
 
   /** A read with the query language, as the caller may see it. */
   list(scope: FilesReadScope, collection: FilesCollectionName, params: Row): Promise<ReadResult> {
-    const parsed = parseItemsQuery(collection, params, scope.visible, this.config.query);
+    const parsed = parseItemsQuery(collection, params, scope.visible, this.config);
     const { query, scope: rows } = scope.permissions ? scopeReadQuery(parsed, scope.permissions) : { query: parsed, scope: null };
     const own = ownRows(scope.schema.workspaceId);
     // total_count counts what the caller may see of the workspace's rows; filter_count what the request's filter keeps of them.
@@ -46,7 +46,7 @@ export class FilesStore {
   /** The rows with these keys that the caller may see, with the request's `fields`. */
   byKeys(scope: FilesReadScope, collection: FilesCollectionName, keys: string[], params: Row): Promise<Row[]> {
     const { fields } = params;
-    const parsed = parseItemsQuery(collection, fields === undefined ? {} : { fields }, scope.visible, this.config.query);
+    const parsed = parseItemsQuery(collection, fields === undefined ? {} : { fields }, scope.visible, this.config);
     const { query } = scope.permissions ? scopeReadQuery(parsed, scope.permissions) : { query: parsed };
     return readByKeys({ ...query, filter: allOf(ownRows(scope.schema.workspaceId), query.filter) }, keys, this.reading(scope.schema, scope.context, this.runner()));
   }

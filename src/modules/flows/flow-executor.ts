@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { AppConfig } from '../../config/app-config';
+import type { FlowsConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import type { RequestOrigin } from '../audit/activity.recorder';
 import { WorkspacesService } from '../workspaces/workspaces.service';
@@ -41,7 +41,7 @@ export class FlowExecutor {
   constructor(
     private readonly operations: FlowOperations,
     private readonly workspaces: WorkspacesService,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('flows') private readonly config: FlowsConfig,
   ) {}
 
   /** Runs the steps; `progress` is told after each, so the record grows as the run goes. */
@@ -58,7 +58,7 @@ export class FlowExecutor {
     while (key !== null) {
       const operation = byKey.get(key);
       // The graph was checked when saved; a bound all the same, since a run must end.
-      if (!operation || steps.length >= this.config.flows.maxSteps) return { status: 'failed', steps, error: `The flow cannot go on at "${key}".` };
+      if (!operation || steps.length >= this.config.maxSteps) return { status: 'failed', steps, error: `The flow cannot go on at "${key}".` };
       const type = this.operations.get(operation.type);
       const started = performance.now();
       try {

@@ -5,7 +5,7 @@ import { CoalescedTask } from '../../common/async/coalesced-task';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { Database } from '../../common/database/database.service';
 import { GracefulShutdown } from '../../common/lifecycle/graceful-shutdown';
-import type { AppConfig } from '../../config/app-config';
+import type { FlowsConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { ITEMS_CHANGED, ItemsChanged } from '../../common/bus/items-changed';
 import { FlowEntity, FlowRunEntity } from './flow.entities';
@@ -42,20 +42,20 @@ export class FlowRunner implements OnApplicationBootstrap, OnModuleDestroy {
     @InjectRepository(FlowRunEntity) private readonly runs: Repository<FlowRunEntity>,
     @InjectRepository(FlowEntity) private readonly flows: Repository<FlowEntity>,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('flows') private readonly config: FlowsConfig,
     private readonly executor: FlowExecutor,
     private readonly shutdown: GracefulShutdown,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.config.flows.run) return;
+    if (!this.config.run) return;
     this.unsubscribes = [
       await this.bus.subscribe(ITEMS_CHANGED, (payload) => {
         if ((payload as ItemsChanged).flowRuns) this.wake();
       }),
       await this.bus.subscribe(FLOW_RUNS_QUEUED, () => this.wake()),
     ];
-    this.timer = setInterval(() => this.wake(), this.config.flows.pollIntervalMs);
+    this.timer = setInterval(() => this.wake(), this.config.pollIntervalMs);
     this.wake();
   }
 

@@ -5,7 +5,7 @@ import { Repository } from 'typeorm';
 import { CoalescedTask } from '../../common/async/coalesced-task';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { classifyDatabaseError } from '../../common/database/db-errors';
-import type { AppConfig } from '../../config/app-config';
+import type { FlowsConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { FlowTrigger, scheduleOf } from './flow-definition';
 import { FlowEntity, FlowRunEntity } from './flow.entities';
@@ -54,14 +54,14 @@ export class FlowScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     @InjectRepository(FlowEntity) private readonly flows: Repository<FlowEntity>,
     @InjectRepository(FlowRunEntity) private readonly runs: Repository<FlowRunEntity>,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('flows') private readonly config: FlowsConfig,
     private readonly runner: FlowRunner,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.config.flows.run) return;
+    if (!this.config.run) return;
     this.unsubscribe = await this.bus.subscribe(FLOWS_CHANGED, () => this.reload());
-    this.poll = setInterval(() => this.reload(), this.config.flows.pollIntervalMs);
+    this.poll = setInterval(() => this.reload(), this.config.pollIntervalMs);
     this.reload();
   }
 

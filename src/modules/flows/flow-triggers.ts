@@ -4,7 +4,7 @@ import { EntityManager, Repository } from 'typeorm';
 import { v7 as timeOrderedUuid } from 'uuid';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { EvictedCache } from '../../common/cache/evicted-cache';
-import type { AppConfig } from '../../config/app-config';
+import type { FlowsConfig, QueryConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import type { ItemAction } from '../audit/activity.recorder';
 import type { Principal } from '../../common/principal/principal';
@@ -59,7 +59,8 @@ export class FlowTriggers implements OnModuleInit, OnModuleDestroy {
   constructor(
     @InjectRepository(FlowEntity) private readonly flows: Repository<FlowEntity>,
     @Inject(MESSAGE_BUS) bus: MessageBus,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('flows') private readonly config: FlowsConfig,
+    @InjectConfig('query') private readonly queryConfig: QueryConfig,
   ) {
     this.byWorkspace = new EvictedCache(bus, 'cache.flows', { ttlMs: 2_000, max: 20_000 });
   }
@@ -119,13 +120,13 @@ export class FlowTriggers implements OnModuleInit, OnModuleDestroy {
   ): Promise<FlowRunEntity[]> {
     const run = (data: Record<string, unknown>, status: FlowRunStatus = 'pending', error: string | null = null) =>
       newRun({ flowId: flow.id, workspaceId: flow.workspaceId, triggerType: 'event', trigger: { event: change.action, collection: change.collection.name, ...data, depth: change.depth }, status, error });
-    if (change.depth > this.config.flows.maxDepth) {
-      return [run({ keys: groups.flatMap((g) => g.keys) }, 'failed', `Not run: the change came from flows ${change.depth} deep, beyond FLOW_MAX_DEPTH (${this.config.flows.maxDepth}).`)];
+    if (change.depth > this.config.maxDepth) {
+      return [run({ keys: groups.flatMap((g) => g.keys) }, 'failed', `Not run: the change came from flows ${change.depth} deep, beyond FLOW_MAX_DEPTH (${this.config.maxDepth}).`)];
     }
     let filter: FilterNode | null = null;
     if (flow.filter) {
       try {
-        filter = parseFilter(change.schema, change.collection, flow.filter, { parameter: 'trigger.filter', label: 'trigger filter', maxDepth: this.config.query.maxDepth });
+        filter = parseFilter(change.schema, change.collection, flow.filter, { parameter: 'trigger.filter', label: 'trigger filter', maxDepth: this.queryConfig.maxDepth });
       } catch (error) {
         // The schema changed under the flow: the change stands, and the run says why it did not go on.
         return [run({ keys: groups.flatMap((g) => g.keys) }, 'failed', `Not run: the trigger filter no longer fits the schema: ${(error as Error).message}`)];

@@ -4,7 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { AppError, conflict, invalidPayload, notFound } from '../../common/errors/app-error';
-import type { AppConfig } from '../../config/app-config';
+import type { FlowsConfig, QueryConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { parseFilter } from '../../engine/query/filter.parser';
 import { SchemaRegistry } from '../schema/schema.registry';
@@ -34,7 +34,8 @@ export class FlowsService {
     private readonly operations: FlowOperations,
     private readonly registry: SchemaRegistry,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('flows') private readonly config: FlowsConfig,
+    @InjectConfig('query') private readonly queryConfig: QueryConfig,
   ) {}
 
   async list(access: WorkspaceAccess): Promise<FlowView[]> {
@@ -150,7 +151,7 @@ export class FlowsService {
   checkedAgainst(schema: WorkspaceSchema, triggerInput: FlowTriggerDto, operationsInput: FlowOperationDto[], first: string): { trigger: FlowTrigger; operations: FlowOperationDef[] } {
     const trigger = this.checkedTrigger(triggerInput, schema);
     const operations = storedOperations(operationsInput);
-    checkOperationGraph(operations, first, this.config.flows.maxSteps);
+    checkOperationGraph(operations, first, this.config.maxSteps);
     operations.forEach((operation, index) => {
       const type = this.operations.get(operation.type);
       if (!type) throw invalidPayload(`Invalid payload: "${operation.type}" is not an operation type; use one of ${this.operations.types.join(', ')}.`, `operations.${index}.type`);
@@ -168,7 +169,7 @@ export class FlowsService {
     if (trigger.filter) {
       for (const name of trigger.collections) {
         try {
-          parseFilter(schema, schema.collections.get(name)!, trigger.filter, { parameter: 'trigger.filter', label: 'trigger filter', maxDepth: this.config.query.maxDepth });
+          parseFilter(schema, schema.collections.get(name)!, trigger.filter, { parameter: 'trigger.filter', label: 'trigger filter', maxDepth: this.queryConfig.maxDepth });
         } catch (error) {
           if (error instanceof AppError) throw invalidPayload(`Invalid payload: the trigger filter does not fit "${name}": ${error.message}`, 'trigger.filter');
           throw error;

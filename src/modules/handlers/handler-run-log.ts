@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, Repository } from 'typeorm';
 import { v7 as timeOrderedUuid } from 'uuid';
-import type { AppConfig } from '../../config/app-config';
+import type { HandlersConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { HandlerRunEntity, RunStatus } from './handler.entities';
 
@@ -41,7 +41,7 @@ export class HandlerRunLog {
 
   constructor(
     @InjectRepository(HandlerRunEntity) private readonly runs: Repository<HandlerRunEntity>,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('handlers') private readonly config: HandlersConfig,
   ) {}
 
   /** A new run's id: time-ordered, so the log's newest rows are its last keys. */
@@ -103,7 +103,7 @@ export class HandlerRunLog {
 
   /** Deletes a handler's runs older than its newest HANDLER_RUN_LOG_SIZE. */
   private async prune(handlerId: string): Promise<void> {
-    const [oldestKept] = await this.runs.find({ select: { id: true }, where: { handlerId }, order: { id: 'DESC' }, skip: this.config.handlers.runLogSize - 1, take: 1 });
+    const [oldestKept] = await this.runs.find({ select: { id: true }, where: { handlerId }, order: { id: 'DESC' }, skip: this.config.runLogSize - 1, take: 1 });
     if (oldestKept) await this.runs.delete({ handlerId, id: LessThan(oldestKept.id) });
   }
 }

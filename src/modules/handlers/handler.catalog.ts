@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { EvictedCache } from '../../common/cache/evicted-cache';
-import type { AppConfig } from '../../config/app-config';
+import type { HandlersConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { HandlerEntity, HandlerEvent, HandlerKind, HandlerMethod } from './handler.entities';
 import { SandboxPool } from './sandbox/sandbox.pool';
@@ -51,7 +51,7 @@ export class HandlerCatalog implements OnModuleInit, OnModuleDestroy {
   constructor(
     @InjectRepository(HandlerEntity) private readonly handlers: Repository<HandlerEntity>,
     @Inject(MESSAGE_BUS) bus: MessageBus,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('handlers') private readonly config: HandlersConfig,
     @Inject(SandboxPool) pool: SandboxPool,
   ) {
     this.byWorkspace = new EvictedCache(bus, 'cache.handlers', {
@@ -129,8 +129,8 @@ export class HandlerCatalog implements OnModuleInit, OnModuleDestroy {
       kind: row.kind,
       code: row.code,
       // Maxima lowered since the handler was saved bound it too.
-      timeoutMs: Math.min(row.timeoutMs ?? this.config.handlers.timeoutMs, this.config.handlers.maxTimeoutMs),
-      memoryMb: Math.min(row.memoryMb ?? this.config.handlers.memoryMb, this.config.handlers.maxMemoryMb),
+      timeoutMs: Math.min(row.timeoutMs ?? this.config.timeoutMs, this.config.maxTimeoutMs),
+      memoryMb: Math.min(row.memoryMb ?? this.config.memoryMb, this.config.maxMemoryMb),
     };
   }
 }

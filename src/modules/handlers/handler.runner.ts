@@ -3,7 +3,7 @@ import { AppError } from '../../common/errors/app-error';
 import { ErrorCode, httpStatusOf, isErrorCode } from '../../common/errors/error-codes';
 import { toErrorResponse } from '../../common/errors/error-response';
 import { GracefulShutdown } from '../../common/lifecycle/graceful-shutdown';
-import type { AppConfig } from '../../config/app-config';
+import type { HandlersConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { isRecord } from '../../engine/query/filter.parser';
 import { ItemsService } from '../data/items.service';
@@ -55,7 +55,7 @@ export class HandlerRunner implements BeforeApplicationShutdown {
     @Inject(SandboxPool) private readonly pool: SandboxPool,
     private readonly items: ItemsService,
     private readonly runLog: HandlerRunLog,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('handlers') private readonly config: HandlersConfig,
     private readonly shutdown: GracefulShutdown,
   ) {}
 
@@ -73,8 +73,8 @@ export class HandlerRunner implements BeforeApplicationShutdown {
   /** Runs a handler and answers the value it returned, or throws what its failure means for the client. */
   async run(handler: RunnableHandler, access: ItemsAccess, input: HandlerInput): Promise<unknown> {
     const depth = handlerDepthOf(access);
-    if (depth >= this.config.handlers.maxDepth) {
-      throw new AppError('HANDLER_FAILED', `The handler "${handler.name}" was not run: handlers may nest at most ${this.config.handlers.maxDepth} deep.`, { handler: handler.name });
+    if (depth >= this.config.maxDepth) {
+      throw new AppError('HANDLER_FAILED', `The handler "${handler.name}" was not run: handlers may nest at most ${this.config.maxDepth} deep.`, { handler: handler.name });
     }
     const runId = this.runLog.newRunId();
     const ctx = { ...input, handler: { id: handler.id, name: handler.name, kind: handler.kind }, principal: principalOf(access) };

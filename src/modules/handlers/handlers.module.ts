@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import type { HandlersConfig } from '../../config/app-config';
+import { configToken } from '../../config/config.module';
 import { DataModule } from '../data/data.module';
 import { SchemaModule } from '../schema/schema.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
@@ -26,7 +27,7 @@ import { SandboxPool } from './sandbox/sandbox.pool';
     HandlerRunner,
     HandlerHooks,
     HandlersSnapshot,
-    { provide: SandboxPool, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new SandboxPool(config.handlers) },
+    { provide: SandboxPool, inject: [configToken('handlers')], useFactory: (config: HandlersConfig) => new SandboxPool(config) },
   ],
   exports: [HandlerCatalog, HandlerRunner],
 })

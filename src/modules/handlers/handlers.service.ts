@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { conflict, invalidPayload, notFound } from '../../common/errors/app-error';
-import type { AppConfig } from '../../config/app-config';
+import type { HandlersConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { SchemaRegistry } from '../schema/schema.registry';
 import type { WorkspaceSchema } from '../schema/schema.types';
@@ -27,7 +27,7 @@ export class HandlersService {
     private readonly catalog: HandlerCatalog,
     private readonly runLog: HandlerRunLog,
     private readonly registry: SchemaRegistry,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('handlers') private readonly config: HandlersConfig,
   ) {}
 
   async list(access: WorkspaceAccess): Promise<HandlerDto[]> {
@@ -85,7 +85,7 @@ export class HandlersService {
 
   /** Checks a handler as it would be saved; `input` says which fields the request set. */
   private async check(access: WorkspaceAccess, handler: HandlerEntity, input: UpdateHandlerDto): Promise<void> {
-    checkHandler(handler, input, await this.registry.forWorkspace(access.workspace), this.config.handlers);
+    checkHandler(handler, input, await this.registry.forWorkspace(access.workspace), this.config);
     if (handler.kind !== 'endpoint') return;
     const others = await this.handlers.findBy({ workspaceId: handler.workspaceId, kind: 'endpoint', method: handler.method! });
     const taken = routeTakenBy(handler, others.filter((other) => other.id !== handler.id));
@@ -119,7 +119,7 @@ export function newHandler(workspaceId: string, input: CreateHandlerDto): Handle
  * (`input` says which the request set), an existing collection, a valid path, limits within the
  * configured maxima, code that compiles.
  */
-export function checkHandler(handler: HandlerEntity, input: UpdateHandlerDto, schema: WorkspaceSchema, limits: Pick<AppConfig['handlers'], 'maxTimeoutMs' | 'maxMemoryMb'>): void {
+export function checkHandler(handler: HandlerEntity, input: UpdateHandlerDto, schema: WorkspaceSchema, limits: Pick<HandlersConfig, 'maxTimeoutMs' | 'maxMemoryMb'>): void {
   const { maxTimeoutMs, maxMemoryMb } = limits;
   if (handler.kind === 'endpoint') {
     for (const field of ['collection', 'events'] as const) if (input[field] !== undefined) throw invalidPayload(`Invalid payload: an endpoint has no "${field}".`, field);

@@ -2,7 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { invalidPayload } from '../../common/errors/app-error';
 import { validatedPayload } from '../../common/errors/payload-validation.pipe';
-import type { AppConfig } from '../../config/app-config';
+import type { HandlersConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { Dependant, SchemaRemoval, SectionApply, SectionCheck, SectionStep, SnapshotParticipant, SnapshotParticipants } from '../schema/snapshot-participant';
 import { HandlerCatalog } from './handler.catalog';
@@ -37,7 +37,7 @@ export class HandlersSnapshot implements SnapshotParticipant<HandlerEntry>, OnMo
   constructor(
     private readonly participants: SnapshotParticipants,
     private readonly catalog: HandlerCatalog,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('handlers') private readonly config: HandlersConfig,
   ) {}
 
   onModuleInit(): void {
@@ -59,7 +59,7 @@ export class HandlersSnapshot implements SnapshotParticipant<HandlerEntry>, OnMo
 
   check(entry: HandlerEntry, context: SectionCheck): void {
     const body = createBody(entry);
-    checkHandler(newHandler(context.workspaceId, body), body, context.schema, this.config.handlers);
+    checkHandler(newHandler(context.workspaceId, body), body, context.schema, this.config);
     const others = (context.entries(this.section) as HandlerEntry[]).filter((other) => other.name !== entry.name);
     const taken = routeTakenBy(entry, others);
     if (taken) throw invalidPayload(`Invalid payload: the endpoint "${taken.name}" already answers ${entry.method} ${taken.path}.`, 'path');

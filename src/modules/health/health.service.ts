@@ -3,7 +3,7 @@ import { cpus, loadavg, uptime as systemUptime } from 'node:os';
 import { Inject, Injectable } from '@nestjs/common';
 import { BUS_HEALTH, BusHealthProbe } from '../../common/bus/bus';
 import { Database } from '../../common/database/database.service';
-import type { AppConfig } from '../../config/app-config';
+import type { DatabaseConfig, ServerConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { cairnVersion } from '../../common/version';
 
@@ -21,7 +21,8 @@ export class HealthService {
   constructor(
     private readonly db: Database,
     @Inject(BUS_HEALTH) private readonly bus: BusHealthProbe,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('server') private readonly config: ServerConfig,
+    @InjectConfig('database') private readonly databaseConfig: DatabaseConfig,
   ) {}
 
   async report(): Promise<HealthReport> {
@@ -37,7 +38,7 @@ export class HealthService {
         memory_rss: { status: 'up', used: memory.rss },
         storage: this.storage(),
         system: { status: 'up', cpus: cpus().length, load_average: loadavg(), uptime: Math.round(systemUptime()) },
-        application: { status: 'up', name: 'cairn', version: APPLICATION_VERSION, uptime: Math.round(process.uptime()), database: this.config.database.kind },
+        application: { status: 'up', name: 'cairn', version: APPLICATION_VERSION, uptime: Math.round(process.uptime()), database: this.databaseConfig.kind },
       },
     };
   }

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import type { AppConfig } from '../../config/app-config';
+import type { MailConfig } from '../../config/app-config';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { DevOutbox } from './dev-outbox';
 import { DevOutboxController } from './dev-outbox.controller';
@@ -16,8 +16,8 @@ const NO_TRANSPORT: MailTransport = { send: () => Promise.resolve() };
  */
 @Module({})
 export class MailModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    const dev = config.mail.transport === 'dev';
+  static forRoot(config: MailConfig): DynamicModule {
+    const dev = config.transport === 'dev';
     return {
       module: MailModule,
       global: true,
@@ -29,12 +29,12 @@ export class MailModule {
   }
 }
 
-function transportFor(config: AppConfig): MailTransport {
-  switch (config.mail.transport) {
+function transportFor(config: MailConfig): MailTransport {
+  switch (config.transport) {
     case 'smtp':
-      return new SmtpTransport(config.mail.smtpUrl!, config.mail.from);
+      return new SmtpTransport(config.smtpUrl!, config.from);
     case 'dev':
-      return new DevOutbox(config.mail.devOutboxSize);
+      return new DevOutbox(config.devOutboxSize);
     case 'none':
       return NO_TRANSPORT;
   }

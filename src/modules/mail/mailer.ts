@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectConfig } from '../../config/config.module';
-import type { AppConfig } from '../../config/app-config';
+import type { MailConfig, ServerConfig } from '../../config/app-config';
 import { MAIL_TRANSPORT, MailMessage, MailTransport } from './mail-transport';
 import { SmtpTransport } from './smtp-transport';
 
@@ -11,12 +11,13 @@ export class Mailer implements OnModuleDestroy {
 
   constructor(
     @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('mail') private readonly config: MailConfig,
+    @InjectConfig('server') private readonly serverConfig: ServerConfig,
   ) {}
 
   /** False with MAIL_TRANSPORT=none: nothing would be delivered. */
   get enabled(): boolean {
-    return this.config.mail.transport !== 'none';
+    return this.config.transport !== 'none';
   }
 
   /**
@@ -35,7 +36,7 @@ export class Mailer implements OnModuleDestroy {
    * whatever the caller says, and would let anyone send a victim a link to their own server.
    */
   link(path: string, query: Record<string, string>): string {
-    return `${this.config.publicUrl}${path}?${new URLSearchParams(query).toString()}`;
+    return `${this.serverConfig.publicUrl}${path}?${new URLSearchParams(query).toString()}`;
   }
 
   /**

@@ -6,7 +6,7 @@ import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { EvictedCache } from '../../common/cache/evicted-cache';
 import { conflict, invalidPayload, notFound } from '../../common/errors/app-error';
 import { InjectConfig } from '../../config/config.module';
-import type { AppConfig } from '../../config/app-config';
+import type { QueryConfig } from '../../config/app-config';
 import { assertSafeTree, isRecord, parseFilter } from '../../engine/query/filter.parser';
 import { findField } from '../schema/schema.lookup';
 import { SchemaRegistry } from '../schema/schema.registry';
@@ -74,7 +74,7 @@ export class PoliciesService implements OnModuleInit, OnModuleDestroy {
     @InjectRepository(PolicyEntity) private readonly policies: Repository<PolicyEntity>,
     private readonly registry: SchemaRegistry,
     @Inject(MESSAGE_BUS) bus: MessageBus,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('query') private readonly config: QueryConfig,
   ) {
     this.byWorkspace = new EvictedCache(bus, 'cache.policies', { ttlMs: 2_000, max: 20_000 });
   }
@@ -142,7 +142,7 @@ export class PoliciesService implements OnModuleInit, OnModuleDestroy {
 
   private parsePolicyFilter(schema: WorkspaceSchema, collectionName: string, filter: unknown) {
     const collection = schema.collections.get(collectionName)!;
-    return parseFilter(schema, collection, filter, { parameter: 'filter', label: 'filter', maxDepth: this.config.query.maxDepth });
+    return parseFilter(schema, collection, filter, { parameter: 'filter', label: 'filter', maxDepth: this.config.maxDepth });
   }
 
   // ----- roles -----

@@ -3,7 +3,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { WebSocket, WebSocketServer } from 'ws';
 import { notFound } from '../../common/errors/app-error';
 import { WebSocketUpgrades } from '../../common/http/websocket-upgrades';
-import type { AppConfig } from '../../config/app-config';
+import type { RealtimeConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { API_KEY_PREFIX } from '../credentials/access-tokens';
 import { BearerCredentials } from '../auth/bearer-credentials';
@@ -33,14 +33,14 @@ export class RealtimeGateway implements OnModuleInit {
     private readonly feed: ChangeFeed,
     private readonly credentials: BearerCredentials,
     private readonly workspaces: WorkspacesService,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('realtime') private readonly config: RealtimeConfig,
   ) {
-    this.flusher = new FlushScheduler(config.realtime.flushIntervalMs);
+    this.flusher = new FlushScheduler(config.flushIntervalMs);
   }
 
   onModuleInit(): void {
     // No compression: connections write pre-framed events straight to the socket (see RealtimeConnection.flush).
-    const server = new WebSocketServer({ noServer: true, maxPayload: this.config.realtime.maxMessageBytes, perMessageDeflate: false });
+    const server = new WebSocketServer({ noServer: true, maxPayload: this.config.maxMessageBytes, perMessageDeflate: false });
     server.on('connection', (socket: WebSocket, request: IncomingMessage) => this.connect(socket, request));
     this.upgrades.route(WORKSPACE_PATH, server);
     this.upgrades.route(DIRECTUS_PATH, server);
@@ -53,7 +53,7 @@ export class RealtimeGateway implements OnModuleInit {
     const workspaceRef = fromPath ? decodeURIComponent(fromPath) : query.get('workspace');
     const connection = new RealtimeConnection(socket, {
       feed: this.feed,
-      config: this.config.realtime,
+      config: this.config,
       flusher: this.flusher,
       authenticate: (token) => this.caller(token, workspaceRef),
     });

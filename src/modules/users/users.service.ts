@@ -6,7 +6,7 @@ import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { EvictedCache } from '../../common/cache/evicted-cache';
 import { Database } from '../../common/database/database.service';
 import { conflict, forbidden, notFound } from '../../common/errors/app-error';
-import type { AppConfig } from '../../config/app-config';
+import type { ServerConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { hashSecret } from '../credentials/secret-hash';
 import { SetupTokenEntity } from './setup-token.entity';
@@ -38,7 +38,7 @@ export class UsersService implements OnModuleInit, OnModuleDestroy {
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly db: Database,
     @Inject(MESSAGE_BUS) bus: MessageBus,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('server') private readonly config: ServerConfig,
   ) {
     this.active = new EvictedCache(bus, 'cache.users', { ttlMs: 2_000, max: 50_000 });
   }

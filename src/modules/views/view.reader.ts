@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { AppError, conflict, forbidden, notFound } from '../../common/errors/app-error';
-import type { AppConfig } from '../../config/app-config';
+import type { QueryConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { ItemsService } from '../data/items.service';
 import { parseItemsQuery } from '../../engine/query/query.parser';
@@ -36,7 +36,7 @@ export class ViewReader implements OnModuleInit, VirtualCollectionSource {
     private readonly virtual: VirtualCollections,
     private readonly registry: SchemaRegistry,
     private readonly policies: PoliciesService,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('query') private readonly config: QueryConfig,
   ) {}
 
   onModuleInit(): void {
@@ -65,7 +65,7 @@ export class ViewReader implements OnModuleInit, VirtualCollectionSource {
     for (const view of byName.values()) {
       let defined: { query: ItemsQuery; computed: ComputedColumn[] };
       try {
-        defined = checkView(view, schema, this.config.query);
+        defined = checkView(view, schema, this.config);
       } catch {
         continue;
       }
@@ -101,8 +101,8 @@ export class ViewReader implements OnModuleInit, VirtualCollectionSource {
     const schema = await this.registry.forWorkspace(access.workspace);
     const { computed } = this.defined(view, schema);
     const visible = await this.readableBy(access, view, schema, computed);
-    const defined = parseItemsQuery(view.source, definitionParams(view), visible, { ...this.config.query, maxLimit: null });
-    const plan = planViewRead(view, defined, computed, visible, params, this.config.query);
+    const defined = parseItemsQuery(view.source, definitionParams(view), visible, { ...this.config, maxLimit: null });
+    const plan = planViewRead(view, defined, computed, visible, params, this.config);
     if (only) plan.params.filter = [...(plan.params.filter === undefined ? [] : Array.isArray(plan.params.filter) ? plan.params.filter : [plan.params.filter]), only];
     const result = await this.items.list(access, view.source, plan.params, { computed: plan.computed });
     if (plan.stripId) for (const row of result.data) delete row.id;
@@ -140,7 +140,7 @@ export class ViewReader implements OnModuleInit, VirtualCollectionSource {
         const current = await this.views.find(view.workspaceId, view.name);
         if (!current || current.source !== view.source || isAggregateView(current)) throw conflict(`View "${view.name}" no longer reads "${view.source}": subscribe again.`, { view: view.name });
         const rows: Row[] = [];
-        const size = this.config.query.maxLimit ?? keys.length;
+        const size = this.config.maxLimit ?? keys.length;
         for (let from = 0; from < keys.length; from += size) {
           const batch = keys.slice(from, from + size);
           rows.push(...(await this.read(access, current, { ...unpaged, limit: String(batch.length) }, { id: { _in: batch } })).data);
@@ -153,7 +153,7 @@ export class ViewReader implements OnModuleInit, VirtualCollectionSource {
   /** The view checked against the current schema: a view that a schema change broke answers 409, naming the problem. */
   private defined(view: ViewDefinition, schema: WorkspaceSchema): { query: ItemsQuery; computed: ComputedColumn[] } {
     try {
-      return checkView(view, schema, this.config.query);
+      return checkView(view, schema, this.config);
     } catch (error) {
       if (error instanceof AppError && error.code === 'INVALID_PAYLOAD') {
         throw conflict(`View "${view.name}" no longer matches the schema: ${error.message.replace(/^Invalid payload: /, '')} Update or delete the view.`, { view: view.name });
@@ -180,7 +180,7 @@ export class ViewReader implements OnModuleInit, VirtualCollectionSource {
     if (!source) return null;
     let query: ItemsQuery;
     try {
-      query = parseItemsQuery(view.source, definitionParams(view), visible, { ...this.config.query, maxLimit: null });
+      query = parseItemsQuery(view.source, definitionParams(view), visible, { ...this.config, maxLimit: null });
     } catch (error) {
       if (error instanceof AppError && (error.code === 'INVALID_QUERY' || error.code === 'NOT_FOUND')) return null;
       throw error;

@@ -5,7 +5,7 @@ import { Repository } from 'typeorm';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { EvictedCache } from '../../common/cache/evicted-cache';
 import { conflict, invalidPayload, notFound } from '../../common/errors/app-error';
-import type { AppConfig } from '../../config/app-config';
+import type { QueryConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { personId } from '../../common/principal/principal';
 import { SchemaRegistry } from '../schema/schema.registry';
@@ -33,7 +33,7 @@ export class ViewsService implements OnModuleInit, OnModuleDestroy {
   constructor(
     @InjectRepository(ViewEntity) private readonly views: Repository<ViewEntity>,
     private readonly registry: SchemaRegistry,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('query') private readonly config: QueryConfig,
     @Inject(MESSAGE_BUS) bus: MessageBus,
   ) {
     this.byWorkspace = new EvictedCache(bus, 'cache.views', { ttlMs: 5_000, max: 20_000 });
@@ -103,7 +103,7 @@ export class ViewsService implements OnModuleInit, OnModuleDestroy {
   /** A view against the current schema: its query, and a name that no collection or other view has (409). */
   private async check(access: WorkspaceAccess, view: ViewDefinition, existing: ViewDefinition | null): Promise<void> {
     const schema = await this.registry.forWorkspace(access.workspace);
-    checkView(view, schema, this.config.query);
+    checkView(view, schema, this.config);
     if (existing?.name === view.name) return;
     if (schema.collections.has(view.name)) throw conflict(`A collection is named "${view.name}" already; a view needs a name of its own.`, { field: 'name' });
     // Read from the table, not the cache: another instance may have just made one.

@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AppError, invalidPayload } from '../../common/errors/app-error';
-import type { AppConfig } from '../../config/app-config';
+import type { QueryConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { personId } from '../../common/principal/principal';
 import type { WorkspaceSchema } from '../schema/schema.types';
@@ -31,7 +31,7 @@ export class ViewsSnapshot implements SnapshotParticipant<ViewEntry>, OnModuleIn
   constructor(
     private readonly participants: SnapshotParticipants,
     private readonly views: ViewsService,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('query') private readonly config: QueryConfig,
   ) {}
 
   onModuleInit(): void {
@@ -55,7 +55,7 @@ export class ViewsSnapshot implements SnapshotParticipant<ViewEntry>, OnModuleIn
   }
 
   check(entry: ViewEntry, context: SectionCheck): void {
-    checkView(this.definition(context.workspaceId, entry), context.schema, this.config.query);
+    checkView(this.definition(context.workspaceId, entry), context.schema, this.config);
     if (context.schema.collections.has(entry.name)) throw invalidPayload(`Invalid payload: a collection is named "${entry.name}" already; a view needs a name of its own.`, 'name');
   }
 
@@ -97,7 +97,7 @@ export class ViewsSnapshot implements SnapshotParticipant<ViewEntry>, OnModuleIn
 
   private fits(view: ViewDefinition, schema: WorkspaceSchema): boolean {
     try {
-      checkView(view, schema, this.config.query);
+      checkView(view, schema, this.config);
       return true;
     } catch (error) {
       if (error instanceof AppError) return false;

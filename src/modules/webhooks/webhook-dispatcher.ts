@@ -6,7 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import { CoalescedTask } from '../../common/async/coalesced-task';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { Database } from '../../common/database/database.service';
-import type { AppConfig } from '../../config/app-config';
+import type { WebhooksConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { ITEMS_CHANGED, ItemsChanged } from '../../common/bus/items-changed';
 import { AttemptResult, sendWebhook } from './webhook-sender';
@@ -42,17 +42,17 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     @InjectRepository(WebhookAttemptEntity) private readonly attempts: Repository<WebhookAttemptEntity>,
     @InjectRepository(WebhookEntity) private readonly webhooks: Repository<WebhookEntity>,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('webhooks') private readonly config: WebhooksConfig,
     private readonly targets: WebhookTargetPolicy,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.config.webhooks.dispatch) return;
+    if (!this.config.dispatch) return;
     // Woken by the changes that wrote deliveries only: the others leave nothing to send.
     this.unsubscribe = await this.bus.subscribe(ITEMS_CHANGED, (payload) => {
       if ((payload as ItemsChanged).deliveries) this.wake();
     });
-    this.timer = setInterval(() => this.wake(), this.config.webhooks.pollIntervalMs);
+    this.timer = setInterval(() => this.wake(), this.config.pollIntervalMs);
     this.wake();
   }
 
@@ -104,12 +104,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     if (!webhook || !webhook.enabled) {
       result = { statusCode: 0, durationMs: 0, error: 'The webhook is disabled.', responseExcerpt: null };
     } else {
-      result = await sendWebhook(new URL(webhook.url), delivery.payload, this.headers(webhook, delivery), this.targets, this.config.webhooks.timeoutMs);
+      result = await sendWebhook(new URL(webhook.url), delivery.payload, this.headers(webhook, delivery), this.targets, this.config.timeoutMs);
     }
     await this.attempts.insert({ id: randomUUID(), deliveryId: delivery.id, attempt, ...result, createdAt: new Date() });
     const delivered = result.statusCode >= 200 && result.statusCode < 300;
     const gone = result.statusCode === 410;
-    const schedule = this.config.webhooks.retrySchedule;
+    const schedule = this.config.retrySchedule;
     const exhausted = attempt > schedule.length || !webhook?.enabled;
     const status = delivered ? 'delivered' : gone || exhausted ? 'failed' : 'pending';
     await this.deliveries.update(

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import type { WebhooksConfig } from '../../config/app-config';
+import { configToken } from '../../config/config.module';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SchemaModule } from '../schema/schema.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
@@ -27,7 +28,7 @@ export class WebhookOutboxModule {}
     WebhooksService,
     WebhooksSnapshot,
     WebhookDispatcher,
-    { provide: WebhookTargetPolicy, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new WebhookTargetPolicy(config.webhooks.allowedTargets) },
+    { provide: WebhookTargetPolicy, inject: [configToken('webhooks')], useFactory: (config: WebhooksConfig) => new WebhookTargetPolicy(config.allowedTargets) },
   ],
   exports: [WebhookTargetPolicy],
 })

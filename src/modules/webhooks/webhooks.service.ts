@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { invalidPayload, notFound } from '../../common/errors/app-error';
-import type { AppConfig } from '../../config/app-config';
+import type { WebhooksConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { isRecord } from '../../engine/query/filter.parser';
 import { SchemaRegistry } from '../schema/schema.registry';
@@ -44,7 +44,7 @@ export class WebhooksService {
     @InjectRepository(WebhookAttemptEntity) private readonly attempts: Repository<WebhookAttemptEntity>,
     private readonly outbox: WebhookOutbox,
     private readonly registry: SchemaRegistry,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('webhooks') private readonly config: WebhooksConfig,
     private readonly targets: WebhookTargetPolicy,
   ) {}
 
@@ -113,7 +113,7 @@ export class WebhooksService {
   /** A new secret; the previous one keeps signing too (both signatures are sent) for WEBHOOK_SECRET_OVERLAP. */
   async rotateSecret(access: WorkspaceAccess, id: string): Promise<{ secret: string; previous_secret_expires_at: string }> {
     const hook = await this.find(access, id);
-    const expires = new Date(Date.now() + this.config.webhooks.secretOverlapMs);
+    const expires = new Date(Date.now() + this.config.secretOverlapMs);
     await this.webhooks.update({ id: hook.id }, { previousSecret: hook.secret, previousSecretExpiresAt: expires, secret: newSecret(), updatedAt: new Date() });
     const rotated = await this.find(access, id);
     return { secret: rotated.secret, previous_secret_expires_at: expires.toISOString() };
@@ -146,7 +146,7 @@ export class WebhooksService {
     const delivery = await this.deliveries.findOneBy({ id: deliveryId, webhookId: hook.id });
     if (!delivery) throw notFound('Delivery not found.');
     // One more attempt is allowed beyond the schedule: the schedule restarts from its last step.
-    const attempts = Math.min(delivery.attempts, this.config.webhooks.retrySchedule.length);
+    const attempts = Math.min(delivery.attempts, this.config.retrySchedule.length);
     await this.deliveries.update({ id: delivery.id }, { status: 'pending', attempts, nextAttemptAt: new Date(), lockedUntil: null, updatedAt: new Date() });
   }
 

@@ -8,7 +8,7 @@ import { ErrorCode, isErrorCode } from '../../../common/errors/error-codes';
 import { toErrorResponse } from '../../../common/errors/error-response';
 import { unreadBodyError } from '../../../common/http/unread-bodies';
 import { MAX_JSON_NESTING, nestsDeeperThan } from '../../../common/input/nesting';
-import type { AppConfig } from '../../../config/app-config';
+import type { GraphQLConfig } from '../../../config/app-config';
 import { InjectConfig } from '../../../config/config.module';
 import { requestOrigin } from '../../audit/activity.recorder';
 import type { ItemsAccess } from '../../workspaces/workspaces.service';
@@ -37,9 +37,9 @@ export class GraphQLServer {
 
   constructor(
     private readonly schemas: GraphQLSchemas,
-    @InjectConfig() config: AppConfig,
+    @InjectConfig('graphql') config: GraphQLConfig,
   ) {
-    const limits = config.graphql;
+    const limits = config;
     this.yoga = createYoga<GraphQLServerContext>({
       graphqlEndpoint: '/api/v1/w/:ws/graphql',
       landingPage: false,

@@ -4,7 +4,7 @@ import { notFound } from '../../../common/errors/app-error';
 import { ApiErrors } from '../../../common/http/api-docs.decorators';
 import { SkipRateLimit } from '../../../common/rate-limit/rate-limit.decorators';
 import { InjectConfig } from '../../../config/config.module';
-import type { AppConfig } from '../../../config/app-config';
+import type { ServerConfig } from '../../../config/app-config';
 import { Public } from '../../../common/principal/principal';
 import { SchemaRegistry } from '../../schema/schema.registry';
 import { SLUG_PATTERN } from '../../workspaces/workspace.dto';
@@ -42,7 +42,7 @@ export class WorkspaceOpenApiController {
 
   constructor(
     private readonly registry: SchemaRegistry,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('server') private readonly config: ServerConfig,
     private readonly policies: PoliciesService,
     private readonly virtual: VirtualCollections,
   ) {}

@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { CsvError, parse as parseCsv } from 'csv-parse';
 import type { FastifyRequest } from 'fastify';
 import { AppError, invalidPayload } from '../../../common/errors/app-error';
-import type { AppConfig } from '../../../config/app-config';
+import type { FilesConfig } from '../../../config/app-config';
 import { InjectConfig } from '../../../config/config.module';
 import type { RequestOrigin } from '../../audit/activity.recorder';
 import { findField } from '../../schema/schema.lookup';
@@ -45,7 +45,7 @@ export class ItemsTransfer {
   constructor(
     private readonly items: ItemsService,
     private readonly registry: SchemaRegistry,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('files') private readonly config: FilesConfig,
   ) {}
 
   /**
@@ -74,7 +74,7 @@ export class ItemsTransfer {
   async import(access: ItemsAccess, collectionName: string, request: FastifyRequest, params: Row, origin: RequestOrigin): Promise<ImportResult> {
     const dryRun = dryRunOf(params.dry_run);
     if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'An import is a multipart/form-data body with one file part named "file" (CSV or JSON).');
-    const maxBytes = this.config.files.maxSizeBytes;
+    const maxBytes = this.config.maxSizeBytes;
     let result: ImportResult | null = null;
     let mapping: ColumnMapping | null = null;
     try {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { invalidPayload } from '../../../common/errors/app-error';
-import type { AppConfig } from '../../../config/app-config';
+import type { FlowsConfig } from '../../../config/app-config';
 import { InjectConfig } from '../../../config/config.module';
 import { sendGuardedRequest } from '../../webhooks/webhook-sender';
 import { WebhookTargetPolicy } from '../../webhooks/webhook-target';
@@ -25,7 +25,7 @@ export class RequestOperation implements FlowOperation {
 
   constructor(
     private readonly targets: WebhookTargetPolicy,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig('flows') private readonly config: FlowsConfig,
   ) {}
 
   check(options: OperationOptions, context: OptionsCheck): void {
@@ -60,7 +60,7 @@ export class RequestOperation implements FlowOperation {
         if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
       }
     }
-    const answer = await sendGuardedRequest(url, { method, headers, body, userAgent: 'Cairn-Flows' }, this.targets, this.config.flows.requestTimeoutMs, MAX_RESPONSE_BYTES);
+    const answer = await sendGuardedRequest(url, { method, headers, body, userAgent: 'Cairn-Flows' }, this.targets, this.config.requestTimeoutMs, MAX_RESPONSE_BYTES);
     if (answer.error !== null && answer.statusCode === 0) throw new Error(`The request to ${url.host} failed: ${answer.error}`);
     const result = { status: answer.statusCode, data: parsed(answer.responseExcerpt), duration_ms: answer.durationMs };
     if (answer.statusCode >= 400) throw new Error(`The request to ${url.host} answered ${answer.statusCode}: ${(answer.responseExcerpt ?? '').slice(0, 200)}`);

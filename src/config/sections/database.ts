@@ -1,0 +1,44 @@
+import { dirname, resolve } from 'node:path';
+import { defineSection } from '../section';
+import { duration, integer, matching, text } from '../variable';
+
+/** The kinds of SQL database Cairn can keep its data in. */
+export type DatabaseKind = 'sqlite' | 'postgres' | 'mysql';
+
+const DATABASE_URL = /^(sqlite:.+|postgres(ql)?:\/\/.+|mysql:\/\/.+|mariadb:\/\/.+)$/;
+
+/** The database Cairn keeps its data in: SQLite in DATA_DIR unless DATABASE_URL says. */
+export const database = defineSection({
+  variables: {
+    url: text('DATABASE_URL', undefined, matching(DATABASE_URL, 'must start with sqlite:, postgres://, mysql:// or mariadb://')),
+    poolSize: integer('DATABASE_POOL_SIZE', 10, 1, 1000),
+    connectTimeoutMs: duration('DATABASE_CONNECT_TIMEOUT', '5s'),
+  },
+  build: (v, server) => {
+    const url = v.url ?? `sqlite:${resolve(server.dataDir, 'cairn.sqlite')}`;
+    const kind = databaseKind(url);
+    return {
+      kind,
+      /** The connection URL for postgres/mysql; for sqlite the file path. */
+      url: kind === 'sqlite' ? sqlitePath(url) : url,
+      poolSize: v.poolSize,
+      connectTimeoutMs: v.connectTimeoutMs,
+    };
+  },
+});
+
+function databaseKind(url: string): DatabaseKind {
+  if (url.startsWith('sqlite:')) return 'sqlite';
+  if (url.startsWith('postgres')) return 'postgres';
+  return 'mysql';
+}
+
+function sqlitePath(url: string): string {
+  const path = url.replace(/^sqlite:(\/\/)?/, '');
+  return path === ':memory:' ? path : resolve(path);
+}
+
+/** The folder a SQLite database file lives in, created at start. */
+export function sqliteDirectory(config: { kind: DatabaseKind; url: string }): string | null {
+  return config.kind === 'sqlite' && config.url !== ':memory:' ? dirname(config.url) : null;
+}
