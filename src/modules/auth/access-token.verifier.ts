@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { ExtractJwt, Strategy } from 'passport-jwt';
+import { ExtractJwt, Strategy, StrategyOptionsWithoutRequest, VerifyCallback } from 'passport-jwt';
+import { Clock } from '../../common/clock/clock';
 import { invalidToken, tokenExpired } from '../../common/errors/app-error';
 import { InjectConfig } from '../../config/config.module';
 import type { AppConfig } from '../../config/app-config';
@@ -28,41 +29,44 @@ interface StrategyAttempt {
  * Verifies access tokens with passport-jwt: HS256 only, this instance's issuer, and the platform
  * audience or one workspace's app-user audience. The account or app user is read on every request, so
  * a disabled, suspended or deleted one stops at once. Whether an app user's workspace is the route's is
- * the guard's concern. The strategy belongs to this application instance; passport's process-wide registry would let
- * two Cairn instances in one process (as the tests start them) use each other's.
+ * the guard's concern. The strategies belong to this application instance; passport's process-wide registry would let
+ * two Cairn instances in one process (as the tests start them) use each other's. Expiry is checked against
+ * the instance's clock.
  */
 @Injectable()
 export class AccessTokenVerifier {
-  private readonly strategy: Strategy;
+  private readonly options: StrategyOptionsWithoutRequest;
+  private readonly validated: VerifyCallback;
 
   constructor(
     @InjectConfig() config: AppConfig,
     private readonly users: UsersService,
     private readonly appUsers: AppUsersService,
+    private readonly clock: Clock,
   ) {
-    this.strategy = new Strategy(
-      {
-        // BearerCredentials hands every token over as this header, wherever the caller gave it.
-        jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-        secretOrKey: config.auth.jwtSecret,
-        algorithms: [ACCESS_TOKEN_ALGORITHM],
-        issuer: config.auth.jwtIssuer,
-        // jsonwebtoken takes patterns among audiences; passport-jwt passes them on, though its types say strings.
-        audience: [PLATFORM_AUDIENCE, APP_USER_AUDIENCE] as unknown as string[],
-        ignoreExpiration: false,
-      },
-      (payload: TokenClaims, done: (error: unknown, user?: Principal | false) => void) => {
-        this.validate(payload).then(
-          (principal) => done(null, principal),
-          (error: unknown) => done(error),
-        );
-      },
-    );
+    this.options = {
+      // BearerCredentials hands every token over as this header, wherever the caller gave it.
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKey: config.auth.jwtSecret,
+      algorithms: [ACCESS_TOKEN_ALGORITHM],
+      issuer: config.auth.jwtIssuer,
+      // jsonwebtoken takes patterns among audiences; passport-jwt passes them on, though its types say strings.
+      audience: [PLATFORM_AUDIENCE, APP_USER_AUDIENCE] as unknown as string[],
+      ignoreExpiration: false,
+    };
+    this.validated = (payload: TokenClaims, done: (error: unknown, user?: Principal | false) => void) => {
+      this.validate(payload).then(
+        (principal) => done(null, principal),
+        (error: unknown) => done(error),
+      );
+    };
   }
 
   verify(request: FastifyRequest): Promise<Principal> {
     return new Promise((resolve, reject) => {
-      const attempt = Object.create(this.strategy) as StrategyAttempt;
+      // A strategy per token, cheap to make, since passport-jwt takes the time to check against as an option.
+      const strategy = new Strategy({ ...this.options, jsonWebTokenOptions: { clockTimestamp: this.clock.seconds() } }, this.validated);
+      const attempt = Object.create(strategy) as StrategyAttempt;
       attempt.success = resolve;
       attempt.fail = (info) => reject((info as { name?: string } | undefined)?.name === 'TokenExpiredError' ? tokenExpired() : invalidToken());
       attempt.error = reject;
