@@ -6,6 +6,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
+import { Clock, SystemClock } from './common/clock/clock';
 import { invalidPayload } from './common/errors/app-error';
 import { ErrorEnvelopeFilter, sendError } from './common/errors/error-envelope.filter';
 import { PayloadValidationPipe } from './common/errors/payload-validation.pipe';
@@ -25,9 +26,10 @@ const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /**
  * Builds a ready-to-listen Cairn application from a validated configuration. main.ts and the tests
- * both start Cairn through here, so the tests exercise exactly what runs in production.
+ * both start Cairn through here, so the tests exercise exactly what runs in production; a test may give
+ * a clock of its own.
  */
-export async function createApp(config: AppConfig, logger: Logger = createLogger(config.server)): Promise<NestFastifyApplication> {
+export async function createApp(config: AppConfig, logger: Logger = createLogger(config.server), clock: Clock = new SystemClock()): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: config.server.bodyLimitBytes,
@@ -40,7 +42,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
       return typeof sent === 'string' && CLIENT_REQUEST_ID.test(sent) ? sent : randomUUID();
     },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, clock), adapter, {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
     // Cairn registers its own JSON parser below; Nest's would be a second one.

@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { BusModule } from './common/bus/bus.module';
+import { Clock } from './common/clock/clock';
+import { ClockModule } from './common/clock/clock.module';
 import { DatabaseModule } from './common/database/database.module';
 import { PLATFORM_MIGRATIONS } from './common/database/migrations';
 import { LifecycleModule } from './common/lifecycle/lifecycle.module';
@@ -31,11 +33,12 @@ import { WorkspacesModule } from './modules/workspaces/workspaces.module';
 /** Imports the feature modules; owns no providers. */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, clock: Clock): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        ClockModule.forRoot(clock),
         LifecycleModule,
         DatabaseModule.forRoot(config.database, [...PLATFORM_MIGRATIONS, ...USER_TABLE_MIGRATIONS]),
         BusModule.forRoot(config.redis),

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { before, it } from 'node:test';
 import { describeEachDatabase, Suite } from '../support/app';
 import type { ApiResponse } from '../support/http';
@@ -88,7 +87,7 @@ describeEachDatabase('app user password reset, change and email verification', {
     await suite.api.post(`${ws.base}/auth/password/request`, { email: appUser.email });
     const { token } = linkIn((await readOutbox(ws.api, ws.base))[0]);
     // Access tokens carry whole seconds: let the reset fall in a later second than their issue.
-    await sleep(1100);
+    suite.app.clock.advance(1100);
     assert.equal((await suite.api.post(`${ws.base}/auth/password/reset`, { token, password: 'a-brand-new-password' })).status, 204);
     for (const refreshToken of [appUser.refreshToken, second.body.data.refresh_token]) {
       assertError(await suite.api.post(`${ws.base}/auth/refresh`, { refresh_token: refreshToken }), 401, 'INVALID_TOKEN');
@@ -105,7 +104,7 @@ describeEachDatabase('app user password reset, change and email verification', {
     assertError(wrong, 401, 'INVALID_CREDENTIALS');
     assert.equal((await suite.api.post(`${ws.base}/auth/refresh`, { refresh_token: other.body.data.refresh_token })).status, 200);
 
-    await sleep(1100);
+    suite.app.clock.advance(1100);
     const changed = await suite.api.post(`${ws.base}/auth/password/change`, { current_password: appUser.password, password: 'a-brand-new-password' }, { token: appUser.accessToken });
     assert.equal(changed.status, 200, changed.text);
     assert.deepEqual(Object.keys(changed.body.data).sort(), ['access_token', 'expires', 'refresh_token', 'user']);
@@ -253,7 +252,7 @@ describeEachDatabase('app user mail tokens that expire', { env: { ...MAIL_ENV, P
     const reset = linkIn((await readOutbox(ws.api, ws.base))[0]).token;
     await suite.api.post(`${ws.base}/auth/email/request-verification`, {}, { token: appUser.accessToken });
     const verification = linkIn((await readOutbox(ws.api, ws.base))[0]).token;
-    await sleep(1500);
+    suite.app.clock.advance(1500);
     assertError(await suite.api.post(`${ws.base}/auth/password/reset`, { token: reset, password: 'a-brand-new-password' }), 401, 'TOKEN_EXPIRED');
     assertError(await suite.api.post(`${ws.base}/auth/email/verify`, { token: verification }), 401, 'TOKEN_EXPIRED');
     assert.equal((await suite.api.post(`${ws.base}/auth/login`, { email: appUser.email, password: appUser.password })).status, 200);

@@ -151,18 +151,13 @@ describeEachDatabase('platform auth', {}, (suite) => {
   });
 });
 
-describeEachDatabase('platform auth with a short access-token lifetime', { env: { ACCESS_TOKEN_TTL: '1s' } }, (suite) => {
+describeEachDatabase('platform auth with a short access-token lifetime', { env: { ACCESS_TOKEN_TTL: '1m' } }, (suite) => {
   it('expires access tokens after the configured lifetime', async () => {
     const account = await newAccount(suite.api);
     const first = await suite.api.get('/api/v1/auth/me', { token: account.accessToken });
     assert.equal(first.status, 200);
-    let response = first;
-    const deadline = Date.now() + 10_000;
-    while (response.status === 200 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      response = await suite.api.get('/api/v1/auth/me', { token: account.accessToken });
-    }
-    assertError(response, 401, 'TOKEN_EXPIRED');
+    suite.app.clock.advance(60_000);
+    assertError(await suite.api.get('/api/v1/auth/me', { token: account.accessToken }), 401, 'TOKEN_EXPIRED');
   });
 });
 

@@ -3,7 +3,7 @@ import { before, it } from 'node:test';
 import { Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { describeEachDatabase } from '../support/app';
-import { assertError, newOwnedWorkspace } from '../support/factories';
+import { assertError, newCollection, newOwnedWorkspace } from '../support/factories';
 import type { Api } from '../support/http';
 import { RealtimeClient } from '../support/realtime';
 
@@ -29,8 +29,8 @@ describeEachDatabase('malformed credentials', {}, (suite) => {
   before(async () => {
     ({ api, base } = await newOwnedWorkspace(suite.api));
     wsBase = `${suite.app.url.replace('http', 'ws')}${base}`;
+    await newCollection(api, base, { collection: 'notes', fields: [{ field: 'body', type: 'string' }] });
     for (const step of [
-      await api.post(`${base}/collections`, { collection: 'notes', fields: [{ field: 'body', type: 'string' }] }),
       await api.post(`${base}/policies`, { role: 'public', collection: 'notes', action: 'create', fields: ['body'] }),
       await api.post(`${base}/policies`, { role: 'public', collection: 'notes', action: 'read' }),
       await api.post(`${base}/handlers`, { name: 'hello', kind: 'endpoint', method: 'GET', path: '/hello', code: 'module.exports = (ctx) => ctx.principal.kind;' }),

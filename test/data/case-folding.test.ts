@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
-import { newOwnedWorkspace } from '../support/factories';
+import { newCollection, newOwnedWorkspace } from '../support/factories';
 import type { Api } from '../support/http';
 
 /**
@@ -51,8 +51,7 @@ describeEachDatabase('Unicode case folding', {}, (suite) => {
 
   before(async () => {
     ({ api, base } = await newOwnedWorkspace(suite.api));
-    const created = await api.post(`${base}/collections`, { collection: 'words', fields: [{ field: 'word', type: 'string' }] });
-    assert.equal(created.status, 201, created.text);
+    await newCollection(api, base, { collection: 'words', fields: [{ field: 'word', type: 'string' }] });
     const seeded = await api.post(`${base}/items/words`, WORDS.map((word) => ({ word })));
     assert.equal(seeded.status, 200, seeded.text);
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { aggregate, createDirectus, createItem, createItems, deleteItem, readItem, readItems, rest, staticToken, updateItem } from '@directus/sdk';
 import { describeEachDatabase } from '../support/app';
-import { newOwnedWorkspace } from '../support/factories';
+import { newCollection, newOwnedWorkspace } from '../support/factories';
 
 interface Schema {
   authors: Array<{ id: number; name: string }>;
@@ -16,8 +16,8 @@ describeEachDatabase('@directus/sdk against a workspace', {}, (suite) => {
 
   before(async () => {
     const { workspace, api, base } = await newOwnedWorkspace(suite.api);
-    await api.post(`${base}/collections`, { collection: 'authors', fields: [{ field: 'name', type: 'string' }] });
-    await api.post(`${base}/collections`, {
+    await newCollection(api, base, { collection: 'authors', fields: [{ field: 'name', type: 'string' }] });
+    await newCollection(api, base, {
       collection: 'posts',
       fields: [
         { field: 'title', type: 'string', required: true },

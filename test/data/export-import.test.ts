@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { newAppUser } from '../support/app-users';
 import { describeEachDatabase } from '../support/app';
-import { Account, addMember, assertError, newAccount, newOwnedWorkspace, Workspace } from '../support/factories';
+import { Account, addMember, assertError, newAccount, newCollection, newOwnedWorkspace, Workspace } from '../support/factories';
 import type { Api, ApiResponse } from '../support/http';
 import { openApiErrors } from '../support/openapi-validator';
 import { multipartBody } from '../support/uploads';
@@ -31,15 +31,13 @@ describeEachDatabase('export and import', {}, (suite) => {
     const body = multipartBody({ filename, type, content, ...fields });
     return as.request('POST', `${base}/items/${collection}/import${query}`, { raw: { content: body.content, contentType: body.contentType } });
   };
-  const newCollection = async (name: string) => {
-    const created = await api.post(`${base}/collections`, { collection: name, fields: FIELDS });
-    assert.equal(created.status, 201, created.text);
-  };
+  /** A collection with the fields these tests export and import. */
+  const newTransferCollection = (name: string) => newCollection(api, base, { collection: name, fields: FIELDS });
   const count = async (collection: string) => (await api.get(`${base}/items/${collection}?aggregate[count]=*`)).body.data[0].count as number;
 
   before(async () => {
     ({ owner, workspace, api, base } = await newOwnedWorkspace(suite.api));
-    await newCollection('goods');
+    await newTransferCollection('goods');
     const items = AWKWARD.map((note, index) => ({
       name: `item ${String(index).padStart(2, '0')}`,
       kind: index % 2 === 0 ? 'a' : 'b',
@@ -91,7 +89,7 @@ describeEachDatabase('export and import', {}, (suite) => {
 
   it('round-trips: an export imported into an empty collection exports back identical', async () => {
     const exported = await api.get(`${base}/items/goods?export=csv&fields=*&sort=name`);
-    await newCollection('goods_copy');
+    await newTransferCollection('goods_copy');
     const imported = await upload('goods_copy', 'goods.csv', 'text/csv', exported.text);
     assert.equal(imported.status, 200, imported.text);
     assert.deepEqual(imported.body.data, { rows: AWKWARD.length, errors: [] });
@@ -100,14 +98,14 @@ describeEachDatabase('export and import', {}, (suite) => {
     const copy = await api.get(`${base}/items/goods_copy?export=csv&fields=${fields}&sort=name`);
     assert.equal(copy.text, original.text);
     const json = await api.get(`${base}/items/goods?export=json&fields=${fields}&sort=name`);
-    await newCollection('goods_json');
+    await newTransferCollection('goods_json');
     const fromJson = await upload('goods_json', 'goods.json', 'application/json', json.text);
     assert.equal(fromJson.status, 200, fromJson.text);
     assert.deepEqual((await api.get(`${base}/items/goods_json?export=json&fields=${fields}&sort=name`)).body, json.body);
   });
 
   it('imports through the create path: system fields set, activity and revisions written', async () => {
-    await newCollection('audited');
+    await newTransferCollection('audited');
     const imported = await upload('audited', 'a.json', 'application/json', JSON.stringify([{ name: 'one', kind: 'a' }, { name: 'two' }]));
     assert.equal(imported.status, 200, imported.text);
     const items = (await api.get(`${base}/items/audited?sort=name`)).body.data;
@@ -121,7 +119,7 @@ describeEachDatabase('export and import', {}, (suite) => {
   });
 
   it('refuses a file with a bad value with 400 naming its row and column, and writes nothing', async () => {
-    await newCollection('strict');
+    await newTransferCollection('strict');
     const csv = 'name,stock,price\r\nfine,1,2\r\nalso fine,2,3\r\nbroken,many,4\r\n';
     const refused = await upload('strict', 's.csv', 'text/csv', csv);
     assertError(refused, 400, 'INVALID_PAYLOAD');
@@ -135,7 +133,7 @@ describeEachDatabase('export and import', {}, (suite) => {
   });
 
   it('refuses an unknown column with 400 naming it, and malformed files naming the row', async () => {
-    await newCollection('shapes');
+    await newTransferCollection('shapes');
     const unknown = await upload('shapes', 'u.csv', 'text/csv', 'name,colour\r\nx,red\r\n');
     assertError(unknown, 400, 'INVALID_PAYLOAD');
     assert.equal(unknown.body.errors[0].extensions.field, 'colour');
@@ -158,7 +156,7 @@ describeEachDatabase('export and import', {}, (suite) => {
   });
 
   it('reads an empty CSV field as null and a quoted "" as the empty string, wherever they are', async () => {
-    await newCollection('empties');
+    await newTransferCollection('empties');
     const csv = 'name,note,kind\r\nn1,"",\r\nn2,,a\r\n"n3,""q""","",\r\nn4,"a,""",\r\n"n5""",,\r\n,"",b\r\n';
     const dry = await upload('empties', 'e.csv', 'text/csv', csv, '?dry_run=true');
     assert.deepEqual(dry.body.data.errors.map((error: { row: number; field: string }) => [error.row, error.field]), [[6, 'name']]);
@@ -174,7 +172,7 @@ describeEachDatabase('export and import', {}, (suite) => {
   });
 
   it('refuses a bad row or a taken unique value found after batches were written, and writes nothing', async () => {
-    await newCollection('late');
+    await newTransferCollection('late');
     assert.equal((await api.post(`${base}/fields/late`, { field: 'code', type: 'string', unique: true })).status, 201);
     const file = (row: (index: number) => string) => `name,stock,code\r\n${Array.from({ length: 1200 }, (_, index) => row(index + 1)).join('\r\n')}\r\n`;
     const badLate = await upload('late', 'l.csv', 'text/csv', file((index) => `row ${index},${index === 1100 ? 'lots' : index},c${index}`));
@@ -190,7 +188,7 @@ describeEachDatabase('export and import', {}, (suite) => {
   });
 
   it('exports sorted by a field across batches: ties and nulls in Cairn\'s order, every row once', async () => {
-    await newCollection('sorted');
+    await newTransferCollection('sorted');
     const stockOf = (id: number) => (id % 7 === 0 ? null : id % 50);
     const lines = ['name,stock'];
     for (let id = 1; id <= 2500; id++) lines.push(`n${id},${stockOf(id) ?? ''}`);
@@ -215,7 +213,7 @@ describeEachDatabase('export and import', {}, (suite) => {
   });
 
   it('maps the file\'s columns to fields with a "mapping" field, skipping the columns mapped to null or ""', async () => {
-    await newCollection('mapped');
+    await newTransferCollection('mapped');
     const mapping = JSON.stringify({ Title: 'name', Qty: 'stock', Comment: null, Extra: '' });
     const csv = 'Title,Qty,Comment,Extra,price\r\nfirst,1,ignored,x,2.5\r\nsecond,,ignored,y,\r\n';
     const dry = await upload('mapped', 'm.csv', 'text/csv', csv, '?dry_run=true', api, { before: { mapping } });
@@ -240,7 +238,7 @@ describeEachDatabase('export and import', {}, (suite) => {
   });
 
   it('refuses a bad mapping with 400 naming it, and writes nothing', async () => {
-    await newCollection('mapped_bad');
+    await newTransferCollection('mapped_bad');
     const csv = 'Title,Qty\r\nx,1\r\n';
     const notJson = await upload('mapped_bad', 'm.csv', 'text/csv', csv, '', api, { before: { mapping: '{nope' } });
     assertError(notJson, 400, 'INVALID_PAYLOAD');
@@ -264,7 +262,7 @@ describeEachDatabase('export and import', {}, (suite) => {
   });
 
   it('places a JSON file\'s faults: not an array, empty, a bad element by its row, unclosed, trailing text', async () => {
-    await newCollection('json_faults');
+    await newTransferCollection('json_faults');
     const fault = async (content: string) => {
       const response = await upload('json_faults', 'f.json', 'application/json', content);
       assertError(response, 400, 'INVALID_PAYLOAD');
@@ -289,14 +287,14 @@ describeEachDatabase('export and import', {}, (suite) => {
   });
 
   it('takes the format from the extension when the type says nothing', async () => {
-    await newCollection('by_name');
+    await newTransferCollection('by_name');
     const imported = await upload('by_name', 'rows.csv', 'application/octet-stream', 'name\r\nx\r\n');
     assert.equal(imported.status, 200, imported.text);
     assert.equal(await count('by_name'), 1);
   });
 
   it('dry-runs a 5,000-row CSV naming its 3 bad rows and writing nothing, then imports it fixed', async () => {
-    await newCollection('bulk');
+    await newTransferCollection('bulk');
     const bad = new Map([
       [17, 'x,many,1'],
       [2500, ',2,3'],
@@ -382,7 +380,7 @@ describeEachDatabase('export and import', {}, (suite) => {
 describeEachDatabase('import size limit', { env: { FILES_MAX_SIZE: '2kb' } }, (suite) => {
   it('refuses a file beyond FILES_MAX_SIZE with 413 and writes nothing', async () => {
     const { api, base } = await newOwnedWorkspace(suite.api);
-    assert.equal((await api.post(`${base}/collections`, { collection: 'big', fields: [{ field: 'name', type: 'string' }] })).status, 201);
+    await newCollection(api, base, { collection: 'big', fields: [{ field: 'name', type: 'string' }] });
     const lines = ['name'];
     for (let row = 0; row < 500; row++) lines.push(`row ${row}`);
     const body = multipartBody({ filename: 'big.csv', type: 'text/csv', content: lines.join('\n') });

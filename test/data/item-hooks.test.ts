@@ -3,7 +3,7 @@ import { afterEach, before, it } from 'node:test';
 import { AppError } from '../../src/common/errors/app-error';
 import { ItemHooks, type AfterCommit } from '../../src/modules/data/write/item-hooks';
 import { describeEachDatabase } from '../support/app';
-import { assertError, newOwnedWorkspace } from '../support/factories';
+import { assertError, newCollection, newOwnedWorkspace } from '../support/factories';
 import type { Api } from '../support/http';
 
 describeEachDatabase('write-path hooks', {}, (suite) => {
@@ -15,7 +15,7 @@ describeEachDatabase('write-path hooks', {}, (suite) => {
   before(async () => {
     ({ api, base } = await newOwnedWorkspace(suite.api));
     hooks = suite.app.nest.get(ItemHooks);
-    await api.post(`${base}/collections`, { collection: 'notes', fields: [{ field: 'text', type: 'string', required: true }, { field: 'shout', type: 'boolean' }] });
+    await newCollection(api, base, { collection: 'notes', fields: [{ field: 'text', type: 'string', required: true }, { field: 'shout', type: 'boolean' }] });
   });
   afterEach(() => removers.splice(0).forEach((remove) => remove()));
 

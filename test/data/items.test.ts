@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
-import { Account, addMember, assertError, newAccount, newOwnedWorkspace, Workspace } from '../support/factories';
+import { Account, addMember, assertError, newAccount, newCollection, newOwnedWorkspace, Workspace } from '../support/factories';
 import type { Api } from '../support/http';
 
 describeEachDatabase('items', {}, (suite) => {
@@ -12,7 +12,7 @@ describeEachDatabase('items', {}, (suite) => {
 
   before(async () => {
     ({ owner, workspace, api, base } = await newOwnedWorkspace(suite.api));
-    const created = await api.post(`${base}/collections`, {
+    await newCollection(api, base, {
       collection: 'products',
       fields: [
         { field: 'name', type: 'string', required: true, validation: { min_length: { value: 2, message: 'Name too short' } } },
@@ -26,7 +26,6 @@ describeEachDatabase('items', {}, (suite) => {
         { field: 'sku', type: 'autocode', autocode: { prefix: 'SKU-', padding: 4 } },
       ],
     });
-    assert.equal(created.status, 200 + 1, created.text);
   });
 
   it('creates an item with defaults, generated code and system fields, and reads it back', async () => {
@@ -99,7 +98,7 @@ describeEachDatabase('items', {}, (suite) => {
   });
 
   it('treats values of a unique text field that differ only in case or spacing as different', async () => {
-    await api.post(`${base}/collections`, { collection: 'handles', fields: [{ field: 'handle', type: 'string', unique: true }] });
+    await newCollection(api, base, { collection: 'handles', fields: [{ field: 'handle', type: 'string', unique: true }] });
     for (const handle of ['Alpha', 'alpha', 'Alpha ', 'Älpha']) {
       const created = await api.post(`${base}/items/handles`, { handle });
       assert.equal(created.status, 200, `${JSON.stringify(handle)}: ${created.text}`);
@@ -108,7 +107,7 @@ describeEachDatabase('items', {}, (suite) => {
   });
 
   it('gives 50 concurrent inserts 50 distinct, consecutive codes', async () => {
-    await api.post(`${base}/collections`, { collection: 'tickets', fields: [{ field: 'code', type: 'autocode', autocode: { prefix: 'T-', padding: 4 } }, { field: 'n', type: 'integer' }] });
+    await newCollection(api, base, { collection: 'tickets', fields: [{ field: 'code', type: 'autocode', autocode: { prefix: 'T-', padding: 4 } }, { field: 'n', type: 'integer' }] });
     const results = await Promise.all(Array.from({ length: 50 }, (_, n) => api.post(`${base}/items/tickets`, { n })));
     for (const result of results) assert.equal(result.status, 200, result.text);
     const codes = results.map((r) => r.body.data.code as string).sort();
@@ -130,8 +129,8 @@ describeEachDatabase('items', {}, (suite) => {
   });
 
   it('logs each single create with its key, integer or uuid, and logs nothing for a refused one', async () => {
-    await api.post(`${base}/collections`, { collection: 'memos', fields: [{ field: 'slug', type: 'string', unique: true }] });
-    await api.post(`${base}/collections`, { collection: 'tags', primary_key: 'uuid', fields: [{ field: 'label', type: 'string' }] });
+    await newCollection(api, base, { collection: 'memos', fields: [{ field: 'slug', type: 'string', unique: true }] });
+    await newCollection(api, base, { collection: 'tags', primary_key: 'uuid', fields: [{ field: 'label', type: 'string' }] });
     const memo = (await api.post(`${base}/items/memos`, { slug: 'first' })).body.data;
     const tag = (await api.post(`${base}/items/tags`, { label: 'red' })).body.data;
     assert.equal(typeof memo.id, 'number');
@@ -151,7 +150,7 @@ describeEachDatabase('items', {}, (suite) => {
   });
 
   it('lets concurrent batch updates name the same items in any order, without a deadlock', async () => {
-    assert.equal((await api.post(`${base}/collections`, { collection: 'counters', fields: [{ field: 'n', type: 'integer' }] })).status, 201);
+    await newCollection(api, base, { collection: 'counters', fields: [{ field: 'n', type: 'integer' }] });
     const keys = (await api.post(`${base}/items/counters`, Array.from({ length: 10 }, (_, n) => ({ n })))).body.data.map((c: { id: number }) => c.id);
     const batches = Array.from({ length: 30 }, (_, round) => (round % 2 === 0 ? keys : [...keys].reverse()).map((id: number) => ({ id, n: round })));
     const answers = await Promise.all(batches.map((batch) => api.patch(`${base}/items/counters`, batch)));
@@ -174,7 +173,7 @@ describeEachDatabase('items', {}, (suite) => {
   });
 
   it('keeps the rows through adding, renaming, widening and dropping fields', async () => {
-    await api.post(`${base}/collections`, { collection: 'notes', fields: [{ field: 'body', type: 'string' }, { field: 'stars', type: 'integer' }] });
+    await newCollection(api, base, { collection: 'notes', fields: [{ field: 'body', type: 'string' }, { field: 'stars', type: 'integer' }] });
     await api.post(`${base}/items/notes`, [{ body: 'first', stars: 1 }, { body: 'second', stars: 2 }]);
     assert.equal((await api.post(`${base}/fields/notes`, { field: 'pinned', type: 'boolean', default: false })).status, 201);
     assert.equal((await api.patch(`${base}/fields/notes/stars`, { field: 'rating' })).status, 200);
@@ -193,8 +192,8 @@ describeEachDatabase('items', {}, (suite) => {
   });
 
   it('keeps child rows when a referenced collection changes, and cascades deletes as declared', async () => {
-    await api.post(`${base}/collections`, { collection: 'shelves', fields: [{ field: 'label', type: 'string' }] });
-    await api.post(`${base}/collections`, { collection: 'volumes', fields: [{ field: 'title', type: 'string' }] });
+    await newCollection(api, base, { collection: 'shelves', fields: [{ field: 'label', type: 'string' }] });
+    await newCollection(api, base, { collection: 'volumes', fields: [{ field: 'title', type: 'string' }] });
     await api.post(`${base}/relations`, { collection: 'volumes', field: 'shelf', related_collection: 'shelves', on_delete: 'CASCADE', one_field: 'volumes' });
     const shelf = (await api.post(`${base}/items/shelves`, { label: 'A' })).body.data;
     await api.post(`${base}/items/volumes`, [{ title: 'V1', shelf: shelf.id }, { title: 'V2', shelf: shelf.id }]);

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { PreparedStatementNames } from '../../src/common/database/database.service';
 import { RunningApp, startApp } from '../support/app';
 import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
-import { Account, newOwnedWorkspace } from '../support/factories';
+import { Account, newCollection, newOwnedWorkspace } from '../support/factories';
 
 describe('PreparedStatementNames', () => {
   it('names a text from its second run, once, differently from every other text, up to its bound', () => {
@@ -41,7 +41,7 @@ if (selectedDatabases().includes('postgres')) {
       first = await startApp(db.url, { DATABASE_POOL_SIZE: '1' });
       second = await startApp(db.url, { DATABASE_POOL_SIZE: '1' });
       ({ owner, base } = await newOwnedWorkspace(first.api));
-      await first.api.as(owner.accessToken).post(`${base}/collections`, { collection: 'notes', fields: [{ field: 'text', type: 'string' }] });
+      await newCollection(first.api.as(owner.accessToken), base, { collection: 'notes', fields: [{ field: 'text', type: 'string' }] });
     });
 
     after(async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
-import { Account, addMember, assertError, newAccount, newWorkspace, Workspace } from '../support/factories';
+import { Account, addMember, assertError, newAccount, newCollection, newWorkspace, Workspace } from '../support/factories';
 import type { Api } from '../support/http';
 
 /**
@@ -822,7 +822,7 @@ describeEachDatabase('query language', {}, (suite) => {
     api = suite.api.as(owner.accessToken);
     base = `/api/v1/w/${workspace.slug}`;
 
-    await post('/collections', {
+    await newCollection(api, base, {
       collection: 'authors',
       fields: [
         { field: 'name', type: 'string' },
@@ -830,7 +830,7 @@ describeEachDatabase('query language', {}, (suite) => {
         { field: 'born', type: 'date' },
       ],
     });
-    await post('/collections', {
+    await newCollection(api, base, {
       collection: 'articles',
       fields: [
         { field: 'title', type: 'string' },
@@ -843,8 +843,8 @@ describeEachDatabase('query language', {}, (suite) => {
         { field: 'tags', type: 'json' },
       ],
     });
-    await post('/collections', { collection: 'comments', fields: [{ field: 'text', type: 'string' }, { field: 'likes', type: 'integer' }] });
-    await post('/collections', { collection: 'topics', fields: [{ field: 'label', type: 'string' }] });
+    await newCollection(api, base, { collection: 'comments', fields: [{ field: 'text', type: 'string' }, { field: 'likes', type: 'integer' }] });
+    await newCollection(api, base, { collection: 'topics', fields: [{ field: 'label', type: 'string' }] });
     await post('/relations', { collection: 'articles', field: 'author', related_collection: 'authors', one_field: 'articles' });
     await post('/relations', { collection: 'comments', field: 'article', related_collection: 'articles', one_field: 'comments' });
     await post('/relations', { collection: 'articles', field: 'topics', related_collection: 'topics', junction: true, one_field: 'articles' });

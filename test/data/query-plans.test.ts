@@ -4,7 +4,7 @@ import { Database } from '../../src/common/database/database.service';
 import { toDatabase } from '../../src/engine/sql/value-codec';
 import { tableNameFor } from '../../src/modules/schema/names';
 import { describeEachDatabase, Suite } from '../support/app';
-import { newOwnedWorkspace } from '../support/factories';
+import { newCollection, newOwnedWorkspace } from '../support/factories';
 import type { Api } from '../support/http';
 import { fieldDef } from '../support/schema-fixture';
 
@@ -43,16 +43,16 @@ describeEachDatabase('query plans', {}, (suite) => {
   before(async () => {
     let workspaceId: string;
     ({ api, base, workspace: { id: workspaceId } } = await newOwnedWorkspace(suite.api));
+    await newCollection(api, base, { collection: 'authors', fields: [{ field: 'name', type: 'string', index: true }] });
+    await newCollection(api, base, {
+      collection: 'articles',
+      fields: [
+        { field: 'title', type: 'string', index: true },
+        { field: 'status', type: 'enum', values: ['draft', 'published', 'archived'], index: true },
+        { field: 'published_at', type: 'datetime', index: true },
+      ],
+    });
     const created = [
-      await api.post(`${base}/collections`, { collection: 'authors', fields: [{ field: 'name', type: 'string', index: true }] }),
-      await api.post(`${base}/collections`, {
-        collection: 'articles',
-        fields: [
-          { field: 'title', type: 'string', index: true },
-          { field: 'status', type: 'enum', values: ['draft', 'published', 'archived'], index: true },
-          { field: 'published_at', type: 'datetime', index: true },
-        ],
-      }),
       await api.post(`${base}/relations`, { collection: 'articles', field: 'author', related_collection: 'authors', on_delete: 'SET NULL', one_field: 'articles' }),
     ];
     for (const response of created) assert.ok(response.status < 300, response.text);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
-import { assertError, newAccount, newOwnedWorkspace } from '../support/factories';
+import { assertError, newAccount, newCollection, newOwnedWorkspace } from '../support/factories';
 import type { Api } from '../support/http';
 import { openApiErrors } from '../support/openapi-validator';
 
@@ -10,8 +10,8 @@ describeEachDatabase('workspace OpenAPI document', {}, (suite) => {
   let base: string;
   before(async () => {
     ({ api, base } = await newOwnedWorkspace(suite.api));
-    await api.post(`${base}/collections`, { collection: 'authors', fields: [{ field: 'name', type: 'string', required: true }] });
-    await api.post(`${base}/collections`, { collection: 'posts', fields: [{ field: 'title', type: 'string', length: 80 }, { field: 'status', type: 'enum', values: ['draft', 'live'] }] });
+    await newCollection(api, base, { collection: 'authors', fields: [{ field: 'name', type: 'string', required: true }] });
+    await newCollection(api, base, { collection: 'posts', fields: [{ field: 'title', type: 'string', length: 80 }, { field: 'status', type: 'enum', values: ['draft', 'live'] }] });
     await api.post(`${base}/relations`, { collection: 'posts', field: 'author', related_collection: 'authors', one_field: 'posts' });
   });
 
@@ -36,7 +36,7 @@ describeEachDatabase('workspace OpenAPI document', {}, (suite) => {
   });
 
   it('is a valid OpenAPI document for a schema with every field type, relations and a view', async () => {
-    const created = await api.post(`${base}/collections`, {
+    await newCollection(api, base, {
       collection: 'everything',
       primary_key: 'uuid',
       fields: [
@@ -56,7 +56,6 @@ describeEachDatabase('workspace OpenAPI document', {}, (suite) => {
         { field: 'a_code', type: 'autocode', autocode: { prefix: 'EV-', padding: 4 } },
       ],
     });
-    assert.equal(created.status, 201, created.text);
     const tagged = await api.post(`${base}/relations`, { collection: 'posts', field: 'everything', related_collection: 'everything', one_field: 'posts' });
     assert.equal(tagged.status, 201, tagged.text);
     const view = await api.post(`${base}/views`, { name: 'post_counts', source: 'posts', groupBy: ['status'], aggregate: { count: ['*'] } });
@@ -67,7 +66,7 @@ describeEachDatabase('workspace OpenAPI document', {}, (suite) => {
 
   it('is regenerated when the schema changes', async () => {
     await api.post(`${base}/fields/posts`, { field: 'rating', type: 'integer' });
-    await api.post(`${base}/collections`, { collection: 'tags', fields: [{ field: 'label', type: 'string' }] });
+    await newCollection(api, base, { collection: 'tags', fields: [{ field: 'label', type: 'string' }] });
     let document = (await api.get(`${base}/openapi.json`)).body;
     assert.equal(document.components.schemas.posts.properties.rating.type, 'integer');
     assert.ok(document.paths['/items/tags']);

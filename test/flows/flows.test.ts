@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { describeEachDatabase, RunningApp, startApp } from '../support/app';
 import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
-import { assertError, newOwnedWorkspace } from '../support/factories';
+import { assertError, newCollection, newOwnedWorkspace } from '../support/factories';
 import type { Api } from '../support/http';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { until } from '../support/wait';
@@ -71,8 +71,7 @@ describeEachDatabase('flows', { env: FLOW_ENV }, (suite) => {
       { collection: 'tasks', fields: [{ field: 'label', type: 'string' }, { field: 'post', type: 'integer' }] },
       { collection: 'echoes', fields: [{ field: 'label', type: 'string' }] },
     ]) {
-      const made = await api.post(`${base}/collections`, collection);
-      assert.equal(made.status, 201, made.text);
+      await newCollection(api, base, collection);
     }
   });
 
@@ -377,7 +376,7 @@ for (const kind of selectedDatabases()) {
     it(`runs an every-second schedule once per tick with ${kind === 'sqlite' ? 'one instance' : 'two instances'}`, async () => {
       const { api, base } = await newOwnedWorkspace(apps[0].api);
       const flows = new Flows(api, base);
-      assert.equal((await api.post(`${base}/collections`, { collection: 'ticks', fields: [{ field: 'at', type: 'string' }] })).status, 201);
+      await newCollection(api, base, { collection: 'ticks', fields: [{ field: 'at', type: 'string' }] });
       const flow = await flows.create({
         trigger: { type: 'schedule', cron: '* * * * * *' },
         operations: [{ key: 'tick', type: 'create_item', options: { collection: 'ticks', payload: { at: '{{ $trigger.scheduled_for }}' } } }],

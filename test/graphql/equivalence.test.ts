@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
-import { newOwnedWorkspace } from '../support/factories';
+import { newCollection, newOwnedWorkspace } from '../support/factories';
 import { graphqlData } from '../support/graphql';
 import type { Api } from '../support/http';
 
@@ -18,21 +18,21 @@ describeEachDatabase('GraphQL and REST read the same data', {}, (suite) => {
 
   before(async () => {
     ({ api, base } = await newOwnedWorkspace(suite.api));
+    await newCollection(api, base, { collection: 'authors', fields: [{ field: 'name', type: 'string' }, { field: 'born', type: 'date' }] });
+    await newCollection(api, base, {
+      collection: 'articles',
+      fields: [
+        { field: 'title', type: 'string' },
+        { field: 'status', type: 'enum', values: ['draft', 'published'] },
+        { field: 'rating', type: 'integer' },
+        { field: 'price', type: 'decimal', precision: 8, scale: 2 },
+        { field: 'views', type: 'bigint' },
+        { field: 'featured', type: 'boolean' },
+        { field: 'extra', type: 'json' },
+      ],
+    });
+    await newCollection(api, base, { collection: 'comments', fields: [{ field: 'body', type: 'text' }, { field: 'likes', type: 'integer' }] });
     const steps = [
-      await api.post(`${base}/collections`, { collection: 'authors', fields: [{ field: 'name', type: 'string' }, { field: 'born', type: 'date' }] }),
-      await api.post(`${base}/collections`, {
-        collection: 'articles',
-        fields: [
-          { field: 'title', type: 'string' },
-          { field: 'status', type: 'enum', values: ['draft', 'published'] },
-          { field: 'rating', type: 'integer' },
-          { field: 'price', type: 'decimal', precision: 8, scale: 2 },
-          { field: 'views', type: 'bigint' },
-          { field: 'featured', type: 'boolean' },
-          { field: 'extra', type: 'json' },
-        ],
-      }),
-      await api.post(`${base}/collections`, { collection: 'comments', fields: [{ field: 'body', type: 'text' }, { field: 'likes', type: 'integer' }] }),
       await api.post(`${base}/relations`, { collection: 'articles', field: 'author', related_collection: 'authors', one_field: 'articles' }),
       await api.post(`${base}/relations`, { collection: 'comments', field: 'article', related_collection: 'articles', one_field: 'comments' }),
     ];

@@ -3,7 +3,7 @@ import { before, it } from 'node:test';
 import { buildClientSchema, getIntrospectionQuery } from 'graphql';
 import { describeEachDatabase } from '../support/app';
 import { newAppUser } from '../support/app-users';
-import { Account, addMember, assertError, newAccount, newOwnedWorkspace, Workspace } from '../support/factories';
+import { Account, addMember, assertError, newAccount, newCollection, newOwnedWorkspace, Workspace } from '../support/factories';
 import { assertGraphQLError, graphql, graphqlData } from '../support/graphql';
 import type { Api } from '../support/http';
 
@@ -23,14 +23,14 @@ describeEachDatabase('GraphQL schemas per caller', {}, (suite) => {
   before(async () => {
     ({ owner, workspace, api, base } = await newOwnedWorkspace(suite.api));
     anonymous = suite.api.as(null);
+    await newCollection(api, base, { collection: 'authors', fields: [{ field: 'name', type: 'string' }, { field: 'email', type: 'string' }] });
+    await newCollection(api, base, {
+      collection: 'posts',
+      fields: [{ field: 'title', type: 'string', validation: { min_length: 3 } }, { field: 'status', type: 'string' }, { field: 'secret', type: 'string' }],
+    });
+    await newCollection(api, base, { collection: 'notes', fields: [{ field: 'body', type: 'string' }] });
     const steps = [
-      await api.post(`${base}/collections`, { collection: 'authors', fields: [{ field: 'name', type: 'string' }, { field: 'email', type: 'string' }] }),
-      await api.post(`${base}/collections`, {
-        collection: 'posts',
-        fields: [{ field: 'title', type: 'string', validation: { min_length: 3 } }, { field: 'status', type: 'string' }, { field: 'secret', type: 'string' }],
-      }),
       await api.post(`${base}/relations`, { collection: 'posts', field: 'author', related_collection: 'authors', one_field: 'posts' }),
-      await api.post(`${base}/collections`, { collection: 'notes', fields: [{ field: 'body', type: 'string' }] }),
       await api.post(`${base}/items/authors`, [{ name: 'Ann', email: 'ann@example.com' }]),
       await api.post(`${base}/items/posts`, [
         { title: 'Published', status: 'published', secret: 'zzsecret-1', author: 1 },
@@ -114,7 +114,7 @@ describeEachDatabase('GraphQL schemas per caller', {}, (suite) => {
   });
 
   it('follows schema changes at once: a new collection and field are there, dropped ones gone', async () => {
-    assert.equal((await api.post(`${base}/collections`, { collection: 'gadgets', fields: [{ field: 'name', type: 'string' }] })).status, 201);
+    await newCollection(api, base, { collection: 'gadgets', fields: [{ field: 'name', type: 'string' }] });
     await api.post(`${base}/items/gadgets`, { name: 'Lamp' });
     assert.deepEqual((await graphqlData(api, base, '{ gadgets { name } }')).gadgets, [{ name: 'Lamp' }]);
     assert.equal((await api.post(`${base}/fields/gadgets`, { field: 'weight', type: 'float' })).status, 201);

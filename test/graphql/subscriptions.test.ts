@@ -3,7 +3,7 @@ import { after, before, it } from 'node:test';
 import { Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { describeEachDatabase } from '../support/app';
-import { newOwnedWorkspace } from '../support/factories';
+import { newCollection, newOwnedWorkspace } from '../support/factories';
 import type { Api } from '../support/http';
 
 type Event = { key: string; event: string; data: Record<string, unknown> | null };
@@ -59,8 +59,8 @@ describeEachDatabase('GraphQL subscriptions', {}, (suite) => {
     ({ api, base, owner } = await newOwnedWorkspace(suite.api));
     ownerToken = owner.accessToken;
     url = `${suite.app.url.replace('http', 'ws')}${base}/graphql`;
+    await newCollection(api, base, { collection: 'posts', fields: [{ field: 'title', type: 'string' }, { field: 'status', type: 'string' }, { field: 'secret', type: 'string' }] });
     const steps = [
-      await api.post(`${base}/collections`, { collection: 'posts', fields: [{ field: 'title', type: 'string' }, { field: 'status', type: 'string' }, { field: 'secret', type: 'string' }] }),
       await api.post(`${base}/policies`, { role: 'public', collection: 'posts', action: 'read', filter: { status: { _eq: 'published' } }, fields: ['title', 'status'] }),
     ];
     for (const step of steps) assert.ok(step.status < 300, step.text);

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { SandboxPool } from '../../src/modules/handlers/sandbox/sandbox.pool';
 import { describeEachDatabase, RunningApp, startApp } from '../support/app';
 import { createTestDatabase, TestDatabase } from '../support/databases';
-import { assertError, newOwnedWorkspace } from '../support/factories';
+import { assertError, newCollection, newOwnedWorkspace } from '../support/factories';
 import type { Api } from '../support/http';
 import { until } from '../support/wait';
 
@@ -24,8 +24,7 @@ describeEachDatabase('handlers', { env: HANDLER_ENV }, (suite) => {
       { collection: 'orders', fields: [{ field: 'total', type: 'integer' }, { field: 'status', type: 'string' }, { field: 'note', type: 'string' }] },
       { collection: 'secrets', fields: [{ field: 'value', type: 'string' }] },
     ]) {
-      const created = await api.post(`${base}/collections`, body);
-      assert.equal(created.status, 201, created.text);
+      await newCollection(api, base, body);
     }
     const policy = await api.post(`${base}/policies`, { role: 'public', collection: 'orders', action: 'read', filter: { status: { _eq: 'open' } }, fields: ['id', 'total', 'status'] });
     assert.equal(policy.status, 201, policy.text);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
-import { assertError, newOwnedWorkspace, OwnedWorkspace } from '../support/factories';
+import { assertError, newCollection, newOwnedWorkspace, OwnedWorkspace } from '../support/factories';
 
 /** Two shared workers of four runs each; a workspace may run four at once. */
 const POOL_ENV = { HANDLER_WORKERS: '2', HANDLER_RUNS_PER_WORKER: '4', HANDLER_WORKSPACE_CONCURRENCY: '4' };
@@ -25,8 +25,7 @@ describeEachDatabase('handler crash isolation', { env: POOL_ENV }, (suite) => {
     const crasher = await newOwnedWorkspace(suite.api);
     const neighbour = await newOwnedWorkspace(suite.api);
     await endpoint(crasher, '/crash', CRASH, { memory_mb: 32 });
-    const notes = await neighbour.api.post(`${neighbour.base}/collections`, { collection: 'notes', fields: [{ field: 'text', type: 'string' }] });
-    assert.equal(notes.status, 201, notes.text);
+    await newCollection(neighbour.api, neighbour.base, { collection: 'notes', fields: [{ field: 'text', type: 'string' }] });
     await endpoint(neighbour, '/steady', STEADY);
     const crash = async () => {
       const crashed = await crasher.api.get(`${crasher.base}/custom/crash`);

@@ -3,7 +3,7 @@ import { before, it } from 'node:test';
 import fc from 'fast-check';
 import { COMPARISON_OPERATORS } from '../../src/engine/query/query.ast';
 import { describeEachDatabase } from '../support/app';
-import { newOwnedWorkspace } from '../support/factories';
+import { newCollection, newOwnedWorkspace } from '../support/factories';
 
 /**
  * Generated hostile requests against the items routes, GraphQL and the auth routes: bodies, query
@@ -292,27 +292,27 @@ describeEachDatabase('hostile requests, generated', {}, (suite) => {
     token = owned.owner.accessToken;
     base = owned.base;
     const { api } = owned;
+    await newCollection(api, base, { collection: 'authors', fields: [{ field: 'name', type: 'string' }] });
+    await newCollection(api, base, {
+      collection: 'posts',
+      fields: [
+        { field: 'title', type: 'string', length: 100 },
+        { field: 'body', type: 'text' },
+        { field: 'qty', type: 'integer' },
+        { field: 'big', type: 'bigint' },
+        { field: 'score', type: 'float' },
+        { field: 'price', type: 'decimal', precision: 8, scale: 2 },
+        { field: 'flag', type: 'boolean' },
+        { field: 'day', type: 'date' },
+        { field: 'at', type: 'datetime' },
+        { field: 'moment', type: 'time' },
+        { field: 'details', type: 'json' },
+        { field: 'kind', type: 'enum', values: ['draft', 'published'] },
+        { field: 'ref', type: 'uuid' },
+        { field: 'code', type: 'autocode', autocode: { prefix: 'P-', padding: 4 } },
+      ],
+    });
     const steps = [
-      await api.post(`${base}/collections`, { collection: 'authors', fields: [{ field: 'name', type: 'string' }] }),
-      await api.post(`${base}/collections`, {
-        collection: 'posts',
-        fields: [
-          { field: 'title', type: 'string', length: 100 },
-          { field: 'body', type: 'text' },
-          { field: 'qty', type: 'integer' },
-          { field: 'big', type: 'bigint' },
-          { field: 'score', type: 'float' },
-          { field: 'price', type: 'decimal', precision: 8, scale: 2 },
-          { field: 'flag', type: 'boolean' },
-          { field: 'day', type: 'date' },
-          { field: 'at', type: 'datetime' },
-          { field: 'moment', type: 'time' },
-          { field: 'details', type: 'json' },
-          { field: 'kind', type: 'enum', values: ['draft', 'published'] },
-          { field: 'ref', type: 'uuid' },
-          { field: 'code', type: 'autocode', autocode: { prefix: 'P-', padding: 4 } },
-        ],
-      }),
       await api.post(`${base}/relations`, { collection: 'posts', field: 'author', related_collection: 'authors', on_delete: 'RESTRICT', one_field: 'posts' }),
       await api.post(`${base}/items/authors`, [{ name: 'Ann' }, { name: 'Bob' }]),
       await api.post(`${base}/items/posts`, [

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
-import { assertError, newOwnedWorkspace } from '../support/factories';
+import { assertError, newCollection, newOwnedWorkspace } from '../support/factories';
 import { graphql } from '../support/graphql';
 import type { Api, ApiResponse } from '../support/http';
 import { RealtimeClient } from '../support/realtime';
@@ -166,31 +166,31 @@ describeEachDatabase('hostile input', {}, (suite) => {
     const owned = await newOwnedWorkspace(suite.api);
     Object.assign(ctx, { token: owned.owner.accessToken, api: owned.api, anonymous: suite.api.as(null), base: owned.base, posts: `${owned.base}/items/posts` });
     const { api, base } = owned;
+    await newCollection(api, base, { collection: 'authors', fields: [{ field: 'name', type: 'string' }] });
+    await newCollection(api, base, {
+      collection: 'posts',
+      fields: [
+        { field: 'title', type: 'string' },
+        { field: 'body', type: 'text' },
+        { field: 'qty', type: 'integer' },
+        { field: 'big', type: 'bigint' },
+        { field: 'score', type: 'float' },
+        { field: 'flag', type: 'boolean' },
+        { field: 'details', type: 'json' },
+      ],
+    });
+    await newCollection(api, base, {
+      collection: 'readings',
+      fields: [
+        { field: 'label', type: 'string' },
+        { field: 'value', type: 'float' },
+        { field: 'small', type: 'float' },
+        { field: 'big', type: 'bigint' },
+      ],
+    });
     const steps = [
-      await api.post(`${base}/collections`, { collection: 'authors', fields: [{ field: 'name', type: 'string' }] }),
-      await api.post(`${base}/collections`, {
-        collection: 'posts',
-        fields: [
-          { field: 'title', type: 'string' },
-          { field: 'body', type: 'text' },
-          { field: 'qty', type: 'integer' },
-          { field: 'big', type: 'bigint' },
-          { field: 'score', type: 'float' },
-          { field: 'flag', type: 'boolean' },
-          { field: 'details', type: 'json' },
-        ],
-      }),
       await api.post(`${base}/relations`, { collection: 'posts', field: 'author', related_collection: 'authors', on_delete: 'RESTRICT' }),
       await api.post(`${base}/items/authors`, [{ name: 'Ann' }, { name: 'Bob' }]),
-      await api.post(`${base}/collections`, {
-        collection: 'readings',
-        fields: [
-          { field: 'label', type: 'string' },
-          { field: 'value', type: 'float' },
-          { field: 'small', type: 'float' },
-          { field: 'big', type: 'bigint' },
-        ],
-      }),
       await api.post(`${base}/items/readings`, [
         { label: 'a', value: 1e308, small: 1, big: '9000000000000000000' },
         { label: 'a', value: 1e308, small: 2, big: '9000000000000000000' },

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { tableNameFor } from '../../src/modules/schema/names';
 import { TEST_JWT_SECRET, TEST_SETUP_TOKEN } from '../support/app';
 import { createTestDatabase, selectedDatabases, TestDatabase, withMysql, withPostgres } from '../support/databases';
-import { newOwnedWorkspace, OwnedWorkspace } from '../support/factories';
+import { newCollection, newOwnedWorkspace, OwnedWorkspace } from '../support/factories';
 import { Api, ApiResponse } from '../support/http';
 import { until } from '../support/wait';
 
@@ -199,8 +199,7 @@ async function heldWorkspace(cairn: CairnProcess): Promise<OwnedWorkspace & { fl
   const owned = await newOwnedWorkspace(cairn.api);
   const { api, base } = owned;
   for (const collection of ['notes', 'gate', 'trail']) {
-    const created = await api.post(`${base}/collections`, { collection, fields: [{ field: collection === 'trail' ? 'source' : 'text', type: 'string' }] });
-    assert.equal(created.status, 201, created.text);
+    await newCollection(api, base, { collection, fields: [{ field: collection === 'trail' ? 'source' : 'text', type: 'string' }] });
   }
   assert.equal((await api.post(`${base}/items/gate`, { text: 'closed' })).status, 200);
   const endpoint = await api.post(`${base}/handlers`, { name: 'held', kind: 'endpoint', method: 'GET', path: '/hold', code: HELD, timeout_ms: 30_000 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
-import { newOwnedWorkspace } from '../support/factories';
+import { newCollection, newOwnedWorkspace } from '../support/factories';
 import type { Api } from '../support/http';
 
 /**
@@ -35,8 +35,7 @@ describeEachDatabase('process warnings', {}, (suite) => {
   it('changes a schema (collections, fields, indexes, relations) without a deprecation warning', async () => {
     const from = warnings.length;
     for (const collection of ['authors', 'books']) {
-      const created = await api.post(`${base}/collections`, { collection, fields: [{ field: 'name', type: 'string' }] });
-      assert.equal(created.status, 201, created.text);
+      await newCollection(api, base, { collection, fields: [{ field: 'name', type: 'string' }] });
     }
     const field = await api.post(`${base}/fields/books`, { field: 'pages', type: 'integer', index: true });
     assert.equal(field.status, 201, field.text);

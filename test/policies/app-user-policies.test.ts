@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
-import { assertError, newOwnedWorkspace } from '../support/factories';
+import { assertError, newCollection, newOwnedWorkspace } from '../support/factories';
 import { linkIn, readOutbox } from '../support/app-users';
 import type { Api } from '../support/http';
 
@@ -35,11 +35,10 @@ describeEachDatabase('app user policies', { env: { MAIL_TRANSPORT: 'dev' } }, (s
   }
 
   it('lets app users edit their own posts while everybody reads the published ones', async () => {
-    const created = await api.post(`${base}/collections`, {
+    await newCollection(api, base, {
       collection: 'stories',
       fields: [{ field: 'title', type: 'string' }, { field: 'published', type: 'boolean', default: false }, { field: 'owner', type: 'uuid' }],
     });
-    assert.equal(created.status, 201, created.text);
     for (const policy of [
       { role: 'public', action: 'read', filter: { published: { _eq: true } }, fields: ['title', 'published'] },
       { role: 'authenticated', action: 'read', filter: { _or: [{ published: { _eq: true } }, { owner: { _eq: '$CURRENT_USER' } }] }, fields: ['title', 'published', 'owner'] },
@@ -70,7 +69,7 @@ describeEachDatabase('app user policies', { env: { MAIL_TRANSPORT: 'dev' } }, (s
   });
 
   it('grants a policy that asks for a verified email only once the app user has verified it', async () => {
-    assert.equal((await api.post(`${base}/collections`, { collection: 'perks', fields: [{ field: 'name', type: 'string' }] })).status, 201);
+    await newCollection(api, base, { collection: 'perks', fields: [{ field: 'name', type: 'string' }] });
     await api.post(`${base}/items/perks`, { name: 'Early access' });
     const policy = await api.post(`${base}/policies`, { role: 'authenticated', collection: 'perks', action: 'read', verified_email: true });
     assert.equal(policy.status, 201, policy.text);

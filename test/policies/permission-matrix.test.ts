@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
-import { addMember, newAccount, newOwnedWorkspace } from '../support/factories';
+import { addMember, newAccount, newCollection, newOwnedWorkspace } from '../support/factories';
 import { graphql } from '../support/graphql';
 import type { Api, ApiResponse } from '../support/http';
 import { RealtimeClient } from '../support/realtime';
@@ -123,11 +123,10 @@ describeEachDatabase('permission matrix', { env: { HANDLER_WORKERS: '1' } }, (su
     assert.equal(appUser.status, 201, appUser.text);
     tokens['app user'] = appUser.body.data.access_token;
     for (const principal of PRINCIPALS) callers[principal] = { api: suite.api.as(tokens[principal]), token: tokens[principal] };
-    const created = await api.post(`${base}/collections`, {
+    await newCollection(api, base, {
       collection: 'documents',
       fields: [{ field: 'title', type: 'string' }, { field: 'status', type: 'string' }, { field: 'secret', type: 'string' }],
     });
-    assert.equal(created.status, 201, created.text);
     const draft = { status: { _eq: 'draft' } };
     for (const policy of [
       { collection: 'documents', action: 'read', filter: { status: { _eq: 'published' } }, fields: ['title', 'status'] },

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
 import { newAppUser } from '../support/app-users';
-import { assertError, newOwnedWorkspace } from '../support/factories';
+import { assertError, newCollection, newOwnedWorkspace } from '../support/factories';
 import type { Api } from '../support/http';
 
 /**
@@ -16,11 +16,10 @@ describeEachDatabase('policy variables', {}, (suite) => {
 
   before(async () => {
     ({ api, base } = await newOwnedWorkspace(suite.api));
-    const created = await api.post(`${base}/collections`, {
+    await newCollection(api, base, {
       collection: 'tasks',
       fields: [{ field: 'title', type: 'string' }, { field: 'owner', type: 'uuid' }, { field: 'due', type: 'datetime' }, { field: 'tag', type: 'string' }],
     });
-    assert.equal(created.status, 201, created.text);
   });
 
   const refused: Array<[string, Record<string, unknown>, string, string]> = [

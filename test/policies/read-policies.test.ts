@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
-import { Account, addMember, assertError, newAccount, newOwnedWorkspace, Workspace } from '../support/factories';
+import { Account, addMember, assertError, newAccount, newCollection, newOwnedWorkspace, Workspace } from '../support/factories';
 import type { Api } from '../support/http';
 
 /**
@@ -20,14 +20,14 @@ describeEachDatabase('read policies', {}, (suite) => {
   before(async () => {
     ({ owner, workspace, api, base } = await newOwnedWorkspace(suite.api));
     anonymous = suite.api.as(null);
+    await newCollection(api, base, { collection: 'authors', fields: [{ field: 'name', type: 'string' }, { field: 'email', type: 'string' }] });
+    await newCollection(api, base, {
+      collection: 'posts',
+      fields: [{ field: 'title', type: 'string' }, { field: 'status', type: 'string' }, { field: 'secret', type: 'string' }],
+    });
+    await newCollection(api, base, { collection: 'notes', fields: [{ field: 'body', type: 'string' }] });
     const created = [
-      await api.post(`${base}/collections`, { collection: 'authors', fields: [{ field: 'name', type: 'string' }, { field: 'email', type: 'string' }] }),
-      await api.post(`${base}/collections`, {
-        collection: 'posts',
-        fields: [{ field: 'title', type: 'string' }, { field: 'status', type: 'string' }, { field: 'secret', type: 'string' }],
-      }),
       await api.post(`${base}/relations`, { collection: 'posts', field: 'author', related_collection: 'authors', one_field: 'posts' }),
-      await api.post(`${base}/collections`, { collection: 'notes', fields: [{ field: 'body', type: 'string' }] }),
     ];
     for (const response of created) assert.ok(response.status < 300, response.text);
     const [ann, hidden] = (await api.post(`${base}/items/authors`, [{ name: 'Ann', email: 'ann@example.com' }, { name: 'Hidden', email: 'hidden@example.com' }])).body.data;

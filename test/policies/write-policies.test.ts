@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
-import { assertError, newOwnedWorkspace } from '../support/factories';
+import { assertError, newCollection, newOwnedWorkspace } from '../support/factories';
 import type { Api } from '../support/http';
 
 /**
@@ -27,8 +27,7 @@ describeEachDatabase('write policies', {}, (suite) => {
       { collection: 'messages', fields },
       { collection: 'signups', fields: [{ field: 'email', type: 'string' }] },
     ]) {
-      const created = await api.post(`${base}/collections`, body);
-      assert.equal(created.status, 201, created.text);
+      await newCollection(api, base, body);
     }
     const isNew = { status: { _eq: 'new' } };
     for (const policy of [

@@ -3,7 +3,7 @@ import { after, before, it } from 'node:test';
 import { MESSAGE_BUS, MessageBus } from '../../src/common/bus/bus';
 import { ITEMS_CHANGED, ItemsChanged } from '../../src/common/bus/items-changed';
 import { describeEachDatabase } from '../support/app';
-import { Account, newOwnedWorkspace, Workspace } from '../support/factories';
+import { Account, newCollection, newOwnedWorkspace, Workspace } from '../support/factories';
 import type { Api } from '../support/http';
 import { RealtimeClient } from '../support/realtime';
 
@@ -27,26 +27,26 @@ describeEachDatabase('realtime events from the rows a create carries', {}, (suit
     url = `${suite.app.url.replace('http', 'ws')}${base}/realtime`;
     bus = suite.app.nest.get<MessageBus>(MESSAGE_BUS);
     await bus.subscribe(ITEMS_CHANGED, (payload) => void heard.push(payload as ItemsChanged));
+    await newCollection(api, base, {
+      collection: 'typed',
+      fields: [
+        { field: 'label', type: 'string' },
+        { field: 'body', type: 'text' },
+        { field: 'kind', type: 'enum', values: ['a', 'b'] },
+        { field: 'ref', type: 'uuid' },
+        { field: 'count', type: 'integer' },
+        { field: 'big', type: 'bigint' },
+        { field: 'ratio', type: 'float' },
+        { field: 'price', type: 'decimal', precision: 8, scale: 2 },
+        { field: 'flag', type: 'boolean' },
+        { field: 'extra', type: 'json' },
+        { field: 'at', type: 'datetime' },
+        { field: 'day', type: 'date' },
+        { field: 'clock', type: 'time' },
+        { field: 'secret', type: 'string' },
+      ],
+    });
     const steps = [
-      await api.post(`${base}/collections`, {
-        collection: 'typed',
-        fields: [
-          { field: 'label', type: 'string' },
-          { field: 'body', type: 'text' },
-          { field: 'kind', type: 'enum', values: ['a', 'b'] },
-          { field: 'ref', type: 'uuid' },
-          { field: 'count', type: 'integer' },
-          { field: 'big', type: 'bigint' },
-          { field: 'ratio', type: 'float' },
-          { field: 'price', type: 'decimal', precision: 8, scale: 2 },
-          { field: 'flag', type: 'boolean' },
-          { field: 'extra', type: 'json' },
-          { field: 'at', type: 'datetime' },
-          { field: 'day', type: 'date' },
-          { field: 'clock', type: 'time' },
-          { field: 'secret', type: 'string' },
-        ],
-      }),
       // The public role reads every row but not every field: no filter, so it is sent the carried rows.
       await api.post(`${base}/policies`, { role: 'public', collection: 'typed', action: 'read', fields: ['id', 'label', 'count'] }),
     ];

@@ -3,7 +3,7 @@ import { before, it } from 'node:test';
 import { createDirectus, realtime, staticToken } from '@directus/sdk';
 import WebSocket from 'ws';
 import { describeEachDatabase } from '../support/app';
-import { newOwnedWorkspace } from '../support/factories';
+import { newCollection, newOwnedWorkspace } from '../support/factories';
 import type { Api } from '../support/http';
 
 /** The official Directus client's realtime(), as an app would use it: connect, subscribe, hear changes. */
@@ -15,7 +15,7 @@ describeEachDatabase('@directus/sdk realtime against a workspace', {}, (suite) =
   before(async () => {
     let workspace;
     ({ api, base, workspace } = await newOwnedWorkspace(suite.api));
-    assert.equal((await api.post(`${base}/collections`, { collection: 'posts', fields: [{ field: 'title', type: 'string' }] })).status, 201);
+    await newCollection(api, base, { collection: 'posts', fields: [{ field: 'title', type: 'string' }] });
     await api.post(`${base}/items/posts`, { title: 'Before' });
     key = (await api.post(`/api/v1/workspaces/${workspace.slug}/api-keys`, { name: 'sdk', role: 'viewer' })).body.data.key;
   });

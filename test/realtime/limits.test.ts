@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
-import { Account, newOwnedWorkspace } from '../support/factories';
+import { Account, newCollection, newOwnedWorkspace } from '../support/factories';
 import type { Api } from '../support/http';
 import { RealtimeClient } from '../support/realtime';
 
@@ -19,7 +19,7 @@ describeEachDatabase(
     before(async () => {
       ({ owner, api, base } = await newOwnedWorkspace(suite.api));
       url = `${suite.app.url.replace('http', 'ws')}${base}/realtime?access_token=${owner.accessToken}`;
-      assert.equal((await api.post(`${base}/collections`, { collection: 'docs', fields: [{ field: 'body', type: 'text' }] })).status, 201);
+      await newCollection(api, base, { collection: 'docs', fields: [{ field: 'body', type: 'text' }] });
     });
 
     after(() => {
@@ -86,7 +86,7 @@ describeEachDatabase('realtime slow consumers', { env: { REALTIME_MAX_BUFFER: '6
   before(async () => {
     ({ owner, api, base } = await newOwnedWorkspace(suite.api));
     url = `${suite.app.url.replace('http', 'ws')}${base}/realtime?access_token=${owner.accessToken}`;
-    assert.equal((await api.post(`${base}/collections`, { collection: 'docs', fields: [{ field: 'body', type: 'text' }] })).status, 201);
+    await newCollection(api, base, { collection: 'docs', fields: [{ field: 'body', type: 'text' }] });
   });
 
   after(() => {

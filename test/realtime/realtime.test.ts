@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
-import { Account, newOwnedWorkspace, Workspace } from '../support/factories';
+import { Account, newCollection, newOwnedWorkspace, Workspace } from '../support/factories';
 import type { Api } from '../support/http';
 import { Message, RealtimeClient } from '../support/realtime';
 
@@ -21,12 +21,12 @@ describeEachDatabase('realtime subscriptions', {}, (suite) => {
   before(async () => {
     ({ owner, workspace, api, base } = await newOwnedWorkspace(suite.api));
     url = `${suite.app.url.replace('http', 'ws')}${base}/realtime`;
+    await newCollection(api, base, {
+      collection: 'posts',
+      fields: [{ field: 'title', type: 'string' }, { field: 'status', type: 'string' }, { field: 'rating', type: 'integer' }, { field: 'secret', type: 'string' }],
+    });
+    await newCollection(api, base, { collection: 'notes', fields: [{ field: 'body', type: 'string' }] });
     const steps = [
-      await api.post(`${base}/collections`, {
-        collection: 'posts',
-        fields: [{ field: 'title', type: 'string' }, { field: 'status', type: 'string' }, { field: 'rating', type: 'integer' }, { field: 'secret', type: 'string' }],
-      }),
-      await api.post(`${base}/collections`, { collection: 'notes', fields: [{ field: 'body', type: 'string' }] }),
       await api.post(`${base}/policies`, { role: 'public', collection: 'posts', action: 'read', filter: { status: { _eq: 'published' } }, fields: ['title', 'status', 'rating'] }),
       await api.post(`${base}/items/posts`, [{ title: 'Old', status: 'published', rating: 1, secret: 's0' }, { title: 'Old draft', status: 'draft', rating: 1, secret: 's1' }]),
     ];

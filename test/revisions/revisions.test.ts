@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
 import { newAppUser } from '../support/app-users';
-import { addMember, assertError, newAccount, newOwnedWorkspace, OwnedWorkspace } from '../support/factories';
+import { addMember, assertError, newAccount, newCollection, newOwnedWorkspace, OwnedWorkspace } from '../support/factories';
 import type { Api } from '../support/http';
 
 type Row = Record<string, any>;
@@ -48,9 +48,8 @@ describeEachDatabase('revisions', {}, (suite) => {
   before(async () => {
     owned = await newOwnedWorkspace(suite.api);
     ({ api, base } = owned);
-    const posts = await api.post(`${base}/collections`, { collection: 'posts', fields: TYPED_FIELDS });
-    assert.equal(posts.status, 201, posts.text);
-    const tickets = await api.post(`${base}/collections`, {
+    await newCollection(api, base, { collection: 'posts', fields: TYPED_FIELDS });
+    await newCollection(api, base, {
       collection: 'tickets',
       primary_key: 'uuid',
       fields: [
@@ -60,7 +59,6 @@ describeEachDatabase('revisions', {}, (suite) => {
         { field: 'state', type: 'string' },
       ],
     });
-    assert.equal(tickets.status, 201, tickets.text);
   });
 
   async function revisionsOf(collection: string, item: unknown, extra = ''): Promise<Row[]> {
@@ -269,7 +267,7 @@ describeEachDatabase('revisions', {}, (suite) => {
     const post = await createPost({ title: 'Mine' });
     const [mine] = await revisionsOf('posts', post.id);
     const other = await newOwnedWorkspace(suite.api);
-    assert.equal((await other.api.post(`${other.base}/collections`, { collection: 'posts', fields: [{ field: 'title', type: 'string' }] })).status, 201);
+    await newCollection(other.api, other.base, { collection: 'posts', fields: [{ field: 'title', type: 'string' }] });
     assert.equal((await other.api.post(`${other.base}/items/posts`, { title: 'Theirs' })).status, 200);
 
     const theirs = await other.api.get(`${other.base}/revisions?meta=total_count`);

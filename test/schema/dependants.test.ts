@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
-import { assertError, newOwnedWorkspace } from '../support/factories';
+import { assertError, newCollection, newOwnedWorkspace } from '../support/factories';
 import type { Api } from '../support/http';
 
 /** Nothing is sent or run: the webhooks' targets are made up, and the flows are only there to be named. */
@@ -22,7 +22,7 @@ describeEachDatabase('deleting what others depend on', { env: ENV }, (suite) => 
     assert.ok(response.status < 300, response.text);
     return response.body?.data;
   };
-  const collection = (name: string, fields: Array<Record<string, unknown>> = [{ field: 'label', type: 'string' }]) => ok(api.post(`${base}/collections`, { collection: name, fields }));
+  const collection = (name: string, fields: Array<Record<string, unknown>> = [{ field: 'label', type: 'string' }]) => newCollection(api, base, { collection: name, fields });
   const relation = (body: Record<string, unknown>) => ok(api.post(`${base}/relations`, body));
 
   /** The 409 a deletion answers, with what it lists. */

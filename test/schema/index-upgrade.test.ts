@@ -5,7 +5,7 @@ import { MIGRATIONS_TABLE } from '../../src/common/database/data-source-options'
 import { constraintName } from '../../src/modules/schema/schema.ddl';
 import { tableNameFor } from '../../src/modules/schema/names';
 import { describeEachDatabase, startApp, Suite } from '../support/app';
-import { newOwnedWorkspace } from '../support/factories';
+import { newCollection, newOwnedWorkspace } from '../support/factories';
 
 /**
  * A database whose user tables were made by an earlier version — plain indexes (NULLS LAST on
@@ -22,16 +22,16 @@ describeEachDatabase('index upgrade at start', {}, (suite) => {
     const { api, workspace } = owned;
     base = owned.base;
     token = owned.owner.accessToken;
+    await newCollection(api, base, { collection: 'writers', fields: [{ field: 'name', type: 'string' }] });
+    await newCollection(api, base, {
+      collection: 'posts',
+      fields: [
+        { field: 'title', type: 'string', index: true },
+        { field: 'slug', type: 'string', unique: true },
+        { field: 'published_at', type: 'datetime', index: true },
+      ],
+    });
     for (const response of [
-      await api.post(`${base}/collections`, { collection: 'writers', fields: [{ field: 'name', type: 'string' }] }),
-      await api.post(`${base}/collections`, {
-        collection: 'posts',
-        fields: [
-          { field: 'title', type: 'string', index: true },
-          { field: 'slug', type: 'string', unique: true },
-          { field: 'published_at', type: 'datetime', index: true },
-        ],
-      }),
       await api.post(`${base}/relations`, { collection: 'posts', field: 'writer', related_collection: 'writers', on_delete: 'SET NULL', one_field: 'posts' }),
     ]) {
       assert.ok(response.status < 300, response.text);

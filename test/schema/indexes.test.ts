@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { compositeIndexName } from '../../src/modules/schema/schema.ddl';
 import { tableNameFor } from '../../src/modules/schema/names';
 import { describeEachDatabase, Suite } from '../support/app';
-import { Account, addMember, assertError, newAccount, newOwnedWorkspace, Workspace } from '../support/factories';
+import { Account, addMember, assertError, newAccount, newCollection, newOwnedWorkspace, Workspace } from '../support/factories';
 import type { Api } from '../support/http';
 
 /** An index as the database's catalogue shows it: its columns in order, each with its direction. */
@@ -55,9 +55,8 @@ describeEachDatabase('composite indexes', {}, (suite) => {
 
   before(async () => {
     ({ owner, workspace, base, api } = await newOwnedWorkspace(suite.api));
-    const authors = await api.post(`${base}/collections`, { collection: 'authors', fields: [{ field: 'name', type: 'string' }] });
-    assert.equal(authors.status, 201, authors.text);
-    const articles = await api.post(`${base}/collections`, {
+    await newCollection(api, base, { collection: 'authors', fields: [{ field: 'name', type: 'string' }] });
+    await newCollection(api, base, {
       collection: 'articles',
       fields: [
         { field: 'title', type: 'string', required: true },
@@ -67,7 +66,6 @@ describeEachDatabase('composite indexes', {}, (suite) => {
         { field: 'code', type: 'string' },
       ],
     });
-    assert.equal(articles.status, 201, articles.text);
     const relation = await api.post(`${base}/relations`, { collection: 'articles', field: 'author', related_collection: 'authors', one_field: 'articles' });
     assert.equal(relation.status, 201, relation.text);
   });
@@ -236,10 +234,10 @@ describeEachDatabase('composite indexes', {}, (suite) => {
   });
 
   it('drops the indexes of a deleted collection from the registry', async () => {
-    assert.equal((await api.post(`${base}/collections`, { collection: 'scratch', fields: [{ field: 'a', type: 'integer' }, { field: 'b', type: 'integer' }] })).status, 201);
+    await newCollection(api, base, { collection: 'scratch', fields: [{ field: 'a', type: 'integer' }, { field: 'b', type: 'integer' }] });
     assert.equal((await api.post(`${base}/collections/scratch/indexes`, { fields: ['a', '-b'], name: 'ab' })).status, 201);
     assert.equal((await api.delete(`${base}/collections/scratch`)).status, 204);
-    assert.equal((await api.post(`${base}/collections`, { collection: 'scratch', fields: [{ field: 'a', type: 'integer' }] })).status, 201);
+    await newCollection(api, base, { collection: 'scratch', fields: [{ field: 'a', type: 'integer' }] });
     assert.deepEqual((await api.get(`${base}/collections/scratch/indexes`)).body.data, []);
     assert.equal((await api.post(`${base}/collections/scratch/indexes`, { fields: ['a'], name: 'ab' })).status, 201);
   });
@@ -253,8 +251,7 @@ describeEachDatabase('composite indexes in snapshots', {}, (suite) => {
   before(async () => {
     source = await newOwnedWorkspace(suite.api);
     const { api, base } = source;
-    const created = await api.post(`${base}/collections`, { collection: 'posts', fields: [{ field: 'status', type: 'string' }, { field: 'published_at', type: 'datetime' }, { field: 'slug', type: 'string' }] });
-    assert.equal(created.status, 201, created.text);
+    await newCollection(api, base, { collection: 'posts', fields: [{ field: 'status', type: 'string' }, { field: 'published_at', type: 'datetime' }, { field: 'slug', type: 'string' }] });
     for (const body of [{ fields: ['status', '-published_at'], name: 'feed' }, { fields: ['slug'], unique: true, name: 'by_slug' }]) {
       const index = await api.post(`${base}/collections/posts/indexes`, body);
       assert.equal(index.status, 201, index.text);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { DataSource } from 'typeorm';
 import { describeEachDatabase } from '../support/app';
-import { Account, addMember, assertError, newAccount, newOwnedWorkspace, newWorkspace, Workspace } from '../support/factories';
+import { Account, addMember, assertError, newAccount, newCollection, newOwnedWorkspace, newWorkspace, Workspace } from '../support/factories';
 import type { Api } from '../support/http';
 import { tableNameFor } from '../../src/modules/schema/names';
 
@@ -63,7 +63,7 @@ describeEachDatabase('schema registry', {}, (suite) => {
       assertError(response, 400, 'INVALID_PAYLOAD');
       assert.equal(response.body.errors[0].extensions.field, field, JSON.stringify(body));
     }
-    await api().post(`${base}/collections`, { collection: 'twice' });
+    await newCollection(api(), base, { collection: 'twice' });
     assertError(await api().post(`${base}/collections`, { collection: 'twice' }), 409, 'CONFLICT');
   });
 
@@ -77,7 +77,7 @@ describeEachDatabase('schema registry', {}, (suite) => {
   });
 
   it('adds, renames, retypes and drops fields', async () => {
-    await api().post(`${base}/collections`, { collection: 'notes', fields: [{ field: 'body', type: 'string' }] });
+    await newCollection(api(), base, { collection: 'notes', fields: [{ field: 'body', type: 'string' }] });
     assert.equal((await api().post(`${base}/fields/notes`, { field: 'stars', type: 'integer' })).status, 201);
     assertError(await api().post(`${base}/fields/notes`, { field: 'stars', type: 'integer' }), 409, 'CONFLICT');
     const renamed = await api().patch(`${base}/fields/notes/stars`, { field: 'rating' });
@@ -94,9 +94,9 @@ describeEachDatabase('schema registry', {}, (suite) => {
   });
 
   it('relates collections many-to-one, one-to-many and many-to-many, and drops relations with a collection', async () => {
-    await api().post(`${base}/collections`, { collection: 'writers', fields: [{ field: 'name', type: 'string' }] });
-    await api().post(`${base}/collections`, { collection: 'stories', fields: [{ field: 'title', type: 'string' }] });
-    await api().post(`${base}/collections`, { collection: 'labels', primary_key: 'uuid', fields: [{ field: 'label', type: 'string' }] });
+    await newCollection(api(), base, { collection: 'writers', fields: [{ field: 'name', type: 'string' }] });
+    await newCollection(api(), base, { collection: 'stories', fields: [{ field: 'title', type: 'string' }] });
+    await newCollection(api(), base, { collection: 'labels', primary_key: 'uuid', fields: [{ field: 'label', type: 'string' }] });
     const m2o = await api().post(`${base}/relations`, { collection: 'stories', field: 'writer', related_collection: 'writers', on_delete: 'SET NULL', one_field: 'stories' });
     assert.equal(m2o.status, 201, m2o.text);
     const m2m = await api().post(`${base}/relations`, { collection: 'stories', field: 'labels', related_collection: 'labels', junction: true, one_field: 'stories' });
@@ -117,8 +117,8 @@ describeEachDatabase('schema registry', {}, (suite) => {
   it('drops every table of a workspace when the workspace is deleted', async () => {
     const doomed = await newWorkspace(suite.api, owner);
     const doomedBase = `/api/v1/w/${doomed.slug}`;
-    await api().post(`${doomedBase}/collections`, { collection: 'parents', fields: [{ field: 'name', type: 'string' }] });
-    await api().post(`${doomedBase}/collections`, { collection: 'children', fields: [{ field: 'name', type: 'string' }] });
+    await newCollection(api(), doomedBase, { collection: 'parents', fields: [{ field: 'name', type: 'string' }] });
+    await newCollection(api(), doomedBase, { collection: 'children', fields: [{ field: 'name', type: 'string' }] });
     await api().post(`${doomedBase}/relations`, { collection: 'children', field: 'parent', related_collection: 'parents', on_delete: 'RESTRICT' });
     const parent = (await api().post(`${doomedBase}/items/parents`, { name: 'P' })).body.data;
     await api().post(`${doomedBase}/items/children`, { name: 'C', parent: parent.id });
@@ -142,7 +142,7 @@ describeEachDatabase('schema registry', {}, (suite) => {
 
   it('keeps each workspace\'s collections apart, even with the same names', async () => {
     const other = await newWorkspace(suite.api, owner);
-    assert.equal((await api().post(`/api/v1/w/${other.slug}/collections`, { collection: 'books' })).status, 201);
+    await newCollection(api(), `/api/v1/w/${other.slug}`, { collection: 'books' });
     const fields = (await api().get(`/api/v1/w/${other.slug}/fields/books`)).body.data;
     assert.equal(fields.length, 5);
   });

@@ -3,7 +3,7 @@ import { after, before, it } from 'node:test';
 import type { DatabaseKind } from '../../src/config/app-config';
 import { describeEachDatabase, RunningApp, startApp } from '../support/app';
 import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
-import { assertError, newOwnedWorkspace } from '../support/factories';
+import { assertError, newCollection, newOwnedWorkspace } from '../support/factories';
 import type { Api } from '../support/http';
 
 /** Nothing is sent or run: the webhooks' targets are made up, and flows are only defined here. */
@@ -45,8 +45,8 @@ describeEachDatabase('schema snapshots', { env: SNAPSHOT_ENV }, (suite) => {
       targets.push({ kind, db, app, ...(await newOwnedWorkspace(app.api)) });
     }
     const { api, base } = source;
-    await ok(api.post(`${base}/collections`, { collection: 'authors', note: 'People who write', fields: [{ field: 'name', type: 'string', required: true, validation: { min_length: 2 } }, { field: 'email', type: 'string', unique: true, validation: { email: { value: true, message: 'Bad email' } } }] }));
-    await ok(api.post(`${base}/collections`, {
+    await newCollection(api, base, { collection: 'authors', note: 'People who write', fields: [{ field: 'name', type: 'string', required: true, validation: { min_length: 2 } }, { field: 'email', type: 'string', unique: true, validation: { email: { value: true, message: 'Bad email' } } }] });
+    await newCollection(api, base, {
       collection: 'posts',
       fields: [
         { field: 'title', type: 'string', length: 200, index: true },
@@ -63,8 +63,8 @@ describeEachDatabase('schema snapshots', { env: SNAPSHOT_ENV }, (suite) => {
         { field: 'ref', type: 'uuid' },
         { field: 'code', type: 'autocode', autocode: { prefix: 'P-', padding: 5 } },
       ],
-    }));
-    await ok(api.post(`${base}/collections`, { collection: 'tags', primary_key: 'uuid', fields: [{ field: 'label', type: 'string' }] }));
+    });
+    await newCollection(api, base, { collection: 'tags', primary_key: 'uuid', fields: [{ field: 'label', type: 'string' }] });
     await ok(api.post(`${base}/relations`, { collection: 'posts', field: 'author', related_collection: 'authors', on_delete: 'CASCADE', one_field: 'posts' }));
     await ok(api.post(`${base}/relations`, { collection: 'posts', field: 'tags', related_collection: 'tags', junction: true, one_field: 'posts' }));
 

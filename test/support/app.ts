@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory';
+import { createLogger } from '../../src/common/logging/logger';
 import type { AppConfig, DatabaseKind } from '../../src/config/app-config';
 import { loadConfig } from '../../src/config/load-config';
+import { TestClock } from './clock';
 import { createTestDatabase, selectedDatabases, TestDatabase } from './databases';
 import { Api } from './http';
 
@@ -24,6 +26,8 @@ export interface RunningApp {
   nest: NestFastifyApplication;
   url: string;
   config: AppConfig;
+  /** The instance's clock, which a test moves forward to pass a lifetime. */
+  clock: TestClock;
   api: Api;
   close(): Promise<void>;
 }
@@ -50,7 +54,8 @@ export function testEnvironment(databaseUrl: string, overrides: Record<string, s
 export async function startApp(databaseUrl: string, env: Record<string, string> = {}): Promise<RunningApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cairn-data-'));
   const config = loadConfig(testEnvironment(databaseUrl, { DATA_DIR: dataDir, ...env }));
-  const app: NestFastifyApplication = await createApp(config);
+  const clock = new TestClock();
+  const app: NestFastifyApplication = await createApp(config, createLogger(config.server), clock);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
@@ -58,6 +63,7 @@ export async function startApp(databaseUrl: string, env: Record<string, string> 
     nest: app,
     url,
     config,
+    clock,
     api: new Api(url),
     close: async () => {
       await app.close();

@@ -60,6 +60,29 @@ export async function newOwnedWorkspace(api: Api): Promise<OwnedWorkspace> {
   return { owner, workspace, api: api.as(owner.accessToken), base: `/api/v1/w/${workspace.slug}` };
 }
 
+/** A collection as `POST /collections` takes it: its name, fields and, optionally, primary key and note. */
+export interface CollectionInput {
+  collection: string;
+  fields?: Array<Record<string, unknown>>;
+  primary_key?: 'integer' | 'uuid';
+  note?: string | null;
+}
+
+/** A collection as the API answers it, its system fields included. */
+export interface Collection {
+  collection: string;
+  primary_key: 'integer' | 'uuid';
+  note: string | null;
+  fields: Array<{ field: string; type: string } & Record<string, unknown>>;
+}
+
+/** Creates a collection in the workspace at `base` (/api/v1/w/{slug}) through the API, checking it was created. */
+export async function newCollection(api: Api, base: string, input: CollectionInput): Promise<Collection> {
+  const created = await api.post(`${base}/collections`, input);
+  assert.equal(created.status, 201, created.text);
+  return created.body.data as Collection;
+}
+
 /** Adds an existing account to a workspace with a role, as the given admin or owner. */
 export async function addMember(api: Api, workspace: Workspace, by: Account, member: Account, role: string): Promise<void> {
   const added = await api.post(`/api/v1/workspaces/${workspace.slug}/members`, { email: member.email, role }, { token: by.accessToken });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
-import { assertError, newOwnedWorkspace, OwnedWorkspace } from '../support/factories';
+import { assertError, newCollection, newOwnedWorkspace, OwnedWorkspace } from '../support/factories';
 import { assertGraphQLError, graphql, graphqlData } from '../support/graphql';
 import type { Api } from '../support/http';
 
@@ -27,8 +27,8 @@ describeEachDatabase('views', {}, (suite) => {
   before(async () => {
     owned = await newOwnedWorkspace(suite.api);
     ({ api, base } = owned);
-    await created('/collections', { collection: 'authors', fields: [{ field: 'name', type: 'string' }, { field: 'email', type: 'string' }] });
-    await created('/collections', {
+    await newCollection(api, base, { collection: 'authors', fields: [{ field: 'name', type: 'string' }, { field: 'email', type: 'string' }] });
+    await newCollection(api, base, {
       collection: 'posts',
       fields: [
         { field: 'title', type: 'string' },
@@ -199,7 +199,7 @@ describeEachDatabase('views', {}, (suite) => {
   });
 
   it('answers a clear error when a schema change breaks a view', async () => {
-    await created('/collections', { collection: 'notes', fields: [{ field: 'body', type: 'string' }, { field: 'extra', type: 'string' }] });
+    await newCollection(api, base, { collection: 'notes', fields: [{ field: 'body', type: 'string' }, { field: 'extra', type: 'string' }] });
     await view({ name: 'note_extras', source: 'notes', fields: ['id', 'extra'] });
     // Deleting the field is refused while the view reads it; a rename is not checked against views.
     assertError(await api.delete(`${base}/fields/notes/extra`), 409, 'CONFLICT');

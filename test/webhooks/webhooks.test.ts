@@ -4,7 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import { describeEachDatabase, RunningApp, startApp } from '../support/app';
 import { Instance } from '../support/cluster';
 import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
-import { assertError, newOwnedWorkspace } from '../support/factories';
+import { assertError, newCollection, newOwnedWorkspace } from '../support/factories';
 import type { Api } from '../support/http';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { until } from '../support/wait';
@@ -15,9 +15,8 @@ const WEBHOOK_ENV = { WEBHOOK_ALLOWED_TARGETS: '127.0.0.1', WEBHOOK_RETRY_SCHEDU
 type Delivery = { id: string; status: string; attempts: number; log: Array<{ status_code: number | null; error: string | null; response: string | null; duration_ms: number }> };
 
 async function setUp(api: Api, base: string): Promise<void> {
-  const made = await api.post(`${base}/collections`, { collection: 'orders', fields: [{ field: 'total', type: 'integer' }] });
-  assert.equal(made.status, 201, made.text);
-  assert.equal((await api.post(`${base}/collections`, { collection: 'notes', fields: [{ field: 'body', type: 'string' }] })).status, 201);
+  await newCollection(api, base, { collection: 'orders', fields: [{ field: 'total', type: 'integer' }] });
+  await newCollection(api, base, { collection: 'notes', fields: [{ field: 'body', type: 'string' }] });
 }
 
 describeEachDatabase('webhooks', { env: WEBHOOK_ENV }, (suite) => {

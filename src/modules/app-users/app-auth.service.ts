@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { Clock } from '../../common/clock/clock';
 import { InjectConfig } from '../../config/config.module';
 import type { AuthConfig } from '../../config/app-config';
 import { invalidCredentials, invalidPayload, invalidToken } from '../../common/errors/app-error';
@@ -16,6 +17,7 @@ import { AppUsersService } from './app-users.service';
 @Injectable()
 export class AppAuthService {
   constructor(
+    private readonly clock: Clock,
     private readonly appUsers: AppUsersService,
     private readonly passwords: PasswordHasher,
     private readonly refreshTokens: RefreshTokensService,
@@ -62,7 +64,8 @@ export class AppAuthService {
   private async session(appUser: AppUserEntity, refreshToken: string): Promise<AppSessionDto> {
     const ttlSeconds = Math.max(1, Math.round(this.config.accessTokenTtlMs / 1000));
     const accessToken = await this.jwt.signAsync(
-      { sub: appUser.id },
+      // iat from the instance's clock: jsonwebtoken counts exp from it.
+      { sub: appUser.id, iat: this.clock.seconds() },
       {
         algorithm: ACCESS_TOKEN_ALGORITHM,
         audience: appUserAudience(appUser.workspaceId),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { IsNull } from 'typeorm';
+import { Clock } from '../../common/clock/clock';
 import { Database } from '../../common/database/database.service';
 import { invalidToken, tokenExpired } from '../../common/errors/app-error';
 import { hashSecret, newSecret } from '../credentials/secret-hash';
@@ -12,12 +13,15 @@ type Claim = { appUser: AppUserEntity } | { error: 'invalid' | 'expired' };
 /** Single-use, expiring tokens mailed to app users (password reset, email verification). */
 @Injectable()
 export class AppUserTokensService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+  ) {}
 
   /** A new token for an app user; only its hash is kept. */
   async issue(appUserId: string, purpose: AppUserTokenPurpose, ttlMs: number): Promise<string> {
     const token = newSecret();
-    const now = new Date();
+    const now = this.clock.date();
     await this.db.transaction((manager) =>
       manager.getRepository(AppUserTokenEntity).insert({
         id: randomUUID(),
@@ -43,9 +47,9 @@ export class AppUserTokensService {
       if (!stored || stored.usedAt) return { error: 'invalid' };
       const appUser = await manager.getRepository(AppUserEntity).findOneBy({ id: stored.appUserId, workspaceId });
       if (!appUser || appUser.status !== 'active') return { error: 'invalid' };
-      if (stored.expiresAt.getTime() <= Date.now()) return { error: 'expired' };
+      if (stored.expiresAt.getTime() <= this.clock.now()) return { error: 'expired' };
       // The condition on used_at lets one of two concurrent uses succeed, never both.
-      const claimed = await tokens.update({ id: stored.id, usedAt: IsNull() }, { usedAt: new Date() });
+      const claimed = await tokens.update({ id: stored.id, usedAt: IsNull() }, { usedAt: this.clock.date() });
       return claimed.affected ? { appUser } : { error: 'invalid' };
     });
     if ('appUser' in claim) return claim.appUser;

@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { EvictedCache } from '../../common/cache/evicted-cache';
+import { Clock } from '../../common/clock/clock';
 import { Database } from '../../common/database/database.service';
 import { conflict, notFound } from '../../common/errors/app-error';
 import { appUserRealm } from '../credentials/access-tokens';
@@ -26,6 +27,7 @@ export class AppUsersService implements OnModuleInit, OnModuleDestroy {
   constructor(
     @InjectRepository(AppUserEntity) private readonly appUsers: Repository<AppUserEntity>,
     private readonly db: Database,
+    private readonly clock: Clock,
     @Inject(MESSAGE_BUS) bus: MessageBus,
   ) {
     this.active = new EvictedCache(bus, 'cache.app-users', { ttlMs: 2_000, max: 100_000 });
@@ -68,7 +70,7 @@ export class AppUsersService implements OnModuleInit, OnModuleDestroy {
       const repo = manager.getRepository(AppUserEntity);
       const email = normalizeEmail(input.email);
       if (await repo.existsBy({ workspaceId, email })) throw conflict('An app user with this email already exists.', { field: 'email' });
-      const now = new Date();
+      const now = this.clock.date();
       const appUser = repo.create({
         id: randomUUID(),
         workspaceId,
@@ -91,7 +93,7 @@ export class AppUsersService implements OnModuleInit, OnModuleDestroy {
       const repo = manager.getRepository(AppUserEntity);
       const appUser = await repo.findOneBy({ workspaceId, id });
       if (!appUser) throw notFound('App user not found.');
-      const now = new Date();
+      const now = this.clock.date();
       Object.assign(appUser, Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)), { updatedAt: now });
       if (changes.passwordHash !== undefined) appUser.passwordChangedAt = now;
       await repo.update(

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { ExtractJwt, Strategy } from 'passport-jwt';
+import { Clock } from '../../common/clock/clock';
 import { invalidToken, tokenExpired } from '../../common/errors/app-error';
 import { InjectConfig } from '../../config/config.module';
 import type { AuthConfig } from '../../config/app-config';
@@ -9,11 +10,12 @@ import { UsersService } from '../users/users.service';
 import { ACCESS_TOKEN_ALGORITHM, APP_USER_AUDIENCE, PLATFORM_AUDIENCE } from '../credentials/access-tokens';
 import type { Principal } from '../../common/principal/principal';
 
-/** The claims the verifier reads; passport-jwt has checked signature, issuer, audience and expiry. */
+/** The claims the verifier reads; passport-jwt has checked signature, issuer and audience. */
 interface TokenClaims {
   sub?: unknown;
   aud?: unknown;
   iat?: unknown;
+  exp?: unknown;
 }
 
 /** What passport-jwt calls back on: the passport-strategy contract, without passport's global registry. */
@@ -28,8 +30,9 @@ interface StrategyAttempt {
  * Verifies access tokens with passport-jwt: HS256 only, this instance's issuer, and the platform
  * audience or one workspace's app-user audience. The account or app user is read on every request, so
  * a disabled, suspended or deleted one stops at once. Whether an app user's workspace is the route's is
- * the guard's concern. The strategy belongs to this application instance; passport's process-wide registry would let
- * two Cairn instances in one process (as the tests start them) use each other's.
+ * the guard's concern. The strategies belong to this application instance; passport's process-wide registry would let
+ * two Cairn instances in one process (as the tests start them) use each other's. Expiry is checked against
+ * the instance's clock.
  */
 @Injectable()
 export class AccessTokenVerifier {
@@ -39,6 +42,7 @@ export class AccessTokenVerifier {
     @InjectConfig('auth') config: AuthConfig,
     private readonly users: UsersService,
     private readonly appUsers: AppUsersService,
+    private readonly clock: Clock,
   ) {
     this.strategy = new Strategy(
       {
@@ -49,7 +53,8 @@ export class AccessTokenVerifier {
         issuer: config.jwtIssuer,
         // jsonwebtoken takes patterns among audiences; passport-jwt passes them on, though its types say strings.
         audience: [PLATFORM_AUDIENCE, APP_USER_AUDIENCE] as unknown as string[],
-        ignoreExpiration: false,
+        // Expiry is checked in validate(), against the instance's clock.
+        ignoreExpiration: true,
       },
       (payload: TokenClaims, done: (error: unknown, user?: Principal | false) => void) => {
         this.validate(payload).then(
@@ -72,6 +77,9 @@ export class AccessTokenVerifier {
 
   private async validate(payload: TokenClaims): Promise<Principal | false> {
     if (typeof payload.sub !== 'string') return false;
+    // Cairn signs every token with an expiry; jsonwebtoken would read the system clock, not the instance's.
+    if (typeof payload.exp !== 'number') return false;
+    if (this.clock.seconds() >= payload.exp) throw tokenExpired();
     const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
     // One token, one realm: a token naming several audiences is not one Cairn issued.
     if (audiences.length !== 1 || typeof audiences[0] !== 'string') return false;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { Clock } from '../../common/clock/clock';
 import { InjectConfig } from '../../config/config.module';
 import type { AuthConfig } from '../../config/app-config';
 import { invalidCredentials, invalidPayload, invalidToken } from '../../common/errors/app-error';
@@ -17,6 +18,7 @@ import { RefreshTokensService } from '../credentials/refresh-tokens.service';
 @Injectable()
 export class AuthService {
   constructor(
+    private readonly clock: Clock,
     private readonly users: UsersService,
     private readonly passwords: PasswordHasher,
     private readonly refreshTokens: RefreshTokensService,
@@ -66,7 +68,8 @@ export class AuthService {
   private async session(user: UserEntity, refreshToken: string): Promise<SessionDto> {
     const ttlSeconds = Math.max(1, Math.round(this.config.accessTokenTtlMs / 1000));
     const accessToken = await this.jwt.signAsync(
-      { sub: user.id },
+      // iat from the instance's clock: jsonwebtoken counts exp from it.
+      { sub: user.id, iat: this.clock.seconds() },
       { algorithm: ACCESS_TOKEN_ALGORITHM, audience: PLATFORM_AUDIENCE, issuer: this.config.jwtIssuer, expiresIn: ttlSeconds, secret: this.config.jwtSecret },
     );
     return { access_token: accessToken, refresh_token: refreshToken, expires: ttlSeconds * 1000, user: toUserDto(user) };

@@ -9,7 +9,7 @@ import { SchemaDdl } from './schema.ddl';
 import { findField, findRelationalField } from './schema.lookup';
 import { SchemaChangeContext, SchemaService } from './schema.service';
 import type { CollectionDef, FieldDef, OnDelete, RelationDef, WorkspaceSchema } from './schema.types';
-import type { RelationSnapshot } from './snapshot.service';
+import type { RelationSnapshot } from './snapshot.diff';
 import { systemFields } from './system-fields';
 
 type Raw = Record<string, unknown>;
