@@ -53,6 +53,7 @@ import {
   updateStatement,
 } from '../../engine/write/write.sql';
 import { VirtualCollection, VirtualCollections } from './virtual-collections';
+import type { CreateCommand, DeleteCommand, ItemKeys, ItemRequest, QueryParams, ReadRequest, UpdateCommand, WriteAnswer } from './items.commands';
 
 type Row = Record<string, unknown>;
 type Params = Record<string, unknown>;
@@ -138,16 +139,13 @@ export class ItemsService {
 
   // ----- reads -----
 
-  /**
-   * Reads items. `shape` adds what the query language's parameters cannot say: the computed values a
-   * view selects beside its fields.
-   */
-  async list(access: ItemsAccess, collectionName: string, params: Params, shape: Pick<ItemsQuery, 'computed'> = {}): Promise<ReadResult> {
-    const virtual = await this.virtualCollection(access, collectionName);
-    if (virtual) return virtual.list(access, params);
-    const target = await this.readTarget(access, collectionName);
-    const { query, scope } = this.scoped(target, this.parse(target, params));
-    return this.runQuery(shape.computed?.length ? { ...query, computed: shape.computed } : query, target.schema, access, scope);
+  /** Reads items: by the query language's parameters, or by a query a caller parsed (a view's). */
+  async list(access: ItemsAccess, request: ReadRequest): Promise<ReadResult> {
+    const virtual = 'params' in request ? await this.virtualCollection(access, request.collection) : null;
+    if (virtual && 'params' in request) return virtual.list(access, request.params);
+    const target = await this.readTarget(access, request.collection);
+    const { query, scope } = this.scoped(target, 'query' in request ? request.query : this.parse(target, request.params));
+    return this.runQuery(query, target.schema, access, scope);
   }
 
   /** The virtual collection (a view) of that name, when the name is no collection of the workspace. */
@@ -175,12 +173,12 @@ export class ItemsService {
     return { data, meta };
   }
 
-  async get(access: ItemsAccess, collectionName: string, id: string, params: Params): Promise<Row> {
-    const virtual = await this.virtualCollection(access, collectionName);
-    if (virtual) return virtual.get(access, id, params);
-    const target = await this.readTarget(access, collectionName);
-    const key = this.keyFromPath(target.collection, id);
-    const [item] = await this.readKeys(target, [key], params);
+  async get(access: ItemsAccess, request: ItemRequest): Promise<Row> {
+    const virtual = await this.virtualCollection(access, request.collection);
+    if (virtual) return virtual.get(access, request.id, request.params);
+    const target = await this.readTarget(access, request.collection);
+    const key = this.keyFromPath(target.collection, request.id);
+    const [item] = await this.readKeys(target, [key], request.params);
     if (!item) throw notFound('Item not found.');
     return item;
   }
@@ -216,7 +214,7 @@ export class ItemsService {
    * the key as tie-breaker and an offset, so no row is read twice or skipped between batches of an
    * unchanging table. Only one batch is ever held.
    */
-  async exportItems(access: ItemsAccess, collectionName: string, params: Params): Promise<ItemsExport> {
+  async exportItems(access: ItemsAccess, { collection: collectionName, params }: { collection: string; params: QueryParams }): Promise<ItemsExport> {
     const explicit = params.limit !== undefined || params.page !== undefined;
     const { export: _format, meta: _meta, ...readParams } = params;
     const virtual = await this.virtualCollection(access, collectionName);
@@ -311,22 +309,23 @@ export class ItemsService {
 
   // ----- writes -----
 
-  /** Creates one item or a batch (all or nothing); answers them read back through the query language. */
-  async create(access: ItemsAccess, collectionName: string, body: unknown, params: Params, origin: RequestOrigin): Promise<Row | Row[]> {
-    const target = await this.writeTarget(access, collectionName, 'create');
-    const inputs = this.batch(body);
+  /**
+   * Creates one item or a batch (all or nothing); answers them read back through the query language,
+   * as the caller may read them: an app role without a read policy gets nothing back.
+   */
+  async create(access: ItemsAccess, command: CreateCommand): Promise<Row[]> {
+    const target = await this.writeTarget(access, command.collection, 'create');
+    const inputs = this.batch(command.items);
     const validator = this.validator(target);
-    const prepared = inputs.map((input, index) => {
-      const where = Array.isArray(body) ? String(index) : '';
-      return validator.forCreate(this.granted(target, input, 'create', where), where);
-    });
+    const where = (index: number) => (command.batch ? String(index) : '');
+    const prepared = inputs.map((input, index) => validator.forCreate(this.granted(target, input, 'create', where(index)), where(index)));
     await this.before(target, 'create', [], prepared);
-    const activity = { workspaceId: access.workspace.id, action: 'create' as const, collection: collectionName, principal: access.principal, origin };
+    const activity = { workspaceId: access.workspace.id, action: 'create' as const, collection: target.collection.name, principal: access.principal, origin: command.origin };
     let stored: Row[] | null = null;
-    const named = { items: prepared.map((values, index) => ({ where: Array.isArray(body) ? String(index) : '', values })) };
+    const named = { items: prepared.map((values, index) => ({ where: where(index), values })) };
     const inserted = await this.explainingConflicts(target, named, async () =>
       target.collection.external
-        ? (await this.writeExternal(target, 'create', origin, prepared, (writes) => writes.insert(prepared))).map((key) => ({ key, row: null }))
+        ? (await this.writeExternal(target, 'create', command.origin, prepared, (writes) => writes.insert(prepared))).map((key) => ({ key, row: null }))
         : this.insertsInOneStatement(target, prepared)
         ? [await this.insertWithActivity(target, prepared[0], activity)]
         : await this.db.transaction(async (manager) => {
@@ -339,90 +338,63 @@ export class ItemsService {
     // The one-statement create has no stored rows of its own: RETURNING gave them.
     stored ??= inserted.every((r) => r.row !== null) ? decodeRows(inserted.map((r) => r.row!), target.collection.fields, this.dialect) : null;
     await this.announce(target, 'create', keys, stored);
-    const items = this.fromReturning(target, inserted, stored, params) ?? (await this.readKeys(target, keys, params));
-    // An app role gets back what it may read of what it wrote: maybe nothing.
-    return Array.isArray(body) ? items : (items[0] ?? null);
+    return this.fromReturning(target, inserted, stored, command) ?? (await this.readKeys(target, keys, command));
   }
 
   /**
    * The answer of a create from the rows RETURNING gave back (`stored`, decoded), when the requested
    * fields are plain columns (no relation to expand); otherwise null, and the items are read back.
    */
-  private fromReturning(target: Target, inserted: Array<{ row: Row | null }>, stored: Row[] | null, params: Params): Row[] | null {
+  private fromReturning(target: Target, inserted: Array<{ row: Row | null }>, stored: Row[] | null, { fields }: WriteAnswer): Row[] | null {
     if (target.permissions || !stored || inserted.some((r) => r.row === null)) return null;
-    const { fields } = params;
     return pickColumns(stored, this.parse(target, fields === undefined ? {} : { fields }));
   }
 
-  async updateOne(access: ItemsAccess, collectionName: string, id: string, body: unknown, params: Params, origin: RequestOrigin): Promise<Row | null> {
-    const target = await this.writeTarget(access, collectionName, 'update');
-    const key = this.keyFromPath(target.collection, id);
-    const values = this.validator(target).forUpdate(this.granted(target, body, 'update', ''), '');
-    await this.before(target, 'update', [key], [values]);
-    const updated = await this.explainingConflicts(target, { items: [{ where: '', values }] }, () =>
-      target.collection.external
-        ? this.writeExternal(target, 'update', origin, [values], (writes) => writes.update([{ keys: [key], values }]))
-        : this.db.transaction((manager) => this.update(manager, target, [{ keys: [key], values }], origin)),
-    );
-    if (updated.length === 0) throw notFound('Item not found.');
-    await this.announce(target, 'update', updated);
-    const [item] = await this.readKeys(target, updated, params);
-    return item ?? null;
-  }
-
   /**
-   * Updates several items in one transaction: `{"keys": [...], "data": {...}}` gives all of them the
-   * same values, an array of objects with ids gives each its own. Keys that do not exist are skipped.
+   * Updates items in one transaction: the same values for the keys named, or each item of a batch its
+   * own. Keys that do not exist are skipped, except one named by its id: 404. Answers the items read back.
    */
-  async updateMany(access: ItemsAccess, collectionName: string, body: unknown, params: Params, origin: RequestOrigin): Promise<Row[]> {
-    const target = await this.writeTarget(access, collectionName, 'update');
+  async update(access: ItemsAccess, command: UpdateCommand): Promise<Row[]> {
+    const target = await this.writeTarget(access, command.collection, 'update');
     const validator = this.validator(target);
-    let changes: Array<{ keys: unknown[]; values: Row }>;
-    if (Array.isArray(body)) {
-      if (body.length > this.config.query.maxBatchSize) throw invalidPayload(`Invalid payload: a batch may hold at most ${this.config.query.maxBatchSize} items.`);
-      changes = body.map((item, index) => {
+    const max = this.config.query.maxBatchSize;
+    let changes: Array<{ keys: unknown[]; values: Row; where: string }>;
+    if ('each' in command) {
+      if (command.each.length > max) throw invalidPayload(`Invalid payload: a batch may hold at most ${max} items.`);
+      changes = command.each.map((item, index) => {
         const id = (item as Row | null)?.[primaryKeyField(target.collection).field];
         if (id === undefined || id === null) throw invalidPayload('Invalid payload: each item of a batch update needs its "id".', `${index}.id`);
-        return { keys: [this.keyFromBody(target.collection, id, `${index}.id`)], values: validator.forUpdate(this.granted(target, item, 'update', String(index)), String(index)) };
+        const where = String(index);
+        return { keys: [this.keyFromBody(target.collection, id, `${index}.id`)], values: validator.forUpdate(this.granted(target, item, 'update', where), where), where };
       });
     } else {
-      const { keys, data } = (body ?? {}) as { keys?: unknown; data?: unknown };
-      changes = [{ keys: this.keysFromBody(target.collection, keys), values: validator.forUpdate(this.granted(target, data, 'update', 'data'), 'data') }];
+      const keys = this.keys(target.collection, command.keys);
+      const where = 'id' in command.keys ? '' : 'data';
+      changes = [{ keys, values: validator.forUpdate(this.granted(target, command.values, 'update', where), where), where }];
     }
     for (const change of changes) await this.before(target, 'update', change.keys, [change.values]);
-    const named = { items: changes.map((change, index) => ({ where: Array.isArray(body) ? String(index) : 'data', values: change.values })) };
+    const named = { items: changes.map(({ where, values }) => ({ where, values })) };
     const updated = await this.explainingConflicts(target, named, () =>
       target.collection.external
-        ? this.writeExternal(target, 'update', origin, changes.map((change) => change.values), (writes) => writes.update(changes))
-        : this.db.transaction((manager) => this.update(manager, target, changes, origin)),
+        ? this.writeExternal(target, 'update', command.origin, changes.map((change) => change.values), (writes) => writes.update(changes))
+        : this.db.transaction((manager) => this.updateRows(manager, target, changes, command.origin)),
     );
+    if ('keys' in command && 'id' in command.keys && updated.length === 0) throw notFound('Item not found.');
     await this.announce(target, 'update', updated);
-    return this.readKeys(target, updated, params);
+    return this.readKeys(target, updated, command);
   }
 
-  async deleteOne(access: ItemsAccess, collectionName: string, id: string, origin: RequestOrigin): Promise<void> {
-    const target = await this.writeTarget(access, collectionName, 'delete');
-    const key = this.keyFromPath(target.collection, id);
-    await this.before(target, 'delete', [key], []);
-    const deleted = await this.explainingConflicts(target, { deleted: [key] }, () =>
-      target.collection.external
-        ? this.writeExternal(target, 'delete', origin, undefined, (writes) => writes.remove([key]))
-        : this.db.transaction((manager) => this.remove(manager, target, [key], origin)),
-    );
-    if (deleted.length === 0) throw notFound('Item not found.');
-    await this.announce(target, 'delete', deleted);
-  }
-
-  /** Deletes `{"keys": [...]}` or an array of keys in one transaction; keys that do not exist are skipped. */
-  async deleteMany(access: ItemsAccess, collectionName: string, body: unknown, origin: RequestOrigin): Promise<void> {
-    const target = await this.writeTarget(access, collectionName, 'delete');
-    const keys = this.keysFromBody(target.collection, Array.isArray(body) ? body : (body as { keys?: unknown } | null)?.keys);
+  /** Deletes the items named in one transaction; keys that do not exist are skipped, except one named by its id: 404. */
+  async delete(access: ItemsAccess, command: DeleteCommand): Promise<void> {
+    const target = await this.writeTarget(access, command.collection, 'delete');
+    const keys = this.keys(target.collection, command.keys);
     await this.before(target, 'delete', keys, []);
     const deleted = await this.explainingConflicts(target, { deleted: keys }, () =>
       target.collection.external
-        ? this.writeExternal(target, 'delete', origin, undefined, (writes) => writes.remove(keys))
-        : this.db.transaction((manager) => this.remove(manager, target, keys, origin)),
+        ? this.writeExternal(target, 'delete', command.origin, undefined, (writes) => writes.remove(keys))
+        : this.db.transaction((manager) => this.remove(manager, target, keys, command.origin)),
     );
+    if ('id' in command.keys && deleted.length === 0) throw notFound('Item not found.');
     await this.announce(target, 'delete', deleted);
   }
 
@@ -657,7 +629,7 @@ export class ItemsService {
   }
 
   /** Reads items by key with the request's `fields`, in the order of the keys. */
-  private async readKeys(target: Target, keys: unknown[], params: Params): Promise<Row[]> {
+  private async readKeys(target: Target, keys: unknown[], params: WriteAnswer): Promise<Row[]> {
     if (keys.length === 0) return [];
     // A role that wrote without a read policy reads nothing back.
     if (target.permissions && !target.permissions.grants.has(target.collection.name)) return [];
@@ -672,8 +644,7 @@ export class ItemsService {
     return rows.sort((a, b) => (order.get(String(a[key])) ?? 0) - (order.get(String(b[key])) ?? 0));
   }
 
-  private batch(body: unknown): unknown[] {
-    const inputs = Array.isArray(body) ? body : [body];
+  private batch(inputs: unknown[]): unknown[] {
     if (inputs.length === 0) throw invalidPayload('Invalid payload: the batch is empty.');
     if (inputs.length > this.config.query.maxBatchSize) throw invalidPayload(`Invalid payload: a batch may hold at most ${this.config.query.maxBatchSize} items.`);
     return inputs;
@@ -817,7 +788,7 @@ export class ItemsService {
     return { created_at: now, updated_at: now, created_by: actor, updated_by: actor };
   }
 
-  private async update(manager: EntityManager, target: WriteTarget, changes: Array<{ keys: unknown[]; values: Row }>, origin: RequestOrigin): Promise<unknown[]> {
+  private async updateRows(manager: EntityManager, target: WriteTarget, changes: Array<{ keys: unknown[]; values: Row }>, origin: RequestOrigin): Promise<unknown[]> {
     const { collection, access } = target;
     const updated: unknown[] = [];
     /** The fields each updated key had written, in the order of `updated`. */
@@ -934,6 +905,11 @@ export class ItemsService {
     // JSON.stringify, not String: an object such as {"toString": ""} can not be turned into a string.
     if (key === undefined) throw invalidPayload(`Invalid payload: ${typeof id === 'string' ? `"${id}"` : JSON.stringify(id)} is not a valid key.`, where);
     return key;
+  }
+
+  /** The keys a write names, in the primary key's type. */
+  private keys(collection: CollectionDef, named: ItemKeys): unknown[] {
+    return 'id' in named ? [this.keyFromPath(collection, named.id)] : this.keysFromBody(collection, named.keys);
   }
 
   private keysFromBody(collection: CollectionDef, keys: unknown): unknown[] {

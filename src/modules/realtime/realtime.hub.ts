@@ -164,7 +164,7 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
   async subscribe(subscription: Subscription): Promise<void> {
     const group = this.join(subscription);
     try {
-      const { data } = await this.items.list(subscription.subscriber.access, subscription.collection, subscription.query);
+      const { data } = await this.items.list(subscription.subscriber.access, { collection: subscription.collection, params: subscription.query });
       group.remember(data);
       subscription.start(data);
     } catch (error) {
