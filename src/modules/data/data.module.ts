@@ -6,6 +6,8 @@ import { SchemaModule } from '../schema/schema.module';
 import { WebhookOutboxModule } from '../webhooks/webhooks.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { ItemsService } from './items.service';
+import { ItemTargets } from './items.targets';
+import { ItemsReader } from './read/items.reader';
 import { ItemsTransfer } from './transfer/items-transfer.service';
 import { VirtualCollections } from './virtual-collections';
 import { ItemHooks } from './write/item-hooks';
@@ -16,7 +18,7 @@ import { ItemsController } from './rest/items.controller';
 @Module({
   imports: [SchemaModule, WorkspacesModule, PoliciesModule, WebhookOutboxModule, FlowTriggersModule, ExternalDatabasesModule],
   controllers: [ItemsController, ActivityController, WorkspaceOpenApiController],
-  providers: [ItemsService, ItemsTransfer, ItemHooks, VirtualCollections],
+  providers: [ItemsService, ItemsReader, ItemTargets, ItemsTransfer, ItemHooks, VirtualCollections],
   exports: [ItemsService, ItemHooks, VirtualCollections],
 })
 export class DataModule {}

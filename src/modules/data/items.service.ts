@@ -7,36 +7,12 @@ import { Database } from '../../common/database/database.service';
 import { AppError, forbidden, invalidPayload, notFound } from '../../common/errors/app-error';
 import type { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
-import { ACTIVITY_COLLECTION, activitySchema } from '../audit/activity.collection';
-import { ACTIVITY_COLUMNS, ActivityEntry, activityRow, ItemAction, recordActivity, RequestOrigin } from '../audit/activity.recorder';
-import { INTEGER_RANGES } from '../schema/field-types';
-import { findField, primaryKeyField } from '../schema/schema.lookup';
-import { SchemaRegistry } from '../schema/schema.registry';
-import type { CollectionDef, FieldDef, WorkspaceSchema } from '../schema/schema.types';
-import { personId } from '../auth/principal';
-import { appCaller, PoliciesService } from '../policies/policies.service';
-import type { PolicyAction } from '../policies/policy.entities';
-import { ReadPermissions, scopeReadQuery } from '../policies/read-permissions';
-import { checkWritableFields, withGrantValidation, withPresets, WriteGrant } from '../policies/write-permissions';
-import { assertMemberMay } from '../workspaces/workspace-roles';
-import { isAppRoleAccess, ItemsAccess, WorkspaceAccess, WorkspacesService } from '../workspaces/workspaces.service';
-import { FilterNode, ItemsQuery, keysQuery, QueryContext, SortTerm } from '../../engine/query/query.ast';
-import { ParsedQueryCache } from '../../engine/query/parsed-query.cache';
-import { parseItemsQuery } from '../../engine/query/query.parser';
-import { aggregateItems, countItems, decodeRows, pickColumns, readItems, RunSql } from '../../engine/read/read.runner';
-import { compileSelect } from '../../engine/sql/select.compiler';
+import { FilterNode, keysQuery } from '../../engine/query/query.ast';
+import { decodeRows } from '../../engine/read/read.runner';
 import { dialectFor, SqlDialect } from '../../engine/sql/dialect';
-import { invalidQuery } from '../../engine/sql/filter.compiler';
-import { EXPORT_BATCH_SIZE, IMPORT_BATCH_SIZE, importRefused, ImportFailure, ImportResult, ImportRow, ItemsExport, MAX_REPORTED_IMPORT_FAILURES, ROW_FAILURES, rowFailureOf } from './transfer/transfer.types';
+import { compileSelect } from '../../engine/sql/select.compiler';
 import { toDatabase } from '../../engine/sql/value-codec';
-import { OutboxWriter, WebhookOutbox } from '../webhooks/webhook-outbox';
-import { FlowTriggers, FlowTriggerWriter, KeysMatching, TriggeringChange } from '../flows/flow-triggers';
-import { ExternalDatabases } from '../connections/external-databases';
-import { ExternalWrites } from '../connections/external-writes';
 import { explainForeignKeyViolation, RefusedWrite } from '../../engine/write/foreign-key-conflicts';
-import { ItemHooks } from './write/item-hooks';
-import { ItemValidator } from './write/item-validator';
-import { deltaOf, recordRevisions, REVISION_COLUMNS, revisionRow } from '../revisions/revision.recorder';
 import {
   deleteStatement,
   insertedKey,
@@ -52,11 +28,28 @@ import {
   rowsStatement,
   updateStatement,
 } from '../../engine/write/write.sql';
-import { VirtualCollection, VirtualCollections } from './virtual-collections';
-import type { CreateCommand, DeleteCommand, ItemKeys, ItemRequest, QueryParams, ReadRequest, UpdateCommand, WriteAnswer } from './items.commands';
+import { ACTIVITY_COLUMNS, ActivityEntry, activityRow, ItemAction, recordActivity, RequestOrigin } from '../audit/activity.recorder';
+import { personId } from '../auth/principal';
+import { ExternalDatabases } from '../connections/external-databases';
+import { ExternalWrites } from '../connections/external-writes';
+import { FlowTriggers, FlowTriggerWriter, KeysMatching, TriggeringChange } from '../flows/flow-triggers';
+import { checkWritableFields, withGrantValidation, withPresets } from '../policies/write-permissions';
+import { deltaOf, recordRevisions, REVISION_COLUMNS, revisionRow } from '../revisions/revision.recorder';
+import { findField, primaryKeyField } from '../schema/schema.lookup';
+import type { CollectionDef, WorkspaceSchema } from '../schema/schema.types';
+import { OutboxWriter, WebhookOutbox } from '../webhooks/webhook-outbox';
+import { isAppRoleAccess, ItemsAccess, WorkspaceAccess } from '../workspaces/workspaces.service';
+import type { CreateCommand, DeleteCommand, ItemRequest, QueryParams, ReadRequest, UpdateCommand } from './items.commands';
+import { keyFromBody, keysOf } from './items.keys';
+import { GrantedTarget, ItemTargets, queryContext, WriteAction } from './items.targets';
+import { ItemsReader, ReadResult } from './read/items.reader';
+import { IMPORT_BATCH_SIZE, importRefused, ImportFailure, ImportResult, ImportRow, ItemsExport, MAX_REPORTED_IMPORT_FAILURES, ROW_FAILURES, rowFailureOf } from './transfer/transfer.types';
+import { ItemHooks } from './write/item-hooks';
+import { ItemValidator } from './write/item-validator';
+
+export type { ReadResult } from './read/items.reader';
 
 type Row = Record<string, unknown>;
-type Params = Record<string, unknown>;
 
 /** The bus channel on which committed item changes are announced (realtime, webhooks and flows listen). */
 export const ITEMS_CHANGED = 'items.changed';
@@ -81,29 +74,8 @@ export interface ItemsChanged {
 /** At most this much JSON of stored rows travels with a change; larger ones are read by their subscribers. */
 const MAX_CARRIED_ROWS_BYTES = 16 * 1024;
 
-export interface ReadResult {
-  data: Row[];
-  meta?: Record<string, number>;
-}
-
-/** Everything one request's work on items needs, resolved once. */
-interface Target {
-  access: ItemsAccess;
-  /** The whole schema: statements are compiled against it. */
-  schema: WorkspaceSchema;
-  collection: CollectionDef;
-  /** The schema as the caller sees it: requests are parsed against it. */
-  visible: WorkspaceSchema;
-  /** What an app role may read; null for members, who read everything. */
-  permissions: ReadPermissions | null;
-}
-
-/**
- * The target of a write, with what an app role's policy grants for it (null for members: everything),
- * and what writes the change's webhook deliveries and flow runs in its transaction.
- */
-interface WriteTarget extends Target {
-  grant: WriteGrant | null;
+/** The target of a write, and what writes the change's webhook deliveries and flow runs in its transaction. */
+interface WriteTarget extends GrantedTarget {
   outbox: OutboxWriter;
   flows: FlowTriggerWriter;
 }
@@ -116,195 +88,49 @@ interface WriteTarget extends Target {
 export class ItemsService {
   private readonly dialect: SqlDialect;
   private readonly logger = new Logger(ItemsService.name);
-  private readonly queries: ParsedQueryCache;
   /** The texts of one-statement creates (PostgreSQL), kept per collection definition and columns. */
   private readonly createTexts = new InsertWithLogTexts();
 
   constructor(
     private readonly db: Database,
-    private readonly registry: SchemaRegistry,
+    private readonly reader: ItemsReader,
+    private readonly targets: ItemTargets,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     @InjectConfig() private readonly config: AppConfig,
     private readonly hooks: ItemHooks,
-    private readonly policies: PoliciesService,
     private readonly outbox: WebhookOutbox,
     private readonly flowTriggers: FlowTriggers,
-    private readonly workspaces: WorkspacesService,
-    private readonly virtual: VirtualCollections,
     private readonly external: ExternalDatabases,
   ) {
     this.dialect = dialectFor(db.kind);
-    this.queries = new ParsedQueryCache(config.query);
   }
 
-  // ----- reads -----
+  // ----- reads: the reader's line -----
 
-  /** Reads items: by the query language's parameters, or by a query a caller parsed (a view's). */
-  async list(access: ItemsAccess, request: ReadRequest): Promise<ReadResult> {
-    const virtual = 'params' in request ? await this.virtualCollection(access, request.collection) : null;
-    if (virtual && 'params' in request) return virtual.list(access, request.params);
-    const target = await this.readTarget(access, request.collection);
-    const { query, scope } = this.scoped(target, 'query' in request ? request.query : this.parse(target, request.params));
-    return this.runQuery(query, target.schema, access, scope);
+  list(access: ItemsAccess, request: ReadRequest): Promise<ReadResult> {
+    return this.reader.list(access, request);
   }
 
-  /** The virtual collection (a view) of that name, when the name is no collection of the workspace. */
-  private async virtualCollection(access: ItemsAccess, name: string): Promise<VirtualCollection | null> {
-    return this.virtual.find(await this.registry.forWorkspace(access.workspace), name);
+  /** One item; 404 when it does not exist or the caller may not see it. */
+  get(access: ItemsAccess, request: ItemRequest): Promise<Row> {
+    return this.reader.get(access, request);
   }
 
-  /**
-   * Runs a parsed read: rows or aggregates, with the meta counts asked for. `scope` is the row filter
-   * of the caller's policy: `total_count` counts the rows it keeps, not the table's.
-   */
-  private async runQuery(query: ItemsQuery, schema: WorkspaceSchema, access: ItemsAccess, scope: FilterNode | null = null): Promise<ReadResult> {
-    const context = this.context(access);
-    const { dialect, run } = this.source(schema.collections.get(query.collection));
-    if (query.aggregate.length > 0 || query.groupBy.length > 0) {
-      return { data: await aggregateItems(query, schema, dialect, context, run) };
-    }
-    const data = await readItems(query, schema, dialect, context, run);
-    if (query.meta.length === 0) return { data };
-    const meta: Record<string, number> = {};
-    for (const name of query.meta) {
-      const counted = name === 'filter_count' ? query : { ...query, filter: scope, search: null };
-      meta[name] = await countItems(counted, schema, dialect, context, { applyFilter: true }, run);
-    }
-    return { data, meta };
+  /** What a subscriber is sent of a change (see ItemsReader.readChanged). */
+  readChanged(subscriber: ItemsAccess, collection: string, keys: unknown[], params: QueryParams, stored: Row[] | null = null): Promise<Row[]> {
+    return this.reader.readChanged(subscriber, collection, keys, params, stored);
   }
 
-  async get(access: ItemsAccess, request: ItemRequest): Promise<Row> {
-    const virtual = await this.virtualCollection(access, request.collection);
-    if (virtual) return virtual.get(access, request.id, request.params);
-    const target = await this.readTarget(access, request.collection);
-    const key = this.keyFromPath(target.collection, request.id);
-    const [item] = await this.readKeys(target, [key], request.params);
-    if (!item) throw notFound('Item not found.');
-    return item;
+  exportItems(access: ItemsAccess, request: { collection: string; params: QueryParams }): Promise<ItemsExport> {
+    return this.reader.exportItems(access, request);
   }
 
-  /**
-   * The items with these keys that a read with `params` finds (its fields, filter, search and deep;
-   * not its paging or sort), as the caller may see them: what a subscriber is sent of a change.
-   * `stored` (a change's `rows`) answers a read that would only pick their columns (no filter of the
-   * subscription or of the caller's policy, no search, no relation to expand) without a statement.
-   */
-  async readChanged(subscriber: ItemsAccess, collectionName: string, keys: unknown[], params: Params, stored: Row[] | null = null): Promise<Row[]> {
-    if (keys.length === 0) return [];
-    // The workspace as it is now: a subscriber's copy, from when it subscribed, may predate a schema
-    // change, and an outdated schema version would make every read load the schema again.
-    const workspace = await this.workspaces.findByRef(subscriber.workspace.id);
-    if (!workspace) return [];
-    const access = { ...subscriber, workspace };
-    const target = await this.readTarget(access, collectionName);
-    const query = this.parse(target, params);
-    const byKey: FilterNode = { type: 'compare', field: primaryKeyField(target.collection).field, operator: '_in', value: keys as Array<string | number> };
-    const filter: FilterNode = query.filter ? { type: 'and', children: [byKey, query.filter] } : byKey;
-    const { query: scoped, scope } = this.scoped(target, { ...query, filter, limit: null, offset: 0, sort: [] });
-    const picked = stored && query.filter === null && scope === null ? pickColumns(stored, scoped) : null;
-    if (picked) return picked;
-    const { dialect, run } = this.source(target.collection);
-    return readItems(scoped, target.schema, dialect, this.context(access), run);
+  activity(access: WorkspaceAccess, params: QueryParams): Promise<ReadResult> {
+    return this.reader.activity(access, params);
   }
 
-  /**
-   * The whole result of a read, batch after batch, for an export: the same parameters, policies and
-   * statements as `list`, without its default page. `limit`, `offset` and `page` still cut it when
-   * given. Batches follow the primary key (keyset) when the sort is by it or absent, else the sort with
-   * the key as tie-breaker and an offset, so no row is read twice or skipped between batches of an
-   * unchanging table. Only one batch is ever held.
-   */
-  async exportItems(access: ItemsAccess, { collection: collectionName, params }: { collection: string; params: QueryParams }): Promise<ItemsExport> {
-    const explicit = params.limit !== undefined || params.page !== undefined;
-    const { export: _format, meta: _meta, ...readParams } = params;
-    const virtual = await this.virtualCollection(access, collectionName);
-    if (virtual) return this.exportVirtual(access, virtual, readParams, explicit);
-    const target = await this.readTarget(access, collectionName);
-    const parsed = this.parse(target, readParams);
-    if (parsed.aggregate.length > 0 || parsed.groupBy.length > 0) throw invalidQuery('An export reads items: aggregate and groupBy can not be exported.', { parameter: 'export' });
-    const { query } = this.scoped(target, parsed);
-    const key = primaryKeyField(target.collection).field;
-    // A list always answers the key; a file has the columns `fields` names. The key is read all the
-    // same: keyset batches continue after the last one.
-    const strip = !fieldsNameKey(params.fields, key);
-    const columns = [...query.selection.fields.filter((name) => !strip || name !== key), ...query.selection.relations.map((nested) => nested.field)];
-    const withKey = query.selection.fields.includes(key) ? query.selection : { ...query.selection, fields: [...query.selection.fields, key] };
-    const byKey = query.sort.length === 0 || (query.sort.length === 1 && query.sort[0].path.length === 1 && query.sort[0].path[0] === key);
-    const sort: SortTerm[] = byKey ? [{ path: [key], direction: query.sort[0]?.direction ?? 'asc' }] : query.sort.some((term) => term.path.join('.') === key) ? query.sort : [...query.sort, { path: [key], direction: 'asc' }];
-    // Batches continue after the last row (keyset) when its sort values say exactly where it is: the key,
-    // or fields whose comparison in a filter is their order in a sort. Otherwise by offset.
-    const seek = seekTerms(sort, target.collection, key);
-    const added = seek ? seek.map((term) => term.path[0]).filter((name) => !withKey.fields.includes(name)) : [];
-    const unwanted = [...(strip ? [key] : []), ...added];
-    const selection = added.length > 0 ? { ...withKey, fields: [...withKey.fields, ...added] } : withKey;
-    const { dialect, run } = this.source(target.collection);
-    const context = this.context(access);
-    const total = explicit ? query.limit : null;
-    async function* batches(): AsyncGenerator<Row[]> {
-      let remaining = total ?? Number.POSITIVE_INFINITY;
-      let offset = query.offset;
-      let last: Row | null = null;
-      while (remaining > 0) {
-        const size = Math.min(EXPORT_BATCH_SIZE, remaining);
-        const page: ItemsQuery = { ...query, selection, sort, limit: size, offset, meta: [] };
-        if (seek && last !== null) {
-          const past = seekAfter(seek, last);
-          page.filter = query.filter ? { type: 'and', children: [query.filter, past] } : past;
-          page.offset = 0;
-        }
-        const rows = await readItems(page, target.schema, dialect, context, run);
-        if (rows.length === 0) return;
-        remaining -= rows.length;
-        if (seek) last = pickSeekValues(rows[rows.length - 1], seek);
-        else offset += rows.length;
-        if (unwanted.length > 0) for (const row of rows) for (const name of unwanted) delete row[name];
-        yield rows;
-        if (rows.length < size) return;
-      }
-    }
-    return { columns, batches: batches() };
-  }
-
-  /** A view's export: its pages in turn, as `list` reads them. */
-  private exportVirtual(access: ItemsAccess, virtual: VirtualCollection, params: Params, explicit: boolean): ItemsExport {
-    const { limit, offset, page, ...rest } = params;
-    const firstOffset = offset !== undefined ? Number(offset) : page !== undefined && limit !== undefined ? (Number(page) - 1) * Number(limit) : 0;
-    const total = explicit && limit !== undefined && Number(limit) !== -1 ? Number(limit) : Number.POSITIVE_INFINITY;
-    if (!Number.isSafeInteger(firstOffset) || firstOffset < 0) throw invalidQuery('offset must be 0 or more.', { parameter: 'offset' });
-    const columns: string[] = [];
-    async function* batches(): AsyncGenerator<Row[]> {
-      let remaining = total;
-      let skip = firstOffset;
-      while (remaining > 0) {
-        const size = Math.min(EXPORT_BATCH_SIZE, remaining);
-        const { data } = await virtual.list(access, { ...rest, limit: String(size), offset: String(skip) });
-        if (data.length === 0) return;
-        if (columns.length === 0) columns.push(...Object.keys(data[0]));
-        remaining -= data.length;
-        skip += data.length;
-        yield data;
-        if (data.length < size) return;
-      }
-    }
-    return { columns, batches: batches() };
-  }
-
-  /** The workspace's activity log, read with the query language; only its own rows are ever visible. */
-  activity(access: WorkspaceAccess, params: Params): Promise<ReadResult> {
-    return this.readLog(access, activitySchema(access.workspace.id), ACTIVITY_COLLECTION.name, params);
-  }
-
-  /**
-   * A system log shared by all workspaces (activity, revisions), described as a collection of `schema`
-   * and read with the query language, its workspace filter forced: only the workspace's own rows are
-   * ever visible. `only` narrows it further (one row by id, say).
-   */
-  async readLog(access: WorkspaceAccess, schema: WorkspaceSchema, collection: string, params: Params, only: FilterNode | null = null): Promise<ReadResult> {
-    const query = parseItemsQuery(collection, params, schema, this.config.query);
-    const own: FilterNode = { type: 'compare', field: 'workspace_id', operator: '_eq', value: access.workspace.id };
-    const filters = [own, only, query.filter].filter((node): node is FilterNode => node !== null);
-    // `own` is also the scope of `total_count`, which would otherwise count every workspace's rows.
-    return this.runQuery({ ...query, filter: { type: 'and', children: filters } }, schema, access, own);
+  readLog(access: WorkspaceAccess, schema: WorkspaceSchema, collection: string, params: QueryParams, only: FilterNode | null = null): Promise<ReadResult> {
+    return this.reader.readLog(access, schema, collection, params, only);
   }
 
   // ----- writes -----
@@ -338,16 +164,7 @@ export class ItemsService {
     // The one-statement create has no stored rows of its own: RETURNING gave them.
     stored ??= inserted.every((r) => r.row !== null) ? decodeRows(inserted.map((r) => r.row!), target.collection.fields, this.dialect) : null;
     await this.announce(target, 'create', keys, stored);
-    return this.fromReturning(target, inserted, stored, command) ?? (await this.readKeys(target, keys, command));
-  }
-
-  /**
-   * The answer of a create from the rows RETURNING gave back (`stored`, decoded), when the requested
-   * fields are plain columns (no relation to expand); otherwise null, and the items are read back.
-   */
-  private fromReturning(target: Target, inserted: Array<{ row: Row | null }>, stored: Row[] | null, { fields }: WriteAnswer): Row[] | null {
-    if (target.permissions || !stored || inserted.some((r) => r.row === null)) return null;
-    return pickColumns(stored, this.parse(target, fields === undefined ? {} : { fields }));
+    return (stored && inserted.every((r) => r.row !== null) ? this.reader.pickWritten(target, stored, command) : null) ?? (await this.reader.readKeys(target, keys, command));
   }
 
   /**
@@ -365,10 +182,10 @@ export class ItemsService {
         const id = (item as Row | null)?.[primaryKeyField(target.collection).field];
         if (id === undefined || id === null) throw invalidPayload('Invalid payload: each item of a batch update needs its "id".', `${index}.id`);
         const where = String(index);
-        return { keys: [this.keyFromBody(target.collection, id, `${index}.id`)], values: validator.forUpdate(this.granted(target, item, 'update', where), where), where };
+        return { keys: [keyFromBody(target.collection, id, `${index}.id`)], values: validator.forUpdate(this.granted(target, item, 'update', where), where), where };
       });
     } else {
-      const keys = this.keys(target.collection, command.keys);
+      const keys = keysOf(target.collection, command.keys, this.config.query.maxBatchSize);
       const where = 'id' in command.keys ? '' : 'data';
       changes = [{ keys, values: validator.forUpdate(this.granted(target, command.values, 'update', where), where), where }];
     }
@@ -381,13 +198,13 @@ export class ItemsService {
     );
     if ('keys' in command && 'id' in command.keys && updated.length === 0) throw notFound('Item not found.');
     await this.announce(target, 'update', updated);
-    return this.readKeys(target, updated, command);
+    return this.reader.readKeys(target, updated, command);
   }
 
   /** Deletes the items named in one transaction; keys that do not exist are skipped, except one named by its id: 404. */
   async delete(access: ItemsAccess, command: DeleteCommand): Promise<void> {
     const target = await this.writeTarget(access, command.collection, 'delete');
-    const keys = this.keys(target.collection, command.keys);
+    const keys = keysOf(target.collection, command.keys, this.config.query.maxBatchSize);
     await this.before(target, 'delete', keys, []);
     const deleted = await this.explainingConflicts(target, { deleted: keys }, () =>
       target.collection.external
@@ -475,42 +292,18 @@ export class ItemsService {
 
   // ----- the steps -----
 
-  private async target(access: WorkspaceAccess, collectionName: string): Promise<Target> {
-    const schema = await this.registry.forWorkspace(access.workspace);
-    const collection = schema.collections.get(collectionName);
-    if (!collection) throw notFound(`Collection "${collectionName}" not found.`);
-    return { access, schema, collection, visible: schema, permissions: null };
-  }
-
   /**
-   * The target of a write. A member writes only from the editor role up, and an app role only through a
-   * policy for the action (403 otherwise, whether or not the collection exists), reading back only what
-   * its read policy shows: every way to the items (REST, GraphQL, handlers, flows) meets this one check.
-   * The webhooks and flows that want the change are looked up now, before its transaction: inside it, a
-   * second connection could wait on a full pool for ever.
+   * The target of a write, the caller's right to it checked (see ItemTargets). The webhooks and flows
+   * that want the change are looked up now, before its transaction: inside it, a second connection
+   * could wait on a full pool for ever.
    */
-  private async writeTarget(access: ItemsAccess, collectionName: string, action: Exclude<PolicyAction, 'read'>): Promise<WriteTarget> {
-    if (!isAppRoleAccess(access)) assertMemberMay(access.role, action);
-    const virtual = await this.virtualCollection(access, collectionName);
-    if (virtual) throw forbidden(virtual.readOnlyReason);
-    const target = await this.grantedTarget(access, collectionName, action);
-    const external = target.collection.external;
-    if (external && !external.allowWrites) throw forbidden(`"${collectionName}" is a table of the connection "${external.connection}", and this connection is read-only.`);
+  private async writeTarget(access: ItemsAccess, collectionName: string, action: WriteAction): Promise<WriteTarget> {
+    const target = await this.targets.write(access, collectionName, action);
     const [outbox, flows] = await Promise.all([
       this.outbox.prepare(access.workspace.id, target.collection.name, action),
       this.flowTriggers.prepare(access.workspace.id, target.schema, target.collection, action, access.principal),
     ]);
     return { ...target, outbox, flows };
-  }
-
-  private async grantedTarget(access: ItemsAccess, collectionName: string, action: Exclude<PolicyAction, 'read'>): Promise<Omit<WriteTarget, 'outbox' | 'flows'>> {
-    if (!isAppRoleAccess(access)) return { ...(await this.target(access, collectionName)), grant: null };
-    const schema = await this.registry.forWorkspace(access.workspace);
-    const grant = await this.policies.writeGrant(access.workspace, schema, appCaller(access), collectionName, action);
-    const collection = schema.collections.get(collectionName);
-    if (!grant || !collection) throw forbidden(`You may not ${action} items of "${collectionName}".`);
-    const permissions = await this.policies.readPermissions(access.workspace, schema, appCaller(access));
-    return { access, schema, collection, visible: permissions.visibleSchema, permissions, grant };
   }
 
   /** The validator of a write: the fields' rules, plus the grant's. */
@@ -522,7 +315,7 @@ export class ItemsService {
   private granted(target: WriteTarget, input: unknown, action: string, where: string): unknown {
     if (!target.grant) return input;
     checkWritableFields(input, target.grant, action, where);
-    return withPresets(input, target.grant, target.collection, this.context(target.access));
+    return withPresets(input, target.grant, target.collection, queryContext(target.access));
   }
 
   /**
@@ -545,54 +338,9 @@ export class ItemsService {
   private async keysMatching(manager: EntityManager, target: WriteTarget, keys: unknown[], filter: FilterNode, lock: boolean): Promise<unknown[]> {
     const byKey: FilterNode = { type: 'compare', field: 'id', operator: '_in', value: keys as Array<string | number> };
     const query = keysQuery(target.collection.name, { filter: { type: 'and', children: [byKey, filter] }, sort: lock ? [{ path: ['id'], direction: 'asc' }] : [] });
-    const compiled = compileSelect(query, target.schema, this.dialect, this.context(target.access));
+    const compiled = compileSelect(query, target.schema, this.dialect, queryContext(target.access));
     const rows = (await manager.query(`${compiled.sql}${lock && this.db.kind !== 'sqlite' ? ' FOR UPDATE' : ''}`, compiled.params)) as Row[];
     return rows.map((row) => (target.collection.primaryKey === 'integer' ? Number(row.id) : row.id));
-  }
-
-  /**
-   * The target of a read. A member reads by its role; an app role sees the collection only through a
-   * read policy; a collection it may not read answers 403 whether or not it exists, so the schema
-   * cannot be probed.
-   */
-  private async readTarget(access: ItemsAccess, collectionName: string): Promise<Target> {
-    if (!isAppRoleAccess(access)) {
-      assertMemberMay(access.role, 'read');
-      return this.target(access, collectionName);
-    }
-    const schema = await this.registry.forWorkspace(access.workspace);
-    const permissions = await this.policies.readPermissions(access.workspace, schema, appCaller(access));
-    const collection = schema.collections.get(collectionName);
-    if (!collection || !permissions.grants.has(collectionName)) throw forbidden(`You may not read "${collectionName}".`);
-    return { access, schema, collection, visible: permissions.visibleSchema, permissions };
-  }
-
-  /** A parsed read with the caller's row filters merged in; `scope` is the root's (null: every row). */
-  private scoped(target: Target, query: ItemsQuery): { query: ItemsQuery; scope: FilterNode | null } {
-    if (!target.permissions) return { query, scope: null };
-    return scopeReadQuery(query, target.permissions);
-  }
-
-  private parse(target: Target, params: Params): ItemsQuery {
-    return this.queries.parse(target.collection.name, params, target.visible);
-  }
-
-  private context(access: ItemsAccess): QueryContext {
-    if (isAppRoleAccess(access)) return { now: new Date(), userId: access.principal?.appUserId ?? null, role: access.appRole };
-    return { now: new Date(), userId: personId(access.principal), role: access.role };
-  }
-
-  /** Compiled reads run outside any transaction, on the database door's fast path. */
-  private runner(): RunSql {
-    return (sql, params) => this.db.read(sql, params);
-  }
-
-  /**
-   * Where a collection's statements run: Cairn's database, or the external database a connection
-   * serves it from (relations never cross databases, so a read's every level runs there too).
-   */
-  private source(collection: CollectionDef | undefined): { dialect: SqlDialect; run: RunSql } {
-    return collection?.external ? this.external.reader(collection.external) : { dialect: this.dialect, run: this.runner() };
   }
 
   /**
@@ -604,7 +352,7 @@ export class ItemsService {
       return await write();
     } catch (error) {
       if (classifyDatabaseError(error) !== 'foreign_key_violation') throw error;
-      const { dialect, run } = this.source(target.collection);
+      const { dialect, run } = this.reader.source(target.collection);
       throw (await explainForeignKeyViolation({ schema: target.schema, dialect, run }, target.collection, named)) ?? error;
     }
   }
@@ -617,7 +365,7 @@ export class ItemsService {
   private async writeExternal(target: WriteTarget, action: ItemAction, origin: RequestOrigin, payloads: Row[] | undefined, write: (writes: ExternalWrites) => Promise<unknown[]>): Promise<unknown[]> {
     const { access, collection } = target;
     const database = await this.external.database(collection.external!);
-    const keys = await write(new ExternalWrites(database, target.schema, collection, this.context(access), target.grant?.filter ?? null));
+    const keys = await write(new ExternalWrites(database, target.schema, collection, queryContext(access), target.grant?.filter ?? null));
     if (keys.length === 0) return keys;
     await this.db
       .transaction(async (manager) => {
@@ -626,22 +374,6 @@ export class ItemsService {
       })
       .catch((error: unknown) => this.logger.error(`A ${action} of ${collection.name} is committed in its external database, but its activity could not be recorded: ${String(error)}`));
     return keys;
-  }
-
-  /** Reads items by key with the request's `fields`, in the order of the keys. */
-  private async readKeys(target: Target, keys: unknown[], params: WriteAnswer): Promise<Row[]> {
-    if (keys.length === 0) return [];
-    // A role that wrote without a read policy reads nothing back.
-    if (target.permissions && !target.permissions.grants.has(target.collection.name)) return [];
-    const { fields } = params;
-    const query = this.parse(target, fields === undefined ? {} : { fields });
-    const key = primaryKeyField(target.collection).field;
-    const byKey: FilterNode = { type: 'compare', field: key, operator: '_in', value: keys as Array<string | number> };
-    const { query: scoped } = this.scoped(target, { ...query, filter: byKey, limit: null, offset: 0, sort: [] });
-    const { dialect, run } = this.source(target.collection);
-    const rows = await readItems(scoped, target.schema, dialect, this.context(target.access), run);
-    const order = new Map(keys.map((k, index) => [String(k), index]));
-    return rows.sort((a, b) => (order.get(String(a[key])) ?? 0) - (order.get(String(b[key])) ?? 0));
   }
 
   private batch(inputs: unknown[]): unknown[] {
@@ -894,39 +626,6 @@ export class ItemsService {
     return personId(access.principal);
   }
 
-  private keyFromPath(collection: CollectionDef, id: string): unknown {
-    const key = this.parseKey(collection, id);
-    if (key === undefined) throw notFound('Item not found.');
-    return key;
-  }
-
-  private keyFromBody(collection: CollectionDef, id: unknown, where: string): unknown {
-    const key = this.parseKey(collection, id);
-    // JSON.stringify, not String: an object such as {"toString": ""} can not be turned into a string.
-    if (key === undefined) throw invalidPayload(`Invalid payload: ${typeof id === 'string' ? `"${id}"` : JSON.stringify(id)} is not a valid key.`, where);
-    return key;
-  }
-
-  /** The keys a write names, in the primary key's type. */
-  private keys(collection: CollectionDef, named: ItemKeys): unknown[] {
-    return 'id' in named ? [this.keyFromPath(collection, named.id)] : this.keysFromBody(collection, named.keys);
-  }
-
-  private keysFromBody(collection: CollectionDef, keys: unknown): unknown[] {
-    if (!Array.isArray(keys) || keys.length === 0) throw invalidPayload('Invalid payload: "keys" must be a non-empty list of keys.', 'keys');
-    if (keys.length > this.config.query.maxBatchSize) throw invalidPayload(`Invalid payload: at most ${this.config.query.maxBatchSize} keys at once.`, 'keys');
-    return keys.map((key, index) => this.keyFromBody(collection, key, `keys.${index}`));
-  }
-
-  /** A key in the primary key's type, or undefined when it cannot be one (an integer key has 32 bits). */
-  private parseKey(collection: CollectionDef, raw: unknown): unknown {
-    if (primaryKeyField(collection).type === 'integer') {
-      const number = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
-      return Number.isSafeInteger(number) && number > 0 && number <= Number(INTEGER_RANGES.integer.max) ? number : undefined;
-    }
-    return typeof raw === 'string' && /^[0-9a-f-]{36}$/i.test(raw) ? raw.toLowerCase() : undefined;
-  }
-
   /** Runs the before-hooks; a hook that rewrote a payload has its values validated again. */
   private async before(target: WriteTarget, action: ItemAction, keys: unknown[], payloads: Row[]): Promise<void> {
     const { access, collection, schema } = target;
@@ -956,65 +655,6 @@ export class ItemsService {
     // The change is committed; a bus that is down must not turn it into an error for the client.
     await this.bus.publish(ITEMS_CHANGED, event).catch((error: unknown) => this.logger.warn(`Could not announce a change of ${target.collection.name}: ${String(error)}`));
   }
-}
-
-/** Whether the `fields` parameter (absent: `*`) asks for the primary key, by name or by `*`. */
-function fieldsNameKey(fields: unknown, key: string): boolean {
-  if (fields === undefined) return true;
-  const names = (Array.isArray(fields) ? fields : [fields]).flatMap((entry) => String(entry).split(',')).map((name) => name.trim());
-  return names.includes(key) || names.includes('*');
-}
-
-/** Field types whose filter comparison (`_gt`, `_eq`) agrees exactly with their sort order on every database. */
-const SEEKABLE_TYPES = new Set<FieldDef['type']>(['integer', 'bigint', 'date']);
-
-/**
- * The sort terms an export's batches can continue after (keyset), up to and including the key, which
- * makes the order total: top-level fields of SEEKABLE_TYPES and the key. Null when another term comes
- * first (text, whose sort is by code point but whose comparison follows the database's collation; a
- * relation path): then batches go by offset.
- */
-function seekTerms(sort: SortTerm[], collection: CollectionDef, key: string): SortTerm[] | null {
-  const terms: SortTerm[] = [];
-  for (const term of sort) {
-    if (term.path.length !== 1) return null;
-    terms.push(term);
-    if (term.path[0] === key) return terms;
-    const field = collection.fields.find((f) => f.field === term.path[0]);
-    if (!field || !SEEKABLE_TYPES.has(field.type)) return null;
-  }
-  return null;
-}
-
-/** The values of the seek terms' fields in a row, before any is stripped from it. */
-function pickSeekValues(row: Row, terms: SortTerm[]): Row {
-  const values: Row = {};
-  for (const term of terms) values[term.path[0]] = row[term.path[0]] ?? null;
-  return values;
-}
-
-/**
- * The rows after `last` in the order of `terms`: (a > x) or (a = x and b > y) or …, with Cairn's order
- * of NULLs (first ascending, last descending, on every database).
- */
-function seekAfter(terms: SortTerm[], last: Row): FilterNode {
-  const alternatives: FilterNode[] = [];
-  const same: FilterNode[] = [];
-  for (const term of terms) {
-    const field = term.path[0];
-    const value = last[field] as string | number | null;
-    const after = rowsAfter(field, term.direction, value);
-    if (after) alternatives.push(same.length > 0 ? { type: 'and', children: [...same, after] } : after);
-    same.push(value === null ? { type: 'compare', field, operator: '_null', value: true } : { type: 'compare', field, operator: '_eq', value });
-  }
-  return { type: 'or', children: alternatives };
-}
-
-/** The rows whose `field` comes after `value` in a sort (null when none can). */
-function rowsAfter(field: string, direction: 'asc' | 'desc', value: string | number | null): FilterNode | null {
-  if (direction === 'asc') return value === null ? { type: 'compare', field, operator: '_nnull', value: true } : { type: 'compare', field, operator: '_gt', value };
-  if (value === null) return null;
-  return { type: 'or', children: [{ type: 'compare', field, operator: '_lt', value }, { type: 'compare', field, operator: '_null', value: true }] };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { WorkspaceSchema } from '../schema/schema.types';
 import type { ItemsAccess } from '../workspaces/workspaces.service';
-import type { ReadResult } from './items.service';
+import type { ReadResult } from './read/items.reader';
 import type { AggregateTerm, ExpressionType, Selection } from '../../engine/query/query.ast';
 
 type Params = Record<string, unknown>;
