@@ -11,6 +11,7 @@ import { ConfigModule } from './config/config.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { ConnectionsModule } from './modules/connections/connections.module';
 import { AppAuthModule } from './modules/app-users/app-auth.module';
+import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { PrincipalGuardModule } from './modules/auth/principal-guard.module';
 import { DataModule } from './modules/data/data.module';
@@ -53,6 +54,7 @@ export class AppModule {
         HealthModule,
         SchemaModule,
         DataModule,
+        AuditModule,
         GraphQLModule,
         RealtimeModule,
         WebhooksModule,

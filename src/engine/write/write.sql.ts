@@ -50,6 +50,13 @@ export function insertManyStatement(dialect: SqlDialect, collection: CollectionD
   return { sql: `INSERT INTO ${dialect.quote(collection.table)} (${columns.map((c) => dialect.quote(c)).join(', ')}) VALUES ${tuples.join(', ')}${returning}`, params };
 }
 
+/** One INSERT of log rows (activity, revisions), each of `columns` in order, every value a parameter. */
+export function logInsertStatement(dialect: SqlDialect, table: string, columns: readonly string[], rows: unknown[][]): CompiledSql {
+  let position = 0;
+  const values = rows.map((row) => `(${row.map(() => dialect.placeholder(++position)).join(', ')})`).join(', ');
+  return { sql: `INSERT INTO ${dialect.quote(table)} (${columns.map((column) => dialect.quote(column)).join(', ')}) VALUES ${values}`, params: rows.flat() };
+}
+
 /** A log row written beside an insert: its table, columns and values, some taken from the inserted row. */
 export interface LoggedRow {
   table: string;

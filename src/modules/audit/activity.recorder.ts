@@ -3,16 +3,14 @@ import { v7 as timeOrderedUuid } from 'uuid';
 import type { ItemAction } from '../../common/bus/items-changed';
 import type { DatabaseKind } from '../../config/app-config';
 import { dialectFor } from '../../engine/sql/dialect';
+import type { CompiledSql } from '../../engine/sql/select.compiler';
+import { logInsertStatement } from '../../engine/write/write.sql';
 import { datetimeToDatabase } from '../../engine/sql/value-codec';
 import { actorId, Principal } from '../../common/principal/principal';
 
-export type { ItemAction };
+import type { RequestOrigin } from '../write-participants/write-participant';
 
-/** Where a request came from, for the activity log. */
-export interface RequestOrigin {
-  ip: string | null;
-  userAgent: string | null;
-}
+export type { ItemAction, RequestOrigin };
 
 /** The origin of an HTTP request or a WebSocket handshake: its client address and user agent. */
 export function requestOrigin(request: { ip?: string; headers: Record<string, string | string[] | undefined> }): RequestOrigin {
@@ -22,22 +20,22 @@ export function requestOrigin(request: { ip?: string; headers: Record<string, st
 
 /**
  * Writes activity rows inside the caller's transaction, so the log and the change commit together,
- * and answers their ids in the order of the items (revisions link to them).
- * Timestamps are written as the value codec writes datetimes, because the log is read and filtered
- * through the same query compiler as items.
+ * and answers their ids in the order of the items (revisions link to them). `ids` gives them, one per
+ * item; otherwise they are made here. Timestamps are written as the value codec writes datetimes,
+ * because the log is read and filtered through the same query compiler as items.
  */
-export async function recordActivity(manager: EntityManager, kind: DatabaseKind, entry: ActivityEntry): Promise<string[]> {
+export async function recordActivity(manager: EntityManager, kind: DatabaseKind, entry: ActivityEntry, ids?: string[]): Promise<string[]> {
   if (entry.items.length === 0) return [];
+  const statement = activityStatement(kind, entry, ids);
+  await manager.query(statement.sql, statement.params);
+  return statement.ids;
+}
+
+/** The one multi-row INSERT of an entry's activity rows: it runs on every write, where a query builder's overhead shows. */
+export function activityStatement(kind: DatabaseKind, entry: ActivityEntry, ids?: string[], at: string = datetimeToDatabase(new Date(), kind)): CompiledSql & { ids: string[] } {
   // One moment for the whole write: its rows were written together.
-  const at = datetimeToDatabase(new Date(), kind);
-  const rows = entry.items.map((item) => activityRow(kind, entry, item, at));
-  // One plain multi-row INSERT: it runs on every write, where a query builder's overhead shows.
-  const dialect = dialectFor(kind);
-  let position = 0;
-  const values = rows.map((row) => `(${row.map(() => dialect.placeholder(++position)).join(', ')})`).join(', ');
-  const columns = ACTIVITY_COLUMNS.map((column) => dialect.quote(column)).join(', ');
-  await manager.query(`INSERT INTO ${dialect.quote('cairn_activity')} (${columns}) VALUES ${values}`, rows.flat());
-  return rows.map((row) => row[0] as string);
+  const rows = entry.items.map((item, index) => activityRow(kind, entry, item, at, ids?.[index]));
+  return { ...logInsertStatement(dialectFor(kind), 'cairn_activity', ACTIVITY_COLUMNS, rows), ids: rows.map((row) => row[0] as string) };
 }
 
 export interface ActivityEntry {
@@ -54,11 +52,11 @@ export interface ActivityEntry {
 export const ACTIVITY_COLUMNS = ['id', 'workspace_id', 'action', 'collection', 'item', 'actor_type', 'actor_id', 'ip', 'user_agent', 'created_at'];
 
 /** The values of one activity row, for one item of an entry, in ACTIVITY_COLUMNS order. */
-export function activityRow(kind: DatabaseKind, entry: Omit<ActivityEntry, 'items'>, item: unknown, at: string = datetimeToDatabase(new Date(), kind)): unknown[] {
+export function activityRow(kind: DatabaseKind, entry: Omit<ActivityEntry, 'items'>, item: unknown, at: string = datetimeToDatabase(new Date(), kind), id: string = timeOrderedUuid()): unknown[] {
   return [
     // Time-ordered ids land at the end of the primary key's index, where random ones would touch a
     // page anywhere in it on every write.
-    timeOrderedUuid(),
+    id,
     entry.workspaceId,
     entry.action,
     entry.collection,

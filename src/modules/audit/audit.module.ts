@@ -1,9 +1,12 @@
 import { Module } from '@nestjs/common';
+import { WriteParticipantsModule } from '../write-participants/write-participants.module';
+import { ActivityParticipant } from './activity.participant';
 import { LogReader } from './log.reader';
 
-/** The reader of the activity and revision logs (the write path records them, in each change's transaction). */
+/** The activity log: its rows join every write of items (ActivityParticipant); LogReader reads it and the revisions. */
 @Module({
-  providers: [LogReader],
+  imports: [WriteParticipantsModule],
+  providers: [ActivityParticipant, LogReader],
   exports: [LogReader],
 })
 export class AuditModule {}

@@ -1,23 +1,25 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
-import { FlowTriggersModule } from '../flows/flow-triggers.module';
 import { ExternalDatabasesModule } from '../connections/connections.module';
 import { PoliciesModule } from '../policies/policies.module';
 import { SchemaModule } from '../schema/schema.module';
-import { WebhookOutboxModule } from '../webhooks/webhooks.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
+import { WriteParticipantsModule } from '../write-participants/write-participants.module';
 import { ItemsService } from './items.service';
+import { ItemTargets } from './items.targets';
+import { ItemsReader } from './read/items.reader';
 import { ItemsTransfer } from './transfer/items-transfer.service';
 import { VirtualCollections } from './virtual-collections';
-import { ItemHooks } from './write/item-hooks';
+import { ItemTable } from './write/item-table';
+import { ItemsWriter } from './write/items.writer';
 import { WorkspaceOpenApiController } from './openapi/workspace-openapi.controller';
 import { ActivityController } from './rest/activity.controller';
 import { ItemsController } from './rest/items.controller';
 
 @Module({
-  imports: [AuditModule, SchemaModule, WorkspacesModule, PoliciesModule, WebhookOutboxModule, FlowTriggersModule, ExternalDatabasesModule],
+  imports: [AuditModule, SchemaModule, WorkspacesModule, PoliciesModule, ExternalDatabasesModule, WriteParticipantsModule],
   controllers: [ItemsController, ActivityController, WorkspaceOpenApiController],
-  providers: [ItemsService, ItemsTransfer, ItemHooks, VirtualCollections],
-  exports: [ItemsService, ItemHooks, VirtualCollections],
+  providers: [ItemsService, ItemsReader, ItemsWriter, ItemTargets, ItemTable, ItemsTransfer, VirtualCollections],
+  exports: [ItemsService, VirtualCollections],
 })
 export class DataModule {}

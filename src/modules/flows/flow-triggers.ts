@@ -1,35 +1,22 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { v7 as timeOrderedUuid } from 'uuid';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { EvictedCache } from '../../common/cache/evicted-cache';
 import type { FlowsConfig, QueryConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import type { ItemAction } from '../audit/activity.recorder';
-import type { Principal } from '../../common/principal/principal';
 import type { FilterNode } from '../../engine/query/query.ast';
 import { parseFilter } from '../../engine/query/filter.parser';
 import type { CollectionDef, WorkspaceSchema } from '../schema/schema.types';
+import type { WriteIntent, WriteParticipant, WritePlan, WrittenGroup } from '../write-participants/write-participant';
+import { WriteParticipants } from '../write-participants/write-participants';
 import type { FlowTrigger } from './flow-definition';
 import { FlowEntity, FlowRunEntity, FlowRunStatus } from './flow.entities';
 
-/** One group of items a change wrote with the same values: an item of a create, or the keys of an update. */
-export interface TriggeringChange {
-  keys: unknown[];
-  /** The values written; none for a delete. */
-  payload?: Record<string, unknown>;
-}
-
 /** Which of these keys have rows matching the filter, read on the change's own connection. */
-export type KeysMatching = (keys: unknown[], filter: FilterNode) => Promise<unknown[]>;
-
-/** Writes the runs a change triggers, in its transaction; made by FlowTriggers.prepare. */
-export interface FlowTriggerWriter {
-  /** Whether any flow wants the change: a write no flow listens to keeps its faster path. */
-  wanted: boolean;
-  record(manager: EntityManager, changes: TriggeringChange[], matching: KeysMatching): Promise<void>;
-}
+type KeysMatching = (keys: unknown[], filter: FilterNode) => Promise<unknown[]>;
 
 /** An enabled event flow, as the write path matches it against changes. */
 interface EventFlow {
@@ -43,17 +30,19 @@ interface EventFlow {
 /** What `$trigger` holds for a run, with the depth of the flows that led to it. */
 export type TriggerData = Record<string, unknown> & { depth: number };
 
-const NO_WRITER: FlowTriggerWriter = { wanted: false, record: () => Promise.resolve() };
+/** What a change's event says when it may have written flow runs, so that flow runners wake for it. */
+const WAKES_RUNNERS = { flowRuns: true } as const;
 
 /**
- * The durable trigger of event flows, as the webhooks' outbox: the write path records a pending run
- * for each enabled flow that wants a change, inside the change's transaction, so a run exists exactly
- * when the change commits. A flow's filter is compiled to SQL and tested on the rows as written (on a
- * delete, as they were), with the change's own connection. The event flows of a workspace are cached
- * for the write path and evicted on every instance when one changes.
+ * The durable trigger of event flows, as the webhooks' outbox, a participant of the writes of items:
+ * it records a pending run for each enabled flow that wants a change, inside the change's transaction,
+ * so a run exists exactly when the change commits. A flow's filter is compiled to SQL and tested on the
+ * rows as written (on a delete, as they were), with the change's own connection. The event flows of a
+ * workspace are cached for the write path and evicted on every instance when one changes.
  */
 @Injectable()
-export class FlowTriggers implements OnModuleInit, OnModuleDestroy {
+export class FlowTriggers implements WriteParticipant, OnModuleInit, OnModuleDestroy {
+  readonly order = 40;
   private readonly byWorkspace: EvictedCache<{ flows: EventFlow[] }>;
 
   constructor(
@@ -61,11 +50,13 @@ export class FlowTriggers implements OnModuleInit, OnModuleDestroy {
     @Inject(MESSAGE_BUS) bus: MessageBus,
     @InjectConfig('flows') private readonly config: FlowsConfig,
     @InjectConfig('query') private readonly queryConfig: QueryConfig,
+    private readonly participants: WriteParticipants,
   ) {
     this.byWorkspace = new EvictedCache(bus, 'cache.flows', { ttlMs: 2_000, max: 20_000 });
   }
 
   onModuleInit(): Promise<void> {
+    this.participants.register(this);
     return this.byWorkspace.start();
   }
 
@@ -74,20 +65,25 @@ export class FlowTriggers implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * What will write a change's runs, looked up before the change's transaction begins (inside it,
-   * reading the flows would take a second connection). `principal` is the writer: a flow's changes
-   * carry its depth, and beyond FLOW_MAX_DEPTH they trigger runs that fail at once, recorded.
+   * What writes a change's runs, when a flow wants it: a write no flow listens to keeps its faster path.
+   * `principal` is the writer: a flow's changes carry its depth, and beyond FLOW_MAX_DEPTH they trigger
+   * runs that fail at once, recorded. Writes to a table of an external database trigger no flow: a
+   * trigger's filter is tested on the rows in the write's own transaction, and those rows are in the
+   * other database.
    */
-  async prepare(workspaceId: string, schema: WorkspaceSchema, collection: CollectionDef, action: ItemAction, principal: Principal | null): Promise<FlowTriggerWriter> {
+  async prepare({ workspaceId, schema, collection, action, principal }: WriteIntent): Promise<WritePlan | null> {
+    if (collection.external) return null;
     const loaded = await this.byWorkspace.get(workspaceId, () => this.load(workspaceId));
     const wanting = (loaded?.flows ?? []).filter((flow) => flow.events.includes(action) && flow.collections.includes(collection.name));
-    if (wanting.length === 0) return NO_WRITER;
+    if (wanting.length === 0) return null;
     const depth = principal?.kind === 'flow' ? principal.depth + 1 : 0;
     return {
-      wanted: true,
-      record: async (manager, changes, matching) => {
+      event: WAKES_RUNNERS,
+      // Before a delete's rows go: a filter is tested on the items as they were.
+      beforeDelete: true,
+      record: async (manager, change) => {
         const runs: FlowRunEntity[] = [];
-        for (const flow of wanting) runs.push(...(await this.runsOf(flow, { schema, collection, action, depth }, changes, matching)));
+        for (const flow of wanting) runs.push(...(await this.runsOf(flow, { schema, collection, action, depth }, change.groups, (keys, filter) => change.matching(keys, filter))));
         if (runs.length > 0) await manager.getRepository(FlowRunEntity).insert(runs);
       },
     };
@@ -115,7 +111,7 @@ export class FlowTriggers implements OnModuleInit, OnModuleDestroy {
   private async runsOf(
     flow: EventFlow,
     change: { schema: WorkspaceSchema; collection: CollectionDef; action: ItemAction; depth: number },
-    groups: TriggeringChange[],
+    groups: WrittenGroup[],
     matching: KeysMatching,
   ): Promise<FlowRunEntity[]> {
     const run = (data: Record<string, unknown>, status: FlowRunStatus = 'pending', error: string | null = null) =>

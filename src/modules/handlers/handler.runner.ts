@@ -116,17 +116,17 @@ export class HandlerRunner implements BeforeApplicationShutdown {
     const [first, second] = args as unknown[];
     switch (op) {
       case 'readByQuery':
-        return (await this.items.list(access, collection, queryOf(first))).data;
+        return (await this.items.list(access, { collection, params: queryOf(first) })).data;
       case 'readOne':
-        return this.items.get(access, collection, keyOf(first), queryOf(second));
+        return this.items.get(access, { collection, id: keyOf(first), params: queryOf(second) });
       case 'createOne':
         if (!isRecord(first)) throw badCall('createOne(data) needs an object');
-        return this.items.create(access, collection, first, {}, HANDLER_ORIGIN);
+        return (await this.items.create(access, { collection, items: [first], batch: false, origin: HANDLER_ORIGIN }))[0] ?? null;
       case 'updateOne':
         if (!isRecord(second)) throw badCall('updateOne(id, data) needs an object');
-        return this.items.updateOne(access, collection, keyOf(first), second, {}, HANDLER_ORIGIN);
+        return (await this.items.update(access, { collection, keys: { id: keyOf(first) }, values: second, origin: HANDLER_ORIGIN }))[0] ?? null;
       case 'deleteOne':
-        await this.items.deleteOne(access, collection, keyOf(first), HANDLER_ORIGIN);
+        await this.items.delete(access, { collection, keys: { id: keyOf(first) }, origin: HANDLER_ORIGIN });
         return null;
       default:
         throw badCall(`an unknown operation`);

@@ -5,6 +5,7 @@ import { configToken } from '../../config/config.module';
 import { DataModule } from '../data/data.module';
 import { SchemaModule } from '../schema/schema.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
+import { WriteParticipantsModule } from '../write-participants/write-participants.module';
 import { CustomEndpointsController } from './custom-endpoints.controller';
 import { HandlerCatalog } from './handler.catalog';
 import { HandlerHooks } from './handler.hooks';
@@ -18,7 +19,7 @@ import { SandboxPool } from './sandbox/sandbox.pool';
 
 /** Sandboxed JavaScript handlers: their routes, the hooks on the write path, the custom endpoints, the sandbox pool; flows run handlers through the catalog and runner it exports. */
 @Module({
-  imports: [TypeOrmModule.forFeature([HandlerEntity, HandlerRunEntity]), DataModule, SchemaModule, WorkspacesModule],
+  imports: [TypeOrmModule.forFeature([HandlerEntity, HandlerRunEntity]), DataModule, SchemaModule, WorkspacesModule, WriteParticipantsModule],
   controllers: [HandlersController, CustomEndpointsController],
   providers: [
     HandlersService,

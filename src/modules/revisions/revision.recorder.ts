@@ -2,6 +2,8 @@ import { EntityManager } from 'typeorm';
 import { v7 as timeOrderedUuid } from 'uuid';
 import type { DatabaseKind } from '../../config/app-config';
 import { dialectFor } from '../../engine/sql/dialect';
+import type { CompiledSql } from '../../engine/sql/select.compiler';
+import { logInsertStatement } from '../../engine/write/write.sql';
 import { datetimeToDatabase } from '../../engine/sql/value-codec';
 
 type Row = Record<string, unknown>;
@@ -31,14 +33,14 @@ export const REVISION_COLUMNS = ['id', 'activity', 'workspace_id', 'collection',
  */
 export async function recordRevisions(manager: EntityManager, kind: DatabaseKind, revised: RevisedCollection, entries: RevisionEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  const dialect = dialectFor(kind);
-  // One moment for the whole write, as its activity rows have.
-  const at = datetimeToDatabase(new Date(), kind);
+  const statement = revisionsStatement(kind, revised, entries);
+  await manager.query(statement.sql, statement.params);
+}
+
+/** The one multi-row INSERT of a change's revisions; one moment for the whole write, as its activity rows have. */
+export function revisionsStatement(kind: DatabaseKind, revised: RevisedCollection, entries: RevisionEntry[], at: string = datetimeToDatabase(new Date(), kind)): CompiledSql {
   const rows = entries.map((entry) => revisionRow(kind, revised, entry, at));
-  let position = 0;
-  const values = rows.map((row) => `(${row.map(() => dialect.placeholder(++position)).join(', ')})`).join(', ');
-  const columns = REVISION_COLUMNS.map((column) => dialect.quote(column)).join(', ');
-  await manager.query(`INSERT INTO ${dialect.quote('cairn_revisions')} (${columns}) VALUES ${values}`, rows.flat());
+  return logInsertStatement(dialectFor(kind), 'cairn_revisions', REVISION_COLUMNS, rows);
 }
 
 /** The values of one revision row, in REVISION_COLUMNS order; `data` and `delta` as JSON text. */

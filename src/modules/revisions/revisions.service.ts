@@ -54,13 +54,15 @@ export class RevisionsService {
     const data = revision.data as Row;
     const values = restorableValues(collection, data);
     const item = revision.item as string;
-    if (await this.exists(access, collectionName, data.id ?? item)) return this.items.updateOne(access, collectionName, item, values, params, origin);
-    const created = await this.items.create(access, collectionName, { ...values, id: data.id }, params, origin);
-    return Array.isArray(created) ? (created[0] ?? null) : created;
+    const answer = { fields: params.fields, origin };
+    const written = (await this.exists(access, collectionName, data.id ?? item))
+      ? await this.items.update(access, { collection: collectionName, keys: { id: item }, values, ...answer })
+      : await this.items.create(access, { collection: collectionName, items: [{ ...values, id: data.id }], batch: false, ...answer });
+    return written[0] ?? null;
   }
 
   private async exists(access: WorkspaceAccess, collection: string, key: unknown): Promise<boolean> {
-    const { data } = await this.items.list(access, collection, { fields: 'id', filter: { id: { _eq: key } }, limit: 1 });
+    const { data } = await this.items.list(access, { collection, params: { fields: 'id', filter: { id: { _eq: key } }, limit: 1 } });
     return data.length > 0;
   }
 }

@@ -3,6 +3,7 @@ import { AppError, conflict, forbidden, notFound } from '../../common/errors/app
 import type { QueryConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { ItemsService } from '../data/items.service';
+import { ParsedQueryCache } from '../../engine/query/parsed-query.cache';
 import { parseItemsQuery } from '../../engine/query/query.parser';
 import type { ComputedColumn, ItemsQuery } from '../../engine/query/query.ast';
 import type { ReadResult } from '../../engine/read/query-runner';
@@ -30,6 +31,9 @@ type Row = Record<string, unknown>;
  */
 @Injectable()
 export class ViewReader implements OnModuleInit, VirtualCollectionSource {
+  /** The source's queries a view's reads come to, parsed once per shape as the items door parses its own. */
+  private readonly queries: ParsedQueryCache;
+
   constructor(
     private readonly views: ViewsService,
     private readonly items: ItemsService,
@@ -37,7 +41,9 @@ export class ViewReader implements OnModuleInit, VirtualCollectionSource {
     private readonly registry: SchemaRegistry,
     private readonly policies: PoliciesService,
     @InjectConfig('query') private readonly config: QueryConfig,
-  ) {}
+  ) {
+    this.queries = new ParsedQueryCache(config);
+  }
 
   onModuleInit(): void {
     this.virtual.register(this);
@@ -104,10 +110,11 @@ export class ViewReader implements OnModuleInit, VirtualCollectionSource {
     const defined = parseItemsQuery(view.source, definitionParams(view), visible, { ...this.config, maxLimit: null });
     const plan = planViewRead(view, defined, computed, visible, params, this.config);
     if (only) plan.params.filter = [...(plan.params.filter === undefined ? [] : Array.isArray(plan.params.filter) ? plan.params.filter : [plan.params.filter]), only];
-    const result = await this.items.list(access, view.source, plan.params, { computed: plan.computed });
+    const query = this.queries.parse(view.source, plan.params, visible);
+    const result = await this.items.list(access, { collection: view.source, query: plan.computed.length > 0 ? { ...query, computed: plan.computed } : query });
     if (plan.stripId) for (const row of result.data) delete row.id;
     if (plan.totalParams) {
-      const total = await this.items.list(access, view.source, plan.totalParams);
+      const total = await this.items.list(access, { collection: view.source, query: this.queries.parse(view.source, plan.totalParams, visible) });
       result.meta = { total_count: total.meta?.filter_count ?? 0, ...(result.meta ?? {}) };
     }
     return result;

@@ -4,14 +4,9 @@ import { EntityManager, Repository } from 'typeorm';
 import { v7 as timeOrderedUuid } from 'uuid';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { EvictedCache } from '../../common/cache/evicted-cache';
+import type { WriteIntent, WriteParticipant, WritePlan } from '../write-participants/write-participant';
+import { WriteParticipants } from '../write-participants/write-participants';
 import { WebhookDeliveryEntity, WebhookEntity, WebhookEvent } from './webhook.entities';
-
-/** Writes the deliveries of one change in its transaction; made by WebhookOutbox.prepare. */
-export interface OutboxWriter {
-  /** Whether any webhook wants the change: a write nobody listens to keeps its faster path. */
-  wanted: boolean;
-  record(manager: EntityManager, keys: unknown[], payloads?: Array<Record<string, unknown>>): Promise<void>;
-}
 
 /** A committed-to-be item change, as the write path hands it to the outbox inside its transaction. */
 interface OutboxChange {
@@ -23,6 +18,9 @@ interface OutboxChange {
   payloads?: Array<Record<string, unknown>>;
 }
 
+/** What a change's event says when it wrote deliveries, so that dispatchers wake for it (and only then). */
+const WAKES_DISPATCHERS = { deliveries: true } as const;
+
 /** A webhook as the outbox matches it against changes. */
 interface Subscription {
   id: string;
@@ -31,23 +29,28 @@ interface Subscription {
 }
 
 /**
- * The durable outbox of webhooks: the write path records inside the transaction of a change, so a
- * delivery row exists for each enabled webhook that wants the event exactly when the change commits, and
- * a process that dies right after the commit loses nothing. The dispatcher sends them afterwards. The
- * webhooks of a workspace are cached for the write path and evicted on every instance when one changes.
+ * The durable outbox of webhooks, a participant of every write of items that a webhook wants: it
+ * records inside the transaction of the change, so a delivery row exists for each enabled webhook that
+ * wants the event exactly when the change commits, and a process that dies right after the commit loses
+ * nothing. The dispatcher sends them afterwards. Writes to external tables are joined too: their
+ * deliveries are written in Cairn's database once the external change committed. The webhooks of a
+ * workspace are cached for the write path and evicted on every instance when one changes.
  */
 @Injectable()
-export class WebhookOutbox implements OnModuleInit, OnModuleDestroy {
+export class WebhookOutbox implements WriteParticipant, OnModuleInit, OnModuleDestroy {
+  readonly order = 30;
   private readonly byWorkspace: EvictedCache<{ subscriptions: Subscription[] }>;
 
   constructor(
     @InjectRepository(WebhookEntity) private readonly webhooks: Repository<WebhookEntity>,
     @Inject(MESSAGE_BUS) bus: MessageBus,
+    private readonly participants: WriteParticipants,
   ) {
     this.byWorkspace = new EvictedCache(bus, 'cache.webhooks', { ttlMs: 2_000, max: 20_000 });
   }
 
   onModuleInit(): Promise<void> {
+    this.participants.register(this);
     return this.byWorkspace.start();
   }
 
@@ -55,16 +58,13 @@ export class WebhookOutbox implements OnModuleInit, OnModuleDestroy {
     return this.byWorkspace.close();
   }
 
-  /**
-   * What will write a change's deliveries, looked up before the change's transaction begins: inside
-   * it, reading the webhooks would take a second connection, and writers holding every connection of
-   * the pool would wait on each other for ever.
-   */
-  async prepare(workspaceId: string, collection: string, action: WebhookEvent): Promise<OutboxWriter> {
-    const subscriptions = await this.matching(workspaceId, collection, action);
+  /** What writes a change's deliveries, when a webhook wants it: a write nobody listens to keeps its faster path. */
+  async prepare({ workspaceId, collection, action }: WriteIntent): Promise<WritePlan | null> {
+    const subscriptions = await this.matching(workspaceId, collection.name, action);
+    if (subscriptions.length === 0) return null;
     return {
-      wanted: subscriptions.length > 0,
-      record: (manager, keys, payloads) => recordDeliveries(manager, subscriptions, { workspaceId, collection, action, keys, payloads }),
+      event: WAKES_DISPATCHERS,
+      record: (manager, change) => recordDeliveries(manager, subscriptions, { workspaceId, collection: collection.name, action, keys: change.keys, payloads: change.payloads }),
     };
   }
 

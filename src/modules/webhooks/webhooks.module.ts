@@ -4,6 +4,7 @@ import { configToken } from '../../config/config.module';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SchemaModule } from '../schema/schema.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
+import { WriteParticipantsModule } from '../write-participants/write-participants.module';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import { WebhookOutbox } from './webhook-outbox';
 import { WebhookTargetPolicy } from './webhook-target';
@@ -14,7 +15,7 @@ import { WebhooksSnapshot } from './webhooks.snapshot';
 
 /** The outbox the write path fills; the webhooks of each workspace. */
 @Module({
-  imports: [TypeOrmModule.forFeature([WebhookEntity, WebhookDeliveryEntity, WebhookAttemptEntity])],
+  imports: [TypeOrmModule.forFeature([WebhookEntity, WebhookDeliveryEntity, WebhookAttemptEntity]), WriteParticipantsModule],
   providers: [WebhookOutbox],
   exports: [WebhookOutbox],
 })

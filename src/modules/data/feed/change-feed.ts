@@ -53,7 +53,7 @@ export class ChangeFeed implements OnModuleInit, OnModuleDestroy {
   async subscribe(subscription: FeedSubscription): Promise<Row[]> {
     await this.follow(subscription);
     try {
-      const { data } = await this.items.list(subscription.access, subscription.collection, subscription.query);
+      const { data } = await this.items.list(subscription.access, { collection: subscription.collection, params: subscription.query });
       this.groupOf.get(subscription)?.remember(data);
       return data;
     } catch (error) {

@@ -8,6 +8,7 @@ import { ChangeFeed } from '../feed/change-feed';
 import type { FeedEvent } from '../feed/feed-event';
 import type { FeedSubscription } from '../feed/feed-group';
 import { ItemsService } from '../items.service';
+import { itemsOf, WriteAnswer } from '../items.commands';
 import type { GraphQLOperations, MutationEvent } from './graphql-schema.factory';
 
 type Row = Record<string, unknown>;
@@ -33,12 +34,12 @@ export class GraphQLItemOperations implements GraphQLOperations<GraphQLContext> 
   ) {}
 
   async list(context: GraphQLContext, collection: string, params: Params): Promise<Row[]> {
-    return (await this.items.list(context.access, collection, params)).data;
+    return (await this.items.list(context.access, { collection, params })).data;
   }
 
   async byId(context: GraphQLContext, collection: string, id: string, params: Params): Promise<Row | null> {
     try {
-      return await this.items.get(context.access, collection, id, params);
+      return await this.items.get(context.access, { collection, id, params });
     } catch (error) {
       if (error instanceof AppError && error.code === 'NOT_FOUND') return null;
       throw error;
@@ -49,24 +50,27 @@ export class GraphQLItemOperations implements GraphQLOperations<GraphQLContext> 
     return this.list(context, collection, params);
   }
 
-  create(context: GraphQLContext, collection: string, body: unknown, params: Params): Promise<Row | Row[] | null> {
-    return this.items.create(context.access, collection, body, params, context.origin);
+  async create(context: GraphQLContext, collection: string, data: unknown, answer: WriteAnswer): Promise<Row | Row[] | null> {
+    const command = { collection, ...itemsOf(data), ...answer, origin: context.origin };
+    const items = await this.items.create(context.access, command);
+    return command.batch ? items : (items[0] ?? null);
   }
 
-  updateOne(context: GraphQLContext, collection: string, id: string, body: unknown, params: Params): Promise<Row | null> {
-    return this.items.updateOne(context.access, collection, id, body, params, context.origin);
+  async updateOne(context: GraphQLContext, collection: string, id: string, data: unknown, answer: WriteAnswer): Promise<Row | null> {
+    const [item] = await this.items.update(context.access, { collection, keys: { id }, values: data, ...answer, origin: context.origin });
+    return item ?? null;
   }
 
-  updateMany(context: GraphQLContext, collection: string, body: unknown, params: Params): Promise<Row[]> {
-    return this.items.updateMany(context.access, collection, body, params, context.origin);
+  updateMany(context: GraphQLContext, collection: string, ids: string[], data: unknown, answer: WriteAnswer): Promise<Row[]> {
+    return this.items.update(context.access, { collection, keys: { keys: ids }, values: data, ...answer, origin: context.origin });
   }
 
   deleteOne(context: GraphQLContext, collection: string, id: string): Promise<void> {
-    return this.items.deleteOne(context.access, collection, id, context.origin);
+    return this.items.delete(context.access, { collection, keys: { id }, origin: context.origin });
   }
 
   deleteMany(context: GraphQLContext, collection: string, ids: string[]): Promise<void> {
-    return this.items.deleteMany(context.access, collection, { keys: ids }, context.origin);
+    return this.items.delete(context.access, { collection, keys: { keys: ids }, origin: context.origin });
   }
 
   /**

@@ -61,9 +61,10 @@ export interface GraphQLOperations<C> {
   /** One item by key; null when it does not exist or the caller may not see it. */
   byId(context: C, collection: string, id: string, params: Args): Promise<Row | null>;
   aggregate(context: C, collection: string, params: Args): Promise<Row[]>;
-  create(context: C, collection: string, body: unknown, params: Args): Promise<Row | Row[] | null>;
-  updateOne(context: C, collection: string, id: string, body: unknown, params: Args): Promise<Row | null>;
-  updateMany(context: C, collection: string, body: unknown, params: Args): Promise<Row[]>;
+  /** Creates the item `data` holds, or the list of them; `answer` names the fields to answer them with. */
+  create(context: C, collection: string, data: unknown, answer: { fields?: string[] }): Promise<Row | Row[] | null>;
+  updateOne(context: C, collection: string, id: string, data: unknown, answer: { fields?: string[] }): Promise<Row | null>;
+  updateMany(context: C, collection: string, ids: string[], data: unknown, answer: { fields?: string[] }): Promise<Row[]>;
   deleteOne(context: C, collection: string, id: string): Promise<void>;
   deleteMany(context: C, collection: string, ids: string[]): Promise<void>;
   changes(context: C, collection: string, event: ItemAction | null, params: Args): AsyncIterable<MutationEvent>;
@@ -315,7 +316,7 @@ class SchemaBuilder<C> {
     const readable = this.view.visible.collections.get(name);
     const result: GraphQLOutputType = readable ? this.object(readable) : GraphQLBoolean;
     const answer = (rows: Row | Row[] | null) => (readable ? rows : true);
-    const params = (info: GraphQLResolveInfo) => (readable ? { fields: readParams(info, result as GraphQLObjectType).fields } : {});
+    const params = (info: GraphQLResolveInfo): { fields?: string[] } => (readable ? { fields: selectionParams(info, info.fieldNodes, result as GraphQLObjectType).fields } : {});
 
     const creatable = this.view.writable(name, 'create');
     if (creatable) {
@@ -342,7 +343,7 @@ class SchemaBuilder<C> {
       mutation[`update_${name}_items`] = {
         type: readable ? new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(result))) : GraphQLBoolean,
         args: { ids: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(GraphQLID))) }, data: { type: new GraphQLNonNull(input) } },
-        resolve: async (_s, args: Args, context, info) => answer(await this.ops.updateMany(context, name, { keys: args.ids, data: args.data }, params(info))),
+        resolve: async (_s, args: Args, context, info) => answer(await this.ops.updateMany(context, name, args.ids as string[], args.data, params(info))),
       };
     }
     if (this.view.deletable(name)) {

@@ -8,7 +8,9 @@ import { contentDisposition } from '../../files/file-names';
 import { requestOrigin } from '../../audit/activity.recorder';
 import { CurrentWorkspace, RequireWorkspaceRole } from '../../workspaces/workspace-access.guard';
 import type { ItemsAccess } from '../../workspaces/workspaces.service';
+import { itemsOf } from '../items.commands';
 import { ItemsService } from '../items.service';
+import { deleteKeys, updateSelection } from './items.body';
 import { ItemsTransfer } from '../transfer/items-transfer.service';
 
 const ITEM = { type: 'object', additionalProperties: true };
@@ -38,7 +40,7 @@ export class ItemsController {
   @ApiOkResponse(DATA(ITEM, true))
   @ApiErrors(401, 403, 404)
   async list(@CurrentWorkspace() access: ItemsAccess, @Param('collection') collection: string, @Query() query: Record<string, unknown>) {
-    if (query.export === undefined) return this.items.list(access, collection, query);
+    if (query.export === undefined) return this.items.list(access, { collection, params: query });
     const download = await this.transfer.export(access, collection, query);
     return new StreamableFile(download.body, { type: download.contentType, disposition: contentDisposition('attachment', download.filename) });
   }
@@ -62,7 +64,7 @@ export class ItemsController {
   @ApiOkResponse(DATA(ITEM, false))
   @ApiErrors(401, 403, 404)
   async get(@CurrentWorkspace() access: ItemsAccess, @Param('collection') collection: string, @Param('id') id: string, @Query() query: Record<string, unknown>) {
-    return { data: await this.items.get(access, collection, id, query) };
+    return { data: await this.items.get(access, { collection, id, params: query }) };
   }
 
   @Post()
@@ -72,7 +74,10 @@ export class ItemsController {
   @ApiOkResponse(DATA(ITEM, false))
   @ApiErrors(401, 403, 404, 409, 413)
   async create(@CurrentWorkspace() access: ItemsAccess, @Param('collection') collection: string, @Body() body: unknown, @Query() query: Record<string, unknown>, @Req() request: FastifyRequest) {
-    return { data: await this.items.create(access, collection, body, query, requestOrigin(request)) };
+    const command = { collection, ...itemsOf(body), fields: query.fields, origin: requestOrigin(request) };
+    const items = await this.items.create(access, command);
+    // An app role gets back what it may read of what it wrote: maybe nothing.
+    return { data: command.batch ? items : (items[0] ?? null) };
   }
 
   @Patch()
@@ -81,7 +86,7 @@ export class ItemsController {
   @ApiOkResponse(DATA(ITEM, true))
   @ApiErrors(401, 403, 404, 409)
   async updateMany(@CurrentWorkspace() access: ItemsAccess, @Param('collection') collection: string, @Body() body: unknown, @Query() query: Record<string, unknown>, @Req() request: FastifyRequest) {
-    return { data: await this.items.updateMany(access, collection, body, query, requestOrigin(request)) };
+    return { data: await this.items.update(access, { collection, ...updateSelection(body), fields: query.fields, origin: requestOrigin(request) }) };
   }
 
   @Patch(':id')
@@ -97,7 +102,8 @@ export class ItemsController {
     @Query() query: Record<string, unknown>,
     @Req() request: FastifyRequest,
   ) {
-    return { data: await this.items.updateOne(access, collection, id, body, query, requestOrigin(request)) };
+    const [item] = await this.items.update(access, { collection, keys: { id }, values: body, fields: query.fields, origin: requestOrigin(request) });
+    return { data: item ?? null };
   }
 
   @Delete()
@@ -106,7 +112,7 @@ export class ItemsController {
   @ApiNoContent('The items are deleted')
   @ApiErrors(401, 403, 404, 409)
   async deleteMany(@CurrentWorkspace() access: ItemsAccess, @Param('collection') collection: string, @Body() body: unknown, @Req() request: FastifyRequest): Promise<void> {
-    await this.items.deleteMany(access, collection, body, requestOrigin(request));
+    await this.items.delete(access, { collection, keys: deleteKeys(body), origin: requestOrigin(request) });
   }
 
   @Delete(':id')
@@ -114,6 +120,6 @@ export class ItemsController {
   @ApiNoContent('The item is deleted')
   @ApiErrors(401, 403, 404, 409)
   async delete(@CurrentWorkspace() access: ItemsAccess, @Param('collection') collection: string, @Param('id') id: string, @Req() request: FastifyRequest): Promise<void> {
-    await this.items.deleteOne(access, collection, id, requestOrigin(request));
+    await this.items.delete(access, { collection, keys: { id }, origin: requestOrigin(request) });
   }
 }

@@ -54,7 +54,7 @@ export class ItemsTransfer {
    */
   async export(access: ItemsAccess, collection: string, params: Row): Promise<Download> {
     const format = exportFormat(params.export);
-    const { columns, batches } = await this.items.exportItems(access, collection, params);
+    const { columns, batches } = await this.items.exportItems(access, { collection, params });
     const iterator = batches[Symbol.asyncIterator]();
     const first = await iterator.next();
     const encode = format === 'csv' ? csvChunks : jsonChunks;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { invalidPayload } from '../../../common/errors/app-error';
+import { itemsOf } from '../../data/items.commands';
 import { ItemsService } from '../../data/items.service';
 import { checkCollection, checkKnownOptions, FlowOperation, OperationOptions, OptionsCheck, StepContext, StepOutcome } from './flow-operation';
 
@@ -20,6 +21,8 @@ export class CreateItemOperation implements FlowOperation {
   }
 
   async run(options: OperationOptions, step: StepContext): Promise<StepOutcome> {
-    return { result: await this.items.create(step.access, options.collection as string, options.payload, {}, step.origin) };
+    const command = { collection: options.collection as string, ...itemsOf(options.payload), origin: step.origin };
+    const items = await this.items.create(step.access, command);
+    return { result: command.batch ? items : (items[0] ?? null) };
   }
 }

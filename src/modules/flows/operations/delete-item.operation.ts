@@ -18,10 +18,10 @@ export class DeleteItemOperation implements FlowOperation {
   async run(options: OperationOptions, step: StepContext): Promise<StepOutcome> {
     const collection = options.collection as string;
     if (Array.isArray(options.key)) {
-      await this.items.deleteMany(step.access, collection, { keys: options.key }, step.origin);
+      await this.items.delete(step.access, { collection, keys: { keys: options.key }, origin: step.origin });
       return { result: { keys: options.key } };
     }
-    await this.items.deleteOne(step.access, collection, String(options.key), step.origin);
+    await this.items.delete(step.access, { collection, keys: { id: String(options.key) }, origin: step.origin });
     return { result: { keys: [options.key] } };
   }
 }

@@ -23,8 +23,9 @@ export class UpdateItemOperation implements FlowOperation {
   async run(options: OperationOptions, step: StepContext): Promise<StepOutcome> {
     const collection = options.collection as string;
     if (Array.isArray(options.key)) {
-      return { result: await this.items.updateMany(step.access, collection, { keys: options.key, data: options.payload }, {}, step.origin) };
+      return { result: await this.items.update(step.access, { collection, keys: { keys: options.key }, values: options.payload, origin: step.origin }) };
     }
-    return { result: await this.items.updateOne(step.access, collection, String(options.key), options.payload, {}, step.origin) };
+    const [item] = await this.items.update(step.access, { collection, keys: { id: String(options.key) }, values: options.payload, origin: step.origin });
+    return { result: item ?? null };
   }
 }
