@@ -1,11 +1,19 @@
+/** A timer set on a clock; `cancel` is harmless once it has fired. */
+export interface ClockTimer {
+  cancel(): void;
+}
+
 /**
- * The time as Cairn reads it where a lifetime is measured: access tokens and the tokens mailed to app
- * users. An instance reads the system clock; a test starts one with a clock it can move forward, so that
- * a lifetime passes without the test waiting it out.
+ * The time as Cairn reads it where a lifetime is measured: access tokens, the tokens mailed to app
+ * users, a realtime connection that ends with its token. An instance reads the system clock; a test
+ * starts one with a clock it can move forward, so that a lifetime passes without the test waiting it out.
  */
 export abstract class Clock {
   /** Milliseconds since the epoch, as Date.now() counts them. */
   abstract now(): number;
+
+  /** Calls `fire` once this clock reaches `at` (milliseconds since the epoch). */
+  abstract at(at: number, fire: () => void): ClockTimer;
 
   /** The time as a Date. */
   date(): Date {
@@ -22,5 +30,10 @@ export abstract class Clock {
 export class SystemClock extends Clock {
   now(): number {
     return Date.now();
+  }
+
+  at(at: number, fire: () => void): ClockTimer {
+    const timer = setTimeout(fire, Math.max(0, at - Date.now()));
+    return { cancel: () => clearTimeout(timer) };
   }
 }

@@ -1,3 +1,4 @@
+import { Clock, ClockTimer } from '../../common/clock/clock';
 import type { WebSocket } from 'ws';
 import { invalidCredentials } from '../../common/errors/app-error';
 import { toErrorResponse } from '../../common/errors/error-response';
@@ -35,6 +36,8 @@ export interface ConnectionContext {
   feed: ChangeFeed;
   config: RealtimeConfig;
   flusher: FlushScheduler;
+  /** The instance's clock, which the token's expiry is measured on. */
+  clock: Clock;
   /**
    * Who a token (or no token) is on this connection's workspace; null when there is no token and no
    * workspace to be anonymous in yet (on /websocket, until an auth message names one by its credential).
@@ -53,7 +56,7 @@ export class RealtimeConnection implements Subscriber, Flushable {
   private handling: Promise<void> = Promise.resolve();
   private answered = true;
   private heartbeat?: NodeJS.Timeout;
-  private expiry?: NodeJS.Timeout;
+  private expiry?: ClockTimer;
   private window = { startedAt: 0, count: 0 };
   private nextUid = 1;
   private closed = false;
@@ -186,12 +189,12 @@ export class RealtimeConnection implements Subscriber, Flushable {
 
   private become(caller: RealtimeCaller): void {
     this.caller = caller;
-    clearTimeout(this.expiry);
+    this.expiry?.cancel();
     if (caller.expiresAt === null) return;
-    this.expiry = setTimeout(() => {
+    this.expiry = this.context.clock.at(caller.expiresAt, () => {
       this.send(outgoing.error('auth', { code: 'TOKEN_EXPIRED', message: 'The access token has expired.' }, null));
       this.close(CLOSE.UNAUTHORIZED, 'Token expired.');
-    }, Math.max(0, caller.expiresAt - Date.now()));
+    });
   }
 
   private async subscribe(message: Extract<ClientMessage, { type: 'subscribe' }>): Promise<void> {
@@ -261,7 +264,7 @@ export class RealtimeConnection implements Subscriber, Flushable {
   private closeDown(): void {
     this.closed = true;
     clearInterval(this.heartbeat);
-    clearTimeout(this.expiry);
+    this.expiry?.cancel();
     this.unsubscribe(null);
   }
 }

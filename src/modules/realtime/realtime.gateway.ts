@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { WebSocket, WebSocketServer } from 'ws';
+import { Clock } from '../../common/clock/clock';
 import { notFound } from '../../common/errors/app-error';
 import { WebSocketUpgrades } from '../../common/http/websocket-upgrades';
 import type { RealtimeConfig } from '../../config/app-config';
@@ -33,6 +34,7 @@ export class RealtimeGateway implements OnModuleInit {
     private readonly feed: ChangeFeed,
     private readonly credentials: BearerCredentials,
     private readonly workspaces: WorkspacesService,
+    private readonly clock: Clock,
     @InjectConfig('realtime') private readonly config: RealtimeConfig,
   ) {
     this.flusher = new FlushScheduler(config.flushIntervalMs);
@@ -55,6 +57,7 @@ export class RealtimeGateway implements OnModuleInit {
       feed: this.feed,
       config: this.config,
       flusher: this.flusher,
+      clock: this.clock,
       authenticate: (token) => this.caller(token, workspaceRef),
     });
     // A malformed credential in the handshake is refused like a bad one, never taken as none.
