@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { AppError } from '../../src/common/errors/app-error';
+import { ItemsService } from '../../src/modules/data/items.service';
+import { WorkspacesService } from '../../src/modules/workspaces/workspaces.service';
 import { describeEachDatabase, RunningApp, startApp } from '../support/app';
 import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
 import { assertError, newCollection, newOwnedWorkspace } from '../support/factories';
@@ -58,13 +61,19 @@ class Flows {
   }
 }
 
-describeEachDatabase('flows', { env: FLOW_ENV }, (suite) => {
+/** A batch bound small enough for a test to go past it. */
+const MAX_BATCH_SIZE = 5;
+
+describeEachDatabase('flows', { env: { ...FLOW_ENV, MAX_BATCH_SIZE: String(MAX_BATCH_SIZE) } }, (suite) => {
   let api: Api;
   let base: string;
+  let slug: string;
   let flows: Flows;
 
   before(async () => {
-    ({ api, base } = await newOwnedWorkspace(suite.api));
+    const owned = await newOwnedWorkspace(suite.api);
+    ({ api, base } = owned);
+    slug = owned.workspace.slug;
     flows = new Flows(api, base);
     for (const collection of [
       { collection: 'posts', fields: [{ field: 'title', type: 'string' }, { field: 'status', type: 'string' }] },
@@ -218,6 +227,141 @@ describeEachDatabase('flows', { env: FLOW_ENV }, (suite) => {
     await api.delete(`${base}/items/echoes`, [run.steps[0].result.echo, run.steps[1].result.id]);
   });
 
+  it('updates by query exactly the items its filter finds, in one change with an activity row and a revision each', async () => {
+    await newCollection(api, base, { collection: 'articles', fields: [{ field: 'title', type: 'string' }, { field: 'status', type: 'string' }] });
+    const made = await api.post(`${base}/items/articles`, [
+      { title: 'a', status: 'draft' },
+      { title: 'b', status: 'draft' },
+      { title: 'c', status: 'published' },
+      { title: 'd', status: 'draft' },
+      { title: 'e', status: null },
+    ]);
+    assert.equal(made.status, 200, made.text);
+    const [a, b, c, d, e] = made.body.data.map((article: { id: number }) => article.id);
+    const watcher = await flows.create({
+      trigger: { type: 'event', collections: ['articles'], events: ['update'] },
+      operations: [{ key: 'note', type: 'log', options: { message: 'updated' } }],
+      first: 'note',
+    });
+    const flow = await flows.create({
+      trigger: { type: 'manual' },
+      operations: [{ key: 'review', type: 'update_item', options: { collection: 'articles', query: { filter: { status: { _eq: '{{ $trigger.body.status }}' } } }, payload: { status: 'review' } } }],
+      first: 'review',
+    });
+
+    const run = await flows.call(flow.id, { status: 'draft' });
+    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    assert.deepEqual(run.steps[0].result.map((article: { id: number; status: string }) => [article.id, article.status]), [[a, 'review'], [b, 'review'], [d, 'review']]);
+    const stored = (await api.get(`${base}/items/articles?sort=id&fields=id,status`)).body.data;
+    assert.deepEqual(stored.map((article: { status: string | null }) => article.status), ['review', 'review', 'published', 'review', null]);
+    assert.deepEqual(stored.map((article: { id: number }) => article.id), [a, b, c, d, e]);
+
+    const activity = (await api.get(`${base}/activity?filter[collection][_eq]=articles&filter[action][_eq]=update&fields=item,actor_type,actor_id&sort=item`)).body.data;
+    assert.deepEqual(activity.map((row: Record<string, unknown>) => [row.item, row.actor_type, row.actor_id]), [a, b, d].map((id) => [String(id), 'flow', flow.id]));
+    const revisions = (await api.get(`${base}/revisions?filter[collection][_eq]=articles&filter[activity][action][_eq]=update&fields=item,delta,data`)).body.data;
+    assert.deepEqual(revisions.map((revision: { item: string }) => revision.item).sort(), [a, b, d].map(String).sort());
+    for (const revision of revisions) assert.equal(revision.delta.status, 'review');
+
+    // One change: the event flow on the collection runs once, for every key the query found.
+    const [heard] = await until('the event flow runs', () => flows.runs(watcher.id), (runs) => runs.length > 0 && finished(runs[0]));
+    assert.equal((await flows.runs(watcher.id)).length, 1);
+    assert.deepEqual([...heard.trigger.keys].sort((x: number, y: number) => x - y), [a, b, d]);
+    assert.deepEqual(heard.trigger.payload, { status: 'review' });
+
+    // A query that finds nothing updates nothing, and says so.
+    const none = await flows.call(flow.id, { status: 'archived' });
+    assert.equal(none.status, 'succeeded', JSON.stringify(none));
+    assert.deepEqual(none.steps[0].result, []);
+    assert.equal((await api.get(`${base}/activity?filter[collection][_eq]=articles&filter[action][_eq]=update`)).body.data.length, 3);
+    for (const id of [flow.id, watcher.id]) await api.delete(`${base}/flows/${id}`);
+  });
+
+  it('refuses an update by query that finds more items than MAX_BATCH_SIZE, naming how many, and updates the first ones of a limit in its sort', async () => {
+    await newCollection(api, base, { collection: 'scores', fields: [{ field: 'points', type: 'integer' }, { field: 'badge', type: 'string' }] });
+    for (const batch of [[1, 2, 3, 4], [5, 6, 7]]) assert.equal((await api.post(`${base}/items/scores`, batch.map((points) => ({ points })))).status, 200);
+    const all = await flows.create({
+      trigger: { type: 'manual' },
+      operations: [{ key: 'mark', type: 'update_item', options: { collection: 'scores', query: { filter: { points: { _gte: 1 } } }, payload: { badge: 'all' } } }],
+      first: 'mark',
+    });
+    const refused = await flows.call(all.id, {});
+    assert.equal(refused.status, 'failed');
+    assert.match(refused.steps[0].error ?? '', new RegExp(`names 7 items.*at most ${MAX_BATCH_SIZE}`));
+    assert.equal((await api.get(`${base}/items/scores?filter[badge][_nnull]=true`)).body.data.length, 0);
+
+    const top = await flows.create({
+      trigger: { type: 'manual' },
+      operations: [{ key: 'mark', type: 'update_item', options: { collection: 'scores', query: { filter: { points: { _gte: 1 } }, sort: ['-points'], limit: 2 }, payload: { badge: 'top' } } }],
+      first: 'mark',
+    });
+    const run = await flows.call(top.id, {});
+    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    assert.deepEqual(run.steps[0].result.map((score: { points: number }) => score.points), [7, 6]);
+    const marked = (await api.get(`${base}/items/scores?filter[badge][_eq]=top&sort=points&fields=points`)).body.data;
+    assert.deepEqual(marked.map((score: { points: number }) => score.points), [6, 7]);
+    for (const id of [all.id, top.id]) await api.delete(`${base}/flows/${id}`);
+  });
+
+  it('refuses an update by query on an unknown field, naming it: when the flow is saved, or when its templated query runs', async () => {
+    const saved = await api.post(`${base}/flows`, {
+      name: 'x',
+      trigger: { type: 'manual' },
+      operations: [{ key: 'a', type: 'update_item', options: { collection: 'posts', query: { filter: { rating: { _gt: 3 } } }, payload: { title: 'x' } } }],
+      first: 'a',
+    });
+    assertError(saved, 400, 'INVALID_PAYLOAD');
+    assert.equal(saved.body.errors[0].extensions.field, 'operations.0.options.query.filter');
+    assert.match(saved.body.errors[0].message, /Unknown field "rating"/);
+
+    const flow = await flows.create({
+      trigger: { type: 'manual' },
+      operations: [{ key: 'a', type: 'update_item', options: { collection: 'posts', query: { filter: { rating: { _eq: '{{ $trigger.body.rating }}' } } }, payload: { title: 'x' } } }],
+      first: 'a',
+    });
+    const run = await flows.call(flow.id, { rating: 3 });
+    assert.equal(run.status, 'failed');
+    assert.match(run.steps[0].error ?? '', /Unknown field "rating"/);
+    await api.delete(`${base}/flows/${flow.id}`);
+  });
+
+  it('updates by query through the items door only the items an app role may both read and update', async () => {
+    await newCollection(api, base, { collection: 'notes', fields: [{ field: 'title', type: 'string' }, { field: 'status', type: 'string' }, { field: 'owner', type: 'string' }] });
+    await newCollection(api, base, { collection: 'ballots', fields: [{ field: 'choice', type: 'string' }] });
+    for (const policy of [
+      { collection: 'notes', action: 'read', fields: ['title', 'status'], filter: { status: { _neq: 'secret' } } },
+      { collection: 'notes', action: 'update', fields: ['title'], filter: { status: { _in: ['open', 'secret'] } } },
+      { collection: 'ballots', action: 'update', fields: ['choice'] },
+    ]) {
+      const created = await api.post(`${base}/policies`, { role: 'public', ...policy });
+      assert.equal(created.status, 201, created.text);
+    }
+    const made = await api.post(`${base}/items/notes`, [
+      { title: 'x1', status: 'open' },
+      { title: 'x2', status: 'closed' },
+      { title: 'x3', status: 'secret' },
+      { title: 'y4', status: 'open' },
+    ]);
+    const ids: number[] = made.body.data.map((note: { id: number }) => note.id);
+    assert.equal((await api.post(`${base}/items/ballots`, { choice: 'yes' })).status, 200);
+
+    const items = suite.app.nest.get(ItemsService);
+    const anonymous = await suite.app.nest.get(WorkspacesService).resolveAppRoleAccess(null, slug);
+    const origin = { ip: null, userAgent: 'test' };
+    const updated = await items.update(anonymous, { collection: 'notes', query: { filter: { title: { _starts_with: 'x' } } }, values: { title: 'x done' }, origin });
+    // Readable and updatable: only the first; the second is not updatable, the third not readable.
+    assert.deepEqual(updated.map((note) => note.id), [ids[0]]);
+    const titles = (await api.get(`${base}/items/notes?sort=id&fields=title`)).body.data.map((note: { title: string }) => note.title);
+    assert.deepEqual(titles, ['x done', 'x2', 'x3', 'y4']);
+
+    // A field the role may not read names no items; a collection it may not read cannot be updated by query.
+    const hidden = items.update(anonymous, { collection: 'notes', query: { filter: { owner: { _null: true } } }, values: { title: 'z' }, origin });
+    await assert.rejects(hidden, (error: unknown) => error instanceof AppError && error.status === 400 && /"owner"/.test(error.message));
+    const unread = items.update(anonymous, { collection: 'ballots', query: { filter: { choice: { _eq: 'yes' } } }, values: { choice: 'no' }, origin });
+    await assert.rejects(unread, (error: unknown) => error instanceof AppError && error.code === 'FORBIDDEN');
+    assert.equal((await api.get(`${base}/items/ballots?fields=choice`)).body.data[0].choice, 'yes');
+    assert.deepEqual((await api.get(`${base}/items/notes?sort=id&fields=title`)).body.data.map((note: { title: string }) => note.title), titles);
+  });
+
   it('fails a run at the step that fails, recording its error and the steps before it', async () => {
     const flow = await flows.create({
       trigger: { type: 'manual' },
@@ -303,6 +447,11 @@ describeEachDatabase('flows', { env: FLOW_ENV }, (suite) => {
       [{ trigger: manual, operations: [{ key: 'a', type: 'log', options: { message: '{{ $trigger.__proto__.x }}' } }], first: 'a' }, 'operations.0.options'],
       [{ trigger: manual, operations: [{ key: 'a', type: 'log', options: { message: '{{ $last.constructor }}' } }], first: 'a' }, 'operations.0.options'],
       [{ trigger: manual, operations: [{ key: 'a', type: 'create_item', options: { collection: 'nowhere', payload: {} } }], first: 'a' }, 'operations.0.options.collection'],
+      [{ trigger: manual, operations: [{ key: 'a', type: 'update_item', options: { collection: 'posts', payload: {} } }], first: 'a' }, 'operations.0.options.key'],
+      [{ trigger: manual, operations: [{ key: 'a', type: 'update_item', options: { collection: 'posts', key: 1, query: { filter: { title: { _eq: 'x' } } }, payload: {} } }], first: 'a' }, 'operations.0.options.query'],
+      [{ trigger: manual, operations: [{ key: 'a', type: 'update_item', options: { collection: 'posts', query: {}, payload: {} } }], first: 'a' }, 'operations.0.options.query.filter'],
+      [{ trigger: manual, operations: [{ key: 'a', type: 'update_item', options: { collection: 'posts', query: { filter: { title: { _eq: 'x' } }, fields: ['id'] }, payload: {} } }], first: 'a' }, 'operations.0.options.query.fields'],
+      [{ trigger: manual, operations: [{ key: 'a', type: 'update_item', options: { collection: 'posts', query: { filter: { title: { _eq: 'x' } }, sort: ['rating'] }, payload: {} } }], first: 'a' }, 'operations.0.options.query.sort'],
       [{ trigger: manual, operations: [{ key: 'a', type: 'condition', options: { filter: { x: { _like: 1 } } } }], first: 'a' }, 'operations.0.options.filter.x'],
       [{ trigger: manual, operations: [{ key: 'a', type: 'request', options: { url: 'ftp://example.com' } }], first: 'a' }, 'operations.0.options.url'],
       [{ trigger: manual, operations: [{ key: 'a', type: 'handler', options: { handler: '{{ $trigger.body.id }}' } }], first: 'a' }, 'operations.0.options.handler'],

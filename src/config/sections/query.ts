@@ -9,7 +9,7 @@ export const query = defineSection({
     maxLimit: integer('QUERY_LIMIT_MAX', 1000, -1, 1_000_000).to((most) => (most === -1 ? null : Math.max(most, 1))),
     /** How many relations deep `fields`, `sort` and filters may go. */
     maxDepth: integer('QUERY_MAX_DEPTH', 3, 1, 10),
-    /** The most items one batch write may hold. */
+    /** The most items one batch write may hold, and an update by query change. */
     maxBatchSize: integer('MAX_BATCH_SIZE', 1000, 1, 100_000),
   },
 });

@@ -51,11 +51,23 @@ export interface CreateCommand extends WriteAnswer {
 
 /**
  * An update: the same values for the items `keys` names (a failure in them is named `data` when the
- * keys came as a list), or a batch of items each carrying its own key among its values (`each`).
+ * keys came as a list), the same values for the items a query finds (`query`; a failure in the values
+ * is named `data`), or a batch of items each carrying its own key among its values (`each`).
  */
 export type UpdateCommand = WriteAnswer & { collection: string; origin: RequestOrigin } & UpdateSelection;
 
-export type UpdateSelection = { keys: ItemKeys; values: unknown } | { each: unknown[] };
+export type UpdateSelection = { keys: ItemKeys; values: unknown } | { query: SelectingQuery; values: unknown } | { each: unknown[] };
+
+/**
+ * Which items a write by query changes, in the query language's parameters: `filter`, and optionally
+ * `search`, `sort` and `limit` (without one, every item found). It is parsed against what the caller
+ * may see, with its read policy and its grant for the write both merged in: a caller changes only items
+ * it may see and change.
+ */
+export type SelectingQuery = Readonly<Partial<Record<(typeof SELECTING_PARAMETERS)[number], unknown>>>;
+
+/** The parameters a write by query takes; the others (fields, paging, aggregates) say nothing of which items. */
+export const SELECTING_PARAMETERS = ['filter', 'search', 'sort', 'limit'] as const;
 
 export interface DeleteCommand {
   collection: string;

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '../../../common/database/database.service';
-import { notFound } from '../../../common/errors/app-error';
+import { forbidden, notFound } from '../../../common/errors/app-error';
 import type { QueryConfig } from '../../../config/app-config';
 import { InjectConfig } from '../../../config/config.module';
 import { ParsedQueryCache } from '../../../engine/query/parsed-query.cache';
-import type { FilterNode, ItemsQuery } from '../../../engine/query/query.ast';
+import { allOf, type FilterNode, type ItemsQuery } from '../../../engine/query/query.ast';
 import { readByKeys, ReadResult, runRead } from '../../../engine/read/query-runner';
-import { pickColumns, readItems, RunSql } from '../../../engine/read/read.runner';
+import { countItems, pickColumns, readItems, RunSql } from '../../../engine/read/read.runner';
 import { dialectFor, SqlDialect } from '../../../engine/sql/dialect';
 import { invalidQuery } from '../../../engine/sql/filter.compiler';
 import { ExternalDatabases } from '../../connections/external-databases';
@@ -14,7 +14,7 @@ import { scopeReadQuery } from '../../policies/read-permissions';
 import { primaryKeyField } from '../../schema/schema.lookup';
 import type { CollectionDef, WorkspaceSchema } from '../../schema/schema.types';
 import { ItemsAccess, WorkspaceAccess, WorkspacesService } from '../../workspaces/workspaces.service';
-import type { ItemRequest, QueryParams, ReadRequest, WriteAnswer } from '../items.commands';
+import { type ItemRequest, type QueryParams, type ReadRequest, SELECTING_PARAMETERS, type SelectingQuery, type WriteAnswer } from '../items.commands';
 import { keyFromPath } from '../items.keys';
 import { ItemTargets, queryContext, Target } from '../items.targets';
 import type { ItemsExport } from '../transfer/transfer.types';
@@ -110,6 +110,29 @@ export class ItemsReader {
     if (target.permissions && !target.permissions.grants.has(target.collection.name)) return [];
     const { query } = this.scoped(target, this.parse(target, fields === undefined ? {} : { fields }));
     return readByKeys(query, keys, { schema: target.schema, ctx: queryContext(target.access), ...this.source(target.collection) });
+  }
+
+  /**
+   * The keys of the items a write by query names (see SelectingQuery): those its filter and search find
+   * among what the caller may read, and that `within` (the write's grant) keeps, in its sort, at most its
+   * limit and at most `cap` of them. `filter` is what they were found by (the query's filter with the
+   * read policy's), for the write to test again on the rows it locks; `count` counts every item named.
+   */
+  async keysNamed(target: Target, params: SelectingQuery, within: FilterNode | null, cap: number): Promise<{ keys: unknown[]; filter: FilterNode | null; count: () => Promise<number> }> {
+    const other = Object.keys(params).find((name) => !(SELECTING_PARAMETERS as readonly string[]).includes(name));
+    if (other !== undefined) throw invalidQuery(`A write by query takes ${SELECTING_PARAMETERS.join(', ')}; "${other}" does not say which items.`, { parameter: other });
+    // A caller changes by query only items it may see: without a read policy, nothing to name them by.
+    if (target.permissions && !target.permissions.grants.has(target.collection.name)) throw forbidden(`You may not read "${target.collection.name}", so you can not name its items by a query.`);
+    const parsed = this.parse(target, params);
+    // Without a limit a query names every item it finds, not a first page.
+    const { query } = this.scoped(target, { ...parsed, limit: params.limit === undefined ? null : parsed.limit });
+    const key = primaryKeyField(target.collection).field;
+    const found: ItemsQuery = { ...query, selection: { fields: [key], relations: [] }, filter: allOf(query.filter, within), offset: 0, meta: [] };
+    const { dialect, run } = this.source(target.collection);
+    const context = queryContext(target.access);
+    const rows = await readItems({ ...found, limit: Math.min(found.limit ?? cap, cap) }, target.schema, dialect, context, run);
+    const count = async () => Math.min(await countItems(found, target.schema, dialect, context, { applyFilter: true }, run), found.limit ?? Infinity);
+    return { keys: rows.map((row) => row[key]), filter: query.filter, count };
   }
 
   /**

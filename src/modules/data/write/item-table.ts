@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Database } from '../../../common/database/database.service';
 import { forbidden } from '../../../common/errors/app-error';
-import type { FilterNode } from '../../../engine/query/query.ast';
+import { allOf, type FilterNode } from '../../../engine/query/query.ast';
 import { decodeRows } from '../../../engine/read/read.runner';
 import { dialectFor, SqlDialect } from '../../../engine/sql/dialect';
 import { encodeRow } from '../../../engine/sql/value-codec';
@@ -80,14 +80,15 @@ export class ItemTable {
 
   /**
    * Updates locked rows: each change's values on its keys that exist (and that an app role's grant lets
-   * it touch). Answers the groups written, in order; keys without a row are left out.
+   * it touch, and that match `within` when given). Answers the groups written, in order; keys without
+   * such a row are left out.
    */
-  async update(manager: EntityManager, target: GrantedTarget, changes: Array<{ keys: unknown[]; values: Row }>): Promise<WrittenGroup[]> {
+  async update(manager: EntityManager, target: GrantedTarget, changes: Array<{ keys: unknown[]; values: Row }>, within: FilterNode | null = null): Promise<WrittenGroup[]> {
     const { collection, access } = target;
     const groups: WrittenGroup[] = [];
     // Every row of the batch is locked first, in key order: two batches naming the same rows in other
     // orders then wait for each other instead of deadlocking.
-    const lockable = new Set((await this.lock(manager, target, changes.flatMap((change) => change.keys))).map(String));
+    const lockable = new Set((await this.lock(manager, target, changes.flatMap((change) => change.keys), within)).map(String));
     for (const change of changes) {
       const existing = change.keys.filter((key) => lockable.has(String(key)));
       if (existing.length === 0) continue;
@@ -106,11 +107,14 @@ export class ItemTable {
 
   /**
    * Locks the rows with these keys (in key order) for the rest of the transaction and answers the keys
-   * that exist, and that an app role's grant lets it touch: rows outside its filter are as good as missing.
+   * that exist, and that an app role's grant lets it touch: rows outside its filter are as good as
+   * missing, and so are rows outside `within` (the filter a write by query found them by, which a row
+   * may have left since).
    */
-  async lock(manager: EntityManager, target: GrantedTarget, keys: unknown[]): Promise<unknown[]> {
+  async lock(manager: EntityManager, target: GrantedTarget, keys: unknown[], within: FilterNode | null = null): Promise<unknown[]> {
     if (keys.length === 0) return [];
-    if (target.grant?.filter) return this.keysMatching(manager, target, keys, target.grant.filter, true);
+    const filter = allOf(target.grant?.filter ?? null, within);
+    if (filter) return this.keysMatching(manager, target, keys, filter, true);
     const { collection } = target;
     const statement = lockStatement(this.dialect, collection, keys);
     const rows = (await manager.query(statement.sql, statement.params)) as Row[];

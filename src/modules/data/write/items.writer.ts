@@ -8,6 +8,7 @@ import { AppError, invalidPayload, notFound } from '../../../common/errors/app-e
 import type { QueryConfig } from '../../../config/app-config';
 import { InjectConfig } from '../../../config/config.module';
 import { dialectFor, SqlDialect } from '../../../engine/sql/dialect';
+import type { FilterNode } from '../../../engine/query/query.ast';
 import { explainForeignKeyViolation, RefusedWrite } from '../../../engine/write/foreign-key-conflicts';
 import { ExternalDatabases } from '../../connections/external-databases';
 import { ExternalWrites } from '../../connections/external-writes';
@@ -80,15 +81,28 @@ export class ItemsWriter {
   }
 
   /**
-   * Updates items in one transaction: the same values for the keys named, or each item of a batch its
-   * own. Keys that do not exist are skipped, except one named by its id: 404. Answers the items read back.
+   * Updates items in one transaction: the same values for the keys named or for the items a query finds,
+   * or each item of a batch its own. Keys that do not exist are skipped, except one named by its id: 404.
+   * Answers the items read back.
    */
   async update(access: ItemsAccess, command: UpdateCommand): Promise<Row[]> {
     const target = await this.target(access, command.collection, 'update', command.origin);
     const validator = this.validator(target);
     const max = this.config.maxBatchSize;
     let changes: Array<{ keys: unknown[]; values: Row; where: string }>;
-    if ('each' in command) {
+    /**
+     * What the rows must still match once locked: the filter a query found them by, before the
+     * transaction (on Cairn's own tables; an external table's write checks its grant's filter only).
+     */
+    let within: FilterNode | null = null;
+    if ('query' in command) {
+      const values = validator.forUpdate(this.granted(target, command.values, 'update', 'data'), 'data');
+      const named = await this.reader.keysNamed(target, command.query, target.grant?.filter ?? null, max + 1);
+      if (named.keys.length > max) throw invalidPayload(`Invalid payload: the query names ${await named.count()} items, and an update may change at most ${max} at once; narrow its filter or give a limit.`, 'query');
+      if (named.keys.length === 0) return [];
+      changes = [{ keys: named.keys, values, where: 'data' }];
+      within = named.filter;
+    } else if ('each' in command) {
       if (command.each.length > max) throw invalidPayload(`Invalid payload: a batch may hold at most ${max} items.`);
       changes = command.each.map((item, index) => {
         const id = (item as Row | null)?.[primaryKeyField(target.collection).field];
@@ -108,7 +122,7 @@ export class ItemsWriter {
       target.collection.external
         ? this.writeExternal(target, payloads, (writes) => writes.update(changes), (keys) => [{ keys }])
         : this.db.transaction(async (tx) => {
-            const groups = await this.table.update(tx, target, changes);
+            const groups = await this.table.update(tx, target, changes, within);
             const keys = groups.flatMap((group) => group.keys);
             await this.table.assertWithinGrant(tx, target, keys, 'update');
             const rows = this.needsRows(target) ? await this.table.storedRows(tx, target, keys) : null;
