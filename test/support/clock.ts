@@ -20,6 +20,11 @@ export class TestClock extends Clock {
     return { cancel: () => this.cancel(timer) };
   }
 
+  /** When the timers waiting on this clock are due: a test waits until an instance has set the one it moves the clock to. */
+  dueTimes(): number[] {
+    return [...this.waiting].map((timer) => timer.at);
+  }
+
   /** Moves the clock forward, firing the timers it passes. */
   advance(ms: number): void {
     this.aheadMs += ms;

@@ -4,9 +4,10 @@ export interface ClockTimer {
 }
 
 /**
- * The time as Cairn reads it where a lifetime is measured: access tokens, the tokens mailed to app
- * users, a realtime connection that ends with its token. An instance reads the system clock; a test
- * starts one with a clock it can move forward, so that a lifetime passes without the test waiting it out.
+ * The time as Cairn reads it where a lifetime is measured or a moment awaited: access tokens, the tokens
+ * mailed to app users, a realtime connection that ends with its token, the ticks of scheduled flows. An
+ * instance reads the system clock; a test starts one with a clock it can move forward, so that a lifetime
+ * or a tick passes without the test waiting it out.
  */
 export abstract class Clock {
   /** Milliseconds since the epoch, as Date.now() counts them. */

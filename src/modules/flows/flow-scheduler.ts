@@ -4,6 +4,7 @@ import type { Cron } from 'croner';
 import { Repository } from 'typeorm';
 import { CoalescedTask } from '../../common/async/coalesced-task';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
+import { Clock, ClockTimer } from '../../common/clock/clock';
 import { classifyDatabaseError } from '../../common/database/db-errors';
 import type { FlowsConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
@@ -27,7 +28,7 @@ interface Schedule {
   cron: Cron;
   /** The last tick handled; the next one is after it. */
   after: Date;
-  timer?: NodeJS.Timeout;
+  timer?: ClockTimer;
 }
 
 /**
@@ -36,6 +37,7 @@ interface Schedule {
  * for `(flow, tick)`; the unique key on that pair lets exactly one instance's insert succeed, and the
  * runner then claims the run like any other. Ticks missed while no instance ran are not replayed.
  * The schedules are reloaded when a flow changes (on any instance, through the bus) and at each poll.
+ * Ticks are read and waited for on the instance's clock, which a test moves forward to pass them.
  */
 @Injectable()
 export class FlowScheduler implements OnApplicationBootstrap, OnModuleDestroy {
@@ -56,6 +58,7 @@ export class FlowScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     @InjectConfig('flows') private readonly config: FlowsConfig,
     private readonly runner: FlowRunner,
+    private readonly clock: Clock,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -70,7 +73,7 @@ export class FlowScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     clearInterval(this.poll);
     await this.unsubscribe?.();
     await stopped;
-    for (const schedule of this.schedules.values()) clearTimeout(schedule.timer);
+    for (const schedule of this.schedules.values()) schedule.timer?.cancel();
     await Promise.all(this.inserting);
   }
 
@@ -95,7 +98,7 @@ export class FlowScheduler implements OnApplicationBootstrap, OnModuleDestroy {
         this.logger.warn(`Flow ${flow.id} has a schedule that is not a cron pattern: ${cron}`);
         continue;
       }
-      const entry: Schedule = { flowId: flow.id, workspaceId: flow.workspaceId, version, cron: schedule, after: new Date() };
+      const entry: Schedule = { flowId: flow.id, workspaceId: flow.workspaceId, version, cron: schedule, after: this.clock.date() };
       this.schedules.set(flow.id, entry);
       this.plan(entry);
     }
@@ -103,27 +106,27 @@ export class FlowScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private forget(flowId: string): void {
-    clearTimeout(this.schedules.get(flowId)?.timer);
+    this.schedules.get(flowId)?.timer?.cancel();
     this.schedules.delete(flowId);
   }
 
   /** Sets the timer for the schedule's next tick. */
   private plan(entry: Schedule): void {
     if (this.loads.stopped || this.schedules.get(entry.flowId) !== entry) return;
-    if (entry.after.getTime() < Date.now() - CATCH_UP_MS) entry.after = new Date();
+    const now = this.clock.now();
+    if (entry.after.getTime() < now - CATCH_UP_MS) entry.after = new Date(now);
     const tick = entry.cron.nextRun(entry.after);
     if (!tick) return;
-    const wait = Math.min(Math.max(tick.getTime() - Date.now(), 0), MAX_WAIT_MS);
-    entry.timer = setTimeout(() => {
+    entry.timer = this.clock.at(Math.min(tick.getTime(), now + MAX_WAIT_MS), () => {
       // A long wait was cut short, or the timer fired a hair early: plan again.
-      if (Date.now() < tick.getTime()) return this.plan(entry);
+      if (this.clock.now() < tick.getTime()) return this.plan(entry);
       entry.after = tick;
       const inserted = this.insertTick(entry, tick).finally(() => {
         this.inserting.delete(inserted);
         this.plan(entry);
       });
       this.inserting.add(inserted);
-    }, wait);
+    });
   }
 
   /** Inserts the tick's run, unless another instance already did. */
