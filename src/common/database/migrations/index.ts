@@ -13,6 +13,7 @@ import { SetupTokens1733600000000 } from './1733600000000-setup-tokens';
 import { WorkspaceAppUrl1733700000000 } from './1733700000000-workspace-app-url';
 import { CompositeIndexes1733800000000 } from './1733800000000-composite-indexes';
 import { WebhookAttemptHeaders1733900000000 } from './1733900000000-webhook-attempt-headers';
+import { FlowRunRerunOf1733910000000 } from './1733910000000-flow-run-rerun-of';
 
 /**
  * Every system-table migration, oldest first. The migrations of the tables of user collections, which
@@ -35,4 +36,5 @@ export const PLATFORM_MIGRATIONS = [
   WorkspaceAppUrl1733700000000,
   CompositeIndexes1733800000000,
   WebhookAttemptHeaders1733900000000,
+  FlowRunRerunOf1733910000000,
 ];
