@@ -145,10 +145,10 @@ export class WebhooksService {
   }
 
   /**
-   * Queues every failed delivery of a webhook again, at once, each as its next attempt with its own
-   * id (webhook-id), as `redeliver` does one: each gets one more attempt, numbered after the others. Test deliveries stay as they
-   * are: they are not events the receiver missed. A disabled webhook is refused, since its deliveries
-   * would fail at once.
+   * Queues every failed delivery of a webhook again, at once, each with its own id (webhook-id), as
+   * `redeliver` does one: each gets one more attempt, numbered after the others. Test deliveries stay as
+   * they are: they are not events the receiver missed. A disabled webhook is refused, since its
+   * deliveries would fail at once.
    */
   async replayFailed(access: WorkspaceAccess, id: string): Promise<{ replayed: number }> {
     const hook = await this.find(access, id);
