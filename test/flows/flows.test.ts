@@ -5,7 +5,8 @@ import { ItemsService } from '../../src/modules/data/items.service';
 import { WorkspacesService } from '../../src/modules/workspaces/workspaces.service';
 import { describeEachDatabase, RunningApp, startApp } from '../support/app';
 import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
-import { assertError, newCollection, newOwnedWorkspace } from '../support/factories';
+import { newAppUser } from '../support/app-users';
+import { addMember, assertError, newAccount, newCollection, newOwnedWorkspace, OwnedWorkspace } from '../support/factories';
 import type { Api } from '../support/http';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { until } from '../support/wait';
@@ -17,6 +18,7 @@ interface Step {
   key: string;
   type: string;
   status: string;
+  input?: any;
   result?: any;
   error?: string;
   duration_ms: number;
@@ -29,6 +31,7 @@ interface Run {
   steps: Step[];
   error: string | null;
   scheduled_for: string | null;
+  rerun_of: string | null;
 }
 
 const finished = (run: Run | undefined) => run !== undefined && (run.status === 'succeeded' || run.status === 'failed');
@@ -57,7 +60,12 @@ class Flows {
     const queued = await this.api.post(`${this.base}/flows/${flowId}/trigger`, body);
     assert.equal(queued.status, 202, queued.text);
     assert.equal(queued.body.data.status, 'pending');
-    return until('the run finishes', async () => (await this.api.get(`${this.base}/flows/${flowId}/runs/${queued.body.data.id}`)).body.data as Run, finished);
+    return this.finished(flowId, queued.body.data.id);
+  }
+
+  /** Waits for a run to finish. */
+  finished(flowId: string, runId: string): Promise<Run> {
+    return until('the run finishes', async () => (await this.api.get(`${this.base}/flows/${flowId}/runs/${runId}`)).body.data as Run, finished);
   }
 }
 
@@ -65,13 +73,14 @@ class Flows {
 const MAX_BATCH_SIZE = 5;
 
 describeEachDatabase('flows', { env: { ...FLOW_ENV, MAX_BATCH_SIZE: String(MAX_BATCH_SIZE) } }, (suite) => {
+  let owned: OwnedWorkspace;
   let api: Api;
   let base: string;
   let slug: string;
   let flows: Flows;
 
   before(async () => {
-    const owned = await newOwnedWorkspace(suite.api);
+    owned = await newOwnedWorkspace(suite.api);
     ({ api, base } = owned);
     slug = owned.workspace.slug;
     flows = new Flows(api, base);
@@ -380,6 +389,70 @@ describeEachDatabase('flows', { env: { ...FLOW_ENV, MAX_BATCH_SIZE: String(MAX_B
     assertError(await api.post(`${base}/flows/00000000-0000-0000-0000-000000000000/trigger`, {}), 404, 'NOT_FOUND');
     await api.patch(`${base}/flows/${flow.id}`, { enabled: false });
     assertError(await api.post(`${base}/flows/${flow.id}/trigger`, {}), 409, 'CONFLICT');
+    await api.delete(`${base}/flows/${flow.id}`);
+  });
+
+  it('shows the step that failed, its input and error, and re-runs the failed run with the same input once the flow is fixed', async () => {
+    const flow = await flows.create({
+      trigger: { type: 'manual' },
+      operations: [
+        { key: 'made', type: 'create_item', options: { collection: 'tasks', payload: { label: '{{ $trigger.body.label }}' } }, next: 'checked' },
+        { key: 'checked', type: 'update_item', options: { collection: 'tasks', key: '{{ $trigger.body.task }}', payload: { label: '{{ made.label }} (checked)' } } },
+      ],
+      first: 'made',
+    });
+    const failed = await flows.call(flow.id, { label: 'Water the plants', task: 999999 });
+    assert.equal(failed.status, 'failed', JSON.stringify(failed));
+    assert.deepEqual(failed.steps.map((s) => [s.key, s.status]), [['made', 'succeeded'], ['checked', 'failed']]);
+    assert.deepEqual(failed.steps[1].input, { collection: 'tasks', key: 999999, payload: { label: 'Water the plants (checked)' } });
+    assert.match(failed.steps[1].error ?? '', /not found/i);
+    assert.match(failed.error ?? '', /^Step "checked" failed: .*not found/i);
+    assert.equal(failed.rerun_of, null);
+
+    const fixed = await api.patch(`${base}/flows/${flow.id}`, {
+      operations: [
+        { key: 'made', type: 'create_item', options: { collection: 'tasks', payload: { label: '{{ $trigger.body.label }}' } }, next: 'checked' },
+        { key: 'checked', type: 'update_item', options: { collection: 'tasks', key: '{{ made.id }}', payload: { label: '{{ made.label }} (checked)' } } },
+      ],
+    });
+    assert.equal(fixed.status, 200, fixed.text);
+    const queued = await api.post(`${base}/flows/${flow.id}/runs/${failed.id}/rerun`);
+    assert.equal(queued.status, 202, queued.text);
+    assert.equal(queued.body.data.status, 'pending');
+    assert.notEqual(queued.body.data.id, failed.id);
+    assert.equal(queued.body.data.rerun_of, failed.id);
+    const rerun = await flows.finished(flow.id, queued.body.data.id);
+    assert.equal(rerun.status, 'succeeded', JSON.stringify(rerun));
+    assert.equal(rerun.trigger_type, 'manual');
+    assert.deepEqual(rerun.trigger, failed.trigger);
+    assert.deepEqual(rerun.steps.map((s) => [s.key, s.status]), [['made', 'succeeded'], ['checked', 'succeeded']]);
+    assert.equal(rerun.steps[1].result.label, 'Water the plants (checked)');
+    assert.equal(rerun.error, null);
+    // The failed run stays as it was; the list shows both, the re-run first.
+    assert.equal((await api.get(`${base}/flows/${flow.id}/runs/${failed.id}`)).body.data.status, 'failed');
+    assert.deepEqual((await flows.runs(flow.id)).map((r) => r.id), [rerun.id, failed.id]);
+
+    assertError(await api.post(`${base}/flows/${flow.id}/runs/00000000-0000-0000-0000-000000000000/rerun`), 404, 'NOT_FOUND');
+    assertError(await api.post(`${base}/flows/${flow.id}/runs/nope/rerun`), 404, 'NOT_FOUND');
+    await api.patch(`${base}/flows/${flow.id}`, { enabled: false });
+    assertError(await api.post(`${base}/flows/${flow.id}/runs/${failed.id}/rerun`), 409, 'CONFLICT');
+    await api.delete(`${base}/items/tasks`, [failed.steps[0].result.id, rerun.steps[0].result.id]);
+    await api.delete(`${base}/flows/${flow.id}`);
+  });
+
+  it('lets no viewer, editor or app user re-run a run', async () => {
+    const flow = await flows.create({ trigger: { type: 'manual' }, operations: [{ key: 'note', type: 'log', options: { message: 'hi' } }], first: 'note' });
+    const run = await flows.call(flow.id, {});
+    const route = `${base}/flows/${flow.id}/runs/${run.id}/rerun`;
+    for (const role of ['viewer', 'editor']) {
+      const member = await newAccount(suite.api, role);
+      await addMember(suite.api, owned.workspace, owned.owner, member, role);
+      assertError(await suite.api.as(member.accessToken).post(route), 403, 'FORBIDDEN');
+    }
+    const appUser = await newAppUser(suite.api, base);
+    assertError(await suite.api.as(appUser.accessToken).post(route), 403, 'FORBIDDEN');
+    assertError(await suite.api.as(null).post(route), 401, 'INVALID_CREDENTIALS');
+    assert.deepEqual((await flows.runs(flow.id)).map((r) => r.id), [run.id]);
     await api.delete(`${base}/flows/${flow.id}`);
   });
 

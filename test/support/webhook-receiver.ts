@@ -7,8 +7,8 @@ export interface ReceivedRequest {
   body: string;
 }
 
-/** What the receiver does with a request: answer a status (and headers), or hang without answering. */
-export type Reaction = { status: number; headers?: Record<string, string> } | 'hang';
+/** What the receiver does with a request: answer a status (and headers, and a body: `answer <status>` unless given), or hang. */
+export type Reaction = { status: number; headers?: Record<string, string>; body?: string } | 'hang';
 
 /**
  * A local HTTP server that records what webhooks send it and answers as the test says: a list of
@@ -73,6 +73,6 @@ export class WebhookReceiver {
       return;
     }
     response.writeHead(reaction.status, reaction.headers);
-    response.end(`answer ${reaction.status}`);
+    response.end(reaction.body ?? `answer ${reaction.status}`);
   }
 }

@@ -4,7 +4,8 @@ import { Webhook } from 'standardwebhooks';
 import { describeEachDatabase, RunningApp, startApp } from '../support/app';
 import { Instance } from '../support/cluster';
 import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
-import { assertError, newCollection, newOwnedWorkspace } from '../support/factories';
+import { addMember, assertError, newAccount, newCollection, newOwnedWorkspace, OwnedWorkspace } from '../support/factories';
+import { newAppUser } from '../support/app-users';
 import type { Api } from '../support/http';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { until } from '../support/wait';
@@ -12,7 +13,14 @@ import { until } from '../support/wait';
 /** Fast retries and a short timeout, and the loopback receiver allowed. */
 const WEBHOOK_ENV = { WEBHOOK_ALLOWED_TARGETS: '127.0.0.1', WEBHOOK_RETRY_SCHEDULE: '100ms,100ms,100ms', WEBHOOK_POLL_INTERVAL: '100ms', WEBHOOK_TIMEOUT: '1s' };
 
-type Delivery = { id: string; status: string; attempts: number; log: Array<{ status_code: number | null; error: string | null; response: string | null; duration_ms: number }> };
+type Delivery = {
+  id: string;
+  event: string;
+  status: string;
+  attempts: number;
+  payload: any;
+  log: Array<{ attempt: number; status_code: number | null; error: string | null; response: string | null; duration_ms: number; request_headers: Record<string, string> | null }>;
+};
 
 async function setUp(api: Api, base: string): Promise<void> {
   await newCollection(api, base, { collection: 'orders', fields: [{ field: 'total', type: 'integer' }] });
@@ -20,12 +28,14 @@ async function setUp(api: Api, base: string): Promise<void> {
 }
 
 describeEachDatabase('webhooks', { env: WEBHOOK_ENV }, (suite) => {
+  let owned: OwnedWorkspace;
   let api: Api;
   let base: string;
   let receiver: WebhookReceiver;
 
   before(async () => {
-    ({ api, base } = await newOwnedWorkspace(suite.api));
+    owned = await newOwnedWorkspace(suite.api);
+    ({ api, base } = owned);
     await setUp(api, base);
     receiver = await WebhookReceiver.start();
   });
@@ -112,6 +122,101 @@ describeEachDatabase('webhooks', { env: WEBHOOK_ENV }, (suite) => {
     assert.equal((await api.post(`${base}/webhooks/${webhook.id}/deliveries/${delivery.id}/redeliver`)).status, 202);
     const [again] = (await receiver.waitFor(before + 2)).slice(before + 1);
     assert.equal(again.headers['webhook-id'], received.headers['webhook-id']);
+    await api.delete(`${base}/webhooks/${webhook.id}`);
+  });
+
+  it('logs each attempt with the headers sent, the receiver\'s status, latency and answer, and replays the failed deliveries with their ids once the receiver is fixed', async () => {
+    receiver.answer({ status: 500 });
+    const webhook = await hook({ collections: ['orders'], events: ['create'] });
+    const orders = [await api.post(`${base}/items/orders`, { total: 10 }), await api.post(`${base}/items/orders`, { total: 11 })];
+    const failed = await until('both deliveries have failed', () => deliveries(webhook.id), (list) => list.length === 2 && list.every((d) => d.status === 'failed'));
+    for (const delivery of failed) {
+      // One attempt, then the three retries of the schedule.
+      assert.equal(delivery.attempts, 4);
+      assert.deepEqual(delivery.log.map((entry) => entry.status_code), [500, 500, 500, 500]);
+      const first = delivery.log[0];
+      assert.equal(first.response, 'answer 500');
+      assert.ok(Number.isInteger(first.duration_ms) && first.duration_ms >= 0);
+      assert.equal(first.request_headers?.['webhook-id'], delivery.id);
+      assert.equal(first.request_headers?.['content-type'], 'application/json');
+      assert.equal(first.request_headers?.['user-agent'], 'Cairn-Webhooks');
+      assert.ok(new Webhook(webhook.secret).verify(JSON.stringify(delivery.payload), first.request_headers!));
+    }
+
+    receiver.answer({ status: 204 });
+    const before = receiver.received.length;
+    const replayed = await api.post(`${base}/webhooks/${webhook.id}/deliveries/replay-failed`);
+    assert.equal(replayed.status, 202, replayed.text);
+    assert.deepEqual(replayed.body.data, { replayed: 2 });
+    const again = (await receiver.waitFor(before + 2)).slice(before);
+    assert.deepEqual(new Set(again.map((request) => request.headers['webhook-id'])), new Set(failed.map((d) => d.id)));
+    const keys = again.map((request) => (new Webhook(webhook.secret).verify(request.body, request.headers) as { data: { keys: unknown[] } }).data.keys[0]);
+    assert.deepEqual(new Set(keys), new Set(orders.map((order) => order.body.data.id)));
+    const delivered = await until('both are delivered', () => deliveries(webhook.id), (list) => list.every((d) => d.status === 'delivered'));
+    assert.ok(delivered.every((d) => d.attempts === 5 && d.log.length === 5 && d.log[4].status_code === 204), JSON.stringify(delivered));
+    assert.deepEqual(delivered[0].log.map((entry) => entry.attempt), [1, 2, 3, 4, 5]);
+    assert.deepEqual((await api.post(`${base}/webhooks/${webhook.id}/deliveries/replay-failed`)).body.data, { replayed: 0 });
+    assert.equal(receiver.received.length, before + 2);
+    await api.delete(`${base}/webhooks/${webhook.id}`);
+  });
+
+  it('sends a signed test event now and answers its delivery with the receiver\'s status, latency and answer cut to 1 KiB', async () => {
+    const webhook = await hook({ collections: ['orders'], headers: { 'x-team': 'ops' } });
+    receiver.answer({ status: 200, body: 'x'.repeat(5000) });
+    const before = receiver.received.length;
+    const sent = await api.post(`${base}/webhooks/${webhook.id}/test`);
+    assert.equal(sent.status, 200, sent.text);
+    const delivery: Delivery = sent.body.data;
+    assert.equal(delivery.event, 'test');
+    assert.equal(delivery.status, 'delivered');
+    assert.equal(delivery.attempts, 1);
+    assert.equal(delivery.log[0].status_code, 200);
+    assert.equal(delivery.log[0].response, 'x'.repeat(1024));
+    assert.ok(delivery.log[0].duration_ms >= 0);
+    // The request reached the receiver before the answer: nothing is left to wait for.
+    assert.equal(receiver.received.length, before + 1);
+    const received = receiver.received[before];
+    assert.equal(received.headers['webhook-id'], delivery.id);
+    assert.equal(received.headers['x-team'], 'ops');
+    const verified = new Webhook(webhook.secret).verify(received.body, received.headers) as { type: string; data: { webhook: { id: string } } };
+    assert.equal(verified.type, 'test');
+    assert.equal(verified.data.webhook.id, webhook.id);
+    assert.deepEqual(delivery.log[0].request_headers?.['webhook-signature'], received.headers['webhook-signature']);
+    assert.deepEqual((await deliveries(webhook.id)).map((d) => [d.id, d.event, d.status]), [[delivery.id, 'test', 'delivered']]);
+
+    // A failed test is logged as failed, is not retried and is not replayed with the failed events.
+    receiver.answer({ status: 500 });
+    const refused = await api.post(`${base}/webhooks/${webhook.id}/test`);
+    assert.equal(refused.status, 200, refused.text);
+    assert.equal(refused.body.data.status, 'failed');
+    assert.equal(refused.body.data.log[0].status_code, 500);
+    assert.deepEqual((await api.post(`${base}/webhooks/${webhook.id}/deliveries/replay-failed`)).body.data, { replayed: 0 });
+
+    // A disabled webhook can still be tested, but not replayed.
+    receiver.answer({ status: 204 });
+    await api.patch(`${base}/webhooks/${webhook.id}`, { enabled: false });
+    assert.equal((await api.post(`${base}/webhooks/${webhook.id}/test`)).body.data.status, 'delivered');
+    assertError(await api.post(`${base}/webhooks/${webhook.id}/deliveries/replay-failed`), 409, 'CONFLICT');
+    assert.equal(receiver.received.length, before + 3);
+    assertError(await api.post(`${base}/webhooks/00000000-0000-0000-0000-000000000000/test`), 404, 'NOT_FOUND');
+    await api.delete(`${base}/webhooks/${webhook.id}`);
+  });
+
+  it('lets no viewer, editor or app user replay deliveries or send a test event', async () => {
+    const webhook = await hook({});
+    const before = receiver.received.length;
+    const routes = [`${base}/webhooks/${webhook.id}/test`, `${base}/webhooks/${webhook.id}/deliveries/replay-failed`];
+    for (const role of ['viewer', 'editor']) {
+      const member = await newAccount(suite.api, role);
+      await addMember(suite.api, owned.workspace, owned.owner, member, role);
+      for (const route of routes) assertError(await suite.api.as(member.accessToken).post(route), 403, 'FORBIDDEN');
+    }
+    const appUser = await newAppUser(suite.api, base);
+    for (const route of routes) {
+      assertError(await suite.api.as(appUser.accessToken).post(route), 403, 'FORBIDDEN');
+      assertError(await suite.api.as(null).post(route), 401, 'INVALID_CREDENTIALS');
+    }
+    assert.equal(receiver.received.length, before);
     await api.delete(`${base}/webhooks/${webhook.id}`);
   });
 

@@ -14,6 +14,8 @@ export interface StepRecord {
   key: string;
   type: string;
   status: 'succeeded' | 'failed';
+  /** The options as the step ran with them, templates resolved; absent when they could not be resolved. */
+  input?: unknown;
   result?: unknown;
   error?: string;
   duration_ms: number;
@@ -61,16 +63,18 @@ export class FlowExecutor {
       if (!operation || steps.length >= this.config.maxSteps) return { status: 'failed', steps, error: `The flow cannot go on at "${key}".` };
       const type = this.operations.get(operation.type);
       const started = performance.now();
+      let input: Record<string, unknown> | undefined;
       try {
         if (!type) throw new Error(`"${operation.type}" is not an operation type of this server.`);
-        const outcome = await type.run(renderTemplates(operation.options, data) as Record<string, unknown>, { access, origin: FLOW_ORIGIN, data });
+        input = renderTemplates(operation.options, data) as Record<string, unknown>;
+        const outcome = await type.run(input, { access, origin: FLOW_ORIGIN, data });
         data[operation.key] = outcome.result;
         data.$last = outcome.result;
-        steps.push({ key: operation.key, type: operation.type, status: 'succeeded', result: recorded(outcome.result), duration_ms: elapsed(started) });
+        steps.push({ key: operation.key, type: operation.type, status: 'succeeded', input: recorded(input), result: recorded(outcome.result), duration_ms: elapsed(started) });
         key = outcome.branch === 'otherwise' ? operation.otherwise : operation.next;
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        steps.push({ key: operation.key, type: operation.type, status: 'failed', error: message, duration_ms: elapsed(started) });
+        steps.push({ key: operation.key, type: operation.type, status: 'failed', ...(input === undefined ? {} : { input: recorded(input) }), error: message, duration_ms: elapsed(started) });
         return { status: 'failed', steps, error: `Step "${operation.key}" failed: ${message}` };
       }
       await progress(steps);

@@ -9,7 +9,7 @@ import type { FlowsConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { ITEMS_CHANGED, ItemsChanged } from '../../common/bus/items-changed';
 import { FlowEntity, FlowRunEntity } from './flow.entities';
-import { FlowExecutor, RunOutcome } from './flow-executor';
+import { FlowExecutor, RunOutcome, StepRecord } from './flow-executor';
 import { FLOW_RUNS_QUEUED } from './flows.service';
 
 /** Runs claimed at once by one instance. */
@@ -98,17 +98,20 @@ export class FlowRunner implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async run(run: FlowRunEntity): Promise<void> {
     let outcome: RunOutcome;
+    // The steps made so far, so that a run that breaks off (its progress could not be recorded) still says how far it went.
+    let made: StepRecord[] = [];
     try {
       const flow = await this.flows.findOneBy({ id: run.flowId });
       if (!flow || !flow.enabled) {
         outcome = { status: 'failed', steps: [], error: 'The flow was disabled before the run began.' };
       } else {
-        outcome = await this.executor.execute(flow, run, (steps) =>
-          this.runs.update({ id: run.id }, { steps: JSON.stringify(steps), claimedUntil: new Date(Date.now() + LEASE_MS) }).then(() => undefined),
-        );
+        outcome = await this.executor.execute(flow, run, (steps) => {
+          made = [...steps];
+          return this.runs.update({ id: run.id }, { steps: JSON.stringify(steps), claimedUntil: new Date(Date.now() + LEASE_MS) }).then(() => undefined);
+        });
       }
     } catch (error) {
-      outcome = { status: 'failed', steps: [], error: error instanceof Error ? error.message : String(error) };
+      outcome = { status: 'failed', steps: made, error: error instanceof Error ? error.message : String(error) };
     }
     await this.runs
       .update({ id: run.id }, { status: outcome.status, steps: JSON.stringify(outcome.steps), error: outcome.error, claimedUntil: null, finishedAt: new Date() })

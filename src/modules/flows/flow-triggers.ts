@@ -147,6 +147,8 @@ export interface NewRun {
   status?: FlowRunStatus;
   error?: string | null;
   scheduledFor?: Date | null;
+  /** The run this one re-runs. */
+  rerunOf?: string | null;
 }
 
 /** A new run row: pending for the runner, or already failed with the reason it will not run. */
@@ -164,6 +166,7 @@ export function newRun(made: NewRun): FlowRunEntity {
     error: made.error ?? null,
     scheduledFor: made.scheduledFor ?? null,
     claimedUntil: null,
+    rerunOf: made.rerunOf ?? null,
     createdAt: now,
     startedAt: null,
     finishedAt: status === 'failed' ? now : null,

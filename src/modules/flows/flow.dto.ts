@@ -119,6 +119,7 @@ export class FlowStepView {
   @ApiProperty() key!: string;
   @ApiProperty() type!: string;
   @ApiProperty({ enum: ['succeeded', 'failed'] }) status!: 'succeeded' | 'failed';
+  @ApiPropertyOptional({ description: 'The options it ran with, templates resolved (cut at 16 KB here); absent when they could not be resolved.' }) input?: unknown;
   @ApiPropertyOptional({ description: 'What the step gave, as later steps read it (cut at 16 KB here).' }) result?: unknown;
   @ApiPropertyOptional() error?: string;
   @ApiProperty() duration_ms!: number;
@@ -133,6 +134,7 @@ export class FlowRunView {
   @ApiProperty({ type: [FlowStepView] }) steps!: FlowStepView[];
   @ApiProperty({ nullable: true, type: String }) error!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) scheduled_for!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'The run this one re-runs with the same trigger data.' }) rerun_of!: string | null;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) started_at!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) finished_at!: string | null;

@@ -31,6 +31,8 @@ export class FlowRunEntity {
   @Column({ type: 'text', nullable: true }) error!: string | null;
   @Column({ name: 'scheduled_for', type: Date, nullable: true }) scheduledFor!: Date | null;
   @Column({ name: 'claimed_until', type: Date, nullable: true }) claimedUntil!: Date | null;
+  /** The run this one re-runs with the same trigger data; null for a run its trigger made. */
+  @Column({ name: 'rerun_of', type: 'varchar', length: 36, nullable: true }) rerunOf!: string | null;
   @Column({ name: 'created_at', type: Date }) createdAt!: Date;
   @Column({ name: 'started_at', type: Date, nullable: true }) startedAt!: Date | null;
   @Column({ name: 'finished_at', type: Date, nullable: true }) finishedAt!: Date | null;

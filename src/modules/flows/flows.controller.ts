@@ -63,6 +63,14 @@ export class FlowsController {
     return { data: await this.flows.trigger(access, id, body) };
   }
 
+  @Post(':id/runs/:run/rerun')
+  @RequireWorkspaceRole('admin')
+  @ApiData(FlowRunView, { status: 202, description: 'A new run with the same trigger data, queued; read it at /flows/{id}/runs/{new run}.' })
+  @ApiErrors(401, 403, 404, 409)
+  async rerun(@CurrentWorkspace() access: WorkspaceAccess, @Param('id') id: string, @Param('run') run: string) {
+    return { data: await this.flows.rerun(access, id, run) };
+  }
+
   @Get(':id/runs')
   @RequireWorkspaceRole('admin')
   @ApiData(FlowRunView, { isArray: true })

@@ -13,7 +13,7 @@ import type { WorkspaceAccess } from '../workspaces/workspaces.service';
 import { checkOperationGraph, FLOW_EVENTS, FlowOperationDef, FlowTrigger, scheduleOf } from './flow-definition';
 import type { CreateFlowDto, FlowOperationDto, FlowRunView, FlowTriggerDto, FlowView, UpdateFlowDto } from './flow.dto';
 import { FlowEntity, FlowRunEntity } from './flow.entities';
-import { FlowTriggers, newRun } from './flow-triggers';
+import { FlowTriggers, newRun, TriggerData } from './flow-triggers';
 import { FlowOperations } from './operations';
 
 /** Announced when flows change, so that every instance's scheduler reloads its schedules. */
@@ -111,6 +111,22 @@ export class FlowsService {
     return toRunView(run);
   }
 
+  /**
+   * Queues a new run of a flow with the `$trigger` of a finished past run (its body, event or tick, and
+   * depth), as the flow now is: the runner takes it like any other. The new run keeps the past one's
+   * trigger type and names it in `rerun_of`; it has no `scheduled_for`, so a re-run of a tick is no tick.
+   */
+  async rerun(access: WorkspaceAccess, id: string, runId: string): Promise<FlowRunView> {
+    const flow = await this.find(access, id);
+    const past = await this.findRun(flow, runId);
+    if (!flow.enabled) throw conflict('This flow is disabled.');
+    if (past.status !== 'succeeded' && past.status !== 'failed') throw conflict(`This run is ${past.status}: only a finished run can be run again.`);
+    const run = newRun({ flowId: flow.id, workspaceId: flow.workspaceId, triggerType: past.triggerType, trigger: JSON.parse(past.triggerData) as TriggerData, rerunOf: past.id });
+    await this.runs.insert(run);
+    await this.bus.publish(FLOW_RUNS_QUEUED, { flowId: flow.id }).catch(() => undefined);
+    return toRunView(run);
+  }
+
   /** The runs of a flow, newest first. */
   async listRuns(access: WorkspaceAccess, id: string, limit: number): Promise<FlowRunView[]> {
     const flow = await this.find(access, id);
@@ -119,10 +135,13 @@ export class FlowsService {
   }
 
   async getRun(access: WorkspaceAccess, id: string, runId: string): Promise<FlowRunView> {
-    const flow = await this.find(access, id);
+    return toRunView(await this.findRun(await this.find(access, id), runId));
+  }
+
+  private async findRun(flow: FlowEntity, runId: string): Promise<FlowRunEntity> {
     const run = UUID.test(runId) ? await this.runs.findOneBy({ id: runId.toLowerCase(), flowId: flow.id }) : null;
     if (!run) throw notFound('Run not found.');
-    return toRunView(run);
+    return run;
   }
 
   private async find(access: WorkspaceAccess, id: string): Promise<FlowEntity> {
@@ -239,6 +258,7 @@ export function toRunView(run: FlowRunEntity): FlowRunView {
     steps: JSON.parse(run.steps) as FlowRunView['steps'],
     error: run.error,
     scheduled_for: run.scheduledFor?.toISOString() ?? null,
+    rerun_of: run.rerunOf,
     created_at: run.createdAt.toISOString(),
     started_at: run.startedAt?.toISOString() ?? null,
     finished_at: run.finishedAt?.toISOString() ?? null,

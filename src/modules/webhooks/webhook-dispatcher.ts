@@ -2,16 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, In, Repository } from 'typeorm';
-import { Webhook } from 'standardwebhooks';
 import { CoalescedTask } from '../../common/async/coalesced-task';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { Database } from '../../common/database/database.service';
 import type { WebhooksConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { ITEMS_CHANGED, ItemsChanged } from '../../common/bus/items-changed';
-import { AttemptResult, sendWebhook } from './webhook-sender';
+import { attemptRow, sendWebhook, signedHeaders, WebhookAttemptResult } from './webhook-sender';
 import { WebhookTargetPolicy } from './webhook-target';
 import { WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEntity } from './webhook.entities';
+
+/** Announced when deliveries were queued outside a write (redeliveries, replays), so that dispatchers wake. */
+export const WEBHOOK_DELIVERIES_QUEUED = 'webhooks.deliveries.queued';
 
 /** Deliveries claimed at once by one instance. */
 const BATCH = 20;
@@ -24,13 +26,13 @@ const LEASE_MS = 60_000;
  * Webhooks (the delivery's id is the stable webhook-id; during a secret rotation both secrets sign),
  * sends it, and logs the attempt. A 2xx delivers; a 410 disables the webhook; anything else is tried
  * again after the retry schedule's next wait, with jitter, until it runs out. It wakes on every item
- * change that wrote deliveries and polls besides, so deliveries left by a process that died are sent after a restart.
+ * change that wrote deliveries and on deliveries queued again by an admin, and polls besides, so deliveries left by a process that died are sent after a restart.
  */
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Webhooks');
   private timer?: NodeJS.Timeout;
-  private unsubscribe?: () => Promise<void>;
+  private unsubscribes: Array<() => Promise<void>> = [];
   private readonly outbox = new CoalescedTask(
     () => this.drain(),
     (error) => this.logger.warn(`The webhook outbox could not be read: ${error instanceof Error ? error.message : String(error)}`),
@@ -49,9 +51,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.dispatch) return;
     // Woken by the changes that wrote deliveries only: the others leave nothing to send.
-    this.unsubscribe = await this.bus.subscribe(ITEMS_CHANGED, (payload) => {
-      if ((payload as ItemsChanged).deliveries) this.wake();
-    });
+    this.unsubscribes = [
+      await this.bus.subscribe(ITEMS_CHANGED, (payload) => {
+        if ((payload as ItemsChanged).deliveries) this.wake();
+      }),
+      await this.bus.subscribe(WEBHOOK_DELIVERIES_QUEUED, () => this.wake()),
+    ];
     this.timer = setInterval(() => this.wake(), this.config.pollIntervalMs);
     this.wake();
   }
@@ -59,7 +64,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   async onModuleDestroy(): Promise<void> {
     const stopped = this.outbox.stop();
     clearInterval(this.timer);
-    await this.unsubscribe?.();
+    await Promise.all(this.unsubscribes.map((unsubscribe) => unsubscribe()));
     await stopped;
   }
 
@@ -100,13 +105,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   private async deliver(delivery: WebhookDeliveryEntity): Promise<void> {
     const webhook = await this.webhooks.findOneBy({ id: delivery.webhookId });
     const attempt = delivery.attempts + 1;
-    let result: AttemptResult;
+    let result: WebhookAttemptResult;
     if (!webhook || !webhook.enabled) {
-      result = { statusCode: 0, durationMs: 0, error: 'The webhook is disabled.', responseExcerpt: null };
+      result = { statusCode: 0, durationMs: 0, error: 'The webhook is disabled.', responseExcerpt: null, requestHeaders: null };
     } else {
-      result = await sendWebhook(new URL(webhook.url), delivery.payload, this.headers(webhook, delivery), this.targets, this.config.timeoutMs);
+      result = await sendWebhook(new URL(webhook.url), delivery.payload, signedHeaders(webhook, delivery.id, delivery.payload), this.targets, this.config.timeoutMs);
     }
-    await this.attempts.insert({ id: randomUUID(), deliveryId: delivery.id, attempt, ...result, createdAt: new Date() });
+    await this.attempts.insert(attemptRow(randomUUID(), delivery.id, attempt, result));
     const delivered = result.statusCode >= 200 && result.statusCode < 300;
     const gone = result.statusCode === 410;
     const schedule = this.config.retrySchedule;
@@ -138,16 +143,6 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   private async release(delivery: WebhookDeliveryEntity, error: unknown): Promise<void> {
     this.logger.warn(`Webhook delivery ${delivery.id} could not be completed: ${error instanceof Error ? error.message : String(error)}`);
     await this.deliveries.update({ id: delivery.id }, { lockedUntil: null }).catch(() => undefined);
-  }
-
-  /** The Standard Webhooks headers, and the webhook's own. */
-  private headers(webhook: WebhookEntity, delivery: WebhookDeliveryEntity): Record<string, string> {
-    const timestamp = new Date();
-    const secrets = [webhook.secret];
-    if (webhook.previousSecret && webhook.previousSecretExpiresAt && webhook.previousSecretExpiresAt > timestamp) secrets.push(webhook.previousSecret);
-    const signature = secrets.map((secret) => new Webhook(secret).sign(delivery.id, timestamp, delivery.payload)).join(' ');
-    const own = webhook.headers === null ? {} : (JSON.parse(webhook.headers) as Record<string, string>);
-    return { ...own, 'webhook-id': delivery.id, 'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)), 'webhook-signature': signature };
   }
 }
 

@@ -1,6 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { Webhook } from 'standardwebhooks';
 import type { WebhookTargetPolicy } from './webhook-target';
+import type { WebhookAttemptEntity, WebhookEntity } from './webhook.entities';
 
 /** What one attempt gave: the status (0 when no response came), how long it took, and what was said. */
 export interface AttemptResult {
@@ -10,16 +12,43 @@ export interface AttemptResult {
   responseExcerpt: string | null;
 }
 
+/** What one webhook attempt gave, and the headers it was sent with (the transport's length aside; null when it was not sent). */
+export interface WebhookAttemptResult extends AttemptResult {
+  requestHeaders: Record<string, string> | null;
+}
+
+/** The delivery log's row for an attempt. */
+export function attemptRow(id: string, deliveryId: string, attempt: number, result: WebhookAttemptResult): WebhookAttemptEntity {
+  const { requestHeaders, ...answer } = result;
+  return { id, deliveryId, attempt, ...answer, requestHeaders: requestHeaders && JSON.stringify(requestHeaders), createdAt: new Date() };
+}
+
 /** How much of a receiver's answer is kept in the delivery log. */
 const EXCERPT_BYTES = 1024;
+const USER_AGENT = 'Cairn-Webhooks';
 
 /**
  * Sends one webhook request: a POST with the body and headers given, through the target policy's DNS
  * lookup (so only permitted addresses are connected to), with a deadline for the whole exchange. Redirects
  * are not followed: a 3xx is an answer like any other, and not a success.
  */
-export function sendWebhook(url: URL, body: string, headers: Record<string, string>, targets: WebhookTargetPolicy, timeoutMs: number): Promise<AttemptResult> {
-  return sendGuardedRequest(url, { method: 'POST', body, headers: { ...headers, 'content-type': 'application/json' }, userAgent: 'Cairn-Webhooks' }, targets, timeoutMs, EXCERPT_BYTES);
+export async function sendWebhook(url: URL, body: string, headers: Record<string, string>, targets: WebhookTargetPolicy, timeoutMs: number): Promise<WebhookAttemptResult> {
+  const sent = { ...headers, 'content-type': 'application/json' };
+  const result = await sendGuardedRequest(url, { method: 'POST', body, headers: sent, userAgent: USER_AGENT }, targets, timeoutMs, EXCERPT_BYTES);
+  return { ...result, requestHeaders: { ...sent, 'user-agent': USER_AGENT } };
+}
+
+/**
+ * The headers of one attempt at sending a message: the webhook's own, then the Standard Webhooks ones —
+ * `webhook-id` (the message's id, the same on every attempt), `webhook-timestamp` (now) and
+ * `webhook-signature`, signed with the secret, and while a rotation overlaps with the previous one too.
+ */
+export function signedHeaders(webhook: WebhookEntity, messageId: string, payload: string, now = new Date()): Record<string, string> {
+  const secrets = [webhook.secret];
+  if (webhook.previousSecret && webhook.previousSecretExpiresAt && webhook.previousSecretExpiresAt > now) secrets.push(webhook.previousSecret);
+  const signature = secrets.map((secret) => new Webhook(secret).sign(messageId, now, payload)).join(' ');
+  const own = webhook.headers === null ? {} : (JSON.parse(webhook.headers) as Record<string, string>);
+  return { ...own, 'webhook-id': messageId, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': signature };
 }
 
 /** An outgoing request: its method, headers and body (none for a bodiless request). */

@@ -52,5 +52,7 @@ export class WebhookAttemptEntity {
   @Column({ name: 'duration_ms', type: 'integer' }) durationMs!: number;
   @Column({ type: 'text', nullable: true }) error!: string | null;
   @Column({ name: 'response_excerpt', type: 'text', nullable: true }) responseExcerpt!: string | null;
+  /** The headers sent, as JSON; null when nothing was sent, or for an attempt logged before they were kept. */
+  @Column({ name: 'request_headers', type: 'text', nullable: true }) requestHeaders!: string | null;
   @Column({ name: 'created_at', type: Date }) createdAt!: Date;
 }

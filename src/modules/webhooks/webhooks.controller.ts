@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiNoContent } from '../../common/http/api-docs.decorators';
 import { invalidPayload } from '../../common/errors/app-error';
 import { CurrentWorkspace, RequireWorkspaceRole } from '../workspaces/workspace-access.guard';
@@ -17,6 +17,33 @@ const WEBHOOK = {
     headers: { type: 'object', additionalProperties: { type: 'string' } },
     enabled: { type: 'boolean' },
     disabled_reason: { type: 'string', nullable: true },
+  },
+};
+const ATTEMPT = {
+  type: 'object',
+  properties: {
+    attempt: { type: 'integer' },
+    status_code: { type: 'integer', nullable: true, description: 'The receiver\'s status; null when no answer came.' },
+    duration_ms: { type: 'integer' },
+    error: { type: 'string', nullable: true },
+    response: { type: 'string', nullable: true, description: 'The first KiB of the receiver\'s answer.' },
+    request_headers: { type: 'object', additionalProperties: { type: 'string' }, nullable: true, description: 'The headers sent; null when nothing was sent.' },
+    at: { type: 'string', format: 'date-time' },
+  },
+};
+const DELIVERY = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', description: 'The message id, sent as webhook-id on every attempt.' },
+    event: { type: 'string', example: 'items.create' },
+    status: { type: 'string', enum: ['pending', 'delivered', 'failed'] },
+    attempts: { type: 'integer' },
+    next_attempt_at: { type: 'string', format: 'date-time', nullable: true },
+    last_status_code: { type: 'integer', nullable: true },
+    last_error: { type: 'string', nullable: true },
+    payload: { type: 'object', description: 'The body sent.' },
+    created_at: { type: 'string', format: 'date-time' },
+    log: { type: 'array', items: ATTEMPT },
   },
 };
 const DATA = (schema: object, isArray = false) => ({ schema: { type: 'object', properties: { data: isArray ? { type: 'array', items: schema } : schema } } });
@@ -81,7 +108,7 @@ export class WebhooksController {
 
   @Get(':id/deliveries')
   @RequireWorkspaceRole('admin')
-  @ApiOkResponse(DATA({ type: 'object' }, true))
+  @ApiOkResponse(DATA(DELIVERY, true))
   @ApiErrors(401, 403, 404)
   async deliveries(@CurrentWorkspace() access: WorkspaceAccess, @Param('id') id: string, @Query('limit') limit?: string) {
     const take = limit === undefined ? 50 : Number(limit);
@@ -96,5 +123,23 @@ export class WebhooksController {
   @ApiErrors(401, 403, 404)
   async redeliver(@CurrentWorkspace() access: WorkspaceAccess, @Param('id') id: string, @Param('delivery') delivery: string): Promise<void> {
     await this.webhooks.redeliver(access, id, delivery);
+  }
+
+  @Post(':id/deliveries/replay-failed')
+  @HttpCode(202)
+  @RequireWorkspaceRole('admin')
+  @ApiResponse({ status: 202, description: 'Every failed delivery is sent again, each with its own id', ...DATA({ type: 'object', properties: { replayed: { type: 'integer' } } }) })
+  @ApiErrors(401, 403, 404, 409)
+  async replayFailed(@CurrentWorkspace() access: WorkspaceAccess, @Param('id') id: string) {
+    return { data: await this.webhooks.replayFailed(access, id) };
+  }
+
+  @Post(':id/test')
+  @HttpCode(200)
+  @RequireWorkspaceRole('admin')
+  @ApiOkResponse({ description: 'The test event was sent; the delivery logged, with the receiver\'s answer', ...DATA(DELIVERY) })
+  @ApiErrors(401, 403, 404)
+  async test(@CurrentWorkspace() access: WorkspaceAccess, @Param('id') id: string) {
+    return { data: await this.webhooks.sendTest(access, id) };
   }
 }

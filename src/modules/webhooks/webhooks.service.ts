@@ -1,15 +1,19 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
-import { invalidPayload, notFound } from '../../common/errors/app-error';
+import { Not, Repository } from 'typeorm';
+import { v7 as timeOrderedUuid } from 'uuid';
+import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
+import { conflict, invalidPayload, notFound } from '../../common/errors/app-error';
 import type { WebhooksConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { isRecord } from '../../engine/query/filter.parser';
 import { SchemaRegistry } from '../schema/schema.registry';
 import type { WorkspaceSchema } from '../schema/schema.types';
 import type { WorkspaceAccess } from '../workspaces/workspaces.service';
+import { WEBHOOK_DELIVERIES_QUEUED } from './webhook-dispatcher';
 import { WebhookOutbox } from './webhook-outbox';
+import { attemptRow, sendWebhook, signedHeaders } from './webhook-sender';
 import { WebhookTargetPolicy } from './webhook-target';
 import { WEBHOOK_EVENTS, WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEntity, WebhookEvent } from './webhook.entities';
 
@@ -31,6 +35,8 @@ export interface WebhookDto {
 /** Headers a webhook may not set: the transport's and the signature's own. */
 const RESERVED_HEADERS = /^(host|content-length|content-type|transfer-encoding|connection|user-agent|webhook-.*)$/i;
 const FIELDS = new Set(['name', 'url', 'events', 'collections', 'headers', 'enabled']);
+/** The event of a test delivery: sent once when asked, never replayed with the failed ones. */
+const TEST_EVENT = 'test';
 
 /**
  * Webhooks of a workspace: their definitions (checked against the schema and the target policy), their
@@ -46,6 +52,7 @@ export class WebhooksService {
     private readonly registry: SchemaRegistry,
     @InjectConfig('webhooks') private readonly config: WebhooksConfig,
     private readonly targets: WebhookTargetPolicy,
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
   ) {}
 
   async list(access: WorkspaceAccess): Promise<WebhookDto[]> {
@@ -124,20 +131,7 @@ export class WebhooksService {
     const hook = await this.find(access, id);
     const deliveries = await this.deliveries.find({ where: { webhookId: hook.id }, order: { createdAt: 'DESC', id: 'DESC' }, take: limit });
     const attempts = deliveries.length === 0 ? [] : await this.attempts.find({ where: deliveries.map((d) => ({ deliveryId: d.id })), order: { attempt: 'ASC' } });
-    return deliveries.map((delivery) => ({
-      id: delivery.id,
-      event: delivery.event,
-      status: delivery.status,
-      attempts: delivery.attempts,
-      next_attempt_at: delivery.status === 'pending' ? delivery.nextAttemptAt.toISOString() : null,
-      last_status_code: delivery.lastStatusCode || null,
-      last_error: delivery.lastError,
-      payload: JSON.parse(delivery.payload) as unknown,
-      created_at: delivery.createdAt.toISOString(),
-      log: attempts
-        .filter((a) => a.deliveryId === delivery.id)
-        .map((a) => ({ attempt: a.attempt, status_code: a.statusCode || null, duration_ms: a.durationMs, error: a.error, response: a.responseExcerpt, at: a.createdAt.toISOString() })),
-    }));
+    return deliveries.map((delivery) => toDeliveryView(delivery, attempts.filter((a) => a.deliveryId === delivery.id)));
   }
 
   /** Sends a delivery again, at once, whatever became of it; its id (webhook-id) stays the same. */
@@ -145,14 +139,70 @@ export class WebhooksService {
     const hook = await this.find(access, id);
     const delivery = await this.deliveries.findOneBy({ id: deliveryId, webhookId: hook.id });
     if (!delivery) throw notFound('Delivery not found.');
-    // One more attempt is allowed beyond the schedule: the schedule restarts from its last step.
-    const attempts = Math.min(delivery.attempts, this.config.retrySchedule.length);
-    await this.deliveries.update({ id: delivery.id }, { status: 'pending', attempts, nextAttemptAt: new Date(), lockedUntil: null, updatedAt: new Date() });
+    // `attempts` keeps counting: past the schedule's end, a failed attempt fails the delivery again at once.
+    await this.deliveries.update({ id: delivery.id }, { status: 'pending', nextAttemptAt: new Date(), lockedUntil: null, updatedAt: new Date() });
+    await this.queued();
+  }
+
+  /**
+   * Queues every failed delivery of a webhook again, at once, each with its own id (webhook-id), as
+   * `redeliver` does one: each gets one more attempt, numbered after the others. Test deliveries stay as
+   * they are: they are not events the receiver missed. A disabled webhook is refused, since its
+   * deliveries would fail at once.
+   */
+  async replayFailed(access: WorkspaceAccess, id: string): Promise<{ replayed: number }> {
+    const hook = await this.find(access, id);
+    if (!hook.enabled) throw conflict('This webhook is disabled: enable it before replaying its deliveries.');
+    const replayed = await this.deliveries.update({ webhookId: hook.id, status: 'failed', event: Not(TEST_EVENT) }, { status: 'pending', nextAttemptAt: new Date(), lockedUntil: null, updatedAt: new Date() });
+    const count = replayed.affected ?? 0;
+    if (count > 0) await this.queued();
+    return { replayed: count };
+  }
+
+  /**
+   * Sends a `test` event to the receiver now, signed as every delivery is, even when the webhook is
+   * disabled (to check a receiver before turning it back on), and logs it as a delivery of one attempt:
+   * delivered on a 2xx, else failed, never retried by the schedule (a 410 does not disable the webhook).
+   * Answers the delivery as the log lists it.
+   */
+  async sendTest(access: WorkspaceAccess, id: string): Promise<Raw> {
+    const hook = await this.find(access, id);
+    const now = new Date();
+    const deliveryId = timeOrderedUuid();
+    const payload = JSON.stringify({ type: TEST_EVENT, timestamp: now.toISOString(), data: { webhook: { id: hook.id, name: hook.name } } });
+    const result = await sendWebhook(new URL(hook.url), payload, signedHeaders(hook, deliveryId, payload), this.targets, this.config.timeoutMs);
+    const delivered = result.statusCode >= 200 && result.statusCode < 300;
+    const delivery: WebhookDeliveryEntity = {
+      id: deliveryId,
+      webhookId: hook.id,
+      workspaceId: access.workspace.id,
+      event: TEST_EVENT,
+      payload,
+      status: delivered ? 'delivered' : 'failed',
+      attempts: 1,
+      nextAttemptAt: now,
+      lockedUntil: null,
+      lastStatusCode: result.statusCode,
+      lastError: result.error,
+      createdAt: now,
+      updatedAt: new Date(),
+    };
+    const attempt = attemptRow(randomUUID(), deliveryId, 1, result);
+    await this.deliveries.manager.transaction(async (manager) => {
+      await manager.getRepository(WebhookDeliveryEntity).insert(delivery);
+      await manager.getRepository(WebhookAttemptEntity).insert(attempt);
+    });
+    return toDeliveryView(delivery, [attempt]);
   }
 
   /** Checks a whole webhook as `POST /webhooks` would, against a schema (a snapshot's). */
   async checkDefinition(body: unknown, schema: WorkspaceSchema): Promise<void> {
     await this.parse(body, false, async () => schema);
+  }
+
+  /** Wakes the dispatchers of every instance for deliveries queued outside a write. */
+  private async queued(): Promise<void> {
+    await this.bus.publish(WEBHOOK_DELIVERIES_QUEUED, {}).catch(() => undefined);
   }
 
   private async find(access: WorkspaceAccess, id: string): Promise<WebhookEntity> {
@@ -217,5 +267,32 @@ export function toDto(hook: WebhookEntity): WebhookDto {
     disabled_reason: hook.disabledReason,
     created_at: hook.createdAt.toISOString(),
     updated_at: hook.updatedAt.toISOString(),
+  };
+}
+
+/**
+ * A delivery as the log shows it: the request's body (`payload`) and, on each attempt, the headers it
+ * was sent with, the receiver's status, the time it took and the first KiB of its answer.
+ */
+function toDeliveryView(delivery: WebhookDeliveryEntity, attempts: WebhookAttemptEntity[]): Raw {
+  return {
+    id: delivery.id,
+    event: delivery.event,
+    status: delivery.status,
+    attempts: delivery.attempts,
+    next_attempt_at: delivery.status === 'pending' ? delivery.nextAttemptAt.toISOString() : null,
+    last_status_code: delivery.lastStatusCode || null,
+    last_error: delivery.lastError,
+    payload: JSON.parse(delivery.payload) as unknown,
+    created_at: delivery.createdAt.toISOString(),
+    log: attempts.map((a) => ({
+      attempt: a.attempt,
+      status_code: a.statusCode || null,
+      duration_ms: a.durationMs,
+      error: a.error,
+      response: a.responseExcerpt,
+      request_headers: a.requestHeaders === null ? null : (JSON.parse(a.requestHeaders) as Record<string, string>),
+      at: a.createdAt.toISOString(),
+    })),
   };
 }

@@ -12,6 +12,8 @@ import { Connections1733500000000 } from './1733500000000-connections';
 import { SetupTokens1733600000000 } from './1733600000000-setup-tokens';
 import { WorkspaceAppUrl1733700000000 } from './1733700000000-workspace-app-url';
 import { CompositeIndexes1733800000000 } from './1733800000000-composite-indexes';
+import { WebhookAttemptHeaders1733900000000 } from './1733900000000-webhook-attempt-headers';
+import { FlowRunRerunOf1733910000000 } from './1733910000000-flow-run-rerun-of';
 
 /**
  * Every system-table migration, oldest first. The migrations of the tables of user collections, which
@@ -33,4 +35,6 @@ export const PLATFORM_MIGRATIONS = [
   SetupTokens1733600000000,
   WorkspaceAppUrl1733700000000,
   CompositeIndexes1733800000000,
+  WebhookAttemptHeaders1733900000000,
+  FlowRunRerunOf1733910000000,
 ];
