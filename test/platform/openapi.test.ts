@@ -41,6 +41,7 @@ const ROUTES: Array<[string, string]> = [
   ['get', '/api/v1/w/{ws}/app-users/{id}'],
   ['patch', '/api/v1/w/{ws}/app-users/{id}'],
   ['delete', '/api/v1/w/{ws}/app-users/{id}'],
+  ['post', '/api/v1/w/{ws}/explain'],
 ];
 
 describeEachDatabase('OpenAPI document', {}, (suite) => {
