@@ -247,6 +247,83 @@ describeEachDatabase('explain', {}, (suite) => {
     assert.equal(fine.allowed, true, JSON.stringify(fine));
   });
 
+  it('names a policy that asks for a verified email, and a suspended app user, as the real requests refuse them', async () => {
+    await newCollection(owner, base, { collection: 'letters', fields: [{ field: 'body', type: 'string' }] });
+    const policy = await owner.post(`${base}/policies`, { role: 'authenticated', collection: 'letters', action: 'read', verified_email: true });
+    assert.equal(policy.status, 201, policy.text);
+    const unverified = (await explain({ as: as['app user'], collection: 'letters', action: 'read' })).body.data;
+    assert.deepEqual({ allowed: unverified.allowed, kind: unverified.rule.kind, id: unverified.rule.policy.id }, { allowed: false, kind: 'verified_email', id: policy.body.data.id });
+    assertError(await callers['app user'].get(`${base}/items/letters`), 403, 'FORBIDDEN');
+
+    const suspended = await newAppUser(suite.api, base, 'suspended');
+    const patched = await owner.patch(`${base}/app-users/${suspended.id}`, { status: 'suspended' });
+    assert.equal(patched.status, 200, patched.text);
+    const verdict = (await explain({ as: { app_user: suspended.id }, action: 'read' })).body.data;
+    assert.deepEqual({ allowed: verdict.allowed, kind: verdict.rule.kind }, { allowed: false, kind: 'suspended' });
+    const real = await suite.api.as(suspended.accessToken).get(`${base}/items/documents`);
+    assert.equal(real.status, 401, real.text);
+  });
+
+  it('holds the row a write would leave to the policy filter, presets and system fields included, as the real write does', async () => {
+    const policies: Record<string, string> = {};
+    const addPolicy = async (collection: string, action: string, policy: Record<string, unknown>) => {
+      const response = await owner.post(`${base}/policies`, { role: 'authenticated', collection, action, ...policy });
+      assert.equal(response.status, 201, response.text);
+      policies[`${collection}:${action}`] = response.body.data.id;
+    };
+    const open = { status: { _eq: 'open' } };
+    const mine = { created_by: { _eq: '$CURRENT_USER' } };
+    await newCollection(owner, base, { collection: 'tickets', fields: [{ field: 'title', type: 'string' }, { field: 'status', type: 'string' }] });
+    await addPolicy('tickets', 'read', {});
+    await addPolicy('tickets', 'create', { fields: ['title', 'status'], filter: open });
+    await addPolicy('tickets', 'update', { fields: ['title', 'status'], filter: open });
+    await newCollection(owner, base, { collection: 'stamped', fields: [{ field: 'title', type: 'string' }, { field: 'status', type: 'string' }] });
+    await addPolicy('stamped', 'create', { fields: ['title'], presets: { status: 'closed' }, filter: open });
+    await newCollection(owner, base, { collection: 'owned', fields: [{ field: 'title', type: 'string' }] });
+    await addPolicy('owned', 'read', {});
+    await addPolicy('owned', 'create', { fields: ['title'], filter: mine });
+    await addPolicy('owned', 'update', { fields: ['title'], filter: mine });
+    const user = callers['app user'];
+    const openTicket = async () => (await owner.post(`${base}/items/tickets`, { title: 'Open', status: 'open' })).body.data.id as number;
+    const ownedOne = async () => (await user.post(`${base}/items/owned`, { title: 'Mine' })).body.data.id as number;
+
+    const cases: Array<[string, () => Promise<{ body: Record<string, unknown>; real: () => Promise<ApiResponse> }>, boolean, string | null]> = [
+      ['create an open ticket', async () => ({ body: { collection: 'tickets', action: 'create', data: { title: 'T', status: 'open' } }, real: () => user.post(`${base}/items/tickets`, { title: 'T', status: 'open' }) }), true, null],
+      ['create a closed ticket', async () => ({ body: { collection: 'tickets', action: 'create', data: { title: 'T', status: 'closed' } }, real: () => user.post(`${base}/items/tickets`, { title: 'T', status: 'closed' }) }), false, 'tickets:create'],
+      ['retitle an open ticket', async () => {
+        const id = await openTicket();
+        return { body: { collection: 'tickets', action: 'update', id, data: { title: 'R' } }, real: () => user.patch(`${base}/items/tickets/${id}`, { title: 'R' }) };
+      }, true, null],
+      ['close an open ticket', async () => {
+        const id = await openTicket();
+        return { body: { collection: 'tickets', action: 'update', id, data: { status: 'closed' } }, real: () => user.patch(`${base}/items/tickets/${id}`, { status: 'closed' }) };
+      }, false, 'tickets:update'],
+      ['create where a preset leaves the filter', async () => ({ body: { collection: 'stamped', action: 'create', data: { title: 'S' } }, real: () => user.post(`${base}/items/stamped`, { title: 'S' }) }), false, 'stamped:create'],
+      ['create one of my own', async () => ({ body: { collection: 'owned', action: 'create', data: { title: 'O' } }, real: () => user.post(`${base}/items/owned`, { title: 'O' }) }), true, null],
+      ['retitle one of my own', async () => {
+        const id = await ownedOne();
+        return { body: { collection: 'owned', action: 'update', id, data: { title: 'P' } }, real: () => user.patch(`${base}/items/owned/${id}`, { title: 'P' }) };
+      }, true, null],
+    ];
+    for (const [name, prepare, allowed, policy] of cases) {
+      const { body, real } = await prepare();
+      const explained = await explain({ as: as['app user'], ...body });
+      assert.equal(explained.status, 200, `${name}: ${explained.text}`);
+      const verdict = explained.body.data;
+      const answer = await real();
+      const label = `${name}: explain said ${JSON.stringify(verdict)}; the request answered ${answer.status} ${answer.text}`;
+      assert.equal(verdict.allowed, answer.status >= 200 && answer.status < 300, label);
+      assert.equal(verdict.allowed, allowed, label);
+      if (policy) {
+        assert.equal(answer.status, 403, label);
+        assert.equal(verdict.data.within, false, label);
+        assert.ok(verdict.reason.includes(policies[policy]), label);
+      } else {
+        assert.equal(verdict.data.within, true, label);
+      }
+    }
+  });
+
   it('writes nothing', async () => {
     const id = await documentWith('draft');
     const count = async () => (await owner.get(`${base}/items/documents?aggregate[count]=*`)).body.data[0].count;

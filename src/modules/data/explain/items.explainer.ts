@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, invalidPayload, notFound } from '../../../common/errors/app-error';
-import { keysMatching } from '../../../engine/read/query-runner';
+import { imageMatches, keysMatching } from '../../../engine/read/query-runner';
+import { encodeRow } from '../../../engine/sql/value-codec';
 import { ApiKeysService } from '../../api-keys/api-keys.service';
 import { AppUsersService } from '../../app-users/app-users.service';
 import { appCaller, PoliciesService, PolicyDto } from '../../policies/policies.service';
@@ -14,6 +15,7 @@ import { AppRoleAccess, isAppRoleAccess, ItemsAccess, WorkspaceAccess } from '..
 import { keyFromBody } from '../items.keys';
 import { GrantedTarget, ItemTargets, queryContext, Target } from '../items.targets';
 import { ItemsReader } from '../read/items.reader';
+import { systemStamp, updateStamp } from '../write/item-table';
 import { ItemValidator } from '../write/item-validator';
 import { ExplainedPrincipal, ExplainRequest, parseExplainRequest } from './explain.request';
 
@@ -44,7 +46,15 @@ export interface Explanation {
     presets?: Raw;
   };
   item?: { exists: boolean; visible?: boolean; reachable?: boolean; reason: string };
-  data?: { accepted: boolean; reason: string; code?: string; field?: string; values?: Raw };
+  data?: {
+    accepted: boolean;
+    reason: string;
+    code?: string;
+    field?: string;
+    values?: Raw;
+    /** Whether the row the write leaves matches the write policy's filter (absent: no filter, or not checked). */
+    within?: boolean;
+  };
 }
 
 /** A principal as the items door would see it, with how an explanation names it. */
@@ -104,16 +114,21 @@ export class ItemsExplainer {
       const hidden = fields.hidden.find((field) => field.field === name);
       if (hidden) refusals.push(new Refused(`"${name}" is hidden from ${principal.description}: ${hidden.reason}; a read that names it is refused (400).`));
     }
+    // In the real request's order: the data is checked first (403, 400, 422), then the item is looked
+    // for (404), then the row the write leaves is held to the policy's filter (403).
+    const item = key === undefined ? undefined : await this.explainItem(decided.target, request.action, key, policy);
     if (request.data !== undefined) {
-      explanation.data = this.explainData(decided.target as GrantedTarget, request.action, request.data, policy);
+      const stored = item?.exists ? key : null;
+      explanation.data = await this.explainData(decided.target as GrantedTarget, request.action, request.data, policy, stored);
       if (!explanation.data.accepted) refusals.push(new Refused(explanation.data.reason));
     }
-    if (key !== undefined) {
-      explanation.item = await this.explainItem(decided.target, request.action, key, policy);
-      const reached = explanation.item.visible ?? explanation.item.reachable;
-      if (!reached) refusals.push(new Refused(explanation.item.reason));
-      else explanation.reason = `${explanation.reason} ${explanation.item.reason}`;
+    if (item) {
+      explanation.item = item;
+      const reached = item.visible ?? item.reachable;
+      if (!reached) refusals.push(new Refused(item.reason));
+      else explanation.reason = `${explanation.reason} ${item.reason}`;
     }
+    if (explanation.data?.within === false) refusals.push(new Refused(explanation.data.reason));
     if (refusals.length > 0) {
       explanation.allowed = false;
       explanation.reason = refusals.map((refusal) => refusal.reason).join(' ');
@@ -219,8 +234,9 @@ export class ItemsExplainer {
    * What the writer would make of the data before any statement: the fields the policy lets the role
    * set (403), the presets forced on, then the fields' and the policy's validation (400, 422).
    */
-  private explainData(target: GrantedTarget, action: PolicyAction, data: Raw, policy: PolicyDto | null): NonNullable<Explanation['data']> {
+  private async explainData(target: GrantedTarget, action: PolicyAction, data: Raw, policy: PolicyDto | null, stored: unknown): Promise<NonNullable<Explanation['data']>> {
     const { grant, collection } = target;
+    let checked: Raw;
     try {
       let values: unknown = data;
       if (grant) {
@@ -228,14 +244,25 @@ export class ItemsExplainer {
         values = withPresets(data, grant, collection, queryContext(target.access));
       }
       const validator = new ItemValidator(target.schema, grant ? withGrantValidation(collection, grant) : collection);
-      const checked = action === 'create' ? validator.forCreate(values, '') : validator.forUpdate(values, '');
-      const within = grant?.filter ? ` The written row must also match ${policyLabel(policy!)}'s filter ${JSON.stringify(policy!.filter)}, which is checked when it is written.` : '';
-      return { accepted: true, reason: `The data passes the fields, presets and validation of this ${action}.${within}`, values: checked };
+      checked = action === 'create' ? validator.forCreate(values, '') : validator.forUpdate(values, '');
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       const field = typeof error.extensions.field === 'string' ? error.extensions.field : undefined;
       return { accepted: false, reason: dataRefusal(error, field, grant ? policy : null), code: error.code, field };
     }
+    const accepted = { accepted: true, reason: `The data passes the fields, presets and validation of this ${action}.`, values: checked };
+    if (!grant?.filter) return accepted;
+    const filter = `${policyLabel(policy!)} filters ${JSON.stringify(policy!.filter)}`;
+    // The row a write leaves is checked when the image can be built here: a create's, or an update's of an existing item on Cairn's own database.
+    if (collection.external || (action === 'update' && stored === null)) {
+      return { ...accepted, reason: `${accepted.reason} The written row must also match: ${filter}; that is checked only when it is written.` };
+    }
+    const { dialect, run } = this.reader.source(collection);
+    const row = action === 'create' ? { ...checked, ...systemStamp(target.access) } : { ...checked, ...updateStamp(target.access) };
+    const image = { key: action === 'create' ? null : stored, values: encodeRow(collection, row, dialect.kind) };
+    const within = await imageMatches(collection, image, grant.filter, { schema: target.schema, ctx: queryContext(target.access), dialect, run });
+    if (within) return { ...accepted, within, reason: `${accepted.reason} The written row would match: ${filter}.` };
+    return { ...accepted, within, reason: `${accepted.reason} But the row this ${action} would leave is outside what the role may write: ${filter}, and the written row would not match (403).` };
   }
 }
 
