@@ -65,11 +65,6 @@ interface ResolvedPrincipal {
   blocked: string | null;
 }
 
-/** A refusal found on the way, in the order a real request meets them. */
-class Refused {
-  constructor(readonly reason: string) {}
-}
-
 /**
  * Explains what a principal may do with a collection, an item or a write, without doing it: the items
  * door's own checks (ItemTargets for the member role, the API key's role or the app role's policy; the
@@ -108,11 +103,12 @@ export class ItemsExplainer {
     };
     if (!decided.target) return explanation;
 
-    const refusals: Refused[] = [];
+    /** The refusals found on the way, in the order a real request meets them. */
+    const refusals: string[] = [];
     const policy = decided.rule.kind === 'policy' ? decided.rule.policy : null;
     for (const name of request.fields ?? []) {
       const hidden = fields.hidden.find((field) => field.field === name);
-      if (hidden) refusals.push(new Refused(`"${name}" is hidden from ${principal.description}: ${hidden.reason}; a read that names it is refused (400).`));
+      if (hidden) refusals.push(`"${name}" is hidden from ${principal.description}: ${hidden.reason}; a read that names it is refused (400).`);
     }
     // In the real request's order: the data is checked first (403, 400, 422), then the item is looked
     // for (404), then the row the write leaves is held to the policy's filter (403).
@@ -120,18 +116,18 @@ export class ItemsExplainer {
     if (request.data !== undefined) {
       const stored = item?.exists ? key : null;
       explanation.data = await this.explainData(decided.target as GrantedTarget, request.action, request.data, policy, stored);
-      if (!explanation.data.accepted) refusals.push(new Refused(explanation.data.reason));
+      if (!explanation.data.accepted) refusals.push(explanation.data.reason);
     }
     if (item) {
       explanation.item = item;
       const reached = item.visible ?? item.reachable;
-      if (!reached) refusals.push(new Refused(item.reason));
+      if (!reached) refusals.push(item.reason);
       else explanation.reason = `${explanation.reason} ${item.reason}`;
     }
-    if (explanation.data?.within === false) refusals.push(new Refused(explanation.data.reason));
+    if (explanation.data?.within === false) refusals.push(explanation.data.reason);
     if (refusals.length > 0) {
       explanation.allowed = false;
-      explanation.reason = refusals.map((refusal) => refusal.reason).join(' ');
+      explanation.reason = refusals.join(' ');
     }
     return explanation;
   }
