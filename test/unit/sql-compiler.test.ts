@@ -5,6 +5,7 @@ import { AppError } from '../../src/common/errors/app-error';
 import type { FilterNode, ItemsQuery, QueryContext } from '../../src/engine/query/query.ast';
 import { dialectFor, type SqlDialect } from '../../src/engine/sql/dialect';
 import { compileFilter } from '../../src/engine/sql/filter.compiler';
+import { compileImageMatch } from '../../src/engine/sql/image.compiler';
 import { type CompiledSql, compileAggregate, compileCount, compileNestedSelect, compileSelect } from '../../src/engine/sql/select.compiler';
 import { fromDatabase, toDatabase } from '../../src/engine/sql/value-codec';
 import { findCollection, findField } from '../../src/modules/schema/schema.lookup';
@@ -811,6 +812,32 @@ describe('select compiler: nested reads', () => {
         'SELECT t2.`id`, t2.`label`, t2.`__parent` FROM (SELECT t0.`id`, t0.`label`, t1.`articles_id` AS `__parent`, ROW_NUMBER() OVER (PARTITION BY t1.`articles_id` ORDER BY BINARY t0.`label` ASC, t1.`id` ASC) AS `__rn` FROM `cw_test_tags` AS t0 INNER JOIN `cw_test_articles_tags` AS t1 ON t1.`tags_id` = t0.`id` WHERE t1.`articles_id` IN (?, ?)) AS t2 WHERE t2.`__rn` <= ? ORDER BY t2.`__rn`',
         [5, 6, 1],
       ],
+    },
+  ]);
+});
+
+describe('row image compiler: a filter on the row a write would leave', () => {
+  const tags = findCollection(schema, 'tags')!;
+  const label = compare('label', '_eq', 'x');
+  const image = (from: string, q: (name: string) => string, p: (n: number) => string, on: string, eq: string) =>
+    `SELECT 1 AS ${q('matches')} FROM (SELECT ${['id', 'created_at', 'updated_at', 'created_by', 'updated_by'].map((name) => `t2.${q(name)} AS ${q(name)}`).join(', ')}, ` +
+    `CASE WHEN 1 = 1 THEN ${p(1)} ELSE t2.${q('label')} END AS ${q('label')} FROM (SELECT 1 AS ${q('one')}) AS t1 LEFT JOIN ${q(from)} AS t2 ON ${on}) AS t0 WHERE t0.${q('label')} = ${eq}`;
+  const dq = (name: string) => `"${name}"`;
+  const bq = (name: string) => `\`${name}\``;
+  runCases([
+    {
+      name: "an update's image: the stored row by its key, the written values over it, the filter on t0",
+      compile: (dialect) => compileImageMatch(tags, { key: 7, values: { label: 'x' } }, label, schema, dialect, ctx),
+      sqlite: [image('cw_test_tags', dq, () => '?', 't2."id" = ?', '?'), ['x', 7, 'x']],
+      postgres: [image('cw_test_tags', dq, (n) => `$${n}`, 't2."id" = $2', '$3'), ['x', 7, 'x']],
+      mysql: [image('cw_test_tags', bq, () => '?', 't2.`id` = ?', 'BINARY ?'), ['x', 7, 'x']],
+    },
+    {
+      name: "a create's image joins no stored row",
+      compile: (dialect) => compileImageMatch(tags, { key: null, values: { label: 'x' } }, label, schema, dialect, ctx),
+      sqlite: [image('cw_test_tags', dq, () => '?', '1 = 0', '?'), ['x', 'x']],
+      postgres: [image('cw_test_tags', dq, (n) => `$${n}`, '1 = 0', '$2'), ['x', 'x']],
+      mysql: [image('cw_test_tags', bq, () => '?', '1 = 0', 'BINARY ?'), ['x', 'x']],
     },
   ]);
 });

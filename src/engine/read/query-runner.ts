@@ -2,6 +2,7 @@ import { primaryKeyField } from '../../modules/schema/schema.lookup';
 import type { CollectionDef } from '../../modules/schema/schema.types';
 import { allOf, type FilterNode, type ItemsQuery, keysQuery } from '../query/query.ast';
 import { requireCollection } from '../sql/filter.compiler';
+import { compileImageMatch, type RowImage } from '../sql/image.compiler';
 import { compileSelect } from '../sql/select.compiler';
 import { aggregateItems, countItems, type ReadContext, readItems } from './read.runner';
 
@@ -55,6 +56,12 @@ export async function keysMatching(collection: CollectionDef, keys: unknown[], f
   const compiled = keysMatchingStatement(collection, keys, filter, options, read);
   const key = primaryKeyField(collection).field;
   return (await read.run(compiled.sql, compiled.params)).map((row) => (collection.primaryKey === 'integer' ? Number(row[key]) : String(row[key])));
+}
+
+/** Whether a row as a write would leave it matches a filter, without writing it (see compileImageMatch). */
+export async function imageMatches(collection: CollectionDef, image: RowImage, filter: FilterNode, read: ReadContext): Promise<boolean> {
+  const compiled = compileImageMatch(collection, image, filter, read.schema, read.dialect, read.ctx);
+  return (await read.run(compiled.sql, compiled.params)).length > 0;
 }
 
 function keysMatchingStatement(collection: CollectionDef, keys: unknown[], filter: FilterNode | null, options: { lock: boolean }, read: Omit<ReadContext, 'run'>): { sql: string; params: unknown[] } {

@@ -67,6 +67,11 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
     return { entity, key };
   }
 
+  /** A key of the workspace by its id, or null. */
+  findById(workspaceId: string, id: string): Promise<ApiKeyEntity | null> {
+    return this.keys.findOneBy({ id, workspaceId });
+  }
+
   async revoke(access: WorkspaceAccess, id: string): Promise<void> {
     const revoked = await this.db.transaction(async (manager) => {
       const repo = manager.getRepository(ApiKeyEntity);

@@ -1,10 +1,14 @@
 import { Module } from '@nestjs/common';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { AppUsersModule } from '../app-users/app-users.module';
 import { AuditModule } from '../audit/audit.module';
 import { ExternalDatabasesModule } from '../connections/connections.module';
 import { PoliciesModule } from '../policies/policies.module';
 import { SchemaModule } from '../schema/schema.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { WriteParticipantsModule } from '../write-participants/write-participants.module';
+import { ExplainController } from './explain/explain.controller';
+import { ItemsExplainer } from './explain/items.explainer';
 import { ItemsService } from './items.service';
 import { ItemTargets } from './items.targets';
 import { ItemsReader } from './read/items.reader';
@@ -17,9 +21,9 @@ import { ActivityController } from './rest/activity.controller';
 import { ItemsController } from './rest/items.controller';
 
 @Module({
-  imports: [AuditModule, SchemaModule, WorkspacesModule, PoliciesModule, ExternalDatabasesModule, WriteParticipantsModule],
-  controllers: [ItemsController, ActivityController, WorkspaceOpenApiController],
-  providers: [ItemsService, ItemsReader, ItemsWriter, ItemTargets, ItemTable, ItemsTransfer, VirtualCollections],
+  imports: [ApiKeysModule, AppUsersModule, AuditModule, SchemaModule, WorkspacesModule, PoliciesModule, ExternalDatabasesModule, WriteParticipantsModule],
+  controllers: [ItemsController, ActivityController, WorkspaceOpenApiController, ExplainController],
+  providers: [ItemsService, ItemsExplainer, ItemsReader, ItemsWriter, ItemTargets, ItemTable, ItemsTransfer, VirtualCollections],
   exports: [ItemsService, VirtualCollections],
 })
 export class DataModule {}

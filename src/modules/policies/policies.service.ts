@@ -125,6 +125,21 @@ export class PoliciesService implements OnModuleInit, OnModuleDestroy {
     };
   }
 
+  /**
+   * The policy a role has for one collection and action, whether or not it applies to a caller (it may
+   * ask for a verified email): what an explanation names as the rule that decided.
+   */
+  async policyOf(workspace: Pick<WorkspaceEntity, 'id'>, role: string, collectionName: string, action: PolicyAction): Promise<{ policy: PolicyDto; appliesTo(caller: AppCaller): boolean } | null> {
+    const { policies } = (await this.byWorkspace.get(workspace.id, async () => ({ policies: await this.policies.findBy({ workspaceId: workspace.id }) })))!;
+    const policy = policies.find((p) => p.role === role && p.collection === collectionName && p.action === action);
+    return policy ? { policy: toPolicyDto(policy), appliesTo: (caller) => appliesTo(policy, caller) } : null;
+  }
+
+  /** Whether an app role exists in a workspace: built in, or created there. */
+  async roleExists(workspaceId: string, name: string): Promise<boolean> {
+    return (BUILT_IN_ROLES as readonly string[]).includes(name) || this.roles.existsBy({ workspaceId, name });
+  }
+
   private readGrants(schema: WorkspaceSchema, policies: PolicyEntity[], caller: AppCaller): Map<string, CollectionReadGrant> {
     const grants = new Map<string, CollectionReadGrant>();
     for (const policy of policies) {

@@ -92,7 +92,7 @@ export class ItemTable {
     for (const change of changes) {
       const existing = change.keys.filter((key) => lockable.has(String(key)));
       if (existing.length === 0) continue;
-      const row = { ...change.values, updated_at: new Date().toISOString(), updated_by: actor(access) };
+      const row = { ...change.values, ...updateStamp(access) };
       const statement = updateStatement(this.dialect, collection, this.encode(collection, row), existing);
       await manager.query(statement.sql, statement.params);
       groups.push({ keys: existing, payload: change.values });
@@ -251,10 +251,15 @@ export class ItemTable {
 }
 
 /** The system fields of new items written now by the caller; the items of one batch share them. */
-function systemStamp(access: ItemsAccess): Row {
+export function systemStamp(access: ItemsAccess): Row {
   const now = new Date().toISOString();
   const by = actor(access);
   return { created_at: now, updated_at: now, created_by: by, updated_by: by };
+}
+
+/** The system fields an update by the caller sets now. */
+export function updateStamp(access: ItemsAccess): Row {
+  return { updated_at: new Date().toISOString(), updated_by: actor(access) };
 }
 
 function actor(access: ItemsAccess): string | null {
