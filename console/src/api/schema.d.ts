@@ -546,6 +546,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/w/{ws}/explain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["ExplainController_explain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/w/{ws}/fields": {
         parameters: {
             query?: never;
@@ -684,6 +700,22 @@ export interface paths {
         get: operations["FlowsController_run"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/w/{ws}/flows/{id}/runs/{run}/rerun": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["FlowsController_rerun"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1154,6 +1186,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/w/{ws}/webhooks/{id}/deliveries/replay-failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["WebhooksController_replayFailed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/w/{ws}/webhooks/{id}/rotate-secret": {
         parameters: {
             query?: never;
@@ -1164,6 +1212,22 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["WebhooksController_rotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/w/{ws}/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["WebhooksController_test"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1512,6 +1576,11 @@ export interface components {
             flow_id: string;
             /** Format: uuid */
             id: string;
+            /**
+             * Format: uuid
+             * @description The run this one re-runs with the same trigger data.
+             */
+            rerun_of: string | null;
             /** Format: date-time */
             scheduled_for: string | null;
             /** Format: date-time */
@@ -1529,6 +1598,8 @@ export interface components {
         FlowStepView: {
             duration_ms: number;
             error?: string;
+            /** @description The options it ran with, templates resolved (cut at 16 KB here); absent when they could not be resolved. */
+            input?: Record<string, never>;
             key: string;
             /** @description What the step gave, as later steps read it (cut at 16 KB here). */
             result?: Record<string, never>;
@@ -4851,6 +4922,144 @@ export interface operations {
             };
         };
     };
+    ExplainController_explain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Workspace slug or id */
+                ws: unknown;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    action: "create" | "read" | "update" | "delete";
+                    /**
+                     * @description Exactly one of: {"member_role": "viewer"}, {"app_role": "authenticated"}, {"app_user": "<id>"}, {"api_key": "<id>"}, {"anonymous": true}.
+                     * @example {
+                     *       "app_role": "authenticated"
+                     *     }
+                     */
+                    as: {
+                        /** @enum {boolean} */
+                        anonymous?: true;
+                        api_key?: string;
+                        app_role?: string;
+                        app_user?: string;
+                        /** @enum {string} */
+                        member_role?: "owner" | "admin" | "editor" | "viewer";
+                    };
+                    /** @example articles */
+                    collection: string;
+                    /** @description The values of a create or update. */
+                    data?: Record<string, never>;
+                    /** @description The fields a read names (to select, filter, sort…). */
+                    fields?: string[];
+                    /** @description An item: not for a create. */
+                    id?: number | string;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description Whether the real request would succeed. */
+                            allowed?: boolean;
+                            data?: {
+                                accepted?: boolean;
+                                code?: string;
+                                field?: string;
+                                reason?: string;
+                                values?: Record<string, never>;
+                            };
+                            fields?: {
+                                hidden?: {
+                                    field?: string;
+                                    reason?: string;
+                                }[];
+                                presets?: Record<string, never>;
+                                readable?: string[];
+                                writable?: string[];
+                            };
+                            item?: {
+                                exists?: boolean;
+                                reachable?: boolean;
+                                reason?: string;
+                                visible?: boolean;
+                            };
+                            principal?: {
+                                description?: string;
+                                kind?: string;
+                            };
+                            reason?: string;
+                            rule?: {
+                                /** @enum {string} */
+                                kind?: "member_role" | "api_key_scope" | "policy" | "no_policy" | "verified_email" | "read_only" | "suspended";
+                                policy?: {
+                                    /** @enum {string} */
+                                    action?: "create" | "read" | "update" | "delete";
+                                    collection?: string;
+                                    fields?: string[];
+                                    filter?: Record<string, never> | null;
+                                    /** Format: uuid */
+                                    id?: string;
+                                    presets?: Record<string, never> | null;
+                                    role?: string;
+                                    validation?: Record<string, never> | null;
+                                    verified_email?: boolean;
+                                };
+                                role?: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INVALID_PAYLOAD: the body is malformed, has a wrong type or misses a field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description INVALID_CREDENTIALS, TOKEN_EXPIRED or INVALID_TOKEN */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
     SchemaController_listAllFields: {
         parameters: {
             query?: never;
@@ -6124,6 +6333,78 @@ export interface operations {
             };
             /** @description NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    FlowsController_rerun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                run: string;
+                /** @description Workspace slug or id */
+                ws: unknown;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A new run with the same trigger data, queued; read it at /flows/{id}/runs/{new run}. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["FlowRunView"];
+                    };
+                };
+            };
+            /** @description INVALID_PAYLOAD: the body is malformed, has a wrong type or misses a field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description INVALID_CREDENTIALS, TOKEN_EXPIRED or INVALID_TOKEN */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description CONFLICT */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10173,7 +10454,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data?: Record<string, never>[];
+                        data?: {
+                            attempts?: number;
+                            /** Format: date-time */
+                            created_at?: string;
+                            /** @example items.create */
+                            event?: string;
+                            /** @description The message id, sent as webhook-id on every attempt. */
+                            id?: string;
+                            last_error?: string | null;
+                            last_status_code?: number | null;
+                            log?: {
+                                /** Format: date-time */
+                                at?: string;
+                                attempt?: number;
+                                duration_ms?: number;
+                                error?: string | null;
+                                /** @description The headers sent; null when nothing was sent. */
+                                request_headers?: {
+                                    [key: string]: string;
+                                } | null;
+                                /** @description The first KiB of the receiver's answer. */
+                                response?: string | null;
+                                /** @description The receiver's status; null when no answer came. */
+                                status_code?: number | null;
+                            }[];
+                            /** Format: date-time */
+                            next_attempt_at?: string | null;
+                            /** @description The body sent. */
+                            payload?: Record<string, never>;
+                            /** @enum {string} */
+                            status?: "pending" | "delivered" | "failed";
+                        }[];
                     };
                 };
             };
@@ -10274,6 +10586,79 @@ export interface operations {
             };
         };
     };
+    WebhooksController_replayFailed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description Workspace slug or id */
+                ws: unknown;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every failed delivery is sent again, each with its own id */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data?: {
+                            replayed?: number;
+                        };
+                    };
+                };
+            };
+            /** @description INVALID_PAYLOAD: the body is malformed, has a wrong type or misses a field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description INVALID_CREDENTIALS, TOKEN_EXPIRED or INVALID_TOKEN */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
     WebhooksController_rotate: {
         parameters: {
             query?: never;
@@ -10297,6 +10682,99 @@ export interface operations {
                             /** Format: date-time */
                             previous_secret_expires_at?: string;
                             secret?: string;
+                        };
+                    };
+                };
+            };
+            /** @description INVALID_PAYLOAD: the body is malformed, has a wrong type or misses a field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description INVALID_CREDENTIALS, TOKEN_EXPIRED or INVALID_TOKEN */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    WebhooksController_test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description Workspace slug or id */
+                ws: unknown;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The test event was sent; the delivery logged, with the receiver's answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data?: {
+                            attempts?: number;
+                            /** Format: date-time */
+                            created_at?: string;
+                            /** @example items.create */
+                            event?: string;
+                            /** @description The message id, sent as webhook-id on every attempt. */
+                            id?: string;
+                            last_error?: string | null;
+                            last_status_code?: number | null;
+                            log?: {
+                                /** Format: date-time */
+                                at?: string;
+                                attempt?: number;
+                                duration_ms?: number;
+                                error?: string | null;
+                                /** @description The headers sent; null when nothing was sent. */
+                                request_headers?: {
+                                    [key: string]: string;
+                                } | null;
+                                /** @description The first KiB of the receiver's answer. */
+                                response?: string | null;
+                                /** @description The receiver's status; null when no answer came. */
+                                status_code?: number | null;
+                            }[];
+                            /** Format: date-time */
+                            next_attempt_at?: string | null;
+                            /** @description The body sent. */
+                            payload?: Record<string, never>;
+                            /** @enum {string} */
+                            status?: "pending" | "delivered" | "failed";
                         };
                     };
                 };
