@@ -4,6 +4,7 @@ import { describeEachDatabase } from '../support/app';
 import { newAppUser } from '../support/app-users';
 import { addMember, assertError, newAccount, newCollection, newOwnedWorkspace } from '../support/factories';
 import type { Api, ApiResponse } from '../support/http';
+import { documentsUnderPolicies } from './documents.fixture';
 
 type Principal = 'owner' | 'admin' | 'editor' | 'viewer' | 'editor key' | 'viewer key' | 'app user' | 'anonymous';
 const PRINCIPALS: Principal[] = ['owner', 'admin', 'editor', 'viewer', 'editor key', 'viewer key', 'app user', 'anonymous'];
@@ -63,23 +64,7 @@ describeEachDatabase('explain', {}, (suite) => {
     as['app user'] = { app_user: appUser.id };
     callers.anonymous = suite.api.as(null);
     as.anonymous = { anonymous: true };
-    await newCollection(api, base, {
-      collection: 'documents',
-      fields: [{ field: 'title', type: 'string' }, { field: 'status', type: 'string' }, { field: 'secret', type: 'string' }],
-    });
-    const draft = { status: { _eq: 'draft' } };
-    for (const policy of [
-      { collection: 'documents', action: 'read', filter: { status: { _eq: 'published' } }, fields: ['title', 'status'] },
-      { collection: 'documents', action: 'create', fields: ['title'], presets: { status: 'draft' } },
-      { collection: 'documents', action: 'update', filter: draft, fields: ['title'] },
-      { collection: 'documents', action: 'delete', filter: draft },
-    ]) {
-      for (const role of ['public', 'authenticated']) {
-        const response = await api.post(`${base}/policies`, { role, ...policy });
-        assert.equal(response.status, 201, response.text);
-        policyIds[`${role}:${policy.action}`] = response.body.data.id;
-      }
-    }
+    Object.assign(policyIds, await documentsUnderPolicies(api, base));
   });
 
   async function documentWith(status: string): Promise<number> {

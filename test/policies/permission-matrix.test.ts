@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
-import { addMember, newAccount, newCollection, newOwnedWorkspace } from '../support/factories';
+import { addMember, newAccount, newOwnedWorkspace } from '../support/factories';
 import { graphql } from '../support/graphql';
 import type { Api, ApiResponse } from '../support/http';
 import { RealtimeClient } from '../support/realtime';
 import { multipartBody } from '../support/uploads';
+import { documentsUnderPolicies } from './documents.fixture';
 
 type Principal = 'owner' | 'admin' | 'editor' | 'viewer' | 'editor key' | 'viewer key' | 'app user' | 'anonymous';
 const PRINCIPALS: Principal[] = ['owner', 'admin', 'editor', 'viewer', 'editor key', 'viewer key', 'app user', 'anonymous'];
@@ -123,23 +124,7 @@ describeEachDatabase('permission matrix', { env: { HANDLER_WORKERS: '1' } }, (su
     assert.equal(appUser.status, 201, appUser.text);
     tokens['app user'] = appUser.body.data.access_token;
     for (const principal of PRINCIPALS) callers[principal] = { api: suite.api.as(tokens[principal]), token: tokens[principal] };
-    await newCollection(api, base, {
-      collection: 'documents',
-      fields: [{ field: 'title', type: 'string' }, { field: 'status', type: 'string' }, { field: 'secret', type: 'string' }],
-    });
-    const draft = { status: { _eq: 'draft' } };
-    for (const policy of [
-      { collection: 'documents', action: 'read', filter: { status: { _eq: 'published' } }, fields: ['title', 'status'] },
-      { collection: 'documents', action: 'create', fields: ['title'], presets: { status: 'draft' } },
-      { collection: 'documents', action: 'update', filter: draft, fields: ['title'] },
-      { collection: 'documents', action: 'delete', filter: draft },
-      { collection: 'files', action: 'read' },
-    ]) {
-      for (const role of ['public', 'authenticated']) {
-        const response = await api.post(`${base}/policies`, { role, ...policy });
-        assert.equal(response.status, 201, response.text);
-      }
-    }
+    await documentsUnderPolicies(api, base, [{ collection: 'files', action: 'read' }]);
     const endpoint = await api.post(`${base}/handlers`, {
       name: 'documents door',
       kind: 'endpoint',
