@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { getRepositoryToken } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
 import { AppError } from '../../src/common/errors/app-error';
 import { ItemsService } from '../../src/modules/data/items.service';
+import { FlowRunEntity } from '../../src/modules/flows/flow.entities';
+import { newRun } from '../../src/modules/flows/flow-triggers';
 import { WorkspacesService } from '../../src/modules/workspaces/workspaces.service';
 import { describeEachDatabase, RunningApp, startApp } from '../support/app';
 import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
@@ -389,6 +393,23 @@ describeEachDatabase('flows', { env: { ...FLOW_ENV, MAX_BATCH_SIZE: String(MAX_B
     assertError(await api.post(`${base}/flows/00000000-0000-0000-0000-000000000000/trigger`, {}), 404, 'NOT_FOUND');
     await api.patch(`${base}/flows/${flow.id}`, { enabled: false });
     assertError(await api.post(`${base}/flows/${flow.id}/trigger`, {}), 409, 'CONFLICT');
+    await api.delete(`${base}/flows/${flow.id}`);
+  });
+
+  it('fails a run whose instance stopped in the middle of it once its lease has lapsed, and leaves one whose lease holds', async () => {
+    const flow = await flows.create({ trigger: { type: 'manual' }, operations: [{ key: 'note', type: 'log', options: { message: 'hello' } }], first: 'note' });
+    // Runs as an instance that died would leave them: claimed, with a lease that lapsed or that still holds.
+    const runs = suite.app.nest.get<Repository<FlowRunEntity>>(getRepositoryToken(FlowRunEntity));
+    const planted = (claimedUntil: Date) => ({ ...newRun({ flowId: flow.id, workspaceId: owned.workspace.id, triggerType: 'manual', trigger: { body: {}, depth: 0 } }), status: 'running' as const, startedAt: new Date(), claimedUntil });
+    const lapsed = planted(new Date(Date.now() - 60_000));
+    const holding = planted(new Date(Date.now() + 600_000));
+    await runs.insert([lapsed, holding]);
+    // Any run wakes the runner, which first fails the abandoned ones.
+    assert.equal((await flows.call(flow.id, {})).status, 'succeeded');
+    const failed = await until('the abandoned run is failed', () => flows.runs(flow.id), (list) => list.find((run) => run.id === lapsed.id)?.status === 'failed');
+    assert.match(failed.find((run) => run.id === lapsed.id)!.error ?? '', /stopped before it finished/);
+    assert.equal(failed.find((run) => run.id === holding.id)!.status, 'running');
+    await runs.delete({ id: holding.id });
     await api.delete(`${base}/flows/${flow.id}`);
   });
 

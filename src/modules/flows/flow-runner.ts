@@ -118,12 +118,20 @@ export class FlowRunner implements OnApplicationBootstrap, OnModuleDestroy {
       .catch((error: unknown) => this.logger.warn(`Flow run ${run.id} could not be recorded: ${error instanceof Error ? error.message : String(error)}`));
   }
 
-  /** Fails the runs whose instance stopped in the middle of them (their lease lapsed). */
+  /**
+   * Fails the runs whose instance stopped in the middle of them (their lease lapsed). They are found
+   * first and then updated one by one by key, the lease checked again: an UPDATE searching by status would lock the
+   * status index before the rows, the reverse of a finishing run's UPDATE by key, and on MariaDB the two
+   * deadlock — the finishing run's record then lost and the run left "running".
+   */
   private async failAbandoned(): Promise<void> {
     const now = new Date();
-    await this.runs.update(
-      { status: 'running', claimedUntil: LessThan(now) },
-      { status: 'failed', error: 'The instance running it stopped before it finished.', claimedUntil: null, finishedAt: now },
-    );
+    const abandoned = await this.runs.find({ select: { id: true }, where: { status: 'running', claimedUntil: LessThan(now) } });
+    for (const { id } of abandoned) {
+      await this.runs.update(
+        { id, status: 'running', claimedUntil: LessThan(now) },
+        { status: 'failed', error: 'The instance running it stopped before it finished.', claimedUntil: null, finishedAt: now },
+      );
+    }
   }
 }
