@@ -143,7 +143,9 @@ export function ViewAsPicker({ ws, onPick }: { ws: string; onPick: (as: ViewAs) 
  * why, the fields hidden from them with the policy that hides each, a look-up of one item by id with the
  * rule that hides it, the request they would send, and the way back.
  */
-export function ViewAsBanner({ ws, collection, as, view, query, onStop }: { ws: string; collection: string; as: ViewAs; view: ItemsView | undefined; query: Query; onStop: () => void }) {
+export function ViewAsBanner({ ws, collection, as, read, query, onStop }: { ws: string; collection: string; as: ViewAs; read: Partial<ItemsView> | undefined; query: Query; onStop: () => void }) {
+  // The grid keeps its previous answer while the view's first one comes: the caller's own, without `access`.
+  const view = read?.access ? (read as ItemsView) : undefined;
   const [id, setId] = useState('');
   const lookup = useMutation({ mutationFn: (key: string) => explain(ws, { as, collection, action: 'read', id: keyOf(key) }) });
   const verdict = lookup.data;
@@ -164,9 +166,14 @@ export function ViewAsBanner({ ws, collection, as, view, query, onStop }: { ws: 
         <div>
           <h2 className="viewas-title">Hidden fields</h2>
           <ul className="viewas-list">
-            {view.hidden_fields.map((hidden) => (
-              <li key={hidden.field}>
-                <span className="tag">{hidden.field}</span> {hidden.reason}
+            {byReason(view.hidden_fields).map(([reason, fields]) => (
+              <li key={reason}>
+                {fields.map((field) => (
+                  <span key={field} className="tag">
+                    {field}
+                  </span>
+                ))}{' '}
+                {reason}
               </li>
             ))}
           </ul>
@@ -211,7 +218,7 @@ export function ViewAsRecord({ ws, definition, as, item, onClose }: { ws: string
   const remove = useQuery({ queryKey: ['w', ws, 'explain', collection, as, id, 'delete'], queryFn: () => explain(ws, { as, collection, action: 'delete', id: keyOf(id) }) });
   const fields = definition.fields.filter((field) => field.type !== 'alias');
   const writable = new Set(update.data?.allowed ? (update.data.fields.writable ?? []) : []);
-  const hidden = new Map((update.data?.fields.hidden ?? []).map((entry) => [entry.field, entry.reason]));
+  const hidden = new Set((update.data?.fields.hidden ?? []).map((entry) => entry.field));
   const [field, setField] = useState('');
   const [text, setText] = useState('');
   const type = fields.find((f) => f.field === field)?.type ?? 'string';
@@ -238,12 +245,17 @@ export function ViewAsRecord({ ws, definition, as, item, onClose }: { ws: string
           {fields.map((f) => (
             <tr key={f.field}>
               <th scope="row">{f.field}</th>
-              <td>{hidden.has(f.field) ? <span className="hint">Hidden: {hidden.get(f.field)}</span> : <span className="value-text">{formatValue(f.type, item[f.field]) || '—'}</span>}</td>
+              <td>{hidden.has(f.field) ? <span className="hint">Hidden</span> : <span className="value-text">{formatValue(f.type, item[f.field]) || '—'}</span>}</td>
               <td>{writable.has(f.field) ? 'Yes' : 'No'}</td>
             </tr>
           ))}
         </tbody>
       </table>
+      {byReason(update.data?.fields.hidden ?? []).map(([reason, names]) => (
+        <p key={reason} className="hint viewas-hidden-reason">
+          Hidden: {names.join(', ')}: {reason}.
+        </p>
+      ))}
       {update.data && <Verdict label="Update" explanation={update.data} />}
       {remove.data && <Verdict label="Delete" explanation={remove.data} />}
       <Form
@@ -276,6 +288,13 @@ function Verdict({ label, explanation }: { label: string; explanation: Explanati
       <strong>{label}: {explanation.allowed ? 'allowed' : 'refused'}.</strong> {explanation.reason}
     </p>
   );
+}
+
+/** Hidden fields grouped by the reason that hides them (most share the read policy's), in the order they came. */
+function byReason(hidden: HiddenField[]): Array<[string, string[]]> {
+  const groups = new Map<string, string[]>();
+  for (const { field, reason } of hidden) groups.set(reason, [...(groups.get(reason) ?? []), field]);
+  return [...groups];
 }
 
 function capitalized(text: string): string {

@@ -230,7 +230,7 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
       </Topbar>
       <div className="content">
         <PageHead title={collection} sub={count.data ? `${total.toLocaleString()} of ${count.data.meta.total_count.toLocaleString()} items` : ' '} />
-        {viewing && <ViewAsBanner ws={ws} collection={collection} as={viewing} view={count.data as ItemsView | undefined} query={query} onStop={() => void navigate({ search: (s) => ({ ...s, as: undefined }) })} />}
+        {viewing && <ViewAsBanner ws={ws} collection={collection} as={viewing} read={count.data} query={query} onStop={() => void navigate({ search: (s) => ({ ...s, as: undefined }) })} />}
         <ErrorAlert error={exportError} />
         <div className="toolbar">
           <div style={{ width: 260 }}>
