@@ -97,10 +97,12 @@ const collectionsRoute = createRoute({
 export const explorerRoute = createRoute({
   getParentRoute: () => workspaceRoute,
   path: '/collections/$collection',
-  validateSearch: (search: Record<string, unknown>): { sort?: string; filter?: string; q?: string } => ({
+  validateSearch: (search: Record<string, unknown>): { sort?: string; filter?: string; q?: string; as?: string } => ({
     sort: typeof search.sort === 'string' && search.sort ? search.sort : undefined,
     filter: typeof search.filter === 'string' && search.filter ? search.filter : typeof search.filter === 'object' && search.filter ? JSON.stringify(search.filter) : undefined,
     q: typeof search.q === 'string' && search.q ? search.q : undefined,
+    // "View as": the principal the grid is shown as (see lib/view-as.ts).
+    as: typeof search.as === 'string' && search.as ? search.as : undefined,
   }),
   component: lazyRouteComponent(() => import('./screens/Explorer')),
 });

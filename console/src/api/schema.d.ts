@@ -562,6 +562,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/w/{ws}/explain/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["ExplainController_viewItems"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/w/{ws}/fields": {
         parameters: {
             query?: never;
@@ -5018,6 +5034,136 @@ export interface operations {
                                 };
                                 role?: string;
                             };
+                        };
+                    };
+                };
+            };
+            /** @description INVALID_PAYLOAD: the body is malformed, has a wrong type or misses a field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description INVALID_CREDENTIALS, TOKEN_EXPIRED or INVALID_TOKEN */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    ExplainController_viewItems: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Workspace slug or id */
+                ws: unknown;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Exactly one of: {"member_role": "viewer"}, {"app_role": "authenticated"}, {"app_user": "<id>"}, {"api_key": "<id>"}, {"anonymous": true}.
+                     * @example {
+                     *       "app_role": "authenticated"
+                     *     }
+                     */
+                    as: {
+                        /** @enum {boolean} */
+                        anonymous?: true;
+                        api_key?: string;
+                        app_role?: string;
+                        app_user?: string;
+                        /** @enum {string} */
+                        member_role?: "owner" | "admin" | "editor" | "viewer";
+                    };
+                    /** @example articles */
+                    collection: string;
+                    /** @description The parameters of GET /items, with structured or string values: filter, sort, limit, offset, page, fields, search, deep. */
+                    query?: {
+                        deep?: Record<string, never>;
+                        fields?: string | string[];
+                        filter?: Record<string, never>;
+                        limit?: number;
+                        offset?: number;
+                        page?: number;
+                        search?: string;
+                        sort?: string | string[];
+                    };
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        access: {
+                            /** @description Whether the real request would succeed. */
+                            allowed: boolean;
+                            principal: {
+                                description?: string;
+                                kind?: string;
+                            };
+                            reason: string;
+                            rule: {
+                                /** @enum {string} */
+                                kind?: "member_role" | "api_key_scope" | "policy" | "no_policy" | "verified_email" | "read_only" | "suspended";
+                                policy?: {
+                                    /** @enum {string} */
+                                    action?: "create" | "read" | "update" | "delete";
+                                    collection?: string;
+                                    fields?: string[];
+                                    filter?: Record<string, never> | null;
+                                    /** Format: uuid */
+                                    id?: string;
+                                    presets?: Record<string, never> | null;
+                                    role?: string;
+                                    validation?: Record<string, never> | null;
+                                    verified_email?: boolean;
+                                };
+                                role?: string;
+                            };
+                        };
+                        data: {
+                            [key: string]: unknown;
+                        }[];
+                        hidden_fields: {
+                            field?: string;
+                            reason?: string;
+                        }[];
+                        meta: {
+                            filter_count: number;
+                            total_count: number;
                         };
                     };
                 };

@@ -14,6 +14,7 @@ import { FilterBuilder } from '../components/FilterBuilder';
 import { editableFields } from '../components/RecordForm';
 import { RecordPanel } from '../components/RecordPanel';
 import { Topbar } from '../components/Topbar';
+import { viewItems, ViewAsBanner, ViewAsPicker, ViewAsRecord, type ItemsView } from '../components/ViewAs';
 import { Button, Checkbox, ErrorAlert, Loading, ModalDialog, PageHead, SelectField, TextInput } from '../components/ui';
 import { loadColumnPrefs, nextSort, saveColumnPrefs } from '../lib/columns';
 import { formatValue, parseForWrite, parseValue } from '../lib/fields';
@@ -23,6 +24,7 @@ import { sortedFields } from '../lib/live-rows';
 import type { Conflict } from '../lib/versions';
 import { useFlash, useLiveGrid, useLiveStatus } from '../lib/use-live';
 import { managesWorkspace, writesItems } from '../lib/roles';
+import { formatViewAs, parseViewAs } from '../lib/view-as';
 
 // Import and export are their own chunk, loaded when first used.
 const ImportDialog = lazy(() => import('../components/ImportExport'));
@@ -49,8 +51,10 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
   const queryClient = useQueryClient();
   const workspace = useQuery(workspaceQuery(ws));
   const relations = useQuery(relationsQuery(ws));
-  const canWrite = writesItems(workspace.data?.role);
   const canSeeHistory = managesWorkspace(workspace.data?.role);
+  // Viewing as someone else: the grid reads as they would, and writes are explained, not made.
+  const viewing = useMemo(() => (canSeeHistory ? parseViewAs(search.as) : null), [canSeeHistory, search.as]);
+  const canWrite = writesItems(workspace.data?.role) && !viewing;
   const sort = useMemo(() => (search.sort ? search.sort.split(',') : []), [search.sort]);
   const filterGroup = useMemo<Group>(() => {
     if (!search.filter) return emptyGroup();
@@ -90,16 +94,20 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
   // The count does not depend on the sort: a new sort asks only for rows, not for a sorted row and two counts.
   const countQuery = { filter: query.filter, search: query.search };
   const count = useQuery({
-    queryKey: ['w', ws, 'items', collection, countQuery, 'count'],
-    queryFn: () => api<{ meta: { filter_count: number; total_count: number } }>('GET', `/w/${ws}/items/${collection}`, { query: { ...countQuery, limit: 1, fields: 'id', meta: 'filter_count,total_count' } }),
+    queryKey: ['w', ws, 'items', collection, countQuery, 'count', search.as],
+    queryFn: (): Promise<Pick<ItemsView, 'meta'> & Partial<ItemsView>> =>
+      viewing
+        ? viewItems(ws, collection, viewing, { ...countQuery, limit: 1 })
+        : api('GET', `/w/${ws}/items/${collection}`, { query: { ...countQuery, limit: 1, fields: 'id', meta: 'filter_count,total_count' } }),
     placeholderData: keepPreviousData,
   });
   const total = count.data?.meta.filter_count ?? 0;
 
+  const hiddenFields = count.data?.hidden_fields;
   const columns = useMemo(
     () =>
-      fields.map((f) => columnHelper.accessor((row) => row[f.field], { id: f.field, header: f.field, size: f.field === 'id' ? 90 : 180, minSize: 60 })),
-    [fields],
+      fields.filter((f) => !hiddenFields?.some((hidden) => hidden.field === f.field)).map((f) => columnHelper.accessor((row) => row[f.field], { id: f.field, header: f.field, size: f.field === 'id' ? 90 : 180, minSize: 60 })),
+    [fields, hiddenFields],
   );
   const visibility: VisibilityState = Object.fromEntries(prefs.hidden.map((h) => [h, false]));
   const table = useReactTable({
@@ -122,8 +130,12 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
   const pageNumbers = total === 0 ? [] : Array.from({ length: lastPage - firstPage + 1 }, (_, i) => firstPage + i);
   const pages = useQueries({
     queries: pageNumbers.map((page) => ({
-      queryKey: [...baseKey, 'page', page],
-      queryFn: () => get<Item[]>(`/w/${ws}/items/${collection}`, { ...query, limit: PAGE, offset: page * PAGE }),
+      // Pages read as someone else are kept apart: live changes patch the caller's own pages only.
+      queryKey: viewing ? ['w', ws, 'items-as', search.as, collection, query, 'page', page] : [...baseKey, 'page', page],
+      queryFn: () =>
+        viewing
+          ? viewItems(ws, collection, viewing, { ...query, limit: PAGE, offset: page * PAGE }).then((view) => view.data)
+          : get<Item[]>(`/w/${ws}/items/${collection}`, { ...query, limit: PAGE, offset: page * PAGE }),
       staleTime: 30_000,
     })),
   });
@@ -147,7 +159,7 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
   const [flashing, flash] = useFlash();
   const liveStatus = useLiveStatus(ws);
   const liveFilter = useMemo(() => (filterGroup.children.length ? toFilterJson(filterGroup) : undefined), [filterGroup]);
-  useLiveGrid({ ws, collection, filter: liveFilter, search: search.q, sort, sortFields: sortedFields(sort), pages: pageNumbers, pageSize: PAGE, onChanged: flash });
+  useLiveGrid({ ws, collection, filter: liveFilter, search: search.q, sort, sortFields: sortedFields(sort), pages: viewing ? [] : pageNumbers, pageSize: PAGE, onChanged: flash });
 
   const applySort = (field: string, additive: boolean) => void navigate({ search: (s) => ({ ...s, sort: nextSort(sort, field, additive).join(',') || undefined }) });
   const toggle = (id: string) =>
@@ -182,8 +194,9 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
         <Link to="/w/$ws/collections/$collection/schema" params={{ ws, collection }} className="btn">
           Schema
         </Link>
+        {canSeeHistory && <ViewAsPicker ws={ws} onPick={(as) => void navigate({ search: (s) => ({ ...s, as: formatViewAs(as) }) })} />}
         <DialogTrigger>
-          <Button>Export</Button>
+          <Button isDisabled={!!viewing}>Export</Button>
           <Popover className="popover">
             <Dialog className="dialog" aria-label="Export">
               {({ close }) => (
@@ -217,6 +230,7 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
       </Topbar>
       <div className="content">
         <PageHead title={collection} sub={count.data ? `${total.toLocaleString()} of ${count.data.meta.total_count.toLocaleString()} items` : ' '} />
+        {viewing && <ViewAsBanner ws={ws} collection={collection} as={viewing} read={count.data} query={query} onStop={() => void navigate({ search: (s) => ({ ...s, as: undefined }) })} />}
         <ErrorAlert error={exportError} />
         <div className="toolbar">
           <div style={{ width: 260 }}>
@@ -376,22 +390,26 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
         <ModalOverlay className="drawer-overlay" isOpen isDismissable onOpenChange={(isOpen) => !isOpen && setOpen(null)}>
           <Modal className="drawer">
             <Dialog className="dialog">
-              <RecordPanel
-                key={open.item ? `item-${String(open.item.id)}` : `new-${JSON.stringify(open.template ?? {})}`}
-                ws={ws}
-                definition={definition}
-                relations={relations.data ?? []}
-                item={open.item}
-                template={open.template}
-                canWrite={canWrite}
-                canSeeHistory={canSeeHistory}
-                onClose={() => setOpen(null)}
-                onSaved={() => {
-                  setOpen(null);
-                  void saved();
-                }}
-                onDuplicate={(values) => setOpen({ item: null, template: values })}
-              />
+              {viewing && open.item ? (
+                <ViewAsRecord ws={ws} definition={definition} as={viewing} item={open.item} onClose={() => setOpen(null)} />
+              ) : (
+                <RecordPanel
+                  key={open.item ? `item-${String(open.item.id)}` : `new-${JSON.stringify(open.template ?? {})}`}
+                  ws={ws}
+                  definition={definition}
+                  relations={relations.data ?? []}
+                  item={open.item}
+                  template={open.template}
+                  canWrite={canWrite}
+                  canSeeHistory={canSeeHistory}
+                  onClose={() => setOpen(null)}
+                  onSaved={() => {
+                    setOpen(null);
+                    void saved();
+                  }}
+                  onDuplicate={(values) => setOpen({ item: null, template: values })}
+                />
+              )}
             </Dialog>
           </Modal>
         </ModalOverlay>

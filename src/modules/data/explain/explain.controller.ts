@@ -75,6 +75,44 @@ const EXPLANATION = {
   },
 };
 
+const VIEW_ITEMS_REQUEST = {
+  type: 'object',
+  required: ['as', 'collection'],
+  properties: {
+    as: EXPLAIN_REQUEST.properties.as,
+    collection: { type: 'string', example: 'articles' },
+    query: {
+      type: 'object',
+      description: 'The parameters of GET /items, with structured or string values: filter, sort, limit, offset, page, fields, search, deep.',
+      properties: {
+        filter: { type: 'object' },
+        sort: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+        limit: { type: 'integer' },
+        offset: { type: 'integer' },
+        page: { type: 'integer' },
+        fields: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+        search: { type: 'string' },
+        deep: { type: 'object' },
+      },
+    },
+  },
+};
+
+const ITEMS_VIEW = {
+  type: 'object',
+  required: ['data', 'meta', 'hidden_fields', 'access'],
+  properties: {
+    data: { type: 'array', items: { type: 'object', additionalProperties: true } },
+    meta: { type: 'object', required: ['total_count', 'filter_count'], properties: { total_count: { type: 'integer' }, filter_count: { type: 'integer' } } },
+    hidden_fields: EXPLANATION.properties.fields.properties.hidden,
+    access: {
+      type: 'object',
+      required: ['allowed', 'reason', 'principal', 'rule'],
+      properties: { allowed: EXPLANATION.properties.allowed, reason: EXPLANATION.properties.reason, principal: EXPLANATION.properties.principal, rule: EXPLANATION.properties.rule },
+    },
+  },
+};
+
 /** Explains what a principal may do with a collection, an item or a write, without doing it; owners and admins only. */
 @ApiTags('policies')
 @Controller('w/:ws/explain')
@@ -89,5 +127,16 @@ export class ExplainController {
   @ApiErrors(401, 403, 404)
   async explain(@CurrentWorkspace() access: WorkspaceAccess, @Body() body: unknown) {
     return { data: await this.explainer.explain(access, body) };
+  }
+
+  /** The items a principal would read, through the same reader and policy as its real GET /items; nothing is written. */
+  @Post('items')
+  @HttpCode(200)
+  @RequireWorkspaceRole('admin')
+  @ApiBody({ schema: VIEW_ITEMS_REQUEST })
+  @ApiOkResponse({ schema: ITEMS_VIEW })
+  @ApiErrors(400, 401, 403, 404)
+  viewItems(@CurrentWorkspace() access: WorkspaceAccess, @Body() body: unknown) {
+    return this.explainer.viewItems(access, body);
   }
 }

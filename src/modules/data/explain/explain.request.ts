@@ -76,3 +76,30 @@ function principalOf(raw: unknown): ExplainedPrincipal {
       return { kind, id: value };
   }
 }
+
+/** The query parameters a view of the items takes: those of `GET /items` that say which rows and fields, not aggregates or meta. */
+export const VIEW_QUERY_PARAMETERS = ['filter', 'sort', 'limit', 'offset', 'page', 'fields', 'search', 'deep'] as const;
+
+/** What `POST /explain/items` is asked: a principal, a collection, and the read's query parameters as `GET /items` takes them. */
+export interface ViewItemsRequest {
+  as: ExplainedPrincipal;
+  collection: string;
+  query: Record<string, unknown>;
+}
+
+/** Reads a view-items body; anything malformed is 400 naming the part (`as`, `collection`, `query.<name>`). */
+export function parseViewItemsRequest(body: unknown): ViewItemsRequest {
+  if (!isRecord(body)) throw invalidPayload('Invalid payload: the request body must be a JSON object.');
+  const known = new Set(['as', 'collection', 'query']);
+  for (const key of Object.keys(body)) if (!known.has(key)) throw invalidPayload(`Invalid payload: "${key}" is not a part of a view of the items.`, key);
+  const as = principalOf(body.as);
+  if (typeof body.collection !== 'string' || body.collection === '') throw invalidPayload('Invalid payload: "collection" must be the name of a collection.', 'collection');
+  const query = body.query ?? {};
+  if (!isRecord(query)) throw invalidPayload('Invalid payload: "query" must be an object of query parameters (filter, sort, limit…).', 'query');
+  for (const key of Object.keys(query)) {
+    if (!(VIEW_QUERY_PARAMETERS as readonly string[]).includes(key)) {
+      throw invalidPayload(`Invalid payload: "query.${key}" is not a parameter of a view; use ${VIEW_QUERY_PARAMETERS.join(', ')}.`, `query.${key}`);
+    }
+  }
+  return { as, collection: body.collection, query };
+}

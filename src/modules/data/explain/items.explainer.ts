@@ -17,7 +17,7 @@ import { GrantedTarget, ItemTargets, queryContext, Target } from '../items.targe
 import { ItemsReader } from '../read/items.reader';
 import { systemStamp, updateStamp } from '../write/item-table';
 import { ItemValidator } from '../write/item-validator';
-import { ExplainedPrincipal, ExplainRequest, parseExplainRequest } from './explain.request';
+import { ExplainedPrincipal, ExplainRequest, parseExplainRequest, parseViewItemsRequest } from './explain.request';
 
 type Raw = Record<string, unknown>;
 
@@ -55,6 +55,17 @@ export interface Explanation {
     /** Whether the row the write leaves matches the write policy's filter (absent: no filter, or not checked). */
     within?: boolean;
   };
+}
+
+/**
+ * The items a principal would read, as `GET /items` answers them to it, with the fields hidden from it
+ * and the verdict on its read of the collection (`access`: when refused, no rows and the reason).
+ */
+export interface ItemsView {
+  data: Raw[];
+  meta: { total_count: number; filter_count: number };
+  hidden_fields: Array<{ field: string; reason: string }>;
+  access: Pick<Explanation, 'allowed' | 'reason' | 'principal' | 'rule'>;
 }
 
 /** A principal as the items door would see it, with how an explanation names it. */
@@ -130,6 +141,25 @@ export class ItemsExplainer {
       explanation.reason = refusals.join(' ');
     }
     return explanation;
+  }
+
+  /**
+   * Reads a collection's items as the principal would: its access built as for `explain`, then the
+   * reader's own line (parse against what it may see, its policy merged in, run). Reads only.
+   */
+  async viewItems(admin: WorkspaceAccess, body: unknown): Promise<ItemsView> {
+    const request = parseViewItemsRequest(body);
+    const schema = await this.registry.forWorkspace(admin.workspace);
+    const collection = schema.collections.get(request.collection);
+    if (!collection) throw notFound(`Collection "${request.collection}" not found.`);
+    const principal = await this.resolve(admin, request.as);
+    const decided = await this.decide(principal, collection, 'read');
+    const { hidden } = await this.readableFields(principal.access, schema, collection);
+    const access = { allowed: decided.target !== null, reason: decided.reason, principal: { kind: request.as.kind, description: principal.description }, rule: decided.rule };
+    if (!decided.target) return { data: [], meta: { total_count: 0, filter_count: 0 }, hidden_fields: hidden, access };
+    const read = await this.reader.list(principal.access, { collection: collection.name, params: { ...request.query, meta: 'total_count,filter_count' } });
+    const meta = { total_count: read.meta?.total_count ?? 0, filter_count: read.meta?.filter_count ?? 0 };
+    return { data: read.data as Raw[], meta, hidden_fields: hidden, access };
   }
 
   // ----- who -----

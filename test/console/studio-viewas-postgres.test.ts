@@ -1,0 +1,3 @@
+import { describeStudioViewAs } from './viewas.scenario';
+
+describeStudioViewAs('postgres');
