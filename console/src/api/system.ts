@@ -12,7 +12,8 @@ import type { paths } from './schema';
 export const system = createClient<paths>({ fetch: authorizedFetch, credentials: 'same-origin' });
 
 type Answer = { data?: unknown; error?: unknown; response: Response };
-type DataOf<A extends Answer> = NonNullable<A['data']> extends { data: infer D } ? D : undefined;
+// Routes documented with an inline schema mark `data` optional; a success envelope always has it.
+type DataOf<A extends Answer> = NonNullable<A['data']> extends { data: infer D } ? D : NonNullable<A['data']> extends { data?: infer D } ? NonNullable<D> : undefined;
 
 /** The `data` of a typed call's success envelope (undefined for 204); a failure thrown as an ApiError. */
 export async function unwrap<A extends Answer>(call: Promise<A>): Promise<DataOf<A>> {

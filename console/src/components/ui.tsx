@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import {
   Button as AriaButton,
   type ButtonProps,
@@ -156,5 +156,37 @@ export function AuthCard({ title, intro, children }: { title: string; intro?: Re
         {children}
       </div>
     </main>
+  );
+}
+
+/** A secret Cairn shows only once (an API key, a webhook's signing secret), with a button that copies it. */
+export function OneTimeSecret({ value, testId }: { value: string; testId?: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <div className="secret">
+      <span data-testid={testId}>{value}</span>
+      <div className="spacer" />
+      <Button
+        small
+        onPress={() => {
+          void navigator.clipboard?.writeText(value).then(() => setCopied(true));
+        }}
+      >
+        {copied ? 'Copied' : 'Copy'}
+      </Button>
+    </div>
+  );
+}
+
+/** Names shown as tags: a webhook's events, a trigger's collections. */
+export function Tags({ values }: { values: readonly string[] }) {
+  return (
+    <span className="tags">
+      {values.map((value) => (
+        <span key={value} className="tag">
+          {value}
+        </span>
+      ))}
+    </span>
   );
 }
