@@ -127,7 +127,7 @@ function RunDetail({ run, flowEnabled, onRerun, rerunning, onOpen }: { run: Flow
         )}
         <details>
           <summary>Trigger data ($trigger)</summary>
-          <pre className="code-block">{json(run.trigger)}</pre>
+          <pre className="code-block" tabIndex={0}>{json(run.trigger)}</pre>
         </details>
         <ol className="steps" aria-label="Steps">
           {run.steps.map((step, index) => (
@@ -153,11 +153,11 @@ function Step({ step }: { step: FlowStep }) {
       <div className="step-io">
         <div>
           <span className="label">Input</span>
-          <pre className="code-block">{json(step.input)}</pre>
+          <pre className="code-block" tabIndex={0}>{json(step.input)}</pre>
         </div>
         <div>
           <span className="label">Output</span>
-          <pre className="code-block">{json(step.result)}</pre>
+          <pre className="code-block" tabIndex={0}>{json(step.result)}</pre>
         </div>
       </div>
     </li>

@@ -27,7 +27,8 @@ export function TemplateInput({ label, value, onChange, paths, multiline, hint, 
   const [dismissed, setDismissed] = useState(false);
 
   const open = cursor === null || dismissed ? null : openTemplateAt(value, cursor);
-  const suggestions = open ? suggestPaths(paths, open.typed) : [];
+  // A short list, never scrolled: typing narrows it.
+  const suggestions = open ? suggestPaths(paths, open.typed, 8) : [];
   const listId = `${id}-paths`;
   const showing = suggestions.length > 0;
 

@@ -53,8 +53,7 @@ export default function FlowDetail() {
                 </Tab>
               </TabList>
               <TabPanel className="tab-panel" id="editor">
-                {/* Keyed by the saved version, so a save (or another tab's) starts the form from what the server kept. */}
-                <FlowEditor key={flow.data.updated_at} ws={ws} flow={flow.data} onSaved={() => undefined} />
+                <FlowEditor key={flow.data.id} ws={ws} flow={flow.data} onSaved={() => undefined} />
               </TabPanel>
               <TabPanel className="tab-panel" id="runs">
                 <FlowRuns ws={ws} flow={flow.data} selected={search.run} onSelect={(run) => void navigate({ search: (prev) => ({ ...prev, tab: 'runs', run }) })} />

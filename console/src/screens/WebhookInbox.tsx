@@ -175,7 +175,7 @@ function DeliveryDetail({ ws, webhook, delivery, onReplayed }: { ws: string; web
         <ErrorAlert error={replay.error} />
         <div>
           <h3>Request body</h3>
-          <pre className="code-block">{JSON.stringify(delivery.payload, null, 2)}</pre>
+          <pre className="code-block" tabIndex={0}>{JSON.stringify(delivery.payload, null, 2)}</pre>
         </div>
         <div className="stack">
           <h3>Attempts, latest first</h3>
@@ -217,7 +217,7 @@ function Attempt({ attempt }: { attempt: DeliveryAttempt }) {
       )}
       <div>
         <span className="label">Response (first KiB)</span>
-        <pre className="code-block">{attempt.response ?? '(empty)'}</pre>
+        <pre className="code-block" tabIndex={0}>{attempt.response ?? '(empty)'}</pre>
       </div>
     </article>
   );
