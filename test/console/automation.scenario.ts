@@ -247,6 +247,7 @@ export function describeStudioAutomation(kind: DatabaseKind): void {
       const offered = page.getByRole('listbox', { name: 'Template paths for Key (optional)' });
       await offered.getByRole('option', { name: 'create_item_1.id', exact: true }).waitFor();
       await offered.getByRole('option', { name: 'create_item_1.label', exact: true }).waitFor();
+      await offered.scrollIntoViewIfNeeded();
       await assertAccessible(page, 'flow editor offering template paths');
       if (shots) await screenshot(page, 'flow-editor');
       await offered.getByRole('option', { name: 'create_item_1.id', exact: true }).click();
@@ -262,7 +263,7 @@ export function describeStudioAutomation(kind: DatabaseKind): void {
       await run.getByRole('button', { name: 'Re-run with the same input' }).click();
       await page.waitForURL((url) => url.searchParams.get('run') !== failedRun);
       await run.getByTestId('run-status').filter({ hasText: 'succeeded' }).waitFor();
-      await run.getByText('A re-run of').waitFor();
+      await run.getByText('A re-run, with the trigger data of').waitFor();
       assert.equal(await run.getByRole('alert').count(), 0, 'a run that succeeded shows no failure');
       await run.getByRole('listitem', { name: 'Step update_item_1' }).getByText('"label": "Review Hello (checked)"', { exact: false }).first().waitFor();
       const runs = page.getByRole('table', { name: 'Runs' });

@@ -176,6 +176,9 @@ export function FlowEditor({ ws, flow, onSaved }: { ws: string; flow: Flow | nul
           {operations.length > 1 && <SelectField label="Starts with" value={first || operations[0].key} options={operations.map((o) => ({ id: o.key, label: o.key }))} onChange={setFirst} className="inline" />}
         </div>
         <div className="card-body stack">
+          <p className="hint">
+            Each step’s result is read by the steps after it as {'{{ key }}'}, the step just before as {'{{ $last }}'}. Type {'{{'} in a field to see what it can read.
+          </p>
           {operations.length === 0 && <p className="hint">No operation yet: add the first one below.</p>}
           {operations.map((operation, index) => (
             <article key={index} className="operation" aria-label={`Operation ${operation.key}`}>
@@ -183,7 +186,7 @@ export function FlowEditor({ ws, flow, onSaved }: { ws: string; flow: Flow | nul
                 <span className="step-number" aria-hidden="true">
                   {index + 1}
                 </span>
-                <TextInput label="Key" value={operation.key} onChange={(key) => rename(index, key)} hint="Later steps read its result as {{ key }}." />
+                <TextInput label="Key" value={operation.key} onChange={(key) => rename(index, key)} />
                 <SelectField
                   label="Type"
                   value={operation.type}

@@ -118,11 +118,11 @@ function RunDetail({ run, flowEnabled, onRerun, rerunning, onOpen }: { run: Flow
         )}
         {run.rerun_of && (
           <p className="hint">
-            A re-run of{' '}
-            <Button small variant="ghost" onPress={() => onOpen(run.rerun_of!)}>
-              an earlier run
+            A re-run, with the trigger data of{' '}
+            <Button variant="link" onPress={() => onOpen(run.rerun_of!)}>
+              the run it repeats
             </Button>
-            , with its trigger data.
+            .
           </p>
         )}
         <details>

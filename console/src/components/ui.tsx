@@ -27,7 +27,7 @@ import { messageOf } from '../api/errors';
  * React Aria's own isPending is not used: it announces the button by its id, and when the dialog then
  * closes the announcement is left pointing at nothing, which axe reports as an image without a name.
  */
-export function Button({ variant, small, className, isPending, ...props }: ButtonProps & { variant?: 'primary' | 'danger' | 'ghost'; small?: boolean }) {
+export function Button({ variant, small, className, isPending, ...props }: ButtonProps & { variant?: 'primary' | 'danger' | 'ghost' | 'link'; small?: boolean }) {
   const pending = isPending ? { type: 'button' as const, onPress: undefined, 'aria-disabled': true } : {};
   return <AriaButton {...props} {...pending} className={['btn', variant, small ? 'small' : '', className ?? ''].filter(Boolean).join(' ')} />;
 }

@@ -60,8 +60,10 @@ export default function WebhookInbox() {
             webhook.data && (
               <span className="row wrap">
                 <code>{webhook.data.url}</code>
+                <span>on</span>
                 <Tags values={webhook.data.events ?? []} />
-                {webhook.data.collections ? <Tags values={webhook.data.collections} /> : <span>all collections</span>}
+                <span>of</span>
+                {webhook.data.collections ? <Tags values={webhook.data.collections} /> : <span>every collection</span>}
                 {!webhook.data.enabled && <span className="badge">disabled</span>}
               </span>
             )
@@ -98,7 +100,6 @@ export default function WebhookInbox() {
                     <th scope="col">Status</th>
                     <th scope="col">Answer</th>
                     <th scope="col">Attempts</th>
-                    <th scope="col">Created</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -108,13 +109,13 @@ export default function WebhookInbox() {
                         <Button small variant="ghost" onPress={() => setSelected(delivery.id!)} aria-label={`Open the ${delivery.event} delivery ${delivery.id}`}>
                           {delivery.event}
                         </Button>
+                        <div className="hint">{new Date(delivery.created_at!).toLocaleString()}</div>
                       </td>
                       <td>
                         <span className={STATUS_BADGE[delivery.status ?? 'pending']}>{delivery.status}</span>
                       </td>
                       <td className="mono">{delivery.last_status_code ?? '—'}</td>
                       <td>{delivery.attempts}</td>
-                      <td className="hint">{new Date(delivery.created_at!).toLocaleString()}</td>
                     </tr>
                   ))}
                 </tbody>
