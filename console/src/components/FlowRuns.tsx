@@ -65,10 +65,10 @@ export function FlowRuns({ ws, flow, selected, onSelect }: { ws: string; flow: F
                 {list.map((run) => (
                   <tr key={run.id} aria-current={run.id === shown?.id ? true : undefined} className={run.id === shown?.id ? 'selected' : undefined}>
                     <td>
-                      <Button small variant="ghost" onPress={() => onSelect(run.id)} aria-label={`Open the run of ${new Date(run.created_at).toLocaleString()}`}>
+                      <Button variant="link" onPress={() => onSelect(run.id)} aria-label={`Open the run of ${new Date(run.created_at).toLocaleString()}`}>
                         {new Date(run.created_at).toLocaleString()}
                       </Button>
-                      {run.rerun_of && <span className="hint"> re-run</span>}
+                      {run.rerun_of && <div className="hint">re-run</div>}
                     </td>
                     <td>
                       <span className={STATUS_BADGE[run.status]}>{run.status}</span>
@@ -117,13 +117,13 @@ function RunDetail({ run, flowEnabled, onRerun, rerunning, onOpen }: { run: Flow
           </div>
         )}
         {run.rerun_of && (
-          <p className="hint">
+          <div className="hint">
             A re-run, with the trigger data of{' '}
             <Button variant="link" onPress={() => onOpen(run.rerun_of!)}>
               the run it repeats
             </Button>
             .
-          </p>
+          </div>
         )}
         <details>
           <summary>Trigger data ($trigger)</summary>

@@ -106,7 +106,7 @@ export default function WebhookInbox() {
                   {list.map((delivery) => (
                     <tr key={delivery.id} aria-current={delivery.id === shown?.id ? true : undefined} className={delivery.id === shown?.id ? 'selected' : undefined}>
                       <td>
-                        <Button small variant="ghost" onPress={() => setSelected(delivery.id!)} aria-label={`Open the ${delivery.event} delivery ${delivery.id}`}>
+                        <Button variant="link" onPress={() => setSelected(delivery.id!)} aria-label={`Open the ${delivery.event} delivery ${delivery.id}`}>
                           {delivery.event}
                         </Button>
                         <div className="hint">{new Date(delivery.created_at!).toLocaleString()}</div>
