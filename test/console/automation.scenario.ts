@@ -13,6 +13,9 @@ import { WebhookReceiver } from '../support/webhook-receiver';
 /** Deliveries give up fast here: one retry 100 ms after the first failure, then the delivery is failed. */
 const WEBHOOK_ENV = { WEBHOOK_ALLOWED_TARGETS: '127.0.0.1', WEBHOOK_RETRY_SCHEDULE: '100ms', WEBHOOK_POLL_INTERVAL: '100ms', WEBHOOK_TIMEOUT: '2s' };
 
+/** Refused on purpose, to see the refusal shown: a webhook to a private address. */
+const EXPECTED_REFUSALS = [/\/api\/v1\/w\/acme\/webhooks$/];
+
 /**
  * The automation screens of Cairn Studio on one database: a webhook whose receiver fails is fixed and its
  * delivery replayed from the inbox, signed so the receiver verifies it; a flow built in the editor fails
@@ -48,7 +51,7 @@ export function describeStudioAutomation(kind: DatabaseKind): void {
       }
       context = await chromium.browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
       page = await context.newPage();
-      errors = watchErrors(page);
+      errors = watchErrors(page, EXPECTED_REFUSALS);
     });
     after(async () => {
       await context?.close();
@@ -75,6 +78,11 @@ export function describeStudioAutomation(kind: DatabaseKind): void {
       await page.getByRole('button', { name: 'New webhook' }).click();
       const dialog = page.getByRole('dialog', { name: 'New webhook' });
       await dialog.getByLabel('Name').fill('Post sync');
+      // A private address is refused by the server, and its words show under the field.
+      await dialog.getByLabel('URL').fill('http://10.1.2.3/hook');
+      await dialog.getByRole('button', { name: 'Create webhook' }).click();
+      await dialog.getByText(/only public addresses may be reached.*WEBHOOK_ALLOWED_TARGETS/).waitFor();
+      assert.equal(await dialog.getByLabel('URL').getAttribute('aria-invalid'), 'true');
       await dialog.getByLabel('URL').fill(receiver.url());
       await dialog.getByText('posts', { exact: true }).click();
       assert.equal(await dialog.getByRole('checkbox', { name: 'posts', exact: true }).isChecked(), true);
@@ -157,6 +165,16 @@ export function describeStudioAutomation(kind: DatabaseKind): void {
       assert.equal(verified(5, rotated).type, 'test', 'the new secret signs');
       assert.equal(verified(5, secret).type, 'test', 'the old one still does, for a day');
       await assertAccessible(page, 'webhook inbox');
+
+      // Edited: no more deletions.
+      await page.getByRole('button', { name: 'Edit', exact: true }).click();
+      const edit = page.getByRole('dialog', { name: 'Edit Post sync' });
+      await edit.getByText('delete', { exact: true }).click();
+      await edit.getByRole('button', { name: 'Save webhook' }).click();
+      await edit.waitFor({ state: 'detached' });
+      const hooks = await app.api.get('/api/v1/w/acme/webhooks', { token: admin.accessToken });
+      assert.deepEqual(hooks.body.data[0].events, ['create', 'update']);
+      assert.deepEqual(hooks.body.data[0].collections, ['posts']);
     });
 
     let flowUrl: string;
@@ -283,13 +301,18 @@ export function describeStudioAutomation(kind: DatabaseKind): void {
       );
     });
 
-    it('lists the flow with its trigger', async () => {
+    it('lists the flow with its trigger, and deletes it', async () => {
       await page.getByRole('link', { name: 'Flows', exact: true }).first().click();
       await page.waitForURL(/\/admin\/w\/acme\/flows$/);
       const row = page.getByRole('row', { name: /Review posts/ });
       await row.getByText('When run by hand or through the API').waitFor();
       await assertAccessible(page, 'flows');
       if (shots) await screenshot(page, 'flows');
+
+      await row.getByRole('button', { name: 'Delete Review posts' }).click();
+      await page.getByRole('dialog', { name: 'Delete flow?' }).getByRole('button', { name: 'Delete' }).click();
+      await page.getByText('No flow yet.').waitFor();
+      assert.deepEqual((await app.api.get('/api/v1/w/acme/flows', { token: admin.accessToken })).body.data, []);
       assert.deepEqual(errors, [], 'the browser logged no error');
     });
   });

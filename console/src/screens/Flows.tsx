@@ -1,6 +1,9 @@
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { Link, useNavigate, useParams } from '@tanstack/react-router';
 import { flowsQuery, type Flow } from '../api/automation';
+import { system, unwrap } from '../api/system';
+import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ListTable } from '../components/ListTable';
 import { Topbar } from '../components/Topbar';
 import { Button, ErrorAlert, Loading, PageHead, Tags } from '../components/ui';
@@ -33,6 +36,8 @@ export default function Flows() {
   const { ws } = useParams({ from: '/app/w/$ws/flows' });
   const flows = useQuery(flowsQuery(ws));
   const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const [deleting, setDeleting] = useState<Flow | null>(null);
   return (
     <>
       <Topbar ws={ws} trail={[{ label: 'Flows' }]} />
@@ -67,15 +72,31 @@ export default function Flows() {
                   { header: 'State', cell: (flow) => (flow.enabled ? <span className="badge accent">enabled</span> : <span className="badge">disabled</span>) },
                 ]}
                 actions={(flow) => (
-                  <Link to="/w/$ws/flows/$flow" params={{ ws, flow: flow.id }} search={{ tab: 'runs' }} aria-label={`Runs of ${flow.name}`}>
-                    Runs
-                  </Link>
+                  <span className="row end">
+                    <Link to="/w/$ws/flows/$flow" params={{ ws, flow: flow.id }} search={{ tab: 'runs' }} aria-label={`Runs of ${flow.name}`}>
+                      Runs
+                    </Link>
+                    <Button small variant="ghost" onPress={() => setDeleting(flow)} aria-label={`Delete ${flow.name}`}>
+                      Delete
+                    </Button>
+                  </span>
                 )}
               />
             </div>
           )
         )}
       </div>
+      <ConfirmDialog
+        isOpen={deleting !== null}
+        onOpenChange={(open) => !open && setDeleting(null)}
+        title="Delete flow?"
+        message={`"${deleting?.name}" stops running, and its runs are deleted with it.`}
+        action="Delete"
+        onConfirm={async () => {
+          await unwrap(system.DELETE('/api/v1/w/{ws}/flows/{id}', { params: { path: { ws, id: deleting!.id } } }));
+          await queryClient.invalidateQueries({ queryKey: ['w', ws, 'flows'] });
+        }}
+      />
     </>
   );
 }
