@@ -1,9 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { handlersQuery, WEBHOOK_EVENTS, type Flow, type FlowTrigger } from '../api/automation';
+import { handlersQuery, WEBHOOK_EVENTS, type Flow } from '../api/automation';
 import { collectionsQuery } from '../api/queries';
 import { system, unwrap } from '../api/system';
-import { chainOrder, DraftError, draftOf, freshKey, OPERATION_FORMS, OPERATION_TYPES, optionsOf, REQUEST_METHODS, type OperationDraft } from '../lib/flow-draft';
+import { chainOrder, draftOf, freshKey, OPERATION_FORMS, OPERATION_TYPES, optionsOf, REQUEST_METHODS, triggerDraftOf, triggerOf, type OperationDraft, type TriggerDraft } from '../lib/flow-draft';
 import { templatePaths, type TriggerShape } from '../lib/templates';
 import { TemplateInput } from './TemplateInput';
 import { Button, Checkbox, ErrorAlert, SelectField, TextInput } from './ui';
@@ -14,38 +14,6 @@ const TRIGGER_TYPES = [
   { id: 'schedule', label: 'A schedule (cron)' },
   { id: 'manual', label: 'By hand or through the API (manual)' },
 ];
-
-interface TriggerDraft {
-  type: FlowTrigger['type'];
-  collections: string[];
-  events: NonNullable<FlowTrigger['events']>;
-  filter: string;
-  cron: string;
-}
-
-function triggerDraftOf(trigger: Flow['trigger'] | undefined): TriggerDraft {
-  return {
-    type: (trigger?.type as FlowTrigger['type'] | undefined) ?? 'manual',
-    collections: (trigger?.collections as string[] | undefined) ?? [],
-    events: (trigger?.events as TriggerDraft['events'] | undefined) ?? [...WEBHOOK_EVENTS],
-    filter: trigger?.filter ? JSON.stringify(trigger.filter, null, 2) : '',
-    cron: (trigger?.cron as string | undefined) ?? '',
-  };
-}
-
-function triggerOf(draft: TriggerDraft): FlowTrigger {
-  if (draft.type === 'schedule') return { type: 'schedule', cron: draft.cron };
-  if (draft.type === 'manual') return { type: 'manual' };
-  let filter: Record<string, unknown> | undefined;
-  if (draft.filter.trim()) {
-    try {
-      filter = JSON.parse(draft.filter) as Record<string, unknown>;
-    } catch (error) {
-      throw new DraftError(`The trigger's filter is not valid JSON (${(error as Error).message}).`);
-    }
-  }
-  return { type: 'event', collections: draft.collections, events: draft.events, ...(filter ? { filter } : {}) };
-}
 
 /**
  * A flow's editor: its trigger, then its operations in the order a run meets them, each with the form of

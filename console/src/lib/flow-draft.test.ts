@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chainOrder, DraftError, draftOf, freshKey, optionsOf } from './flow-draft';
+import { chainOrder, DraftError, draftOf, freshKey, optionsOf, triggerDraftOf, triggerOf } from './flow-draft';
 
 describe('flow drafts', () => {
   it('round-trips an operation through its form', () => {
@@ -32,5 +32,20 @@ describe('flow drafts', () => {
 
   it('makes a key no operation has', () => {
     expect(freshKey('log', ['log_1', 'log_2'])).toBe('log_3');
+  });
+});
+
+describe('trigger drafts', () => {
+  it('reads an event trigger with its filter, and a new flow as manual', () => {
+    const draft = triggerDraftOf({ type: 'event', collections: ['posts'], events: ['create'], filter: { status: { _eq: 'published' } } });
+    expect(triggerOf(draft)).toEqual({ type: 'event', collections: ['posts'], events: ['create'], filter: { status: { _eq: 'published' } } });
+    expect(triggerOf({ ...draft, filter: '' })).toEqual({ type: 'event', collections: ['posts'], events: ['create'] });
+    expect(triggerOf(triggerDraftOf(undefined))).toEqual({ type: 'manual' });
+  });
+
+  it('keeps only the fields of the kind chosen, and names a filter that is not JSON', () => {
+    const draft = triggerDraftOf({ type: 'event', collections: ['posts'], events: ['create'] });
+    expect(triggerOf({ ...draft, type: 'schedule', cron: '0 3 * * *' })).toEqual({ type: 'schedule', cron: '0 3 * * *' });
+    expect(() => triggerOf({ ...draft, filter: '{"status":' })).toThrow(/The trigger's filter is not valid JSON/);
   });
 });

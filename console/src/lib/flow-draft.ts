@@ -1,3 +1,5 @@
+import type { Flow, FlowTrigger } from '../api/automation';
+
 /**
  * A flow as the editor holds it: each operation's options as the text of its form's fields, turned back
  * into the API's options on save (docs/flows.md). Parsing is here, apart from the screen, so a mistake is
@@ -144,4 +146,38 @@ export function freshKey(type: string, taken: string[]): string {
     const key = `${type}_${n}`;
     if (!taken.includes(key)) return key;
   }
+}
+
+/** A trigger as its form holds it: the filter as JSON text, the fields of every kind kept while switching. */
+export interface TriggerDraft {
+  type: FlowTrigger['type'];
+  collections: string[];
+  events: NonNullable<FlowTrigger['events']>;
+  filter: string;
+  cron: string;
+}
+
+export function triggerDraftOf(trigger: Flow['trigger'] | undefined): TriggerDraft {
+  return {
+    type: (trigger?.type as FlowTrigger['type'] | undefined) ?? 'manual',
+    collections: (trigger?.collections as string[] | undefined) ?? [],
+    events: (trigger?.events as TriggerDraft['events'] | undefined) ?? ['create', 'update', 'delete'],
+    filter: trigger?.filter ? JSON.stringify(trigger.filter, null, 2) : '',
+    cron: (trigger?.cron as string | undefined) ?? '',
+  };
+}
+
+/** The API's trigger; throws a DraftError when the filter's JSON does not parse. */
+export function triggerOf(draft: TriggerDraft): FlowTrigger {
+  if (draft.type === 'schedule') return { type: 'schedule', cron: draft.cron };
+  if (draft.type === 'manual') return { type: 'manual' };
+  let filter: Record<string, unknown> | undefined;
+  if (draft.filter.trim()) {
+    try {
+      filter = JSON.parse(draft.filter) as Record<string, unknown>;
+    } catch (error) {
+      throw new DraftError(`The trigger's filter is not valid JSON (${(error as Error).message}).`);
+    }
+  }
+  return { type: 'event', collections: draft.collections, events: draft.events, ...(filter ? { filter } : {}) };
 }
