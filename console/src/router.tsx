@@ -141,13 +141,42 @@ const filesRoute = createRoute({
   component: lazyRouteComponent(() => import('./screens/Files')),
 });
 
+const webhooksRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/webhooks',
+  component: lazyRouteComponent(() => import('./screens/Webhooks')),
+});
+
+const webhookInboxRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/webhooks/$webhook',
+  component: lazyRouteComponent(() => import('./screens/WebhookInbox')),
+});
+
+const flowsRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/flows',
+  component: lazyRouteComponent(() => import('./screens/Flows')),
+});
+
+/** A flow's editor and its runs; the tab and the run open are in the address, so a failed run can be linked. */
+const flowRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/flows/$flow',
+  validateSearch: (search: Record<string, unknown>): { tab?: 'editor' | 'runs'; run?: string } => ({
+    tab: search.tab === 'runs' || search.tab === 'editor' ? search.tab : undefined,
+    run: typeof search.run === 'string' && search.run ? search.run : undefined,
+  }),
+  component: lazyRouteComponent(() => import('./screens/FlowDetail')),
+});
+
 const routeTree = rootRoute.addChildren([
   setupRoute,
   signInRoute,
   appRoute.addChildren([
     homeRoute,
     workspacesRoute,
-    workspaceRoute.addChildren([workspaceHomeRoute, collectionsRoute, explorerRoute, schemaRoute, filesRoute, membersRoute, apiKeysRoute, settingsRoute]),
+    workspaceRoute.addChildren([workspaceHomeRoute, collectionsRoute, explorerRoute, schemaRoute, filesRoute, webhooksRoute, webhookInboxRoute, flowsRoute, flowRoute, membersRoute, apiKeysRoute, settingsRoute]),
   ]),
 ]);
 

@@ -12,7 +12,7 @@ const COLLECTION_WORKSPACES = 25;
 const SHOWN = 60;
 
 type Target =
-  | { to: '/w/$ws/collections' | '/w/$ws/members' | '/w/$ws/api-keys' | '/w/$ws/settings'; params: { ws: string } }
+  | { to: '/w/$ws/collections' | '/w/$ws/webhooks' | '/w/$ws/flows' | '/w/$ws/members' | '/w/$ws/api-keys' | '/w/$ws/settings'; params: { ws: string } }
   | { to: '/w/$ws/files'; params: { ws: string } }
   | { to: '/w/$ws/collections/$collection' | '/w/$ws/collections/$collection/schema'; params: { ws: string; collection: string } }
   | { to: '/workspaces'; params?: undefined };
@@ -26,9 +26,11 @@ interface Entry {
   target: Target;
 }
 
-const SCREENS: { label: string; to: '/w/$ws/collections' | '/w/$ws/files' | '/w/$ws/members' | '/w/$ws/api-keys' | '/w/$ws/settings' }[] = [
+const SCREENS: { label: string; to: '/w/$ws/collections' | '/w/$ws/files' | '/w/$ws/webhooks' | '/w/$ws/flows' | '/w/$ws/members' | '/w/$ws/api-keys' | '/w/$ws/settings' }[] = [
   { label: 'Collections', to: '/w/$ws/collections' },
   { label: 'Files', to: '/w/$ws/files' },
+  { label: 'Webhooks', to: '/w/$ws/webhooks' },
+  { label: 'Flows', to: '/w/$ws/flows' },
   { label: 'Members', to: '/w/$ws/members' },
   { label: 'API keys', to: '/w/$ws/api-keys' },
   { label: 'Settings', to: '/w/$ws/settings' },

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import {
   Button as AriaButton,
   type ButtonProps,
@@ -27,7 +27,7 @@ import { messageOf } from '../api/errors';
  * React Aria's own isPending is not used: it announces the button by its id, and when the dialog then
  * closes the announcement is left pointing at nothing, which axe reports as an image without a name.
  */
-export function Button({ variant, small, className, isPending, ...props }: ButtonProps & { variant?: 'primary' | 'danger' | 'ghost'; small?: boolean }) {
+export function Button({ variant, small, className, isPending, ...props }: ButtonProps & { variant?: 'primary' | 'danger' | 'ghost' | 'link'; small?: boolean }) {
   const pending = isPending ? { type: 'button' as const, onPress: undefined, 'aria-disabled': true } : {};
   return <AriaButton {...props} {...pending} className={['btn', variant, small ? 'small' : '', className ?? ''].filter(Boolean).join(' ')} />;
 }
@@ -156,5 +156,37 @@ export function AuthCard({ title, intro, children }: { title: string; intro?: Re
         {children}
       </div>
     </main>
+  );
+}
+
+/** A secret Cairn shows only once (an API key, a webhook's signing secret), with a button that copies it. */
+export function OneTimeSecret({ value, testId }: { value: string; testId?: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <div className="secret">
+      <span data-testid={testId}>{value}</span>
+      <div className="spacer" />
+      <Button
+        small
+        onPress={() => {
+          void navigator.clipboard?.writeText(value).then(() => setCopied(true));
+        }}
+      >
+        {copied ? 'Copied' : 'Copy'}
+      </Button>
+    </div>
+  );
+}
+
+/** Names shown as tags: a webhook's events, a trigger's collections. */
+export function Tags({ values }: { values: readonly string[] }) {
+  return (
+    <span className="tags">
+      {values.map((value) => (
+        <span key={value} className="tag">
+          {value}
+        </span>
+      ))}
+    </span>
   );
 }

@@ -8,7 +8,7 @@ import { WORKSPACE_ROLES, type ApiKey, type WorkspaceRole } from '../api/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ListTable } from '../components/ListTable';
 import { Topbar } from '../components/Topbar';
-import { Button, ErrorAlert, Loading, ModalDialog, PageHead, SelectField, TextInput } from '../components/ui';
+import { Button, ErrorAlert, Loading, ModalDialog, OneTimeSecret, PageHead, SelectField, TextInput } from '../components/ui';
 
 export default function ApiKeys() {
   const { ws } = useParams({ from: '/app/w/$ws/api-keys' });
@@ -71,7 +71,6 @@ export default function ApiKeys() {
 function CreateKey({ ws, isOpen, onOpenChange }: { ws: string; isOpen: boolean; onOpenChange: (open: boolean) => void }) {
   const [name, setName] = useState('');
   const [role, setRole] = useState<WorkspaceRole>('editor');
-  const [copied, setCopied] = useState(false);
   const queryClient = useQueryClient();
   const create = useMutation({
     mutationFn: () => unwrap(system.POST('/api/v1/workspaces/{ws}/api-keys', { params: { path: { ws } }, body: { name, role } })),
@@ -81,7 +80,6 @@ function CreateKey({ ws, isOpen, onOpenChange }: { ws: string; isOpen: boolean; 
     if (!open) {
       create.reset();
       setName('');
-      setCopied(false);
     }
     onOpenChange(open);
   };
@@ -91,18 +89,7 @@ function CreateKey({ ws, isOpen, onOpenChange }: { ws: string; isOpen: boolean; 
       {key ? (
         <div className="stack">
           <p>Copy it now: Cairn keeps only its hash and will not show it again.</p>
-          <div className="secret">
-            <span data-testid="new-api-key">{key}</span>
-            <div className="spacer" />
-            <Button
-              small
-              onPress={() => {
-                void navigator.clipboard?.writeText(key).then(() => setCopied(true));
-              }}
-            >
-              {copied ? 'Copied' : 'Copy'}
-            </Button>
-          </div>
+          <OneTimeSecret value={key} testId="new-api-key" />
           <div className="row end">
             <Button variant="primary" onPress={() => close(false)}>
               Done

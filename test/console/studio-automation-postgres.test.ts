@@ -1,0 +1,3 @@
+import { describeStudioAutomation } from './automation.scenario';
+
+describeStudioAutomation('postgres');
