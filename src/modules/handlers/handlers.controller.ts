@@ -4,10 +4,22 @@ import { invalidPayload } from '../../common/errors/app-error';
 import { ApiErrors, ApiNoContent } from '../../common/http/api-docs.decorators';
 import { CurrentWorkspace, RequireWorkspaceRole } from '../workspaces/workspace-access.guard';
 import type { WorkspaceAccess } from '../workspaces/workspaces.service';
-import { CreateHandlerDto, UpdateHandlerDto } from './handler.dto';
+import { CreateHandlerDto, SampleHandlerDto, UpdateHandlerDto } from './handler.dto';
 import { HandlersService } from './handlers.service';
 
 const HANDLER = { type: 'object', additionalProperties: true };
+const SAMPLE_RESULT = {
+  type: 'object',
+  required: ['status', 'logs', 'duration_ms'],
+  properties: {
+    status: { type: 'string', enum: ['ok', 'error', 'timeout', 'memory', 'crash'] },
+    value: { description: 'What the handler returned (status ok).' },
+    error: { type: 'object', properties: { message: { type: 'string' }, status: { type: 'integer', nullable: true }, code: { type: 'string', nullable: true }, name: { type: 'string', nullable: true } } },
+    logs: { type: 'array', items: { type: 'string' } },
+    duration_ms: { type: 'integer' },
+    memory: { type: 'object', properties: { heap_used_bytes: { type: 'integer' }, limit_mb: { type: 'integer' } } },
+  },
+};
 const DATA = (schema: object, isArray = false) => ({ schema: { type: 'object', properties: { data: isArray ? { type: 'array', items: schema } : schema } } });
 
 /** The sandboxed JavaScript handlers of a workspace and their run log; owners and admins only. */
@@ -55,6 +67,19 @@ export class HandlersController {
   @ApiErrors(401, 403, 404)
   async remove(@CurrentWorkspace() access: WorkspaceAccess, @Param('id') id: string): Promise<void> {
     await this.handlers.remove(access, id);
+  }
+
+  /**
+   * Runs the handler on a sample request (an endpoint) or item event (a hook), as the caller, without
+   * committing its writes; answers its value or error with its logs, duration and memory, whatever happened.
+   */
+  @Post(':id/sample')
+  @HttpCode(200)
+  @RequireWorkspaceRole('admin')
+  @ApiOkResponse(DATA(SAMPLE_RESULT))
+  @ApiErrors(400, 401, 403, 404, 503)
+  async sample(@CurrentWorkspace() access: WorkspaceAccess, @Param('id') id: string, @Body() body: SampleHandlerDto) {
+    return { data: await this.handlers.sample(access, id, body) };
   }
 
   @Get(':id/runs')
