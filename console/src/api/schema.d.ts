@@ -818,6 +818,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/w/{ws}/handlers/{id}/sample": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["HandlersController_sample"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/w/{ws}/items/{collection}": {
         parameters: {
             query?: never;
@@ -1702,6 +1718,42 @@ export interface components {
             password: string;
             /** @description The one-time setup token Cairn printed in its log at start, required for the first (superadmin) account of an instance; ignored once the instance has an account. */
             setup_token?: string;
+        };
+        SampleEventDto: {
+            /** @enum {string} */
+            action: "create" | "update" | "delete";
+            /** @description The hook's collection (the default); another is refused. */
+            collection?: string;
+            /** @description The keys of the items (update, delete). */
+            keys?: unknown[];
+            /** @description The item's values as written (create, update); a delete has none. */
+            payload?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        SampleHandlerDto: {
+            event?: components["schemas"]["SampleEventDto"];
+            request?: components["schemas"]["SampleRequestDto"];
+        };
+        SampleRequestDto: {
+            /** @description Any JSON value. */
+            body?: Record<string, never>;
+            headers?: {
+                [key: string]: string;
+            };
+            /** @enum {string} */
+            method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+            params?: {
+                [key: string]: string;
+            };
+            /**
+             * @description A path the endpoint answers, such as /orders/42/summary: its :params are taken from it.
+             * @example /orders/42/summary
+             */
+            path?: string;
+            query?: {
+                [key: string]: unknown;
+            };
         };
         SessionDto: {
             /** @description A JWT to send as `Authorization: Bearer`. */
@@ -7231,6 +7283,97 @@ export interface operations {
             };
             /** @description NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    HandlersController_sample: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description Workspace slug or id */
+                ws: unknown;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SampleHandlerDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data?: {
+                            duration_ms: number;
+                            error?: {
+                                code?: string | null;
+                                message?: string;
+                                name?: string | null;
+                                status?: number | null;
+                            };
+                            logs: string[];
+                            memory?: {
+                                heap_used_bytes?: number;
+                                limit_mb?: number;
+                            };
+                            /** @enum {string} */
+                            status: "ok" | "error" | "timeout" | "memory" | "crash";
+                            /** @description What the handler returned (status ok). */
+                            value?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description INVALID_PAYLOAD: the body is malformed, has a wrong type or misses a field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description INVALID_CREDENTIALS, TOKEN_EXPIRED or INVALID_TOKEN */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the database or a required dependency is down */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
