@@ -139,13 +139,25 @@ const filesRoute = createRoute({
   component: lazyRouteComponent(() => import('./screens/Files')),
 });
 
+const handlersRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/handlers',
+  component: lazyRouteComponent(() => import('./screens/Handlers')),
+});
+
+const handlerRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/handlers/$id',
+  component: lazyRouteComponent(() => import('./screens/HandlerEditor')),
+});
+
 const routeTree = rootRoute.addChildren([
   setupRoute,
   signInRoute,
   appRoute.addChildren([
     homeRoute,
     workspacesRoute,
-    workspaceRoute.addChildren([workspaceHomeRoute, collectionsRoute, explorerRoute, schemaRoute, filesRoute, membersRoute, apiKeysRoute, settingsRoute]),
+    workspaceRoute.addChildren([workspaceHomeRoute, collectionsRoute, explorerRoute, schemaRoute, filesRoute, membersRoute, apiKeysRoute, settingsRoute, handlersRoute, handlerRoute]),
   ]),
 ]);
 

@@ -1506,8 +1506,8 @@ export interface components {
              * @example orders
              */
             collection?: string;
-            /** @default true */
-            enabled: boolean;
+            /** @description Whether it runs (true when created without it). */
+            enabled?: boolean;
             /** @description Hooks: the writes that run the handler (default: all three). */
             events?: ("create" | "update" | "delete")[];
             /**
@@ -1516,7 +1516,7 @@ export interface components {
              */
             kind: "before" | "after" | "endpoint";
             /** @description The heap limit of a run, at most HANDLER_MAX_MEMORY_MB; null: HANDLER_MEMORY_MB. */
-            memory_mb?: Record<string, never> | null;
+            memory_mb?: number | null;
             /**
              * @description Endpoints: the HTTP method.
              * @enum {string}
@@ -1530,7 +1530,7 @@ export interface components {
              */
             path?: string;
             /** @description The wall-clock deadline of a run, at most HANDLER_MAX_TIMEOUT; null: HANDLER_TIMEOUT. */
-            timeout_ms?: Record<string, never> | null;
+            timeout_ms?: number | null;
         };
         CreateWorkspaceDto: {
             name: string;
@@ -1807,12 +1807,12 @@ export interface components {
              * @example orders
              */
             collection?: string;
-            /** @default true */
-            enabled: boolean;
+            /** @description Whether it runs (true when created without it). */
+            enabled?: boolean;
             /** @description Hooks: the writes that run the handler (default: all three). */
             events?: ("create" | "update" | "delete")[];
             /** @description The heap limit of a run, at most HANDLER_MAX_MEMORY_MB; null: HANDLER_MEMORY_MB. */
-            memory_mb?: Record<string, never> | null;
+            memory_mb?: number | null;
             /**
              * @description Endpoints: the HTTP method.
              * @enum {string}
@@ -1826,7 +1826,7 @@ export interface components {
              */
             path?: string;
             /** @description The wall-clock deadline of a run, at most HANDLER_MAX_TIMEOUT; null: HANDLER_TIMEOUT. */
-            timeout_ms?: Record<string, never> | null;
+            timeout_ms?: number | null;
         };
         UpdateMemberDto: {
             /** @enum {string} */
@@ -6904,7 +6904,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data?: {
+                        data: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6970,7 +6970,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data?: {
+                        data: {
                             [key: string]: unknown;
                         };
                     };
@@ -7042,7 +7042,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data?: {
+                        data: {
                             [key: string]: unknown;
                         };
                     };
@@ -7167,7 +7167,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data?: {
+                        data: {
                             [key: string]: unknown;
                         };
                     };
@@ -7222,8 +7222,9 @@ export interface operations {
     };
     HandlersController_runs: {
         parameters: {
-            query: {
-                limit: string;
+            query?: {
+                /** @description How many runs, 1 to 500 (default 50). */
+                limit?: string;
             };
             header?: never;
             path: {
@@ -7241,15 +7242,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data?: {
+                        data: {
                             /** Format: date-time */
-                            created_at?: string;
-                            duration_ms?: number;
-                            error?: string | null;
-                            id?: string;
-                            logs?: string[];
+                            created_at: string;
+                            duration_ms: number;
+                            error: string | null;
+                            id: string;
+                            logs: string[];
                             /** @enum {string} */
-                            status?: "ok" | "error" | "timeout" | "memory" | "crash";
+                            status: "ok" | "error" | "timeout" | "memory" | "crash";
                         }[];
                     };
                 };
@@ -7315,18 +7316,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data?: {
+                        data: {
                             duration_ms: number;
                             error?: {
-                                code?: string | null;
-                                message?: string;
-                                name?: string | null;
-                                status?: number | null;
+                                code: string | null;
+                                message: string;
+                                name: string | null;
+                                status: number | null;
                             };
                             logs: string[];
                             memory?: {
-                                heap_used_bytes?: number;
-                                limit_mb?: number;
+                                heap_used_bytes: number;
+                                limit_mb: number;
                             };
                             /** @enum {string} */
                             status: "ok" | "error" | "timeout" | "memory" | "crash";

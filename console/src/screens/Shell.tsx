@@ -141,6 +141,10 @@ function WorkspaceNav({ ws }: { ws: string }) {
       <Link to="/w/$ws/files" params={{ ws }} search={{ folder: undefined }} activeOptions={{ includeSearch: false }}>
         Files
       </Link>
+      <div className="nav-section">Automation</div>
+      <Link to="/w/$ws/handlers" params={{ ws }}>
+        Handlers
+      </Link>
       <div className="nav-section">Workspace</div>
       <Link to="/w/$ws/members" params={{ ws }}>
         Members

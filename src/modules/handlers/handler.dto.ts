@@ -32,15 +32,15 @@ export class UpdateHandlerDto {
   @IsOptional() @IsString() @MinLength(1)
   code?: string;
 
-  @ApiPropertyOptional({ default: true })
+  @ApiPropertyOptional({ description: 'Whether it runs (true when created without it).' })
   @IsOptional() @IsBoolean()
   enabled?: boolean;
 
-  @ApiPropertyOptional({ nullable: true, description: 'The wall-clock deadline of a run, at most HANDLER_MAX_TIMEOUT; null: HANDLER_TIMEOUT.' })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'The wall-clock deadline of a run, at most HANDLER_MAX_TIMEOUT; null: HANDLER_TIMEOUT.' })
   @IsOptional() @IsInt() @Min(10)
   timeout_ms?: number | null;
 
-  @ApiPropertyOptional({ nullable: true, description: 'The heap limit of a run, at most HANDLER_MAX_MEMORY_MB; null: HANDLER_MEMORY_MB.' })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'The heap limit of a run, at most HANDLER_MAX_MEMORY_MB; null: HANDLER_MEMORY_MB.' })
   @IsOptional() @IsInt() @Min(8)
   memory_mb?: number | null;
 }
