@@ -61,9 +61,13 @@ export default function CodeMirrorHandler({ value, onChange, labelledBy, schema,
         javascript(),
         autocompletion({ override: [complete], activateOnTyping: true }),
         lintGutter(),
+        // Wrapped, so that a compile error's column is in sight however long its line.
+        EditorView.lineWrapping,
         consoleTheme,
         syntaxHighlighting(scriptHighlighting),
-        EditorView.contentAttributes.of({ 'aria-labelledby': labelledBy }),
+        // tabindex: the text is focusable anyway (contenteditable), but axe looks for a tab stop inside a
+        // scrolling region, and the editor scrolls once a line is longer than it is wide.
+        EditorView.contentAttributes.of({ 'aria-labelledby': labelledBy, tabindex: '0' }),
         EditorView.updateListener.of((update) => {
           if (update.docChanged) latest.current.onChange(update.state.doc.toString());
         }),

@@ -29,7 +29,9 @@ export default function CodeMirrorJson({ value, onChange, labelledBy }: { value:
         json(),
         consoleTheme,
         syntaxHighlighting(consoleHighlighting),
-        EditorView.contentAttributes.of({ 'aria-labelledby': labelledBy }),
+        // tabindex: the text is focusable anyway (contenteditable), but axe looks for a tab stop inside a
+        // scrolling region, and the editor scrolls once a line is longer than it is wide.
+        EditorView.contentAttributes.of({ 'aria-labelledby': labelledBy, tabindex: '0' }),
         EditorView.updateListener.of((update) => {
           if (update.docChanged) latest.current(update.state.doc.toString());
         }),

@@ -59,7 +59,7 @@ function Workbench({ ws, handler }: { ws: string; handler: Handler }) {
         <Checkbox isSelected={handler.enabled} onChange={(enabled) => save.mutate({ enabled })}>
           Enabled
         </Checkbox>
-        <Button variant="primary" isPending={save.isPending} onPress={() => save.mutate({ code })}>
+        <Button variant={dirty ? 'primary' : undefined} isPending={save.isPending} onPress={() => save.mutate({ code })}>
           {dirty ? 'Save' : 'Saved'}
         </Button>
       </PageHead>
