@@ -148,6 +148,30 @@ describeEachDatabase('handler sample runs', { env: ENV }, (suite) => {
     assert.equal(real.status, 200, real.text);
   });
 
+  it('lets other requests write while a sample runs, and keeps their writes when the sample is undone', async () => {
+    const slow = await saved({
+      kind: 'endpoint',
+      method: 'POST',
+      path: '/slow',
+      code: `module.exports = async (ctx) => {
+        const made = await ctx.items('audits').createOne({ note: 'sample' });
+        for (let i = 0; i < 150; i++) await ctx.items('audits').readOne(made.id);
+        return made.id;
+      };`,
+    });
+    const other = await saved({ kind: 'endpoint', method: 'GET', path: '/other', code: 'module.exports = () => 1;' });
+    const sample = api.post(`${base}/handlers/${slow}/sample`, {});
+    // Meanwhile: an item written through the items door, and a handler changed (a write of Cairn's own tables).
+    const [written, renamed] = await Promise.all([api.post(`${base}/items/audits`, { note: 'meanwhile' }), api.patch(`${base}/handlers/${other}`, { name: 'renamed meanwhile' })]);
+    assert.equal(written.status, 200, written.text);
+    assert.equal(renamed.status, 200, renamed.text);
+    const answered = await sample;
+    assert.equal(answered.body.data.status, 'ok', answered.text);
+    const notes = (await api.get(`${base}/items/audits?fields=note&filter[note][_in]=sample,meanwhile`)).body.data.map((item: { note: string }) => item.note);
+    assert.deepEqual(notes, ['meanwhile']);
+    assert.equal((await api.get(`${base}/handlers/${other}`)).body.data.name, 'renamed meanwhile');
+  });
+
   it('is for owners and admins only', async () => {
     const id = await saved({ kind: 'endpoint', method: 'GET', path: '/who', code: 'module.exports = (ctx) => ctx.principal.kind;' });
     const viewer = await newAccount(suite.api, 'viewer');
