@@ -148,6 +148,27 @@ export function describeStudioHandlers(kind: DatabaseKind): void {
       const runs = page.getByRole('table', { name: 'Runs' });
       await runs.getByText(/created order \d+ of 7/).waitFor();
       assert.equal(await runs.getByRole('row').count(), 2, 'one run, the real one: the sample is not logged');
+    });
+
+    it('creates a before hook and runs it on a sample item event', async () => {
+      await page.getByRole('complementary', { name: 'Navigation' }).getByRole('link', { name: 'Handlers', exact: true }).click();
+      await page.getByRole('button', { name: 'New handler' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByLabel('Name').fill('Check totals');
+      await dialog.getByRole('button', { name: /Kind/ }).click();
+      await page.getByRole('option', { name: /^Before hook/ }).click();
+      await dialog.getByRole('button', { name: /Collection/ }).click();
+      await page.getByRole('option', { name: 'orders' }).click();
+      await dialog.getByRole('button', { name: 'Create and open' }).click();
+      await page.waitForURL(/\/admin\/w\/acme\/handlers\/[0-9a-f-]+$/);
+      await page.getByRole('heading', { name: 'Check totals' }).waitFor();
+      await replaceText(code(), "module.exports = async (ctx) => {\n  ctx.log('checking', ctx.event.action);\n  return { ...ctx.event.payload, status: ctx.event.payload.total > 100 ? 'review' : 'ok' };\n};");
+      await replaceText(page.locator('.cm-content[aria-labelledby="json-Payload-an-item-of-orders-"]'), '{"total": 250}');
+      await page.getByRole('button', { name: 'Save and run' }).click();
+      await page.getByTestId('sample-outcome').waitFor();
+      assert.deepEqual(JSON.parse(await page.getByTestId('sample-value').innerText()), { total: 250, status: 'review' });
+      assert.equal(await page.getByTestId('sample-logs').innerText(), 'checking create');
+      await assertAccessible(page, 'hook sample run');
       assert.deepEqual(errors, []);
     });
   });

@@ -29,7 +29,7 @@ export default function HandlerEditor() {
       <Topbar ws={ws} trail={[{ label: 'Handlers', to: <Link to="/w/$ws/handlers" params={{ ws }}>Handlers</Link> }, { label: handler.data?.name ?? 'Handler' }]} />
       <div className="content">
         <ErrorAlert error={handler.error} />
-        {handler.isPending ? <Loading what="the handler" /> : handler.data && <Workbench ws={ws} handler={handler.data} />}
+        {handler.isPending ? <Loading what="the handler" /> : handler.data && <Workbench key={handler.data.id} ws={ws} handler={handler.data} />}
       </div>
     </>
   );
