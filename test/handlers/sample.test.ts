@@ -148,6 +148,24 @@ describeEachDatabase('handler sample runs', { env: ENV }, (suite) => {
     assert.equal(real.status, 200, real.text);
   });
 
+  it('runs the before hooks its writes fire inside the same rehearsal: their writes are undone too', async () => {
+    const hook = await saved({
+      kind: 'before',
+      collection: 'audits',
+      events: ['create'],
+      code: `module.exports = async (ctx) => {
+        await ctx.items('orders').createOne({ total: 777, status: 'from hook' });
+        return { note: ctx.event.payload.note.toUpperCase() };
+      };`,
+    });
+    const writer = await saved({ kind: 'endpoint', method: 'POST', path: '/audit', code: `module.exports = async (ctx) => (await ctx.items('audits').createOne({ note: 'nested' })).note;` });
+    const sample = await api.post(`${base}/handlers/${writer}/sample`, {});
+    assert.deepEqual([sample.body.data.status, sample.body.data.value], ['ok', 'NESTED'], sample.text);
+    assert.deepEqual((await api.get(`${base}/items/orders?filter[total][_eq]=777`)).body.data, []);
+    assert.deepEqual((await api.get(`${base}/items/audits?filter[note][_eq]=NESTED`)).body.data, []);
+    assert.equal((await api.patch(`${base}/handlers/${hook}`, { enabled: false })).status, 200);
+  });
+
   it('lets other requests write while a sample runs, and keeps their writes when the sample is undone', async () => {
     const slow = await saved({
       kind: 'endpoint',
