@@ -199,7 +199,7 @@ export class Database {
    * transaction is open on it, and until it ends, other work's writes on the connection (any statement
    * but a SELECT, by TypeORM's repositories too) and reads through read() wait, so that none of them is
    * rolled back with it or sees its rows. Other work's SELECTs through TypeORM go on, since the rehearsal
-   * may be waiting for one (a cache both load).
+   * may be waiting for one (a cache load that both asked for).
    */
   async rehearse<T>(work: () => Promise<T>): Promise<T> {
     if (this.rehearsals.getStore()) return work();
