@@ -170,13 +170,25 @@ const flowRoute = createRoute({
   component: lazyRouteComponent(() => import('./screens/FlowDetail')),
 });
 
+const handlersRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/handlers',
+  component: lazyRouteComponent(() => import('./screens/Handlers')),
+});
+
+const handlerRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/handlers/$id',
+  component: lazyRouteComponent(() => import('./screens/HandlerEditor')),
+});
+
 const routeTree = rootRoute.addChildren([
   setupRoute,
   signInRoute,
   appRoute.addChildren([
     homeRoute,
     workspacesRoute,
-    workspaceRoute.addChildren([workspaceHomeRoute, collectionsRoute, explorerRoute, schemaRoute, filesRoute, webhooksRoute, webhookInboxRoute, flowsRoute, flowRoute, membersRoute, apiKeysRoute, settingsRoute]),
+    workspaceRoute.addChildren([workspaceHomeRoute, collectionsRoute, explorerRoute, schemaRoute, filesRoute, webhooksRoute, webhookInboxRoute, flowsRoute, flowRoute, handlersRoute, handlerRoute, membersRoute, apiKeysRoute, settingsRoute]),
   ]),
 ]);
 

@@ -47,8 +47,14 @@ describeEachDatabase('handlers', { env: HANDLER_ENV }, (suite) => {
   it('refuses code that does not compile, naming the problem and its line, and fields its kind does not have', async () => {
     const broken = await api.post(`${base}/handlers`, { name: 'broken', kind: 'endpoint', method: 'GET', path: '/x', code: 'module.exports = async (ctx) => {\n  return {;\n};' });
     assertError(broken, 400, 'INVALID_PAYLOAD');
-    assert.match(broken.body.errors[0].message, /does not compile: Unexpected token.*\(line 2\)/);
-    assert.equal(broken.body.errors[0].extensions.field, 'code');
+    assert.match(broken.body.errors[0].message, /does not compile: Unexpected token.*\(line 2, column 11\)/);
+    assert.deepEqual(broken.body.errors[0].extensions, { code: 'INVALID_PAYLOAD', field: 'code', line: 2, column: 11 });
+    const saved = await endpoint('/compiles', 'module.exports = () => 1;');
+    const unfinished = await api.patch(`${base}/handlers/${saved.id}`, { code: 'module.exports = () => {\n  return [1, 2' });
+    assertError(unfinished, 400, 'INVALID_PAYLOAD');
+    assert.match(unfinished.body.errors[0].message, /Unexpected end of input \(line 2, column 15\)/);
+    assert.deepEqual([unfinished.body.errors[0].extensions.line, unfinished.body.errors[0].extensions.column], [2, 15]);
+    await saved.remove();
     assertError(await api.post(`${base}/handlers`, { name: 'h', kind: 'before', collection: 'nope', code: 'module.exports = () => {}' }), 400, 'INVALID_PAYLOAD');
     assertError(await api.post(`${base}/handlers`, { name: 'h', kind: 'before', collection: 'orders', path: '/x', code: 'module.exports = () => {}' }), 400, 'INVALID_PAYLOAD');
     assertError(await api.post(`${base}/handlers`, { name: 'h', kind: 'endpoint', method: 'GET', path: 'no-slash', code: 'module.exports = () => {}' }), 400, 'INVALID_PAYLOAD');

@@ -1,7 +1,7 @@
 import { queryOptions } from '@tanstack/react-query';
 import { get } from './client';
 import { system, unwrap } from './system';
-import type { Collection, Relation } from './types';
+import type { Collection, Handler, Relation } from './types';
 
 /** The queries screens share, so one screen's change refreshes the others' data. */
 export const workspacesQuery = () => queryOptions({ queryKey: ['workspaces'], queryFn: () => unwrap(system.GET('/api/v1/workspaces')) });
@@ -25,3 +25,9 @@ export const rowCountsQuery = (ws: string, collections: string[]) =>
       return Object.fromEntries(counts) as Record<string, number | null>;
     },
   });
+export const handlersQuery = (ws: string) =>
+  queryOptions({ queryKey: ['w', ws, 'handlers'], queryFn: async () => (await unwrap(system.GET('/api/v1/w/{ws}/handlers', { params: { path: { ws } } }))) as unknown as Handler[] });
+export const handlerQuery = (ws: string, id: string) =>
+  queryOptions({ queryKey: ['w', ws, 'handlers', id], queryFn: async () => (await unwrap(system.GET('/api/v1/w/{ws}/handlers/{id}', { params: { path: { ws, id } } }))) as unknown as Handler });
+export const handlerRunsQuery = (ws: string, id: string) =>
+  queryOptions({ queryKey: ['w', ws, 'handlers', id, 'runs'], queryFn: () => unwrap(system.GET('/api/v1/w/{ws}/handlers/{id}/runs', { params: { path: { ws, id }, query: { limit: '50' } } })) });

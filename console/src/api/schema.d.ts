@@ -834,6 +834,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/w/{ws}/handlers/{id}/sample": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["HandlersController_sample"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/w/{ws}/items/{collection}": {
         parameters: {
             query?: never;
@@ -1506,8 +1522,8 @@ export interface components {
              * @example orders
              */
             collection?: string;
-            /** @default true */
-            enabled: boolean;
+            /** @description Whether it runs (true when created without it). */
+            enabled?: boolean;
             /** @description Hooks: the writes that run the handler (default: all three). */
             events?: ("create" | "update" | "delete")[];
             /**
@@ -1516,7 +1532,7 @@ export interface components {
              */
             kind: "before" | "after" | "endpoint";
             /** @description The heap limit of a run, at most HANDLER_MAX_MEMORY_MB; null: HANDLER_MEMORY_MB. */
-            memory_mb?: Record<string, never> | null;
+            memory_mb?: number | null;
             /**
              * @description Endpoints: the HTTP method.
              * @enum {string}
@@ -1530,7 +1546,7 @@ export interface components {
              */
             path?: string;
             /** @description The wall-clock deadline of a run, at most HANDLER_MAX_TIMEOUT; null: HANDLER_TIMEOUT. */
-            timeout_ms?: Record<string, never> | null;
+            timeout_ms?: number | null;
         };
         CreateWorkspaceDto: {
             name: string;
@@ -1719,6 +1735,42 @@ export interface components {
             /** @description The one-time setup token Cairn printed in its log at start, required for the first (superadmin) account of an instance; ignored once the instance has an account. */
             setup_token?: string;
         };
+        SampleEventDto: {
+            /** @enum {string} */
+            action: "create" | "update" | "delete";
+            /** @description The hook's collection (the default); another is refused. */
+            collection?: string;
+            /** @description The keys of the items (update, delete). */
+            keys?: unknown[];
+            /** @description The item's values as written (create, update); a delete has none. */
+            payload?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        SampleHandlerDto: {
+            event?: components["schemas"]["SampleEventDto"];
+            request?: components["schemas"]["SampleRequestDto"];
+        };
+        SampleRequestDto: {
+            /** @description Any JSON value. */
+            body?: Record<string, never>;
+            headers?: {
+                [key: string]: string;
+            };
+            /** @enum {string} */
+            method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+            params?: {
+                [key: string]: string;
+            };
+            /**
+             * @description A path the endpoint answers, such as /orders/42/summary: its :params are taken from it.
+             * @example /orders/42/summary
+             */
+            path?: string;
+            query?: {
+                [key: string]: unknown;
+            };
+        };
         SessionDto: {
             /** @description A JWT to send as `Authorization: Bearer`. */
             access_token: string;
@@ -1771,12 +1823,12 @@ export interface components {
              * @example orders
              */
             collection?: string;
-            /** @default true */
-            enabled: boolean;
+            /** @description Whether it runs (true when created without it). */
+            enabled?: boolean;
             /** @description Hooks: the writes that run the handler (default: all three). */
             events?: ("create" | "update" | "delete")[];
             /** @description The heap limit of a run, at most HANDLER_MAX_MEMORY_MB; null: HANDLER_MEMORY_MB. */
-            memory_mb?: Record<string, never> | null;
+            memory_mb?: number | null;
             /**
              * @description Endpoints: the HTTP method.
              * @enum {string}
@@ -1790,7 +1842,7 @@ export interface components {
              */
             path?: string;
             /** @description The wall-clock deadline of a run, at most HANDLER_MAX_TIMEOUT; null: HANDLER_TIMEOUT. */
-            timeout_ms?: Record<string, never> | null;
+            timeout_ms?: number | null;
         };
         UpdateMemberDto: {
             /** @enum {string} */
@@ -6998,7 +7050,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data?: {
+                        data: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -7064,7 +7116,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data?: {
+                        data: {
                             [key: string]: unknown;
                         };
                     };
@@ -7136,7 +7188,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data?: {
+                        data: {
                             [key: string]: unknown;
                         };
                     };
@@ -7261,7 +7313,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data?: {
+                        data: {
                             [key: string]: unknown;
                         };
                     };
@@ -7316,8 +7368,9 @@ export interface operations {
     };
     HandlersController_runs: {
         parameters: {
-            query: {
-                limit: string;
+            query?: {
+                /** @description How many runs, 1 to 500 (default 50). */
+                limit?: string;
             };
             header?: never;
             path: {
@@ -7335,15 +7388,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data?: {
+                        data: {
                             /** Format: date-time */
-                            created_at?: string;
-                            duration_ms?: number;
-                            error?: string | null;
-                            id?: string;
-                            logs?: string[];
+                            created_at: string;
+                            duration_ms: number;
+                            error: string | null;
+                            id: string;
+                            logs: string[];
                             /** @enum {string} */
-                            status?: "ok" | "error" | "timeout" | "memory" | "crash";
+                            status: "ok" | "error" | "timeout" | "memory" | "crash";
                         }[];
                     };
                 };
@@ -7377,6 +7430,97 @@ export interface operations {
             };
             /** @description NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    HandlersController_sample: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description Workspace slug or id */
+                ws: unknown;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SampleHandlerDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            duration_ms: number;
+                            error?: {
+                                code: string | null;
+                                message: string;
+                                name: string | null;
+                                status: number | null;
+                            };
+                            logs: string[];
+                            memory?: {
+                                heap_used_bytes: number;
+                                limit_mb: number;
+                            };
+                            /** @enum {string} */
+                            status: "ok" | "error" | "timeout" | "memory" | "crash";
+                            /** @description What the handler returned (status ok). */
+                            value?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description INVALID_PAYLOAD: the body is malformed, has a wrong type or misses a field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description INVALID_CREDENTIALS, TOKEN_EXPIRED or INVALID_TOKEN */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the database or a required dependency is down */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -86,3 +86,23 @@ export interface Folder {
   name: string;
   parent: string | null;
 }
+
+/** A handler as /handlers answers it. */
+export interface Handler {
+  id: string;
+  name: string;
+  kind: 'before' | 'after' | 'endpoint';
+  collection: string | null;
+  events: Array<'create' | 'update' | 'delete'> | null;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | null;
+  path: string | null;
+  code: string;
+  enabled: boolean;
+  timeout_ms: number | null;
+  memory_mb: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** What a run of a handler ended with. */
+export type HandlerRunStatus = 'ok' | 'error' | 'timeout' | 'memory' | 'crash';

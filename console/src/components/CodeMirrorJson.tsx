@@ -3,21 +3,9 @@ import { HighlightStyle, syntaxHighlighting } from '@codemirror/language';
 import { tags } from '@lezer/highlight';
 import { EditorView, basicSetup } from 'codemirror';
 import { useEffect, useRef } from 'react';
+import { consoleTheme } from './codemirror-theme';
 
-/**
- * The console's colours for the editor, light and dark alike: CodeMirror's own theme and highlighting are
- * for a light page only, and in the dark theme left a light gutter and red strings too faint to read.
- * Each token colour holds at least 4.5:1 on the editor's backgrounds in both themes.
- */
-const consoleTheme = EditorView.theme({
-  '&': { backgroundColor: 'var(--surface)', color: 'var(--text)' },
-  '.cm-content': { caretColor: 'var(--text)' },
-  '.cm-cursor, .cm-dropCursor': { borderLeftColor: 'var(--text)' },
-  '.cm-gutters': { backgroundColor: 'var(--surface-2)', color: 'var(--muted)', borderRight: '1px solid var(--border)' },
-  '.cm-activeLine': { backgroundColor: 'var(--surface-2)' },
-  '.cm-activeLineGutter': { backgroundColor: 'var(--border)', color: 'var(--text)' },
-  '&.cm-focused > .cm-scroller > .cm-selectionLayer .cm-selectionBackground, .cm-selectionBackground': { backgroundColor: 'light-dark(#cfe0fb, #2f4a6e)' },
-});
+/** JSON's tokens in the console's colours, each at least 4.5:1 on the editor's backgrounds in both themes. */
 const consoleHighlighting = HighlightStyle.define([
   { tag: tags.propertyName, color: 'light-dark(#222299, #9db8ff)' },
   { tag: tags.string, color: 'light-dark(#aa1111, #ff9e8f)' },
@@ -41,7 +29,9 @@ export default function CodeMirrorJson({ value, onChange, labelledBy }: { value:
         json(),
         consoleTheme,
         syntaxHighlighting(consoleHighlighting),
-        EditorView.contentAttributes.of({ 'aria-labelledby': labelledBy }),
+        // tabindex: the text is focusable anyway (contenteditable), but axe looks for a tab stop inside a
+        // scrolling region, and the editor scrolls once a line is longer than it is wide.
+        EditorView.contentAttributes.of({ 'aria-labelledby': labelledBy, tabindex: '0' }),
         EditorView.updateListener.of((update) => {
           if (update.docChanged) latest.current(update.state.doc.toString());
         }),

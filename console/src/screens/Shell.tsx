@@ -148,6 +148,9 @@ function WorkspaceNav({ ws }: { ws: string }) {
       <Link to="/w/$ws/flows" params={{ ws }}>
         Flows
       </Link>
+      <Link to="/w/$ws/handlers" params={{ ws }}>
+        Handlers
+      </Link>
       <div className="nav-section">Workspace</div>
       <Link to="/w/$ws/members" params={{ ws }}>
         Members

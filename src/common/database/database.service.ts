@@ -1,10 +1,12 @@
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Mutex } from 'async-mutex';
 import { LRUCache } from 'lru-cache';
-import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
+import { DataSource, EntityManager, QueryRunner, SelectQueryBuilder } from 'typeorm';
 import type { DatabaseConfig, DatabaseKind } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
+import { serviceUnavailable } from '../errors/app-error';
 import { oneQueryAtATime } from './one-query-at-a-time';
 
 /** How many distinct statements each PostgreSQL connection may keep prepared; more run unprepared. */
@@ -43,6 +45,17 @@ export class PreparedStatementNames {
   }
 }
 
+/** Marks SQLite's connection once its writers wait for rehearsals. */
+const GATED = Symbol('gated for rehearsals');
+
+/** A rehearsal in progress: its one transaction, and the turns its writes take on it. */
+interface Rehearsal {
+  manager: EntityManager;
+  turns: Mutex;
+  /** Set once it is rolled back: a write that outlives it (a run past its deadline) is refused, never committed. */
+  over: boolean;
+}
+
 /**
  * The door to the database for writes: every write runs in `transaction()`.
  *
@@ -55,6 +68,14 @@ export class Database {
   readonly kind: DatabaseKind;
   private readonly sqliteWriter = new Mutex();
   private readonly preparedStatements = new PreparedStatementNames(MAX_PREPARED_STATEMENTS);
+  /**
+   * The rehearsal the current work is in. Async context costs every promise of the process while it is
+   * in use, so it is enabled only while a rehearsal runs, and disabled when the last one ends.
+   */
+  private readonly rehearsals = new AsyncLocalStorage<Rehearsal>();
+  private openRehearsals = 0;
+  /** On SQLite, the rehearsal holding the one connection, for reads from outside it to wait for. */
+  private sqliteRehearsal: Promise<void> | null = null;
 
   constructor(
     readonly dataSource: DataSource,
@@ -64,6 +85,10 @@ export class Database {
   }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const rehearsal = this.rehearsal('write');
+    // Inside a rehearsal, a write is a savepoint of its transaction, one at a time: the writes of a
+    // rehearsal share one connection, and two savepoints at once would undo each other's statements.
+    if (rehearsal) return rehearsal.turns.runExclusive(() => rehearsal.manager.transaction(work));
     if (this.kind === 'sqlite') return this.sqliteWriter.runExclusive(() => this.dataSource.transaction(work));
     return this.dataSource.transaction(work);
   }
@@ -87,6 +112,7 @@ export class Database {
    * runner sends its queries one at a time, as TypeORM's DDL calls need on PostgreSQL.
    */
   schemaChange<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.rehearsals.getStore()) return Promise.reject(new Error('a schema change cannot be rehearsed'));
     const ddl = (manager: EntityManager) => {
       oneQueryAtATime(manager.queryRunner!);
       return work(manager);
@@ -119,6 +145,11 @@ export class Database {
    * TypeORM, which on SQLite is also what keeps reads on the one connection its writers use.
    */
   async read(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+    const rehearsal = this.rehearsal();
+    if (rehearsal) return (await rehearsal.manager.query(sql, params)) as Record<string, unknown>[];
+    // SQLite's one connection is in the rehearsal's transaction: a read from outside it would see rows
+    // that are about to be rolled back, so it waits for the rollback.
+    while (this.sqliteRehearsal && !this.rehearsals.getStore()) await this.sqliteRehearsal;
     if (this.kind === 'postgres') return this.preparedQuery(sql, params);
     return (await this.dataSource.query(sql, params)) as Record<string, unknown>[];
   }
@@ -129,6 +160,8 @@ export class Database {
    */
   async atomicStatement(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
     if (this.kind !== 'postgres') throw new Error('atomicStatement is for PostgreSQL; use transaction()');
+    const rehearsal = this.rehearsal('write');
+    if (rehearsal) return rehearsal.turns.runExclusive(async () => (await rehearsal.manager.query(sql, params)) as Record<string, unknown>[]);
     return this.preparedQuery(sql, params);
   }
 
@@ -154,6 +187,102 @@ export class Database {
   private async pgPoolQuery(sql: string, params: unknown[], name?: string): Promise<Record<string, unknown>[]> {
     const pool = (this.dataSource.driver as unknown as { master: { query(query: { text: string; values: unknown[]; name?: string }): Promise<{ rows: Record<string, unknown>[] }> } }).master;
     return (await pool.query({ text: sql, values: params, name })).rows;
+  }
+
+  /**
+   * Runs work whose writes are made and then undone: one transaction is opened, every transaction(),
+   * read() and atomicStatement() of the work (and of what it starts, through async context) runs in it,
+   * and it is rolled back at the end, whatever the work answers. What writers do after commit (their
+   * events) they skip while `rehearsing` is true.
+   *
+   * On SQLite the rehearsal has the one connection to itself, as a writer does: it starts once no other
+   * transaction is open on it, and until it ends, other work's writes on the connection (any statement
+   * but a SELECT, by TypeORM's repositories too) and reads through read() wait, so that none of them is
+   * rolled back with it or sees its rows. Other work's SELECTs through TypeORM go on, since the rehearsal
+   * may be waiting for one (a cache load that both asked for).
+   */
+  async rehearse<T>(work: () => Promise<T>): Promise<T> {
+    if (this.rehearsals.getStore()) return work();
+    if (this.kind !== 'sqlite') return this.rehearseOn(this.dataSource.createQueryRunner(), work);
+    return this.sqliteWriter.runExclusive(async () => {
+      const runner = this.dataSource.createQueryRunner();
+      this.gateSqliteWriters(runner);
+      while (runner.isTransactionActive) await new Promise((resolve) => setTimeout(resolve, 2));
+      let ended!: () => void;
+      this.sqliteRehearsal = new Promise<void>((resolve) => (ended = resolve));
+      try {
+        return await this.rehearseOn(runner, work);
+      } finally {
+        this.sqliteRehearsal = null;
+        ended();
+      }
+    });
+  }
+
+  private async rehearseOn<T>(runner: QueryRunner, work: () => Promise<T>): Promise<T> {
+    await runner.connect();
+    const rehearsal: Rehearsal = { manager: runner.manager, turns: new Mutex(), over: false };
+    this.openRehearsals += 1;
+    try {
+      // The transaction's own statements are the rehearsal's too (SQLite's gate lets them through).
+      return await this.rehearsals.run(rehearsal, async () => {
+        await runner.startTransaction();
+        try {
+          return await work();
+        } finally {
+          rehearsal.over = true;
+          // A write under way finishes before the rollback (one begun later is refused).
+          await rehearsal.turns.waitForUnlock();
+          if (runner.isTransactionActive) await runner.rollbackTransaction();
+        }
+      });
+    } finally {
+      await runner.release();
+      this.openRehearsals -= 1;
+      if (this.openRehearsals === 0) this.rehearsals.disable();
+    }
+  }
+
+  /**
+   * Makes the work outside a SQLite rehearsal wait for its end before it writes on the one connection
+   * (see rehearse). Once per connection; while no rehearsal is open the gate adds no wait at all, not
+   * even a turn, so that no transaction can slip in between a rehearsal's check and its start.
+   */
+  private gateSqliteWriters(runner: QueryRunner): void {
+    const gated = runner as QueryRunner & { [GATED]?: true };
+    if (gated[GATED]) return;
+    gated[GATED] = true;
+    const query = runner.query.bind(runner);
+    const startTransaction = runner.startTransaction.bind(runner);
+    const mustWait = (sql?: string) => this.sqliteRehearsal !== null && !this.rehearsals.getStore() && (sql === undefined || !/^\s*SELECT\b/i.test(sql));
+    const afterRehearsal = async () => {
+      while (this.sqliteRehearsal) await this.sqliteRehearsal;
+    };
+    runner.query = ((sql: string, ...rest: unknown[]) => (mustWait(sql) ? afterRehearsal().then(() => query(sql, ...(rest as []))) : query(sql, ...(rest as [])))) as QueryRunner['query'];
+    runner.startTransaction = ((level?: Parameters<QueryRunner['startTransaction']>[0]) => (mustWait() ? afterRehearsal().then(() => startTransaction(level)) : startTransaction(level))) as QueryRunner['startTransaction'];
+  }
+
+  /**
+   * A callback that runs in the current rehearsal, for one called from outside its async context (a
+   * message from a sandbox worker). Its caller must wait for what it starts before the rehearsal ends:
+   * once async context is disabled, the callback's work would no longer know it is rehearsed.
+   */
+  bindToRehearsal<A extends unknown[], R>(callback: (...args: A) => R): (...args: A) => R {
+    return this.rehearsals.getStore() ? AsyncResource.bind(callback) : callback;
+  }
+
+  /** Whether the current work is part of a rehearsal (even one just ended): its writes are undone, so nothing may be announced. */
+  get rehearsing(): boolean {
+    return this.rehearsals.getStore() !== undefined;
+  }
+
+  /** The rehearsal the current work is in; a write of one that is over is refused, a read goes the ordinary way. */
+  private rehearsal(purpose: 'read' | 'write' = 'read'): Rehearsal | null {
+    const rehearsal = this.rehearsals.getStore();
+    if (!rehearsal) return null;
+    if (!rehearsal.over) return rehearsal;
+    if (purpose === 'write') throw serviceUnavailable('This write belongs to a sample run that has ended; it was not made.');
+    return null;
   }
 
   /** Round-trip time of a trivial query, for the health check. */

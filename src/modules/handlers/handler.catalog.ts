@@ -121,7 +121,8 @@ export class HandlerCatalog implements OnModuleInit, OnModuleDestroy {
     return loaded ?? { byId: new Map(), hooks: [], endpoints: [] };
   }
 
-  private runnable(row: HandlerEntity): RunnableHandler {
+  /** A handler as a run needs it, its limits resolved against the configuration. */
+  runnable(row: HandlerEntity): RunnableHandler {
     return {
       id: row.id,
       workspaceId: row.workspaceId,

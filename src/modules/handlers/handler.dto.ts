@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, MaxLength, Min, MinLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { Allow, ArrayMaxSize, ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { HANDLER_EVENTS, HANDLER_KINDS, HANDLER_METHODS, HandlerEntity, HandlerEvent, HandlerKind, HandlerMethod, HandlerRunEntity, RunStatus } from './handler.entities';
 
 /** The largest handler code, in bytes: it must fit a MariaDB TEXT column. */
@@ -31,15 +32,15 @@ export class UpdateHandlerDto {
   @IsOptional() @IsString() @MinLength(1)
   code?: string;
 
-  @ApiPropertyOptional({ default: true })
+  @ApiPropertyOptional({ description: 'Whether it runs (true when created without it).' })
   @IsOptional() @IsBoolean()
   enabled?: boolean;
 
-  @ApiPropertyOptional({ nullable: true, description: 'The wall-clock deadline of a run, at most HANDLER_MAX_TIMEOUT; null: HANDLER_TIMEOUT.' })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'The wall-clock deadline of a run, at most HANDLER_MAX_TIMEOUT; null: HANDLER_TIMEOUT.' })
   @IsOptional() @IsInt() @Min(10)
   timeout_ms?: number | null;
 
-  @ApiPropertyOptional({ nullable: true, description: 'The heap limit of a run, at most HANDLER_MAX_MEMORY_MB; null: HANDLER_MEMORY_MB.' })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'The heap limit of a run, at most HANDLER_MAX_MEMORY_MB; null: HANDLER_MEMORY_MB.' })
   @IsOptional() @IsInt() @Min(8)
   memory_mb?: number | null;
 }
@@ -56,6 +57,63 @@ export class CreateHandlerDto extends UpdateHandlerDto {
   @ApiProperty()
   @IsString() @MinLength(1)
   declare code: string;
+}
+
+/** An endpoint's sample request; what it leaves out is the endpoint's own method and path, and empty. */
+export class SampleRequestDto {
+  @ApiPropertyOptional({ enum: HANDLER_METHODS })
+  @IsOptional() @IsIn(HANDLER_METHODS)
+  method?: HandlerMethod;
+
+  @ApiPropertyOptional({ description: 'A path the endpoint answers, such as /orders/42/summary: its :params are taken from it.', example: '/orders/42/summary' })
+  @IsOptional() @IsString() @MaxLength(2048)
+  path?: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
+  @IsOptional() @IsObject()
+  params?: Record<string, string>;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional() @IsObject()
+  query?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ description: 'Any JSON value.' })
+  @Allow()
+  body?: unknown;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
+  @IsOptional() @IsObject()
+  headers?: Record<string, string>;
+}
+
+/** A hook's sample item event; the collection is the hook's. */
+export class SampleEventDto {
+  @ApiProperty({ enum: HANDLER_EVENTS })
+  @IsIn(HANDLER_EVENTS)
+  action!: HandlerEvent;
+
+  @ApiPropertyOptional({ description: 'The hook\'s collection (the default); another is refused.' })
+  @IsOptional() @IsString()
+  collection?: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true, description: 'The item\'s values as written (create, update); a delete has none.' })
+  @IsOptional() @IsObject()
+  payload?: Record<string, unknown> | null;
+
+  @ApiPropertyOptional({ type: 'array', items: {}, description: 'The keys of the items (update, delete).' })
+  @IsOptional() @IsArray() @ArrayMaxSize(100)
+  keys?: unknown[];
+}
+
+/** What a sample run is given: a request for an endpoint, an item event for a hook. */
+export class SampleHandlerDto {
+  @ApiPropertyOptional({ type: SampleRequestDto })
+  @IsOptional() @ValidateNested() @Type(() => SampleRequestDto)
+  request?: SampleRequestDto;
+
+  @ApiPropertyOptional({ type: SampleEventDto })
+  @IsOptional() @ValidateNested() @Type(() => SampleEventDto)
+  event?: SampleEventDto;
 }
 
 export interface HandlerDto {

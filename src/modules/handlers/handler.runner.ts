@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { Database } from '../../common/database/database.service';
 import { AppError } from '../../common/errors/app-error';
 import { ErrorCode, httpStatusOf, isErrorCode } from '../../common/errors/error-codes';
 import { toErrorResponse } from '../../common/errors/error-response';
@@ -42,6 +43,26 @@ const CALL_LIMITS = { total: 1_000, inFlight: 16 };
 /** The origin recorded in the activity log for handlers' writes. */
 const HANDLER_ORIGIN = { ip: null, userAgent: 'cairn-handler' };
 
+/** A run's items() calls: how many it made, how many wait, and those (to wait for before a rehearsal ends). */
+interface Calls {
+  total: number;
+  inFlight: number;
+  pending: Set<Promise<unknown>>;
+}
+
+/** A sample run as its author is shown it. */
+export interface SampleResult {
+  status: RunStatus;
+  /** What the handler returned (status ok). */
+  value?: unknown;
+  /** Why it did not return (any other status): what it threw, or what stopped it. */
+  error?: { message: string; status: number | null; code: string | null; name: string | null };
+  logs: string[];
+  duration_ms: number;
+  /** The heap its isolate used when it ended, against its limit; absent when the isolate was lost. */
+  memory?: { heap_used_bytes: number; limit_mb: number };
+}
+
 type Answer = { ok: true; value: unknown } | { ok: false; error: { status: number | null; code: string | null; message: string; name: string | null } };
 
 /**
@@ -57,6 +78,7 @@ export class HandlerRunner implements BeforeApplicationShutdown {
     private readonly runLog: HandlerRunLog,
     @InjectConfig('handlers') private readonly config: HandlersConfig,
     private readonly shutdown: GracefulShutdown,
+    private readonly db: Database,
   ) {}
 
   /**
@@ -72,13 +94,35 @@ export class HandlerRunner implements BeforeApplicationShutdown {
 
   /** Runs a handler and answers the value it returned, or throws what its failure means for the client. */
   async run(handler: RunnableHandler, access: ItemsAccess, input: HandlerInput): Promise<unknown> {
+    const runId = this.runLog.newRunId();
+    const { outcome } = await this.execute(handler, access, input);
+    return this.conclude(handler, runId, outcome);
+  }
+
+  /**
+   * Runs a handler on a sample input for its author, without committing its writes: the run's items()
+   * calls are made in a rehearsal (Database.rehearse), one transaction rolled back at the end, where
+   * writes are validated, held to policies and performed, but announce nothing (no event, webhook, flow
+   * run or after hook). Whatever the run does, its outcome is answered as data, and it is not recorded
+   * in the run log, which keeps real runs.
+   */
+  sample(handler: RunnableHandler, access: ItemsAccess, input: HandlerInput): Promise<SampleResult> {
+    return this.db.rehearse(async () => {
+      const { outcome, calls } = await this.execute(handler, access, input);
+      // Calls the run left under way (it ended at its deadline) finish inside the rehearsal, before its
+      // rollback: outside it, their writes would be committed.
+      while (calls.pending.size > 0) await Promise.allSettled([...calls.pending]);
+      return sampleResult(handler, outcome);
+    });
+  }
+
+  private async execute(handler: RunnableHandler, access: ItemsAccess, input: HandlerInput): Promise<{ outcome: SandboxOutcome; calls: Calls }> {
     const depth = handlerDepthOf(access);
     if (depth >= this.config.maxDepth) {
       throw new AppError('HANDLER_FAILED', `The handler "${handler.name}" was not run: handlers may nest at most ${this.config.maxDepth} deep.`, { handler: handler.name });
     }
-    const runId = this.runLog.newRunId();
     const ctx = { ...input, handler: { id: handler.id, name: handler.name, kind: handler.kind }, principal: principalOf(access) };
-    const calls = { total: 0, inFlight: 0 };
+    const calls: Calls = { total: 0, inFlight: 0, pending: new Set() };
     const callAccess = belowRun(access, depth);
     const outcome = await this.pool.run({
       workspaceId: handler.workspaceId,
@@ -87,17 +131,27 @@ export class HandlerRunner implements BeforeApplicationShutdown {
       memoryMb: handler.memoryMb,
       input: JSON.stringify({ ctx }),
       nested: depth > 0,
-      onCall: (request) => this.call(callAccess, request, calls),
+      // Host calls arrive as messages from the worker: in a rehearsal, they are bound to it.
+      onCall: this.db.bindToRehearsal((request: string) => this.call(callAccess, request, calls)),
     });
-    return this.conclude(handler, runId, outcome);
+    return { outcome, calls };
   }
 
   /** One `items()` call of a run, through the items door with the caller's access (one level deeper). */
-  private async call(access: ItemsAccess, request: string, calls: { total: number; inFlight: number }): Promise<{ ok: boolean; value: string }> {
-    if (calls.total >= CALL_LIMITS.total) return refusal(429, 'RATE_LIMITED', `A run may make at most ${CALL_LIMITS.total} items() calls.`);
-    if (calls.inFlight >= CALL_LIMITS.inFlight) return refusal(429, 'RATE_LIMITED', `A run may wait for at most ${CALL_LIMITS.inFlight} items() calls at once.`);
+  private call(access: ItemsAccess, request: string, calls: Calls): Promise<{ ok: boolean; value: string }> {
+    if (calls.total >= CALL_LIMITS.total) return Promise.resolve(refusal(429, 'RATE_LIMITED', `A run may make at most ${CALL_LIMITS.total} items() calls.`));
+    if (calls.inFlight >= CALL_LIMITS.inFlight) return Promise.resolve(refusal(429, 'RATE_LIMITED', `A run may wait for at most ${CALL_LIMITS.inFlight} items() calls at once.`));
     calls.total += 1;
     calls.inFlight += 1;
+    const answer = this.answer(access, request).finally(() => {
+      calls.inFlight -= 1;
+      calls.pending.delete(answer);
+    });
+    calls.pending.add(answer);
+    return answer;
+  }
+
+  private async answer(access: ItemsAccess, request: string): Promise<{ ok: boolean; value: string }> {
     try {
       const value = await this.perform(access, safeParse(request));
       return { ok: true, value: JSON.stringify(value ?? null) };
@@ -105,8 +159,6 @@ export class HandlerRunner implements BeforeApplicationShutdown {
       const { status, body } = toErrorResponse(error);
       const [first] = body.errors;
       return { ok: false, value: JSON.stringify({ status, code: first.extensions.code, message: first.message }) };
-    } finally {
-      calls.inFlight -= 1;
     }
   }
 
@@ -178,6 +230,27 @@ function thrown(handler: RunnableHandler, error: Extract<Answer, { ok: false }>[
   if (!code) throw new AppError('HANDLER_FAILED', `The handler "${handler.name}" failed; its run log has the details.`, about);
   const message = typeof error.message === 'string' && error.message.trim() !== '' ? error.message.slice(0, 1000) : `The handler "${handler.name}" refused the request.`;
   throw new AppError(code, message, { handler: handler.name });
+}
+
+/** A sample run's outcome as data: its value or its error, with its logs, duration and memory. */
+export function sampleResult(handler: RunnableHandler, outcome: SandboxOutcome): SampleResult {
+  const logs = outcome.droppedLogs > 0 ? [...outcome.logs, `(${outcome.droppedLogs} more lines dropped)`] : outcome.logs;
+  const measured = { logs, duration_ms: outcome.durationMs, ...(outcome.heapUsedBytes === undefined ? {} : { memory: { heap_used_bytes: outcome.heapUsedBytes, limit_mb: handler.memoryMb } }) };
+  const failed = (message: string) => ({ message, status: null, code: null, name: null });
+  switch (outcome.status) {
+    case 'ok': {
+      const answer = parseAnswer(outcome.answer);
+      return answer.ok ? { status: 'ok', value: answer.value, ...measured } : { status: 'error', error: answer.error, ...measured };
+    }
+    case 'error':
+      return { status: 'error', error: failed(outcome.message ?? 'The handler failed.'), ...measured };
+    case 'timeout':
+      return { status: 'timeout', error: failed(`Did not finish within ${handler.timeoutMs} ms.`), ...measured };
+    case 'memory':
+      return { status: 'memory', error: failed(`Ran out of memory (limit ${handler.memoryMb} MB).`), ...measured };
+    case 'crash':
+      return { status: 'crash', error: failed(outcome.message ?? 'The sandbox process stopped.'), ...measured };
+  }
 }
 
 /** The caller as a handler sees it: plain data, no credential. */

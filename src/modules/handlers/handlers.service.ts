@@ -3,7 +3,7 @@ import { Script } from 'node:vm';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { conflict, invalidPayload, notFound } from '../../common/errors/app-error';
+import { AppError, conflict, invalidPayload, notFound } from '../../common/errors/app-error';
 import type { HandlersConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { SchemaRegistry } from '../schema/schema.registry';
@@ -11,9 +11,10 @@ import type { WorkspaceSchema } from '../schema/schema.types';
 import type { WorkspaceAccess } from '../workspaces/workspaces.service';
 import { HandlerCatalog } from './handler.catalog';
 import { HandlerRunLog } from './handler-run-log';
-import { CreateHandlerDto, HandlerDto, HandlerRunDto, MAX_CODE_BYTES, toHandlerDto, toHandlerRunDto, UpdateHandlerDto } from './handler.dto';
+import { CreateHandlerDto, HandlerDto, HandlerRunDto, MAX_CODE_BYTES, SampleHandlerDto, toHandlerDto, toHandlerRunDto, UpdateHandlerDto } from './handler.dto';
 import { HANDLER_EVENTS, HandlerEntity } from './handler.entities';
-import { parseRoutePattern } from './route-pattern';
+import { HandlerInput, HandlerRunner, SampleResult } from './handler.runner';
+import { matchRoute, parseRoutePattern } from './route-pattern';
 
 /**
  * The handlers of a workspace: their definitions, checked when saved (the fields their kind needs, an
@@ -26,6 +27,7 @@ export class HandlersService {
     @InjectRepository(HandlerEntity) private readonly handlers: Repository<HandlerEntity>,
     private readonly catalog: HandlerCatalog,
     private readonly runLog: HandlerRunLog,
+    private readonly runner: HandlerRunner,
     private readonly registry: SchemaRegistry,
     @InjectConfig('handlers') private readonly config: HandlersConfig,
   ) {}
@@ -75,6 +77,15 @@ export class HandlersService {
   async runs(access: WorkspaceAccess, id: string, limit: number): Promise<HandlerRunDto[]> {
     const handler = await this.find(access, id);
     return (await this.runLog.list(handler.id, limit)).map(toHandlerRunDto);
+  }
+
+  /**
+   * Runs a handler, as saved and enabled or not, on a sample request or item event as the calling
+   * admin, without committing its writes (HandlerRunner.sample).
+   */
+  async sample(access: WorkspaceAccess, id: string, body: SampleHandlerDto): Promise<SampleResult> {
+    const handler = await this.find(access, id);
+    return this.runner.sample(this.catalog.runnable(handler), access, sampleInput(handler, body));
   }
 
   private async find(access: WorkspaceAccess, id: string): Promise<HandlerEntity> {
@@ -136,7 +147,47 @@ export function checkHandler(handler: HandlerEntity, input: UpdateHandlerDto, sc
   if (handler.memoryMb !== null && handler.memoryMb > maxMemoryMb) throw invalidPayload(`Invalid payload: "memory_mb" may be at most ${maxMemoryMb}.`, 'memory_mb');
   if (Buffer.byteLength(handler.code) > MAX_CODE_BYTES) throw invalidPayload(`Invalid payload: "code" may be at most ${MAX_CODE_BYTES} bytes.`, 'code');
   const problem = compileProblem(handler.code);
-  if (problem) throw invalidPayload(`Invalid payload: the code does not compile: ${problem}`, 'code');
+  if (problem) {
+    const where = problem.line === null ? '' : ` (line ${problem.line}, column ${problem.column})`;
+    throw new AppError('INVALID_PAYLOAD', `Invalid payload: the code does not compile: ${problem.message}${where}.`, { field: 'code', line: problem.line, column: problem.column });
+  }
+}
+
+/**
+ * A sample's body as the input of a run: for an endpoint a request (its method and path by default, its
+ * :params taken from the path given), for a hook an event on its collection.
+ */
+export function sampleInput(handler: HandlerEntity, body: SampleHandlerDto): HandlerInput {
+  if (handler.kind === 'endpoint') {
+    if (body.event !== undefined) throw invalidPayload('Invalid payload: an endpoint is run with a sample "request", not an "event".', 'event');
+    const sample = body.request ?? {};
+    const path = sample.path ?? handler.path!;
+    let params: Record<string, string> = {};
+    if (sample.path !== undefined) {
+      const matched = matchRoute(parseRoutePattern(handler.path!) as Exclude<ReturnType<typeof parseRoutePattern>, string>, sample.path);
+      if (!matched) throw invalidPayload(`Invalid payload: the endpoint answers ${handler.path}, which "${sample.path}" does not match.`, 'request.path');
+      params = { ...matched };
+    }
+    return {
+      request: {
+        method: sample.method ?? handler.method!,
+        path,
+        params: { ...params, ...stringValues(sample.params ?? {}) },
+        query: sample.query ?? {},
+        headers: stringValues(sample.headers ?? {}),
+        body: sample.body ?? null,
+      },
+    };
+  }
+  if (body.request !== undefined) throw invalidPayload(`Invalid payload: a ${handler.kind} hook is run with a sample "event", not a "request".`, 'request');
+  if (!body.event) throw invalidPayload(`Invalid payload: a ${handler.kind} hook needs a sample "event" such as {"action": "create", "payload": {...}}.`, 'event');
+  const { action, collection, payload, keys } = body.event;
+  if (collection !== undefined && collection !== handler.collection) throw invalidPayload(`Invalid payload: this hook is on "${handler.collection}", not "${collection}".`, 'event.collection');
+  return { event: { action, collection: handler.collection!, keys: keys ?? [], payload: action === 'delete' ? null : (payload ?? {}) } };
+}
+
+function stringValues(values: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, typeof value === 'string' ? value : JSON.stringify(value)]));
 }
 
 /** The endpoint among others that already answers the handler's method and path pattern, if any: two may not. */
@@ -146,17 +197,31 @@ export function routeTakenBy(handler: Pick<HandlerEntity, 'kind' | 'method' | 'p
   return others.find((other) => other.kind === 'endpoint' && other.method === handler.method && normalize(other.path ?? '') === normalize(handler.path!)) ?? null;
 }
 
+/** Where and why a handler's code does not compile; line and column count from 1. */
+export interface CompileProblem {
+  message: string;
+  line: number | null;
+  column: number | null;
+}
+
 /**
- * The syntax error of a handler's code, with its line, or null when it compiles. The code is only
- * compiled here (node:vm parses it and never runs it); it runs in the sandbox only.
+ * The syntax error of a handler's code, with its line and column, or null when it compiles. The code is
+ * only compiled here (node:vm parses it and never runs it); it runs in the sandbox only. V8 puts the place
+ * in the error's stack: `handler.js:LINE`, the line's text, then a caret under the column (or, at the end
+ * of the input, blanks as long as the line).
  */
-function compileProblem(code: string): string | null {
+export function compileProblem(code: string): CompileProblem | null {
   try {
     new Script(code, { filename: 'handler.js' });
     return null;
   } catch (error) {
-    if (!(error instanceof SyntaxError)) return 'it cannot be parsed.';
-    const line = /handler\.js:(\d+)/.exec(error.stack ?? '')?.[1];
-    return `${error.message}${line ? ` (line ${line})` : ''}.`;
+    if (!(error instanceof SyntaxError)) return { message: 'it cannot be parsed', line: null, column: null };
+    const stack = (error.stack ?? '').split('\n');
+    const at = stack.findIndex((text) => /^handler\.js:\d+$/.test(text));
+    if (at < 0) return { message: error.message, line: null, column: null };
+    const line = Number(stack[at].slice('handler.js:'.length));
+    const marker = stack[at + 2] ?? '';
+    const caret = marker.indexOf('^');
+    return { message: error.message, line, column: (caret >= 0 ? caret : marker.length) + 1 };
   }
 }

@@ -326,6 +326,8 @@ export class ItemsWriter {
    */
   private async writeExternal(target: WriteTarget, payloads: Row[] | undefined, write: (writes: ExternalWrites) => Promise<unknown[]>, groups: (keys: unknown[]) => WrittenGroup[]): Promise<unknown[]> {
     const { access, collection } = target;
+    // Cairn cannot undo a write made in another database: a rehearsal (a handler's sample run) refuses it.
+    if (this.db.rehearsing) throw invalidPayload(`"${collection.name}" is a table of the connection "${collection.external!.connection}": a sample run cannot write to it, since that write could not be undone.`);
     const database = await this.external.database(collection.external!);
     const keys = await write(new ExternalWrites(database, target.schema, collection, queryContext(access), target.grant?.filter ?? null));
     if (keys.length === 0) return keys;
@@ -350,9 +352,13 @@ export class ItemsWriter {
     }
   }
 
-  /** After commit: the participants' after steps, then the event every instance hears, with the stored rows when they are small. */
+  /**
+   * After commit: the participants' after steps, then the event every instance hears, with the stored
+   * rows when they are small. Nothing, in a rehearsal (Database.rehearse).
+   */
   private async announce(target: WriteTarget, keys: unknown[], stored: Row[] | null = null): Promise<void> {
-    if (keys.length === 0) return;
+    // A rehearsal's change is rolled back: nobody may hear of it, and no after step may act on it.
+    if (keys.length === 0 || this.db.rehearsing) return;
     const { intent } = target;
     for (const plan of target.plans) {
       if (!plan.afterCommit) continue;

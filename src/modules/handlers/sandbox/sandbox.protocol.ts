@@ -54,6 +54,8 @@ export interface SandboxOutcome {
   /** Lines log() was given beyond the limit, dropped. */
   droppedLogs: number;
   durationMs: number;
+  /** The heap its isolate used when it ended (the isolate is its workspace's, warm: earlier runs' garbage may count); absent once disposed. */
+  heapUsedBytes?: number;
 }
 
 export interface DoneMessage {

@@ -89,10 +89,15 @@ function warmUp(key: string, workspaceId: string, memoryMb: number): WarmIsolate
   return { isolate, key, workspaceId, memoryMb, runs: 0, bootstrap, scripts: new Map(), stale: false };
 }
 
-function giveBack(warm: WarmIsolate): void {
+/** The heap an isolate uses now, or null once it is disposed. */
+function heapUsed(warm: WarmIsolate): number | null {
+  return warm.isolate.isDisposed ? null : warm.isolate.getHeapStatisticsSync().used_heap_size;
+}
+
+function giveBack(warm: WarmIsolate, heap: number | null): void {
   busy.delete(warm);
-  if (warm.isolate.isDisposed) return;
-  if (warm.stale || warm.runs >= RUNS_PER_ISOLATE || warm.isolate.getHeapStatisticsSync().used_heap_size > (warm.memoryMb * 1024 * 1024) / 2) {
+  if (heap === null || warm.isolate.isDisposed) return;
+  if (warm.stale || warm.runs >= RUNS_PER_ISOLATE || heap > (warm.memoryMb * 1024 * 1024) / 2) {
     warm.isolate.dispose();
     return;
   }
@@ -181,8 +186,9 @@ async function run(message: RunMessage): Promise<void> {
   } catch {
     // The isolate was disposed with it.
   }
-  giveBack(warm);
-  send({ type: 'done', id: message.id, outcome: { ...outcome, logs, droppedLogs, durationMs: Math.round(performance.now() - started) } });
+  const heap = heapUsed(warm);
+  giveBack(warm, heap);
+  send({ type: 'done', id: message.id, outcome: { ...outcome, logs, droppedLogs, durationMs: Math.round(performance.now() - started), ...(heap === null ? {} : { heapUsedBytes: heap }) } });
   runsSinceCollection += 1;
   if (runsSinceCollection >= RUNS_PER_COLLECTION && collectGarbage) {
     runsSinceCollection = 0;

@@ -1,0 +1,3 @@
+import { describeStudioHandlers } from './handlers.scenario';
+
+describeStudioHandlers('sqlite');
