@@ -9268,6 +9268,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description Add to each step that loses something its impact: rows, values, loss, dependants. */
+                    impact?: boolean;
                     snapshot: Record<string, never>;
                 };
             };
