@@ -25,7 +25,6 @@ interface Revision {
   data: Item | null;
   delta: Item | null;
   created_at: string;
-  activity: { id: string; action: string } | null;
 }
 
 /** Rows a page shows; the log reads on with "Show older". */
@@ -108,7 +107,7 @@ export default function Activity() {
                       {new Date(row.created_at).toLocaleString()}
                     </time>
                     <div className="spacer" />
-                    <Button small onPress={() => setOpen(open === row.id ? null : row.id)} aria-expanded={open === row.id} aria-label={`${open === row.id ? 'Hide' : 'Show'} the changes of ${row.action} ${row.collection} #${row.item}`}>
+                    <Button small onPress={() => setOpen(open === row.id ? null : row.id)} aria-expanded={open === row.id} aria-label={`${open === row.id ? 'Hide changes' : 'Show changes'} of ${row.action} ${row.collection} #${row.item}`}>
                       {open === row.id ? 'Hide changes' : 'Show changes'}
                     </Button>
                   </div>
@@ -132,23 +131,30 @@ export default function Activity() {
 function ChangeDetail({ ws, row }: { ws: string; row: ActivityRow }) {
   const queryClient = useQueryClient();
   const [reverting, setReverting] = useState(false);
-  // The item's revisions up to this change, newest first: the first is this change's, the second the one before it.
-  const revisions = useQuery({
-    queryKey: ['w', ws, 'revisions', row.collection, row.item, 'until', row.id],
+  // This change's revision, then the item's revisions up to it, newest first: the one after it in that list is the one before it.
+  const own = useQuery({
+    queryKey: ['w', ws, 'revisions', 'of-activity', row.id],
+    queryFn: () => get<Revision[]>(`/w/${ws}/revisions`, { filter: JSON.stringify({ activity: { _eq: row.id } }), fields: 'id,data,delta,created_at', limit: 1 }),
+  });
+  const revision = own.data?.[0];
+  const earlier = useQuery({
+    queryKey: ['w', ws, 'revisions', row.collection, row.item, 'until', revision?.id],
     queryFn: () =>
       get<Revision[]>(`/w/${ws}/revisions`, {
-        filter: JSON.stringify({ _and: [{ collection: { _eq: row.collection } }, { item: { _eq: row.item } }, { created_at: { _lte: row.created_at } }] }),
+        filter: JSON.stringify({ _and: [{ collection: { _eq: row.collection } }, { item: { _eq: row.item } }, { created_at: { _lte: revision!.created_at } }] }),
+        // Revision ids are UUIDv7: they order changes made within the same millisecond.
         sort: '-created_at,-id',
-        fields: 'id,data,delta,created_at,activity.id,activity.action',
+        fields: 'id,data',
         limit: 20,
       }),
+    enabled: revision !== undefined,
   });
-  if (revisions.error) return <ErrorAlert error={revisions.error} />;
-  if (!revisions.data) return <Loading what="the changes" />;
-  const index = revisions.data.findIndex((r) => r.activity?.id === row.id);
-  const revision = revisions.data[index];
-  if (!revision) return <p className="hint">This change has no revision recorded.</p>;
-  const previous = revisions.data[index + 1] ?? null;
+  const error = own.error ?? earlier.error;
+  if (error) return <ErrorAlert error={error} />;
+  if (own.data && !revision) return <p className="hint">This change has no revision recorded.</p>;
+  if (!revision || !earlier.data) return <Loading what="the changes" />;
+  const index = earlier.data.findIndex((r) => r.id === revision.id);
+  const previous = index >= 0 ? (earlier.data[index + 1] ?? null) : null;
   const changes = revisionChanges(row.action, revision, previous);
   const show = (value: unknown) => (value === undefined ? '—' : value === null ? 'null' : typeof value === 'object' ? JSON.stringify(value) : String(value));
   return (

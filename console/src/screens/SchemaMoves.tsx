@@ -192,7 +192,7 @@ function PlanReview({ move, onCancel }: { move: Move; onCancel: () => void }) {
               </ol>
               {forced.length > 0 && (
                 <Checkbox isSelected={force} onChange={setForce}>
-                  Apply anyway: I accept losing what the {forced.length === 1 ? 'step' : `${forced.length} steps`} marked &quot;needs force&quot; list
+                  Apply anyway: I accept what the {forced.length === 1 ? 'step' : `${forced.length} steps`} marked &quot;needs force&quot; would lose
                 </Checkbox>
               )}
               <div className="row end">

@@ -364,7 +364,8 @@ function Preview({ ws, draft, saved }: { ws: string; draft: ViewDefinition; save
           (rows.data.length === 0 ? (
             <div className="empty">No row matches.</div>
           ) : (
-            <div className="preview-scroll">
+            // Focusable, so a keyboard can scroll a preview wider or longer than its panel.
+            <div className="preview-scroll" tabIndex={0} role="group" aria-label="Preview rows, scrollable">
               <table className="list" aria-label="Preview rows">
                 <thead>
                   <tr>
