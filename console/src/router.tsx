@@ -182,13 +182,36 @@ const handlerRoute = createRoute({
   component: lazyRouteComponent(() => import('./screens/HandlerEditor')),
 });
 
+const viewsRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/views',
+  component: lazyRouteComponent(() => import('./screens/Views')),
+});
+
+/** The activity log; its filters are in the address, so a search can be shared and reloaded. */
+export const activityRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/activity',
+  validateSearch: (search: Record<string, unknown>): { who?: string; action?: string; collection?: string; since?: string; until?: string } => {
+    const text = (key: string) => (typeof search[key] === 'string' && search[key] ? (search[key] as string) : undefined);
+    return { who: text('who'), action: text('action'), collection: text('collection'), since: text('since'), until: text('until') };
+  },
+  component: lazyRouteComponent(() => import('./screens/Activity')),
+});
+
+const schemaMovesRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/schema-moves',
+  component: lazyRouteComponent(() => import('./screens/SchemaMoves')),
+});
+
 const routeTree = rootRoute.addChildren([
   setupRoute,
   signInRoute,
   appRoute.addChildren([
     homeRoute,
     workspacesRoute,
-    workspaceRoute.addChildren([workspaceHomeRoute, collectionsRoute, explorerRoute, schemaRoute, filesRoute, webhooksRoute, webhookInboxRoute, flowsRoute, flowRoute, handlersRoute, handlerRoute, membersRoute, apiKeysRoute, settingsRoute]),
+    workspaceRoute.addChildren([workspaceHomeRoute, collectionsRoute, explorerRoute, schemaRoute, filesRoute, viewsRoute, webhooksRoute, webhookInboxRoute, flowsRoute, flowRoute, handlersRoute, handlerRoute, membersRoute, apiKeysRoute, settingsRoute, activityRoute, schemaMovesRoute]),
   ]),
 ]);
 

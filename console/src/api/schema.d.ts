@@ -9558,6 +9558,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description Add to each step that loses something its impact: rows, values, loss, dependants. */
+                    impact?: boolean;
                     snapshot: Record<string, never>;
                 };
             };

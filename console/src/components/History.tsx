@@ -22,6 +22,19 @@ const SYSTEM = new Set(['id', 'created_at', 'updated_at', 'created_by', 'updated
 /** The newest changes of an item shown; older ones stay readable through the API. */
 const LIMIT = 50;
 
+/** Names who made a change, from its activity row: you, a member by name, or an API key by name. */
+export function useActorName(ws: string): (actor: { actor_type: string; actor_id: string | null } | null) => string {
+  const members = useQuery(membersQuery(ws));
+  const keys = useQuery(apiKeysQuery(ws));
+  return (actor) => {
+    if (!actor?.actor_id) return actor?.actor_type === 'api_key' ? 'an API key' : 'unknown';
+    if (actor.actor_type === 'api_key') return `API key ${keys.data?.find((k) => k.id === actor.actor_id)?.name ?? actor.actor_id.slice(0, 8)}`;
+    if (actor.actor_id === sessions.session?.user.id) return 'you';
+    const member = members.data?.find((m) => m.id === actor.actor_id);
+    return member ? (member.name ?? member.email) : `account ${actor.actor_id.slice(0, 8)}`;
+  };
+}
+
 export const revisionsQuery = (ws: string, collection: string, id: string) => ({
   queryKey: ['w', ws, 'revisions', collection, id],
   queryFn: () =>
@@ -42,22 +55,14 @@ export const revisionsQuery = (ws: string, collection: string, id: string) => ({
 export function History({ ws, definition, id }: { ws: string; definition: Collection; id: string }) {
   const queryClient = useQueryClient();
   const revisions = useQuery(revisionsQuery(ws, definition.collection, id));
-  const members = useQuery(membersQuery(ws));
-  const keys = useQuery(apiKeysQuery(ws));
+  const actorName = useActorName(ws);
   const [reverting, setReverting] = useState<Revision | null>(null);
   const types = new Map(definition.fields.map((f) => [f.field, f.type]));
   const show = (field: string, value: unknown) => {
     const text = formatValue(types.get(field) ?? 'json', value).replace(/\s+/g, ' ');
     return text === '' ? 'null' : text.length > 80 ? `${text.slice(0, 79)}…` : text;
   };
-  const who = (revision: Revision): string => {
-    const actor = revision.activity;
-    if (!actor?.actor_id) return actor?.actor_type === 'api_key' ? 'an API key' : 'unknown';
-    if (actor.actor_type === 'api_key') return `API key ${keys.data?.find((k) => k.id === actor.actor_id)?.name ?? actor.actor_id.slice(0, 8)}`;
-    if (actor.actor_id === sessions.session?.user.id) return 'you';
-    const member = members.data?.find((m) => m.id === actor.actor_id);
-    return member ? (member.name ?? member.email) : `account ${actor.actor_id.slice(0, 8)}`;
-  };
+  const who = (revision: Revision): string => actorName(revision.activity);
 
   if (revisions.error) return <ErrorAlert error={revisions.error} />;
   if (!revisions.data) return <Loading what="the history" />;

@@ -141,6 +141,9 @@ function WorkspaceNav({ ws }: { ws: string }) {
       <Link to="/w/$ws/files" params={{ ws }} search={{ folder: undefined }} activeOptions={{ includeSearch: false }}>
         Files
       </Link>
+      <Link to="/w/$ws/views" params={{ ws }}>
+        Views
+      </Link>
       <div className="nav-section">Automation</div>
       <Link to="/w/$ws/webhooks" params={{ ws }}>
         Webhooks
@@ -157,6 +160,12 @@ function WorkspaceNav({ ws }: { ws: string }) {
       </Link>
       <Link to="/w/$ws/api-keys" params={{ ws }}>
         API keys
+      </Link>
+      <Link to="/w/$ws/activity" params={{ ws }} search={{}} activeOptions={{ includeSearch: false }}>
+        Activity
+      </Link>
+      <Link to="/w/$ws/schema-moves" params={{ ws }}>
+        Schema moves
       </Link>
       <Link to="/w/$ws/settings" params={{ ws }}>
         Settings

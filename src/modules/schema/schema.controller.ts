@@ -239,11 +239,13 @@ export class SchemaController {
   @Post('schema/diff')
   @HttpCode(200)
   @RequireWorkspaceRole('admin')
-  @ApiBody({ schema: { type: 'object', required: ['snapshot'], properties: { snapshot: { type: 'object' } } } })
+  @ApiBody({ schema: { type: 'object', required: ['snapshot'], properties: { snapshot: { type: 'object' }, impact: { type: 'boolean', description: 'Add to each step that loses something its impact: rows, values, loss, dependants.' } } } })
   @ApiOkResponse(DATA({ type: 'object', description: 'One planned step: action and what it applies to.' }, true))
   @ApiErrors(401, 403, 404)
   async diff(@CurrentWorkspace() access: WorkspaceAccess, @Body() body: unknown) {
-    return { data: await this.snapshots.diff(access, this.snapshots.parse(objectBody(body).snapshot)) };
+    const { snapshot, impact } = objectBody(body);
+    if (impact !== undefined && typeof impact !== 'boolean') throw invalidPayload('Invalid payload: impact must be true or false.', 'impact');
+    return { data: await this.snapshots.diff(access, this.snapshots.parse(snapshot), { impact: impact === true }) };
   }
 
   @Post('schema/apply')

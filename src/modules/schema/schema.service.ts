@@ -223,6 +223,14 @@ export class SchemaService {
     return Number(row.n);
   }
 
+  /** How many rows hold a value (not null) in the field: what deleting or narrowing it could lose. */
+  async countValues(manager: EntityManager, schema: WorkspaceSchema, collection: string, field: string): Promise<number> {
+    const escape = (name: string) => manager.connection.driver.escape(name);
+    const table = this.requireCollection(schema, collection).table;
+    const [row] = (await manager.query(`SELECT COUNT(${escape(field)}) AS n FROM ${escape(table)}`)) as Array<{ n: number | string }>;
+    return Number(row.n);
+  }
+
   // ----- fields -----
 
   async addField(access: WorkspaceAccess, collectionName: string, body: unknown): Promise<FieldDef> {
@@ -393,7 +401,7 @@ export function assertFieldChangeAllowed(schema: WorkspaceSchema, collectionName
 }
 
 /** Why a change of field could lose data, or null when it cannot. */
-function dataLoss(current: FieldDef, next: FieldDef): string | null {
+export function dataLoss(current: FieldDef, next: FieldDef): string | null {
   if (current.type !== next.type) {
     return fieldType(current.type).widensTo.includes(next.type) ? null : `from ${current.type} to ${next.type} could lose data`;
   }

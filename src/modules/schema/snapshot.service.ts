@@ -12,16 +12,28 @@ import { SchemaMigrationEntity } from './registry.entities';
 import { RelationsService } from './relations.service';
 import { SchemaRegistry } from './schema.registry';
 import { assertRemovable } from './schema-removal';
-import { assertFieldChangeAllowed, RemovalOptions, SchemaChangeContext, SchemaService } from './schema.service';
+import { assertFieldChangeAllowed, dataLoss, RemovalOptions, SchemaChangeContext, SchemaService } from './schema.service';
 import type { CollectionDef, WorkspaceSchema } from './schema.types';
 import { ParsedSnapshot, parseSchemaSnapshot, same, SchemaOperation, SchemaSnapshot, schemaSnapshot, schemaSteps, wantedSchema } from './snapshot.diff';
-import { checkingEntry, SectionStep, SnapshotParticipant, SnapshotParticipants } from './snapshot-participant';
+import { checkingEntry, Dependant, SectionStep, SnapshotParticipant, SnapshotParticipants } from './snapshot-participant';
 import { systemFields } from './system-fields';
 
 type Raw = Record<string, unknown>;
 
 /** A step of a plan as the API shows it: a schema step, or `create_policy`, `delete_view`, … naming its entry. */
 export type PlannedStep = SchemaOperation | ({ action: string } & Raw);
+
+/**
+ * What a schema step would lose or break, as `POST /schema/diff {impact: true}` shows it: a collection's
+ * `rows`, a field's `values` (its rows that are not null), why a field change could lose them (`loss`),
+ * and the `dependants` a deletion takes along (as a forced `DELETE` settles them).
+ */
+export interface StepImpact {
+  rows?: number;
+  values?: number;
+  loss?: string;
+  dependants?: Dependant[];
+}
 
 /** What a plan does to one participant's section. */
 interface SectionPlan {
@@ -74,8 +86,55 @@ export class SnapshotService {
   }
 
   /** The steps from the workspace to the snapshot, in the order they run; every entry is checked first (400 naming it). */
-  async diff(access: WorkspaceAccess, target: ParsedSnapshot): Promise<PlannedStep[]> {
-    return this.shownPlan(await this.plan(access, target));
+  async diff(access: WorkspaceAccess, target: ParsedSnapshot, options: { impact: boolean } = { impact: false }): Promise<PlannedStep[]> {
+    const plan = await this.plan(access, target);
+    const steps = this.shownPlan(plan);
+    if (!options.impact) return steps;
+    const current = await this.registry.forWorkspace(access.workspace);
+    const removal = { relations: false, sections: plan.untouched };
+    const shown: PlannedStep[] = [];
+    for (const step of steps) {
+      const impact = plan.schema.includes(step as SchemaOperation) ? await this.impactOf(current, step as SchemaOperation, removal) : null;
+      shown.push(impact ? { ...step, impact } : step);
+    }
+    return shown;
+  }
+
+  /**
+   * What a schema step would lose, read before anything runs: the rows of a collection it deletes, the
+   * values of a field it deletes or narrows, and what depends on them; null for a step that loses nothing.
+   * Relations are steps of the plan themselves, so they are not repeated as dependants.
+   */
+  private async impactOf(current: WorkspaceSchema, operation: SchemaOperation, removal: Omit<RemovalOptions, 'force'>): Promise<StepImpact | null> {
+    const manager = this.db.dataSource.manager;
+    switch (operation.action) {
+      case 'delete_collection': {
+        const impact = await this.schemas.removalImpact(manager, this.schemas.removal(current, operation.collection, null), removal);
+        return { rows: impact.rows ?? 0, dependants: impact.dependants };
+      }
+      case 'delete_field': {
+        const impact = await this.schemas.removalImpact(manager, this.schemas.removal(current, operation.collection, operation.field), removal);
+        return { values: await this.valuesOf(current, operation.collection, operation.field), dependants: impact.dependants };
+      }
+      case 'update_field': {
+        const field = this.schemas.requireCollection(current, operation.collection).fields.find((f) => f.field === operation.field)!;
+        const loss = dataLoss(field, parseFieldInput(operation.to, `snapshot.${operation.collection}`));
+        return loss ? { values: await this.valuesOf(current, operation.collection, operation.field), loss: `changing "${operation.field}" ${loss}` } : null;
+      }
+      case 'create_collection':
+      case 'update_collection':
+      case 'create_field':
+      case 'create_relation':
+      case 'delete_relation': // the field and its values stay
+      case 'create_index':
+      case 'delete_index':
+        return null;
+    }
+  }
+
+  /** A field's values that are not null. */
+  private valuesOf(current: WorkspaceSchema, collection: string, field: string): Promise<number> {
+    return this.schemas.countValues(this.db.dataSource.manager, current, collection, field);
   }
 
   private shownPlan(plan: Plan): PlannedStep[] {

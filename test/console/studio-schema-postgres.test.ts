@@ -1,0 +1,3 @@
+import { describeStudioSchema } from './schema.scenario';
+
+describeStudioSchema('postgres');
