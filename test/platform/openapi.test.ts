@@ -15,6 +15,8 @@ const ROUTES: Array<[string, string]> = [
   ['get', '/api/v1/users/{id}'],
   ['patch', '/api/v1/users/{id}'],
   ['delete', '/api/v1/users/{id}'],
+  ['get', '/api/v1/instance/settings'],
+  ['post', '/api/v1/w/{ws}/connections/test'],
   ['get', '/api/v1/workspaces'],
   ['post', '/api/v1/workspaces'],
   ['get', '/api/v1/workspaces/{ws}'],
