@@ -139,13 +139,33 @@ const filesRoute = createRoute({
   component: lazyRouteComponent(() => import('./screens/Files')),
 });
 
+const connectionsRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/connections',
+  component: lazyRouteComponent(() => import('./screens/Connections')),
+});
+
+const apiExplorerRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/api',
+  component: lazyRouteComponent(() => import('./screens/ApiExplorer')),
+});
+
+/** The instance's health, settings and accounts; the screen itself tells others it is the superadmin's. */
+const instanceRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/instance',
+  component: lazyRouteComponent(() => import('./screens/Instance')),
+});
+
 const routeTree = rootRoute.addChildren([
   setupRoute,
   signInRoute,
   appRoute.addChildren([
     homeRoute,
     workspacesRoute,
-    workspaceRoute.addChildren([workspaceHomeRoute, collectionsRoute, explorerRoute, schemaRoute, filesRoute, membersRoute, apiKeysRoute, settingsRoute]),
+    instanceRoute,
+    workspaceRoute.addChildren([workspaceHomeRoute, collectionsRoute, explorerRoute, schemaRoute, filesRoute, membersRoute, apiKeysRoute, settingsRoute, connectionsRoute, apiExplorerRoute]),
   ]),
 ]);
 
