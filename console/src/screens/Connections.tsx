@@ -62,7 +62,7 @@ export default function Connections() {
                   { header: 'Name', cell: (c) => <strong>{c.name}</strong> },
                   { header: 'Database', cell: (c) => <code>{`${c.kind}://${c.user}@${c.host}:${c.port}/${c.database}`}</code> },
                   { header: 'Tables served', cell: (c) => c.tables.length },
-                  { header: 'Access', cell: (c) => <span className="badge">{c.allow_writes ? 'read and write' : 'read only'}</span> },
+                  { header: 'Access', cell: (c) => <span className="badge nowrap">{c.allow_writes ? 'read and write' : 'read only'}</span> },
                   { header: 'Read', className: 'hint', cell: (c) => new Date(c.introspected_at).toLocaleString() },
                 ]}
                 actions={(c) => (
@@ -165,7 +165,7 @@ function TableChoice({ tables, chosen, onChange }: { tables: Array<ConnectionTab
               ) : (
                 <code>{table.table}</code>
               )}
-              {'collection' in table && <span className="hint">as {table.collection}</span>}
+              {'collection' in table && table.servable && <span className="hint">as {table.collection}</span>}
               <div className="spacer" />
               {status && <span className={`badge ${status === 'served' ? 'accent' : ''}`}>{status}</span>}
             </div>
@@ -291,8 +291,10 @@ function NewConnection({ ws, isOpen, onOpenChange, onCreated }: { ws: string; is
             isDisabled={!url.trim()}
             onPress={() => {
               const parsed = parseConnectionUrl(url);
-              if (typeof parsed === 'string') setUrlError(parsed);
-              else edit(parsed);
+              if (typeof parsed === 'string') return setUrlError(parsed);
+              edit(parsed);
+              // The fields hold it now; the URL, password and all, is not left on the screen.
+              setUrl('');
             }}
           >
             Fill from URL

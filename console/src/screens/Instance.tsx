@@ -122,7 +122,7 @@ function Settings() {
               rows={settings.data}
               rowKey={(s) => s.key}
               columns={[
-                { header: 'Setting', cell: (s) => <strong>{s.key.replace(/_/g, '-')}</strong> },
+                { header: 'Setting', cell: (s) => <strong className="nowrap">{s.key.replace(/_/g, '-')}</strong> },
                 { header: 'Value', cell: (s) => <span className={`badge ${s.value ? 'accent' : ''}`}>{s.value ? 'on' : 'off'}</span> },
                 { header: 'Set by', cell: (s) => <code>{s.variable}</code> },
                 { header: 'What it does', className: 'hint', cell: (s) => s.description },
