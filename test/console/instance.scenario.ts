@@ -40,6 +40,7 @@ export function describeStudioInstance(kind: DatabaseKind): void {
     let root: Account;
     let other: Account;
     let apiKey: string;
+    let workspaceId: string;
     const appUser = { email: `reader-${randomBytes(3).toString('hex')}@example.com`, password: 'reader-password-1' };
     let external: ExternalFixture | null = null;
     /** Every address the page and its frames asked for. */
@@ -55,6 +56,7 @@ export function describeStudioInstance(kind: DatabaseKind): void {
       other = await newAccount(app.api, 'other');
       const workspace = await app.api.post('/api/v1/workspaces', { name: 'Acme Publishing', slug: 'acme' }, { token: root.accessToken });
       assert.equal(workspace.status, 201, workspace.text);
+      workspaceId = workspace.body.data.id;
       const collection = await app.api.post(
         '/api/v1/w/acme/collections',
         { collection: 'posts', fields: [{ field: 'title', type: 'string' }] },
@@ -196,7 +198,8 @@ export function describeStudioInstance(kind: DatabaseKind): void {
         await dialog.getByText('Cairn connects to PostgreSQL and MySQL only', { exact: false }).waitFor();
       }
       const url = external ? `postgres://${external.user}${external.password ? `:${encodeURIComponent(external.password)}` : ''}@${external.host}:${external.port}/${external.database}` : stage.db.url;
-      const table = external ? 'orders' : 'posts';
+      // Cairn's own table of the posts collection is prefixed with its workspace.
+      const table = external ? 'orders' : `cw_${workspaceId.replace(/-/g, '').slice(0, 10)}_posts`;
 
       // A wrong port first: the server's clear 400, shown at the host.
       await dialog.getByLabel('Database URL').fill(url.replace(/:\d+\//, ':1/'));
