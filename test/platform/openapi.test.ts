@@ -16,6 +16,7 @@ const ROUTES: Array<[string, string]> = [
   ['patch', '/api/v1/users/{id}'],
   ['delete', '/api/v1/users/{id}'],
   ['get', '/api/v1/instance/settings'],
+  ['patch', '/api/v1/instance/settings'],
   ['post', '/api/v1/w/{ws}/connections/test'],
   ['get', '/api/v1/workspaces'],
   ['post', '/api/v1/workspaces'],

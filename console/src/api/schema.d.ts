@@ -121,13 +121,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["InstanceSettingsController_settings"];
+        get: operations["InstanceSettingsController_list"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        patch: operations["InstanceSettingsController_update"];
         trace?: never;
     };
     "/api/v1/public/{ws}/views/{name}": {
@@ -1677,16 +1677,22 @@ export interface components {
             updated_at: string;
         };
         InstanceSettingDto: {
+            /** @description The value the environment variable gives, in force unless overridden. */
+            default: boolean;
             description: string;
             /** @example self_registration */
             key: string;
+            /** @description Whether a value set through this API overrides the environment. */
+            overridden: boolean;
+            /** Format: date-time */
+            updated_at: string | null;
             /**
-             * @description The value in effect.
+             * @description The value in force.
              * @example true
              */
             value: boolean;
             /**
-             * @description Where it is set: the environment variable, read at start.
+             * @description The environment variable that sets the default, read at start.
              * @example AUTH_SELF_REGISTRATION
              */
             variable: string;
@@ -1854,6 +1860,10 @@ export interface components {
             path?: string;
             /** @description The wall-clock deadline of a run, at most HANDLER_MAX_TIMEOUT; null: HANDLER_TIMEOUT. */
             timeout_ms?: Record<string, never> | null;
+        };
+        UpdateInstanceSettingsDto: {
+            /** @description On or off for every instance at once; null goes back to AUTH_SELF_REGISTRATION. */
+            self_registration?: boolean | null;
         };
         UpdateMemberDto: {
             /** @enum {string} */
@@ -2327,7 +2337,7 @@ export interface operations {
             };
         };
     };
-    InstanceSettingsController_settings: {
+    InstanceSettingsController_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -2335,6 +2345,59 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["InstanceSettingDto"][];
+                    };
+                };
+            };
+            /** @description INVALID_PAYLOAD: the body is malformed, has a wrong type or misses a field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description INVALID_CREDENTIALS, TOKEN_EXPIRED or INVALID_TOKEN */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    InstanceSettingsController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateInstanceSettingsDto"];
+            };
+        };
         responses: {
             /** @description Success */
             200: {

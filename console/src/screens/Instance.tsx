@@ -6,7 +6,7 @@ import type { User } from '../api/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ListTable } from '../components/ListTable';
 import { Topbar } from '../components/Topbar';
-import { Button, ErrorAlert, Loading, PageHead } from '../components/ui';
+import { Button, Checkbox, ErrorAlert, Loading, PageHead } from '../components/ui';
 import { formatBytes, formatDuration, type HealthReport } from '../lib/health';
 
 /**
@@ -103,16 +103,22 @@ function Health() {
   );
 }
 
+/** Instance settings: the environment's default, and the superadmin's choice stored over it (or reset). */
 function Settings() {
+  const queryClient = useQueryClient();
   const settings = useQuery({ queryKey: ['instance', 'settings'], queryFn: () => unwrap(system.GET('/api/v1/instance/settings')) });
+  const update = useMutation({
+    mutationFn: (value: boolean | null) => unwrap(system.PATCH('/api/v1/instance/settings', { body: { self_registration: value } })),
+    onSuccess: (data) => queryClient.setQueryData(['instance', 'settings'], data),
+  });
   return (
     <section className="card" aria-labelledby="instance-settings">
       <div className="card-head">
         <h2 id="instance-settings">Settings</h2>
       </div>
       <div className="card-body stack">
-        <p className="hint">Set in the server's environment and read when it starts: change the variable and restart Cairn.</p>
-        <ErrorAlert error={settings.error} />
+        <p className="hint">Each has a default set by an environment variable, read when Cairn starts; a value chosen here is stored in the database and holds for every instance of this server until reset.</p>
+        <ErrorAlert error={settings.error ?? update.error} />
         {settings.isPending ? (
           <Loading what="settings" />
         ) : (
@@ -123,10 +129,38 @@ function Settings() {
               rowKey={(s) => s.key}
               columns={[
                 { header: 'Setting', cell: (s) => <strong className="nowrap">{s.key.replace(/_/g, '-')}</strong> },
-                { header: 'Value', cell: (s) => <span className={`badge ${s.value ? 'accent' : ''}`}>{s.value ? 'on' : 'off'}</span> },
-                { header: 'Set by', cell: (s) => <code>{s.variable}</code> },
+                {
+                  header: 'Value',
+                  cell: (s) => (
+                    <Checkbox isSelected={s.value} onChange={(on) => update.mutate(on)}>
+                      <span className="sr-only">{s.key.replace(/_/g, '-')} </span>
+                      {s.value ? 'on' : 'off'}
+                    </Checkbox>
+                  ),
+                },
+                {
+                  header: 'Set by',
+                  cell: (s) =>
+                    s.overridden ? (
+                      <span className="stack tight">
+                        <span>this screen{s.updated_at && <span className="hint">, {new Date(s.updated_at).toLocaleString()}</span>}</span>
+                        <span className="hint">
+                          default <code>{s.variable}</code> = {String(s.default)}
+                        </span>
+                      </span>
+                    ) : (
+                      <code>{s.variable}</code>
+                    ),
+                },
                 { header: 'What it does', className: 'hint', cell: (s) => s.description },
               ]}
+              actions={(s) =>
+                s.overridden && (
+                  <Button small variant="ghost" onPress={() => update.mutate(null)} isPending={update.isPending} aria-label={`Reset ${s.key.replace(/_/g, '-')} to ${s.variable}`}>
+                    Reset to default
+                  </Button>
+                )
+              }
             />
           )
         )}
