@@ -97,6 +97,20 @@ export function describeStudioInstance(kind: DatabaseKind): void {
       if (shots) await screenshot(page, 'instance');
     });
 
+    it('turns self-registration off over the environment, then resets it to AUTH_SELF_REGISTRATION', async () => {
+      const register = () => app.api.post('/api/v1/auth/register', { email: `late-${randomBytes(3).toString('hex')}@example.com`, password: 'a-long-password' }, { token: null });
+      const row = page.getByRole('table', { name: 'Instance settings' }).getByRole('row', { name: /self-registration/ });
+      await row.locator('label.checkbox').click();
+      await row.getByText('this screen', { exact: false }).waitFor();
+      assert.equal((await register()).status, 403, 'nobody registers while it is off');
+      await assertAccessible(page, 'instance-settings-overridden');
+      await row.getByRole('button', { name: 'Reset to default: self-registration' }).click();
+      await row.getByRole('button', { name: /^Reset/ }).waitFor({ state: 'detached' });
+      await row.getByText('AUTH_SELF_REGISTRATION', { exact: true }).waitFor();
+      const settings = await app.api.get('/api/v1/instance/settings', { token: root.accessToken });
+      assert.deepEqual(settings.body.data.map((s: { value: boolean; overridden: boolean }) => [s.value, s.overridden]), [[true, false]]);
+    });
+
     it('disables a platform account, which then cannot sign in', async () => {
       const row = page.getByRole('table', { name: 'Platform accounts' }).getByRole('row', { name: new RegExp(other.email) });
       await row.getByRole('button', { name: `Disable ${other.email}` }).click();

@@ -156,7 +156,7 @@ function Settings() {
               ]}
               actions={(s) =>
                 s.overridden && (
-                  <Button small variant="ghost" onPress={() => update.mutate(null)} isPending={update.isPending} aria-label={`Reset ${s.key.replace(/_/g, '-')} to ${s.variable}`}>
+                  <Button small variant="ghost" onPress={() => update.mutate(null)} isPending={update.isPending} aria-label={`Reset to default: ${s.key.replace(/_/g, '-')}`}>
                     Reset to default
                   </Button>
                 )
