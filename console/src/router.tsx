@@ -205,13 +205,33 @@ const schemaMovesRoute = createRoute({
   component: lazyRouteComponent(() => import('./screens/SchemaMoves')),
 });
 
+const connectionsRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/connections',
+  component: lazyRouteComponent(() => import('./screens/Connections')),
+});
+
+const apiExplorerRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/api',
+  component: lazyRouteComponent(() => import('./screens/ApiExplorer')),
+});
+
+/** The instance's health, settings and accounts; the screen itself tells others it is the superadmin's. */
+const instanceRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/instance',
+  component: lazyRouteComponent(() => import('./screens/Instance')),
+});
+
 const routeTree = rootRoute.addChildren([
   setupRoute,
   signInRoute,
   appRoute.addChildren([
     homeRoute,
     workspacesRoute,
-    workspaceRoute.addChildren([workspaceHomeRoute, collectionsRoute, explorerRoute, schemaRoute, filesRoute, viewsRoute, webhooksRoute, webhookInboxRoute, flowsRoute, flowRoute, handlersRoute, handlerRoute, membersRoute, apiKeysRoute, settingsRoute, activityRoute, schemaMovesRoute]),
+    instanceRoute,
+    workspaceRoute.addChildren([workspaceHomeRoute, collectionsRoute, explorerRoute, schemaRoute, filesRoute, viewsRoute, webhooksRoute, webhookInboxRoute, flowsRoute, flowRoute, handlersRoute, handlerRoute, membersRoute, apiKeysRoute, settingsRoute, activityRoute, schemaMovesRoute, connectionsRoute, apiExplorerRoute]),
   ]),
 ]);
 

@@ -114,6 +114,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/instance/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["InstanceSettingsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch: operations["InstanceSettingsController_update"];
+        trace?: never;
+    };
     "/api/v1/public/{ws}/views/{name}": {
         parameters: {
             query?: never;
@@ -540,6 +556,22 @@ export interface paths {
         get: operations["ConnectionsController_tables"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/w/{ws}/connections/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["ConnectionsController_test"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1454,6 +1486,11 @@ export interface components {
             served: boolean;
             table: string;
         };
+        ConnectionTestDto: {
+            /** @description Cairn signed in and read the tables. */
+            ok: boolean;
+            tables: components["schemas"]["TestedTableDto"][];
+        };
         CreateApiKeyDto: {
             name: string;
             /**
@@ -1671,6 +1708,27 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        InstanceSettingDto: {
+            /** @description The value the environment variable gives, in force unless overridden. */
+            default: boolean;
+            description: string;
+            /** @example self_registration */
+            key: string;
+            /** @description Whether a value set through this API overrides the environment. */
+            overridden: boolean;
+            /** Format: date-time */
+            updated_at: string | null;
+            /**
+             * @description The value in force.
+             * @example true
+             */
+            value: boolean;
+            /**
+             * @description The environment variable that sets the default, read at start.
+             * @example AUTH_SELF_REGISTRATION
+             */
+            variable: string;
+        };
         LoginDto: {
             /** Format: email */
             email: string;
@@ -1784,6 +1842,33 @@ export interface components {
             /** @description true while the instance has no account: the first one registers with the setup token. */
             needs_setup: boolean;
         };
+        TestConnectionDto: {
+            /** @example shop */
+            database: string;
+            /** @example db.internal */
+            host: string;
+            /** @enum {string} */
+            kind: "postgres" | "mysql";
+            /** @description Stored encrypted; never returned. */
+            password: string;
+            /** @description Defaults to 5432 (postgres) or 3306 (mysql). */
+            port?: number;
+            /** @description PostgreSQL only: the schema whose tables are served (default public). */
+            schema?: string;
+            /** @description Require TLS, with a certificate the system trusts. */
+            ssl?: boolean;
+            /** @example cairn_reader */
+            user: string;
+        };
+        TestedTableDto: {
+            columns: Record<string, never>[];
+            foreign_keys: Record<string, never>[];
+            primary_key: string[];
+            /** @description Why it cannot be served. */
+            reason: string | null;
+            servable: boolean;
+            table: string;
+        };
         UpdateAppUserDto: {
             /** @description The app role; takes effect on the next request. */
             role?: string;
@@ -1843,6 +1928,10 @@ export interface components {
             path?: string;
             /** @description The wall-clock deadline of a run, at most HANDLER_MAX_TIMEOUT; null: HANDLER_TIMEOUT. */
             timeout_ms?: number | null;
+        };
+        UpdateInstanceSettingsDto: {
+            /** @description On or off for every instance at once; null goes back to AUTH_SELF_REGISTRATION. */
+            self_registration?: boolean | null;
         };
         UpdateMemberDto: {
             /** @enum {string} */
@@ -2312,6 +2401,108 @@ export interface operations {
                         /** @enum {string} */
                         status?: "ok" | "error";
                     };
+                };
+            };
+        };
+    };
+    InstanceSettingsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["InstanceSettingDto"][];
+                    };
+                };
+            };
+            /** @description INVALID_PAYLOAD: the body is malformed, has a wrong type or misses a field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description INVALID_CREDENTIALS, TOKEN_EXPIRED or INVALID_TOKEN */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    InstanceSettingsController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateInstanceSettingsDto"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["InstanceSettingDto"][];
+                    };
+                };
+            };
+            /** @description INVALID_PAYLOAD: the body is malformed, has a wrong type or misses a field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description INVALID_CREDENTIALS, TOKEN_EXPIRED or INVALID_TOKEN */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
                 };
             };
         };
@@ -4940,6 +5131,80 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["ConnectionTableDto"][];
+                    };
+                };
+            };
+            /** @description INVALID_PAYLOAD: the body is malformed, has a wrong type or misses a field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description INVALID_CREDENTIALS, TOKEN_EXPIRED or INVALID_TOKEN */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the database or a required dependency is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    ConnectionsController_test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Workspace slug or id */
+                ws: unknown;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TestConnectionDto"];
+            };
+        };
+        responses: {
+            /** @description Cairn could sign in; the tables it found. Nothing is stored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["ConnectionTestDto"];
                     };
                 };
             };

@@ -8,6 +8,10 @@ export type User = Platform['UserDto'];
 export type Workspace = Platform['WorkspaceDto'];
 export type Member = Platform['MemberDto'];
 export type ApiKey = Platform['ApiKeyDto'];
+export type Connection = Platform['ConnectionDto'];
+export type ConnectionTable = Platform['ConnectionTableDto'];
+export type TestedTable = Platform['TestedTableDto'];
+export type InstanceSetting = Platform['InstanceSettingDto'];
 export type WorkspaceRole = Member['role'];
 export const WORKSPACE_ROLES = ['owner', 'admin', 'editor', 'viewer'] as const satisfies readonly WorkspaceRole[];
 

@@ -78,6 +78,7 @@ export default function Shell() {
           <Link to="/workspaces" activeOptions={{ exact: true }}>
             All workspaces
           </Link>
+          {user?.is_superadmin && <Link to="/instance">Health and accounts</Link>}
         </nav>
         <div className="sidebar-foot">
           <div className="user" title={user?.email}>
@@ -166,6 +167,12 @@ function WorkspaceNav({ ws }: { ws: string }) {
       </Link>
       <Link to="/w/$ws/schema-moves" params={{ ws }}>
         Schema moves
+      </Link>
+      <Link to="/w/$ws/api" params={{ ws }}>
+        API explorer
+      </Link>
+      <Link to="/w/$ws/connections" params={{ ws }}>
+        Connections
       </Link>
       <Link to="/w/$ws/settings" params={{ ws }}>
         Settings

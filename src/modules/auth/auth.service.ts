@@ -7,6 +7,7 @@ import { invalidCredentials, invalidPayload, invalidToken } from '../../common/e
 import { toUserDto } from '../users/user.dto';
 import type { UserEntity } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
+import { InstanceSettingsService } from '../users/instance-settings.service';
 import { ACCESS_TOKEN_ALGORITHM, PLATFORM_AUDIENCE, PLATFORM_REALM } from '../credentials/access-tokens';
 import { MAX_PASSWORD_BYTES } from '../credentials/sign-in.dto';
 import { RegisterDto, SessionDto } from './auth.dto';
@@ -20,6 +21,7 @@ export class AuthService {
   constructor(
     private readonly clock: Clock,
     private readonly users: UsersService,
+    private readonly instanceSettings: InstanceSettingsService,
     private readonly passwords: PasswordHasher,
     private readonly refreshTokens: RefreshTokensService,
     private readonly jwt: JwtService,
@@ -35,7 +37,7 @@ export class AuthService {
       throw invalidPayload(`Invalid payload: password must be at most ${MAX_PASSWORD_BYTES} bytes.`, 'password');
     }
     const isSuperadmin = caller?.kind === 'user' && caller.isSuperadmin;
-    const ordinaryRefusal = this.config.selfRegistration || isSuperadmin ? null : 'Self-registration is disabled on this instance.';
+    const ordinaryRefusal = isSuperadmin || (await this.instanceSettings.selfRegistration()) ? null : 'Self-registration is disabled on this instance.';
     return this.users.create(
       { email: input.email, name: input.name, passwordHash: await this.passwords.hash(input.password) },
       { setupToken: input.setup_token, ordinaryRefusal },

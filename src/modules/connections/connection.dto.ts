@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { CONNECTION_KINDS, ConnectionKind } from './connection.entity';
 
@@ -124,4 +124,15 @@ export class ConnectionTableDto {
   @ApiProperty({ type: [String] }) primary_key!: string[];
   @ApiProperty({ type: 'array', items: { type: 'object' } }) columns!: Array<Record<string, unknown>>;
   @ApiProperty({ type: 'array', items: { type: 'object' } }) foreign_keys!: Array<Record<string, unknown>>;
+}
+
+/** Where and as whom to connect, to test it before registering: a registration without its name and choices. */
+export class TestConnectionDto extends OmitType(CreateConnectionDto, ['name', 'allow_writes', 'tables'] as const) {}
+
+/** A table as a test of the connection finds it: what a registration could serve. */
+export class TestedTableDto extends OmitType(ConnectionTableDto, ['collection', 'served'] as const) {}
+
+export class ConnectionTestDto {
+  @ApiProperty({ description: 'Cairn signed in and read the tables.' }) ok!: boolean;
+  @ApiProperty({ type: [TestedTableDto] }) tables!: TestedTableDto[];
 }

@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { ApiData, ApiErrors, ApiNoContent } from '../../common/http/api-docs.decorators';
 import { CurrentWorkspace, RequireWorkspaceRole } from '../workspaces/workspace-access.guard';
 import type { WorkspaceAccess } from '../workspaces/workspaces.service';
-import { ConnectionDto, ConnectionTableDto, CreateConnectionDto, UpdateConnectionDto } from './connection.dto';
+import { ConnectionDto, ConnectionTableDto, ConnectionTestDto, CreateConnectionDto, TestConnectionDto, UpdateConnectionDto } from './connection.dto';
 import { ConnectionsService } from './connections.service';
 
 /** External database connections of a workspace; owners and admins only. */
@@ -26,6 +26,16 @@ export class ConnectionsController {
   @ApiErrors(400, 401, 403, 404, 409, 503)
   async create(@CurrentWorkspace() access: WorkspaceAccess, @Body() body: CreateConnectionDto) {
     return { data: await this.connections.create(access, body) };
+  }
+
+  /** Signs in and introspects without storing anything: what a registration would find, or why it would fail. */
+  @Post('test')
+  @HttpCode(200)
+  @RequireWorkspaceRole('admin')
+  @ApiData(ConnectionTestDto, { description: 'Cairn could sign in; the tables it found. Nothing is stored.' })
+  @ApiErrors(400, 401, 403, 404, 503)
+  async test(@Body() body: TestConnectionDto) {
+    return { data: await this.connections.test(body) };
   }
 
   @Get(':id')

@@ -7,7 +7,7 @@ import { SchemaRegistry } from '../schema/schema.registry';
 import { WorkspaceEntity } from '../workspaces/workspace.entity';
 import { WorkspaceAccess, WorkspacesService } from '../workspaces/workspaces.service';
 import { ConnectionEntity } from './connection.entity';
-import type { ConnectionDto, ConnectionTableDto, CreateConnectionDto, UpdateConnectionDto } from './connection.dto';
+import type { ConnectionDto, ConnectionTableDto, ConnectionTestDto, CreateConnectionDto, TestConnectionDto, UpdateConnectionDto } from './connection.dto';
 import type { CredentialsCipher } from './credentials.cipher';
 import { connectFailureMessage, ExternalTarget, failureReason } from './external-database';
 import { ExternalDatabases } from './external-databases';
@@ -41,19 +41,19 @@ export class ConnectionsService {
     return toConnectionDto(await this.find(access, id));
   }
 
+  /**
+   * Tests a registration before it is made: signs in and reads the tables as registering would, and
+   * stores nothing. Asks for the encryption key too, as a connection that tests well must be storable.
+   */
+  async test(body: TestConnectionDto): Promise<ConnectionTestDto> {
+    this.databases.cipher();
+    const tables = await this.introspectTarget(targetOf(body));
+    return { ok: true, tables: tables.map((table) => describeTable(table, '', new Set())).map(({ collection: _collection, served: _served, ...rest }) => rest) };
+  }
+
   async create(access: WorkspaceAccess, body: CreateConnectionDto): Promise<ConnectionDto> {
     const cipher = this.databases.cipher();
-    if (body.schema !== undefined && body.kind !== 'postgres') throw invalidPayload('Invalid payload: "schema" is for PostgreSQL; on MySQL the database is the schema.', 'schema');
-    const target: ExternalTarget = {
-      kind: body.kind,
-      host: body.host,
-      port: body.port ?? DEFAULT_PORTS[body.kind],
-      database: body.database,
-      user: body.user,
-      password: body.password,
-      ssl: body.ssl ?? false,
-      schema: body.kind === 'postgres' ? (body.schema ?? 'public') : null,
-    };
+    const target = targetOf(body);
     await this.assertNameFree(access, body.name);
     // Nothing is stored unless Cairn can sign in and read the tables.
     const tables = await this.introspectTarget(target);
@@ -207,30 +207,48 @@ function toConnectionDto(connection: ConnectionEntity): ConnectionDto {
   };
 }
 
+/** Where a registration (or a test of one) points; "schema" refused on MySQL, where the database is the schema. */
+function targetOf(body: TestConnectionDto): ExternalTarget {
+  if (body.schema !== undefined && body.kind !== 'postgres') throw invalidPayload('Invalid payload: "schema" is for PostgreSQL; on MySQL the database is the schema.', 'schema');
+  return {
+    kind: body.kind,
+    host: body.host,
+    port: body.port ?? DEFAULT_PORTS[body.kind],
+    database: body.database,
+    user: body.user,
+    password: body.password,
+    ssl: body.ssl ?? false,
+    schema: body.kind === 'postgres' ? (body.schema ?? 'public') : null,
+  };
+}
+
 function tableReport(connection: ConnectionEntity): ConnectionTableDto[] {
   const served = new Set(JSON.parse(connection.tables) as string[]);
-  return (JSON.parse(connection.introspection) as IntrospectedTable[]).map((table) => {
-    const verdict = tableVerdict(table);
-    return {
-      table: table.name,
-      collection: externalCollectionName(connection.name, table.name),
-      served: verdict.servable && served.has(table.name),
-      servable: verdict.servable,
-      reason: verdict.reason,
-      primary_key: table.primaryKey,
-      columns: table.columns.map((column) => ({
-        name: column.name,
-        db_type: column.dbType,
-        type: column.type,
-        nullable: column.nullable,
-        has_default: column.hasDefault,
-        read_only: column.readOnly,
-        served: columnVerdict(column) === null,
-        reason: columnVerdict(column),
-      })),
-      foreign_keys: table.foreignKeys.map((key) => ({ columns: key.columns, referenced_table: key.referencedTable, referenced_columns: key.referencedColumns, on_delete: key.onDelete })),
-    };
-  });
+  return (JSON.parse(connection.introspection) as IntrospectedTable[]).map((table) => describeTable(table, connection.name, served));
+}
+
+/** One introspected table as the API answers it: whether it can be (and is) served, and its columns and keys. */
+function describeTable(table: IntrospectedTable, connectionName: string, served: Set<string>): ConnectionTableDto {
+  const verdict = tableVerdict(table);
+  return {
+    table: table.name,
+    collection: externalCollectionName(connectionName, table.name),
+    served: verdict.servable && served.has(table.name),
+    servable: verdict.servable,
+    reason: verdict.reason,
+    primary_key: table.primaryKey,
+    columns: table.columns.map((column) => ({
+      name: column.name,
+      db_type: column.dbType,
+      type: column.type,
+      nullable: column.nullable,
+      has_default: column.hasDefault,
+      read_only: column.readOnly,
+      served: columnVerdict(column) === null,
+      reason: columnVerdict(column),
+    })),
+    foreign_keys: table.foreignKeys.map((key) => ({ columns: key.columns, referenced_table: key.referencedTable, referenced_columns: key.referencedColumns, on_delete: key.onDelete })),
+  };
 }
 
 /** The columns that hold where and as whom Cairn connects, the password sealed under the current key. */

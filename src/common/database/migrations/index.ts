@@ -14,6 +14,7 @@ import { WorkspaceAppUrl1733700000000 } from './1733700000000-workspace-app-url'
 import { CompositeIndexes1733800000000 } from './1733800000000-composite-indexes';
 import { WebhookAttemptHeaders1733900000000 } from './1733900000000-webhook-attempt-headers';
 import { FlowRunRerunOf1733910000000 } from './1733910000000-flow-run-rerun-of';
+import { InstanceSettings1733950000000 } from './1733950000000-instance-settings';
 
 /**
  * Every system-table migration, oldest first. The migrations of the tables of user collections, which
@@ -37,4 +38,5 @@ export const PLATFORM_MIGRATIONS = [
   CompositeIndexes1733800000000,
   WebhookAttemptHeaders1733900000000,
   FlowRunRerunOf1733910000000,
+  InstanceSettings1733950000000,
 ];

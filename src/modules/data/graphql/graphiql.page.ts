@@ -36,13 +36,20 @@ export const GRAPHIQL_ASSETS: Record<string, { type: string; content: (built: Bu
 
 /**
  * Starts GraphiQL with the options the page carries as JSON. A file rather than an inline script, so
- * the page's Content-Security-Policy allows scripts of its own origin only.
+ * the page's Content-Security-Policy allows scripts of its own origin only. A token in the address's
+ * fragment (`#access_token=…`, which browsers never send to the server) becomes the Authorization header
+ * GraphiQL sends: the console's API explorer opens it so, as the principal it sends as.
  */
 const START_SCRIPT = `(function () {
   var base = document.currentScript.src.replace(/start\\.js$/, '');
   var workers = { editorWorkerService: 'editor.worker.js', json: 'json.worker.js', graphql: 'graphql.worker.js' };
   self.MonacoEnvironment = { globalAPI: false, getWorkerUrl: function (_, label) { return base + workers[label]; } };
   var options = JSON.parse(document.getElementById('graphiql-options').textContent);
+  var token = new URLSearchParams(location.hash.slice(1)).get('access_token');
+  if (token) {
+    options.headers = JSON.stringify({ Authorization: 'Bearer ' + token }, null, 2);
+    options.shouldPersistHeaders = false;
+  }
   YogaGraphiQL.renderYogaGraphiQL(document.getElementById('root'), options);
 })();
 `;

@@ -14,7 +14,12 @@ import { AppRoleAccess, isAppRoleAccess, ItemsAccess } from '../../workspaces/wo
 import { VirtualCollections } from '../virtual-collections';
 import { CollectionActions, workspaceOpenApi } from './workspace-openapi';
 
-/** A Swagger UI page for one workspace's document; the token in its address is sent with each request. */
+/**
+ * A Swagger UI page for one workspace's document; the token in its address is sent with each request.
+ * The token may be in the fragment (`#access_token=…`), which browsers never send, so it stays out of
+ * server logs: the console's API explorer passes it so. No validator badge: Swagger UI would load it
+ * from another host.
+ */
 function swaggerPage(ws: string): string {
   return `<!doctype html>
 <html lang="en">
@@ -22,11 +27,12 @@ function swaggerPage(ws: string): string {
 <body><div id="swagger-ui"></div>
 <script src="/api/docs/swagger-ui-bundle.js"></script>
 <script>
-const token = new URLSearchParams(location.search).get('access_token');
+const token = new URLSearchParams(location.hash.slice(1)).get('access_token') || new URLSearchParams(location.search).get('access_token');
 window.ui = SwaggerUIBundle({
   url: './openapi.json',
   dom_id: '#swagger-ui',
   persistAuthorization: true,
+  validatorUrl: null,
   requestInterceptor: (request) => { if (token && !request.headers.Authorization) request.headers.Authorization = 'Bearer ' + token; return request; },
 });
 </script>

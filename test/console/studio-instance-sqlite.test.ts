@@ -1,0 +1,3 @@
+import { describeStudioInstance } from './instance.scenario';
+
+describeStudioInstance('sqlite');
