@@ -14,6 +14,18 @@ type RotationOutcome =
   | { error: 'invalid' | 'expired' }
   | { error: 'reused'; familyId: string };
 
+/** One sign-in that can still be refreshed: a family with a live token. */
+export interface RefreshSession {
+  /** The family's id: stable across refreshes, so a session can be revoked by it. */
+  id: string;
+  /** When the sign-in happened: the family's first token. */
+  createdAt: Date;
+  /** When the session last refreshed (its live token was issued); its sign-in if it never did. */
+  lastUsedAt: Date;
+  /** When the live refresh token expires unless the session refreshes before. */
+  expiresAt: Date;
+}
+
 export interface IssuedRefreshToken {
   token: string;
   subjectId: string;
@@ -75,6 +87,32 @@ export class RefreshTokensService {
     const stored = await this.tokens.findOneBy({ realm, tokenHash: hashSecret(token) });
     if (!stored) return false;
     await this.revokeFamily(stored.familyId);
+    return true;
+  }
+
+  /**
+   * The sign-ins of a subject that can still refresh, newest first. A family is live while its newest
+   * token is neither used, revoked nor expired; its first token dates the sign-in.
+   */
+  async sessionsOf(realm: string, subjectId: string): Promise<RefreshSession[]> {
+    const tokens = await this.tokens.find({ where: { realm, subjectId }, order: { createdAt: 'ASC' } });
+    const families = new Map<string, { first: RefreshTokenEntity; live: RefreshTokenEntity | null }>();
+    const now = Date.now();
+    for (const token of tokens) {
+      const family = families.get(token.familyId) ?? { first: token, live: null };
+      if (!token.usedAt && !token.revokedAt && token.expiresAt.getTime() > now) family.live = token;
+      families.set(token.familyId, family);
+    }
+    return [...families.entries()]
+      .flatMap(([id, { first, live }]) => (live ? [{ id, createdAt: first.createdAt, lastUsedAt: live.createdAt, expiresAt: live.expiresAt }] : []))
+      .sort((a, b) => b.lastUsedAt.getTime() - a.lastUsedAt.getTime());
+  }
+
+  /** Revokes one sign-in of a subject by its family id; false when the subject has no such live session. */
+  async revokeSession(realm: string, subjectId: string, familyId: string): Promise<boolean> {
+    const sessions = await this.sessionsOf(realm, subjectId);
+    if (!sessions.some((session) => session.id === familyId)) return false;
+    await this.revokeFamily(familyId);
     return true;
   }
 
