@@ -3,6 +3,7 @@ import { createRootRouteWithContext, createRoute, createRouter, lazyRouteCompone
 import { sessions } from './api/session';
 import { system, unwrap } from './api/system';
 import { RouteError } from './components/RouteError';
+import { validateAccessSearch } from './lib/policies';
 
 interface RouterContext {
   queryClient: QueryClient;
@@ -129,6 +130,20 @@ const settingsRoute = createRoute({
   component: lazyRouteComponent(() => import('./screens/WorkspaceSettings')),
 });
 
+const appUsersRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/app-users',
+  component: lazyRouteComponent(() => import('./screens/AppUsers')),
+});
+
+/** Roles and policies; the policy being edited (a cell of the matrix) is in the address. */
+const accessRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/access',
+  validateSearch: validateAccessSearch,
+  component: lazyRouteComponent(() => import('./screens/Access')),
+});
+
 /** The files library; the folder open is in the address, so it can be shared and reloaded. */
 const filesRoute = createRoute({
   getParentRoute: () => workspaceRoute,
@@ -145,7 +160,7 @@ const routeTree = rootRoute.addChildren([
   appRoute.addChildren([
     homeRoute,
     workspacesRoute,
-    workspaceRoute.addChildren([workspaceHomeRoute, collectionsRoute, explorerRoute, schemaRoute, filesRoute, membersRoute, apiKeysRoute, settingsRoute]),
+    workspaceRoute.addChildren([workspaceHomeRoute, collectionsRoute, explorerRoute, schemaRoute, filesRoute, membersRoute, apiKeysRoute, appUsersRoute, accessRoute, settingsRoute]),
   ]),
 ]);
 

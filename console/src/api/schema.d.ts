@@ -8378,6 +8378,8 @@ export interface operations {
                             /** @example public */
                             role?: string;
                             validation?: Record<string, never> | null;
+                            /** @description The policy grants nothing to an app user whose email is not verified. */
+                            verified_email?: boolean;
                         }[];
                     };
                 };
@@ -8462,6 +8464,8 @@ export interface operations {
                     /** @example public */
                     role?: string;
                     validation?: Record<string, never> | null;
+                    /** @description The policy grants nothing to an app user whose email is not verified. */
+                    verified_email?: boolean;
                 };
             };
         };
@@ -8502,6 +8506,8 @@ export interface operations {
                             /** @example public */
                             role?: string;
                             validation?: Record<string, never> | null;
+                            /** @description The policy grants nothing to an app user whose email is not verified. */
+                            verified_email?: boolean;
                         };
                     };
                 };
@@ -8602,6 +8608,8 @@ export interface operations {
                             /** @example public */
                             role?: string;
                             validation?: Record<string, never> | null;
+                            /** @description The policy grants nothing to an app user whose email is not verified. */
+                            verified_email?: boolean;
                         };
                     };
                 };
@@ -8745,6 +8753,8 @@ export interface operations {
                     /** @example public */
                     role?: string;
                     validation?: Record<string, never> | null;
+                    /** @description The policy grants nothing to an app user whose email is not verified. */
+                    verified_email?: boolean;
                 };
             };
         };
@@ -8785,6 +8795,8 @@ export interface operations {
                             /** @example public */
                             role?: string;
                             validation?: Record<string, never> | null;
+                            /** @description The policy grants nothing to an app user whose email is not verified. */
+                            verified_email?: boolean;
                         };
                     };
                 };
