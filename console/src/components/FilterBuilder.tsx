@@ -141,28 +141,37 @@ function ConditionEditor({ condition, typeOf, index, onChange, variables }: { co
       {VALUELESS.has(condition.operator) ? (
         <span />
       ) : (
-        <div className="stack filter-value">
-          <TextInput
-            label={`Value ${index + 1}`}
-            value={text}
-            onChange={setValue}
-            hint={condition.operator.includes('between') ? 'Two values: from, to' : condition.operator.endsWith('in') ? 'Comma-separated' : undefined}
-          />
-          {variables && (
-            <SelectField
-              label={`Variable for value ${index + 1}`}
-              hideLabel
-              placeholder="Insert a variable…"
-              value=""
-              options={variables.map((variable) => ({ id: variable, label: variable }))}
-              onChange={setValue}
-            />
-          )}
-        </div>
+        <ValueEditor index={index} text={text} operator={condition.operator} onChange={setValue} variables={variables} />
       )}
       <Button small variant="ghost" onPress={() => onChange(null)} aria-label={`Remove condition ${index + 1}`}>
         Remove
       </Button>
+    </div>
+  );
+}
+
+/** A condition's value; with `variables`, a picker beside it that puts one in. */
+function ValueEditor({ index, text, operator, onChange, variables }: { index: number; text: string; operator: Operator; onChange: (text: string) => void; variables?: readonly string[] }) {
+  const input = (
+    <TextInput
+      label={`Value ${index + 1}`}
+      value={text}
+      onChange={onChange}
+      hint={operator.includes('between') ? 'Two values: from, to' : operator.endsWith('in') ? 'Comma-separated' : undefined}
+    />
+  );
+  if (!variables) return input;
+  return (
+    <div className="stack filter-value">
+      {input}
+      <SelectField
+        label={`Variable for value ${index + 1}`}
+        hideLabel
+        placeholder="Insert a variable…"
+        value=""
+        options={variables.map((variable) => ({ id: variable, label: variable }))}
+        onChange={onChange}
+      />
     </div>
   );
 }
