@@ -223,6 +223,15 @@ export function describeStudioAccess(kind: DatabaseKind): void {
       await page.getByRole('button', { name: /Role of writer@example\.com/ }).filter({ hasText: 'editors' }).waitFor();
       const listed = await app.api.get(`${base}/app-users?search=writer`, { token: admin.accessToken });
       assert.equal(listed.body.data[0].role, 'editors');
+
+      // Both screens are in the command palette.
+      await page.keyboard.press('Control+K');
+      const palette = page.getByRole('dialog', { name: 'Command palette' });
+      await palette.getByRole('searchbox', { name: 'Go to' }).fill('roles & pol');
+      assert.match((await palette.getByRole('option').first().textContent()) ?? '', /^Roles & policies — Screen/);
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Roles & policies', level: 1 }).waitFor();
+      assert.match(page.url(), /\/admin\/w\/acme\/access$/);
       assert.deepEqual(errors, [], 'the browser logged no error');
     });
   });
