@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, IsNull, Repository } from 'typeorm';
+import { EntityManager, In, IsNull, MoreThan, Repository } from 'typeorm';
 import { Database } from '../../common/database/database.service';
 import { InjectConfig } from '../../config/config.module';
 import type { AuthConfig } from '../../config/app-config';
@@ -91,20 +91,21 @@ export class RefreshTokensService {
   }
 
   /**
-   * The sign-ins of a subject that can still refresh, newest first. A family is live while its newest
-   * token is neither used, revoked nor expired; its first token dates the sign-in.
+   * The sign-ins of a subject that can still refresh, most recently used first. A sign-in is live while
+   * its newest token is neither used, revoked nor expired; its first token dates it. Only the tokens of
+   * live sign-ins are read, not the subject's whole history of refreshes.
    */
   async sessionsOf(realm: string, subjectId: string): Promise<RefreshSession[]> {
-    const tokens = await this.tokens.find({ where: { realm, subjectId }, order: { createdAt: 'ASC' } });
-    const families = new Map<string, { first: RefreshTokenEntity; live: RefreshTokenEntity | null }>();
-    const now = Date.now();
-    for (const token of tokens) {
-      const family = families.get(token.familyId) ?? { first: token, live: null };
-      if (!token.usedAt && !token.revokedAt && token.expiresAt.getTime() > now) family.live = token;
-      families.set(token.familyId, family);
+    const live = await this.tokens.find({ where: { realm, subjectId, usedAt: IsNull(), revokedAt: IsNull(), expiresAt: MoreThan(new Date()) } });
+    if (live.length === 0) return [];
+    const started = new Map<string, Date>();
+    const history = await this.tokens.find({ select: { familyId: true, createdAt: true }, where: { realm, subjectId, familyId: In(live.map((token) => token.familyId)) } });
+    for (const token of history) {
+      const first = started.get(token.familyId);
+      if (!first || token.createdAt < first) started.set(token.familyId, token.createdAt);
     }
-    return [...families.entries()]
-      .flatMap(([id, { first, live }]) => (live ? [{ id, createdAt: first.createdAt, lastUsedAt: live.createdAt, expiresAt: live.expiresAt }] : []))
+    return live
+      .map((token) => ({ id: token.familyId, createdAt: started.get(token.familyId) ?? token.createdAt, lastUsedAt: token.createdAt, expiresAt: token.expiresAt }))
       .sort((a, b) => b.lastUsedAt.getTime() - a.lastUsedAt.getTime());
   }
 
