@@ -42,6 +42,11 @@ export default function Access() {
           </Button>
         </PageHead>
         <ErrorAlert error={roles.error ?? policies.error ?? collections.error} />
+        {editing && collections.data && !editingCollection && (
+          <div className="alert" role="alert">
+            There is no collection "{editing.collection}" in this workspace: pick a cell of the matrix below.
+          </div>
+        )}
         {roles.isPending || policies.isPending || collections.isPending ? (
           <Loading what="roles and policies" />
         ) : (
