@@ -3,6 +3,7 @@ import { createRootRouteWithContext, createRoute, createRouter, lazyRouteCompone
 import { sessions } from './api/session';
 import { system, unwrap } from './api/system';
 import { RouteError } from './components/RouteError';
+import { validateAccessSearch } from './lib/policies';
 
 interface RouterContext {
   queryClient: QueryClient;
@@ -131,6 +132,20 @@ const settingsRoute = createRoute({
   component: lazyRouteComponent(() => import('./screens/WorkspaceSettings')),
 });
 
+const appUsersRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/app-users',
+  component: lazyRouteComponent(() => import('./screens/AppUsers')),
+});
+
+/** Roles and policies; the policy being edited (a cell of the matrix) is in the address. */
+const accessRoute = createRoute({
+  getParentRoute: () => workspaceRoute,
+  path: '/access',
+  validateSearch: validateAccessSearch,
+  component: lazyRouteComponent(() => import('./screens/Access')),
+});
+
 /** The files library; the folder open is in the address, so it can be shared and reloaded. */
 const filesRoute = createRoute({
   getParentRoute: () => workspaceRoute,
@@ -231,7 +246,7 @@ const routeTree = rootRoute.addChildren([
     homeRoute,
     workspacesRoute,
     instanceRoute,
-    workspaceRoute.addChildren([workspaceHomeRoute, collectionsRoute, explorerRoute, schemaRoute, filesRoute, viewsRoute, webhooksRoute, webhookInboxRoute, flowsRoute, flowRoute, handlersRoute, handlerRoute, membersRoute, apiKeysRoute, settingsRoute, activityRoute, schemaMovesRoute, connectionsRoute, apiExplorerRoute]),
+    workspaceRoute.addChildren([workspaceHomeRoute, collectionsRoute, explorerRoute, schemaRoute, filesRoute, viewsRoute, webhooksRoute, webhookInboxRoute, flowsRoute, flowRoute, handlersRoute, handlerRoute, membersRoute, apiKeysRoute, appUsersRoute, accessRoute, settingsRoute, activityRoute, schemaMovesRoute, connectionsRoute, apiExplorerRoute]),
   ]),
 ]);
 

@@ -1,6 +1,7 @@
 import { queryOptions } from '@tanstack/react-query';
 import { get } from './client';
 import { system, unwrap } from './system';
+import type { AppRole, Policy } from '../lib/policies';
 import type { Collection, Handler, Relation } from './types';
 
 /** The queries screens share, so one screen's change refreshes the others' data. */
@@ -9,6 +10,8 @@ export const workspaceQuery = (ws: string) => queryOptions({ queryKey: ['workspa
 export const membersQuery = (ws: string) => queryOptions({ queryKey: ['workspaces', ws, 'members'], queryFn: () => unwrap(system.GET('/api/v1/workspaces/{ws}/members', { params: { path: { ws } } })) });
 export const apiKeysQuery = (ws: string) => queryOptions({ queryKey: ['workspaces', ws, 'api-keys'], queryFn: () => unwrap(system.GET('/api/v1/workspaces/{ws}/api-keys', { params: { path: { ws } } })) });
 export const collectionsQuery = (ws: string) => queryOptions({ queryKey: ['w', ws, 'collections'], queryFn: () => get<Collection[]>(`/w/${ws}/collections`) });
+export const appRolesQuery = (ws: string) => queryOptions({ queryKey: ['w', ws, 'roles'], queryFn: () => get<AppRole[]>(`/w/${ws}/roles`) });
+export const policiesQuery = (ws: string) => queryOptions({ queryKey: ['w', ws, 'policies'], queryFn: () => get<Policy[]>(`/w/${ws}/policies`) });
 export const relationsQuery = (ws: string) => queryOptions({ queryKey: ['w', ws, 'relations'], queryFn: () => get<Relation[]>(`/w/${ws}/relations`) });
 
 /** Row counts of every collection, one aggregate each. */

@@ -203,7 +203,7 @@ export interface paths {
         };
         get: operations["AppUsersController_list"];
         put?: never;
-        post?: never;
+        post: operations["AppUsersController_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -224,6 +224,54 @@ export interface paths {
         options?: never;
         head?: never;
         patch: operations["AppUsersController_update"];
+        trace?: never;
+    };
+    "/api/v1/w/{ws}/app-users/{id}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["AppUsersController_setPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/w/{ws}/app-users/{id}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["AppUsersController_sessions"];
+        put?: never;
+        post?: never;
+        delete: operations["AppUsersController_revokeAllSessions"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/w/{ws}/app-users/{id}/sessions/{session}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["AppUsersController_revokeSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/w/{ws}/assets/{id}": {
@@ -1450,6 +1498,28 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        AppUserSessionDto: {
+            /**
+             * Format: date-time
+             * @description When the app user signed in.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it ends unless it refreshes before.
+             */
+            expires_at: string;
+            /**
+             * Format: uuid
+             * @description Stays the same across refreshes; revoke the session by it.
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the session last refreshed its tokens (its sign-in if it never did).
+             */
+            last_used_at: string;
+        };
         ConnectionDto: {
             allow_writes: boolean;
             /** @description The collections the items API serves: `<name>__<table>`. */
@@ -1498,6 +1568,17 @@ export interface components {
              * @enum {string}
              */
             role: "owner" | "admin" | "editor" | "viewer";
+        };
+        CreateAppUserDto: {
+            /** Format: email */
+            email: string;
+            /** Format: password */
+            password: string;
+            /**
+             * @description `authenticated` or a custom role of /roles.
+             * @default authenticated
+             */
+            role: string;
         };
         CreateConnectionDto: {
             /** @description Whether the items API may insert, update and delete rows (default false: read-only). */
@@ -1837,6 +1918,10 @@ export interface components {
             /** @description Single-use; absent in cookie mode. */
             refresh_token?: string;
             user: components["schemas"]["UserDto"];
+        };
+        SetAppUserPasswordDto: {
+            /** Format: password */
+            password: string;
         };
         SetupStateDto: {
             /** @description true while the instance has no account: the first one registers with the setup token. */
@@ -3017,7 +3102,10 @@ export interface operations {
     };
     AppUsersController_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Part of the email, in any case. */
+                search?: string;
+            };
             header?: never;
             path: {
                 /** @description Workspace slug or id */
@@ -3067,6 +3155,80 @@ export interface operations {
             };
             /** @description NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    AppUsersController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Workspace slug or id */
+                ws: unknown;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAppUserDto"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AppUserDto"];
+                    };
+                };
+            };
+            /** @description INVALID_PAYLOAD: the body is malformed, has a wrong type or misses a field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description INVALID_CREDENTIALS, TOKEN_EXPIRED or INVALID_TOKEN */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description CONFLICT */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3223,6 +3385,247 @@ export interface operations {
                         data: components["schemas"]["AppUserDto"];
                     };
                 };
+            };
+            /** @description INVALID_PAYLOAD: the body is malformed, has a wrong type or misses a field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description INVALID_CREDENTIALS, TOKEN_EXPIRED or INVALID_TOKEN */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    AppUsersController_setPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description Workspace slug or id */
+                ws: unknown;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetAppUserPasswordDto"];
+            };
+        };
+        responses: {
+            /** @description The password is set; every session of the app user has ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description INVALID_PAYLOAD: the body is malformed, has a wrong type or misses a field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description INVALID_CREDENTIALS, TOKEN_EXPIRED or INVALID_TOKEN */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    AppUsersController_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description Workspace slug or id */
+                ws: unknown;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AppUserSessionDto"][];
+                    };
+                };
+            };
+            /** @description INVALID_PAYLOAD: the body is malformed, has a wrong type or misses a field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description INVALID_CREDENTIALS, TOKEN_EXPIRED or INVALID_TOKEN */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    AppUsersController_revokeAllSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description Workspace slug or id */
+                ws: unknown;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every session of the app user is revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description INVALID_PAYLOAD: the body is malformed, has a wrong type or misses a field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description INVALID_CREDENTIALS, TOKEN_EXPIRED or INVALID_TOKEN */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    AppUsersController_revokeSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                session: string;
+                /** @description Workspace slug or id */
+                ws: unknown;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session is revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description INVALID_PAYLOAD: the body is malformed, has a wrong type or misses a field */
             400: {
@@ -8530,6 +8933,8 @@ export interface operations {
                             /** @example public */
                             role?: string;
                             validation?: Record<string, never> | null;
+                            /** @description The policy grants nothing to an app user whose email is not verified. */
+                            verified_email?: boolean;
                         }[];
                     };
                 };
@@ -8614,6 +9019,8 @@ export interface operations {
                     /** @example public */
                     role?: string;
                     validation?: Record<string, never> | null;
+                    /** @description The policy grants nothing to an app user whose email is not verified. */
+                    verified_email?: boolean;
                 };
             };
         };
@@ -8654,6 +9061,8 @@ export interface operations {
                             /** @example public */
                             role?: string;
                             validation?: Record<string, never> | null;
+                            /** @description The policy grants nothing to an app user whose email is not verified. */
+                            verified_email?: boolean;
                         };
                     };
                 };
@@ -8754,6 +9163,8 @@ export interface operations {
                             /** @example public */
                             role?: string;
                             validation?: Record<string, never> | null;
+                            /** @description The policy grants nothing to an app user whose email is not verified. */
+                            verified_email?: boolean;
                         };
                     };
                 };
@@ -8897,6 +9308,8 @@ export interface operations {
                     /** @example public */
                     role?: string;
                     validation?: Record<string, never> | null;
+                    /** @description The policy grants nothing to an app user whose email is not verified. */
+                    verified_email?: boolean;
                 };
             };
         };
@@ -8937,6 +9350,8 @@ export interface operations {
                             /** @example public */
                             role?: string;
                             validation?: Record<string, never> | null;
+                            /** @description The policy grants nothing to an app user whose email is not verified. */
+                            verified_email?: boolean;
                         };
                     };
                 };

@@ -12,8 +12,8 @@ const COLLECTION_WORKSPACES = 25;
 const SHOWN = 60;
 
 type Target =
-  | { to: '/w/$ws/collections' | '/w/$ws/webhooks' | '/w/$ws/flows' | '/w/$ws/members' | '/w/$ws/api-keys' | '/w/$ws/settings'; params: { ws: string } }
-  | { to: '/w/$ws/files'; params: { ws: string } }
+  | { to: '/w/$ws/collections' | '/w/$ws/webhooks' | '/w/$ws/flows' | '/w/$ws/members' | '/w/$ws/api-keys' | '/w/$ws/settings' | '/w/$ws/app-users'; params: { ws: string } }
+  | { to: '/w/$ws/files' | '/w/$ws/access'; params: { ws: string } }
   | { to: '/w/$ws/collections/$collection' | '/w/$ws/collections/$collection/schema'; params: { ws: string; collection: string } }
   | { to: '/workspaces'; params?: undefined };
 
@@ -26,7 +26,7 @@ interface Entry {
   target: Target;
 }
 
-const SCREENS: { label: string; to: '/w/$ws/collections' | '/w/$ws/files' | '/w/$ws/webhooks' | '/w/$ws/flows' | '/w/$ws/members' | '/w/$ws/api-keys' | '/w/$ws/settings' }[] = [
+const SCREENS: { label: string; to: '/w/$ws/collections' | '/w/$ws/files' | '/w/$ws/webhooks' | '/w/$ws/flows' | '/w/$ws/members' | '/w/$ws/api-keys' | '/w/$ws/settings' | '/w/$ws/app-users' | '/w/$ws/access' }[] = [
   { label: 'Collections', to: '/w/$ws/collections' },
   { label: 'Files', to: '/w/$ws/files' },
   { label: 'Webhooks', to: '/w/$ws/webhooks' },
@@ -34,6 +34,8 @@ const SCREENS: { label: string; to: '/w/$ws/collections' | '/w/$ws/files' | '/w/
   { label: 'Members', to: '/w/$ws/members' },
   { label: 'API keys', to: '/w/$ws/api-keys' },
   { label: 'Settings', to: '/w/$ws/settings' },
+  { label: 'App users', to: '/w/$ws/app-users' },
+  { label: 'Roles & policies', to: '/w/$ws/access' },
 ];
 
 /**
@@ -81,7 +83,7 @@ export default function CommandPalette({ isOpen, onOpenChange, ws }: { isOpen: b
     const { target } = entry;
     if (target.to === '/workspaces') void navigate({ to: '/workspaces' });
     else if (target.to === '/w/$ws/files') void navigate({ to: target.to, params: target.params, search: { folder: undefined } });
-    else if (target.to === '/w/$ws/collections/$collection') void navigate({ to: target.to, params: target.params, search: {} });
+    else if (target.to === '/w/$ws/collections/$collection' || target.to === '/w/$ws/access') void navigate({ to: target.to, params: target.params, search: {} });
     else void navigate({ to: target.to, params: target.params });
   };
 

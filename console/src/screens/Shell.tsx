@@ -177,6 +177,13 @@ function WorkspaceNav({ ws }: { ws: string }) {
       <Link to="/w/$ws/settings" params={{ ws }}>
         Settings
       </Link>
+      <div className="nav-section">Access</div>
+      <Link to="/w/$ws/app-users" params={{ ws }}>
+        App users
+      </Link>
+      <Link to="/w/$ws/access" params={{ ws }} search={{}} activeOptions={{ includeSearch: false }}>
+        Roles &amp; policies
+      </Link>
     </>
   );
 }

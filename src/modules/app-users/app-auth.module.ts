@@ -9,6 +9,7 @@ import { AppAccountService } from './app-account.service';
 import { AppAuthController } from './app-auth.controller';
 import { AppAuthService } from './app-auth.service';
 import { AppUserTokenEntity } from './app-user-token.entity';
+import { AppUserAdminService } from './app-user-admin.service';
 import { AppUserTokensService } from './app-user-tokens.service';
 import { AppUsersController } from './app-users.controller';
 import { AppUsersModule } from './app-users.module';
@@ -20,6 +21,6 @@ import { AppUsersModule } from './app-users.module';
 @Module({
   imports: [TypeOrmModule.forFeature([AppUserTokenEntity]), JwtModule.register({}), CredentialsModule, AppUsersModule, WorkspacesModule, PoliciesModule],
   controllers: [AppAuthController, AccountPagesController, AppUsersController],
-  providers: [AppAuthService, AppAccountService, AppUserTokensService],
+  providers: [AppAuthService, AppAccountService, AppUserTokensService, AppUserAdminService],
 })
 export class AppAuthModule {}

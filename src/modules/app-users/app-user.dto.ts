@@ -42,6 +42,35 @@ export class UpdateAppUserDto {
   status?: AppUserStatus;
 }
 
+/** An app user created by a workspace's owner or admin: its email, first password and app role. */
+export class CreateAppUserDto extends SignUpDto {
+  @ApiPropertyOptional({ pattern: APP_ROLE_PATTERN.source, default: 'authenticated', description: '`authenticated` or a custom role of /roles.' })
+  @IsOptional() @IsString() @Matches(APP_ROLE_PATTERN, { message: 'role must be a lowercase name of at most 64 letters, digits, "_" or "-"' })
+  role?: string;
+}
+
+/** The app users list's query: `search` keeps those whose email contains it. */
+export class AppUsersQueryDto {
+  @ApiPropertyOptional({ maxLength: 255, description: 'Part of the email, in any case.' })
+  @IsOptional() @IsString() @MaxLength(255)
+  search?: string;
+}
+
+/** A new password that an owner or admin sets for an app user. */
+export class SetAppUserPasswordDto {
+  @ApiProperty({ minLength: MIN_PASSWORD_LENGTH, maxLength: MAX_PASSWORD_BYTES, format: 'password' })
+  @IsString() @MinLength(MIN_PASSWORD_LENGTH) @MaxLength(MAX_PASSWORD_BYTES)
+  password!: string;
+}
+
+/** One sign-in of an app user that can still be refreshed. */
+export class AppUserSessionDto {
+  @ApiProperty({ format: 'uuid', description: 'Stays the same across refreshes; revoke the session by it.' }) id!: string;
+  @ApiProperty({ format: 'date-time', description: 'When the app user signed in.' }) created_at!: string;
+  @ApiProperty({ format: 'date-time', description: 'When the session last refreshed its tokens (its sign-in if it never did).' }) last_used_at!: string;
+  @ApiProperty({ format: 'date-time', description: 'When it ends unless it refreshes before.' }) expires_at!: string;
+}
+
 /** An app user's session: the platform's session shape, with the app user in place of the account. */
 export class AppSessionDto {
   @ApiProperty({ description: 'A JWT to send as `Authorization: Bearer` on this workspace only.' }) access_token!: string;

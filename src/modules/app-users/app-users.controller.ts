@@ -1,11 +1,19 @@
-import { Body, Controller, Delete, Get, Param, Patch } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { invalidPayload } from '../../common/errors/app-error';
 import { ApiData, ApiErrors, ApiNoContent } from '../../common/http/api-docs.decorators';
-import { PoliciesService } from '../policies/policies.service';
 import { CurrentWorkspace, RequireWorkspaceRole } from '../workspaces/workspace-access.guard';
 import type { WorkspaceAccess } from '../workspaces/workspaces.service';
-import { AppUserDto, toAppUserDto, UpdateAppUserDto } from './app-user.dto';
+import type { RefreshSession } from '../credentials/refresh-tokens.service';
+import {
+  AppUserDto,
+  AppUserSessionDto,
+  AppUsersQueryDto,
+  CreateAppUserDto,
+  SetAppUserPasswordDto,
+  toAppUserDto,
+  UpdateAppUserDto,
+} from './app-user.dto';
+import { AppUserAdminService } from './app-user-admin.service';
 import { AppUsersService } from './app-users.service';
 
 /** A workspace's app users, managed by its owners and admins. */
@@ -14,15 +22,23 @@ import { AppUsersService } from './app-users.service';
 export class AppUsersController {
   constructor(
     private readonly appUsers: AppUsersService,
-    private readonly policies: PoliciesService,
+    private readonly admin: AppUserAdminService,
   ) {}
 
   @Get()
   @RequireWorkspaceRole('admin')
   @ApiData(AppUserDto, { isArray: true })
-  @ApiErrors(401, 403, 404)
-  async list(@CurrentWorkspace() access: WorkspaceAccess) {
-    return { data: (await this.appUsers.list(access.workspace.id)).map(toAppUserDto) };
+  @ApiErrors(400, 401, 403, 404)
+  async list(@CurrentWorkspace() access: WorkspaceAccess, @Query() query: AppUsersQueryDto) {
+    return { data: (await this.appUsers.list(access.workspace.id, query.search)).map(toAppUserDto) };
+  }
+
+  @Post()
+  @RequireWorkspaceRole('admin')
+  @ApiData(AppUserDto, { status: 201 })
+  @ApiErrors(400, 401, 403, 404, 409)
+  async create(@CurrentWorkspace() access: WorkspaceAccess, @Body() body: CreateAppUserDto) {
+    return { data: toAppUserDto(await this.admin.create(access.workspace.id, body)) };
   }
 
   @Get(':id')
@@ -38,10 +54,7 @@ export class AppUsersController {
   @ApiData(AppUserDto)
   @ApiErrors(400, 401, 403, 404)
   async update(@CurrentWorkspace() access: WorkspaceAccess, @Param('id') id: string, @Body() body: UpdateAppUserDto) {
-    if (body.role !== undefined && !(await this.policies.assignableRole(access.workspace.id, body.role))) {
-      throw invalidPayload(`Invalid payload: there is no app role "${body.role}" to give; create it under /roles first.`, 'role');
-    }
-    return { data: toAppUserDto(await this.appUsers.update(access.workspace.id, id, { role: body.role, status: body.status })) };
+    return { data: toAppUserDto(await this.admin.update(access.workspace.id, id, { role: body.role, status: body.status })) };
   }
 
   @Delete(':id')
@@ -51,4 +64,45 @@ export class AppUsersController {
   async remove(@CurrentWorkspace() access: WorkspaceAccess, @Param('id') id: string): Promise<void> {
     await this.appUsers.remove(access.workspace.id, id);
   }
+
+  @Post(':id/password')
+  @RequireWorkspaceRole('admin')
+  @ApiNoContent('The password is set; every session of the app user has ended')
+  @ApiErrors(400, 401, 403, 404)
+  async setPassword(@CurrentWorkspace() access: WorkspaceAccess, @Param('id') id: string, @Body() body: SetAppUserPasswordDto): Promise<void> {
+    await this.admin.setPassword(access.workspace.id, id, body.password);
+  }
+
+  @Get(':id/sessions')
+  @RequireWorkspaceRole('admin')
+  @ApiData(AppUserSessionDto, { isArray: true })
+  @ApiErrors(401, 403, 404)
+  async sessions(@CurrentWorkspace() access: WorkspaceAccess, @Param('id') id: string) {
+    return { data: (await this.admin.sessions(access.workspace.id, id)).map(toSessionDto) };
+  }
+
+  @Delete(':id/sessions')
+  @RequireWorkspaceRole('admin')
+  @ApiNoContent('Every session of the app user is revoked')
+  @ApiErrors(401, 403, 404)
+  async revokeAllSessions(@CurrentWorkspace() access: WorkspaceAccess, @Param('id') id: string): Promise<void> {
+    await this.admin.revokeAllSessions(access.workspace.id, id);
+  }
+
+  @Delete(':id/sessions/:session')
+  @RequireWorkspaceRole('admin')
+  @ApiNoContent('The session is revoked')
+  @ApiErrors(401, 403, 404)
+  async revokeSession(@CurrentWorkspace() access: WorkspaceAccess, @Param('id') id: string, @Param('session') session: string): Promise<void> {
+    await this.admin.revokeSession(access.workspace.id, id, session);
+  }
+}
+
+function toSessionDto(session: RefreshSession): AppUserSessionDto {
+  return {
+    id: session.id,
+    created_at: session.createdAt.toISOString(),
+    last_used_at: session.lastUsedAt.toISOString(),
+    expires_at: session.expiresAt.toISOString(),
+  };
 }

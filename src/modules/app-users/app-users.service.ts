@@ -60,12 +60,16 @@ export class AppUsersService implements OnModuleInit, OnModuleDestroy {
     return appUser;
   }
 
-  list(workspaceId: string): Promise<AppUserEntity[]> {
-    return this.appUsers.find({ where: { workspaceId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  /** A workspace's app users, oldest first; with `search`, only those whose email contains it (any case). */
+  list(workspaceId: string, search?: string): Promise<AppUserEntity[]> {
+    const query = this.appUsers.createQueryBuilder('app_user').where('app_user.workspaceId = :workspaceId', { workspaceId });
+    // Emails are stored lower-cased, so lower-casing the search makes it case-insensitive on every database.
+    if (search) query.andWhere("app_user.email LIKE :pattern ESCAPE '!'", { pattern: `%${escapeLike(search.toLowerCase())}%` });
+    return query.orderBy('app_user.createdAt', 'ASC').addOrderBy('app_user.id', 'ASC').getMany();
   }
 
-  /** Creates an app user with the default app role; an email is taken once per workspace. */
-  create(workspaceId: string, input: { email: string; passwordHash: string }): Promise<AppUserEntity> {
+  /** Creates an app user, with the default app role unless given one; an email is taken once per workspace. */
+  create(workspaceId: string, input: { email: string; passwordHash: string; role?: string }): Promise<AppUserEntity> {
     return this.db.transaction(async (manager) => {
       const repo = manager.getRepository(AppUserEntity);
       const email = normalizeEmail(input.email);
@@ -76,7 +80,7 @@ export class AppUsersService implements OnModuleInit, OnModuleDestroy {
         workspaceId,
         email,
         passwordHash: input.passwordHash,
-        role: DEFAULT_APP_ROLE,
+        role: input.role ?? DEFAULT_APP_ROLE,
         emailVerifiedAt: null,
         passwordChangedAt: null,
         status: 'active',
@@ -113,4 +117,9 @@ export class AppUsersService implements OnModuleInit, OnModuleDestroy {
     });
     await this.active.evict(id);
   }
+}
+
+/** A LIKE pattern that matches `text` literally, with `!` as the escape character. */
+function escapeLike(text: string): string {
+  return text.replace(/[!%_]/g, (char) => `!${char}`);
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, IsNull, Repository } from 'typeorm';
+import { EntityManager, In, IsNull, MoreThan, Repository } from 'typeorm';
 import { Database } from '../../common/database/database.service';
 import { InjectConfig } from '../../config/config.module';
 import type { AuthConfig } from '../../config/app-config';
@@ -13,6 +13,18 @@ type RotationOutcome =
   | { issued: IssuedRefreshToken }
   | { error: 'invalid' | 'expired' }
   | { error: 'reused'; familyId: string };
+
+/** One sign-in that can still be refreshed: a family with a live token. */
+export interface RefreshSession {
+  /** The family's id: stable across refreshes, so a session can be revoked by it. */
+  id: string;
+  /** When the sign-in happened: the family's first token. */
+  createdAt: Date;
+  /** When the session last refreshed (its live token was issued); its sign-in if it never did. */
+  lastUsedAt: Date;
+  /** When the live refresh token expires unless the session refreshes before. */
+  expiresAt: Date;
+}
 
 export interface IssuedRefreshToken {
   token: string;
@@ -75,6 +87,33 @@ export class RefreshTokensService {
     const stored = await this.tokens.findOneBy({ realm, tokenHash: hashSecret(token) });
     if (!stored) return false;
     await this.revokeFamily(stored.familyId);
+    return true;
+  }
+
+  /**
+   * The sign-ins of a subject that can still refresh, most recently used first. A sign-in is live while
+   * its newest token is neither used, revoked nor expired; its first token dates it. Only the tokens of
+   * live sign-ins are read, not the subject's whole history of refreshes.
+   */
+  async sessionsOf(realm: string, subjectId: string): Promise<RefreshSession[]> {
+    const live = await this.tokens.find({ where: { realm, subjectId, usedAt: IsNull(), revokedAt: IsNull(), expiresAt: MoreThan(new Date()) } });
+    if (live.length === 0) return [];
+    const started = new Map<string, Date>();
+    const history = await this.tokens.find({ select: { familyId: true, createdAt: true }, where: { realm, subjectId, familyId: In(live.map((token) => token.familyId)) } });
+    for (const token of history) {
+      const first = started.get(token.familyId);
+      if (!first || token.createdAt < first) started.set(token.familyId, token.createdAt);
+    }
+    return live
+      .map((token) => ({ id: token.familyId, createdAt: started.get(token.familyId) ?? token.createdAt, lastUsedAt: token.createdAt, expiresAt: token.expiresAt }))
+      .sort((a, b) => b.lastUsedAt.getTime() - a.lastUsedAt.getTime());
+  }
+
+  /** Revokes one sign-in of a subject by its family id; false when the subject has no such live session. */
+  async revokeSession(realm: string, subjectId: string, familyId: string): Promise<boolean> {
+    const sessions = await this.sessionsOf(realm, subjectId);
+    if (!sessions.some((session) => session.id === familyId)) return false;
+    await this.revokeFamily(familyId);
     return true;
   }
 

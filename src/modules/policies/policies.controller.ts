@@ -17,6 +17,7 @@ const POLICY = {
     fields: { type: 'array', items: { type: 'string' }, example: ['*'] },
     validation: { type: 'object', nullable: true },
     presets: { type: 'object', nullable: true, example: { created_by: '$CURRENT_USER' } },
+    verified_email: { type: 'boolean', description: 'The policy grants nothing to an app user whose email is not verified.' },
   },
 };
 const DATA = (schema: object, isArray = false) => ({ schema: { type: 'object', properties: { data: isArray ? { type: 'array', items: schema } : schema } } });

@@ -1,0 +1,3 @@
+import { describeStudioAccess } from './access.scenario';
+
+describeStudioAccess('postgres');
