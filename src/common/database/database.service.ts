@@ -6,7 +6,6 @@ import { LRUCache } from 'lru-cache';
 import { DataSource, EntityManager, QueryRunner, SelectQueryBuilder } from 'typeorm';
 import type { DatabaseConfig, DatabaseKind } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
-import { serviceUnavailable } from '../errors/app-error';
 import { oneQueryAtATime } from './one-query-at-a-time';
 
 /** How many distinct statements each PostgreSQL connection may keep prepared; more run unprepared. */
@@ -281,7 +280,8 @@ export class Database {
     const rehearsal = this.rehearsals.getStore();
     if (!rehearsal) return null;
     if (!rehearsal.over) return rehearsal;
-    if (purpose === 'write') throw serviceUnavailable('This write belongs to a sample run that has ended; it was not made.');
+    // Only a run's leftovers write this late, and nobody is waiting for their answer: a plain error is enough.
+    if (purpose === 'write') throw new Error('This write belongs to a sample run that has ended; it was not made.');
     return null;
   }
 
