@@ -206,6 +206,12 @@ describeEachDatabase('explain', {}, (suite) => {
     assert.match(verdict.item.reason, /^Row hidden: policy /);
     assert.ok(verdict.item.reason.includes(policyIds['authenticated:read']));
     assert.ok(verdict.item.reason.includes('{"status":{"_eq":"published"}}'), verdict.item.reason);
+    // A named policy is named by its name.
+    const readPolicy = `${base}/policies/${policyIds['authenticated:read']}`;
+    assert.equal((await owner.patch(readPolicy, { name: 'read published' })).status, 200);
+    const named = (await explain({ as: { app_role: 'authenticated' }, action: 'read', id })).body.data;
+    assert.match(named.item.reason, /^Row hidden: policy "read published" \(authenticated may read "documents"\) filters \{"status":\{"_eq":"published"\}\}/);
+    assert.equal((await owner.patch(readPolicy, { name: null })).status, 200);
     const missing = (await explain({ as: as.owner, action: 'read', id: 999999 })).body.data;
     assert.deepEqual({ allowed: missing.allowed, exists: missing.item.exists }, { allowed: false, exists: false });
   });

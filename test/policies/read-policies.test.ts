@@ -199,6 +199,9 @@ describeEachDatabase('read policies', {}, (suite) => {
       [{ ...good, presets: { nope: 1 } }, 'presets.nope'],
       [{ ...good, extra: true }, 'extra'],
       [{ ...good, verified_email: 'yes' }, 'verified_email'],
+      [{ ...good, name: '' }, 'name'],
+      [{ ...good, name: 'x'.repeat(101) }, 'name'],
+      [{ ...good, name: 7 }, 'name'],
     ];
     for (const [body, field] of refused) {
       const response = await api.post(`${base}/policies`, body);
@@ -214,7 +217,10 @@ describeEachDatabase('read policies', {}, (suite) => {
     const listed = await api.get(`${base}/policies`);
     assert.ok(listed.body.data.some((p: { id: string }) => p.id === created.id));
     const read = await api.get(`${base}/policies/${created.id}`);
-    assert.deepEqual(read.body.data, { id: created.id, role: 'members', collection: 'posts', action: 'read', filter: { author: { _eq: '$CURRENT_USER' } }, fields: ['*'], validation: null, presets: null, verified_email: false });
+    assert.deepEqual(read.body.data, { id: created.id, name: null, role: 'members', collection: 'posts', action: 'read', filter: { author: { _eq: '$CURRENT_USER' } }, fields: ['*'], validation: null, presets: null, verified_email: false });
+    const named = await api.patch(`${base}/policies/${created.id}`, { name: '  own posts  ' });
+    assert.equal(named.body.data.name, 'own posts', named.text);
+    assert.equal((await api.patch(`${base}/policies/${created.id}`, { name: null })).body.data.name, null);
     assertError(await api.patch(`${base}/policies/${created.id}`, { collection: 'notes' }), 400, 'INVALID_PAYLOAD');
 
     assert.equal((await api.delete(`${base}/roles/members`)).status, 204);

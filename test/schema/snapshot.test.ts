@@ -71,7 +71,7 @@ describeEachDatabase('schema snapshots', { env: SNAPSHOT_ENV }, (suite) => {
     await ok(api.post(`${base}/roles`, { name: 'editor_app', description: 'Edits posts' }));
     await ok(api.post(`${base}/roles`, { name: 'reviewer' }));
     await ok(api.post(`${base}/policies`, { role: 'public', collection: 'posts', action: 'read', filter: { status: { _eq: 'published' } }, fields: ['id', 'title', 'status', 'author'] }));
-    await ok(api.post(`${base}/policies`, { role: 'editor_app', collection: 'posts', action: 'update', fields: ['title', 'body'], validation: { title: { min_length: 3 } }, presets: { status: 'draft' }, verified_email: true }));
+    await ok(api.post(`${base}/policies`, { name: 'editors retitle', role: 'editor_app', collection: 'posts', action: 'update', fields: ['title', 'body'], validation: { title: { min_length: 3 } }, presets: { status: 'draft' }, verified_email: true }));
     await ok(api.post(`${base}/policies`, { role: 'reviewer', collection: 'authors', action: 'read' }));
 
     await ok(api.post(`${base}/handlers`, { name: 'Refuse long titles', kind: 'before', collection: 'posts', events: ['create', 'update'], enabled: false, code: 'module.exports = async () => undefined;' }));
@@ -100,7 +100,7 @@ describeEachDatabase('schema snapshots', { env: SNAPSHOT_ENV }, (suite) => {
     assert.equal(snapshot.version, 2);
     assert.deepEqual(snapshot.roles, [{ name: 'editor_app', description: 'Edits posts' }, { name: 'reviewer', description: null }]);
     assert.deepEqual(snapshot.policies.map((p: any) => `${p.role} ${p.action} ${p.collection}`), ['editor_app update posts', 'public read posts', 'reviewer read authors']);
-    assert.deepEqual(snapshot.policies[0], { role: 'editor_app', collection: 'posts', action: 'update', filter: null, fields: ['title', 'body'], validation: { title: { min_length: 3 } }, presets: { status: 'draft' }, verified_email: true });
+    assert.deepEqual(snapshot.policies[0], { name: 'editors retitle', role: 'editor_app', collection: 'posts', action: 'update', filter: null, fields: ['title', 'body'], validation: { title: { min_length: 3 } }, presets: { status: 'draft' }, verified_email: true });
     assert.deepEqual(snapshot.handlers.map((h: any) => h.name), ['Refuse long titles', 'Summary']);
     assert.deepEqual(snapshot.flows.map((f: any) => f.name), ['Announce posts', 'Nightly', 'Run summary']);
     // A handler step names its handler by name: ids differ from one workspace to another.

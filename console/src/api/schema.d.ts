@@ -5747,6 +5747,7 @@ export interface operations {
                                     filter?: Record<string, never> | null;
                                     /** Format: uuid */
                                     id?: string;
+                                    name?: string | null;
                                     presets?: Record<string, never> | null;
                                     role?: string;
                                     validation?: Record<string, never> | null;
@@ -5866,6 +5867,7 @@ export interface operations {
                                     filter?: Record<string, never> | null;
                                     /** Format: uuid */
                                     id?: string;
+                                    name?: string | null;
                                     presets?: Record<string, never> | null;
                                     role?: string;
                                     validation?: Record<string, never> | null;
@@ -8925,6 +8927,11 @@ export interface operations {
                             /** Format: uuid */
                             id?: string;
                             /**
+                             * @description What explanations call the policy; optional.
+                             * @example read published
+                             */
+                            name?: string | null;
+                            /**
                              * @example {
                              *       "created_by": "$CURRENT_USER"
                              *     }
@@ -9011,6 +9018,11 @@ export interface operations {
                     /** Format: uuid */
                     id?: string;
                     /**
+                     * @description What explanations call the policy; optional.
+                     * @example read published
+                     */
+                    name?: string | null;
+                    /**
                      * @example {
                      *       "created_by": "$CURRENT_USER"
                      *     }
@@ -9052,6 +9064,11 @@ export interface operations {
                             filter?: Record<string, never> | null;
                             /** Format: uuid */
                             id?: string;
+                            /**
+                             * @description What explanations call the policy; optional.
+                             * @example read published
+                             */
+                            name?: string | null;
                             /**
                              * @example {
                              *       "created_by": "$CURRENT_USER"
@@ -9154,6 +9171,11 @@ export interface operations {
                             filter?: Record<string, never> | null;
                             /** Format: uuid */
                             id?: string;
+                            /**
+                             * @description What explanations call the policy; optional.
+                             * @example read published
+                             */
+                            name?: string | null;
                             /**
                              * @example {
                              *       "created_by": "$CURRENT_USER"
@@ -9300,6 +9322,11 @@ export interface operations {
                     /** Format: uuid */
                     id?: string;
                     /**
+                     * @description What explanations call the policy; optional.
+                     * @example read published
+                     */
+                    name?: string | null;
+                    /**
                      * @example {
                      *       "created_by": "$CURRENT_USER"
                      *     }
@@ -9341,6 +9368,11 @@ export interface operations {
                             filter?: Record<string, never> | null;
                             /** Format: uuid */
                             id?: string;
+                            /**
+                             * @description What explanations call the policy; optional.
+                             * @example read published
+                             */
+                            name?: string | null;
                             /**
                              * @example {
                              *       "created_by": "$CURRENT_USER"

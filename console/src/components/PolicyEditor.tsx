@@ -6,7 +6,7 @@ import { emptyGroup, fromFilterJson, toFilterJson, type FilterJson } from '../li
 import { parseJsonObject, POLICY_VARIABLES, unknownVariable, type Policy, type PolicyAction } from '../lib/policies';
 import { FilterBuilder } from './FilterBuilder';
 import { JsonEditor } from './JsonEditor';
-import { Button, Checkbox, ErrorAlert, ModalDialog } from './ui';
+import { Button, Checkbox, ErrorAlert, ModalDialog, TextInput } from './ui';
 
 const WRITES: readonly PolicyAction[] = ['create', 'update'];
 
@@ -19,6 +19,7 @@ const jsonText = (value: Record<string, unknown> | null | undefined) => (value &
  */
 export function PolicyEditor({ ws, role, collection, action, policy, onClose }: { ws: string; role: string; collection: Collection; action: PolicyAction; policy: Policy | undefined; onClose: () => void }) {
   const queryClient = useQueryClient();
+  const [name, setName] = useState(policy?.name ?? '');
   const [filter, setFilter] = useState<FilterJson | null>(policy?.filter ?? null);
   const [allFields, setAllFields] = useState(!policy || policy.fields.includes('*'));
   const [fields, setFields] = useState<string[]>(policy && !policy.fields.includes('*') ? policy.fields : []);
@@ -53,6 +54,7 @@ export function PolicyEditor({ ws, role, collection, action, policy, onClose }: 
     if (!allFields && fields.length === 0) return setProblem('Pick at least one field, or all fields.');
     setProblem(null);
     save.mutate({
+      name: name.trim() === '' ? null : name.trim(),
       filter,
       fields: allFields ? ['*'] : names.filter((name) => fields.includes(name)),
       verified_email: verifiedEmail,
@@ -66,6 +68,7 @@ export function PolicyEditor({ ws, role, collection, action, policy, onClose }: 
         <p className="hint">
           {policy ? `Policy ${policy.id}.` : `No policy yet: ${role} may not ${action} "${collection.collection}". Saving one grants it.`}
         </p>
+        <TextInput label="Name" value={name} onChange={setName} hint={'Optional: what explanations call it, as in "read published".'} />
         <section className="stack" aria-labelledby="policy-rows">
           <h3 id="policy-rows">Rows</h3>
           {initial.unreadable && <p className="hint">The builder cannot show this policy's filter ({initial.unreadable}); it stays as it is unless you use another.</p>}

@@ -3,6 +3,7 @@ import { grantDetail, grantOf, isPolicyVariable, parseJsonObject, policyIndex, u
 
 const policy = (changes: Partial<Policy> = {}): Policy => ({
   id: 'p1',
+  name: null,
   role: 'authenticated',
   collection: 'posts',
   action: 'read',

@@ -15,6 +15,8 @@ export interface AppRole {
 
 export interface Policy {
   id: string;
+  /** What explanations call it; optional. */
+  name: string | null;
   role: string;
   collection: string;
   action: PolicyAction;

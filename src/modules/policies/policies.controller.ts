@@ -10,6 +10,7 @@ const POLICY = {
   type: 'object',
   properties: {
     id: { type: 'string', format: 'uuid' },
+    name: { type: 'string', nullable: true, maxLength: 100, example: 'read published', description: 'What explanations call the policy; optional.' },
     role: { type: 'string', example: 'public' },
     collection: { type: 'string', example: 'posts' },
     action: { type: 'string', enum: ['create', 'read', 'update', 'delete'] },

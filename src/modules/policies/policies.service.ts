@@ -49,6 +49,7 @@ export interface PolicyTarget {
 
 export interface PolicyDto {
   id: string;
+  name: string | null;
   role: string;
   collection: string;
   action: PolicyAction;
@@ -266,7 +267,7 @@ export class PoliciesService implements OnModuleInit, OnModuleDestroy {
   /** Checks the given parts of a policy against the roles and the schema, and sets them (schema snapshots check theirs here too). */
   async assign(target: PolicyTarget, policy: PolicyEntity, input: Raw, creating: boolean): Promise<void> {
     assertSafeTree(input, 'body');
-    const known = new Set(['role', 'collection', 'action', 'filter', 'fields', 'validation', 'presets', 'verified_email']);
+    const known = new Set(['name', 'role', 'collection', 'action', 'filter', 'fields', 'validation', 'presets', 'verified_email']);
     for (const key of Object.keys(input)) if (!known.has(key)) throw invalidPayload(`Invalid payload: "${key}" is not a part of a policy.`, key);
     const schema = policySchema(target.schema, creating ? input.collection : policy.collection);
     if (creating) {
@@ -285,7 +286,9 @@ export class PoliciesService implements OnModuleInit, OnModuleDestroy {
       policy.filter = null;
       policy.validation = null;
       policy.presets = null;
+      policy.name = null;
     }
+    if ('name' in input) policy.name = policyName(input.name);
     const collection = schema.collections.get(policy.collection)!;
     if ('filter' in input) {
       if (input.filter !== null && !isRecord(input.filter)) throw invalidPayload('Invalid payload: "filter" must be an object in the query language, or null.', 'filter');
@@ -349,6 +352,13 @@ export function roleName(value: unknown, field = 'name'): string {
   return value;
 }
 
+/** A policy's name: a text of 1 to 100 characters, or null for none. */
+export function policyName(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || value.trim() === '' || value.length > 100) throw invalidPayload('Invalid payload: "name" must be a text of 1 to 100 characters, or null.', 'name');
+  return value.trim();
+}
+
 export function description(value: unknown): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string' || value.length > 2000) throw invalidPayload('Invalid payload: "description" must be a text of at most 2000 characters.', 'description');
@@ -363,6 +373,7 @@ export function toPolicyDto(policy: PolicyEntity): PolicyDto {
   const json = (value: string | null) => (value === null ? null : (JSON.parse(value) as Raw));
   return {
     id: policy.id,
+    name: policy.name,
     role: policy.role,
     collection: policy.collection,
     action: policy.action,

@@ -5,12 +5,12 @@ import { AppError, invalidPayload } from '../../common/errors/app-error';
 import { isRecord } from '../../engine/query/filter.parser';
 import type { WorkspaceSchema } from '../schema/schema.types';
 import { Dependant, SchemaRemoval, SectionApply, SectionCheck, SectionStep, SnapshotParticipant, SnapshotParticipants } from '../schema/snapshot-participant';
-import { description, PoliciesService, PolicyDto, roleName, toPolicyDto } from './policies.service';
+import { description, PoliciesService, PolicyDto, policyName, roleName, toPolicyDto } from './policies.service';
 import { AppRoleEntity, BUILT_IN_ROLES, PolicyEntity } from './policy.entities';
 
 type Raw = Record<string, unknown>;
 
-const POLICY_PARTS = ['role', 'collection', 'action', 'filter', 'fields', 'validation', 'presets', 'verified_email'];
+const POLICY_PARTS = ['name', 'role', 'collection', 'action', 'filter', 'fields', 'validation', 'presets', 'verified_email'];
 
 /** A custom app role in a snapshot. */
 export interface RoleEntry {
@@ -130,6 +130,7 @@ export class PoliciesSnapshot implements SnapshotParticipant<PolicyEntry>, OnMod
     }
     const filter = isRecord(raw.filter) && Object.keys(raw.filter).length === 0 ? null : raw.filter;
     return {
+      name: policyName(raw.name),
       role: raw.role as string,
       collection: raw.collection as string,
       action: raw.action as PolicyEntry['action'],
@@ -234,7 +235,7 @@ export class PoliciesSnapshot implements SnapshotParticipant<PolicyEntry>, OnMod
   }
 }
 
-function toStoredParts(entry: PolicyEntry): Pick<PolicyEntity, 'filter' | 'fields' | 'validation' | 'presets' | 'requireVerifiedEmail'> {
+function toStoredParts(entry: PolicyEntry): Pick<PolicyEntity, 'name' | 'filter' | 'fields' | 'validation' | 'presets' | 'requireVerifiedEmail'> {
   const json = (value: Raw | null) => (value === null ? null : JSON.stringify(value));
-  return { filter: json(entry.filter), fields: JSON.stringify(entry.fields), validation: json(entry.validation), presets: json(entry.presets), requireVerifiedEmail: entry.verified_email };
+  return { name: entry.name, filter: json(entry.filter), fields: JSON.stringify(entry.fields), validation: json(entry.validation), presets: json(entry.presets), requireVerifiedEmail: entry.verified_email };
 }

@@ -16,6 +16,8 @@ export class AppRoleEntity {
 export class PolicyEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
   @Column({ name: 'workspace_id', type: 'varchar', length: 36 }) workspaceId!: string;
+  /** What people call it ("read published"), for the explanations that name it; optional. */
+  @Column({ type: 'varchar', length: 100, nullable: true }) name!: string | null;
   @Column({ type: 'varchar', length: 64 }) role!: string;
   @Column({ type: 'varchar', length: 64 }) collection!: string;
   @Column({ type: 'varchar', length: 16 }) action!: PolicyAction;

@@ -15,6 +15,7 @@ import { CompositeIndexes1733800000000 } from './1733800000000-composite-indexes
 import { WebhookAttemptHeaders1733900000000 } from './1733900000000-webhook-attempt-headers';
 import { FlowRunRerunOf1733910000000 } from './1733910000000-flow-run-rerun-of';
 import { InstanceSettings1733950000000 } from './1733950000000-instance-settings';
+import { PolicyNames1733960000000 } from './1733960000000-policy-names';
 
 /**
  * Every system-table migration, oldest first. The migrations of the tables of user collections, which
@@ -39,4 +40,5 @@ export const PLATFORM_MIGRATIONS = [
   WebhookAttemptHeaders1733900000000,
   FlowRunRerunOf1733910000000,
   InstanceSettings1733950000000,
+  PolicyNames1733960000000,
 ];

@@ -9,6 +9,7 @@ const POLICY = {
   type: 'object',
   properties: {
     id: { type: 'string', format: 'uuid' },
+    name: { type: 'string', nullable: true },
     role: { type: 'string' },
     collection: { type: 'string' },
     action: { type: 'string', enum: ['create', 'read', 'update', 'delete'] },

@@ -311,7 +311,7 @@ function writableFields(target: Target | GrantedTarget | null, collection: Colle
 }
 
 export function policyLabel(policy: PolicyDto): string {
-  return `policy ${policy.id} (${policy.role} may ${policy.action} "${policy.collection}")`;
+  return `policy ${policy.name === null ? policy.id : `"${policy.name}"`} (${policy.role} may ${policy.action} "${policy.collection}")`;
 }
 
 /** Why the door let the action through: only a member role, an API key's role or an applying policy does. */
