@@ -164,6 +164,7 @@ export function describeStudioAccess(kind: DatabaseKind): void {
       const fields = editor.getByRole('group', { name: 'Fields it may read' });
       for (const field of ['title', 'status']) await fields.getByText(field, { exact: true }).click();
       assert.equal(await fields.getByRole('checkbox', { name: 'title', exact: true }).isChecked(), true);
+      await editor.getByLabel('Name', { exact: true }).fill('read published');
       await assertAccessible(page, 'policy editor');
       if (shots) await screenshot(page, 'studio-policy-editor');
       await editor.getByRole('button', { name: 'Save policy' }).click();
@@ -172,8 +173,8 @@ export function describeStudioAccess(kind: DatabaseKind): void {
 
       const policies = await app.api.get(`${base}/policies`, { token: admin.accessToken });
       assert.deepEqual(
-        policies.body.data.map((p: Record<string, unknown>) => [p.role, p.collection, p.action, p.filter, p.fields]),
-        [['authenticated', 'posts', 'read', { _and: [{ status: { _eq: 'published' } }] }, ['title', 'status']]],
+        policies.body.data.map((p: Record<string, unknown>) => [p.name, p.role, p.collection, p.action, p.filter, p.fields]),
+        [['read published', 'authenticated', 'posts', 'read', { _and: [{ status: { _eq: 'published' } }] }, ['title', 'status']]],
       );
       const reads = await app.api.get(`${base}/items/posts?fields=title,status`, { token: (await appLogin('reader@example.com', APP_PASSWORD)).access_token });
       assert.equal(reads.status, 200, reads.text);
@@ -196,6 +197,29 @@ export function describeStudioAccess(kind: DatabaseKind): void {
       assert.equal(await editor.getByRole('checkbox', { name: 'All fields (*)' }).isChecked(), false);
       await editor.getByRole('button', { name: 'Cancel' }).click();
       await editor.waitFor({ state: 'detached' });
+    });
+
+    it('views the posts as the app user: the draft is not there, and looked up by id, the policy built above is named as what hides it', async () => {
+      await page.goto(`${app.url}/admin/w/acme/collections/posts`);
+      await page.getByRole('gridcell', { name: 'Secret draft', exact: true }).waitFor();
+      await page.getByRole('button', { name: 'View as…' }).click();
+      const picker = page.getByRole('dialog', { name: 'View as' });
+      await picker.getByLabel('Search app users').fill('reader');
+      await picker.getByRole('option', { name: /reader@example\.com/ }).click();
+      await picker.getByRole('button', { name: 'View as', exact: true }).click();
+      const banner = page.getByRole('region', { name: 'Viewing as' });
+      await page.getByRole('gridcell', { name: 'Launch notes', exact: true }).waitFor();
+      assert.equal(await page.getByRole('gridcell', { name: 'Secret draft', exact: true }).count(), 0, 'the draft is not in the grid');
+      const draft = await app.api.get(`${base}/items/posts?filter[status][_eq]=draft&fields=id`, { token: admin.accessToken });
+      await banner.getByLabel('Look up an item by id').fill(String(draft.body.data[0].id));
+      await banner.getByRole('button', { name: 'Explain' }).click();
+      const verdict = banner.getByTestId('viewas-lookup-verdict');
+      await verdict.waitFor();
+      assert.match((await verdict.textContent()) ?? '', /^Row hidden: policy "read published" \(authenticated may read "posts"\) filters /);
+      await assertAccessible(page, 'a draft hidden by the policy built in the editor');
+      await banner.getByRole('button', { name: 'Stop viewing as' }).click();
+      await page.goto(`${app.url}/admin/w/acme/access`);
+      await page.getByRole('heading', { name: 'Roles & policies', level: 1 }).waitFor();
     });
 
     it('creates a custom role, shows the server\'s refusal of a bad preset, and gives the role to an app user', async () => {
