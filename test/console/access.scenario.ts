@@ -6,7 +6,7 @@ import { RunningApp } from '../support/app';
 import { assertAccessible, RunningBrowser, screenshot, watchErrors } from '../support/browser';
 import { selectedDatabases } from '../support/databases';
 import { Account, newAccount } from '../support/factories';
-import { studioStage } from '../support/studio';
+import { openFromNavigation, signInAt, studioStage } from '../support/studio';
 
 const APP_PASSWORD = 'reader-password-1';
 
@@ -56,14 +56,8 @@ export function describeStudioAccess(kind: DatabaseKind): void {
     });
 
     it('lists, searches and creates app users', async () => {
-      await page.goto(`${app.url}/admin/`);
-      await page.waitForURL(/\/admin\/sign-in/);
-      await page.getByLabel('Email').fill(admin.email);
-      await page.getByLabel('Password').fill(admin.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL(/\/admin\/w\/acme\/collections$/);
-      await page.getByRole('complementary', { name: 'Navigation' }).getByRole('link', { name: 'App users', exact: true }).click();
-      await page.waitForURL(/\/admin\/w\/acme\/app-users$/);
+      await signInAt(page, `${app.url}/admin/`, admin, /\/admin\/w\/acme\/collections$/);
+      await openFromNavigation(page, 'App users', /\/admin\/w\/acme\/app-users$/);
       const table = page.getByRole('table', { name: 'App users' });
       await table.getByRole('cell', { name: /^reader@example\.com/ }).waitFor();
 

@@ -7,7 +7,7 @@ import { RunningApp } from '../support/app';
 import { assertAccessible, RunningBrowser, screenshot, watchErrors } from '../support/browser';
 import { selectedDatabases } from '../support/databases';
 import { Account, newAccount } from '../support/factories';
-import { studioStage } from '../support/studio';
+import { openFromNavigation, signInAt, studioStage } from '../support/studio';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
 /** Deliveries give up fast here: one retry 100 ms after the first failure, then the delivery is failed. */
@@ -64,14 +64,8 @@ export function describeStudioAutomation(kind: DatabaseKind): void {
     };
 
     it('signs in and creates a webhook, its secret shown once', async () => {
-      await page.goto(`${app.url}/admin/`);
-      await page.waitForURL(/\/admin\/sign-in/);
-      await page.getByLabel('Email').fill(admin.email);
-      await page.getByLabel('Password').fill(admin.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL(/\/admin\/w\/acme\/collections$/);
-      await page.getByRole('complementary', { name: 'Navigation' }).getByRole('link', { name: 'Webhooks', exact: true }).click();
-      await page.waitForURL(/\/admin\/w\/acme\/webhooks$/);
+      await signInAt(page, `${app.url}/admin/`, admin, /\/admin\/w\/acme\/collections$/);
+      await openFromNavigation(page, 'Webhooks', /\/admin\/w\/acme\/webhooks$/);
       await page.getByText('No webhook yet.').waitFor();
       await assertAccessible(page, 'webhooks, none yet');
 

@@ -8,7 +8,7 @@ import { RunningApp } from '../support/app';
 import { assertAccessible, RunningBrowser, screenshot, watchErrors } from '../support/browser';
 import { selectedDatabases } from '../support/databases';
 import { Account, newAccount } from '../support/factories';
-import { studioStage } from '../support/studio';
+import { openFromNavigation, signInAt, studioStage } from '../support/studio';
 
 /**
  * Refused on purpose, to see the refusals shown: deleting a folder that still holds a file (409), and
@@ -96,14 +96,8 @@ export function describeStudioFiles(kind: DatabaseKind): void {
     });
 
     it('signs in and opens the files library from the navigation', async () => {
-      await page.goto(`${app.url}/admin/`);
-      await page.waitForURL(/\/admin\/sign-in/);
-      await page.getByLabel('Email').fill(admin.email);
-      await page.getByLabel('Password').fill(admin.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL(/\/admin\/w\/acme\/collections$/);
-      await page.getByRole('complementary', { name: 'Navigation' }).getByRole('link', { name: 'Files', exact: true }).click();
-      await page.waitForURL(/\/admin\/w\/acme\/files$/);
+      await signInAt(page, `${app.url}/admin/`, admin, /\/admin\/w\/acme\/collections$/);
+      await openFromNavigation(page, 'Files', /\/admin\/w\/acme\/files$/);
       await page.getByText('No file yet.').waitFor();
     });
 

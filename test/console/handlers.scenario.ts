@@ -6,7 +6,7 @@ import { RunningApp } from '../support/app';
 import { assertAccessible, RunningBrowser, screenshot, watchErrors } from '../support/browser';
 import { selectedDatabases } from '../support/databases';
 import { Account, newAccount } from '../support/factories';
-import { studioStage } from '../support/studio';
+import { openFromNavigation, signInAt, studioStage } from '../support/studio';
 
 /** Refused on purpose, to see the refusal shown: saving code that does not compile (400). */
 const EXPECTED_REFUSALS = [/\/api\/v1\/w\/acme\/handlers\/[0-9a-f-]+$/];
@@ -73,14 +73,8 @@ export function describeStudioHandlers(kind: DatabaseKind): void {
     });
 
     it('lists the handlers from the navigation', async () => {
-      await page.goto(`${app.url}/admin/`);
-      await page.waitForURL(/\/admin\/sign-in/);
-      await page.getByLabel('Email').fill(admin.email);
-      await page.getByLabel('Password').fill(admin.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL(/\/admin\/w\/acme\/collections$/);
-      await page.getByRole('complementary', { name: 'Navigation' }).getByRole('link', { name: 'Handlers', exact: true }).click();
-      await page.waitForURL(/\/admin\/w\/acme\/handlers$/);
+      await signInAt(page, `${app.url}/admin/`, admin, /\/admin\/w\/acme\/collections$/);
+      await openFromNavigation(page, 'Handlers', /\/admin\/w\/acme\/handlers$/);
       const row = page.getByRole('table', { name: 'Handlers' }).getByRole('row', { name: /Place order/ });
       await row.getByText('POST /custom/orders').waitFor();
       await assertAccessible(page, 'handlers');

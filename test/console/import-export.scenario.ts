@@ -7,7 +7,7 @@ import { RunningApp, TEST_SETUP_TOKEN } from '../support/app';
 import { assertAccessible, RunningBrowser, screenshot, watchErrors } from '../support/browser';
 import { selectedDatabases } from '../support/databases';
 import { uniqueEmail } from '../support/factories';
-import { studioStage } from '../support/studio';
+import { signInAt, studioStage } from '../support/studio';
 
 /** The import refused on purpose answers 400, which the browser logs as a failed resource. */
 const EXPECTED_REFUSALS = [/\/items\/products\/import$/];
@@ -88,12 +88,7 @@ export function describeStudioImportExport(kind: DatabaseKind): void {
       context = await chromium.browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: 'light', acceptDownloads: true });
       page = await context.newPage();
       errors = watchErrors(page, EXPECTED_REFUSALS);
-      await page.goto(explorer());
-      await page.waitForURL(/\/admin\/sign-in/);
-      await page.getByLabel('Email').fill(admin.email);
-      await page.getByLabel('Password').fill(admin.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL(/\/admin\/w\/io\/collections\/products$/);
+      await signInAt(page, explorer(), admin, /\/admin\/w\/io\/collections\/products$/);
       await page.getByText('0 of 0 items').waitFor();
     });
 

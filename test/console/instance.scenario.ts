@@ -7,19 +7,14 @@ import { RunningApp } from '../support/app';
 import { assertAccessible, screenshot, watchErrors } from '../support/browser';
 import { selectedDatabases } from '../support/databases';
 import { Account, newAccount } from '../support/factories';
-import { studioStage } from '../support/studio';
+import { signInAt, studioStage } from '../support/studio';
 import { ExternalFixture, externalPostgres } from '../connections/external-databases';
 
 /** Refused on purpose, to see the refusals shown: the app user's wrong password in "send as", a connection to a closed port. */
 const EXPECTED_REFUSALS = [/\/api\/v1\/w\/acme\/auth\/login$/, /\/api\/v1\/w\/acme\/connections\/test$/];
 
-async function signIn(page: Page, app: RunningApp, account: Account): Promise<void> {
-  await page.goto(`${app.url}/admin/`);
-  await page.waitForURL(/\/admin\/sign-in/);
-  await page.getByLabel('Email').fill(account.email);
-  await page.getByLabel('Password').fill(account.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/admin\/(w\/[^/]+\/collections|workspaces)?$/);
+function signIn(page: Page, app: RunningApp, account: Account): Promise<void> {
+  return signInAt(page, `${app.url}/admin/`, account, /\/admin\/(w\/[^/]+\/collections|workspaces)?$/);
 }
 
 /**

@@ -6,17 +6,12 @@ import { RunningApp } from '../support/app';
 import { assertAccessible, RunningBrowser, screenshot, watchErrors } from '../support/browser';
 import { selectedDatabases } from '../support/databases';
 import { Account, addMember, newAccount } from '../support/factories';
-import { studioStage } from '../support/studio';
+import { signInAt, studioStage } from '../support/studio';
 
 const NOTES = 8;
 
-async function signIn(page: Page, account: Account, address: string): Promise<void> {
-  await page.goto(address);
-  await page.waitForURL(/\/admin\/sign-in/);
-  await page.getByLabel('Email').fill(account.email);
-  await page.getByLabel('Password').fill(account.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(address);
+function signIn(page: Page, account: Account, address: string): Promise<void> {
+  return signInAt(page, address, account, address);
 }
 
 /** The grid row that shows a text, with its highlight class. */

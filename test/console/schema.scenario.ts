@@ -6,7 +6,7 @@ import { RunningApp } from '../support/app';
 import { assertAccessible, RunningBrowser, screenshot, watchErrors } from '../support/browser';
 import { selectedDatabases } from '../support/databases';
 import { Account, newAccount } from '../support/factories';
-import { studioStage } from '../support/studio';
+import { openFromNavigation, signInAt, studioStage } from '../support/studio';
 
 /**
  * Views, schema moves and the activity log of Cairn Studio on one database: two workspaces and their data
@@ -53,14 +53,8 @@ export function describeStudioSchema(kind: DatabaseKind): void {
     });
 
     it('signs in and opens the views from the navigation', async () => {
-      await page.goto(`${app.url}/admin/`);
-      await page.waitForURL(/\/admin\/sign-in/);
-      await page.getByLabel('Email').fill(admin.email);
-      await page.getByLabel('Password').fill(admin.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL(/\/admin\/w\/acme\/collections$/);
-      await page.getByRole('complementary', { name: 'Navigation' }).getByRole('link', { name: 'Views', exact: true }).click();
-      await page.waitForURL(/\/admin\/w\/acme\/views$/);
+      await signInAt(page, `${app.url}/admin/`, admin, /\/admin\/w\/acme\/collections$/);
+      await openFromNavigation(page, 'Views', /\/admin\/w\/acme\/views$/);
       await page.getByText('No view yet.').waitFor();
     });
 

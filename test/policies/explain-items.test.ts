@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
-import { newAppUser } from '../support/app-users';
-import { addMember, assertError, newAccount, newCollection, newOwnedWorkspace } from '../support/factories';
+import { assertError, newCollection, newOwnedWorkspace } from '../support/factories';
 import type { Api } from '../support/http';
+import { Principal, PRINCIPALS as ALL_PRINCIPALS, principalsOf } from './documents.fixture';
 
-type Principal = 'owner' | 'editor' | 'viewer' | 'editor key' | 'viewer key' | 'app user' | 'anonymous';
-const PRINCIPALS: Principal[] = ['owner', 'editor', 'viewer', 'editor key', 'viewer key', 'app user', 'anonymous'];
+/** Every principal but the admin, who is the one asking. */
+const PRINCIPALS: Principal[] = ALL_PRINCIPALS.filter((principal) => principal !== 'admin');
 
 /** One read of the matrix: the query as `POST /explain/items` takes it, and the same as GET /items' query string. */
 interface ReadCase {
@@ -35,31 +35,13 @@ describeEachDatabase('explain items', {}, (suite) => {
   let readPolicyId: string;
 
   before(async () => {
-    const { owner: account, workspace, api, base: path } = await newOwnedWorkspace(suite.api);
-    owner = api;
-    base = path;
-    callers.owner = api;
-    as.owner = { member_role: 'owner' };
-    for (const role of ['admin', 'editor', 'viewer'] as const) {
-      const member = await newAccount(suite.api, role);
-      await addMember(suite.api, workspace, account, member, role);
-      if (role === 'admin') admin = suite.api.as(member.accessToken);
-      else {
-        callers[role] = suite.api.as(member.accessToken);
-        as[role] = { member_role: role };
-      }
-    }
-    for (const role of ['editor', 'viewer'] as const) {
-      const key = await api.post(`/api/v1/workspaces/${workspace.slug}/api-keys`, { name: role, role });
-      assert.equal(key.status, 201, key.text);
-      callers[`${role} key`] = suite.api.as(key.body.data.key);
-      as[`${role} key`] = { api_key: key.body.data.id };
-    }
-    const appUser = await newAppUser(suite.api, base, 'viewer-of');
-    callers['app user'] = suite.api.as(appUser.accessToken);
-    as['app user'] = { app_user: appUser.id };
-    callers.anonymous = suite.api.as(null);
-    as.anonymous = { anonymous: true };
+    const owned = await newOwnedWorkspace(suite.api);
+    const api = owned.api;
+    ({ api: owner, base } = owned);
+    const principals = await principalsOf(suite.api, owned);
+    Object.assign(callers, principals.callers);
+    Object.assign(as, principals.as);
+    admin = principals.callers.admin;
     await newCollection(api, base, {
       collection: 'documents',
       fields: [{ field: 'title', type: 'string' }, { field: 'status', type: 'string' }, { field: 'secret', type: 'string' }],

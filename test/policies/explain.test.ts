@@ -2,12 +2,10 @@ import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
 import { newAppUser } from '../support/app-users';
-import { addMember, assertError, newAccount, newCollection, newOwnedWorkspace } from '../support/factories';
+import { assertError, newCollection, newOwnedWorkspace } from '../support/factories';
 import type { Api, ApiResponse } from '../support/http';
-import { documentsUnderPolicies } from './documents.fixture';
+import { documentsUnderPolicies, Principal, PRINCIPALS, principalsOf } from './documents.fixture';
 
-type Principal = 'owner' | 'admin' | 'editor' | 'viewer' | 'editor key' | 'viewer key' | 'app user' | 'anonymous';
-const PRINCIPALS: Principal[] = ['owner', 'admin', 'editor', 'viewer', 'editor key', 'viewer key', 'app user', 'anonymous'];
 const BY_POLICY: Principal[] = ['app user', 'anonymous'];
 
 /** Whether each principal may, as the permission matrix has it: members by role (viewers only read), app roles by policy. */
@@ -41,30 +39,13 @@ describeEachDatabase('explain', {}, (suite) => {
   let appUserId: string;
 
   before(async () => {
-    const { owner: account, workspace, api, base: path } = await newOwnedWorkspace(suite.api);
-    owner = api;
-    base = path;
-    callers.owner = api;
-    as.owner = { member_role: 'owner' };
-    for (const role of ['admin', 'editor', 'viewer'] as const) {
-      const member = await newAccount(suite.api, role);
-      await addMember(suite.api, workspace, account, member, role);
-      callers[role] = suite.api.as(member.accessToken);
-      as[role] = { member_role: role };
-    }
-    for (const role of ['editor', 'viewer'] as const) {
-      const key = await api.post(`/api/v1/workspaces/${workspace.slug}/api-keys`, { name: role, role });
-      assert.equal(key.status, 201, key.text);
-      callers[`${role} key`] = suite.api.as(key.body.data.key);
-      as[`${role} key`] = { api_key: key.body.data.id };
-    }
-    const appUser = await newAppUser(suite.api, base, 'reader');
-    appUserId = appUser.id;
-    callers['app user'] = suite.api.as(appUser.accessToken);
-    as['app user'] = { app_user: appUser.id };
-    callers.anonymous = suite.api.as(null);
-    as.anonymous = { anonymous: true };
-    Object.assign(policyIds, await documentsUnderPolicies(api, base));
+    const owned = await newOwnedWorkspace(suite.api);
+    ({ api: owner, base } = owned);
+    const principals = await principalsOf(suite.api, owned);
+    Object.assign(callers, principals.callers);
+    Object.assign(as, principals.as);
+    appUserId = principals.appUserId;
+    Object.assign(policyIds, await documentsUnderPolicies(owner, base));
   });
 
   async function documentWith(status: string): Promise<number> {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
+import type { Page } from 'playwright-core';
 import type { DatabaseKind } from '../../src/config/app-config';
 import { RunningApp, startApp } from './app';
 import { launchBrowser, RunningBrowser } from './browser';
@@ -35,4 +36,23 @@ export function studioStage(kind: DatabaseKind, env: Record<string, string> = {}
     await stage.db?.drop();
   });
   return stage;
+}
+
+/**
+ * Opens `address`, is sent to the sign-in form, signs in there as `account`, and waits to land where the
+ * console then takes it (`landing`).
+ */
+export async function signInAt(page: Page, address: string, account: { email: string; password: string }, landing: RegExp | string): Promise<void> {
+  await page.goto(address);
+  await page.waitForURL(/\/admin\/sign-in/);
+  await page.getByLabel('Email').fill(account.email);
+  await page.getByLabel('Password').fill(account.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(landing);
+}
+
+/** Follows a link of the workspace's navigation and waits for its screen's address. */
+export async function openFromNavigation(page: Page, link: string, path: RegExp): Promise<void> {
+  await page.getByRole('complementary', { name: 'Navigation' }).getByRole('link', { name: link, exact: true }).click();
+  await page.waitForURL(path);
 }
