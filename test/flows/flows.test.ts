@@ -337,6 +337,60 @@ describeEachDatabase('flows', { env: { ...FLOW_ENV, MAX_BATCH_SIZE: String(MAX_B
     await api.delete(`${base}/flows/${flow.id}`);
   });
 
+  it('reads an item by key and a list by query as the flow, a later step using what it read, and refuses an unknown field when saved', async () => {
+    const first = (await api.post(`${base}/items/posts`, { title: 'Read me', status: 'readable' })).body.data;
+    await api.post(`${base}/items/posts`, { title: 'Read me too', status: 'readable' });
+    const flow = await flows.create({
+      trigger: { type: 'manual' },
+      operations: [
+        { key: 'read_step', type: 'read_items', options: { collection: 'posts', key: '{{ $trigger.body.post }}' }, next: 'listed' },
+        { key: 'listed', type: 'read_items', options: { collection: 'posts', query: { filter: { status: { _eq: 'readable' } }, sort: ['-title'], limit: 5, fields: ['title'] } }, next: 'note' },
+        { key: 'note', type: 'log', options: { message: 'Read {{ read_step.title }}, then {{ listed[0].title }}' } },
+      ],
+      first: 'read_step',
+    });
+    const run = await flows.call(flow.id, { post: first.id });
+    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    assert.equal(run.steps[0].result.id, first.id);
+    assert.equal(run.steps[0].result.title, 'Read me');
+    // The fields asked for, and the primary key, which every read answers.
+    assert.deepEqual(run.steps[1].result.map((item: Record<string, unknown>) => Object.keys(item).sort()), [['id', 'title'], ['id', 'title']]);
+    assert.deepEqual(run.steps[1].result.map((item: Record<string, unknown>) => item.title), ['Read me too', 'Read me']);
+    assert.deepEqual(run.steps[2].result, { message: 'Read Read me, then Read me too' });
+
+    // A key with no item reads as null, for a condition to test.
+    const missing = await flows.call(flow.id, { post: 999999 });
+    assert.equal(missing.status, 'succeeded', JSON.stringify(missing));
+    assert.equal(missing.steps[0].result, null);
+    await api.delete(`${base}/flows/${flow.id}`);
+
+    const saved = await api.post(`${base}/flows`, {
+      name: 'x',
+      trigger: { type: 'manual' },
+      operations: [{ key: 'a', type: 'read_items', options: { collection: 'posts', query: { filter: { rating: { _gt: 3 } } } } }],
+      first: 'a',
+    });
+    assertError(saved, 400, 'INVALID_PAYLOAD');
+    assert.equal(saved.body.errors[0].extensions.field, 'operations.0.options.query.filter');
+    assert.match(saved.body.errors[0].message, /Unknown field "rating"/);
+    const badFields = await api.post(`${base}/flows`, {
+      name: 'x',
+      trigger: { type: 'manual' },
+      operations: [{ key: 'a', type: 'read_items', options: { collection: 'posts', query: { filter: { title: { _nnull: true } }, fields: ['rating'] } } }],
+      first: 'a',
+    });
+    assertError(badFields, 400, 'INVALID_PAYLOAD');
+    assert.match(badFields.body.errors[0].message, /"rating"/);
+    const other = await api.post(`${base}/flows`, {
+      name: 'x',
+      trigger: { type: 'manual' },
+      operations: [{ key: 'a', type: 'read_items', options: { collection: 'posts', query: { filter: { title: { _nnull: true } }, offset: 2 } } }],
+      first: 'a',
+    });
+    assertError(other, 400, 'INVALID_PAYLOAD');
+    assert.equal(other.body.errors[0].extensions.field, 'operations.0.options.query.offset');
+  });
+
   it('updates by query through the items door only the items an app role may both read and update', async () => {
     await newCollection(api, base, { collection: 'notes', fields: [{ field: 'title', type: 'string' }, { field: 'status', type: 'string' }, { field: 'owner', type: 'string' }] });
     await newCollection(api, base, { collection: 'ballots', fields: [{ field: 'choice', type: 'string' }] });
