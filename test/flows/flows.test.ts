@@ -391,6 +391,39 @@ describeEachDatabase('flows', { env: { ...FLOW_ENV, MAX_BATCH_SIZE: String(MAX_B
     assert.equal(other.body.errors[0].extensions.field, 'operations.0.options.query.offset');
   });
 
+  it('gives $NOW as the run\'s time and $NOW(±n unit) moved from it, in a payload and in text, and refuses a $NOW it cannot read when saved', async () => {
+    await newCollection(api, base, { collection: 'reminders', fields: [{ field: 'label', type: 'string' }, { field: 'due', type: 'datetime' }] });
+    const flow = await flows.create({
+      trigger: { type: 'manual' },
+      operations: [
+        { key: 'remind', type: 'create_item', options: { collection: 'reminders', payload: { label: 'from {{ $NOW(+2 hours) }}', due: '{{ $NOW(-1 day) }}' } }, next: 'note' },
+        { key: 'note', type: 'log', options: { message: '{{ $NOW }}' } },
+      ],
+      first: 'remind',
+    });
+    const started = Date.now();
+    const run = await flows.call(flow.id, {});
+    const ended = Date.now();
+    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    const now = Date.parse(run.steps[1].result.message);
+    assert.ok(now >= started - 1000 && now <= ended + 1000, `$NOW ${run.steps[1].result.message} is the run's time`);
+    // One time for the whole run: each step's arithmetic starts from the same $NOW.
+    assert.equal(run.steps[0].input.payload.due, new Date(now - 86_400_000).toISOString());
+    assert.equal(run.steps[0].input.payload.label, `from ${new Date(now + 2 * 3_600_000).toISOString()}`);
+    const due = Date.parse((await api.get(`${base}/items/reminders/${run.steps[0].result.id}`)).body.data.due);
+    assert.ok(Math.abs(due - (now - 86_400_000)) < 2000, `due ${due} is a day before ${now}`);
+    await api.delete(`${base}/flows/${flow.id}`);
+
+    const saved = await api.post(`${base}/flows`, {
+      name: 'x',
+      trigger: { type: 'manual' },
+      operations: [{ key: 'a', type: 'log', options: { message: 'at {{ $NOW(-1 fortnight) }}' } }],
+      first: 'a',
+    });
+    assertError(saved, 400, 'INVALID_PAYLOAD');
+    assert.match(saved.body.errors[0].message, /\$NOW\(-1 fortnight\)/);
+  });
+
   it('updates by query through the items door only the items an app role may both read and update', async () => {
     await newCollection(api, base, { collection: 'notes', fields: [{ field: 'title', type: 'string' }, { field: 'status', type: 'string' }, { field: 'owner', type: 'string' }] });
     await newCollection(api, base, { collection: 'ballots', fields: [{ field: 'choice', type: 'string' }] });

@@ -54,7 +54,8 @@ export class FlowExecutor {
     const trigger = JSON.parse(run.triggerData) as TriggerData;
     const access = { workspace, role: 'admin' as const, principal: { kind: 'flow' as const, flowId: flow.id, workspaceId: flow.workspaceId, depth: trigger.depth ?? 0 } };
     const byKey = new Map((JSON.parse(flow.operations) as FlowOperationDef[]).map((operation) => [operation.key, operation]));
-    const data: Record<string, unknown> = { $trigger: trigger, $last: null };
+    // $NOW: the run's time, one for all its steps, so that its templates agree with each other.
+    const data: Record<string, unknown> = { $trigger: trigger, $last: null, $NOW: new Date().toISOString() };
 
     let key: string | null = flow.firstOperation;
     while (key !== null) {
