@@ -148,6 +148,35 @@ describeEachDatabase('flows', { env: { ...FLOW_ENV, MAX_BATCH_SIZE: String(MAX_B
     await api.delete(`${base}/flows/${flow.id}`);
   });
 
+  it('gives an update flow the fields written as $trigger.changed and the item as the flow reads it as $trigger.item', async () => {
+    const flow = await flows.create({
+      trigger: { type: 'event', collections: ['posts'], events: ['update'], filter: { status: { _eq: 'announced' } } },
+      operations: [
+        { key: 'notify', type: 'log', options: { message: '{{ $trigger.item.title }} is {{ $trigger.item.status }}; changed {{ $trigger.changed }}' }, next: 'all' },
+        { key: 'all', type: 'read_items', options: { collection: 'posts', query: { filter: { id: { _in: '{{ $trigger.keys }}' } }, sort: ['id'], fields: ['title'] } } },
+      ],
+      first: 'notify',
+    });
+    const post = (await api.post(`${base}/items/posts`, { title: 'Launch', status: 'draft' })).body.data;
+    await api.patch(`${base}/items/posts/${post.id}`, { status: 'announced' });
+    const [run] = await until('the run finishes', () => flows.runs(flow.id), (list) => list.length > 0 && finished(list[0]));
+    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    // The stored trigger has the values written and their names; the item is read when the run starts.
+    assert.deepEqual(run.trigger, { event: 'update', collection: 'posts', keys: [post.id], payload: { status: 'announced' }, changed: ['status'], depth: 0 });
+    assert.deepEqual(run.steps[0].result, { message: 'Launch is announced; changed ["status"]' });
+
+    // A change of several items names them in keys; no single item is read.
+    const other = (await api.post(`${base}/items/posts`, { title: 'Other', status: 'draft' })).body.data;
+    await api.patch(`${base}/items/posts`, { keys: [post.id, other.id], data: { status: 'announced', title: 'Both' } });
+    const runs = await until('the second run finishes', () => flows.runs(flow.id), (list) => list.length > 1 && finished(list[0]));
+    assert.equal(runs[0].status, 'succeeded', JSON.stringify(runs[0]));
+    assert.deepEqual(runs[0].trigger.changed, ['status', 'title']);
+    assert.deepEqual(runs[0].steps[0].result, { message: ' is ; changed ["status","title"]' });
+    // They are read by their keys.
+    assert.deepEqual(runs[0].steps[1].result, [{ id: post.id, title: 'Both' }, { id: other.id, title: 'Both' }]);
+    await api.delete(`${base}/flows/${flow.id}`);
+  });
+
   it('follows a condition to next when it holds and to otherwise when it does not', async () => {
     const flow = await flows.create({
       trigger: { type: 'manual' },
