@@ -148,6 +148,35 @@ describeEachDatabase('flows', { env: { ...FLOW_ENV, MAX_BATCH_SIZE: String(MAX_B
     await api.delete(`${base}/flows/${flow.id}`);
   });
 
+  it('gives an update flow the fields written as $trigger.changed and the item as the flow reads it as $trigger.item', async () => {
+    const flow = await flows.create({
+      trigger: { type: 'event', collections: ['posts'], events: ['update'], filter: { status: { _eq: 'announced' } } },
+      operations: [
+        { key: 'notify', type: 'log', options: { message: '{{ $trigger.item.title }} is {{ $trigger.item.status }}; changed {{ $trigger.changed }}' }, next: 'all' },
+        { key: 'all', type: 'read_items', options: { collection: 'posts', query: { filter: { id: { _in: '{{ $trigger.keys }}' } }, sort: ['id'], fields: ['title'] } } },
+      ],
+      first: 'notify',
+    });
+    const post = (await api.post(`${base}/items/posts`, { title: 'Launch', status: 'draft' })).body.data;
+    await api.patch(`${base}/items/posts/${post.id}`, { status: 'announced' });
+    const [run] = await until('the run finishes', () => flows.runs(flow.id), (list) => list.length > 0 && finished(list[0]));
+    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    // The stored trigger has the values written and their names; the item is read when the run starts.
+    assert.deepEqual(run.trigger, { event: 'update', collection: 'posts', keys: [post.id], payload: { status: 'announced' }, changed: ['status'], depth: 0 });
+    assert.deepEqual(run.steps[0].result, { message: 'Launch is announced; changed ["status"]' });
+
+    // A change of several items names them in keys; no single item is read.
+    const other = (await api.post(`${base}/items/posts`, { title: 'Other', status: 'draft' })).body.data;
+    await api.patch(`${base}/items/posts`, { keys: [post.id, other.id], data: { status: 'announced', title: 'Both' } });
+    const runs = await until('the second run finishes', () => flows.runs(flow.id), (list) => list.length > 1 && finished(list[0]));
+    assert.equal(runs[0].status, 'succeeded', JSON.stringify(runs[0]));
+    assert.deepEqual(runs[0].trigger.changed, ['status', 'title']);
+    assert.deepEqual(runs[0].steps[0].result, { message: ' is ; changed ["status","title"]' });
+    // They are read by their keys.
+    assert.deepEqual(runs[0].steps[1].result, [{ id: post.id, title: 'Both' }, { id: other.id, title: 'Both' }]);
+    await api.delete(`${base}/flows/${flow.id}`);
+  });
+
   it('follows a condition to next when it holds and to otherwise when it does not', async () => {
     const flow = await flows.create({
       trigger: { type: 'manual' },
@@ -335,6 +364,93 @@ describeEachDatabase('flows', { env: { ...FLOW_ENV, MAX_BATCH_SIZE: String(MAX_B
     assert.equal(run.status, 'failed');
     assert.match(run.steps[0].error ?? '', /Unknown field "rating"/);
     await api.delete(`${base}/flows/${flow.id}`);
+  });
+
+  it('reads an item by key and a list by query as the flow, a later step using what it read, and refuses an unknown field when saved', async () => {
+    const first = (await api.post(`${base}/items/posts`, { title: 'Read me', status: 'readable' })).body.data;
+    await api.post(`${base}/items/posts`, { title: 'Read me too', status: 'readable' });
+    const flow = await flows.create({
+      trigger: { type: 'manual' },
+      operations: [
+        { key: 'read_step', type: 'read_items', options: { collection: 'posts', key: '{{ $trigger.body.post }}' }, next: 'listed' },
+        { key: 'listed', type: 'read_items', options: { collection: 'posts', query: { filter: { status: { _eq: 'readable' } }, sort: ['-title'], limit: 5, fields: ['title'] } }, next: 'note' },
+        { key: 'note', type: 'log', options: { message: 'Read {{ read_step.title }}, then {{ listed[0].title }}' } },
+      ],
+      first: 'read_step',
+    });
+    const run = await flows.call(flow.id, { post: first.id });
+    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    assert.equal(run.steps[0].result.id, first.id);
+    assert.equal(run.steps[0].result.title, 'Read me');
+    // The fields asked for, and the primary key, which every read answers.
+    assert.deepEqual(run.steps[1].result.map((item: Record<string, unknown>) => Object.keys(item).sort()), [['id', 'title'], ['id', 'title']]);
+    assert.deepEqual(run.steps[1].result.map((item: Record<string, unknown>) => item.title), ['Read me too', 'Read me']);
+    assert.deepEqual(run.steps[2].result, { message: 'Read Read me, then Read me too' });
+
+    // A key with no item reads as null, for a condition to test.
+    const missing = await flows.call(flow.id, { post: 999999 });
+    assert.equal(missing.status, 'succeeded', JSON.stringify(missing));
+    assert.equal(missing.steps[0].result, null);
+    await api.delete(`${base}/flows/${flow.id}`);
+
+    const saved = await api.post(`${base}/flows`, {
+      name: 'x',
+      trigger: { type: 'manual' },
+      operations: [{ key: 'a', type: 'read_items', options: { collection: 'posts', query: { filter: { rating: { _gt: 3 } } } } }],
+      first: 'a',
+    });
+    assertError(saved, 400, 'INVALID_PAYLOAD');
+    assert.equal(saved.body.errors[0].extensions.field, 'operations.0.options.query.filter');
+    assert.match(saved.body.errors[0].message, /Unknown field "rating"/);
+    const badFields = await api.post(`${base}/flows`, {
+      name: 'x',
+      trigger: { type: 'manual' },
+      operations: [{ key: 'a', type: 'read_items', options: { collection: 'posts', query: { filter: { title: { _nnull: true } }, fields: ['rating'] } } }],
+      first: 'a',
+    });
+    assertError(badFields, 400, 'INVALID_PAYLOAD');
+    assert.match(badFields.body.errors[0].message, /"rating"/);
+    const other = await api.post(`${base}/flows`, {
+      name: 'x',
+      trigger: { type: 'manual' },
+      operations: [{ key: 'a', type: 'read_items', options: { collection: 'posts', query: { filter: { title: { _nnull: true } }, offset: 2 } } }],
+      first: 'a',
+    });
+    assertError(other, 400, 'INVALID_PAYLOAD');
+    assert.equal(other.body.errors[0].extensions.field, 'operations.0.options.query.offset');
+  });
+
+  it('gives $NOW as the run\'s time and $NOW(±n unit) moved from it, in a payload and in text, and refuses a $NOW it cannot read when saved', async () => {
+    await newCollection(api, base, { collection: 'reminders', fields: [{ field: 'label', type: 'string' }, { field: 'due', type: 'datetime' }] });
+    const flow = await flows.create({
+      trigger: { type: 'manual' },
+      operations: [
+        { key: 'remind', type: 'create_item', options: { collection: 'reminders', payload: { label: 'from {{ $NOW(+2 hours) }}', due: '{{ $NOW(-1 day) }}' } }, next: 'note' },
+        { key: 'note', type: 'log', options: { message: '{{ $NOW }}' } },
+      ],
+      first: 'remind',
+    });
+    const started = Date.now();
+    const run = await flows.call(flow.id, {});
+    const ended = Date.now();
+    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    const now = Date.parse(run.steps[1].result.message);
+    assert.ok(now >= started - 1000 && now <= ended + 1000, `$NOW ${run.steps[1].result.message} is the run's time`);
+    // One time for the whole run: each step's arithmetic starts from the same $NOW.
+    assert.equal(run.steps[0].input.payload.due, new Date(now - 86_400_000).toISOString());
+    assert.equal(run.steps[0].input.payload.label, `from ${new Date(now + 2 * 3_600_000).toISOString()}`);
+    const due = Date.parse((await api.get(`${base}/items/reminders/${run.steps[0].result.id}`)).body.data.due);
+    assert.ok(Math.abs(due - (now - 86_400_000)) < 2000, `due ${due} is a day before ${now}`);
+    await api.delete(`${base}/flows/${flow.id}`);
+
+    const saved = await api.post(`${base}/flows`, {
+      name: 'x',
+      trigger: { type: 'manual' },
+      operations: [{ key: 'a', type: 'log', options: { message: 'at {{ $NOW(-1 fortnight) }}' } }],
+      first: 'a',
+    });
+    assertError(saved, 400, 'INVALID_PAYLOAD');
+    assert.match(saved.body.errors[0].message, /\$NOW\(-1 fortnight\)/);
   });
 
   it('updates by query through the items door only the items an app role may both read and update', async () => {

@@ -13,6 +13,17 @@ describe('flow templates', () => {
     assert.deepEqual(renderTemplates(['{{ made.label }}', 5, null], DATA), ['x', 5, null]);
   });
 
+  it('gives $NOW from the run\'s data and moves it by the query language\'s $NOW(±n unit), refusing one it cannot read', () => {
+    const data = { ...DATA, $NOW: '2026-03-01T12:00:00.000Z' };
+    assert.equal(renderTemplates('{{ $NOW }}', data), '2026-03-01T12:00:00.000Z');
+    assert.deepEqual(renderTemplates({ due: '{{ $NOW(-1 day) }}', soon: 'at {{$NOW(+2 hours)}}' }, data), { due: '2026-02-28T12:00:00.000Z', soon: 'at 2026-03-01T14:00:00.000Z' });
+    assert.equal(renderTemplates('{{ $NOW(-1 month) }}', data), '2026-01-30T12:00:00.000Z');
+    checkTemplates({ when: '{{ $NOW(-3 weeks) }} {{ $NOW }}' });
+    for (const bad of ['$NOW(yesterday)', '$NOW(-1 fortnight)', '$NOW(1 day']) {
+      assert.throws(() => checkTemplates(`{{ ${bad} }}`), TemplateError);
+    }
+  });
+
   it('reads a missing value as null when whole and as nothing inside text', () => {
     assert.equal(renderTemplates('{{ $trigger.payload.nope.deeper }}', DATA), null);
     assert.equal(renderTemplates('[{{ nowhere }}]', DATA), '[]');

@@ -1702,7 +1702,7 @@ export interface components {
             /** @description condition only: where the run goes when the condition does not hold. */
             otherwise?: string;
             /**
-             * @description create_item, update_item, delete_item, request, condition or log.
+             * @description read_items, create_item, update_item, delete_item, request, condition or log.
              * @example create_item
              */
             type: string;

@@ -1,8 +1,12 @@
+import { parseVariable } from '../../engine/query/filter.parser';
+
 /**
  * The templates of flow options: `{{ $trigger.payload.title }}`, `{{ $trigger.keys[0] }}`,
  * `{{ $last.id }}`, `{{ step_key.field }}`. A path is names and indexes read from own properties
  * only — no evaluation, no prototype: `__proto__`, `constructor` and `prototype` are refused. A string
  * that is one template keeps the value's type; a template inside text is stringified into it.
+ * `{{ $NOW }}` is the run's time (`$NOW` in the run's data, ISO text) and `{{ $NOW(-1 day) }}` that time
+ * moved as the query language's `$NOW(...)` variable moves it, read by the query language's own parser.
  */
 
 const TEMPLATE = /\{\{\s*([^{}]*?)\s*\}\}/g;
@@ -47,10 +51,31 @@ export function readPath(data: unknown, segments: ReadonlyArray<string | number>
   return current;
 }
 
+/**
+ * The offset in milliseconds of a `$NOW` template (0 for `$NOW`), or undefined for any other path.
+ * A `$NOW(` that the query language cannot read is refused, naming the form it takes.
+ */
+function nowOffset(expression: string): number | undefined {
+  const variable = parseVariable(expression);
+  if (variable === 'invalid') throw new TemplateError(`"{{ ${expression} }}" is not a time such as $NOW, $NOW(-1 day) or $NOW(+2 hours).`);
+  if (variable === null || variable.variable !== 'NOW') return undefined;
+  return variable.offsetMs ?? 0;
+}
+
+/** The value of one template's expression: a `$NOW` time, or the value at a path. */
+function resolveExpression(expression: string, data: Record<string, unknown>): unknown {
+  const offset = nowOffset(expression);
+  if (offset === undefined) return readPath(data, parsePath(expression));
+  const now = typeof data.$NOW === 'string' ? Date.parse(data.$NOW) : Date.now();
+  const moved = new Date(now + offset);
+  if (Number.isNaN(moved.getTime())) throw new TemplateError(`"{{ ${expression} }}" is beyond the dates this server can write.`);
+  return moved.toISOString();
+}
+
 /** Checks every template in a value (strings, deep in arrays and objects) when a flow is saved. */
 export function checkTemplates(value: unknown): void {
   if (typeof value === 'string') {
-    for (const match of value.matchAll(TEMPLATE)) parsePath(match[1]);
+    for (const match of value.matchAll(TEMPLATE)) if (nowOffset(match[1]) === undefined) parsePath(match[1]);
   } else if (Array.isArray(value)) {
     value.forEach(checkTemplates);
   } else if (typeof value === 'object' && value !== null) {
@@ -75,8 +100,8 @@ export function renderTemplates(value: unknown, data: Record<string, unknown>): 
 
 function renderString(text: string, data: Record<string, unknown>): unknown {
   const whole = WHOLE_TEMPLATE.exec(text);
-  if (whole) return readPath(data, parsePath(whole[1])) ?? null;
-  return text.replace(TEMPLATE, (_, path: string) => stringify(readPath(data, parsePath(path))));
+  if (whole) return resolveExpression(whole[1], data) ?? null;
+  return text.replace(TEMPLATE, (_, expression: string) => stringify(resolveExpression(expression, data)));
 }
 
 function stringify(value: unknown): string {

@@ -131,7 +131,9 @@ export class FlowTriggers implements WriteParticipant, OnModuleInit, OnModuleDes
     const runs: FlowRunEntity[] = [];
     for (const group of groups) {
       const keys = filter ? await matching(group.keys, filter) : group.keys;
-      if (keys.length > 0) runs.push(run({ keys, ...(group.payload ? { payload: group.payload } : {}) }));
+      // An update names the fields it wrote: the item before it is not read inside the write.
+      const changed = change.action === 'update' && group.payload ? { changed: Object.keys(group.payload) } : {};
+      if (keys.length > 0) runs.push(run({ keys, ...(group.payload ? { payload: group.payload } : {}), ...changed }));
     }
     return runs;
   }

@@ -34,7 +34,7 @@ export class FlowOperationDto {
   @Matches(OPERATION_KEY, { message: `key ${KEY_MESSAGE}` })
   key!: string;
 
-  @ApiProperty({ example: 'create_item', description: 'create_item, update_item, delete_item, request, condition or log.' })
+  @ApiProperty({ example: 'create_item', description: 'read_items, create_item, update_item, delete_item, request, condition or log.' })
   @IsString() @MaxLength(64)
   type!: string;
 

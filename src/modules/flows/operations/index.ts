@@ -5,6 +5,7 @@ import { DeleteItemOperation } from './delete-item.operation';
 import type { FlowOperation } from './flow-operation';
 import { HandlerOperation } from './handler.operation';
 import { LogOperation } from './log.operation';
+import { ReadItemsOperation } from './read-items.operation';
 import { RequestOperation } from './request.operation';
 import { UpdateItemOperation } from './update-item.operation';
 
@@ -12,7 +13,7 @@ import { UpdateItemOperation } from './update-item.operation';
  * Every operation type, one class per file. A new type is its file and one line here: the module
  * provides each class, and the registry below finds it by its `type`.
  */
-export const FLOW_OPERATION_CLASSES: Array<Type<FlowOperation>> = [CreateItemOperation, UpdateItemOperation, DeleteItemOperation, RequestOperation, ConditionOperation, LogOperation, HandlerOperation];
+export const FLOW_OPERATION_CLASSES: Array<Type<FlowOperation>> = [ReadItemsOperation, CreateItemOperation, UpdateItemOperation, DeleteItemOperation, RequestOperation, ConditionOperation, LogOperation, HandlerOperation];
 
 /** The operation types by name. */
 export class FlowOperations {
