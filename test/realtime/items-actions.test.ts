@@ -104,7 +104,8 @@ describeEachDatabase('realtime items actions', {}, (suite) => {
       [{ action: 'create', collection: 'posts', data: 'x' }, 'INVALID_PAYLOAD', /"data"/],
       [{ action: 'update', collection: 'posts', data: { title: 'x' } }, 'INVALID_PAYLOAD', /"id" or "ids"/],
       [{ action: 'delete', collection: 'posts', id: { x: 1 } }, 'INVALID_PAYLOAD', /"id"/],
-      [{ action: 'create', collection: 'posts', data: { rating: 'many' } }, 'INVALID_PAYLOAD', /rating|title/],
+      [{ action: 'create', collection: 'posts', data: { title: 'x', rating: 'many' } }, 'INVALID_PAYLOAD', /rating/],
+      [{ action: 'create', collection: 'posts', data: { rating: 1 } }, 'VALIDATION_FAILED', /title/],
       [{ action: 'read', collection: 'nothing_here' }, 'NOT_FOUND', /./],
     ];
     for (const [message, code, names] of cases) {
@@ -113,6 +114,11 @@ describeEachDatabase('realtime items actions', {}, (suite) => {
       assert.equal(answer.status, 'error', JSON.stringify(answer));
       assert.equal(answer.error.code, code, JSON.stringify({ message, answer }));
       assert.match(answer.error.message, names, JSON.stringify({ message, answer }));
+    }
+    for (const data of [{ title: 'x', rating: 'many' }, { rating: 1 }]) {
+      const rest = await api.post(`${base}/items/posts`, data);
+      const answer = await ask(client, { action: 'create', collection: 'posts', data });
+      assert.deepEqual(answer.error, { code: rest.body.errors[0].extensions.code, message: rest.body.errors[0].message }, 'the error REST gives');
     }
     client.send({ type: 'ping' });
     assert.deepEqual(await client.next(), { type: 'pong' });
