@@ -73,6 +73,23 @@ describeEachDatabase('realtime items actions', {}, (suite) => {
     assert.equal(missing.error.code, 'NOT_FOUND');
   });
 
+  it('logs a write over the socket as the caller\'s, with the handshake\'s user agent', async () => {
+    const client = await RealtimeClient.connect(url, { headers: { 'user-agent': 'socket-writer/1' } });
+    clients.push(client);
+    client.send({ type: 'auth', access_token: owner.accessToken });
+    assert.equal((await client.next()).status, 'ok');
+    const created = await ask(client, { action: 'create', collection: 'posts', data: { title: 'Logged' } });
+    const logged = await api.get(`${base}/activity?filter[collection][_eq]=posts&filter[item][_eq]=${created.data.id}&fields=action,actor_type,actor_id,user_agent`);
+    assert.deepEqual(logged.body.data.map(({ id: _id, ...entry }: Message) => entry), [{ action: 'create', actor_type: 'user', actor_id: owner.id, user_agent: 'socket-writer/1' }], logged.text);
+  });
+
+  it('answers an items message on /websocket before any auth with the credentials error', async () => {
+    const client = await RealtimeClient.connect(`${suite.app.url.replace('http', 'ws')}/websocket`);
+    clients.push(client);
+    const answer = await ask(client, { action: 'read', collection: 'posts' });
+    assert.deepEqual([answer.type, answer.status, answer.error.code], ['items', 'error', 'INVALID_CREDENTIALS']);
+  });
+
   it('refuses an app user without a policy, and a viewer member\'s writes, with the codes REST gives', async () => {
     const appUser = await newAppUser(suite.api, base);
     const app = await as(appUser.accessToken);
