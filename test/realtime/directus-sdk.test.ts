@@ -43,6 +43,33 @@ describeEachDatabase('@directus/sdk realtime against a workspace', {}, (suite) =
     }
   });
 
+  it('reads items with the items message sent through the client, and is refused a write with a viewer key', async () => {
+    const client = createDirectus(`${suite.app.url}${base}`, { globals: { WebSocket: WebSocket as never } })
+      .with(staticToken(key))
+      .with(realtime({ reconnect: false }));
+    await client.connect();
+    const answers = new Map<string, Record<string, any>>();
+    client.onWebSocket('message', (message: Record<string, any>) => {
+      if (message?.type === 'items') answers.set(String(message.uid), message);
+    });
+    const answer = async (uid: string) => {
+      for (let waited = 0; !answers.has(uid) && waited < 5_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+      return answers.get(uid);
+    };
+    try {
+      client.sendMessage({ type: 'items', action: 'read', collection: 'posts', query: { fields: ['title'], sort: ['id'] }, uid: 'read' });
+      const read = await answer('read');
+      assert.equal(read?.status, 'ok', JSON.stringify(read));
+      assert.deepEqual(read.data, (await api.get(`${base}/items/posts?fields=title&sort=id`)).body.data);
+      assert.ok(read.data.length > 0);
+      client.sendMessage({ type: 'items', action: 'create', collection: 'posts', data: { title: 'Viewer' }, uid: 'write' });
+      const write = await answer('write');
+      assert.deepEqual([write?.status, write?.error?.code], ['error', 'FORBIDDEN']);
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it('subscribes on the workspace path with the key sent at the handshake (strict mode)', async () => {
     const client = createDirectus(`${suite.app.url}${base}`, { globals: { WebSocket: WebSocket as never } })
       .with(staticToken(key))

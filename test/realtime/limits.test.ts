@@ -60,6 +60,23 @@ describeEachDatabase(
       assert.equal((await client.closed()).code, 4429);
     });
 
+    it('holds items messages to the same rate and size limits, writing nothing it refuses', async () => {
+      const client = await connect();
+      for (let i = 0; i < 12; i += 1) client.send({ type: 'items', action: 'create', collection: 'docs', data: { body: `rated ${i}` }, uid: `w${i}` });
+      const answers = [];
+      for (let i = 0; i < 12; i += 1) answers.push(await client.next());
+      assert.equal(answers.filter((a) => a.type === 'items' && a.status === 'ok').length, 10);
+      assert.equal(answers.filter((a) => a.error?.code === 'RATE_LIMITED').length, 2);
+      const written = await api.get(`${base}/items/docs?filter[body][_starts_with]=rated&aggregate[count]=*`);
+      assert.equal(Number(written.body.data[0].count), 10, written.text);
+
+      const big = await connect();
+      big.send({ type: 'items', action: 'create', collection: 'docs', data: { body: `big ${'x'.repeat(4096)}` } });
+      assert.equal((await big.closed()).code, 1009);
+      const none = await api.get(`${base}/items/docs?filter[body][_starts_with]=big&aggregate[count]=*`);
+      assert.equal(Number(none.body.data[0].count), 0, none.text);
+    });
+
     it('pings, keeps a connection that answers, and closes one that does not', async () => {
       const answering = await connect();
       const silent = await connect({ autoPong: false });

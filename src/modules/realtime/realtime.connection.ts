@@ -3,12 +3,15 @@ import type { WebSocket } from 'ws';
 import { invalidCredentials } from '../../common/errors/app-error';
 import { toErrorResponse } from '../../common/errors/error-response';
 import type { RealtimeConfig } from '../../config/app-config';
+import type { RequestOrigin } from '../audit/activity.recorder';
 import type { ChangeFeed } from '../data/feed/change-feed';
+import type { ItemsService } from '../data/items.service';
 import type { ItemsAccess } from '../workspaces/workspaces.service';
 import type { Flushable, FlushScheduler } from './realtime.flusher';
 import { joinFrames, TextFrame, textFrame } from './realtime.frames';
 import { Subscriber, Subscription } from './realtime.subscription';
-import { ClientMessage, outgoing, parseClientMessage, ProtocolError, ProtocolErrorBody } from './realtime.protocol';
+import { runItemsAction } from './realtime.items';
+import { ClientMessage, ItemsMessage, outgoing, parseClientMessage, ProtocolError, ProtocolErrorBody } from './realtime.protocol';
 
 /** Close codes of the realtime endpoint, beside the standard ones (1001 going away, 1009 too big). */
 export const CLOSE = {
@@ -34,6 +37,10 @@ export interface RealtimeCaller {
 
 export interface ConnectionContext {
   feed: ChangeFeed;
+  /** The items door, which `items` messages go through. */
+  items: ItemsService;
+  /** The handshake's client address and user agent, which the activity of a write records. */
+  origin: RequestOrigin;
   config: RealtimeConfig;
   flusher: FlushScheduler;
   /** The instance's clock, which the token's expiry is measured on. */
@@ -173,6 +180,8 @@ export class RealtimeConnection implements Subscriber, Flushable {
       case 'unsubscribe':
         this.unsubscribe(message.uid);
         return;
+      case 'items':
+        return this.runItems(message);
     }
   }
 
@@ -216,6 +225,16 @@ export class RealtimeConnection implements Subscriber, Flushable {
     } catch (error) {
       this.subscriptions.delete(uid);
       this.send(outgoing.error('subscribe', errorBody(error), uid));
+    }
+  }
+
+  /** An items action, answered with its result or its error (the REST code), never by closing. */
+  private async runItems(message: ItemsMessage): Promise<void> {
+    try {
+      const data = await runItemsAction(this.context.items, this.access, message, this.context.origin);
+      this.send(outgoing.items(data, message.uid));
+    } catch (error) {
+      this.send(outgoing.error('items', errorBody(error), message.uid));
     }
   }
 

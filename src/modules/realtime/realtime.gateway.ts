@@ -10,7 +10,9 @@ import { API_KEY_PREFIX } from '../credentials/access-tokens';
 import { BearerCredentials } from '../auth/bearer-credentials';
 import type { Principal } from '../../common/principal/principal';
 import { handshakeToken } from '../auth/request-credential';
+import { requestOrigin } from '../audit/activity.recorder';
 import { ChangeFeed } from '../data/feed/change-feed';
+import { ItemsService } from '../data/items.service';
 import { callerKey } from '../data/feed/caller-key';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { RealtimeCaller, RealtimeConnection } from './realtime.connection';
@@ -32,6 +34,7 @@ export class RealtimeGateway implements OnModuleInit {
   constructor(
     private readonly upgrades: WebSocketUpgrades,
     private readonly feed: ChangeFeed,
+    private readonly items: ItemsService,
     private readonly credentials: BearerCredentials,
     private readonly workspaces: WorkspacesService,
     private readonly clock: Clock,
@@ -55,6 +58,8 @@ export class RealtimeGateway implements OnModuleInit {
     const workspaceRef = fromPath ? decodeURIComponent(fromPath) : query.get('workspace');
     const connection = new RealtimeConnection(socket, {
       feed: this.feed,
+      items: this.items,
+      origin: requestOrigin({ ip: request.socket.remoteAddress, headers: request.headers }),
       config: this.config,
       flusher: this.flusher,
       clock: this.clock,
