@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { AppError, invalidPayload } from '../../../common/errors/app-error';
+import { invalidPayload } from '../../../common/errors/app-error';
 import type { QueryConfig } from '../../../config/app-config';
 import { InjectConfig } from '../../../config/config.module';
-import { parseItemsQuery } from '../../../engine/query/query.parser';
 import { SELECTING_PARAMETERS, type SelectingQuery } from '../../data/items.commands';
 import { ItemsService } from '../../data/items.service';
-import { hasTemplate } from '../flow-templates';
+import { checkQueryOption } from './query-option';
 import { checkCollection, checkKey, checkKnownOptions, FlowOperation, OperationOptions, OptionsCheck, StepContext, StepOutcome } from './flow-operation';
 
 /**
@@ -27,7 +26,7 @@ export class UpdateItemOperation implements FlowOperation {
     checkCollection(options, context);
     if (options.key !== undefined && options.query !== undefined) throw invalidPayload('Invalid payload: give "key" or "query" to say which items to update, not both.', `${context.field}.query`);
     if (options.key === undefined && options.query === undefined) throw invalidPayload('Invalid payload: give "key" (an item key, a list of keys, or a template) or "query" to say which items to update.', `${context.field}.key`);
-    if (options.query !== undefined) this.checkQuery(options, context);
+    if (options.query !== undefined) checkQueryOption(options, context, SELECTING_PARAMETERS, 'update', this.queryConfig);
     else checkKey(options, context);
     const { payload } = options;
     if (!((typeof payload === 'object' && payload !== null && !Array.isArray(payload)) || typeof payload === 'string')) {
@@ -45,30 +44,5 @@ export class UpdateItemOperation implements FlowOperation {
     }
     const [item] = await this.items.update(step.access, { collection, keys: { id: String(options.key) }, values: options.payload, origin: step.origin });
     return { result: item ?? null };
-  }
-
-  /**
-   * Requires a query with a filter (an update of every item is a filter that says so) and only the
-   * parameters that select items. One without templates is parsed against the collection now, so an
-   * unknown field or operator is refused when the flow is saved; a templated one is parsed when it runs.
-   */
-  private checkQuery(options: OperationOptions, context: OptionsCheck): void {
-    const { query } = options;
-    const field = `${context.field}.query`;
-    if (typeof query !== 'object' || query === null || Array.isArray(query)) throw invalidPayload(`Invalid payload: "query" must be an object such as {"filter": {"status": {"_eq": "draft"}}}.`, field);
-    const other = Object.keys(query).find((name) => !(SELECTING_PARAMETERS as readonly string[]).includes(name));
-    if (other !== undefined) throw invalidPayload(`Invalid payload: "query" takes ${SELECTING_PARAMETERS.join(', ')}; not "${other}".`, `${field}.${other}`);
-    const { filter } = query as Record<string, unknown>;
-    if (typeof filter !== 'object' || filter === null || Array.isArray(filter) || Object.keys(filter).length === 0) {
-      throw invalidPayload('Invalid payload: "query" needs a "filter" that says which items to update.', `${field}.filter`);
-    }
-    if (hasTemplate(JSON.stringify(query))) return;
-    try {
-      parseItemsQuery(options.collection as string, query as Record<string, unknown>, context.schema, this.queryConfig);
-    } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      const parameter = error.extensions.parameter;
-      throw invalidPayload(`Invalid payload: ${error.message}`, typeof parameter === 'string' ? `${field}.${parameter}` : field);
-    }
   }
 }
