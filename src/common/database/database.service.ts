@@ -44,15 +44,22 @@ export class PreparedStatementNames {
   }
 }
 
-/** Marks SQLite's connection once its writers wait for rehearsals. */
-const GATED = Symbol('gated for rehearsals');
+/** Marks SQLite's connection once its writers wait for ambient transactions. */
+const GATED = Symbol('gated for ambient transactions');
 
-/** A rehearsal in progress: its one transaction, and the turns its writes take on it. */
-interface Rehearsal {
+/**
+ * Work whose writes share one transaction (an ambient transaction): a rehearsal, rolled back at its end,
+ * or a unit of work, committed at its end if it succeeded. Its writes take turns on it.
+ */
+interface Ambient {
   manager: EntityManager;
   turns: Mutex;
-  /** Set once it is rolled back: a write that outlives it (a run past its deadline) is refused, never committed. */
+  /** Set once it has ended: a write that outlives it (a run past its deadline) is refused, never made. */
   over: boolean;
+  /** A unit of work commits; a rehearsal is always rolled back. */
+  commits: boolean;
+  /** A unit's steps to run once it has committed (its writes' events), in the order they were asked for. */
+  afterCommit: Array<() => Promise<void>>;
 }
 
 /**
@@ -68,13 +75,13 @@ export class Database {
   private readonly sqliteWriter = new Mutex();
   private readonly preparedStatements = new PreparedStatementNames(MAX_PREPARED_STATEMENTS);
   /**
-   * The rehearsal the current work is in. Async context costs every promise of the process while it is
-   * in use, so it is enabled only while a rehearsal runs, and disabled when the last one ends.
+   * The ambient transaction the current work is in. Async context costs every promise of the process
+   * while it is in use, so it is enabled only while one is open, and disabled when the last one ends.
    */
-  private readonly rehearsals = new AsyncLocalStorage<Rehearsal>();
-  private openRehearsals = 0;
-  /** On SQLite, the rehearsal holding the one connection, for reads from outside it to wait for. */
-  private sqliteRehearsal: Promise<void> | null = null;
+  private readonly ambients = new AsyncLocalStorage<Ambient>();
+  private openAmbients = 0;
+  /** On SQLite, the ambient transaction holding the one connection, for work from outside it to wait for. */
+  private sqliteAmbient: Promise<void> | null = null;
 
   constructor(
     readonly dataSource: DataSource,
@@ -84,10 +91,10 @@ export class Database {
   }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const rehearsal = this.rehearsal('write');
-    // Inside a rehearsal, a write is a savepoint of its transaction, one at a time: the writes of a
-    // rehearsal share one connection, and two savepoints at once would undo each other's statements.
-    if (rehearsal) return rehearsal.turns.runExclusive(() => rehearsal.manager.transaction(work));
+    const ambient = this.ambient('write');
+    // Inside an ambient transaction, a write is a savepoint of it, one at a time: its writes share one
+    // connection, and two savepoints at once would undo each other's statements.
+    if (ambient) return ambient.turns.runExclusive(() => ambient.manager.transaction(work));
     if (this.kind === 'sqlite') return this.sqliteWriter.runExclusive(() => this.dataSource.transaction(work));
     return this.dataSource.transaction(work);
   }
@@ -111,7 +118,7 @@ export class Database {
    * runner sends its queries one at a time, as TypeORM's DDL calls need on PostgreSQL.
    */
   schemaChange<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (this.rehearsals.getStore()) return Promise.reject(new Error('a schema change cannot be rehearsed'));
+    if (this.ambients.getStore()) return Promise.reject(new Error('a schema change cannot be part of an ambient transaction'));
     const ddl = (manager: EntityManager) => {
       oneQueryAtATime(manager.queryRunner!);
       return work(manager);
@@ -144,11 +151,11 @@ export class Database {
    * TypeORM, which on SQLite is also what keeps reads on the one connection its writers use.
    */
   async read(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
-    const rehearsal = this.rehearsal();
-    if (rehearsal) return (await rehearsal.manager.query(sql, params)) as Record<string, unknown>[];
-    // SQLite's one connection is in the rehearsal's transaction: a read from outside it would see rows
-    // that are about to be rolled back, so it waits for the rollback.
-    while (this.sqliteRehearsal && !this.rehearsals.getStore()) await this.sqliteRehearsal;
+    const ambient = this.ambient();
+    if (ambient) return (await ambient.manager.query(sql, params)) as Record<string, unknown>[];
+    // SQLite's one connection is in an ambient transaction: a read from outside it would see rows that
+    // are not committed (and may be rolled back), so it waits for its end.
+    while (this.sqliteAmbient && !this.ambients.getStore()) await this.sqliteAmbient;
     if (this.kind === 'postgres') return this.preparedQuery(sql, params);
     return (await this.dataSource.query(sql, params)) as Record<string, unknown>[];
   }
@@ -159,8 +166,8 @@ export class Database {
    */
   async atomicStatement(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
     if (this.kind !== 'postgres') throw new Error('atomicStatement is for PostgreSQL; use transaction()');
-    const rehearsal = this.rehearsal('write');
-    if (rehearsal) return rehearsal.turns.runExclusive(async () => (await rehearsal.manager.query(sql, params)) as Record<string, unknown>[]);
+    const ambient = this.ambient('write');
+    if (ambient) return ambient.turns.runExclusive(async () => (await ambient.manager.query(sql, params)) as Record<string, unknown>[]);
     return this.preparedQuery(sql, params);
   }
 
@@ -192,7 +199,7 @@ export class Database {
    * Runs work whose writes are made and then undone: one transaction is opened, every transaction(),
    * read() and atomicStatement() of the work (and of what it starts, through async context) runs in it,
    * and it is rolled back at the end, whatever the work answers. What writers do after commit (their
-   * events) they skip while `rehearsing` is true.
+   * events, see afterCommit) is dropped.
    *
    * On SQLite the rehearsal has the one connection to itself, as a writer does: it starts once no other
    * transaction is open on it, and until it ends, other work's writes on the connection (any statement
@@ -200,52 +207,87 @@ export class Database {
    * rolled back with it or sees its rows. Other work's SELECTs through TypeORM go on, since the rehearsal
    * may be waiting for one (a cache load that both asked for).
    */
-  async rehearse<T>(work: () => Promise<T>): Promise<T> {
-    if (this.rehearsals.getStore()) return work();
-    if (this.kind !== 'sqlite') return this.rehearseOn(this.dataSource.createQueryRunner(), work);
+  rehearse<T>(work: () => Promise<T>): Promise<T> {
+    return this.ambientTransaction(false, work);
+  }
+
+  /**
+   * Runs work whose writes all commit together or not at all (a batch of operations, a nested write): one
+   * transaction, shared as a rehearsal's is, committed when the work succeeds and rolled back when it
+   * throws. What writers do after commit (afterCommit) waits for the commit, and is dropped on a rollback,
+   * so nobody hears of a write that did not happen. Inside another ambient transaction, the work simply
+   * joins it. A write to another database cannot join it: writers refuse those (see `inAmbient`).
+   */
+  together<T>(work: () => Promise<T>): Promise<T> {
+    return this.ambientTransaction(true, work);
+  }
+
+  /**
+   * Runs a step that must follow a write's commit (announcing it): now, outside an ambient transaction;
+   * once it has committed, inside a unit of work; never, in a rehearsal, whose writes are undone.
+   */
+  async afterCommit(step: () => Promise<void>): Promise<void> {
+    const ambient = this.ambients.getStore();
+    if (!ambient) return step();
+    if (ambient.commits && !ambient.over) ambient.afterCommit.push(step);
+  }
+
+  private async ambientTransaction<T>(commits: boolean, work: () => Promise<T>): Promise<T> {
+    if (this.ambients.getStore()) return work();
+    if (this.kind !== 'sqlite') return this.runAmbient(this.dataSource.createQueryRunner(), commits, work);
     return this.sqliteWriter.runExclusive(async () => {
       const runner = this.dataSource.createQueryRunner();
       this.gateSqliteWriters(runner);
       while (runner.isTransactionActive) await new Promise((resolve) => setTimeout(resolve, 2));
       let ended!: () => void;
-      this.sqliteRehearsal = new Promise<void>((resolve) => (ended = resolve));
+      this.sqliteAmbient = new Promise<void>((resolve) => (ended = resolve));
       try {
-        return await this.rehearseOn(runner, work);
+        return await this.runAmbient(runner, commits, work);
       } finally {
-        this.sqliteRehearsal = null;
+        this.sqliteAmbient = null;
         ended();
       }
     });
   }
 
-  private async rehearseOn<T>(runner: QueryRunner, work: () => Promise<T>): Promise<T> {
+  private async runAmbient<T>(runner: QueryRunner, commits: boolean, work: () => Promise<T>): Promise<T> {
     await runner.connect();
-    const rehearsal: Rehearsal = { manager: runner.manager, turns: new Mutex(), over: false };
-    this.openRehearsals += 1;
+    const ambient: Ambient = { manager: runner.manager, turns: new Mutex(), over: false, commits, afterCommit: [] };
+    this.openAmbients += 1;
+    let result: T;
     try {
-      // The transaction's own statements are the rehearsal's too (SQLite's gate lets them through).
-      return await this.rehearsals.run(rehearsal, async () => {
+      // The transaction's own statements are the ambient work's too (SQLite's gate lets them through).
+      result = await this.ambients.run(ambient, async () => {
         await runner.startTransaction();
+        let succeeded = false;
         try {
-          return await work();
+          const answer = await work();
+          succeeded = true;
+          return answer;
         } finally {
-          rehearsal.over = true;
-          // A write under way finishes before the rollback (one begun later is refused).
-          await rehearsal.turns.waitForUnlock();
-          if (runner.isTransactionActive) await runner.rollbackTransaction();
+          ambient.over = true;
+          // A write under way finishes before the end (one begun later is refused).
+          await ambient.turns.waitForUnlock();
+          if (runner.isTransactionActive) {
+            if (commits && succeeded) await runner.commitTransaction();
+            else await runner.rollbackTransaction();
+          }
         }
       });
     } finally {
       await runner.release();
-      this.openRehearsals -= 1;
-      if (this.openRehearsals === 0) this.rehearsals.disable();
+      this.openAmbients -= 1;
+      if (this.openAmbients === 0) this.ambients.disable();
     }
+    // Committed: the steps that wait for it run outside the ambient transaction, as after any write.
+    for (const step of ambient.afterCommit) await step();
+    return result;
   }
 
   /**
-   * Makes the work outside a SQLite rehearsal wait for its end before it writes on the one connection
-   * (see rehearse). Once per connection; while no rehearsal is open the gate adds no wait at all, not
-   * even a turn, so that no transaction can slip in between a rehearsal's check and its start.
+   * Makes the work outside a SQLite ambient transaction wait for its end before it writes on the one
+   * connection (see rehearse). Once per connection; while none is open the gate adds no wait at all, not
+   * even a turn, so that no transaction can slip in between an ambient transaction's check and its start.
    */
   private gateSqliteWriters(runner: QueryRunner): void {
     const gated = runner as QueryRunner & { [GATED]?: true };
@@ -253,35 +295,41 @@ export class Database {
     gated[GATED] = true;
     const query = runner.query.bind(runner);
     const startTransaction = runner.startTransaction.bind(runner);
-    const mustWait = (sql?: string) => this.sqliteRehearsal !== null && !this.rehearsals.getStore() && (sql === undefined || !/^\s*SELECT\b/i.test(sql));
-    const afterRehearsal = async () => {
-      while (this.sqliteRehearsal) await this.sqliteRehearsal;
+    const mustWait = (sql?: string) => this.sqliteAmbient !== null && !this.ambients.getStore() && (sql === undefined || !/^\s*SELECT\b/i.test(sql));
+    const afterAmbient = async () => {
+      while (this.sqliteAmbient) await this.sqliteAmbient;
     };
-    runner.query = ((sql: string, ...rest: unknown[]) => (mustWait(sql) ? afterRehearsal().then(() => query(sql, ...(rest as []))) : query(sql, ...(rest as [])))) as QueryRunner['query'];
-    runner.startTransaction = ((level?: Parameters<QueryRunner['startTransaction']>[0]) => (mustWait() ? afterRehearsal().then(() => startTransaction(level)) : startTransaction(level))) as QueryRunner['startTransaction'];
+    runner.query = ((sql: string, ...rest: unknown[]) => (mustWait(sql) ? afterAmbient().then(() => query(sql, ...(rest as []))) : query(sql, ...(rest as [])))) as QueryRunner['query'];
+    runner.startTransaction = ((level?: Parameters<QueryRunner['startTransaction']>[0]) => (mustWait() ? afterAmbient().then(() => startTransaction(level)) : startTransaction(level))) as QueryRunner['startTransaction'];
   }
 
   /**
-   * A callback that runs in the current rehearsal, for one called from outside its async context (a
-   * message from a sandbox worker). Its caller must wait for what it starts before the rehearsal ends:
-   * once async context is disabled, the callback's work would no longer know it is rehearsed.
+   * A callback that runs in the current ambient transaction, for one called from outside its async
+   * context (a message from a sandbox worker). Its caller must wait for what it starts before the
+   * transaction ends: once async context is disabled, the callback's work would no longer know of it.
    */
-  bindToRehearsal<A extends unknown[], R>(callback: (...args: A) => R): (...args: A) => R {
-    return this.rehearsals.getStore() ? AsyncResource.bind(callback) : callback;
+  bindToAmbient<A extends unknown[], R>(callback: (...args: A) => R): (...args: A) => R {
+    return this.ambients.getStore() ? AsyncResource.bind(callback) : callback;
   }
 
   /** Whether the current work is part of a rehearsal (even one just ended): its writes are undone, so nothing may be announced. */
   get rehearsing(): boolean {
-    return this.rehearsals.getStore() !== undefined;
+    const ambient = this.ambients.getStore();
+    return ambient !== undefined && !ambient.commits;
   }
 
-  /** The rehearsal the current work is in; a write of one that is over is refused, a read goes the ordinary way. */
-  private rehearsal(purpose: 'read' | 'write' = 'read'): Rehearsal | null {
-    const rehearsal = this.rehearsals.getStore();
-    if (!rehearsal) return null;
-    if (!rehearsal.over) return rehearsal;
+  /** Whether the current work is part of an ambient transaction (a rehearsal or a unit of work), whose writes must all be Cairn's own. */
+  get inAmbient(): boolean {
+    return this.ambients.getStore() !== undefined;
+  }
+
+  /** The ambient transaction the current work is in; a write of one that is over is refused, a read goes the ordinary way. */
+  private ambient(purpose: 'read' | 'write' = 'read'): Ambient | null {
+    const ambient = this.ambients.getStore();
+    if (!ambient) return null;
+    if (!ambient.over) return ambient;
     // Only a run's leftovers write this late, and nobody is waiting for their answer: a plain error is enough.
-    if (purpose === 'write') throw new Error('This write belongs to a sample run that has ended; it was not made.');
+    if (purpose === 'write') throw new Error('This write belongs to a transaction (a sample run or a batch) that has ended; it was not made.');
     return null;
   }
 

@@ -131,8 +131,9 @@ export class HandlerRunner implements BeforeApplicationShutdown {
       memoryMb: handler.memoryMb,
       input: JSON.stringify({ ctx }),
       nested: depth > 0,
-      // Host calls arrive as messages from the worker: in a rehearsal, they are bound to it.
-      onCall: this.db.bindToRehearsal((request: string) => this.call(callAccess, request, calls)),
+      // Host calls arrive as messages from the worker: in an ambient transaction (a rehearsal, a batch),
+      // they are bound to it.
+      onCall: this.db.bindToAmbient((request: string) => this.call(callAccess, request, calls)),
     });
     return { outcome, calls };
   }

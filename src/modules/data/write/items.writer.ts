@@ -326,8 +326,12 @@ export class ItemsWriter {
    */
   private async writeExternal(target: WriteTarget, payloads: Row[] | undefined, write: (writes: ExternalWrites) => Promise<unknown[]>, groups: (keys: unknown[]) => WrittenGroup[]): Promise<unknown[]> {
     const { access, collection } = target;
-    // Cairn cannot undo a write made in another database: a rehearsal (a handler's sample run) refuses it.
-    if (this.db.rehearsing) throw invalidPayload(`"${collection.name}" is a table of the connection "${collection.external!.connection}": a sample run cannot write to it, since that write could not be undone.`);
+    // Cairn's transaction cannot span another database: a rehearsal (a handler's sample run) or a unit of
+    // work (a batch, a nested write) refuses a write there, which could not be undone with the rest.
+    if (this.db.inAmbient) {
+      const why = this.db.rehearsing ? 'a sample run cannot write to it, since that write could not be undone' : 'it cannot be written in one transaction with other writes';
+      throw invalidPayload(`"${collection.name}" is a table of the connection "${collection.external!.connection}": ${why}.`);
+    }
     const database = await this.external.database(collection.external!);
     const keys = await write(new ExternalWrites(database, target.schema, collection, queryContext(access), target.grant?.filter ?? null));
     if (keys.length === 0) return keys;
@@ -354,11 +358,15 @@ export class ItemsWriter {
 
   /**
    * After commit: the participants' after steps, then the event every instance hears, with the stored
-   * rows when they are small. Nothing, in a rehearsal (Database.rehearse).
+   * rows when they are small. In a unit of work (Database.together), once it has committed; nothing, in a
+   * rehearsal (Database.rehearse): its change is rolled back, so nobody may hear of it.
    */
-  private async announce(target: WriteTarget, keys: unknown[], stored: Row[] | null = null): Promise<void> {
-    // A rehearsal's change is rolled back: nobody may hear of it, and no after step may act on it.
-    if (keys.length === 0 || this.db.rehearsing) return;
+  private announce(target: WriteTarget, keys: unknown[], stored: Row[] | null = null): Promise<void> {
+    if (keys.length === 0) return Promise.resolve();
+    return this.db.afterCommit(() => this.announceNow(target, keys, stored));
+  }
+
+  private async announceNow(target: WriteTarget, keys: unknown[], stored: Row[] | null): Promise<void> {
     const { intent } = target;
     for (const plan of target.plans) {
       if (!plan.afterCommit) continue;
