@@ -10,10 +10,13 @@ import type { ItemAction } from '../audit/activity.recorder';
 import type { FilterNode } from '../../engine/query/query.ast';
 import { parseFilter } from '../../engine/query/filter.parser';
 import type { CollectionDef, WorkspaceSchema } from '../schema/schema.types';
-import type { WriteIntent, WriteParticipant, WritePlan, WrittenGroup } from '../write-participants/write-participant';
+import type { ReadPermissions } from '../policies/read-permissions';
+import type { LockedForUpdate, WriteIntent, WriteParticipant, WritePlan, WrittenChange, WrittenGroup } from '../write-participants/write-participant';
 import { WriteParticipants } from '../write-participants/write-participants';
 import type { FlowTrigger } from './flow-definition';
 import { FlowEntity, FlowRunEntity, FlowRunStatus } from './flow.entities';
+
+type Row = Record<string, unknown>;
 
 /** Which of these keys have rows matching the filter, read on the change's own connection. */
 type KeysMatching = (keys: unknown[], filter: FilterNode) => Promise<unknown[]>;
@@ -37,8 +40,9 @@ const WAKES_RUNNERS = { flowRuns: true } as const;
  * The durable trigger of event flows, as the webhooks' outbox, a participant of the writes of items:
  * it records a pending run for each enabled flow that wants a change, inside the change's transaction,
  * so a run exists exactly when the change commits. A flow's filter is compiled to SQL and tested on the
- * rows as written (on a delete, as they were), with the change's own connection. The event flows of a
- * workspace are cached for the write path and evicted on every instance when one changes.
+ * rows as written (on a delete, as they were), with the change's own connection. A run of one item's
+ * change carries that item before (update, delete: read in the transaction before the rows change)
+ * and after (create, update), as the writer may read it. The event flows of a workspace are cached for the write path and evicted on every instance when one changes.
  */
 @Injectable()
 export class FlowTriggers implements WriteParticipant, OnModuleInit, OnModuleDestroy {
@@ -71,19 +75,33 @@ export class FlowTriggers implements WriteParticipant, OnModuleInit, OnModuleDes
    * trigger's filter is tested on the rows in the write's own transaction, and those rows are in the
    * other database.
    */
-  async prepare({ workspaceId, schema, collection, action, principal }: WriteIntent): Promise<WritePlan | null> {
+  async prepare({ workspaceId, schema, collection, action, principal, permissions }: WriteIntent): Promise<WritePlan | null> {
     if (collection.external) return null;
     const loaded = await this.byWorkspace.get(workspaceId, () => this.load(workspaceId));
     const wanting = (loaded?.flows ?? []).filter((flow) => flow.events.includes(action) && flow.collections.includes(collection.name));
     if (wanting.length === 0) return null;
     const depth = principal?.kind === 'flow' ? principal.depth + 1 : 0;
+    const caller: CallerView = { collection, permissions };
+    // The items an update is about to change, as the caller may read them, by key: read once locked.
+    const before = new Map<string, Row | null>();
     return {
       event: WAKES_RUNNERS,
-      // Before a delete's rows go: a filter is tested on the items as they were.
+      // Before a delete's rows go: a filter is tested on the items as they were, and they are the item before.
       beforeDelete: true,
+      needsRows: true,
+      ...(action === 'update'
+        ? {
+            beforeUpdate: async (locked: LockedForUpdate) => {
+              const keys = locked.groups.filter((group) => group.length === 1).map(([key]) => key);
+              const rows = await asCallerReads(caller, keys, await locked.rows(keys), (k, filter) => locked.matching(k, filter));
+              keys.forEach((key, index) => before.set(String(key), rows[index]));
+            },
+          }
+        : {}),
       record: async (manager, change) => {
+        const images = await imagesOf(change, caller, before);
         const runs: FlowRunEntity[] = [];
-        for (const flow of wanting) runs.push(...(await this.runsOf(flow, { schema, collection, action, depth }, change.groups, (keys, filter) => change.matching(keys, filter))));
+        for (const flow of wanting) runs.push(...(await this.runsOf(flow, { schema, collection, action, depth }, change.groups, images, (keys, filter) => change.matching(keys, filter))));
         if (runs.length > 0) await manager.getRepository(FlowRunEntity).insert(runs);
       },
     };
@@ -112,6 +130,7 @@ export class FlowTriggers implements WriteParticipant, OnModuleInit, OnModuleDes
     flow: EventFlow,
     change: { schema: WorkspaceSchema; collection: CollectionDef; action: ItemAction; depth: number },
     groups: WrittenGroup[],
+    images: Map<string, ItemImages>,
     matching: KeysMatching,
   ): Promise<FlowRunEntity[]> {
     const run = (data: Record<string, unknown>, status: FlowRunStatus = 'pending', error: string | null = null) =>
@@ -131,12 +150,62 @@ export class FlowTriggers implements WriteParticipant, OnModuleInit, OnModuleDes
     const runs: FlowRunEntity[] = [];
     for (const group of groups) {
       const keys = filter ? await matching(group.keys, filter) : group.keys;
-      // An update names the fields it wrote: the item before it is not read inside the write.
+      if (keys.length === 0) continue;
+      // An update names the fields it wrote (changed in value or not).
       const changed = change.action === 'update' && group.payload ? { changed: Object.keys(group.payload) } : {};
-      if (keys.length > 0) runs.push(run({ keys, ...(group.payload ? { payload: group.payload } : {}), ...changed }));
+      const pictured = keys.length === 1 ? images.get(String(keys[0])) : undefined;
+      runs.push(run({ keys, ...(group.payload ? { payload: group.payload } : {}), ...changed, ...pictured }));
     }
     return runs;
   }
+}
+
+/** The item before a change (update, delete) and after it (create, update), as the caller may read them. */
+interface ItemImages {
+  before?: Row | null;
+  item?: Row | null;
+}
+
+/** Whose eyes a trigger's items are seen with: the writer's read policy on the collection (null: a member's, everything). */
+interface CallerView {
+  collection: CollectionDef;
+  permissions: ReadPermissions | null;
+}
+
+/**
+ * The images of the items a change wrote alone (a group of one key: a created item, an update or delete
+ * of one item, an item of a batch), by key: a change of several items with the same values carries its
+ * keys only, so a run's trigger stays small.
+ */
+async function imagesOf(change: WrittenChange, caller: CallerView, before: Map<string, Row | null>): Promise<Map<string, ItemImages>> {
+  const images = new Map<string, ItemImages>();
+  const single = new Set(change.groups.filter((group) => group.keys.length === 1).map((group) => String(group.keys[0])));
+  const indexes = change.keys.flatMap((key, index) => (single.has(String(key)) ? [index] : []));
+  if (indexes.length === 0 || !change.rows) return images;
+  const keys = indexes.map((index) => change.keys[index]);
+  const rows = await asCallerReads(caller, keys, indexes.map((index) => change.rows![index]), (k, filter) => change.matching(k, filter));
+  keys.forEach((key, index) => {
+    const id = String(key);
+    // A delete's rows are read before they go: they are the item before.
+    if (change.action === 'delete') images.set(id, { before: rows[index] });
+    else if (change.action === 'update') images.set(id, { before: before.get(id) ?? null, item: rows[index] });
+    else images.set(id, { item: rows[index] });
+  });
+  return images;
+}
+
+/**
+ * Rows as the caller of the write may read them: only the fields its read policy shows (the primary
+ * key always), and null for a row its read policy's filter hides or a collection it may not read.
+ * A member reads them whole. The filter is tested with `matching`, on the rows as they are then.
+ */
+async function asCallerReads(caller: CallerView, keys: unknown[], rows: Row[], matching: KeysMatching): Promise<Array<Row | null>> {
+  if (!caller.permissions || keys.length === 0) return rows;
+  const grant = caller.permissions.grants.get(caller.collection.name);
+  if (!grant) return rows.map(() => null);
+  const shown = grant.filter ? new Set((await matching(keys, grant.filter)).map(String)) : null;
+  const readable = caller.collection.fields.filter((field) => field.primaryKey || grant.fields.has(field.field)).map((field) => field.field);
+  return rows.map((row, index) => (shown && !shown.has(String(keys[index])) ? null : Object.fromEntries(readable.filter((name) => name in row).map((name) => [name, row[name]]))));
 }
 
 /** What a new run is made from. */
