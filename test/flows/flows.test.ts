@@ -203,33 +203,44 @@ describeEachDatabase('flows', { env: { ...FLOW_ENV, MAX_BATCH_SIZE: String(MAX_B
     await api.delete(`${base}/flows/${flow.id}`);
   });
 
-  it('acts on a change from draft to published only, by a condition on $trigger.before and $trigger.item', async () => {
+  it('runs only on a change from draft to published, by the trigger\'s before_filter, or stops there by a condition on $trigger.before and $trigger.item', async () => {
     await newCollection(api, base, { collection: 'announcements', fields: [{ field: 'label', type: 'string' }] });
-    const flow = await flows.create({
+    const announce = (label: string) => ({ key: 'announce', type: 'create_item', options: { collection: 'announcements', payload: { label: `${label} {{ $trigger.item.title }}` } } });
+    const byTrigger = await flows.create({
+      trigger: { type: 'event', collections: ['posts'], events: ['update'], filter: { status: { _eq: 'published' } }, before_filter: { status: { _eq: 'draft' } } },
+      operations: [announce('trigger:')],
+      first: 'announce',
+    });
+    const byCondition = await flows.create({
       trigger: { type: 'event', collections: ['posts'], events: ['update'], filter: { status: { _eq: 'published' } } },
       operations: [
         { key: 'was_draft', type: 'condition', options: { filter: { $trigger: { before: { status: { _eq: 'draft' } }, item: { status: { _eq: 'published' } } } } }, next: 'announce' },
-        { key: 'announce', type: 'create_item', options: { collection: 'announcements', payload: { label: 'published {{ $trigger.item.title }}' } } },
+        announce('condition:'),
       ],
       first: 'was_draft',
     });
+    assert.deepEqual((await api.get(`${base}/flows/${byTrigger.id}`)).body.data.trigger.before_filter, { status: { _eq: 'draft' } });
     const made = (await api.post(`${base}/items/posts`, [
       { title: 'To publish', status: 'draft' },
       { title: 'Already out', status: 'published' },
       { title: 'To archive', status: 'draft' },
     ])).body.data as Array<{ id: number }>;
-    await api.patch(`${base}/items/posts/${made[0].id}`, { status: 'published' });
     await api.patch(`${base}/items/posts/${made[1].id}`, { status: 'published', title: 'Already out (edited)' });
     await api.patch(`${base}/items/posts/${made[2].id}`, { status: 'archived' });
-    // draft → archived matches no trigger filter: no run; published → published runs and stops at the condition.
-    const runs = await until('both runs finish', () => flows.runs(flow.id), (list) => list.length > 1 && list.every(finished));
-    assert.equal((await flows.runs(flow.id)).length, 2);
-    const byKey = new Map(runs.map((run) => [run.trigger.keys[0], run]));
+    await api.patch(`${base}/items/posts/${made[0].id}`, { status: 'published' });
+    // published → published: a run of the condition's flow only, which stops at the condition; draft → archived: no run.
+    const conditionRuns = await until('the condition flow\'s runs finish', () => flows.runs(byCondition.id), (list) => list.length > 1 && list.every(finished));
+    const byKey = new Map(conditionRuns.map((run) => [run.trigger.keys[0], run]));
+    assert.deepEqual([...byKey.keys()].sort(), [made[0].id, made[1].id].sort());
     assert.deepEqual(byKey.get(made[0].id)!.steps.map((s) => [s.key, s.status]), [['was_draft', 'succeeded'], ['announce', 'succeeded']]);
     assert.deepEqual(byKey.get(made[1].id)!.steps.map((s) => [s.key, s.result]), [['was_draft', { passed: false }]]);
-    const announced = (await api.get(`${base}/items/announcements?fields=label`)).body.data.map((item: { label: string }) => item.label);
-    assert.deepEqual(announced, ['published To publish']);
-    await api.delete(`${base}/flows/${flow.id}`);
+    // The trigger's flow ran once: its run was recorded with the last change, after the others' would have been.
+    const triggerRuns = await until('the trigger flow\'s run finishes', () => flows.runs(byTrigger.id), (list) => list.length > 0 && list.every(finished));
+    assert.deepEqual(triggerRuns.map((run) => [run.trigger.keys, run.status]), [[[made[0].id], 'succeeded']]);
+    const announced = (await api.get(`${base}/items/announcements?sort=label&fields=label`)).body.data.map((item: { label: string }) => item.label);
+    assert.deepEqual(announced, ['condition: To publish', 'trigger: To publish']);
+    await api.delete(`${base}/flows/${byTrigger.id}`);
+    await api.delete(`${base}/flows/${byCondition.id}`);
   });
 
   it('shows the item before and after an app user\'s update as that user may read it: its fields only, and null where its read policy hides the row', async () => {
@@ -757,6 +768,10 @@ describeEachDatabase('flows', { env: { ...FLOW_ENV, MAX_BATCH_SIZE: String(MAX_B
       [{ trigger: { type: 'event', collections: ['nowhere'] }, operations: [log('a')], first: 'a' }, 'trigger.collections'],
       [{ trigger: { type: 'event', collections: ['posts'], events: ['publish'] }, operations: [log('a')], first: 'a' }, 'trigger.events'],
       [{ trigger: { type: 'event', collections: ['posts'], filter: { rating: { _gt: 3 } } }, operations: [log('a')], first: 'a' }, 'trigger.filter'],
+      [{ trigger: { type: 'event', collections: ['posts'], events: ['update'], before_filter: { rating: { _gt: 3 } } }, operations: [log('a')], first: 'a' }, 'trigger.before_filter'],
+      [{ trigger: { type: 'event', collections: ['posts'], before_filter: { status: { _eq: 'draft' } } }, operations: [log('a')], first: 'a' }, 'trigger.before_filter'],
+      [{ trigger: { type: 'event', collections: ['posts'], events: ['create', 'update'], before_filter: { status: { _eq: 'draft' } } }, operations: [log('a')], first: 'a' }, 'trigger.before_filter'],
+      [{ trigger: { type: 'manual', before_filter: { status: { _eq: 'draft' } } }, operations: [log('a')], first: 'a' }, 'trigger.before_filter'],
       [{ trigger: { type: 'manual', cron: '* * * * *' }, operations: [log('a')], first: 'a' }, 'trigger.cron'],
       [{ trigger: manual, operations: [log('a')], first: 'a', extra: 1 }, 'extra'],
     ];

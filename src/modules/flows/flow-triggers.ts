@@ -28,6 +28,14 @@ interface EventFlow {
   collections: string[];
   events: ItemAction[];
   filter: Record<string, unknown> | null;
+  /** On an update, what the item must have matched before it. */
+  beforeFilter: Record<string, unknown> | null;
+}
+
+/** A flow's trigger filters, parsed against the schema of a change. */
+interface ParsedFilters {
+  filter: FilterNode | null;
+  before: FilterNode | null;
 }
 
 /** What `$trigger` holds for a run, with the depth of the flows that led to it. */
@@ -84,6 +92,8 @@ export class FlowTriggers implements WriteParticipant, OnModuleInit, OnModuleDes
     const caller: CallerView = { collection, permissions };
     // The items an update is about to change, as the caller may read them, by key: read once locked.
     const before = new Map<string, Row | null>();
+    // Per flow with a before_filter, the keys whose items matched it before the update.
+    const matchedBefore = new Map<string, Set<string>>();
     return {
       event: WAKES_RUNNERS,
       // Before a delete's rows go: a filter is tested on the items as they were, and they are the item before.
@@ -95,13 +105,22 @@ export class FlowTriggers implements WriteParticipant, OnModuleInit, OnModuleDes
               const keys = locked.groups.filter((group) => group.length === 1).map(([key]) => key);
               const rows = await asCallerReads(caller, keys, await locked.rows(keys), (k, filter) => locked.matching(k, filter));
               keys.forEach((key, index) => before.set(String(key), rows[index]));
+              const all = locked.groups.flat();
+              for (const flow of wanting) {
+                // A filter that no longer parses fails the flow's run when it is recorded.
+                const parsed = flow.beforeFilter ? this.filtersOf(flow, schema, collection) : null;
+                if (parsed?.before) matchedBefore.set(flow.id, new Set((await locked.matching(all, parsed.before)).map(String)));
+              }
             },
           }
         : {}),
       record: async (manager, change) => {
         const images = await imagesOf(change, caller, before);
         const runs: FlowRunEntity[] = [];
-        for (const flow of wanting) runs.push(...(await this.runsOf(flow, { schema, collection, action, depth }, change.groups, images, (keys, filter) => change.matching(keys, filter))));
+        for (const flow of wanting) {
+          const passedBefore = matchedBefore.get(flow.id) ?? new Set<string>();
+          runs.push(...(await this.runsOf(flow, { schema, collection, action, depth }, change.groups, images, passedBefore, (keys, filter) => change.matching(keys, filter))));
+        }
         if (runs.length > 0) await manager.getRepository(FlowRunEntity).insert(runs);
       },
     };
@@ -117,7 +136,7 @@ export class FlowTriggers implements WriteParticipant, OnModuleInit, OnModuleDes
     return {
       flows: rows.map((row) => {
         const trigger = JSON.parse(row.triggerOptions) as Extract<FlowTrigger, { type: 'event' }>;
-        return { id: row.id, workspaceId, collections: trigger.collections, events: trigger.events, filter: trigger.filter };
+        return { id: row.id, workspaceId, collections: trigger.collections, events: trigger.events, filter: trigger.filter, beforeFilter: trigger.before_filter ?? null };
       }),
     };
   }
@@ -131,6 +150,7 @@ export class FlowTriggers implements WriteParticipant, OnModuleInit, OnModuleDes
     change: { schema: WorkspaceSchema; collection: CollectionDef; action: ItemAction; depth: number },
     groups: WrittenGroup[],
     images: Map<string, ItemImages>,
+    passedBefore: Set<string>,
     matching: KeysMatching,
   ): Promise<FlowRunEntity[]> {
     const run = (data: Record<string, unknown>, status: FlowRunStatus = 'pending', error: string | null = null) =>
@@ -138,18 +158,17 @@ export class FlowTriggers implements WriteParticipant, OnModuleInit, OnModuleDes
     if (change.depth > this.config.maxDepth) {
       return [run({ keys: groups.flatMap((g) => g.keys) }, 'failed', `Not run: the change came from flows ${change.depth} deep, beyond FLOW_MAX_DEPTH (${this.config.maxDepth}).`)];
     }
-    let filter: FilterNode | null = null;
-    if (flow.filter) {
-      try {
-        filter = parseFilter(change.schema, change.collection, flow.filter, { parameter: 'trigger.filter', label: 'trigger filter', maxDepth: this.queryConfig.maxDepth });
-      } catch (error) {
-        // The schema changed under the flow: the change stands, and the run says why it did not go on.
-        return [run({ keys: groups.flatMap((g) => g.keys) }, 'failed', `Not run: the trigger filter no longer fits the schema: ${(error as Error).message}`)];
-      }
+    let filters: ParsedFilters;
+    try {
+      filters = this.filtersOf(flow, change.schema, change.collection, true);
+    } catch (error) {
+      // The schema changed under the flow: the change stands, and the run says why it did not go on.
+      return [run({ keys: groups.flatMap((g) => g.keys) }, 'failed', `Not run: the trigger filter no longer fits the schema: ${(error as Error).message}`)];
     }
     const runs: FlowRunEntity[] = [];
     for (const group of groups) {
-      const keys = filter ? await matching(group.keys, filter) : group.keys;
+      let keys = filters.filter ? await matching(group.keys, filters.filter) : group.keys;
+      if (filters.before) keys = keys.filter((key) => passedBefore.has(String(key)));
       if (keys.length === 0) continue;
       // An update names the fields it wrote (changed in value or not).
       const changed = change.action === 'update' && group.payload ? { changed: Object.keys(group.payload) } : {};
@@ -157,6 +176,23 @@ export class FlowTriggers implements WriteParticipant, OnModuleInit, OnModuleDes
       runs.push(run({ keys, ...(group.payload ? { payload: group.payload } : {}), ...changed, ...pictured }));
     }
     return runs;
+  }
+
+  /**
+   * A flow's filters parsed for a change; `strict` throws when one no longer fits the schema, else it
+   * is taken as absent (the run's record, made strictly, says why).
+   */
+  private filtersOf(flow: EventFlow, schema: WorkspaceSchema, collection: CollectionDef, strict = false): ParsedFilters {
+    const parse = (filter: Record<string, unknown> | null, parameter: string): FilterNode | null => {
+      if (!filter) return null;
+      try {
+        return parseFilter(schema, collection, filter, { parameter, label: 'trigger filter', maxDepth: this.queryConfig.maxDepth });
+      } catch (error) {
+        if (strict) throw error;
+        return null;
+      }
+    };
+    return { filter: parse(flow.filter, 'trigger.filter'), before: parse(flow.beforeFilter, 'trigger.before_filter') };
   }
 }
 
