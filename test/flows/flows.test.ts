@@ -6,7 +6,9 @@ import { AppError } from '../../src/common/errors/app-error';
 import { ItemsService } from '../../src/modules/data/items.service';
 import { FlowRunEntity } from '../../src/modules/flows/flow.entities';
 import { newRun } from '../../src/modules/flows/flow-triggers';
+import { SchemaRegistry } from '../../src/modules/schema/schema.registry';
 import { WorkspacesService } from '../../src/modules/workspaces/workspaces.service';
+import { WriteParticipants } from '../../src/modules/write-participants/write-participants';
 import { describeEachDatabase, RunningApp, startApp } from '../support/app';
 import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
 import { newAppUser } from '../support/app-users';
@@ -241,6 +243,23 @@ describeEachDatabase('flows', { env: { ...FLOW_ENV, MAX_BATCH_SIZE: String(MAX_B
     assert.deepEqual(announced, ['condition: To publish', 'trigger: To publish']);
     await api.delete(`${base}/flows/${byTrigger.id}`);
     await api.delete(`${base}/flows/${byCondition.id}`);
+  });
+
+  it('reads the items before a write only for the updates of a collection an update flow listens to', async () => {
+    const flow = await flows.create({ trigger: { type: 'event', collections: ['echoes'], events: ['update'] }, operations: [{ key: 'note', type: 'log', options: { message: 'x' } }], first: 'note' });
+    const other = await flows.create({ trigger: { type: 'event', collections: ['tasks'], events: ['create', 'delete'] }, operations: [{ key: 'note', type: 'log', options: { message: 'x' } }], first: 'note' });
+    const access = await suite.app.nest.get(WorkspacesService).resolveAppRoleAccess(null, slug);
+    const schema = await suite.app.nest.get(SchemaRegistry).forWorkspace(access.workspace);
+    const reads = async (collection: string, action: 'create' | 'update' | 'delete') => {
+      const intent = { workspaceId: access.workspace.id, schema, collection: schema.collections.get(collection)!, action, access, principal: null, permissions: null, origin: { ip: null, userAgent: 'test' } };
+      return (await suite.app.nest.get(WriteParticipants).prepare(intent)).some((plan) => plan.beforeUpdate !== undefined);
+    };
+    assert.equal(await reads('echoes', 'update'), true);
+    for (const [collection, action] of [['echoes', 'create'], ['echoes', 'delete'], ['tasks', 'update'], ['tasks', 'create'], ['posts', 'update']] as const) {
+      assert.equal(await reads(collection, action), false, `${action} of ${collection}`);
+    }
+    await api.delete(`${base}/flows/${flow.id}`);
+    await api.delete(`${base}/flows/${other.id}`);
   });
 
   it('shows the item before and after an app user\'s update as that user may read it: its fields only, and null where its read policy hides the row', async () => {
