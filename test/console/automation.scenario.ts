@@ -307,6 +307,91 @@ export function describeStudioAutomation(kind: DatabaseKind): void {
       await page.getByRole('dialog', { name: 'Delete flow?' }).getByRole('button', { name: 'Delete' }).click();
       await page.getByText('No flow yet.').waitFor();
       assert.deepEqual((await app.api.get('/api/v1/w/acme/flows', { token: admin.accessToken })).body.data, []);
+    });
+
+    it('builds an update flow that acts only when a post goes from draft to published: a before filter, a changed-from-to condition and a read_items step', async () => {
+      await page.getByRole('button', { name: 'New flow' }).click();
+      await page.waitForURL(/\/admin\/w\/acme\/flows\/new/);
+      await page.getByLabel('Name').fill('Announce posts');
+      await page.getByRole('button', { name: /Starts when$/ }).click();
+      await page.getByRole('option', { name: 'Items change (event)' }).click();
+      await page.getByRole('group', { name: 'Collections' }).getByText('posts', { exact: true }).click();
+      const events = page.getByRole('group', { name: 'Events' });
+      await events.getByText('create', { exact: true }).click();
+      await events.getByText('delete', { exact: true }).click();
+      await page.getByLabel('Only items matching (JSON filter, optional)').fill('{"status": {"_eq": "published"}}');
+      // Offered once the trigger is on updates alone.
+      await page.getByLabel('Only items that matched before the update (JSON filter, optional)').fill('{"status": {"_eq": "draft"}}');
+      if (shots) await screenshot(page, 'flow-trigger-change');
+
+      await page.getByRole('button', { name: /New operation type$/ }).click();
+      await page.getByRole('option', { name: 'condition', exact: true }).click();
+      await page.getByRole('button', { name: 'Add operation' }).click();
+      const check = page.getByRole('article', { name: 'Operation condition_1' });
+      const change = check.getByRole('group', { name: 'A change from one value to another' });
+      await change.getByRole('button', { name: /Field$/ }).click();
+      await page.getByRole('option', { name: 'status', exact: true }).click();
+      await change.getByLabel('From').fill('draft');
+      await change.getByLabel('To').fill('published');
+      await change.getByRole('button', { name: 'Use as the condition' }).click();
+      assert.deepEqual(JSON.parse(await check.getByLabel('Condition (JSON filter)').inputValue()), { $trigger: { before: { status: { _eq: 'draft' } }, item: { status: { _eq: 'published' } } } });
+
+      await page.getByRole('button', { name: /New operation type$/ }).click();
+      await page.getByRole('option', { name: 'read_items', exact: true }).click();
+      await page.getByRole('button', { name: 'Add operation' }).click();
+      const read = page.getByRole('article', { name: 'Operation read_items_1' });
+      await read.getByRole('button', { name: /Collection$/ }).click();
+      await page.getByRole('option', { name: 'posts', exact: true }).click();
+      const key = read.getByLabel('Key (optional)');
+      await key.click();
+      await page.keyboard.type('{{ $trigger.ke');
+      await page.getByRole('listbox', { name: 'Template paths for Key (optional)' }).getByRole('option', { name: '$trigger.keys[0]', exact: true }).click();
+      assert.equal(await key.inputValue(), '{{ $trigger.keys[0] }}');
+
+      await page.getByRole('button', { name: /New operation type$/ }).click();
+      await page.getByRole('option', { name: 'create_item', exact: true }).click();
+      await page.getByRole('button', { name: 'Add operation' }).click();
+      const announce = page.getByRole('article', { name: 'Operation create_item_1' });
+      await announce.getByRole('button', { name: /Collection$/ }).click();
+      await page.getByRole('option', { name: 'tasks', exact: true }).click();
+      const values = announce.getByLabel('Values (JSON)');
+      await values.click();
+      await page.keyboard.type('{"label": "Announce {{ $trigger.before.st');
+      const offered = page.getByRole('listbox', { name: 'Template paths for Values (JSON)' });
+      await offered.getByRole('option', { name: '$trigger.before.status', exact: true }).waitFor();
+      await page.keyboard.press('Escape');
+      await offered.waitFor({ state: 'detached' });
+      await values.fill('{"label": "Announce {{ read_items_1.title }}, {{ $trigger.before.status }} until now"}');
+      await check.scrollIntoViewIfNeeded();
+      await assertAccessible(page, 'flow editor with a change condition');
+      if (shots) await screenshot(page, 'flow-editor-change');
+
+      await page.getByRole('button', { name: 'Create flow' }).click();
+      await page.waitForURL(/\/admin\/w\/acme\/flows\/[0-9a-f-]{36}\?tab=editor$/);
+      const [flow] = (await app.api.get('/api/v1/w/acme/flows', { token: admin.accessToken })).body.data as { id: string; trigger: unknown; operations: { key: string; type: string; options: unknown }[] }[];
+      assert.deepEqual(flow.trigger, { type: 'event', collections: ['posts'], events: ['update'], filter: { status: { _eq: 'published' } }, before_filter: { status: { _eq: 'draft' } } });
+      assert.deepEqual(
+        flow.operations.map((o) => [o.key, o.type, o.options]),
+        [
+          ['condition_1', 'condition', { filter: { $trigger: { before: { status: { _eq: 'draft' } }, item: { status: { _eq: 'published' } } } } }],
+          ['read_items_1', 'read_items', { collection: 'posts', key: '{{ $trigger.keys[0] }}' }],
+          ['create_item_1', 'create_item', { collection: 'tasks', payload: { label: 'Announce {{ read_items_1.title }}, {{ $trigger.before.status }} until now' } }],
+        ],
+      );
+
+      // Through the API: a draft published, a published post edited, a draft archived; only the first is announced.
+      const token = { token: admin.accessToken };
+      const posts = await app.api.post('/api/v1/w/acme/items/posts', [{ title: 'Spring', status: 'draft' }, { title: 'Winter', status: 'published' }, { title: 'Autumn', status: 'draft' }], token);
+      const [spring, winter, autumn] = (posts.body.data as { id: number }[]).map((post) => post.id);
+      await app.api.patch(`/api/v1/w/acme/items/posts/${winter}`, { title: 'Winter (edited)' }, token);
+      await app.api.patch(`/api/v1/w/acme/items/posts/${autumn}`, { status: 'archived' }, token);
+      await app.api.patch(`/api/v1/w/acme/items/posts/${spring}`, { status: 'published' }, token);
+      await page.getByRole('tab', { name: 'Runs' }).click();
+      const runs = page.getByRole('table', { name: 'Runs' });
+      await runs.getByText('succeeded', { exact: true }).waitFor();
+      assert.equal(await runs.getByRole('row').count(), 2, 'a header and one run');
+      const announced = await app.api.get('/api/v1/w/acme/items/tasks?filter[label][_starts_with]=Announce&fields=label', token);
+      assert.deepEqual((announced.body.data as { label: string }[]).map((task) => task.label), ['Announce Spring, draft until now']);
       assert.deepEqual(errors, [], 'the browser logged no error');
     });
   });

@@ -6,7 +6,9 @@ import { AppError } from '../../src/common/errors/app-error';
 import { ItemsService } from '../../src/modules/data/items.service';
 import { FlowRunEntity } from '../../src/modules/flows/flow.entities';
 import { newRun } from '../../src/modules/flows/flow-triggers';
+import { SchemaRegistry } from '../../src/modules/schema/schema.registry';
 import { WorkspacesService } from '../../src/modules/workspaces/workspaces.service';
+import { WriteParticipants } from '../../src/modules/write-participants/write-participants';
 import { describeEachDatabase, RunningApp, startApp } from '../support/app';
 import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
 import { newAppUser } from '../support/app-users';
@@ -112,7 +114,8 @@ describeEachDatabase('flows', { env: { ...FLOW_ENV, MAX_BATCH_SIZE: String(MAX_B
     const [run] = await until('the run succeeds', () => flows.runs(flow.id), (runs) => runs.length > 0 && finished(runs[0]));
     assert.equal(run.status, 'succeeded', JSON.stringify(run));
     assert.equal((await flows.runs(flow.id)).length, 1);
-    assert.deepEqual(run.trigger, { event: 'create', collection: 'posts', keys: [published.body.data.id], payload: { title: 'Hello', status: 'published' }, depth: 0 });
+    const item = (await api.get(`${base}/items/posts/${published.body.data.id}`)).body.data;
+    assert.deepEqual(run.trigger, { event: 'create', collection: 'posts', keys: [published.body.data.id], payload: { title: 'Hello', status: 'published' }, item, depth: 0 });
     assert.deepEqual(run.steps.map((s) => [s.key, s.status]), [['make_task', 'succeeded']]);
 
     const tasks = (await api.get(`${base}/items/tasks?filter[label][_eq]=Review Hello`)).body.data;
@@ -148,32 +151,145 @@ describeEachDatabase('flows', { env: { ...FLOW_ENV, MAX_BATCH_SIZE: String(MAX_B
     await api.delete(`${base}/flows/${flow.id}`);
   });
 
-  it('gives an update flow the fields written as $trigger.changed and the item as the flow reads it as $trigger.item', async () => {
+  it('gives an update flow the item before and after the change as $trigger.before and $trigger.item, and the fields written as $trigger.changed', async () => {
     const flow = await flows.create({
       trigger: { type: 'event', collections: ['posts'], events: ['update'], filter: { status: { _eq: 'announced' } } },
       operations: [
-        { key: 'notify', type: 'log', options: { message: '{{ $trigger.item.title }} is {{ $trigger.item.status }}; changed {{ $trigger.changed }}' }, next: 'all' },
+        { key: 'notify', type: 'log', options: { message: '{{ $trigger.item.title }}: {{ $trigger.before.status }} to {{ $trigger.item.status }}; changed {{ $trigger.changed }}' }, next: 'all' },
         { key: 'all', type: 'read_items', options: { collection: 'posts', query: { filter: { id: { _in: '{{ $trigger.keys }}' } }, sort: ['id'], fields: ['title'] } } },
       ],
       first: 'notify',
     });
     const post = (await api.post(`${base}/items/posts`, { title: 'Launch', status: 'draft' })).body.data;
+    const before = (await api.get(`${base}/items/posts/${post.id}`)).body.data;
     await api.patch(`${base}/items/posts/${post.id}`, { status: 'announced' });
-    const [run] = await until('the run finishes', () => flows.runs(flow.id), (list) => list.length > 0 && finished(list[0]));
+    const after = (await api.get(`${base}/items/posts/${post.id}`)).body.data;
+    // A later change does not alter what the run's trigger says of this one.
+    await api.patch(`${base}/items/posts/${post.id}`, { title: 'Launch (later)', status: 'announced' });
+    const runs = await until('both runs finish', () => flows.runs(flow.id), (list) => list.length > 1 && list.every(finished));
+    const run = runs[1];
     assert.equal(run.status, 'succeeded', JSON.stringify(run));
-    // The stored trigger has the values written and their names; the item is read when the run starts.
-    assert.deepEqual(run.trigger, { event: 'update', collection: 'posts', keys: [post.id], payload: { status: 'announced' }, changed: ['status'], depth: 0 });
-    assert.deepEqual(run.steps[0].result, { message: 'Launch is announced; changed ["status"]' });
+    // The stored trigger has the values written, their names, and the item as it was and as it became, as a read answers it.
+    assert.deepEqual(run.trigger, { event: 'update', collection: 'posts', keys: [post.id], payload: { status: 'announced' }, changed: ['status'], before, item: after, depth: 0 });
+    assert.equal(before.status, 'draft');
+    assert.deepEqual(run.steps[0].result, { message: 'Launch: draft to announced; changed ["status"]' });
+    assert.deepEqual(runs[0].steps[0].result, { message: 'Launch (later): announced to announced; changed ["title","status"]' });
 
-    // A change of several items names them in keys; no single item is read.
+    // A change of several items with the same values names them in keys; no single item is carried.
     const other = (await api.post(`${base}/items/posts`, { title: 'Other', status: 'draft' })).body.data;
     await api.patch(`${base}/items/posts`, { keys: [post.id, other.id], data: { status: 'announced', title: 'Both' } });
-    const runs = await until('the second run finishes', () => flows.runs(flow.id), (list) => list.length > 1 && finished(list[0]));
-    assert.equal(runs[0].status, 'succeeded', JSON.stringify(runs[0]));
-    assert.deepEqual(runs[0].trigger.changed, ['status', 'title']);
-    assert.deepEqual(runs[0].steps[0].result, { message: ' is ; changed ["status","title"]' });
+    const more = await until('the third run finishes', () => flows.runs(flow.id), (list) => list.length > 2 && finished(list[0]));
+    assert.equal(more[0].status, 'succeeded', JSON.stringify(more[0]));
+    assert.deepEqual(more[0].trigger.changed, ['status', 'title']);
+    assert.equal('before' in more[0].trigger || 'item' in more[0].trigger, false);
+    assert.deepEqual(more[0].steps[0].result, { message: ':  to ; changed ["status","title"]' });
     // They are read by their keys.
-    assert.deepEqual(runs[0].steps[1].result, [{ id: post.id, title: 'Both' }, { id: other.id, title: 'Both' }]);
+    assert.deepEqual(more[0].steps[1].result, [{ id: post.id, title: 'Both' }, { id: other.id, title: 'Both' }]);
+    await api.delete(`${base}/flows/${flow.id}`);
+  });
+
+  it('gives a create flow the item created as $trigger.item and a delete flow the item deleted as $trigger.before', async () => {
+    const flow = await flows.create({
+      trigger: { type: 'event', collections: ['tasks'], events: ['create', 'delete'] },
+      operations: [{ key: 'note', type: 'log', options: { message: '{{ $trigger.event }}: {{ $trigger.item.label }}{{ $trigger.before.label }}' } }],
+      first: 'note',
+    });
+    const task = (await api.post(`${base}/items/tasks`, { label: 'Water the plants' })).body.data;
+    const stored = (await api.get(`${base}/items/tasks/${task.id}`)).body.data;
+    assert.equal((await api.delete(`${base}/items/tasks/${task.id}`)).status, 204);
+    const runs = await until('both runs finish', () => flows.runs(flow.id), (list) => list.length > 1 && list.every(finished));
+    const [deleted, created] = runs;
+    assert.deepEqual(created.trigger, { event: 'create', collection: 'tasks', keys: [task.id], payload: { label: 'Water the plants' }, item: stored, depth: 0 });
+    assert.deepEqual(deleted.trigger, { event: 'delete', collection: 'tasks', keys: [task.id], before: stored, depth: 0 });
+    assert.deepEqual([created.steps[0].result.message, deleted.steps[0].result.message], ['create: Water the plants', 'delete: Water the plants']);
+    await api.delete(`${base}/flows/${flow.id}`);
+  });
+
+  it('runs only on a change from draft to published, by the trigger\'s before_filter, or stops there by a condition on $trigger.before and $trigger.item', async () => {
+    await newCollection(api, base, { collection: 'announcements', fields: [{ field: 'label', type: 'string' }] });
+    const announce = (label: string) => ({ key: 'announce', type: 'create_item', options: { collection: 'announcements', payload: { label: `${label} {{ $trigger.item.title }}` } } });
+    const byTrigger = await flows.create({
+      trigger: { type: 'event', collections: ['posts'], events: ['update'], filter: { status: { _eq: 'published' } }, before_filter: { status: { _eq: 'draft' } } },
+      operations: [announce('trigger:')],
+      first: 'announce',
+    });
+    const byCondition = await flows.create({
+      trigger: { type: 'event', collections: ['posts'], events: ['update'], filter: { status: { _eq: 'published' } } },
+      operations: [
+        { key: 'was_draft', type: 'condition', options: { filter: { $trigger: { before: { status: { _eq: 'draft' } }, item: { status: { _eq: 'published' } } } } }, next: 'announce' },
+        announce('condition:'),
+      ],
+      first: 'was_draft',
+    });
+    assert.deepEqual((await api.get(`${base}/flows/${byTrigger.id}`)).body.data.trigger.before_filter, { status: { _eq: 'draft' } });
+    const made = (await api.post(`${base}/items/posts`, [
+      { title: 'To publish', status: 'draft' },
+      { title: 'Already out', status: 'published' },
+      { title: 'To archive', status: 'draft' },
+    ])).body.data as Array<{ id: number }>;
+    await api.patch(`${base}/items/posts/${made[1].id}`, { status: 'published', title: 'Already out (edited)' });
+    await api.patch(`${base}/items/posts/${made[2].id}`, { status: 'archived' });
+    await api.patch(`${base}/items/posts/${made[0].id}`, { status: 'published' });
+    // published → published: a run of the condition's flow only, which stops at the condition; draft → archived: no run.
+    const conditionRuns = await until('the condition flow\'s runs finish', () => flows.runs(byCondition.id), (list) => list.length > 1 && list.every(finished));
+    const byKey = new Map(conditionRuns.map((run) => [run.trigger.keys[0], run]));
+    assert.deepEqual([...byKey.keys()].sort(), [made[0].id, made[1].id].sort());
+    assert.deepEqual(byKey.get(made[0].id)!.steps.map((s) => [s.key, s.status]), [['was_draft', 'succeeded'], ['announce', 'succeeded']]);
+    assert.deepEqual(byKey.get(made[1].id)!.steps.map((s) => [s.key, s.result]), [['was_draft', { passed: false }]]);
+    // The trigger's flow ran once: its run was recorded with the last change, after the others' would have been.
+    const triggerRuns = await until('the trigger flow\'s run finishes', () => flows.runs(byTrigger.id), (list) => list.length > 0 && list.every(finished));
+    assert.deepEqual(triggerRuns.map((run) => [run.trigger.keys, run.status]), [[[made[0].id], 'succeeded']]);
+    const announced = (await api.get(`${base}/items/announcements?sort=label&fields=label`)).body.data.map((item: { label: string }) => item.label);
+    assert.deepEqual(announced, ['condition: To publish', 'trigger: To publish']);
+    await api.delete(`${base}/flows/${byTrigger.id}`);
+    await api.delete(`${base}/flows/${byCondition.id}`);
+  });
+
+  it('reads the items before a write only for the updates of a collection an update flow listens to', async () => {
+    const flow = await flows.create({ trigger: { type: 'event', collections: ['echoes'], events: ['update'] }, operations: [{ key: 'note', type: 'log', options: { message: 'x' } }], first: 'note' });
+    const other = await flows.create({ trigger: { type: 'event', collections: ['tasks'], events: ['create', 'delete'] }, operations: [{ key: 'note', type: 'log', options: { message: 'x' } }], first: 'note' });
+    const access = await suite.app.nest.get(WorkspacesService).resolveAppRoleAccess(null, slug);
+    const schema = await suite.app.nest.get(SchemaRegistry).forWorkspace(access.workspace);
+    const reads = async (collection: string, action: 'create' | 'update' | 'delete') => {
+      const intent = { workspaceId: access.workspace.id, schema, collection: schema.collections.get(collection)!, action, access, principal: null, permissions: null, origin: { ip: null, userAgent: 'test' } };
+      return (await suite.app.nest.get(WriteParticipants).prepare(intent)).some((plan) => plan.beforeUpdate !== undefined);
+    };
+    assert.equal(await reads('echoes', 'update'), true);
+    for (const [collection, action] of [['echoes', 'create'], ['echoes', 'delete'], ['tasks', 'update'], ['tasks', 'create'], ['posts', 'update']] as const) {
+      assert.equal(await reads(collection, action), false, `${action} of ${collection}`);
+    }
+    await api.delete(`${base}/flows/${flow.id}`);
+    await api.delete(`${base}/flows/${other.id}`);
+  });
+
+  it('shows the item before and after an app user\'s update as that user may read it: its fields only, and null where its read policy hides the row', async () => {
+    await newCollection(api, base, { collection: 'memos', fields: [{ field: 'title', type: 'string' }, { field: 'status', type: 'string' }, { field: 'secret', type: 'string' }] });
+    for (const policy of [
+      { collection: 'memos', action: 'read', fields: ['title', 'status'], filter: { status: { _neq: 'hidden' } } },
+      { collection: 'memos', action: 'update', fields: ['status'] },
+    ]) {
+      const created = await api.post(`${base}/policies`, { role: 'public', ...policy });
+      assert.equal(created.status, 201, created.text);
+    }
+    const flow = await flows.create({
+      trigger: { type: 'event', collections: ['memos'], events: ['update'] },
+      operations: [{ key: 'note', type: 'log', options: { message: '{{ $trigger.keys[0] }}' } }],
+      first: 'note',
+    });
+    const made = (await api.post(`${base}/items/memos`, [
+      { title: 'Closing', status: 'open', secret: 's1' },
+      { title: 'Hiding', status: 'open', secret: 's2' },
+    ])).body.data as Array<{ id: number }>;
+    for (const [memo, status] of [[made[0], 'closed'], [made[1], 'hidden']] as const) {
+      const updated = await api.patch(`${base}/items/memos/${memo.id}`, { status }, { token: null });
+      assert.ok(updated.status === 200 || updated.status === 204, updated.text);
+    }
+    const runs = await until('both runs finish', () => flows.runs(flow.id), (list) => list.length > 1 && list.every(finished));
+    const byKey = new Map(runs.map((run) => [run.trigger.keys[0], run.trigger]));
+    assert.deepEqual(byKey.get(made[0].id)!.before, { id: made[0].id, title: 'Closing', status: 'open' });
+    assert.deepEqual(byKey.get(made[0].id)!.item, { id: made[0].id, title: 'Closing', status: 'closed' });
+    assert.deepEqual(byKey.get(made[1].id)!.before, { id: made[1].id, title: 'Hiding', status: 'open' });
+    assert.equal(byKey.get(made[1].id)!.item, null);
     await api.delete(`${base}/flows/${flow.id}`);
   });
 
@@ -671,6 +787,10 @@ describeEachDatabase('flows', { env: { ...FLOW_ENV, MAX_BATCH_SIZE: String(MAX_B
       [{ trigger: { type: 'event', collections: ['nowhere'] }, operations: [log('a')], first: 'a' }, 'trigger.collections'],
       [{ trigger: { type: 'event', collections: ['posts'], events: ['publish'] }, operations: [log('a')], first: 'a' }, 'trigger.events'],
       [{ trigger: { type: 'event', collections: ['posts'], filter: { rating: { _gt: 3 } } }, operations: [log('a')], first: 'a' }, 'trigger.filter'],
+      [{ trigger: { type: 'event', collections: ['posts'], events: ['update'], before_filter: { rating: { _gt: 3 } } }, operations: [log('a')], first: 'a' }, 'trigger.before_filter'],
+      [{ trigger: { type: 'event', collections: ['posts'], before_filter: { status: { _eq: 'draft' } } }, operations: [log('a')], first: 'a' }, 'trigger.before_filter'],
+      [{ trigger: { type: 'event', collections: ['posts'], events: ['create', 'update'], before_filter: { status: { _eq: 'draft' } } }, operations: [log('a')], first: 'a' }, 'trigger.before_filter'],
+      [{ trigger: { type: 'manual', before_filter: { status: { _eq: 'draft' } } }, operations: [log('a')], first: 'a' }, 'trigger.before_filter'],
       [{ trigger: { type: 'manual', cron: '* * * * *' }, operations: [log('a')], first: 'a' }, 'trigger.cron'],
       [{ trigger: manual, operations: [log('a')], first: 'a', extra: 1 }, 'extra'],
     ];

@@ -44,7 +44,7 @@ interface Caller {
   token: string | null;
 }
 
-/** One way to the items of `documents`; a door without writes (realtime) has only the reads. */
+/** One way to the items of `documents`; a door without writes (realtime subscriptions) has only the reads. */
 interface Door {
   list(caller: Caller): Promise<Outcome>;
   read(caller: Caller, id: number): Promise<Outcome>;
@@ -93,7 +93,8 @@ const literal = (data: Record<string, string>) => `{${Object.entries(data).map((
 
 /**
  * Every principal kind × every action × allowed, row-forbidden and field-forbidden, through every door to
- * the items: REST, GraphQL, a custom endpoint whose handler calls `ctx.items()`, realtime subscriptions.
+ * the items: REST, GraphQL, a custom endpoint whose handler calls `ctx.items()`, realtime subscriptions,
+ * and the realtime socket's `items` messages (read, create, update, delete).
  * The public and authenticated roles may read published documents (title and status), create them as
  * drafts (title only), and change or delete drafts (title only). Members and API keys act by their
  * workspace role: viewers read, editors and up write, whichever door they come through.
@@ -212,9 +213,36 @@ describeEachDatabase('permission matrix', { env: { HANDLER_WORKERS: '1' } }, (su
     };
   })();
 
-  const doors: Record<string, Door> = { REST: rest, GraphQL: graphQL, 'a handler': handler, realtime };
+  /**
+   * Directus's `items` messages on the realtime socket, the credential in its address: an answer's
+   * `data` is what REST's would be, and a refusal names REST's code.
+   */
+  const socketItems: Door = (() => {
+    const ask = async ({ token }: Caller, message: Record<string, unknown>, success = 200): Promise<Outcome> => {
+      const client = await RealtimeClient.connect(`${suite.app.url.replace('http', 'ws')}${base}/realtime${token ? `?access_token=${token}` : ''}`);
+      try {
+        client.send({ type: 'items', collection: 'documents', uid: 'door', ...message });
+        const answer = await client.next((reply) => reply.uid === 'door');
+        const text = JSON.stringify(answer);
+        if (answer.status === 'error') return { status: STATUS_OF_CODE[answer.error.code] ?? 500, code: answer.error.code, text };
+        return succeeded(success, answer.data, text);
+      } finally {
+        client.close();
+      }
+    };
+    return {
+      list: (caller) => ask(caller, { action: 'read' }),
+      read: (caller, id) => ask(caller, { action: 'read', id }),
+      filterBySecret: (caller) => ask(caller, { action: 'read', query: { filter: { secret: { _eq: 's' } } } }),
+      create: (caller, data) => ask(caller, { action: 'create', data }),
+      update: (caller, id, data) => ask(caller, { action: 'update', id, data }),
+      remove: (caller, id) => ask(caller, { action: 'delete', id }, 204),
+    };
+  })();
 
-  /** Each case as a door does it; null where the door cannot (realtime does not write). */
+  const doors: Record<string, Door> = { REST: rest, GraphQL: graphQL, 'a handler': handler, realtime, 'realtime items': socketItems };
+
+  /** Each case as a door does it; null where the door cannot (realtime subscriptions do not write). */
   const cases: Array<[string, (door: Door, caller: Caller) => Promise<Outcome | null>, Record<Principal, Expected>]> = [
     ['list (allowed)', (door, caller) => door.list(caller), expect(200, true, 200)],
     ['read a published one (allowed)', async (door, caller) => door.read(caller, await documentWith('published')), expect({ status: 200, fields: ALL_FIELDS }, true, { status: 200, fields: PUBLIC_FIELDS })],
@@ -252,6 +280,23 @@ describeEachDatabase('permission matrix', { env: { HANDLER_WORKERS: '1' } }, (su
       }
     });
   }
+
+  it('skips, through a socket as through REST, the items of a delete by keys that an app user may not delete, and deletes the others', async () => {
+    const { token } = callers['app user'];
+    const [published, draft] = [await documentWith('published'), await documentWith('draft')];
+    const client = await RealtimeClient.connect(`${suite.app.url.replace('http', 'ws')}${base}/realtime?access_token=${token}`);
+    try {
+      client.send({ type: 'items', action: 'delete', collection: 'documents', ids: [published, draft], uid: 'both' });
+      assert.deepEqual(await client.next((reply) => reply.uid === 'both'), { type: 'items', status: 'ok', data: null, uid: 'both' });
+    } finally {
+      client.close();
+    }
+    assert.equal((await owner.get(`${base}/items/documents/${published}`)).status, 200);
+    assert.equal((await owner.get(`${base}/items/documents/${draft}`)).status, 404);
+    const viaRest = [await documentWith('published'), await documentWith('draft')];
+    assert.equal((await callers['app user'].api.request('DELETE', `${base}/items/documents`, { body: viaRest })).status, 204);
+    assert.deepEqual(await Promise.all(viaRest.map(async (id) => (await owner.get(`${base}/items/documents/${id}`)).status)), [200, 404]);
+  });
 
   it('holds members to their role on the same writes of every door, refusing a viewer with one message', async () => {
     const messages = new Set<string>();

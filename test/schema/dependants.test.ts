@@ -143,6 +143,7 @@ describeEachDatabase('deleting what others depend on', { env: ENV }, (suite) => 
     const flowAlpha = await flow('flow-alpha', { type: 'event', collections: ['alpha'] });
     const writesAlpha = await flow('writes-alpha', { type: 'manual' }, [{ key: 'make', type: 'create_item', options: { collection: 'alpha', payload: { label: 'x' } } }]);
     const flagged = await flow('flagged-beta', { type: 'event', collections: ['beta'], filter: { flag: { _eq: true } } });
+    const unflagged = await flow('was-unflagged-beta', { type: 'event', collections: ['beta'], events: ['update'], before_filter: { flag: { _eq: false } } });
     const hook = await ok(api.post(`${base}/handlers`, { name: 'hook-alpha', kind: 'before', collection: 'alpha', code: 'module.exports = async () => undefined;' }));
 
     const alpha = await refused(`${base}/collections/alpha`);
@@ -154,7 +155,7 @@ describeEachDatabase('deleting what others depend on', { env: ENV }, (suite) => 
       'webhook both remove_reference',
       'webhook only-alpha disable',
     ]);
-    assert.deepEqual(kinds((await refused(`${base}/fields/beta/flag`)).extensions.dependants), ['flow flagged-beta disable']);
+    assert.deepEqual(kinds((await refused(`${base}/fields/beta/flag`)).extensions.dependants), ['flow flagged-beta disable', 'flow was-unflagged-beta disable']);
 
     assert.equal((await api.delete(`${base}/collections/alpha?force=true`)).status, 204);
     assert.equal((await api.delete(`${base}/fields/beta/flag?force=true`)).status, 204);
@@ -164,7 +165,7 @@ describeEachDatabase('deleting what others depend on', { env: ENV }, (suite) => 
     assert.match(disabledHook.disabled_reason, /"alpha" was deleted/);
     const trimmed = await ok(api.get(`${base}/flows/${flowBoth.id}`));
     assert.deepEqual([trimmed.enabled, trimmed.trigger.collections], [true, ['beta']]);
-    for (const disabled of [flowAlpha, writesAlpha, flagged]) assert.equal((await ok(api.get(`${base}/flows/${disabled.id}`))).enabled, false, disabled.name);
+    for (const disabled of [flowAlpha, writesAlpha, flagged, unflagged]) assert.equal((await ok(api.get(`${base}/flows/${disabled.id}`))).enabled, false, disabled.name);
     assert.equal((await ok(api.get(`${base}/handlers/${hook.id}`))).enabled, false);
 
     // Writes go on; what was disabled must be mended before it is enabled again.

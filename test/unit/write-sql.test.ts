@@ -100,6 +100,7 @@ describe('the writes of the activity and revisions participants', () => {
     action: 'create',
     access: { workspace, role: 'editor', principal },
     principal,
+    permissions: null,
     origin: { ip: '10.0.0.1', userAgent: 'tests' },
   };
   const plans = [activityPlan('postgres'), revisionsPlan('postgres')];

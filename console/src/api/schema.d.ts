@@ -1758,6 +1758,10 @@ export interface components {
             type: string;
         };
         FlowTriggerDto: {
+            /** @description event, with events ["update"] only: a query-language filter the item must have matched before the update; with filter, a change from one state to another. */
+            before_filter?: {
+                [key: string]: unknown;
+            };
             /** @description event: the collections whose items trigger the flow. */
             collections?: string[];
             /**

@@ -3,8 +3,9 @@ import { useState } from 'react';
 import { handlersQuery, WEBHOOK_EVENTS, type Flow } from '../api/automation';
 import { collectionsQuery } from '../api/queries';
 import { system, unwrap } from '../api/system';
-import { chainOrder, draftOf, freshKey, OPERATION_FORMS, OPERATION_TYPES, optionsOf, REQUEST_METHODS, triggerDraftOf, triggerOf, type OperationDraft, type TriggerDraft } from '../lib/flow-draft';
+import { chainOrder, draftOf, freshKey, OPERATION_FORMS, OPERATION_TYPES, optionsOf, REQUEST_METHODS, takesBeforeFilter, triggerDraftOf, triggerOf, type OperationDraft, type TriggerDraft } from '../lib/flow-draft';
 import { templatePaths, type TriggerShape } from '../lib/templates';
+import { ChangeCondition } from './ChangeCondition';
 import { TemplateInput } from './TemplateInput';
 import { Button, Checkbox, ErrorAlert, SelectField, TextInput } from './ui';
 
@@ -59,6 +60,8 @@ export function FlowEditor({ ws, flow, onSaved }: { ws: string; flow: Flow | nul
   const shape: TriggerShape = trigger.type === 'event' ? { type: 'event', collections: trigger.collections } : { type: trigger.type };
   const schema = (collections.data ?? []).map((c) => ({ collection: c.collection, fields: c.fields }));
   const collectionOptions = schema.map((c) => ({ id: c.collection, label: c.collection }));
+  // The fields of the triggering items, for a condition on how one of them changed.
+  const triggerFields = [...new Set(schema.filter((c) => trigger.collections.includes(c.collection)).flatMap((c) => c.fields.map((f) => f.field)))];
   const handlerOptions = (handlers.data ?? []).map((h) => ({ id: String(h.id), label: String(h.name) }));
 
   const update = (index: number, change: Partial<OperationDraft>) => setOperations((list) => list.map((operation, i) => (i === index ? { ...operation, ...change } : operation)));
@@ -125,6 +128,19 @@ export function FlowEditor({ ws, flow, onSaved }: { ws: string; flow: Flow | nul
                 ))}
               </fieldset>
               <TextInput className="wide mono" multiline label="Only items matching (JSON filter, optional)" value={trigger.filter} onChange={(filter) => setTrigger({ ...trigger, filter })} placeholder='{"status": {"_eq": "published"}}' />
+              {takesBeforeFilter(trigger) ? (
+                <TextInput
+                  className="wide mono"
+                  multiline
+                  label="Only items that matched before the update (JSON filter, optional)"
+                  value={trigger.beforeFilter}
+                  onChange={(beforeFilter) => setTrigger({ ...trigger, beforeFilter })}
+                  placeholder='{"status": {"_eq": "draft"}}'
+                  hint="With the filter above, a change from one state to another: draft before, published after."
+                />
+              ) : (
+                <p className="hint wide">On updates alone, a flow can also require what the item was before the update.</p>
+              )}
             </>
           )}
           {trigger.type === 'schedule' && (
@@ -187,6 +203,9 @@ export function FlowEditor({ ws, flow, onSaved }: { ws: string; flow: Flow | nul
                     />
                   );
                 })}
+                {operation.type === 'condition' && trigger.type === 'event' && (
+                  <ChangeCondition fields={triggerFields} onBuild={(filter) => update(index, { fields: { ...operation.fields, filter } })} />
+                )}
                 <SelectField label="Then" value={operation.next ?? END} options={linkOptions(operation.key)} onChange={(next) => update(index, { next: next === END ? null : next })} />
                 {operation.type === 'condition' && (
                   <SelectField label="Otherwise" value={operation.otherwise ?? END} options={linkOptions(operation.key)} onChange={(otherwise) => update(index, { otherwise: otherwise === END ? null : otherwise })} />

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chainOrder, DraftError, draftOf, freshKey, optionsOf, triggerDraftOf, triggerOf } from './flow-draft';
+import { chainOrder, changedFromTo, DraftError, draftOf, freshKey, optionsOf, triggerDraftOf, triggerOf } from './flow-draft';
 
 describe('flow drafts', () => {
   it('round-trips an operation through its form', () => {
@@ -30,6 +30,17 @@ describe('flow drafts', () => {
     expect(ordered.map((o) => o.key)).toEqual(['check', 'alert', 'note', 'lost']);
   });
 
+  it('round-trips a read_items step by key and by query', () => {
+    const byKey = { key: 'post', type: 'read_items', options: { collection: 'posts', key: '{{ $trigger.keys[0] }}' }, next: null, otherwise: null };
+    expect(optionsOf(draftOf(byKey))).toEqual(byKey.options);
+    const byQuery = { ...byKey, options: { collection: 'posts', query: { filter: { status: { _eq: 'draft' } }, limit: 5 } } };
+    expect(optionsOf(draftOf(byQuery))).toEqual(byQuery.options);
+  });
+
+  it('builds the condition of a change from one value to another', () => {
+    expect(changedFromTo('status', 'draft', 'published')).toEqual({ $trigger: { before: { status: { _eq: 'draft' } }, item: { status: { _eq: 'published' } } } });
+  });
+
   it('makes a key no operation has', () => {
     expect(freshKey('log', ['log_1', 'log_2'])).toBe('log_3');
   });
@@ -41,6 +52,13 @@ describe('trigger drafts', () => {
     expect(triggerOf(draft)).toEqual({ type: 'event', collections: ['posts'], events: ['create'], filter: { status: { _eq: 'published' } } });
     expect(triggerOf({ ...draft, filter: '' })).toEqual({ type: 'event', collections: ['posts'], events: ['create'] });
     expect(triggerOf(triggerDraftOf(undefined))).toEqual({ type: 'manual' });
+  });
+
+  it('sends a before filter for a trigger on updates only', () => {
+    const draft = triggerDraftOf({ type: 'event', collections: ['posts'], events: ['update'], filter: { status: { _eq: 'published' } }, before_filter: { status: { _eq: 'draft' } } });
+    expect(triggerOf(draft)).toEqual({ type: 'event', collections: ['posts'], events: ['update'], filter: { status: { _eq: 'published' } }, before_filter: { status: { _eq: 'draft' } } });
+    expect(triggerOf({ ...draft, events: ['create', 'update'] })).toEqual({ type: 'event', collections: ['posts'], events: ['create', 'update'], filter: { status: { _eq: 'published' } } });
+    expect(() => triggerOf({ ...draft, beforeFilter: '{' })).toThrow(/The trigger's before filter is not valid JSON/);
   });
 
   it('keeps only the fields of the kind chosen, and names a filter that is not JSON', () => {

@@ -19,6 +19,11 @@ export interface OptionForm {
 
 /** The form of each operation type, its options as src/modules/flows/operations/ check them. */
 export const OPERATION_FORMS: Record<string, OptionForm[]> = {
+  read_items: [
+    { name: 'collection', label: 'Collection', kind: 'collection', required: true },
+    { name: 'key', label: 'Key', kind: 'value', hint: 'The item’s key, or a template such as {{ $trigger.keys[0] }}; the result is the item, or null.' },
+    { name: 'query', label: 'Query (JSON)', kind: 'json', hint: 'Instead of a key: {"filter": {…}, "sort": […], "limit": …, "fields": […]}; the result is the list found.' },
+  ],
   create_item: [
     { name: 'collection', label: 'Collection', kind: 'collection', required: true },
     { name: 'payload', label: 'Values (JSON)', kind: 'json', required: true, hint: 'An object, or a list of objects; strings may hold {{ }} templates.' },
@@ -39,7 +44,15 @@ export const OPERATION_FORMS: Record<string, OptionForm[]> = {
     { name: 'headers', label: 'Headers (JSON)', kind: 'json' },
     { name: 'body', label: 'Body (JSON)', kind: 'json' },
   ],
-  condition: [{ name: 'filter', label: 'Condition (JSON filter)', kind: 'json', required: true, hint: 'A filter on the run’s data, e.g. {"$trigger": {"body": {"amount": {"_gt": 100}}}}.' }],
+  condition: [
+    {
+      name: 'filter',
+      label: 'Condition (JSON filter)',
+      kind: 'json',
+      required: true,
+      hint: 'A filter on the run’s data, e.g. {"$trigger": {"body": {"amount": {"_gt": 100}}}}; or build a change from one value to another below.',
+    },
+  ],
   log: [{ name: 'message', label: 'Message', kind: 'text', required: true, multiline: true }],
   handler: [
     { name: 'handler', label: 'Handler', kind: 'handler', required: true },
@@ -148,13 +161,30 @@ export function freshKey(type: string, taken: string[]): string {
   }
 }
 
-/** A trigger as its form holds it: the filter as JSON text, the fields of every kind kept while switching. */
+/**
+ * A condition that holds when an update changed `field` from one value to another: the item before it
+ * (`$trigger.before`) had `from`, the item after it (`$trigger.item`) has `to` (docs/flows.md, "When a
+ * value changes from one state to another"). Values are compared as the condition compares them: a
+ * number meets its text.
+ */
+export function changedFromTo(field: string, from: string, to: string): Record<string, unknown> {
+  return { $trigger: { before: { [field]: { _eq: from } }, item: { [field]: { _eq: to } } } };
+}
+
+/** A trigger as its form holds it: the filters as JSON text, the fields of every kind kept while switching. */
 export interface TriggerDraft {
   type: FlowTrigger['type'];
   collections: string[];
   events: NonNullable<FlowTrigger['events']>;
   filter: string;
+  /** What an updated item must have matched before the update; sent only for a trigger on updates alone. */
+  beforeFilter: string;
   cron: string;
+}
+
+/** Whether the trigger takes a before filter: an event trigger on updates only. */
+export function takesBeforeFilter(draft: TriggerDraft): boolean {
+  return draft.type === 'event' && draft.events.length === 1 && draft.events[0] === 'update';
 }
 
 export function triggerDraftOf(trigger: Flow['trigger'] | undefined): TriggerDraft {
@@ -163,21 +193,26 @@ export function triggerDraftOf(trigger: Flow['trigger'] | undefined): TriggerDra
     collections: (trigger?.collections as string[] | undefined) ?? [],
     events: (trigger?.events as TriggerDraft['events'] | undefined) ?? ['create', 'update', 'delete'],
     filter: trigger?.filter ? JSON.stringify(trigger.filter, null, 2) : '',
+    beforeFilter: trigger?.before_filter ? JSON.stringify(trigger.before_filter, null, 2) : '',
     cron: (trigger?.cron as string | undefined) ?? '',
   };
 }
 
-/** The API's trigger; throws a DraftError when the filter's JSON does not parse. */
+/** A filter field's JSON, or undefined when it is empty; throws a DraftError naming it when it does not parse. */
+function filterOf(text: string, name: string): Record<string, unknown> | undefined {
+  if (!text.trim()) return undefined;
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (error) {
+    throw new DraftError(`The trigger's ${name} is not valid JSON (${(error as Error).message}).`);
+  }
+}
+
+/** The API's trigger; throws a DraftError when a filter's JSON does not parse. */
 export function triggerOf(draft: TriggerDraft): FlowTrigger {
   if (draft.type === 'schedule') return { type: 'schedule', cron: draft.cron };
   if (draft.type === 'manual') return { type: 'manual' };
-  let filter: Record<string, unknown> | undefined;
-  if (draft.filter.trim()) {
-    try {
-      filter = JSON.parse(draft.filter) as Record<string, unknown>;
-    } catch (error) {
-      throw new DraftError(`The trigger's filter is not valid JSON (${(error as Error).message}).`);
-    }
-  }
-  return { type: 'event', collections: draft.collections, events: draft.events, ...(filter ? { filter } : {}) };
+  const filter = filterOf(draft.filter, 'filter');
+  const before = takesBeforeFilter(draft) ? filterOf(draft.beforeFilter, 'before filter') : undefined;
+  return { type: 'event', collections: draft.collections, events: draft.events, ...(filter ? { filter } : {}), ...(before ? { before_filter: before } : {}) };
 }

@@ -22,7 +22,25 @@ describe('templatePaths', () => {
 
   it('offers the first step no $last, and a manual call its body', () => {
     const paths = templatePaths({ type: 'manual' }, [{ key: 'a', type: 'log', options: {} }], 0, collections);
-    expect(paths).toEqual(['$trigger.body']);
+    expect(paths).toEqual(['$trigger.body', '$NOW', '$NOW(-1 day)']);
+  });
+
+  it("offers an event's item before and after and the fields it changed", () => {
+    const paths = templatePaths({ type: 'event', collections: ['posts'] }, [], 0, collections);
+    expect(paths).toContain('$trigger.before.status');
+    expect(paths).toContain('$trigger.item.title');
+    expect(paths).toContain('$trigger.changed');
+  });
+
+  it('reads read_items by key as an item and by query as a list', () => {
+    const operations = [
+      { key: 'post', type: 'read_items', options: { collection: 'posts', key: '{{ $trigger.keys[0] }}' } },
+      { key: 'recent', type: 'read_items', options: { collection: 'tasks', query: {} } },
+    ];
+    const paths = templatePaths({ type: 'manual' }, operations, 2, collections);
+    expect(paths).toContain('post.title');
+    expect(paths).toContain('recent[0].label');
+    expect(paths).toContain('$last[0].label');
   });
 
   it('reads an update by query as a list of items', () => {

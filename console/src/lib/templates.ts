@@ -34,15 +34,23 @@ function fieldsOf(names: string[], collections: TemplateCollection[]): string[] 
 /** The paths `$trigger` holds for a trigger of this kind (docs/flows.md's table of templates). */
 export function triggerPaths(trigger: TriggerShape, collections: TemplateCollection[]): string[] {
   switch (trigger.type) {
-    case 'event':
+    case 'event': {
+      const fields = fieldsOf(trigger.collections, collections);
       return [
         '$trigger.event',
         '$trigger.collection',
         '$trigger.keys',
         '$trigger.keys[0]',
+        '$trigger.changed',
         '$trigger.payload',
-        ...fieldsOf(trigger.collections, collections).map((field) => `$trigger.payload.${field}`),
+        ...fields.map((field) => `$trigger.payload.${field}`),
+        // The item after a create or update, and before an update or delete (a change of one item).
+        '$trigger.item',
+        ...fields.map((field) => `$trigger.item.${field}`),
+        '$trigger.before',
+        ...fields.map((field) => `$trigger.before.${field}`),
       ];
+    }
     case 'schedule':
       return ['$trigger.scheduled_for'];
     case 'manual':
@@ -59,6 +67,11 @@ export function resultPaths(root: string, operation: OperationShape, collections
   switch (operation.type) {
     case 'create_item':
       return [root, ...fieldsOf([collection], collections).map((field) => `${root}.${field}`)];
+    case 'read_items':
+      // By key the result is the item (or null); by query, the list of items found.
+      return 'query' in operation.options
+        ? [root, `${root}[0]`, ...fieldsOf([collection], collections).map((field) => `${root}[0].${field}`)]
+        : [root, ...fieldsOf([collection], collections).map((field) => `${root}.${field}`)];
     case 'update_item':
       // By key the result is the item; by query it is the list of items updated.
       return 'query' in operation.options
@@ -83,6 +96,8 @@ export function templatePaths(trigger: TriggerShape, operations: OperationShape[
   const last = before.at(-1);
   return [
     ...triggerPaths(trigger, collections),
+    '$NOW',
+    '$NOW(-1 day)',
     ...(last ? resultPaths('$last', last, collections) : []),
     ...before.flatMap((operation) => resultPaths(operation.key, operation, collections)),
   ];

@@ -4,7 +4,15 @@ import type { ItemAction } from '../audit/activity.recorder';
 
 /** What starts a flow: a change of items (optionally only of items matching a filter), a schedule, or a call. */
 export type FlowTrigger =
-  | { type: 'event'; collections: string[]; events: ItemAction[]; filter: Record<string, unknown> | null }
+  | {
+      type: 'event';
+      collections: string[];
+      events: ItemAction[];
+      /** A filter the item must match as written (on a delete, as it was). */
+      filter: Record<string, unknown> | null;
+      /** Update triggers only: a filter the item must have matched before the update (absent: none). */
+      before_filter?: Record<string, unknown>;
+    }
   | { type: 'schedule'; cron: string }
   | { type: 'manual' };
 

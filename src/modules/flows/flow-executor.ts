@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { FlowsConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
-import { AppError } from '../../common/errors/app-error';
 import type { RequestOrigin } from '../audit/activity.recorder';
-import { ItemsService } from '../data/items.service';
-import { type ItemsAccess, WorkspacesService } from '../workspaces/workspaces.service';
+import { WorkspacesService } from '../workspaces/workspaces.service';
 import type { FlowOperationDef } from './flow-definition';
 import type { FlowEntity, FlowRunEntity, FlowRunStatus } from './flow.entities';
 import { renderTemplates } from './flow-templates';
@@ -45,7 +43,6 @@ export class FlowExecutor {
   constructor(
     private readonly operations: FlowOperations,
     private readonly workspaces: WorkspacesService,
-    private readonly items: ItemsService,
     @InjectConfig('flows') private readonly config: FlowsConfig,
   ) {}
 
@@ -58,7 +55,7 @@ export class FlowExecutor {
     const access = { workspace, role: 'admin' as const, principal: { kind: 'flow' as const, flowId: flow.id, workspaceId: flow.workspaceId, depth: trigger.depth ?? 0 } };
     const byKey = new Map((JSON.parse(flow.operations) as FlowOperationDef[]).map((operation) => [operation.key, operation]));
     // $NOW: the run's time, one for all its steps, so that its templates agree with each other.
-    const data: Record<string, unknown> = { $trigger: await this.withItem(trigger, access), $last: null, $NOW: new Date().toISOString() };
+    const data: Record<string, unknown> = { $trigger: trigger, $last: null, $NOW: new Date().toISOString() };
 
     let key: string | null = flow.firstOperation;
     while (key !== null) {
@@ -84,23 +81,6 @@ export class FlowExecutor {
       await progress(steps);
     }
     return { status: 'succeeded', steps, error: null };
-  }
-
-  /**
-   * The trigger of a create or update of one item with `item`: that item as the flow reads it when the
-   * run starts (every field, after the change and any later one; null when it is gone). Not stored in
-   * the run's trigger, so a re-run reads it again. A change of several items gets none.
-   */
-  private async withItem(trigger: TriggerData, access: ItemsAccess): Promise<TriggerData> {
-    const { event, collection, keys } = trigger;
-    if ((event !== 'create' && event !== 'update') || typeof collection !== 'string' || !Array.isArray(keys) || keys.length !== 1) return trigger;
-    try {
-      return { ...trigger, item: await this.items.get(access, { collection, id: String(keys[0]), params: {} }) };
-    } catch (error) {
-      if (error instanceof AppError && error.status === 404) return { ...trigger, item: null };
-      // The item cannot be read now (its collection changed under the flow): the steps run without it.
-      return trigger;
-    }
   }
 }
 

@@ -23,6 +23,14 @@ export class FlowTriggerDto {
   @IsOptional() @IsObject()
   filter?: Record<string, unknown>;
 
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'event, with events ["update"] only: a query-language filter the item must have matched before the update; with filter, a change from one state to another.',
+  })
+  @IsOptional() @IsObject()
+  before_filter?: Record<string, unknown>;
+
   @ApiPropertyOptional({ example: '*/5 * * * * *', description: 'schedule: a cron pattern in UTC; five fields, or six with seconds first.' })
   @IsOptional() @IsString() @MaxLength(128)
   cron?: string;

@@ -185,12 +185,13 @@ export class FlowsService {
     for (const name of trigger.collections) {
       if (!schema.collections.has(name)) throw invalidPayload(`Invalid payload: collection "${name}" does not exist.`, 'trigger.collections');
     }
-    if (trigger.filter) {
-      for (const name of trigger.collections) {
+    for (const [name, filter] of [['filter', trigger.filter], ['before_filter', trigger.before_filter]] as const) {
+      if (!filter) continue;
+      for (const collection of trigger.collections) {
         try {
-          parseFilter(schema, schema.collections.get(name)!, trigger.filter, { parameter: 'trigger.filter', label: 'trigger filter', maxDepth: this.queryConfig.maxDepth });
+          parseFilter(schema, schema.collections.get(collection)!, filter, { parameter: `trigger.${name}`, label: 'trigger filter', maxDepth: this.queryConfig.maxDepth });
         } catch (error) {
-          if (error instanceof AppError) throw invalidPayload(`Invalid payload: the trigger filter does not fit "${name}": ${error.message}`, 'trigger.filter');
+          if (error instanceof AppError) throw invalidPayload(`Invalid payload: the trigger's ${name} does not fit "${collection}": ${error.message}`, `trigger.${name}`);
           throw error;
         }
       }
@@ -215,15 +216,19 @@ export function triggerShape(input: FlowTriggerDto): FlowTrigger {
       refuse(['cron']);
       if (!input.collections) throw invalidPayload('Invalid payload: an event trigger needs "collections".', 'trigger.collections');
       const filter = input.filter && Object.keys(input.filter).length > 0 ? input.filter : null;
-      return { type: 'event', collections: [...new Set(input.collections)], events: input.events ? [...new Set(input.events)] : [...FLOW_EVENTS], filter };
+      const events = input.events ? [...new Set(input.events)] : [...FLOW_EVENTS];
+      const before = input.before_filter && Object.keys(input.before_filter).length > 0 ? input.before_filter : null;
+      // A create has no item before it, and a delete's filter already reads the item as it was.
+      if (before && (events.length !== 1 || events[0] !== 'update')) throw invalidPayload('Invalid payload: "before_filter" applies to updates only: give "events": ["update"].', 'trigger.before_filter');
+      return { type: 'event', collections: [...new Set(input.collections)], events, filter, ...(before ? { before_filter: before } : {}) };
     }
     case 'schedule':
-      refuse(['collections', 'events', 'filter']);
+      refuse(['collections', 'events', 'filter', 'before_filter']);
       if (!input.cron) throw invalidPayload('Invalid payload: a schedule trigger needs "cron".', 'trigger.cron');
       scheduleOf(input.cron);
       return { type: 'schedule', cron: input.cron };
     case 'manual':
-      refuse(['collections', 'events', 'filter', 'cron']);
+      refuse(['collections', 'events', 'filter', 'before_filter', 'cron']);
       return { type: 'manual' };
   }
 }

@@ -4,6 +4,7 @@ import type { FilterNode } from '../../engine/query/query.ast';
 import type { SqlDialect } from '../../engine/sql/dialect';
 import type { LoggedRow } from '../../engine/write/write.sql';
 import type { Principal } from '../../common/principal/principal';
+import type { ReadPermissions } from '../policies/read-permissions';
 import type { CollectionDef, FieldDef, WorkspaceSchema } from '../schema/schema.types';
 import type { ItemsAccess } from '../workspaces/workspaces.service';
 
@@ -35,6 +36,8 @@ export interface WriteIntent {
   access: ItemsAccess;
   /** Null for an anonymous caller writing through the public role's policies. */
   principal: Principal | null;
+  /** What the caller may read (an app role); null for a member, who reads everything. */
+  permissions: ReadPermissions | null;
   origin: RequestOrigin;
 }
 
@@ -73,6 +76,19 @@ export interface WrittenChange extends WriteIntent {
   matching(keys: unknown[], filter: FilterNode): Promise<unknown[]>;
 }
 
+/**
+ * The rows an update is about to change, inside its transaction, locked and not yet written: what a
+ * plan's `beforeUpdate` step reads them through.
+ */
+export interface LockedForUpdate {
+  /** Per set of values of the update (one for a whole update, one per item of a batch), its keys that exist. */
+  groups: unknown[][];
+  /** The stored rows of these keys as they are now, in their order, decoded as reads decode them. */
+  rows(keys: unknown[]): Promise<Row[]>;
+  /** Which of these keys have rows matching a filter, as they are now. */
+  matching(keys: unknown[], filter: FilterNode): Promise<unknown[]>;
+}
+
 /** A committed change, as an after-commit step sees it. */
 export interface CommittedChange extends WriteIntent {
   keys: unknown[];
@@ -98,6 +114,12 @@ export interface WritePlan {
    * validated again.
    */
   before?(write: PendingWrite): Promise<boolean>;
+  /**
+   * On an update, inside its transaction, once its rows are locked and before they change: reads what
+   * the plan needs of the items as they were (the connection is the write's). Only the plans that have
+   * it make an update read anything more.
+   */
+  beforeUpdate?(locked: LockedForUpdate): Promise<void>;
   /** Writes the participant's rows inside the write's transaction, with its connection. */
   record?(tx: EntityManager, change: WrittenChange): Promise<void>;
   /** `record` reads `change.rows`. */

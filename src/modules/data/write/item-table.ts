@@ -81,21 +81,30 @@ export class ItemTable {
   /**
    * Updates locked rows: each change's values on its keys that exist (and that an app role's grant lets
    * it touch, and that match `within` when given). Answers the groups written, in order; keys without
-   * such a row are left out.
+   * such a row are left out. `beforeWrite` is called once the rows are locked, before they change, with
+   * each change's keys that exist.
    */
-  async update(manager: EntityManager, target: GrantedTarget, changes: Array<{ keys: unknown[]; values: Row }>, within: FilterNode | null = null): Promise<WrittenGroup[]> {
+  async update(
+    manager: EntityManager,
+    target: GrantedTarget,
+    changes: Array<{ keys: unknown[]; values: Row }>,
+    within: FilterNode | null = null,
+    beforeWrite?: (groups: unknown[][]) => Promise<void>,
+  ): Promise<WrittenGroup[]> {
     const { collection, access } = target;
     const groups: WrittenGroup[] = [];
     // Every row of the batch is locked first, in key order: two batches naming the same rows in other
     // orders then wait for each other instead of deadlocking.
     const lockable = new Set((await this.lock(manager, target, changes.flatMap((change) => change.keys), within)).map(String));
-    for (const change of changes) {
-      const existing = change.keys.filter((key) => lockable.has(String(key)));
-      if (existing.length === 0) continue;
+    const existing = changes.map((change) => change.keys.filter((key) => lockable.has(String(key))));
+    if (beforeWrite) await beforeWrite(existing.filter((keys) => keys.length > 0));
+    for (const [index, change] of changes.entries()) {
+      const keys = existing[index];
+      if (keys.length === 0) continue;
       const row = { ...change.values, ...updateStamp(access) };
-      const statement = updateStatement(this.dialect, collection, this.encode(collection, row), existing);
+      const statement = updateStatement(this.dialect, collection, this.encode(collection, row), keys);
       await manager.query(statement.sql, statement.params);
-      groups.push({ keys: existing, payload: change.values });
+      groups.push({ keys, payload: change.values });
     }
     return groups;
   }

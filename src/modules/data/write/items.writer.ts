@@ -15,7 +15,7 @@ import { ExternalWrites } from '../../connections/external-writes';
 import { checkWritableFields, withGrantValidation, withPresets } from '../../policies/write-permissions';
 import { primaryKeyField } from '../../schema/schema.lookup';
 import type { ItemsAccess } from '../../workspaces/workspaces.service';
-import type { ItemAction, RequestOrigin, WriteIntent, WritePlan, WrittenChange, WrittenGroup } from '../../write-participants/write-participant';
+import type { ItemAction, LockedForUpdate, RequestOrigin, WriteIntent, WritePlan, WrittenChange, WrittenGroup } from '../../write-participants/write-participant';
 import { WriteParticipants } from '../../write-participants/write-participants';
 import { ITEMS_CHANGED, ItemsChanged } from '../../../common/bus/items-changed';
 import { carriedRows } from './carried-rows';
@@ -122,7 +122,7 @@ export class ItemsWriter {
       target.collection.external
         ? this.writeExternal(target, payloads, (writes) => writes.update(changes), (keys) => [{ keys }])
         : this.db.transaction(async (tx) => {
-            const groups = await this.table.update(tx, target, changes, within);
+            const groups = await this.table.update(tx, target, changes, within, this.beforeUpdate(tx, target));
             const keys = groups.flatMap((group) => group.keys);
             await this.table.assertWithinGrant(tx, target, keys, 'update');
             const rows = this.needsRows(target) ? await this.table.storedRows(tx, target, keys) : null;
@@ -238,7 +238,7 @@ export class ItemsWriter {
   /** The target of a write (the caller's right to it checked), and the plans of the participants that want it. */
   private async target(access: ItemsAccess, collection: string, action: WriteAction, origin: RequestOrigin): Promise<WriteTarget> {
     const target = await this.targets.write(access, collection, action);
-    const intent: WriteIntent = { workspaceId: access.workspace.id, schema: target.schema, collection: target.collection, action, access, principal: access.principal, origin };
+    const intent: WriteIntent = { workspaceId: access.workspace.id, schema: target.schema, collection: target.collection, action, access, principal: access.principal, permissions: target.permissions, origin };
     return { ...target, intent, plans: await this.participants.prepare(intent) };
   }
 
@@ -291,6 +291,23 @@ export class ItemsWriter {
     const groups = keys.map((key, index) => ({ keys: [key], payload: prepared[index] }));
     await this.record(tx, target, { keys, groups, payloads: prepared, rows: stored });
     return { inserted, stored };
+  }
+
+  /**
+   * The plans' steps on an update's locked rows before they change, or nothing when no plan has one
+   * (then the update reads nothing more).
+   */
+  private beforeUpdate(tx: EntityManager, target: WriteTarget): ((groups: unknown[][]) => Promise<void>) | undefined {
+    const plans = target.plans.filter((plan) => plan.beforeUpdate);
+    if (plans.length === 0) return undefined;
+    return async (groups) => {
+      const locked: LockedForUpdate = {
+        groups,
+        rows: (keys) => (keys.length === 0 ? Promise.resolve([]) : this.table.storedRows(tx, target, keys)),
+        matching: (keys, filter) => (keys.length === 0 ? Promise.resolve([]) : this.table.keysMatching(tx, target, keys, filter, false)),
+      };
+      for (const plan of plans) await plan.beforeUpdate!(locked);
+    };
   }
 
   /** Whether any plan of the write reads the stored rows of the change. */
