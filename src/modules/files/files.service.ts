@@ -191,11 +191,18 @@ export class FilesService {
   async readableFile(access: ItemsAccess, id: string): Promise<StoredFile> {
     const scope = await this.access.readScope(access, FILES);
     const fields = { fields: 'id,type,filesize,checksum,filename_download,filename_disk,uploaded_on' };
-    // The row through the caller's policy.
-    const [visible] = UUID.test(id) ? await this.store.byKeys(scope, FILES, [id.toLowerCase()], { fields: 'id' }) : [];
-    if (!visible) throw notFound('File not found.');
-    // Its stored columns whatever fields the policy shows: serving the bytes needs them.
-    const [row] = await this.store.byKeys({ ...scope, visible: scope.schema, permissions: null }, FILES, [String(visible.id)], fields);
+    if (!UUID.test(id)) throw notFound('File not found.');
+    let row: Row | undefined;
+    if (scope.permissions === null) {
+      // A member reads every file of the workspace: one read of the stored columns.
+      [row] = await this.store.byKeys(scope, FILES, [id.toLowerCase()], fields);
+    } else {
+      // The row through the caller's policy, then its stored columns whatever fields the policy shows:
+      // serving the bytes needs them.
+      const [visible] = await this.store.byKeys(scope, FILES, [id.toLowerCase()], { fields: 'id' });
+      if (visible) [row] = await this.store.byKeys({ ...scope, visible: scope.schema, permissions: null }, FILES, [String(visible.id)], fields);
+    }
+    if (!row) throw notFound('File not found.');
     const file = row as Asset['file'] & { filename_disk: string };
     return { ...file, key: storageKey(access.workspace.id, file.filename_disk) };
   }
