@@ -128,7 +128,8 @@ export function describeStudioFiles(kind: DatabaseKind): void {
         const img = document.querySelector<HTMLImageElement>('img[alt="Preview of pixel.png"]');
         return img !== null && img.complete && img.naturalWidth > 0;
       });
-      assert.deepEqual(await preview.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]), [24, 16]);
+      // The list's thumbnail is the server's 88 × 88 WebP variant of the 24 × 16 image, not the image itself.
+      assert.deepEqual(await preview.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]), [88, 88]);
       assert.match((await preview.getAttribute('src')) ?? '', /^blob:/, 'the preview is fetched with the session, not by a token in its address');
       await assertAccessible(page, 'files');
       if (shots) await screenshot(page, 'files');
