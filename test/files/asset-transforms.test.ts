@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
+import { ORPHAN_GRACE_MS, OrphanSweeper } from '../../src/modules/files/orphan-sweeper';
 import { describeEachDatabase, Suite } from '../support/app';
 import { newAppUser } from '../support/app-users';
 import { addMember, assertError, newAccount, newOwnedWorkspace, OwnedWorkspace } from '../support/factories';
@@ -83,6 +84,10 @@ describeEachDatabase('asset transforms', { env: { ASSETS_TRANSFORM_MAX_DIMENSION
     assert.match(webp.headers.get('etag') ?? '', /^"[0-9a-f]{64}-w100-h-cover-q\.webp"$/);
     assert.notEqual(webp.headers.get('etag'), plain.headers.get('etag'));
     assert.match(webp.headers.get('content-disposition') ?? '', /^inline; filename="photo.webp"/);
+    // A Range header is ignored for a variant: the whole of it, 200.
+    const ranged = await fetch(`${suite.app.url}${owned.base}/assets/${file.id}?width=100&format=webp`, { headers: { authorization: `Bearer ${owned.owner.accessToken}`, range: 'bytes=0-9' } });
+    assert.equal(ranged.status, 200);
+    assert.deepEqual(Buffer.from(await ranged.arrayBuffer()), webp.bytes);
     assert.match((await fetchAsset(suite, owned, file.id, '?width=100&download')).headers.get('content-disposition') ?? '', /^attachment; filename="photo.jpeg"/);
   });
 
@@ -113,6 +118,17 @@ describeEachDatabase('asset transforms', { env: { ASSETS_TRANSFORM_MAX_DIMENSION
     assert.equal(readdirSync(storageOf(owned)).length, 3);
     assert.equal((await owned.api.delete(`${owned.base}/files/${file.id}`)).status, 204);
     assert.deepEqual(existsSync(storageOf(owned)) ? readdirSync(storageOf(owned)) : [], []);
+  });
+
+  test('the orphan sweep keeps the variants of files that exist and removes those whose file is gone', async () => {
+    const owned = await newOwnedWorkspace(suite.api);
+    const file = await upload(owned, 'kept.png', 'image/png', await image(40, 40, 'png'));
+    assert.equal((await fetchAsset(suite, owned, file.id, '?width=10')).status, 200);
+    const stray = '0badf00d-0000-4000-8000-000000000000.variant-w10-h-cover-q.png';
+    writeFileSync(join(storageOf(owned), stray), 'left by a crash between deleting a file and its variants');
+    const sweeper = suite.app.nest.get(OrphanSweeper);
+    assert.equal(await sweeper.sweep(new Date(Date.now() + ORPHAN_GRACE_MS + 60_000)), 1);
+    assert.deepEqual(readdirSync(storageOf(owned)).sort(), [file.filename_disk, `${file.id}.variant-w10-h-cover-q.png`].sort());
   });
 
   test('absurd or malformed transform parameters are refused with 400 naming the parameter', async () => {
