@@ -258,6 +258,33 @@ describeEachDatabase('asset transforms', { env: { ASSETS_TRANSFORM_MAX_DIMENSION
     assert.equal(gone.json().errors[0].extensions.field, 'preset');
   });
 
+  test('presets travel in schema snapshots: exported by name, created, updated and deleted by an apply, a bad one refused naming it', async () => {
+    const source = await newOwnedWorkspace(suite.api);
+    const target = await newOwnedWorkspace(suite.api);
+    assert.equal((await source.api.post(`${source.base}/asset-presets`, { name: 'thumb', width: 64, height: 64, format: 'webp' })).status, 201);
+    assert.equal((await source.api.post(`${source.base}/asset-presets`, { name: 'hero', width: 1200, quality: 70 })).status, 201);
+    assert.equal((await target.api.post(`${target.base}/asset-presets`, { name: 'old', width: 10 })).status, 201);
+    assert.equal((await target.api.post(`${target.base}/asset-presets`, { name: 'thumb', width: 32 })).status, 201);
+    const snapshot = (await source.api.get(`${source.base}/schema/snapshot`)).body.data;
+    assert.deepEqual(snapshot.asset_presets, [
+      { name: 'hero', width: 1200, height: null, fit: null, format: null, quality: 70 },
+      { name: 'thumb', width: 64, height: 64, fit: null, format: 'webp', quality: null },
+    ]);
+    const applied = await target.api.post(`${target.base}/schema/apply`, { snapshot });
+    assert.equal(applied.status, 200, applied.text);
+    assert.deepEqual(
+      applied.body.data.map((step: { action: string }) => step.action).filter((action: string) => action.endsWith('asset_preset')),
+      ['delete_asset_preset', 'create_asset_preset', 'update_asset_preset'],
+    );
+    assert.deepEqual((await target.api.get(`${target.base}/schema/snapshot`)).body.data.asset_presets, snapshot.asset_presets);
+    const file = await upload(target, 'photo.png', 'image/png', await image(100, 80, 'png'));
+    assert.deepEqual(await sizeAndFormat((await fetchAsset(suite, target, file.id, '?preset=thumb')).bytes), ['webp', 64, 64]);
+
+    const bad = await target.api.post(`${target.base}/schema/diff`, { snapshot: { ...snapshot, asset_presets: [{ name: 'huge', width: 100000 }] } });
+    assertError(bad, 400, 'INVALID_PAYLOAD');
+    assert.match(bad.body.errors[0].extensions.field, /^snapshot\.asset_presets\.0/);
+  });
+
   test('a transform goes through the plain asset access checks: an app user transforms only the files its policy lets it read', async () => {
     const owned = await newOwnedWorkspace(suite.api);
     const ownerFile = await upload(owned, 'owner.png', 'image/png', await image(60, 60, 'png'));

@@ -16,6 +16,7 @@ import { OrphanSweeper } from './orphan-sweeper';
 import { AssetPresetEntity } from './presets/asset-preset.entity';
 import { AssetPresetsController } from './presets/asset-presets.controller';
 import { AssetPresetsService } from './presets/asset-presets.service';
+import { AssetPresetsSnapshot } from './presets/asset-presets.snapshot';
 import { LocalStorage } from './storage/local-storage';
 import { s3Client, S3Storage } from './storage/s3-storage';
 import { STORAGE_DRIVER, StorageDriver } from './storage/storage-driver';
@@ -34,6 +35,6 @@ function storageDriver(config: FilesConfig): StorageDriver {
 @Module({
   imports: [TypeOrmModule.forFeature([AssetPresetEntity]), PoliciesModule, SchemaModule, WorkspacesModule],
   controllers: [FilesController, FoldersController, AssetsController, AssetPresetsController],
-  providers: [FilesAccess, FilesStore, FilesService, FoldersService, OrphanSweeper, AssetPresetsService, AssetTransforms, { provide: STORAGE_DRIVER, inject: [configToken('files')], useFactory: storageDriver }],
+  providers: [FilesAccess, FilesStore, FilesService, FoldersService, OrphanSweeper, AssetPresetsService, AssetPresetsSnapshot, AssetTransforms, { provide: STORAGE_DRIVER, inject: [configToken('files')], useFactory: storageDriver }],
 })
 export class FilesModule {}

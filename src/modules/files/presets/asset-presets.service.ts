@@ -10,6 +10,9 @@ import type { WorkspaceAccess } from '../../workspaces/workspaces.service';
 import { readTransformSettings, TRANSFORM_PARAMETERS, TransformSettings } from '../transforms/image-transform';
 import { AssetPresetEntity } from './asset-preset.entity';
 
+/** The settings of a preset as stored: null where the default applies. */
+export type PresetSettings = Pick<AssetPresetEntity, 'width' | 'height' | 'fit' | 'format' | 'quality'>;
+
 /** A preset as the API shows it. */
 export interface AssetPresetDto {
   name: string;
@@ -84,14 +87,14 @@ export class AssetPresetsService {
     return settings;
   }
 
-  /** A preset's body: a name and settings, each checked; `null` clears a setting. */
-  private readBody(body: unknown): { name?: string; settings: Partial<Pick<AssetPresetEntity, 'width' | 'height' | 'fit' | 'format' | 'quality'>> } {
+  /** A preset's body: a name and settings, each checked; `null` clears a setting. A snapshot's entries are read with it too. */
+  readBody(body: unknown): { name?: string; settings: Partial<PresetSettings> } {
     if (!isRecord(body)) throw invalidPayload('Invalid payload: the request body must be a JSON object.');
     for (const key of Object.keys(body)) if (!BODY_FIELDS.has(key)) throw invalidPayload(`Invalid payload: "${key}" is not a setting of a preset.`, key);
     if (body.name !== undefined && (typeof body.name !== 'string' || !PRESET_NAME.test(body.name))) {
       throw invalidPayload('Invalid payload: "name" must be 1 to 64 lower-case letters, digits, _ or -, starting with a letter or digit.', 'name');
     }
-    const settings: Partial<Pick<AssetPresetEntity, 'width' | 'height' | 'fit' | 'format' | 'quality'>> = readTransformSettings(body, this.config.transforms.maxDimension, 'body');
+    const settings: Partial<PresetSettings> = readTransformSettings(body, this.config.transforms.maxDimension, 'body');
     for (const field of TRANSFORM_PARAMETERS) if (body[field] === null) settings[field] = null;
     return { ...(body.name !== undefined ? { name: body.name } : {}), settings };
   }
@@ -103,7 +106,7 @@ export class AssetPresetsService {
   }
 }
 
-function toDto(row: AssetPresetEntity): AssetPresetDto {
+export function toDto(row: AssetPresetEntity): AssetPresetDto {
   return {
     name: row.name,
     width: row.width,
