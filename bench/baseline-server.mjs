@@ -1,5 +1,5 @@
 // The baseline of the benchmark: a minimal node:http server with a connection pool, answering the
-// seven benchmark requests with hand-written SQL and the same JSON shape as Cairn, on tables of its own
+// benchmark requests with hand-written SQL and the same JSON shape as Cairn, on tables of its own
 // (bench/baseline-schema.mjs: the same columns and rows as Cairn's, and the plain indexes a hand-written
 // server would make: (status, published_at) and (author)).
 // It is what the stack (Node + the database driver + the database) can do with no framework, no
@@ -10,6 +10,7 @@
 
 import { createServer } from 'node:http';
 import { datetimeParam, dialect, openDatabase } from './db.mjs';
+import { baselineThumbnail } from './thumbnail.mjs';
 
 const env = process.env;
 const kind = env.BASELINE_DB_KIND;
@@ -52,6 +53,10 @@ const SQL = {
 const INSERT_RETURNING = kind === 'mysql' ? null : `${SQL.insert} RETURNING ${columnList}`;
 
 const db = await openDatabase(kind, env.BASELINE_DB_LOCATION, { poolSize: Number(env.BASELINE_POOL_SIZE ?? 10) });
+// thumbnail_cached: a thumbnail made once with sharp, then read from a cache folder (bench/thumbnail.mjs).
+const thumbnail = env.BASELINE_THUMBNAIL_SOURCE
+  ? baselineThumbnail({ db, quote: q, placeholder: p, workspace: env.BASELINE_WORKSPACE, sourceDir: env.BASELINE_THUMBNAIL_SOURCE, cacheDir: env.BASELINE_THUMBNAIL_CACHE })
+  : null;
 
 class HttpError extends Error {
   constructor(status, message) {
@@ -169,7 +174,23 @@ async function handle(req) {
   throw new HttpError(404, 'Not found.');
 }
 
-const server = createServer((req, res) => {
+/** The thumbnail's answer is an image written by its handler; everything else is JSON. */
+async function serveImage(req, res) {
+  if (!thumbnail) return false;
+  const authorization = req.headers.authorization;
+  if (typeof authorization !== 'string' || !/^Bearer\s+\S+/i.test(authorization)) return false;
+  const mark = req.url.indexOf('?');
+  return thumbnail(req, res, mark === -1 ? req.url : req.url.slice(0, mark), new URLSearchParams(mark === -1 ? '' : req.url.slice(mark + 1)));
+}
+
+const server = createServer(async (req, res) => {
+  try {
+    if (await serveImage(req, res)) return;
+  } catch (error) {
+    process.stderr.write(`baseline: ${error?.stack ?? error}\n`);
+    if (!res.headersSent) send(res, 500, { errors: [{ message: 'Internal error.' }] });
+    return;
+  }
   handle(req).then(
     (payload) => send(res, 200, payload),
     (error) => {

@@ -18,6 +18,7 @@ import { isDeepStrictEqual } from 'node:util';
 import autocannon from 'autocannon';
 import { freePort, sleep } from './cairn.mjs';
 import { realtimeFanout } from './realtime-fanout.mjs';
+import { prepareThumbnail, thumbnailScenario } from './thumbnail.mjs';
 import { createBaselineTables } from './baseline-schema.mjs';
 import { createBenchDatabase, DATABASE_KINDS, datetimeParam, DEFAULT_ADMIN_URLS, dialect, openDatabase, serverVersion, tableIndexes } from './db.mjs';
 
@@ -40,11 +41,11 @@ function fail(message) {
   process.exit(2);
 }
 
-const ALL_SCENARIOS = ['get_by_id', 'list_filtered', 'list_expand', 'graphql_list', 'handler_endpoint', 'aggregate', 'create'];
+const ALL_SCENARIOS = ['get_by_id', 'list_filtered', 'list_expand', 'graphql_list', 'handler_endpoint', 'aggregate', 'thumbnail_cached', 'create'];
 /** Scenarios measured on their own, not against the baseline. */
 const OWN_SCENARIOS = ['realtime_fanout'];
 /** Ratio Cairn ÷ baseline each scenario must reach, the same on every database. */
-const TARGETS = { get_by_id: 0.6, list_filtered: 0.6, list_expand: 0.6, graphql_list: 0.5, handler_endpoint: 0.25, aggregate: 0.6, create: 0.5 };
+const TARGETS = { get_by_id: 0.6, list_filtered: 0.6, list_expand: 0.6, graphql_list: 0.5, handler_endpoint: 0.25, aggregate: 0.6, thumbnail_cached: 0.5, create: 0.5 };
 const DATABASE_LABELS = { postgres: 'PostgreSQL', sqlite: 'SQLite', mysql: 'MariaDB' };
 
 const list = (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean);
@@ -264,11 +265,12 @@ async function startCairn(databaseUrl, dataDir, extraEnv = {}) {
   return { child, output, baseUrl };
 }
 
-async function startBaseline(kind, location, tables, workspace) {
+async function startBaseline(kind, location, tables, workspace, thumbnailDirs) {
   return forkBaseline('baseline-server.mjs', 'baseline server', kind, location, {
     BASELINE_ARTICLES_TABLE: tables.articles,
     BASELINE_AUTHORS_TABLE: tables.authors,
     BASELINE_WORKSPACE: workspace,
+    ...(thumbnailDirs ? { BASELINE_THUMBNAIL_SOURCE: thumbnailDirs.source, BASELINE_THUMBNAIL_CACHE: thumbnailDirs.cache } : {}),
   });
 }
 
@@ -572,6 +574,7 @@ function scenarioDefinitions({ ws, articles, authorIds, db, table }) {
 
 /** One request of the scenario to a server: status 200, the expected shape; answers the data (or throws why not). */
 async function checkServer(server, scenario, token) {
+  if (scenario.readRaw) return checkRawAnswer(server, scenario, token);
   const sent = scenario.sample.body?.();
   const response = await request(server.baseUrl, scenario.method, scenario.sample.path, { token, body: sent });
   if (response.status !== 200) throw new Error(`${server.name}: ${scenario.method} ${scenario.sample.path} answered ${response.status}: ${response.text.slice(0, 300)}`);
@@ -579,6 +582,17 @@ async function checkServer(server, scenario, token) {
   const verdict = await scenario.check(response.body.data, sent);
   if (verdict !== true) throw new Error(`${server.name}: ${verdict}: ${response.text.slice(0, 300)}`);
   return response.body.data;
+}
+
+/** checkServer for a scenario whose answer is not JSON (an image): `readRaw` turns the bytes into the data checked. */
+async function checkRawAnswer(server, scenario, token) {
+  const response = await fetch(`${server.baseUrl}${scenario.sample.path}`, { method: scenario.method, headers: { authorization: `Bearer ${token}` } });
+  const bytes = Buffer.from(await response.arrayBuffer());
+  if (response.status !== 200) throw new Error(`${server.name}: ${scenario.method} ${scenario.sample.path} answered ${response.status}: ${bytes.toString('utf8').slice(0, 300)}`);
+  const data = await scenario.readRaw(bytes, response.headers);
+  const verdict = await scenario.check(data);
+  if (verdict !== true) throw new Error(`${server.name}: ${verdict}: ${JSON.stringify(data)}`);
+  return data;
 }
 
 // ----- CPU accounting (Linux /proc; left out elsewhere) -----
@@ -932,12 +946,15 @@ async function benchDatabase(kind, workDir) {
     log(`  indexes on Cairn's articles table: ${result.schema.indexes.cairn.articles.join('; ') || 'none'}`);
     log(`  indexes on the baseline's articles table: ${result.schema.indexes.baseline.articles.join('; ')}`);
 
-    const baseline = { name: 'baseline', ...(await startBaseline(kind, database.location, rawTables, workspace.slug)) };
+    // thumbnail_cached: the photo uploaded through Cairn's API, and its bytes in the baseline's own folder.
+    const thumbnailDirs = settings.scenarios.includes('thumbnail_cached') ? { source: join(dir, 'baseline-files'), cache: join(dir, 'baseline-thumbnails') } : null;
+    const thumbnailFile = thumbnailDirs ? await prepareThumbnail(cairn.baseUrl, ws, key, thumbnailDirs.source) : null;
+    const baseline = { name: 'baseline', ...(await startBaseline(kind, database.location, rawTables, workspace.slug, thumbnailDirs)) };
     servers.push(baseline);
     cleanups.push([`stop the baseline server on ${label}`, () => stopChild(baseline.child)]);
     log(`  baseline server (${BASELINE_STACKS[kind]}) started at ${baseline.baseUrl}\n`);
 
-    const definitions = scenarioDefinitions({ ws, articles, authorIds, db, table: tables.articles });
+    const definitions = { ...scenarioDefinitions({ ws, articles, authorIds, db, table: tables.articles }), ...(thumbnailFile ? { thumbnail_cached: thumbnailScenario(ws, thumbnailFile) } : {}) };
     for (const name of ALL_SCENARIOS.filter((s) => settings.scenarios.includes(s))) {
       if (interrupted) break;
       result.scenarios.push(await measureScenario(name, definitions[name], { cairn, baseline, key, kind, duration, warmup }));

@@ -14,7 +14,7 @@ import { openFromNavigation, signInAt, studioStage } from '../support/studio';
  * Refused on purpose, to see the refusals shown: deleting a folder that still holds a file (409), and
  * uploading a type the instance does not accept (415).
  */
-const EXPECTED_REFUSALS = [/\/api\/v1\/w\/acme\/folders\/[0-9a-f-]+$/, /\/api\/v1\/w\/acme\/files$/];
+const EXPECTED_REFUSALS = [/\/api\/v1\/w\/acme\/folders\/[0-9a-f-]+$/, /\/api\/v1\/w\/acme\/files$/, /\/api\/v1\/w\/acme\/asset-presets$/];
 
 /** A valid PNG of `width` × `height` opaque pixels, each coloured by `colour(x, y)`, built from its chunks. */
 function png(width: number, height: number, colour: (x: number, y: number) => [number, number, number]): Buffer {
@@ -128,7 +128,8 @@ export function describeStudioFiles(kind: DatabaseKind): void {
         const img = document.querySelector<HTMLImageElement>('img[alt="Preview of pixel.png"]');
         return img !== null && img.complete && img.naturalWidth > 0;
       });
-      assert.deepEqual(await preview.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]), [24, 16]);
+      // The list's thumbnail is the server's 88 × 88 WebP variant of the 24 × 16 image, not the image itself.
+      assert.deepEqual(await preview.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]), [88, 88]);
       assert.match((await preview.getAttribute('src')) ?? '', /^blob:/, 'the preview is fetched with the session, not by a token in its address');
       await assertAccessible(page, 'files');
       if (shots) await screenshot(page, 'files');
@@ -256,6 +257,31 @@ export function describeStudioFiles(kind: DatabaseKind): void {
       await page.keyboard.press('Enter');
       await page.waitForURL(/\/admin\/w\/acme\/collections\/posts\/schema$/);
       assert.deepEqual(errors, [], 'the browser logged no error');
+    });
+
+    it('defines and deletes an image preset in the workspace settings, the API refusing a bad one in its words', async () => {
+      await openFromNavigation(page, 'Settings', /\/admin\/w\/acme\/settings$/);
+      const presets = page.getByRole('region', { name: 'Image presets' });
+      await presets.getByText('No presets yet.').waitFor();
+      await presets.getByLabel('Preset name').fill('Bad Name');
+      await presets.getByRole('button', { name: 'Add preset' }).click();
+      await presets.getByRole('alert').filter({ hasText: '"name" must be 1 to 64 lower-case letters' }).waitFor();
+      await presets.getByLabel('Preset name').fill('card');
+      await presets.getByLabel('Width (px)').fill('120');
+      await presets.getByLabel('Height (px)').fill('90');
+      await presets.getByRole('button', { name: / Format$/ }).click();
+      await page.getByRole('option', { name: 'WebP', exact: true }).click();
+      await presets.getByRole('button', { name: 'Add preset' }).click();
+      await presets.getByText('120 × 90 · cover · webp').waitFor();
+      const listed = await app.api.get('/api/v1/w/acme/asset-presets', { token: admin.accessToken });
+      assert.deepEqual(
+        listed.body.data.map((p: Record<string, unknown>) => [p.name, p.width, p.height, p.fit, p.format, p.quality]),
+        [['card', 120, 90, null, 'webp', null]],
+      );
+      await assertAccessible(page, 'image presets');
+      if (shots) await screenshot(page, 'image-presets');
+      await presets.getByRole('button', { name: 'Delete preset card' }).click();
+      await presets.getByText('No presets yet.').waitFor();
     });
 
     it('shows a viewer the files and their downloads, without a control that changes them', async () => {

@@ -118,6 +118,14 @@ describe('S3Storage', () => {
     assert.deepEqual(sent[0], { name: DeleteObjectCommand.name, input: { Bucket: 'cairn-files', Key: KEY }, body: null });
   });
 
+  it('lists only the keys under a prefix (a file\'s variants) with ListObjectsV2\'s Prefix', async () => {
+    const { storage, sent } = stubbedStorage(() => ({ Contents: [{ Key: 'ws/f1.variant-w10-h-cover-q.png', LastModified: new Date(0) }], IsTruncated: false }));
+    const keys: string[] = [];
+    for await (const object of storage.list('ws/f1.variant-')) keys.push(object.key);
+    assert.deepEqual(keys, ['ws/f1.variant-w10-h-cover-q.png']);
+    assert.equal(sent[0].input.Prefix, 'ws/f1.variant-');
+  });
+
   it('refuses keys that are not two safe segments, before sending anything', async () => {
     const { storage, sent } = stubbedStorage();
     for (const key of ['../etc/passwd', 'ws/../x', 'ws/a/b', 'ws/', 'ws/na me', '/abs']) {

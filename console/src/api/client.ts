@@ -76,11 +76,12 @@ export function authHeaders(): Record<string, string> {
 }
 
 /**
- * The bytes of a workspace's file, fetched with the session's header rather than `?access_token=`, so no
+ * The bytes of a workspace's file, or of a transformed variant of an image (`transform`: width, height,
+ * fit, format, quality, preset), fetched with the session's header rather than `?access_token=`, so no
  * token lands in an address (server logs, history). Refusals come back in the API's envelope.
  */
-export async function fetchAsset(ws: string, id: string, signal?: AbortSignal): Promise<Blob> {
-  const response = await authorized(() => fetch(`/api/v1/w/${ws}/assets/${id}`, { headers: authHeaders(), credentials: 'same-origin', signal }));
+export async function fetchAsset(ws: string, id: string, signal?: AbortSignal, transform?: Query): Promise<Blob> {
+  const response = await authorized(() => fetch(`/api/v1/w/${ws}/assets/${id}${queryString(transform)}`, { headers: authHeaders(), credentials: 'same-origin', signal }));
   if (!response.ok) throw errorFromBody(response.status, await response.json().catch(() => null));
   return response.blob();
 }

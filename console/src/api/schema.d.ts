@@ -274,6 +274,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/w/{ws}/asset-presets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["AssetPresetsController_list"];
+        put?: never;
+        post: operations["AssetPresetsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/w/{ws}/asset-presets/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["AssetPresetsController_get"];
+        put?: never;
+        post?: never;
+        delete: operations["AssetPresetsController_remove"];
+        options?: never;
+        head?: never;
+        patch: operations["AssetPresetsController_update"];
+        trace?: never;
+    };
     "/api/v1/w/{ws}/assets/{id}": {
         parameters: {
             query?: never;
@@ -3669,11 +3701,469 @@ export interface operations {
             };
         };
     };
+    AssetPresetsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Workspace slug or id */
+                ws: unknown;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data?: {
+                            /** Format: date-time */
+                            readonly created_at?: string;
+                            /** @enum {string|null} */
+                            fit?: "cover" | "contain" | "inside" | "outside" | null;
+                            /**
+                             * @example webp
+                             * @enum {string|null}
+                             */
+                            format?: "webp" | "avif" | "jpeg" | "png" | null;
+                            /** @example 200 */
+                            height?: number | null;
+                            /** @example thumbnail */
+                            name?: string;
+                            /** @example 80 */
+                            quality?: number | null;
+                            /** Format: date-time */
+                            readonly updated_at?: string;
+                            /** @example 200 */
+                            width?: number | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description INVALID_PAYLOAD: the body is malformed, has a wrong type or misses a field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description INVALID_CREDENTIALS, TOKEN_EXPIRED or INVALID_TOKEN */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    AssetPresetsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Workspace slug or id */
+                ws: unknown;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date-time */
+                    readonly created_at?: string;
+                    /** @enum {string|null} */
+                    fit?: "cover" | "contain" | "inside" | "outside" | null;
+                    /**
+                     * @example webp
+                     * @enum {string|null}
+                     */
+                    format?: "webp" | "avif" | "jpeg" | "png" | null;
+                    /** @example 200 */
+                    height?: number | null;
+                    /** @example thumbnail */
+                    name: string;
+                    /** @example 80 */
+                    quality?: number | null;
+                    /** Format: date-time */
+                    readonly updated_at?: string;
+                    /** @example 200 */
+                    width?: number | null;
+                };
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data?: {
+                            /** Format: date-time */
+                            readonly created_at?: string;
+                            /** @enum {string|null} */
+                            fit?: "cover" | "contain" | "inside" | "outside" | null;
+                            /**
+                             * @example webp
+                             * @enum {string|null}
+                             */
+                            format?: "webp" | "avif" | "jpeg" | "png" | null;
+                            /** @example 200 */
+                            height?: number | null;
+                            /** @example thumbnail */
+                            name?: string;
+                            /** @example 80 */
+                            quality?: number | null;
+                            /** Format: date-time */
+                            readonly updated_at?: string;
+                            /** @example 200 */
+                            width?: number | null;
+                        };
+                    };
+                };
+            };
+            /** @description INVALID_PAYLOAD: the body is malformed, has a wrong type or misses a field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description INVALID_CREDENTIALS, TOKEN_EXPIRED or INVALID_TOKEN */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    AssetPresetsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                /** @description Workspace slug or id */
+                ws: unknown;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data?: {
+                            /** Format: date-time */
+                            readonly created_at?: string;
+                            /** @enum {string|null} */
+                            fit?: "cover" | "contain" | "inside" | "outside" | null;
+                            /**
+                             * @example webp
+                             * @enum {string|null}
+                             */
+                            format?: "webp" | "avif" | "jpeg" | "png" | null;
+                            /** @example 200 */
+                            height?: number | null;
+                            /** @example thumbnail */
+                            name?: string;
+                            /** @example 80 */
+                            quality?: number | null;
+                            /** Format: date-time */
+                            readonly updated_at?: string;
+                            /** @example 200 */
+                            width?: number | null;
+                        };
+                    };
+                };
+            };
+            /** @description INVALID_PAYLOAD: the body is malformed, has a wrong type or misses a field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description INVALID_CREDENTIALS, TOKEN_EXPIRED or INVALID_TOKEN */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    AssetPresetsController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                /** @description Workspace slug or id */
+                ws: unknown;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preset is deleted; variants made with it stay cached until their file is deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description INVALID_PAYLOAD: the body is malformed, has a wrong type or misses a field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description INVALID_CREDENTIALS, TOKEN_EXPIRED or INVALID_TOKEN */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    AssetPresetsController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                /** @description Workspace slug or id */
+                ws: unknown;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date-time */
+                    readonly created_at?: string;
+                    /** @enum {string|null} */
+                    fit?: "cover" | "contain" | "inside" | "outside" | null;
+                    /**
+                     * @example webp
+                     * @enum {string|null}
+                     */
+                    format?: "webp" | "avif" | "jpeg" | "png" | null;
+                    /** @example 200 */
+                    height?: number | null;
+                    /** @example thumbnail */
+                    name?: string;
+                    /** @example 80 */
+                    quality?: number | null;
+                    /** Format: date-time */
+                    readonly updated_at?: string;
+                    /** @example 200 */
+                    width?: number | null;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data?: {
+                            /** Format: date-time */
+                            readonly created_at?: string;
+                            /** @enum {string|null} */
+                            fit?: "cover" | "contain" | "inside" | "outside" | null;
+                            /**
+                             * @example webp
+                             * @enum {string|null}
+                             */
+                            format?: "webp" | "avif" | "jpeg" | "png" | null;
+                            /** @example 200 */
+                            height?: number | null;
+                            /** @example thumbnail */
+                            name?: string;
+                            /** @example 80 */
+                            quality?: number | null;
+                            /** Format: date-time */
+                            readonly updated_at?: string;
+                            /** @example 200 */
+                            width?: number | null;
+                        };
+                    };
+                };
+            };
+            /** @description INVALID_PAYLOAD: the body is malformed, has a wrong type or misses a field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description INVALID_CREDENTIALS, TOKEN_EXPIRED or INVALID_TOKEN */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
     AssetsController_download: {
         parameters: {
             query?: {
                 /** @description Present: always served as an attachment. */
                 download?: unknown;
+                /** @description How the image fills width × height (default cover). */
+                fit?: "cover" | "contain" | "inside" | "outside";
+                /** @description The variant's format (default the image's own, png for GIF and TIFF). */
+                format?: "webp" | "avif" | "jpeg" | "png";
+                /** @description An image transform: the height in pixels (at most ASSETS_TRANSFORM_MAX_DIMENSION). */
+                height?: number;
+                /** @description A workspace's asset preset; the request's own settings apply on top of it. */
+                preset?: string;
+                /** @description The encoder's quality (default the encoder's). */
+                quality?: number;
+                /** @description An image transform: the width in pixels (at most ASSETS_TRANSFORM_MAX_DIMENSION). */
+                width?: number;
             };
             header?: never;
             path: {
@@ -3685,7 +4175,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The file, or with `Range` the part asked for (206) */
+            /** @description The file, or with `Range` the part asked for (206); with a transform, the transformed image (no ranges) */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Folder } from '../api/types';
-import { childFolders, folderChoices, folderTrail, formatBytes, isPreviewable } from './files';
+import { childFolders, folderChoices, folderTrail, formatBytes, isPreviewable, previewRequest, PREVIEW_TRANSFORM, THUMBNAIL_TRANSFORM, thumbnailRequest } from './files';
 
 const folders: Folder[] = [
   { id: 'b', name: 'Reports', parent: null },
@@ -50,5 +50,23 @@ describe('isPreviewable', () => {
     expect(isPreviewable('image/svg+xml', 100)).toBe(false);
     expect(isPreviewable('text/plain', 100)).toBe(false);
     expect(isPreviewable('image/png', 50 * 1024 * 1024)).toBe(false);
+  });
+});
+
+describe('thumbnails and previews', () => {
+  it('asks the server for a small variant of the images it transforms, and the file itself for others a browser shows', () => {
+    expect(thumbnailRequest('image/jpeg', 5 * 1024 * 1024)).toEqual({ transform: THUMBNAIL_TRANSFORM });
+    expect(thumbnailRequest('IMAGE/TIFF', 100)).toEqual({ transform: THUMBNAIL_TRANSFORM });
+    expect(thumbnailRequest('image/bmp', 100)).toBe('original');
+    expect(thumbnailRequest('image/svg+xml', 100)).toBeNull();
+    expect(thumbnailRequest('application/pdf', 100)).toBeNull();
+    expect(thumbnailRequest('image/png', 80 * 1024 * 1024)).toBeNull();
+  });
+
+  it('previews the file itself when a browser shows it and it is small enough, else a large variant', () => {
+    expect(previewRequest('image/png', 100)).toBe('original');
+    expect(previewRequest('image/png', 20 * 1024 * 1024)).toEqual({ transform: PREVIEW_TRANSFORM });
+    expect(previewRequest('image/tiff', 100)).toEqual({ transform: PREVIEW_TRANSFORM });
+    expect(previewRequest('text/plain', 100)).toBeNull();
   });
 });

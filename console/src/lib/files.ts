@@ -48,3 +48,32 @@ const PREVIEW_MAX_BYTES = 10 * 1024 * 1024;
 export function isPreviewable(type: string, size: number | string): boolean {
   return PREVIEWABLE.has(type.toLowerCase()) && Number(size) <= PREVIEW_MAX_BYTES;
 }
+
+/** The image types the server transforms (`/assets/{id}?width=…`, docs/API.md, Files). */
+const TRANSFORMABLE = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'image/gif', 'image/tiff']);
+/** Above this even a transform is not asked for in a list: the server would read the whole file for a thumbnail. */
+const TRANSFORM_MAX_BYTES = 50 * 1024 * 1024;
+
+/** A list's thumbnail: a WebP of twice the 44 px cell, for sharp screens, cropped to fill it. */
+export const THUMBNAIL_TRANSFORM = { width: 88, height: 88, fit: 'cover', format: 'webp' } as const;
+/** A preview of an image a browser cannot show (TIFF) or too large to fetch whole: at most 1600 px a side. */
+export const PREVIEW_TRANSFORM = { width: 1600, height: 1600, fit: 'inside', format: 'webp' } as const;
+
+/** How to fetch what shows a file: a transform of it, the file itself, or nothing (an icon instead). */
+export type ImageRequest = { transform: Readonly<Record<string, string | number>> } | 'original' | null;
+
+function transformable(type: string, size: number | string): boolean {
+  return TRANSFORMABLE.has(type.toLowerCase()) && Number(size) <= TRANSFORM_MAX_BYTES;
+}
+
+/** A list's thumbnail: a small variant the server makes and caches when it can, else the image itself. */
+export function thumbnailRequest(type: string, size: number | string): ImageRequest {
+  if (transformable(type, size)) return { transform: THUMBNAIL_TRANSFORM };
+  return isPreviewable(type, size) ? 'original' : null;
+}
+
+/** The large preview: the image itself when the browser shows it and it is small enough, else a large variant. */
+export function previewRequest(type: string, size: number | string): ImageRequest {
+  if (isPreviewable(type, size)) return 'original';
+  return transformable(type, size) ? { transform: PREVIEW_TRANSFORM } : null;
+}

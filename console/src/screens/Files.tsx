@@ -10,7 +10,7 @@ import { uploadFile } from '../api/upload';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Topbar } from '../components/Topbar';
 import { Button, ErrorAlert, Loading, ModalDialog, PageHead, SelectField, TextInput } from '../components/ui';
-import { childFolders, folderChoices, folderTrail, formatBytes, isPreviewable } from '../lib/files';
+import { childFolders, folderChoices, folderTrail, formatBytes, type ImageRequest, previewRequest, thumbnailRequest } from '../lib/files';
 import { writesItems } from '../lib/roles';
 
 const PAGE = 100;
@@ -88,7 +88,7 @@ export default function Files() {
   const [moving, setMoving] = useState<FileRow | null>(null);
   const [deleting, setDeleting] = useState<FileRow | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
-  const [preview, setPreview] = useState<{ file: FileRow; url: string } | null>(null);
+  const [preview, setPreview] = useState<FileRow | null>(null);
 
   const refreshFiles = () => queryClient.invalidateQueries({ queryKey: ['w', ws, 'files'] });
   const refreshFolders = () => queryClient.invalidateQueries({ queryKey: ['w', ws, 'folders'] });
@@ -185,7 +185,7 @@ export default function Files() {
             {rows.map((file) => (
               <tr key={file.id}>
                 <td className="thumb-cell">
-                  <Thumbnail ws={ws} file={file} onOpen={(url) => setPreview({ file, url })} />
+                  <Thumbnail ws={ws} file={file} onOpen={() => setPreview(file)} />
                 </td>
                 <td>
                   <div className="file-name">{file.filename_download}</div>
@@ -275,16 +275,16 @@ export default function Files() {
           await refreshFolders();
         }}
       />
-      <ModalDialog isOpen={preview !== null} onOpenChange={(open) => !open && setPreview(null)} title={preview?.file.filename_download ?? 'Preview'} wide>
+      <ModalDialog isOpen={preview !== null} onOpenChange={(open) => !open && setPreview(null)} title={preview?.filename_download ?? 'Preview'} wide>
         {preview && (
           <div className="stack">
-            <img className="preview-large" src={preview.url} alt={preview.file.title ?? preview.file.filename_download} />
+            <PreviewImage ws={ws} file={preview} />
             <div className="row">
               <span className="hint">
-                {preview.file.type} · {formatBytes(preview.file.filesize)}
+                {preview.type} · {formatBytes(preview.filesize)}
               </span>
               <div className="spacer" />
-              <Button onPress={() => void download(preview.file)}>Download</Button>
+              <Button onPress={() => void download(preview)}>Download</Button>
               <Button variant="primary" onPress={() => setPreview(null)}>
                 Close
               </Button>
@@ -383,18 +383,20 @@ function UploadList({ uploads, onClear }: { uploads: Upload[]; onClear: () => vo
 }
 
 /**
- * An image's preview, from its bytes fetched with the session's header and shown through an object URL
- * (the console's CSP allows blob: images); other files show their extension.
+ * An object URL of an image fetched with the session's header (the console's CSP allows blob: images):
+ * a transformed variant the server makes and caches, or the file itself; null until it is there or
+ * when it failed.
  */
-function Thumbnail({ ws, file, onOpen }: { ws: string; file: FileRow; onOpen: (url: string) => void }) {
+function useImageUrl(ws: string, id: string, request: ImageRequest): { url: string | null; failed: boolean; setFailed: (failed: boolean) => void } {
   const [url, setUrl] = useState<string | null>(null);
   const [failed, setFailed] = useState(false);
-  const previewable = isPreviewable(file.type, file.filesize);
+  const transform = request === null || request === 'original' ? null : request.transform;
+  const wanted = request !== null;
   useEffect(() => {
-    if (!previewable) return;
+    if (!wanted) return;
     const abort = new AbortController();
     let objectUrl: string | null = null;
-    fetchAsset(ws, file.id, abort.signal)
+    fetchAsset(ws, id, abort.signal, transform ?? undefined)
       .then((blob) => {
         objectUrl = URL.createObjectURL(blob);
         setUrl(objectUrl);
@@ -404,11 +406,18 @@ function Thumbnail({ ws, file, onOpen }: { ws: string; file: FileRow; onOpen: (u
       abort.abort();
       if (objectUrl) URL.revokeObjectURL(objectUrl);
     };
-    // A file's bytes never change under its id (only its name, title and folder do), so the id is the key.
-  }, [ws, file.id, previewable]);
-  if (previewable && url && !failed) {
+    // A file's bytes never change under its id (only its name, title and folder do), so the id is the key;
+    // the transforms are constants.
+  }, [ws, id, wanted, transform]);
+  return { url, failed, setFailed };
+}
+
+/** A file's thumbnail in the list: a small transformed variant of an image, or its extension. */
+function Thumbnail({ ws, file, onOpen }: { ws: string; file: FileRow; onOpen: () => void }) {
+  const { url, failed, setFailed } = useImageUrl(ws, file.id, thumbnailRequest(file.type, file.filesize));
+  if (url && !failed) {
     return (
-      <Button className="thumb-button" variant="ghost" aria-label={`Preview ${file.filename_download}`} onPress={() => onOpen(url)}>
+      <Button className="thumb-button" variant="ghost" aria-label={`Preview ${file.filename_download}`} onPress={onOpen}>
         <img className="thumb" src={url} alt={`Preview of ${file.filename_download}`} onError={() => setFailed(true)} />
       </Button>
     );
@@ -419,6 +428,14 @@ function Thumbnail({ ws, file, onOpen }: { ws: string; file: FileRow; onOpen: (u
       {extension}
     </span>
   );
+}
+
+/** The large preview of an image: the file itself when the browser shows it, else a large variant. */
+function PreviewImage({ ws, file }: { ws: string; file: FileRow }) {
+  const { url, failed, setFailed } = useImageUrl(ws, file.id, previewRequest(file.type, file.filesize));
+  if (failed) return <p className="hint">This image cannot be previewed; download it instead.</p>;
+  if (!url) return <Loading what="the image" />;
+  return <img className="preview-large" src={url} alt={file.title ?? file.filename_download} onError={() => setFailed(true)} />;
 }
 
 function FolderForm({ ws, parent, folder, isOpen, onClose }: { ws: string; parent: string | null; folder: Folder | null; isOpen: boolean; onClose: () => void }) {

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { Form } from 'react-aria-components';
 import { workspaceQuery } from '../api/queries';
 import { system, unwrap } from '../api/system';
+import { AssetPresets } from '../components/AssetPresets';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Topbar } from '../components/Topbar';
 import { Button, ErrorAlert, Loading, PageHead, TextInput } from '../components/ui';
@@ -66,6 +67,7 @@ export default function WorkspaceSettings() {
             )}
           </Form>
         </section>
+        {canEdit && <AssetPresets ws={ws} />}
         {workspace.data.role === 'owner' && (
           <section className="card" aria-labelledby="danger">
             <div className="card-head">

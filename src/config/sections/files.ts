@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { defineSection } from '../section';
-import { flag, httpUrl, matching, oneOf, size, text } from '../variable';
+import { flag, httpUrl, integer, matching, oneOf, size, text } from '../variable';
 
 /** Empty, or comma-separated MIME types, each type/subtype, type/* or any (*\/*). */
 const MIME_LIST = /^$|^\s*[a-z0-9*][a-z0-9.+*-]*\/[a-z0-9*][a-z0-9.+*-]*\s*(,\s*[a-z0-9*][a-z0-9.+*-]*\/[a-z0-9*][a-z0-9.+*-]*\s*)*$/i;
@@ -23,6 +23,10 @@ export const files = defineSection({
     maxSizeBytes: size('FILES_MAX_SIZE', '100mb', '100mb or 2gb'),
     allowedTypes: text('FILES_ALLOWED_TYPES', '*/*', matching(MIME_LIST, 'must be a comma list of types such as image/*,application/pdf')).to(mimeList),
     deniedTypes: text('FILES_DENIED_TYPES', '', matching(MIME_LIST, 'must be a comma list of types such as text/html,application/x-msdownload')).to(mimeList),
+    // 16383 is the largest side WebP can encode.
+    transformMaxDimension: integer('ASSETS_TRANSFORM_MAX_DIMENSION', 4000, 1, 16383),
+    transformMaxInputPixels: integer('ASSETS_TRANSFORM_MAX_INPUT_PIXELS', 50_000_000, 1, 1_000_000_000),
+    transformConcurrency: integer('ASSETS_TRANSFORM_CONCURRENCY', 2, 1, 64),
   },
   rules: (v) => [
     ...(v.driver === 's3' && !v.bucket ? ['S3_BUCKET must be set when STORAGE_DRIVER=s3'] : []),
@@ -50,5 +54,7 @@ export const files = defineSection({
     allowedTypes: v.allowedTypes,
     /** MIME types refused even when allowed. */
     deniedTypes: v.deniedTypes,
+    /** Image transforms of `/assets/{id}`: the largest width or height asked, the largest source decoded, how many run at once. */
+    transforms: { maxDimension: v.transformMaxDimension, maxInputPixels: v.transformMaxInputPixels, concurrency: v.transformConcurrency },
   }),
 });

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import type { FilesConfig } from '../../config/app-config';
 import { configToken } from '../../config/config.module';
 import { PoliciesModule } from '../policies/policies.module';
@@ -12,9 +13,14 @@ import { FilesStore } from './files.store';
 import { FoldersController } from './folders.controller';
 import { FoldersService } from './folders.service';
 import { OrphanSweeper } from './orphan-sweeper';
+import { AssetPresetEntity } from './presets/asset-preset.entity';
+import { AssetPresetsController } from './presets/asset-presets.controller';
+import { AssetPresetsService } from './presets/asset-presets.service';
+import { AssetPresetsSnapshot } from './presets/asset-presets.snapshot';
 import { LocalStorage } from './storage/local-storage';
 import { s3Client, S3Storage } from './storage/s3-storage';
 import { STORAGE_DRIVER, StorageDriver } from './storage/storage-driver';
+import { AssetTransforms } from './transforms/asset-transforms.service';
 
 /** The storage driver STORAGE_DRIVER names. */
 function storageDriver(config: FilesConfig): StorageDriver {
@@ -22,10 +28,13 @@ function storageDriver(config: FilesConfig): StorageDriver {
   return new LocalStorage(config.localRoot);
 }
 
-/** Files, folders and assets: uploads streamed to the storage driver, metadata read with the query language. */
+/**
+ * Files, folders and assets: uploads streamed to the storage driver, metadata read with the query
+ * language; image transforms of assets, their variants cached in the driver, and the workspace's presets.
+ */
 @Module({
-  imports: [PoliciesModule, SchemaModule, WorkspacesModule],
-  controllers: [FilesController, FoldersController, AssetsController],
-  providers: [FilesAccess, FilesStore, FilesService, FoldersService, OrphanSweeper, { provide: STORAGE_DRIVER, inject: [configToken('files')], useFactory: storageDriver }],
+  imports: [TypeOrmModule.forFeature([AssetPresetEntity]), PoliciesModule, SchemaModule, WorkspacesModule],
+  controllers: [FilesController, FoldersController, AssetsController, AssetPresetsController],
+  providers: [FilesAccess, FilesStore, FilesService, FoldersService, OrphanSweeper, AssetPresetsService, AssetPresetsSnapshot, AssetTransforms, { provide: STORAGE_DRIVER, inject: [configToken('files')], useFactory: storageDriver }],
 })
 export class FilesModule {}

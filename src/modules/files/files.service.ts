@@ -19,6 +19,7 @@ import { FilesStore } from './files.store';
 import { assertPlainFilename, diskName, sanitizeFilename } from './file-names';
 import { normalizeType, storedType, typeOfExtension, TypePolicy } from './file-types';
 import { STORAGE_DRIVER, StorageDriver, storageKey } from './storage/storage-driver';
+import { variantPrefix } from './transforms/variant-keys';
 import { readUpload, StoredUpload } from './upload-reader';
 
 type Row = Record<string, unknown>;
@@ -28,6 +29,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UPLOAD_FIELDS = ['title', 'folder'] as const;
 /** What `PATCH /files/{id}` may change. */
 const EDITABLE_FIELDS = new Set(['title', 'folder', 'filename_download']);
+
+/** A file's stored columns and the storage key of its bytes. */
+export type StoredFile = Asset['file'] & { filename_disk: string; key: string };
 
 /** A file's row and a stream of its bytes (or of the range asked for), for `GET /assets/{id}`. */
 export interface Asset {
@@ -147,7 +151,10 @@ export class FilesService {
     return this.readBack(access, key, params);
   }
 
-  /** Deletes a file's row, then its bytes: a crash between the two leaves bytes no row names, never the reverse. */
+  /**
+   * Deletes a file's row, then its bytes and its variants: a crash between the two leaves bytes no row
+   * names, never the reverse.
+   */
   async remove(access: ItemsAccess, id: string, origin: RequestOrigin): Promise<void> {
     const grant = await this.access.writeGrant(access, FILES, 'delete');
     const key = this.keyOf(id);
@@ -161,22 +168,43 @@ export class FilesService {
       return String(row.filename_disk);
     });
     await this.discard(storageKey(workspaceId, disk));
+    // Then its transformed variants; any left by a failure here, the orphan sweep removes.
+    try {
+      for await (const variant of this.storage.list(variantPrefix(workspaceId, key))) await this.discard(variant.key);
+    } catch (error) {
+      this.logger.warn(`Could not list the variants of file ${key}: ${String(error)}; the orphan sweep will remove them.`);
+    }
   }
 
   /** A file the caller may read, with a stream of the bytes the `Range` header asks for (none when unsatisfiable). */
   async asset(access: ItemsAccess, id: string, rangeHeader: string | undefined): Promise<Asset> {
+    const file = await this.readableFile(access, id);
+    const range = parseRange(rangeHeader, Number(file.filesize));
+    const stream = range.kind === 'unsatisfiable' ? null : await this.storage.read(file.key, range.kind === 'range' ? range.range : undefined);
+    return { file, range, stream };
+  }
+
+  /**
+   * The stored columns of a file the caller may read, and the key of its bytes: what serving it, or a
+   * variant of it, needs. A file it may not read answers 404, like one that does not exist.
+   */
+  async readableFile(access: ItemsAccess, id: string): Promise<StoredFile> {
     const scope = await this.access.readScope(access, FILES);
     const fields = { fields: 'id,type,filesize,checksum,filename_download,filename_disk,uploaded_on' };
-    // The row through the caller's policy: a file it may not read answers 404, like one that does not exist.
-    const [visible] = UUID.test(id) ? await this.store.byKeys(scope, FILES, [id.toLowerCase()], { fields: 'id' }) : [];
-    if (!visible) throw notFound('File not found.');
-    // Its stored columns whatever fields the policy shows: serving the bytes needs them.
-    const [row] = await this.store.byKeys({ ...scope, visible: scope.schema, permissions: null }, FILES, [String(visible.id)], fields);
+    if (!UUID.test(id)) throw notFound('File not found.');
+    let row: Row | undefined;
+    if (scope.permissions === null) {
+      // A member reads every file of the workspace: one read of the stored columns.
+      [row] = await this.store.byKeys(scope, FILES, [id.toLowerCase()], fields);
+    } else {
+      // The row through the caller's policy, then its stored columns whatever fields the policy shows:
+      // serving the bytes needs them.
+      const [visible] = await this.store.byKeys(scope, FILES, [id.toLowerCase()], { fields: 'id' });
+      if (visible) [row] = await this.store.byKeys({ ...scope, visible: scope.schema, permissions: null }, FILES, [String(visible.id)], fields);
+    }
+    if (!row) throw notFound('File not found.');
     const file = row as Asset['file'] & { filename_disk: string };
-    const range = parseRange(rangeHeader, Number(file.filesize));
-    const key = storageKey(access.workspace.id, file.filename_disk);
-    const stream = range.kind === 'unsatisfiable' ? null : await this.storage.read(key, range.kind === 'range' ? range.range : undefined);
-    return { file, range, stream };
+    return { ...file, key: storageKey(access.workspace.id, file.filename_disk) };
   }
 
   // ----- the steps -----

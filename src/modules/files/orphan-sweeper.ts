@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { Database } from '../../common/database/database.service';
 import { dialectFor } from '../../engine/sql/dialect';
 import { STORAGE_DRIVER, StorageDriver } from './storage/storage-driver';
+import { fileOfVariant } from './transforms/variant-keys';
 
 /** Bytes younger than this are left alone: an upload still in flight (here or on another instance) has no row yet. */
 export const ORPHAN_GRACE_MS = 60 * 60 * 1000;
@@ -9,8 +10,8 @@ const SWEEP_EVERY_MS = 6 * 60 * 60 * 1000;
 
 /**
  * Removes stored bytes that no file row names: what a crash between storing and writing a row, or
- * between deleting a row and its bytes, left behind, partial writes, and the files of deleted
- * workspaces. It runs at start and then every few hours, on each instance; sweeping twice is harmless.
+ * between deleting a row and its bytes, left behind, partial writes, the files of deleted workspaces,
+ * and transformed variants whose file is gone. It runs at start and then every few hours, on each instance; sweeping twice is harmless.
  */
 @Injectable()
 export class OrphanSweeper implements OnApplicationBootstrap, OnModuleDestroy {
@@ -42,12 +43,15 @@ export class OrphanSweeper implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async sweepOnce(now: Date): Promise<number> {
     let removed = 0;
-    const named = new Map<string, Set<string>>();
+    const named = new Map<string, StoredNames>();
     for await (const object of this.storage.list()) {
       if (now.getTime() - object.modified.getTime() < ORPHAN_GRACE_MS) continue;
       const [workspaceId, name] = object.key.split('/');
       if (!named.has(workspaceId)) named.set(workspaceId, await this.namesOf(workspaceId));
-      if (named.get(workspaceId)!.has(name)) continue;
+      const { names, fileIds } = named.get(workspaceId)!;
+      // A transformed variant lives as long as its file.
+      const variantOf = fileOfVariant(name);
+      if (variantOf === null ? names.has(name) : fileIds.has(variantOf)) continue;
       await this.storage.delete(object.key);
       removed++;
     }
@@ -55,13 +59,20 @@ export class OrphanSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     return removed;
   }
 
-  /** The stored names of a workspace's files (the bytes of this driver only). */
-  private async namesOf(workspaceId: string): Promise<Set<string>> {
+  /** The stored names of a workspace's files (the bytes of this driver only), and their ids, which keep their variants. */
+  private async namesOf(workspaceId: string): Promise<StoredNames> {
     const d = dialectFor(this.db.kind);
     const rows = await this.db.read(
       `SELECT ${d.quote('filename_disk')} FROM ${d.quote('cairn_files')} WHERE ${d.quote('workspace_id')} = ${d.placeholder(1)} AND ${d.quote('storage')} = ${d.placeholder(2)}`,
       [workspaceId, this.storage.name],
     );
-    return new Set(rows.map((row) => String(row.filename_disk)));
+    const names = rows.map((row) => String(row.filename_disk));
+    // A stored name is the file's id and its extension (diskName).
+    return { names: new Set(names), fileIds: new Set(names.map((name) => name.split('.')[0])) };
   }
+}
+
+interface StoredNames {
+  names: Set<string>;
+  fileIds: Set<string>;
 }

@@ -67,12 +67,13 @@ export class LocalStorage implements StorageDriver {
     }
   }
 
-  async *list(): AsyncIterable<{ key: string; modified: Date }> {
+  async *list(prefix?: string): AsyncIterable<{ key: string; modified: Date }> {
+    const [onlyFolder, namePrefix] = prefix === undefined ? [null, ''] : splitPrefix(prefix);
     const folders = await readdir(this.root, { withFileTypes: true }).catch(() => []);
     for (const folder of folders) {
-      if (!folder.isDirectory()) continue;
+      if (!folder.isDirectory() || (onlyFolder !== null && folder.name !== onlyFolder)) continue;
       for (const file of await readdir(join(this.root, folder.name), { withFileTypes: true })) {
-        if (!file.isFile()) continue;
+        if (!file.isFile() || !file.name.startsWith(namePrefix)) continue;
         const key = `${folder.name}/${file.name}`;
         try {
           assertStorageKey(key);
@@ -95,4 +96,11 @@ export class LocalStorage implements StorageDriver {
     }
     return path;
   }
+}
+
+/** A listing prefix as the folder it lists and the start of the names it keeps. */
+function splitPrefix(prefix: string): [string, string] {
+  const slash = prefix.indexOf('/');
+  if (slash <= 0) throw new Error(`Refused storage prefix ${JSON.stringify(prefix)}`);
+  return [prefix.slice(0, slash), prefix.slice(slash + 1)];
 }

@@ -74,10 +74,10 @@ export class S3Storage implements StorageDriver {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
-  async *list(): AsyncIterable<{ key: string; modified: Date }> {
+  async *list(prefix?: string): AsyncIterable<{ key: string; modified: Date }> {
     let token: string | undefined;
     do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, ContinuationToken: token }));
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, ContinuationToken: token, ...(prefix !== undefined ? { Prefix: prefix } : {}) }));
       for (const object of page.Contents ?? []) {
         if (object.Key) yield { key: object.Key, modified: object.LastModified ?? new Date(0) };
       }

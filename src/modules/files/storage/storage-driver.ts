@@ -26,8 +26,11 @@ export interface StorageDriver {
   stat(key: string): Promise<StoredObject | null>;
   /** Removes an object; an object that is not there is not an error. */
   delete(key: string): Promise<void>;
-  /** Every key, with its time, for the sweep of bytes that no file row names. */
-  list(): AsyncIterable<{ key: string; modified: Date }>;
+  /**
+   * Every key, with its time, for the sweep of bytes that no file row names; with a prefix
+   * (`<workspace id>/<start of a name>`), only the keys that start with it, such as a file's variants.
+   */
+  list(prefix?: string): AsyncIterable<{ key: string; modified: Date }>;
 }
 
 /** The injection token of the configured driver. */
