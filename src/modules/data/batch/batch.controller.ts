@@ -8,11 +8,13 @@ import type { ItemsAccess } from '../../workspaces/workspaces.service';
 import { BATCH_ACTIONS } from './batch.operations';
 import { ItemsBatch } from './items-batch.service';
 
+/** `{"$ref": ...}`, described in words: a property named `$ref` in a schema reads as a reference to tools. */
 const REFERENCE = {
   type: 'object',
-  required: ['$ref'],
-  description: "Anywhere in `key` or `data`: an earlier operation's result, its key (`2`) or a field of it (`\"2.title\"`).",
-  properties: { $ref: { oneOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^\\d+(\\.[^.]+)*$' }] } },
+  minProperties: 1,
+  maxProperties: 1,
+  additionalProperties: true,
+  description: 'A reference, anywhere in `key` or `data`: `{"$ref": 2}` stands for the key of operation 2\'s result, `{"$ref": "2.title"}` for a field of it (an earlier operation only).',
 };
 
 const BATCH_REQUEST = {
