@@ -15,7 +15,6 @@ import { until } from '../support/wait';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
 type Row = Record<string, any>;
-type Operation = { collection: string; action: string; key?: unknown; data?: unknown };
 
 /** A bound small enough for a test to go past it; fast webhook and flow polls; the loopback receiver allowed. */
 const MAX_OPERATIONS = 10;
