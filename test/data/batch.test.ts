@@ -258,6 +258,11 @@ describeEachDatabase('batch', { env: BATCH_ENV }, (suite) => {
       ['a $ref to a later operation', [{ collection: 'comments', action: 'create', data: { post: { $ref: 1 } } }, valid], 'operations.0.data.post', 0],
       ['a $ref to no operation', [valid, { collection: 'posts', action: 'update', key: { $ref: '7.id' }, data: { title: 'x' } }], 'operations.1.key', 1],
       ['a $ref that is no index', [valid, { collection: 'comments', action: 'create', data: { post: { $ref: 'first' } } }], 'operations.1.data.post.$ref', 1],
+      ['a negative $ref', [valid, { collection: 'comments', action: 'create', data: { post: { $ref: -1 } } }], 'operations.1.data.post.$ref', 1],
+      ['a null operation', [null], 'operations.0', 0],
+      // Refused as every body this deep is, before the batch reads it.
+      ['data nested too deep', [{ collection: 'posts', action: 'create', data: JSON.parse('{"x":'.repeat(80) + '1' + '}'.repeat(80)) }], undefined, undefined],
+      ['a key that is no key', [valid, { collection: 'posts', action: 'delete', key: { id: 1 } }], 'operations.1.key', 1],
     ];
     for (const [label, operations, field, operation] of cases) {
       const body = Array.isArray(operations) ? { operations } : operations;

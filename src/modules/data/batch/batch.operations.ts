@@ -1,5 +1,4 @@
 import { AppError, invalidPayload } from '../../../common/errors/app-error';
-import { MAX_JSON_NESTING, nestsDeeperThan } from '../../../common/input/nesting';
 
 /**
  * `POST /batch`'s body as a list of operations, checked whole before any of them runs: its shape, its
@@ -45,8 +44,6 @@ export function parseBatch(body: unknown, maxOperations: number): BatchOperation
   if (!Array.isArray(operations)) throw invalidPayload('Invalid payload: "operations" must be a list of operations.', 'operations');
   if (operations.length === 0) throw invalidPayload('Invalid payload: the batch has no operations.', 'operations');
   if (operations.length > maxOperations) throw invalidPayload(`Invalid payload: a batch may hold at most ${maxOperations} operations; this one holds ${operations.length}.`, 'operations');
-  // References are walked recursively below: depth is refused by rule first, never by the stack.
-  if (nestsDeeperThan(operations, MAX_JSON_NESTING)) throw invalidPayload(`Invalid payload: the operations nest deeper than ${MAX_JSON_NESTING} levels.`, 'operations');
   return operations.map((operation, index) => parseOperation(operation, index));
 }
 
@@ -100,7 +97,10 @@ function referred(reference: Reference, where: string, results: OperationResult[
   return found;
 }
 
-/** Calls `found` for each reference in a value of operation `index`, with where it is. */
+/**
+ * Calls `found` for each reference in a value of operation `index`, with where it is. Recursion is safe
+ * here: a JSON body deeper than MAX_JSON_NESTING is refused when it is read.
+ */
 function forEachReference(value: unknown, where: string, index: number, found: (reference: Reference, where: string) => void): void {
   if (Array.isArray(value)) return value.forEach((item, position) => forEachReference(item, `${where}.${position}`, index, found));
   if (typeof value !== 'object' || value === null) return;
