@@ -59,6 +59,7 @@ const ROUTES: Array<[string, string]> = [
   ['post', '/api/v1/w/{ws}/flows/{id}/runs/{run}/rerun'],
   ['post', '/api/v1/w/{ws}/explain'],
   ['post', '/api/v1/w/{ws}/explain/items'],
+  ['post', '/api/v1/w/{ws}/batch'],
   ['post', '/api/v1/w/{ws}/handlers/{id}/sample'],
 ];
 /** Routes that take no body: the action is the path. */

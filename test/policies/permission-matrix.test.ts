@@ -44,11 +44,11 @@ interface Caller {
   token: string | null;
 }
 
-/** One way to the items of `documents`; a door without writes (realtime subscriptions) has only the reads. */
+/** One way to the items of `documents`; a door without writes (realtime) has only the reads, one without reads (a batch) only the writes. */
 interface Door {
-  list(caller: Caller): Promise<Outcome>;
-  read(caller: Caller, id: number): Promise<Outcome>;
-  filterBySecret(caller: Caller): Promise<Outcome>;
+  list?(caller: Caller): Promise<Outcome>;
+  read?(caller: Caller, id: number): Promise<Outcome>;
+  filterBySecret?(caller: Caller): Promise<Outcome>;
   create?(caller: Caller, data: Record<string, string>): Promise<Outcome>;
   update?(caller: Caller, id: number, data: Record<string, string>): Promise<Outcome>;
   remove?(caller: Caller, id: number): Promise<Outcome>;
@@ -94,7 +94,7 @@ const literal = (data: Record<string, string>) => `{${Object.entries(data).map((
 /**
  * Every principal kind × every action × allowed, row-forbidden and field-forbidden, through every door to
  * the items: REST, GraphQL, a custom endpoint whose handler calls `ctx.items()`, realtime subscriptions,
- * and the realtime socket's `items` messages (read, create, update, delete).
+ * the realtime socket's `items` messages (read, create, update, delete), and `POST /batch` (writes).
  * The public and authenticated roles may read published documents (title and status), create them as
  * drafts (title only), and change or delete drafts (title only). Members and API keys act by their
  * workspace role: viewers read, editors and up write, whichever door they come through.
@@ -240,14 +240,32 @@ describeEachDatabase('permission matrix', { env: { HANDLER_WORKERS: '1' } }, (su
     };
   })();
 
-  const doors: Record<string, Door> = { REST: rest, GraphQL: graphQL, 'a handler': handler, realtime, 'realtime items': socketItems };
+  /**
+   * `POST /batch`, one operation per call: a batch answers what the single request would, and names the
+   * operation it refuses (`extensions.operation`).
+   */
+  const batch: Door = (() => {
+    const run = async ({ api }: Caller, operation: Record<string, unknown>, success = 200): Promise<Outcome> => {
+      const response = await api.post(`${base}/batch`, { operations: [{ collection: 'documents', ...operation }] });
+      if (response.status === 200) return succeeded(success, response.body.data[0], response.text);
+      assert.equal(response.body.errors?.[0]?.extensions?.operation, 0, response.text);
+      return fromHttp(response);
+    };
+    return {
+      create: (caller, data) => run(caller, { action: 'create', data }),
+      update: (caller, id, data) => run(caller, { action: 'update', key: id, data }),
+      remove: (caller, id) => run(caller, { action: 'delete', key: id }, 204),
+    };
+  })();
+
+  const doors: Record<string, Door> = { REST: rest, GraphQL: graphQL, 'a handler': handler, realtime, 'realtime items': socketItems, 'a batch': batch };
 
   /** Each case as a door does it; null where the door cannot (realtime subscriptions do not write). */
   const cases: Array<[string, (door: Door, caller: Caller) => Promise<Outcome | null>, Record<Principal, Expected>]> = [
-    ['list (allowed)', (door, caller) => door.list(caller), expect(200, true, 200)],
-    ['read a published one (allowed)', async (door, caller) => door.read(caller, await documentWith('published')), expect({ status: 200, fields: ALL_FIELDS }, true, { status: 200, fields: PUBLIC_FIELDS })],
-    ['read a draft (row-forbidden)', async (door, caller) => door.read(caller, await documentWith('draft')), expect({ status: 200, fields: ALL_FIELDS }, true, NOT_FOUND)],
-    ['filter by secret (field-forbidden)', (door, caller) => door.filterBySecret(caller), expect(200, true, INVALID_QUERY)],
+    ['list (allowed)', async (door, caller) => (door.list ? door.list(caller) : null), expect(200, true, 200)],
+    ['read a published one (allowed)', async (door, caller) => (door.read ? door.read(caller, await documentWith('published')) : null), expect({ status: 200, fields: ALL_FIELDS }, true, { status: 200, fields: PUBLIC_FIELDS })],
+    ['read a draft (row-forbidden)', async (door, caller) => (door.read ? door.read(caller, await documentWith('draft')) : null), expect({ status: 200, fields: ALL_FIELDS }, true, NOT_FOUND)],
+    ['filter by secret (field-forbidden)', async (door, caller) => (door.filterBySecret ? door.filterBySecret(caller) : null), expect(200, true, INVALID_QUERY)],
     ['create with a title (allowed)', async (door, caller) => (door.create ? door.create(caller, { title: 'New' }) : null), expect(200, false, 200)],
     ['create with a secret (field-forbidden)', async (door, caller) => (door.create ? door.create(caller, { title: 'New', secret: 'x' }) : null), expect(200, false, FORBIDDEN)],
     ['retitle a draft (allowed)', async (door, caller) => (door.update ? door.update(caller, await documentWith('draft'), { title: 'Renamed' }) : null), expect(200, false, 200)],
@@ -319,6 +337,20 @@ describeEachDatabase('permission matrix', { env: { HANDLER_WORKERS: '1' } }, (su
     }
     assert.deepEqual([...messages], ['This needs the editor role or higher in the workspace.']);
     const kept = await owner.get(`${base}/items/documents?filter[title][_eq]=No&aggregate[count]=*`);
+    assert.equal(kept.body.data[0].count, 0, kept.text);
+  });
+
+  it('refuses a batch at the first operation the caller may not make, naming it, and writes none of it', async () => {
+    const allowed = { collection: 'documents', action: 'create', data: { title: 'Batch side door' } };
+    const forbidden = { collection: 'documents', action: 'create', data: { title: 'Batch side door', secret: 'x' } };
+    // Members who may not write are refused at the first operation; policies at the one with the forbidden field.
+    for (const [principal, refusedAt] of [['viewer', 0], ['viewer key', 0], ['app user', 1], ['anonymous', 1]] as const) {
+      const refused = await callers[principal].api.post(`${base}/batch`, { operations: [allowed, forbidden] });
+      assert.equal(refused.status, 403, `${principal}: ${refused.text}`);
+      assert.equal(refused.body.errors[0].extensions.code, 'FORBIDDEN', refused.text);
+      assert.equal(refused.body.errors[0].extensions.operation, refusedAt, `${principal}: ${refused.text}`);
+    }
+    const kept = await owner.get(`${base}/items/documents?filter[title][_eq]=Batch side door&aggregate[count]=*`);
     assert.equal(kept.body.data[0].count, 0, kept.text);
   });
 

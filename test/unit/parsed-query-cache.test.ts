@@ -4,7 +4,7 @@ import { ParsedQueryCache } from '../../src/engine/query/parsed-query.cache';
 import { parseItemsQuery } from '../../src/engine/query/query.parser';
 import { blogSchema } from '../support/schema-fixture';
 
-const CONFIG = { defaultLimit: 100, maxLimit: 1000, maxDepth: 3, maxBatchSize: 100 };
+const CONFIG = { defaultLimit: 100, maxLimit: 1000, maxDepth: 3, maxBatchSize: 100, maxBatchOperations: 100 };
 const PARAMS = { filter: { status: { _eq: 'published' } }, fields: 'title,author.name', sort: '-published_at' };
 
 describe('parsed query cache', () => {

@@ -167,7 +167,10 @@ export class Database {
   async atomicStatement(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
     if (this.kind !== 'postgres') throw new Error('atomicStatement is for PostgreSQL; use transaction()');
     const ambient = this.ambient('write');
-    if (ambient) return ambient.turns.runExclusive(async () => (await ambient.manager.query(sql, params)) as Record<string, unknown>[]);
+    // A savepoint of its own, as a transaction() inside it is: a statement that fails (a foreign key) is
+    // undone alone, and the ambient transaction stays usable for explaining the failure, or for work
+    // that goes on after it.
+    if (ambient) return ambient.turns.runExclusive(() => ambient.manager.transaction(async (manager) => (await manager.query(sql, params)) as Record<string, unknown>[]));
     return this.preparedQuery(sql, params);
   }
 

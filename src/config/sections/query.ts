@@ -11,5 +11,7 @@ export const query = defineSection({
     maxDepth: integer('QUERY_MAX_DEPTH', 3, 1, 10),
     /** The most items one batch write may hold, and an update by query change. */
     maxBatchSize: integer('MAX_BATCH_SIZE', 1000, 1, 100_000),
+    /** The most operations one `POST /batch` may hold: they all run in one transaction, which holds its locks until the last. */
+    maxBatchOperations: integer('BATCH_MAX_OPERATIONS', 100, 1, 1000),
   },
 });

@@ -7,6 +7,8 @@ import { PoliciesModule } from '../policies/policies.module';
 import { SchemaModule } from '../schema/schema.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { WriteParticipantsModule } from '../write-participants/write-participants.module';
+import { BatchController } from './batch/batch.controller';
+import { ItemsBatch } from './batch/items-batch.service';
 import { ExplainController } from './explain/explain.controller';
 import { ItemsExplainer } from './explain/items.explainer';
 import { ItemsService } from './items.service';
@@ -22,8 +24,8 @@ import { ItemsController } from './rest/items.controller';
 
 @Module({
   imports: [ApiKeysModule, AppUsersModule, AuditModule, SchemaModule, WorkspacesModule, PoliciesModule, ExternalDatabasesModule, WriteParticipantsModule],
-  controllers: [ItemsController, ActivityController, WorkspaceOpenApiController, ExplainController],
-  providers: [ItemsService, ItemsExplainer, ItemsReader, ItemsWriter, ItemTargets, ItemTable, ItemsTransfer, VirtualCollections],
+  controllers: [ItemsController, BatchController, ActivityController, WorkspaceOpenApiController, ExplainController],
+  providers: [ItemsService, ItemsBatch, ItemsExplainer, ItemsReader, ItemsWriter, ItemTargets, ItemTable, ItemsTransfer, VirtualCollections],
   exports: [ItemsService, VirtualCollections],
 })
 export class DataModule {}

@@ -9,6 +9,7 @@ import type { FeedEvent } from '../feed/feed-event';
 import type { FeedSubscription } from '../feed/feed-group';
 import { ItemsService } from '../items.service';
 import { itemsOf, WriteAnswer } from '../items.commands';
+import { MutationsTogether, notRunAfterFailure } from './graphql-mutations';
 import type { GraphQLOperations, MutationEvent } from './graphql-schema.factory';
 
 type Row = Record<string, unknown>;
@@ -18,6 +19,8 @@ type Params = Record<string, unknown>;
 export interface GraphQLContext {
   access: ItemsAccess;
   origin: RequestOrigin;
+  /** Set while the mutations of a document with several run together (see useMutationsTogether). */
+  mutations?: MutationsTogether;
 }
 
 /**
@@ -50,27 +53,43 @@ export class GraphQLItemOperations implements GraphQLOperations<GraphQLContext> 
     return this.list(context, collection, params);
   }
 
-  async create(context: GraphQLContext, collection: string, data: unknown, answer: WriteAnswer): Promise<Row | Row[] | null> {
-    const command = { collection, ...itemsOf(data), ...answer, origin: context.origin };
-    const items = await this.items.create(context.access, command);
-    return command.batch ? items : (items[0] ?? null);
+  create(context: GraphQLContext, collection: string, data: unknown, answer: WriteAnswer): Promise<Row | Row[] | null> {
+    return this.write(context, async () => {
+      const command = { collection, ...itemsOf(data), ...answer, origin: context.origin };
+      const items = await this.items.create(context.access, command);
+      return command.batch ? items : (items[0] ?? null);
+    });
   }
 
-  async updateOne(context: GraphQLContext, collection: string, id: string, data: unknown, answer: WriteAnswer): Promise<Row | null> {
-    const [item] = await this.items.update(context.access, { collection, keys: { id }, values: data, ...answer, origin: context.origin });
-    return item ?? null;
+  updateOne(context: GraphQLContext, collection: string, id: string, data: unknown, answer: WriteAnswer): Promise<Row | null> {
+    return this.write(context, async () => {
+      const [item] = await this.items.update(context.access, { collection, keys: { id }, values: data, ...answer, origin: context.origin });
+      return item ?? null;
+    });
   }
 
   updateMany(context: GraphQLContext, collection: string, ids: string[], data: unknown, answer: WriteAnswer): Promise<Row[]> {
-    return this.items.update(context.access, { collection, keys: { keys: ids }, values: data, ...answer, origin: context.origin });
+    return this.write(context, () => this.items.update(context.access, { collection, keys: { keys: ids }, values: data, ...answer, origin: context.origin }));
   }
 
   deleteOne(context: GraphQLContext, collection: string, id: string): Promise<void> {
-    return this.items.delete(context.access, { collection, keys: { id }, origin: context.origin });
+    return this.write(context, () => this.items.delete(context.access, { collection, keys: { id }, origin: context.origin }));
   }
 
   deleteMany(context: GraphQLContext, collection: string, ids: string[]): Promise<void> {
-    return this.items.delete(context.access, { collection, keys: { keys: ids }, origin: context.origin });
+    return this.write(context, () => this.items.delete(context.access, { collection, keys: { keys: ids }, origin: context.origin }));
+  }
+
+  /** A mutation's write: not run once an earlier mutation of its document failed, since none of them will be committed. */
+  private async write<T>(context: GraphQLContext, run: () => Promise<T>): Promise<T> {
+    const together = context.mutations;
+    if (together?.failed) throw notRunAfterFailure();
+    try {
+      return await run();
+    } catch (error) {
+      if (together) together.failed = true;
+      throw error;
+    }
   }
 
   /**

@@ -4,6 +4,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentNode, getOperationAST, GraphQLError, GraphQLSchema, Lexer, Source, TokenKind } from 'graphql';
 import { createYoga, Plugin, YogaInitialContext, YogaServerInstance } from 'graphql-yoga';
+import { Database } from '../../../common/database/database.service';
 import { ErrorCode, isErrorCode } from '../../../common/errors/error-codes';
 import { toErrorResponse } from '../../../common/errors/error-response';
 import { unreadBodyError } from '../../../common/http/unread-bodies';
@@ -13,6 +14,7 @@ import { InjectConfig } from '../../../config/config.module';
 import { requestOrigin } from '../../audit/activity.recorder';
 import type { ItemsAccess } from '../../workspaces/workspaces.service';
 import type { GraphQLContext } from './graphql-operations';
+import { useMutationsTogether } from './graphql-mutations';
 import { GraphQLSchemas } from './graphql-schemas';
 import { GRAPHIQL_CONTENT_SECURITY_POLICY, renderGraphiQLPage } from './graphiql.page';
 
@@ -37,6 +39,7 @@ export class GraphQLServer {
 
   constructor(
     private readonly schemas: GraphQLSchemas,
+    db: Database,
     @InjectConfig('graphql') config: GraphQLConfig,
   ) {
     const limits = config;
@@ -59,6 +62,7 @@ export class GraphQLServer {
           maxDirectives: { n: 50 },
           blockFieldSuggestion: { enabled: true },
         }),
+        useMutationsTogether(db),
         useContractCodes(),
       ],
     });
