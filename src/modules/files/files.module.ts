@@ -5,6 +5,10 @@ import { PoliciesModule } from '../policies/policies.module';
 import { SchemaModule } from '../schema/schema.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { AssetsController } from './assets.controller';
+import { DataModule } from '../data/data.module';
+import { WriteParticipantsModule } from '../write-participants/write-participants.module';
+import { FileReferences } from './file-references';
+import { FileValuesParticipant } from './file-values.participant';
 import { FilesAccess } from './files-access';
 import { FilesController } from './files.controller';
 import { FilesService } from './files.service';
@@ -24,8 +28,8 @@ function storageDriver(config: FilesConfig): StorageDriver {
 
 /** Files, folders and assets: uploads streamed to the storage driver, metadata read with the query language. */
 @Module({
-  imports: [PoliciesModule, SchemaModule, WorkspacesModule],
+  imports: [DataModule, PoliciesModule, SchemaModule, WorkspacesModule, WriteParticipantsModule],
   controllers: [FilesController, FoldersController, AssetsController],
-  providers: [FilesAccess, FilesStore, FilesService, FoldersService, OrphanSweeper, { provide: STORAGE_DRIVER, inject: [configToken('files')], useFactory: storageDriver }],
+  providers: [FilesAccess, FilesStore, FileReferences, FileValuesParticipant, FilesService, FoldersService, OrphanSweeper, { provide: STORAGE_DRIVER, inject: [configToken('files')], useFactory: storageDriver }],
 })
 export class FilesModule {}
