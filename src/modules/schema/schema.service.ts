@@ -145,7 +145,7 @@ export class SchemaService {
     // DDL before the registry rows: MySQL commits before each DDL statement, so a failed statement
     // must not leave rows for a table that does not exist.
     await ddl.createTable(collection);
-    for (const field of collection.fields.filter(isFileField)) await addFileKey(ddl, collection.table, field);
+    for (const field of collection.fields.filter(isFileField)) await addFileKey({ ddl, manager }, collection.table, field);
     await this.insertCollectionRows(manager, workspaceId, collection);
   }
 
@@ -251,7 +251,7 @@ export class SchemaService {
       throw conflict(`The collection "${collectionName}" already has a field "${field.field}".`, { field: 'field' });
     }
     await ddl.addColumn(collection.table, field);
-    if (isFileField(field)) await addFileKey(ddl, collection.table, field);
+    if (isFileField(field)) await addFileKey({ ddl, manager }, collection.table, field);
     await this.insertFieldRow(manager, workspaceId, collectionName, field, collection.fields.length);
     if (field.defaultValue !== null) await this.backfill(manager, collection.table, field);
   }
