@@ -4382,7 +4382,7 @@ export interface operations {
                                 required?: boolean;
                                 scale?: number;
                                 /** @enum {string} */
-                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode";
+                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
                                 unique?: boolean;
                                 /**
                                  * @example {
@@ -4462,7 +4462,7 @@ export interface operations {
                         required?: boolean;
                         scale?: number;
                         /** @enum {string} */
-                        type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode";
+                        type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
                         unique?: boolean;
                         /**
                          * @example {
@@ -4507,7 +4507,7 @@ export interface operations {
                                 required?: boolean;
                                 scale?: number;
                                 /** @enum {string} */
-                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode";
+                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
                                 unique?: boolean;
                                 /**
                                  * @example {
@@ -4612,7 +4612,7 @@ export interface operations {
                                 required?: boolean;
                                 scale?: number;
                                 /** @enum {string} */
-                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode";
+                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
                                 unique?: boolean;
                                 /**
                                  * @example {
@@ -4775,7 +4775,7 @@ export interface operations {
                                 required?: boolean;
                                 scale?: number;
                                 /** @enum {string} */
-                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode";
+                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
                                 unique?: boolean;
                                 /**
                                  * @example {
@@ -5961,7 +5961,7 @@ export interface operations {
                             required?: boolean;
                             scale?: number;
                             /** @enum {string} */
-                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode";
+                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
                             unique?: boolean;
                             /**
                              * @example {
@@ -6041,7 +6041,7 @@ export interface operations {
                             required?: boolean;
                             scale?: number;
                             /** @enum {string} */
-                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode";
+                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
                             unique?: boolean;
                             /**
                              * @example {
@@ -6115,7 +6115,7 @@ export interface operations {
                     required?: boolean;
                     scale?: number;
                     /** @enum {string} */
-                    type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode";
+                    type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
                     unique?: boolean;
                     /**
                      * @example {
@@ -6153,7 +6153,7 @@ export interface operations {
                             required?: boolean;
                             scale?: number;
                             /** @enum {string} */
-                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode";
+                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
                             unique?: boolean;
                             /**
                              * @example {
@@ -6320,7 +6320,7 @@ export interface operations {
                     required?: boolean;
                     scale?: number;
                     /** @enum {string} */
-                    type?: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode";
+                    type?: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
                     unique?: boolean;
                     /**
                      * @example {
@@ -6358,7 +6358,7 @@ export interface operations {
                             required?: boolean;
                             scale?: number;
                             /** @enum {string} */
-                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode";
+                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
                             unique?: boolean;
                             /**
                              * @example {
@@ -6498,10 +6498,16 @@ export interface operations {
         requestBody: {
             content: {
                 "multipart/form-data": {
+                    /** @description With item and field: the collection of the item to set the file on. */
+                    collection?: string;
+                    /** @description A file field of the collection; the set goes through the items door with your permissions, and a refused set removes the file. */
+                    field?: string;
                     /** Format: binary */
                     file: string;
                     /** Format: uuid */
                     folder?: string;
+                    /** @description The item's key. */
+                    item?: string;
                     title?: string;
                 };
             };

@@ -8,9 +8,10 @@ import { workspaceQuery } from '../api/queries';
 import type { FileRow, Folder } from '../api/types';
 import { uploadFile } from '../api/upload';
 import { ConfirmDialog } from '../components/ConfirmDialog';
+import { FileThumbnail } from '../components/FileThumbnail';
 import { Topbar } from '../components/Topbar';
 import { Button, ErrorAlert, Loading, ModalDialog, PageHead, SelectField, TextInput } from '../components/ui';
-import { childFolders, folderChoices, folderTrail, formatBytes, isPreviewable } from '../lib/files';
+import { childFolders, folderChoices, folderTrail, formatBytes } from '../lib/files';
 import { writesItems } from '../lib/roles';
 
 const PAGE = 100;
@@ -185,7 +186,7 @@ export default function Files() {
             {rows.map((file) => (
               <tr key={file.id}>
                 <td className="thumb-cell">
-                  <Thumbnail ws={ws} file={file} onOpen={(url) => setPreview({ file, url })} />
+                  <FileThumbnail ws={ws} file={file} onOpen={(url) => setPreview({ file, url })} />
                 </td>
                 <td>
                   <div className="file-name">{file.filename_download}</div>
@@ -379,45 +380,6 @@ function UploadList({ uploads, onClear }: { uploads: Upload[]; onClear: () => vo
         ))}
       </ul>
     </section>
-  );
-}
-
-/**
- * An image's preview, from its bytes fetched with the session's header and shown through an object URL
- * (the console's CSP allows blob: images); other files show their extension.
- */
-function Thumbnail({ ws, file, onOpen }: { ws: string; file: FileRow; onOpen: (url: string) => void }) {
-  const [url, setUrl] = useState<string | null>(null);
-  const [failed, setFailed] = useState(false);
-  const previewable = isPreviewable(file.type, file.filesize);
-  useEffect(() => {
-    if (!previewable) return;
-    const abort = new AbortController();
-    let objectUrl: string | null = null;
-    fetchAsset(ws, file.id, abort.signal)
-      .then((blob) => {
-        objectUrl = URL.createObjectURL(blob);
-        setUrl(objectUrl);
-      })
-      .catch(() => !abort.signal.aborted && setFailed(true));
-    return () => {
-      abort.abort();
-      if (objectUrl) URL.revokeObjectURL(objectUrl);
-    };
-    // A file's bytes never change under its id (only its name, title and folder do), so the id is the key.
-  }, [ws, file.id, previewable]);
-  if (previewable && url && !failed) {
-    return (
-      <Button className="thumb-button" variant="ghost" aria-label={`Preview ${file.filename_download}`} onPress={() => onOpen(url)}>
-        <img className="thumb" src={url} alt={`Preview of ${file.filename_download}`} onError={() => setFailed(true)} />
-      </Button>
-    );
-  }
-  const extension = /\.([a-z0-9]{1,5})$/i.exec(file.filename_download)?.[1]?.toUpperCase() ?? 'FILE';
-  return (
-    <span className="thumb file-icon" aria-hidden="true">
-      {extension}
-    </span>
   );
 }
 

@@ -43,7 +43,11 @@ export class FilesController {
   @RouteConfig({ [ACCEPTS_MULTIPART]: true })
   @RequireWorkspaceRole('viewer', { appRoles: true })
   @ApiConsumes('multipart/form-data')
-  @ApiBody({ schema: { type: 'object', required: ['file'], properties: {
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['file'],
+      properties: {
         file: { type: 'string', format: 'binary' },
         title: { type: 'string' },
         folder: { type: 'string', format: 'uuid' },
