@@ -315,5 +315,44 @@ export function describeStudioFiles(kind: DatabaseKind): void {
       await other.close();
       assert.deepEqual(viewerErrors, []);
     });
+
+    it('adds a file field, picks a file for a post and uploads another from the record form, with its thumbnail', async () => {
+      await page.goto(`${app.url}/admin/w/acme/collections/posts/schema`);
+      await page.getByRole('button', { name: 'Add field' }).first().click();
+      let dialog = page.getByRole('dialog');
+      await dialog.getByLabel('Name', { exact: true }).fill('cover');
+      await dialog.getByRole('button', { name: / Type$/ }).first().click();
+      await page.getByRole('option', { name: 'file', exact: true }).click();
+      await dialog.getByRole('button', { name: 'Add field' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await page.getByRole('cell', { name: 'cover', exact: true }).waitFor();
+
+      await page.goto(`${app.url}/admin/w/acme/collections/posts`);
+      await page.getByRole('button', { name: 'New item' }).click();
+      dialog = page.getByRole('dialog');
+      await dialog.getByLabel('title').fill('With a cover');
+      // Picked among the workspace's files by name.
+      await dialog.getByRole('button', { name: 'Show files for cover' }).click();
+      await page.getByRole('option', { name: 'shared.txt', exact: true }).click();
+      await dialog.getByRole('button', { name: 'Clear cover' }).waitFor();
+      // Then replaced by an upload from the form, which picks the new file and shows its thumbnail.
+      const choosing = page.waitForEvent('filechooser');
+      await dialog.getByRole('button', { name: 'Upload a file for cover' }).click();
+      await (await choosing).setFiles([{ name: 'cover.png', mimeType: 'image/png', buffer: image }]);
+      await page.waitForFunction(() => {
+        const img = document.querySelector<HTMLImageElement>('.file-picker img[alt="Preview of cover.png"]');
+        return img !== null && img.complete && img.naturalWidth === 24;
+      });
+      assert.equal(await dialog.getByRole('combobox', { name: 'cover' }).inputValue(), 'cover.png');
+      await assertAccessible(page, 'record form with a file field');
+      if (shots) await screenshot(page, 'record-file');
+      await dialog.getByRole('button', { name: 'Create item' }).click();
+      await dialog.waitFor({ state: 'detached' });
+
+      const posts = await app.api.get('/api/v1/w/acme/items/posts?fields=title,cover.filename_download,cover.type', { token: admin.accessToken });
+      assert.equal(posts.status, 200, posts.text);
+      assert.deepEqual(posts.body.data.map((post: { title: string; cover: unknown }) => [post.title, post.cover]), [['With a cover', { filename_download: 'cover.png', type: 'image/png', id: posts.body.data[0].cover.id }]]);
+      assert.deepEqual(errors, [], 'the browser logged no error');
+    });
   });
 }

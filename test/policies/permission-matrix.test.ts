@@ -381,3 +381,91 @@ describeEachDatabase('permission matrix', { env: { HANDLER_WORKERS: '1' } }, (su
     });
   }
 });
+
+/**
+ * Files through file fields: a file is readable through an item the caller may read, whatever the
+ * policies on files say, and never otherwise. Here the app roles have no policy on files at all, and
+ * read only published posts: each door shows a published post's cover and hides a draft's.
+ */
+describeEachDatabase('permission matrix: files through file fields', {}, (suite) => {
+  let owned: Awaited<ReturnType<typeof newOwnedWorkspace>>;
+  let published: { post: number; file: string };
+  let draft: { post: number; file: string };
+  const callers = {} as Record<'viewer' | 'app user' | 'anonymous', Caller>;
+
+  async function postWithCover(status: string): Promise<{ post: number; file: string }> {
+    const uploaded = await owned.api.request('POST', `${owned.base}/files`, { raw: multipartBody({ filename: `${status}.txt`, type: 'text/plain', content: status }) });
+    assert.equal(uploaded.status, 200, uploaded.text);
+    const created = await owned.api.post(`${owned.base}/items/posts`, { title: status, status, cover: uploaded.body.data.id });
+    assert.equal(created.status, 200, created.text);
+    return { post: created.body.data.id, file: uploaded.body.data.id };
+  }
+
+  before(async () => {
+    owned = await newOwnedWorkspace(suite.api);
+    const created = await owned.api.post(`${owned.base}/collections`, {
+      collection: 'posts',
+      fields: [{ field: 'title', type: 'string' }, { field: 'status', type: 'string' }, { field: 'cover', type: 'file' }],
+    });
+    assert.equal(created.status, 201, created.text);
+    for (const role of ['public', 'authenticated']) {
+      const policy = await owned.api.post(`${owned.base}/policies`, { role, collection: 'posts', action: 'read', filter: { status: { _eq: 'published' } }, fields: ['*'] });
+      assert.equal(policy.status, 201, policy.text);
+    }
+    published = await postWithCover('published');
+    draft = await postWithCover('draft');
+    const viewer = await newAccount(suite.api, 'viewer');
+    await addMember(suite.api, owned.workspace, owned.owner, viewer, 'viewer');
+    const appUser = await suite.api.post(`${owned.base}/auth/register`, { email: `covers-${Date.now()}@example.com`, password: 'app user password' });
+    assert.equal(appUser.status, 201, appUser.text);
+    callers.viewer = { api: suite.api.as(viewer.accessToken), token: viewer.accessToken };
+    callers['app user'] = { api: suite.api.as(appUser.body.data.access_token), token: appUser.body.data.access_token };
+    callers.anonymous = { api: suite.api.as(null), token: null };
+  });
+
+  const coversOf = (rows: Array<{ cover: { filename_download: string } | null }>) => rows.map((row) => row.cover?.filename_download).sort();
+
+  it('REST: covers of readable posts expand, their bytes download; a draft cover is 403 and no filter finds it', async () => {
+    for (const [principal, { api }] of Object.entries(callers)) {
+      const member = principal === 'viewer';
+      const list = await api.get(`${owned.base}/items/posts?fields=cover.filename_download`);
+      assert.equal(list.status, 200, `${principal}: ${list.text}`);
+      assert.deepEqual(coversOf(list.body.data), member ? ['draft.txt', 'published.txt'] : ['published.txt'], principal);
+      assert.equal((await api.get(`${owned.base}/assets/${published.file}`)).status, 200, principal);
+      assert.equal((await api.get(`${owned.base}/files/${published.file}`)).status, 200, principal);
+      const hidden = await api.get(`${owned.base}/assets/${draft.file}`);
+      assert.equal(hidden.status, member ? 200 : 403, `${principal}: ${hidden.text}`);
+      assert.equal((await api.get(`${owned.base}/files/${draft.file}`)).status, member ? 200 : 403, principal);
+      const probe = await api.get(`${owned.base}/items/posts?fields=id&filter[cover][filename_download][_eq]=draft.txt`);
+      assert.equal(probe.body.data.length, member ? 1 : 0, `${principal}: ${probe.text}`);
+      assert.equal((await api.get(`${owned.base}/items/files`)).status, member ? 404 : 403, principal);
+    }
+  });
+
+  it('GraphQL: a cover is an object of the file through readable posts only, and files have no root field', async () => {
+    for (const [principal, { api }] of Object.entries(callers)) {
+      const answer = await graphql(api, owned.base, '{ posts { cover { filename_download } } }');
+      assert.equal(answer.status, 200, answer.text);
+      assert.deepEqual(coversOf(answer.body.data.posts), principal === 'viewer' ? ['draft.txt', 'published.txt'] : ['published.txt'], principal);
+      const byId = await graphql(api, owned.base, `{ posts_by_id(id: ${draft.post}) { cover { id } } }`);
+      assert.deepEqual(byId.body.data.posts_by_id, principal === 'viewer' ? { cover: { id: draft.file } } : null, principal);
+      const root = await graphql(api, owned.base, '{ files { id } }');
+      assert.ok(root.body.errors?.length, `${principal}: ${root.text}`);
+    }
+  });
+
+  it('realtime: a subscription to posts carries the covers of readable posts; one to files is refused', async () => {
+    for (const [principal, { token }] of Object.entries(callers)) {
+      const client = await RealtimeClient.connect(`${suite.app.url.replace('http', 'ws')}${owned.base}/realtime${token ? `?access_token=${token}` : ''}`);
+      try {
+        const answer = await client.subscribe('posts', { fields: ['cover.filename_download'] });
+        assert.notEqual(answer.status, 'error', `${principal}: ${JSON.stringify(answer)}`);
+        assert.deepEqual(coversOf(answer.data), principal === 'viewer' ? ['draft.txt', 'published.txt'] : ['published.txt'], principal);
+        const files = await client.subscribe('files', {}, 'files');
+        assert.equal(files.status, 'error', `${principal}: ${JSON.stringify(files)}`);
+      } finally {
+        client.close();
+      }
+    }
+  });
+});

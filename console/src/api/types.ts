@@ -30,6 +30,7 @@ export const FIELD_TYPES = [
   'uuid',
   'enum',
   'autocode',
+  'file',
 ] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 

@@ -6,6 +6,7 @@ import { ApiError } from '../api/errors';
 import type { Collection, Field, Item, Relation } from '../api/types';
 import { InvalidText } from '../lib/fields';
 import type { Texts } from '../lib/versions';
+import { FilePicker } from './FilePicker';
 import { JsonEditor } from './JsonEditor';
 import { Button, Checkbox, ErrorAlert, SelectField, TextInput } from './ui';
 
@@ -97,6 +98,9 @@ export function RecordForm({ ws, collection, relations, texts, onChange, onSubmi
               break;
             case 'text':
               input = <TextInput {...common} multiline />;
+              break;
+            case 'file':
+              input = <FilePicker ws={ws} label={label} value={texts[field.field] ?? ''} onChange={(value) => set(field.field, value)} error={messages[field.field]} />;
               break;
             default:
               input = <TextInput {...common} type={INPUT_TYPE[field.type] ?? 'text'} />;

@@ -36,7 +36,7 @@ export function optionsOf(type: FieldType): { length: boolean; precision: boolea
     values: type === 'enum',
     autocode: type === 'autocode',
     indexable: type !== 'text' && type !== 'json',
-    defaultable: type !== 'autocode',
+    defaultable: type !== 'autocode' && type !== 'file',
   };
 }
 
@@ -68,6 +68,7 @@ export function parseValue(type: FieldType | 'alias', text: string): unknown {
     case 'date':
     case 'time':
     case 'uuid':
+    case 'file':
     case 'enum':
     case 'autocode':
     case 'alias':

@@ -8,9 +8,10 @@ import { workspaceQuery } from '../api/queries';
 import type { FileRow, Folder } from '../api/types';
 import { uploadFile } from '../api/upload';
 import { ConfirmDialog } from '../components/ConfirmDialog';
+import { FileThumbnail, useImageUrl } from '../components/FileThumbnail';
 import { Topbar } from '../components/Topbar';
 import { Button, ErrorAlert, Loading, ModalDialog, PageHead, SelectField, TextInput } from '../components/ui';
-import { childFolders, folderChoices, folderTrail, formatBytes, type ImageRequest, previewRequest, thumbnailRequest } from '../lib/files';
+import { childFolders, folderChoices, folderTrail, formatBytes, previewRequest } from '../lib/files';
 import { writesItems } from '../lib/roles';
 
 const PAGE = 100;
@@ -185,7 +186,7 @@ export default function Files() {
             {rows.map((file) => (
               <tr key={file.id}>
                 <td className="thumb-cell">
-                  <Thumbnail ws={ws} file={file} onOpen={() => setPreview(file)} />
+                  <FileThumbnail ws={ws} file={file} onOpen={() => setPreview(file)} />
                 </td>
                 <td>
                   <div className="file-name">{file.filename_download}</div>
@@ -379,54 +380,6 @@ function UploadList({ uploads, onClear }: { uploads: Upload[]; onClear: () => vo
         ))}
       </ul>
     </section>
-  );
-}
-
-/**
- * An object URL of an image fetched with the session's header (the console's CSP allows blob: images):
- * a transformed variant the server makes and caches, or the file itself; null until it is there or
- * when it failed.
- */
-function useImageUrl(ws: string, id: string, request: ImageRequest): { url: string | null; failed: boolean; setFailed: (failed: boolean) => void } {
-  const [url, setUrl] = useState<string | null>(null);
-  const [failed, setFailed] = useState(false);
-  const transform = request === null || request === 'original' ? null : request.transform;
-  const wanted = request !== null;
-  useEffect(() => {
-    if (!wanted) return;
-    const abort = new AbortController();
-    let objectUrl: string | null = null;
-    fetchAsset(ws, id, abort.signal, transform ?? undefined)
-      .then((blob) => {
-        objectUrl = URL.createObjectURL(blob);
-        setUrl(objectUrl);
-      })
-      .catch(() => !abort.signal.aborted && setFailed(true));
-    return () => {
-      abort.abort();
-      if (objectUrl) URL.revokeObjectURL(objectUrl);
-    };
-    // A file's bytes never change under its id (only its name, title and folder do), so the id is the key;
-    // the transforms are constants.
-  }, [ws, id, wanted, transform]);
-  return { url, failed, setFailed };
-}
-
-/** A file's thumbnail in the list: a small transformed variant of an image, or its extension. */
-function Thumbnail({ ws, file, onOpen }: { ws: string; file: FileRow; onOpen: () => void }) {
-  const { url, failed, setFailed } = useImageUrl(ws, file.id, thumbnailRequest(file.type, file.filesize));
-  if (url && !failed) {
-    return (
-      <Button className="thumb-button" variant="ghost" aria-label={`Preview ${file.filename_download}`} onPress={onOpen}>
-        <img className="thumb" src={url} alt={`Preview of ${file.filename_download}`} onError={() => setFailed(true)} />
-      </Button>
-    );
-  }
-  const extension = /\.([a-z0-9]{1,5})$/i.exec(file.filename_download)?.[1]?.toUpperCase() ?? 'FILE';
-  return (
-    <span className="thumb file-icon" aria-hidden="true">
-      {extension}
-    </span>
   );
 }
 

@@ -48,6 +48,15 @@ export class FilesAccess {
   }
 
   /**
+   * Every file of the workspace as it is: for reading a file the caller reaches through an item it may
+   * read (see FileReferences), whatever its policies on the files say.
+   */
+  wholeScope(access: ItemsAccess): FilesReadScope {
+    const schema = filesSchema(access.workspace.id);
+    return { schema, visible: schema, permissions: null, context: this.context(access) };
+  }
+
+  /**
    * What an app role's policy grants for a write (403 without one); null for members, whose role must
    * allow the action, as for items (403 otherwise).
    */
@@ -77,6 +86,8 @@ export class FilesAccess {
    */
   private async shadowed(access: ItemsAccess, collection: FilesCollectionName): Promise<boolean> {
     const schema = await this.registry.forWorkspace(access.workspace);
-    return schema.collections.has(collection);
+    const own = schema.collections.get(collection);
+    // The files as the target of file fields are these very files, not a collection of the workspace's.
+    return own !== undefined && !own.relationTargetOnly;
   }
 }

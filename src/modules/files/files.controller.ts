@@ -34,13 +34,29 @@ export class FilesController {
     return { data: await this.files.get(access, id, query) };
   }
 
-  /** A multipart/form-data upload: one file part, and the fields `title` and `folder` before or after it. */
+  /**
+   * A multipart/form-data upload: one file part, and the fields `title` and `folder` before or after it;
+   * with `collection`, `item` and `field`, the file is then set on that item's file field as the caller.
+   */
   @Post()
   @HttpCode(200)
   @RouteConfig({ [ACCEPTS_MULTIPART]: true })
   @RequireWorkspaceRole('viewer', { appRoles: true })
   @ApiConsumes('multipart/form-data')
-  @ApiBody({ schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' }, title: { type: 'string' }, folder: { type: 'string', format: 'uuid' } } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['file'],
+      properties: {
+        file: { type: 'string', format: 'binary' },
+        title: { type: 'string' },
+        folder: { type: 'string', format: 'uuid' },
+        collection: { type: 'string', description: 'With item and field: the collection of the item to set the file on.' },
+        item: { type: 'string', description: "The item's key." },
+        field: { type: 'string', description: 'A file field of the collection; the set goes through the items door with your permissions, and a refused set removes the file.' },
+      },
+    },
+  })
   @ApiOkResponse(DATA(false))
   @ApiErrors(400, 401, 403, 404, 413, 415)
   async upload(@CurrentWorkspace() access: ItemsAccess, @Req() request: FastifyRequest, @Query() query: Record<string, unknown>) {

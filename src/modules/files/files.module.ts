@@ -6,6 +6,10 @@ import { PoliciesModule } from '../policies/policies.module';
 import { SchemaModule } from '../schema/schema.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { AssetsController } from './assets.controller';
+import { DataModule } from '../data/data.module';
+import { WriteParticipantsModule } from '../write-participants/write-participants.module';
+import { FileReferences } from './file-references';
+import { FileValuesParticipant } from './file-values.participant';
 import { FilesAccess } from './files-access';
 import { FilesController } from './files.controller';
 import { FilesService } from './files.service';
@@ -33,8 +37,8 @@ function storageDriver(config: FilesConfig): StorageDriver {
  * language; image transforms of assets, their variants cached in the driver, and the workspace's presets.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([AssetPresetEntity]), PoliciesModule, SchemaModule, WorkspacesModule],
+  imports: [TypeOrmModule.forFeature([AssetPresetEntity]), DataModule, PoliciesModule, SchemaModule, WorkspacesModule, WriteParticipantsModule],
   controllers: [FilesController, FoldersController, AssetsController, AssetPresetsController],
-  providers: [FilesAccess, FilesStore, FilesService, FoldersService, OrphanSweeper, AssetPresetsService, AssetPresetsSnapshot, AssetTransforms, { provide: STORAGE_DRIVER, inject: [configToken('files')], useFactory: storageDriver }],
+  providers: [FilesAccess, FilesStore, FileReferences, FileValuesParticipant, FilesService, FoldersService, OrphanSweeper, AssetPresetsService, AssetPresetsSnapshot, AssetTransforms, { provide: STORAGE_DRIVER, inject: [configToken('files')], useFactory: storageDriver }],
 })
 export class FilesModule {}

@@ -12,7 +12,8 @@ import type { PolicyAction } from '../policies/policy.entities';
 import { checkWritableFields, withPresets, WriteGrant } from '../policies/write-permissions';
 import type { ItemsAccess } from '../workspaces/workspaces.service';
 import { parseRange, RangeRequest } from './byte-range';
-import { FilesAccess } from './files-access';
+import { FileReferences, UploadTarget } from './file-references';
+import { FilesAccess, FilesReadScope } from './files-access';
 import { FILES, FILES_COLLECTION } from '../schema/files.collection';
 import type { ReadResult } from '../../engine/read/query-runner';
 import { FilesStore } from './files.store';
@@ -26,7 +27,7 @@ type Row = Record<string, unknown>;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The form fields an upload takes beside its file. */
-const UPLOAD_FIELDS = ['title', 'folder'] as const;
+const UPLOAD_FIELDS = ['title', 'folder', 'collection', 'item', 'field'] as const;
 /** What `PATCH /files/{id}` may change. */
 const EDITABLE_FIELDS = new Set(['title', 'folder', 'filename_download']);
 
@@ -55,6 +56,7 @@ export class FilesService {
     private readonly db: Database,
     private readonly store: FilesStore,
     private readonly access: FilesAccess,
+    private readonly references: FileReferences,
     @Inject(STORAGE_DRIVER) private readonly storage: StorageDriver,
     @InjectConfig('files') private readonly config: FilesConfig,
   ) {
@@ -66,10 +68,33 @@ export class FilesService {
   }
 
   async get(access: ItemsAccess, id: string, params: Row): Promise<Row> {
-    const scope = await this.access.readScope(access, FILES);
-    const [file] = UUID.test(id) ? await this.store.byKeys(scope, FILES, [id.toLowerCase()], params) : [];
+    if (!UUID.test(id)) throw notFound('File not found.');
+    const key = id.toLowerCase();
+    const [file] = await this.store.byKeys(await this.scopeForFile(access, key), FILES, [key], params);
     if (!file) throw notFound('File not found.');
     return file;
+  }
+
+  /**
+   * The scope to read one file with: the caller's own when its policies show it the file; else, when
+   * the caller reaches the file through an item it may read, every field of it; else its own again,
+   * which answers 403 without a policy on the files and 404 for a file outside it.
+   */
+  private async scopeForFile(access: ItemsAccess, key: string): Promise<FilesReadScope> {
+    let own: FilesReadScope | null = null;
+    let refusal: unknown = null;
+    try {
+      own = await this.access.readScope(access, FILES);
+      if (own.permissions === null) return own;
+      const [visible] = await this.store.byKeys(own, FILES, [key], { fields: 'id' });
+      if (visible) return own;
+    } catch (error) {
+      if (!(error instanceof AppError && error.code === 'FORBIDDEN')) throw error;
+      refusal = error;
+    }
+    if (await this.references.readableThroughItems(access, key)) return this.access.wholeScope(access);
+    if (own) return own;
+    throw refusal;
   }
 
   /**
@@ -98,7 +123,9 @@ export class FilesService {
       },
       (kept) => this.discard(kept.key),
     );
+    let target: UploadTarget | null;
     try {
+      target = await this.references.target(access, fields);
       const values = this.granted(access, grant, 'create', { ...(fields.title !== undefined ? { title: fields.title } : {}), ...(fields.folder !== undefined ? { folder: fields.folder } : {}) });
       const row = this.checkedValues(values);
       await this.db.transaction(async (manager) => {
@@ -127,7 +154,26 @@ export class FilesService {
       await this.discard(stored.key);
       throw error;
     }
+    if (target) await this.attachOrRemove(access, target, id, stored.key, origin);
     return this.readBack(access, id, params);
+  }
+
+  /**
+   * Sets an uploaded file on the item the upload named, through the items door as the caller; a set
+   * the door refuses (policies, validation, a missing item) removes the file again, and is answered.
+   */
+  private async attachOrRemove(access: ItemsAccess, target: UploadTarget, id: string, key: string, origin: RequestOrigin): Promise<void> {
+    try {
+      await this.references.attach(access, target, id, origin);
+    } catch (error) {
+      const workspaceId = access.workspace.id;
+      await this.db.transaction(async (manager) => {
+        await this.store.delete(manager, FILES, id);
+        await recordActivity(manager, this.db.kind, { workspaceId, action: 'delete', collection: FILES, items: [id], principal: access.principal, origin });
+      });
+      await this.discard(key);
+      throw error;
+    }
   }
 
   /** Changes a file's title, folder or download name. */
@@ -185,21 +231,23 @@ export class FilesService {
   }
 
   /**
-   * The stored columns of a file the caller may read, and the key of its bytes: what serving it, or a
-   * variant of it, needs. A file it may not read answers 404, like one that does not exist.
+   * The stored columns of a file the caller may read (by its policies, or through an item it may read),
+   * and the key of its bytes: what serving it, or a variant of it, needs. A file it may not read answers
+   * 404, like one that does not exist.
    */
   async readableFile(access: ItemsAccess, id: string): Promise<StoredFile> {
-    const scope = await this.access.readScope(access, FILES);
-    const fields = { fields: 'id,type,filesize,checksum,filename_download,filename_disk,uploaded_on' };
     if (!UUID.test(id)) throw notFound('File not found.');
+    const key = id.toLowerCase();
+    const scope = await this.scopeForFile(access, key);
+    const fields = { fields: 'id,type,filesize,checksum,filename_download,filename_disk,uploaded_on' };
     let row: Row | undefined;
     if (scope.permissions === null) {
       // A member reads every file of the workspace: one read of the stored columns.
-      [row] = await this.store.byKeys(scope, FILES, [id.toLowerCase()], fields);
+      [row] = await this.store.byKeys(scope, FILES, [key], fields);
     } else {
       // The row through the caller's policy, then its stored columns whatever fields the policy shows:
       // serving the bytes needs them.
-      const [visible] = await this.store.byKeys(scope, FILES, [id.toLowerCase()], { fields: 'id' });
+      const [visible] = await this.store.byKeys(scope, FILES, [key], { fields: 'id' });
       if (visible) [row] = await this.store.byKeys({ ...scope, visible: scope.schema, permissions: null }, FILES, [String(visible.id)], fields);
     }
     if (!row) throw notFound('File not found.');

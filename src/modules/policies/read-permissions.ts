@@ -21,7 +21,8 @@ export interface ReadPermissions {
   visibleSchema: WorkspaceSchema;
 }
 
-export function readPermissions(schema: WorkspaceSchema, grants: ReadonlyMap<string, CollectionReadGrant>): ReadPermissions {
+export function readPermissions(schema: WorkspaceSchema, policyGrants: ReadonlyMap<string, CollectionReadGrant>): ReadPermissions {
+  const grants = withRelationTargets(schema, policyGrants);
   const collections = new Map<string, CollectionDef>();
   for (const [name, collection] of schema.collections) {
     const grant = grants.get(name);
@@ -35,6 +36,19 @@ export function readPermissions(schema: WorkspaceSchema, grants: ReadonlyMap<str
     (relation) => collections.has(relation.relatedCollection) && visibleColumn(relation.collection, relation.field) && openJunction(relation),
   );
   return { grants, visibleSchema: { ...schema, collections, relations } };
+}
+
+/**
+ * The grants with the tables only reached through fields (the files of file fields): readable whole
+ * through an item the role may read, since the item's own grant (its row filter, the field's column)
+ * already decides whether the role reaches them; the items door serves them at no route of their own.
+ */
+function withRelationTargets(schema: WorkspaceSchema, grants: ReadonlyMap<string, CollectionReadGrant>): ReadonlyMap<string, CollectionReadGrant> {
+  const targets = [...schema.collections.values()].filter((collection) => collection.relationTargetOnly);
+  if (targets.length === 0) return grants;
+  const all = new Map(grants);
+  for (const target of targets) all.set(target.name, { fields: new Set(target.fields.map((field) => field.field)), filter: null });
+  return all;
 }
 
 /**

@@ -4,6 +4,7 @@ import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { Database } from '../../common/database/database.service';
 import { WorkspaceEntity } from '../workspaces/workspace.entity';
 import { parseStoredFields } from './composite-indexes';
+import { withFileFields } from './file-fields';
 import { ExternalCollections, ExternalCollectionSource, withExternalCollections } from './external-collections';
 import { CollectionEntity, FieldEntity, IndexEntity, RelationEntity } from './registry.entities';
 import { systemFields } from './system-fields';
@@ -53,7 +54,8 @@ export class SchemaRegistry implements OnModuleInit, OnModuleDestroy {
 
   /**
    * The workspace's schema at the given version (the one its row holds now), with the tables its
-   * external connections serve (changing a connection raises the version too).
+   * external connections serve (changing a connection raises the version too) and the files as the
+   * target of its file fields.
    */
   async forWorkspace(workspace: Pick<WorkspaceEntity, 'id' | 'schemaVersion'>): Promise<WorkspaceSchema> {
     const cached = this.cache.get(workspace.id);
@@ -62,7 +64,7 @@ export class SchemaRegistry implements OnModuleInit, OnModuleDestroy {
       if (schema && schema.version === workspace.schemaVersion) return schema;
     }
     const manager = this.db.dataSource.manager;
-    const loading = Promise.all([this.load(manager, workspace.id), this.externalCollections(manager, workspace.id)]).then(([own, external]) => withExternalCollections(own, external));
+    const loading = Promise.all([this.load(manager, workspace.id), this.externalCollections(manager, workspace.id)]).then(([own, external]) => withFileFields(withExternalCollections(own, external)));
     this.cache.set(workspace.id, loading);
     loading.catch(() => this.cache.delete(workspace.id));
     return loading;

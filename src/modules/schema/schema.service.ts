@@ -6,6 +6,8 @@ import { conflict, forbidden, invalidPayload, notFound } from '../../common/erro
 import { WorkspaceEntity } from '../workspaces/workspace.entity';
 import { WorkspaceAccess, WorkspacesService } from '../workspaces/workspaces.service';
 import { fieldType } from './field-types';
+import { isFileField, withoutFileTargets } from './file-fields';
+import { addFileKey, assertFileFieldChange } from './file-fields.ddl';
 import { parseFieldInput, toFieldDto } from './field-input';
 import { checkNewCollectionName, tableNameFor } from './names';
 import { dropIndexesOfField, indexesOf, renameIndexedField } from './composite-indexes';
@@ -74,8 +76,9 @@ export class SchemaService {
     private readonly participants: SnapshotParticipants,
   ) {}
 
-  schemaOf(access: WorkspaceAccess): Promise<WorkspaceSchema> {
-    return this.registry.forWorkspace(access.workspace);
+  /** The workspace's schema as the schema routes show it: the files, a target of file fields only, left out. */
+  async schemaOf(access: WorkspaceAccess): Promise<WorkspaceSchema> {
+    return withoutFileTargets(await this.registry.forWorkspace(access.workspace));
   }
 
   /**
@@ -142,6 +145,7 @@ export class SchemaService {
     // DDL before the registry rows: MySQL commits before each DDL statement, so a failed statement
     // must not leave rows for a table that does not exist.
     await ddl.createTable(collection);
+    for (const field of collection.fields.filter(isFileField)) await addFileKey({ ddl, manager }, collection.table, field);
     await this.insertCollectionRows(manager, workspaceId, collection);
   }
 
@@ -247,6 +251,7 @@ export class SchemaService {
       throw conflict(`The collection "${collectionName}" already has a field "${field.field}".`, { field: 'field' });
     }
     await ddl.addColumn(collection.table, field);
+    if (isFileField(field)) await addFileKey({ ddl, manager }, collection.table, field);
     await this.insertFieldRow(manager, workspaceId, collectionName, field, collection.fields.length);
     if (field.defaultValue !== null) await this.backfill(manager, collection.table, field);
   }
@@ -308,7 +313,7 @@ export class SchemaService {
     const removal = this.removal(schema, collectionName, fieldName);
     assertRemovable(collectionName, fieldName, await this.removalImpact(manager, removal, options), options.force);
     const relation = schema.relations.find((r) => r.collection === collectionName && r.field === fieldName);
-    if (relation) await ddl.dropForeignKey(collection.table, fieldName);
+    if (relation || isFileField(findField(collection, fieldName)!)) await ddl.dropForeignKey(collection.table, fieldName);
     // The composite indexes that use the field go with it, as PostgreSQL itself would drop them.
     await dropIndexesOfField(context, collection, fieldName);
     await ddl.dropColumn(collection.table, fieldName);
@@ -385,6 +390,7 @@ function needsRetype(current: FieldDef, next: FieldDef): boolean {
  */
 export function assertFieldChangeAllowed(schema: WorkspaceSchema, collectionName: string, current: FieldDef, next: FieldDef, force: boolean): void {
   const renamed = next.field !== current.field;
+  assertFileFieldChange(current, next);
   if ((renamed || next.type !== current.type) && findRelationalField(schema, collectionName, current.field)) {
     throw conflict(`"${current.field}" is part of a relation; remove the relation before renaming or retyping it.`, { field: 'field' });
   }

@@ -17,10 +17,11 @@ export type FieldTypeName =
   | 'json'
   | 'uuid'
   | 'enum'
-  | 'autocode';
+  | 'autocode'
+  | 'file';
 
 export const FIELD_TYPES: readonly FieldTypeName[] = [
-  'string', 'text', 'integer', 'bigint', 'float', 'decimal', 'boolean', 'date', 'datetime', 'time', 'json', 'uuid', 'enum', 'autocode',
+  'string', 'text', 'integer', 'bigint', 'float', 'decimal', 'boolean', 'date', 'datetime', 'time', 'json', 'uuid', 'enum', 'autocode', 'file',
 ];
 
 export type ValidationRuleName = 'required' | 'email' | 'url' | 'regex' | 'min' | 'max' | 'min_length' | 'max_length' | 'enum';
@@ -129,6 +130,11 @@ export interface CollectionDef {
    * Absent for tables whose collation Cairn does not choose: external ones and the platform's own.
    */
   codePointText?: true;
+  /**
+   * Set for a table Cairn owns that a workspace's fields may point at (the files, see file-fields.ts):
+   * reached only through those fields, never listed, read at its own route or written through items.
+   */
+  relationTargetOnly?: true;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { withFileFields, withoutFileTargets } from './file-fields';
 import { invalidPayload } from '../../common/errors/app-error';
 import { cairnVersion } from '../../common/version';
 import { ownCollectionsOnly } from './external-collections';
@@ -86,7 +87,7 @@ export const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.strin
 /** The schema part of a snapshot of a workspace: its own collections, relations and indexes, in a stable order. */
 export function schemaSnapshot(schema: WorkspaceSchema): SchemaSnapshot {
   // Tables of external connections are not part of the workspace's own schema, to copy or apply.
-  schema = ownCollectionsOnly(schema);
+  schema = withoutFileTargets(ownCollectionsOnly(schema));
   const collections = [...schema.collections.values()].sort((a, b) => a.name.localeCompare(b.name));
   return {
     version: 2,
@@ -219,7 +220,7 @@ export function wantedSchema(current: WorkspaceSchema, target: ParsedSnapshot): 
     target.indexes === null
       ? current.indexes.filter((index) => collections.has(index.collection) && index.fields.every((column) => collections.get(index.collection)!.fields.some((f) => f.field === column.field)))
       : target.indexes.map(indexDef);
-  return { workspaceId: current.workspaceId, version: current.version, collections, relations, indexes };
+  return withFileFields({ workspaceId: current.workspaceId, version: current.version, collections, relations, indexes });
 }
 
 /** Reads and checks the schema part of a snapshot; names are checked again when it is applied. */

@@ -1,3 +1,4 @@
+import { listedCollections } from '../../schema/file-fields';
 import { Injectable } from '@nestjs/common';
 import type { GraphQLSchema } from 'graphql';
 import { LRUCache } from 'lru-cache';
@@ -67,7 +68,7 @@ export class GraphQLSchemas {
     const caller = appCaller(access);
     const writable = new Map<string, ReadonlySet<string>>();
     const deletable = new Set<string>();
-    for (const name of schema.collections.keys()) {
+    for (const { name } of listedCollections(schema)) {
       for (const action of ['create', 'update'] as const) {
         const grant = await this.policies.writeGrant(access.workspace, schema, caller, name, action);
         if (grant) writable.set(`${action}:${name}`, grant.fields);

@@ -1,3 +1,4 @@
+import { listedCollections } from '../../schema/file-fields';
 import { Controller, Get, Header, Param } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { notFound } from '../../../common/errors/app-error';
@@ -77,7 +78,7 @@ export class WorkspaceOpenApiController {
     const schema = await this.registry.forWorkspace(workspace);
     const permissions = await this.policies.readPermissions(workspace, schema, caller);
     const actions = new Map<string, CollectionActions>();
-    for (const name of schema.collections.keys()) {
+    for (const { name } of listedCollections(schema)) {
       const grant = (action: 'create' | 'update' | 'delete') => this.policies.writeGrant(workspace, schema, caller, name, action);
       const [create, update, remove] = await Promise.all([grant('create'), grant('update'), grant('delete')]);
       actions.set(name, { read: permissions.grants.has(name), create: create?.fields ?? null, update: update?.fields ?? null, delete: remove !== null });

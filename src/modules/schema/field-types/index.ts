@@ -2,7 +2,7 @@ import type { FieldTypeName } from '../schema.types';
 import type { FieldType } from './field-type';
 import { bigintType, decimalType, floatType, integerType } from './number.types';
 import { booleanType, dateType, datetimeType, jsonType, timeType } from './other.types';
-import { autocodeType, enumType, stringType, textType, uuidType } from './text.types';
+import { autocodeType, enumType, fileType, stringType, textType, uuidType } from './text.types';
 
 const TYPES: Record<FieldTypeName, FieldType> = {
   string: stringType,
@@ -19,6 +19,7 @@ const TYPES: Record<FieldTypeName, FieldType> = {
   uuid: uuidType,
   enum: enumType,
   autocode: autocodeType,
+  file: fileType,
 };
 
 export function fieldType(name: FieldTypeName): FieldType {

@@ -65,6 +65,21 @@ export const uuidType: FieldType = {
   openApi: () => ({ type: 'string', format: 'uuid' }),
 };
 
+/**
+ * One file of the workspace's files: its id, in a column with a real foreign key to the files table
+ * (see schema/file-fields.ts), so it reads, filters and sorts through like a many-to-one.
+ */
+export const fileType: FieldType = {
+  ...uuidType,
+  name: 'file',
+  parse: (value) => {
+    if (typeof value !== 'string' || !UUID.test(value)) throw new FieldValueError("must be a file's id");
+    return value.toLowerCase();
+  },
+  // The foreign key goes with another type: a change of type is refused rather than widened.
+  widensTo: [],
+};
+
 export const enumType: FieldType = {
   ...TEXT,
   name: 'enum',

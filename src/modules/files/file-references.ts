@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import { AppError, invalidPayload } from '../../common/errors/app-error';
+import type { RequestOrigin } from '../audit/activity.recorder';
+import { ItemsService } from '../data/items.service';
+import { fileFieldsOf, isFileField } from '../schema/file-fields';
+import { findField } from '../schema/schema.lookup';
+import { SchemaRegistry } from '../schema/schema.registry';
+import type { ItemsAccess } from '../workspaces/workspaces.service';
+
+/**
+ * Whether a caller reaches a file through an item: a file is readable by whoever may read an item that
+ * holds it in a file field (that field included), even without a policy on the files themselves. Each
+ * question is a read through the items door, with the caller's access, so their policies decide it:
+ * a file referenced only by items the caller cannot read stays out of reach.
+ */
+@Injectable()
+export class FileReferences {
+  constructor(
+    private readonly items: ItemsService,
+    private readonly registry: SchemaRegistry,
+  ) {}
+
+  async readableThroughItems(access: ItemsAccess, fileId: string): Promise<boolean> {
+    const schema = await this.registry.forWorkspace(access.workspace);
+    for (const { collection, field } of fileFieldsOf(schema)) {
+      const params = { fields: field.field, filter: { [field.field]: { _eq: fileId } }, limit: 1 };
+      try {
+        const { data } = await this.items.list(access, { collection: collection.name, params });
+        if (data.length > 0) return true;
+      } catch (error) {
+        // A collection or field the caller may not read tells nothing: the next one may.
+        if (error instanceof AppError && (error.code === 'FORBIDDEN' || error.code === 'INVALID_QUERY')) continue;
+        throw error;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Checks, before anything is stored, the item an upload is to be set on: the three form fields
+   * together, and `field` a file field of `collection` (400 naming the form field otherwise).
+   */
+  async target(access: ItemsAccess, form: Record<string, string>): Promise<UploadTarget | null> {
+    const named = (['collection', 'item', 'field'] as const).filter((key) => form[key] !== undefined);
+    if (named.length === 0) return null;
+    const missing = (['collection', 'item', 'field'] as const).find((key) => form[key] === undefined || form[key] === '');
+    if (missing) throw invalidPayload(`Invalid payload: an upload set on an item needs "collection", "item" and "field"; "${missing}" is missing.`, missing);
+    const schema = await this.registry.forWorkspace(access.workspace);
+    const collection = schema.collections.get(form.collection);
+    const field = collection && !collection.relationTargetOnly ? findField(collection, form.field) : undefined;
+    if (!field || !isFileField(field)) throw invalidPayload(`Invalid payload: "${form.field}" is not a file field of "${form.collection}".`, 'field');
+    return { collection: form.collection, item: form.item, field: form.field };
+  }
+
+  /** Sets the file on the item through the items door, as the caller: its policies, validation, hooks and events apply. */
+  async attach(access: ItemsAccess, target: UploadTarget, fileId: string, origin: RequestOrigin): Promise<void> {
+    await this.items.update(access, { collection: target.collection, keys: { id: target.item }, values: { [target.field]: fileId }, origin });
+  }
+}
+
+/** The item an upload is set on, and its file field. */
+export interface UploadTarget {
+  collection: string;
+  item: string;
+  field: string;
+}
