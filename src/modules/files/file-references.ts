@@ -3,8 +3,10 @@ import { AppError, invalidPayload } from '../../common/errors/app-error';
 import type { RequestOrigin } from '../audit/activity.recorder';
 import { ItemsService } from '../data/items.service';
 import { fileFieldsOf, isFileField } from '../schema/file-fields';
+import { filesFieldOfJunction } from '../schema/files-fields';
 import { findField } from '../schema/schema.lookup';
 import { SchemaRegistry } from '../schema/schema.registry';
+import type { WorkspaceSchema } from '../schema/schema.types';
 import type { ItemsAccess } from '../workspaces/workspaces.service';
 
 /**
@@ -23,7 +25,7 @@ export class FileReferences {
   async readableThroughItems(access: ItemsAccess, fileId: string): Promise<boolean> {
     const schema = await this.registry.forWorkspace(access.workspace);
     for (const { collection, field } of fileFieldsOf(schema)) {
-      const params = { fields: field.field, filter: { [field.field]: { _eq: fileId } }, limit: 1 };
+      const params = { fields: field.field, filter: { [field.field]: { _eq: fileId }, ...heldByReadableItem(schema, collection.name) }, limit: 1 };
       try {
         const { data } = await this.items.list(access, { collection: collection.name, params });
         if (data.length > 0) return true;
@@ -56,6 +58,16 @@ export class FileReferences {
   async attach(access: ItemsAccess, target: UploadTarget, fileId: string, origin: RequestOrigin): Promise<void> {
     await this.items.update(access, { collection: target.collection, keys: { id: target.item }, values: { [target.field]: fileId }, origin });
   }
+}
+
+/**
+ * For the junction of a files field, the condition that its row belongs to an item the caller may read:
+ * the filter through the junction's many-to-one takes the item's own policies, so a file in the gallery
+ * of a post the caller cannot read (a draft) is not reached through the junction row alone.
+ */
+function heldByReadableItem(schema: WorkspaceSchema, collection: string): Record<string, unknown> {
+  const files = filesFieldOfJunction(schema, collection);
+  return files ? { [files.relation.field]: { id: { _nnull: true } } } : {};
 }
 
 /** The item an upload is set on, and its file field. */
