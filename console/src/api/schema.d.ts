@@ -6583,8 +6583,11 @@ export interface operations {
                             precision?: number;
                             required?: boolean;
                             scale?: number;
-                            /** @enum {string} */
-                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
+                            /**
+                             * @description `files`: many files per item, through a junction collection `<collection>_<field>`.
+                             * @enum {string}
+                             */
+                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "files";
                             unique?: boolean;
                             /**
                              * @example {
@@ -6663,8 +6666,11 @@ export interface operations {
                             precision?: number;
                             required?: boolean;
                             scale?: number;
-                            /** @enum {string} */
-                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
+                            /**
+                             * @description `files`: many files per item, through a junction collection `<collection>_<field>`.
+                             * @enum {string}
+                             */
+                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "files";
                             unique?: boolean;
                             /**
                              * @example {
@@ -6737,8 +6743,11 @@ export interface operations {
                     precision?: number;
                     required?: boolean;
                     scale?: number;
-                    /** @enum {string} */
-                    type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
+                    /**
+                     * @description `files`: many files per item, through a junction collection `<collection>_<field>`.
+                     * @enum {string}
+                     */
+                    type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "files";
                     unique?: boolean;
                     /**
                      * @example {
@@ -6775,8 +6784,11 @@ export interface operations {
                             precision?: number;
                             required?: boolean;
                             scale?: number;
-                            /** @enum {string} */
-                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
+                            /**
+                             * @description `files`: many files per item, through a junction collection `<collection>_<field>`.
+                             * @enum {string}
+                             */
+                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "files";
                             unique?: boolean;
                             /**
                              * @example {

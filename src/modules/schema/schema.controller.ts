@@ -20,7 +20,7 @@ const FIELD_SCHEMA = {
   required: ['field', 'type'],
   properties: {
     field: { type: 'string', example: 'title' },
-    type: { type: 'string', enum: [...FIELD_TYPES, FILES_TYPE], description: '`files`: many files through a junction collection `<collection>_<field>`.' },
+    type: { type: 'string', enum: [...FIELD_TYPES] },
     required: { type: 'boolean' },
     unique: { type: 'boolean' },
     index: { type: 'boolean' },
@@ -32,6 +32,15 @@ const FIELD_SCHEMA = {
     autocode: { type: 'object', properties: { prefix: { type: 'string' }, padding: { type: 'integer' } } },
     validation: { type: 'object', example: { min_length: 3, email: { value: true, message: 'Give an email' } } },
     note: { type: 'string' },
+  },
+};
+
+/** A field as the fields routes take and show it: of a column's type, or `files` (no column, a junction). */
+const FIELD_OR_FILES_SCHEMA = {
+  ...FIELD_SCHEMA,
+  properties: {
+    ...FIELD_SCHEMA.properties,
+    type: { type: 'string', enum: [...FIELD_TYPES, FILES_TYPE], description: '`files`: many files per item, through a junction collection `<collection>_<field>`.' },
   },
 };
 
@@ -161,7 +170,7 @@ export class SchemaController {
 
   @Get('fields')
   @RequireWorkspaceRole('viewer')
-  @ApiOkResponse(DATA(FIELD_SCHEMA, true))
+  @ApiOkResponse(DATA(FIELD_OR_FILES_SCHEMA, true))
   @ApiErrors(401, 404)
   async listAllFields(@CurrentWorkspace() access: WorkspaceAccess) {
     const schema = await this.schemas.schemaOf(access);
@@ -170,7 +179,7 @@ export class SchemaController {
 
   @Get('fields/:collection')
   @RequireWorkspaceRole('viewer')
-  @ApiOkResponse(DATA(FIELD_SCHEMA, true))
+  @ApiOkResponse(DATA(FIELD_OR_FILES_SCHEMA, true))
   @ApiErrors(401, 404)
   async listFields(@CurrentWorkspace() access: WorkspaceAccess, @Param('collection') collection: string) {
     const schema = await this.schemas.schemaOf(access);
@@ -179,8 +188,8 @@ export class SchemaController {
 
   @Post('fields/:collection')
   @RequireWorkspaceRole('admin')
-  @ApiBody({ schema: FIELD_SCHEMA })
-  @ApiCreatedResponse(DATA(FIELD_SCHEMA))
+  @ApiBody({ schema: FIELD_OR_FILES_SCHEMA })
+  @ApiCreatedResponse(DATA(FIELD_OR_FILES_SCHEMA))
   @ApiErrors(401, 403, 404, 409)
   async addField(@CurrentWorkspace() access: WorkspaceAccess, @Param('collection') collection: string, @Body() body: unknown) {
     const raw = objectBody(body);
