@@ -136,6 +136,32 @@ describeEachDatabase('files fields', {}, (suite: Suite) => {
     assertError(await asUser.get(`${owned.base}/assets/${png.id}`), 403, 'FORBIDDEN');
   });
 
+  test('an upload naming a files field adds the file to the item in one step, or is removed again', async () => {
+    const { owned } = await blog(suite);
+    const post = await owned.api.post(`${owned.base}/items/posts`, { title: 'x' });
+    const id = String(post.body.data.id);
+    const form = { collection: 'posts', item: id, field: 'gallery' };
+    const first = await owned.api.request('POST', `${owned.base}/files`, { raw: multipartBody({ filename: 'a.png', type: 'image/png', content: PNG, before: form }) });
+    assert.equal(first.status, 200, first.text);
+    const second = await owned.api.request('POST', `${owned.base}/files`, { raw: multipartBody({ filename: 'b.png', type: 'image/png', content: PNG, after: form }) });
+    assert.equal(second.status, 200, second.text);
+    const read = await owned.api.get(`${owned.base}/items/posts/${id}?fields=gallery.file.filename_download`);
+    assert.deepEqual(read.body.data.gallery.map((link: { file: { filename_download: string } }) => link.file.filename_download).sort(), ['a.png', 'b.png']);
+
+    const before = (await owned.api.get(`${owned.base}/files?meta=total_count`)).body.meta.total_count;
+    const nowhere = await owned.api.request('POST', `${owned.base}/files`, { raw: multipartBody({ filename: 'c.png', type: 'image/png', content: PNG, before: { ...form, item: '999' } }) });
+    assertError(nowhere, 404, 'NOT_FOUND');
+    // An app user who may upload but not add links: refused, and the upload is removed.
+    await owned.api.post(`${owned.base}/policies`, { role: 'authenticated', collection: 'files', action: 'create', fields: ['*'] });
+    const user = await newAppUser(suite.api, owned.base);
+    const refused = await owned.api.request('POST', `${owned.base}/files`, { raw: multipartBody({ filename: 'd.png', type: 'image/png', content: PNG, before: form }), token: user.accessToken });
+    assertError(refused, 403, 'FORBIDDEN');
+    assert.equal((await owned.api.get(`${owned.base}/files?meta=total_count`)).body.meta.total_count, before);
+    const notFiles = await owned.api.request('POST', `${owned.base}/files`, { raw: multipartBody({ filename: 'e.png', type: 'image/png', content: PNG, before: { ...form, field: 'title' } }) });
+    assertError(notFiles, 400, 'INVALID_PAYLOAD');
+    assert.equal(notFiles.body.errors[0].extensions.field, 'field');
+  });
+
   test('snapshots carry the junction and its alias; applied elsewhere they make the files field again', async () => {
     const { owned } = await blog(suite);
     const snapshot = await owned.api.get(`${owned.base}/schema/snapshot`);
