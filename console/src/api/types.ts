@@ -31,6 +31,7 @@ export const FIELD_TYPES = [
   'enum',
   'autocode',
   'file',
+  'files',
 ] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
