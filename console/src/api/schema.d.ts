@@ -7135,7 +7135,7 @@ export interface operations {
                 "multipart/form-data": {
                     /** @description With item and field: the collection of the item to set the file on. */
                     collection?: string;
-                    /** @description A file field of the collection; the set goes through the items door with your permissions, and a refused set removes the file. */
+                    /** @description A file field of the collection (the file is set on it) or a files field (the file is added as a new link of its junction); either goes through the items door with your permissions, and a refused write removes the file. */
                     field?: string;
                     /** Format: binary */
                     file: string;

@@ -40,7 +40,7 @@ export class FileReferences {
 
   /**
    * Checks, before anything is stored, the item an upload is to be set on: the three form fields
-   * together, and `field` a file field of `collection` (400 naming the form field otherwise).
+   * together, and `field` a file or files field of `collection` (400 naming the form field otherwise).
    */
   async target(access: ItemsAccess, form: Record<string, string>): Promise<UploadTarget | null> {
     const named = (['collection', 'item', 'field'] as const).filter((key) => form[key] !== undefined);
@@ -88,7 +88,7 @@ function heldByReadableItem(schema: WorkspaceSchema, collection: string): Record
   return files ? { [files.relation.field]: { id: { _nnull: true } } } : {};
 }
 
-/** The item an upload is set on, and its file field. */
+/** The item an upload is set on, and its file or files field. */
 export interface UploadTarget {
   collection: string;
   item: string;
