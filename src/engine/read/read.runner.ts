@@ -2,9 +2,9 @@ import type { AppError } from '../../common/errors/app-error';
 import { classifyDatabaseError } from '../../common/database/db-errors';
 import { primaryKeyField } from '../../modules/schema/schema.lookup';
 import type { CollectionDef, FieldDef, WorkspaceSchema } from '../../modules/schema/schema.types';
-import type { AggregateFunction, ItemsQuery, NestedRead, QueryContext, Selection } from '../query/query.ast';
+import { type AggregateFunction, countKey, type ItemsQuery, type NestedRead, type QueryContext, type RelationCount, type Selection } from '../query/query.ast';
 import type { SqlDialect } from '../sql/dialect';
-import { invalidQuery, requireCollection, requireColumn, requireRelation } from '../sql/filter.compiler';
+import { invalidQuery, requireCollection, requireRelation } from '../sql/filter.compiler';
 import {
   type AggregateColumn,
   aggregateColumns,
@@ -12,10 +12,13 @@ import {
   compileCount,
   compileNestedSelect,
   compileSelect,
+  type GroupColumn,
+  groupColumns,
   PARENT_KEY,
   readColumns,
 } from '../sql/select.compiler';
 import { computedAlias, decodeComputed } from '../sql/expression.compiler';
+import { countAlias } from '../sql/count.compiler';
 import { fromDatabase } from '../sql/value-codec';
 
 /** Runs one parameterized statement and answers its rows, as the driver gives them. */
@@ -51,7 +54,7 @@ export async function readItems(query: ItemsQuery, schema: WorkspaceSchema, dial
   const read: ReadContext = { schema, dialect, ctx, run };
   const compiled = compileSelect(query, schema, dialect, ctx);
   const raw = await run(compiled.sql, compiled.params);
-  const rows = decodeRows(raw, readColumns(schema, collection, query.selection), dialect);
+  const rows = decodeRows(raw, readColumns(schema, collection, query.selection), dialect, query.selection.counts);
   const shaped = await expandLevel(rows, collection, query.selection, read);
   // Computed values follow the fields, under their names (selected under positional aliases).
   const computed = query.computed ?? [];
@@ -81,7 +84,7 @@ export async function countItems(
  */
 export async function aggregateItems(query: ItemsQuery, schema: WorkspaceSchema, dialect: SqlDialect, ctx: QueryContext, run: RunSql): Promise<Row[]> {
   const collection = requireCollection(schema, query.collection);
-  const groups = query.groupBy.map((name) => requireColumn(collection, name));
+  const groups = groupColumns(query, schema);
   const columns = aggregateColumns(query, collection);
   const compiled = compileAggregate(query, schema, dialect, ctx);
   let rows: Row[];
@@ -121,9 +124,14 @@ function sumBeyondRange(fn: AggregateFunction, field: FieldDef): AppError {
   });
 }
 
-function shapeAggregate(row: Row, groups: FieldDef[], columns: AggregateColumn[], dialect: SqlDialect): Row {
+/** A group's value under its name, or nested along its path (`{post: {title: …}}` for `post.title`), as `fields` answers it. */
+function shapeAggregate(row: Row, groups: GroupColumn[], columns: AggregateColumn[], dialect: SqlDialect): Row {
   const shaped: Row = {};
-  for (const field of groups) shaped[field.field] = fromDatabase(field, row[field.field], dialect.kind);
+  for (const { path, field, alias } of groups) {
+    let target = shaped;
+    for (const hop of path.slice(0, -1)) target = (target[hop] ??= {}) as Row;
+    target[path[path.length - 1]] = fromDatabase(field, row[alias], dialect.kind);
+  }
   const countOfAll = !columns.some((column) => column.term.fn === 'count' && column.field !== null);
   for (const { term, field, alias, countAlias } of columns) {
     const value = aggregateValue(term.fn, field, row[alias], countAlias === null ? undefined : row[countAlias], dialect);
@@ -173,11 +181,15 @@ function sumOf(field: FieldDef | null, value: unknown): number | null {
   return Number(sum.toFixed(field.scale ?? 2));
 }
 
-/** Driver rows as API values, keeping the `__parent` key of nested rows as it came. */
-export function decodeRows(rows: Row[], fields: FieldDef[], dialect: SqlDialect): Row[] {
+/**
+ * Driver rows as API values, keeping the `__parent` key of nested rows as it came. Counts come as
+ * numbers under their keys (drivers give PostgreSQL's bigint COUNT as a string).
+ */
+export function decodeRows(rows: Row[], fields: FieldDef[], dialect: SqlDialect, counts: readonly RelationCount[] = []): Row[] {
   return rows.map((row) => {
     const decoded: Row = {};
     for (const field of fields) decoded[field.field] = fromDatabase(field, row[field.field], dialect.kind);
+    counts.forEach((count, index) => (decoded[countKey(count.field)] = Number(row[countAlias(index)] ?? 0)));
     if (PARENT_KEY in row) decoded[PARENT_KEY] = row[PARENT_KEY];
     return decoded;
   });
@@ -189,7 +201,7 @@ export function decodeRows(rows: Row[], fields: FieldDef[], dialect: SqlDialect)
  * they lack (one added since they were stored). Filtering them is the caller's to rule out.
  */
 export function pickColumns(rows: Row[], query: ItemsQuery): Row[] | null {
-  if (query.search || query.selection.relations.length > 0 || (query.computed?.length ?? 0) > 0) return null;
+  if (query.search || query.selection.relations.length > 0 || (query.selection.counts?.length ?? 0) > 0 || (query.computed?.length ?? 0) > 0) return null;
   const { fields } = query.selection;
   if (rows.some((row) => fields.some((name) => !(name in row)))) return null;
   return rows.map((row) => {
@@ -209,6 +221,7 @@ async function expandLevel(rows: Row[], collection: CollectionDef, selection: Se
     const shaped: Row = {};
     for (const name of selection.fields) shaped[name] = row[name];
     for (const [field, attach] of attachments) shaped[field] = attach(row);
+    for (const count of selection.counts ?? []) shaped[countKey(count.field)] = row[countKey(count.field)];
     return shaped;
   });
 }
@@ -232,7 +245,7 @@ async function loadNested(parents: Row[], parent: CollectionDef, nested: NestedR
     if (key !== null && key !== undefined) keys.set(keyOf(key), key);
   }
   const raw = await runInChunks([...keys.values()], (chunk) => compileNestedSelect(parent, nested, chunk, read.schema, read.dialect, read.ctx), read);
-  const children = decodeRows(raw, readColumns(read.schema, related, nested.selection), read.dialect);
+  const children = decodeRows(raw, readColumns(read.schema, related, nested.selection), read.dialect, nested.selection.counts);
   const shaped = await expandLevel(children, related, nested.selection, read);
   if (relation.kind === 'm2o') {
     const byKey = new Map(shaped.map((child, index) => [keyOf(children[index][PARENT_KEY]), child]));
