@@ -5,11 +5,12 @@ import { AppError } from '../../src/common/errors/app-error';
 import type { FilterNode, ItemsQuery, QueryContext } from '../../src/engine/query/query.ast';
 import { parseItemsQuery } from '../../src/engine/query/query.parser';
 import { dialectFor, type SqlDialect } from '../../src/engine/sql/dialect';
-import { type CompiledSql, compileAggregate, compileNestedSelect, compileSelect } from '../../src/engine/sql/select.compiler';
+import { compileRelationCounts } from '../../src/engine/sql/count.compiler';
+import { type CompiledSql, compileAggregate, compileSelect } from '../../src/engine/sql/select.compiler';
 import { findCollection } from '../../src/modules/schema/schema.lookup';
 import type { WorkspaceSchema } from '../../src/modules/schema/schema.types';
 import { blogSchema } from '../support/schema-fixture';
-import { compare, nested, query } from '../support/ast-builders';
+import { compare, query } from '../support/ast-builders';
 
 /** `count(relation)` in fields and sort, and groupBy through many-to-one paths: parsed, then compiled on each database. */
 
@@ -91,37 +92,45 @@ describe('relation counts: parsing', () => {
 describe('relation counts: SQL', () => {
   runCases([
     {
-      name: 'a one-to-many and a many-to-many count are correlated subqueries in the select list, with their filters, before the WHERE',
-      compile: (dialect) =>
-        compileSelect(
-          counted([
-            { field: 'comments', filter: liked },
-            { field: 'tags', filter: null },
-          ], { filter: compare('status', '_eq', 'published') }),
-          schema,
-          dialect,
-          ctx,
-        ),
+      name: "a one-to-many's counts of a level's rows are one grouped statement, with the count's filter",
+      compile: (dialect) => compileRelationCounts(findCollection(schema, 'articles')!, { field: 'comments', filter: liked }, [5, 7], schema, dialect, ctx),
       sqlite: [
-        'SELECT t0."id", t0."title", (SELECT COUNT(*) FROM "cw_test_comments" AS t1 WHERE t1."article" = t0."id" AND t1."likes" >= ?) AS "__c0", (SELECT COUNT(*) FROM "cw_test_articles_tags" AS t2 INNER JOIN "cw_test_tags" AS t3 ON t3."id" = t2."tags_id" WHERE t2."articles_id" = t0."id") AS "__c1" FROM "cw_test_articles" AS t0 WHERE t0."status" = ? ORDER BY t0."id" ASC LIMIT 20',
-        [2, 'published'],
+        'SELECT t0."article" AS "__parent", COUNT(*) AS "count" FROM "cw_test_comments" AS t0 WHERE t0."article" IN (?, ?) AND t0."likes" >= ? GROUP BY t0."article"',
+        [5, 7, 2],
       ],
       postgres: [
-        'SELECT t0."id", t0."title", (SELECT COUNT(*) FROM "cw_test_comments" AS t1 WHERE t1."article" = t0."id" AND t1."likes" >= $1) AS "__c0", (SELECT COUNT(*) FROM "cw_test_articles_tags" AS t2 INNER JOIN "cw_test_tags" AS t3 ON t3."id" = t2."tags_id" WHERE t2."articles_id" = t0."id") AS "__c1" FROM "cw_test_articles" AS t0 WHERE t0."status" = $2 ORDER BY t0."id" ASC LIMIT 20',
-        [2, 'published'],
+        'SELECT t0."article" AS "__parent", COUNT(*) AS "count" FROM "cw_test_comments" AS t0 WHERE t0."article" IN ($1, $2) AND t0."likes" >= $3 GROUP BY t0."article"',
+        [5, 7, 2],
       ],
       mysql: [
-        'SELECT t0.`id`, t0.`title`, (SELECT COUNT(*) FROM `cw_test_comments` AS t1 WHERE t1.`article` = t0.`id` AND t1.`likes` >= ?) AS `__c0`, (SELECT COUNT(*) FROM `cw_test_articles_tags` AS t2 INNER JOIN `cw_test_tags` AS t3 ON t3.`id` = t2.`tags_id` WHERE t2.`articles_id` = t0.`id`) AS `__c1` FROM `cw_test_articles` AS t0 WHERE t0.`status` = BINARY ? ORDER BY t0.`id` ASC LIMIT 20',
-        [2, 'published'],
+        'SELECT t0.`article` AS `__parent`, COUNT(*) AS `count` FROM `cw_test_comments` AS t0 WHERE t0.`article` IN (?, ?) AND t0.`likes` >= ? GROUP BY t0.`article`',
+        [5, 7, 2],
       ],
     },
     {
-      name: 'sorting by a selected count orders by its alias; by another count, selects it for the sort alone',
+      name: "a many-to-many's counts go through the junction to the related rows",
+      compile: (dialect) => compileRelationCounts(findCollection(schema, 'articles')!, { field: 'tags', filter: compare('label', '_neq', 'secret') }, [5], schema, dialect, ctx),
+      sqlite: [
+        'SELECT t0."articles_id" AS "__parent", COUNT(*) AS "count" FROM "cw_test_articles_tags" AS t0 INNER JOIN "cw_test_tags" AS t1 ON t1."id" = t0."tags_id" WHERE t0."articles_id" IN (?) AND t1."label" <> ? GROUP BY t0."articles_id"',
+        [5, 'secret'],
+      ],
+      postgres: [
+        'SELECT t0."articles_id" AS "__parent", COUNT(*) AS "count" FROM "cw_test_articles_tags" AS t0 INNER JOIN "cw_test_tags" AS t1 ON t1."id" = t0."tags_id" WHERE t0."articles_id" IN ($1) AND t1."label" <> $2 GROUP BY t0."articles_id"',
+        [5, 'secret'],
+      ],
+      mysql: [
+        'SELECT t0.`articles_id` AS `__parent`, COUNT(*) AS `count` FROM `cw_test_articles_tags` AS t0 INNER JOIN `cw_test_tags` AS t1 ON t1.`id` = t0.`tags_id` WHERE t0.`articles_id` IN (?) AND t1.`label` <> BINARY ? GROUP BY t0.`articles_id`',
+        [5, 'secret'],
+      ],
+    },
+    {
+      name: 'a page selects no count: sorting by counts selects them for the sort alone, before the WHERE, and orders by their aliases',
       compile: (dialect) =>
         compileSelect(
           counted([{ field: 'comments', filter: null }], {
+            filter: compare('status', '_eq', 'published'),
             sort: [
-              { path: ['comments'], direction: 'desc', count: { filter: null } },
+              { path: ['comments'], direction: 'desc', count: { filter: liked } },
               { path: ['tags'], direction: 'asc', count: { filter: null } },
             ],
           }),
@@ -130,40 +139,16 @@ describe('relation counts: SQL', () => {
           ctx,
         ),
       sqlite: [
-        'SELECT t0."id", t0."title", (SELECT COUNT(*) FROM "cw_test_comments" AS t1 WHERE t1."article" = t0."id") AS "__c0", (SELECT COUNT(*) FROM "cw_test_articles_tags" AS t2 INNER JOIN "cw_test_tags" AS t3 ON t3."id" = t2."tags_id" WHERE t2."articles_id" = t0."id") AS "__s1" FROM "cw_test_articles" AS t0 ORDER BY "__c0" DESC, "__s1" ASC, t0."id" ASC LIMIT 20',
-        [],
+        'SELECT t0."id", t0."title", (SELECT COUNT(*) FROM "cw_test_comments" AS t1 WHERE t1."article" = t0."id" AND t1."likes" >= ?) AS "__s0", (SELECT COUNT(*) FROM "cw_test_articles_tags" AS t2 INNER JOIN "cw_test_tags" AS t3 ON t3."id" = t2."tags_id" WHERE t2."articles_id" = t0."id") AS "__s1" FROM "cw_test_articles" AS t0 WHERE t0."status" = ? ORDER BY "__s0" DESC, "__s1" ASC, t0."id" ASC LIMIT 20',
+        [2, 'published'],
       ],
       postgres: [
-        'SELECT t0."id", t0."title", (SELECT COUNT(*) FROM "cw_test_comments" AS t1 WHERE t1."article" = t0."id") AS "__c0", (SELECT COUNT(*) FROM "cw_test_articles_tags" AS t2 INNER JOIN "cw_test_tags" AS t3 ON t3."id" = t2."tags_id" WHERE t2."articles_id" = t0."id") AS "__s1" FROM "cw_test_articles" AS t0 ORDER BY "__c0" DESC, "__s1" ASC, t0."id" ASC LIMIT 20',
-        [],
+        'SELECT t0."id", t0."title", (SELECT COUNT(*) FROM "cw_test_comments" AS t1 WHERE t1."article" = t0."id" AND t1."likes" >= $1) AS "__s0", (SELECT COUNT(*) FROM "cw_test_articles_tags" AS t2 INNER JOIN "cw_test_tags" AS t3 ON t3."id" = t2."tags_id" WHERE t2."articles_id" = t0."id") AS "__s1" FROM "cw_test_articles" AS t0 WHERE t0."status" = $2 ORDER BY "__s0" DESC, "__s1" ASC, t0."id" ASC LIMIT 20',
+        [2, 'published'],
       ],
       mysql: [
-        'SELECT t0.`id`, t0.`title`, (SELECT COUNT(*) FROM `cw_test_comments` AS t1 WHERE t1.`article` = t0.`id`) AS `__c0`, (SELECT COUNT(*) FROM `cw_test_articles_tags` AS t2 INNER JOIN `cw_test_tags` AS t3 ON t3.`id` = t2.`tags_id` WHERE t2.`articles_id` = t0.`id`) AS `__s1` FROM `cw_test_articles` AS t0 ORDER BY `__c0` DESC, `__s1` ASC, t0.`id` ASC LIMIT 20',
-        [],
-      ],
-    },
-    {
-      name: 'a nested read with a deep limit carries its counts through ROW_NUMBER()',
-      compile: (dialect) =>
-        compileNestedSelect(
-          findCollection(schema, 'authors')!,
-          nested('articles', ['id'], { limit: 2, selection: { fields: ['id'], relations: [], counts: [{ field: 'comments', filter: liked }] } }),
-          [1, 2],
-          schema,
-          dialect,
-          ctx,
-        ),
-      sqlite: [
-        'SELECT t2."id", t2."__c0", t2."__parent" FROM (SELECT t0."id", (SELECT COUNT(*) FROM "cw_test_comments" AS t1 WHERE t1."article" = t0."id" AND t1."likes" >= ?) AS "__c0", t0."author" AS "__parent", ROW_NUMBER() OVER (PARTITION BY t0."author" ORDER BY t0."id" ASC) AS "__rn" FROM "cw_test_articles" AS t0 WHERE t0."author" IN (?, ?)) AS t2 WHERE t2."__rn" <= ? ORDER BY t2."__rn"',
-        [2, 1, 2, 2],
-      ],
-      postgres: [
-        'SELECT t2."id", t2."__c0", t2."__parent" FROM (SELECT t0."id", (SELECT COUNT(*) FROM "cw_test_comments" AS t1 WHERE t1."article" = t0."id" AND t1."likes" >= $1) AS "__c0", t0."author" AS "__parent", ROW_NUMBER() OVER (PARTITION BY t0."author" ORDER BY t0."id" ASC) AS "__rn" FROM "cw_test_articles" AS t0 WHERE t0."author" IN ($2, $3)) AS t2 WHERE t2."__rn" <= $4 ORDER BY t2."__rn"',
-        [2, 1, 2, 2],
-      ],
-      mysql: [
-        'SELECT t2.`id`, t2.`__c0`, t2.`__parent` FROM (SELECT t0.`id`, (SELECT COUNT(*) FROM `cw_test_comments` AS t1 WHERE t1.`article` = t0.`id` AND t1.`likes` >= ?) AS `__c0`, t0.`author` AS `__parent`, ROW_NUMBER() OVER (PARTITION BY t0.`author` ORDER BY t0.`id` ASC) AS `__rn` FROM `cw_test_articles` AS t0 WHERE t0.`author` IN (?, ?)) AS t2 WHERE t2.`__rn` <= ? ORDER BY t2.`__rn`',
-        [2, 1, 2, 2],
+        'SELECT t0.`id`, t0.`title`, (SELECT COUNT(*) FROM `cw_test_comments` AS t1 WHERE t1.`article` = t0.`id` AND t1.`likes` >= ?) AS `__s0`, (SELECT COUNT(*) FROM `cw_test_articles_tags` AS t2 INNER JOIN `cw_test_tags` AS t3 ON t3.`id` = t2.`tags_id` WHERE t2.`articles_id` = t0.`id`) AS `__s1` FROM `cw_test_articles` AS t0 WHERE t0.`status` = BINARY ? ORDER BY `__s0` DESC, `__s1` ASC, t0.`id` ASC LIMIT 20',
+        [2, 'published'],
       ],
     },
     {

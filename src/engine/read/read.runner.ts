@@ -18,7 +18,7 @@ import {
   readColumns,
 } from '../sql/select.compiler';
 import { computedAlias, decodeComputed } from '../sql/expression.compiler';
-import { countAlias } from '../sql/count.compiler';
+import { compileRelationCounts } from '../sql/count.compiler';
 import { fromDatabase } from '../sql/value-codec';
 
 /** Runs one parameterized statement and answers its rows, as the driver gives them. */
@@ -54,7 +54,7 @@ export async function readItems(query: ItemsQuery, schema: WorkspaceSchema, dial
   const read: ReadContext = { schema, dialect, ctx, run };
   const compiled = compileSelect(query, schema, dialect, ctx);
   const raw = await run(compiled.sql, compiled.params);
-  const rows = decodeRows(raw, readColumns(schema, collection, query.selection), dialect, query.selection.counts);
+  const rows = decodeRows(raw, readColumns(schema, collection, query.selection), dialect);
   const shaped = await expandLevel(rows, collection, query.selection, read);
   // Computed values follow the fields, under their names (selected under positional aliases).
   const computed = query.computed ?? [];
@@ -181,15 +181,11 @@ function sumOf(field: FieldDef | null, value: unknown): number | null {
   return Number(sum.toFixed(field.scale ?? 2));
 }
 
-/**
- * Driver rows as API values, keeping the `__parent` key of nested rows as it came. Counts come as
- * numbers under their keys (drivers give PostgreSQL's bigint COUNT as a string).
- */
-export function decodeRows(rows: Row[], fields: FieldDef[], dialect: SqlDialect, counts: readonly RelationCount[] = []): Row[] {
+/** Driver rows as API values, keeping the `__parent` key of nested rows as it came. */
+export function decodeRows(rows: Row[], fields: FieldDef[], dialect: SqlDialect): Row[] {
   return rows.map((row) => {
     const decoded: Row = {};
     for (const field of fields) decoded[field.field] = fromDatabase(field, row[field.field], dialect.kind);
-    counts.forEach((count, index) => (decoded[countKey(count.field)] = Number(row[countAlias(index)] ?? 0)));
     if (PARENT_KEY in row) decoded[PARENT_KEY] = row[PARENT_KEY];
     return decoded;
   });
@@ -211,19 +207,34 @@ export function pickColumns(rows: Row[], query: ItemsQuery): Row[] | null {
   });
 }
 
-/** Loads every nested read of one level, then projects the rows to their selection. */
+/** Loads every nested read and count of one level, then projects the rows to their selection. */
 async function expandLevel(rows: Row[], collection: CollectionDef, selection: Selection, read: ReadContext): Promise<Row[]> {
   const attachments = new Map<string, (row: Row) => unknown>();
   for (const nested of selection.relations) {
     attachments.set(nested.field, await loadNested(rows, collection, nested, read));
   }
+  for (const count of selection.counts ?? []) {
+    attachments.set(countKey(count.field), await loadCounts(rows, collection, count, read));
+  }
   return rows.map((row) => {
     const shaped: Row = {};
     for (const name of selection.fields) shaped[name] = row[name];
     for (const [field, attach] of attachments) shaped[field] = attach(row);
-    for (const count of selection.counts ?? []) shaped[countKey(count.field)] = row[countKey(count.field)];
     return shaped;
   });
+}
+
+/**
+ * Counts a to-many relation for all `rows` of a level at once and answers how to find each row's count
+ * (0 when it has no related row). Counts are numbers: drivers give PostgreSQL's bigint COUNT as text.
+ */
+async function loadCounts(rows: Row[], collection: CollectionDef, count: RelationCount, read: ReadContext): Promise<(row: Row) => number> {
+  const key = primaryKeyField(collection).field;
+  const keys = new Map<string, unknown>();
+  for (const row of rows) if (row[key] !== null && row[key] !== undefined) keys.set(keyOf(row[key]), row[key]);
+  const counted = await runInChunks([...keys.values()], (chunk) => compileRelationCounts(collection, count, chunk, read.schema, read.dialect, read.ctx), read);
+  const byKey = new Map(counted.map((group) => [keyOf(group[PARENT_KEY]), Number(group.count)]));
+  return (row) => byKey.get(keyOf(row[key])) ?? 0;
 }
 
 /** Keys compared as text, since drivers may answer the same integer as a number or a string. */
@@ -245,7 +256,7 @@ async function loadNested(parents: Row[], parent: CollectionDef, nested: NestedR
     if (key !== null && key !== undefined) keys.set(keyOf(key), key);
   }
   const raw = await runInChunks([...keys.values()], (chunk) => compileNestedSelect(parent, nested, chunk, read.schema, read.dialect, read.ctx), read);
-  const children = decodeRows(raw, readColumns(read.schema, related, nested.selection), read.dialect, nested.selection.counts);
+  const children = decodeRows(raw, readColumns(read.schema, related, nested.selection), read.dialect);
   const shaped = await expandLevel(children, related, nested.selection, read);
   if (relation.kind === 'm2o') {
     const byKey = new Map(shaped.map((child, index) => [keyOf(children[index][PARENT_KEY]), child]));

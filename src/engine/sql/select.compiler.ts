@@ -2,7 +2,7 @@ import { fieldType } from '../../modules/schema/field-types';
 import { primaryKeyField } from '../../modules/schema/schema.lookup';
 import { nullsClause } from '../../modules/schema/index-order';
 import type { CollectionDef, FieldDef, RelationalField, WorkspaceSchema } from '../../modules/schema/schema.types';
-import type { AggregateTerm, FilterNode, ItemsQuery, NestedRead, QueryContext, RelationCount, Selection, SortTerm } from '../query/query.ast';
+import type { AggregateTerm, FilterNode, ItemsQuery, NestedRead, QueryContext, Selection, SortTerm } from '../query/query.ast';
 import type { SqlDialect } from './dialect';
 import {
   bind,
@@ -21,7 +21,7 @@ import {
   tableOf,
 } from './filter.compiler';
 import { computedSelectList } from './expression.compiler';
-import { compileRelationCount, countAlias, countSelectList } from './count.compiler';
+import { compileRelationCount } from './count.compiler';
 import { toDatabase } from './value-codec';
 
 export type { CompiledSql } from './filter.compiler';
@@ -37,13 +37,8 @@ export function compileSelect(query: ItemsQuery, schema: WorkspaceSchema, dialec
   const root = scopeOf(statement, requireCollection(schema, query.collection));
   // Parameters are bound in the order their clauses appear in the SQL: SQLite's and MySQL's `?` are
   // positional, so a computed value's literals (in the select list) come before the filter's values.
-  const counts = query.selection.counts ?? [];
-  const columns = [
-    selectList(readColumns(schema, root.collection, query.selection), root, statement),
-    ...computedSelectList(query.computed ?? [], root, statement),
-    ...countSelectList(counts, root, statement),
-  ];
-  const sorted = sortCounts(query.sort, counts, root, statement);
+  const columns = [selectList(readColumns(schema, root.collection, query.selection), root, statement), ...computedSelectList(query.computed ?? [], root, statement)];
+  const sorted = sortCounts(query.sort, root, statement);
   columns.push(...sorted.columns);
   const order = compileOrder(query.sort, root, statement, [primaryKeyField(root.collection)], sorted.aliases);
   const where = compileWhere(query, root, statement);
@@ -59,25 +54,18 @@ export function compileSelect(query: ItemsQuery, schema: WorkspaceSchema, dialec
 }
 
 /**
- * The columns ORDER BY names for the sort's `count(…)` terms: a count the selection reads already is
- * sorted by its alias; another is selected for the sort alone (`__s0`, …), not answered. ORDER BY names
- * them by alias, which all three databases allow, so that the subquery's parameters stay in the select
- * list, bound in the order they appear.
+ * The columns ORDER BY names for the sort's `count(…)` terms, selected for the sort alone (`__s0`, …)
+ * and not answered: the counts a read answers are read apart, for its page's rows only (see
+ * compileRelationCounts). ORDER BY names them by alias, which all three databases allow, so that the
+ * subqueries' parameters stay in the select list, bound in the order they appear.
  */
-function sortCounts(sort: SortTerm[], counts: readonly RelationCount[], root: Scope, statement: Statement): { columns: string[]; aliases: Map<SortTerm, string> } {
+function sortCounts(sort: SortTerm[], root: Scope, statement: Statement): { columns: string[]; aliases: Map<SortTerm, string> } {
   const columns: string[] = [];
   const aliases = new Map<SortTerm, string>();
-  const same = (a: RelationCount, b: RelationCount) => a.field === b.field && JSON.stringify(a.filter) === JSON.stringify(b.filter);
   sort.forEach((term, index) => {
     if (!term.count) return;
-    const count: RelationCount = { field: term.path[0], filter: term.count.filter };
-    const selected = counts.findIndex((other) => same(other, count));
-    if (selected >= 0) {
-      aliases.set(term, countAlias(selected));
-      return;
-    }
     const alias = `__s${index}`;
-    columns.push(`${compileRelationCount(count, root, statement)} AS ${statement.dialect.quote(alias)}`);
+    columns.push(`${compileRelationCount({ field: term.path[0], filter: term.count.filter }, root, statement)} AS ${statement.dialect.quote(alias)}`);
     aliases.set(term, alias);
   });
   return { columns, aliases };
@@ -277,12 +265,10 @@ export function compileNestedSelect(
 function manyToOneSelect(target: Scope, nested: NestedRead, keys: unknown[], statement: Statement): string {
   const primaryKey = primaryKeyField(target.collection);
   const key = column(statement, target.alias, primaryKey.field);
-  // The counts' parameters are bound first: the select list comes before the WHERE clause.
-  const counts = countSelectList(nested.selection.counts ?? [], target, statement);
   const conditions = [keyCondition(key, primaryKey, keys, statement)];
   if (nested.filter) conditions.push(compileCondition(nested.filter, target, statement));
   const sql = [
-    `SELECT ${[selectList(readColumns(statement.schema, target.collection, nested.selection), target, statement), ...counts].join(', ')}, ${key} AS ${statement.dialect.quote(PARENT_KEY)}`,
+    `SELECT ${selectList(readColumns(statement.schema, target.collection, nested.selection), target, statement)}, ${key} AS ${statement.dialect.quote(PARENT_KEY)}`,
     `FROM ${tableOf(statement, target)}`,
     `WHERE ${conditions.join(' AND ')}`,
   ];
@@ -310,13 +296,10 @@ function childrenSelect(relation: Exclude<RelationalField, { kind: 'm2o' }>, tar
   }
   const order = compileOrder(nested.sort, target, statement, junctionOrder === null ? [primaryKeyField(target.collection)] : []);
   if (junctionOrder !== null) order.terms.push(junctionOrder);
-  // The counts' parameters are bound first: the select list comes before the WHERE clause.
-  const counts = nested.selection.counts ?? [];
-  const countColumns = countSelectList(counts, target, statement);
   const conditions = [keyCondition(parentKey, parentField, keys, statement)];
   if (nested.filter) conditions.push(compileCondition(nested.filter, target, statement));
   const columns = readColumns(schema, target.collection, nested.selection);
-  const select = `${[selectList(columns, target, statement), ...countColumns].join(', ')}, ${parentKey} AS ${statement.dialect.quote(PARENT_KEY)}`;
+  const select = `${selectList(columns, target, statement)}, ${parentKey} AS ${statement.dialect.quote(PARENT_KEY)}`;
   const where = `WHERE ${conditions.join(' AND ')}`;
   if (nested.limit === null && nested.offset === 0) {
     return joinClauses([`SELECT ${select}`, `FROM ${from}`, ...order.joins, where, `ORDER BY ${order.terms.join(', ')}`]);
@@ -324,7 +307,7 @@ function childrenSelect(relation: Exclude<RelationalField, { kind: 'm2o' }>, tar
   const rowNumber = `ROW_NUMBER() OVER (PARTITION BY ${parentKey} ORDER BY ${order.terms.join(', ')}) AS ${statement.dialect.quote(ROW_NUMBER)}`;
   const inner = joinClauses([`SELECT ${select}, ${rowNumber}`, `FROM ${from}`, ...order.joins, where]);
   const outer = scopeOf(statement, target.collection).alias;
-  const outerColumns = [...columns.map((field) => field.field), ...counts.map((_, index) => countAlias(index)), PARENT_KEY].map((name) => column(statement, outer, name)).join(', ');
+  const outerColumns = [...columns.map((field) => field.field), PARENT_KEY].map((name) => column(statement, outer, name)).join(', ');
   const rank = column(statement, outer, ROW_NUMBER);
   const window = rowWindow(nested.limit, nested.offset, rank, statement);
   return joinClauses([`SELECT ${outerColumns}`, `FROM (${inner}) AS ${outer}`, `WHERE ${window}`, `ORDER BY ${rank}`]);
