@@ -17,6 +17,7 @@ const kind = env.BASELINE_DB_KIND;
 const { quote: q, placeholder: p } = dialect(kind);
 const articles = q(env.BASELINE_ARTICLES_TABLE);
 const authors = q(env.BASELINE_AUTHORS_TABLE);
+const comments = q(env.BASELINE_COMMENTS_TABLE);
 const base = `/api/v1/w/${env.BASELINE_WORKSPACE}/items/articles`;
 const graphqlPath = `/api/v1/w/${env.BASELINE_WORKSPACE}/graphql`;
 // handler_endpoint: Cairn runs a sandboxed handler that reads the article; here it is get_by_id's read.
@@ -43,6 +44,10 @@ const SQL = {
     `SELECT a.${q('id')} AS ${q('id')}, a.${q('title')} AS ${q('title')}, a.${q('author')} AS ${q('author_id')}, au.${q('name')} AS ${q('author_name')} ` +
     `FROM (SELECT ${q('id')}, ${q('title')}, ${q('author')} FROM ${articles} ORDER BY ${q('id')} ASC LIMIT ${p(1)} OFFSET ${p(2)}) a ` +
     `LEFT JOIN ${authors} au ON au.${q('id')} = a.${q('author')} ORDER BY a.${q('id')} ASC`,
+  // list_counts: the page cut first, then each of its 20 articles' comments counted in the (article) index.
+  counts:
+    `SELECT a.${q('id')} AS ${q('id')}, a.${q('title')} AS ${q('title')}, (SELECT COUNT(*) FROM ${comments} c WHERE c.${q('article')} = a.${q('id')}) AS ${q('comments_count')} ` +
+    `FROM (SELECT ${q('id')}, ${q('title')} FROM ${articles} ORDER BY ${q('id')} ASC LIMIT ${p(1)} OFFSET ${p(2)}) a ORDER BY a.${q('id')} ASC`,
   // status is NOT NULL here, so the order of NULLs does not arise.
   aggregate: `SELECT ${q('status')} AS ${q('status')}, COUNT(*) AS ${q('count')} FROM ${articles} GROUP BY ${q('status')} ORDER BY ${q('status')}`,
   insert:
@@ -100,6 +105,11 @@ async function list(params) {
     return { data: rows.map((row) => ({ status: row.status, count: Number(row.count) })) };
   }
   const limit = integer(params.get('limit') ?? '100', 'limit', 1, MAX_LIMIT);
+  if (params.get('fields') === 'id,title,count(comments)') {
+    const offset = integer(params.get('offset') ?? '0', 'offset', 0, Number.MAX_SAFE_INTEGER);
+    const rows = await db.query(SQL.counts, [limit, offset]);
+    return { data: rows.map((row) => ({ id: row.id, title: row.title, comments_count: Number(row.comments_count) })) };
+  }
   if (params.has('fields')) {
     if (params.get('fields') !== 'id,title,author.name') throw new HttpError(400, 'unsupported fields');
     const offset = integer(params.get('offset') ?? '0', 'offset', 0, Number.MAX_SAFE_INTEGER);

@@ -25,7 +25,7 @@ import { findRelationalField } from '../../schema/schema.lookup';
 import type { CollectionDef, FieldDef, WorkspaceSchema } from '../../schema/schema.types';
 import type { ItemAction } from '../../audit/activity.recorder';
 import { GraphQLBigInt, GraphQLJSON, scalarOf } from './graphql-scalars';
-import { listParams, readParams, selectionParams, subFieldNodes } from './graphql-selection';
+import { countFunctionsField, FUNCTIONS_SUFFIX, listParams, readParams, selectionParams, subFieldNodes } from './graphql-selection';
 import type { VirtualCollectionInfo } from '../virtual-collections';
 import { VirtualFieldsContext, virtualListField } from './graphql-virtual-fields';
 
@@ -238,6 +238,8 @@ class SchemaBuilder<C> {
       const related = relational ? visible.collections.get(relational.related) : undefined;
       if (!related) continue;
       fields[name] = { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(this.object(related)))), args: this.listArgs(related, false) };
+      // Directus' `comments_func { count }`, unless a field of the collection has that name.
+      if (!(`${name}${FUNCTIONS_SUFFIX}` in fields)) fields[`${name}${FUNCTIONS_SUFFIX}`] = countFunctionsField(name);
     }
     return fields;
   }
@@ -435,9 +437,13 @@ function dataReadParams(info: GraphQLResolveInfo, mutated: GraphQLObjectType, da
   return nodes.length > 0 ? readParams(info, data, nodes) : { fields: ['id'] };
 }
 
-/** A REST aggregate row (`{status, count: 2, avg: {rating: 4}}`) in the aggregated type's shape. */
+/**
+ * A REST aggregate row (`{status, count: 2, avg: {rating: 4}}`) in the aggregated type's shape. A
+ * group through a relation (`post.title`), which REST nests, is keyed by its path in `group`.
+ */
 function aggregatedRow(row: Row, groupBy: string[]): Row {
-  const shaped: Row = { group: Object.fromEntries(groupBy.map((name) => [name, row[name]])) };
+  const valueAt = (path: string[]) => path.reduce<unknown>((value, segment) => (value !== null && typeof value === 'object' ? (value as Row)[segment] : null), row);
+  const shaped: Row = { group: Object.fromEntries(groupBy.map((name) => [name, valueAt(name.split('.'))])) };
   const count = row.count;
   if (typeof count === 'number') shaped.countAll = count;
   else if (count && typeof count === 'object') {

@@ -7,16 +7,16 @@ import type { VirtualCollectionInfo } from '../virtual-collections';
 type Schema = Record<string, unknown>;
 
 const QUERY_PARAMETERS: Record<string, { description: string; example?: string }> = {
-  fields: { description: 'Comma list of fields, `*`, relation paths (`author.name`, `comments.*`).', example: '*,author.name' },
+  fields: { description: 'Comma list of fields, `*`, relation paths (`author.name`, `comments.*`), and `count(comments)` of a to-many relation, answered as `comments_count`.', example: '*,author.name' },
   filter: { description: 'A filter in the query language, as JSON (or bracket form `filter[field][_op]=value`).', example: '{"status":{"_eq":"published"}}' },
-  sort: { description: 'Comma list of fields; `-` for descending; relation paths allowed.', example: '-created_at' },
+  sort: { description: 'Comma list of fields; `-` for descending; many-to-one paths and `count(comments)` allowed.', example: '-created_at' },
   limit: { description: 'How many items (default 100).' },
   offset: { description: 'How many items to skip.' },
   page: { description: 'Page number, counting from 1, of `limit` items.' },
   search: { description: 'Case-insensitive match across text fields.' },
   meta: { description: '`total_count`, `filter_count` or `*`.' },
   aggregate: { description: 'JSON such as `{"count":"*","sum":["price"]}` or `aggregate[count]=*`.' },
-  groupBy: { description: 'Comma list of fields to group aggregates by.' },
+  groupBy: { description: 'Comma list of fields, or many-to-one paths (`author.name`), to group aggregates by.' },
   deep: { description: 'Per-relation `_filter`, `_sort`, `_limit`, `_offset`, as JSON.' },
   export: { description: '`csv` or `json`: the whole result (every page unless `limit`, `offset` or `page` is given) as a file download; `fields` picks its columns.' },
 };
