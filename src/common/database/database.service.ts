@@ -167,7 +167,9 @@ export class Database {
   async atomicStatement(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
     if (this.kind !== 'postgres') throw new Error('atomicStatement is for PostgreSQL; use transaction()');
     const ambient = this.ambient('write');
-    if (ambient) return ambient.turns.runExclusive(async () => (await ambient.manager.query(sql, params)) as Record<string, unknown>[]);
+    // In an ambient transaction, as a savepoint like any write of it: a statement that fails (a foreign
+    // key) must leave the transaction usable, for the writer to read what explains the failure.
+    if (ambient) return ambient.turns.runExclusive(() => ambient.manager.transaction(async (tx) => (await tx.query(sql, params)) as Record<string, unknown>[]));
     return this.preparedQuery(sql, params);
   }
 
