@@ -19,6 +19,12 @@ type Row = Record<string, unknown>;
 type OneToMany = Extract<ToMany, { kind: 'o2m' }>;
 type ManyToMany = Extract<ToMany, { kind: 'm2m' }>;
 
+/** A related item as a list gives it, with its place in the request. */
+interface Entry {
+  entry: unknown;
+  where: string;
+}
+
 /** One nested write: who writes, from where, against which schema. */
 interface Writing {
   access: ItemsAccess;
@@ -145,6 +151,30 @@ export class NestedWrites {
     return this.createOne(writing, collection, value, path, depth);
   }
 
+  /**
+   * The keys of a list's related items (see relatedKey), in its order. The new items that carry nothing
+   * nested are created together, as one batch create (one statement for their rows, one for their
+   * activity…), rather than one create each.
+   */
+  private async relatedKeys(writing: Writing, collectionName: string, entries: Entry[], path: string, depth: number): Promise<unknown[]> {
+    const collection = writing.schema.collections.get(collectionName)!;
+    const keyField = primaryKeyField(collection).field;
+    const isNew = ({ entry }: Entry) => isPlainObject(entry) && (entry[keyField] === undefined || entry[keyField] === null) && !isNestedWrite(writing.schema, collectionName, [entry]);
+    const fresh = entries.filter(isNew);
+    const keys: unknown[] = new Array(entries.length);
+    if (fresh.length > 1) {
+      this.assertDepth(depth, fresh[0].where);
+      const items = fresh.map(({ entry }) => entry);
+      const created = await namedBatch(path, fresh.map(({ where }) => where), () => this.writer.createKeys(writing.access, { collection: collectionName, items, batch: true, origin: writing.origin }));
+      let next = 0;
+      entries.forEach((entry, index) => {
+        if (isNew(entry)) keys[index] = created[next++];
+      });
+    }
+    for (const [index, { entry, where }] of entries.entries()) if (keys[index] === undefined) keys[index] = await this.relatedKey(writing, collectionName, entry, where, depth);
+    return keys;
+  }
+
   // ----- to-many -----
 
   private async writeToMany(writing: Writing, relation: ToMany, parentKey: unknown, value: unknown, path: string, depth: number, mode: 'create' | 'update'): Promise<void> {
@@ -152,22 +182,30 @@ export class NestedWrites {
     const given = toManyValue(value, path);
     if (relation.kind === 'o2m') {
       if ('list' in given) {
-        const kept: unknown[] = [];
-        for (const [index, entry] of given.list.entries()) kept.push(await this.adopt(writing, relation, parentKey, entry, pathOf(path, index), depth));
+        const kept = await this.adoptAll(writing, relation, parentKey, given.list.map((entry, index) => ({ entry, where: pathOf(path, index) })), path, depth);
         if (mode === 'update') await this.letGo(writing, relation, parentKey, { except: kept }, path);
         return;
       }
       const { create, update, delete: removed } = given.detailed;
-      for (const [index, entry] of create.entries()) await this.adopt(writing, relation, parentKey, entry, pathOf(path, 'create', index), depth);
+      await this.adoptAll(writing, relation, parentKey, create.map((entry, index) => ({ entry, where: pathOf(path, 'create', index) })), path, depth);
       for (const [index, entry] of update.entries()) {
-        const where = pathOf(path, 'update', index);
-        if (!isPlainObject(entry)) throw invalidPayload('Invalid payload: an item to update must be an object with its key.', where);
-        await this.adopt(writing, relation, parentKey, entry, where, depth);
+        if (!isPlainObject(entry)) throw invalidPayload('Invalid payload: an item to update must be an object with its key.', pathOf(path, 'update', index));
       }
+      await this.adoptAll(writing, relation, parentKey, update.map((entry, index) => ({ entry, where: pathOf(path, 'update', index) })), path, depth);
       if (removed.length > 0) await this.letGo(writing, relation, parentKey, { only: this.keysOf(writing, relation.related, removed, pathOf(path, 'delete')) }, path);
       return;
     }
     await this.link(writing, relation, parentKey, given, path, depth, mode);
+  }
+
+  /** Makes each item of a list one of the parent's one-to-many (see adopt); answers their keys, in its order. */
+  private async adoptAll(writing: Writing, relation: OneToMany, parentKey: unknown, entries: Entry[], path: string, depth: number): Promise<unknown[]> {
+    const keys: unknown[] = new Array(entries.length);
+    const objects = entries.flatMap((given, index) => (isPlainObject(given.entry) ? [{ index, entry: { ...given.entry, [relation.foreignKey]: parentKey }, where: given.where }] : []));
+    const written = await this.relatedKeys(writing, relation.related, objects, path, depth);
+    objects.forEach(({ index }, position) => (keys[index] = written[position]));
+    for (const [index, { entry, where }] of entries.entries()) if (!isPlainObject(entry)) keys[index] = await this.adopt(writing, relation, parentKey, entry, where, depth);
+    return keys;
   }
 
   /** Makes an item (created, updated or named by its key) one of the parent's one-to-many; answers its key. */
@@ -209,12 +247,11 @@ export class NestedWrites {
    * keys it lists.
    */
   private async link(writing: Writing, relation: ManyToMany, parentKey: unknown, given: ReturnType<typeof toManyValue>, path: string, depth: number, mode: 'create' | 'update'): Promise<void> {
-    const entries: Array<{ entry: unknown; where: string }> =
+    const entries: Entry[] =
       'list' in given
         ? given.list.map((entry, index) => ({ entry, where: pathOf(path, index) }))
         : [...given.detailed.create.map((entry, index) => ({ entry, where: pathOf(path, 'create', index) })), ...given.detailed.update.map((entry, index) => ({ entry, where: pathOf(path, 'update', index) }))];
-    const wanted: unknown[] = [];
-    for (const { entry, where } of entries) wanted.push(await this.relatedKey(writing, relation.related, entry, where, depth));
+    const wanted = await this.relatedKeys(writing, relation.related, entries, path, depth);
     const junction = writing.schema.collections.get(relation.junction)!;
     const { access, origin } = writing;
     const linked = mode === 'create' ? new Set<string>() : await this.linked(writing, relation, junction, parentKey, wanted, path);
@@ -295,6 +332,22 @@ async function named<T>(path: string, from: string, step: () => Promise<T>): Pro
     if (error instanceof AppError && path !== '') {
       renameField(error.extensions, path, from);
       for (const more of error.more) renameField(more.extensions, path, from);
+    }
+    throw error;
+  }
+}
+
+/** Runs a batch create of a list's items, naming its refusal by the failing item's place in the request (the batch's `2.name` as `tags.5.name`). */
+async function namedBatch<T>(path: string, wheres: string[], step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof AppError) {
+      for (const extensions of [error.extensions, ...error.more.map((more) => more.extensions)]) {
+        const match = typeof extensions.field === 'string' ? /^(\d+)(?:\.(.*))?$/.exec(extensions.field) : null;
+        const where = match ? wheres[Number(match[1])] : undefined;
+        extensions.field = where === undefined ? path : pathOf(where, match?.[2] ?? '');
+      }
     }
     throw error;
   }
