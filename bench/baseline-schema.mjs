@@ -6,7 +6,7 @@
 
 import { dialect } from './db.mjs';
 
-export const BASELINE_TABLES = { authors: 'raw_authors', articles: 'raw_articles' };
+export const BASELINE_TABLES = { authors: 'raw_authors', articles: 'raw_articles', tags: 'raw_tags', junction: 'raw_articles_tags' };
 
 /** Column definitions per database, in the order of Cairn's tables (system fields first). */
 function columns(kind, text) {
@@ -32,6 +32,8 @@ function columns(kind, text) {
       ['published_at', datetime],
       ['author', integer],
     ],
+    tags: [...system, ['name', text('varchar(255)', 'NOT NULL')]],
+    junction: [...system, ['articles_id', `${integer} NOT NULL`], ['tags_id', `${integer} NOT NULL`]],
   };
 }
 
@@ -48,7 +50,7 @@ export async function createBaselineTables(db, cairnTables) {
     collation = /mariadb/i.test(v) ? 'utf8mb4_nopad_bin' : 'utf8mb4_0900_bin';
   }
   const text = (type, extra = '') => [type, collation && `COLLATE ${collation}`, extra].filter(Boolean).join(' ');
-  const { authors, articles } = columns(db.kind, text);
+  const { authors, articles, tags, junction } = columns(db.kind, text);
   const definition = (list) => list.map(([name, type]) => `${q(name)} ${type}`).join(', ');
   const { authors: rawAuthors, articles: rawArticles } = BASELINE_TABLES;
 
@@ -67,6 +69,14 @@ export async function createBaselineTables(db, cairnTables) {
     await db.run(`CREATE TABLE ${q(rawArticles)} (${definition(articles)}, ${foreignKey})`);
     for (const [name, list] of indexes) await db.run(`CREATE INDEX ${q(name)} ON ${q(rawArticles)} ${on(list)}`);
   }
+
+  // nested_create's tables, empty: tags and the junction that links them to articles, as Cairn's
+  // many-to-many makes them (both keys cascade, each indexed).
+  const { tags: rawTags, junction: rawJunction } = BASELINE_TABLES;
+  await db.run(`CREATE TABLE ${q(rawTags)} (${definition(tags)})`);
+  const cascade = (column, table) => `FOREIGN KEY (${q(column)}) REFERENCES ${q(table)} (${q('id')}) ON DELETE CASCADE`;
+  await db.run(`CREATE TABLE ${q(rawJunction)} (${definition(junction)}, ${cascade('articles_id', rawArticles)}, ${cascade('tags_id', rawTags)})`);
+  for (const column of ['articles_id', 'tags_id']) await db.run(`CREATE INDEX ${q(`${rawJunction}_${column}`)} ON ${q(rawJunction)} (${q(column)})`);
 
   for (const [raw, cairn, list] of [
     [rawAuthors, cairnTables.authors, authors],

@@ -18,7 +18,7 @@ import { isDeepStrictEqual } from 'node:util';
 import autocannon from 'autocannon';
 import { freePort, sleep } from './cairn.mjs';
 import { realtimeFanout } from './realtime-fanout.mjs';
-import { createBaselineTables } from './baseline-schema.mjs';
+import { BASELINE_TABLES, createBaselineTables } from './baseline-schema.mjs';
 import { createBenchDatabase, DATABASE_KINDS, datetimeParam, DEFAULT_ADMIN_URLS, dialect, openDatabase, serverVersion, tableIndexes } from './db.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -40,11 +40,11 @@ function fail(message) {
   process.exit(2);
 }
 
-const ALL_SCENARIOS = ['get_by_id', 'list_filtered', 'list_expand', 'graphql_list', 'handler_endpoint', 'aggregate', 'create'];
+const ALL_SCENARIOS = ['get_by_id', 'list_filtered', 'list_expand', 'graphql_list', 'handler_endpoint', 'aggregate', 'create', 'nested_create'];
 /** Scenarios measured on their own, not against the baseline. */
 const OWN_SCENARIOS = ['realtime_fanout'];
 /** Ratio Cairn ÷ baseline each scenario must reach, the same on every database. */
-const TARGETS = { get_by_id: 0.6, list_filtered: 0.6, list_expand: 0.6, graphql_list: 0.5, handler_endpoint: 0.25, aggregate: 0.6, create: 0.5 };
+const TARGETS = { get_by_id: 0.6, list_filtered: 0.6, list_expand: 0.6, graphql_list: 0.5, handler_endpoint: 0.25, aggregate: 0.6, create: 0.5, nested_create: 0.5 };
 const DATABASE_LABELS = { postgres: 'PostgreSQL', sqlite: 'SQLite', mysql: 'MariaDB' };
 
 const list = (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean);
@@ -268,6 +268,8 @@ async function startBaseline(kind, location, tables, workspace) {
   return forkBaseline('baseline-server.mjs', 'baseline server', kind, location, {
     BASELINE_ARTICLES_TABLE: tables.articles,
     BASELINE_AUTHORS_TABLE: tables.authors,
+    BASELINE_TAGS_TABLE: tables.tags,
+    BASELINE_JUNCTION_TABLE: tables.junction,
     BASELINE_WORKSPACE: workspace,
   });
 }
@@ -356,6 +358,9 @@ async function bootstrap(cairnUrl) {
   });
   const relation = await request(cairnUrl, 'POST', `${ws}/relations`, { token: key, body: { collection: 'articles', field: 'author', related_collection: 'authors' } });
   if (relation.status !== 200 && relation.status !== 201) throw new Error(`POST ${ws}/relations answered ${relation.status}: ${relation.text.slice(0, 500)}`);
+  // nested_create: tags, many-to-many with articles through the junction articles_tags.
+  await expectStatus(cairnUrl, 'POST', `${ws}/collections`, 201, { token: key, body: { collection: 'tags', fields: [{ field: 'name', type: 'string', required: true }] } });
+  await expectStatus(cairnUrl, 'POST', `${ws}/relations`, 201, { token: key, body: { collection: 'articles', field: 'tags', related_collection: 'tags', junction: true } });
   const compositeIndex = settings.compositeIndex === 'api' ? await makeCompositeIndex(cairnUrl, ws, key) : null;
   // handler_endpoint: get_by_id's read, made by a sandboxed handler through items().
   await expectStatus(cairnUrl, 'POST', `${ws}/handlers`, 201, {
@@ -457,7 +462,8 @@ async function analyze(db, tables) {
 
 /** The real tables of the two collections, as the registry names them. */
 async function tableNames(db, workspaceId) {
-  return { articles: await tableName(db, workspaceId, 'articles'), authors: await tableName(db, workspaceId, 'authors') };
+  const [articles, authors, tags, junction] = await Promise.all(['articles', 'authors', 'tags', 'articles_tags'].map((name) => tableName(db, workspaceId, name)));
+  return { articles, authors, tags, junction };
 }
 
 /** The real table of a collection, as the registry names it. */
@@ -474,7 +480,7 @@ const ARTICLE_KEYS = ['author', 'body', 'created_at', 'created_by', 'id', 'publi
 const sameKeys = (object, keys) => object !== null && typeof object === 'object' && isDeepStrictEqual(Object.keys(object).sort(), [...keys].sort());
 const randomInt = (min, max) => min + Math.floor(Math.random() * (max - min + 1));
 
-function scenarioDefinitions({ ws, articles, authorIds, db, table }) {
+function scenarioDefinitions({ ws, articles, authorIds, db, table, tables }) {
   const items = `${ws}/items/articles`;
   const { quote: q } = dialect(db.kind);
   const newArticle = () => ({
@@ -490,6 +496,7 @@ function scenarioDefinitions({ ws, articles, authorIds, db, table }) {
   const listFiltered = `${items}?filter[status][_eq]=published&filter[rating][_gte]=3&sort=-published_at&limit=20`;
   const expandPath = (offset) => `${items}?fields=id,title,author.name&limit=20&offset=${offset}`;
   const aggregate = `${items}?aggregate[count]=*&groupBy=status`;
+  const nestedArticle = () => ({ ...newArticle(), tags: [1, 2, 3].map((n) => ({ name: `tag ${n} ${randomBytes(3).toString('hex')}` })) });
   // list_expand's read in GraphQL: the same page of 20 articles with their authors' names.
   const graphqlQuery = 'query Page($offset: Int!) { articles(limit: 20, offset: $offset, sort: ["id"]) { id title author { name } } }';
   const graphqlBody = (offset) => ({ query: graphqlQuery, variables: { offset } });
@@ -566,6 +573,20 @@ function scenarioDefinitions({ ws, articles, authorIds, db, table }) {
       check: (data, sent) => (sameKeys(data, ARTICLE_KEYS) && typeof data.id === 'number' && data.title === sent.title && data.author === sent.author) || 'not the created article with all its fields',
       // Two creates never answer the same row: compare what both servers must agree on.
       comparable: (data) => ({ keys: Object.keys(data).sort(), status: data.status, rating: typeof data.rating, created_by: data.created_by }),
+    },
+    // An article with three new tags in one request and one transaction: the article, the tags and the
+    // junction items (Cairn: each through its write path, with activity and revisions).
+    nested_create: {
+      method: 'POST',
+      path: () => items,
+      body: () => JSON.stringify(nestedArticle()),
+      sample: { path: items, body: nestedArticle },
+      check: async (data, sent) => {
+        if (!(sameKeys(data, ARTICLE_KEYS) && typeof data.id === 'number' && data.title === sent.title)) return 'not the created article with all its fields';
+        const [cairnLinks, rawLinks] = await Promise.all([tables.junction, BASELINE_TABLES.junction].map(async (junction) => Number((await db.query(`SELECT COUNT(*) AS ${q('n')} FROM ${q(junction)} WHERE ${q('articles_id')} = ${data.id}`))[0].n)));
+        return cairnLinks === 3 || rawLinks === 3 || 'the article is not linked to three tags';
+      },
+      comparable: (data) => ({ keys: Object.keys(data).sort(), status: data.status, rating: typeof data.rating }),
     },
   };
 }
@@ -937,7 +958,7 @@ async function benchDatabase(kind, workDir) {
     cleanups.push([`stop the baseline server on ${label}`, () => stopChild(baseline.child)]);
     log(`  baseline server (${BASELINE_STACKS[kind]}) started at ${baseline.baseUrl}\n`);
 
-    const definitions = scenarioDefinitions({ ws, articles, authorIds, db, table: tables.articles });
+    const definitions = scenarioDefinitions({ ws, articles, authorIds, db, table: tables.articles, tables });
     for (const name of ALL_SCENARIOS.filter((s) => settings.scenarios.includes(s))) {
       if (interrupted) break;
       result.scenarios.push(await measureScenario(name, definitions[name], { cairn, baseline, key, kind, duration, warmup }));
