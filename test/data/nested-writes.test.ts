@@ -232,6 +232,25 @@ describeEachDatabase('nested writes', { env: { QUERY_MAX_DEPTH: '2' } }, (suite)
     assert.deepEqual(names(answer.data.tags, 'name'), ['rt']);
   });
 
+  it("writes nested items through a handler's items()", async () => {
+    const endpoint = await api.post(`${base}/handlers`, {
+      name: 'nested article',
+      kind: 'endpoint',
+      method: 'POST',
+      path: '/articles',
+      code: "module.exports = async (ctx) => ctx.items('articles').createOne(ctx.request.body);",
+    });
+    assert.equal(endpoint.status, 201, endpoint.text);
+    const created = await api.post(`${base}/custom/articles`, { title: 'From a handler', tags: [{ name: 'handled' }], comments: [{ body: 'by code' }] });
+    assert.equal(created.status, 200, created.text);
+    const read = await api.get(`${base}/items/articles/${created.body.data.id}?fields=tags.name,comments.body`);
+    assert.deepEqual(names(read.body.data.tags, 'name'), ['handled']);
+    assert.deepEqual(names(read.body.data.comments, 'body'), ['by code']);
+    const refused = await api.post(`${base}/custom/articles`, { title: 'Refused in a handler', tags: [{ name: 'a name much too long' }] });
+    assert.equal(refused.status, 422, refused.text);
+    assert.equal((await api.get(`${base}/items/articles?filter[title][_eq]=Refused%20in%20a%20handler&meta=filter_count&limit=1`)).body.meta.filter_count, 0);
+  });
+
   it("creates nested items with the Directus SDK's createItem", async () => {
     const client = createDirectus<Record<string, Array<Record<string, unknown>>>>(`${suite.app.url}${base}`).with(staticToken(apiKey)).with(rest());
     const created: Record<string, unknown> = await client.request(createItem('articles', { title: 'SDK', author: { name: 'Sid' }, comments: [{ body: 'via sdk' }] }, { fields: ['title', 'author.name', 'comments.body'] as never }));
