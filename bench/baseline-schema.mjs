@@ -6,7 +6,7 @@
 
 import { dialect } from './db.mjs';
 
-export const BASELINE_TABLES = { authors: 'raw_authors', articles: 'raw_articles', comments: 'raw_comments' };
+export const BASELINE_TABLES = { authors: 'raw_authors', articles: 'raw_articles', comments: 'raw_comments', tags: 'raw_tags', junction: 'raw_articles_tags' };
 
 /** Column definitions per database, in the order of Cairn's tables (system fields first). */
 function columns(kind, text) {
@@ -33,6 +33,8 @@ function columns(kind, text) {
       ['author', integer],
     ],
     comments: [...system, ['body', text('varchar(255)')], ['article', integer]],
+    tags: [...system, ['name', text('varchar(255)', 'NOT NULL')]],
+    junction: [...system, ['articles_id', `${integer} NOT NULL`], ['tags_id', `${integer} NOT NULL`]],
   };
 }
 
@@ -49,7 +51,7 @@ export async function createBaselineTables(db, cairnTables) {
     collation = /mariadb/i.test(v) ? 'utf8mb4_nopad_bin' : 'utf8mb4_0900_bin';
   }
   const text = (type, extra = '') => [type, collation && `COLLATE ${collation}`, extra].filter(Boolean).join(' ');
-  const { authors, articles, comments } = columns(db.kind, text);
+  const { authors, articles, comments, tags, junction } = columns(db.kind, text);
   const definition = (list) => list.map(([name, type]) => `${q(name)} ${type}`).join(', ');
   const { authors: rawAuthors, articles: rawArticles, comments: rawComments } = BASELINE_TABLES;
 
@@ -77,6 +79,13 @@ export async function createBaselineTables(db, cairnTables) {
     await db.run(`CREATE TABLE ${q(rawComments)} (${definition(comments)}, ${commentKey})`);
     await db.run(`CREATE INDEX ${q('raw_comments_article')} ON ${q(rawComments)} (${q('article')})`);
   }
+  // nested_create's tables, empty: tags and the junction that links them to articles, as Cairn's
+  // many-to-many makes them (both keys cascade, each indexed).
+  const { tags: rawTags, junction: rawJunction } = BASELINE_TABLES;
+  await db.run(`CREATE TABLE ${q(rawTags)} (${definition(tags)})`);
+  const cascade = (column, table) => `FOREIGN KEY (${q(column)}) REFERENCES ${q(table)} (${q('id')}) ON DELETE CASCADE`;
+  await db.run(`CREATE TABLE ${q(rawJunction)} (${definition(junction)}, ${cascade('articles_id', rawArticles)}, ${cascade('tags_id', rawTags)})`);
+  for (const column of ['articles_id', 'tags_id']) await db.run(`CREATE INDEX ${q(`${rawJunction}_${column}`)} ON ${q(rawJunction)} (${q(column)})`);
 
   for (const [raw, cairn, list] of [
     [rawAuthors, cairnTables.authors, authors],

@@ -18,6 +18,8 @@ const { quote: q, placeholder: p } = dialect(kind);
 const articles = q(env.BASELINE_ARTICLES_TABLE);
 const authors = q(env.BASELINE_AUTHORS_TABLE);
 const comments = q(env.BASELINE_COMMENTS_TABLE);
+const tags = q(env.BASELINE_TAGS_TABLE);
+const junction = q(env.BASELINE_JUNCTION_TABLE);
 const base = `/api/v1/w/${env.BASELINE_WORKSPACE}/items/articles`;
 const graphqlPath = `/api/v1/w/${env.BASELINE_WORKSPACE}/graphql`;
 // handler_endpoint: Cairn runs a sandboxed handler that reads the article; here it is get_by_id's read.
@@ -160,9 +162,50 @@ async function create(req) {
 
   const now = datetimeParam(new Date(), kind);
   const values = [now, now, input.title, input.body ?? null, input.status, rating, publishedAt && datetimeParam(publishedAt, kind), author];
+  if (input.tags !== undefined) return createNested(input, values);
   if (INSERT_RETURNING) return { data: article((await db.query(INSERT_RETURNING, values))[0]) };
   const { insertId } = await db.run(SQL.insert, values);
   return { data: article((await db.query(SQL.byId, [insertId]))[0]) };
+}
+
+/** nested_create: the article, its new tags and their links, in one transaction of three statements. */
+const TAG_COUNT = 3;
+const values = (count, width, from = 1) => Array.from({ length: count }, (_, row) => `(${Array.from({ length: width }, (_, column) => p(from + row * width + column)).join(', ')})`).join(', ');
+const NESTED_SQL = {
+  tags: `INSERT INTO ${tags} (${['created_at', 'updated_at', 'name'].map(q).join(', ')}) VALUES ${values(TAG_COUNT, 3)}`,
+  links: `INSERT INTO ${junction} (${['created_at', 'updated_at', 'articles_id', 'tags_id'].map(q).join(', ')}) VALUES ${values(TAG_COUNT, 4)}`,
+};
+
+async function createNested(input, articleValues) {
+  if (!Array.isArray(input.tags) || input.tags.length !== TAG_COUNT) throw new HttpError(400, `expected ${TAG_COUNT} tags`);
+  const names = input.tags.map((tag) => {
+    if (typeof tag?.name !== 'string' || tag.name.length === 0 || tag.name.length > 255) throw new HttpError(400, 'invalid tag name');
+    return tag.name;
+  });
+  const now = articleValues[0];
+  const tagValues = names.flatMap((name) => [now, now, name]);
+  const linkValues = (articleId, tagIds) => tagIds.flatMap((tagId) => [now, now, articleId, tagId]);
+  if (kind === 'sqlite') {
+    return { data: article(db.transaction((prepare) => {
+      const row = prepare(INSERT_RETURNING).get(articleValues);
+      const tagIds = prepare(`${NESTED_SQL.tags} RETURNING ${q('id')}`).all(tagValues).map((tag) => tag.id);
+      prepare(NESTED_SQL.links).run(linkValues(row.id, tagIds));
+      return row;
+    })) };
+  }
+  return { data: article(await db.transaction(async (tx) => {
+    if (kind === 'postgres') {
+      const [row] = await tx.query(INSERT_RETURNING, articleValues);
+      const tagIds = (await tx.query(`${NESTED_SQL.tags} RETURNING ${q('id')}`, tagValues)).map((tag) => tag.id);
+      await tx.query(NESTED_SQL.links, linkValues(row.id, tagIds));
+      return row;
+    }
+    // MariaDB: a multi-row INSERT's ids follow one another from insertId.
+    const { insertId } = await tx.query(SQL.insert, articleValues);
+    const first = (await tx.query(NESTED_SQL.tags, tagValues)).insertId;
+    await tx.query(NESTED_SQL.links, linkValues(insertId, names.map((_, index) => first + index)));
+    return (await tx.query(SQL.byId, [insertId]))[0];
+  })) };
 }
 
 async function handle(req) {

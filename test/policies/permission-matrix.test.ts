@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
-import { addMember, newAccount, newOwnedWorkspace } from '../support/factories';
+import { addMember, newAccount, newCollection, newOwnedWorkspace } from '../support/factories';
 import { graphql } from '../support/graphql';
 import type { Api, ApiResponse } from '../support/http';
 import { RealtimeClient } from '../support/realtime';
@@ -145,6 +145,17 @@ describeEachDatabase('permission matrix', { env: { HANDLER_WORKERS: '1' } }, (su
     assert.equal(endpoint.status, 201, endpoint.text);
     const view = await api.post(`${base}/views`, { name: 'titles', source: 'documents', fields: ['id', 'title', 'status'] });
     assert.equal(view.status, 201, view.text);
+    // Nested writes: notes, which app roles may create with their document (a many-to-one) in one request.
+    await newCollection(api, base, { collection: 'notes', fields: [{ field: 'text', type: 'string' }] });
+    assert.equal((await api.post(`${base}/relations`, { collection: 'notes', field: 'document', related_collection: 'documents' })).status, 201);
+    for (const role of ['public', 'authenticated']) {
+      for (const policy of [
+        { collection: 'notes', action: 'create', fields: ['text', 'document'] },
+        { collection: 'notes', action: 'read', fields: ['id', 'text'] },
+      ]) {
+        assert.equal((await api.post(`${base}/policies`, { role, ...policy })).status, 201);
+      }
+    }
   });
 
   async function documentWith(status: string): Promise<number> {
@@ -374,6 +385,26 @@ describeEachDatabase('permission matrix', { env: { HANDLER_WORKERS: '1' } }, (su
     ['write to a view (read-only)', (api) => api.post(`${base}/items/titles`, { title: 'New' }), expect(FORBIDDEN, true, FORBIDDEN)],
     ['delete through a view (read-only)', async (api) => api.delete(`${base}/items/titles/${await documentWith('draft')}`), expect(FORBIDDEN, true, FORBIDDEN)],
   ];
+
+  /** Nested writes: the document of a note is written through the same door, under the documents' policies. */
+  const nestedCases: Array<[string, (api: Api) => Promise<ApiResponse>, Record<Principal, Expected>, string?]> = [
+    ['create a note with a new document (allowed, nested)', (api) => api.post(`${base}/items/notes`, { text: 'n', document: { title: 'Nested' } }), expect(200, false, 200)],
+    ['create a note with a document carrying a secret (field-forbidden, nested)', (api) => api.post(`${base}/items/notes`, { text: 'n', document: { title: 'Nested', secret: 'x' } }), expect(200, false, FORBIDDEN), 'document.secret'],
+    ['retitle a published document through a note (row-forbidden, nested)', async (api) => api.post(`${base}/items/notes`, { text: 'n', document: { id: await documentWith('published'), title: 'Hijacked' } }), expect(200, false, FORBIDDEN), 'document.id'],
+  ];
+
+  for (const [action, call, expectations, field] of nestedCases) {
+    it(action, async () => {
+      for (const principal of PRINCIPALS) {
+        const response = await call(callers[principal].api);
+        assertOutcome(fromHttp(response), expectations[principal], principal);
+        if (field && (principal === 'app user' || principal === 'anonymous')) assert.equal(response.body.errors[0].extensions.field, field, response.text);
+      }
+      // Only the members who write (owner, admin, editor, editor key) retitled a published document.
+      const hijacked = await owner.get(`${base}/items/documents?filter[title][_eq]=Hijacked&filter[status][_eq]=published&aggregate[count]=*`);
+      assert.equal(hijacked.body.data[0].count, action.startsWith('retitle') ? 4 : 0, hijacked.text);
+    });
+  }
 
   for (const [action, call, expectations] of [...fileCases, ...viewCases]) {
     it(action, async () => {

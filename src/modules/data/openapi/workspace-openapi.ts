@@ -44,10 +44,28 @@ function itemSchema(schema: WorkspaceSchema, collection: CollectionDef): Schema 
   return { type: 'object', properties };
 }
 
-function inputSchema(collection: CollectionDef, writable: ReadonlySet<string> | null): Schema {
+/**
+ * The body of a create or an update: the fields the caller may write; a many-to-one as its key or as the
+ * related item (a nested write), a one-to-many or many-to-many alias as the related items or keys, or
+ * the detailed form.
+ */
+function inputSchema(schema: WorkspaceSchema, collection: CollectionDef, writable: ReadonlySet<string> | null): Schema {
   const fields = collection.fields.filter((field) => !field.system && !fieldType(field.type).generated && (writable === null || writable.has(field.field)));
   const required = fields.filter((field) => field.required).map((field) => field.field);
-  return { type: 'object', additionalProperties: false, properties: Object.fromEntries(fields.map((field) => [field.field, fieldSchema(field)])), ...(required.length ? { required } : {}) };
+  const properties: Record<string, Schema> = {};
+  const related = { type: 'object', description: 'A related item: created, or updated when it carries its key (a nested write).' };
+  for (const field of fields) {
+    const relation = findRelationalField(schema, collection.name, field.field);
+    properties[field.field] = relation?.kind === 'm2o' ? { oneOf: [fieldSchema(field), related], nullable: true } : fieldSchema(field);
+  }
+  for (const relation of relationalFields(schema, collection.name).filter((r) => r.kind !== 'm2o')) {
+    const items = { type: 'array', items: { oneOf: [related, { type: schema.collections.get(relation.related)?.primaryKey === 'integer' ? 'integer' : 'string' }] } };
+    properties[relation.field] = {
+      oneOf: [items, { type: 'object', additionalProperties: false, properties: { create: { type: 'array', items: related }, update: { type: 'array', items: related }, delete: { type: 'array', items: {} } } }],
+      description: `The related ${relation.related} items (a nested write): a list is the whole set; {create, update, delete} changes it.`,
+    };
+  }
+  return { type: 'object', additionalProperties: false, properties, ...(required.length ? { required } : {}) };
 }
 
 /** What one caller may do with a collection: read it, create or update these fields, delete. */
@@ -160,7 +178,7 @@ export function workspaceOpenApi(
             const writable = actions.create === null && actions.update === null ? null : new Set([...(actions.create ?? []), ...(actions.update ?? [])]);
             return [
               ...(actions.read && visible ? [[collection.name, itemSchema(readSchema, visible)]] : []),
-              [`${collection.name}_input`, inputSchema(collection, view === null ? null : (writable ?? new Set()))],
+              [`${collection.name}_input`, inputSchema(schema, collection, view === null ? null : (writable ?? new Set()))],
             ];
           }),
         ),
