@@ -58,7 +58,7 @@ export class ItemTargets {
     }
     const schema = await this.registry.forWorkspace(access.workspace);
     const permissions = await this.policies.readPermissions(access.workspace, schema, appCaller(access));
-    const collection = schema.collections.get(collectionName);
+    const collection = ownItems(schema, collectionName);
     if (!collection || !permissions.grants.has(collectionName)) throw forbidden(`You may not read "${collectionName}".`);
     return { access, schema, collection, visible: permissions.visibleSchema, permissions };
   }
@@ -82,7 +82,7 @@ export class ItemTargets {
     if (!isAppRoleAccess(access)) return { ...(await this.any(access, collectionName)), grant: null };
     const schema = await this.registry.forWorkspace(access.workspace);
     const grant = await this.policies.writeGrant(access.workspace, schema, appCaller(access), collectionName, action);
-    const collection = schema.collections.get(collectionName);
+    const collection = ownItems(schema, collectionName);
     if (!grant || !collection) throw forbidden(`You may not ${action} items of "${collectionName}".`);
     const permissions = await this.policies.readPermissions(access.workspace, schema, appCaller(access));
     return { access, schema, collection, visible: permissions.visibleSchema, permissions, grant };
@@ -90,10 +90,19 @@ export class ItemTargets {
 
   private async any(access: ItemsAccess, collectionName: string): Promise<Target> {
     const schema = await this.registry.forWorkspace(access.workspace);
-    const collection = schema.collections.get(collectionName);
+    const collection = ownItems(schema, collectionName);
     if (!collection) throw notFound(`Collection "${collectionName}" not found.`);
     return { access, schema, collection, visible: schema, permissions: null };
   }
+}
+
+/**
+ * The collection of that name when it has items of its own to read and write: `cairn_users` (the people
+ * user fields relate to) is reached only through those fields, never listed, so it is none.
+ */
+function ownItems(schema: WorkspaceSchema, name: string): CollectionDef | undefined {
+  const collection = schema.collections.get(name);
+  return collection?.relatedOnly ? undefined : collection;
 }
 
 /** Who runs a query and when, for its filter variables ($CURRENT_USER, $CURRENT_ROLE, $NOW). */

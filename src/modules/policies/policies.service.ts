@@ -281,6 +281,10 @@ export class PoliciesService implements OnModuleInit, OnModuleDestroy {
       policy.collection = input.collection;
       if (!POLICY_ACTIONS.includes(input.action as PolicyAction)) throw invalidPayload(`Invalid payload: "action" must be one of ${POLICY_ACTIONS.join(', ')}.`, 'action');
       policy.action = input.action as PolicyAction;
+      // People are read through user fields only; nothing writes them through the items door.
+      if (schema.collections.get(policy.collection)?.relatedOnly && policy.action !== 'read') {
+        throw invalidPayload(`Invalid payload: "${policy.collection}" can only be read: a policy on it has the action "read".`, 'action');
+      }
       policy.fields = JSON.stringify(['*']);
       policy.requireVerifiedEmail = false;
       policy.filter = null;

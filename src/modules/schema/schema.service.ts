@@ -18,6 +18,7 @@ import type { CollectionDef, FieldDef, WorkspaceSchema } from './schema.types';
 import { Dependant, SchemaRemoval, SnapshotParticipant, SnapshotParticipants } from './snapshot-participant';
 import { actorId } from '../../common/principal/principal';
 import { systemFields } from './system-fields';
+import { withoutUsers } from './users.collection';
 
 type Raw = Record<string, unknown>;
 
@@ -74,8 +75,9 @@ export class SchemaService {
     private readonly participants: SnapshotParticipants,
   ) {}
 
-  schemaOf(access: WorkspaceAccess): Promise<WorkspaceSchema> {
-    return this.registry.forWorkspace(access.workspace);
+  /** The workspace's schema as its schema routes show it: its own and external collections, without the people user fields relate to. */
+  async schemaOf(access: WorkspaceAccess): Promise<WorkspaceSchema> {
+    return withoutUsers(await this.registry.forWorkspace(access.workspace));
   }
 
   /**

@@ -17,10 +17,14 @@ export type FieldTypeName =
   | 'json'
   | 'uuid'
   | 'enum'
-  | 'autocode';
+  | 'autocode'
+  /** The id of one of the workspace's app users, expandable as `cairn_users` (see users.collection.ts). */
+  | 'app_user'
+  /** The id of one of the workspace's members (a platform account), expandable as `cairn_users`. */
+  | 'member';
 
 export const FIELD_TYPES: readonly FieldTypeName[] = [
-  'string', 'text', 'integer', 'bigint', 'float', 'decimal', 'boolean', 'date', 'datetime', 'time', 'json', 'uuid', 'enum', 'autocode',
+  'string', 'text', 'integer', 'bigint', 'float', 'decimal', 'boolean', 'date', 'datetime', 'time', 'json', 'uuid', 'enum', 'autocode', 'app_user', 'member',
 ];
 
 export type ValidationRuleName = 'required' | 'email' | 'url' | 'regex' | 'min' | 'max' | 'min_length' | 'max_length' | 'enum';
@@ -129,6 +133,11 @@ export interface CollectionDef {
    * Absent for tables whose collation Cairn does not choose: external ones and the platform's own.
    */
   codePointText?: true;
+  /**
+   * True for a collection read only through the relations that lead to it (`cairn_users`): it has no
+   * items routes, GraphQL root fields or OpenAPI paths of its own.
+   */
+  relatedOnly?: true;
 }
 
 /**

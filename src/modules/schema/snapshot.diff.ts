@@ -7,6 +7,7 @@ import { checkCollectionName, checkFieldName, checkNewCollectionName, tableNameF
 import { relationShape } from './relations.service';
 import type { CollectionDef, FieldDef, IndexDef, OnDelete, RelationDef, WorkspaceSchema } from './schema.types';
 import { systemFields } from './system-fields';
+import { withoutUsers } from './users.collection';
 
 /*
  * The schema part of a snapshot: its shape, how a request's is read, and the steps that turn a
@@ -86,7 +87,7 @@ export const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.strin
 /** The schema part of a snapshot of a workspace: its own collections, relations and indexes, in a stable order. */
 export function schemaSnapshot(schema: WorkspaceSchema): SchemaSnapshot {
   // Tables of external connections are not part of the workspace's own schema, to copy or apply.
-  schema = ownCollectionsOnly(schema);
+  schema = ownCollectionsOnly(withoutUsers(schema));
   const collections = [...schema.collections.values()].sort((a, b) => a.name.localeCompare(b.name));
   return {
     version: 2,

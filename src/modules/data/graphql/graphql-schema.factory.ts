@@ -98,7 +98,8 @@ class SchemaBuilder<C> {
     const query: GraphQLFieldConfigMap<unknown, C> = {};
     const mutation: GraphQLFieldConfigMap<unknown, C> = {};
     const subscription: GraphQLFieldConfigMap<unknown, C> = {};
-    const collections = [...this.view.visible.collections.values()];
+    // A collection read only through relations (`cairn_users`) is a type of their fields, not a root field.
+    const collections = [...this.view.visible.collections.values()].filter((collection) => !collection.relatedOnly);
     for (const collection of collections) query[collection.name] = this.listField(collection);
     const virtual: VirtualFieldsContext<C> = {
       visible: this.view.visible,
@@ -114,7 +115,7 @@ class SchemaBuilder<C> {
       addOnce(query, `${collection.name}_aggregated`, () => this.aggregatedField(collection));
       addOnce(subscription, `${collection.name}_mutated`, () => this.mutatedField(collection));
     }
-    for (const collection of this.view.schema.collections.values()) this.addMutations(mutation, collection);
+    for (const collection of this.view.schema.collections.values()) if (!collection.relatedOnly) this.addMutations(mutation, collection);
     if (Object.keys(query).length === 0) {
       query._empty = { type: GraphQLBoolean, description: 'There is nothing here you may read.', resolve: () => null };
     }

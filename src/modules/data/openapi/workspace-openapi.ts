@@ -43,6 +43,12 @@ function itemSchema(schema: WorkspaceSchema, collection: CollectionDef): Schema 
   return { type: 'object', properties };
 }
 
+/** The schemas of the collections read only through relations (`cairn_users`) that the caller may read. */
+function relatedOnlySchemas(schema: WorkspaceSchema): Record<string, Schema> {
+  const readable = [...schema.collections.values()].filter((collection) => collection.relatedOnly);
+  return Object.fromEntries(readable.map((collection) => [collection.name, { ...itemSchema(schema, collection), ...(collection.note ? { description: collection.note } : {}) }]));
+}
+
 function inputSchema(collection: CollectionDef, writable: ReadonlySet<string> | null): Schema {
   const fields = collection.fields.filter((field) => !field.system && !fieldType(field.type).generated && (writable === null || writable.has(field.field)));
   const required = fields.filter((field) => field.required).map((field) => field.field);
@@ -77,7 +83,8 @@ export function workspaceOpenApi(
 ): Schema {
   const actionsOf = (name: string) => view?.actions(name) ?? { read: true, create: null, update: null, delete: true };
   const usable = (actions: CollectionActions) => view === null || actions.read || actions.create !== null || actions.update !== null || actions.delete;
-  const collections = [...schema.collections.values()].filter((c) => usable(actionsOf(c.name))).sort((a, b) => a.name.localeCompare(b.name));
+  // `cairn_users` has no routes: it is described only as what user fields expand to.
+  const collections = [...schema.collections.values()].filter((c) => !c.relatedOnly && usable(actionsOf(c.name))).sort((a, b) => a.name.localeCompare(b.name));
   const readSchema = view?.visible ?? schema;
   const paths: Record<string, Schema> = {};
   const listParameters = Object.keys(QUERY_PARAMETERS).map((name) => ({ $ref: `#/components/parameters/${name}` }));
@@ -149,6 +156,7 @@ export function workspaceOpenApi(
       schemas: {
         Errors: { type: 'object', properties: { errors: { type: 'array', items: { type: 'object', properties: { message: { type: 'string' }, extensions: { type: 'object', properties: { code: { type: 'string' } } } } } } } },
         ...Object.fromEntries(virtual.map((collection) => [collection.name, collection.rowSchema])),
+        ...relatedOnlySchemas(readSchema),
         ...Object.fromEntries(
           collections.flatMap((collection) => {
             const actions = actionsOf(collection.name);

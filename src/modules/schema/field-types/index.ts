@@ -3,6 +3,7 @@ import type { FieldType } from './field-type';
 import { bigintType, decimalType, floatType, integerType } from './number.types';
 import { booleanType, dateType, datetimeType, jsonType, timeType } from './other.types';
 import { autocodeType, enumType, stringType, textType, uuidType } from './text.types';
+import { appUserType, memberType } from './user.types';
 
 const TYPES: Record<FieldTypeName, FieldType> = {
   string: stringType,
@@ -19,6 +20,8 @@ const TYPES: Record<FieldTypeName, FieldType> = {
   uuid: uuidType,
   enum: enumType,
   autocode: autocodeType,
+  app_user: appUserType,
+  member: memberType,
 };
 
 export function fieldType(name: FieldTypeName): FieldType {
