@@ -30,6 +30,8 @@ export const FIELD_TYPES = [
   'uuid',
   'enum',
   'autocode',
+  'app_user',
+  'member',
 ] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
