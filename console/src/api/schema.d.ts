@@ -4382,7 +4382,7 @@ export interface operations {
                                 required?: boolean;
                                 scale?: number;
                                 /** @enum {string} */
-                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode";
+                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "app_user" | "member";
                                 unique?: boolean;
                                 /**
                                  * @example {
@@ -4462,7 +4462,7 @@ export interface operations {
                         required?: boolean;
                         scale?: number;
                         /** @enum {string} */
-                        type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode";
+                        type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "app_user" | "member";
                         unique?: boolean;
                         /**
                          * @example {
@@ -4507,7 +4507,7 @@ export interface operations {
                                 required?: boolean;
                                 scale?: number;
                                 /** @enum {string} */
-                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode";
+                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "app_user" | "member";
                                 unique?: boolean;
                                 /**
                                  * @example {
@@ -4612,7 +4612,7 @@ export interface operations {
                                 required?: boolean;
                                 scale?: number;
                                 /** @enum {string} */
-                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode";
+                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "app_user" | "member";
                                 unique?: boolean;
                                 /**
                                  * @example {
@@ -4775,7 +4775,7 @@ export interface operations {
                                 required?: boolean;
                                 scale?: number;
                                 /** @enum {string} */
-                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode";
+                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "app_user" | "member";
                                 unique?: boolean;
                                 /**
                                  * @example {
@@ -5961,7 +5961,7 @@ export interface operations {
                             required?: boolean;
                             scale?: number;
                             /** @enum {string} */
-                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode";
+                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "app_user" | "member";
                             unique?: boolean;
                             /**
                              * @example {
@@ -6041,7 +6041,7 @@ export interface operations {
                             required?: boolean;
                             scale?: number;
                             /** @enum {string} */
-                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode";
+                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "app_user" | "member";
                             unique?: boolean;
                             /**
                              * @example {
@@ -6115,7 +6115,7 @@ export interface operations {
                     required?: boolean;
                     scale?: number;
                     /** @enum {string} */
-                    type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode";
+                    type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "app_user" | "member";
                     unique?: boolean;
                     /**
                      * @example {
@@ -6153,7 +6153,7 @@ export interface operations {
                             required?: boolean;
                             scale?: number;
                             /** @enum {string} */
-                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode";
+                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "app_user" | "member";
                             unique?: boolean;
                             /**
                              * @example {
@@ -6320,7 +6320,7 @@ export interface operations {
                     required?: boolean;
                     scale?: number;
                     /** @enum {string} */
-                    type?: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode";
+                    type?: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "app_user" | "member";
                     unique?: boolean;
                     /**
                      * @example {
@@ -6358,7 +6358,7 @@ export interface operations {
                             required?: boolean;
                             scale?: number;
                             /** @enum {string} */
-                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode";
+                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "app_user" | "member";
                             unique?: boolean;
                             /**
                              * @example {
