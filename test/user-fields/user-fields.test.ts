@@ -6,6 +6,7 @@ import { newAppUser, type AppUser } from '../support/app-users';
 import { addMember, assertError, newAccount, newCollection, newOwnedWorkspace, type Account, type OwnedWorkspace } from '../support/factories';
 import { graphqlData } from '../support/graphql';
 import type { Api } from '../support/http';
+import { RealtimeClient } from '../support/realtime';
 
 type Row = Record<string, any>;
 
@@ -201,4 +202,44 @@ describeEachDatabase('user fields', {}, (suite) => {
     const rows = await client.request(readItems('notes', { fields: ['id', 'title', { created_by: ['*'] }], filter: { title: { _eq: 'by a member' } } }));
     assert.deepEqual(rows, [{ id: rows[0].id, title: 'by a member', created_by: { id: editor.id, kind: 'member', email: editor.email, name: 'editor' } }]);
   });
+
+  it('sends realtime subscribers the people of a change as their read shows them', async () => {
+    const client = await RealtimeClient.connect(`${suite.app.url.replace('http', 'ws')}${base}/realtime?access_token=${owned.owner.accessToken}`);
+    try {
+      const init = await client.subscribe('notes', { fields: ['title', 'author.email', 'created_by.kind'], filter: { title: { _eq: 'live' } } });
+      assert.equal(init.event, 'init', JSON.stringify(init));
+      await ok(suite.api.as(editor.accessToken).post(`${base}/items/notes`, { title: 'live', author: bob.id }));
+      const created = await client.next((message) => message.event === 'create');
+      assert.deepEqual(created.data.map((row: Row) => [row.title, row.author.email, row.created_by.kind]), [['live', bob.email, 'member']]);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('changes a user field to a uuid without loss, and a uuid to a user field only when forced', async () => {
+    await newCollection(api, base, { collection: 'tickets', fields: [{ field: 'assignee', type: 'member' }, { field: 'owner', type: 'uuid' }] });
+    const ticket = await ok(api.post(`${base}/items/tickets`, { assignee: editor.id, owner: ann.id }));
+    assert.equal((await ok(api.patch(`${base}/fields/tickets/assignee`, { type: 'uuid' }))).type, 'uuid');
+    assertError(await api.get(`${base}/items/tickets?fields=assignee.email`), 400, 'INVALID_QUERY');
+    assertError(await api.patch(`${base}/fields/tickets/owner`, { type: 'app_user' }), 409, 'CONFLICT');
+    assert.equal((await ok(api.patch(`${base}/fields/tickets/owner?force=true`, { type: 'app_user' }))).type, 'app_user');
+    const read = await ok(api.get(`${base}/items/tickets/${ticket.id}?fields=assignee,owner.email`));
+    assert.deepEqual(read, { id: ticket.id, assignee: editor.id, owner: { id: ann.id, email: ann.email } });
+  });
+
+  it('applies a snapshot whose policies read cairn_users', async () => {
+    const source = await newOwnedWorkspace(suite.api);
+    await newCollection(source.api, source.base, { collection: 'posts', fields: [{ field: 'writer', type: 'app_user' }] });
+    await ok(source.api.post(`${source.base}/policies`, { role: 'authenticated', collection: 'cairn_users', action: 'read', fields: ['id', 'email'], filter: { kind: { _eq: 'app_user' } } }));
+    await ok(source.api.post(`${source.base}/policies`, { role: 'authenticated', collection: 'posts', action: 'read', fields: ['*'] }));
+    const snapshot = await ok(source.api.get(`${source.base}/schema/snapshot`));
+
+    const target = await newOwnedWorkspace(suite.api);
+    await ok(target.api.post(`${target.base}/schema/apply`, { snapshot }));
+    const writer = await newAppUser(suite.api, target.base, 'writer');
+    await ok(target.api.post(`${target.base}/items/posts`, { writer: writer.id }));
+    const seen = await ok(suite.api.as(writer.accessToken).get(`${target.base}/items/posts?fields=writer.email`));
+    assert.deepEqual(seen.map((row: Row) => row.writer), [{ id: writer.id, email: writer.email }]);
+  });
 });
+
