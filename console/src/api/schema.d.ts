@@ -5005,7 +5005,7 @@ export interface operations {
                                 required?: boolean;
                                 scale?: number;
                                 /** @enum {string} */
-                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
+                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member";
                                 unique?: boolean;
                                 /**
                                  * @example {
@@ -5085,7 +5085,7 @@ export interface operations {
                         required?: boolean;
                         scale?: number;
                         /** @enum {string} */
-                        type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
+                        type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member";
                         unique?: boolean;
                         /**
                          * @example {
@@ -5130,7 +5130,7 @@ export interface operations {
                                 required?: boolean;
                                 scale?: number;
                                 /** @enum {string} */
-                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
+                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member";
                                 unique?: boolean;
                                 /**
                                  * @example {
@@ -5235,7 +5235,7 @@ export interface operations {
                                 required?: boolean;
                                 scale?: number;
                                 /** @enum {string} */
-                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
+                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member";
                                 unique?: boolean;
                                 /**
                                  * @example {
@@ -5398,7 +5398,7 @@ export interface operations {
                                 required?: boolean;
                                 scale?: number;
                                 /** @enum {string} */
-                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
+                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member";
                                 unique?: boolean;
                                 /**
                                  * @example {
@@ -6584,7 +6584,7 @@ export interface operations {
                             required?: boolean;
                             scale?: number;
                             /** @enum {string} */
-                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
+                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member";
                             unique?: boolean;
                             /**
                              * @example {
@@ -6664,7 +6664,7 @@ export interface operations {
                             required?: boolean;
                             scale?: number;
                             /** @enum {string} */
-                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
+                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member";
                             unique?: boolean;
                             /**
                              * @example {
@@ -6738,7 +6738,7 @@ export interface operations {
                     required?: boolean;
                     scale?: number;
                     /** @enum {string} */
-                    type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
+                    type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member";
                     unique?: boolean;
                     /**
                      * @example {
@@ -6776,7 +6776,7 @@ export interface operations {
                             required?: boolean;
                             scale?: number;
                             /** @enum {string} */
-                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
+                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member";
                             unique?: boolean;
                             /**
                              * @example {
@@ -6943,7 +6943,7 @@ export interface operations {
                     required?: boolean;
                     scale?: number;
                     /** @enum {string} */
-                    type?: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
+                    type?: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member";
                     unique?: boolean;
                     /**
                      * @example {
@@ -6981,7 +6981,7 @@ export interface operations {
                             required?: boolean;
                             scale?: number;
                             /** @enum {string} */
-                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
+                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member";
                             unique?: boolean;
                             /**
                              * @example {

@@ -31,6 +31,8 @@ export const FIELD_TYPES = [
   'enum',
   'autocode',
   'file',
+  'app_user',
+  'member',
 ] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 

@@ -1,6 +1,7 @@
 import { forbidden } from '../../common/errors/app-error';
 import type { FilterNode, ItemsQuery, NestedRead, Selection, SortTerm } from '../../engine/query/query.ast';
 import { findRelationalField } from '../schema/schema.lookup';
+import { FILES } from '../schema/files.collection';
 import type { CollectionDef, RelationDef, WorkspaceSchema } from '../schema/schema.types';
 
 /** What one role may read of one collection: its columns (the primary key always) and the rows its filter keeps. */
@@ -39,12 +40,13 @@ export function readPermissions(schema: WorkspaceSchema, policyGrants: ReadonlyM
 }
 
 /**
- * The grants with the tables only reached through fields (the files of file fields): readable whole
- * through an item the role may read, since the item's own grant (its row filter, the field's column)
- * already decides whether the role reaches them; the items door serves them at no route of their own.
+ * The grants with the files of file fields: readable whole through an item the role may read, since the
+ * item's own grant (its row filter, the field's column) already decides whether the role reaches them;
+ * the items door serves them at no route of their own. (The people of user fields, the other table
+ * reached only through fields, need a read policy of their own: see users.collection.ts.)
  */
 function withRelationTargets(schema: WorkspaceSchema, grants: ReadonlyMap<string, CollectionReadGrant>): ReadonlyMap<string, CollectionReadGrant> {
-  const targets = [...schema.collections.values()].filter((collection) => collection.relationTargetOnly);
+  const targets = [...schema.collections.values()].filter((collection) => collection.relationTargetOnly && collection.name === FILES);
   if (targets.length === 0) return grants;
   const all = new Map(grants);
   for (const target of targets) all.set(target.name, { fields: new Set(target.fields.map((field) => field.field)), filter: null });

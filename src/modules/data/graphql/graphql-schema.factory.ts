@@ -1,4 +1,4 @@
-import { listedCollections } from '../../schema/file-fields';
+import { listedCollections } from '../../schema/relation-targets';
 import {
   GraphQLBoolean,
   GraphQLEnumType,

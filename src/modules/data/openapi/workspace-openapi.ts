@@ -1,5 +1,5 @@
 import { fieldType } from '../../schema/field-types';
-import { listedCollections } from '../../schema/file-fields';
+import { listedCollections } from '../../schema/relation-targets';
 import { findRelationalField, relationalFields } from '../../schema/schema.lookup';
 import type { CollectionDef, FieldDef, WorkspaceSchema } from '../../schema/schema.types';
 import type { VirtualCollectionInfo } from '../virtual-collections';
@@ -96,9 +96,10 @@ export function workspaceOpenApi(
 ): Schema {
   const actionsOf = (name: string) => view?.actions(name) ?? { read: true, create: null, update: null, delete: true };
   const usable = (actions: CollectionActions) => view === null || actions.read || actions.create !== null || actions.update !== null || actions.delete;
+  // The tables fields relate to (files, people) have no routes here: they are described as what those fields expand to.
   const collections = listedCollections(schema).filter((c) => usable(actionsOf(c.name))).sort((a, b) => a.name.localeCompare(b.name));
   const readSchema = view?.visible ?? schema;
-  // The files, as file fields expand to them: a schema of their own, no routes here (they have /files).
+  // The files and people, as the fields that relate to them expand to them: schemas of their own, no items routes.
   const targets = [...readSchema.collections.values()].filter((c) => c.relationTargetOnly);
   const paths: Record<string, Schema> = {};
   const listParameters = Object.keys(QUERY_PARAMETERS).map((name) => ({ $ref: `#/components/parameters/${name}` }));
@@ -170,7 +171,7 @@ export function workspaceOpenApi(
       schemas: {
         Errors: { type: 'object', properties: { errors: { type: 'array', items: { type: 'object', properties: { message: { type: 'string' }, extensions: { type: 'object', properties: { code: { type: 'string' } } } } } } } },
         ...Object.fromEntries(virtual.map((collection) => [collection.name, collection.rowSchema])),
-        ...Object.fromEntries(targets.map((target) => [target.name, itemSchema(readSchema, target)])),
+        ...Object.fromEntries(targets.map((target) => [target.name, { ...itemSchema(readSchema, target), ...(target.note ? { description: target.note } : {}) }])),
         ...Object.fromEntries(
           collections.flatMap((collection) => {
             const actions = actionsOf(collection.name);
