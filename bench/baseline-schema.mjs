@@ -6,7 +6,7 @@
 
 import { dialect } from './db.mjs';
 
-export const BASELINE_TABLES = { authors: 'raw_authors', articles: 'raw_articles' };
+export const BASELINE_TABLES = { authors: 'raw_authors', articles: 'raw_articles', comments: 'raw_comments', tags: 'raw_tags', junction: 'raw_articles_tags' };
 
 /** Column definitions per database, in the order of Cairn's tables (system fields first). */
 function columns(kind, text) {
@@ -32,6 +32,9 @@ function columns(kind, text) {
       ['published_at', datetime],
       ['author', integer],
     ],
+    comments: [...system, ['body', text('varchar(255)')], ['article', integer]],
+    tags: [...system, ['name', text('varchar(255)', 'NOT NULL')]],
+    junction: [...system, ['articles_id', `${integer} NOT NULL`], ['tags_id', `${integer} NOT NULL`]],
   };
 }
 
@@ -48,9 +51,9 @@ export async function createBaselineTables(db, cairnTables) {
     collation = /mariadb/i.test(v) ? 'utf8mb4_nopad_bin' : 'utf8mb4_0900_bin';
   }
   const text = (type, extra = '') => [type, collation && `COLLATE ${collation}`, extra].filter(Boolean).join(' ');
-  const { authors, articles } = columns(db.kind, text);
+  const { authors, articles, comments, tags, junction } = columns(db.kind, text);
   const definition = (list) => list.map(([name, type]) => `${q(name)} ${type}`).join(', ');
-  const { authors: rawAuthors, articles: rawArticles } = BASELINE_TABLES;
+  const { authors: rawAuthors, articles: rawArticles, comments: rawComments } = BASELINE_TABLES;
 
   await db.run(`CREATE TABLE ${q(rawAuthors)} (${definition(authors)})`);
   const foreignKey = `FOREIGN KEY (${q('author')}) REFERENCES ${q(rawAuthors)} (${q('id')}) ON DELETE SET NULL`;
@@ -68,9 +71,26 @@ export async function createBaselineTables(db, cairnTables) {
     for (const [name, list] of indexes) await db.run(`CREATE INDEX ${q(name)} ON ${q(rawArticles)} ${on(list)}`);
   }
 
+  // list_counts: comments with a real foreign key and the index on it that counting them by article needs.
+  const commentKey = `FOREIGN KEY (${q('article')}) REFERENCES ${q(rawArticles)} (${q('id')}) ON DELETE SET NULL`;
+  if (db.kind === 'mysql') {
+    await db.run(`CREATE TABLE ${q(rawComments)} (${definition(comments)}, KEY ${q('raw_comments_article')} (${q('article')}), ${commentKey})`);
+  } else {
+    await db.run(`CREATE TABLE ${q(rawComments)} (${definition(comments)}, ${commentKey})`);
+    await db.run(`CREATE INDEX ${q('raw_comments_article')} ON ${q(rawComments)} (${q('article')})`);
+  }
+  // nested_create's tables, empty: tags and the junction that links them to articles, as Cairn's
+  // many-to-many makes them (both keys cascade, each indexed).
+  const { tags: rawTags, junction: rawJunction } = BASELINE_TABLES;
+  await db.run(`CREATE TABLE ${q(rawTags)} (${definition(tags)})`);
+  const cascade = (column, table) => `FOREIGN KEY (${q(column)}) REFERENCES ${q(table)} (${q('id')}) ON DELETE CASCADE`;
+  await db.run(`CREATE TABLE ${q(rawJunction)} (${definition(junction)}, ${cascade('articles_id', rawArticles)}, ${cascade('tags_id', rawTags)})`);
+  for (const column of ['articles_id', 'tags_id']) await db.run(`CREATE INDEX ${q(`${rawJunction}_${column}`)} ON ${q(rawJunction)} (${q(column)})`);
+
   for (const [raw, cairn, list] of [
     [rawAuthors, cairnTables.authors, authors],
     [rawArticles, cairnTables.articles, articles],
+    [rawComments, cairnTables.comments, comments],
   ]) {
     const names = list.map(([name]) => q(name)).join(', ');
     await db.run(`INSERT INTO ${q(raw)} (${names}) SELECT ${names} FROM ${q(cairn)} ORDER BY ${q('id')}`);

@@ -17,6 +17,9 @@ const kind = env.BASELINE_DB_KIND;
 const { quote: q, placeholder: p } = dialect(kind);
 const articles = q(env.BASELINE_ARTICLES_TABLE);
 const authors = q(env.BASELINE_AUTHORS_TABLE);
+const comments = q(env.BASELINE_COMMENTS_TABLE);
+const tags = q(env.BASELINE_TAGS_TABLE);
+const junction = q(env.BASELINE_JUNCTION_TABLE);
 const base = `/api/v1/w/${env.BASELINE_WORKSPACE}/items/articles`;
 const graphqlPath = `/api/v1/w/${env.BASELINE_WORKSPACE}/graphql`;
 // handler_endpoint: Cairn runs a sandboxed handler that reads the article; here it is get_by_id's read.
@@ -43,6 +46,10 @@ const SQL = {
     `SELECT a.${q('id')} AS ${q('id')}, a.${q('title')} AS ${q('title')}, a.${q('author')} AS ${q('author_id')}, au.${q('name')} AS ${q('author_name')} ` +
     `FROM (SELECT ${q('id')}, ${q('title')}, ${q('author')} FROM ${articles} ORDER BY ${q('id')} ASC LIMIT ${p(1)} OFFSET ${p(2)}) a ` +
     `LEFT JOIN ${authors} au ON au.${q('id')} = a.${q('author')} ORDER BY a.${q('id')} ASC`,
+  // list_counts: the page cut first, then each of its 20 articles' comments counted in the (article) index.
+  counts:
+    `SELECT a.${q('id')} AS ${q('id')}, a.${q('title')} AS ${q('title')}, (SELECT COUNT(*) FROM ${comments} c WHERE c.${q('article')} = a.${q('id')}) AS ${q('comments_count')} ` +
+    `FROM (SELECT ${q('id')}, ${q('title')} FROM ${articles} ORDER BY ${q('id')} ASC LIMIT ${p(1)} OFFSET ${p(2)}) a ORDER BY a.${q('id')} ASC`,
   // status is NOT NULL here, so the order of NULLs does not arise.
   aggregate: `SELECT ${q('status')} AS ${q('status')}, COUNT(*) AS ${q('count')} FROM ${articles} GROUP BY ${q('status')} ORDER BY ${q('status')}`,
   insert:
@@ -100,6 +107,11 @@ async function list(params) {
     return { data: rows.map((row) => ({ status: row.status, count: Number(row.count) })) };
   }
   const limit = integer(params.get('limit') ?? '100', 'limit', 1, MAX_LIMIT);
+  if (params.get('fields') === 'id,title,count(comments)') {
+    const offset = integer(params.get('offset') ?? '0', 'offset', 0, Number.MAX_SAFE_INTEGER);
+    const rows = await db.query(SQL.counts, [limit, offset]);
+    return { data: rows.map((row) => ({ id: row.id, title: row.title, comments_count: Number(row.comments_count) })) };
+  }
   if (params.has('fields')) {
     if (params.get('fields') !== 'id,title,author.name') throw new HttpError(400, 'unsupported fields');
     const offset = integer(params.get('offset') ?? '0', 'offset', 0, Number.MAX_SAFE_INTEGER);
@@ -150,9 +162,50 @@ async function create(req) {
 
   const now = datetimeParam(new Date(), kind);
   const values = [now, now, input.title, input.body ?? null, input.status, rating, publishedAt && datetimeParam(publishedAt, kind), author];
+  if (input.tags !== undefined) return createNested(input, values);
   if (INSERT_RETURNING) return { data: article((await db.query(INSERT_RETURNING, values))[0]) };
   const { insertId } = await db.run(SQL.insert, values);
   return { data: article((await db.query(SQL.byId, [insertId]))[0]) };
+}
+
+/** nested_create: the article, its new tags and their links, in one transaction of three statements. */
+const TAG_COUNT = 3;
+const values = (count, width, from = 1) => Array.from({ length: count }, (_, row) => `(${Array.from({ length: width }, (_, column) => p(from + row * width + column)).join(', ')})`).join(', ');
+const NESTED_SQL = {
+  tags: `INSERT INTO ${tags} (${['created_at', 'updated_at', 'name'].map(q).join(', ')}) VALUES ${values(TAG_COUNT, 3)}`,
+  links: `INSERT INTO ${junction} (${['created_at', 'updated_at', 'articles_id', 'tags_id'].map(q).join(', ')}) VALUES ${values(TAG_COUNT, 4)}`,
+};
+
+async function createNested(input, articleValues) {
+  if (!Array.isArray(input.tags) || input.tags.length !== TAG_COUNT) throw new HttpError(400, `expected ${TAG_COUNT} tags`);
+  const names = input.tags.map((tag) => {
+    if (typeof tag?.name !== 'string' || tag.name.length === 0 || tag.name.length > 255) throw new HttpError(400, 'invalid tag name');
+    return tag.name;
+  });
+  const now = articleValues[0];
+  const tagValues = names.flatMap((name) => [now, now, name]);
+  const linkValues = (articleId, tagIds) => tagIds.flatMap((tagId) => [now, now, articleId, tagId]);
+  if (kind === 'sqlite') {
+    return { data: article(db.transaction((prepare) => {
+      const row = prepare(INSERT_RETURNING).get(articleValues);
+      const tagIds = prepare(`${NESTED_SQL.tags} RETURNING ${q('id')}`).all(tagValues).map((tag) => tag.id);
+      prepare(NESTED_SQL.links).run(linkValues(row.id, tagIds));
+      return row;
+    })) };
+  }
+  return { data: article(await db.transaction(async (tx) => {
+    if (kind === 'postgres') {
+      const [row] = await tx.query(INSERT_RETURNING, articleValues);
+      const tagIds = (await tx.query(`${NESTED_SQL.tags} RETURNING ${q('id')}`, tagValues)).map((tag) => tag.id);
+      await tx.query(NESTED_SQL.links, linkValues(row.id, tagIds));
+      return row;
+    }
+    // MariaDB: a multi-row INSERT's ids follow one another from insertId.
+    const { insertId } = await tx.query(SQL.insert, articleValues);
+    const first = (await tx.query(NESTED_SQL.tags, tagValues)).insertId;
+    await tx.query(NESTED_SQL.links, linkValues(insertId, names.map((_, index) => first + index)));
+    return (await tx.query(SQL.byId, [insertId]))[0];
+  })) };
 }
 
 async function handle(req) {

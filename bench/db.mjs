@@ -50,6 +50,21 @@ export async function openDatabase(kind, location, { poolSize = 10 } = {}) {
           await pool.query(sql, params);
           return {};
         },
+        /** Runs fn({ query }) in one transaction on one connection of the pool. */
+        transaction: async (fn) => {
+          const client = await pool.connect();
+          try {
+            await client.query('BEGIN');
+            const result = await fn({ query: async (sql, params = []) => (await client.query(sql, params)).rows });
+            await client.query('COMMIT');
+            return result;
+          } catch (error) {
+            await client.query('ROLLBACK');
+            throw error;
+          } finally {
+            client.release();
+          }
+        },
         close: () => pool.end(),
       };
     }
@@ -68,6 +83,21 @@ export async function openDatabase(kind, location, { poolSize = 10 } = {}) {
         kind,
         query: async (sql, params = []) => (await pool.query(sql, params))[0],
         run: async (sql, params = []) => ({ insertId: (await pool.query(sql, params))[0].insertId }),
+        /** Runs fn({ query }) in one transaction on one connection of the pool (query answers rows, or an INSERT's header). */
+        transaction: async (fn) => {
+          const connection = await pool.getConnection();
+          try {
+            await connection.beginTransaction();
+            const result = await fn({ query: async (sql, params = []) => (await connection.query(sql, params))[0] });
+            await connection.commit();
+            return result;
+          } catch (error) {
+            await connection.rollback();
+            throw error;
+          } finally {
+            connection.release();
+          }
+        },
         close: () => pool.end(),
       };
     }

@@ -19,7 +19,7 @@ import autocannon from 'autocannon';
 import { freePort, sleep } from './cairn.mjs';
 import { realtimeFanout } from './realtime-fanout.mjs';
 import { prepareThumbnail, thumbnailScenario } from './thumbnail.mjs';
-import { createBaselineTables } from './baseline-schema.mjs';
+import { BASELINE_TABLES, createBaselineTables } from './baseline-schema.mjs';
 import { createBenchDatabase, DATABASE_KINDS, datetimeParam, DEFAULT_ADMIN_URLS, dialect, openDatabase, serverVersion, tableIndexes } from './db.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -41,11 +41,11 @@ function fail(message) {
   process.exit(2);
 }
 
-const ALL_SCENARIOS = ['get_by_id', 'list_filtered', 'list_expand', 'graphql_list', 'handler_endpoint', 'aggregate', 'thumbnail_cached', 'create'];
+const ALL_SCENARIOS = ['get_by_id', 'list_filtered', 'list_expand', 'list_counts', 'graphql_list', 'handler_endpoint', 'aggregate', 'thumbnail_cached', 'create', 'nested_create'];
 /** Scenarios measured on their own, not against the baseline. */
 const OWN_SCENARIOS = ['realtime_fanout'];
 /** Ratio Cairn ÷ baseline each scenario must reach, the same on every database. */
-const TARGETS = { get_by_id: 0.6, list_filtered: 0.6, list_expand: 0.6, graphql_list: 0.5, handler_endpoint: 0.25, aggregate: 0.6, thumbnail_cached: 0.5, create: 0.5 };
+const TARGETS = { get_by_id: 0.6, list_filtered: 0.6, list_expand: 0.6, list_counts: 0.5, graphql_list: 0.5, handler_endpoint: 0.25, aggregate: 0.6, thumbnail_cached: 0.5, create: 0.5, nested_create: 0.5 };
 const DATABASE_LABELS = { postgres: 'PostgreSQL', sqlite: 'SQLite', mysql: 'MariaDB' };
 
 const list = (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean);
@@ -269,6 +269,9 @@ async function startBaseline(kind, location, tables, workspace, thumbnailDirs) {
   return forkBaseline('baseline-server.mjs', 'baseline server', kind, location, {
     BASELINE_ARTICLES_TABLE: tables.articles,
     BASELINE_AUTHORS_TABLE: tables.authors,
+    BASELINE_COMMENTS_TABLE: tables.comments,
+    BASELINE_TAGS_TABLE: tables.tags,
+    BASELINE_JUNCTION_TABLE: tables.junction,
     BASELINE_WORKSPACE: workspace,
     ...(thumbnailDirs ? { BASELINE_THUMBNAIL_SOURCE: thumbnailDirs.source, BASELINE_THUMBNAIL_CACHE: thumbnailDirs.cache } : {}),
   });
@@ -358,6 +361,13 @@ async function bootstrap(cairnUrl) {
   });
   const relation = await request(cairnUrl, 'POST', `${ws}/relations`, { token: key, body: { collection: 'articles', field: 'author', related_collection: 'authors' } });
   if (relation.status !== 200 && relation.status !== 201) throw new Error(`POST ${ws}/relations answered ${relation.status}: ${relation.text.slice(0, 500)}`);
+  // list_counts: comments of articles, counted as count(comments) through the one-to-many `articles.comments`.
+  await expectStatus(cairnUrl, 'POST', `${ws}/collections`, 201, { token: key, body: { collection: 'comments', fields: [{ field: 'body', type: 'string' }] } });
+  const comments = await request(cairnUrl, 'POST', `${ws}/relations`, { token: key, body: { collection: 'comments', field: 'article', related_collection: 'articles', one_field: 'comments' } });
+  if (comments.status !== 200 && comments.status !== 201) throw new Error(`POST ${ws}/relations answered ${comments.status}: ${comments.text.slice(0, 500)}`);
+  // nested_create: tags, many-to-many with articles through the junction articles_tags.
+  await expectStatus(cairnUrl, 'POST', `${ws}/collections`, 201, { token: key, body: { collection: 'tags', fields: [{ field: 'name', type: 'string', required: true }] } });
+  await expectStatus(cairnUrl, 'POST', `${ws}/relations`, 201, { token: key, body: { collection: 'articles', field: 'tags', related_collection: 'tags', junction: true } });
   const compositeIndex = settings.compositeIndex === 'api' ? await makeCompositeIndex(cairnUrl, ws, key) : null;
   // handler_endpoint: get_by_id's read, made by a sandboxed handler through items().
   await expectStatus(cairnUrl, 'POST', `${ws}/handlers`, 201, {
@@ -435,6 +445,40 @@ async function seedArticles(db, table, authorIds) {
   return { minId: Number(min), maxId: Number(max), count: Number(n) };
 }
 
+/** Comments for list_counts: 0 to 4 per article (2 on average), in multi-row INSERTs into Cairn's table. */
+async function seedComments(db, table, articles) {
+  const { quote: q, placeholder: p } = dialect(db.kind);
+  const random = prng(99);
+  const created = datetimeParam(new Date(Date.UTC(2025, 0, 1)), db.kind);
+  const columns = ['created_at', 'updated_at', 'body', 'article'];
+  const rows = [];
+  for (let id = articles.minId; id <= articles.maxId; id++) {
+    const n = Math.floor(random() * 5);
+    for (let i = 0; i < n; i++) rows.push([created, created, words(random, 3, 12), id]);
+  }
+  const into = `INSERT INTO ${q(table)} (${columns.map(q).join(', ')}) VALUES `;
+  if (db.kind === 'sqlite') {
+    const sql = `${into}(${columns.map(() => '?').join(', ')})`;
+    db.transaction((prepare) => {
+      const insert = prepare(sql);
+      for (const row of rows) insert.run(row);
+    });
+  } else {
+    const BATCH = 1000;
+    for (let done = 0; done < rows.length; done += BATCH) {
+      const batch = rows.slice(done, done + BATCH);
+      const params = [];
+      const tuples = batch.map((values) => {
+        const tuple = `(${values.map((_, j) => p(params.length + j + 1)).join(', ')})`;
+        params.push(...values);
+        return tuple;
+      });
+      await db.run(into + tuples.join(', '), params);
+    }
+  }
+  return rows.length;
+}
+
 /**
  * Fresh statistics for both servers' tables, as autovacuum (or a user's ANALYZE) would leave them; on
  * PostgreSQL also the visibility map that index-only scans read, and a checkpoint so that the first
@@ -459,7 +503,8 @@ async function analyze(db, tables) {
 
 /** The real tables of the two collections, as the registry names them. */
 async function tableNames(db, workspaceId) {
-  return { articles: await tableName(db, workspaceId, 'articles'), authors: await tableName(db, workspaceId, 'authors') };
+  const [articles, authors, comments, tags, junction] = await Promise.all(['articles', 'authors', 'comments', 'tags', 'articles_tags'].map((name) => tableName(db, workspaceId, name)));
+  return { articles, authors, comments, tags, junction };
 }
 
 /** The real table of a collection, as the registry names it. */
@@ -476,7 +521,7 @@ const ARTICLE_KEYS = ['author', 'body', 'created_at', 'created_by', 'id', 'publi
 const sameKeys = (object, keys) => object !== null && typeof object === 'object' && isDeepStrictEqual(Object.keys(object).sort(), [...keys].sort());
 const randomInt = (min, max) => min + Math.floor(Math.random() * (max - min + 1));
 
-function scenarioDefinitions({ ws, articles, authorIds, db, table }) {
+function scenarioDefinitions({ ws, articles, authorIds, db, table, commentsTable, tables }) {
   const items = `${ws}/items/articles`;
   const { quote: q } = dialect(db.kind);
   const newArticle = () => ({
@@ -492,6 +537,8 @@ function scenarioDefinitions({ ws, articles, authorIds, db, table }) {
   const listFiltered = `${items}?filter[status][_eq]=published&filter[rating][_gte]=3&sort=-published_at&limit=20`;
   const expandPath = (offset) => `${items}?fields=id,title,author.name&limit=20&offset=${offset}`;
   const aggregate = `${items}?aggregate[count]=*&groupBy=status`;
+  const countsPath = (offset) => `${items}?fields=id,title,count(comments)&limit=20&offset=${offset}`;
+  const nestedArticle = () => ({ ...newArticle(), tags: [1, 2, 3].map((n) => ({ name: `tag ${n} ${randomBytes(3).toString('hex')}` })) });
   // list_expand's read in GraphQL: the same page of 20 articles with their authors' names.
   const graphqlQuery = 'query Page($offset: Int!) { articles(limit: 20, offset: $offset, sort: ["id"]) { id title author { name } } }';
   const graphqlBody = (offset) => ({ query: graphqlQuery, variables: { offset } });
@@ -531,6 +578,18 @@ function scenarioDefinitions({ ws, articles, authorIds, db, table }) {
         return extra ? [`author carries ${Object.keys(extra.author).filter((key) => key !== 'name').map((key) => `"${key}"`).join(', ')} that fields=id,title,author.name did not ask for, e.g. ${JSON.stringify(extra)}`] : [];
       },
     },
+    list_counts: {
+      method: 'GET',
+      path: () => countsPath(randomInt(0, articles.count - 20)),
+      sample: { path: countsPath(sampleOffset) },
+      check: async (data) => {
+        if (!Array.isArray(data) || data.length !== 20) return 'not an array of 20 articles';
+        if (!data.every((a) => sameKeys(a, ['id', 'title', 'comments_count']) && Number.isInteger(a.comments_count))) return 'an article is not {id, title, comments_count}';
+        if (!data.every((a, i) => i === 0 || a.id > data[i - 1].id)) return 'not in id order';
+        const [{ n }] = await db.query(`SELECT COUNT(*) AS ${q('n')} FROM ${q(commentsTable)} WHERE ${q('article')} = ${dialect(db.kind).placeholder(1)}`, [data[0].id]);
+        return data[0].comments_count === Number(n) || 'the first article\'s count is not its number of comments';
+      },
+    },
     graphql_list: {
       method: 'POST',
       path: () => `${ws}/graphql`,
@@ -568,6 +627,20 @@ function scenarioDefinitions({ ws, articles, authorIds, db, table }) {
       check: (data, sent) => (sameKeys(data, ARTICLE_KEYS) && typeof data.id === 'number' && data.title === sent.title && data.author === sent.author) || 'not the created article with all its fields',
       // Two creates never answer the same row: compare what both servers must agree on.
       comparable: (data) => ({ keys: Object.keys(data).sort(), status: data.status, rating: typeof data.rating, created_by: data.created_by }),
+    },
+    // An article with three new tags in one request and one transaction: the article, the tags and the
+    // junction items (Cairn: each through its write path, with activity and revisions).
+    nested_create: {
+      method: 'POST',
+      path: () => items,
+      body: () => JSON.stringify(nestedArticle()),
+      sample: { path: items, body: nestedArticle },
+      check: async (data, sent) => {
+        if (!(sameKeys(data, ARTICLE_KEYS) && typeof data.id === 'number' && data.title === sent.title)) return 'not the created article with all its fields';
+        const [cairnLinks, rawLinks] = await Promise.all([tables.junction, BASELINE_TABLES.junction].map(async (junction) => Number((await db.query(`SELECT COUNT(*) AS ${q('n')} FROM ${q(junction)} WHERE ${q('articles_id')} = ${data.id}`))[0].n)));
+        return cairnLinks === 3 || rawLinks === 3 || 'the article is not linked to three tags';
+      },
+      comparable: (data) => ({ keys: Object.keys(data).sort(), status: data.status, rating: typeof data.rating }),
     },
   };
 }
@@ -931,20 +1004,22 @@ async function benchDatabase(kind, workDir) {
     result.version = await serverVersion(db);
     const tables = await tableNames(db, workspace.id);
     const articles = await seedArticles(db, tables.articles, authorIds);
+    const commentCount = await seedComments(db, tables.comments, articles);
     const rawTables = await createBaselineTables(db, tables);
-    await analyze(db, [tables.authors, tables.articles, rawTables.authors, rawTables.articles]);
+    await analyze(db, [tables.authors, tables.articles, tables.comments, tables.tags, tables.junction, rawTables.authors, rawTables.articles, rawTables.comments, rawTables.tags, rawTables.junction]);
     result.seeding_s = round((Date.now() - seedStart) / 1000, 1);
-    log(`  seeded ${authorIds.length} authors (API) and ${articles.count} articles (SQL), copied into the baseline's tables, in ${result.seeding_s} s`);
+    log(`  seeded ${authorIds.length} authors (API), ${articles.count} articles and ${commentCount} comments (SQL), copied into the baseline's tables, in ${result.seeding_s} s`);
     result.schema = {
       composite_index: compositeIndex,
       // What each server's queries had to work with, as the database lists it.
       indexes: {
-        cairn: { articles: await tableIndexes(db, tables.articles), authors: await tableIndexes(db, tables.authors) },
-        baseline: { articles: await tableIndexes(db, rawTables.articles), authors: await tableIndexes(db, rawTables.authors) },
+        cairn: { articles: await tableIndexes(db, tables.articles), authors: await tableIndexes(db, tables.authors), comments: await tableIndexes(db, tables.comments) },
+        baseline: { articles: await tableIndexes(db, rawTables.articles), authors: await tableIndexes(db, rawTables.authors), comments: await tableIndexes(db, rawTables.comments) },
       },
     };
     log(`  indexes on Cairn's articles table: ${result.schema.indexes.cairn.articles.join('; ') || 'none'}`);
     log(`  indexes on the baseline's articles table: ${result.schema.indexes.baseline.articles.join('; ')}`);
+    log(`  indexes on Cairn's comments table: ${result.schema.indexes.cairn.comments.join('; ') || 'none'}; the baseline's: ${result.schema.indexes.baseline.comments.join('; ')}`);
 
     // thumbnail_cached: the photo uploaded through Cairn's API, and its bytes in the baseline's own folder.
     const thumbnailDirs = settings.scenarios.includes('thumbnail_cached') ? { source: join(dir, 'baseline-files'), cache: join(dir, 'baseline-thumbnails') } : null;
@@ -954,7 +1029,7 @@ async function benchDatabase(kind, workDir) {
     cleanups.push([`stop the baseline server on ${label}`, () => stopChild(baseline.child)]);
     log(`  baseline server (${BASELINE_STACKS[kind]}) started at ${baseline.baseUrl}\n`);
 
-    const definitions = { ...scenarioDefinitions({ ws, articles, authorIds, db, table: tables.articles }), ...(thumbnailFile ? { thumbnail_cached: thumbnailScenario(ws, thumbnailFile) } : {}) };
+    const definitions = { ...scenarioDefinitions({ ws, articles, authorIds, db, table: tables.articles, commentsTable: tables.comments, tables }), ...(thumbnailFile ? { thumbnail_cached: thumbnailScenario(ws, thumbnailFile) } : {}) };
     for (const name of ALL_SCENARIOS.filter((s) => settings.scenarios.includes(s))) {
       if (interrupted) break;
       result.scenarios.push(await measureScenario(name, definitions[name], { cairn, baseline, key, kind, duration, warmup }));

@@ -28,6 +28,7 @@ import { WebhooksModule } from './modules/webhooks/webhooks.module';
 import { USER_TABLE_MIGRATIONS } from './modules/schema/migrations';
 import { SchemaModule } from './modules/schema/schema.module';
 import { UsersModule } from './modules/users/users.module';
+import { UserFieldsModule } from './modules/user-fields/user-fields.module';
 import { ViewsModule } from './modules/views/views.module';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module';
 
@@ -55,6 +56,7 @@ export class AppModule {
         SchemaModule,
         DataModule,
         AuditModule,
+        UserFieldsModule,
         GraphQLModule,
         RealtimeModule,
         WebhooksModule,

@@ -77,6 +77,8 @@ const COLUMN_TYPES: Record<FieldTypeName, Record<DatabaseKind, string>> = {
   autocode: { sqlite: 'VARCHAR(64)', postgres: 'VARCHAR(64)', mysql: 'VARCHAR(64)' },
   uuid: { sqlite: 'VARCHAR(36)', postgres: 'VARCHAR(36)', mysql: 'VARCHAR(36)' },
   file: { sqlite: 'VARCHAR(36)', postgres: 'VARCHAR(36)', mysql: 'VARCHAR(36)' },
+  app_user: { sqlite: 'VARCHAR(36)', postgres: 'VARCHAR(36)', mysql: 'VARCHAR(36)' },
+  member: { sqlite: 'VARCHAR(36)', postgres: 'VARCHAR(36)', mysql: 'VARCHAR(36)' },
   integer: { sqlite: 'INTEGER', postgres: 'INTEGER', mysql: 'INT' },
   bigint: { sqlite: 'INTEGER', postgres: 'BIGINT', mysql: 'BIGINT' },
   float: { sqlite: 'REAL', postgres: 'DOUBLE PRECISION', mysql: 'DOUBLE' },

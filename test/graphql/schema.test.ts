@@ -58,7 +58,7 @@ describeEachDatabase('GraphQL schemas per caller', {}, (suite) => {
     const filter = await graphqlData(anonymous, base, FIELDS_OF('posts_Filter'));
     assert.deepEqual(filter.__type.inputFields.map((f: { name: string }) => f.name), ['_and', '_or', 'id', 'title', 'status', 'author']);
     const authors = await graphqlData(anonymous, base, FIELDS_OF('authors'));
-    assert.deepEqual(authors.__type.fields.map((f: { name: string }) => f.name), ['id', 'name', 'posts']);
+    assert.deepEqual(authors.__type.fields.map((f: { name: string }) => f.name), ['id', 'name', 'posts', 'posts_func']);
     assert.equal((await graphqlData(anonymous, base, '{ __schema { mutationType { name } } }')).__schema.mutationType, null);
     assert.doesNotMatch((await graphql(anonymous, base, '{ __schema { types { name fields { name } inputFields { name } } } }')).text, /secret|email|notes/);
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
-import { addMember, newAccount, newOwnedWorkspace } from '../support/factories';
+import { addMember, newAccount, newCollection, newOwnedWorkspace } from '../support/factories';
 import { graphql } from '../support/graphql';
 import type { Api, ApiResponse } from '../support/http';
 import { RealtimeClient } from '../support/realtime';
@@ -145,6 +145,17 @@ describeEachDatabase('permission matrix', { env: { HANDLER_WORKERS: '1' } }, (su
     assert.equal(endpoint.status, 201, endpoint.text);
     const view = await api.post(`${base}/views`, { name: 'titles', source: 'documents', fields: ['id', 'title', 'status'] });
     assert.equal(view.status, 201, view.text);
+    // Nested writes: notes, which app roles may create with their document (a many-to-one) in one request.
+    await newCollection(api, base, { collection: 'notes', fields: [{ field: 'text', type: 'string' }] });
+    assert.equal((await api.post(`${base}/relations`, { collection: 'notes', field: 'document', related_collection: 'documents' })).status, 201);
+    for (const role of ['public', 'authenticated']) {
+      for (const policy of [
+        { collection: 'notes', action: 'create', fields: ['text', 'document'] },
+        { collection: 'notes', action: 'read', fields: ['id', 'text'] },
+      ]) {
+        assert.equal((await api.post(`${base}/policies`, { role, ...policy })).status, 201);
+      }
+    }
   });
 
   async function documentWith(status: string): Promise<number> {
@@ -166,8 +177,9 @@ describeEachDatabase('permission matrix', { env: { HANDLER_WORKERS: '1' } }, (su
     list: async ({ api }) => fromGraphQL(await graphql(api, base, '{ documents { id } }'), 'documents', 'query', 200),
     read: async ({ api }, id) => {
       // Every field the caller's own schema shows for a document.
-      const type = await graphql(api, base, '{ __type(name: "documents") { fields { name } } }');
-      const fields = (type.body.data.__type.fields as Array<{ name: string }>).map((field) => field.name).join(' ');
+      const type = await graphql(api, base, '{ __type(name: "documents") { fields { name type { kind } } } }');
+      // A user field (created_by, updated_by) is an object of the person: its key is enough.
+      const fields = (type.body.data.__type.fields as Array<{ name: string; type: { kind: string } }>).map((field) => (field.type.kind === 'OBJECT' ? `${field.name} { id }` : field.name)).join(' ');
       return fromGraphQL(await graphql(api, base, `{ documents_by_id(id: ${id}) { ${fields} } }`), 'documents_by_id', 'query', 200);
     },
     filterBySecret: async ({ api }) => fromGraphQL(await graphql(api, base, '{ documents(filter: {secret: {_eq: "s"}}) { id } }'), 'documents', 'query', 200),
@@ -375,11 +387,58 @@ describeEachDatabase('permission matrix', { env: { HANDLER_WORKERS: '1' } }, (su
     ['delete through a view (read-only)', async (api) => api.delete(`${base}/items/titles/${await documentWith('draft')}`), expect(FORBIDDEN, true, FORBIDDEN)],
   ];
 
-  for (const [action, call, expectations] of [...fileCases, ...viewCases]) {
+  /** Nested writes: the document of a note is written through the same door, under the documents' policies. */
+  const nestedCases: Array<[string, (api: Api) => Promise<ApiResponse>, Record<Principal, Expected>, string?]> = [
+    ['create a note with a new document (allowed, nested)', (api) => api.post(`${base}/items/notes`, { text: 'n', document: { title: 'Nested' } }), expect(200, false, 200)],
+    ['create a note with a document carrying a secret (field-forbidden, nested)', (api) => api.post(`${base}/items/notes`, { text: 'n', document: { title: 'Nested', secret: 'x' } }), expect(200, false, FORBIDDEN), 'document.secret'],
+    ['retitle a published document through a note (row-forbidden, nested)', async (api) => api.post(`${base}/items/notes`, { text: 'n', document: { id: await documentWith('published'), title: 'Hijacked' } }), expect(200, false, FORBIDDEN), 'document.id'],
+  ];
+
+  for (const [action, call, expectations, field] of nestedCases) {
+    it(action, async () => {
+      for (const principal of PRINCIPALS) {
+        const response = await call(callers[principal].api);
+        assertOutcome(fromHttp(response), expectations[principal], principal);
+        if (field && (principal === 'app user' || principal === 'anonymous')) assert.equal(response.body.errors[0].extensions.field, field, response.text);
+      }
+      // Only the members who write (owner, admin, editor, editor key) retitled a published document.
+      const hijacked = await owner.get(`${base}/items/documents?filter[title][_eq]=Hijacked&filter[status][_eq]=published&aggregate[count]=*`);
+      assert.equal(hijacked.body.data[0].count, action.startsWith('retitle') ? 4 : 0, hijacked.text);
+    });
+  }
+
+  // People reached through created_by (see users.collection.ts): only id, kind, email and name, never
+  // a secret; app roles see none of it without a read policy on cairn_users; never read or written directly.
+  const peopleCases: Array<[string, (api: Api) => Promise<ApiResponse>, Record<Principal, Expected>]> = [
+    ['expand the author of a published one', async (api) => api.get(`${base}/items/documents/${await documentWith('published')}?fields=id,created_by.*`), expect({ status: 200, fields: ['id', 'created_by'] }, true, INVALID_QUERY)],
+    ["read an author's password hash", async (api) => api.get(`${base}/items/documents/${await documentWith('published')}?fields=created_by.password_hash`), expect(INVALID_QUERY, true, INVALID_QUERY)],
+    ["filter by an author's password hash", (api) => api.get(`${base}/items/documents?filter[created_by][password_hash][_nnull]=true`), expect(INVALID_QUERY, true, INVALID_QUERY)],
+    ["sort by an author's email", (api) => api.get(`${base}/items/documents?sort=created_by.email`), expect(200, true, INVALID_QUERY)],
+    ['list people directly', (api) => api.get(`${base}/items/cairn_users`), expect(NOT_FOUND, true, FORBIDDEN)],
+    ['create a person directly', (api) => api.post(`${base}/items/cairn_users`, { email: 'new@example.com' }), expect(NOT_FOUND, false, FORBIDDEN)],
+  ];
+
+  for (const [action, call, expectations] of [...fileCases, ...viewCases, ...peopleCases]) {
     it(action, async () => {
       for (const principal of PRINCIPALS) assertOutcome(fromHttp(await call(callers[principal].api)), expectations[principal], principal);
     });
   }
+
+  it("shows members only an author's safe fields, through REST and GraphQL", async () => {
+    const id = await documentWith('published');
+    for (const principal of ['owner', 'admin', 'editor', 'viewer', 'editor key', 'viewer key'] as const) {
+      const read = await callers[principal].api.get(`${base}/items/documents/${id}?fields=created_by.*`);
+      assert.deepEqual(Object.keys(read.body.data.created_by).sort(), ['email', 'id', 'kind', 'name'], `${principal}: ${read.text}`);
+      const type = await graphql(callers[principal].api, base, '{ __type(name: "cairn_users") { fields { name } } }');
+      assert.deepEqual(type.body.data.__type.fields.map((field: { name: string }) => field.name).sort(), ['email', 'id', 'kind', 'name'], principal);
+      const secret = await graphql(callers[principal].api, base, `{ documents_by_id(id: ${id}) { created_by { password_hash } } }`);
+      assert.equal(secret.body.data, undefined, `${principal}: ${secret.text}`);
+    }
+    for (const principal of ['app user', 'anonymous'] as const) {
+      const type = await graphql(callers[principal].api, base, '{ __type(name: "cairn_users") { name } }');
+      assert.equal(type.body.data.__type, null, `${principal}: ${type.text}`);
+    }
+  });
 });
 
 /**

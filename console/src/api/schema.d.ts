@@ -5005,7 +5005,7 @@ export interface operations {
                                 required?: boolean;
                                 scale?: number;
                                 /** @enum {string} */
-                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
+                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member";
                                 unique?: boolean;
                                 /**
                                  * @example {
@@ -5085,7 +5085,7 @@ export interface operations {
                         required?: boolean;
                         scale?: number;
                         /** @enum {string} */
-                        type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
+                        type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member";
                         unique?: boolean;
                         /**
                          * @example {
@@ -5130,7 +5130,7 @@ export interface operations {
                                 required?: boolean;
                                 scale?: number;
                                 /** @enum {string} */
-                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
+                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member";
                                 unique?: boolean;
                                 /**
                                  * @example {
@@ -5235,7 +5235,7 @@ export interface operations {
                                 required?: boolean;
                                 scale?: number;
                                 /** @enum {string} */
-                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
+                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member";
                                 unique?: boolean;
                                 /**
                                  * @example {
@@ -5398,7 +5398,7 @@ export interface operations {
                                 required?: boolean;
                                 scale?: number;
                                 /** @enum {string} */
-                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
+                                type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member";
                                 unique?: boolean;
                                 /**
                                  * @example {
@@ -6587,7 +6587,7 @@ export interface operations {
                              * @description `files`: many files per item, through a junction collection `<collection>_<field>`.
                              * @enum {string}
                              */
-                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "files";
+                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member" | "files";
                             unique?: boolean;
                             /**
                              * @example {
@@ -6670,7 +6670,7 @@ export interface operations {
                              * @description `files`: many files per item, through a junction collection `<collection>_<field>`.
                              * @enum {string}
                              */
-                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "files";
+                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member" | "files";
                             unique?: boolean;
                             /**
                              * @example {
@@ -6747,7 +6747,7 @@ export interface operations {
                      * @description `files`: many files per item, through a junction collection `<collection>_<field>`.
                      * @enum {string}
                      */
-                    type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "files";
+                    type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member" | "files";
                     unique?: boolean;
                     /**
                      * @example {
@@ -6788,7 +6788,7 @@ export interface operations {
                              * @description `files`: many files per item, through a junction collection `<collection>_<field>`.
                              * @enum {string}
                              */
-                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "files";
+                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member" | "files";
                             unique?: boolean;
                             /**
                              * @example {
@@ -6955,7 +6955,7 @@ export interface operations {
                     required?: boolean;
                     scale?: number;
                     /** @enum {string} */
-                    type?: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
+                    type?: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member";
                     unique?: boolean;
                     /**
                      * @example {
@@ -6993,7 +6993,7 @@ export interface operations {
                             required?: boolean;
                             scale?: number;
                             /** @enum {string} */
-                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file";
+                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member";
                             unique?: boolean;
                             /**
                              * @example {

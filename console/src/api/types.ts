@@ -32,6 +32,8 @@ export const FIELD_TYPES = [
   'autocode',
   'file',
   'files',
+  'app_user',
+  'member',
 ] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 

@@ -3,6 +3,9 @@ import { FIELD_TYPES, type FieldType } from '../api/types';
 import { emptyDraft, optionsOf, VALIDATION_RULES, type FieldDraft, type RuleName } from '../lib/fields';
 import { Button, Checkbox, SelectField, TextInput } from './ui';
 
+/** Types whose name alone does not say what they hold. */
+const TYPE_LABELS: Partial<Record<FieldType, string>> = { app_user: 'app_user (relates to an app user)', member: 'member (relates to a workspace member)' };
+
 const RULE_LABELS: Record<RuleName, string> = {
   required: 'Required',
   email: 'Email address',
@@ -53,7 +56,7 @@ export function FieldForm({
         <SelectField
           label="Type"
           value={draft.type}
-          options={FIELD_TYPES.map((type) => ({ id: type, label: type }))}
+          options={FIELD_TYPES.map((type) => ({ id: type, label: TYPE_LABELS[type] ?? type }))}
           onChange={(type) => onChange({ ...emptyDraft(type as FieldType), field: draft.field, note: draft.note, required: draft.required, rules: draft.rules })}
         />
         {options.length && <TextInput label="Length" type="number" value={draft.length} onChange={(value) => set('length', value)} hint="1–4000, 255 by default." error={fieldError('length')} />}

@@ -7,7 +7,9 @@ import type { Collection, Field, Item, Relation } from '../api/types';
 import { InvalidText } from '../lib/fields';
 import type { Texts } from '../lib/versions';
 import { FilePicker } from './FilePicker';
+import { isUserFieldType } from '../lib/people';
 import { JsonEditor } from './JsonEditor';
+import { UserPicker } from './UserPicker';
 import { Button, Checkbox, ErrorAlert, SelectField, TextInput } from './ui';
 
 const INPUT_TYPE: Partial<Record<Field['type'], 'number' | 'date' | 'datetime-local' | 'time'>> = {
@@ -73,6 +75,7 @@ export function RecordForm({ ws, collection, relations, texts, onChange, onSubmi
         const common = { label, value: texts[field.field] ?? '', onChange: (value: string) => set(field.field, value), error: messages[field.field], hint: field.note ?? undefined };
         let input: ReactNode;
         if (relation) input = <RelationPicker ws={ws} related={relation.related_collection} {...common} />;
+        else if (isUserFieldType(field.type)) input = <UserPicker ws={ws} kind={field.type} {...common} />;
         else
           switch (field.type) {
             case 'boolean':

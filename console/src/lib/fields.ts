@@ -1,4 +1,5 @@
 import type { Field, FieldType } from '../api/types';
+import { personKey } from './people';
 
 export const VALIDATION_RULES = ['required', 'email', 'url', 'regex', 'min', 'max', 'min_length', 'max_length'] as const;
 export type RuleName = (typeof VALIDATION_RULES)[number];
@@ -77,6 +78,8 @@ export function parseValue(type: FieldType | 'alias', text: string): unknown {
     case 'files':
     case 'enum':
     case 'autocode':
+    case 'app_user':
+    case 'member':
     case 'alias':
       return text;
   }
@@ -111,6 +114,9 @@ export function parseForWrite(field: string, type: FieldType | 'alias', text: st
 export function formatValue(type: FieldType | 'alias', value: unknown): string {
   if (value === null || value === undefined) return '';
   if (type === 'json') return JSON.stringify(value, null, 2);
+  // A user field read expanded (the grid reads names beside ids): its text is the id it holds.
+  const key = personKey(value);
+  if (key !== null) return key;
   if (type === 'datetime' && typeof value === 'string') return value.replace(/(\.\d+)?Z$/, '').slice(0, 19);
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }

@@ -18,6 +18,7 @@ import { viewItems, ViewAsBanner, ViewAsPicker, ViewAsRecord, type ItemsView } f
 import { Button, Checkbox, ErrorAlert, Loading, ModalDialog, PageHead, SelectField, TextInput } from '../components/ui';
 import { loadColumnPrefs, nextSort, saveColumnPrefs } from '../lib/columns';
 import { formatValue, parseForWrite, parseValue } from '../lib/fields';
+import { isUserField, pageFields, peopleLabels, personCell } from '../lib/people';
 import { useGridKeys } from '../lib/grid-keys';
 import { emptyGroup, fromFilterJson, toFilterJson, type Group } from '../lib/filter';
 import { sortedFields } from '../lib/live-rows';
@@ -135,10 +136,12 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
       queryFn: () =>
         viewing
           ? viewItems(ws, collection, viewing, { ...query, limit: PAGE, offset: page * PAGE }).then((view) => view.data)
-          : get<Item[]>(`/w/${ws}/items/${collection}`, { ...query, limit: PAGE, offset: page * PAGE }),
+          : get<Item[]>(`/w/${ws}/items/${collection}`, { ...query, fields: pageFields(fields), limit: PAGE, offset: page * PAGE }),
       staleTime: 30_000,
     })),
   });
+  // People's names, read beside the ids of user fields, for the cells (a live change brings bare ids).
+  const labels = peopleLabels(pages.flatMap((p) => p.data ?? []), fields);
   const rowAt = (index: number): Item | undefined => pages[pageNumbers.indexOf(Math.floor(index / PAGE))]?.data?.[index % PAGE];
   const pageError = pages.find((p) => p.error)?.error;
   const invalidate = () => queryClient.invalidateQueries({ queryKey: ['w', ws, 'items', collection] });
@@ -367,7 +370,7 @@ function Grid({ ws, definition }: { ws: string; definition: Collection }) {
                               }}
                             />
                           ) : row ? (
-                            <span>{value === null || value === undefined ? 'null' : display(value)}</span>
+                            <span>{value === null || value === undefined ? 'null' : isUserField(field) ? personCell(value, labels) : display(value)}</span>
                           ) : (
                             <span className="hint">…</span>
                           )}

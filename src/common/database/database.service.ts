@@ -1,7 +1,7 @@
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { Mutex } from 'async-mutex';
+import { Mutex, Semaphore } from 'async-mutex';
 import { LRUCache } from 'lru-cache';
 import { DataSource, EntityManager, QueryRunner, SelectQueryBuilder } from 'typeorm';
 import type { DatabaseConfig, DatabaseKind } from '../../config/app-config';
@@ -82,12 +82,20 @@ export class Database {
   private openAmbients = 0;
   /** On SQLite, the ambient transaction holding the one connection, for work from outside it to wait for. */
   private sqliteAmbient: Promise<void> | null = null;
+  /**
+   * On PostgreSQL and MariaDB, the units of work (Database.together) that may be open at once: half the
+   * pool. One holds its connection for its whole work, and that work may need a second one (a cache load,
+   * a participant's lookup through TypeORM); were every connection held by one, each would wait for
+   * another forever (until the pool's timeout). Half the pool leaves one for each of them.
+   */
+  private readonly ambientSlots: Semaphore;
 
   constructor(
     readonly dataSource: DataSource,
     @InjectConfig('database') config: DatabaseConfig,
   ) {
     this.kind = config.kind;
+    this.ambientSlots = new Semaphore(Math.max(1, Math.floor(config.poolSize / 2)));
   }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
@@ -237,7 +245,11 @@ export class Database {
 
   private async ambientTransaction<T>(commits: boolean, work: () => Promise<T>): Promise<T> {
     if (this.ambients.getStore()) return work();
-    if (this.kind !== 'sqlite') return this.runAmbient(this.dataSource.createQueryRunner(), commits, work);
+    if (this.kind !== 'sqlite') {
+      const run = () => this.runAmbient(this.dataSource.createQueryRunner(), commits, work);
+      // Units of work (a request's whole write) are many under load; a rehearsal is an author's sample run.
+      return commits ? this.ambientSlots.runExclusive(run) : run();
+    }
     return this.sqliteWriter.runExclusive(async () => {
       const runner = this.dataSource.createQueryRunner();
       this.gateSqliteWriters(runner);

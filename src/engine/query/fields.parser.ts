@@ -14,6 +14,8 @@ export interface SelectionDraft {
   collection: CollectionDef;
   fields: string[];
   relations: Map<string, NestedDraft>;
+  /** The to-many relations `count(…)` names, in the order asked for. */
+  counts: string[];
 }
 
 /** A relation expanded under a SelectionDraft, with the options `deep` may set on it. */
@@ -49,7 +51,34 @@ export function draftSelection(schema: WorkspaceSchema, collection: CollectionDe
 }
 
 function emptyDraft(collection: CollectionDef): SelectionDraft {
-  return { collection, fields: [], relations: new Map() };
+  return { collection, fields: [], relations: new Map(), counts: [] };
+}
+
+/** `count(comments)`: the relation a count function names, or null for any other segment. */
+export function countedRelation(segment: string): string | null {
+  const match = /^count\((.*)\)$/.exec(segment);
+  return match ? match[1].trim() : null;
+}
+
+/**
+ * The to-many relation `count(name)` counts on a collection: a one-to-many or many-to-many; anything
+ * else is refused, naming `label` (the whole item of the parameter).
+ */
+export function countableRelation(schema: WorkspaceSchema, collection: CollectionDef, name: string, source: { parameter: string; label: string; item: string }): RelationalField {
+  const relational = name === '' ? undefined : findRelationalField(schema, collection.name, name);
+  if (!relational) {
+    throw invalidQuery(`"${name}" in ${source.item} in ${source.label} is not a relation of "${collection.name}": count() counts the items of a one-to-many or many-to-many.`, {
+      parameter: source.parameter,
+      field: source.item,
+    });
+  }
+  if (relational.kind === 'm2o') {
+    throw invalidQuery(`"${name}" in ${source.item} in ${source.label} is a many-to-one, which relates one item: count() counts the items of a one-to-many or many-to-many.`, {
+      parameter: source.parameter,
+      field: source.item,
+    });
+  }
+  return relational;
 }
 
 /** Adds one path, segment by segment: `depth` is how many relations the segments before it crossed. */
@@ -68,6 +97,13 @@ function addPath(scope: FieldsScope, draft: SelectionDraft, segments: string[], 
     return;
   }
 
+  const counted = countedRelation(head);
+  if (counted !== null) {
+    if (rest.length > 0) throw invalidQuery(`count() ends a path: "${path}" in fields goes on after it.`, { parameter: PARAMETER, field: path });
+    countableRelation(scope.schema, draft.collection, counted, { parameter: PARAMETER, label: PARAMETER, item: path });
+    if (!draft.counts.includes(counted)) draft.counts.push(counted);
+    return;
+  }
   const relational = findRelationalField(scope.schema, draft.collection.name, head);
   if (!relational && !findField(draft.collection, head)) {
     throw invalidQuery(`Unknown field "${pathUpTo(path, segments)}" in fields.`, { parameter: PARAMETER, field: pathUpTo(path, segments) });
@@ -129,5 +165,5 @@ export function finishSelection(draft: SelectionDraft): Selection {
     limit: nested.limit,
     offset: nested.offset,
   }));
-  return { fields, relations };
+  return draft.counts.length === 0 ? { fields, relations } : { fields, relations, counts: draft.counts.map((field) => ({ field, filter: null })) };
 }

@@ -43,6 +43,26 @@ export interface SortTerm {
   /** A field, or a path through many-to-one relations ending in a field: ['author', 'name']. */
   path: string[];
   direction: 'asc' | 'desc';
+  /**
+   * `count(comments)`: sort by the number of related rows of the one-to-many or many-to-many that
+   * `path` (one segment) names, rather than by a column. Only at the root of a read.
+   */
+  count?: { filter: FilterNode | null };
+}
+
+/**
+ * `count(relation)` in `fields`: the number of related rows of a one-to-many or many-to-many, answered
+ * under `countKey(field)` (`comments_count`, as Directus answers it).
+ */
+export interface RelationCount {
+  field: string;
+  /** Which related rows count: the read policy's row filter of the related collection (null: all of them). */
+  filter: FilterNode | null;
+}
+
+/** The key a row answers `count(field)` under: `comments_count` for `count(comments)`, as Directus does. */
+export function countKey(field: string): string {
+  return `${field}_count`;
 }
 
 export type AggregateFunction = 'count' | 'countDistinct' | 'sum' | 'avg' | 'min' | 'max';
@@ -59,6 +79,8 @@ export interface Selection {
   fields: string[];
   /** Relation fields expanded into nested objects or arrays, each with its own selection and `deep` options. */
   relations: NestedRead[];
+  /** `count(relation)` of to-many relations, each answered as a number beside the fields; absent: none. */
+  counts?: RelationCount[];
 }
 
 export interface NestedRead {
@@ -83,7 +105,14 @@ export interface ItemsQuery {
   limit: number | null;
   offset: number;
   aggregate: AggregateTerm[];
+  /** Fields of the collection, or paths through many-to-one relations ending in a field (`post.title`). */
   groupBy: string[];
+  /**
+   * For a groupBy path: the row filter each many-to-one it goes through is joined with, by path prefix
+   * (`post`, `post.author`): the read policy's of the related collection, so a row the caller may not
+   * read groups as if there were none (null). Set by the policy merge.
+   */
+  joinFilters?: Readonly<Record<string, FilterNode>>;
   meta: MetaField[];
   /** The fields `search` looks in, when a policy narrows them; otherwise all of the collection's. */
   searchIn?: readonly string[];

@@ -3,7 +3,7 @@ import { textFault } from '../../common/input/text-faults';
 import { fieldType } from '../../modules/schema/field-types';
 import { findCollection, findField, findRelationalField } from '../../modules/schema/schema.lookup';
 import type { CollectionDef, FieldDef, WorkspaceSchema } from '../../modules/schema/schema.types';
-import { draftSelection, finishSelection, NestedDraft, SelectionDraft } from './fields.parser';
+import { countableRelation, countedRelation, draftSelection, finishSelection, NestedDraft, SelectionDraft } from './fields.parser';
 import {
   assertSafeKey,
   FilterSource,
@@ -52,11 +52,11 @@ export function parseItemsQuery(collection: string, params: Record<string, unkno
     selection: finishSelection(selection),
     filter: parseFilters(schema, root, input, options.maxDepth),
     search: parseSearch(scalar(input, 'search')),
-    sort: parseSort(schema, root, listItems(input, 'sort'), { parameter: 'sort', label: 'sort' }, options.maxDepth),
+    sort: parseSort(schema, root, listItems(input, 'sort'), { parameter: 'sort', label: 'sort' }, options.maxDepth, true),
     limit,
     offset,
     aggregate: parseAggregate(root, jsonSources(input, 'aggregate')),
-    groupBy: parseGroupBy(root, listItems(input, 'groupBy')),
+    groupBy: parseGroupBy(schema, root, listItems(input, 'groupBy'), options.maxDepth),
     meta: parseMeta(listItems(input, 'meta')),
   };
 }
@@ -240,35 +240,54 @@ function parseShorthand(root: CollectionDef, key: string, value: unknown): Filte
 
 /**
  * Sort terms from `title`, `-rating`, `author.name`: a path through many-to-one relations (at most
- * `maxDepth`) ending in a plain field. To-many relations have no single value to sort by.
+ * `maxDepth`) ending in a plain field. To-many relations have no single value to sort by, except their
+ * number: `-count(comments)`, where `counts` allows it (the root of a read).
  */
-export function parseSort(schema: WorkspaceSchema, collection: CollectionDef, items: string[], source: FilterSource, maxDepth: number): SortTerm[] {
+export function parseSort(schema: WorkspaceSchema, collection: CollectionDef, items: string[], source: FilterSource, maxDepth: number, counts = false): SortTerm[] {
   const { parameter, label } = source;
   return items.map((item) => {
     const descending = item.startsWith('-');
     const text = descending ? item.slice(1) : item;
-    const path = text.split('.');
-    if (path.some((segment) => segment === '')) throw invalidQuery(`Invalid sort "${item}" in ${label}.`, { parameter, field: item });
-    if (path.length - 1 > maxDepth) {
-      throw invalidQuery(`The sort path "${text}" in ${label} goes deeper than ${maxDepth} relations.`, { parameter, field: text });
+    const direction = descending ? 'desc' : 'asc';
+    const counted = countedRelation(text);
+    if (counted !== null) {
+      if (!counts) throw invalidQuery(`Can not sort by "${text}" in ${label}: count() sorts only the items of the read itself.`, { parameter, field: text });
+      countableRelation(schema, collection, counted, { parameter, label, item: text });
+      return { path: [counted], direction, count: { filter: null } };
     }
-    let current = collection;
-    path.forEach((segment, index) => {
-      const segmentPath = path.slice(0, index + 1).join('.');
-      const relational = findRelationalField(schema, current.name, segment);
-      if (relational && relational.kind !== 'm2o') {
-        const kind = relational.kind === 'o2m' ? 'one-to-many' : 'many-to-many';
-        throw invalidQuery(`Can not sort by "${text}" in ${label}: "${segmentPath}" is a ${kind} relation.`, { parameter, field: segmentPath });
-      }
-      if (!findField(current, segment)) throw invalidQuery(`Unknown field "${segmentPath}" in ${label}.`, { parameter, field: segmentPath });
-      if (index === path.length - 1) return;
-      if (!relational) {
-        throw invalidQuery(`"${segmentPath}" is not a relation, so "${text}" can not be used in ${label}.`, { parameter, field: text });
-      }
-      current = relatedCollection(schema, relational);
-    });
-    return { path, direction: descending ? 'desc' : 'asc' };
+    const path = manyToOnePath(schema, collection, text, { parameter, label, verb: 'sort by' }, maxDepth);
+    if (path.length === 0) throw invalidQuery(`Invalid sort "${item}" in ${label}.`, { parameter, field: item });
+    return { path, direction };
   });
+}
+
+/**
+ * A path through many-to-one relations (at most `maxDepth`) ending in a plain field: `author.name`.
+ * Answers its segments, or an empty list when a segment is empty.
+ */
+function manyToOnePath(schema: WorkspaceSchema, collection: CollectionDef, text: string, source: { parameter: string; label: string; verb: string }, maxDepth: number): string[] {
+  const { parameter, label, verb } = source;
+  const path = text.split('.');
+  if (path.some((segment) => segment === '')) return [];
+  if (path.length - 1 > maxDepth) {
+    throw invalidQuery(`The path "${text}" in ${label} goes deeper than ${maxDepth} relations.`, { parameter, field: text });
+  }
+  let current = collection;
+  path.forEach((segment, index) => {
+    const segmentPath = path.slice(0, index + 1).join('.');
+    const relational = findRelationalField(schema, current.name, segment);
+    if (relational && relational.kind !== 'm2o') {
+      const kind = relational.kind === 'o2m' ? 'one-to-many' : 'many-to-many';
+      throw invalidQuery(`Can not ${verb} "${text}" in ${label}: "${segmentPath}" is a ${kind} relation.`, { parameter, field: segmentPath });
+    }
+    if (!findField(current, segment)) throw invalidQuery(`Unknown field "${segmentPath}" in ${label}.`, { parameter, field: segmentPath });
+    if (index === path.length - 1) return;
+    if (!relational) {
+      throw invalidQuery(`"${segmentPath}" is not a relation, so "${text}" can not be used in ${label}.`, { parameter, field: text });
+    }
+    current = relatedCollection(schema, relational);
+  });
+  return path;
 }
 
 /** `limit`, and `offset` or `page` (offset = (page - 1) × limit). */
@@ -388,9 +407,25 @@ function checkAggregateField(root: CollectionDef, fn: AggregateFunction, name: s
   }
 }
 
-/** `groupBy=status,author`: plain fields of the collection, each once. */
-function parseGroupBy(root: CollectionDef, items: string[]): string[] {
-  return [...new Set(items.map((name) => plainField(root, name, 'groupBy').field))];
+/**
+ * `groupBy=status,author,author.name`: plain fields of the collection, or paths through many-to-one
+ * relations ending in a field, each once. A many-to-one grouped by its key can not also be grouped by a
+ * path through it: the answer has one `author`, a key or an object.
+ */
+function parseGroupBy(schema: WorkspaceSchema, root: CollectionDef, items: string[], maxDepth: number): string[] {
+  const paths = [...new Set(items.map((name) => {
+    if (!name.includes('.')) return plainField(root, name, 'groupBy').field;
+    const path = manyToOnePath(schema, root, name, { parameter: 'groupBy', label: 'groupBy', verb: 'group by' }, maxDepth);
+    if (path.length === 0) throw invalidQuery(`Empty segment in the path "${name}" in groupBy.`, { parameter: 'groupBy', field: name });
+    return path.join('.');
+  }))];
+  for (const path of paths) {
+    const prefix = paths.find((other) => other !== path && path.startsWith(`${other}.`));
+    if (prefix !== undefined) {
+      throw invalidQuery(`groupBy can not name both "${prefix}" and "${path}": "${prefix}" would be answered as its key and as an object.`, { parameter: 'groupBy', field: path });
+    }
+  }
+  return paths;
 }
 
 /** A column of the collection (a many-to-one counts: it is its foreign key); aliases and paths are not. */

@@ -2,9 +2,9 @@ import type { AppError } from '../../common/errors/app-error';
 import { classifyDatabaseError } from '../../common/database/db-errors';
 import { primaryKeyField } from '../../modules/schema/schema.lookup';
 import type { CollectionDef, FieldDef, WorkspaceSchema } from '../../modules/schema/schema.types';
-import type { AggregateFunction, ItemsQuery, NestedRead, QueryContext, Selection } from '../query/query.ast';
+import { type AggregateFunction, countKey, type ItemsQuery, type NestedRead, type QueryContext, type RelationCount, type Selection } from '../query/query.ast';
 import type { SqlDialect } from '../sql/dialect';
-import { invalidQuery, requireCollection, requireColumn, requireRelation } from '../sql/filter.compiler';
+import { invalidQuery, requireCollection, requireRelation } from '../sql/filter.compiler';
 import {
   type AggregateColumn,
   aggregateColumns,
@@ -12,10 +12,13 @@ import {
   compileCount,
   compileNestedSelect,
   compileSelect,
+  type GroupColumn,
+  groupColumns,
   PARENT_KEY,
   readColumns,
 } from '../sql/select.compiler';
 import { computedAlias, decodeComputed } from '../sql/expression.compiler';
+import { compileRelationCounts } from '../sql/count.compiler';
 import { fromDatabase } from '../sql/value-codec';
 
 /** Runs one parameterized statement and answers its rows, as the driver gives them. */
@@ -81,7 +84,7 @@ export async function countItems(
  */
 export async function aggregateItems(query: ItemsQuery, schema: WorkspaceSchema, dialect: SqlDialect, ctx: QueryContext, run: RunSql): Promise<Row[]> {
   const collection = requireCollection(schema, query.collection);
-  const groups = query.groupBy.map((name) => requireColumn(collection, name));
+  const groups = groupColumns(query, schema);
   const columns = aggregateColumns(query, collection);
   const compiled = compileAggregate(query, schema, dialect, ctx);
   let rows: Row[];
@@ -121,9 +124,14 @@ function sumBeyondRange(fn: AggregateFunction, field: FieldDef): AppError {
   });
 }
 
-function shapeAggregate(row: Row, groups: FieldDef[], columns: AggregateColumn[], dialect: SqlDialect): Row {
+/** A group's value under its name, or nested along its path (`{post: {title: …}}` for `post.title`), as `fields` answers it. */
+function shapeAggregate(row: Row, groups: GroupColumn[], columns: AggregateColumn[], dialect: SqlDialect): Row {
   const shaped: Row = {};
-  for (const field of groups) shaped[field.field] = fromDatabase(field, row[field.field], dialect.kind);
+  for (const { path, field, alias } of groups) {
+    let target = shaped;
+    for (const hop of path.slice(0, -1)) target = (target[hop] ??= {}) as Row;
+    target[path[path.length - 1]] = fromDatabase(field, row[alias], dialect.kind);
+  }
   const countOfAll = !columns.some((column) => column.term.fn === 'count' && column.field !== null);
   for (const { term, field, alias, countAlias } of columns) {
     const value = aggregateValue(term.fn, field, row[alias], countAlias === null ? undefined : row[countAlias], dialect);
@@ -189,7 +197,7 @@ export function decodeRows(rows: Row[], fields: FieldDef[], dialect: SqlDialect)
  * they lack (one added since they were stored). Filtering them is the caller's to rule out.
  */
 export function pickColumns(rows: Row[], query: ItemsQuery): Row[] | null {
-  if (query.search || query.selection.relations.length > 0 || (query.computed?.length ?? 0) > 0) return null;
+  if (query.search || query.selection.relations.length > 0 || (query.selection.counts?.length ?? 0) > 0 || (query.computed?.length ?? 0) > 0) return null;
   const { fields } = query.selection;
   if (rows.some((row) => fields.some((name) => !(name in row)))) return null;
   return rows.map((row) => {
@@ -199,11 +207,14 @@ export function pickColumns(rows: Row[], query: ItemsQuery): Row[] | null {
   });
 }
 
-/** Loads every nested read of one level, then projects the rows to their selection. */
+/** Loads every nested read and count of one level, then projects the rows to their selection. */
 async function expandLevel(rows: Row[], collection: CollectionDef, selection: Selection, read: ReadContext): Promise<Row[]> {
   const attachments = new Map<string, (row: Row) => unknown>();
   for (const nested of selection.relations) {
     attachments.set(nested.field, await loadNested(rows, collection, nested, read));
+  }
+  for (const count of selection.counts ?? []) {
+    attachments.set(countKey(count.field), await loadCounts(rows, collection, count, read));
   }
   return rows.map((row) => {
     const shaped: Row = {};
@@ -211,6 +222,19 @@ async function expandLevel(rows: Row[], collection: CollectionDef, selection: Se
     for (const [field, attach] of attachments) shaped[field] = attach(row);
     return shaped;
   });
+}
+
+/**
+ * Counts a to-many relation for all `rows` of a level at once and answers how to find each row's count
+ * (0 when it has no related row). Counts are numbers: drivers give PostgreSQL's bigint COUNT as text.
+ */
+async function loadCounts(rows: Row[], collection: CollectionDef, count: RelationCount, read: ReadContext): Promise<(row: Row) => number> {
+  const key = primaryKeyField(collection).field;
+  const keys = new Map<string, unknown>();
+  for (const row of rows) if (row[key] !== null && row[key] !== undefined) keys.set(keyOf(row[key]), row[key]);
+  const counted = await runInChunks([...keys.values()], (chunk) => compileRelationCounts(collection, count, chunk, read.schema, read.dialect, read.ctx), read);
+  const byKey = new Map(counted.map((group) => [keyOf(group[PARENT_KEY]), Number(group.count)]));
+  return (row) => byKey.get(keyOf(row[key])) ?? 0;
 }
 
 /** Keys compared as text, since drivers may answer the same integer as a number or a string. */

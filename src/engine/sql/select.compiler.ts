@@ -2,7 +2,7 @@ import { fieldType } from '../../modules/schema/field-types';
 import { primaryKeyField } from '../../modules/schema/schema.lookup';
 import { nullsClause } from '../../modules/schema/index-order';
 import type { CollectionDef, FieldDef, RelationalField, WorkspaceSchema } from '../../modules/schema/schema.types';
-import type { AggregateTerm, ItemsQuery, NestedRead, QueryContext, Selection, SortTerm } from '../query/query.ast';
+import type { AggregateTerm, FilterNode, ItemsQuery, NestedRead, QueryContext, Selection, SortTerm } from '../query/query.ast';
 import type { SqlDialect } from './dialect';
 import {
   bind,
@@ -21,6 +21,7 @@ import {
   tableOf,
 } from './filter.compiler';
 import { computedSelectList } from './expression.compiler';
+import { compileRelationCount } from './count.compiler';
 import { toDatabase } from './value-codec';
 
 export type { CompiledSql } from './filter.compiler';
@@ -37,7 +38,9 @@ export function compileSelect(query: ItemsQuery, schema: WorkspaceSchema, dialec
   // Parameters are bound in the order their clauses appear in the SQL: SQLite's and MySQL's `?` are
   // positional, so a computed value's literals (in the select list) come before the filter's values.
   const columns = [selectList(readColumns(schema, root.collection, query.selection), root, statement), ...computedSelectList(query.computed ?? [], root, statement)];
-  const order = compileOrder(query.sort, root, statement, [primaryKeyField(root.collection)]);
+  const sorted = sortCounts(query.sort, root, statement);
+  columns.push(...sorted.columns);
+  const order = compileOrder(query.sort, root, statement, [primaryKeyField(root.collection)], sorted.aliases);
   const where = compileWhere(query, root, statement);
   const sql = [
     `SELECT ${columns.join(', ')}`,
@@ -48,6 +51,24 @@ export function compileSelect(query: ItemsQuery, schema: WorkspaceSchema, dialec
     limitOffset(query.limit, query.offset, statement),
   ];
   return { sql: joinClauses(sql), params: statement.params };
+}
+
+/**
+ * The columns ORDER BY names for the sort's `count(…)` terms, selected for the sort alone (`__s0`, …)
+ * and not answered: the counts a read answers are read apart, for its page's rows only (see
+ * compileRelationCounts). ORDER BY names them by alias, which all three databases allow, so that the
+ * subqueries' parameters stay in the select list, bound in the order they appear.
+ */
+function sortCounts(sort: SortTerm[], root: Scope, statement: Statement): { columns: string[]; aliases: Map<SortTerm, string> } {
+  const columns: string[] = [];
+  const aliases = new Map<SortTerm, string>();
+  sort.forEach((term, index) => {
+    if (!term.count) return;
+    const alias = `__s${index}`;
+    columns.push(`${compileRelationCount({ field: term.path[0], filter: term.count.filter }, root, statement)} AS ${statement.dialect.quote(alias)}`);
+    aliases.set(term, alias);
+  });
+  return { columns, aliases };
 }
 
 /** `COUNT(*)` of the collection: for total_count without the filter, for filter_count with filter and search. */
@@ -109,25 +130,59 @@ export function aggregateColumns(query: ItemsQuery, collection: CollectionDef): 
 export function compileAggregate(query: ItemsQuery, schema: WorkspaceSchema, dialect: SqlDialect, ctx: QueryContext): CompiledSql {
   const statement = newStatement(schema, dialect, ctx);
   const root = scopeOf(statement, requireCollection(schema, query.collection));
-  // Text groups exactly (see SqlDialect.exactText), selected as the same expression under the field's name.
-  const groupFields = query.groupBy.map((name) => requireColumn(root.collection, name));
-  const groups = groupFields.map((field) => exact(field, column(statement, root.alias, field.field), root, statement));
-  const selected = groupFields.map((field, index) => {
-    const plain = column(statement, root.alias, field.field);
-    return groups[index] === plain ? plain : `${groups[index]} AS ${dialect.quote(field.field)}`;
+  // Paths through many-to-one relations are LEFT JOINs, one per path prefix, each joined with the row
+  // filter of its collection's read policy: a related row the caller may not read groups as none (NULL).
+  const joins = new Map<string, Scope>();
+  const ordering: Ordering = { joins: [], terms: [] };
+  const grouped = groupColumns(query, schema).map((group) => {
+    let scope = root;
+    for (let depth = 0; depth < group.path.length - 1; depth++) {
+      const prefix = group.path.slice(0, depth + 1);
+      scope = joinedScope(prefix, scope, joins, ordering, statement, query.joinFilters?.[prefix.join('.')] ?? null);
+    }
+    const plain = column(statement, scope.alias, group.field.field);
+    // Text groups exactly (see SqlDialect.exactText), selected as the same expression under its alias.
+    const expression = exact(group.field, plain, scope, statement);
+    return { ...group, scope, expression, selected: expression === plain && group.alias === group.field.field && scope === root ? plain : `${expression} AS ${dialect.quote(group.alias)}` };
   });
+  const groups = grouped.map((group) => group.expression);
   const aggregates = aggregateColumns(query, root.collection).flatMap((aggregate) => aggregateExpressions(aggregate, root, statement));
   if (groups.length + aggregates.length === 0) throw invalidQuery('An aggregate query needs an aggregate or a groupBy field.');
   const where = compileWhere(query, root, statement);
   const sql = [
-    `SELECT ${[...selected, ...aggregates].join(', ')}`,
+    `SELECT ${[...grouped.map((group) => group.selected), ...aggregates].join(', ')}`,
     `FROM ${tableOf(statement, root)}`,
+    ...ordering.joins,
     where === null ? '' : `WHERE ${where}`,
     groups.length === 0 ? '' : `GROUP BY ${groups.join(', ')}`,
-    groups.length === 0 ? '' : `ORDER BY ${groupOrder(query, root, statement).join(', ')}`,
+    groups.length === 0 ? '' : `ORDER BY ${groupOrder(query, grouped, statement).join(', ')}`,
     limitOffset(query.limit, query.offset, statement),
   ];
   return { sql: joinClauses(sql), params: statement.params };
+}
+
+/** One groupBy entry: its path, the field it ends in, and the alias its value is selected under. */
+export interface GroupColumn {
+  name: string;
+  path: string[];
+  field: FieldDef;
+  /** The field's own name for a field of the collection; `__g0`, `__g1`, … for a path through relations. */
+  alias: string;
+}
+
+/** The groupBy entries of a query, each path followed through its many-to-one relations to its field. */
+export function groupColumns(query: ItemsQuery, schema: WorkspaceSchema): GroupColumn[] {
+  return query.groupBy.map((name, index) => {
+    const path = name.split('.');
+    let collection = requireCollection(schema, query.collection);
+    for (const hop of path.slice(0, -1)) {
+      const relation = requireRelation(schema, collection, hop);
+      if (relation.kind !== 'm2o') throw invalidQuery(`Can not group by "${name}": only many-to-one relations lead to one value.`, { field: name });
+      collection = requireCollection(schema, relation.related);
+    }
+    const field = requireColumn(collection, path[path.length - 1]);
+    return { name, path, field, alias: path.length === 1 ? field.field : `__g${index}` };
+  });
 }
 
 /** The selected columns of one aggregate: one, or a sum and a count for an average. */
@@ -169,15 +224,18 @@ function ordered(field: FieldDef, expression: string, scope: Scope, statement: S
   return foreignText(field, scope) ? statement.dialect.orderedText(expression) : expression;
 }
 
-function groupOrder(query: ItemsQuery, scope: Scope, statement: Statement): string[] {
+function groupOrder(query: ItemsQuery, grouped: Array<GroupColumn & { scope: Scope }>, statement: Statement): string[] {
+  const byName = new Map(grouped.map((group) => [group.name, group]));
   const sorted = query.sort.map((term) => {
-    if (term.path.length !== 1 || !query.groupBy.includes(term.path[0])) {
+    const group = term.count ? undefined : byName.get(term.path.join('.'));
+    if (!group) {
       throw invalidQuery(`An aggregate query can only be sorted by its groupBy fields, not "${term.path.join('.')}".`, { field: term.path.join('.') });
     }
-    return term;
+    return { group, direction: term.direction };
   });
-  const rest = query.groupBy.filter((name) => !sorted.some((term) => term.path[0] === name)).map((name): SortTerm => ({ path: [name], direction: 'asc' }));
-  return [...sorted, ...rest].map((term) => orderTerm(term.direction, requireColumn(scope.collection, term.path[0]), scope, statement));
+  const rest = grouped.filter((group) => !sorted.some((term) => term.group === group)).map((group) => ({ group, direction: 'asc' as const }));
+  // A column reached through a LEFT JOIN is NULL where there is no related row, whatever its definition.
+  return [...sorted, ...rest].map(({ group, direction }) => orderTerm(direction, group.path.length > 1 ? { ...group.field, primaryKey: false, system: false } : group.field, group.scope, statement));
 }
 
 /**
@@ -309,11 +367,18 @@ interface Ordering {
  * way of the last sort term (`published_at DESC, id DESC`): an index on the sorted column holds the
  * primary key too on MySQL and SQLite, so one walk of it, forwards or backwards, gives the whole order.
  */
-function compileOrder(sort: SortTerm[], root: Scope, statement: Statement, tieBreakers: FieldDef[]): Ordering {
+function compileOrder(sort: SortTerm[], root: Scope, statement: Statement, tieBreakers: FieldDef[], countAliases: ReadonlyMap<SortTerm, string> = new Map()): Ordering {
   const joins = new Map<string, Scope>();
   const ordering: Ordering = { joins: [], terms: [] };
   for (const term of sort) {
     if (term.path.length === 0) throw invalidQuery('An empty sort path.');
+    if (term.count) {
+      const alias = countAliases.get(term);
+      if (alias === undefined) throw invalidQuery(`count(${term.path[0]}) can sort only the items of the read itself.`, { field: term.path.join('.') });
+      // A count is never NULL: no NULLS clause.
+      ordering.terms.push(`${statement.dialect.quote(alias)} ${term.direction === 'asc' ? 'ASC' : 'DESC'}`);
+      continue;
+    }
     let scope = root;
     for (let depth = 0; depth < term.path.length - 1; depth++) {
       scope = joinedScope(term.path.slice(0, depth + 1), scope, joins, ordering, statement);
@@ -323,14 +388,14 @@ function compileOrder(sort: SortTerm[], root: Scope, statement: Statement, tieBr
   }
   const tieDirection = sort.length === 0 ? 'asc' : sort[sort.length - 1].direction;
   for (const field of tieBreakers) {
-    if (!sort.some((term) => term.path.length === 1 && term.path[0] === field.field)) {
+    if (!sort.some((term) => !term.count && term.path.length === 1 && term.path[0] === field.field)) {
       ordering.terms.push(orderTerm(tieDirection, field, root, statement));
     }
   }
   return ordering;
 }
 
-function joinedScope(path: string[], from: Scope, joins: Map<string, Scope>, ordering: Ordering, statement: Statement): Scope {
+function joinedScope(path: string[], from: Scope, joins: Map<string, Scope>, ordering: Ordering, statement: Statement, rowFilter: FilterNode | null = null): Scope {
   const key = path.join('.');
   const known = joins.get(key);
   if (known) return known;
@@ -338,8 +403,9 @@ function joinedScope(path: string[], from: Scope, joins: Map<string, Scope>, ord
   const relation = requireRelation(statement.schema, from.collection, name);
   if (relation.kind !== 'm2o') throw invalidQuery(`Can not sort through "${key}": only many-to-one relations lead to one value.`, { field: key });
   const scope = scopeOf(statement, requireCollection(statement.schema, relation.related));
-  const on = `${column(statement, scope.alias, primaryKeyField(scope.collection).field)} = ${column(statement, from.alias, relation.field)}`;
-  ordering.joins.push(`LEFT JOIN ${tableOf(statement, scope)} ON ${on}`);
+  const on = [`${column(statement, scope.alias, primaryKeyField(scope.collection).field)} = ${column(statement, from.alias, relation.field)}`];
+  if (rowFilter) on.push(compileCondition(rowFilter, scope, statement));
+  ordering.joins.push(`LEFT JOIN ${tableOf(statement, scope)} ON ${on.join(' AND ')}`);
   joins.set(key, scope);
   return scope;
 }

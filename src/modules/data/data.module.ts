@@ -18,6 +18,7 @@ import { ItemsTransfer } from './transfer/items-transfer.service';
 import { VirtualCollections } from './virtual-collections';
 import { ItemTable } from './write/item-table';
 import { ItemsWriter } from './write/items.writer';
+import { NestedWrites } from './write/nested-writes';
 import { WorkspaceOpenApiController } from './openapi/workspace-openapi.controller';
 import { ActivityController } from './rest/activity.controller';
 import { ItemsController } from './rest/items.controller';
@@ -25,7 +26,7 @@ import { ItemsController } from './rest/items.controller';
 @Module({
   imports: [ApiKeysModule, AppUsersModule, AuditModule, SchemaModule, WorkspacesModule, PoliciesModule, ExternalDatabasesModule, WriteParticipantsModule],
   controllers: [ItemsController, BatchController, ActivityController, WorkspaceOpenApiController, ExplainController],
-  providers: [ItemsService, ItemsBatch, ItemsExplainer, ItemsReader, ItemsWriter, ItemTargets, ItemTable, ItemsTransfer, VirtualCollections],
+  providers: [ItemsService, ItemsBatch, ItemsExplainer, ItemsReader, ItemsWriter, NestedWrites, ItemTargets, ItemTable, ItemsTransfer, VirtualCollections],
   exports: [ItemsService, VirtualCollections],
 })
 export class DataModule {}

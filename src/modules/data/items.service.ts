@@ -6,6 +6,7 @@ import type { CreateCommand, DeleteCommand, ItemRequest, QueryParams, ReadReques
 import { ItemsReader } from './read/items.reader';
 import type { ImportResult, ImportRow, ItemsExport } from './transfer/transfer.types';
 import { ItemsWriter } from './write/items.writer';
+import { NestedWrites } from './write/nested-writes';
 
 
 type Row = Record<string, unknown>;
@@ -20,6 +21,7 @@ export class ItemsService {
   constructor(
     private readonly reader: ItemsReader,
     private readonly writer: ItemsWriter,
+    private readonly nested: NestedWrites,
   ) {}
 
   list(access: ItemsAccess, request: ReadRequest): Promise<ReadResult> {
@@ -40,13 +42,18 @@ export class ItemsService {
     return this.reader.exportItems(access, request);
   }
 
-  /** Creates the items; answers them as the caller may read them, in their order (maybe none). */
-  create(access: ItemsAccess, command: CreateCommand): Promise<Row[]> {
+  /**
+   * Creates the items; answers them as the caller may read them, in their order (maybe none). Items
+   * given with related items (a nested write) are written with them, all in one transaction.
+   */
+  async create(access: ItemsAccess, command: CreateCommand): Promise<Row[]> {
+    if (await this.nested.involves(access, command.collection, command.items)) return this.nested.create(access, command);
     return this.writer.create(access, command);
   }
 
-  /** Updates the items; answers those updated as the caller may read them. */
-  update(access: ItemsAccess, command: UpdateCommand): Promise<Row[]> {
+  /** Updates the items (with their related items, when given: see create); answers those updated as the caller may read them. */
+  async update(access: ItemsAccess, command: UpdateCommand): Promise<Row[]> {
+    if (await this.nested.involves(access, command.collection, 'each' in command ? command.each : [command.values])) return this.nested.update(access, command);
     return this.writer.update(access, command);
   }
 

@@ -19,6 +19,7 @@ import { assertFilterVariables } from './policy-variables';
 import { presetValue, WriteGrant } from './write-permissions';
 import { parseValidation } from '../schema/field-input';
 import { filesSchema, isFilesCollection } from '../schema/files.collection';
+import { USERS } from '../schema/users.collection';
 
 type Raw = Record<string, unknown>;
 
@@ -281,6 +282,10 @@ export class PoliciesService implements OnModuleInit, OnModuleDestroy {
       policy.collection = input.collection;
       if (!POLICY_ACTIONS.includes(input.action as PolicyAction)) throw invalidPayload(`Invalid payload: "action" must be one of ${POLICY_ACTIONS.join(', ')}.`, 'action');
       policy.action = input.action as PolicyAction;
+      // People are read through user fields only; nothing writes them through the items door.
+      if (policy.collection === USERS && policy.action !== 'read') {
+        throw invalidPayload(`Invalid payload: "${policy.collection}" can only be read: a policy on it has the action "read".`, 'action');
+      }
       policy.fields = JSON.stringify(['*']);
       policy.requireVerifiedEmail = false;
       policy.filter = null;

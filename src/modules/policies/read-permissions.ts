@@ -1,6 +1,7 @@
 import { forbidden } from '../../common/errors/app-error';
 import type { FilterNode, ItemsQuery, NestedRead, Selection, SortTerm } from '../../engine/query/query.ast';
 import { findRelationalField } from '../schema/schema.lookup';
+import { FILES } from '../schema/files.collection';
 import type { CollectionDef, RelationDef, WorkspaceSchema } from '../schema/schema.types';
 
 /** What one role may read of one collection: its columns (the primary key always) and the rows its filter keeps. */
@@ -39,12 +40,13 @@ export function readPermissions(schema: WorkspaceSchema, policyGrants: ReadonlyM
 }
 
 /**
- * The grants with the tables only reached through fields (the files of file fields): readable whole
- * through an item the role may read, since the item's own grant (its row filter, the field's column)
- * already decides whether the role reaches them; the items door serves them at no route of their own.
+ * The grants with the files of file fields: readable whole through an item the role may read, since the
+ * item's own grant (its row filter, the field's column) already decides whether the role reaches them;
+ * the items door serves them at no route of their own. (The people of user fields, the other table
+ * reached only through fields, need a read policy of their own: see users.collection.ts.)
  */
 function withRelationTargets(schema: WorkspaceSchema, grants: ReadonlyMap<string, CollectionReadGrant>): ReadonlyMap<string, CollectionReadGrant> {
-  const targets = [...schema.collections.values()].filter((collection) => collection.relationTargetOnly);
+  const targets = [...schema.collections.values()].filter((collection) => collection.relationTargetOnly && collection.name === FILES);
   if (targets.length === 0) return grants;
   const all = new Map(grants);
   for (const target of targets) all.set(target.name, { fields: new Set(target.fields.map((field) => field.field)), filter: null });
@@ -61,18 +63,47 @@ function withRelationTargets(schema: WorkspaceSchema, grants: ReadonlyMap<string
 export function scopeReadQuery(query: ItemsQuery, permissions: ReadPermissions): { query: ItemsQuery; scope: FilterNode | null } {
   const { visibleSchema } = permissions;
   const scope = grantOf(permissions, query.collection).filter;
-  checkSortPaths(query.sort, query.collection, permissions);
+  const grouped = query.groupBy.length > 0 || query.aggregate.length > 0;
+  // An aggregate query sorts only by its groups, whose joins carry the policies' filters (joinFilters).
+  if (!grouped) checkSortPaths(query.sort, query.collection, permissions);
   const filter = both(scope, scopeFilter(query.filter, query.collection, permissions));
   const root = visibleSchema.collections.get(query.collection)!;
+  const joinFilters = groupJoinFilters(query.groupBy, query.collection, permissions);
   return {
     scope,
     query: {
       ...query,
       filter,
       selection: scopeSelection(query.selection, query.collection, permissions),
+      sort: query.sort.map((term) => (term.count ? { ...term, count: { filter: countFilter(term.count.filter, query.collection, term.path[0], permissions) } } : term)),
       searchIn: root.fields.map((field) => field.field),
+      ...(Object.keys(joinFilters).length > 0 ? { joinFilters } : {}),
     },
   };
+}
+
+/**
+ * The row filters of the collections a groupBy path's many-to-one relations reach, by path prefix: a
+ * group's value is read only from a related row the role may read, otherwise it is NULL.
+ */
+function groupJoinFilters(groupBy: readonly string[], collection: string, permissions: ReadPermissions): Record<string, FilterNode> {
+  const filters: Record<string, FilterNode> = {};
+  for (const name of groupBy) {
+    const path = name.split('.');
+    let current = collection;
+    path.slice(0, -1).forEach((hop, depth) => {
+      current = relatedCollection(permissions, current, hop);
+      const filter = grantOf(permissions, current).filter;
+      if (filter !== null) filters[path.slice(0, depth + 1).join('.')] = filter;
+    });
+  }
+  return filters;
+}
+
+/** A count's filter with the row filter of the counted collection: a count never counts a row the role may not read. */
+function countFilter(filter: FilterNode | null, collection: string, field: string, permissions: ReadPermissions): FilterNode | null {
+  const related = relatedCollection(permissions, collection, field);
+  return both(grantOf(permissions, related).filter, scopeFilter(filter, related, permissions));
 }
 
 function grantOf(permissions: ReadPermissions, collection: string): CollectionReadGrant {
@@ -110,7 +141,9 @@ function scopeFilter(filter: FilterNode | null, collection: string, permissions:
 }
 
 function scopeSelection(selection: Selection, collection: string, permissions: ReadPermissions): Selection {
-  return { fields: selection.fields, relations: selection.relations.map((nested) => scopeNested(nested, collection, permissions)) };
+  const scoped: Selection = { fields: selection.fields, relations: selection.relations.map((nested) => scopeNested(nested, collection, permissions)) };
+  if (selection.counts) scoped.counts = selection.counts.map((count) => ({ field: count.field, filter: countFilter(count.filter, collection, count.field, permissions) }));
+  return scoped;
 }
 
 function scopeNested(nested: NestedRead, collection: string, permissions: ReadPermissions): NestedRead {

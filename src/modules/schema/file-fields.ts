@@ -52,15 +52,3 @@ export function withFileFields(schema: WorkspaceSchema): WorkspaceSchema {
   collections.set(FILES, FILES_TARGET);
   return { ...schema, collections, relations: [...schema.relations, ...fields.map(({ collection, field }) => fileRelation(collection.name, field.field))] };
 }
-
-/** The collections a client may list and reach at their own routes: without the relation targets. */
-export function listedCollections(schema: WorkspaceSchema): CollectionDef[] {
-  return [...schema.collections.values()].filter((collection) => !collection.relationTargetOnly);
-}
-
-/** The schema without what withFileFields added: the workspace's own schema, as snapshots hold it. */
-export function withoutFileTargets(schema: WorkspaceSchema): WorkspaceSchema {
-  if (![...schema.collections.values()].some((collection) => collection.relationTargetOnly)) return schema;
-  const collections = new Map([...schema.collections].filter(([, collection]) => !collection.relationTargetOnly));
-  return { ...schema, collections, relations: schema.relations.filter((relation) => !isFileRelation(relation)) };
-}

@@ -8,6 +8,7 @@ import { withFileFields } from './file-fields';
 import { ExternalCollections, ExternalCollectionSource, withExternalCollections } from './external-collections';
 import { CollectionEntity, FieldEntity, IndexEntity, RelationEntity } from './registry.entities';
 import { systemFields } from './system-fields';
+import { withUsers } from './users.collection';
 import type { CollectionDef, FieldDef, FieldTypeName, IndexDef, OnDelete, RelationDef, WorkspaceSchema } from './schema.types';
 
 /** The bus channel on which schema changes are announced to every instance. */
@@ -54,8 +55,8 @@ export class SchemaRegistry implements OnModuleInit, OnModuleDestroy {
 
   /**
    * The workspace's schema at the given version (the one its row holds now), with the tables its
-   * external connections serve (changing a connection raises the version too) and the files as the
-   * target of its file fields.
+   * external connections serve (changing a connection raises the version too), the files as the target
+   * of its file fields and the people its user fields relate to (`cairn_users`, see users.collection.ts).
    */
   async forWorkspace(workspace: Pick<WorkspaceEntity, 'id' | 'schemaVersion'>): Promise<WorkspaceSchema> {
     const cached = this.cache.get(workspace.id);
@@ -64,7 +65,7 @@ export class SchemaRegistry implements OnModuleInit, OnModuleDestroy {
       if (schema && schema.version === workspace.schemaVersion) return schema;
     }
     const manager = this.db.dataSource.manager;
-    const loading = Promise.all([this.load(manager, workspace.id), this.externalCollections(manager, workspace.id)]).then(([own, external]) => withFileFields(withExternalCollections(own, external)));
+    const loading = Promise.all([this.load(manager, workspace.id), this.externalCollections(manager, workspace.id)]).then(([own, external]) => withUsers(withFileFields(withExternalCollections(own, external))));
     this.cache.set(workspace.id, loading);
     loading.catch(() => this.cache.delete(workspace.id));
     return loading;

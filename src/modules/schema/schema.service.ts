@@ -6,8 +6,9 @@ import { conflict, forbidden, invalidPayload, notFound } from '../../common/erro
 import { WorkspaceEntity } from '../workspaces/workspace.entity';
 import { WorkspaceAccess, WorkspacesService } from '../workspaces/workspaces.service';
 import { fieldType } from './field-types';
-import { isFileField, withoutFileTargets } from './file-fields';
+import { isFileField } from './file-fields';
 import { findFilesField } from './files-fields';
+import { withoutRelationTargets } from './relation-targets';
 import { addFileKey, assertFileFieldChange } from './file-fields.ddl';
 import { parseFieldInput, toFieldDto } from './field-input';
 import { checkNewCollectionName, tableNameFor } from './names';
@@ -77,9 +78,9 @@ export class SchemaService {
     private readonly participants: SnapshotParticipants,
   ) {}
 
-  /** The workspace's schema as the schema routes show it: the files, a target of file fields only, left out. */
+  /** The workspace's schema as its schema routes show it: its own and external collections, without the tables its fields relate to (files, people). */
   async schemaOf(access: WorkspaceAccess): Promise<WorkspaceSchema> {
-    return withoutFileTargets(await this.registry.forWorkspace(access.workspace));
+    return withoutRelationTargets(await this.registry.forWorkspace(access.workspace));
   }
 
   /**

@@ -18,10 +18,14 @@ export type FieldTypeName =
   | 'uuid'
   | 'enum'
   | 'autocode'
-  | 'file';
+  | 'file'
+  /** The id of one of the workspace's app users, expandable as `cairn_users` (see users.collection.ts). */
+  | 'app_user'
+  /** The id of one of the workspace's members (a platform account), expandable as `cairn_users`. */
+  | 'member';
 
 export const FIELD_TYPES: readonly FieldTypeName[] = [
-  'string', 'text', 'integer', 'bigint', 'float', 'decimal', 'boolean', 'date', 'datetime', 'time', 'json', 'uuid', 'enum', 'autocode', 'file',
+  'string', 'text', 'integer', 'bigint', 'float', 'decimal', 'boolean', 'date', 'datetime', 'time', 'json', 'uuid', 'enum', 'autocode', 'file', 'app_user', 'member',
 ];
 
 export type ValidationRuleName = 'required' | 'email' | 'url' | 'regex' | 'min' | 'max' | 'min_length' | 'max_length' | 'enum';
@@ -131,8 +135,9 @@ export interface CollectionDef {
    */
   codePointText?: true;
   /**
-   * Set for a table Cairn owns that a workspace's fields may point at (the files, see file-fields.ts):
-   * reached only through those fields, never listed, read at its own route or written through items.
+   * Set for a table Cairn owns that a workspace's fields may point at (the files of file fields, the
+   * people of user fields; see relation-targets.ts): reached only through those fields, never listed,
+   * read at its own items route or written through items.
    */
   relationTargetOnly?: true;
 }

@@ -1,4 +1,5 @@
-import { withFileFields, withoutFileTargets } from './file-fields';
+import { withFileFields } from './file-fields';
+import { withoutRelationTargets } from './relation-targets';
 import { invalidPayload } from '../../common/errors/app-error';
 import { cairnVersion } from '../../common/version';
 import { ownCollectionsOnly } from './external-collections';
@@ -87,7 +88,7 @@ export const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.strin
 /** The schema part of a snapshot of a workspace: its own collections, relations and indexes, in a stable order. */
 export function schemaSnapshot(schema: WorkspaceSchema): SchemaSnapshot {
   // Tables of external connections are not part of the workspace's own schema, to copy or apply.
-  schema = withoutFileTargets(ownCollectionsOnly(schema));
+  schema = withoutRelationTargets(ownCollectionsOnly(schema));
   const collections = [...schema.collections.values()].sort((a, b) => a.name.localeCompare(b.name));
   return {
     version: 2,

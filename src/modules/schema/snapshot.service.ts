@@ -17,6 +17,8 @@ import type { CollectionDef, WorkspaceSchema } from './schema.types';
 import { ParsedSnapshot, parseSchemaSnapshot, same, SchemaOperation, SchemaSnapshot, schemaSnapshot, schemaSteps, wantedSchema } from './snapshot.diff';
 import { checkingEntry, Dependant, SectionStep, SnapshotParticipant, SnapshotParticipants } from './snapshot-participant';
 import { systemFields } from './system-fields';
+import { withoutRelationTargets } from './relation-targets';
+import { withUsers } from './users.collection';
 
 type Raw = Record<string, unknown>;
 
@@ -90,7 +92,7 @@ export class SnapshotService {
     const plan = await this.plan(access, target);
     const steps = this.shownPlan(plan);
     if (!options.impact) return steps;
-    const current = await this.registry.forWorkspace(access.workspace);
+    const current = withoutRelationTargets(await this.registry.forWorkspace(access.workspace));
     const removal = { relations: false, sections: plan.untouched };
     const shown: PlannedStep[] = [];
     for (const step of steps) {
@@ -146,8 +148,9 @@ export class SnapshotService {
   }
 
   private async plan(access: WorkspaceAccess, target: ParsedSnapshot): Promise<Plan> {
-    const current = await this.registry.forWorkspace(access.workspace);
-    const wanted = wantedSchema(current, target);
+    // User relations are derived from field types, never steps; the schema entries are checked against has them.
+    const current = withoutRelationTargets(await this.registry.forWorkspace(access.workspace));
+    const wanted = withUsers(wantedSchema(current, target));
     const schema = schemaSteps(current, target, wanted);
     const existing = new Map<string, unknown[]>();
     for (const participant of this.participants.all()) existing.set(participant.section, await this.exported(participant, access.workspace.id));
@@ -181,7 +184,7 @@ export class SnapshotService {
     const plan = await this.plan(access, target);
     const steps = this.shownPlan(plan);
     const removal: RemovalOptions = { force: options.force, relations: false, sections: plan.untouched };
-    await this.assertApplicable(await this.registry.forWorkspace(access.workspace), plan.schema, removal);
+    await this.assertApplicable(withoutRelationTargets(await this.registry.forWorkspace(access.workspace)), plan.schema, removal);
     if (options.dryRun || steps.length === 0) return steps;
     const learned = await this.schemas.change(access, 'apply_snapshot', { operations: steps }, async (context) => {
       const apply = { manager: context.manager, access };

@@ -1,6 +1,6 @@
 import type { QueryConfig } from '../../config/app-config';
 import { invalidQuery } from '../../engine/query/filter.parser';
-import type { ComputedColumn, FilterNode, ItemsQuery, Selection } from '../../engine/query/query.ast';
+import type { ComputedColumn, FilterNode, ItemsQuery, Selection, SortTerm } from '../../engine/query/query.ast';
 import { parseItemsQuery } from '../../engine/query/query.parser';
 import { CollectionReadGrant, readPermissions } from '../policies/read-permissions';
 import { fieldType } from '../schema/field-types';
@@ -90,9 +90,18 @@ export function planViewRead(view: ViewDefinition, defined: ItemsQuery, computed
   return plan;
 }
 
-/** The output paths of a selection: `title`, `author.name`, `comments.body`. */
+/** The output paths of a selection: `title`, `author.name`, `comments.body`, `count(comments)`. */
 export function selectionPaths(selection: Selection, prefix: string): string[] {
-  return [...selection.fields.map((field) => `${prefix}${field}`), ...selection.relations.flatMap((nested) => selectionPaths(nested.selection, `${prefix}${nested.field}.`))];
+  return [
+    ...selection.fields.map((field) => `${prefix}${field}`),
+    ...selection.relations.flatMap((nested) => selectionPaths(nested.selection, `${prefix}${nested.field}.`)),
+    ...(selection.counts ?? []).map((count) => `${prefix}count(${count.field})`),
+  ];
+}
+
+/** A sort term as the view's outputs name it: `author.name`, or `count(comments)`. */
+function sortOutput(term: SortTerm): string {
+  return term.count ? `count(${term.path[0]})` : term.path.join('.');
 }
 
 /**
@@ -108,7 +117,7 @@ function checkFiltersAndSort(view: ViewDefinition, schema: WorkspaceSchema, defi
   const parsed = parseItemsQuery(view.source, rest, shaped, { ...options, maxLimit: null });
   const outside = (path: string) => invalidQuery(`"${path}" is not a field of view "${view.name}".`, { parameter: 'filter', field: path });
   for (const path of filterPaths(parsed.filter, '')) if (!outputs.has(path)) throw outside(path);
-  for (const term of parsed.sort) if (!outputs.has(term.path.join('.'))) throw invalidQuery(`"${term.path.join('.')}" is not a field of view "${view.name}".`, { parameter: 'sort', field: term.path.join('.') });
+  for (const term of parsed.sort) if (!outputs.has(sortOutput(term))) throw invalidQuery(`"${sortOutput(term)}" is not a field of view "${view.name}".`, { parameter: 'sort', field: sortOutput(term) });
 }
 
 /** The schema with only the collections and fields the view's selection reaches (and the keys its relations need). */
@@ -122,7 +131,9 @@ function viewShapedSchema(view: ViewDefinition, schema: WorkspaceSchema, defined
   const walk = (collection: string, selection: Selection) => {
     grant(collection, 'id');
     for (const field of selection.fields) grant(collection, field);
-    for (const nested of selection.relations) {
+    // A count's relation is there to be counted (and sorted by), none of its fields to be read.
+    const counted = (selection.counts ?? []).map((count) => ({ field: count.field, selection: { fields: [], relations: [] } }));
+    for (const nested of [...selection.relations, ...counted]) {
       const relational = findRelationalField(schema, collection, nested.field);
       if (!relational) continue;
       if (relational.kind === 'm2o') grant(collection, relational.field);

@@ -1,4 +1,4 @@
-import type { ComputedColumn, ItemsQuery, Selection } from '../../engine/query/query.ast';
+import { type ComputedColumn, countKey, type ItemsQuery, type Selection } from '../../engine/query/query.ast';
 import { fieldType } from '../schema/field-types';
 import { findField, findRelationalField } from '../schema/schema.lookup';
 import type { FieldDef, WorkspaceSchema } from '../schema/schema.types';
@@ -37,6 +37,7 @@ function selectionSchema(schema: WorkspaceSchema, collectionName: string, select
     const related = selectionSchema(schema, relational.related, nested.selection);
     properties[nested.field] = relational.kind === 'm2o' ? { ...related, nullable: true } : { type: 'array', items: related };
   }
+  for (const count of selection.counts ?? []) properties[countKey(count.field)] = { type: 'integer', readOnly: true, description: `count(${count.field}): how many related items the caller may read.` };
   return { type: 'object', properties };
 }
 

@@ -16,6 +16,7 @@ import { WebhookAttemptHeaders1733900000000 } from './1733900000000-webhook-atte
 import { FlowRunRerunOf1733910000000 } from './1733910000000-flow-run-rerun-of';
 import { InstanceSettings1733950000000 } from './1733950000000-instance-settings';
 import { PolicyNames1733960000000 } from './1733960000000-policy-names';
+import { PeopleView1733970000000 } from './1733970000000-people-view';
 import { AssetPresets1734000000000 } from './1734000000000-asset-presets';
 
 /**
@@ -42,5 +43,6 @@ export const PLATFORM_MIGRATIONS = [
   FlowRunRerunOf1733910000000,
   InstanceSettings1733950000000,
   PolicyNames1733960000000,
+  PeopleView1733970000000,
   AssetPresets1734000000000,
 ];

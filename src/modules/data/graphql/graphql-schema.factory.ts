@@ -1,4 +1,4 @@
-import { listedCollections } from '../../schema/file-fields';
+import { listedCollections } from '../../schema/relation-targets';
 import {
   GraphQLBoolean,
   GraphQLEnumType,
@@ -21,11 +21,11 @@ import {
   GraphQLString,
 } from 'graphql';
 import { fieldType, type FieldGraphQL, type OperatorFamily } from '../../schema/field-types';
-import { findRelationalField } from '../../schema/schema.lookup';
+import { findField, findRelationalField, primaryKeyField, relationalFields } from '../../schema/schema.lookup';
 import type { CollectionDef, FieldDef, WorkspaceSchema } from '../../schema/schema.types';
 import type { ItemAction } from '../../audit/activity.recorder';
 import { GraphQLBigInt, GraphQLJSON, scalarOf } from './graphql-scalars';
-import { listParams, readParams, selectionParams, subFieldNodes } from './graphql-selection';
+import { countFunctionsField, FUNCTIONS_SUFFIX, listParams, readParams, selectionParams, subFieldNodes } from './graphql-selection';
 import type { VirtualCollectionInfo } from '../virtual-collections';
 import { VirtualFieldsContext, virtualListField } from './graphql-virtual-fields';
 
@@ -86,6 +86,7 @@ class SchemaBuilder<C> {
   private readonly filters = new Map<string, GraphQLInputObjectType>();
   private readonly manyFilters = new Map<string, GraphQLInputObjectType>();
   private readonly operatorInputs = new Map<string, GraphQLInputObjectType>();
+  private readonly nestedInputs = new Map<string, GraphQLInputObjectType | null>();
   private readonly eventEnum = new GraphQLEnumType({ name: 'EventEnum', values: { create: {}, update: {}, delete: {} } });
   private readonly deletedOne = new GraphQLObjectType({ name: 'Delete_One', fields: { id: { type: new GraphQLNonNull(GraphQLID) } } });
   private readonly deletedMany = new GraphQLObjectType({ name: 'Delete_Many', fields: { ids: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(GraphQLID))) } } });
@@ -238,6 +239,8 @@ class SchemaBuilder<C> {
       const related = relational ? visible.collections.get(relational.related) : undefined;
       if (!related) continue;
       fields[name] = { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(this.object(related)))), args: this.listArgs(related, false) };
+      // Directus' `comments_func { count }`, unless a field of the collection has that name.
+      if (!(`${name}${FUNCTIONS_SUFFIX}` in fields)) fields[`${name}${FUNCTIONS_SUFFIX}`] = countFunctionsField(name);
     }
     return fields;
   }
@@ -367,15 +370,61 @@ class SchemaBuilder<C> {
     }
   }
 
-  /** The input of a create or an update: the fields the caller may set, each of its type; a many-to-one takes the key. */
+  /**
+   * The input of a create or an update: the fields the caller may set, each of its type; a many-to-one
+   * takes the key; a one-to-many or many-to-many alias, the related items to write with it (a nested write).
+   */
   private writeInput(collection: CollectionDef, writable: ReadonlySet<string>, kind: 'Create' | 'Update'): GraphQLInputObjectType {
     const fields: GraphQLInputFieldConfigMap = {};
     for (const field of collection.fields) {
       if (field.system || !writable.has(field.field)) continue;
       fields[field.field] = { type: scalarOf(field) as GraphQLInputType, description: field.note ?? undefined };
     }
+    Object.assign(fields, this.toManyInputs(collection));
     if (Object.keys(fields).length === 0) fields._empty = { type: GraphQLBoolean, description: 'Nothing here may be set.' };
     return new GraphQLInputObjectType({ name: `${collection.name}_${kind}Input`, fields });
+  }
+
+  /**
+   * The one-to-many and many-to-many aliases of a write input: each a list of the related items, as the
+   * related collection's nested input, when the caller may create or update items there at all. As in
+   * REST, the list is the whole set; each nested write is checked as a direct one would be.
+   */
+  private toManyInputs(collection: CollectionDef): GraphQLInputFieldConfigMap {
+    const fields: GraphQLInputFieldConfigMap = {};
+    for (const relational of relationalFields(this.view.schema, collection.name)) {
+      if (relational.kind === 'm2o' || findField(collection, relational.field)) continue;
+      const input = this.nestedInput(relational.related);
+      if (input) fields[relational.field] = { type: new GraphQLList(new GraphQLNonNull(input)), description: `The related "${relational.related}" items (the whole set): each created, or updated when it carries its key, or named by its key alone.` };
+    }
+    return fields;
+  }
+
+  /** A related item written inside another: its key (to update or name an existing item), the fields the caller may set, its own to-many aliases. */
+  private nestedInput(name: string): GraphQLInputObjectType | null {
+    if (this.nestedInputs.has(name)) return this.nestedInputs.get(name)!;
+    const collection = this.view.schema.collections.get(name);
+    const creatable = this.view.writable(name, 'create');
+    const updatable = this.view.writable(name, 'update');
+    if (!collection || (!creatable && !updatable)) {
+      this.nestedInputs.set(name, null);
+      return null;
+    }
+    const writable = new Set([...(creatable ?? []), ...(updatable ?? [])]);
+    // Fields as a thunk: nested inputs may lead back to one another (posts → comments → posts).
+    const type = new GraphQLInputObjectType({
+      name: `${name}_NestedInput`,
+      fields: () => {
+        const key = primaryKeyField(collection);
+        const fields: GraphQLInputFieldConfigMap = { [key.field]: { type: scalarOf(key) as GraphQLInputType } };
+        for (const field of collection.fields) {
+          if (!field.system && writable.has(field.field)) fields[field.field] = { type: scalarOf(field) as GraphQLInputType, description: field.note ?? undefined };
+        }
+        return Object.assign(fields, this.toManyInputs(collection));
+      },
+    });
+    this.nestedInputs.set(name, type);
+    return type;
   }
 }
 
@@ -435,9 +484,13 @@ function dataReadParams(info: GraphQLResolveInfo, mutated: GraphQLObjectType, da
   return nodes.length > 0 ? readParams(info, data, nodes) : { fields: ['id'] };
 }
 
-/** A REST aggregate row (`{status, count: 2, avg: {rating: 4}}`) in the aggregated type's shape. */
+/**
+ * A REST aggregate row (`{status, count: 2, avg: {rating: 4}}`) in the aggregated type's shape. A
+ * group through a relation (`post.title`), which REST nests, is keyed by its path in `group`.
+ */
 function aggregatedRow(row: Row, groupBy: string[]): Row {
-  const shaped: Row = { group: Object.fromEntries(groupBy.map((name) => [name, row[name]])) };
+  const valueAt = (path: string[]) => path.reduce<unknown>((value, segment) => (value !== null && typeof value === 'object' ? (value as Row)[segment] : null), row);
+  const shaped: Row = { group: Object.fromEntries(groupBy.map((name) => [name, valueAt(name.split('.'))])) };
   const count = row.count;
   if (typeof count === 'number') shaped.countAll = count;
   else if (count && typeof count === 'object') {

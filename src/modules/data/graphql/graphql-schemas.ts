@@ -1,4 +1,4 @@
-import { listedCollections } from '../../schema/file-fields';
+import { listedCollections } from '../../schema/relation-targets';
 import { Injectable } from '@nestjs/common';
 import type { GraphQLSchema } from 'graphql';
 import { LRUCache } from 'lru-cache';

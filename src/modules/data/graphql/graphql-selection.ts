@@ -1,6 +1,7 @@
-import { FieldNode, getArgumentValues, GraphQLObjectType, GraphQLResolveInfo, isObjectType, getNamedType } from 'graphql';
+import { FieldNode, getArgumentValues, GraphQLFieldConfig, GraphQLInt, GraphQLNonNull, GraphQLObjectType, GraphQLResolveInfo, isObjectType, getNamedType } from 'graphql';
 import { collectSubFields } from '@graphql-tools/utils';
 import { AppError } from '../../../common/errors/app-error';
+import { countKey } from '../../../engine/query/query.ast';
 
 type Params = Record<string, unknown>;
 
@@ -8,6 +9,26 @@ type Params = Record<string, unknown>;
 export const LIST_ARGUMENTS = ['filter', 'sort', 'limit', 'offset', 'page', 'search'] as const;
 /** The arguments of a nested one-to-many or many-to-many field, as `deep` options. */
 const DEEP_OPTIONS: Record<string, string> = { filter: '_filter', sort: '_sort', limit: '_limit', offset: '_offset' };
+
+/**
+ * The type of a to-many relation's `<relation>_func` field, as Directus names it: `comments_func { count }`
+ * is REST's `count(comments)`, the number of related items the caller may read.
+ */
+export const COUNT_FUNCTIONS = new GraphQLObjectType({
+  name: 'count_functions',
+  fields: { count: { type: new GraphQLNonNull(GraphQLInt), description: 'How many related items the caller may read.' } },
+});
+/** The suffix of a relation's functions field: `comments_func`. */
+export const FUNCTIONS_SUFFIX = '_func';
+
+/** The `<relation>_func` field of a to-many relation: its count, read as REST's `count(relation)`. */
+export function countFunctionsField<C>(relation: string): GraphQLFieldConfig<Params, C> {
+  return {
+    type: new GraphQLNonNull(COUNT_FUNCTIONS),
+    description: `Functions of "${relation}": count, the number of its items the caller may read.`,
+    resolve: (row) => ({ count: row[countKey(relation)] }),
+  };
+}
 
 /** What a selection set asks for, as REST's `fields` and `deep`. */
 export interface SelectionParams {
@@ -47,6 +68,10 @@ function collect(info: GraphQLResolveInfo, nodes: readonly FieldNode[], type: Gr
   for (const [name, { nodes: fieldNodes }] of byName) {
     const definition = type.getFields()[name];
     const related = getNamedType(definition.type);
+    if (related === COUNT_FUNCTIONS) {
+      fields.push(`${prefix}count(${name.slice(0, -FUNCTIONS_SUFFIX.length)})`);
+      continue;
+    }
     if (!isObjectType(related)) {
       fields.push(`${prefix}${name}`);
       continue;

@@ -17,7 +17,7 @@ import type { FieldDef, WorkspaceSchema } from '../../schema/schema.types';
 import type { AggregateFunction, Selection } from '../../../engine/query/query.ast';
 import type { VirtualCollectionInfo, VirtualRowShape } from '../virtual-collections';
 import { scalarOf } from './graphql-scalars';
-import { listParams, readParams } from './graphql-selection';
+import { countFunctionsField, FUNCTIONS_SUFFIX, listParams, readParams } from './graphql-selection';
 
 type Row = Record<string, unknown>;
 type Args = Record<string, unknown>;
@@ -92,6 +92,7 @@ function rowObject<C>(
     const related = rowObject<C>(visible, view, relational.related, nested.selection, [...path, nested.field], {});
     fields[nested.field] = { type: relational.kind === 'm2o' ? related : new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(related))) };
   }
+  for (const count of selection.counts ?? []) fields[`${count.field}${FUNCTIONS_SUFFIX}`] = countFunctionsField<C>(count.field);
   return new GraphQLObjectType({ name: typeName(view, path, ''), description, fields: { ...fields, ...extra } });
 }
 

@@ -1,4 +1,4 @@
-import { listedCollections } from '../../schema/file-fields';
+import { listedCollections } from '../../schema/relation-targets';
 import { Controller, Get, Header, Param } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { notFound } from '../../../common/errors/app-error';

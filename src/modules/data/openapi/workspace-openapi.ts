@@ -1,5 +1,5 @@
 import { fieldType } from '../../schema/field-types';
-import { listedCollections } from '../../schema/file-fields';
+import { listedCollections } from '../../schema/relation-targets';
 import { findRelationalField, relationalFields } from '../../schema/schema.lookup';
 import type { CollectionDef, FieldDef, WorkspaceSchema } from '../../schema/schema.types';
 import type { VirtualCollectionInfo } from '../virtual-collections';
@@ -7,16 +7,16 @@ import type { VirtualCollectionInfo } from '../virtual-collections';
 type Schema = Record<string, unknown>;
 
 const QUERY_PARAMETERS: Record<string, { description: string; example?: string }> = {
-  fields: { description: 'Comma list of fields, `*`, relation paths (`author.name`, `comments.*`).', example: '*,author.name' },
+  fields: { description: 'Comma list of fields, `*`, relation paths (`author.name`, `comments.*`), and `count(comments)` of a to-many relation, answered as `comments_count`.', example: '*,author.name' },
   filter: { description: 'A filter in the query language, as JSON (or bracket form `filter[field][_op]=value`).', example: '{"status":{"_eq":"published"}}' },
-  sort: { description: 'Comma list of fields; `-` for descending; relation paths allowed.', example: '-created_at' },
+  sort: { description: 'Comma list of fields; `-` for descending; many-to-one paths and `count(comments)` allowed.', example: '-created_at' },
   limit: { description: 'How many items (default 100).' },
   offset: { description: 'How many items to skip.' },
   page: { description: 'Page number, counting from 1, of `limit` items.' },
   search: { description: 'Case-insensitive match across text fields.' },
   meta: { description: '`total_count`, `filter_count` or `*`.' },
   aggregate: { description: 'JSON such as `{"count":"*","sum":["price"]}` or `aggregate[count]=*`.' },
-  groupBy: { description: 'Comma list of fields to group aggregates by.' },
+  groupBy: { description: 'Comma list of fields, or many-to-one paths (`author.name`), to group aggregates by.' },
   deep: { description: 'Per-relation `_filter`, `_sort`, `_limit`, `_offset`, as JSON.' },
   export: { description: '`csv` or `json`: the whole result (every page unless `limit`, `offset` or `page` is given) as a file download; `fields` picks its columns.' },
 };
@@ -44,10 +44,28 @@ function itemSchema(schema: WorkspaceSchema, collection: CollectionDef): Schema 
   return { type: 'object', properties };
 }
 
-function inputSchema(collection: CollectionDef, writable: ReadonlySet<string> | null): Schema {
+/**
+ * The body of a create or an update: the fields the caller may write; a many-to-one as its key or as the
+ * related item (a nested write), a one-to-many or many-to-many alias as the related items or keys, or
+ * the detailed form.
+ */
+function inputSchema(schema: WorkspaceSchema, collection: CollectionDef, writable: ReadonlySet<string> | null): Schema {
   const fields = collection.fields.filter((field) => !field.system && !fieldType(field.type).generated && (writable === null || writable.has(field.field)));
   const required = fields.filter((field) => field.required).map((field) => field.field);
-  return { type: 'object', additionalProperties: false, properties: Object.fromEntries(fields.map((field) => [field.field, fieldSchema(field)])), ...(required.length ? { required } : {}) };
+  const properties: Record<string, Schema> = {};
+  const related = { type: 'object', description: 'A related item: created, or updated when it carries its key (a nested write).' };
+  for (const field of fields) {
+    const relation = findRelationalField(schema, collection.name, field.field);
+    properties[field.field] = relation?.kind === 'm2o' ? { oneOf: [fieldSchema(field), related], nullable: true } : fieldSchema(field);
+  }
+  for (const relation of relationalFields(schema, collection.name).filter((r) => r.kind !== 'm2o')) {
+    const items = { type: 'array', items: { oneOf: [related, { type: schema.collections.get(relation.related)?.primaryKey === 'integer' ? 'integer' : 'string' }] } };
+    properties[relation.field] = {
+      oneOf: [items, { type: 'object', additionalProperties: false, properties: { create: { type: 'array', items: related }, update: { type: 'array', items: related }, delete: { type: 'array', items: {} } } }],
+      description: `The related ${relation.related} items (a nested write): a list is the whole set; {create, update, delete} changes it.`,
+    };
+  }
+  return { type: 'object', additionalProperties: false, properties, ...(required.length ? { required } : {}) };
 }
 
 /** What one caller may do with a collection: read it, create or update these fields, delete. */
@@ -78,9 +96,10 @@ export function workspaceOpenApi(
 ): Schema {
   const actionsOf = (name: string) => view?.actions(name) ?? { read: true, create: null, update: null, delete: true };
   const usable = (actions: CollectionActions) => view === null || actions.read || actions.create !== null || actions.update !== null || actions.delete;
+  // The tables fields relate to (files, people) have no routes here: they are described as what those fields expand to.
   const collections = listedCollections(schema).filter((c) => usable(actionsOf(c.name))).sort((a, b) => a.name.localeCompare(b.name));
   const readSchema = view?.visible ?? schema;
-  // The files, as file fields expand to them: a schema of their own, no routes here (they have /files).
+  // The files and people, as the fields that relate to them expand to them: schemas of their own, no items routes.
   const targets = [...readSchema.collections.values()].filter((c) => c.relationTargetOnly);
   const paths: Record<string, Schema> = {};
   const listParameters = Object.keys(QUERY_PARAMETERS).map((name) => ({ $ref: `#/components/parameters/${name}` }));
@@ -152,7 +171,7 @@ export function workspaceOpenApi(
       schemas: {
         Errors: { type: 'object', properties: { errors: { type: 'array', items: { type: 'object', properties: { message: { type: 'string' }, extensions: { type: 'object', properties: { code: { type: 'string' } } } } } } } },
         ...Object.fromEntries(virtual.map((collection) => [collection.name, collection.rowSchema])),
-        ...Object.fromEntries(targets.map((target) => [target.name, itemSchema(readSchema, target)])),
+        ...Object.fromEntries(targets.map((target) => [target.name, { ...itemSchema(readSchema, target), ...(target.note ? { description: target.note } : {}) }])),
         ...Object.fromEntries(
           collections.flatMap((collection) => {
             const actions = actionsOf(collection.name);
@@ -160,7 +179,7 @@ export function workspaceOpenApi(
             const writable = actions.create === null && actions.update === null ? null : new Set([...(actions.create ?? []), ...(actions.update ?? [])]);
             return [
               ...(actions.read && visible ? [[collection.name, itemSchema(readSchema, visible)]] : []),
-              [`${collection.name}_input`, inputSchema(collection, view === null ? null : (writable ?? new Set()))],
+              [`${collection.name}_input`, inputSchema(schema, collection, view === null ? null : (writable ?? new Set()))],
             ];
           }),
         ),

@@ -1,5 +1,5 @@
 import { invalidQuery } from '../../../engine/query/filter.parser';
-import type { FilterNode, ItemsQuery, SortTerm } from '../../../engine/query/query.ast';
+import { countKey, type FilterNode, type ItemsQuery, type SortTerm } from '../../../engine/query/query.ast';
 import { primaryKeyField } from '../../schema/schema.lookup';
 import type { CollectionDef, FieldDef } from '../../schema/schema.types';
 import type { ItemsAccess } from '../../workspaces/workspaces.service';
@@ -21,7 +21,11 @@ export function exportBatches(query: ItemsQuery, collection: CollectionDef, fiel
   // A list always answers the key; a file has the columns `fields` names. The key is read all the
   // same: keyset batches continue after the last one.
   const strip = !fieldsNameKey(fields, key);
-  const columns = [...query.selection.fields.filter((name) => !strip || name !== key), ...query.selection.relations.map((nested) => nested.field)];
+  const columns = [
+    ...query.selection.fields.filter((name) => !strip || name !== key),
+    ...query.selection.relations.map((nested) => nested.field),
+    ...(query.selection.counts ?? []).map((count) => countKey(count.field)),
+  ];
   const withKey = query.selection.fields.includes(key) ? query.selection : { ...query.selection, fields: [...query.selection.fields, key] };
   const byKey = query.sort.length === 0 || (query.sort.length === 1 && query.sort[0].path.length === 1 && query.sort[0].path[0] === key);
   const sort: SortTerm[] = byKey ? [{ path: [key], direction: query.sort[0]?.direction ?? 'asc' }] : query.sort.some((term) => term.path.join('.') === key) ? query.sort : [...query.sort, { path: [key], direction: 'asc' }];

@@ -64,6 +64,16 @@ export class ItemsWriter {
 
   /** Creates one item or a batch (all or nothing); answers them as the caller may read them (maybe nothing). */
   async create(access: ItemsAccess, command: CreateCommand): Promise<Row[]> {
+    const { target, keys, returned } = await this.created(access, command);
+    return returned ?? this.reader.readKeys(target, keys, command);
+  }
+
+  /** Creates the items as create does, answering only their keys: for a write that reads them back once it is done (a nested write). */
+  async createKeys(access: ItemsAccess, command: CreateCommand): Promise<unknown[]> {
+    return (await this.created(access, command)).keys;
+  }
+
+  private async created(access: ItemsAccess, command: CreateCommand): Promise<{ target: WriteTarget; keys: unknown[]; returned: Row[] | null }> {
     const target = await this.target(access, command.collection, 'create', command.origin);
     const max = this.config.maxBatchSize;
     if (command.items.length === 0) throw invalidPayload('Invalid payload: the batch is empty.');
@@ -77,7 +87,7 @@ export class ItemsWriter {
     const keys = inserted.map((r) => r.key);
     await this.announce(target, keys, stored);
     const returned = stored && inserted.every((r) => r.row !== null) ? this.reader.pickWritten(target, stored, command) : null;
-    return returned ?? this.reader.readKeys(target, keys, command);
+    return { target, keys, returned };
   }
 
   /**
@@ -86,6 +96,16 @@ export class ItemsWriter {
    * Answers the items read back.
    */
   async update(access: ItemsAccess, command: UpdateCommand): Promise<Row[]> {
+    const { target, keys } = await this.updated(access, command);
+    return this.reader.readKeys(target, keys, command);
+  }
+
+  /** Updates the items as update does, answering only the keys updated: for a write that reads them back once it is done (a nested write). */
+  async updateKeys(access: ItemsAccess, command: UpdateCommand): Promise<unknown[]> {
+    return (await this.updated(access, command)).keys;
+  }
+
+  private async updated(access: ItemsAccess, command: UpdateCommand): Promise<{ target: WriteTarget; keys: unknown[] }> {
     const target = await this.target(access, command.collection, 'update', command.origin);
     const validator = this.validator(target);
     const max = this.config.maxBatchSize;
@@ -99,7 +119,7 @@ export class ItemsWriter {
       const values = validator.forUpdate(this.granted(target, command.values, 'update', 'data'), 'data');
       const named = await this.reader.keysNamed(target, command.query, target.grant?.filter ?? null, max + 1);
       if (named.keys.length > max) throw invalidPayload(`Invalid payload: the query names ${await named.count()} items, and an update may change at most ${max} at once; narrow its filter or give a limit.`, 'query');
-      if (named.keys.length === 0) return [];
+      if (named.keys.length === 0) return { target, keys: [] };
       changes = [{ keys: named.keys, values, where: 'data' }];
       within = named.filter;
     } else if ('each' in command) {
@@ -132,7 +152,7 @@ export class ItemsWriter {
     );
     if ('keys' in command && 'id' in command.keys && updated.length === 0) throw notFound('Item not found.');
     await this.announce(target, updated);
-    return this.reader.readKeys(target, updated, command);
+    return { target, keys: updated };
   }
 
   /** Deletes the items named in one transaction; keys that do not exist are skipped, except one named by its id: 404. */

@@ -3,6 +3,7 @@ import type { FieldType } from './field-type';
 import { bigintType, decimalType, floatType, integerType } from './number.types';
 import { booleanType, dateType, datetimeType, jsonType, timeType } from './other.types';
 import { autocodeType, enumType, fileType, stringType, textType, uuidType } from './text.types';
+import { appUserType, memberType } from './user.types';
 
 const TYPES: Record<FieldTypeName, FieldType> = {
   string: stringType,
@@ -20,6 +21,8 @@ const TYPES: Record<FieldTypeName, FieldType> = {
   enum: enumType,
   autocode: autocodeType,
   file: fileType,
+  app_user: appUserType,
+  member: memberType,
 };
 
 export function fieldType(name: FieldTypeName): FieldType {

@@ -1,0 +1,3 @@
+import { describeStudioPeople } from './people.scenario';
+
+describeStudioPeople('postgres');
