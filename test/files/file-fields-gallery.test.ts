@@ -162,6 +162,27 @@ describeEachDatabase('files fields', {}, (suite: Suite) => {
     assert.equal(notFiles.body.errors[0].extensions.field, 'field');
   });
 
+  test('a nested write sets the gallery with the post, in one request: links to create, and links to delete', async () => {
+    const { owned, png, text } = await blog(suite);
+    const created = await owned.api.post(`${owned.base}/items/posts?fields=id,gallery.id`, { title: 'x', gallery: [{ file: png.id, position: 1 }, { file: text.id, position: 2 }] });
+    assert.equal(created.status, 200, created.text);
+    const id = created.body.data.id;
+    const [first] = created.body.data.gallery as Array<{ id: number }>;
+    const changed = await owned.api.patch(`${owned.base}/items/posts/${id}`, { gallery: { create: [{ file: png.id, position: 3 }], delete: [first.id] } });
+    assert.equal(changed.status, 200, changed.text);
+    const read = await owned.api.get(`${owned.base}/items/posts?filter[id][_eq]=${id}&fields=gallery.position,gallery.file.filename_download&deep[gallery][_sort]=position`);
+    assert.deepEqual(
+      read.body.data[0].gallery.map((link: { position: number; file: { filename_download: string } }) => [link.position, link.file.filename_download]),
+      [[2, 'notes.txt'], [3, 'photo.png']],
+    );
+    // A file of another workspace, nested, is refused like a direct link: 400, nothing written.
+    const other = await newOwnedWorkspace(suite.api);
+    const foreign = await uploaded(other, { filename: 'theirs.png', type: 'image/png', content: PNG });
+    const refused = await owned.api.post(`${owned.base}/items/posts`, { title: 'y', gallery: [{ file: foreign.id }] });
+    assert.equal(refused.status, 400, refused.text);
+    assert.equal((await owned.api.get(`${owned.base}/items/posts?filter[title][_eq]=y`)).body.data.length, 0);
+  });
+
   test('snapshots carry the junction and its alias; applied elsewhere they make the files field again', async () => {
     const { owned } = await blog(suite);
     const snapshot = await owned.api.get(`${owned.base}/schema/snapshot`);
