@@ -6583,8 +6583,11 @@ export interface operations {
                             precision?: number;
                             required?: boolean;
                             scale?: number;
-                            /** @enum {string} */
-                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member";
+                            /**
+                             * @description `files`: many files per item, through a junction collection `<collection>_<field>`.
+                             * @enum {string}
+                             */
+                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member" | "files";
                             unique?: boolean;
                             /**
                              * @example {
@@ -6663,8 +6666,11 @@ export interface operations {
                             precision?: number;
                             required?: boolean;
                             scale?: number;
-                            /** @enum {string} */
-                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member";
+                            /**
+                             * @description `files`: many files per item, through a junction collection `<collection>_<field>`.
+                             * @enum {string}
+                             */
+                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member" | "files";
                             unique?: boolean;
                             /**
                              * @example {
@@ -6737,8 +6743,11 @@ export interface operations {
                     precision?: number;
                     required?: boolean;
                     scale?: number;
-                    /** @enum {string} */
-                    type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member";
+                    /**
+                     * @description `files`: many files per item, through a junction collection `<collection>_<field>`.
+                     * @enum {string}
+                     */
+                    type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member" | "files";
                     unique?: boolean;
                     /**
                      * @example {
@@ -6775,8 +6784,11 @@ export interface operations {
                             precision?: number;
                             required?: boolean;
                             scale?: number;
-                            /** @enum {string} */
-                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member";
+                            /**
+                             * @description `files`: many files per item, through a junction collection `<collection>_<field>`.
+                             * @enum {string}
+                             */
+                            type: "string" | "text" | "integer" | "bigint" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "json" | "uuid" | "enum" | "autocode" | "file" | "app_user" | "member" | "files";
                             unique?: boolean;
                             /**
                              * @example {
@@ -7123,7 +7135,7 @@ export interface operations {
                 "multipart/form-data": {
                     /** @description With item and field: the collection of the item to set the file on. */
                     collection?: string;
-                    /** @description A file field of the collection; the set goes through the items door with your permissions, and a refused set removes the file. */
+                    /** @description A file field of the collection (the file is set on it) or a files field (the file is added as a new link of its junction); either goes through the items door with your permissions, and a refused write removes the file. */
                     field?: string;
                     /** Format: binary */
                     file: string;

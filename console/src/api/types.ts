@@ -31,6 +31,7 @@ export const FIELD_TYPES = [
   'enum',
   'autocode',
   'file',
+  'files',
   'app_user',
   'member',
 ] as const;

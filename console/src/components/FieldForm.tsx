@@ -78,43 +78,51 @@ export function FieldForm({
         {options.defaultable && (
           <TextInput label="Default value" value={draft.defaultValue} onChange={(value) => set('defaultValue', value)} hint={draft.type === 'json' ? 'JSON.' : 'Empty: no default.'} error={fieldError('default')} />
         )}
-        <TextInput className="wide" label="Note" value={draft.note} onChange={(value) => set('note', value)} hint="Shown to people editing this field." />
-      </div>
-      <div className="row" style={{ gap: 20, flexWrap: 'wrap' }}>
-        <Checkbox isSelected={draft.required} onChange={(value) => set('required', value)}>
-          Required
-        </Checkbox>
-        {options.indexable && draft.type !== 'autocode' && (
-          <>
-            <Checkbox isSelected={draft.unique} onChange={(value) => set('unique', value)}>
-              Unique
-            </Checkbox>
-            <Checkbox isSelected={draft.index} onChange={(value) => set('index', value)}>
-              Indexed
-            </Checkbox>
-          </>
+        {options.column ? (
+          <TextInput className="wide" label="Note" value={draft.note} onChange={(value) => set('note', value)} hint="Shown to people editing this field." />
+        ) : (
+          <p className="wide hint">Many files per item: the field is a junction collection named after this collection and field, with a file field <code>file</code> and an integer <code>position</code>.</p>
         )}
       </div>
-      <fieldset className="stack" style={{ border: '1px solid var(--border)', borderRadius: 8, padding: 12 }}>
-        <legend className="label">Validation rules</legend>
-        {VALIDATION_RULES.filter((rule) => rule !== 'required').map((rule) => {
-          const spec = draft.rules[rule];
-          const flag = rule === 'email' || rule === 'url';
-          return (
-            <div key={rule} className="form-grid" style={{ alignItems: 'end', gridTemplateColumns: '180px 1fr 1fr' }}>
-              <Checkbox isSelected={Boolean(spec)} onChange={(on) => setRule(rule, on ? { value: '', message: '' } : undefined)}>
-                {RULE_LABELS[rule]}
-              </Checkbox>
-              {spec && !flag ? (
-                <TextInput label={`${RULE_LABELS[rule]}: value`} value={spec.value} onChange={(value) => setRule(rule, { ...spec, value })} error={fieldError(`validation.${rule}`)} />
-              ) : (
-                <span />
-              )}
-              {spec ? <TextInput label={`${RULE_LABELS[rule]}: message`} value={spec.message} onChange={(message) => setRule(rule, { ...spec, message })} /> : <span />}
-            </div>
-          );
-        })}
-      </fieldset>
+      {options.column && (
+        <>
+          <div className="row" style={{ gap: 20, flexWrap: 'wrap' }}>
+            <Checkbox isSelected={draft.required} onChange={(value) => set('required', value)}>
+              Required
+            </Checkbox>
+            {options.indexable && draft.type !== 'autocode' && (
+              <>
+                <Checkbox isSelected={draft.unique} onChange={(value) => set('unique', value)}>
+                  Unique
+                </Checkbox>
+                <Checkbox isSelected={draft.index} onChange={(value) => set('index', value)}>
+                  Indexed
+                </Checkbox>
+              </>
+            )}
+          </div>
+          <fieldset className="stack" style={{ border: '1px solid var(--border)', borderRadius: 8, padding: 12 }}>
+            <legend className="label">Validation rules</legend>
+            {VALIDATION_RULES.filter((rule) => rule !== 'required').map((rule) => {
+              const spec = draft.rules[rule];
+              const flag = rule === 'email' || rule === 'url';
+              return (
+                <div key={rule} className="form-grid" style={{ alignItems: 'end', gridTemplateColumns: '180px 1fr 1fr' }}>
+                  <Checkbox isSelected={Boolean(spec)} onChange={(on) => setRule(rule, on ? { value: '', message: '' } : undefined)}>
+                    {RULE_LABELS[rule]}
+                  </Checkbox>
+                  {spec && !flag ? (
+                    <TextInput label={`${RULE_LABELS[rule]}: value`} value={spec.value} onChange={(value) => setRule(rule, { ...spec, value })} error={fieldError(`validation.${rule}`)} />
+                  ) : (
+                    <span />
+                  )}
+                  {spec ? <TextInput label={`${RULE_LABELS[rule]}: message`} value={spec.message} onChange={(message) => setRule(rule, { ...spec, message })} /> : <span />}
+                </div>
+              );
+            })}
+          </fieldset>
+        </>
+      )}
       {children}
       <div className="row end">
         <Button type="submit" variant="primary" isPending={busy}>

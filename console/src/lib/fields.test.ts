@@ -10,6 +10,9 @@ describe('field drafts', () => {
     expect(toFieldPayload(code)).toEqual({ field: 'code', type: 'autocode', autocode: { prefix: 'CLI-', padding: 4 } });
     const status = { ...emptyDraft('enum'), field: 'status', values: 'open, closed,, archived' };
     expect(toFieldPayload(status)).toEqual({ field: 'status', type: 'enum', values: ['open', 'closed', 'archived'] });
+    // A files field is no column: only its name and type are sent, whatever the draft held before.
+    const gallery = { ...emptyDraft('files'), field: 'gallery', required: true, note: 'Pictures', rules: { min_length: { value: '3', message: '' } } };
+    expect(toFieldPayload(gallery)).toEqual({ field: 'gallery', type: 'files' });
   });
 
   it('writes validation rules with their messages', () => {

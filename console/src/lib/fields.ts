@@ -29,15 +29,20 @@ export function emptyDraft(type: FieldType = 'string'): FieldDraft {
   return { field: '', type, required: false, unique: false, index: false, defaultValue: '', length: '', precision: '', scale: '', values: '', prefix: '', padding: '', note: '', rules: {} };
 }
 
-/** The options each type takes besides the common ones. */
-export function optionsOf(type: FieldType): { length: boolean; precision: boolean; values: boolean; autocode: boolean; indexable: boolean; defaultable: boolean } {
+/**
+ * The options each type takes besides the common ones. `column`: the field is a column, with the common
+ * options (required, rules, note); a `files` field is none, only a junction the server makes.
+ */
+export function optionsOf(type: FieldType): { column: boolean; length: boolean; precision: boolean; values: boolean; autocode: boolean; indexable: boolean; defaultable: boolean } {
+  const column = type !== 'files';
   return {
+    column,
     length: type === 'string',
     precision: type === 'decimal',
     values: type === 'enum',
     autocode: type === 'autocode',
-    indexable: type !== 'text' && type !== 'json',
-    defaultable: type !== 'autocode' && type !== 'file',
+    indexable: column && type !== 'text' && type !== 'json',
+    defaultable: column && type !== 'autocode' && type !== 'file',
   };
 }
 
@@ -70,6 +75,7 @@ export function parseValue(type: FieldType | 'alias', text: string): unknown {
     case 'time':
     case 'uuid':
     case 'file':
+    case 'files':
     case 'enum':
     case 'autocode':
     case 'app_user':
@@ -119,6 +125,7 @@ export function formatValue(type: FieldType | 'alias', value: unknown): string {
 export function toFieldPayload(draft: FieldDraft): Record<string, unknown> {
   const options = optionsOf(draft.type);
   const body: Record<string, unknown> = { field: draft.field.trim(), type: draft.type };
+  if (!options.column) return body;
   if (draft.required) body.required = true;
   if (options.indexable && draft.type !== 'autocode') {
     if (draft.unique) body.unique = true;

@@ -36,7 +36,8 @@ export class FilesController {
 
   /**
    * A multipart/form-data upload: one file part, and the fields `title` and `folder` before or after it;
-   * with `collection`, `item` and `field`, the file is then set on that item's file field as the caller.
+   * with `collection`, `item` and `field`, the file is then set on that item's file field (or added to its
+   * files field, as a new link) as the caller.
    */
   @Post()
   @HttpCode(200)
@@ -53,7 +54,7 @@ export class FilesController {
         folder: { type: 'string', format: 'uuid' },
         collection: { type: 'string', description: 'With item and field: the collection of the item to set the file on.' },
         item: { type: 'string', description: "The item's key." },
-        field: { type: 'string', description: 'A file field of the collection; the set goes through the items door with your permissions, and a refused set removes the file.' },
+        field: { type: 'string', description: 'A file field of the collection (the file is set on it) or a files field (the file is added as a new link of its junction); either goes through the items door with your permissions, and a refused write removes the file.' },
       },
     },
   })

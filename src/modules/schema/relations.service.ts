@@ -3,6 +3,8 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { conflict, invalidPayload, notFound } from '../../common/errors/app-error';
 import type { WorkspaceAccess } from '../workspaces/workspaces.service';
+import { parseFieldInput } from './field-input';
+import { FILES_TYPE, FilesField, filesJunctionName, JUNCTION_FILE_FIELD, JUNCTION_POSITION_FIELD, junctionItemKey } from './files-fields';
 import { checkCollectionName, checkFieldName, tableNameFor } from './names';
 import { RelationEntity } from './registry.entities';
 import { SchemaDdl } from './schema.ddl';
@@ -123,6 +125,35 @@ export class RelationsService {
     const withKey = { ...junction, fields: [...junction.fields, foreignKeyField(localKey, source)] };
     const toTarget = await this.createManyToOne(context, withKey, relatedKey, target, 'CASCADE', null, { otherField: localKey, alias: otherAlias });
     return [toSource, toTarget];
+  }
+
+  /**
+   * Adds a `files` field (see files-fields.ts): the junction `<collection>_<field>` with its `file` and
+   * `position` fields, and its many-to-one to the item whose one-to-many alias is the field.
+   */
+  async createFiles(access: WorkspaceAccess, collection: string, body: Raw): Promise<FilesField> {
+    for (const key of Object.keys(body)) if (key !== 'field' && key !== 'type') throw invalidPayload(`Invalid payload: a files field takes no option "${key}".`, key);
+    const alias = checkFieldName(body.field, 'field');
+    return this.schemas.change(access, 'create_files_field', { collection, field: alias, type: FILES_TYPE }, async (context) => {
+      const source = this.schemas.requireCollection(context.schema, collection);
+      if (findField(source, alias) || findRelationalField(context.schema, collection, alias)) {
+        throw conflict(`The collection "${collection}" already has a field "${alias}".`, { field: 'field' });
+      }
+      const name = filesJunctionName(collection, alias);
+      if (context.schema.collections.has(name)) throw conflict(`The junction collection "${name}" of the files field already exists.`, { field: 'field' });
+      const file = parseFieldInput({ field: JUNCTION_FILE_FIELD, type: 'file' }, 'field');
+      const position = parseFieldInput({ field: JUNCTION_POSITION_FIELD, type: 'integer' }, 'field');
+      const junction: CollectionDef = {
+        name,
+        table: tableNameFor(context.workspaceId, name),
+        primaryKey: 'integer',
+        note: `Files of ${collection}.${alias}`,
+        fields: [...systemFields('integer'), file, position],
+      };
+      await this.schemas.createCollectionIn(context, junction);
+      const relation = await this.createManyToOne(context, junction, junctionItemKey(collection), source, 'CASCADE', alias, null);
+      return { collection, field: alias, junction, relation };
+    });
   }
 
   /** Removes a relation: the foreign key goes, the column stays; a many-to-many alias drops its junction. */

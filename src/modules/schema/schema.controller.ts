@@ -6,11 +6,12 @@ import { CurrentWorkspace, RequireWorkspaceRole } from '../workspaces/workspace-
 import type { WorkspaceAccess } from '../workspaces/workspaces.service';
 import { toIndexDto } from './composite-indexes';
 import { toFieldDto } from './field-input';
+import { filesFieldDto, filesFieldsOf, findFilesField, FILES_TYPE } from './files-fields';
 import { IndexesService } from './indexes.service';
 import { RelationsService, toRelationDto } from './relations.service';
 import { SchemaService } from './schema.service';
 import { SnapshotService } from './snapshot.service';
-import { FIELD_TYPES, type CollectionDef } from './schema.types';
+import { FIELD_TYPES, type CollectionDef, type WorkspaceSchema } from './schema.types';
 
 type Raw = Record<string, unknown>;
 
@@ -31,6 +32,15 @@ const FIELD_SCHEMA = {
     autocode: { type: 'object', properties: { prefix: { type: 'string' }, padding: { type: 'integer' } } },
     validation: { type: 'object', example: { min_length: 3, email: { value: true, message: 'Give an email' } } },
     note: { type: 'string' },
+  },
+};
+
+/** A field as the fields routes take and show it: of a column's type, or `files` (no column, a junction). */
+const FIELD_OR_FILES_SCHEMA = {
+  ...FIELD_SCHEMA,
+  properties: {
+    ...FIELD_SCHEMA.properties,
+    type: { type: 'string', enum: [...FIELD_TYPES, FILES_TYPE], description: '`files`: many files per item, through a junction collection `<collection>_<field>`.' },
   },
 };
 
@@ -160,29 +170,34 @@ export class SchemaController {
 
   @Get('fields')
   @RequireWorkspaceRole('viewer')
-  @ApiOkResponse(DATA(FIELD_SCHEMA, true))
+  @ApiOkResponse(DATA(FIELD_OR_FILES_SCHEMA, true))
   @ApiErrors(401, 404)
   async listAllFields(@CurrentWorkspace() access: WorkspaceAccess) {
     const schema = await this.schemas.schemaOf(access);
-    return { data: [...schema.collections.values()].flatMap((c) => c.fields.map((field) => toFieldDto(c.name, field))) };
+    return { data: [...schema.collections.values()].flatMap((c) => fieldDtos(schema, c)) };
   }
 
   @Get('fields/:collection')
   @RequireWorkspaceRole('viewer')
-  @ApiOkResponse(DATA(FIELD_SCHEMA, true))
+  @ApiOkResponse(DATA(FIELD_OR_FILES_SCHEMA, true))
   @ApiErrors(401, 404)
   async listFields(@CurrentWorkspace() access: WorkspaceAccess, @Param('collection') collection: string) {
-    const definition = this.schemas.requireCollection(await this.schemas.schemaOf(access), collection);
-    return { data: definition.fields.map((field) => toFieldDto(collection, field)) };
+    const schema = await this.schemas.schemaOf(access);
+    return { data: fieldDtos(schema, this.schemas.requireCollection(schema, collection)) };
   }
 
   @Post('fields/:collection')
   @RequireWorkspaceRole('admin')
-  @ApiBody({ schema: FIELD_SCHEMA })
-  @ApiCreatedResponse(DATA(FIELD_SCHEMA))
+  @ApiBody({ schema: FIELD_OR_FILES_SCHEMA })
+  @ApiCreatedResponse(DATA(FIELD_OR_FILES_SCHEMA))
   @ApiErrors(401, 403, 404, 409)
   async addField(@CurrentWorkspace() access: WorkspaceAccess, @Param('collection') collection: string, @Body() body: unknown) {
-    return { data: toFieldDto(collection, await this.schemas.addField(access, collection, objectBody(body))) };
+    const raw = objectBody(body);
+    if (raw.type === FILES_TYPE) {
+      const files = await this.relations.createFiles(access, collection, raw);
+      return { data: filesFieldDto(collection, files.field) };
+    }
+    return { data: toFieldDto(collection, await this.schemas.addField(access, collection, raw)) };
   }
 
   @Patch('fields/:collection/:field')
@@ -208,7 +223,8 @@ export class SchemaController {
   @ApiNoContent('The field and its column are gone')
   @ApiErrors(401, 403, 404, 409)
   async deleteField(@CurrentWorkspace() access: WorkspaceAccess, @Param('collection') collection: string, @Param('field') field: string, @Query('force') force?: string): Promise<void> {
-    await this.schemas.deleteField(access, collection, field, forced(force));
+    if (findFilesField(await this.schemas.schemaOf(access), collection, field)) await this.schemas.deleteFilesField(access, collection, field, forced(force));
+    else await this.schemas.deleteField(access, collection, field, forced(force));
   }
 
   @Get('relations')
@@ -276,4 +292,9 @@ export class SchemaController {
   async deleteRelation(@CurrentWorkspace() access: WorkspaceAccess, @Param('collection') collection: string, @Param('field') field: string): Promise<void> {
     await this.relations.remove(access, collection, field);
   }
+}
+
+/** A collection's fields as the fields routes show them: its columns, then its files fields. */
+function fieldDtos(schema: WorkspaceSchema, collection: CollectionDef): Array<Record<string, unknown>> {
+  return [...collection.fields.map((field) => toFieldDto(collection.name, field)), ...filesFieldsOf(schema, collection.name).map((files) => filesFieldDto(collection.name, files.field))];
 }

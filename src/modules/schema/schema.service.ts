@@ -7,6 +7,7 @@ import { WorkspaceEntity } from '../workspaces/workspace.entity';
 import { WorkspaceAccess, WorkspacesService } from '../workspaces/workspaces.service';
 import { fieldType } from './field-types';
 import { isFileField } from './file-fields';
+import { findFilesField } from './files-fields';
 import { withoutRelationTargets } from './relation-targets';
 import { addFileKey, assertFileFieldChange } from './file-fields.ddl';
 import { parseFieldInput, toFieldDto } from './field-input';
@@ -327,6 +328,24 @@ export class SchemaService {
     await manager.getRepository(FieldEntity).delete({ workspaceId, collection: collectionName, field: fieldName });
     await manager.createQueryBuilder().delete().from('cairn_autocode_counters').where('workspace_id = :workspaceId AND collection = :collectionName AND field = :fieldName', { workspaceId, collectionName, fieldName }).execute();
     for (const section of options.sections) await section.release(manager, removal);
+  }
+
+  /**
+   * Drops a `files` field: its junction collection goes whole, with the links it holds (as a field's
+   * values go with its column, they need no force), refused (409) unless forced only when a policy,
+   * view or flow depends on the junction.
+   */
+  async deleteFilesField(access: WorkspaceAccess, collectionName: string, fieldName: string, force: boolean): Promise<void> {
+    const sections = this.participants.all();
+    await this.change(access, 'delete_files_field', { collection: collectionName, field: fieldName, force }, async (context) => {
+      const found = findFilesField(context.schema, collectionName, fieldName);
+      if (!found) throw notFound(`Field "${fieldName}" not found in "${collectionName}".`);
+      const removal = this.removal(context.schema, found.junction.name, null);
+      const impact = await this.removalImpact(context.manager, removal, { relations: false, sections });
+      assertRemovable(collectionName, fieldName, { rows: null, dependants: impact.dependants }, force);
+      await this.deleteCollectionIn(context, found.junction.name, { force: true, relations: false, sections });
+    });
+    await this.participants.changed(access.workspace.id);
   }
 
   async insertFieldRow(manager: EntityManager, workspaceId: string, collection: string, field: FieldDef, sort: number): Promise<void> {
