@@ -294,10 +294,13 @@ export class ItemsWriter {
       return { inserted: keys.map((key) => ({ key, row: null })), stored: null };
     }
     if (this.table.insertsInOneStatement(target, prepared) && joinsOneStatement(target.plans)) {
-      const written = target.collection.fields.filter((field) => field.field in prepared[0]);
-      const logs = oneStatementLogs(target.plans, { ...target.intent, dialect: this.dialect, entry: timeOrderedUuid(), written });
-      const inserted = await this.table.insertWithLogs(target, prepared[0], logs.rows, logs.variant);
-      return { inserted: [inserted], stored: this.table.decode(target.collection, [inserted.row]) };
+      const items = prepared.map((values) => {
+        const written = target.collection.fields.filter((field) => field.field in values);
+        const logs = oneStatementLogs(target.plans, { ...target.intent, dialect: this.dialect, entry: timeOrderedUuid(), written });
+        return { values, logs: logs.rows, variant: logs.variant };
+      });
+      const inserted = items.length === 1 ? [await this.table.insertWithLogs(target, items[0].values, items[0].logs, items[0].variant)] : await this.table.insertManyWithLogs(target, items);
+      return { inserted, stored: this.table.decode(target.collection, inserted.map((r) => r.row)) };
     }
     return this.db.transaction((tx) => this.insertBatch(tx, target, prepared));
   }
