@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { createDirectus, createItem, rest, staticToken } from '@directus/sdk';
+import { ItemsService } from '../../src/modules/data/items.service';
+import { WriteParticipants } from '../../src/modules/write-participants/write-participants';
 import { describeEachDatabase } from '../support/app';
 import { newAppUser } from '../support/app-users';
 import { assertError, newCollection, newOwnedWorkspace } from '../support/factories';
@@ -249,6 +251,62 @@ describeEachDatabase('nested writes', { env: { QUERY_MAX_DEPTH: '2' } }, (suite)
     const refused = await api.post(`${base}/custom/articles`, { title: 'Refused in a handler', tags: [{ name: 'a name much too long' }] });
     assert.equal(refused.status, 422, refused.text);
     assert.equal((await api.get(`${base}/items/articles?filter[title][_eq]=Refused%20in%20a%20handler&meta=filter_count&limit=1`)).body.meta.filter_count, 0);
+  });
+
+  it('answers a created item as a read answers it, with what a hook inside the request changed in it since its insert', async () => {
+    const plain = await api.post(`${base}/items/articles`, { title: 'Plain', tags: [{ name: 'p1' }, { name: 'p2' }] });
+    assert.equal(plain.status, 200, plain.text);
+    assert.deepEqual(plain.body.data, (await api.get(`${base}/items/articles/${plain.body.data.id}`)).body.data);
+
+    // A before step of the comments' create renames their article, in the same transaction, after the article's insert.
+    const items = suite.app.nest.get(ItemsService);
+    const remove = suite.app.nest.get(WriteParticipants).register({
+      order: 100,
+      prepare: (intent) =>
+        intent.collection.name === 'comments' && intent.action === 'create'
+          ? {
+              before: async (write) => {
+                for (const payload of write.payloads) {
+                  await items.update(write.access, { collection: 'articles', keys: { id: String(payload.article) }, values: { title: 'Renamed by a hook' }, origin: { ip: null, userAgent: null } });
+                }
+                return false;
+              },
+            }
+          : null,
+    });
+    try {
+      const renamed = await api.post(`${base}/items/articles`, { title: 'Original', comments: [{ body: 'renames' }] });
+      assert.equal(renamed.status, 200, renamed.text);
+      assert.equal(renamed.body.data.title, 'Renamed by a hook');
+    } finally {
+      remove();
+    }
+  });
+
+  it('refuses the whole request when code inside it catches a failed write and goes on', async () => {
+    const items = suite.app.nest.get(ItemsService);
+    const remove = suite.app.nest.get(WriteParticipants).register({
+      order: 100,
+      prepare: (intent) =>
+        intent.collection.name === 'comments' && intent.action === 'create'
+          ? {
+              before: async (write) => {
+                // A link to a tag that does not exist: refused by its foreign key, and the refusal swallowed.
+                const link = { articles_id: write.payloads[0].article, tags_id: 987654 };
+                await items.create(write.access, { collection: 'articles_tags', items: [link], batch: false, origin: { ip: null, userAgent: null } }).catch(() => undefined);
+                return false;
+              },
+            }
+          : null,
+    });
+    try {
+      const before = await counts();
+      const refused = await api.post(`${base}/items/articles`, { title: 'Swallowed', comments: [{ body: 'after a caught failure' }] });
+      assertError(refused, 409, 'CONFLICT');
+      assert.deepEqual(await counts(), before, 'nothing written');
+    } finally {
+      remove();
+    }
   });
 
   it("creates nested items with the Directus SDK's createItem", async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dialectFor } from '../../src/engine/sql/dialect';
-import { InsertWithLogTexts, insertWithLogStatement, type LoggedRow } from '../../src/engine/write/write.sql';
+import { INSERTED_ROW_ORDER, insertManyWithLogStatement, InsertWithLogTexts, insertWithLogStatement, type LoggedRow } from '../../src/engine/write/write.sql';
 import type { DatabaseKind } from '../../src/config/app-config';
 import { activityPlan } from '../../src/modules/audit/activity.participant';
 import { activityStatement } from '../../src/modules/audit/activity.recorder';
@@ -63,6 +63,42 @@ describe('insertWithLogStatement', () => {
 
   it('refuses a column the collection does not have', () => {
     assert.throws(() => insertWithLogStatement(postgres, notes, { nope: 1 }, logs([]), { cache: new InsertWithLogTexts(), variant: '' }), /"nope" is not a column of notes/);
+  });
+});
+
+describe('insertManyWithLogStatement', () => {
+  it('writes each row as its own INSERT with its own log rows reading its key, answering the rows in order', () => {
+    const rows = [
+      { row: { title: 'a' }, logs: logs([]), variant: 'title' },
+      { row: { title: 'b', body: 'B' }, logs: logs([]), variant: 'title,body' },
+    ];
+    const statement = insertManyWithLogStatement(postgres, notes, rows, new InsertWithLogTexts());
+    assert.equal(
+      statement.sql,
+      'WITH "inserted_0" AS (INSERT INTO "cw_test_notes" ("title") VALUES ($1) RETURNING *), ' +
+        '"logged_0_0" AS (INSERT INTO "cairn_log" ("id", "item", "who") VALUES ($2, (SELECT CAST("id" AS varchar) FROM "inserted_0"), $3)), ' +
+        '"inserted_1" AS (INSERT INTO "cw_test_notes" ("title", "body") VALUES ($4, $5) RETURNING *), ' +
+        '"logged_1_0" AS (INSERT INTO "cairn_log" ("id", "item", "who") VALUES ($6, (SELECT CAST("id" AS varchar) FROM "inserted_1"), $7)) ' +
+        `SELECT * FROM (SELECT 0 AS "${INSERTED_ROW_ORDER}", * FROM "inserted_0" UNION ALL SELECT 1 AS "${INSERTED_ROW_ORDER}", * FROM "inserted_1") AS "inserted" ORDER BY "${INSERTED_ROW_ORDER}"`,
+    );
+    assert.deepEqual(statement.params, ['a', 'log-1', 'ada', 'b', 'B', 'log-1', 'ada']);
+  });
+
+  it('builds a text once per count, columns and variants of the rows', () => {
+    const cache = new InsertWithLogTexts();
+    const built: string[] = [];
+    const two = (variant: string) => [
+      { row: { title: 'a' }, logs: logs(built), variant },
+      { row: { title: 'b' }, logs: logs(built), variant },
+    ];
+    const first = insertManyWithLogStatement(postgres, notes, two('title'), cache);
+    const again = insertManyWithLogStatement(postgres, notes, two('title'), cache);
+    assert.equal(again.sql, first.sql);
+    assert.deepEqual(built, ['item', 'item'], 'the expressions are built with the text only');
+    insertManyWithLogStatement(postgres, notes, two('title,id'), cache);
+    assert.deepEqual(built, ['item', 'item', 'item', 'item'], 'another variant is another text');
+    const three = insertManyWithLogStatement(postgres, notes, [...two('title'), { row: { title: 'c' }, logs: logs(built), variant: 'title' }], cache);
+    assert.match(three.sql, /"inserted_2"/);
   });
 });
 

@@ -60,6 +60,13 @@ interface Ambient {
   commits: boolean;
   /** A unit's steps to run once it has committed (its writes' events), in the order they were asked for. */
   afterCommit: Array<() => Promise<void>>;
+  /**
+   * In a unit of work, the first write that failed (see `transaction`): the unit can no longer commit,
+   * and on PostgreSQL its transaction can run nothing more.
+   */
+  failure?: { error: unknown };
+  /** In a unit of work, how many writes it made of each collection (see noteUnitWrite). */
+  writes: Map<string, number>;
 }
 
 /**
@@ -83,10 +90,13 @@ export class Database {
   /** On SQLite, the ambient transaction holding the one connection, for work from outside it to wait for. */
   private sqliteAmbient: Promise<void> | null = null;
   /**
-   * On PostgreSQL and MariaDB, the units of work (Database.together) that may be open at once: half the
-   * pool. One holds its connection for its whole work, and that work may need a second one (a cache load,
-   * a participant's lookup through TypeORM); were every connection held by one, each would wait for
-   * another forever (until the pool's timeout). Half the pool leaves one for each of them.
+   * On PostgreSQL and MariaDB, the units of work (Database.together) that may be open at once: all of the
+   * pool but one connection. One holds its connection for its whole work, and that work may need a second
+   * one for a moment (a cache load, a participant's lookup through TypeORM); were every connection held by
+   * one, each would wait for another forever (until the pool's timeout). Those lookups are short reads
+   * that wait for no lock, so the one connection left serves them in turn; leaving half the pool instead
+   * (one for each unit at once) let only half the units a busy server has progress, each waiting on the
+   * database most of its time.
    */
   private readonly ambientSlots: Semaphore;
 
@@ -95,14 +105,13 @@ export class Database {
     @InjectConfig('database') config: DatabaseConfig,
   ) {
     this.kind = config.kind;
-    this.ambientSlots = new Semaphore(Math.max(1, Math.floor(config.poolSize / 2)));
+    this.ambientSlots = new Semaphore(Math.max(1, config.poolSize - 1));
   }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const ambient = this.ambient('write');
-    // Inside an ambient transaction, a write is a savepoint of it, one at a time: its writes share one
-    // connection, and two savepoints at once would undo each other's statements.
-    if (ambient) return ambient.turns.runExclusive(() => ambient.manager.transaction(work));
+    // Inside an ambient transaction, writes take turns on its one connection.
+    if (ambient) return ambient.turns.runExclusive(() => this.inAmbientWrite(ambient, () => (ambient.commits ? work(ambient.manager) : ambient.manager.transaction(work))));
     if (this.kind === 'sqlite') return this.sqliteWriter.runExclusive(() => this.dataSource.transaction(work));
     return this.dataSource.transaction(work);
   }
@@ -160,6 +169,7 @@ export class Database {
    */
   async read(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
     const ambient = this.ambient();
+    if (ambient?.failure && this.kind === 'postgres') throw ambient.failure.error;
     if (ambient) return (await ambient.manager.query(sql, params)) as Record<string, unknown>[];
     // SQLite's one connection is in an ambient transaction: a read from outside it would see rows that
     // are not committed (and may be rolled back), so it waits for its end.
@@ -178,8 +188,29 @@ export class Database {
     // A savepoint of its own, as a transaction() inside it is: a statement that fails (a foreign key) is
     // undone alone, and the ambient transaction stays usable for explaining the failure, or for work
     // that goes on after it.
-    if (ambient) return ambient.turns.runExclusive(() => ambient.manager.transaction(async (manager) => (await manager.query(sql, params)) as Record<string, unknown>[]));
+    if (ambient) {
+      const statement = (manager: EntityManager) => manager.query(sql, params) as Promise<Record<string, unknown>[]>;
+      return ambient.turns.runExclusive(() => this.inAmbientWrite(ambient, () => (ambient.commits ? statement(ambient.manager) : ambient.manager.transaction(statement))));
+    }
     return this.preparedQuery(sql, params);
+  }
+
+  /**
+   * A write inside an ambient transaction, its turn taken. In a rehearsal, a write is a savepoint of its
+   * own: a write that fails is undone alone, and the work may go on (a handler's sample run may catch the
+   * failure). In a unit of work, whose failure undoes all of it, a write is just its statements, without
+   * the SAVEPOINT and RELEASE round trips around each: the first write that fails is kept as the unit's
+   * failure, and every later write of the unit (and, on PostgreSQL, whose transaction is aborted by then,
+   * every read) answers it again, and the unit is rolled back, even if its work caught the error.
+   */
+  private async inAmbientWrite<T>(ambient: Ambient, write: () => Promise<T>): Promise<T> {
+    if (ambient.failure) throw ambient.failure.error;
+    try {
+      return await write();
+    } catch (error) {
+      if (ambient.commits) ambient.failure = { error };
+      throw error;
+    }
   }
 
   /**
@@ -267,7 +298,7 @@ export class Database {
 
   private async runAmbient<T>(runner: QueryRunner, commits: boolean, work: () => Promise<T>): Promise<T> {
     await runner.connect();
-    const ambient: Ambient = { manager: runner.manager, turns: new Mutex(), over: false, commits, afterCommit: [] };
+    const ambient: Ambient = { manager: runner.manager, turns: new Mutex(), over: false, commits, afterCommit: [], writes: new Map() };
     this.openAmbients += 1;
     let result: T;
     try {
@@ -275,19 +306,22 @@ export class Database {
       result = await this.ambients.run(ambient, async () => {
         await runner.startTransaction();
         let succeeded = false;
+        let answer: T;
         try {
-          const answer = await work();
+          answer = await work();
           succeeded = true;
-          return answer;
         } finally {
           ambient.over = true;
           // A write under way finishes before the end (one begun later is refused).
           await ambient.turns.waitForUnlock();
           if (runner.isTransactionActive) {
-            if (commits && succeeded) await runner.commitTransaction();
+            if (commits && succeeded && !ambient.failure) await runner.commitTransaction();
             else await runner.rollbackTransaction();
           }
         }
+        // A write failed and the work went on: its transaction is rolled back, and the unit fails as that write did.
+        if (ambient.failure) throw ambient.failure.error;
+        return answer;
       });
     } finally {
       await runner.release();
@@ -331,6 +365,29 @@ export class Database {
   get rehearsing(): boolean {
     const ambient = this.ambients.getStore();
     return ambient !== undefined && !ambient.commits;
+  }
+
+  /** Counts a write of the current unit of work (if any) to a collection, for unitWrites. */
+  noteUnitWrite(collection: string): void {
+    const ambient = this.ambients.getStore();
+    if (ambient?.commits) ambient.writes.set(collection, (ambient.writes.get(collection) ?? 0) + 1);
+  }
+
+  /**
+   * How many writes of a collection the current unit of work has made so far, whoever asked for them
+   * (a nested write, a hook's items(), an operation of a batch): a row one of them answered is still
+   * as stored when it was the collection's only write.
+   */
+  unitWrites(collection: string): number {
+    return this.ambients.getStore()?.writes.get(collection) ?? 0;
+  }
+
+  /**
+   * Whether the current work is part of a unit of work one of whose writes failed: on PostgreSQL, its
+   * transaction can run nothing more, so a failure is explained without reading (see transaction).
+   */
+  get inFailedUnit(): boolean {
+    return this.ambients.getStore()?.failure !== undefined;
   }
 
   /** Whether the current work is part of an ambient transaction (a rehearsal or a unit of work), whose writes must all be Cairn's own. */

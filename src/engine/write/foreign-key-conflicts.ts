@@ -40,10 +40,7 @@ async function missingRelatedItem(source: ConflictSource, collection: Collection
     const keys = [...new Set(named.map((item) => item.values[relation.field]))];
     const found = new Set((await rowsWith(source, related, primaryKeyField(related).field, keys)).map(String));
     const missing = named.find((item) => !found.has(String(item.values[relation.field])));
-    if (missing) {
-      const key = missing.values[relation.field];
-      return conflict(`"${relation.field}": no item ${JSON.stringify(key)} in "${related.name}".`, { field: missing.where ? `${missing.where}.${relation.field}` : relation.field });
-    }
+    if (missing) return missingConflict(relation.field, related, missing);
   }
   return null;
 }
@@ -55,12 +52,48 @@ async function restrictingReference(source: ConflictSource, collection: Collecti
     if (!referring) continue;
     const [row] = await rowsWith(source, referring, relation.field, deleted, 1);
     if (row === undefined) continue;
-    return conflict(
-      `Item ${JSON.stringify(row)} of "${collection.name}" is still referred to by "${referring.name}" through "${relation.field}", whose relation restricts deletes: delete those items or change their "${relation.field}" first.`,
-      { collection: referring.name, field: relation.field },
-    );
+    return restrictedConflict(collection, referring, relation.field, row);
   }
   return null;
+}
+
+/**
+ * The same explanation from PostgreSQL's own report of the violation, without reading: for a write of a
+ * unit of work that failed without a savepoint, whose transaction can run nothing more (see
+ * Database.transaction), while a read from outside it would not see the rows the unit wrote before. The
+ * report's detail names the column and the key that is missing ("Key (author)=(7) is not present in
+ * table …"), or the table that still refers to a deleted key ("… is still referenced from table …").
+ * Null when it names nothing the write named.
+ */
+export function explainPostgresViolation(schema: WorkspaceSchema, collection: CollectionDef, write: RefusedWrite, error: unknown): AppError | null {
+  const detail = String((error as { detail?: unknown }).detail ?? (error as { driverError?: { detail?: unknown } }).driverError?.detail ?? '');
+  const report = /^Key \((.+)\)=\((.*)\) is (not present in|still referenced from) table "(.+)"\.$/.exec(detail);
+  if (!report) return null;
+  const [, column, key, kind, table] = report;
+  const sameKey = (value: unknown) => value !== undefined && value !== null && String(value).toLowerCase() === key.toLowerCase();
+  if ('deleted' in write) {
+    if (kind !== 'still referenced from') return null;
+    const deleted = write.deleted.find(sameKey);
+    const referring = [...schema.collections.values()].find((c) => c.table === table);
+    const relation = referring && schema.relations.find((r) => r.collection === referring.name && r.relatedCollection === collection.name && r.onDelete === 'RESTRICT');
+    return deleted !== undefined && referring && relation ? restrictedConflict(collection, referring, relation.field, deleted) : null;
+  }
+  if (kind !== 'not present in') return null;
+  const relation = schema.relations.find((r) => r.collection === collection.name && r.field === column);
+  const related = relation && findCollection(schema, relation.relatedCollection);
+  const missing = relation && write.items.find((item) => sameKey(item.values[relation.field]));
+  return relation && related && missing ? missingConflict(relation.field, related, missing) : null;
+}
+
+function missingConflict(field: string, related: CollectionDef, missing: { where: string; values: Row }): AppError {
+  return conflict(`"${field}": no item ${JSON.stringify(missing.values[field])} in "${related.name}".`, { field: missing.where ? `${missing.where}.${field}` : field });
+}
+
+function restrictedConflict(collection: CollectionDef, referring: CollectionDef, field: string, key: unknown): AppError {
+  return conflict(
+    `Item ${JSON.stringify(key)} of "${collection.name}" is still referred to by "${referring.name}" through "${field}", whose relation restricts deletes: delete those items or change their "${field}" first.`,
+    { collection: referring.name, field },
+  );
 }
 
 /** The values of `column` among `keys` that rows of the collection hold (at most `limit` of them). */

@@ -112,18 +112,66 @@ export function insertWithLogStatement(
 
 /** The text of insertWithLogStatement: its parameters are the row's values, then the logs' own, in order. */
 function insertWithLogText(dialect: SqlDialect, collection: CollectionDef, columns: string[], logs: LoggedRow[]): string {
-  const insert = insertStatement(dialect, collection, Object.fromEntries(columns.map((column) => [column, null])));
-  let parameter = columns.length;
-  const inserted = dialect.quote('inserted');
+  const { parts, inserted } = insertWithLogParts(dialect, collection, columns, logs, { suffix: '', parameters: 0 });
+  return `WITH ${parts.join(', ')} SELECT * FROM ${inserted}`;
+}
+
+/**
+ * The CTEs of one row and its log rows: the insert as `inserted<suffix>`, then each log row reading it.
+ * Its parameters follow the `parameters` before it: the row's values, then the logs' own.
+ */
+function insertWithLogParts(dialect: SqlDialect, collection: CollectionDef, columns: string[], logs: LoggedRow[], at: { suffix: string; parameters: number }): { parts: string[]; inserted: string } {
+  let parameter = at.parameters;
+  const insertSql = `INSERT INTO ${dialect.quote(collection.table)} (${columns.map((c) => dialect.quote(c)).join(', ')}) VALUES (${columns.map(() => dialect.placeholder((parameter += 1))).join(', ')}) RETURNING *`;
+  const inserted = dialect.quote(`inserted${at.suffix}`);
   const statements = logs.map((log, index) => {
     const values = log.columns.map((column) => {
       const expression = log.fromInserted[column];
       return expression !== undefined ? `(SELECT ${expression()} FROM ${inserted})` : dialect.placeholder((parameter += 1));
     });
     const sql = `INSERT INTO ${dialect.quote(log.table)} (${log.columns.map((c) => dialect.quote(c)).join(', ')}) VALUES (${values.join(', ')})`;
-    return `${dialect.quote(`logged_${index}`)} AS (${sql})`;
+    return `${dialect.quote(`logged${at.suffix}_${index}`)} AS (${sql})`;
   });
-  return `WITH ${inserted} AS (${insert.sql}), ${statements.join(', ')} SELECT * FROM ${inserted}`;
+  return { parts: [`${inserted} AS (${insertSql})`, ...statements], inserted };
+}
+
+/** The column by which insertManyWithLogStatement's rows are ordered; answered with them, for the caller to drop. */
+export const INSERTED_ROW_ORDER = 'cairn_inserted_row';
+
+/**
+ * insertWithLogStatement for several rows, each with its own log rows, in one statement: each row is
+ * its own INSERT (`inserted_0`, `inserted_1`…), so that each log row reads the key of its own row. The
+ * rows are answered in the order given, each with its place in INSERTED_ROW_ORDER. The text is kept by
+ * the collection definition and every row's columns and variant.
+ */
+export function insertManyWithLogStatement(
+  dialect: SqlDialect,
+  collection: CollectionDef,
+  rows: Array<{ row: Record<string, unknown>; logs: LoggedRow[]; variant: string }>,
+  cache: InsertWithLogTexts,
+): CompiledSql {
+  if (dialect.kind !== 'postgres') throw new Error('insertManyWithLogStatement is PostgreSQL only');
+  const params: unknown[] = [];
+  const shapes = rows.map(({ row, logs }) => {
+    const columns = columnsOf(collection, row);
+    params.push(...columns.map((column) => row[column]));
+    for (const log of logs) log.columns.forEach((column, position) => log.fromInserted[column] === undefined && params.push(log.values[position]));
+    return columns;
+  });
+  const key = rows.map(({ variant }, index) => `${shapes[index].join(',')}|${variant}`).join(';');
+  const sql = cache.text(collection, [`${rows.length} rows`], key, () => {
+    let parameters = 0;
+    const parts: string[] = [];
+    const selects: string[] = [];
+    rows.forEach(({ logs }, index) => {
+      const built = insertWithLogParts(dialect, collection, shapes[index], logs, { suffix: `_${index}`, parameters });
+      parameters += shapes[index].length + logs.reduce((count, log) => count + log.columns.filter((column) => log.fromInserted[column] === undefined).length, 0);
+      parts.push(...built.parts);
+      selects.push(`SELECT ${index} AS ${dialect.quote(INSERTED_ROW_ORDER)}, * FROM ${built.inserted}`);
+    });
+    return `WITH ${parts.join(', ')} SELECT * FROM (${selects.join(' UNION ALL ')}) AS ${dialect.quote('inserted')} ORDER BY ${dialect.quote(INSERTED_ROW_ORDER)}`;
+  });
+  return { sql, params };
 }
 
 /** PostgreSQL: the key of the inserted row as text. */

@@ -13,7 +13,9 @@ import {
   deleteStatement,
   insertedKey,
   insertedRow,
+  INSERTED_ROW_ORDER,
   insertManyStatement,
+  insertManyWithLogStatement,
   insertStatement,
   InsertWithLogTexts,
   insertWithLogStatement,
@@ -29,6 +31,13 @@ import type { WrittenGroup } from '../../write-participants/write-participant';
 import { GrantedTarget, queryContext } from '../items.targets';
 
 type Row = Record<string, unknown>;
+
+/**
+ * The most items a create writes in one statement with their log rows (each its own INSERT in it, see
+ * insertManyWithLogStatement): a nested write's few new related items; a bigger batch takes a
+ * transaction, whose multi-row INSERTs suit it better.
+ */
+const MAX_ONE_STATEMENT_ROWS = 10;
 
 /** An inserted item: its key, and its stored row where the database answered it (RETURNING). */
 export interface Inserted {
@@ -61,12 +70,19 @@ export class ItemTable {
   }
 
   /**
-   * Whether a create can be one statement with its log rows: on PostgreSQL, for a single item whose
-   * values need nothing read first (an autocode takes its number from a counter row) and whose grant has
-   * no filter to check on the inserted row before commit.
+   * Whether a create can be one statement with its log rows: on PostgreSQL, for a single item or a small
+   * batch (each row its own INSERT in the statement) whose values need nothing read first (an autocode
+   * takes its number from a counter row) and whose grant has no filter to check on the inserted rows
+   * before commit.
    */
   insertsInOneStatement(target: GrantedTarget, prepared: Row[]): boolean {
-    return this.db.kind === 'postgres' && prepared.length === 1 && !target.grant?.filter && !target.collection.fields.some((f) => f.type === 'autocode');
+    return (
+      this.db.kind === 'postgres' &&
+      prepared.length >= 1 &&
+      prepared.length <= MAX_ONE_STATEMENT_ROWS &&
+      !target.grant?.filter &&
+      !target.collection.fields.some((f) => f.type === 'autocode')
+    );
   }
 
   /** The one-statement create: the row and `logs` (see insertWithLogStatement), whose text is kept by `variant`. */
@@ -76,6 +92,21 @@ export class ItemTable {
     const statement = insertWithLogStatement(this.dialect, collection, this.encode(collection, row), logs, { cache: this.createTexts, variant });
     const [inserted] = await this.db.atomicStatement(statement.sql, statement.params);
     return { key: row.id ?? Number(inserted.id), row: inserted };
+  }
+
+  /** The one-statement create of a small batch: each item with its own log rows (see insertManyWithLogStatement), answered in order. */
+  async insertManyWithLogs(target: GrantedTarget, items: Array<{ values: Row; logs: LoggedRow[]; variant: string }>): Promise<Array<{ key: unknown; row: Row }>> {
+    const { collection } = target;
+    const stamp = systemStamp(target.access);
+    const rows = items.map(({ values, logs, variant }) => ({ row: this.withSystemFields(target, values, stamp), logs, variant }));
+    const statement = insertManyWithLogStatement(
+      this.dialect,
+      collection,
+      rows.map(({ row, logs, variant }) => ({ row: this.encode(collection, row), logs, variant })),
+      this.createTexts,
+    );
+    const answered = await this.db.atomicStatement(statement.sql, statement.params);
+    return answered.map(({ [INSERTED_ROW_ORDER]: order, ...inserted }) => ({ key: rows[Number(order)].row.id ?? Number(inserted.id), row: inserted }));
   }
 
   /**

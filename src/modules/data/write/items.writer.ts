@@ -9,7 +9,7 @@ import type { QueryConfig } from '../../../config/app-config';
 import { InjectConfig } from '../../../config/config.module';
 import { dialectFor, SqlDialect } from '../../../engine/sql/dialect';
 import type { FilterNode } from '../../../engine/query/query.ast';
-import { explainForeignKeyViolation, RefusedWrite } from '../../../engine/write/foreign-key-conflicts';
+import { explainForeignKeyViolation, explainPostgresViolation, RefusedWrite } from '../../../engine/write/foreign-key-conflicts';
 import { ExternalDatabases } from '../../connections/external-databases';
 import { ExternalWrites } from '../../connections/external-writes';
 import { checkWritableFields, withGrantValidation, withPresets } from '../../policies/write-permissions';
@@ -19,7 +19,7 @@ import type { ItemAction, LockedForUpdate, RequestOrigin, WriteIntent, WritePlan
 import { WriteParticipants } from '../../write-participants/write-participants';
 import { ITEMS_CHANGED, ItemsChanged } from '../../../common/bus/items-changed';
 import { carriedRows } from './carried-rows';
-import type { CreateCommand, DeleteCommand, UpdateCommand } from '../items.commands';
+import type { CreateCommand, DeleteCommand, UpdateCommand, WriteAnswer } from '../items.commands';
 import { keyFromBody, keysOf } from '../items.keys';
 import { GrantedTarget, ItemTargets, queryContext, WriteAction } from '../items.targets';
 import { ItemsReader } from '../read/items.reader';
@@ -71,6 +71,16 @@ export class ItemsWriter {
   /** Creates the items as create does, answering only their keys: for a write that reads them back once it is done (a nested write). */
   async createKeys(access: ItemsAccess, command: CreateCommand): Promise<unknown[]> {
     return (await this.created(access, command)).keys;
+  }
+
+  /**
+   * Creates the items as create does, answering their keys and, where the rows the insert answered are
+   * enough for `answer` (see ItemsReader.pickWritten), the items as the caller asked for them: for a
+   * nested write, which reads them back only when they are not.
+   */
+  async createAnswered(access: ItemsAccess, command: CreateCommand, answer: WriteAnswer): Promise<{ keys: unknown[]; answered: Row[] | null }> {
+    const { keys, returned } = await this.created(access, { ...command, fields: answer.fields });
+    return { keys, answered: returned };
   }
 
   private async created(access: ItemsAccess, command: CreateCommand): Promise<{ target: WriteTarget; keys: unknown[]; returned: Row[] | null }> {
@@ -258,6 +268,7 @@ export class ItemsWriter {
   /** The target of a write (the caller's right to it checked), and the plans of the participants that want it. */
   private async target(access: ItemsAccess, collection: string, action: WriteAction, origin: RequestOrigin): Promise<WriteTarget> {
     const target = await this.targets.write(access, collection, action);
+    this.db.noteUnitWrite(collection);
     const intent: WriteIntent = { workspaceId: access.workspace.id, schema: target.schema, collection: target.collection, action, access, principal: access.principal, permissions: target.permissions, origin };
     return { ...target, intent, plans: await this.participants.prepare(intent) };
   }
@@ -294,10 +305,13 @@ export class ItemsWriter {
       return { inserted: keys.map((key) => ({ key, row: null })), stored: null };
     }
     if (this.table.insertsInOneStatement(target, prepared) && joinsOneStatement(target.plans)) {
-      const written = target.collection.fields.filter((field) => field.field in prepared[0]);
-      const logs = oneStatementLogs(target.plans, { ...target.intent, dialect: this.dialect, entry: timeOrderedUuid(), written });
-      const inserted = await this.table.insertWithLogs(target, prepared[0], logs.rows, logs.variant);
-      return { inserted: [inserted], stored: this.table.decode(target.collection, [inserted.row]) };
+      const items = prepared.map((values) => {
+        const written = target.collection.fields.filter((field) => field.field in values);
+        const logs = oneStatementLogs(target.plans, { ...target.intent, dialect: this.dialect, entry: timeOrderedUuid(), written });
+        return { values, logs: logs.rows, variant: logs.variant };
+      });
+      const inserted = items.length === 1 ? [await this.table.insertWithLogs(target, items[0].values, items[0].logs, items[0].variant)] : await this.table.insertManyWithLogs(target, items);
+      return { inserted, stored: this.table.decode(target.collection, inserted.map((r) => r.row)) };
     }
     return this.db.transaction((tx) => this.insertBatch(tx, target, prepared));
   }
@@ -388,6 +402,8 @@ export class ItemsWriter {
       return await write();
     } catch (error) {
       if (classifyDatabaseError(error) !== 'foreign_key_violation') throw error;
+      // A unit of work's transaction on PostgreSQL runs nothing more once a write of it failed.
+      if (this.db.kind === 'postgres' && this.db.inFailedUnit) throw explainPostgresViolation(target.schema, target.collection, named, error) ?? error;
       const { dialect, run } = this.reader.source(target.collection);
       throw (await explainForeignKeyViolation({ schema: target.schema, dialect, run }, target.collection, named)) ?? error;
     }

@@ -69,7 +69,15 @@ export class NestedWrites {
     return this.db.together(async () => {
       const collection = await this.collection(writing, command.collection, 'create');
       const keys: unknown[] = [];
-      for (const [index, item] of command.items.entries()) keys.push(await this.createOne(writing, collection, item, command.batch ? String(index) : '', 0));
+      const answered: Array<Row[] | null> = [];
+      for (const [index, item] of command.items.entries()) {
+        const created = await this.createItem(writing, collection, item, command.batch ? String(index) : '', 0, command);
+        keys.push(created.key);
+        answered.push(created.answered);
+      }
+      // The rows the inserts answered are the items as they are now, unless another write of the unit
+      // touched their collection since (a hook's, a related item of the same collection): read back then.
+      if (answered.every((rows) => rows !== null) && this.db.unitWrites(collection.name) === command.items.length) return answered.flat() as Row[];
       return this.readBack(access, command.collection, 'create', keys, command);
     });
   }
@@ -108,12 +116,22 @@ export class NestedWrites {
 
   /** Creates an item with its related items; answers its key. */
   private async createOne(writing: Writing, collection: CollectionDef, item: unknown, path: string, depth: number): Promise<unknown> {
+    return (await this.createItem(writing, collection, item, path, depth, null)).key;
+  }
+
+  /**
+   * Creates an item with its related items; answers its key, and, when `answer` is given, the item as
+   * the caller asked for it from the row its insert answered, where that is enough (see createAnswered).
+   */
+  private async createItem(writing: Writing, collection: CollectionDef, item: unknown, path: string, depth: number, answer: WriteAnswer | null): Promise<{ key: unknown; answered: Row[] | null }> {
     const split = splitNested(writing.schema, collection, item);
     const own = split?.own ?? item;
     if (split) await this.writeParents(writing, split.own, split.parents, path, depth);
-    const [key] = await named(path, '', () => this.writer.createKeys(writing.access, { collection: collection.name, items: [own], batch: false, origin: writing.origin }));
+    const command = { collection: collection.name, items: [own], batch: false, origin: writing.origin };
+    const created = await named(path, '', () => (answer ? this.writer.createAnswered(writing.access, command, answer) : this.writer.createKeys(writing.access, command).then((keys) => ({ keys, answered: null }))));
+    const [key] = created.keys;
     for (const child of split?.children ?? []) await this.writeToMany(writing, child.relation, key, child.value, pathOf(path, child.relation.field), depth + 1, 'create');
-    return key;
+    return { key, answered: created.answered };
   }
 
   /** Updates an item with its related items; answers whether it exists (and the caller may update it). */
