@@ -1040,6 +1040,16 @@ describeEachDatabase('query language', {}, (suite) => {
     assert.deepEqual(Object.keys(withComments.comments[0]).sort(), [...system, 'article', 'likes', 'text'].sort());
   });
 
+  it('answers one item with deep: its related lists filtered, sorted and limited', async () => {
+    const one = await read('articles/1', 'fields=id,comments.id,comments.likes&deep[comments][_sort]=likes&deep[comments][_offset]=1&deep[comments][_limit]=1');
+    assert.equal(one.status, 200, one.text);
+    assert.deepEqual(one.body.data, { id: 1, comments: [{ id: 1, likes: 10 }] });
+    const sorted = await read('articles/10', 'fields=id,topics.label&deep[topics][_sort]=-label');
+    assert.deepEqual(sorted.body.data, { id: 10, topics: [{ id: 2, label: 'travel' }, { id: 3, label: 'tech' }] });
+    const refused = await read('articles/1', 'fields=id,comments.id&deep[comments][_sort]=nope');
+    assert.equal(refused.status, 400, refused.text);
+  });
+
   it('answers one item with fields through relations', async () => {
     const one = await read('articles/5', 'fields=title,author.name,topics.label,comments.text');
     assert.equal(one.status, 200, one.text);

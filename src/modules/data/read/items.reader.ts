@@ -59,7 +59,8 @@ export class ItemsReader {
     if (virtual) return virtual.get(access, request.id, request.params);
     const target = await this.targets.read(access, request.collection);
     const key = keyFromPath(target.collection, request.id);
-    const [item] = await this.readKeys(target, [key], request.params);
+    const { fields, deep } = request.params;
+    const [item] = await this.readKeys(target, [key], { fields, deep });
     if (!item) throw notFound('Item not found.');
     return item;
   }
@@ -103,12 +104,16 @@ export class ItemsReader {
     return exportBatches(query, target.collection, params.fields, explicit, (page) => readItems(page, target.schema, dialect, context, run));
   }
 
-  /** Reads items by key with the request's `fields`, in the order of the keys: what a write answers. */
-  async readKeys(target: Target, keys: unknown[], { fields }: WriteAnswer): Promise<Row[]> {
+  /**
+   * Reads items by key with the request's `fields` (and `deep`, for a read of one item: its related
+   * lists' filters, sorts and limits), in the order of the keys: what a write or a read by id answers.
+   */
+  async readKeys(target: Target, keys: unknown[], { fields, deep }: WriteAnswer & { deep?: unknown }): Promise<Row[]> {
     if (keys.length === 0) return [];
     // A role that wrote without a read policy reads nothing back.
     if (target.permissions && !target.permissions.grants.has(target.collection.name)) return [];
-    const { query } = this.scoped(target, this.parse(target, fields === undefined ? {} : { fields }));
+    const params = Object.fromEntries(Object.entries({ fields, deep }).filter(([, value]) => value !== undefined));
+    const { query } = this.scoped(target, this.parse(target, params));
     return readByKeys(query, keys, { schema: target.schema, ctx: queryContext(target.access), ...this.source(target.collection) });
   }
 
