@@ -164,7 +164,8 @@ export function describeStudioFiles(kind: DatabaseKind): void {
       await large.waitFor();
       await page.waitForFunction(() => {
         const img = document.querySelector<HTMLImageElement>('img.preview-large');
-        return img !== null && img.complete && img.naturalWidth === 24;
+        // The list's thumbnail: the server's 88 px WebP variant of the 24 px image.
+        return img !== null && img.complete && img.naturalWidth === 88;
       });
       await assertAccessible(page, 'file preview');
       await page.keyboard.press('Escape');
@@ -341,7 +342,8 @@ export function describeStudioFiles(kind: DatabaseKind): void {
       await (await choosing).setFiles([{ name: 'cover.png', mimeType: 'image/png', buffer: image }]);
       await page.waitForFunction(() => {
         const img = document.querySelector<HTMLImageElement>('.file-picker img[alt="Preview of cover.png"]');
-        return img !== null && img.complete && img.naturalWidth === 24;
+        // The list's thumbnail: the server's 88 px WebP variant of the 24 px image.
+        return img !== null && img.complete && img.naturalWidth === 88;
       });
       assert.equal(await dialog.getByRole('combobox', { name: 'cover' }).inputValue(), 'cover.png');
       await assertAccessible(page, 'record form with a file field');
