@@ -59,8 +59,7 @@ export class ItemsReader {
     if (virtual) return virtual.get(access, request.id, request.params);
     const target = await this.targets.read(access, request.collection);
     const key = keyFromPath(target.collection, request.id);
-    const { fields, deep } = request.params;
-    const [item] = await this.readKeys(target, [key], { fields, deep });
+    const [item] = await this.readKeys(target, [key], request.params);
     if (!item) throw notFound('Item not found.');
     return item;
   }
@@ -108,11 +107,12 @@ export class ItemsReader {
    * Reads items by key with the request's `fields` (and `deep`, for a read of one item: its related
    * lists' filters, sorts and limits), in the order of the keys: what a write or a read by id answers.
    */
-  async readKeys(target: Target, keys: unknown[], { fields, deep }: WriteAnswer & { deep?: unknown }): Promise<Row[]> {
+  async readKeys(target: Target, keys: unknown[], request: WriteAnswer | QueryParams): Promise<Row[]> {
     if (keys.length === 0) return [];
     // A role that wrote without a read policy reads nothing back.
     if (target.permissions && !target.permissions.grants.has(target.collection.name)) return [];
-    const params = Object.fromEntries(Object.entries({ fields, deep }).filter(([, value]) => value !== undefined));
+    // `fields` and `deep` as they came: a value, or REST's bracket keys (`deep[comments][_limit]`).
+    const params = Object.fromEntries(Object.entries(request).filter(([name, value]) => value !== undefined && /^(fields|deep)($|\[)/.test(name)));
     const { query } = this.scoped(target, this.parse(target, params));
     return readByKeys(query, keys, { schema: target.schema, ctx: queryContext(target.access), ...this.source(target.collection) });
   }
