@@ -164,8 +164,7 @@ export function describeStudioFiles(kind: DatabaseKind): void {
       await large.waitFor();
       await page.waitForFunction(() => {
         const img = document.querySelector<HTMLImageElement>('img.preview-large');
-        // The list's thumbnail: the server's 88 px WebP variant of the 24 px image.
-        return img !== null && img.complete && img.naturalWidth === 88;
+        return img !== null && img.complete && img.naturalWidth === 24;
       });
       await assertAccessible(page, 'file preview');
       await page.keyboard.press('Escape');

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseRange } from '../../src/modules/files/byte-range';
-import { contentDisposition, diskName, sanitizeFilename } from '../../src/modules/files/file-names';
+import { contentDisposition } from '../../src/common/http/content-disposition';
+import { diskName, sanitizeFilename } from '../../src/modules/files/file-names';
 import { isInlineSafe, storedType } from '../../src/modules/files/file-types';
 
 describe('parseRange', () => {

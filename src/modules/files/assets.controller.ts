@@ -5,7 +5,7 @@ import { AppError } from '../../common/errors/app-error';
 import { ApiErrors } from '../../common/http/api-docs.decorators';
 import { CurrentWorkspace, RequireWorkspaceRole } from '../workspaces/workspace-access.guard';
 import type { ItemsAccess } from '../workspaces/workspaces.service';
-import { contentDisposition } from './file-names';
+import { contentDisposition } from '../../common/http/content-disposition';
 import { isInlineSafe } from './file-types';
 import { FilesService } from './files.service';
 import { AssetTransforms, AssetVariant } from './transforms/asset-transforms.service';

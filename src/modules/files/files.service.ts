@@ -21,7 +21,7 @@ import { assertPlainFilename, diskName, sanitizeFilename } from './file-names';
 import { normalizeType, storedType, typeOfExtension, TypePolicy } from './file-types';
 import { STORAGE_DRIVER, StorageDriver, storageKey } from './storage/storage-driver';
 import { variantPrefix } from './transforms/variant-keys';
-import { readUpload, StoredUpload } from './upload-reader';
+import { readUpload, StoredUpload } from '../../common/http/upload-reader';
 
 type Row = Record<string, unknown>;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -4,7 +4,7 @@ import { ApiBody, ApiConsumes, ApiOkResponse, ApiParam, ApiProduces, ApiQuery, A
 import type { FastifyRequest } from 'fastify';
 import { ApiErrors, ApiNoContent } from '../../../common/http/api-docs.decorators';
 import { ACCEPTS_MULTIPART } from '../../../common/http/multipart';
-import { contentDisposition } from '../../files/file-names';
+import { contentDisposition } from '../../../common/http/content-disposition';
 import { requestOrigin } from '../../audit/activity.recorder';
 import { CurrentWorkspace, RequireWorkspaceRole } from '../../workspaces/workspace-access.guard';
 import type { ItemsAccess } from '../../workspaces/workspaces.service';

@@ -11,7 +11,7 @@ import { findField } from '../../schema/schema.lookup';
 import { SchemaRegistry } from '../../schema/schema.registry';
 import type { CollectionDef } from '../../schema/schema.types';
 import type { ItemsAccess } from '../../workspaces/workspaces.service';
-import { multipartError, MultipartWording } from '../../files/upload-reader';
+import { multipartError, MultipartWording } from '../../../common/http/upload-reader';
 import { ItemsService } from '../items.service';
 import { invalidQuery } from '../../../engine/sql/filter.compiler';
 import { csvRecord } from './csv.format';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { pipeline, Readable, Transform } from 'node:stream';
 import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
-import { AppError, invalidPayload } from '../../common/errors/app-error';
+import { AppError, invalidPayload } from '../errors/app-error';
 
 /** What the file part of an upload looked like when it began. */
 export interface IncomingFile {
