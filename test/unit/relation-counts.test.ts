@@ -1,48 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DatabaseKind } from '../../src/config/app-config';
 import { AppError } from '../../src/common/errors/app-error';
 import type { FilterNode, ItemsQuery, QueryContext } from '../../src/engine/query/query.ast';
 import { parseItemsQuery } from '../../src/engine/query/query.parser';
-import { dialectFor, type SqlDialect } from '../../src/engine/sql/dialect';
 import { compileRelationCounts } from '../../src/engine/sql/count.compiler';
-import { type CompiledSql, compileAggregate, compileSelect } from '../../src/engine/sql/select.compiler';
+import { compileAggregate, compileSelect } from '../../src/engine/sql/select.compiler';
 import { findCollection } from '../../src/modules/schema/schema.lookup';
-import type { WorkspaceSchema } from '../../src/modules/schema/schema.types';
 import { blogSchema } from '../support/schema-fixture';
+import { ownTables, runCases } from '../support/sql-cases';
 import { compare, query } from '../support/ast-builders';
 
 /** `count(relation)` in fields and sort, and groupBy through many-to-one paths: parsed, then compiled on each database. */
 
-/** The schema with its tables marked as made by Cairn, as the registry loads them (text sorts bare). */
-function ownTables(of: WorkspaceSchema): WorkspaceSchema {
-  return { ...of, collections: new Map([...of.collections].map(([name, collection]) => [name, { ...collection, codePointText: true as const }])) };
-}
 const schema = ownTables(blogSchema());
 const ctx: QueryContext = { now: new Date('2024-05-01T12:00:00.000Z'), userId: null, role: null };
-const DIALECTS: DatabaseKind[] = ['sqlite', 'postgres', 'mysql'];
 const OPTIONS = { defaultLimit: 100, maxLimit: 1000, maxDepth: 3 };
 const liked: FilterNode = compare('likes', '_gte', 2);
 
-type Expected = [sql: string, params: unknown[]];
-interface SqlCase {
-  name: string;
-  compile: (dialect: SqlDialect) => CompiledSql;
-  sqlite: Expected;
-  postgres: Expected;
-  mysql: Expected;
-}
-
-function runCases(cases: SqlCase[]): void {
-  for (const testCase of cases) {
-    it(testCase.name, () => {
-      for (const kind of DIALECTS) {
-        const [sql, params] = testCase[kind];
-        assert.deepEqual(testCase.compile(dialectFor(kind)), { sql, params }, kind);
-      }
-    });
-  }
-}
 
 function parse(collection: string, params: Record<string, unknown>): ItemsQuery {
   return parseItemsQuery(collection, params, schema, OPTIONS);

@@ -1,27 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DatabaseKind } from '../../src/config/app-config';
 import { AppError } from '../../src/common/errors/app-error';
 import type { FilterNode, ItemsQuery, QueryContext } from '../../src/engine/query/query.ast';
-import { dialectFor, type SqlDialect } from '../../src/engine/sql/dialect';
+import { dialectFor } from '../../src/engine/sql/dialect';
 import { compileFilter } from '../../src/engine/sql/filter.compiler';
 import { compileImageMatch } from '../../src/engine/sql/image.compiler';
-import { type CompiledSql, compileAggregate, compileCount, compileNestedSelect, compileSelect } from '../../src/engine/sql/select.compiler';
+import { compileAggregate, compileCount, compileNestedSelect, compileSelect } from '../../src/engine/sql/select.compiler';
 import { fromDatabase, toDatabase } from '../../src/engine/sql/value-codec';
 import { findCollection, findField } from '../../src/modules/schema/schema.lookup';
-import type { WorkspaceSchema } from '../../src/modules/schema/schema.types';
 import { blogSchema } from '../support/schema-fixture';
+import { DIALECTS, type Expected, ownTables, runCases, type SqlCase } from '../support/sql-cases';
 import { compare, nested, query } from '../support/ast-builders';
 
 const schema = blogSchema();
 
-/** The schema with its tables marked as made by Cairn (CollectionDef.codePointText), as the registry loads them. */
-function ownTables(of: WorkspaceSchema): WorkspaceSchema {
-  return { ...of, collections: new Map([...of.collections].map(([name, collection]) => [name, { ...collection, codePointText: true as const }])) };
-}
 const USER = '6f1c2a9e-8d44-4b7a-9a57-0c1d2e3f4a5b';
 const ctx: QueryContext = { now: new Date('2024-05-01T12:00:00.000Z'), userId: USER, role: 'editor' };
-const DIALECTS: DatabaseKind[] = ['sqlite', 'postgres', 'mysql'];
 /** The LIKE escape clause of SQLite's and PostgreSQL's text matches. */
 const ESC = "ESCAPE '\\'";
 
@@ -30,26 +24,6 @@ const or = (...children: FilterNode[]): FilterNode => ({ type: 'or', children })
 const some = (field: string, filter: FilterNode): FilterNode => ({ type: 'relation', field, quantifier: 'some', filter });
 const none = (field: string, filter: FilterNode): FilterNode => ({ type: 'relation', field, quantifier: 'none', filter });
 
-type Expected = [sql: string, params: unknown[]];
-
-interface SqlCase {
-  name: string;
-  compile: (dialect: SqlDialect) => CompiledSql;
-  sqlite: Expected;
-  postgres: Expected;
-  mysql: Expected;
-}
-
-function runCases(cases: SqlCase[]): void {
-  for (const testCase of cases) {
-    it(testCase.name, () => {
-      for (const kind of DIALECTS) {
-        const [sql, params] = testCase[kind];
-        assert.deepEqual(testCase.compile(dialectFor(kind)), { sql, params }, kind);
-      }
-    });
-  }
-}
 
 /** A case for a filter compiled as a condition on t0 of `articles` (or another collection). */
 function filterCase(name: string, filter: FilterNode, sqlite: Expected, postgres: Expected, mysql: Expected, options: { collection?: string; ctx?: QueryContext } = {}): SqlCase {
