@@ -185,9 +185,9 @@ export class Database {
   async atomicStatement(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
     if (this.kind !== 'postgres') throw new Error('atomicStatement is for PostgreSQL; use transaction()');
     const ambient = this.ambient('write');
-    // A savepoint of its own, as a transaction() inside it is: a statement that fails (a foreign key) is
-    // undone alone, and the ambient transaction stays usable for explaining the failure, or for work
-    // that goes on after it.
+    // As a transaction() inside it is (see inAmbientWrite): in a rehearsal a savepoint of its own, so that
+    // a statement that fails (a foreign key) is undone alone and the rehearsal goes on; in a unit of work,
+    // the statement alone, its failure the unit's.
     if (ambient) {
       const statement = (manager: EntityManager) => manager.query(sql, params) as Promise<Record<string, unknown>[]>;
       return ambient.turns.runExclusive(() => this.inAmbientWrite(ambient, () => (ambient.commits ? statement(ambient.manager) : ambient.manager.transaction(statement))));
