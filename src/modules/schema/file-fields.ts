@@ -25,11 +25,6 @@ export function fileRelation(collection: string, field: string): RelationDef {
   return { id: `file:${collection}.${field}`, collection, field, relatedCollection: FILES, onDelete: 'SET NULL', oneField: null, junction: null };
 }
 
-/** Whether a relation is one that file-fields derived (not a row of the registry). */
-export function isFileRelation(relation: RelationDef): boolean {
-  return relation.id.startsWith('file:') && relation.relatedCollection === FILES;
-}
-
 /** The file fields of a schema, by collection. */
 export function fileFieldsOf(schema: WorkspaceSchema): Array<{ collection: CollectionDef; field: FieldDef }> {
   const found: Array<{ collection: CollectionDef; field: FieldDef }> = [];

@@ -65,8 +65,3 @@ export function withUsers(schema: WorkspaceSchema): WorkspaceSchema {
 function userRelation(collection: string, field: string): RelationDef {
   return { id: `${USERS}:${collection}.${field}`, collection, field, relatedCollection: USERS, onDelete: 'SET NULL', oneField: null, junction: null };
 }
-
-/** Whether a relation is one `withUsers` adds: not stored, not in snapshots. */
-export function isUserRelation(relation: RelationDef): boolean {
-  return relation.relatedCollection === USERS;
-}
