@@ -498,17 +498,17 @@ describe('read runner: aggregate values', () => {
   const sqlite = dialectFor('sqlite');
 
   it('rounds a decimal sum to the scale, which a floating-point sum on SQLite can miss', () => {
-    assert.equal(aggregateValue('sum', decimal, 0.1 + 0.2, undefined, sqlite), 0.3);
-    assert.equal(aggregateValue('sum', decimal, '193.20', undefined, sqlite), 193.2);
-    assert.equal(aggregateValue('sum', decimal, null, undefined, sqlite), null);
-    assert.equal(aggregateValue('sum', integer, '28', undefined, sqlite), 28);
+    assert.equal(aggregateValue({ fn: 'sum', field: decimal.field }, decimal, 0.1 + 0.2, undefined, sqlite), 0.3);
+    assert.equal(aggregateValue({ fn: 'sum', field: decimal.field }, decimal, '193.20', undefined, sqlite), 193.2);
+    assert.equal(aggregateValue({ fn: 'sum', field: decimal.field }, decimal, null, undefined, sqlite), null);
+    assert.equal(aggregateValue({ fn: 'sum', field: integer.field }, integer, '28', undefined, sqlite), 28);
   });
 
   it('divides an average once, from its sum and count as any driver answers them', () => {
-    assert.equal(aggregateValue('avg', integer, '41', '11', sqlite), 41 / 11);
-    assert.equal(aggregateValue('avg', integer, 41, 11, sqlite), 41 / 11);
-    assert.equal(aggregateValue('avg', decimal, 0.1 + 0.2, 3, sqlite), 0.3 / 3);
-    assert.equal(aggregateValue('avg', integer, null, 0, sqlite), null);
-    assert.equal(aggregateValue('avg', integer, null, '0', sqlite), null);
+    assert.equal(aggregateValue({ fn: 'avg', field: integer.field }, integer, '41', '11', sqlite), 41 / 11);
+    assert.equal(aggregateValue({ fn: 'avg', field: integer.field }, integer, 41, 11, sqlite), 41 / 11);
+    assert.equal(aggregateValue({ fn: 'avg', field: decimal.field }, decimal, 0.1 + 0.2, 3, sqlite), 0.3 / 3);
+    assert.equal(aggregateValue({ fn: 'avg', field: integer.field }, integer, null, 0, sqlite), null);
+    assert.equal(aggregateValue({ fn: 'avg', field: integer.field }, integer, null, '0', sqlite), null);
   });
 });

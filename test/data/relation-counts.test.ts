@@ -147,6 +147,29 @@ describeEachDatabase('relational counts and aggregates', {}, (suite) => {
     }
   });
 
+  it('aggregates fields reached through many-to-one paths, keyed by the path, alone or in groups', async () => {
+    const overall = await read({ aggregate: { sum: 'post.views', countDistinct: 'post', max: 'post.title', min: 'post.author.name' } }, 'comments');
+    assert.deepEqual(overall, [{ sum: { 'post.views': 35 }, countDistinct: { post: 2 }, max: { 'post.title': 'Beta' }, min: { 'post.author.name': 'Ann' } }]);
+    const byAuthor = await read({ aggregate: { sum: 'post.views', avg: 'post.views', count: '*' }, groupBy: 'post.author.name' }, 'comments');
+    assert.deepEqual(byAuthor, [
+      { post: { author: { name: null } }, sum: { 'post.views': null }, avg: { 'post.views': null }, count: 1 },
+      { post: { author: { name: 'Ann' } }, sum: { 'post.views': 30 }, avg: { 'post.views': 10 }, count: 3 },
+      { post: { author: { name: 'Bob' } }, sum: { 'post.views': 5 }, avg: { 'post.views': 5 }, count: 1 },
+    ]);
+    const refusals: Array<[Record<string, string>, string]> = [
+      [{ sum: 'post.title' }, 'post.title'],
+      [{ sum: 'post.comments' }, 'post.comments'],
+      [{ max: 'post.nothing' }, 'post.nothing'],
+      [{ count: 'post.author.posts.title' }, 'post.author.posts'],
+      [{ sum: 'post..views' }, 'post..views'],
+    ];
+    for (const [aggregate, field] of refusals) {
+      const response = await api.get(`${base}/items/comments?${q({ aggregate })}`);
+      assertError(response, 400, 'INVALID_QUERY');
+      assert.equal(response.body.errors[0].extensions.field, field, response.text);
+    }
+  });
+
   it('answers <relation>_func { count } in GraphQL, and groups by paths in _aggregated', async () => {
     const data = await graphqlData(api, base, '{ posts(sort: ["-count(comments)"]) { title comments_func { count } tags_func { count } author { name posts_func { count } } } }');
     assert.deepEqual(data.posts, [
@@ -197,5 +220,8 @@ describeEachDatabase('relational counts and aggregates', {}, (suite) => {
     ]);
     const response = await api.post(`${base}/views`, { name: 'by_post', source: 'comments', groupBy: ['post.title'], aggregate: { count: ['*'] } });
     assertError(response, 400, 'INVALID_PAYLOAD');
+    const aggregated = await api.post(`${base}/views`, { name: 'post_views', source: 'comments', aggregate: { sum: ['post.views'] } });
+    assertError(aggregated, 400, 'INVALID_PAYLOAD');
+    assert.equal(aggregated.body.errors[0].extensions.field, 'aggregate', aggregated.text);
   });
 });

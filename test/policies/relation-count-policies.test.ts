@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
 import { newAppUser } from '../support/app-users';
-import { newCollection, newOwnedWorkspace } from '../support/factories';
+import { assertError, newCollection, newOwnedWorkspace } from '../support/factories';
 import { graphqlData } from '../support/graphql';
 import type { Api } from '../support/http';
 import { RealtimeClient } from '../support/realtime';
@@ -110,6 +110,22 @@ describeEachDatabase('counts and groups through relations under read policies', 
     assert.deepEqual(sorted.body.data.map((row: any) => row.post.title), ['Beta', 'Alpha', null]);
     const status = await anonymous.get(`${base}/items/comments?${q({ aggregate: { count: '*' }, groupBy: 'post.secret' })}`);
     assert.equal(status.status, 400, 'a field the role may not read is unknown in a groupBy path');
+  });
+
+  it('aggregates through a relation only the related rows the caller may read', async () => {
+    const aggregate = { count: 'post.title', countDistinct: 'post.title', max: 'post.title' };
+    const response = await anonymous.get(`${base}/items/comments?${q({ aggregate })}`);
+    assert.equal(response.status, 200, response.text);
+    assert.deepEqual(
+      response.body.data,
+      [{ count: { 'post.title': 3 }, countDistinct: { 'post.title': 2 }, max: { 'post.title': 'Beta' } }],
+      'the approved comments of the draft reach no post: its title is neither counted nor the max',
+    );
+    const owner = await api.get(`${base}/items/comments?${q({ aggregate })}`);
+    assert.deepEqual(owner.body.data, [{ count: { 'post.title': 7 }, countDistinct: { 'post.title': 3 }, max: { 'post.title': 'Draft' } }]);
+    const hidden = await anonymous.get(`${base}/items/comments?${q({ aggregate: { max: 'post.created_at' } })}`);
+    assertError(hidden, 400, 'INVALID_QUERY');
+    assert.equal(hidden.body.errors[0].extensions.field, 'post.created_at', 'a field the role may not read is unknown in an aggregate path');
   });
 
   it('answers GraphQL counts and groups as REST does', async () => {

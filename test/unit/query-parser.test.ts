@@ -699,6 +699,12 @@ describe('query parser: aggregate and groupBy', () => {
     const query = parse({ aggregate: '{"count":"*"}', groupBy: 'status,author' });
     assert.deepEqual({ aggregate: query.aggregate, groupBy: query.groupBy }, { aggregate: [{ fn: 'count', field: '*' }], groupBy: ['status', 'author'] });
   });
+  it('reads aggregates of fields through many-to-one paths', () => {
+    assert.deepEqual(parse({ aggregate: { max: 'author.name', countDistinct: 'author' } }).aggregate, [
+      { fn: 'max', field: 'author.name' },
+      { fn: 'countDistinct', field: 'author' },
+    ]);
+  });
   it('reads groupBy without aggregate', () => assert.deepEqual(parse({ groupBy: ['status', 'status'] }).groupBy, ['status']));
   it('reads groupBy[] keys', () => assert.deepEqual(parse({ 'groupBy[]': ['featured'] }).groupBy, ['featured']));
 
@@ -710,7 +716,8 @@ describe('query parser: aggregate and groupBy', () => {
     ['avg on a date', { aggregate: { avg: 'published_at' } }, 'published_at', { field: 'published_at' }],
     ['an unknown field', { 'aggregate[min]': 'colour' }, 'colour', { parameter: 'aggregate', field: 'colour' }],
     ['an alias', { aggregate: { count: 'comments' } }, 'comments', { field: 'comments' }],
-    ['a relation path', { aggregate: { max: 'author.name' } }, 'author.name', { field: 'author.name' }],
+    ['a path through a one-to-many', { aggregate: { max: 'comments.body' } }, 'comments', { parameter: 'aggregate', field: 'comments' }],
+    ['sum on text through a many-to-one', { aggregate: { sum: 'author.name' } }, 'author.name', { function: 'sum', field: 'author.name' }],
     ['a function without fields', { 'aggregate[count]': '' }, 'count', { function: 'count' }],
     ['malformed JSON', { aggregate: '{"count":' }, 'aggregate', { parameter: 'aggregate' }],
     ['a JSON array', { aggregate: '["count"]' }, 'aggregate', { parameter: 'aggregate' }],

@@ -155,5 +155,32 @@ describe('relation counts: SQL', () => {
         ['published', 0],
       ],
     },
+    {
+      name: 'an aggregate through a many-to-one shares the LEFT JOIN of a group through the same relation',
+      compile: (dialect) =>
+        compileAggregate(
+          query('comments', {
+            selection: { fields: ['id'], relations: [] },
+            groupBy: ['article.author.name'],
+            aggregate: [{ fn: 'sum', field: 'article.rating' }, { fn: 'max', field: 'article.author.name' }],
+            joinFilters: { article: compare('status', '_eq', 'published') },
+          }),
+          schema,
+          dialect,
+          ctx,
+        ),
+      sqlite: [
+        'SELECT t2."name" AS "__g0", SUM(t1."rating") AS "__a0", MAX(t2."name") AS "__a1" FROM "cw_test_comments" AS t0 LEFT JOIN "cw_test_articles" AS t1 ON t1."id" = t0."article" AND t1."status" = ? LEFT JOIN "cw_test_authors" AS t2 ON t2."id" = t1."author" GROUP BY t2."name" ORDER BY t2."name" ASC',
+        ['published'],
+      ],
+      postgres: [
+        'SELECT t2."name" AS "__g0", SUM(t1."rating") AS "__a0", MAX(t2."name") AS "__a1" FROM "cw_test_comments" AS t0 LEFT JOIN "cw_test_articles" AS t1 ON t1."id" = t0."article" AND t1."status" = $1 LEFT JOIN "cw_test_authors" AS t2 ON t2."id" = t1."author" GROUP BY t2."name" ORDER BY t2."name" ASC NULLS FIRST',
+        ['published'],
+      ],
+      mysql: [
+        'SELECT t2.`name` AS `__g0`, SUM(t1.`rating`) AS `__a0`, MAX(t2.`name`) AS `__a1` FROM `cw_test_comments` AS t0 LEFT JOIN `cw_test_articles` AS t1 ON t1.`id` = t0.`article` AND t1.`status` = BINARY ? LEFT JOIN `cw_test_authors` AS t2 ON t2.`id` = t1.`author` GROUP BY t2.`name` ORDER BY t2.`name` ASC',
+        ['published'],
+      ],
+    },
   ]);
 });

@@ -55,7 +55,7 @@ export function parseItemsQuery(collection: string, params: Record<string, unkno
     sort: parseSort(schema, root, listItems(input, 'sort'), { parameter: 'sort', label: 'sort' }, options.maxDepth, true),
     limit,
     offset,
-    aggregate: parseAggregate(root, jsonSources(input, 'aggregate')),
+    aggregate: parseAggregate(schema, root, jsonSources(input, 'aggregate'), options.maxDepth),
     groupBy: parseGroupBy(schema, root, listItems(input, 'groupBy'), options.maxDepth),
     meta: parseMeta(listItems(input, 'meta')),
   };
@@ -368,10 +368,11 @@ function isAggregateFunction(name: string): name is AggregateFunction {
 
 /**
  * `aggregate` as `{"count":"*","sum":["price"]}` or `aggregate[sum]=price,rating`: a term per function
- * and field, on plain fields, `*` only for count, sum and avg only on numbers, min and max only on
- * values with an order.
+ * and field, on fields of the collection or paths through many-to-one relations ending in a field
+ * (`sum=post.views`), `*` only for count, sum and avg only on numbers, min and max only on values with
+ * an order.
  */
-function parseAggregate(root: CollectionDef, sources: unknown[]): AggregateTerm[] {
+function parseAggregate(schema: WorkspaceSchema, root: CollectionDef, sources: unknown[], maxDepth: number): AggregateTerm[] {
   const terms: AggregateTerm[] = [];
   for (const source of sources) {
     for (const [fn, raw] of Object.entries(readJsonObject(source, 'aggregate'))) {
@@ -381,7 +382,7 @@ function parseAggregate(root: CollectionDef, sources: unknown[]): AggregateTerm[
       const fields = stringItems(raw, 'aggregate', `aggregate[${fn}]`);
       if (fields.length === 0) throw invalidQuery(`aggregate[${fn}] needs a field${fn === 'count' ? ' or *' : ''}.`, { parameter: 'aggregate', function: fn });
       for (const field of fields) {
-        checkAggregateField(root, fn, field);
+        checkAggregateField(schema, root, fn, field, maxDepth);
         if (!terms.some((term) => term.fn === fn && term.field === field)) terms.push({ fn, field });
       }
     }
@@ -389,12 +390,12 @@ function parseAggregate(root: CollectionDef, sources: unknown[]): AggregateTerm[
   return terms;
 }
 
-function checkAggregateField(root: CollectionDef, fn: AggregateFunction, name: string): void {
+function checkAggregateField(schema: WorkspaceSchema, root: CollectionDef, fn: AggregateFunction, name: string, maxDepth: number): void {
   if (name === '*') {
     if (fn === 'count') return;
     throw invalidQuery(`aggregate[${fn}] needs a field; only count takes *.`, { parameter: 'aggregate', function: fn, field: name });
   }
-  const field = plainField(root, name, 'aggregate');
+  const field = name.includes('.') ? fieldAtEndOf(schema, root, name, maxDepth) : plainField(root, name, 'aggregate');
   if ((fn === 'sum' || fn === 'avg') && !fieldType(field.type).numeric) {
     throw invalidQuery(`aggregate[${fn}] needs a numeric field; "${name}" is ${field.type}.`, { parameter: 'aggregate', function: fn, field: name });
   }
@@ -405,6 +406,15 @@ function checkAggregateField(root: CollectionDef, fn: AggregateFunction, name: s
       field: name,
     });
   }
+}
+
+/** The field a path through many-to-one relations ends in (`post.views`: the views of posts). */
+function fieldAtEndOf(schema: WorkspaceSchema, root: CollectionDef, name: string, maxDepth: number): FieldDef {
+  const path = manyToOnePath(schema, root, name, { parameter: 'aggregate', label: 'aggregate', verb: 'aggregate' }, maxDepth);
+  if (path.length === 0) throw invalidQuery(`Empty segment in the path "${name}" in aggregate.`, { parameter: 'aggregate', field: name });
+  let collection = root;
+  for (const hop of path.slice(0, -1)) collection = relatedCollection(schema, findRelationalField(schema, collection.name, hop)!);
+  return findField(collection, path[path.length - 1])!;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { AppError } from '../../common/errors/app-error';
 import { classifyDatabaseError } from '../../common/database/db-errors';
 import { primaryKeyField } from '../../modules/schema/schema.lookup';
 import type { CollectionDef, FieldDef, WorkspaceSchema } from '../../modules/schema/schema.types';
-import { type AggregateFunction, countKey, type ItemsQuery, type NestedRead, type QueryContext, type RelationCount, type Selection } from '../query/query.ast';
+import { type AggregateFunction, type AggregateTerm, countKey, type ItemsQuery, type NestedRead, type QueryContext, type RelationCount, type Selection } from '../query/query.ast';
 import type { SqlDialect } from '../sql/dialect';
 import { invalidQuery, requireCollection, requireRelation } from '../sql/filter.compiler';
 import {
@@ -83,9 +83,8 @@ export async function countItems(
  * `{fn: {field: n}}` for the others (`count: {'*': n, id: m}` when both kinds of count are asked).
  */
 export async function aggregateItems(query: ItemsQuery, schema: WorkspaceSchema, dialect: SqlDialect, ctx: QueryContext, run: RunSql): Promise<Row[]> {
-  const collection = requireCollection(schema, query.collection);
   const groups = groupColumns(query, schema);
-  const columns = aggregateColumns(query, collection);
+  const columns = aggregateColumns(query, schema);
   const compiled = compileAggregate(query, schema, dialect, ctx);
   let rows: Row[];
   try {
@@ -104,23 +103,23 @@ export async function aggregateItems(query: ItemsQuery, schema: WorkspaceSchema,
  */
 async function overflowingSum(query: ItemsQuery, columns: AggregateColumn[], read: ReadContext): Promise<AppError | null> {
   const suspects = columns.filter(({ term, field }) => (term.fn === 'sum' || term.fn === 'avg') && field?.type === 'float');
-  for (const { term, field } of suspects) {
+  for (const { term } of suspects) {
     const alone = compileAggregate({ ...query, aggregate: [{ fn: 'sum', field: term.field }] }, read.schema, read.dialect, read.ctx);
     const overflows = await read.run(alone.sql, alone.params).then(
       () => false,
       (error: unknown) => classifyDatabaseError(error) === 'out_of_range',
     );
-    if (overflows) return sumBeyondRange(term.fn, field!);
+    if (overflows) return sumBeyondRange(term.fn, term.field);
   }
   return null;
 }
 
 /** JSON has no Infinity: a sum (or the sum of an average) beyond the largest double has no answer. */
-function sumBeyondRange(fn: AggregateFunction, field: FieldDef): AppError {
-  return invalidQuery(`aggregate[${fn}] on "${field.field}" has no answer: the sum of its values goes beyond the largest floating-point number (about ±1.8e308).`, {
+function sumBeyondRange(fn: AggregateFunction, name: string): AppError {
+  return invalidQuery(`aggregate[${fn}] on "${name}" has no answer: the sum of its values goes beyond the largest floating-point number (about ±1.8e308).`, {
     parameter: 'aggregate',
     function: fn,
-    field: field.field,
+    field: name,
   });
 }
 
@@ -134,13 +133,13 @@ function shapeAggregate(row: Row, groups: GroupColumn[], columns: AggregateColum
   }
   const countOfAll = !columns.some((column) => column.term.fn === 'count' && column.field !== null);
   for (const { term, field, alias, countAlias } of columns) {
-    const value = aggregateValue(term.fn, field, row[alias], countAlias === null ? undefined : row[countAlias], dialect);
+    const value = aggregateValue(term, field, row[alias], countAlias === null ? undefined : row[countAlias], dialect);
     if (field === null && countOfAll) {
       shaped.count = value;
       continue;
     }
     const byField = (shaped[term.fn] ??= {}) as Row;
-    byField[field === null ? '*' : field.field] = value;
+    byField[field === null ? '*' : term.field] = value;
   }
   return shaped;
 }
@@ -150,7 +149,7 @@ function shapeAggregate(row: Row, groups: GroupColumn[], columns: AggregateColum
  * the field's values. An average arrives as its sum (`value`) and its count, and is divided here, once,
  * the same way for every database.
  */
-export function aggregateValue(fn: AggregateFunction, field: FieldDef | null, value: unknown, count: unknown, dialect: SqlDialect): unknown {
+export function aggregateValue({ fn, field: name }: AggregateTerm, field: FieldDef | null, value: unknown, count: unknown, dialect: SqlDialect): unknown {
   switch (fn) {
     case 'count':
     case 'countDistinct':
@@ -159,7 +158,7 @@ export function aggregateValue(fn: AggregateFunction, field: FieldDef | null, va
     case 'avg': {
       const sum = sumOf(field, value);
       // SQLite answers a float sum beyond the largest double as Infinity, where the others raise an error.
-      if (sum !== null && !Number.isFinite(sum)) throw sumBeyondRange(fn, field!);
+      if (sum !== null && !Number.isFinite(sum)) throw sumBeyondRange(fn, name);
       const n = Number(count ?? 0);
       if (fn === 'sum') return sum;
       return sum === null || n === 0 ? null : sum / n;

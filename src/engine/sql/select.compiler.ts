@@ -87,14 +87,16 @@ export function compileCount(
 }
 
 /**
- * One aggregate of an aggregate query: its function, its field (null for count *) and its column alias.
- * An average is read as a sum (under `alias`) and a count (under `countAlias`) and divided by the
- * reader: AVG itself answers differently on each database (PostgreSQL rounds a numeric to 16 places,
- * MySQL to 4, SQLite divides floating-point), where an exact sum divided once answers the same.
+ * One aggregate of an aggregate query: its function, its field (null for count *) with the path to it,
+ * and its column alias. An average is read as a sum (under `alias`) and a count (under `countAlias`) and
+ * divided by the reader: AVG itself answers differently on each database (PostgreSQL rounds a numeric to
+ * 16 places, MySQL to 4, SQLite divides floating-point), where an exact sum divided once answers the same.
  */
 export interface AggregateColumn {
   term: AggregateTerm;
   field: FieldDef | null;
+  /** The field's path: `['views']`, or `['post', 'views']` through a many-to-one; empty for count *. */
+  path: string[];
   alias: string;
   /** For avg: the alias of the count of non-NULL values; null for the other functions. */
   countAlias: string | null;
@@ -105,21 +107,21 @@ export interface AggregateColumn {
  * for the count of an average) so that they are short enough for any database and can not collide
  * with a grouped field.
  */
-export function aggregateColumns(query: ItemsQuery, collection: CollectionDef): AggregateColumn[] {
+export function aggregateColumns(query: ItemsQuery, schema: WorkspaceSchema): AggregateColumn[] {
   return query.aggregate.map((term, index) => {
     const alias = `__a${index}`;
     if (term.field === '*') {
       if (term.fn !== 'count') throw invalidQuery(`Aggregate "${term.fn}" needs a field, not "*".`);
-      return { term, field: null, alias, countAlias: null };
+      return { term, field: null, path: [], alias, countAlias: null };
     }
-    const field = requireColumn(collection, term.field);
+    const { path, field } = fieldAlong(query, schema, term.field, 'aggregate');
     if ((term.fn === 'sum' || term.fn === 'avg') && !fieldType(field.type).numeric) {
-      throw invalidQuery(`Aggregate "${term.fn}" needs a numeric field; "${field.field}" is ${field.type}.`, { field: field.field });
+      throw invalidQuery(`Aggregate "${term.fn}" needs a numeric field; "${term.field}" is ${field.type}.`, { field: term.field });
     }
     if ((term.fn === 'min' || term.fn === 'max') && !fieldType(field.type).ordered) {
-      throw invalidQuery(`Aggregate "${term.fn}" needs a field whose values have an order; "${field.field}" is ${field.type}.`, { field: field.field });
+      throw invalidQuery(`Aggregate "${term.fn}" needs a field whose values have an order; "${term.field}" is ${field.type}.`, { field: term.field });
     }
-    return { term, field, alias, countAlias: term.fn === 'avg' ? `__n${index}` : null };
+    return { term, field, path, alias, countAlias: term.fn === 'avg' ? `__n${index}` : null };
   });
 }
 
@@ -130,23 +132,28 @@ export function aggregateColumns(query: ItemsQuery, collection: CollectionDef): 
 export function compileAggregate(query: ItemsQuery, schema: WorkspaceSchema, dialect: SqlDialect, ctx: QueryContext): CompiledSql {
   const statement = newStatement(schema, dialect, ctx);
   const root = scopeOf(statement, requireCollection(schema, query.collection));
-  // Paths through many-to-one relations are LEFT JOINs, one per path prefix, each joined with the row
-  // filter of its collection's read policy: a related row the caller may not read groups as none (NULL).
+  // Paths through many-to-one relations are LEFT JOINs, one per path prefix shared by groups and
+  // aggregates, each joined with the row filter of its collection's read policy: a related row the
+  // caller may not read groups, and is aggregated, as none (NULL).
   const joins = new Map<string, Scope>();
   const ordering: Ordering = { joins: [], terms: [] };
-  const grouped = groupColumns(query, schema).map((group) => {
+  const scopeAt = (path: string[]) => {
     let scope = root;
-    for (let depth = 0; depth < group.path.length - 1; depth++) {
-      const prefix = group.path.slice(0, depth + 1);
+    for (let depth = 0; depth < path.length - 1; depth++) {
+      const prefix = path.slice(0, depth + 1);
       scope = joinedScope(prefix, scope, joins, ordering, statement, query.joinFilters?.[prefix.join('.')] ?? null);
     }
+    return scope;
+  };
+  const grouped = groupColumns(query, schema).map((group) => {
+    const scope = scopeAt(group.path);
     const plain = column(statement, scope.alias, group.field.field);
     // Text groups exactly (see SqlDialect.exactText), selected as the same expression under its alias.
     const expression = exact(group.field, plain, scope, statement);
     return { ...group, scope, expression, selected: expression === plain && group.alias === group.field.field && scope === root ? plain : `${expression} AS ${dialect.quote(group.alias)}` };
   });
   const groups = grouped.map((group) => group.expression);
-  const aggregates = aggregateColumns(query, root.collection).flatMap((aggregate) => aggregateExpressions(aggregate, root, statement));
+  const aggregates = aggregateColumns(query, schema).flatMap((aggregate) => aggregateExpressions(aggregate, scopeAt(aggregate.path), statement));
   if (groups.length + aggregates.length === 0) throw invalidQuery('An aggregate query needs an aggregate or a groupBy field.');
   const where = compileWhere(query, root, statement);
   const sql = [
@@ -173,16 +180,21 @@ export interface GroupColumn {
 /** The groupBy entries of a query, each path followed through its many-to-one relations to its field. */
 export function groupColumns(query: ItemsQuery, schema: WorkspaceSchema): GroupColumn[] {
   return query.groupBy.map((name, index) => {
-    const path = name.split('.');
-    let collection = requireCollection(schema, query.collection);
-    for (const hop of path.slice(0, -1)) {
-      const relation = requireRelation(schema, collection, hop);
-      if (relation.kind !== 'm2o') throw invalidQuery(`Can not group by "${name}": only many-to-one relations lead to one value.`, { field: name });
-      collection = requireCollection(schema, relation.related);
-    }
-    const field = requireColumn(collection, path[path.length - 1]);
+    const { path, field } = fieldAlong(query, schema, name, 'group by');
     return { name, path, field, alias: path.length === 1 ? field.field : `__g${index}` };
   });
+}
+
+/** A field of the query's collection, or of a collection a path of many-to-one relations reaches (`post.views`). */
+function fieldAlong(query: ItemsQuery, schema: WorkspaceSchema, name: string, verb: string): { path: string[]; field: FieldDef } {
+  const path = name.split('.');
+  let collection = requireCollection(schema, query.collection);
+  for (const hop of path.slice(0, -1)) {
+    const relation = requireRelation(schema, collection, hop);
+    if (relation.kind !== 'm2o') throw invalidQuery(`Can not ${verb} "${name}": only many-to-one relations lead to one value.`, { field: name });
+    collection = requireCollection(schema, relation.related);
+  }
+  return { path, field: requireColumn(collection, path[path.length - 1]) };
 }
 
 /** The selected columns of one aggregate: one, or a sum and a count for an average. */

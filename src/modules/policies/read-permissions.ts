@@ -68,7 +68,7 @@ export function scopeReadQuery(query: ItemsQuery, permissions: ReadPermissions):
   if (!grouped) checkSortPaths(query.sort, query.collection, permissions);
   const filter = both(scope, scopeFilter(query.filter, query.collection, permissions));
   const root = visibleSchema.collections.get(query.collection)!;
-  const joinFilters = groupJoinFilters(query.groupBy, query.collection, permissions);
+  const joinFilters = pathJoinFilters([...query.groupBy, ...query.aggregate.map((term) => term.field)], query.collection, permissions);
   return {
     scope,
     query: {
@@ -83,12 +83,13 @@ export function scopeReadQuery(query: ItemsQuery, permissions: ReadPermissions):
 }
 
 /**
- * The row filters of the collections a groupBy path's many-to-one relations reach, by path prefix: a
- * group's value is read only from a related row the role may read, otherwise it is NULL.
+ * The row filters of the collections the many-to-one relations of groupBy and aggregate paths reach, by
+ * path prefix: a group's or an aggregate's value is read only from a related row the role may read,
+ * otherwise it is NULL.
  */
-function groupJoinFilters(groupBy: readonly string[], collection: string, permissions: ReadPermissions): Record<string, FilterNode> {
+function pathJoinFilters(paths: readonly string[], collection: string, permissions: ReadPermissions): Record<string, FilterNode> {
   const filters: Record<string, FilterNode> = {};
-  for (const name of groupBy) {
+  for (const name of paths) {
     const path = name.split('.');
     let current = collection;
     path.slice(0, -1).forEach((hop, depth) => {

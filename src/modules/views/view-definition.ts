@@ -126,6 +126,10 @@ export function checkView(view: ViewDefinition, schema: WorkspaceSchema, options
   // A view's groups are its rows' fields, typed in its GraphQL and OpenAPI descriptions as the source's own.
   const path = view.groupBy.find((name) => name.includes('.'));
   if (path !== undefined) throw invalidPayload(`Invalid payload: a view groups by fields of "${view.source}", not by a path through a relation ("${path}"); read it from /items/${view.source}?groupBy=${path}.`, 'groupBy');
+  const aggregated = query.aggregate.find((term) => term.field.includes('.'));
+  if (aggregated !== undefined) {
+    throw invalidPayload(`Invalid payload: a view aggregates fields of "${view.source}", not a path through a relation ("${aggregated.field}"); read it from /items/${view.source}?aggregate[${aggregated.fn}]=${aggregated.field}.`, 'aggregate');
+  }
   if (aggregate) {
     const stray = view.sort.find((term) => !view.groupBy.includes(term.replace(/^-/, '')));
     if (stray) throw invalidPayload(`Invalid payload: an aggregate view can only be sorted by its groupBy fields, not "${stray}".`, 'sort');

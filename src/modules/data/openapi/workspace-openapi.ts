@@ -15,7 +15,7 @@ const QUERY_PARAMETERS: Record<string, { description: string; example?: string }
   page: { description: 'Page number, counting from 1, of `limit` items.' },
   search: { description: 'Case-insensitive match across text fields.' },
   meta: { description: '`total_count`, `filter_count` or `*`.' },
-  aggregate: { description: 'JSON such as `{"count":"*","sum":["price"]}` or `aggregate[count]=*`.' },
+  aggregate: { description: 'JSON such as `{"count":"*","sum":["price"]}` or `aggregate[count]=*`; fields of the collection or many-to-one paths (`aggregate[sum]=post.views`).' },
   groupBy: { description: 'Comma list of fields, or many-to-one paths (`author.name`), to group aggregates by.' },
   deep: { description: 'Per-relation `_filter`, `_sort`, `_limit`, `_offset`, as JSON.' },
   export: { description: '`csv` or `json`: the whole result (every page unless `limit`, `offset` or `page` is given) as a file download; `fields` picks its columns.' },
