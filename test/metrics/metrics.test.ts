@@ -3,7 +3,7 @@ import { after, before, it } from 'node:test';
 import { MetricsPortServer } from '../../src/modules/metrics/metrics-port.server';
 import { describeEachDatabase, Suite } from '../support/app';
 import { assertError, newCollection, newOwnedWorkspace, uniqueEmail } from '../support/factories';
-import type { Api } from '../support/http';
+import { Api } from '../support/http';
 import { Family, parsePrometheusText, sampleValue } from '../support/prometheus-text';
 import { RealtimeClient } from '../support/realtime';
 import { until } from '../support/wait';
@@ -298,6 +298,16 @@ describeEachDatabase('metrics on METRICS_PORT', { env: PORT_ENV }, (suite) => {
     assertError(await logout(), 429, 'RATE_LIMITED');
     const after = await scrapePort();
     assert.equal(sampleValue(after, 'cairn_rate_limit_refusals_total', { limit: 'global' }) - sampleValue(before, 'cairn_rate_limit_refusals_total', { limit: 'global' }), 1);
+  });
+});
+
+describeEachDatabase('metrics on METRICS_PORT behind METRICS_TOKEN', { env: { METRICS_PORT: '0', METRICS_HOST: '127.0.0.1', METRICS_TOKEN } }, (suite) => {
+  it('asks for the token on the metrics port, and serves nothing on the main port', async () => {
+    const port = new Api(`http://127.0.0.1:${suite.app.nest.get(MetricsPortServer).port}`);
+    assertError(await port.get('/metrics', { token: null }), 401, 'INVALID_CREDENTIALS');
+    assertError(await port.get('/metrics', { token: `${METRICS_TOKEN}x` }), 401, 'INVALID_TOKEN');
+    assertFamilies(await scrape(port));
+    assertError(await suite.api.get('/metrics', { token: METRICS_TOKEN }), 404, 'NOT_FOUND');
   });
 });
 
