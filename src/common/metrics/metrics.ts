@@ -31,7 +31,7 @@ export const UNMATCHED_ROUTE = 'unmatched';
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const LONG_SECONDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
-/** One route, method and status's pair of series, kept so that a request does not hash its labels twice. */
+/** One route, method and status's pair of series, kept so that a request finds them without prom-client hashing its labels again. */
 interface RequestSeries {
   count: Counter.Internal;
   duration: Histogram.Internal<'route' | 'method'>;
