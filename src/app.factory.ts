@@ -17,8 +17,10 @@ import { refuseNulInPath } from './common/http/path-segments';
 import { refuseUnreadBodies } from './common/http/unread-bodies';
 import { MAX_JSON_NESTING, nestsDeeperThan } from './common/input/nesting';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
+import { Metrics } from './common/metrics/metrics';
 import { cairnVersion } from './common/version';
 import { serveConsole } from './modules/console/console.routes';
+import { countRequests, serveMetrics } from './modules/metrics/metrics.routes';
 import type { AppConfig } from './config/app-config';
 
 /** A request id a client sent that is safe to echo into logs; anything else is replaced. */
@@ -75,6 +77,8 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     done(null, payload);
   });
   app.get(GracefulShutdown).install(fastify);
+  countRequests(fastify, app.get(Metrics));
+  serveMetrics(fastify, app.get(Metrics), config.metrics);
   await serveConsole(fastify, config.server.consoleDir);
   openApiSetup(app, cairnVersion());
   try {

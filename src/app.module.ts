@@ -5,6 +5,7 @@ import { ClockModule } from './common/clock/clock.module';
 import { DatabaseModule } from './common/database/database.module';
 import { PLATFORM_MIGRATIONS } from './common/database/migrations';
 import { LifecycleModule } from './common/lifecycle/lifecycle.module';
+import { MetricsModule } from './common/metrics/metrics.module';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -21,6 +22,7 @@ import { GraphQLModule } from './modules/data/graphql/graphql.module';
 import { HandlersModule } from './modules/handlers/handlers.module';
 import { HealthModule } from './modules/health/health.module';
 import { MailModule } from './modules/mail/mail.module';
+import { MetricsEndpointModule } from './modules/metrics/metrics-endpoint.module';
 import { PoliciesModule } from './modules/policies/policies.module';
 import { RealtimeModule } from './modules/realtime/realtime.module';
 import { RevisionsModule } from './modules/revisions/revisions.module';
@@ -42,6 +44,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         ClockModule.forRoot(clock),
         LifecycleModule,
+        MetricsModule,
         DatabaseModule.forRoot(config.database, [...PLATFORM_MIGRATIONS, ...USER_TABLE_MIGRATIONS]),
         BusModule.forRoot(config.redis),
         MailModule.forRoot(config.mail),
@@ -53,6 +56,7 @@ export class AppModule {
         WorkspacesModule,
         ApiKeysModule,
         HealthModule,
+        MetricsEndpointModule,
         SchemaModule,
         DataModule,
         AuditModule,

@@ -22,4 +22,5 @@ export type MailConfig = AppConfig['mail'];
 export type MailTransportKind = MailConfig['transport'];
 export type AppUsersConfig = AppConfig['appUsers'];
 export type FilesConfig = AppConfig['files'];
+export type MetricsConfig = AppConfig['metrics'];
 export type S3Config = NonNullable<FilesConfig['s3']>;

@@ -6,6 +6,8 @@ import { LRUCache } from 'lru-cache';
 import { DataSource, EntityManager, QueryRunner, SelectQueryBuilder } from 'typeorm';
 import type { DatabaseConfig, DatabaseKind } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
+import { Metrics } from '../metrics/metrics';
+import { instrumentDatabase } from './database-metrics';
 import { oneQueryAtATime } from './one-query-at-a-time';
 
 /** How many distinct statements each PostgreSQL connection may keep prepared; more run unprepared. */
@@ -103,9 +105,11 @@ export class Database {
   constructor(
     readonly dataSource: DataSource,
     @InjectConfig('database') config: DatabaseConfig,
+    private readonly metrics: Metrics,
   ) {
     this.kind = config.kind;
     this.ambientSlots = new Semaphore(Math.max(1, config.poolSize - 1));
+    instrumentDatabase(dataSource, config.kind, config.poolSize, metrics);
   }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
@@ -232,9 +236,18 @@ export class Database {
     }
   }
 
+  /** A statement on the pool itself, past TypeORM (so past its query event: it reports its own time to the metrics). */
   private async pgPoolQuery(sql: string, params: unknown[], name?: string): Promise<Record<string, unknown>[]> {
     const pool = (this.dataSource.driver as unknown as { master: { query(query: { text: string; values: unknown[]; name?: string }): Promise<{ rows: Record<string, unknown>[] }> } }).master;
-    return (await pool.query({ text: sql, values: params, name })).rows;
+    const started = performance.now();
+    try {
+      const { rows } = await pool.query({ text: sql, values: params, name });
+      this.metrics.queryRan((performance.now() - started) / 1000);
+      return rows;
+    } catch (error) {
+      this.metrics.queryRan(null);
+      throw error;
+    }
   }
 
   /**

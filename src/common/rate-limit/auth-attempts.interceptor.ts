@@ -7,6 +7,7 @@ import type { RateLimit, RateLimitConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { AppError } from '../errors/app-error';
 import type { ErrorCode } from '../errors/error-codes';
+import { Metrics } from '../metrics/metrics';
 import { RATE_LIMIT_METADATA } from './rate-limit.decorators';
 import type { AuthLimit } from './rate-limit.decorators';
 import { clientAddress, hashedKey, rateLimited } from './rate-limit.guard';
@@ -46,6 +47,7 @@ export class AuthAttemptsInterceptor implements NestInterceptor {
     // is none when every rate limit is off.
     @Optional() @InjectThrottlerStorage() storage: ThrottlerStorage | null,
     @InjectConfig('rateLimits') config: RateLimitConfig,
+    private readonly metrics: Metrics,
   ) {
     this.perIdentifier = config.auth;
     this.perAddress = config.authAddress;
@@ -58,11 +60,12 @@ export class AuthAttemptsInterceptor implements NestInterceptor {
     if (kind === undefined) return next.handle();
     const counts = this.countsOf(kind, context);
     const storage = this.counts;
+    const refused = () => this.metrics.rateLimited(kind);
     if (kind === 'request') {
-      refuseOver(context, await Promise.all(counts.map(({ key, limit }) => storage.add(key, limit.windowMs))), counts, 1);
+      refuseOver(context, await Promise.all(counts.map(({ key, limit }) => storage.add(key, limit.windowMs))), counts, 1, refused);
       return next.handle();
     }
-    refuseOver(context, await Promise.all(counts.map(({ key }) => storage.peek(key))), counts, 0);
+    refuseOver(context, await Promise.all(counts.map(({ key }) => storage.peek(key))), counts, 0, refused);
     return next.handle().pipe(
       catchError(async (error: unknown) => {
         if (error instanceof AppError && FAILURES[kind].has(error.code)) await Promise.all(counts.map(({ key, limit }) => storage.add(key, limit.windowMs)));
@@ -84,10 +87,12 @@ export class AuthAttemptsInterceptor implements NestInterceptor {
   }
 }
 
-/** Refuses the request when a count is over its limit (`slack` 1: the count includes this request). */
-function refuseOver(context: ExecutionContext, found: WindowCount[], counts: Count[], slack: number): void {
+/** Refuses the request when a count is over its limit (`slack` 1: the count includes this request), telling `refused` first. */
+function refuseOver(context: ExecutionContext, found: WindowCount[], counts: Count[], slack: number, refused: () => void): void {
   const over = found.filter((count, i) => count.hits >= counts[i].limit.limit + slack);
-  if (over.length > 0) throw rateLimited(context, Math.max(...over.map((count) => count.msLeft)));
+  if (over.length === 0) return;
+  refused();
+  throw rateLimited(context, Math.max(...over.map((count) => count.msLeft)));
 }
 
 /** The email an auth request names, lower-cased and trimmed, so spelling variants count as one. */

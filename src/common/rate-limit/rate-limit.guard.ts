@@ -7,6 +7,7 @@ import type { RateLimit, RateLimitConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import type { RequestWithPrincipal } from '../principal/principal';
 import { AppError } from '../errors/app-error';
+import { Metrics } from '../metrics/metrics';
 import { RATE_LIMIT_METADATA } from './rate-limit.decorators';
 
 type LimitedRequest = FastifyRequest & RequestWithPrincipal;
@@ -32,6 +33,7 @@ export class RateLimitGuard implements CanActivate {
     private readonly reflector: Reflector,
     @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
     @InjectConfig('rateLimits') config: RateLimitConfig,
+    private readonly metrics: Metrics,
   ) {
     // This guard is registered only when RATE_LIMIT_GLOBAL is on.
     this.limit = config.global!;
@@ -42,7 +44,10 @@ export class RateLimitGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<LimitedRequest>();
     const { windowMs, limit } = this.limit;
     const counted = await this.storage.increment(this.keyOf(principalKey(request)), windowMs, limit, windowMs, GLOBAL_LIMIT);
-    if (counted.isBlocked) throw rateLimited(context, counted.timeToBlockExpire * 1000);
+    if (counted.isBlocked) {
+      this.metrics.rateLimited('global');
+      throw rateLimited(context, counted.timeToBlockExpire * 1000);
+    }
     return true;
   }
 

@@ -8,6 +8,7 @@ import { flows } from './flows';
 import { graphql } from './graphql';
 import { handlers } from './handlers';
 import { mail } from './mail';
+import { metrics } from './metrics';
 import { query } from './query';
 import { rateLimits } from './rate-limits';
 import { realtime } from './realtime';
@@ -19,7 +20,7 @@ import { webhooks } from './webhooks';
  * Every section of the configuration, in the order `.env.example` lists them and a wrong environment's
  * problems are reported. A section's variables are declared in its file and nowhere else.
  */
-export const sections = { server, database, redis, auth, query, graphql, realtime, webhooks, handlers, flows, connections, rateLimits, mail, appUsers, files };
+export const sections = { server, database, redis, auth, query, graphql, realtime, webhooks, handlers, flows, connections, rateLimits, mail, appUsers, files, metrics };
 
 export type ConfigSections = typeof sections;
 

@@ -5,6 +5,7 @@ import { CoalescedTask } from '../../common/async/coalesced-task';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { Database } from '../../common/database/database.service';
 import { GracefulShutdown } from '../../common/lifecycle/graceful-shutdown';
+import { Metrics } from '../../common/metrics/metrics';
 import type { FlowsConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { ITEMS_CHANGED, ItemsChanged } from '../../common/bus/items-changed';
@@ -45,6 +46,7 @@ export class FlowRunner implements OnApplicationBootstrap, OnModuleDestroy {
     @InjectConfig('flows') private readonly config: FlowsConfig,
     private readonly executor: FlowExecutor,
     private readonly shutdown: GracefulShutdown,
+    private readonly metrics: Metrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -97,6 +99,7 @@ export class FlowRunner implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async run(run: FlowRunEntity): Promise<void> {
+    const started = performance.now();
     let outcome: RunOutcome;
     // The steps made so far, so that a run that breaks off (its progress could not be recorded) still says how far it went.
     let made: StepRecord[] = [];
@@ -113,6 +116,7 @@ export class FlowRunner implements OnApplicationBootstrap, OnModuleDestroy {
     } catch (error) {
       outcome = { status: 'failed', steps: made, error: error instanceof Error ? error.message : String(error) };
     }
+    this.metrics.flowRunFinished(outcome.status, (performance.now() - started) / 1000);
     await this.runs
       .update({ id: run.id }, { status: outcome.status, steps: JSON.stringify(outcome.steps), error: outcome.error, claimedUntil: null, finishedAt: new Date() })
       .catch((error: unknown) => this.logger.warn(`Flow run ${run.id} could not be recorded: ${error instanceof Error ? error.message : String(error)}`));

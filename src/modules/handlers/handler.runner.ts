@@ -4,6 +4,7 @@ import { AppError } from '../../common/errors/app-error';
 import { ErrorCode, httpStatusOf, isErrorCode } from '../../common/errors/error-codes';
 import { toErrorResponse } from '../../common/errors/error-response';
 import { GracefulShutdown } from '../../common/lifecycle/graceful-shutdown';
+import { Metrics } from '../../common/metrics/metrics';
 import type { HandlersConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { isRecord } from '../../engine/query/filter.parser';
@@ -79,6 +80,7 @@ export class HandlerRunner implements BeforeApplicationShutdown {
     @InjectConfig('handlers') private readonly config: HandlersConfig,
     private readonly shutdown: GracefulShutdown,
     private readonly db: Database,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -189,7 +191,10 @@ export class HandlerRunner implements BeforeApplicationShutdown {
   /** Records the run and turns its outcome into the handler's value or the client's error. */
   private conclude(handler: RunnableHandler, runId: string, outcome: SandboxOutcome): unknown {
     const logs = outcome.droppedLogs > 0 ? [...outcome.logs, `(${outcome.droppedLogs} more lines dropped)`] : outcome.logs;
-    const record = (status: RunStatus, error: string | null) => this.runLog.record({ id: runId, handlerId: handler.id, status, durationMs: outcome.durationMs, logs, error });
+    const record = (status: RunStatus, error: string | null) => {
+      this.runLog.record({ id: runId, handlerId: handler.id, status, durationMs: outcome.durationMs, logs, error });
+      this.metrics.handlerRan(handler.kind, status, outcome.durationMs / 1000);
+    };
     const about = { handler: handler.name, run: runId };
     switch (outcome.status) {
       case 'ok': {

@@ -85,6 +85,11 @@ export class RealtimeConnection implements Subscriber, Flushable {
     return this.requireCaller().callerKey;
   }
 
+  /** The subscriptions it holds (those being set up among them), for the metrics. */
+  get subscriptionCount(): number {
+    return this.subscriptions.size;
+  }
+
   private requireCaller(): RealtimeCaller {
     if (!this.caller) throw invalidCredentials('Authenticate first: send {"type":"auth","access_token":…}.');
     return this.caller;

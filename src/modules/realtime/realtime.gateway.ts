@@ -3,6 +3,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { WebSocket, WebSocketServer } from 'ws';
 import { Clock } from '../../common/clock/clock';
 import { notFound } from '../../common/errors/app-error';
+import { Metrics } from '../../common/metrics/metrics';
 import { WebSocketUpgrades } from '../../common/http/websocket-upgrades';
 import type { RealtimeConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
@@ -30,6 +31,8 @@ const DIRECTUS_PATH = /^\/websocket$/;
 @Injectable()
 export class RealtimeGateway implements OnModuleInit {
   private readonly flusher: FlushScheduler;
+  /** The open connections, counted for the metrics. */
+  private readonly connections = new Set<RealtimeConnection>();
 
   constructor(
     private readonly upgrades: WebSocketUpgrades,
@@ -39,8 +42,14 @@ export class RealtimeGateway implements OnModuleInit {
     private readonly workspaces: WorkspacesService,
     private readonly clock: Clock,
     @InjectConfig('realtime') private readonly config: RealtimeConfig,
+    metrics: Metrics,
   ) {
     this.flusher = new FlushScheduler(config.flushIntervalMs);
+    metrics.watchRealtime(() => {
+      let subscriptions = 0;
+      for (const connection of this.connections) subscriptions += connection.subscriptionCount;
+      return { connections: this.connections.size, subscriptions };
+    });
   }
 
   onModuleInit(): void {
@@ -65,6 +74,8 @@ export class RealtimeGateway implements OnModuleInit {
       clock: this.clock,
       authenticate: (token) => this.caller(token, workspaceRef),
     });
+    this.connections.add(connection);
+    socket.once('close', () => this.connections.delete(connection));
     // A malformed credential in the handshake is refused like a bad one, never taken as none.
     connection.open(async () => this.caller(handshakeToken(request), workspaceRef));
   }

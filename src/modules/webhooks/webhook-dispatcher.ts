@@ -5,6 +5,7 @@ import { Brackets, In, Repository } from 'typeorm';
 import { CoalescedTask } from '../../common/async/coalesced-task';
 import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { Database } from '../../common/database/database.service';
+import { Metrics, WebhookOutcome } from '../../common/metrics/metrics';
 import type { WebhooksConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { ITEMS_CHANGED, ItemsChanged } from '../../common/bus/items-changed';
@@ -46,9 +47,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     @InjectConfig('webhooks') private readonly config: WebhooksConfig,
     private readonly targets: WebhookTargetPolicy,
+    private readonly metrics: Metrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    // The outbox is the database's, shared by every instance: its depth is known whether or not this one sends it.
+    this.metrics.watchOutbox(() => this.deliveries.countBy({ status: 'pending' }));
     if (!this.config.dispatch) return;
     // Woken by the changes that wrote deliveries only: the others leave nothing to send.
     this.unsubscribes = [
@@ -117,6 +121,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     const schedule = this.config.retrySchedule;
     const exhausted = attempt > schedule.length || !webhook?.enabled;
     const status = delivered ? 'delivered' : gone || exhausted ? 'failed' : 'pending';
+    const sent = webhook?.enabled ? result.durationMs / 1000 : null;
+    this.metrics.webhookAttempted(status === 'pending' ? 'retry' : (status satisfies WebhookOutcome), sent);
     await this.deliveries.update(
       { id: delivery.id },
       {
