@@ -74,7 +74,8 @@ export function describeStudioTemplates(kind: DatabaseKind): void {
       await dialog.getByLabel('Name').fill('Chores');
       await dialog.getByRole('button', { name: /Template/ }).click();
       await page.getByRole('option', { name: 'Todo', exact: true }).click();
-      await dialog.getByRole('checkbox', { name: 'Add sample data' }).click();
+      await dialog.getByText('Add sample data', { exact: true }).click();
+      assert.equal(await dialog.getByRole('checkbox', { name: 'Add sample data' }).isChecked(), false);
       await dialog.getByRole('button', { name: 'Create workspace' }).click();
       await dialog.getByRole('heading', { name: 'Workspace ready: Todo template' }).waitFor();
       await dialog.getByRole('button', { name: 'Open workspace' }).click();
