@@ -1,37 +1,9 @@
-import { Marked, type Tokens } from 'marked';
 import { useMemo } from 'react';
-
-/** Addresses a link or image may have: the web, mail, and paths of this site; never `javascript:` or `data:`. */
-const SAFE_URL = /^(https?:\/\/|mailto:|\/|#|\.{0,2}\/)/i;
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-/**
- * Markdown rendered safely: marked escapes the text itself; here raw HTML in the source is shown as
- * text rather than kept, and a link or image whose address is not of a safe kind is shown as its text.
- */
-const markdown = new Marked({
-  gfm: true,
-  renderer: {
-    html(token: Tokens.HTML | Tokens.Tag) {
-      return escapeHtml(token.text);
-    },
-    link(token: Tokens.Link) {
-      const text = this.parser.parseInline(token.tokens);
-      if (!SAFE_URL.test(token.href)) return text;
-      const external = /^https?:/i.test(token.href);
-      return `<a href="${escapeHtml(token.href)}"${external ? ' target="_blank" rel="noopener noreferrer"' : ''}>${text}</a>`;
-    },
-    image(token: Tokens.Image) {
-      if (!SAFE_URL.test(token.href)) return escapeHtml(token.text);
-      return `<img src="${escapeHtml(token.href)}" alt="${escapeHtml(token.text)}">`;
-    },
-  },
-});
+import { renderMarkdown } from '../lib/markdown';
 
 /** A Markdown document, such as a template's README, rendered as HTML with nothing of it executable. */
 export function Markdown({ source, label }: { source: string; label: string }) {
-  const html = useMemo(() => markdown.parse(source, { async: false }), [source]);
+  const html = useMemo(() => renderMarkdown(source), [source]);
   // Focusable: it scrolls, and a keyboard must be able to scroll it.
   return <div className="markdown" aria-label={label} role="document" tabIndex={0} dangerouslySetInnerHTML={{ __html: html }} />;
 }
