@@ -29,6 +29,7 @@ import { RevisionsModule } from './modules/revisions/revisions.module';
 import { WebhooksModule } from './modules/webhooks/webhooks.module';
 import { USER_TABLE_MIGRATIONS } from './modules/schema/migrations';
 import { SchemaModule } from './modules/schema/schema.module';
+import { TemplatesModule } from './modules/templates/templates.module';
 import { UsersModule } from './modules/users/users.module';
 import { UserFieldsModule } from './modules/user-fields/user-fields.module';
 import { ViewsModule } from './modules/views/views.module';
@@ -72,6 +73,7 @@ export class AppModule {
         FilesModule,
         ViewsModule,
         ConnectionsModule,
+        TemplatesModule,
       ],
     };
   }

@@ -6,6 +6,7 @@ import type { Collection, Handler, Relation } from './types';
 
 /** The queries screens share, so one screen's change refreshes the others' data. */
 export const workspacesQuery = () => queryOptions({ queryKey: ['workspaces'], queryFn: () => unwrap(system.GET('/api/v1/workspaces')) });
+export const templatesQuery = () => queryOptions({ queryKey: ['templates'], queryFn: () => unwrap(system.GET('/api/v1/templates')), staleTime: Infinity });
 export const workspaceQuery = (ws: string) => queryOptions({ queryKey: ['workspaces', ws], queryFn: () => unwrap(system.GET('/api/v1/workspaces/{ws}', { params: { path: { ws } } })) });
 export const membersQuery = (ws: string) => queryOptions({ queryKey: ['workspaces', ws, 'members'], queryFn: () => unwrap(system.GET('/api/v1/workspaces/{ws}/members', { params: { path: { ws } } })) });
 export const apiKeysQuery = (ws: string) => queryOptions({ queryKey: ['workspaces', ws, 'api-keys'], queryFn: () => unwrap(system.GET('/api/v1/workspaces/{ws}/api-keys', { params: { path: { ws } } })) });

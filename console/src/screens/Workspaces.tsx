@@ -2,10 +2,11 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
 import { Form } from 'react-aria-components';
-import { workspacesQuery } from '../api/queries';
+import { templatesQuery, workspacesQuery } from '../api/queries';
 import { system, unwrap } from '../api/system';
 import { Topbar } from '../components/Topbar';
-import { Button, ErrorAlert, Loading, ModalDialog, PageHead, TextInput } from '../components/ui';
+import { Markdown } from '../components/Markdown';
+import { Button, Checkbox, ErrorAlert, Loading, ModalDialog, PageHead, SelectField, TextInput } from '../components/ui';
 
 export default function Workspaces() {
   const workspaces = useQuery(workspacesQuery());
@@ -64,23 +65,63 @@ export default function Workspaces() {
   );
 }
 
+const NO_TEMPLATE = 'none';
+
 function CreateWorkspace({ isOpen, onOpenChange }: { isOpen: boolean; onOpenChange: (open: boolean) => void }) {
   const [name, setName] = useState('');
   const [slug, setSlug] = useState('');
+  const [template, setTemplate] = useState(NO_TEMPLATE);
+  const [sampleData, setSampleData] = useState(true);
+  /** The workspace just made from a template, whose README the dialog shows before opening it. */
+  const [made, setMade] = useState<{ slug: string; readme: string; title: string } | null>(null);
+  const templates = useQuery({ ...templatesQuery(), enabled: isOpen });
+  const chosen = templates.data?.find((candidate) => candidate.name === template);
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const create = useMutation({
-    mutationFn: () => unwrap(system.POST('/api/v1/workspaces', { body: { name, ...(slug ? { slug } : {}) } })),
-    onSuccess: async (ws) => {
-      await queryClient.invalidateQueries({ queryKey: ['workspaces'] });
-      onOpenChange(false);
+  const close = (open: boolean) => {
+    onOpenChange(open);
+    if (!open) {
       setName('');
       setSlug('');
+      setTemplate(NO_TEMPLATE);
+      setSampleData(true);
+      setMade(null);
+    }
+  };
+  const create = useMutation({
+    mutationFn: () => unwrap(system.POST('/api/v1/workspaces', { body: { name, ...(slug ? { slug } : {}), ...(chosen ? { template: chosen.name, sample_data: sampleData } : {}) } })),
+    onSuccess: async (ws) => {
+      await queryClient.invalidateQueries({ queryKey: ['workspaces'] });
+      if (chosen) {
+        setMade({ slug: ws.slug, readme: chosen.readme, title: chosen.title });
+        return;
+      }
+      close(false);
       await navigate({ to: '/w/$ws/collections', params: { ws: ws.slug } });
     },
   });
+  if (made) {
+    return (
+      <ModalDialog isOpen={isOpen} onOpenChange={close} title={`Workspace ready: ${made.title} template`} wide>
+        <div className="stack">
+          <Markdown source={made.readme} label={`${made.title} template README`} />
+          <div className="row end">
+            <Button
+              variant="primary"
+              onPress={() => {
+                close(false);
+                void navigate({ to: '/w/$ws/collections', params: { ws: made.slug } });
+              }}
+            >
+              Open workspace
+            </Button>
+          </div>
+        </div>
+      </ModalDialog>
+    );
+  }
   return (
-    <ModalDialog isOpen={isOpen} onOpenChange={onOpenChange} title="New workspace">
+    <ModalDialog isOpen={isOpen} onOpenChange={close} title="New workspace">
       <Form
         className="stack"
         onSubmit={(event) => {
@@ -90,9 +131,23 @@ function CreateWorkspace({ isOpen, onOpenChange }: { isOpen: boolean; onOpenChan
       >
         <TextInput label="Name" value={name} onChange={setName} isRequired autoFocus />
         <TextInput label="Slug" value={slug} onChange={setSlug} hint="Lowercase letters, digits and dashes; made from the name when left empty." />
-        <ErrorAlert error={create.error} />
+        <SelectField
+          label="Template"
+          value={template}
+          onChange={setTemplate}
+          options={[{ id: NO_TEMPLATE, label: 'None: an empty workspace' }, ...(templates.data ?? []).map((candidate) => ({ id: candidate.name, label: candidate.title }))]}
+        />
+        {chosen && (
+          <>
+            <p className="hint">{chosen.description}</p>
+            <Checkbox isSelected={sampleData} onChange={setSampleData}>
+              Add sample data
+            </Checkbox>
+          </>
+        )}
+        <ErrorAlert error={templates.error ?? create.error} />
         <div className="row end">
-          <Button onPress={() => onOpenChange(false)}>Cancel</Button>
+          <Button onPress={() => close(false)}>Cancel</Button>
           <Button type="submit" variant="primary" isPending={create.isPending}>
             Create workspace
           </Button>

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsIn, IsOptional, IsString, IsUrl, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, IsUrl, Matches, MaxLength, MinLength } from 'class-validator';
 import { WORKSPACE_ROLES, WorkspaceRole } from './workspace-roles';
 
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -22,6 +22,14 @@ export class CreateWorkspaceDto {
   @ApiPropertyOptional({ pattern: SLUG_PATTERN.source, description: 'Made from the name when omitted.' })
   @SlugRules()
   slug?: string;
+
+  @ApiPropertyOptional({ description: 'A template to start the workspace from (`GET /templates` lists them: crm, blog, todo).' })
+  @IsOptional() @IsString()
+  template?: string;
+
+  @ApiPropertyOptional({ description: 'With `template`: add the template\'s sample items too. Default false.' })
+  @IsOptional() @IsBoolean()
+  sample_data?: boolean;
 }
 
 export class UpdateWorkspaceDto {

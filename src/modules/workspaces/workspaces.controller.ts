@@ -1,16 +1,21 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { invalidPayload } from '../../common/errors/app-error';
 import { ApiData, ApiErrors, ApiNoContent } from '../../common/http/api-docs.decorators';
 import { CurrentPrincipal, Principal, UserOnly, UserPrincipal } from '../../common/principal/principal';
 import { MembersService } from './members.service';
 import { AddMemberDto, CreateWorkspaceDto, MemberDto, UpdateMemberDto, UpdateWorkspaceDto, WorkspaceDto } from './workspace.dto';
 import { CurrentWorkspace, RequireWorkspaceRole } from './workspace-access.guard';
+import { WorkspaceTemplates } from './workspace-templates';
 import { toWorkspaceDto, WorkspaceAccess, WorkspacesService } from './workspaces.service';
 
 @ApiTags('workspaces')
 @Controller('workspaces')
 export class WorkspacesController {
-  constructor(private readonly workspaces: WorkspacesService) {}
+  constructor(
+    private readonly workspaces: WorkspacesService,
+    private readonly templates: WorkspaceTemplates,
+  ) {}
 
   @Get()
   @ApiBearerAuth()
@@ -23,10 +28,23 @@ export class WorkspacesController {
   @Post()
   @UserOnly()
   @ApiBearerAuth()
-  @ApiData(WorkspaceDto, { status: 201, description: 'The workspace; its creator is its first owner.' })
-  @ApiErrors(401, 403, 409)
+  @ApiData(WorkspaceDto, { status: 201, description: 'The workspace; its creator is its first owner. With `template`, the template (and its sample items with `sample_data`) is applied before the answer; if that fails, the workspace is deleted again.' })
+  @ApiErrors(400, 401, 403, 409)
   async create(@CurrentPrincipal() principal: UserPrincipal, @Body() body: CreateWorkspaceDto) {
-    return { data: toWorkspaceDto(await this.workspaces.create(principal, body), 'owner') };
+    const { template, sample_data: sampleData, ...input } = body;
+    if (template === undefined && sampleData !== undefined) throw invalidPayload('Invalid payload: "sample_data" goes with a "template".', 'sample_data');
+    if (template !== undefined) this.templates.get().check(template);
+    const workspace = await this.workspaces.create(principal, input);
+    if (template !== undefined) {
+      try {
+        await this.templates.get().apply({ workspace, role: 'owner', principal }, template, { sampleData: sampleData === true });
+      } catch (error) {
+        // A workspace is made with its template or not at all.
+        await this.workspaces.remove(workspace);
+        throw error;
+      }
+    }
+    return { data: toWorkspaceDto(workspace, 'owner') };
   }
 
   @Get(':ws')

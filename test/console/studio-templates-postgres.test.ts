@@ -1,0 +1,3 @@
+import { describeStudioTemplates } from './templates.scenario';
+
+describeStudioTemplates('postgres');
