@@ -14,6 +14,6 @@ import { SnapshotService } from './snapshot.service';
   imports: [TypeOrmModule.forFeature([CollectionEntity, FieldEntity, RelationEntity, IndexEntity, SchemaMigrationEntity]), WorkspacesModule],
   controllers: [SchemaController],
   providers: [SchemaRegistry, SchemaService, RelationsService, IndexesService, SnapshotService, SnapshotParticipants],
-  exports: [SchemaRegistry, SchemaService, SnapshotParticipants],
+  exports: [SchemaRegistry, SchemaService, SnapshotParticipants, SnapshotService],
 })
 export class SchemaModule {}
