@@ -130,6 +130,14 @@ export class ArchiveReader {
       }
     } catch (error) {
       throw archiveError(error);
+    } finally {
+      // Stopped early (a refusal, a failed write): the rest of the upload is read off and dropped, so
+      // that the client, still sending, gets the answer.
+      if (!tar.destroyed && !gunzip.writableFinished) {
+        this.input.unpipe();
+        this.input.resume();
+        tar.destroy();
+      }
     }
     await fed;
     this.verify();

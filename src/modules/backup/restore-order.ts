@@ -13,7 +13,7 @@ export interface CollectionTurn {
 /**
  * The collections in an order where every many-to-one's related rows are inserted before the rows
  * that refer to them (junctions after both sides). Where the relations make a cycle, the first
- * collection by name among those left goes next and its references to later ones are deferred, so
+ * collection by name on the cycle goes next and its references to later ones are deferred, so
  * the order is the same for the same schema, on the backup and the restore side alike.
  */
 export function dependencyOrder(schema: WorkspaceSchema): CollectionTurn[] {
@@ -27,8 +27,22 @@ export function dependencyOrder(schema: WorkspaceSchema): CollectionTurn[] {
   const turns: CollectionTurn[] = [];
   const waiting = [...needs.keys()].sort();
   const ready = (name: string) => [...needs.get(name)!.values()].every((related) => related === name || placed.has(related));
+  /** Whether `name` reaches itself through collections not placed yet: it is on a cycle. */
+  const onCycle = (name: string) => {
+    const seen = new Set<string>();
+    const stack = [...needs.get(name)!.values()].filter((related) => related !== name && !placed.has(related));
+    while (stack.length > 0) {
+      const next = stack.pop()!;
+      if (next === name) return true;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      stack.push(...[...needs.get(next)!.values()].filter((related) => !placed.has(related)));
+    }
+    return false;
+  };
   while (waiting.length > 0) {
-    const index = Math.max(0, waiting.findIndex(ready));
+    const free = waiting.findIndex(ready);
+    const index = free >= 0 ? free : Math.max(0, waiting.findIndex(onCycle));
     const [name] = waiting.splice(index, 1);
     const deferred = [...needs.get(name)!].filter(([, related]) => !placed.has(related)).map(([field]) => field).sort();
     placed.add(name);

@@ -373,8 +373,6 @@ class RestoreRun {
     }
     for (const key of this.storedKeys) await this.s.storage.delete(key).catch(() => undefined);
     if (this.createdAccounts.length > 0) await this.s.db.transaction((manager) => manager.getRepository(UserEntity).delete({ id: In(this.createdAccounts) })).catch(() => undefined);
-    // Let the upload be read to its end, so that the client gets the answer rather than a reset.
-    this.archive.resume();
     any ||= this.storedKeys.length > 0;
     return any;
   }
