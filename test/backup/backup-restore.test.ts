@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { after, before, it } from 'node:test';
@@ -14,7 +15,7 @@ import { multipartBody, sha256 } from '../support/uploads';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
 /** Flows are only defined here; webhooks are sent by their test route alone, to a loopback receiver. */
-const BACKUP_ENV = { FLOWS_RUN: 'false', WEBHOOK_DISPATCH: 'false', WEBHOOK_ALLOWED_TARGETS: '127.0.0.1' };
+const BACKUP_ENV = { FLOWS_RUN: 'false', WEBHOOK_DISPATCH: 'false', WEBHOOK_ALLOWED_TARGETS: '127.0.0.1', RESTORE_MAX_SIZE: '1mb' };
 
 // A 1×1 PNG: small, real, typed by its name and declared type alike.
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082', 'hex');
@@ -115,6 +116,7 @@ describeEachDatabase('backup and restore', { env: BACKUP_ENV }, (suite) => {
         { field: 'reviewer', type: 'member' },
       ],
     });
+    await ok(api.post(`${base}/fields/posts`, { field: 'gallery', type: 'files' }));
     await newCollection(api, base, { collection: 'tags', primary_key: 'uuid', fields: [{ field: 'label', type: 'string' }] });
     await newCollection(api, base, { collection: 'categories', fields: [{ field: 'name', type: 'string' }] });
     await ok(api.post(`${base}/relations`, { collection: 'posts', field: 'author', related_collection: 'authors', on_delete: 'CASCADE', one_field: 'posts' }));
@@ -143,6 +145,7 @@ describeEachDatabase('backup and restore', { env: BACKUP_ENV }, (suite) => {
       ref: '1b4e28ba-2fa1-11d2-883f-0016d3cca427', status: 'published', cover: fileId, reader: appUser.id, reviewer: source.owner.id,
       author: ann.id, tags: [red.id, blue.id],
     }));
+    await ok(api.post(`${base}/items/posts_gallery`, { posts_id: 1, file: fileId }));
     await ok(api.post(`${base}/items/posts`, { title: 'Draft', author: ann.id, tags: [blue.id] }));
     await ok(api.post(`${base}/items/posts`, { title: 'Empty', author: bob.id }));
     const root = await ok(api.post(`${base}/items/categories`, { name: 'Root' }));
@@ -248,7 +251,9 @@ describeEachDatabase('backup and restore', { env: BACKUP_ENV }, (suite) => {
     assert.equal(post.reader, reader.id);
     const bytes = await download(source.api, `${base}/assets/${post.cover}`);
     assert.equal(sha256(bytes.bytes), sha256(PNG));
-    const withoutCover = (all: Record<string, unknown>) => JSON.parse(JSON.stringify(all, (key, value) => (key === 'cover' || key === 'reader' ? undefined : value)));
+    const [link] = restored.posts_gallery as Array<{ file: string }>;
+    assert.equal(link.file, post.cover, 'the files field leads to the same copy');
+    const withoutCover = (all: Record<string, unknown>) => JSON.parse(JSON.stringify(all, (key, value) => (key === 'cover' || key === 'reader' || key === 'file' ? undefined : value)));
     assert.deepEqual(withoutCover(restored), withoutCover(expected));
     // Both copies keep their own app user; the original's file is untouched.
     const login = await source.api.post(`${base}/auth/login`, { email: appUser.email, password: appUser.password }, { token: null });
@@ -273,7 +278,7 @@ describeEachDatabase('backup and restore', { env: BACKUP_ENV }, (suite) => {
     assert.equal(workspaces.filter((w) => w.slug.startsWith('copy-of-source')).length, 1, 'the replaced workspace is gone, and no temporary one is left');
   });
 
-  it('refuses a truncated archive and a tampered one with 400, leaving nothing behind', async () => {
+  it('refuses a truncated archive and a tampered one with 400, one too large with 413, leaving nothing behind', async () => {
     const target = targets[0];
     const workspacesBefore = await ok(target.api.get('/api/v1/workspaces'));
     const truncated = await restore(target.api, '/api/v1/workspaces/restore?slug=truncated', archive.subarray(0, Math.floor(archive.length * 0.6)));
@@ -292,8 +297,13 @@ describeEachDatabase('backup and restore', { env: BACKUP_ENV }, (suite) => {
     const foreign = await restore(target.api, '/api/v1/workspaces/restore?slug=foreign', await packed([{ name: 'readme.txt', content: Buffer.from('hello') }]));
     assertError(foreign, 400, 'INVALID_PAYLOAD');
 
+    // A file's bytes that do not compress, beyond RESTORE_MAX_SIZE (1mb here): the limit is met while they are stored.
+    const large = (await entriesOf(archive)).map((entry) => (entry.name.includes('/file-bytes/') ? { ...entry, content: randomBytes(1_200_000) } : entry));
+    const tooLarge = await restore(target.api, '/api/v1/workspaces/restore?slug=too-large', await packed(large));
+    assertError(tooLarge, 413, 'PAYLOAD_TOO_LARGE');
+
     assert.deepEqual(await ok(target.api.get('/api/v1/workspaces')), workspacesBefore);
-    for (const slug of ['truncated', 'tampered']) assertError(await target.api.get(`/api/v1/workspaces/${slug}`), 404, 'NOT_FOUND');
+    for (const slug of ['truncated', 'tampered', 'too-large']) assertError(await target.api.get(`/api/v1/workspaces/${slug}`), 404, 'NOT_FOUND');
   });
 
   it('refuses an archive of a newer format version, asking for a newer Cairn', async () => {
