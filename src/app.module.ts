@@ -13,6 +13,7 @@ import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { ConnectionsModule } from './modules/connections/connections.module';
 import { AppAuthModule } from './modules/app-users/app-auth.module';
 import { AuditModule } from './modules/audit/audit.module';
+import { BackupModule } from './modules/backup/backup.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { PrincipalGuardModule } from './modules/auth/principal-guard.module';
 import { DataModule } from './modules/data/data.module';
@@ -74,6 +75,7 @@ export class AppModule {
         ViewsModule,
         ConnectionsModule,
         TemplatesModule,
+        BackupModule,
       ],
     };
   }

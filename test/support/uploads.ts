@@ -9,6 +9,8 @@ export interface UploadPart {
   content: Buffer | string;
   before?: Record<string, string>;
   after?: Record<string, string>;
+  /** The part's form name: `file` unless given. */
+  name?: string;
 }
 
 const BOUNDARY = '----cairn-test-boundary-7c1f0e';
@@ -17,8 +19,8 @@ function fieldPart(name: string, value: string): string {
   return `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
 }
 
-function fileHead(filename: string, type: string): string {
-  return `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: ${type}\r\n\r\n`;
+function fileHead(filename: string, type: string, name = 'file'): string {
+  return `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"; filename="${filename}"\r\nContent-Type: ${type}\r\n\r\n`;
 }
 
 function fieldsOf(fields: Record<string, string> | undefined): string {
@@ -28,7 +30,7 @@ function fieldsOf(fields: Record<string, string> | undefined): string {
 /** A multipart body, written by hand so that the file name reaches the server exactly as given. */
 export function multipartBody(part: UploadPart): { content: Buffer; contentType: string } {
   const content = Buffer.concat([
-    Buffer.from(fieldsOf(part.before) + fileHead(part.filename, part.type)),
+    Buffer.from(fieldsOf(part.before) + fileHead(part.filename, part.type, part.name)),
     Buffer.from(part.content),
     Buffer.from(`\r\n${fieldsOf(part.after)}--${BOUNDARY}--\r\n`),
   ]);

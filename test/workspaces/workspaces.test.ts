@@ -132,6 +132,17 @@ describeEachDatabase('workspaces and roles', {}, (suite) => {
     assert.equal(response.status, 200, response.text);
     assert.equal(response.body.data.role, 'owner');
   });
+
+  it('deletes a workspace whose folders sit in one another', async () => {
+    const workspace = await newWorkspace(suite.api, root);
+    const base = `/api/v1/w/${workspace.slug}`;
+    const parent = await suite.api.post(`${base}/folders`, { name: 'Parent' }, { token: root.accessToken });
+    assert.equal(parent.status, 200, parent.text);
+    const child = await suite.api.post(`${base}/folders`, { name: 'Child', parent: parent.body.data.id }, { token: root.accessToken });
+    assert.equal(child.status, 200, child.text);
+    assert.equal((await suite.api.delete(`/api/v1/workspaces/${workspace.slug}`, undefined, { token: root.accessToken })).status, 204);
+    assertError(await suite.api.get(`/api/v1/workspaces/${workspace.slug}`, { token: root.accessToken }), 404, 'NOT_FOUND');
+  });
 });
 
 describeEachDatabase('API keys', {}, (suite) => {

@@ -21,6 +21,7 @@ export const files = defineSection({
     accessKeyId: text('S3_ACCESS_KEY_ID', undefined),
     secretAccessKey: text('S3_SECRET_ACCESS_KEY', undefined),
     maxSizeBytes: size('FILES_MAX_SIZE', '100mb', '100mb or 2gb'),
+    restoreMaxSizeBytes: size('RESTORE_MAX_SIZE', '2gb', '2gb or 500mb'),
     allowedTypes: text('FILES_ALLOWED_TYPES', '*/*', matching(MIME_LIST, 'must be a comma list of types such as image/*,application/pdf')).to(mimeList),
     deniedTypes: text('FILES_DENIED_TYPES', '', matching(MIME_LIST, 'must be a comma list of types such as text/html,application/x-msdownload')).to(mimeList),
     // 16383 is the largest side WebP can encode.
@@ -50,6 +51,8 @@ export const files = defineSection({
       : null,
     /** The largest file an upload may hold. */
     maxSizeBytes: v.maxSizeBytes,
+    /** The largest backup archive a restore upload may hold. */
+    restoreMaxSizeBytes: v.restoreMaxSizeBytes,
     /** MIME types (`type/subtype`, `type/*`, `*\/*`) an upload may have. */
     allowedTypes: v.allowedTypes,
     /** MIME types refused even when allowed. */

@@ -40,5 +40,6 @@ function storageDriver(config: FilesConfig): StorageDriver {
   imports: [TypeOrmModule.forFeature([AssetPresetEntity]), DataModule, PoliciesModule, SchemaModule, WorkspacesModule, WriteParticipantsModule],
   controllers: [FilesController, FoldersController, AssetsController, AssetPresetsController],
   providers: [FilesAccess, FilesStore, FileReferences, FileValuesParticipant, FilesService, FoldersService, OrphanSweeper, AssetPresetsService, AssetPresetsSnapshot, AssetTransforms, { provide: STORAGE_DRIVER, inject: [configToken('files')], useFactory: storageDriver }],
+  exports: [STORAGE_DRIVER],
 })
 export class FilesModule {}

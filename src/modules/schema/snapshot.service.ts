@@ -74,9 +74,14 @@ export class SnapshotService {
   ) {}
 
   /** The workspace's schema and every section, as one document. */
-  async snapshot(access: WorkspaceAccess): Promise<SchemaSnapshot & Raw> {
-    const document: SchemaSnapshot & Raw = { ...schemaSnapshot(await this.registry.forWorkspace(access.workspace)) };
-    for (const participant of this.participants.all()) document[participant.section] = await this.exported(participant, access.workspace.id);
+  snapshot(access: WorkspaceAccess): Promise<SchemaSnapshot & Raw> {
+    return this.snapshotOf(access.workspace);
+  }
+
+  /** A workspace's snapshot, whoever asks (a backup). */
+  async snapshotOf(workspace: Pick<WorkspaceAccess['workspace'], 'id' | 'schemaVersion'>): Promise<SchemaSnapshot & Raw> {
+    const document: SchemaSnapshot & Raw = { ...schemaSnapshot(await this.registry.forWorkspace(workspace)) };
+    for (const participant of this.participants.all()) document[participant.section] = await this.exported(participant, workspace.id);
     return document;
   }
 

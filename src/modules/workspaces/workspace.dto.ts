@@ -6,7 +6,7 @@ import { WORKSPACE_ROLES, WorkspaceRole } from './workspace-roles';
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 /** A slug may not look like a UUID: `{ws}` in a path is read as an id when it does. */
 const NOT_UUID = /^(?![0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)/i;
-const SlugRules = () =>
+export const SlugRules = () =>
   applyDecorators(
     IsOptional(),
     IsString(),

@@ -196,6 +196,9 @@ export class WorkspacesService implements OnModuleInit, OnModuleDestroy {
       .getRawMany();
     await this.db.transaction(async (manager) => {
       await manager.createQueryBuilder().delete().from('cairn_refresh_tokens').where('realm = :realm', { realm: appUserRealm(workspace.id) }).execute();
+      // MySQL refuses a cascading delete that sets null in the same table it deletes from (a folder's
+      // parent, ON DELETE SET NULL): the folders let go of each other first.
+      await manager.createQueryBuilder().update('cairn_folders').set({ parent: null }).where('workspace_id = :id AND parent IS NOT NULL', { id: workspace.id }).execute();
       await manager.getRepository(WorkspaceEntity).delete({ id: workspace.id });
     });
     await this.evictWorkspace(workspace);
