@@ -1,0 +1,61 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '../../common/errors/app-error';
+import type { Principal, RequestWithPrincipal } from '../../common/principal/principal';
+import type { WorkspaceEntity } from '../workspaces/workspace.entity';
+import { WorkspacesService } from '../workspaces/workspaces.service';
+import { MfaService } from './mfa.service';
+import { subjectOf } from './mfa-subject';
+import { WorkspaceSignInService } from './workspace-sign-in.service';
+
+/**
+ * An app user's own account routes (sign-in, MFA enrolment, password): open to it even where MFA is
+ * required, so that it can enrol.
+ */
+const APP_USER_ACCOUNT_ROUTE = /^\/api\/v1\/w\/:ws\/auth\//;
+
+/**
+ * Enforces a workspace's `require_mfa` rules: a member (or app user) without MFA is refused with 403
+ * MFA_REQUIRED on every route of a workspace that requires it of members (or app users), the platform's
+ * `/workspaces/{ws}/…` and the workspace plane `/w/{ws}/…` alike. Enrolment lives outside the workspace
+ * (`/auth/mfa/…`, `/w/{ws}/auth/mfa/…`), so the refused can always enrol. A global guard, registered after
+ * the PrincipalGuard (it reads the principal that one found); API keys and anonymous callers pass.
+ */
+@Injectable()
+export class MfaEnforcementGuard implements CanActivate {
+  constructor(
+    private readonly workspaces: WorkspacesService,
+    private readonly rules: WorkspaceSignInService,
+    private readonly mfa: MfaService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const request = context.switchToHttp().getRequest<FastifyRequest & RequestWithPrincipal>();
+    const ref = (request.params as Record<string, string | undefined> | undefined)?.ws;
+    const principal = request.user;
+    if (!ref || !principal) return true;
+    const subject = subjectOf(principal);
+    if (!subject) return true;
+    if (principal.kind === 'app_user' && APP_USER_ACCOUNT_ROUTE.test(request.routeOptions.url ?? '')) return true;
+    const workspace = await this.workspaceOf(principal, ref);
+    if (!workspace) return true;
+    const rules = await this.rules.of(workspace.id);
+    const required = principal.kind === 'app_user' ? rules.requireMfaAppUsers : rules.requireMfaMembers;
+    if (!required || (await this.mfa.isEnabled(subject))) return true;
+    throw new AppError('MFA_REQUIRED', 'This workspace requires two-factor authentication: enrol an authenticator first.', {
+      enrol: principal.kind === 'app_user' ? `/api/v1/w/${ref}/auth/mfa/totp/setup` : '/api/v1/auth/mfa/totp/setup',
+    });
+  }
+
+  /**
+   * The workspace, when the caller belongs to it: a member (or the superadmin) for an account, as the
+   * PrincipalGuard has checked for an app user. Anyone else passes on to the route, which answers 404
+   * as for any workspace it is not in, so the rules of a workspace cannot be probed from outside.
+   */
+  private async workspaceOf(principal: Principal, ref: string): Promise<WorkspaceEntity | null> {
+    if (principal.kind === 'app_user') return this.workspaces.findByRef(ref);
+    const access = await this.workspaces.resolveAccess(principal, ref).catch(() => null);
+    return access?.workspace ?? null;
+  }
+}
