@@ -70,6 +70,7 @@ export function describeStudioMfa(kind: DatabaseKind): void {
       const codes = page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem');
       await codes.first().waitFor();
       assert.equal(await codes.count(), 10);
+      await page.getByRole('region', { name: 'Two-factor authentication' }).locator('.badge', { hasText: /^On$/ }).waitFor();
       if (shots) await screenshot(page, 'account-mfa-recovery-codes');
       await page.getByRole('button', { name: 'Done' }).click();
       await page.getByText('Sign-in asks for a code of your authenticator app.', { exact: false }).waitFor();

@@ -11,7 +11,14 @@ const MFA_KEY = ['account', 'mfa'];
 /** The signed-in account's own settings: its two-factor authentication. */
 export default function Account() {
   const user = sessions.session?.user;
+  const queryClient = useQueryClient();
   const status = useQuery({ queryKey: MFA_KEY, queryFn: () => unwrap(system.GET('/api/v1/auth/mfa')) });
+  // The recovery codes of the enrolment just made, shown until dismissed: the server never shows them again.
+  const [recoveryCodes, setRecoveryCodes] = useState<string[] | null>(null);
+  const enabled = (codes: string[]) => {
+    setRecoveryCodes(codes);
+    void queryClient.invalidateQueries({ queryKey: MFA_KEY });
+  };
   return (
     <>
       <Topbar trail={[{ label: 'Your account' }]} />
@@ -23,7 +30,17 @@ export default function Account() {
             {status.data && <span className={status.data.enabled ? 'badge accent' : 'badge'}>{status.data.enabled ? 'On' : 'Off'}</span>}
           </div>
           <div className="card-body stack">
-            {status.error ? <ErrorAlert error={status.error} /> : !status.data ? <Loading what="two-factor authentication" /> : status.data.enabled ? <DisableMfa codesLeft={status.data.recovery_codes_left} /> : <EnrolMfa />}
+            {recoveryCodes ? (
+              <RecoveryCodes codes={recoveryCodes} onDone={() => setRecoveryCodes(null)} />
+            ) : status.error ? (
+              <ErrorAlert error={status.error} />
+            ) : !status.data ? (
+              <Loading what="two-factor authentication" />
+            ) : status.data.enabled ? (
+              <DisableMfa codesLeft={status.data.recovery_codes_left} />
+            ) : (
+              <EnrolMfa onEnabled={enabled} />
+            )}
           </div>
         </section>
       </div>
@@ -31,34 +48,38 @@ export default function Account() {
   );
 }
 
-/** Enrolment: a new secret shown as its otpauth URL and as text, then a first code turns it on and shows the recovery codes. */
-function EnrolMfa() {
-  const queryClient = useQueryClient();
+/** The recovery codes of a new enrolment, shown this once. */
+function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void }) {
+  return (
+    <>
+      <div className="notice" role="status">
+        Two-factor authentication is on. Keep these recovery codes somewhere safe: each one signs you in once if you lose your phone. They are shown only now.
+      </div>
+      <ul className="recovery-codes" aria-label="Recovery codes">
+        {codes.map((recovery) => (
+          <li key={recovery}>
+            <code>{recovery}</code>
+          </li>
+        ))}
+      </ul>
+      <div className="row end">
+        <Button variant="primary" onPress={onDone}>
+          Done
+        </Button>
+      </div>
+    </>
+  );
+}
+
+/** Enrolment: a new secret shown as its otpauth URL and as text, then a first code turns it on. */
+function EnrolMfa({ onEnabled }: { onEnabled: (recoveryCodes: string[]) => void }) {
   const [code, setCode] = useState('');
   const setup = useMutation({ mutationFn: () => unwrap(system.POST('/api/v1/auth/mfa/totp/setup')) });
-  const enable = useMutation({ mutationFn: () => unwrap(system.POST('/api/v1/auth/mfa/totp/enable', { body: { code } })) });
+  const enable = useMutation({
+    mutationFn: () => unwrap(system.POST('/api/v1/auth/mfa/totp/enable', { body: { code } })),
+    onSuccess: (answer) => onEnabled(answer.recovery_codes),
+  });
 
-  if (enable.data) {
-    return (
-      <>
-        <div className="notice" role="status">
-          Two-factor authentication is on. Keep these recovery codes somewhere safe: each one signs you in once if you lose your phone. They are shown only now.
-        </div>
-        <ul className="recovery-codes" aria-label="Recovery codes">
-          {enable.data.recovery_codes.map((recovery) => (
-            <li key={recovery}>
-              <code>{recovery}</code>
-            </li>
-          ))}
-        </ul>
-        <div className="row end">
-          <Button variant="primary" onPress={() => void queryClient.invalidateQueries({ queryKey: MFA_KEY })}>
-            Done
-          </Button>
-        </div>
-      </>
-    );
-  }
   if (!setup.data) {
     return (
       <>
