@@ -2,7 +2,6 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../common/errors/app-error';
 import type { Principal, RequestWithPrincipal } from '../../common/principal/principal';
-import type { WorkspaceEntity } from '../workspaces/workspace.entity';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { MfaService } from './mfa.service';
 import { subjectOf } from './mfa-subject';
@@ -38,24 +37,24 @@ export class MfaEnforcementGuard implements CanActivate {
     const subject = subjectOf(principal);
     if (!subject) return true;
     if (principal.kind === 'app_user' && APP_USER_ACCOUNT_ROUTE.test(request.routeOptions.url ?? '')) return true;
-    const workspace = await this.workspaceOf(principal, ref);
+    // The cached workspace and rules first: most workspaces require nothing, and their requests stop here.
+    const workspace = await this.workspaces.findByRef(ref);
     if (!workspace) return true;
     const rules = await this.rules.of(workspace.id);
     const required = principal.kind === 'app_user' ? rules.requireMfaAppUsers : rules.requireMfaMembers;
-    if (!required || (await this.mfa.isEnabled(subject))) return true;
+    if (!required || (await this.mfa.isEnabled(subject)) || !(await this.belongs(principal, ref))) return true;
     throw new AppError('MFA_REQUIRED', 'This workspace requires two-factor authentication: enrol an authenticator first.', {
       enrol: principal.kind === 'app_user' ? `/api/v1/w/${ref}/auth/mfa/totp/setup` : '/api/v1/auth/mfa/totp/setup',
     });
   }
 
   /**
-   * The workspace, when the caller belongs to it: a member (or the superadmin) for an account, as the
-   * PrincipalGuard has checked for an app user. Anyone else passes on to the route, which answers 404
-   * as for any workspace it is not in, so the rules of a workspace cannot be probed from outside.
+   * Whether the caller belongs to the workspace: a member (or the superadmin) for an account; an app user
+   * does, the PrincipalGuard has checked. Anyone else passes on to the route, which answers 404 as for any
+   * workspace it is not in, so the rules of a workspace cannot be probed from outside.
    */
-  private async workspaceOf(principal: Principal, ref: string): Promise<WorkspaceEntity | null> {
-    if (principal.kind === 'app_user') return this.workspaces.findByRef(ref);
-    const access = await this.workspaces.resolveAccess(principal, ref).catch(() => null);
-    return access?.workspace ?? null;
+  private async belongs(principal: Principal, ref: string): Promise<boolean> {
+    if (principal.kind === 'app_user') return true;
+    return (await this.workspaces.resolveAccess(principal, ref).catch(() => null)) !== null;
   }
 }
