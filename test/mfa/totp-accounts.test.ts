@@ -3,5 +3,5 @@ import { newAccount } from '../support/factories';
 import { TOTP_ENV, totpSignInCases } from './totp-cases';
 
 describeEachDatabase('TOTP two-factor sign-in of platform accounts', { env: TOTP_ENV }, (suite) => {
-  totpSignInCases(suite, { name: 'platform account', authBase: () => '/api/v1/auth', newPerson: () => newAccount(suite.api, 'mfa') });
+  totpSignInCases(suite, { name: 'platform account', authBase: () => '/api/v1/auth', issuer: () => 'Cairn', newPerson: () => newAccount(suite.api, 'mfa') });
 });

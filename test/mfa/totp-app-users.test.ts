@@ -6,8 +6,11 @@ import { TOTP_ENV, totpSignInCases } from './totp-cases';
 
 describeEachDatabase('TOTP two-factor sign-in of app users', { env: TOTP_ENV }, (suite) => {
   let base = '';
+  let workspaceName = '';
   before(async () => {
-    base = (await newOwnedWorkspace(suite.api)).base;
+    const ws = await newOwnedWorkspace(suite.api);
+    base = ws.base;
+    workspaceName = (await ws.api.get(`/api/v1/workspaces/${ws.workspace.slug}`)).body.data.name;
   });
-  totpSignInCases(suite, { name: 'app user', authBase: () => `${base}/auth`, newPerson: () => newAppUser(suite.api, base, 'mfa') });
+  totpSignInCases(suite, { name: 'app user', authBase: () => `${base}/auth`, issuer: () => workspaceName, newPerson: () => newAppUser(suite.api, base, 'mfa') });
 });

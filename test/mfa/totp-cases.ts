@@ -15,6 +15,8 @@ export interface Person {
 export interface Realm {
   name: string;
   authBase(): string;
+  /** What authenticator apps show as where the account is: Cairn, or the workspace. */
+  issuer(): string;
   newPerson(): Promise<Person>;
 }
 
@@ -39,7 +41,7 @@ export function totpSignInCases(suite: Suite, realm: Realm): void {
     const otpauth = new URL(url);
     assert.equal(otpauth.protocol, 'otpauth:');
     assert.equal(otpauth.searchParams.get('secret'), secret);
-    assert.equal(otpauth.searchParams.get('issuer'), 'Cairn');
+    assert.equal(otpauth.searchParams.get('issuer'), realm.issuer());
     assert.ok(decodeURIComponent(otpauth.pathname).includes(person.email), url);
     // Still pending: signing in asks no code yet.
     assert.ok((await login(person)).body.data.access_token);

@@ -63,7 +63,7 @@ export class AppMfaController {
   async setup(@Param('ws') ref: string, @CurrentPrincipal() principal: Principal) {
     const appUser = asAppUser(principal);
     const workspace = await this.workspace(ref);
-    const { secret, otpauthUrl } = await this.mfa.setup(appUserSubject(appUser.workspaceId, appUser.appUserId), `${workspace.name}:${appUser.email}`);
+    const { secret, otpauthUrl } = await this.mfa.setup(appUserSubject(appUser.workspaceId, appUser.appUserId), workspace.name, appUser.email);
     return { data: { secret, otpauth_url: otpauthUrl } };
   }
 

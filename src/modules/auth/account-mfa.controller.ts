@@ -57,7 +57,7 @@ export class AccountMfaController {
   @ApiData(TotpSetupDto, { description: 'A new secret, pending until `…/enable` sees a code of it.' })
   @ApiErrors(401, 403, 409)
   async setup(@CurrentPrincipal() principal: UserPrincipal) {
-    const { secret, otpauthUrl } = await this.mfa.setup(accountSubject(principal.userId), principal.email);
+    const { secret, otpauthUrl } = await this.mfa.setup(accountSubject(principal.userId), 'Cairn', principal.email);
     return { data: { secret, otpauth_url: otpauthUrl } };
   }
 

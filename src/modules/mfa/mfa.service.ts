@@ -14,8 +14,6 @@ import { TotpSecretSealer } from './totp-secret.sealer';
 
 /** How many recovery codes enabling MFA hands out. */
 export const RECOVERY_CODE_COUNT = 10;
-/** What authenticator apps show as the account's issuer. */
-const ISSUER = 'Cairn';
 /** Letters and digits that cannot be mistaken for one another when read from paper. */
 const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 
@@ -68,7 +66,8 @@ export class MfaService implements OnModuleInit, OnModuleDestroy {
    * Starts (or restarts) enrolment: a new secret, pending until `enable` sees a code of it. Refused while
    * MFA is on, so that a stolen session cannot swap the factor for its own.
    */
-  async setup(subject: MfaSubject, label: string): Promise<{ secret: string; otpauthUrl: string }> {
+  /** `issuer` and `label` are what authenticator apps show: where (Cairn, or a workspace's app) and who. */
+  async setup(subject: MfaSubject, issuer: string, label: string): Promise<{ secret: string; otpauthUrl: string }> {
     if (await this.enabledFactor(subject)) throw conflict('Two-factor authentication is already enabled; disable it first to enrol a new authenticator.');
     const secret = newTotpSecret();
     const sealed = this.sealer.seal(secret);
@@ -78,7 +77,7 @@ export class MfaService implements OnModuleInit, OnModuleDestroy {
       await repo.delete({ realm: subject.realm, subjectId: subject.subjectId });
       await repo.insert({ id: randomUUID(), ...subject, secretCiphertext: sealed.ciphertext, keyId: sealed.keyId, enabledAt: null, lastTimeStep: null, createdAt: now, updatedAt: now });
     });
-    return { secret, otpauthUrl: totpUri(ISSUER, label, secret) };
+    return { secret, otpauthUrl: totpUri(issuer, label, secret) };
   }
 
   /** Turns the pending factor on with a code of it, and answers the new recovery codes (shown this once). */
