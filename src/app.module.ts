@@ -24,6 +24,7 @@ import { HandlersModule } from './modules/handlers/handlers.module';
 import { HealthModule } from './modules/health/health.module';
 import { MailModule } from './modules/mail/mail.module';
 import { MetricsEndpointModule } from './modules/metrics/metrics-endpoint.module';
+import { MfaEnforcementModule } from './modules/mfa/mfa-enforcement.module';
 import { PoliciesModule } from './modules/policies/policies.module';
 import { RealtimeModule } from './modules/realtime/realtime.module';
 import { RevisionsModule } from './modules/revisions/revisions.module';
@@ -54,6 +55,8 @@ export class AppModule {
         PrincipalGuardModule,
         // After PrincipalGuardModule: the global limit keys on the principal its guard finds.
         RateLimitModule.forRoot(config.rateLimits, config.redis),
+        // After PrincipalGuardModule: the MFA rules of a workspace apply to the principal its guard finds.
+        MfaEnforcementModule,
         UsersModule,
         WorkspacesModule,
         ApiKeysModule,

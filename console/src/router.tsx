@@ -49,6 +49,14 @@ const signInRoute = createRoute({
   component: lazyRouteComponent(() => import('./screens/SignIn')),
 });
 
+/** Where a mailed sign-in link leads (`?token=`). */
+const magicLinkRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/magic-link',
+  validateSearch: (search: Record<string, unknown>) => ({ token: typeof search.token === 'string' ? search.token : undefined }),
+  component: lazyRouteComponent(() => import('./screens/MagicLink')),
+});
+
 /** Every screen behind sign-in: an expired or missing session goes to sign-in and comes back after. */
 const appRoute = createRoute({
   getParentRoute: () => rootRoute,
@@ -232,6 +240,13 @@ const apiExplorerRoute = createRoute({
   component: lazyRouteComponent(() => import('./screens/ApiExplorer')),
 });
 
+/** The signed-in account's own settings: two-factor authentication. */
+const accountRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/account',
+  component: lazyRouteComponent(() => import('./screens/Account')),
+});
+
 /** The instance's health, settings and accounts; the screen itself tells others it is the superadmin's. */
 const instanceRoute = createRoute({
   getParentRoute: () => appRoute,
@@ -242,10 +257,12 @@ const instanceRoute = createRoute({
 const routeTree = rootRoute.addChildren([
   setupRoute,
   signInRoute,
+  magicLinkRoute,
   appRoute.addChildren([
     homeRoute,
     workspacesRoute,
     instanceRoute,
+    accountRoute,
     workspaceRoute.addChildren([workspaceHomeRoute, collectionsRoute, explorerRoute, schemaRoute, filesRoute, viewsRoute, webhooksRoute, webhookInboxRoute, flowsRoute, flowRoute, handlersRoute, handlerRoute, membersRoute, apiKeysRoute, appUsersRoute, accessRoute, settingsRoute, activityRoute, schemaMovesRoute, connectionsRoute, apiExplorerRoute]),
   ]),
 ]);

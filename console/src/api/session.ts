@@ -11,6 +11,12 @@ export interface Session {
 }
 
 type SessionAnswer = components['schemas']['SessionDto'];
+type ChallengeAnswer = components['schemas']['MfaChallengeDto'];
+
+/** What a first factor (password, magic link) of an account with MFA leads to: a code is needed next. */
+export interface MfaChallenge {
+  mfaToken: string;
+}
 
 type Listener = (session: Session | null) => void;
 
@@ -53,9 +59,23 @@ export class SessionStore {
     return this.restoring;
   }
 
-  async signIn(email: string, password: string): Promise<Session> {
-    const answer = await post<SessionAnswer>('/api/v1/auth/login', { email, password, mode: 'cookie' });
-    return this.set(answer);
+  /** Signs in with a password: the session, or the challenge of the MFA step. */
+  async signIn(email: string, password: string): Promise<Session | MfaChallenge> {
+    return this.firstFactor(await post<SessionAnswer | ChallengeAnswer>('/api/v1/auth/login', { email, password, mode: 'cookie' }));
+  }
+
+  /** Signs in with the token of a mailed link: the session, or the challenge of the MFA step. */
+  async signInWithLink(token: string): Promise<Session | MfaChallenge> {
+    return this.firstFactor(await post<SessionAnswer | ChallengeAnswer>('/api/v1/auth/magic-link/verify', { token, mode: 'cookie' }));
+  }
+
+  /** Completes the MFA step with a code of the authenticator or a recovery code. */
+  async verifyMfa(challenge: MfaChallenge, code: string): Promise<Session> {
+    return this.set(await post<SessionAnswer>('/api/v1/auth/mfa/verify', { mfa_token: challenge.mfaToken, code, mode: 'cookie' }));
+  }
+
+  private firstFactor(answer: SessionAnswer | ChallengeAnswer): Session | MfaChallenge {
+    return 'mfa_token' in answer ? { mfaToken: answer.mfa_token } : this.set(answer);
   }
 
   async signOut(): Promise<void> {

@@ -79,6 +79,7 @@ export default function Shell() {
             All workspaces
           </Link>
           {user?.is_superadmin && <Link to="/instance">Health and accounts</Link>}
+          <Link to="/account">Your account</Link>
         </nav>
         <div className="sidebar-foot">
           <div className="user" title={user?.email}>

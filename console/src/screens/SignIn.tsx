@@ -2,7 +2,9 @@ import { useMutation } from '@tanstack/react-query';
 import { useNavigate, useRouter, useSearch } from '@tanstack/react-router';
 import { useState } from 'react';
 import { Form } from 'react-aria-components';
-import { sessions } from '../api/session';
+import { sessions, type MfaChallenge } from '../api/session';
+import { system, unwrap } from '../api/system';
+import { MfaStep } from '../components/MfaStep';
 import { AuthCard, Button, ErrorAlert, TextInput } from '../components/ui';
 
 export default function SignIn() {
@@ -11,11 +13,21 @@ export default function SignIn() {
   const navigate = useNavigate();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  const [challenge, setChallenge] = useState<MfaChallenge | null>(null);
+  const signedIn = () => (redirect ? router.history.push(redirect) : void navigate({ to: '/' }));
   const signIn = useMutation({
     mutationFn: () => sessions.signIn(email, password),
-    onSuccess: () => (redirect ? router.history.push(redirect) : navigate({ to: '/' })),
+    onSuccess: (answer) => ('mfaToken' in answer ? setChallenge(answer) : signedIn()),
   });
+  const mailLink = useMutation({ mutationFn: () => unwrap(system.POST('/api/v1/auth/magic-link', { body: { email } })) });
 
+  if (challenge) {
+    return (
+      <AuthCard title="Two-factor authentication">
+        <MfaStep challenge={challenge} onSignedIn={signedIn} onRestart={() => setChallenge(null)} />
+      </AuthCard>
+    );
+  }
   return (
     <AuthCard
       title="Sign in"
@@ -35,6 +47,15 @@ export default function SignIn() {
         <Button type="submit" variant="primary" isPending={signIn.isPending}>
           Sign in
         </Button>
+        <Button variant="link" isDisabled={!email} isPending={mailLink.isPending} onPress={() => mailLink.mutate()}>
+          Email me a sign-in link instead
+        </Button>
+        <ErrorAlert error={mailLink.error} />
+        {mailLink.isSuccess && (
+          <div className="notice" role="status">
+            If an account has this address, a sign-in link is on its way. It works once, for 15 minutes.
+          </div>
+        )}
       </Form>
     </AuthCard>
   );

@@ -5,6 +5,7 @@ import { Form } from 'react-aria-components';
 import { workspaceQuery } from '../api/queries';
 import { system, unwrap } from '../api/system';
 import { AssetPresets } from '../components/AssetPresets';
+import { SignInRules } from '../components/SignInRules';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Topbar } from '../components/Topbar';
 import { Button, ErrorAlert, Loading, PageHead, TextInput } from '../components/ui';
@@ -67,6 +68,7 @@ export default function WorkspaceSettings() {
             )}
           </Form>
         </section>
+        {canEdit && <SignInRules ws={ws} />}
         {canEdit && <AssetPresets ws={ws} />}
         {workspace.data.role === 'owner' && (
           <section className="card" aria-labelledby="danger">

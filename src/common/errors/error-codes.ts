@@ -6,6 +6,7 @@ export const ERROR_CODES = [
   'TOKEN_EXPIRED',
   'INVALID_TOKEN',
   'FORBIDDEN',
+  'MFA_REQUIRED',
   'NOT_FOUND',
   'CONFLICT',
   'PAYLOAD_TOO_LARGE',
@@ -36,6 +37,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'INVALID_TOKEN':
       return 401;
     case 'FORBIDDEN':
+    case 'MFA_REQUIRED':
       return 403;
     case 'NOT_FOUND':
       return 404;

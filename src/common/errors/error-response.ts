@@ -108,6 +108,7 @@ const GENERIC_MESSAGES: Record<ErrorCode, string> = {
   TOKEN_EXPIRED: 'Token expired.',
   INVALID_TOKEN: 'Invalid token.',
   FORBIDDEN: 'You do not have permission to do this.',
+  MFA_REQUIRED: 'Two-factor authentication is required.',
   NOT_FOUND: 'Not found.',
   CONFLICT: 'Conflict.',
   PAYLOAD_TOO_LARGE: 'Request body is larger than allowed.',

@@ -15,6 +15,7 @@ import { AppRegisterDto, AppSessionDto, AppUserDto, EmailVerifyDto, PasswordChan
 import { AppAuthService } from './app-auth.service';
 import { AuthRateLimit } from '../../common/rate-limit/rate-limit.decorators';
 import { AppUsersService } from './app-users.service';
+import { ApiSessionOrChallenge } from '../mfa/mfa.dto';
 
 /** Sign-up, sign-in and sessions of a workspace's app users: the platform's auth routes, per workspace. */
 @ApiTags('app-auth')
@@ -42,11 +43,11 @@ export class AppAuthController {
   @Public()
   @AuthRateLimit('sign-in')
   @Post('login')
-  @ApiData(AppSessionDto)
+  @ApiSessionOrChallenge(AppSessionDto, 'The session; for an app user with MFA, a challenge to complete with a code at `POST /w/{ws}/auth/mfa/verify`.')
   @ApiErrors(401, 404)
   async login(@Param('ws') ref: string, @Body() body: LoginDto, @Res({ passthrough: true }) reply: FastifyReply) {
     const session = await this.auth.login(await this.workspace(ref), body.email, body.password);
-    return { data: this.deliver(session, body.mode ?? 'json', ref, reply) };
+    return { data: 'mfa_token' in session ? session : this.deliver(session, body.mode ?? 'json', ref, reply) };
   }
 
   @Public()

@@ -13,14 +13,17 @@ import { AppUserAdminService } from './app-user-admin.service';
 import { AppUserTokensService } from './app-user-tokens.service';
 import { AppUsersController } from './app-users.controller';
 import { AppUsersModule } from './app-users.module';
+import { AppMfaController } from './app-mfa.controller';
+import { MagicLinksModule } from '../magic-links/magic-links.module';
+import { MfaModule } from '../mfa/mfa.module';
 
 /**
  * The routes of app users: their auth, password reset and change and email verification under
  * /w/{ws}/auth (with the pages their mails link to), and their management under /w/{ws}/app-users.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([AppUserTokenEntity]), JwtModule.register({}), CredentialsModule, AppUsersModule, WorkspacesModule, PoliciesModule],
-  controllers: [AppAuthController, AccountPagesController, AppUsersController],
+  imports: [TypeOrmModule.forFeature([AppUserTokenEntity]), JwtModule.register({}), CredentialsModule, AppUsersModule, WorkspacesModule, PoliciesModule, MfaModule, MagicLinksModule],
+  controllers: [AppAuthController, AppMfaController, AccountPagesController, AppUsersController],
   providers: [AppAuthService, AppAccountService, AppUserTokensService, AppUserAdminService],
 })
 export class AppAuthModule {}

@@ -8,6 +8,9 @@ import { ACCESS_TOKEN_ALGORITHM, appUserAudience, appUserRealm } from '../creden
 import { MAX_PASSWORD_BYTES } from '../credentials/sign-in.dto';
 import { PasswordHasher } from '../credentials/password-hasher';
 import { RefreshTokensService } from '../credentials/refresh-tokens.service';
+import { MfaService } from '../mfa/mfa.service';
+import { appUserSubject } from '../mfa/mfa-subject';
+import { MfaChallenge, SignInChallengesService } from '../mfa/sign-in-challenges.service';
 import type { WorkspaceEntity } from '../workspaces/workspace.entity';
 import { AppSessionDto, toAppUserDto } from './app-user.dto';
 import type { AppUserEntity } from './app-user.entity';
@@ -22,6 +25,8 @@ export class AppAuthService {
     private readonly passwords: PasswordHasher,
     private readonly refreshTokens: RefreshTokensService,
     private readonly jwt: JwtService,
+    private readonly mfa: MfaService,
+    private readonly challenges: SignInChallengesService,
     @InjectConfig('auth') private readonly config: AuthConfig,
   ) {}
 
@@ -32,11 +37,29 @@ export class AppAuthService {
     return this.startSession(appUser);
   }
 
-  /** Checks credentials; an unknown email, a wrong password and a suspended app user answer alike. */
-  async login(workspace: WorkspaceEntity, email: string, password: string): Promise<AppSessionDto> {
+  /**
+   * Checks credentials; an unknown email, a wrong password and a suspended app user answer alike. An app
+   * user with MFA gets a challenge for its code instead of a session.
+   */
+  async login(workspace: WorkspaceEntity, email: string, password: string): Promise<AppSessionDto | MfaChallenge> {
     const appUser = await this.appUsers.findByEmail(workspace.id, email);
     const valid = await this.passwords.verify(password, appUser?.passwordHash ?? null);
     if (!appUser || !valid || appUser.status !== 'active') throw invalidCredentials();
+    return this.afterFirstFactor(appUser);
+  }
+
+  /** What a proven first factor (password, magic link) leads to: the MFA step, or a session. */
+  async afterFirstFactor(appUser: AppUserEntity): Promise<AppSessionDto | MfaChallenge> {
+    const subject = appUserSubject(appUser.workspaceId, appUser.id);
+    if (await this.mfa.isEnabled(subject)) return this.challenges.issue(subject);
+    return this.startSession(appUser);
+  }
+
+  /** Completes a sign-in's MFA step with a code: the session. */
+  async completeMfa(workspace: WorkspaceEntity, challengeToken: string, code: string): Promise<AppSessionDto> {
+    const appUserId = await this.challenges.complete(appUserRealm(workspace.id), challengeToken, code);
+    const appUser = await this.appUsers.findById(workspace.id, appUserId);
+    if (!appUser || appUser.status !== 'active') throw invalidCredentials();
     return this.startSession(appUser);
   }
 

@@ -12,6 +12,7 @@ import { REFRESH_COOKIE } from '../credentials/access-tokens';
 import { LoginDto, LogoutDto, RefreshDto } from '../credentials/sign-in.dto';
 import { RegisterDto, SessionDto, SetupStateDto } from './auth.dto';
 import { AuthService } from './auth.service';
+import { ApiSessionOrChallenge } from '../mfa/mfa.dto';
 import { CurrentPrincipal, Principal, Public, UserOnly, UserPrincipal } from '../../common/principal/principal';
 
 /** The path the refresh-token cookie is scoped to: only the platform's auth routes ever receive it. */
@@ -48,11 +49,11 @@ export class AuthController {
   @Public()
   @AuthRateLimit('sign-in')
   @Post('login')
-  @ApiData(SessionDto)
+  @ApiSessionOrChallenge(SessionDto, 'The session; for an account with MFA, a challenge to complete with a code at `POST /auth/mfa/verify`.')
   @ApiErrors(401, 429)
   async login(@Body() body: LoginDto, @Res({ passthrough: true }) reply: FastifyReply) {
     const session = await this.auth.login(body.email, body.password);
-    return { data: this.deliver(session, body.mode ?? 'json', reply) };
+    return { data: 'mfa_token' in session ? session : this.deliver(session, body.mode ?? 'json', reply) };
   }
 
   @Public()

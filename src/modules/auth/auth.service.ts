@@ -14,6 +14,9 @@ import { RegisterDto, SessionDto } from './auth.dto';
 import { PasswordHasher } from '../credentials/password-hasher';
 import type { Principal } from '../../common/principal/principal';
 import { RefreshTokensService } from '../credentials/refresh-tokens.service';
+import { MfaService } from '../mfa/mfa.service';
+import { accountSubject } from '../mfa/mfa-subject';
+import { MfaChallenge, SignInChallengesService } from '../mfa/sign-in-challenges.service';
 
 /** Sign-up, sign-in and sessions of platform accounts. */
 @Injectable()
@@ -25,6 +28,8 @@ export class AuthService {
     private readonly passwords: PasswordHasher,
     private readonly refreshTokens: RefreshTokensService,
     private readonly jwt: JwtService,
+    private readonly mfa: MfaService,
+    private readonly challenges: SignInChallengesService,
     @InjectConfig('auth') private readonly config: AuthConfig,
   ) {}
 
@@ -44,11 +49,33 @@ export class AuthService {
     );
   }
 
-  /** Checks credentials; an unknown email, a wrong password and a disabled account answer alike. */
-  async login(email: string, password: string): Promise<SessionDto> {
+  /**
+   * Checks credentials; an unknown email, a wrong password and a disabled account answer alike. An
+   * account with MFA gets a challenge for its code instead of a session.
+   */
+  async login(email: string, password: string): Promise<SessionDto | MfaChallenge> {
     const user = await this.users.findByEmail(email);
     const valid = await this.passwords.verify(password, user?.passwordHash ?? null);
     if (!user || !valid || user.status !== 'active') throw invalidCredentials();
+    return this.afterFirstFactor(user);
+  }
+
+  /** What a proven first factor (password, magic link) leads to: the MFA step, or a session. */
+  async afterFirstFactor(user: UserEntity): Promise<SessionDto | MfaChallenge> {
+    if (await this.mfa.isEnabled(accountSubject(user.id))) return this.challenges.issue(accountSubject(user.id));
+    return this.startSession(user);
+  }
+
+  /** Completes a sign-in's MFA step with a code: the session. */
+  async completeMfa(challengeToken: string, code: string): Promise<SessionDto> {
+    const userId = await this.challenges.complete(PLATFORM_REALM, challengeToken, code);
+    const user = await this.users.findById(userId);
+    if (!user || user.status !== 'active') throw invalidCredentials();
+    return this.startSession(user);
+  }
+
+  /** A new sign-in: a new refresh-token family. */
+  async startSession(user: UserEntity): Promise<SessionDto> {
     const refresh = await this.refreshTokens.issue(PLATFORM_REALM, user.id);
     return this.session(user, refresh.token);
   }

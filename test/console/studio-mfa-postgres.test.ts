@@ -1,0 +1,3 @@
+import { describeStudioMfa } from './mfa.scenario';
+
+describeStudioMfa('postgres');
