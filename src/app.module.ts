@@ -27,6 +27,7 @@ import { RevisionsModule } from './modules/revisions/revisions.module';
 import { WebhooksModule } from './modules/webhooks/webhooks.module';
 import { USER_TABLE_MIGRATIONS } from './modules/schema/migrations';
 import { SchemaModule } from './modules/schema/schema.module';
+import { SsoModule } from './modules/sso/sso.module';
 import { UsersModule } from './modules/users/users.module';
 import { UserFieldsModule } from './modules/user-fields/user-fields.module';
 import { ViewsModule } from './modules/views/views.module';
@@ -65,6 +66,7 @@ export class AppModule {
         FlowsModule,
         PoliciesModule,
         AppAuthModule,
+        SsoModule,
         FilesModule,
         ViewsModule,
         ConnectionsModule,

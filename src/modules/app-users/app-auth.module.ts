@@ -22,5 +22,7 @@ import { AppUsersModule } from './app-users.module';
   imports: [TypeOrmModule.forFeature([AppUserTokenEntity]), JwtModule.register({}), CredentialsModule, AppUsersModule, WorkspacesModule, PoliciesModule],
   controllers: [AppAuthController, AccountPagesController, AppUsersController],
   providers: [AppAuthService, AppAccountService, AppUserTokensService, AppUserAdminService],
+  // Single sign-on (sso/) starts app users' sessions as password sign-in does.
+  exports: [AppAuthService],
 })
 export class AppAuthModule {}

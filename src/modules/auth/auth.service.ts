@@ -49,6 +49,11 @@ export class AuthService {
     const user = await this.users.findByEmail(email);
     const valid = await this.passwords.verify(password, user?.passwordHash ?? null);
     if (!user || !valid || user.status !== 'active') throw invalidCredentials();
+    return this.startSession(user);
+  }
+
+  /** A new sign-in (a new refresh-token family) of an account whose identity was checked: by password or single sign-on. */
+  async startSession(user: UserEntity): Promise<SessionDto> {
     const refresh = await this.refreshTokens.issue(PLATFORM_REALM, user.id);
     return this.session(user, refresh.token);
   }

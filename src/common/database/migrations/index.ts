@@ -18,6 +18,7 @@ import { InstanceSettings1733950000000 } from './1733950000000-instance-settings
 import { PolicyNames1733960000000 } from './1733960000000-policy-names';
 import { PeopleView1733970000000 } from './1733970000000-people-view';
 import { AssetPresets1734000000000 } from './1734000000000-asset-presets';
+import { Sso1734100000000 } from './1734100000000-sso';
 
 /**
  * Every system-table migration, oldest first. The migrations of the tables of user collections, which
@@ -45,4 +46,5 @@ export const PLATFORM_MIGRATIONS = [
   PolicyNames1733960000000,
   PeopleView1733970000000,
   AssetPresets1734000000000,
+  Sso1734100000000,
 ];
