@@ -7,6 +7,7 @@ import { system, unwrap } from '../api/system';
 import { AssetPresets } from '../components/AssetPresets';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Topbar } from '../components/Topbar';
+import { WorkspaceSso } from '../components/WorkspaceSso';
 import { Button, ErrorAlert, Loading, PageHead, TextInput } from '../components/ui';
 import { managesWorkspace } from '../lib/roles';
 
@@ -68,6 +69,7 @@ export default function WorkspaceSettings() {
           </Form>
         </section>
         {canEdit && <AssetPresets ws={ws} />}
+        {canEdit && <WorkspaceSso ws={ws} />}
         {workspace.data.role === 'owner' && (
           <section className="card" aria-labelledby="danger">
             <div className="card-head">
