@@ -235,6 +235,15 @@ describeEachDatabase('OpenID Connect sign-in', { env }, (suite) => {
     assertError(await team.api.get(`${team.base}/sso`), 404, 'NOT_FOUND');
   });
 
+  it('deletes a workspace with its provider', async () => {
+    const doomed = await newOwnedWorkspace(suite.api);
+    const saved = await doomed.api.request('PUT', `${doomed.base}/sso`, { body: { issuer: idp.issuer, ...WORKSPACE_CLIENT, return_urls: [APP] } });
+    assert.equal(saved.status, 200, saved.text);
+    const deleted = await doomed.api.delete(`/api/v1/workspaces/${doomed.workspace.slug}`);
+    assert.equal(deleted.status, 204, deleted.text);
+    assertError(await suite.api.get(`/api/v1/w/${doomed.workspace.id}/auth/providers`, { token: null }), 404, 'NOT_FOUND');
+  });
+
   /** PUT /w/{ws}/sso as the workspace's owner. */
   function saveProvider(body: Record<string, unknown>) {
     return team.api.request('PUT', `${team.base}/sso`, { body });
