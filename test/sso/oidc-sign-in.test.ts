@@ -192,6 +192,9 @@ describeEachDatabase('OpenID Connect sign-in', { env }, (suite) => {
     assertError(await suite.api.get(`${team.base}/sso`, { token: null }), 401, 'INVALID_CREDENTIALS');
     assertError(await saveProvider({ issuer: 'not a url', client_id: 'x', return_urls: [APP] }), 400, 'INVALID_PAYLOAD');
     assertError(await saveProvider({ issuer: idp.issuer, client_id: 'x', return_urls: [] }), 400, 'INVALID_PAYLOAD');
+    const undiscoverable = await saveProvider({ issuer: 'http://127.0.0.1:1/nowhere', client_id: 'x', return_urls: [APP] });
+    assertError(undiscoverable, 400, 'INVALID_PAYLOAD');
+    assert.equal(undiscoverable.body.errors[0].extensions.field, 'issuer');
   });
 
   it('signs an app user up on a first sign-in and in again on the next, with the email verified', async () => {

@@ -43,7 +43,7 @@ export class WorkspaceSsoController {
   @Put('sso')
   @RequireWorkspaceRole('admin')
   @ApiData(WorkspaceSsoDto, { description: 'Saved after the issuer was discovered.' })
-  @ApiErrors(400, 401, 403, 503)
+  @ApiErrors(400, 401, 403)
   async put(@CurrentWorkspace() access: WorkspaceAccess, @Body() body: PutWorkspaceSsoDto) {
     const by = access.principal.kind === 'user' ? access.principal.userId : null;
     return { data: await this.settings.put(access.workspace.id, body, by) };

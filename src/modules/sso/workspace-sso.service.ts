@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Clock } from '../../common/clock/clock';
-import { notFound } from '../../common/errors/app-error';
+import { AppError, invalidPayload, notFound } from '../../common/errors/app-error';
 import type { SsoConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { OidcClient, ProviderSettings } from './oidc-client';
@@ -38,7 +38,11 @@ export class WorkspaceSsoService {
   async put(workspaceId: string, input: PutWorkspaceSsoDto, by: string | null): Promise<WorkspaceSsoDto> {
     const stored = await this.providers.findOneBy({ workspaceId });
     const clientSecret = input.client_secret === undefined ? (stored?.clientSecret ?? null) : input.client_secret;
-    await this.oidc.check({ issuer: input.issuer, clientId: input.client_id, clientSecret, redirectUrl: this.redirectUrl(workspaceId) });
+    await this.oidc.check({ issuer: input.issuer, clientId: input.client_id, clientSecret, redirectUrl: this.redirectUrl(workspaceId) }).catch((error: unknown) => {
+      // When saving, an issuer that cannot be discovered is the input's fault, said at the field.
+      if (error instanceof AppError && error.code === 'SERVICE_UNAVAILABLE') throw invalidPayload(error.message, 'issuer');
+      throw error;
+    });
     const entity = Object.assign(new WorkspaceProviderEntity(), {
       workspaceId,
       issuer: input.issuer,
