@@ -32,6 +32,7 @@ import { WebhooksModule } from './modules/webhooks/webhooks.module';
 import { USER_TABLE_MIGRATIONS } from './modules/schema/migrations';
 import { SchemaModule } from './modules/schema/schema.module';
 import { TemplatesModule } from './modules/templates/templates.module';
+import { SsoModule } from './modules/sso/sso.module';
 import { UsersModule } from './modules/users/users.module';
 import { UserFieldsModule } from './modules/user-fields/user-fields.module';
 import { ViewsModule } from './modules/views/views.module';
@@ -74,6 +75,7 @@ export class AppModule {
         FlowsModule,
         PoliciesModule,
         AppAuthModule,
+        SsoModule,
         FilesModule,
         ViewsModule,
         ConnectionsModule,

@@ -42,7 +42,8 @@ const setupRoute = createRoute({
 const signInRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/sign-in',
-  validateSearch: (search: Record<string, unknown>) => ({ redirect: safeRedirect(search.redirect) }),
+  // sso_code: the one-time code single sign-on brings back to this page, exchanged for the session.
+  validateSearch: (search: Record<string, unknown>): { redirect?: string; sso_code?: string } => ({ redirect: safeRedirect(search.redirect), sso_code: typeof search.sso_code === 'string' ? search.sso_code : undefined }),
   beforeLoad: async () => {
     if (await needsSetup()) throw redirect({ to: '/setup', search: { token: undefined } });
   },

@@ -21,6 +21,7 @@ export type RateLimitConfig = AppConfig['rateLimits'];
 export type MailConfig = AppConfig['mail'];
 export type MailTransportKind = MailConfig['transport'];
 export type AppUsersConfig = AppConfig['appUsers'];
+export type SsoConfig = AppConfig['sso'];
 export type FilesConfig = AppConfig['files'];
 export type MetricsConfig = AppConfig['metrics'];
 export type S3Config = NonNullable<FilesConfig['s3']>;

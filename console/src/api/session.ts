@@ -78,6 +78,12 @@ export class SessionStore {
     return 'mfa_token' in answer ? { mfaToken: answer.mfa_token } : this.set(answer);
   }
 
+  /** Signs in with the one-time code single sign-on brought back (`sso_code`), which works once. */
+  async exchangeSsoCode(code: string): Promise<Session> {
+    const answer = await post<SessionAnswer>('/api/v1/auth/oidc/exchange', { code, mode: 'cookie' });
+    return this.set(answer);
+  }
+
   async signOut(): Promise<void> {
     try {
       await fetch('/api/v1/auth/logout', { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: '{}' });

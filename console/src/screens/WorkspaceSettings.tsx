@@ -8,6 +8,7 @@ import { AssetPresets } from '../components/AssetPresets';
 import { SignInRules } from '../components/SignInRules';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Topbar } from '../components/Topbar';
+import { WorkspaceSso } from '../components/WorkspaceSso';
 import { Button, ErrorAlert, Loading, PageHead, TextInput } from '../components/ui';
 import { managesWorkspace } from '../lib/roles';
 
@@ -70,6 +71,7 @@ export default function WorkspaceSettings() {
         </section>
         {canEdit && <SignInRules ws={ws} />}
         {canEdit && <AssetPresets ws={ws} />}
+        {canEdit && <WorkspaceSso ws={ws} />}
         {workspace.data.role === 'owner' && (
           <section className="card" aria-labelledby="danger">
             <div className="card-head">

@@ -14,13 +14,14 @@ import { rateLimits } from './rate-limits';
 import { realtime } from './realtime';
 import { redis } from './redis';
 import { server } from './server';
+import { sso } from './sso';
 import { webhooks } from './webhooks';
 
 /**
  * Every section of the configuration, in the order `.env.example` lists them and a wrong environment's
  * problems are reported. A section's variables are declared in its file and nowhere else.
  */
-export const sections = { server, database, redis, auth, query, graphql, realtime, webhooks, handlers, flows, connections, rateLimits, mail, appUsers, files, metrics };
+export const sections = { server, database, redis, auth, query, graphql, realtime, webhooks, handlers, flows, connections, rateLimits, mail, appUsers, sso, files, metrics };
 
 export type ConfigSections = typeof sections;
 

@@ -25,5 +25,7 @@ import { MfaModule } from '../mfa/mfa.module';
   imports: [TypeOrmModule.forFeature([AppUserTokenEntity]), JwtModule.register({}), CredentialsModule, AppUsersModule, WorkspacesModule, PoliciesModule, MfaModule, MagicLinksModule],
   controllers: [AppAuthController, AppMfaController, AccountPagesController, AppUsersController],
   providers: [AppAuthService, AppAccountService, AppUserTokensService, AppUserAdminService],
+  // Single sign-on (sso/) starts app users' sessions as password sign-in does.
+  exports: [AppAuthService],
 })
 export class AppAuthModule {}

@@ -18,6 +18,6 @@ import { InstanceSetup } from './instance-setup';
   controllers: [AuthController, AccountMfaController],
   // The global PrincipalGuard is registered by the app module, which sees every kind of credential.
   providers: [AuthService, AccessTokenVerifier, InstanceSetup],
-  exports: [AccessTokenVerifier],
+  exports: [AccessTokenVerifier, AuthService],
 })
 export class AuthModule {}

@@ -74,7 +74,7 @@ export class AuthService {
     return this.startSession(user);
   }
 
-  /** A new sign-in: a new refresh-token family. */
+  /** A new sign-in (a new refresh-token family) of an account whose identity, and second factor when it has one, were checked. */
   async startSession(user: UserEntity): Promise<SessionDto> {
     const refresh = await this.refreshTokens.issue(PLATFORM_REALM, user.id);
     return this.session(user, refresh.token);

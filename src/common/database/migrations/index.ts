@@ -19,6 +19,7 @@ import { PolicyNames1733960000000 } from './1733960000000-policy-names';
 import { PeopleView1733970000000 } from './1733970000000-people-view';
 import { AssetPresets1734000000000 } from './1734000000000-asset-presets';
 import { MfaAndMagicLinks1734100000000 } from './1734100000000-mfa-and-magic-links';
+import { Sso1734200000000 } from './1734200000000-sso';
 
 /**
  * Every system-table migration, oldest first. The migrations of the tables of user collections, which
@@ -47,4 +48,5 @@ export const PLATFORM_MIGRATIONS = [
   PeopleView1733970000000,
   AssetPresets1734000000000,
   MfaAndMagicLinks1734100000000,
+  Sso1734200000000,
 ];

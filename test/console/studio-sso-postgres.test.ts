@@ -1,0 +1,3 @@
+import { describeStudioSso } from './sso.scenario';
+
+describeStudioSso('postgres');
