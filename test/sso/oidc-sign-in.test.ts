@@ -3,6 +3,7 @@ import { after, before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
 import { newAppUser } from '../support/app-users';
 import { assertError, newAccount, newOwnedWorkspace, OwnedWorkspace, uniqueEmail } from '../support/factories';
+import { currentCode, enrolMfa } from '../support/mfa';
 import { LocalOidcProvider, ProviderIdentity } from '../support/oidc-provider';
 import { TestBrowser } from './browser';
 
@@ -227,6 +228,29 @@ describeEachDatabase('OpenID Connect sign-in', { env }, (suite) => {
     const listed = await team.api.get(`${team.base}/app-users?search=${encodeURIComponent(stranger)}`);
     assert.equal(listed.status, 200, listed.text);
     assert.deepEqual(listed.body.data, []);
+  });
+
+  it('asks a member and an app user with MFA for their code after single sign-on, as after a password', async () => {
+    const member = await newAccount(suite.api, 'sso-mfa');
+    const memberMfa = await enrolMfa(suite.api, '/api/v1/auth', member.accessToken, suite.app);
+    const challenged = await suite.api.post('/api/v1/auth/oidc/exchange', { code: await signIn('/api/v1/auth/oidc/login', verified(member.email), CONSOLE) }, { token: null });
+    assert.equal(challenged.status, 200, challenged.text);
+    assert.equal(challenged.body.data.mfa_required, true);
+    assert.equal(challenged.body.data.access_token, undefined, 'no session before the second factor');
+    const session = await suite.api.post('/api/v1/auth/mfa/verify', { mfa_token: challenged.body.data.mfa_token, code: currentCode(memberMfa.secret, suite.app.clock) }, { token: null });
+    assert.equal(session.status, 200, session.text);
+    assert.equal(session.body.data.user.id, member.id);
+
+    await ensureWorkspaceProvider();
+    const appUser = await newAppUser(suite.api, team.base);
+    const appMfa = await enrolMfa(suite.api, `${team.base}/auth`, appUser.accessToken, suite.app);
+    const login = `/api/v1/w/${team.workspace.slug}/auth/oidc/login`;
+    const appChallenged = await suite.api.post(`${team.base}/auth/oidc/exchange`, { code: await signIn(login, verified(appUser.email), APP) }, { token: null });
+    assert.equal(appChallenged.body.data.mfa_required, true, appChallenged.text);
+    assert.equal(appChallenged.body.data.access_token, undefined);
+    const appSession = await suite.api.post(`${team.base}/auth/mfa/verify`, { mfa_token: appChallenged.body.data.mfa_token, code: currentCode(appMfa.secret, suite.app.clock) }, { token: null });
+    assert.equal(appSession.status, 200, appSession.text);
+    assert.equal(appSession.body.data.user.id, appUser.id);
   });
 
   it('turns a workspace provider off and removes it', async () => {

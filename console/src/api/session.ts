@@ -78,10 +78,9 @@ export class SessionStore {
     return 'mfa_token' in answer ? { mfaToken: answer.mfa_token } : this.set(answer);
   }
 
-  /** Signs in with the one-time code single sign-on brought back (`sso_code`), which works once. */
-  async exchangeSsoCode(code: string): Promise<Session> {
-    const answer = await post<SessionAnswer>('/api/v1/auth/oidc/exchange', { code, mode: 'cookie' });
-    return this.set(answer);
+  /** Signs in with the one-time code single sign-on brought back (`sso_code`), which works once: the session, or the challenge of the MFA step. */
+  async exchangeSsoCode(code: string): Promise<Session | MfaChallenge> {
+    return this.firstFactor(await post<SessionAnswer | ChallengeAnswer>('/api/v1/auth/oidc/exchange', { code, mode: 'cookie' }));
   }
 
   async signOut(): Promise<void> {

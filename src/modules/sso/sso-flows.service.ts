@@ -7,6 +7,7 @@ import type { AppSessionDto } from '../app-users/app-user.dto';
 import { AppUsersService } from '../app-users/app-users.service';
 import type { SessionDto } from '../auth/auth.dto';
 import { AuthService } from '../auth/auth.service';
+import type { MfaChallenge } from '../mfa/sign-in-challenges.service';
 import { UsersService } from '../users/users.service';
 import { OidcClient, PendingChecks } from './oidc-client';
 import { SsoAccounts } from './sso-accounts';
@@ -90,20 +91,24 @@ export class SsoFlows {
     return back.href;
   }
 
-  /** The session of a finished sign-in, for the one-time code its callback gave; a code works once. */
-  async exchange(realm: { kind: 'platform' }, code: string): Promise<SessionDto>;
-  async exchange(realm: { kind: 'workspace'; workspaceId: string }, code: string): Promise<AppSessionDto>;
-  async exchange(realm: SignInRealm, code: string): Promise<SessionDto | AppSessionDto> {
+  /**
+   * What a finished sign-in leads to, for the one-time code its callback gave (a code works once): the
+   * session, or, for an account or app user with MFA, the challenge of its second step. Single sign-on is
+   * a first factor, as a password is.
+   */
+  async exchange(realm: { kind: 'platform' }, code: string): Promise<SessionDto | MfaChallenge>;
+  async exchange(realm: { kind: 'workspace'; workspaceId: string }, code: string): Promise<AppSessionDto | MfaChallenge>;
+  async exchange(realm: SignInRealm, code: string): Promise<SessionDto | AppSessionDto | MfaChallenge> {
     const finished = await this.handoffs.take<FinishedSignIn>('exchange', code);
     if (!finished || !sameRealm(finished.realm, realm)) throw invalidToken('The sign-in code is unknown, used already or expired.');
     if (realm.kind === 'platform') {
       const user = await this.users.findById(finished.subjectId);
       if (!user || user.status !== 'active') throw invalidToken('The account of this sign-in is no longer active.');
-      return this.auth.startSession(user);
+      return this.auth.afterFirstFactor(user);
     }
     const appUser = await this.appUsers.findById(realm.workspaceId, finished.subjectId);
     if (!appUser || appUser.status !== 'active') throw invalidToken('The app user of this sign-in is no longer active.');
-    return this.appAuth.startSession(appUser);
+    return this.appAuth.afterFirstFactor(appUser);
   }
 
   private async provider(realm: SignInRealm): Promise<SignInProvider | null> {

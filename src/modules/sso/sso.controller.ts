@@ -8,6 +8,7 @@ import type { AuthConfig, ServerConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { SessionDto } from '../auth/auth.dto';
 import { deliverSession, queryOf, recallFlow, rememberFlow } from './sso-cookies';
+import { ApiSessionOrChallenge } from '../mfa/mfa.dto';
 import { SsoFlows } from './sso-flows.service';
 import { AuthProvidersDto, OidcExchangeDto } from './sso.dto';
 
@@ -57,10 +58,10 @@ export class SsoController {
   @Public()
   @AuthRateLimit('token')
   @Post('oidc/exchange')
-  @ApiData(SessionDto, { description: 'The session a password sign-in answers.' })
+  @ApiSessionOrChallenge(SessionDto, 'What a password sign-in answers: the session, or for an account with MFA a challenge to complete at `POST /auth/mfa/verify`.')
   @ApiErrors(400, 401)
   async exchange(@Body() body: OidcExchangeDto, @Res({ passthrough: true }) reply: FastifyReply) {
     const session = await this.flows.exchange(PLATFORM, body.code);
-    return { data: deliverSession(session, body.mode ?? 'json', '/api/v1/auth', reply, this.authConfig, this.serverConfig) };
+    return { data: 'mfa_token' in session ? session : deliverSession(session, body.mode ?? 'json', '/api/v1/auth', reply, this.authConfig, this.serverConfig) };
   }
 }

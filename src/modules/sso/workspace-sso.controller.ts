@@ -12,6 +12,7 @@ import { CurrentWorkspace, RequireWorkspaceRole } from '../workspaces/workspace-
 import type { WorkspaceAccess } from '../workspaces/workspaces.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { deliverSession, queryOf, recallFlow, rememberFlow } from './sso-cookies';
+import { ApiSessionOrChallenge } from '../mfa/mfa.dto';
 import { SsoFlows } from './sso-flows.service';
 import { AuthProvidersDto, OidcExchangeDto, PutWorkspaceSsoDto, WorkspaceSsoDto } from './sso.dto';
 import { WorkspaceSsoService } from './workspace-sso.service';
@@ -92,11 +93,11 @@ export class WorkspaceSsoController {
   @Public()
   @AuthRateLimit('token')
   @Post('auth/oidc/exchange')
-  @ApiData(AppSessionDto, { description: 'The session an app user password sign-in answers.' })
+  @ApiSessionOrChallenge(AppSessionDto, 'What an app user password sign-in answers: the session, or for an app user with MFA a challenge to complete at `POST /w/{ws}/auth/mfa/verify`.')
   @ApiErrors(400, 401, 404)
   async exchange(@Param('ws') ref: string, @Body() body: OidcExchangeDto, @Res({ passthrough: true }) reply: FastifyReply) {
     const session = await this.flows.exchange({ kind: 'workspace', workspaceId: await this.workspaceId(ref) }, body.code);
-    return { data: deliverSession(session, body.mode ?? 'json', `/api/v1/w/${encodeURIComponent(ref)}/auth`, reply, this.authConfig, this.serverConfig) };
+    return { data: 'mfa_token' in session ? session : deliverSession(session, body.mode ?? 'json', `/api/v1/w/${encodeURIComponent(ref)}/auth`, reply, this.authConfig, this.serverConfig) };
   }
 
   private async workspaceId(ref: string): Promise<string> {
