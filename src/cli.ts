@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { AppModule } from './app.module';
 import { runCli } from './command-line/run-cli';
 
 /**
@@ -8,7 +7,8 @@ import { runCli } from './command-line/run-cli';
  * top-level file may import: the root module for direct mode, and main.ts for `start`.
  */
 void runCli(process.argv, {
-  appModule: (config, clock) => AppModule.forRoot(config, clock),
+  // Loaded only by the commands that open the database: --help and API mode start in a fraction of the time.
+  appModule: async (config, clock) => (await import('./app.module')).AppModule.forRoot(config, clock),
   startServer: () => import('./main'),
 }).then((code) => {
   if (code === 'running') return;

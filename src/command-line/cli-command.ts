@@ -1,5 +1,10 @@
+import type { DynamicModule } from '@nestjs/common';
 import type { Command } from 'commander';
-import type { AppModuleFactory } from './direct-connection';
+import type { Clock } from '../common/clock/clock';
+import type { AppConfig } from '../config/app-config';
+
+/** Builds the application's root module for a configuration, as main.ts builds it (loaded when first needed). */
+export type AppModuleFactory = (config: AppConfig, clock: Clock) => Promise<DynamicModule>;
 
 /**
  * What the entry file hands the commands: the parts of Cairn that only a top-level file may import (the

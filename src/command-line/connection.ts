@@ -4,7 +4,8 @@ import { ConfigError, loadConfig } from '../config/load-config';
 import { ApiClient } from './api-client';
 import type { CliHost } from './cli-command';
 import { CliError, usageError } from './cli-errors';
-import { describeDatabase, DirectConnection } from './direct-connection';
+import { describeDatabase } from './database-name';
+import type { DirectConnection } from './direct-connection';
 import { globalOptions } from './global-options';
 import { Output } from './output';
 
@@ -29,6 +30,8 @@ export async function withConnection(command: Command, host: CliHost, work: (con
   }
   const config = cliConfig();
   output.note(`using the database ${describeDatabase(config.database)}`);
+  // Loaded here, with the application behind it: API mode and --help never need it.
+  const { DirectConnection } = await import('./direct-connection');
   const direct = await DirectConnection.open(host.appModule, config, { verbose: globals.verbose, actorEmail: globals.as });
   try {
     await work({ mode: 'direct', direct }, output);

@@ -1,18 +1,17 @@
-import type { DynamicModule, INestApplicationContext, Type } from '@nestjs/common';
+import type { INestApplicationContext, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import pino from 'pino';
 import { AppError } from '../common/errors/app-error';
-import { Clock, SystemClock } from '../common/clock/clock';
+import { SystemClock } from '../common/clock/clock';
 import { PinoNestLogger } from '../common/logging/logger';
 import type { UserPrincipal } from '../common/principal/principal';
-import type { AppConfig, DatabaseConfig } from '../config/app-config';
+import type { AppConfig } from '../config/app-config';
 import { UserEntity } from '../modules/users/user.entity';
 import { UsersService } from '../modules/users/users.service';
 import { WorkspaceAccess, WorkspacesService } from '../modules/workspaces/workspaces.service';
+import type { AppModuleFactory } from './cli-command';
 import { CliError } from './cli-errors';
-
-/** Builds the application's root module for a configuration: the entry hands it in, as main.ts builds it. */
-export type AppModuleFactory = (config: AppConfig, clock: Clock) => DynamicModule;
+import { describeDatabase } from './database-name';
 
 /**
  * Cairn's services on the configured database, without HTTP: the application booted as a Nest
@@ -33,7 +32,7 @@ export class DirectConnection {
     const logger = pino({ level: options.verbose ? config.server.logLevel : 'error', base: { service: 'cairn-cli' } }, pino.destination({ dest: 2, sync: true }));
     let app: INestApplicationContext;
     try {
-      app = await NestFactory.createApplicationContext(appModule(config, new SystemClock()), { logger: new PinoNestLogger(logger), abortOnError: false });
+      app = await NestFactory.createApplicationContext(await appModule(config, new SystemClock()), { logger: new PinoNestLogger(logger), abortOnError: false });
     } catch (error) {
       throw new CliError(`Could not open the database ${describeDatabase(config.database)}: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -75,17 +74,5 @@ export class DirectConnection {
 
   close(): Promise<void> {
     return this.app.close();
-  }
-}
-
-/** The database as the command line names it: its kind and address, the password left out. */
-export function describeDatabase(database: Pick<DatabaseConfig, 'kind' | 'url'>): string {
-  if (database.kind === 'sqlite') return `sqlite:${database.url}`;
-  try {
-    const url = new URL(database.url);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return `${database.kind} (its URL could not be read)`;
   }
 }

@@ -1,9 +1,6 @@
 import { Option } from 'commander';
 import { AppError } from '../../common/errors/app-error';
-import { validatedPayload } from '../../common/errors/payload-validation.pipe';
-import { RegisterDto } from '../../modules/auth/auth.dto';
-import { PasswordHasher } from '../../modules/credentials/password-hasher';
-import { normalizeEmail, UsersService } from '../../modules/users/users.service';
+import type { RegisterDto } from '../../modules/auth/auth.dto';
 import type { CliCommand } from '../cli-command';
 import { CliError, EXIT, usageError } from '../cli-errors';
 import { withConnection } from '../connection';
@@ -44,12 +41,13 @@ export const command: CliCommand = {
       .action(async (options: CreateOptions, cmd) => {
         if (!options.email) throw usageError('admin create needs an email: --email or CAIRN_ADMIN_EMAIL.');
         if (!options.password) throw usageError('admin create needs a password: --password or CAIRN_ADMIN_PASSWORD.');
-        const input = checkedInput(options.email, options.password, options.name);
+        const input = await checkedInput(options.email, options.password, options.name);
         await withConnection(
           cmd,
           host,
           async (connection, output) => {
             if (connection.mode !== 'direct') return;
+            const [{ PasswordHasher }, { normalizeEmail, UsersService }] = await Promise.all([import('../../modules/credentials/password-hasher'), import('../../modules/users/users.service')]);
             const users = connection.direct.get(UsersService);
             const email = normalizeEmail(input.email);
             const exists = () => {
@@ -74,7 +72,8 @@ export const command: CliCommand = {
 };
 
 /** The flags checked as the API checks a sign-up body; a bad one is a usage error (exit 2). */
-function checkedInput(email: string, password: string, name: string | undefined): RegisterDto {
+async function checkedInput(email: string, password: string, name: string | undefined): Promise<RegisterDto> {
+  const [{ validatedPayload }, { RegisterDto }] = await Promise.all([import('../../common/errors/payload-validation.pipe'), import('../../modules/auth/auth.dto')]);
   try {
     return validatedPayload(RegisterDto, { email, password, ...(name === undefined ? {} : { name }) });
   } catch (error) {

@@ -4,7 +4,7 @@ import { extname } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Option } from 'commander';
-import { ItemsTransfer, mappingOf, type TransferFormat } from '../../modules/data/transfer/items-transfer.service';
+import type { TransferFormat } from '../../modules/data/transfer/items-transfer.service';
 import type { ImportResult } from '../../modules/data/transfer/transfer.types';
 import type { CliCommand } from '../cli-command';
 import { CliError, usageError } from '../cli-errors';
@@ -98,27 +98,27 @@ export const command: CliCommand = {
 
 async function exportStream(connection: Connection, workspace: string, collection: string, params: Record<string, string | undefined>): Promise<Readable> {
   if (connection.mode === 'api') return connection.api.download(`/w/${encodeURIComponent(workspace)}/items/${encodeURIComponent(collection)}`, params);
+  const { ItemsTransfer } = await import('../../modules/data/transfer/items-transfer.service');
   const given = Object.fromEntries(Object.entries(params).filter(([, value]) => value !== undefined));
   return (await connection.direct.get(ItemsTransfer).export(await connection.direct.workspace(workspace), collection, given)).body;
 }
 
-function importFile(connection: Connection, options: ImportOptions, collection: string, format: TransferFormat): Promise<ImportResult> {
+async function importFile(connection: Connection, options: ImportOptions, collection: string, format: TransferFormat): Promise<ImportResult> {
   if (connection.mode === 'api') {
     const fields: Record<string, string> = options.mapping === undefined ? {} : { mapping: options.mapping };
     return connection.api.upload<ImportResult>(`/w/${encodeURIComponent(options.workspace)}/items/${encodeURIComponent(collection)}/import`, { path: options.file, type: CONTENT_TYPES[format] }, fields, {
       dry_run: options.dryRun ? 'true' : undefined,
     });
   }
-  const direct = connection.direct;
+  const { ItemsTransfer, mappingOf } = await import('../../modules/data/transfer/items-transfer.service');
   const mapping = options.mapping === undefined ? null : mappingOf(options.mapping);
-  return direct.workspace(options.workspace).then((access) =>
-    direct.get(ItemsTransfer).importFile(
-      access,
-      collection,
-      // A local file has no upload limit to be cut at.
-      { bytes: createReadStream(options.file), format, truncated: () => false, maxBytes: Number.MAX_SAFE_INTEGER },
-      { dryRun: options.dryRun === true, mapping, origin: { ip: null, userAgent: 'cairn-cli' } },
-    ),
+  const access = await connection.direct.workspace(options.workspace);
+  return connection.direct.get(ItemsTransfer).importFile(
+    access,
+    collection,
+    // A local file has no upload limit to be cut at.
+    { bytes: createReadStream(options.file), format, truncated: () => false, maxBytes: Number.MAX_SAFE_INTEGER },
+    { dryRun: options.dryRun === true, mapping, origin: { ip: null, userAgent: 'cairn-cli' } },
   );
 }
 

@@ -1,13 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import { DataSource, DataSourceOptions } from 'typeorm';
-import { dataSourceOptions, MIGRATIONS_TABLE } from '../../common/database/data-source-options';
-import { PLATFORM_MIGRATIONS } from '../../common/database/migrations';
+import type { DataSource, DataSourceOptions } from 'typeorm';
 import { sqliteDirectory } from '../../config/sections/database';
-import { USER_TABLE_MIGRATIONS } from '../../modules/schema/migrations';
 import type { CliCommand } from '../cli-command';
 import { CliError, usageError } from '../cli-errors';
 import { cliConfig } from '../connection';
-import { describeDatabase } from '../direct-connection';
+import { describeDatabase } from '../database-name';
 import { globalOptions } from '../global-options';
 import { Output } from '../output';
 
@@ -32,6 +29,13 @@ export const command: CliCommand = {
         output.note(`using the database ${describeDatabase(config.database)}`);
         const directory = sqliteDirectory(config.database);
         if (directory) mkdirSync(directory, { recursive: true });
+        // TypeORM and the migrations are loaded here: --help needs neither.
+        const [{ DataSource }, { dataSourceOptions }, { PLATFORM_MIGRATIONS }, { USER_TABLE_MIGRATIONS }] = await Promise.all([
+          import('typeorm'),
+          import('../../common/database/data-source-options'),
+          import('../../common/database/migrations'),
+          import('../../modules/schema/migrations'),
+        ]);
         const sourceOptions: DataSourceOptions = { ...dataSourceOptions(config.database, [], [...PLATFORM_MIGRATIONS, ...USER_TABLE_MIGRATIONS]), migrationsRun: false };
         const dataSource = new DataSource(sourceOptions);
         try {
@@ -57,6 +61,7 @@ export const command: CliCommand = {
 
 /** The migrations the database has not recorded as run, in the order they would run. */
 async function pendingMigrations(dataSource: DataSource): Promise<string[]> {
+  const { MIGRATIONS_TABLE } = await import('../../common/database/data-source-options');
   const runner = dataSource.createQueryRunner();
   try {
     const executed = new Set<string>();

@@ -1,11 +1,12 @@
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
-import { SnapshotService, type PlannedStep } from '../../modules/schema/snapshot.service';
+import type { PlannedStep, SnapshotService } from '../../modules/schema/snapshot.service';
 import type { CliCommand } from '../cli-command';
 import { CliError } from '../cli-errors';
 import { confirm } from '../confirm';
 import { Connection, withConnection } from '../connection';
+import type { DirectConnection } from '../direct-connection';
 import { workspaceOption } from '../options';
 
 type Raw = Record<string, unknown>;
@@ -49,13 +50,14 @@ export const command: CliCommand = {
       .addOption(workspaceOption())
       .requiredOption('-f, --file <file>', 'the snapshot file (from schema export)')
       .addHelpText('after', '\nExamples:\n  cairn schema diff -w staging --file acme.schema.json\n  cairn schema diff -w staging --file acme.schema.json --json')
-      .action(async (options: { workspace: string; file: string }, cmd) =>
-        withConnection(cmd, host, async (connection, output) => {
-          const snapshot = await readSnapshot(options.file);
+      .action(async (options: { workspace: string; file: string }, cmd) => {
+        // The file is read first: a bad one is answered without opening the database.
+        const snapshot = await readSnapshot(options.file);
+        await withConnection(cmd, host, async (connection, output) => {
           const steps = await diff(connection, options.workspace, snapshot);
           output.result(steps, (plan) => describePlan(plan, options.workspace));
-        }),
-      );
+        });
+      });
 
     schema
       .command('apply')
@@ -66,9 +68,9 @@ export const command: CliCommand = {
       .option('--force', 'also apply steps that lose data: lossy field changes, deleting collections that hold rows or that others depend on')
       .option('--dry-run', 'check every step, including the --force checks, and change nothing')
       .addHelpText('after', '\nExamples:\n  cairn schema apply -w production --file acme.schema.json\n  cairn schema apply -w production --file acme.schema.json --yes --json')
-      .action(async (options: { workspace: string; file: string; yes?: boolean; force?: boolean; dryRun?: boolean }, cmd) =>
-        withConnection(cmd, host, async (connection, output) => {
-          const snapshot = await readSnapshot(options.file);
+      .action(async (options: { workspace: string; file: string; yes?: boolean; force?: boolean; dryRun?: boolean }, cmd) => {
+        const snapshot = await readSnapshot(options.file);
+        await withConnection(cmd, host, async (connection, output) => {
           const plan = await diff(connection, options.workspace, snapshot);
           if (plan.length === 0) {
             output.result({ applied: false, steps: [] }, () => `The workspace ${options.workspace} matches the snapshot already: nothing to apply.`);
@@ -82,26 +84,32 @@ export const command: CliCommand = {
           output.result({ applied: !options.dryRun, steps }, (answer) =>
             answer.applied ? `Applied ${answer.steps.length} step(s) to ${options.workspace}.` : `Dry run: the ${answer.steps.length} step(s) would apply to ${options.workspace}; nothing was changed.\n${describePlan(answer.steps, options.workspace)}`,
           );
-        }),
-      );
+        });
+      });
   },
 };
 
 async function exportSnapshot(connection: Connection, workspace: string): Promise<Raw> {
   if (connection.mode === 'api') return connection.api.json<Raw>('GET', `/w/${encodeURIComponent(workspace)}/schema/snapshot`);
-  return connection.direct.get(SnapshotService).snapshot(await connection.direct.workspace(workspace));
+  return (await snapshotService(connection.direct)).snapshot(await connection.direct.workspace(workspace));
 }
 
 async function diff(connection: Connection, workspace: string, snapshot: unknown): Promise<PlannedStep[]> {
   if (connection.mode === 'api') return connection.api.json<PlannedStep[]>('POST', `/w/${encodeURIComponent(workspace)}/schema/diff`, { snapshot, impact: true });
-  const snapshots = connection.direct.get(SnapshotService);
+  const snapshots = await snapshotService(connection.direct);
   return snapshots.diff(await connection.direct.workspace(workspace), snapshots.parse(snapshot), { impact: true });
 }
 
 async function apply(connection: Connection, workspace: string, snapshot: unknown, options: { dryRun: boolean; force: boolean }): Promise<PlannedStep[]> {
   if (connection.mode === 'api') return connection.api.json<PlannedStep[]>('POST', `/w/${encodeURIComponent(workspace)}/schema/apply`, { snapshot, dry_run: options.dryRun, force: options.force });
-  const snapshots = connection.direct.get(SnapshotService);
+  const snapshots = await snapshotService(connection.direct);
   return snapshots.apply(await connection.direct.workspace(workspace), snapshots.parse(snapshot), options);
+}
+
+/** The snapshot service of the application direct mode booted (its module loaded with it). */
+async function snapshotService(direct: DirectConnection): Promise<SnapshotService> {
+  const { SnapshotService } = await import('../../modules/schema/snapshot.service');
+  return direct.get(SnapshotService);
 }
 
 /** A snapshot file's JSON; an unreadable or malformed file is named with its problem. */
@@ -115,7 +123,7 @@ async function readSnapshot(file: string): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new CliError(`The snapshot file ${file} is not JSON: ${(error as Error).message}`);
+    throw new CliError(`The snapshot file ${file} is not JSON: ${(error as Error).message.replace(/\s+/g, ' ')}`);
   }
 }
 

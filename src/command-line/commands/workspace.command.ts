@@ -1,8 +1,6 @@
-import { validatedPayload } from '../../common/errors/payload-validation.pipe';
 import type { UserPrincipal } from '../../common/principal/principal';
-import { UsersService } from '../../modules/users/users.service';
-import { CreateWorkspaceDto, WorkspaceDto } from '../../modules/workspaces/workspace.dto';
-import { toWorkspaceDto, WorkspacesService } from '../../modules/workspaces/workspaces.service';
+import type { UsersService } from '../../modules/users/users.service';
+import type { WorkspaceDto } from '../../modules/workspaces/workspace.dto';
 import type { CliCommand } from '../cli-command';
 import { CliError, usageError } from '../cli-errors';
 import { confirm } from '../confirm';
@@ -43,6 +41,13 @@ export const command: CliCommand = {
             if (options.owner !== undefined) throw usageError("--owner is for direct mode; in API mode the token's account owns the workspace.");
             created = await connection.api.json<WorkspaceDto>('POST', '/workspaces', body);
           } else {
+            // The services are loaded with the application, in direct mode only.
+            const [{ validatedPayload }, { CreateWorkspaceDto }, { UsersService }, { toWorkspaceDto, WorkspacesService }] = await Promise.all([
+              import('../../common/errors/payload-validation.pipe'),
+              import('../../modules/workspaces/workspace.dto'),
+              import('../../modules/users/users.service'),
+              import('../../modules/workspaces/workspaces.service'),
+            ]);
             const input = validatedPayload(CreateWorkspaceDto, body);
             const owner = options.owner === undefined ? await connection.direct.actor() : await ownerNamed(connection.direct.get(UsersService), options.owner);
             created = toWorkspaceDto(await connection.direct.get(WorkspacesService).create(owner, input), 'owner');
@@ -62,20 +67,25 @@ export const command: CliCommand = {
           const target = await findWorkspace(connection, ref);
           await confirm(`Delete the workspace ${target.slug} (${target.name}) and everything in it?`, { yes: options.yes === true, refusal: `workspace delete removes ${target.slug} and everything in it` });
           if (connection.mode === 'api') await connection.api.json('DELETE', `/workspaces/${encodeURIComponent(ref)}`);
-          else await connection.direct.get(WorkspacesService).remove((await connection.direct.workspace(ref)).workspace);
+          else {
+            const { WorkspacesService } = await import('../../modules/workspaces/workspaces.service');
+            await connection.direct.get(WorkspacesService).remove((await connection.direct.workspace(ref)).workspace);
+          }
           output.result({ deleted: target.id, slug: target.slug }, () => `Deleted the workspace ${target.slug}.`);
         }),
       );
   },
 };
 
-function listWorkspaces(connection: Connection): Promise<WorkspaceDto[]> {
+async function listWorkspaces(connection: Connection): Promise<WorkspaceDto[]> {
   if (connection.mode === 'api') return connection.api.json<WorkspaceDto[]>('GET', '/workspaces');
-  return connection.direct.actor().then((actor) => connection.direct.get(WorkspacesService).listFor(actor));
+  const { WorkspacesService } = await import('../../modules/workspaces/workspaces.service');
+  return connection.direct.get(WorkspacesService).listFor(await connection.direct.actor());
 }
 
 async function findWorkspace(connection: Connection, ref: string): Promise<WorkspaceDto> {
   if (connection.mode === 'api') return connection.api.json<WorkspaceDto>('GET', `/workspaces/${encodeURIComponent(ref)}`);
+  const { toWorkspaceDto } = await import('../../modules/workspaces/workspaces.service');
   const access = await connection.direct.workspace(ref);
   return toWorkspaceDto(access.workspace, access.role);
 }
