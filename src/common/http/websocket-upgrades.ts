@@ -29,7 +29,9 @@ export class WebSocketUpgrades implements OnModuleDestroy {
   route(pattern: RegExp, server: WebSocketServer): void {
     this.routes.push({ pattern, server });
     if (this.listening) return;
-    const http = this.adapterHost.httpAdapter.getHttpServer() as Server;
+    // An application context without HTTP (the command line's direct mode) has no server to listen on.
+    const http = (this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | undefined)?.getHttpServer() as Server | undefined;
+    if (!http) return;
     http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(request, socket, head));
     this.listening = true;
   }

@@ -24,6 +24,11 @@ export interface Admission {
   setupToken?: string;
   /** The first account configured by CAIRN_ADMIN_EMAIL and CAIRN_ADMIN_PASSWORD, made at start. */
   fromEnvironment?: boolean;
+  /**
+   * A superadmin made by the instance's operator, who has the database itself (`cairn admin create`):
+   * no setup token is needed, and the account is a superadmin even when it is not the first.
+   */
+  byOperator?: boolean;
   /** Why an account that is not the first is refused (403); null: it may be made. */
   ordinaryRefusal: string | null;
 }
@@ -77,7 +82,7 @@ export class UsersService implements OnModuleInit, OnModuleDestroy {
   /**
    * Creates an account. The first account of the instance becomes its superadmin, and only with a setup
    * token that is pending (or from the environment at start); a later one only when `admission` lets
-   * ordinary accounts in. The setup tokens are locked first, so of two first registrations racing one
+   * ordinary accounts in; the operator's (`byOperator`) always, as a superadmin. The setup tokens are locked first, so of two first registrations racing one
    * makes the superadmin and the other, finding an account, is judged as a later one.
    */
   async create(input: NewAccount, admission: Admission): Promise<UserEntity> {
@@ -88,16 +93,16 @@ export class UsersService implements OnModuleInit, OnModuleDestroy {
       const isFirst = (await repo.count()) === 0;
       if (isFirst) {
         const presented = admission.setupToken ? hashSecret(admission.setupToken) : null;
-        if (!admission.fromEnvironment && !pending.some((token) => token.token_hash === presented)) throw setupTokenRequired(this.config.publicUrl);
+        if (!admission.fromEnvironment && !admission.byOperator && !pending.some((token) => token.token_hash === presented)) throw setupTokenRequired(this.config.publicUrl);
         await tokens.createQueryBuilder().delete().execute();
-      } else if (admission.ordinaryRefusal !== null) {
+      } else if (admission.ordinaryRefusal !== null && !admission.byOperator) {
         throw forbidden(admission.ordinaryRefusal);
       }
       const email = normalizeEmail(input.email);
       if (await repo.existsBy({ email })) throw conflict('An account with this email already exists.', { field: 'email' });
       const now = new Date();
       return repo.save(
-        repo.create({ id: randomUUID(), email, passwordHash: input.passwordHash, name: input.name ?? null, isSuperadmin: isFirst, status: 'active', createdAt: now, updatedAt: now }),
+        repo.create({ id: randomUUID(), email, passwordHash: input.passwordHash, name: input.name ?? null, isSuperadmin: isFirst || admission.byOperator === true, status: 'active', createdAt: now, updatedAt: now }),
       );
     });
   }

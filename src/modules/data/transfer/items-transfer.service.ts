@@ -87,12 +87,8 @@ export class ItemsTransfer {
         }
         if (part.type !== 'file' || part.fieldname !== 'file') throw invalidPayload('Invalid payload: an import holds one file part, named "file", after an optional "mapping" field.', part.fieldname);
         try {
-          const format = importFormat(part.mimetype, part.filename);
-          const schema = await this.registry.forWorkspace(access.workspace);
-          const collection = schema.collections.get(collectionName);
-          // Unknown collections and missing grants are the items door's to answer, as for any create.
-          const rows = collection ? fileRows(part, format, collection, maxBytes, mapping) : emptyRows();
-          result = await this.items.importItems(access, collectionName, rows, { dryRun, origin });
+          const file: ImportFile = { bytes: part.file, format: importFormat(part.mimetype, part.filename), truncated: () => part.file.truncated, maxBytes };
+          result = await this.importFile(access, collectionName, file, { dryRun, mapping, origin });
         } finally {
           // A refused import may leave the rest of the file unread: read it off, so the client gets the answer.
           if (!part.file.readableEnded) await drain(part);
@@ -104,6 +100,28 @@ export class ItemsTransfer {
     if (!result) throw invalidPayload('Invalid payload: the import has no file part; send the file as the part "file".', 'file');
     return result;
   }
+
+  /**
+   * Imports a file already opened: the rows of its stream, mapped to the collection's fields, handed to the
+   * items door. The multipart route comes here for its file part, and so does the command line for a
+   * local file.
+   */
+  async importFile(access: ItemsAccess, collectionName: string, file: ImportFile, options: { dryRun: boolean; mapping: ColumnMapping | null; origin: RequestOrigin }): Promise<ImportResult> {
+    const schema = await this.registry.forWorkspace(access.workspace);
+    const collection = schema.collections.get(collectionName);
+    // Unknown collections and missing grants are the items door's to answer, as for any create.
+    const rows = collection ? fileRows(file, collection, options.mapping) : emptyRows();
+    return this.items.importItems(access, collectionName, rows, { dryRun: options.dryRun, origin: options.origin });
+  }
+}
+
+/** A file to import: its bytes as they arrive, its format, and whether a size limit cut it short. */
+export interface ImportFile {
+  bytes: Readable;
+  format: TransferFormat;
+  /** True once the bytes were cut at `maxBytes`: the file is refused (413) rather than read as whole. */
+  truncated(): boolean;
+  maxBytes: number;
 }
 
 function exportFormat(value: unknown): TransferFormat {
@@ -157,18 +175,18 @@ async function* emptyRows(): AsyncGenerator<ImportRow> {}
  * The rows of an uploaded file, mapped to the collection's fields. A file cut short by the size limit
  * is refused (413) before its last row can be taken for a whole one.
  */
-async function* fileRows(part: MultipartFile, format: TransferFormat, collection: CollectionDef, maxBytes: number, mapping: ColumnMapping | null): AsyncGenerator<ImportRow> {
+async function* fileRows(file: ImportFile, collection: CollectionDef, mapping: ColumnMapping | null): AsyncGenerator<ImportRow> {
   const skipped = skippedColumns(collection);
   // Checked when the rows are first wanted: after the items door has checked the caller may create.
   if (mapping) checkMapping(mapping, collection);
   try {
-    if (format === 'csv') yield* csvRows(part.file, collection, skipped, mapping);
-    else yield* jsonRows(part.file, skipped, mapping);
+    if (file.format === 'csv') yield* csvRows(file.bytes, collection, skipped, mapping);
+    else yield* jsonRows(file.bytes, skipped, mapping);
   } catch (error) {
-    if (part.file.truncated) throw tooLarge(maxBytes);
+    if (file.truncated()) throw tooLarge(file.maxBytes);
     throw error;
   }
-  if (part.file.truncated) throw tooLarge(maxBytes);
+  if (file.truncated()) throw tooLarge(file.maxBytes);
 }
 
 /** What a file's columns are ignored for: those Cairn writes itself, and an integer key (the database numbers rows). */
@@ -308,7 +326,7 @@ async function* jsonRows(bytes: Readable, skipped: Set<string>, mapping: ColumnM
 }
 
 /** The column mapping of an import: a file's column (CSV) or key (JSON) → the field it goes to, or null to skip it. */
-type ColumnMapping = Record<string, string | null>;
+export type ColumnMapping = Record<string, string | null>;
 
 /** The largest `mapping` field taken, in bytes: a mapping of thousands of columns fits. */
 const MAPPING_MAX_BYTES = 256 * 1024;
@@ -317,7 +335,7 @@ const MAPPING_MAX_BYTES = 256 * 1024;
  * The `mapping` field's JSON: an object of column names to field names, "" or null skipping the column.
  * Sent as text, it is parsed here; sent as application/json, the multipart plugin has parsed it.
  */
-function mappingOf(value: unknown): ColumnMapping {
+export function mappingOf(value: unknown): ColumnMapping {
   let parsed: unknown = value;
   if (typeof value === 'string') {
     try {
