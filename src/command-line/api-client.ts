@@ -50,11 +50,11 @@ export class ApiClient {
     return Readable.fromWeb(response.body as ReadableStream<Uint8Array>);
   }
 
-  /** Sends a local file (streamed from disk) as the part `file` of a multipart form, with text fields before it. */
-  async upload<T>(path: string, file: { path: string; type: string }, fields: Record<string, string>, query: Query = {}): Promise<T> {
+  /** Sends a local file (streamed from disk) as the part `file` (or `file.part`) of a multipart form, with text fields before it. */
+  async upload<T>(path: string, file: { path: string; type: string; part?: string }, fields: Record<string, string>, query: Query = {}): Promise<T> {
     const form = new FormData();
     for (const [name, value] of Object.entries(fields)) form.append(name, value);
-    form.append('file', await openAsBlob(file.path, { type: file.type }), basename(file.path));
+    form.append(file.part ?? 'file', await openAsBlob(file.path, { type: file.type }), basename(file.path));
     const response = await this.send(path, query, { method: 'POST', body: form });
     return ((await response.json()) as { data: T }).data;
   }
