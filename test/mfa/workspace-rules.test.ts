@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { describeEachDatabase } from '../support/app';
+import { RealtimeClient } from '../support/realtime';
 import { newAppUser } from '../support/app-users';
 import { addMember, assertError, newAccount, newCollection, newOwnedWorkspace, OwnedWorkspace } from '../support/factories';
 import { enrolMfa } from '../support/mfa';
@@ -44,6 +47,18 @@ describeEachDatabase('MFA required by a workspace', { env: { ACCESS_TOKEN_TTL: '
     assertError(data, 403, 'MFA_REQUIRED');
     assert.equal(data.body.errors[0].extensions.enrol, '/api/v1/auth/mfa/totp/setup');
     assertError(await suite.api.get(`/api/v1/workspaces/${ws.workspace.slug}`, { token: member.accessToken }), 403, 'MFA_REQUIRED');
+    // The WebSocket doors refuse it alike: realtime (with its error, then close code 4403) and GraphQL subscriptions.
+    const realtime = await RealtimeClient.connect(`${suite.app.url.replace('http', 'ws')}${ws.base}/realtime?access_token=${member.accessToken}`);
+    const refusal = await realtime.next();
+    assert.equal(refusal.type, 'auth');
+    assert.equal(refusal.error.code, 'MFA_REQUIRED');
+    assert.equal((await realtime.closed()).code, 4403);
+    const subscriptions = createClient({ url: `${suite.app.url.replace('http', 'ws')}${ws.base}/graphql`, webSocketImpl: WebSocket, connectionParams: { access_token: member.accessToken }, retryAttempts: 0, lazy: true });
+    const closed = await new Promise<CloseEvent | unknown>((resolve) => {
+      subscriptions.subscribe({ query: 'subscription { notes_mutated { event } }' }, { next: () => undefined, error: resolve, complete: () => resolve('completed') });
+    });
+    assert.equal((closed as { code?: number }).code, 4403, 'graphql-ws refuses the connection (Forbidden)');
+    await subscriptions.dispose();
     // Outside the workspace the account goes on, and may enrol.
     assert.equal((await suite.api.get('/api/v1/workspaces', { token: member.accessToken })).status, 200);
     await enrolMfa(suite.api, '/api/v1/auth', member.accessToken, suite.app);

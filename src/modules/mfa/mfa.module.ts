@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { MfaChallengeEntity, MfaFactorEntity, MfaRecoveryCodeEntity, WorkspaceSignInEntity } from './mfa.entities';
+import { MfaEnforcement } from './mfa-enforcement';
 import { MfaService } from './mfa.service';
 import { SignInChallengesService } from './sign-in-challenges.service';
 import { TotpSecretSealer } from './totp-secret.sealer';
@@ -16,7 +17,7 @@ import { WorkspaceSignInService } from './workspace-sign-in.service';
 @Module({
   imports: [TypeOrmModule.forFeature([MfaFactorEntity, MfaRecoveryCodeEntity, MfaChallengeEntity, WorkspaceSignInEntity]), WorkspacesModule],
   controllers: [WorkspaceSignInController],
-  providers: [MfaService, SignInChallengesService, TotpSecretSealer, WorkspaceSignInService],
-  exports: [MfaService, SignInChallengesService, WorkspaceSignInService],
+  providers: [MfaService, SignInChallengesService, TotpSecretSealer, WorkspaceSignInService, MfaEnforcement],
+  exports: [MfaService, SignInChallengesService, WorkspaceSignInService, MfaEnforcement],
 })
 export class MfaModule {}

@@ -17,6 +17,8 @@ import { ClientMessage, ItemsMessage, outgoing, parseClientMessage, ProtocolErro
 export const CLOSE = {
   /** The credential is refused, or has expired. */
   UNAUTHORIZED: 4401,
+  /** The credential is good, but the workspace refuses it as it is (403: two-factor authentication required). */
+  FORBIDDEN: 4403,
   /** No workspace, or one that does not exist. */
   NOT_FOUND: 4404,
   /** No answer to the last ping. */
@@ -116,7 +118,7 @@ export class RealtimeConnection implements Subscriber, Flushable {
         const { status } = toErrorResponse(error);
         const body = errorBody(error);
         this.send(outgoing.error('auth', body, null));
-        this.close(status === 404 ? CLOSE.NOT_FOUND : CLOSE.UNAUTHORIZED, body.message);
+        this.close(status === 404 ? CLOSE.NOT_FOUND : status === 403 ? CLOSE.FORBIDDEN : CLOSE.UNAUTHORIZED, body.message);
       },
     );
   }

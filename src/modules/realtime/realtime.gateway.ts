@@ -15,6 +15,7 @@ import { requestOrigin } from '../audit/activity.recorder';
 import { ChangeFeed } from '../data/feed/change-feed';
 import { ItemsService } from '../data/items.service';
 import { callerKey } from '../data/feed/caller-key';
+import { MfaEnforcement } from '../mfa/mfa-enforcement';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { RealtimeCaller, RealtimeConnection } from './realtime.connection';
 import { FlushScheduler } from './realtime.flusher';
@@ -40,6 +41,7 @@ export class RealtimeGateway implements OnModuleInit {
     private readonly items: ItemsService,
     private readonly credentials: BearerCredentials,
     private readonly workspaces: WorkspacesService,
+    private readonly mfa: MfaEnforcement,
     private readonly clock: Clock,
     @InjectConfig('realtime') private readonly config: RealtimeConfig,
     metrics: Metrics,
@@ -86,6 +88,7 @@ export class RealtimeGateway implements OnModuleInit {
     const ref = workspaceRef ?? principalWorkspace(principal);
     if (!ref && !principal) return null;
     if (!ref) throw notFound('Name the workspace: connect to /api/v1/w/{ws}/realtime or add ?workspace=.');
+    await this.mfa.check(principal, ref);
     const access = await this.workspaces.resolveItemsAccess(principal, ref);
     return { access, callerKey: callerKey(access), expiresAt: token ? tokenExpiry(token) : null };
   }

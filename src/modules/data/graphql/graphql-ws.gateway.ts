@@ -8,6 +8,7 @@ import { WebSocketUpgrades } from '../../../common/http/websocket-upgrades';
 import { requestOrigin } from '../../audit/activity.recorder';
 import { BearerCredentials } from '../../auth/bearer-credentials';
 import { bearerToken, handshakeToken, tokenParameter } from '../../auth/request-credential';
+import { MfaEnforcement } from '../../mfa/mfa-enforcement';
 import { WorkspacesService } from '../../workspaces/workspaces.service';
 import { GraphQLServer, GraphQLServerContext } from './graphql.server';
 
@@ -37,6 +38,7 @@ export class GraphQLWebSocketGateway implements OnModuleInit {
     private readonly server: GraphQLServer,
     private readonly credentials: BearerCredentials,
     private readonly workspaces: WorkspacesService,
+    private readonly mfa: MfaEnforcement,
   ) {}
 
   onModuleInit(): void {
@@ -88,6 +90,7 @@ export class GraphQLWebSocketGateway implements OnModuleInit {
     const ws = decodeURIComponent(GRAPHQL_PATH.exec((request.url ?? '').split('?')[0])?.[1] ?? '');
     const token = connectionToken(request, params);
     const principal = token ? await this.credentials.authenticate(token) : null;
+    await this.mfa.check(principal, ws);
     return this.workspaces.resolveItemsAccess(principal, ws);
   }
 }

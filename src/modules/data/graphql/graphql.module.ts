@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { MfaModule } from '../../mfa/mfa.module';
 import { WebSocketModule } from '../../../common/http/websocket.module';
 import { PrincipalGuardModule } from '../../auth/principal-guard.module';
 import { PoliciesModule } from '../../policies/policies.module';
@@ -15,7 +16,7 @@ import { GraphQLWebSocketGateway } from './graphql-ws.gateway';
 
 /** Each workspace's GraphQL API, over HTTP and WebSocket, on the items door. */
 @Module({
-  imports: [DataModule, ChangeFeedModule, SchemaModule, PoliciesModule, WorkspacesModule, PrincipalGuardModule, WebSocketModule],
+  imports: [DataModule, ChangeFeedModule, SchemaModule, PoliciesModule, WorkspacesModule, PrincipalGuardModule, WebSocketModule, MfaModule],
   controllers: [GraphQLController, GraphiQLAssetsController],
   providers: [GraphQLItemOperations, GraphQLSchemas, GraphQLServer, GraphQLWebSocketGateway],
 })
