@@ -27,7 +27,7 @@ export function loadCommands(dir = COMMANDS_DIR): CliCommand[] {
 /** The `cairn` program with every command of commands/, its errors thrown rather than exiting. */
 export function buildProgram(host: CliHost): Command {
   const program = new Command('cairn')
-    .description("Cairn's command line: run the server, migrate, and manage workspaces, schemas and data, on the database directly or through a running instance's API.")
+    .description("Cairn's command line: run the server, migrate, manage workspaces, schemas and data, back up and restore, and apply templates, on the database directly or through a running instance's API.")
     .version(cairnVersion(), '-V, --version')
     .showHelpAfterError('(add --help for the options)')
     .configureHelp({ showGlobalOptions: true })
