@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { InjectConfig } from '../../config/config.module';
 import type { AuthConfig, ServerConfig } from '../../config/app-config';
-import { forbidden, invalidCredentials, invalidPayload, notFound } from '../../common/errors/app-error';
+import { forbidden, invalidCredentials, notFound } from '../../common/errors/app-error';
 import { ApiData, ApiErrors, ApiNoContent } from '../../common/http/api-docs.decorators';
 import { AuthRateLimit } from '../../common/rate-limit/rate-limit.decorators';
 import { CurrentPrincipal, Principal, Public } from '../../common/principal/principal';
@@ -83,16 +83,9 @@ export class AppMfaController {
   @ApiErrors(401, 403, 429)
   async disable(@CurrentPrincipal() principal: Principal, @Body() body: MfaDisableDto): Promise<void> {
     const appUser = asAppUser(principal);
-    const subject = appUserSubject(appUser.workspaceId, appUser.appUserId);
-    if (body.code !== undefined) {
-      if (!(await this.mfa.useCode(subject, body.code))) throw invalidCredentials('The code is wrong.');
-    } else if (body.password !== undefined) {
-      const stored = await this.appUsers.getById(appUser.workspaceId, appUser.appUserId);
-      if (!(await this.passwords.verify(body.password, stored.passwordHash))) throw invalidCredentials('The password is wrong.');
-    } else {
-      throw invalidPayload('Invalid payload: give "code" (a current or recovery code) or "password".', 'code');
-    }
-    await this.mfa.disable(subject);
+    await this.mfa.disableProven(appUserSubject(appUser.workspaceId, appUser.appUserId), body, async (password) =>
+      this.passwords.verify(password, (await this.appUsers.getById(appUser.workspaceId, appUser.appUserId)).passwordHash),
+    );
   }
 
   @Public()

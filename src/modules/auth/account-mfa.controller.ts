@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { InjectConfig } from '../../config/config.module';
 import type { AuthConfig, ServerConfig } from '../../config/app-config';
-import { invalidCredentials, invalidPayload } from '../../common/errors/app-error';
+import { invalidCredentials } from '../../common/errors/app-error';
 import { ApiData, ApiErrors, ApiNoContent } from '../../common/http/api-docs.decorators';
 import { AuthRateLimit } from '../../common/rate-limit/rate-limit.decorators';
 import { CurrentPrincipal, Public, UserOnly, UserPrincipal } from '../../common/principal/principal';
@@ -77,15 +77,7 @@ export class AccountMfaController {
   @ApiNoContent('MFA is off and its recovery codes are gone')
   @ApiErrors(401, 403, 429)
   async disable(@CurrentPrincipal() principal: UserPrincipal, @Body() body: MfaDisableDto): Promise<void> {
-    const subject = accountSubject(principal.userId);
-    if (body.code !== undefined) {
-      if (!(await this.mfa.useCode(subject, body.code))) throw invalidCredentials('The code is wrong.');
-    } else if (body.password !== undefined) {
-      if (!(await this.passwords.verify(body.password, (await this.users.getById(principal.userId)).passwordHash))) throw invalidCredentials('The password is wrong.');
-    } else {
-      throw invalidPayload('Invalid payload: give "code" (a current or recovery code) or "password".', 'code');
-    }
-    await this.mfa.disable(subject);
+    await this.mfa.disableProven(accountSubject(principal.userId), body, async (password) => this.passwords.verify(password, (await this.users.getById(principal.userId)).passwordHash));
   }
 
   @Public()

@@ -6,7 +6,7 @@ import { MESSAGE_BUS, MessageBus } from '../../common/bus/bus';
 import { EvictedCache } from '../../common/cache/evicted-cache';
 import { Clock } from '../../common/clock/clock';
 import { Database } from '../../common/database/database.service';
-import { conflict, invalidPayload } from '../../common/errors/app-error';
+import { conflict, invalidCredentials, invalidPayload } from '../../common/errors/app-error';
 import { MfaFactorEntity, MfaRecoveryCodeEntity } from './mfa.entities';
 import type { MfaSubject } from './mfa-subject';
 import { newTotpSecret, totpTimeStep, totpUri } from './totp';
@@ -98,6 +98,21 @@ export class MfaService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Removes the factor and its recovery codes; the caller has checked a code or the password. */
+  /**
+   * Turns MFA off for a caller who proves it is them: with a current or recovery code, or with their
+   * password (`passwordMatches` checks it against their account or app user).
+   */
+  async disableProven(subject: MfaSubject, proof: { code?: string; password?: string }, passwordMatches: (password: string) => Promise<boolean>): Promise<void> {
+    if (proof.code !== undefined) {
+      if (!(await this.useCode(subject, proof.code))) throw invalidCredentials('The code is wrong.');
+    } else if (proof.password !== undefined) {
+      if (!(await passwordMatches(proof.password))) throw invalidCredentials('The password is wrong.');
+    } else {
+      throw invalidPayload('Invalid payload: give "code" (a current or recovery code) or "password".', 'code');
+    }
+    await this.disable(subject);
+  }
+
   async disable(subject: MfaSubject): Promise<void> {
     await this.db.transaction((manager) => manager.getRepository(MfaFactorEntity).delete({ realm: subject.realm, subjectId: subject.subjectId }));
     await this.enabledCache.evict(cacheKey(subject));
