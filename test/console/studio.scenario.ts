@@ -284,7 +284,7 @@ export function describeStudio(kind: DatabaseKind): void {
     it('renames the workspace and deletes it only after its name is typed', async () => {
       await page.goto(`${app.url}/admin/w/acme/settings`);
       await page.getByLabel('Name', { exact: true }).fill('Acme Media');
-      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
       await page.getByText('Saved.').waitFor();
       await assertAccessible(page, 'settings');
       await page.emulateMedia({ colorScheme: 'dark' });

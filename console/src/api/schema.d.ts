@@ -13280,14 +13280,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The provider; the client secret is never answered. */
+            /** @description The provider, or null when the workspace has none; the client secret is never answered. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        data: components["schemas"]["WorkspaceSsoDto"];
+                        data: components["schemas"]["WorkspaceSsoDto"] | null;
                     };
                 };
             };

@@ -1,7 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Form } from 'react-aria-components';
-import { ApiError } from '../api/errors';
 import { system, unwrap } from '../api/system';
 import { Button, Checkbox, ErrorAlert, Loading, TextInput } from './ui';
 
@@ -26,11 +25,8 @@ export function WorkspaceSso({ ws }: { ws: string }) {
   const queryKey = ['w', ws, 'sso'];
   const settings = useQuery({
     queryKey,
-    // 404: no provider yet, which is a state of the form, not an error.
-    queryFn: () => unwrap(system.GET('/api/v1/w/{ws}/sso', { params: { path: { ws } } })).catch((error: unknown) => {
-      if (error instanceof ApiError && error.status === 404) return null;
-      throw error;
-    }),
+    // null: no provider yet.
+    queryFn: () => unwrap(system.GET('/api/v1/w/{ws}/sso', { params: { path: { ws } } })),
   });
   const [form, setForm] = useState<SsoForm>(EMPTY);
   useEffect(() => {

@@ -27,10 +27,11 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   503: 'SERVICE_UNAVAILABLE: the database or a required dependency is down',
 };
 
-/** Documents a success answered as `{"data": model}` (or an array of them). */
-export function ApiData(model: Type<unknown>, options: { status?: number; isArray?: boolean; description?: string } = {}) {
-  const { status = 200, isArray = false, description = 'Success' } = options;
-  const data = isArray ? { type: 'array', items: { $ref: getSchemaPath(model) } } : { $ref: getSchemaPath(model) };
+/** Documents a success answered as `{"data": model}` (or an array of them, or `null` where `nullable`). */
+export function ApiData(model: Type<unknown>, options: { status?: number; isArray?: boolean; nullable?: boolean; description?: string } = {}) {
+  const { status = 200, isArray = false, nullable = false, description = 'Success' } = options;
+  const one = nullable ? { nullable: true, allOf: [{ $ref: getSchemaPath(model) }] } : { $ref: getSchemaPath(model) };
+  const data = isArray ? { type: 'array', items: { $ref: getSchemaPath(model) } } : one;
   return applyDecorators(
     HttpCode(status),
     ApiExtraModels(model),

@@ -35,7 +35,7 @@ export class WorkspaceSsoController {
 
   @Get('sso')
   @RequireWorkspaceRole('admin')
-  @ApiData(WorkspaceSsoDto, { description: 'The provider; the client secret is never answered.' })
+  @ApiData(WorkspaceSsoDto, { nullable: true, description: 'The provider, or null when the workspace has none; the client secret is never answered.' })
   @ApiErrors(401, 403, 404)
   async get(@CurrentWorkspace() access: WorkspaceAccess) {
     return { data: await this.settings.get(access.workspace.id) };

@@ -25,10 +25,10 @@ export class WorkspaceSsoService {
     @InjectConfig('sso') private readonly config: SsoConfig,
   ) {}
 
-  async get(workspaceId: string): Promise<WorkspaceSsoDto> {
+  /** The workspace's provider, or null when it has none (a state of the settings, not a missing resource). */
+  async get(workspaceId: string): Promise<WorkspaceSsoDto | null> {
     const stored = await this.providers.findOneBy({ workspaceId });
-    if (!stored) throw notFound('Single sign-on is not configured for this workspace.');
-    return this.toDto(stored);
+    return stored ? this.toDto(stored) : null;
   }
 
   /**
