@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { describeEachDatabase } from '../support/app';
-import { Account, addMember, assertError, newAccount, newWorkspace, Workspace } from '../support/factories';
+import { Database } from '../../src/common/database/database.service';
+import { Account, addMember, assertError, newAccount, newCollection, newWorkspace, Workspace } from '../support/factories';
 
 type Actor = 'owner' | 'admin' | 'editor' | 'viewer' | 'outsider';
 
@@ -142,6 +143,30 @@ describeEachDatabase('workspaces and roles', {}, (suite) => {
     assert.equal(child.status, 200, child.text);
     assert.equal((await suite.api.delete(`/api/v1/workspaces/${workspace.slug}`, undefined, { token: root.accessToken })).status, 204);
     assertError(await suite.api.get(`/api/v1/workspaces/${workspace.slug}`, { token: root.accessToken }), 404, 'NOT_FOUND');
+  });
+
+  it("deletes a workspace's activity and revisions with it, and no other workspace's", async () => {
+    const kept = await newWorkspace(suite.api, root);
+    const deleted = await newWorkspace(suite.api, root);
+    for (const workspace of [kept, deleted]) {
+      const base = `/api/v1/w/${workspace.slug}`;
+      await newCollection(suite.api.as(root.accessToken), base, { collection: 'notes', fields: [{ field: 'title', type: 'string' }] });
+      assert.equal((await suite.api.post(`${base}/items/notes`, { title: 'kept in the log' }, { token: root.accessToken })).status, 200);
+    }
+    const database = suite.app.nest.get(Database).dataSource;
+    const logRows = async (workspaceId: string) => {
+      const counts = [];
+      for (const table of ['cairn_activity', 'cairn_revisions']) {
+        const [row] = (await database.createQueryBuilder().select('COUNT(*)', 'n').from(table, 't').where('t.workspace_id = :id', { id: workspaceId }).getRawMany()) as Array<{ n: string | number }>;
+        counts.push(Number(row.n));
+      }
+      return counts;
+    };
+    const keptBefore = await logRows(kept.id);
+    assert.ok((await logRows(deleted.id)).every((count) => count > 0), 'the workspace has activity and revisions to delete');
+    assert.equal((await suite.api.delete(`/api/v1/workspaces/${deleted.slug}`, undefined, { token: root.accessToken })).status, 204);
+    assert.deepEqual(await logRows(deleted.id), [0, 0]);
+    assert.deepEqual(await logRows(kept.id), keptBefore);
   });
 });
 

@@ -183,9 +183,10 @@ export class WorkspacesService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Deletes a workspace with everything in it. Its rows go first, in one transaction (members, API keys,
-   * app users, registry and activity follow by cascading foreign keys); then its collections' tables, with the
-   * foreign keys between them dropped first so they can go in any order. Should that second step fail,
-   * what remains is tables nothing refers to, never a half-deleted workspace.
+   * app users and registry follow by cascading foreign keys; activity and revisions, which have none, are
+   * deleted here); then its collections' tables, with the foreign keys between them dropped first so they
+   * can go in any order. Should that second step fail, what remains is tables nothing refers to, never a
+   * half-deleted workspace.
    */
   async remove(workspace: WorkspaceEntity): Promise<void> {
     const rows: Array<{ table_name: string }> = await this.db.dataSource
@@ -199,6 +200,7 @@ export class WorkspacesService implements OnModuleInit, OnModuleDestroy {
       // MySQL refuses a cascading delete that sets null in the same table it deletes from (a folder's
       // parent, ON DELETE SET NULL): the folders let go of each other first.
       await manager.createQueryBuilder().update('cairn_folders').set({ parent: null }).where('workspace_id = :id AND parent IS NOT NULL', { id: workspace.id }).execute();
+      for (const table of ['cairn_revisions', 'cairn_activity']) await manager.createQueryBuilder().delete().from(table).where('workspace_id = :id', { id: workspace.id }).execute();
       await manager.getRepository(WorkspaceEntity).delete({ id: workspace.id });
     });
     await this.evictWorkspace(workspace);

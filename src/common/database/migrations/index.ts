@@ -20,6 +20,7 @@ import { PeopleView1733970000000 } from './1733970000000-people-view';
 import { AssetPresets1734000000000 } from './1734000000000-asset-presets';
 import { MfaAndMagicLinks1734100000000 } from './1734100000000-mfa-and-magic-links';
 import { Sso1734200000000 } from './1734200000000-sso';
+import { AuditLogsWithoutWorkspaceKeys1734300000000 } from './1734300000000-audit-logs-without-workspace-keys';
 
 /**
  * Every system-table migration, oldest first. The migrations of the tables of user collections, which
@@ -49,4 +50,5 @@ export const PLATFORM_MIGRATIONS = [
   AssetPresets1734000000000,
   MfaAndMagicLinks1734100000000,
   Sso1734200000000,
+  AuditLogsWithoutWorkspaceKeys1734300000000,
 ];
