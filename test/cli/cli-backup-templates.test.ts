@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { describeEachDatabase, RunningApp, startApp, testEnvironment } from '../support/app';
-import { runCli, shown } from '../support/cli';
-import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
+import { after, before, it } from 'node:test';
+import { describeEachDatabase, RunningApp } from '../support/app';
+import { describeDirectCli, runCli, shown } from '../support/cli';
 import { Account, newAccount, newOwnedWorkspace, OwnedWorkspace } from '../support/factories';
 
 /** The titles of a workspace's posts, as its owner reads them. */
@@ -15,94 +14,73 @@ async function postTitles(app: RunningApp, account: Account, slug: string): Prom
   return (response.body.data as Array<{ title: string }>).map((post) => post.title);
 }
 
-for (const kind of selectedDatabases()) {
-  describe(`the command line in direct mode: templates, backup and restore [${kind}]`, () => {
-    let db: TestDatabase;
-    let dir: string;
-    let env: Record<string, string>;
-    let admin: Account;
-    const cairn = (...args: string[]) => runCli(args, env);
+describeDirectCli('templates, backup and restore', (cli) => {
+  const { cairn, withApp } = cli;
 
-    /** Runs `work` against the app started on the test database, closed after (the command line needs no server). */
-    async function withApp<T>(work: (app: RunningApp) => Promise<T>): Promise<T> {
-      const app = await startApp(db.url, { DATA_DIR: join(dir, 'data') });
-      try {
-        return await work(app);
-      } finally {
-        await app.close();
-      }
-    }
+  let admin: Account;
 
-    before(async () => {
-      db = await createTestDatabase(kind);
-      dir = mkdtempSync(join(tmpdir(), 'cairn-cli-'));
-      env = testEnvironment(db.url, { DATA_DIR: join(dir, 'data') });
-      await withApp(async (app) => {
-        admin = await newAccount(app.api, 'admin');
-        const created = await app.api.post('/api/v1/workspaces', { name: 'The Blog', slug: 'blog' }, { token: admin.accessToken });
-        assert.equal(created.status, 201, created.text);
-      });
-    });
-    after(async () => {
-      await db?.drop();
-      rmSync(dir, { recursive: true, force: true });
-    });
-
-    it('lists the templates and applies one with its sample data, then refuses it again changing nothing', async () => {
-      const listed = await cairn('template', 'list', '--json');
-      assert.equal(listed.code, 0, shown(listed));
-      assert.deepEqual((JSON.parse(listed.stdout) as Array<{ name: string }>).map((t) => t.name).sort(), ['blog', 'crm', 'todo']);
-
-      const applied = await cairn('template', 'apply', 'blog', '-w', 'blog', '--sample-data', '--json');
-      assert.equal(applied.code, 0, shown(applied));
-      const answer = JSON.parse(applied.stdout) as { template: string; sample_items: Record<string, number> };
-      assert.equal(answer.template, 'blog');
-      assert.ok(answer.sample_items.posts > 0, applied.stdout);
-
-      const again = await cairn('template', 'apply', 'blog', '-w', 'blog');
-      assert.equal(again.code, 1, shown(again));
-      assert.match(again.stderr, /posts/, 'the refusal names the collections the workspace has already');
-      const unknown = await cairn('template', 'apply', 'shop', '-w', 'blog');
-      assert.equal(unknown.code, 1, shown(unknown));
-      assert.match(unknown.stderr, /shop/);
-      await withApp(async (app) => assert.equal((await postTitles(app, admin, 'blog')).length, answer.sample_items.posts));
-    });
-
-    it('backs a workspace up to a file and restores it as another workspace with the same items', async () => {
-      const archive = join(dir, 'blog.tar.gz');
-      const backup = await cairn('backup', '-w', 'blog', '--out', archive);
-      assert.equal(backup.code, 0, shown(backup));
-      assert.match(backup.stdout, /^Backed up the workspace blog to .*blog\.tar\.gz \(\d+ bytes\)\.\n$/);
-      assert.deepEqual([...readFileSync(archive).subarray(0, 2)], [0x1f, 0x8b], 'a gzip file');
-
-      const restored = await cairn('restore', '--file', archive, '--slug', 'blog-copy', '--json');
-      assert.equal(restored.code, 0, shown(restored));
-      assert.equal(JSON.parse(restored.stdout).slug, 'blog-copy');
-      await withApp(async (app) => assert.deepEqual(await postTitles(app, admin, 'blog-copy'), await postTitles(app, admin, 'blog')));
-
-      const taken = await cairn('restore', '--file', archive, '--slug', 'blog-copy');
-      assert.equal(taken.code, 1, shown(taken));
-      assert.match(taken.stderr, /blog-copy/);
-    });
-
-    it('refuses a backup without a scope, of no workspace, and a file that is no archive, leaving nothing behind', async () => {
-      const neither = await cairn('backup', '--out', join(dir, 'x.tar.gz'));
-      assert.equal(neither.code, 2, shown(neither));
-      const out = join(dir, 'none.tar.gz');
-      const missing = await cairn('backup', '-w', 'no-such-workspace', '--out', out);
-      assert.equal(missing.code, 1, shown(missing));
-      assert.match(missing.stderr, /no-such-workspace/);
-      assert.equal(existsSync(out), false, 'no partial archive is left');
-
-      const garbage = join(dir, 'garbage.tar.gz');
-      writeFileSync(garbage, 'not an archive at all');
-      const refused = await cairn('restore', '--file', garbage, '--slug', 'from-garbage');
-      assert.equal(refused.code, 1, shown(refused));
-      assert.doesNotMatch(refused.stderr, /\n\s+at /, 'no stack trace');
-      await withApp(async (app) => assert.equal((await app.api.get('/api/v1/workspaces/from-garbage', { token: admin.accessToken })).status, 404));
+  before(async () => {
+    await withApp(async (app) => {
+      admin = await newAccount(app.api, 'admin');
+      const created = await app.api.post('/api/v1/workspaces', { name: 'The Blog', slug: 'blog' }, { token: admin.accessToken });
+      assert.equal(created.status, 201, created.text);
     });
   });
-}
+
+  it('lists the templates and applies one with its sample data, then refuses it again changing nothing', async () => {
+    const listed = await cairn('template', 'list', '--json');
+    assert.equal(listed.code, 0, shown(listed));
+    assert.deepEqual((JSON.parse(listed.stdout) as Array<{ name: string }>).map((t) => t.name).sort(), ['blog', 'crm', 'todo']);
+
+    const applied = await cairn('template', 'apply', 'blog', '-w', 'blog', '--sample-data', '--json');
+    assert.equal(applied.code, 0, shown(applied));
+    const answer = JSON.parse(applied.stdout) as { template: string; sample_items: Record<string, number> };
+    assert.equal(answer.template, 'blog');
+    assert.ok(answer.sample_items.posts > 0, applied.stdout);
+
+    const again = await cairn('template', 'apply', 'blog', '-w', 'blog');
+    assert.equal(again.code, 1, shown(again));
+    assert.match(again.stderr, /posts/, 'the refusal names the collections the workspace has already');
+    const unknown = await cairn('template', 'apply', 'shop', '-w', 'blog');
+    assert.equal(unknown.code, 1, shown(unknown));
+    assert.match(unknown.stderr, /shop/);
+    await withApp(async (app) => assert.equal((await postTitles(app, admin, 'blog')).length, answer.sample_items.posts));
+  });
+
+  it('backs a workspace up to a file and restores it as another workspace with the same items', async () => {
+    const archive = join(cli.dir, 'blog.tar.gz');
+    const backup = await cairn('backup', '-w', 'blog', '--out', archive);
+    assert.equal(backup.code, 0, shown(backup));
+    assert.match(backup.stdout, /^Backed up the workspace blog to .*blog\.tar\.gz \(\d+ bytes\)\.\n$/);
+    assert.deepEqual([...readFileSync(archive).subarray(0, 2)], [0x1f, 0x8b], 'a gzip file');
+
+    const restored = await cairn('restore', '--file', archive, '--slug', 'blog-copy', '--json');
+    assert.equal(restored.code, 0, shown(restored));
+    assert.equal(JSON.parse(restored.stdout).slug, 'blog-copy');
+    await withApp(async (app) => assert.deepEqual(await postTitles(app, admin, 'blog-copy'), await postTitles(app, admin, 'blog')));
+
+    const taken = await cairn('restore', '--file', archive, '--slug', 'blog-copy');
+    assert.equal(taken.code, 1, shown(taken));
+    assert.match(taken.stderr, /blog-copy/);
+  });
+
+  it('refuses a backup without a scope, of no workspace, and a file that is no archive, leaving nothing behind', async () => {
+    const neither = await cairn('backup', '--out', join(cli.dir, 'x.tar.gz'));
+    assert.equal(neither.code, 2, shown(neither));
+    const out = join(cli.dir, 'none.tar.gz');
+    const missing = await cairn('backup', '-w', 'no-such-workspace', '--out', out);
+    assert.equal(missing.code, 1, shown(missing));
+    assert.match(missing.stderr, /no-such-workspace/);
+    assert.equal(existsSync(out), false, 'no partial archive is left');
+
+    const garbage = join(cli.dir, 'garbage.tar.gz');
+    writeFileSync(garbage, 'not an archive at all');
+    const refused = await cairn('restore', '--file', garbage, '--slug', 'from-garbage');
+    assert.equal(refused.code, 1, shown(refused));
+    assert.doesNotMatch(refused.stderr, /\n\s+at /, 'no stack trace');
+    await withApp(async (app) => assert.equal((await app.api.get('/api/v1/workspaces/from-garbage', { token: admin.accessToken })).status, 404));
+  });
+});
 
 describeEachDatabase('the command line in API mode: templates, backup and restore', {}, (suite) => {
   let owned: OwnedWorkspace;

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startApp, testEnvironment } from '../support/app';
-import { runCli, shown } from '../support/cli';
-import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
+import { before, it } from 'node:test';
+import { describeDirectCli, shown } from '../support/cli';
 import { newAccount } from '../support/factories';
 
 /** A snapshot of one collection, as a person would write it or `schema export` would. */
@@ -15,65 +12,46 @@ const POSTS_SNAPSHOT = {
   relations: [],
 };
 
-for (const kind of selectedDatabases()) {
-  describe(`the command line in direct mode: schema snapshots [${kind}]`, () => {
-    let db: TestDatabase;
-    let dir: string;
-    let env: Record<string, string>;
-    const cairn = (...args: string[]) => runCli(args, env);
-    const file = (name: string, content: string) => {
-      writeFileSync(join(dir, name), content);
-      return join(dir, name);
-    };
+describeDirectCli('schema snapshots', (cli) => {
+  const { cairn, file, withApp } = cli;
 
-    before(async () => {
-      db = await createTestDatabase(kind);
-      dir = mkdtempSync(join(tmpdir(), 'cairn-cli-'));
-      env = testEnvironment(db.url, { DATA_DIR: join(dir, 'data') });
-      // The database made ready by the server itself: migrated, with a superadmin and the workspace "blog".
-      const app = await startApp(db.url, { DATA_DIR: join(dir, 'data') });
-      try {
-        const admin = await newAccount(app.api, 'admin');
-        const created = await app.api.post('/api/v1/workspaces', { name: 'The Blog', slug: 'blog' }, { token: admin.accessToken });
-        assert.equal(created.status, 201, created.text);
-      } finally {
-        await app.close();
-      }
-    });
-    after(async () => {
-      await db?.drop();
-      rmSync(dir, { recursive: true, force: true });
-    });
+  // The database made ready by the server itself: migrated, with a superadmin and the workspace "blog".
+  before(() =>
+    withApp(async (app) => {
+      const admin = await newAccount(app.api, 'admin');
+      const created = await app.api.post('/api/v1/workspaces', { name: 'The Blog', slug: 'blog' }, { token: admin.accessToken });
+      assert.equal(created.status, 201, created.text);
+    }),
+  );
 
-    it('diffs a snapshot file, refuses to apply it without --yes where there is no terminal, then applies it', async () => {
-      const snapshot = file('posts.schema.json', JSON.stringify(POSTS_SNAPSHOT));
-      const diff = await cairn('schema', 'diff', '-w', 'blog', '--file', snapshot);
-      assert.equal(diff.code, 0, shown(diff));
-      assert.equal(diff.stdout, '1 step(s) for blog:\n  1. create_collection posts\n');
+  it('diffs a snapshot file, refuses to apply it without --yes where there is no terminal, then applies it', async () => {
+    const snapshot = file('posts.schema.json', JSON.stringify(POSTS_SNAPSHOT));
+    const diff = await cairn('schema', 'diff', '-w', 'blog', '--file', snapshot);
+    assert.equal(diff.code, 0, shown(diff));
+    assert.equal(diff.stdout, '1 step(s) for blog:\n  1. create_collection posts\n');
 
-      const unconfirmed = await cairn('schema', 'apply', '-w', 'blog', '--file', snapshot);
-      assert.equal(unconfirmed.code, 2, shown(unconfirmed));
-      assert.match(unconfirmed.stderr, /schema apply changes the schema of blog: pass --yes to confirm \(there is no terminal to ask on\)/);
+    const unconfirmed = await cairn('schema', 'apply', '-w', 'blog', '--file', snapshot);
+    assert.equal(unconfirmed.code, 2, shown(unconfirmed));
+    assert.match(unconfirmed.stderr, /schema apply changes the schema of blog: pass --yes to confirm \(there is no terminal to ask on\)/);
 
-      const applied = await cairn('schema', 'apply', '-w', 'blog', '--file', snapshot, '--yes', '--json');
-      assert.equal(applied.code, 0, shown(applied));
-      const answer = JSON.parse(applied.stdout) as { applied: boolean; steps: Array<{ action: string }> };
-      assert.equal(answer.applied, true);
-      assert.deepEqual(answer.steps.map((step) => step.action), ['create_collection']);
+    const applied = await cairn('schema', 'apply', '-w', 'blog', '--file', snapshot, '--yes', '--json');
+    assert.equal(applied.code, 0, shown(applied));
+    const answer = JSON.parse(applied.stdout) as { applied: boolean; steps: Array<{ action: string }> };
+    assert.equal(answer.applied, true);
+    assert.deepEqual(answer.steps.map((step) => step.action), ['create_collection']);
 
-      const out = join(dir, 'blog.schema.json');
-      const exported = await cairn('schema', 'export', '-w', 'blog', '--out', out);
-      assert.equal(exported.code, 0, shown(exported));
-      const written = JSON.parse(readFileSync(out, 'utf8')) as { collections: Array<{ collection: string; fields: Array<{ field: string }> }> };
-      assert.deepEqual(written.collections.map((c) => [c.collection, c.fields.map((f) => f.field)]), [['posts', ['title', 'rating']]]);
-    });
-
-    it('names a snapshot file that is not JSON, or missing, before opening the database', async () => {
-      const [broken, missing] = await Promise.all([cairn('schema', 'diff', '-w', 'blog', '--file', file('bad.json', '{"version":')), cairn('schema', 'apply', '-w', 'blog', '--yes', '--file', join(dir, 'none.json'))]);
-      assert.equal(broken.code, 1, shown(broken));
-      assert.match(broken.stderr, /^error: The snapshot file .*bad\.json is not JSON: /);
-      assert.equal(missing.code, 1, shown(missing));
-      assert.match(missing.stderr, /^error: Could not read the snapshot file .*none\.json: ENOENT/);
-    });
+    const out = join(cli.dir, 'blog.schema.json');
+    const exported = await cairn('schema', 'export', '-w', 'blog', '--out', out);
+    assert.equal(exported.code, 0, shown(exported));
+    const written = JSON.parse(readFileSync(out, 'utf8')) as { collections: Array<{ collection: string; fields: Array<{ field: string }> }> };
+    assert.deepEqual(written.collections.map((c) => [c.collection, c.fields.map((f) => f.field)]), [['posts', ['title', 'rating']]]);
   });
-}
+
+  it('names a snapshot file that is not JSON, or missing, before opening the database', async () => {
+    const [broken, missing] = await Promise.all([cairn('schema', 'diff', '-w', 'blog', '--file', file('bad.json', '{"version":')), cairn('schema', 'apply', '-w', 'blog', '--yes', '--file', join(cli.dir, 'none.json'))]);
+    assert.equal(broken.code, 1, shown(broken));
+    assert.match(broken.stderr, /^error: The snapshot file .*bad\.json is not JSON: /);
+    assert.equal(missing.code, 1, shown(missing));
+    assert.match(missing.stderr, /^error: Could not read the snapshot file .*none\.json: ENOENT/);
+  });
+});
