@@ -62,3 +62,9 @@ export class Load {
     return this.samples;
   }
 }
+
+/** Prints one figure of a fault test: what the suite is run for, read by whoever runs it. */
+export function report(line: string): void {
+  // eslint-disable-next-line no-console -- the figures are the fault suite's output
+  console.log(line);
+}

@@ -4,7 +4,7 @@ import { Instance, until } from '../support/cluster';
 import { newCollection, newOwnedWorkspace, OwnedWorkspace } from '../support/factories';
 import type { Api } from '../support/http';
 import { PostgresServer } from '../support/postgres-server';
-import { latency, Load, percentile, Sample, succeeded } from './load';
+import { latency, Load, percentile, report, Sample, succeeded } from './load';
 
 /** What the instance is given as DATABASE_CONNECT_TIMEOUT, and the bound on every answer during an outage. */
 const CONNECT_TIMEOUT_MS = 2_000;
@@ -58,12 +58,12 @@ describe('a PostgreSQL outage under load', () => {
       // Requests sent while the database was down, from the stop's end to the start's beginning.
       const outage = samples.filter((sample) => sample.startedAt >= downAt && sample.startedAt < resumingAt);
       const latencies = outage.map(latency);
-      console.log(
+      report(
         `postgres-outage[${mode}]: ${outage.length} requests during the ${OUTAGE_MS} ms outage: statuses ${summary(outage)}; ` +
           `latency p50 ${ms(percentile(latencies, 50))}, p99 ${ms(percentile(latencies, 99))}, max ${ms(Math.max(...latencies))}`,
       );
-      console.log(`postgres-outage[${mode}]: serving reads and writes again ${ms(recovered - upAt)} after PostgreSQL accepted connections (start took ${ms(upAt - resumingAt)})`);
-      console.log(`postgres-outage[${mode}]: all ${samples.length} requests of the run: statuses ${summary(samples)}; max latency ${ms(Math.max(...samples.map(latency)))}`);
+      report(`postgres-outage[${mode}]: serving reads and writes again ${ms(recovered - upAt)} after PostgreSQL accepted connections (start took ${ms(upAt - resumingAt)})`);
+      report(`postgres-outage[${mode}]: all ${samples.length} requests of the run: statuses ${summary(samples)}; max latency ${ms(Math.max(...samples.map(latency)))}`);
 
       assert.ok(outage.length > 10, `only ${outage.length} requests during the outage`);
       for (const sample of outage) {
@@ -89,7 +89,7 @@ describe('a PostgreSQL outage under load', () => {
       if (listed.body.data.length < 100) break;
     }
     const lost = [...acknowledged].filter((id) => !stored.has(id));
-    console.log(`postgres-outage: ${acknowledged.size} acknowledged writes, ${lost.length} lost; ${stored.size} items stored`);
+    report(`postgres-outage: ${acknowledged.size} acknowledged writes, ${lost.length} lost; ${stored.size} items stored`);
     assert.ok(acknowledged.size > 0);
     assert.deepEqual(lost, []);
   });
