@@ -105,6 +105,39 @@ if (redisUrl) {
       }
     });
 
+    it('delivers to its own subscribers alone, and refuses at once, while Redis is unreachable', async () => {
+      const target = new URL(redisUrl);
+      const proxy = await TcpProxy.start(target.hostname, Number(target.port || 6379));
+      const proxied = new URL(redisUrl);
+      proxied.host = `127.0.0.1:${proxy.port}`;
+      const cutOff = new RedisBus({ url: proxied.toString(), prefix });
+      const heardElsewhere: unknown[] = [];
+      const stopElsewhere = await second.subscribe('cut-off', (payload) => heardElsewhere.push(payload));
+      try {
+        // Its subscription ends with it (closing it below): unsubscribing needs the Redis that is gone.
+        const { message } = await nextMessage(cutOff, 'cut-off');
+        assert.equal((await cutOff.check()).status, 'up');
+        await proxy.cut();
+        // Until the bus has seen its connection close, a publish is queued for Redis and fails there; then it is refused at once.
+        let refusal = '';
+        for (let attempt = 0; !refusal.includes('reached this instance only') && attempt < 20; attempt++) {
+          refusal = await cutOff.publish('cut-off', { attempt }).then(() => '', (error: unknown) => String(error));
+        }
+        assert.match(refusal, /reached this instance only/);
+        assert.equal(typeof ((await message) as { attempt: number }).attempt, 'number');
+        // The other client's round trip through Redis shows that nothing of the cut-off one's went there.
+        const { message: own, stop: stopOwn } = await nextMessage(second, 'cut-off');
+        await first.publish('cut-off', 'through Redis');
+        assert.equal(await own, 'through Redis');
+        assert.deepEqual(heardElsewhere, ['through Redis']);
+        await stopOwn();
+      } finally {
+        await stopElsewhere();
+        await cutOff.close();
+        await proxy.cut();
+      }
+    });
+
     it('delivers a message published by one client to another', async () => {
       const { message, stop } = await nextMessage(second, 'schema.changed');
       await first.publish('schema.changed', { workspace: 'w1', version: 7 });

@@ -113,6 +113,25 @@ export class PostgresServer {
     await asServerUser('pg_ctl', ['-D', this.dataDir, '-m', mode, '-w', '-t', '60', 'stop']);
   }
 
+  /**
+   * Freezes the server and all its processes (SIGSTOP): it neither refuses nor answers, as a server that
+   * hangs or a network that drops packets. `thaw` lets it go on where it stopped.
+   */
+  async freeze(): Promise<void> {
+    for (const pid of await this.processes()) process.kill(pid, 'SIGSTOP');
+  }
+
+  async thaw(): Promise<void> {
+    for (const pid of await this.processes()) process.kill(pid, 'SIGCONT');
+  }
+
+  /** The postmaster and its children. */
+  private async processes(): Promise<number[]> {
+    const postmaster = Number(readFileSync(join(this.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const { stdout } = await run('pgrep', ['-P', String(postmaster)]).catch(() => ({ stdout: '' }));
+    return [postmaster, ...stdout.split('\n').filter(Boolean).map(Number)];
+  }
+
   /** Stops the server and removes everything it wrote. */
   async destroy(): Promise<void> {
     await this.stop('immediate').catch(() => undefined);

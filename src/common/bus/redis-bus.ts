@@ -17,6 +17,8 @@ export class RedisBus implements MessageBus, KeyValueCache, BusHealthProbe {
   private readonly handlers = new Map<string, Set<MessageHandler>>();
   /** Whether the subscriber connection was lost since it last was ready. */
   private lost = false;
+  /** Whether the command connection was lost since it last was ready (not before its first start). */
+  private commandsLost = false;
 
   constructor(private readonly config: RedisConfig) {
     const options = { maxRetriesPerRequest: 2, commandTimeout: COMMAND_TIMEOUT_MS, lazyConnect: false, connectionName: 'cairn' };
@@ -27,6 +29,8 @@ export class RedisBus implements MessageBus, KeyValueCache, BusHealthProbe {
     for (const client of [this.commands, this.subscriber]) {
       client.on('error', (error: Error) => this.logger.warn(`Redis: ${error.message}`));
     }
+    this.commands.on('close', () => (this.commandsLost = true));
+    this.commands.on('ready', () => (this.commandsLost = false));
     this.subscriber.on('message', (channel: string, message: string) => this.dispatch(channel, message));
     this.subscriber.on('close', () => (this.lost = true));
     this.subscriber.on('ready', () => {
@@ -37,8 +41,19 @@ export class RedisBus implements MessageBus, KeyValueCache, BusHealthProbe {
     });
   }
 
+  /**
+   * Publishes to every instance. While Redis is lost, the message reaches this instance's own
+   * subscribers alone (its realtime clients still hear its own writes, its outbox wakes at once) and
+   * the publish fails at once: queued for a Redis that is not there, it would hold the caller until the
+   * command timeout and then maybe arrive long after, when Redis is back.
+   */
   async publish(channel: string, payload: unknown): Promise<void> {
-    await this.commands.publish(this.key(channel), JSON.stringify(payload ?? null));
+    const message = JSON.stringify(payload ?? null);
+    if (this.commandsLost) {
+      this.dispatch(this.key(channel), message);
+      throw new Error('Redis is unreachable: the message reached this instance only.');
+    }
+    await this.commands.publish(this.key(channel), message);
   }
 
   async subscribe(channel: string, handler: MessageHandler): Promise<() => Promise<void>> {

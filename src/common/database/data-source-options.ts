@@ -33,7 +33,9 @@ export function dataSourceOptions(config: DatabaseConfig, entities: DataSourceOp
         url: config.url,
         poolSize: config.poolSize,
         connectTimeoutMS: config.connectTimeoutMs,
-        extra: { connectionTimeoutMillis: config.connectTimeoutMs, keepAlive: true },
+        // A server that hangs (rather than refusing connections) would hold a pooled connection's query,
+        // and the request with it, until TCP gives up: the query timeout answers 503 instead.
+        extra: { connectionTimeoutMillis: config.connectTimeoutMs, keepAlive: true, ...(config.queryTimeoutMs > 0 ? { query_timeout: config.queryTimeoutMs } : {}) },
       };
     case 'mysql':
       return {

@@ -14,6 +14,7 @@ const UNAVAILABLE_CODES = new Set([
 const UNAVAILABLE_MESSAGES = [
   /connection terminated/i,
   /timeout exceeded when trying to connect/i,
+  /query read timeout/i,
   /connection lost/i,
   /connection is in closed state/i,
   /pool is closed/i,

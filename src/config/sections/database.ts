@@ -13,6 +13,7 @@ export const database = defineSection({
     url: text('DATABASE_URL', undefined, matching(DATABASE_URL, 'must start with sqlite:, postgres://, mysql:// or mariadb://')),
     poolSize: integer('DATABASE_POOL_SIZE', 10, 1, 1000),
     connectTimeoutMs: duration('DATABASE_CONNECT_TIMEOUT', '5s'),
+    queryTimeoutMs: duration('DATABASE_QUERY_TIMEOUT', '0', '10s'),
   },
   build: (v, server) => {
     const url = v.url ?? `sqlite:${resolve(server.dataDir, 'cairn.sqlite')}`;
@@ -23,6 +24,8 @@ export const database = defineSection({
       url: kind === 'sqlite' ? sqlitePath(url) : url,
       poolSize: v.poolSize,
       connectTimeoutMs: v.connectTimeoutMs,
+      /** PostgreSQL: how long a query may wait for the server's answer (0: no limit). */
+      queryTimeoutMs: v.queryTimeoutMs,
     };
   },
 });
