@@ -50,7 +50,8 @@ export async function startCairn(databaseUrl, dataDir, admin, cleanups, extraEnv
   const child = spawn(process.execPath, [...nodeArgs, main], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let errors = '';
   child.stderr.on('data', (chunk) => (errors = (errors + chunk).slice(-4000)));
-  cleanups.push(() => new Promise((done) => (child.exitCode !== null ? done() : (child.once('exit', done), child.kill('SIGTERM')))));
+  // A child that a signal ended (Ctrl-C reaches the whole process group) has no exit code but a signal code.
+  cleanups.push(() => new Promise((done) => (child.exitCode !== null || child.signalCode !== null ? done() : (child.once('exit', done), child.kill('SIGTERM')))));
   const baseUrl = `http://127.0.0.1:${port}`;
   for (const deadline = Date.now() + 60_000; ; ) {
     if (child.exitCode !== null) throw new Error(`Cairn exited while starting:\n${errors}`);
