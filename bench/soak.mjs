@@ -7,7 +7,7 @@
 // this process, and an event flow on it whose `request` step posts to the same receiver. On each instance
 // SOAK_SUBSCRIBERS (4) realtime subscribers listen to `soak_items`.
 //
-// Then, for SOAK_DURATION (10m), requests go out at a fixed rate, SOAK_RATE (150 per second), spread
+// Then, for SOAK_DURATION (10m), requests go out at a fixed rate, SOAK_RATE (100 per second), spread
 // round-robin over the instances, whatever the answers (so a slow answer shows as latency, not as a
 // lower rate): reads of one item and of a filtered page, creates, and updates of items created a few
 // seconds earlier, each item updated once (a realtime update event carries the row as read after the
@@ -60,7 +60,7 @@ const durationMs = durationSetting('SOAK_DURATION', 10 * 60_000);
 const settings = {
   durationMs,
   warmupMs: durationSetting('SOAK_WARMUP', Math.min(60_000, Math.round(durationMs / 5))),
-  rate: numberSetting('SOAK_RATE', 150, 1),
+  rate: numberSetting('SOAK_RATE', 100, 1),
   instances: numberSetting('SOAK_INSTANCES', 3, 1),
   subscribersPerInstance: numberSetting('SOAK_SUBSCRIBERS', 4, 1),
   drainMs: durationSetting('SOAK_DRAIN', 60_000),
@@ -281,6 +281,13 @@ function memoryGrowth(samples) {
   };
 }
 
+/** The cores an instance used between its first and last sample (CPU seconds over wall seconds). */
+function coresUsed(samples) {
+  if (samples.length < 2) return '-';
+  const [first, last] = [samples[0], samples.at(-1)];
+  return ((last.cpu - first.cpu) / ((last.at - first.at) / 1000)).toFixed(2);
+}
+
 // ----- main -----
 
 async function main() {
@@ -318,13 +325,15 @@ async function main() {
     const { child, baseUrl } = await startCairn(database.cairnUrl, join(dir, `cairn-${i}`), admin, cleanups, shared);
     // LOG_LEVEL=warn: a quiet instance prints nothing; what it prints is kept for the report.
     const instance = { name: `cairn_${i}`, child, baseUrl, output: [], outputLines: 0, samples: [], latencies: [], requests: 0, answered: 0, failures: 0 };
-    child.stderr.on('data', (chunk) => {
+    const keep = (chunk) => {
       for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
         instance.outputLines += 1;
         instance.output.push(line);
         if (instance.output.length > 20) instance.output.shift();
       }
-    });
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
     instances.push(instance);
   }
   log(`instances: ${instances.map((i) => `${i.name} ${i.baseUrl} (pid ${i.child.pid})`).join(', ')}`);
@@ -458,6 +467,8 @@ async function main() {
   const sampler = setInterval(async () => {
     const at = performance.now() - loadStarted;
     const round = ++sampleRound;
+    // Read now: the scrapes below may take a while on a busy machine.
+    const [sentSoFar, inFlightNow, failed] = [sent, inFlight.size, instances.reduce((sum, instance) => sum + instance.failures, 0)];
     const read = await Promise.all(
       instances.map(async (instance) => {
         if (instance.child.exitCode !== null || instance.child.signalCode !== null) {
@@ -466,7 +477,7 @@ async function main() {
         }
         try {
           const values = await scrape(instance, metricsToken);
-          const sample = { at, rss: values.process_resident_memory_bytes, heap: values.nodejs_heap_size_used_bytes };
+          const sample = { at, rss: values.process_resident_memory_bytes, heap: values.nodejs_heap_size_used_bytes, cpu: values.process_cpu_seconds_total };
           instance.samples.push(sample);
           instance.lastMetrics = values;
           return sample;
@@ -479,8 +490,7 @@ async function main() {
     );
     if (round % printEvery === 0) {
       const memory = instances.map((instance, i) => `${instance.name} ${mb(read[i]?.rss)}/${mb(read[i]?.heap)}`).join(', ');
-      const failed = instances.reduce((sum, instance) => sum + instance.failures, 0);
-      log(`  ${seconds(at).padStart(6)}: ${sent} requests sent (${(sent / (at / 1000)).toFixed(0)}/s), ${failed} failed, ${inFlight.size} in flight; RSS/heap MB ${memory}`);
+      log(`  ${seconds(at).padStart(6)}: ${sentSoFar} requests sent (${(sentSoFar / (at / 1000)).toFixed(0)}/s), ${failed} failed, ${inFlightNow} in flight; RSS/heap MB ${memory}`);
     }
   }, sampleEveryMs);
   cleanups.push(() => clearInterval(sampler));
@@ -495,7 +505,7 @@ async function main() {
     sent += 1;
   }
   // The last request is due one interval before the end.
-  await sleep(Math.max(0, loadEnds - performance.now()));
+  if (!interrupted) await sleep(Math.max(0, loadEnds - performance.now()));
   const loadMs = performance.now() - loadStarted;
   const backlog = inFlight.size;
   clearInterval(sampler);
@@ -520,16 +530,16 @@ async function main() {
   log(`\n===== Cairn soak: ${settings.instances} instances, ${seconds(loadMs)} of load at ${settings.rate} requests/s, measured after ${seconds(settings.warmupMs)} of warm-up =====`);
   const requestRows = instances.map((instance) => {
     const q = quantiles(instance.latencies);
-    return [instance.name, instance.requests, (instance.answered / measuredSeconds).toFixed(1), q(0.5), q(0.99), q(1), instance.failures];
+    return [instance.name, instance.requests, (instance.answered / measuredSeconds).toFixed(1), q(0.5), q(0.99), q(1), instance.failures, coresUsed(instance.samples.filter((s) => s.at >= settings.warmupMs))];
   });
   const all = instances.flatMap((instance) => instance.latencies);
   const q = quantiles(all);
   const measuredRequests = instances.reduce((sum, instance) => sum + instance.requests, 0);
   const answered = instances.reduce((sum, instance) => sum + instance.answered, 0);
   const failed = instances.reduce((sum, instance) => sum + instance.failures, 0);
-  requestRows.push(['all', measuredRequests, (answered / measuredSeconds).toFixed(1), q(0.5), q(0.99), q(1), failed]);
+  requestRows.push(['all', measuredRequests, (answered / measuredSeconds).toFixed(1), q(0.5), q(0.99), q(1), failed, '']);
   log(`\nrequests sent in the measured part; req/s answered in it; latency in ms from when each request was due to its answer; failures over the whole run:`);
-  log(table(['instance', 'requests', 'req/s', 'p50', 'p99', 'max', 'failed'], requestRows));
+  log(table(['instance', 'requests', 'req/s', 'p50', 'p99', 'max', 'failed', 'cores'], requestRows));
   log(`\nby kind (req/s: sent):`);
   log(table(['kind', 'requests', 'req/s', 'p50', 'p99', 'max', 'failed'], Object.entries(byKind).map(([kind, k]) => {
     const kq = quantiles(k.latencies);
