@@ -86,6 +86,8 @@ const RATE_HELD = 0.95;
 /** Requests not answered within this are failures. */
 const REQUEST_TIMEOUT_MS = 30_000;
 const COLLECTION = 'soak_items';
+/** The longest wait for late events after the load, however steadily they still arrive. */
+const DRAIN_CAP_MS = 15 * 60_000;
 
 const log = (message) => process.stdout.write(`${message}\n`);
 const seconds = (ms) => `${Math.round(ms / 1000)} s`;
@@ -383,6 +385,7 @@ async function main() {
   const updatable = []; // { id, at } of acknowledged creates, oldest first, each updated once
   const intervalMs = 1000 / settings.rate;
   const loadStarted = performance.now();
+  let generatorCpu = null;
   const measuredFrom = loadStarted + settings.warmupMs;
   const loadEnds = loadStarted + settings.durationMs;
   const inFlight = new Set();
@@ -469,6 +472,8 @@ async function main() {
     const round = ++sampleRound;
     // Read now: the scrapes below may take a while on a busy machine.
     const [sentSoFar, inFlightNow, failed] = [sent, inFlight.size, instances.reduce((sum, instance) => sum + instance.failures, 0)];
+    // This process's own CPU over the measured part: the load generator, the receiver and the subscribers.
+    if (at >= settings.warmupMs) generatorCpu ??= { at, usage: process.cpuUsage() };
     const read = await Promise.all(
       instances.map(async (instance) => {
         if (instance.child.exitCode !== null || instance.child.signalCode !== null) {
@@ -508,15 +513,26 @@ async function main() {
   if (!interrupted) await sleep(Math.max(0, loadEnds - performance.now()));
   const loadMs = performance.now() - loadStarted;
   const backlog = inFlight.size;
+  const generatorCores = generatorCpu ? (() => {
+    const used = process.cpuUsage(generatorCpu.usage);
+    return ((used.user + used.system) / 1000 / (loadMs - generatorCpu.at)).toFixed(2);
+  })() : '-';
   clearInterval(sampler);
   await Promise.all([...inFlight]);
   const measuredSeconds = (settings.durationMs - settings.warmupMs) / 1000;
 
   // ----- every write's events, waited for -----
-  log(`\nload done: ${sent} requests in ${(loadMs / 1000).toFixed(1)} s; waiting up to ${seconds(settings.drainMs)} for the events still on their way`);
+  log(`\nload done: ${sent} requests in ${(loadMs / 1000).toFixed(1)} s; waiting for the events still on their way, as long as some arrive within ${seconds(settings.drainMs)} of each other`);
+  // A backlog in the outbox is late, not lost: the wait goes on while events keep arriving, up to a cap.
   const drainStarted = performance.now();
-  const paths = () => [webhooks, flows, ...subscribers.map((s) => s.deliveries)];
-  while (!interrupted && performance.now() - drainStarted < settings.drainMs && !paths().every((path) => path.complete(writes))) await sleep(200);
+  const paths = [webhooks, flows, ...subscribers.map((s) => s.deliveries)];
+  const arrivals = () => paths.reduce((sum, path) => sum + path.latencies.length, 0);
+  let lastProgress = drainStarted;
+  let arrived = arrivals();
+  while (!interrupted && performance.now() - lastProgress < settings.drainMs && performance.now() - drainStarted < DRAIN_CAP_MS && !paths.every((path) => path.complete(writes))) {
+    await sleep(200);
+    if (arrivals() > arrived) [arrived, lastProgress] = [arrivals(), performance.now()];
+  }
   const drainMs = performance.now() - drainStarted;
   // Late duplicates (a webhook retried, a run claimed twice) show up a little after the last arrival.
   if (!interrupted) await sleep(2_000);
@@ -538,6 +554,7 @@ async function main() {
   const answered = instances.reduce((sum, instance) => sum + instance.answered, 0);
   const failed = instances.reduce((sum, instance) => sum + instance.failures, 0);
   requestRows.push(['all', measuredRequests, (answered / measuredSeconds).toFixed(1), q(0.5), q(0.99), q(1), failed, '']);
+  requestRows.push(['(this process)', '', '', '', '', '', '', generatorCores]);
   log(`\nrequests sent in the measured part; req/s answered in it; latency in ms from when each request was due to its answer; failures over the whole run:`);
   log(table(['instance', 'requests', 'req/s', 'p50', 'p99', 'max', 'failed', 'cores'], requestRows));
   log(`\nby kind (req/s: sent):`);
