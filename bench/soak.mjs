@@ -232,12 +232,12 @@ async function subscribe(baseUrl, ws, key, capacity, sentAt) {
     socket.on('message', (data) => {
       const message = JSON.parse(data.toString());
       if (message.type === 'ping') return socket.send(JSON.stringify({ type: 'pong' }));
+      if (message.status === 'error') return reject(new Error(`a subscription was refused: ${JSON.stringify(message).slice(0, 300)}`));
       if (message.type !== 'subscription') return;
       if (message.event === 'init') {
         clearTimeout(timer);
         return resolve();
       }
-      if (message.event === 'error') return reject(new Error(`a subscription failed: ${JSON.stringify(message).slice(0, 300)}`));
       for (const item of message.data ?? []) deliveries.arrived(item.tag, sentAt);
     });
   });
@@ -252,7 +252,7 @@ async function subscribe(baseUrl, ws, key, capacity, sentAt) {
 
 /** Reads the instance's /metrics: its RSS, heap used and the counters the report names. */
 async function scrape(instance, metricsToken) {
-  const response = await fetch(`${instance.baseUrl}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
+  const response = await fetch(`${instance.baseUrl}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` }, signal: AbortSignal.timeout(10_000) });
   if (response.status !== 200) throw new Error(`${instance.name}: /metrics answered ${response.status}`);
   const values = {};
   for (const line of (await response.text()).split('\n')) {
@@ -292,26 +292,8 @@ function coresUsed(samples) {
 
 // ----- main -----
 
-async function main() {
-  for (const signal of ['SIGINT', 'SIGTERM']) {
-    process.on(signal, () => {
-      if (interrupted) process.exit(130);
-      interrupted = true;
-      process.stderr.write(`\nsoak: ${signal}: stopping the load, then the instances, and dropping the database…\n`);
-    });
-  }
-  const started = new Date();
-  log(`Cairn soak: ${settings.instances} instances on PostgreSQL and Redis, ${settings.rate} requests/s for ${seconds(settings.durationMs)} (${seconds(settings.warmupMs)} of warm-up), ` +
-    `${settings.subscribersPerInstance} realtime subscribers per instance, a webhook and an event flow`);
-  log(`mix: ${MIX.map(([kind, share]) => `${kind} ${Math.round(share * 100)}%`).join(', ')}; load average at start ${os.loadavg().map((n) => n.toFixed(2)).join(' ')} on ${os.cpus().length} cores`);
-
-  const dir = mkdtempSync(join(os.tmpdir(), 'cairn-soak-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const database = await createBenchDatabase('postgres', settings.postgresUrl, dir);
-  cleanups.push(() => database.drop());
-  const redisUrl = settings.redisUrl ?? (await startRedis());
-  log(`database ${database.name}; Redis ${settings.redisUrl ? 'SOAK_REDIS_URL' : `of its own at ${redisUrl}`}`);
-
+/** Starts the instances on the database and Redis, with the secrets a deployment shares; answers them, the admin and the metrics token. */
+async function startInstances(database, redisUrl, dir) {
   // The same secrets on every instance, as a deployment has; a Redis prefix of this run's own.
   const admin = { email: 'soak@example.com', password: randomBytes(12).toString('base64url') };
   const metricsToken = randomBytes(32).toString('hex');
@@ -339,9 +321,14 @@ async function main() {
     instances.push(instance);
   }
   log(`instances: ${instances.map((i) => `${i.name} ${i.baseUrl} (pid ${i.child.pid})`).join(', ')}`);
+  return { instances, admin, metricsToken };
+}
 
-  // The schema, the webhook and the flow, through the API as a user makes them.
-  const setup = instances[0].baseUrl;
+/**
+ * What a user makes through the API, on the first instance: a workspace, an admin API key, the collection,
+ * a webhook on it to the receiver, and an event flow on it whose request step posts to the receiver.
+ */
+async function makeWorkspace(setup, admin, receiver) {
   const token = (await call(setup, 'POST', '/api/v1/auth/login', null, admin)).data.access_token;
   await call(setup, 'POST', '/api/v1/workspaces', token, { name: 'Soak', slug: 'soak' });
   const key = (await call(setup, 'POST', '/api/v1/workspaces/soak/api-keys', token, { name: 'soak', role: 'admin' })).data.key;
@@ -354,14 +341,6 @@ async function main() {
       { field: 'n', type: 'integer', index: true },
     ],
   });
-
-  // Writes are counted by number; a generous capacity, since the rate is fixed.
-  const capacity = Math.ceil((settings.rate * settings.durationMs) / 1000) + 1000;
-  const writes = { count: 0, acknowledged: new Uint8Array(capacity) };
-  const sentAt = new Float64Array(capacity);
-  const webhooks = new Deliveries(capacity);
-  const flows = new Deliveries(capacity);
-  const receiver = await startReceiver(webhooks, flows, sentAt);
   await call(setup, 'POST', `${ws}/webhooks`, key, { name: 'soak', url: `${receiver}/webhook`, collections: [COLLECTION], events: ['create', 'update'] });
   await call(setup, 'POST', `${ws}/flows`, key, {
     name: 'soak',
@@ -369,14 +348,14 @@ async function main() {
     operations: [{ key: 'notify', type: 'request', options: { method: 'POST', url: `${receiver}/flow`, body: { tag: '{{ $trigger.payload.tag }}', event: '{{ $trigger.event }}' } } }],
     first: 'notify',
   });
+  return { key, ws };
+}
 
-  const subscribers = [];
-  for (const instance of instances) {
-    for (let i = 0; i < settings.subscribersPerInstance; i++) subscribers.push({ instance: instance.name, ...(await subscribe(instance.baseUrl, ws, key, capacity, sentAt)) });
-  }
-  log(`${subscribers.length} subscribers, a webhook and a flow to the receiver at ${receiver}; load starts\n`);
-
-  // ----- the load -----
+/**
+ * Sends the requests at the fixed rate, round-robin over the instances, until the run's end, and samples
+ * each instance's memory meanwhile; answers once every request is answered, with what it counted.
+ */
+async function runLoad({ instances, metricsToken, key, ws, writes, sentAt }) {
   const agents = instances.map(() => new Agent({ keepAlive: true, maxSockets: 64 }));
   cleanups.push(() => agents.forEach((agent) => agent.destroy()));
   const byKind = Object.fromEntries(MIX.map(([kind]) => [kind, { latencies: [], requests: 0, failures: 0 }]));
@@ -467,7 +446,11 @@ async function main() {
   const sampleEveryMs = Math.min(10_000, Math.max(1_000, Math.round(settings.durationMs / 60)));
   const printEvery = Math.max(1, Math.round(settings.durationMs / sampleEveryMs / 10));
   let sampleRound = 0;
+  let sampling = false;
   const sampler = setInterval(async () => {
+    // On a busy machine a scrape may take longer than the interval: the next waits for its turn.
+    if (sampling) return;
+    sampling = true;
     const at = performance.now() - loadStarted;
     const round = ++sampleRound;
     // Read now: the scrapes below may take a while on a busy machine.
@@ -493,6 +476,7 @@ async function main() {
         }
       }),
     );
+    sampling = false;
     if (round % printEvery === 0) {
       const memory = instances.map((instance, i) => `${instance.name} ${mb(read[i]?.rss)}/${mb(read[i]?.heap)}`).join(', ');
       log(`  ${seconds(at).padStart(6)}: ${sentSoFar} requests sent (${(sentSoFar / (at / 1000)).toFixed(0)}/s), ${failed} failed, ${inFlightNow} in flight; RSS/heap MB ${memory}`);
@@ -519,13 +503,15 @@ async function main() {
   })() : '-';
   clearInterval(sampler);
   await Promise.all([...inFlight]);
-  const measuredSeconds = (settings.durationMs - settings.warmupMs) / 1000;
+  return { sent, loadMs, backlog, generatorCores, byKind, failures, maxLagMs, sampleEveryMs };
+}
 
-  // ----- every write's events, waited for -----
-  log(`\nload done: ${sent} requests in ${(loadMs / 1000).toFixed(1)} s; waiting for the events still on their way, as long as some arrive within ${seconds(settings.drainMs)} of each other`);
-  // A backlog in the outbox is late, not lost: the wait goes on while events keep arriving, up to a cap.
+/**
+ * Waits for the events of the writes still on their way: a backlog in the outbox is late, not lost, so the
+ * wait goes on while events keep arriving, up to a cap. Answers how long it waited.
+ */
+async function waitForEvents(paths, writes) {
   const drainStarted = performance.now();
-  const paths = [webhooks, flows, ...subscribers.map((s) => s.deliveries)];
   const arrivals = () => paths.reduce((sum, path) => sum + path.latencies.length, 0);
   let lastProgress = drainStarted;
   let arrived = arrivals();
@@ -536,9 +522,13 @@ async function main() {
   const drainMs = performance.now() - drainStarted;
   // Late duplicates (a webhook retried, a run claimed twice) show up a little after the last arrival.
   if (!interrupted) await sleep(2_000);
-  const finalMetrics = await Promise.all(instances.map((instance) => scrape(instance, metricsToken).catch(() => instance.lastMetrics ?? {})));
+  return drainMs;
+}
 
-  // ----- the report -----
+/** Prints the tables and the checks; answers whether every check passed. */
+function report({ instances, subscribers, webhooks, flows, writes, load, drainMs, finalMetrics, started }) {
+  const { loadMs, backlog, generatorCores, byKind, failures, maxLagMs, sampleEveryMs } = load;
+  const measuredSeconds = (settings.durationMs - settings.warmupMs) / 1000;
   const acknowledged = writes.acknowledged.reduce((sum, a) => sum + a, 0);
   const checks = [];
   const check = (name, pass, detail) => checks.push({ name, pass, detail });
@@ -572,11 +562,12 @@ async function main() {
   const measuredSamples = instances.map((instance) => instance.samples.filter((s) => s.at >= settings.warmupMs));
   const columns = Math.min(10, Math.min(...measuredSamples.map((s) => s.length)));
   if (columns > 0) {
-    const marks = Array.from({ length: columns }, (_, c) => Math.round((c * (measuredSamples[0].length - 1)) / Math.max(1, columns - 1)));
-    log(table(['instance', ...marks.map((m) => seconds(measuredSamples[0][m].at))], instances.map((instance, i) => [
+    const marks = Array.from({ length: columns }, (_, c) => measuredSamples[0][Math.round((c * (measuredSamples[0].length - 1)) / Math.max(1, columns - 1))].at);
+    const nearest = (samples, at) => samples.reduce((best, sample) => (Math.abs(sample.at - at) < Math.abs(best.at - at) ? sample : best));
+    log(table(['instance', ...marks.map(seconds)], instances.map((instance, i) => [
       instance.name,
-      ...marks.map((m) => {
-        const sample = measuredSamples[i][Math.min(m, measuredSamples[i].length - 1)];
+      ...marks.map((at) => {
+        const sample = nearest(measuredSamples[i], at);
         return `${mb(sample.rss)}/${mb(sample.heap)}`;
       }),
     ])));
@@ -626,7 +617,51 @@ async function main() {
   for (const { name, pass, detail } of checks) log(`  ${pass ? 'PASS' : 'FAIL'}  ${name}: ${detail}`);
   const ok = checks.every((c) => c.pass) && !interrupted;
   log(`\nsoak ${ok ? 'PASSED' : 'FAILED'} (started ${started.toISOString()}, load average at the end ${os.loadavg().map((n) => n.toFixed(2)).join(' ')})`);
-  if (!ok) process.exitCode = 1;
+  return ok;
+}
+
+async function main() {
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      if (interrupted) process.exit(130);
+      interrupted = true;
+      process.stderr.write(`\nsoak: ${signal}: stopping the load, then the instances, and dropping the database…\n`);
+    });
+  }
+  const started = new Date();
+  log(`Cairn soak: ${settings.instances} instances on PostgreSQL and Redis, ${settings.rate} requests/s for ${seconds(settings.durationMs)} (${seconds(settings.warmupMs)} of warm-up), ` +
+    `${settings.subscribersPerInstance} realtime subscribers per instance, a webhook and an event flow`);
+  log(`mix: ${MIX.map(([kind, share]) => `${kind} ${Math.round(share * 100)}%`).join(', ')}; load average at start ${os.loadavg().map((n) => n.toFixed(2)).join(' ')} on ${os.cpus().length} cores`);
+
+  const dir = mkdtempSync(join(os.tmpdir(), 'cairn-soak-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const database = await createBenchDatabase('postgres', settings.postgresUrl, dir);
+  cleanups.push(() => database.drop());
+  const redisUrl = settings.redisUrl ?? (await startRedis());
+  log(`database ${database.name}; Redis ${settings.redisUrl ? 'SOAK_REDIS_URL' : `of its own at ${redisUrl}`}`);
+
+  const { instances, admin, metricsToken } = await startInstances(database, redisUrl, dir);
+
+  // Writes are counted by number; a generous capacity, since the rate is fixed.
+  const capacity = Math.ceil((settings.rate * settings.durationMs) / 1000) + 1000;
+  const writes = { count: 0, acknowledged: new Uint8Array(capacity) };
+  const sentAt = new Float64Array(capacity);
+  const webhooks = new Deliveries(capacity);
+  const flows = new Deliveries(capacity);
+  const receiver = await startReceiver(webhooks, flows, sentAt);
+  const { key, ws } = await makeWorkspace(instances[0].baseUrl, admin, receiver);
+
+  const subscribers = [];
+  for (const instance of instances) {
+    for (let i = 0; i < settings.subscribersPerInstance; i++) subscribers.push({ instance: instance.name, ...(await subscribe(instance.baseUrl, ws, key, capacity, sentAt)) });
+  }
+  log(`${subscribers.length} subscribers, a webhook and a flow to the receiver at ${receiver}; load starts\n`);
+
+  const load = await runLoad({ instances, metricsToken, key, ws, writes, sentAt });
+  log(`\nload done: ${load.sent} requests in ${(load.loadMs / 1000).toFixed(1)} s; waiting for the events still on their way, as long as some arrive within ${seconds(settings.drainMs)} of each other`);
+  const drainMs = await waitForEvents([webhooks, flows, ...subscribers.map((s) => s.deliveries)], writes);
+  const finalMetrics = await Promise.all(instances.map((instance) => scrape(instance, metricsToken).catch(() => instance.lastMetrics ?? {})));
+  if (!report({ instances, subscribers, webhooks, flows, writes, load, drainMs, finalMetrics, started })) process.exitCode = 1;
 }
 
 await runBench(main, cleanups);
