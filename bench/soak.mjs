@@ -610,7 +610,7 @@ function report({ instances, subscribers, webhooks, flows, writes, load, drainMs
     `realtime connections at the end: ${finalMetrics.map((values) => sumOf(values, 'cairn_realtime_connections')).join('/')})`);
 
   for (const instance of instances) {
-    if (instance.outputLines > 0) log(`\n${instance.name} printed ${instance.outputLines} lines at LOG_LEVEL=warn; the last:\n${instance.output.slice(-10).map((l) => `  ${l}`).join('\n')}`);
+    if (instance.outputLines > 0) log(`\n${instance.name} printed ${instance.outputLines} lines at LOG_LEVEL=warn; the last (cut):\n${instance.output.slice(-5).map((l) => `  ${l.slice(0, 300)}`).join('\n')}`);
   }
 
   log(`\nchecks:`);
