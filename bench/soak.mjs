@@ -356,7 +356,10 @@ async function makeWorkspace(setup, admin, receiver) {
  * each instance's memory meanwhile; answers once every request is answered, with what it counted.
  */
 async function runLoad({ instances, metricsToken, key, ws, writes, sentAt }) {
-  const agents = instances.map(() => new Agent({ keepAlive: true, maxSockets: 64 }));
+  // An idle kept-alive connection is closed here well before the server's keep-alive timeout (Fastify's
+  // 72 s) would close it: a request sent on a connection the server is closing at that moment fails with
+  // ECONNRESET, a race of the client's making, not the server's.
+  const agents = instances.map(() => new Agent({ keepAlive: true, maxSockets: 64, timeout: REQUEST_TIMEOUT_MS }));
   cleanups.push(() => agents.forEach((agent) => agent.destroy()));
   const byKind = Object.fromEntries(MIX.map(([kind]) => [kind, { latencies: [], requests: 0, failures: 0 }]));
   const failures = [];
