@@ -47,10 +47,14 @@ export async function startCairn(databaseUrl, dataDir, admin, cleanups, extraEnv
     ...extraEnv,
   };
   const nodeArgs = (process.env.BENCH_CAIRN_NODE_ARGS || '').split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, main], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  // Both streams are read (the log goes to stdout), so that a caller may listen to them and a full pipe never blocks Cairn.
+  const child = spawn(process.execPath, [...nodeArgs, main], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let errors = '';
-  child.stderr.on('data', (chunk) => (errors = (errors + chunk).slice(-4000)));
-  cleanups.push(() => new Promise((done) => (child.exitCode !== null ? done() : (child.once('exit', done), child.kill('SIGTERM')))));
+  const keep = (chunk) => (errors = (errors + chunk).slice(-4000));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  // A child that a signal ended (Ctrl-C reaches the whole process group) has no exit code but a signal code.
+  cleanups.push(() => new Promise((done) => (child.exitCode !== null || child.signalCode !== null ? done() : (child.once('exit', done), child.kill('SIGTERM')))));
   const baseUrl = `http://127.0.0.1:${port}`;
   for (const deadline = Date.now() + 60_000; ; ) {
     if (child.exitCode !== null) throw new Error(`Cairn exited while starting:\n${errors}`);
