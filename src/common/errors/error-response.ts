@@ -53,7 +53,7 @@ export function toErrorResponse(error: unknown): ErrorResponse {
     case 'foreign_key_violation':
       return envelope('CONFLICT', 'The record is referenced by, or references, a record that prevents this change.');
     case 'unavailable':
-      return envelope('SERVICE_UNAVAILABLE', 'The database is unavailable. Try again shortly.');
+      return envelope('SERVICE_UNAVAILABLE', 'The database is unavailable, or every connection to it is busy. Try again shortly.');
     // Where a number can go out of range, the code that runs the statement names the culprit.
     case 'out_of_range':
     case 'other':
