@@ -143,6 +143,10 @@ if (selectedDatabases().includes('postgres')) {
       // nginx logs a refused connection as 502, an instance's own refusal as 503.
       const tried = (request: (typeof retried)[number]) => `${request.method} after ${request.upstreamStatuses.slice(0, -1).join(' and ')}`;
       t.diagnostic(`passed by nginx to another instance: ${retried.length} (${countBy(retried.map(tried))})`);
+      const upstreamErrors = nginx!.errorLog.split('\n').filter((line) => line.includes('upstream'));
+      const refused = upstreamErrors.filter((line) => line.includes('Connection refused')).length;
+      const broken = upstreamErrors.filter((line) => /reset by peer|prematurely closed|broken pipe/i.test(line)).length;
+      t.diagnostic(`upstream connections nginx found refused: ${refused}, reset or closed under a request: ${broken}`);
       for (const restart of restarts) t.diagnostic(restart);
 
       assert.deepEqual(load.failures.slice(0, 20), [], `${load.failures.length} failed requests\n${nginx!.errorLog.slice(-4_000)}`);
