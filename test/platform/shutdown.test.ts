@@ -260,12 +260,14 @@ for (const kind of selectedDatabases()) {
       await db?.drop();
     });
 
-    it('finishes the handler runs in flight at SIGTERM, answers kept-alive connections 503 and refuses new ones, then exits cleanly', async () => {
+    it('finishes the handler runs in flight at SIGTERM, serves kept-alive connections once more and closes them, fails health checks, refuses new connections, then exits cleanly', async () => {
       const cairn = await CairnProcess.start({ DATABASE_URL: db.url, SHUTDOWN_TIMEOUT: '60s' });
       try {
         const workspace = await heldWorkspace(cairn);
         const kept = await KeptAliveConnection.open(cairn.port);
         assert.equal((await kept.get('/api/v1/health')).status, 200);
+        const other = await KeptAliveConnection.open(cairn.port);
+        assert.equal((await other.get('/api/v1/health')).status, 200);
         const { held, noteId } = await holdRun(workspace);
         const workers = cairn.children();
         assert.ok(workers.length > 0);
@@ -273,11 +275,17 @@ for (const kind of selectedDatabases()) {
         cairn.signal('SIGTERM');
         await cairn.logged(/"msg":"shutting down"/);
 
-        const refused = await kept.get('/api/v1/health');
-        assert.equal(refused.status, 503);
-        assert.equal(refused.headers.connection, 'close');
-        assert.equal(refused.body.errors[0].extensions.code, 'SERVICE_UNAVAILABLE');
+        const unhealthy = await kept.get('/api/v1/health');
+        assert.equal(unhealthy.status, 503);
+        assert.equal(unhealthy.headers.connection, 'close');
+        assert.equal(unhealthy.body.info.application.status, 'down');
         assert.equal(await kept.ended, 'end', 'the server closes the connection after its answer, rather than resetting it');
+        // A request on an open connection is served as usual (a balancer could not safely retry a POST refused there).
+        const served = await other.get('/api/v1/no-such-route');
+        assert.equal(served.status, 404);
+        assert.equal(served.body.errors[0].extensions.code, 'NOT_FOUND');
+        assert.equal(served.headers.connection, 'close');
+        assert.equal(await other.ended, 'end');
         assert.equal(await connectOutcome(cairn.port), 'ECONNREFUSED');
 
         await sql(db, `DELETE FROM ${tableNameFor(workspace.workspace.id, 'gate')}`);

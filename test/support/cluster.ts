@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { get } from 'node:http';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +40,18 @@ const portOpen = (port: number) =>
     socket.once('error', () => resolve(false));
   });
 
+/**
+ * The status of an instance's health check, asked on a connection of its own that ends with the answer:
+ * an idle kept-alive connection of the test's would hold a stopping instance until its drain deadline.
+ */
+const healthStatus = (url: string) =>
+  new Promise<number>((resolve, reject) => {
+    get(`${url}/api/v1/health`, { agent: false }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    }).once('error', reject);
+  });
+
 /** A Redis server of the test's own, on its own port, so the test can stop it and start it again. */
 export class RedisServer {
   private process: ChildProcess | null = null;
@@ -72,6 +85,7 @@ export class RedisServer {
 
 /** A Cairn process of a cluster, started from the compiled main.ts with its own port. */
 export class Instance {
+  readonly url: string;
   readonly api: Api;
   private output = '';
   /** Everything the process printed, and who waits for a line of it. */
@@ -79,11 +93,12 @@ export class Instance {
   private readonly watchers = new Set<() => void>();
 
   private constructor(
-    readonly url: string,
+    readonly port: number,
     private readonly child: ChildProcess,
     private readonly dataDir: string,
   ) {
-    this.api = new Api(url);
+    this.url = `http://127.0.0.1:${port}`;
+    this.api = new Api(this.url);
     const keep = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-20_000);
       this.transcript += chunk.toString();
@@ -93,19 +108,24 @@ export class Instance {
     child.stderr?.on('data', keep);
   }
 
-  static async start(env: Record<string, string>): Promise<Instance> {
-    const port = await freePort();
+  /**
+   * Starts an instance on a free port, or on `options.port`: the port of a stopped instance, when a load
+   * balancer's list of upstreams must stay valid across a restart. `options.startupMs` bounds the wait for
+   * its first answer (30 s), longer for an instance started while others are under load.
+   */
+  static async start(env: Record<string, string>, options: { port?: number; startupMs?: number } = {}): Promise<Instance> {
+    const port = options.port ?? (await freePort());
     const dataDir = mkdtempSync(join(tmpdir(), 'cairn-node-'));
     const child = spawn(process.execPath, [MAIN], {
       env: { ...process.env, ...testEnvironment(env.DATABASE_URL, { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env }) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const instance = new Instance(`http://127.0.0.1:${port}`, child, dataDir);
+    const instance = new Instance(port, child, dataDir);
     try {
       await until('the instance answering', async () => {
         if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
-        return (await instance.api.get('/api/v1/health')).status < 500;
-      });
+        return (await healthStatus(instance.url)) < 500;
+      }, options.startupMs);
     } catch (error) {
       await instance.stop();
       throw new Error(`${String(error)}\n${instance.output}`);
@@ -115,6 +135,11 @@ export class Instance {
 
   get alive(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** How the process ended: its exit code, or null while it runs or when a signal ended it. */
+  get exitCode(): number | null {
+    return this.child.exitCode;
   }
 
   /** What the process printed lately, for a failing test's message. */

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { WebSocketServer } from 'ws';
+import { GracefulShutdown } from '../lifecycle/graceful-shutdown';
 
 interface Route {
   pattern: RegExp;
@@ -23,7 +24,10 @@ export class WebSocketUpgrades implements OnModuleDestroy {
   private readonly routes: Route[] = [];
   private listening = false;
 
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly shutdown: GracefulShutdown,
+  ) {}
 
   /** Serves WebSocket connections whose path matches `pattern` with `server`. */
   route(pattern: RegExp, server: WebSocketServer): void {
@@ -43,6 +47,8 @@ export class WebSocketUpgrades implements OnModuleDestroy {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
+    // A WebSocket is no HTTP connection to drain at shutdown: it is closed with 1001 once the requests are done.
+    this.shutdown.upgraded(socket);
     route.server.handleUpgrade(request, socket, head, (ws) => route.server.emit('connection', ws, request));
   }
 

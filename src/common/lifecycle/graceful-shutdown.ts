@@ -1,9 +1,8 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { Server as NetServer } from 'node:net';
+import { Server as NetServer, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
-import { serviceUnavailable } from '../errors/app-error';
-import { toErrorResponse } from '../errors/error-response';
 
 /** The part of SHUTDOWN_TIMEOUT kept for closing the pool, sockets, bus and database: 2 s, or a quarter of a shorter timeout. */
 function closingReserveMs(timeoutMs: number): number {
@@ -11,14 +10,29 @@ function closingReserveMs(timeoutMs: number): number {
 }
 
 /**
+ * How long a stopping instance leaves its clients to close their idle kept-alive connections before it
+ * closes them itself: above the upstream keep-alive timeout docs/SCALING.md gives nginx (4 s), so that
+ * nginx has let them go first, and short enough that a client holding one idle does not hold the stop.
+ */
+const IDLE_RELEASE_MS = 5_000;
+
+/**
  * The process's orderly stop on SIGTERM or SIGINT, which main.ts runs in two steps:
  *
- * 1. `begin()`, then `requestsFinished()`: no new connection is accepted; a request that arrives on a
- *    kept-alive connection is answered 503 with `Connection: close`, and so is the last answer of every
- *    request in flight, which may finish until the deadline; past it, their connections are closed.
+ * 1. `begin()`, then `requestsFinished()`: no new connection is accepted; the connections already open
+ *    drain: a request that arrives on one is served as usual, and every answer carries `Connection: close`,
+ *    so each connection ends after its next answer, or when its client lets it go (a balancer's idle
+ *    upstream connections, after its keep-alive timeout). The connections still idle after IDLE_RELEASE_MS
+ *    are closed; then this waits for the others until the deadline, past which they are closed too.
+ *    Health checks answer 503 meanwhile (HealthService), so that balancers take the instance out.
  * 2. `app.close()`: the parts that run work in the background (flows' runner, the sandbox pool's after
  *    hooks) let what is in progress finish, waiting through `settle()`, which stops at the same deadline;
  *    then the pool, realtime sockets, bus and database close, in the time SHUTDOWN_TIMEOUT keeps for it.
+ *
+ * Why the server does not close an idle kept-alive connection at once: a client may have just sent a
+ * request on it, which would meet a reset instead of an answer, and a balancer cannot tell whether a POST
+ * met that reset before or after it was run, so it cannot safely try it elsewhere. Only the client closing
+ * is free of that race; a balancer whose keep-alive timeout is under IDLE_RELEASE_MS always closes first.
  *
  * An app closed without `begin()` (as tests close theirs) has no deadline: `settle()` waits as long as
  * the work takes.
@@ -27,71 +41,83 @@ function closingReserveMs(timeoutMs: number): number {
 export class GracefulShutdown {
   private server: Server | null = null;
   private deadline: number | null = null;
+  private idleRelease: number | null = null;
   private inFlight = 0;
-  private readonly whenIdle: Array<() => void> = [];
+  /** The open HTTP connections; an upgraded one (a WebSocket's) leaves the set, being closed by its server. */
+  private readonly connections = new Set<Duplex>();
+  private readonly whenDrained: Array<() => void> = [];
 
-  /** Counts the requests in flight and answers those that arrive while stopping; createApp calls it before routes are registered. */
+  /** Tracks the connections and the requests in flight, and marks answers while stopping; createApp calls it before routes are registered. */
   install(fastify: FastifyInstance): void {
     this.server = fastify.server;
+    fastify.server.on('connection', (socket: Socket) => {
+      this.connections.add(socket);
+      socket.once('close', () => this.release(socket));
+    });
     fastify.server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
       this.inFlight += 1;
-      response.once('close', () => {
-        this.inFlight -= 1;
-        if (this.inFlight === 0) for (const resolve of this.whenIdle.splice(0)) resolve();
-      });
-    });
-    fastify.addHook('onRequest', (_request, reply, done) => {
-      if (!this.stopping) return done();
-      const { status, body } = toErrorResponse(serviceUnavailable('The server is shutting down. Try again.'));
-      void reply.code(status).send(body);
+      response.once('close', () => (this.inFlight -= 1));
     });
     fastify.addHook('onSend', (_request, reply, payload, done) => {
-      // A kept-alive connection would otherwise stay open after its last answer, and be reset when the process ends.
+      // The client ends the connection after this answer: it is never left idle, to be closed under a request.
       if (this.stopping) void reply.header('connection', 'close');
       done(null, payload);
     });
+  }
+
+  /** Takes an upgraded connection out of the drain: its WebSocket server closes it when the app closes. */
+  upgraded(socket: Duplex): void {
+    this.release(socket);
   }
 
   get stopping(): boolean {
     return this.deadline !== null;
   }
 
-  /**
-   * Starts the stop: in-flight work may go on until SHUTDOWN_TIMEOUT less the closing reserve. No new
-   * connection is accepted from now on. (http.Server#close would also close the idle kept-alive
-   * connections, on which a request already sent would meet a reset instead of a 503: net.Server#close
-   * only stops listening, and each connection closes after its next answer.)
-   */
+  /** Starts the stop: the open connections may drain until SHUTDOWN_TIMEOUT less the closing reserve. No new connection is accepted from now on. */
   begin(timeoutMs: number): void {
     if (this.stopping) return;
     this.deadline = Date.now() + timeoutMs - closingReserveMs(timeoutMs);
+    this.idleRelease = Math.min(this.deadline, Date.now() + IDLE_RELEASE_MS);
+    // net.Server#close only stops listening; http.Server#close would also close the idle connections.
     if (this.server?.listening) NetServer.prototype.close.call(this.server);
   }
 
   /**
-   * Waits for the requests in flight until the deadline, then closes every connection left: the idle
-   * ones, and past the deadline those of the requests still running. Answers whether all finished.
+   * Waits until every open connection has ended: the idle ones are closed at IDLE_RELEASE_MS, the others
+   * (each ends after its answer) at the deadline. Answers whether every request finished.
    */
   async requestsFinished(): Promise<boolean> {
-    const finished = await this.settle(this.inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => this.whenIdle.push(resolve)));
-    if (finished) this.server?.closeIdleConnections();
-    else this.server?.closeAllConnections();
+    const drained = this.connections.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => this.whenDrained.push(resolve));
+    if (!(await this.within(drained, this.idleRelease))) this.server?.closeIdleConnections();
+    if (await this.settle(drained)) return true;
+    const finished = this.inFlight === 0;
+    this.server?.closeAllConnections();
     return finished;
   }
-
   /** Waits for work in progress to finish (or fail), but not past the deadline; answers whether it did. */
-  async settle(work: Promise<unknown>): Promise<boolean> {
+  settle(work: Promise<unknown>): Promise<boolean> {
+    return this.within(work, this.deadline);
+  }
+
+  /** Waits for work to finish (or fail), but not past a time (none: as long as it takes); answers whether it did. */
+  private async within(work: Promise<unknown>, until: number | null): Promise<boolean> {
     const done = work.then(
       () => true,
       () => true,
     );
-    if (this.deadline === null) return done;
+    if (until === null) return done;
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, this.deadline! - Date.now()))));
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, until - Date.now()))));
     try {
       return await Promise.race([done, late]);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private release(socket: Duplex): void {
+    if (!this.connections.delete(socket) || this.connections.size > 0) return;
+    for (const resolve of this.whenDrained.splice(0)) resolve();
   }
 }

@@ -3,6 +3,7 @@ import { cpus, loadavg, uptime as systemUptime } from 'node:os';
 import { Inject, Injectable } from '@nestjs/common';
 import { BUS_HEALTH, BusHealthProbe } from '../../common/bus/bus';
 import { Database } from '../../common/database/database.service';
+import { GracefulShutdown } from '../../common/lifecycle/graceful-shutdown';
 import type { DatabaseConfig, ServerConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { cairnVersion } from '../../common/version';
@@ -23,12 +24,15 @@ export class HealthService {
     @Inject(BUS_HEALTH) private readonly bus: BusHealthProbe,
     @InjectConfig('server') private readonly config: ServerConfig,
     @InjectConfig('database') private readonly databaseConfig: DatabaseConfig,
+    private readonly shutdown: GracefulShutdown,
   ) {}
 
   async report(): Promise<HealthReport> {
     const [database, redis] = await Promise.all([this.database(), this.bus.check()]);
     const memory = process.memoryUsage();
-    const healthy = database.status === 'up' && redis.status !== 'down';
+    // A stopping instance still serves the requests on its open connections, but takes no more work.
+    const stopping = this.shutdown.stopping;
+    const healthy = database.status === 'up' && redis.status !== 'down' && !stopping;
     return {
       status: healthy ? 'ok' : 'error',
       info: {
@@ -38,7 +42,7 @@ export class HealthService {
         memory_rss: { status: 'up', used: memory.rss },
         storage: this.storage(),
         system: { status: 'up', cpus: cpus().length, load_average: loadavg(), uptime: Math.round(systemUptime()) },
-        application: { status: 'up', name: 'cairn', version: APPLICATION_VERSION, uptime: Math.round(process.uptime()), database: this.databaseConfig.kind },
+        application: { status: stopping ? 'down' : 'up', ...(stopping ? { message: 'The server is shutting down.' } : {}), name: 'cairn', version: APPLICATION_VERSION, uptime: Math.round(process.uptime()), database: this.databaseConfig.kind },
       },
     };
   }
