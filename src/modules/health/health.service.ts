@@ -3,6 +3,7 @@ import { cpus, loadavg, uptime as systemUptime } from 'node:os';
 import { Inject, Injectable } from '@nestjs/common';
 import { BUS_HEALTH, BusHealthProbe } from '../../common/bus/bus';
 import { Database } from '../../common/database/database.service';
+import { ReadReplicas } from '../../common/database/read-replicas';
 import type { DatabaseConfig, ServerConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { cairnVersion } from '../../common/version';
@@ -20,6 +21,7 @@ export interface HealthReport {
 export class HealthService {
   constructor(
     private readonly db: Database,
+    private readonly replicas: ReadReplicas,
     @Inject(BUS_HEALTH) private readonly bus: BusHealthProbe,
     @InjectConfig('server') private readonly config: ServerConfig,
     @InjectConfig('database') private readonly databaseConfig: DatabaseConfig,
@@ -33,6 +35,8 @@ export class HealthService {
       status: healthy ? 'ok' : 'error',
       info: {
         database,
+        // Replicas never make the instance unhealthy: without them, reads go to the primary.
+        ...(this.replicas.configured ? { read_replicas: { status: 'up', replicas: this.replicas.states() } } : {}),
         redis,
         memory_heap: { status: 'up', used: memory.heapUsed, total: memory.heapTotal },
         memory_rss: { status: 'up', used: memory.rss },
