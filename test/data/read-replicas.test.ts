@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load-config';
 import { RunningApp, startApp, testEnvironment } from '../support/app';
-import { freePort } from '../support/cluster';
+import { freePort, RedisServer } from '../support/cluster';
 import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/databases';
 import { Account, addMember, newAccount, newCollection, newOwnedWorkspace } from '../support/factories';
 import { graphqlData } from '../support/graphql';
@@ -62,6 +62,7 @@ if (selectedDatabases().includes('postgres')) {
     let writer: Api;
     let reader: Api;
     let readerAccount: Account;
+    let writerToken: string;
 
     const titles = async (api: Api): Promise<string[]> => {
       const listed = await api.get(`${base}/items/notes?fields=title&sort=id&limit=100`);
@@ -84,6 +85,7 @@ if (selectedDatabases().includes('postgres')) {
       app = await startApp(primary.url('cairn'), { DATABASE_READ_URLS: replica.url('cairn'), DATABASE_READ_YOUR_WRITES_WINDOW: '1h', DATABASE_REPLICA_MAX_LAG: '1h' });
       const owned = await newOwnedWorkspace(app.api);
       ({ base, api: writer } = owned);
+      writerToken = owned.owner.accessToken;
       readerAccount = await newAccount(app.api, 'reader');
       await addMember(app.api, owned.workspace, owned.owner, readerAccount, 'editor');
       reader = app.api.as(readerAccount.accessToken);
@@ -134,6 +136,48 @@ if (selectedDatabases().includes('postgres')) {
         await strict.close();
       }
     });
+
+    it("keeps the writer's reads on the primary only for DATABASE_READ_YOUR_WRITES_WINDOW", async () => {
+      const brief = await startApp(primary.url('cairn'), { DATABASE_READ_URLS: replica.url('cairn'), DATABASE_READ_YOUR_WRITES_WINDOW: '1ms', DATABASE_REPLICA_MAX_LAG: '1h' });
+      try {
+        const briefWriter = brief.api.as(writerToken);
+        await until('the replica serving the instance', () => replicaStates(brief.api), (states) => states[0] === 'serving');
+        await pauseReplay();
+        try {
+          await create(briefWriter, 'past the window');
+          assert.ok(!(await titles(briefWriter)).includes('past the window'));
+        } finally {
+          await resumeReplay();
+        }
+        await until('the replica replaying the note', () => titles(briefWriter), (seen) => seen.includes('past the window'));
+      } finally {
+        await brief.close();
+      }
+    });
+
+    if (process.env.CAIRN_TEST_REDIS_URL) {
+      it("holds the writer's window on every instance through Redis", async () => {
+        const redis = await RedisServer.start();
+        const env = { DATABASE_READ_URLS: replica.url('cairn'), DATABASE_READ_YOUR_WRITES_WINDOW: '1h', DATABASE_REPLICA_MAX_LAG: '1h', REDIS_URL: redis.url };
+        const nodes: RunningApp[] = [];
+        try {
+          nodes.push(await startApp(primary.url('cairn'), env), await startApp(primary.url('cairn'), env));
+          for (const node of nodes) await until('the replica serving the instance', () => replicaStates(node.api), (states) => states[0] === 'serving');
+          const [first, second] = nodes;
+          await pauseReplay();
+          try {
+            await create(first.api.as(writerToken), 'on the first instance');
+            assert.ok((await titles(second.api.as(writerToken))).includes('on the first instance'));
+            assert.ok(!(await titles(second.api.as(readerAccount.accessToken))).includes('on the first instance'));
+          } finally {
+            await resumeReplay();
+          }
+        } finally {
+          for (const node of nodes) await node.close();
+          await redis.stop();
+        }
+      });
+    }
 
     it('answers from the primary while the replica is stopped, and from the replica once it is back', async () => {
       await replica.stop('immediate');
