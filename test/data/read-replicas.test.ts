@@ -7,6 +7,7 @@ import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/
 import { Account, addMember, newAccount, newCollection, newOwnedWorkspace } from '../support/factories';
 import { graphqlData } from '../support/graphql';
 import type { Api } from '../support/http';
+import { MariaDbServer } from '../support/mariadb-server';
 import { PostgresServer } from '../support/postgres-server';
 import { until } from '../support/wait';
 
@@ -204,11 +205,84 @@ if (selectedDatabases().includes('postgres')) {
 }
 
 /**
- * MariaDB: no replica is set up here (a second server with binary logs is beyond this suite), so what is
- * proved is the failure path: a replica that cannot be reached neither stops Cairn nor fails a read.
+ * MariaDB: a private primary with binary logs and a replica of it, both made by the test. A row changed on
+ * the replica alone tells where a read was served; stopping the replica's SQL thread makes it lag (its
+ * Seconds_Behind_Master turns NULL).
  */
 if (selectedDatabases().includes('mysql')) {
   describe('read replicas on MariaDB', () => {
+    let primary: MariaDbServer;
+    let replica: MariaDbServer;
+    let app: RunningApp;
+    let base: string;
+    let writer: Api;
+    let reader: Api;
+
+    const titles = async (api: Api): Promise<string[]> => {
+      const listed = await api.get(`${base}/items/notes?fields=title&sort=id&limit=100`);
+      assert.equal(listed.status, 200, listed.text);
+      return (listed.body.data as Row[]).map((row) => String(row.title));
+    };
+
+    before(async () => {
+      primary = await MariaDbServer.start();
+      replica = await primary.startReplica();
+      await primary.sql('CREATE DATABASE cairn CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
+      app = await startApp(primary.url('cairn'), { DATABASE_READ_URLS: replica.url('cairn'), DATABASE_READ_YOUR_WRITES_WINDOW: '1h', DATABASE_REPLICA_MAX_LAG: '1h' });
+      const owned = await newOwnedWorkspace(app.api);
+      ({ base, api: writer } = owned);
+      const readerAccount = await newAccount(app.api, 'reader');
+      await addMember(app.api, owned.workspace, owned.owner, readerAccount, 'editor');
+      reader = app.api.as(readerAccount.accessToken);
+      await newCollection(writer, base, { collection: 'notes', fields: [{ field: 'title', type: 'string' }] });
+      assert.equal((await writer.post(`${base}/items/notes`, { title: 'on both' })).status, 200);
+      await until('the replica serving reads', () => replicaStates(app.api), (states) => states[0] === 'serving');
+      const [{ table }] = (await until(
+        'the replica replaying the collection',
+        () => replica.sql("SELECT table_name AS `table` FROM information_schema.tables WHERE table_schema = 'cairn' AND table_name LIKE '%notes'"),
+        (rows) => rows.length === 1,
+      )) as Array<{ table: string }>;
+      await until('the replica replaying the note', async () => (await replica.sql(`SELECT title FROM cairn.\`${table}\``)).length, (count) => count === 1);
+      await replica.sql(`UPDATE cairn.\`${table}\` SET title = 'on the replica only'`);
+    });
+
+    after(async () => {
+      await app?.close();
+      await replica?.destroy();
+      await primary?.destroy();
+    });
+
+    it("serves another caller's reads from the replica, and the writer's from the primary", async () => {
+      assert.deepEqual(await titles(reader), ['on the replica only']);
+      assert.deepEqual(await titles(writer), ['on both']);
+    });
+
+    it('sends reads to the primary while the replica does not replay', async () => {
+      await replica.sql('STOP SLAVE SQL_THREAD');
+      try {
+        await until('the replica found behind', () => replicaStates(app.api), (states) => states[0] === 'lagging');
+        assert.deepEqual(await titles(reader), ['on both']);
+      } finally {
+        await replica.sql('START SLAVE SQL_THREAD');
+      }
+      await until('the replica serving reads again', () => replicaStates(app.api), (states) => states[0] === 'serving');
+      assert.deepEqual(await titles(reader), ['on the replica only']);
+    });
+
+    it('answers from the primary while the replica is stopped, and from the replica once it is back', async () => {
+      await replica.stop();
+      try {
+        assert.deepEqual(await titles(reader), ['on both']);
+        assert.deepEqual(await replicaStates(app.api), ['down']);
+      } finally {
+        await replica.resume();
+      }
+      await until('the replica serving reads again', () => replicaStates(app.api), (states) => states[0] === 'serving');
+      assert.deepEqual(await titles(reader), ['on the replica only']);
+    });
+  });
+
+  describe('a MariaDB replica out of reach', () => {
     let db: TestDatabase;
     let app: RunningApp;
 
