@@ -158,8 +158,8 @@ export class ReadReplicas implements OnModuleInit, OnApplicationShutdown {
     const was = replica.unusable;
     replica.unusable = unusable;
     if (unusable === null) this.logger.log(`Read replica ${replica.name}: ${why}.`);
-    else if (!(was === 'connecting' && unusable === 'down')) this.logger.warn(`Read replica ${replica.name} is ${unusable} (${why}): its reads go to the primary.`);
-    else this.logger.warn(`Read replica ${replica.name} cannot be reached (${why}): its reads go to the primary until it can.`);
+    else if (was === 'connecting' && unusable === 'down') this.logger.warn(`Read replica ${replica.name} cannot be reached (${why}): its reads go to the primary until it can.`);
+    else this.logger.warn(`Read replica ${replica.name} is ${unusable} (${why}): its reads go to the primary.`);
   }
 }
 
