@@ -81,7 +81,8 @@ export class PostgresServer {
     const dataDir = serverDirectory('cairn-pg-replica-');
     const replica = new PostgresServer(join(dataDir, 'data'), await freePort());
     try {
-      await asServerUser('pg_basebackup', ['-h', '127.0.0.1', '-p', String(this.port), '-U', 'postgres', '-D', replica.dataDir, '-R', '-X', 'stream', '--no-sync']);
+      // A fast checkpoint: the default spreads the primary's checkpoint over minutes before the copy begins.
+      await asServerUser('pg_basebackup', ['-h', '127.0.0.1', '-p', String(this.port), '-U', 'postgres', '-D', replica.dataDir, '-R', '-X', 'stream', '--checkpoint=fast', '--no-sync']);
       // The copy carries the primary's settings; the last line wins, so the replica listens on its own port.
       appendFileSync(replica.dataDir + '/postgresql.conf', replica.settings());
       await replica.resume();

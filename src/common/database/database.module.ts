@@ -6,6 +6,7 @@ import type { DatabaseConfig } from '../../config/app-config';
 import { sqliteDirectory } from '../../config/sections/database';
 import { dataSourceOptions } from './data-source-options';
 import { Database } from './database.service';
+import { ReadReplicas } from './read-replicas';
 
 /** The one TypeORM DataSource of the process; feature modules register their entities with forFeature. */
 @Global()
@@ -25,8 +26,8 @@ export class DatabaseModule {
           retryDelay: 2000,
         }),
       ],
-      providers: [Database],
-      exports: [Database],
+      providers: [Database, ReadReplicas],
+      exports: [Database, ReadReplicas],
     };
   }
 }

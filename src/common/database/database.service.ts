@@ -9,6 +9,22 @@ import { InjectConfig } from '../../config/config.module';
 import { Metrics } from '../metrics/metrics';
 import { instrumentDatabase } from './database-metrics';
 import { oneQueryAtATime } from './one-query-at-a-time';
+import { ReadReplicas } from './read-replicas';
+
+/**
+ * Where a read may run: the primary, or any read replica that is up and close enough behind it (the
+ * primary when none is; see ReadReplicas). A read that must see a write just made asks for the primary.
+ */
+export type ReadFrom = 'primary' | 'replica';
+
+/** pg's Pool, as TypeORM's PostgreSQL driver holds it, for the reads sent straight to it. */
+interface PgPool {
+  query(query: { text: string; values: unknown[]; name?: string }): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
+function pgPoolOf(dataSource: DataSource): PgPool {
+  return (dataSource.driver as unknown as { master: PgPool }).master;
+}
 
 /** How many distinct statements each PostgreSQL connection may keep prepared; more run unprepared. */
 const MAX_PREPARED_STATEMENTS = 500;
@@ -106,6 +122,7 @@ export class Database {
     readonly dataSource: DataSource,
     @InjectConfig('database') config: DatabaseConfig,
     private readonly metrics: Metrics,
+    private readonly replicas: ReadReplicas,
   ) {
     this.kind = config.kind;
     this.ambientSlots = new Semaphore(Math.max(1, config.poolSize - 1));
@@ -170,16 +187,30 @@ export class Database {
    * pool: TypeORM's per-query runner (acquire, log, release) costs more CPU than the query itself on
    * the hottest path; and it is prepared, like a create (preparedQuery). Elsewhere it goes through
    * TypeORM, which on SQLite is also what keeps reads on the one connection its writers use.
+   * `from: 'replica'` lets a read replica answer it (see ReadFrom); inside a transaction it never does.
    */
-  async read(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+  async read(sql: string, params: unknown[], from: ReadFrom = 'primary'): Promise<Record<string, unknown>[]> {
     const ambient = this.ambient();
     if (ambient?.failure && this.kind === 'postgres') throw ambient.failure.error;
     if (ambient) return (await ambient.manager.query(sql, params)) as Record<string, unknown>[];
     // SQLite's one connection is in an ambient transaction: a read from outside it would see rows that
     // are not committed (and may be rolled back), so it waits for its end.
     while (this.sqliteAmbient && !this.ambients.getStore()) await this.sqliteAmbient;
-    if (this.kind === 'postgres') return this.preparedQuery(sql, params);
-    return (await this.dataSource.query(sql, params)) as Record<string, unknown>[];
+    const replica = from === 'replica' ? this.replicas.pick() : null;
+    if (replica?.source) {
+      try {
+        return await this.readOn(replica.source, sql, params);
+      } catch (error) {
+        // Whatever went wrong there (the replica gone, a table it has not replayed yet), the primary answers.
+        this.replicas.failed(replica, error);
+      }
+    }
+    return this.readOn(this.dataSource, sql, params);
+  }
+
+  private async readOn(source: DataSource, sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+    if (this.kind === 'postgres') return this.preparedQuery(pgPoolOf(source), sql, params);
+    return (await source.query(sql, params)) as Record<string, unknown>[];
   }
 
   /**
@@ -196,7 +227,7 @@ export class Database {
       const statement = (manager: EntityManager) => manager.query(sql, params) as Promise<Record<string, unknown>[]>;
       return ambient.turns.runExclusive(() => this.inAmbientWrite(ambient, () => (ambient.commits ? statement(ambient.manager) : ambient.manager.transaction(statement))));
     }
-    return this.preparedQuery(sql, params);
+    return this.preparedQuery(pgPoolOf(this.dataSource), sql, params);
   }
 
   /**
@@ -223,22 +254,21 @@ export class Database {
    * their values as parameters, and parsing and planning them cost PostgreSQL more than running them.
    * The text lists a collection's fields, so a schema change makes a new statement.
    */
-  private async preparedQuery(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+  private async preparedQuery(pool: PgPool, sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
     const name = this.preparedStatements.nameOf(sql);
-    if (name === null) return this.pgPoolQuery(sql, params);
+    if (name === null) return this.pgPoolQuery(pool, sql, params);
     try {
-      return await this.pgPoolQuery(sql, params, name);
+      return await this.pgPoolQuery(pool, sql, params, name);
     } catch (error) {
       // Another instance changed the table before this one heard of it: PostgreSQL refuses to run the
       // statement prepared before (nothing was done), and runs the same text afresh.
       if (!isStalePlan(error)) throw error;
-      return this.pgPoolQuery(sql, params);
+      return this.pgPoolQuery(pool, sql, params);
     }
   }
 
   /** A statement on the pool itself, past TypeORM (so past its query event: it reports its own time to the metrics). */
-  private async pgPoolQuery(sql: string, params: unknown[], name?: string): Promise<Record<string, unknown>[]> {
-    const pool = (this.dataSource.driver as unknown as { master: { query(query: { text: string; values: unknown[]; name?: string }): Promise<{ rows: Record<string, unknown>[] }> } }).master;
+  private async pgPoolQuery(pool: PgPool, sql: string, params: unknown[], name?: string): Promise<Record<string, unknown>[]> {
     const started = performance.now();
     try {
       const { rows } = await pool.query({ text: sql, values: params, name });

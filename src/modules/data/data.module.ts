@@ -14,6 +14,7 @@ import { ItemsExplainer } from './explain/items.explainer';
 import { ItemsService } from './items.service';
 import { ItemTargets } from './items.targets';
 import { ItemsReader } from './read/items.reader';
+import { ReadYourWrites } from './read/read-your-writes';
 import { ItemsTransfer } from './transfer/items-transfer.service';
 import { VirtualCollections } from './virtual-collections';
 import { ItemTable } from './write/item-table';
@@ -26,7 +27,7 @@ import { ItemsController } from './rest/items.controller';
 @Module({
   imports: [ApiKeysModule, AppUsersModule, AuditModule, SchemaModule, WorkspacesModule, PoliciesModule, ExternalDatabasesModule, WriteParticipantsModule],
   controllers: [ItemsController, BatchController, ActivityController, WorkspaceOpenApiController, ExplainController],
-  providers: [ItemsService, ItemsBatch, ItemsExplainer, ItemsReader, ItemsWriter, NestedWrites, ItemTargets, ItemTable, ItemsTransfer, VirtualCollections],
+  providers: [ItemsService, ItemsBatch, ItemsExplainer, ItemsReader, ReadYourWrites, ItemsWriter, NestedWrites, ItemTargets, ItemTable, ItemsTransfer, VirtualCollections],
   exports: [ItemsService, VirtualCollections],
 })
 export class DataModule {}

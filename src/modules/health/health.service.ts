@@ -4,6 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { BUS_HEALTH, BusHealthProbe } from '../../common/bus/bus';
 import { Database } from '../../common/database/database.service';
 import { GracefulShutdown } from '../../common/lifecycle/graceful-shutdown';
+import { ReadReplicas } from '../../common/database/read-replicas';
 import type { DatabaseConfig, ServerConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { cairnVersion } from '../../common/version';
@@ -21,6 +22,7 @@ export interface HealthReport {
 export class HealthService {
   constructor(
     private readonly db: Database,
+    private readonly replicas: ReadReplicas,
     @Inject(BUS_HEALTH) private readonly bus: BusHealthProbe,
     @InjectConfig('server') private readonly config: ServerConfig,
     @InjectConfig('database') private readonly databaseConfig: DatabaseConfig,
@@ -37,6 +39,8 @@ export class HealthService {
       status: healthy ? 'ok' : 'error',
       info: {
         database,
+        // Replicas never make the instance unhealthy: without them, reads go to the primary.
+        ...(this.replicas.configured ? { read_replicas: { status: 'up', replicas: this.replicas.states() } } : {}),
         redis,
         memory_heap: { status: 'up', used: memory.heapUsed, total: memory.heapTotal },
         memory_rss: { status: 'up', used: memory.rss },

@@ -53,7 +53,9 @@ export class ChangeFeed implements OnModuleInit, OnModuleDestroy {
   async subscribe(subscription: FeedSubscription): Promise<Row[]> {
     await this.follow(subscription);
     try {
-      const { data } = await this.items.list(subscription.access, { collection: subscription.collection, params: subscription.query });
+      // From the primary: a replica may not have replayed a change made before the feed was joined, and
+      // no event would bring it.
+      const { data } = await this.items.list(subscription.access, { collection: subscription.collection, params: subscription.query }, 'primary');
       this.groupOf.get(subscription)?.remember(data);
       return data;
     } catch (error) {

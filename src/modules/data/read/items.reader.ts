@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Database } from '../../../common/database/database.service';
+import { Database, type ReadFrom } from '../../../common/database/database.service';
 import { forbidden, notFound } from '../../../common/errors/app-error';
 import type { QueryConfig } from '../../../config/app-config';
 import { InjectConfig } from '../../../config/config.module';
@@ -44,22 +44,23 @@ export class ItemsReader {
     this.queries = new ParsedQueryCache(config);
   }
 
-  async list(access: ItemsAccess, request: ReadRequest): Promise<ReadResult> {
+  /** `from`: where the statements may run (see ReadFrom); the items door decides it for the caller. */
+  async list(access: ItemsAccess, request: ReadRequest, from: ReadFrom = 'primary'): Promise<ReadResult> {
     if ('params' in request) {
       const virtual = await this.targets.virtualCollection(access, request.collection);
       if (virtual) return virtual.list(access, request.params);
     }
     const target = await this.targets.read(access, request.collection);
     const { query, scope } = this.scoped(target, 'query' in request ? request.query : this.parse(target, request.params));
-    return this.run(query, target.schema, access, scope);
+    return this.run(query, target.schema, access, scope, from);
   }
 
-  async get(access: ItemsAccess, request: ItemRequest): Promise<Row> {
+  async get(access: ItemsAccess, request: ItemRequest, from: ReadFrom = 'primary'): Promise<Row> {
     const virtual = await this.targets.virtualCollection(access, request.collection);
     if (virtual) return virtual.get(access, request.id, request.params);
     const target = await this.targets.read(access, request.collection);
     const key = keyFromPath(target.collection, request.id);
-    const [item] = await this.readKeys(target, [key], request.params);
+    const [item] = await this.readKeys(target, [key], request.params, from);
     if (!item) throw notFound('Item not found.');
     return item;
   }
@@ -89,7 +90,7 @@ export class ItemsReader {
   }
 
   /** The whole result of a read for an export (see exportBatches): the same parameters, policies and statements as `list`, without its default page. */
-  async exportItems(access: ItemsAccess, { collection, params }: { collection: string; params: QueryParams }): Promise<ItemsExport> {
+  async exportItems(access: ItemsAccess, { collection, params }: { collection: string; params: QueryParams }, from: ReadFrom = 'primary'): Promise<ItemsExport> {
     const explicit = params.limit !== undefined || params.page !== undefined;
     const { export: _format, meta: _meta, ...readParams } = params;
     const virtual = await this.targets.virtualCollection(access, collection);
@@ -98,7 +99,7 @@ export class ItemsReader {
     const parsed = this.parse(target, readParams);
     if (parsed.aggregate.length > 0 || parsed.groupBy.length > 0) throw invalidQuery('An export reads items: aggregate and groupBy can not be exported.', { parameter: 'export' });
     const { query } = this.scoped(target, parsed);
-    const { dialect, run } = this.source(target.collection);
+    const { dialect, run } = this.source(target.collection, from);
     const context = queryContext(access);
     return exportBatches(query, target.collection, params.fields, explicit, (page) => readItems(page, target.schema, dialect, context, run));
   }
@@ -107,14 +108,14 @@ export class ItemsReader {
    * Reads items by key with the request's `fields` (and `deep`, for a read of one item: its related
    * lists' filters, sorts and limits), in the order of the keys: what a write or a read by id answers.
    */
-  async readKeys(target: Target, keys: unknown[], request: WriteAnswer | QueryParams): Promise<Row[]> {
+  async readKeys(target: Target, keys: unknown[], request: WriteAnswer | QueryParams, from: ReadFrom = 'primary'): Promise<Row[]> {
     if (keys.length === 0) return [];
     // A role that wrote without a read policy reads nothing back.
     if (target.permissions && !target.permissions.grants.has(target.collection.name)) return [];
     // `fields` and `deep` as they came: a value, or REST's bracket keys (`deep[comments][_limit]`).
     const params = Object.fromEntries(Object.entries(request).filter(([name, value]) => value !== undefined && /^(fields|deep)($|\[)/.test(name)));
     const { query } = this.scoped(target, this.parse(target, params));
-    return readByKeys(query, keys, { schema: target.schema, ctx: queryContext(target.access), ...this.source(target.collection) });
+    return readByKeys(query, keys, { schema: target.schema, ctx: queryContext(target.access), ...this.source(target.collection, from) });
   }
 
   /**
@@ -153,17 +154,18 @@ export class ItemsReader {
   /**
    * Where a collection's statements run: Cairn's database, or the external database a connection
    * serves it from (relations never cross databases, so a read's every level runs there too).
+   * `from` says whether Cairn's own read replicas may answer.
    */
-  source(collection: CollectionDef | undefined): { dialect: SqlDialect; run: RunSql } {
-    return collection?.external ? this.external.reader(collection.external) : { dialect: this.dialect, run: (sql, params) => this.db.read(sql, params) };
+  source(collection: CollectionDef | undefined, from: ReadFrom = 'primary'): { dialect: SqlDialect; run: RunSql } {
+    return collection?.external ? this.external.reader(collection.external) : { dialect: this.dialect, run: (sql, params) => this.db.read(sql, params, from) };
   }
 
   /**
    * Runs a parsed read: rows or aggregates, with the meta counts asked for. `scope` is the row filter
    * of the caller's policy: `total_count` counts the rows it keeps, not the table's.
    */
-  private run(query: ItemsQuery, schema: WorkspaceSchema, access: WorkspaceAccess | ItemsAccess, scope: FilterNode | null = null): Promise<ReadResult> {
-    return runRead(query, scope, { schema, ctx: queryContext(access), ...this.source(schema.collections.get(query.collection)) });
+  private run(query: ItemsQuery, schema: WorkspaceSchema, access: WorkspaceAccess | ItemsAccess, scope: FilterNode | null, from: ReadFrom): Promise<ReadResult> {
+    return runRead(query, scope, { schema, ctx: queryContext(access), ...this.source(schema.collections.get(query.collection), from) });
   }
 
   /** A parsed read with the caller's row filters merged in; `scope` is the root's (null: every row). */
