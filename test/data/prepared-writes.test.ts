@@ -20,6 +20,16 @@ describe('PreparedStatementNames', () => {
     assert.equal(names.nameOf('INSERT INTO "c" ("x") VALUES ($1)'), null, 'past the bound a text runs unprepared');
     assert.equal(names.nameOf(a), first);
   });
+
+  it('names the same text apart for each shape of its table, so that a table that changed gets a new statement', () => {
+    const names = new PreparedStatementNames(10);
+    const text = 'INSERT INTO "a" ("x") VALUES ($1) RETURNING *';
+    for (const shape of ['x:string', 'x:string,y:integer']) names.nameOf(text, shape);
+    const before = names.nameOf(text, 'x:string');
+    const after = names.nameOf(text, 'x:string,y:integer');
+    assert.ok(before && after && before !== after);
+    assert.equal(names.nameOf(text, 'x:string'), before);
+  });
 });
 
 /**
@@ -63,6 +73,26 @@ if (selectedDatabases().includes('postgres')) {
       assert.equal(read.body.data.extra, null);
       const fresh = await first.api.as(owner.accessToken).post(`${base}/items/notes`, { text: 'four', extra: 'more' });
       assert.equal(fresh.body.data.extra, 'more');
+    });
+
+    it('creates an item with its related items (one unit of work, its statements prepared) before and after a field of the related table is retyped', async () => {
+      const api = first.api.as(owner.accessToken);
+      await newCollection(api, base, { collection: 'labels', fields: [{ field: 'name', type: 'string' }, { field: 'weight', type: 'integer' }] });
+      assert.equal((await api.post(`${base}/relations`, { collection: 'notes', field: 'labels', related_collection: 'labels', junction: true })).status, 201);
+      const nested = (text: string, weight: number) => api.post(`${base}/items/notes?fields=text,labels.name,labels.weight`, { text, labels: [{ name: `${text}-a`, weight }, { name: `${text}-b`, weight }] });
+      for (const text of ['n1', 'n2', 'n3']) {
+        const created = await nested(text, 1);
+        assert.equal(created.status, 200, JSON.stringify(created.body));
+      }
+      // The same statement text, whose answer (the row, RETURNING *) now holds a bigint where it held an integer.
+      assert.equal((await api.patch(`${base}/fields/labels/weight`, { type: 'bigint' })).status, 200);
+
+      const created = await nested('n4', 2 ** 40);
+      assert.equal(created.status, 200, JSON.stringify(created.body));
+      assert.deepEqual(
+        created.body.data.labels.map(({ name, weight }: { name: string; weight: number | string }) => [name, String(weight)]).sort(),
+        [['n4-a', String(2 ** 40)], ['n4-b', String(2 ** 40)]],
+      );
     });
 
     it('reads through an instance whose prepared reads predate a change of the table', async () => {

@@ -8,6 +8,7 @@ import type { DatabaseConfig, DatabaseKind } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
 import { Metrics } from '../metrics/metrics';
 import { instrumentDatabase } from './database-metrics';
+import { isStalePlan } from './db-errors';
 import { oneQueryAtATime } from './one-query-at-a-time';
 import { ReadReplicas } from './read-replicas';
 
@@ -29,35 +30,40 @@ function pgPoolOf(dataSource: DataSource): PgPool {
 /** How many distinct statements each PostgreSQL connection may keep prepared; more run unprepared. */
 const MAX_PREPARED_STATEMENTS = 500;
 
-/** PostgreSQL's answer to a prepared statement whose table changed the shape of its result (SQLSTATE 0A000). */
-function isStalePlan(error: unknown): boolean {
-  return (error as { code?: unknown }).code === '0A000' && /cached plan must not change result type/.test(String((error as Error).message));
-}
-
 /**
  * Names for prepared statements, one per text (a digest of it, so a name never meets another text on a
  * connection), up to a bound: every connection of the pool may end up holding each of them. A text is
  * named the second time it runs, so that the shapes of one-off queries do not use up the bound.
  */
 export class PreparedStatementNames {
-  private readonly names = new Map<string, string>();
+  /** The names given, by shape, then by text: a lookup hashes no string it has not hashed before. */
+  private readonly names = new Map<string, Map<string, string>>();
+  private count = 0;
   private readonly seenOnce: LRUCache<string, true>;
 
   constructor(private readonly max: number) {
     this.seenOnce = new LRUCache({ max: 2 * max });
   }
 
-  nameOf(sql: string): string | null {
-    const known = this.names.get(sql);
+  /**
+   * `shape` names what the text's result depends on beyond itself (the columns of a `RETURNING *`): a
+   * table that gained a column gets a new statement rather than one PostgreSQL refuses as stale.
+   */
+  nameOf(sql: string, shape = ''): string | null {
+    const known = this.names.get(shape)?.get(sql);
     if (known !== undefined) return known;
-    if (this.names.size >= this.max) return null;
-    if (!this.seenOnce.has(sql)) {
-      this.seenOnce.set(sql, true);
+    if (this.count >= this.max) return null;
+    const key = `${shape}\n${sql}`;
+    if (!this.seenOnce.has(key)) {
+      this.seenOnce.set(key, true);
       return null;
     }
-    this.seenOnce.delete(sql);
-    const name = `cairn_${createHash('sha256').update(sql).digest('base64url').slice(0, 32)}`;
-    this.names.set(sql, name);
+    this.seenOnce.delete(key);
+    const name = `cairn_${createHash('sha256').update(key).digest('base64url').slice(0, 32)}`;
+    let byText = this.names.get(shape);
+    if (!byText) this.names.set(shape, (byText = new Map()));
+    byText.set(sql, name);
+    this.count += 1;
     return name;
   }
 }
@@ -217,17 +223,30 @@ export class Database {
    * Runs one PostgreSQL statement that is a whole write by itself (PostgreSQL runs every statement
    * atomically), on the pool's fast path like read(): no BEGIN and COMMIT round trips.
    */
-  async atomicStatement(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+  async atomicStatement(sql: string, params: unknown[], shape?: string): Promise<Record<string, unknown>[]> {
     if (this.kind !== 'postgres') throw new Error('atomicStatement is for PostgreSQL; use transaction()');
     const ambient = this.ambient('write');
     // As a transaction() inside it is (see inAmbientWrite): in a rehearsal a savepoint of its own, so that
     // a statement that fails (a foreign key) is undone alone and the rehearsal goes on; in a unit of work,
-    // the statement alone, its failure the unit's.
+    // the statement alone, prepared as outside one, its failure the unit's.
     if (ambient) {
+      if (ambient.commits) return ambient.turns.runExclusive(() => this.inAmbientWrite(ambient, () => this.preparedInUnit(ambient, sql, params, shape)));
       const statement = (manager: EntityManager) => manager.query(sql, params) as Promise<Record<string, unknown>[]>;
-      return ambient.turns.runExclusive(() => this.inAmbientWrite(ambient, () => (ambient.commits ? statement(ambient.manager) : ambient.manager.transaction(statement))));
+      return ambient.turns.runExclusive(() => this.inAmbientWrite(ambient, () => ambient.manager.transaction(statement)));
     }
-    return this.preparedQuery(pgPoolOf(this.dataSource), sql, params);
+    return this.preparedQuery(pgPoolOf(this.dataSource), sql, params, shape);
+  }
+
+  /**
+   * A statement of a unit of work, prepared on the unit's connection. A stale statement (another instance
+   * added a column before this one heard of it) has aborted the transaction by the time PostgreSQL says
+   * so: the unit fails (503, to be tried again) instead of running the text afresh as a lone statement does.
+   */
+  private async preparedInUnit(ambient: Ambient, sql: string, params: unknown[], shape?: string): Promise<Record<string, unknown>[]> {
+    const name = this.preparedStatements.nameOf(sql, shape);
+    const client = name === null ? undefined : (ambient.manager.queryRunner as unknown as { databaseConnection?: PgPool }).databaseConnection;
+    if (!client) return (await ambient.manager.query(sql, params)) as Record<string, unknown>[];
+    return this.pgPoolQuery(client, sql, params, name!);
   }
 
   /**
@@ -254,8 +273,8 @@ export class Database {
    * their values as parameters, and parsing and planning them cost PostgreSQL more than running them.
    * The text lists a collection's fields, so a schema change makes a new statement.
    */
-  private async preparedQuery(pool: PgPool, sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
-    const name = this.preparedStatements.nameOf(sql);
+  private async preparedQuery(pool: PgPool, sql: string, params: unknown[], shape?: string): Promise<Record<string, unknown>[]> {
+    const name = this.preparedStatements.nameOf(sql, shape);
     if (name === null) return this.pgPoolQuery(pool, sql, params);
     try {
       return await this.pgPoolQuery(pool, sql, params, name);

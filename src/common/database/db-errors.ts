@@ -1,5 +1,5 @@
 /** What a database driver's error means for the client, whichever of the three drivers raised it. */
-export type DatabaseFailure = 'unique_violation' | 'foreign_key_violation' | 'out_of_range' | 'unavailable' | 'other';
+export type DatabaseFailure = 'unique_violation' | 'foreign_key_violation' | 'out_of_range' | 'unavailable' | 'stale_statement' | 'other';
 
 const UNIQUE_CODES = new Set(['23505', 'ER_DUP_ENTRY', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
 const FOREIGN_KEY_CODES = new Set(['23503', 'ER_ROW_IS_REFERENCED_2', 'ER_NO_REFERENCED_ROW_2', 'SQLITE_CONSTRAINT_FOREIGNKEY']);
@@ -24,6 +24,11 @@ const UNAVAILABLE_MESSAGES = [
   /the database connection is not open/i,
 ];
 
+/** PostgreSQL's answer to a prepared statement whose table changed the shape of its result (SQLSTATE 0A000). */
+export function isStalePlan(error: unknown): boolean {
+  return (error as { code?: unknown }).code === '0A000' && /cached plan must not change result type/.test(String((error as Error).message));
+}
+
 export function classifyDatabaseError(error: unknown): DatabaseFailure {
   for (const candidate of [error, (error as { driverError?: unknown })?.driverError]) {
     if (!candidate || typeof candidate !== 'object') continue;
@@ -34,6 +39,7 @@ export function classifyDatabaseError(error: unknown): DatabaseFailure {
     // SQLite reports a RESTRICT action's refusal as a trigger's.
     if (code === 'SQLITE_CONSTRAINT_TRIGGER' && /FOREIGN KEY constraint failed/.test(message)) return 'foreign_key_violation';
     if (OUT_OF_RANGE_CODES.has(code)) return 'out_of_range';
+    if (isStalePlan(candidate)) return 'stale_statement';
     if (UNAVAILABLE_CODES.has(code)) return 'unavailable';
     if (UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message))) return 'unavailable';
   }

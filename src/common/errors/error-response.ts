@@ -54,6 +54,8 @@ export function toErrorResponse(error: unknown): ErrorResponse {
       return envelope('CONFLICT', 'The record is referenced by, or references, a record that prevents this change.');
     case 'unavailable':
       return envelope('SERVICE_UNAVAILABLE', 'The database is unavailable, or every connection to it is busy. Try again shortly.');
+    case 'stale_statement':
+      return envelope('SERVICE_UNAVAILABLE', "The collection's fields changed while this write ran; nothing was written. Try again.");
     // Where a number can go out of range, the code that runs the statement names the culprit.
     case 'out_of_range':
     case 'other':

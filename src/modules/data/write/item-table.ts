@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Database } from '../../../common/database/database.service';
@@ -90,7 +90,7 @@ export class ItemTable {
     const { collection } = target;
     const row = this.withSystemFields(target, values);
     const statement = insertWithLogStatement(this.dialect, collection, this.encode(collection, row), logs, { cache: this.createTexts, variant });
-    const [inserted] = await this.db.atomicStatement(statement.sql, statement.params);
+    const [inserted] = await this.db.atomicStatement(statement.sql, statement.params, tableShape(collection));
     return { key: row.id ?? Number(inserted.id), row: inserted };
   }
 
@@ -105,7 +105,7 @@ export class ItemTable {
       rows.map(({ row, logs, variant }) => ({ row: this.encode(collection, row), logs, variant })),
       this.createTexts,
     );
-    const answered = await this.db.atomicStatement(statement.sql, statement.params);
+    const answered = await this.db.atomicStatement(statement.sql, statement.params, tableShape(collection));
     return answered.map(({ [INSERTED_ROW_ORDER]: order, ...inserted }) => ({ key: rows[Number(order)].row.id ?? Number(inserted.id), row: inserted }));
   }
 
@@ -315,4 +315,20 @@ function inValuesOrder(returned: Row[], inserted: Row[]): Row[] {
     if (!found) throw new Error(`The insert did not return the row "${String(row.id)}".`);
     return found;
   });
+}
+
+const shapes = new WeakMap<CollectionDef, string>();
+
+/**
+ * A digest of a collection's fields, and so of the columns a `RETURNING *` answers: a prepared statement
+ * is kept per shape, so that a field added, retyped or resized makes a new one. The registry makes a new definition on every
+ * change, so each is worked out once.
+ */
+function tableShape(collection: CollectionDef): string {
+  let shape = shapes.get(collection);
+  if (shape === undefined) {
+    shape = createHash('sha256').update(JSON.stringify(collection.fields)).digest('base64url').slice(0, 22);
+    shapes.set(collection, shape);
+  }
+  return shape;
 }
