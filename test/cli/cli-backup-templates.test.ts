@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { describeEachDatabase, RunningApp } from '../support/app';
-import { describeDirectCli, runCli, shown } from '../support/cli';
-import { Account, newAccount, newOwnedWorkspace, OwnedWorkspace } from '../support/factories';
+import { describeDirectCli, runCli, shown, superadminWithBlog } from '../support/cli';
+import { Account, newOwnedWorkspace, OwnedWorkspace } from '../support/factories';
 
 /** The titles of a workspace's posts, as its owner reads them. */
 async function postTitles(app: RunningApp, account: Account, slug: string): Promise<string[]> {
@@ -20,11 +20,7 @@ describeDirectCli('templates, backup and restore', (cli) => {
   let admin: Account;
 
   before(async () => {
-    await withApp(async (app) => {
-      admin = await newAccount(app.api, 'admin');
-      const created = await app.api.post('/api/v1/workspaces', { name: 'The Blog', slug: 'blog' }, { token: admin.accessToken });
-      assert.equal(created.status, 201, created.text);
-    });
+    admin = await withApp(superadminWithBlog);
   });
 
   it('lists the templates and applies one with its sample data, then refuses it again changing nothing', async () => {

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, it } from 'node:test';
-import { describeDirectCli, shown } from '../support/cli';
-import { newAccount } from '../support/factories';
+import { describeDirectCli, shown, superadminWithBlog } from '../support/cli';
 
 /** The collection the imports go to, as the schema tests' snapshot has it. */
 const POSTS_SNAPSHOT = {
@@ -18,9 +17,7 @@ describeDirectCli('data import and export', (cli) => {
   // The database made ready by the server itself: migrated, with a superadmin and the workspace "blog" holding "posts".
   before(() =>
     withApp(async (app) => {
-      const admin = await newAccount(app.api, 'admin');
-      const created = await app.api.post('/api/v1/workspaces', { name: 'The Blog', slug: 'blog' }, { token: admin.accessToken });
-      assert.equal(created.status, 201, created.text);
+      const admin = await superadminWithBlog(app);
       const posts = await app.api.post('/api/v1/w/blog/collections', POSTS_SNAPSHOT.collections[0], { token: admin.accessToken });
       assert.equal(posts.status, 201, posts.text);
     }),

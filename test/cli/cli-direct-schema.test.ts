@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, it } from 'node:test';
-import { describeDirectCli, shown } from '../support/cli';
-import { newAccount } from '../support/factories';
+import { describeDirectCli, shown, superadminWithBlog } from '../support/cli';
 
 /** A snapshot of one collection, as a person would write it or `schema export` would. */
 const POSTS_SNAPSHOT = {
@@ -16,13 +15,7 @@ describeDirectCli('schema snapshots', (cli) => {
   const { cairn, file, withApp } = cli;
 
   // The database made ready by the server itself: migrated, with a superadmin and the workspace "blog".
-  before(() =>
-    withApp(async (app) => {
-      const admin = await newAccount(app.api, 'admin');
-      const created = await app.api.post('/api/v1/workspaces', { name: 'The Blog', slug: 'blog' }, { token: admin.accessToken });
-      assert.equal(created.status, 201, created.text);
-    }),
-  );
+  before(() => withApp(superadminWithBlog));
 
   it('diffs a snapshot file, refuses to apply it without --yes where there is no terminal, then applies it', async () => {
     const snapshot = file('posts.schema.json', JSON.stringify(POSTS_SNAPSHOT));

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +7,7 @@ import { after, before, describe } from 'node:test';
 import type { DatabaseKind } from '../../src/config/app-config';
 import { RunningApp, startApp, testEnvironment } from './app';
 import { createTestDatabase, selectedDatabases, TestDatabase } from './databases';
+import { Account, newAccount } from './factories';
 
 /** The built command line: the test build's entry, which bin/cairn.mjs runs from dist/ in a release. */
 const CLI_ENTRY = join(__dirname, '..', '..', 'src', 'cli.js');
@@ -88,4 +90,12 @@ export function describeDirectCli(title: string, body: (cli: DirectCli) => void,
       body(cli);
     });
   }
+}
+
+/** Readies a database as its first user would: a superadmin (the first account) owning the workspace "blog". */
+export async function superadminWithBlog(app: RunningApp): Promise<Account> {
+  const admin = await newAccount(app.api, 'admin');
+  const created = await app.api.post('/api/v1/workspaces', { name: 'The Blog', slug: 'blog' }, { token: admin.accessToken });
+  assert.equal(created.status, 201, created.text);
+  return admin;
 }

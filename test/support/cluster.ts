@@ -77,10 +77,15 @@ export class RedisServer {
   async stop(): Promise<void> {
     const child = this.process;
     this.process = null;
-    if (!child || child.exitCode !== null) return;
-    child.kill('SIGKILL');
-    await once(child, 'exit');
+    await killAtOnce(child);
   }
+}
+
+/** Kills a server process at once, as a crash would, and waits for it to be gone. */
+export async function killAtOnce(child: ChildProcess | null): Promise<void> {
+  if (!child || child.exitCode !== null) return;
+  child.kill('SIGKILL');
+  await once(child, 'exit');
 }
 
 /** A Cairn process of a cluster, started from the compiled main.ts with its own port. */

@@ -1,11 +1,10 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
-import { freePort, until } from './cluster';
+import { freePort, killAtOnce, until } from './cluster';
 
 const run = promisify(execFile);
 
@@ -102,9 +101,7 @@ export class MariaDbServer {
   async stop(): Promise<void> {
     const child = this.process;
     this.process = null;
-    if (!child || child.exitCode !== null) return;
-    child.kill('SIGKILL');
-    await once(child, 'exit');
+    await killAtOnce(child);
   }
 
   async destroy(): Promise<void> {
