@@ -47,7 +47,7 @@ export class PreparedStatementNames {
 
   /**
    * `shape` names what the text's result depends on beyond itself (the columns of a `RETURNING *`): a
-   * table that gained a column gets a new statement rather than one PostgreSQL refuses as stale.
+   * table whose fields changed gets a new statement rather than one PostgreSQL refuses as stale.
    */
   nameOf(sql: string, shape = ''): string | null {
     const known = this.names.get(shape)?.get(sql);
@@ -239,7 +239,7 @@ export class Database {
 
   /**
    * A statement of a unit of work, prepared on the unit's connection. A stale statement (another instance
-   * added a column before this one heard of it) has aborted the transaction by the time PostgreSQL says
+   * changed the table before this one heard of it) has aborted the transaction by the time PostgreSQL says
    * so: the unit fails (503, to be tried again) instead of running the text afresh as a lone statement does.
    */
   private async preparedInUnit(ambient: Ambient, sql: string, params: unknown[], shape?: string): Promise<Record<string, unknown>[]> {
