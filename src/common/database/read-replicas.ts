@@ -96,7 +96,7 @@ export class ReadReplicas implements OnModuleInit, OnApplicationShutdown {
   private schedule(delayMs: number): void {
     if (this.closed) return;
     this.timer = setTimeout(() => {
-      this.checking = Promise.all(this.replicas.map((replica) => this.check(replica))).then(() => {
+      this.checking = this.checkAll().then(() => {
         this.checking = null;
         this.schedule(CHECK_INTERVAL_MS);
       });
@@ -104,11 +104,20 @@ export class ReadReplicas implements OnModuleInit, OnApplicationShutdown {
     this.timer.unref();
   }
 
+  /**
+   * Checks every replica against one reading of the primary's WAL position (PostgreSQL). With the primary
+   * out of reach, what each replica has received will do: it may go on serving reads meanwhile.
+   */
+  private async checkAll(): Promise<void> {
+    const primaryLsn = this.config.kind === 'postgres' ? await this.primaryPosition().catch(() => null) : null;
+    await Promise.all(this.replicas.map((replica) => this.check(replica, primaryLsn)));
+  }
+
   /** Connects the replica if it never was, and measures its lag: it serves reads only when within the bound. */
-  private async check(replica: Replica): Promise<void> {
+  private async check(replica: Replica, primaryLsn: string | null): Promise<void> {
     try {
       replica.source ??= await this.connect(replica);
-      const lagMs = await this.lagOf(replica.source);
+      const lagMs = await this.lagOf(replica.source, primaryLsn);
       if (lagMs > this.config.replicaMaxLagMs) this.mark(replica, 'lagging', `${Number.isFinite(lagMs) ? `${Math.round(lagMs)} ms` : 'an unknown time'} behind the primary`);
       else this.mark(replica, null, 'serving reads');
     } catch (error) {
@@ -124,17 +133,15 @@ export class ReadReplicas implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** How far the replica is behind the primary, in milliseconds (Infinity when it cannot tell). */
-  private async lagOf(replica: DataSource): Promise<number> {
+  private async lagOf(replica: DataSource, primaryLsn: string | null): Promise<number> {
     if (this.config.kind === 'postgres') {
       // Caught up when it has replayed all the primary had written a moment before: the age of its last
-      // replayed transaction alone would grow while the primary is idle. With the primary out of reach,
-      // all it has received will do: it may go on serving reads meanwhile.
-      const lsn = await this.primaryPosition().catch(() => null);
+      // replayed transaction alone would grow while the primary is idle.
       const [state] = (await replica.query(
         `SELECT pg_is_in_recovery() AS standby,
                 COALESCE(pg_last_wal_replay_lsn() >= $1::pg_lsn, pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn()) AS caught_up,
                 EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) * 1000 AS behind_ms`,
-        [lsn],
+        [primaryLsn],
       )) as Array<{ standby: boolean; caught_up: boolean | null; behind_ms: string | number | null }>;
       if (!state.standby || state.caught_up) return 0;
       return state.behind_ms === null ? Infinity : Number(state.behind_ms);

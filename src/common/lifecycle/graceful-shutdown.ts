@@ -95,6 +95,7 @@ export class GracefulShutdown {
     this.server?.closeAllConnections();
     return finished;
   }
+
   /** Waits for work in progress to finish (or fail), but not past the deadline; answers whether it did. */
   settle(work: Promise<unknown>): Promise<boolean> {
     return this.within(work, this.deadline);
