@@ -7,6 +7,7 @@ import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/
 import { newCollection, newOwnedWorkspace } from '../support/factories';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { until } from '../support/wait';
+import { report } from './load';
 
 /** The part of better-sqlite3 this test uses (the package ships no types, and none are installed). */
 interface SqliteFile {
@@ -255,9 +256,7 @@ async function crashUnderWrites(kind: TestDatabase['kind']): Promise<void> {
 
     const duplicates = (counts: Map<string, number>) => [...counts.values()].reduce((sum, n) => sum + n - 1, 0);
     const inFlight = load.writes.filter((write) => write.outcome === 'in flight');
-    // The fault suite prints its figures.
-    // eslint-disable-next-line no-console
-    console.log(
+    report(
       `[${kind}] crash-delivery: ${KILLS} kills; writes acknowledged ${acknowledged.length}, in flight at a kill ${inFlight.length} ` +
         `(committed ${inFlight.filter((write) => committed.has(write.token)).length}); committed changes ${committed.size}; ` +
         `webhook deliveries ${receiver.received.filter((r) => r.path === '/hook').length} (duplicates ${duplicates(hooks)}); ` +

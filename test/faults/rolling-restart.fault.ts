@@ -5,6 +5,7 @@ import { createTestDatabase, selectedDatabases, TestDatabase } from '../support/
 import { newCollection, newOwnedWorkspace } from '../support/factories';
 import { Api } from '../support/http';
 import { Nginx } from '../support/nginx';
+import { percentile } from './load';
 
 /** Clients sending requests one after another, all the test long. */
 const CLIENTS = 3;
@@ -36,8 +37,7 @@ class Load {
   }
 
   get p99(): number {
-    const sorted = [...this.latencies].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0;
+    return percentile(this.latencies, 99);
   }
 
   /** Creates an item with a known ref, reads it back by id, and now and then finds it by a filter. */
